@@ -1,0 +1,497 @@
+"""The scikit-learn side shared by every skpoems estimator.
+
+:class:`_BaseOmicsTransformer` owns input validation (any number of omics in any of
+the accepted forms), the minibatch training loop, early stopping, seeding, device
+placement, history attributes and pickling. Subclasses only say which torch module
+to build (``_build_module``) and which optimiser to use.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import warnings
+from abc import abstractmethod
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+from tqdm.auto import tqdm
+
+from ._omics import (
+    OMIC_SEP,
+    as_omic_blocks,
+    check_missing_pattern,
+    check_omic_dims,
+    flat_feature_names,
+    split_omics,
+    to_float_block,
+)
+from .utils._torch import resolve_device, seed_from_rng, torch_seeded
+
+logger = logging.getLogger(__name__)
+
+#: samples per chunk when embedding or evaluating without gradients.
+_EVAL_CHUNK = 4096
+#: seed of the reparameterisation noise used when evaluating a loss (validation,
+#: ``score``): fixed, so the monitored loss is deterministic and comparable across epochs.
+_EVAL_SEED = 0
+
+
+@dataclass
+class _Omics:
+    """Validated input: float blocks with missing blocks zero-filled, plus masks."""
+
+    blocks: list[np.ndarray]  # (n, D_v) float32/float64, NaN blocks replaced by 0
+    observed: np.ndarray  # (n, V) bool
+    dtype: np.dtype
+
+    @property
+    def n_samples(self) -> int:
+        return self.blocks[0].shape[0]
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.observed.all())
+
+
+class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Base class: validation, training loop and the fitted-state contract."""
+
+    #: filled by :func:`skpoems._params.with_params` on each estimator.
+    _parameter_constraints: dict = {}
+
+    #: subclasses set this to the optimiser class of their paper configuration.
+    _optimizer_cls: type[torch.optim.Optimizer] = torch.optim.AdamW
+
+    # ------------------------------------------------------------------ hooks
+    @abstractmethod
+    def _build_module(self, omics: _Omics) -> torch.nn.Module:
+        """Build the torch module from parameters and training-data statistics."""
+
+    @property
+    def _n_features_out(self) -> int:
+        return self.n_components
+
+    # ------------------------------------------------------------- validation
+    def _validate_omics(self, X: Any, *, reset: bool) -> _Omics:
+        """Validate X in any accepted form; set or check the fitted input metadata."""
+        fitted_dims = None if reset else self.omic_dims_
+        parsed = as_omic_blocks(X, self.omic_dims if reset else None)
+        if parsed.layout in ("array", "frame"):
+            Xv = validate_data(
+                self,
+                X,
+                reset=reset,
+                dtype=[np.float64, np.float32],
+                ensure_all_finite="allow-nan",
+            )
+            dims = check_omic_dims(self.omic_dims, Xv.shape[1]) if reset else fitted_dims
+            names = [f"omic{v}" for v in range(len(dims))] if reset else list(self.omic_names_)
+            blocks = split_omics(Xv, dims)
+        else:
+            names = parsed.names or [f"omic{v}" for v in range(len(parsed.blocks))]
+            blocks = [to_float_block(b, name) for b, name in zip(parsed.blocks, names)]
+            for block, name in zip(blocks, names):
+                if block.shape[1] == 0:
+                    raise ValueError(f"Omic {name!r} has no features (0 columns).")
+            if not reset:
+                self._check_omics_match(names, [b.shape[1] for b in blocks], parsed.names is not None)
+                names = list(self.omic_names_)
+            dtype = np.float32 if all(b.dtype == np.float32 for b in blocks) else np.float64
+            blocks = [b.astype(dtype, copy=False) for b in blocks]
+            flat = np.concatenate(blocks, axis=1)
+            if parsed.feature_names is not None:
+                import pandas as pd
+
+                flat = pd.DataFrame(
+                    flat,
+                    columns=flat_feature_names(names, parsed.feature_names),
+                    index=parsed.index,
+                    copy=False,
+                )
+            Xv = validate_data(
+                self,
+                flat,
+                reset=reset,
+                dtype=[np.float64, np.float32],
+                ensure_all_finite="allow-nan",
+            )
+            blocks = split_omics(Xv, [b.shape[1] for b in blocks])
+        if reset:
+            self.omic_dims_ = tuple(int(b.shape[1]) for b in blocks)
+            self.omic_names_ = list(names)
+        observed = check_missing_pattern(blocks, names)
+        if not observed.all():
+            blocks = [np.where(observed[:, [v]], b, 0.0).astype(b.dtype) for v, b in enumerate(blocks)]
+        return _Omics(list(blocks), observed, Xv.dtype)
+
+    def _check_omics_match(self, names: list[str], dims: list[int], named: bool) -> None:
+        if len(dims) != len(self.omic_dims_):
+            raise ValueError(
+                f"X has {len(dims)} omic(s), but {type(self).__name__} was fitted with "
+                f"{len(self.omic_dims_)} ({', '.join(map(repr, self.omic_names_))})."
+            )
+        if named and list(names) != list(self.omic_names_):
+            raise ValueError(
+                f"X has omics {names}, but {type(self).__name__} was fitted with omics "
+                f"{list(self.omic_names_)} (same names, same order expected)."
+            )
+        for v, (d, d_fit) in enumerate(zip(dims, self.omic_dims_)):
+            if d != d_fit:
+                raise ValueError(
+                    f"Omic {self.omic_names_[v]!r} has {d} features, but "
+                    f"{type(self).__name__} was fitted with {d_fit} features for it."
+                )
+
+    def omic_feature_names(self) -> list[np.ndarray]:
+        """Feature names of each omic, as seen during fit.
+
+        Names come from the input (DataFrame columns, MultiIndex level 1); without
+        them, ``"f0"``, ``"f1"``, ... within each omic.
+
+        Returns
+        -------
+        list of ndarray of str
+            One array of length ``n_features_v`` per omic.
+        """
+        check_is_fitted(self)
+        bounds = np.cumsum([0, *self.omic_dims_])
+        names = getattr(self, "feature_names_in_", None)
+        out = []
+        for v, omic in enumerate(self.omic_names_):
+            if names is None:
+                out.append(np.asarray([f"f{j}" for j in range(self.omic_dims_[v])], dtype=object))
+                continue
+            block = names[bounds[v] : bounds[v + 1]]
+            prefix = f"{omic}{OMIC_SEP}"
+            out.append(
+                np.asarray(
+                    [str(n)[len(prefix) :] if str(n).startswith(prefix) else str(n) for n in block],
+                    dtype=object,
+                )
+            )
+        return out
+
+    # ----------------------------------------------------------------- tensors
+    def _tensors(self, omics: _Omics, device: torch.device) -> tuple[list[torch.Tensor], torch.Tensor | None]:
+        xs = [torch.tensor(b, dtype=torch.float32, device=device) for b in omics.blocks]
+        observed = None if omics.complete else torch.as_tensor(omics.observed, device=device)
+        return xs, observed
+
+    @staticmethod
+    def _take(xs: list[torch.Tensor], observed: torch.Tensor | None, idx: torch.Tensor):
+        return [x.index_select(0, idx) for x in xs], (None if observed is None else observed.index_select(0, idx))
+
+    # -------------------------------------------------------------------- fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any = None) -> _BaseOmicsTransformer:
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), DataFrame, list, tuple or dict
+            The omics of the same samples: a 2-D array with ``omic_dims``, a
+            DataFrame with ``(omic, feature)`` MultiIndex columns, a list/tuple of
+            2-D arrays or DataFrames, or a dict ``{omic_name: block}``. A sample
+            whose whole block of one omic is NaN lacks that omic.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._fit(X)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
+        """Fit the model and return the embedding of ``X``.
+
+        Same as ``fit(X).transform(X)`` (the posterior mean after training).
+
+        Parameters
+        ----------
+        X : array-like, DataFrame, list, tuple or dict
+            See :meth:`fit`.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_out)
+        """
+        omics = self._fit(X)
+        return self._embed_omics(omics)
+
+    def _split_validation(self, n: int, rng: np.random.RandomState) -> tuple[np.ndarray, np.ndarray]:
+        idx = np.arange(n)
+        if not self.early_stopping:
+            return idx, idx[:0]
+        if n < 2:
+            raise ValueError(
+                f"Early stopping holds out a validation set, which needs n_samples >= 2; "
+                f"got n_samples={n}. Pass early_stopping=False to fit a single sample."
+            )
+        train, val = train_test_split(idx, test_size=self.validation_fraction, random_state=rng)
+        return np.sort(train), np.sort(val)
+
+    def _fit(self, X: Any) -> _Omics:
+        omics = self._validate_omics(X, reset=True)
+        if self.random_state is None:
+            rng = np.random.RandomState(np.random.default_rng().integers(2**31 - 1))
+        else:
+            rng = check_random_state(self.random_state)
+        device = resolve_device(self.device)
+        train_idx, val_idx = self._split_validation(omics.n_samples, rng)
+        seed = seed_from_rng(rng)
+        train = _Omics([b[train_idx] for b in omics.blocks], omics.observed[train_idx], omics.dtype)
+        n_train = train.n_samples
+        n_batches = math.ceil(n_train / min(self.batch_size, n_train))
+        self.batch_size_ = math.ceil(n_train / n_batches)
+        self.n_train_samples_ = n_train
+        self.device_ = str(device)
+        with torch_seeded(seed, device):
+            self.module_ = self._build_module(train).to(device)
+            self._train(omics, train_idx, val_idx, device)
+        self._set_fitted_attributes(omics)
+        return omics
+
+    def _set_fitted_attributes(self, omics: _Omics) -> None:
+        """Set model-specific fitted attributes after training (hook)."""
+
+    def _make_optimizer(self, module: torch.nn.Module) -> torch.optim.Optimizer:
+        return self._optimizer_cls(module.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
+
+    def _train(self, omics: _Omics, train_idx: np.ndarray, val_idx: np.ndarray, device: torch.device) -> None:
+        module = self.module_
+        xs_all, obs_all = self._tensors(omics, device)
+        t_idx = torch.as_tensor(train_idx, device=device)
+        xs, obs = self._take(xs_all, obs_all, t_idx)
+        v_idx = torch.as_tensor(val_idx, device=device)
+        val_xs, val_obs = self._take(xs_all, obs_all, v_idx) if len(val_idx) else (None, None)
+        n_train = len(train_idx)
+        n_batches = math.ceil(n_train / self.batch_size_)
+        optimizer = self._make_optimizer(module)
+
+        self.loss_curve_ = []
+        self.validation_scores_ = []
+        self.history_ = []
+        best_loss, best_state, best_epoch = math.inf, None, 0
+        no_improvement = 0
+        stopped = False
+        bar = tqdm(range(self.max_iter), disable=not self.verbose, desc=type(self).__name__, unit="epoch")
+        for epoch in bar:
+            module.train()
+            perm = torch.randperm(n_train, device=device)
+            epoch_terms: dict[str, torch.Tensor] = {}
+            epoch_total = torch.zeros((), device=device)
+            for batch in torch.tensor_split(perm, n_batches):
+                bx, bo = self._take(xs, obs, batch)
+                out = module.loss(bx, bo, prior_batch_size=len(batch), n_train=n_train)
+                optimizer.zero_grad(set_to_none=True)
+                out.total.backward()
+                optimizer.step()
+                module.after_step_()
+                weight = len(batch) / n_train
+                epoch_total = epoch_total + out.total.detach() * weight
+                for k, t in out.terms.items():
+                    epoch_terms[k] = epoch_terms.get(k, 0.0) + t.detach() * weight
+            keys = list(epoch_terms)
+            values = torch.stack([epoch_total, *(epoch_terms[k] for k in keys)]).tolist()
+            train_loss = values[0]
+            record = {"epoch": epoch + 1, "train_loss": train_loss}
+            record.update({f"train_{self._term_name(k)}": val for k, val in zip(keys, values[1:])})
+            monitored = train_loss
+            if val_xs is not None:
+                val_loss, val_terms = self._evaluate_loss(val_xs, val_obs, n_train)
+                record["validation_loss"] = val_loss
+                record.update({f"validation_{self._term_name(k)}": val for k, val in val_terms.items()})
+                self.validation_scores_.append(-val_loss)
+                monitored = val_loss
+            self.loss_curve_.append(train_loss)
+            self.history_.append(record)
+            if not (math.isfinite(train_loss) and math.isfinite(monitored)):
+                self._handle_divergence(epoch + 1, best_state, best_epoch)
+                stopped = True
+                break
+            if monitored < best_loss - self.tol:
+                best_loss, best_epoch, no_improvement = monitored, epoch + 1, 0
+                best_state = copy.deepcopy(module.state_dict())
+            else:
+                no_improvement += 1
+            if self.verbose:
+                bar.set_postfix(
+                    train=f"{train_loss:.4g}",
+                    **({"valid": f"{record['validation_loss']:.4g}"} if val_xs is not None else {}),
+                    best=best_epoch,
+                )
+            if self.n_iter_no_change is not None and no_improvement >= self.n_iter_no_change:
+                stopped = True
+                break
+        bar.close()
+        self.n_iter_ = len(self.loss_curve_)
+        self.best_iter_ = best_epoch
+        if val_xs is not None:
+            self.best_validation_score_ = -best_loss
+            if best_state is not None:
+                module.load_state_dict(best_state)
+        if not stopped and self.n_iter_no_change is not None:
+            warnings.warn(
+                f"{type(self).__name__} reached max_iter={self.max_iter} epochs before "
+                f"the {'validation' if val_xs is not None else 'training'} loss stopped "
+                "improving; consider increasing max_iter.",
+                ConvergenceWarning,
+                stacklevel=5,
+            )
+        module.eval()
+
+    def _handle_divergence(self, epoch: int, best_state: dict | None, best_epoch: int) -> None:
+        if best_state is None:
+            raise ValueError(
+                f"{type(self).__name__}: the loss became NaN or infinite in epoch {epoch} "
+                f"before any finite epoch; lower learning_rate (now {self.learning_rate:g}) "
+                "or check the input scale (min-max scaling to [0, 1] is recommended)."
+            )
+        self.module_.load_state_dict(best_state)
+        warnings.warn(
+            f"{type(self).__name__}: the loss became NaN or infinite in epoch {epoch}; "
+            f"training stopped and the weights of epoch {best_epoch} (the best finite "
+            f"one) were restored. Lower learning_rate (now {self.learning_rate:g}) to "
+            "train further.",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+
+    def _term_name(self, key: str) -> str:
+        """``"reconstruction/0"`` -> ``"reconstruction_mRNA"``."""
+        if "/" not in key:
+            return key
+        kind, v = key.split("/", 1)
+        return f"{kind}_{self.omic_names_[int(v)]}"
+
+    @torch.no_grad()
+    def _evaluate_loss(
+        self, xs: list[torch.Tensor], observed: torch.Tensor | None, n_train: int
+    ) -> tuple[float, dict[str, float]]:
+        """Mean loss over samples (eval mode, fixed reparameterisation noise)."""
+        module = self.module_
+        was_training = module.training
+        module.eval()
+        n = xs[0].shape[0]
+        device = xs[0].device
+        generator = torch.Generator(device=device).manual_seed(_EVAL_SEED)
+        total = torch.zeros((), device=device)
+        terms: dict[str, torch.Tensor] = {}
+        for start in range(0, n, _EVAL_CHUNK):
+            idx = torch.arange(start, min(start + _EVAL_CHUNK, n), device=device)
+            bx, bo = self._take(xs, observed, idx)
+            out = module.loss(bx, bo, prior_batch_size=self.batch_size_, n_train=n_train, generator=generator)
+            w = len(idx) / n
+            total = total + out.total * w
+            for k, t in out.terms.items():
+                terms[k] = terms.get(k, 0.0) + t * w
+        module.train(was_training)
+        keys = list(terms)
+        values = torch.stack([total, *(terms[k] for k in keys)]).tolist()
+        return values[0], {self._term_name(k): val for k, val in zip(keys, values[1:])}
+
+    # ---------------------------------------------------------- inference
+    @torch.no_grad()
+    def _module_outputs(self, omics: _Omics, what: str) -> np.ndarray:
+        """Run ``module_.<what>`` (e.g. ``"embed"``) over ``omics`` in chunks."""
+        module = self.module_
+        module.eval()
+        device = next(module.parameters()).device
+        xs, observed = self._tensors(omics, device)
+        fn = getattr(module, what)
+        chunks = []
+        for start in range(0, omics.n_samples, _EVAL_CHUNK):
+            idx = torch.arange(start, min(start + _EVAL_CHUNK, omics.n_samples), device=device)
+            chunks.append(fn(*self._take(xs, observed, idx)).cpu())
+        out = torch.cat(chunks).numpy().astype(omics.dtype)
+        if not np.isfinite(out).all():
+            raise ValueError(
+                f"{type(self).__name__} produced non-finite outputs: the input is far "
+                "outside the range seen in fit, or the model diverged (lower learning_rate)."
+            )
+        return out
+
+    def _embed_omics(self, omics: _Omics) -> np.ndarray:
+        return self._module_outputs(omics, "embed")
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Embed ``X``: the posterior mean of the latent factors (deterministic).
+
+        Parameters
+        ----------
+        X : array-like, DataFrame, list, tuple or dict
+            The same omics as in fit, in any accepted form (see :meth:`fit`).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_out)
+            float32 input gives float32 output, anything else float64.
+        """
+        check_is_fitted(self)
+        return self._embed_omics(self._validate_omics(X, reset=False))
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Minus the mean total loss on ``X`` (higher is better).
+
+        This is the criterion the paper selects hyper-parameters by (its "minimum
+        total validation loss"), so an unsupervised ``GridSearchCV`` uses it by
+        default. Computed in eval mode (no dropout) with fixed reparameterisation
+        noise, so it is deterministic.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame, list, tuple or dict
+            See :meth:`fit`.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        float
+        """
+        check_is_fitted(self)
+        omics = self._validate_omics(X, reset=False)
+        xs, observed = self._tensors(omics, next(self.module_.parameters()).device)
+        loss, _ = self._evaluate_loss(xs, observed, self.n_train_samples_)
+        return -loss
+
+    # ---------------------------------------------------------- persistence
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        module = state.get("module_")
+        if module is not None and next(module.parameters()).device.type != "cpu":
+            state["module_"] = copy.deepcopy(module).cpu()
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        module = state.get("module_")
+        device = state.get("device_")
+        if module is not None and device is not None and device != "cpu":
+            try:
+                state["module_"] = module.to(resolve_device(device))
+            except ValueError:
+                pass  # fitted on an accelerator this machine lacks: stay on CPU
+        self.__dict__.update(state)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # Only whole omic blocks may be NaN (a missing omic); scattered NaN are an
+        # error, so the estimators do not claim scikit-learn's general allow_nan.
+        tags.input_tags.allow_nan = False
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

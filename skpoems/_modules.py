@@ -1,0 +1,423 @@
+"""Plain torch building blocks of the POEMS family.
+
+Tensors in, tensors out: no numpy, no scikit-learn, no I/O. Every block works for
+any number of omics (``nn.ModuleList`` per omic, loops over omics, never over
+features or latent factors). The estimators in ``_poems.py`` and ``_mocss.py``
+compose these blocks; the maths is specified in MODELS.md.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+from torch import Tensor, nn
+
+from ._losses import (
+    LOG_2PI,
+    LossOutput,
+    gaussian_sq_error,
+    kl_std_normal,
+    sigma_prior_penalty,
+    spike_slab_penalty,
+    spike_slab_update,
+)
+try:  # TEMPORARY until _sparse_decoder lands
+    from ._sparse_decoder import sparse_decode
+except ImportError:  # pragma: no cover
+    def sparse_decode(z, mask, hidden_weight, out_weight, out_bias, *, dropout=0.0, training=False, **kw):
+        masked = z[None, :, :] * mask[:, None, :]
+        h = torch.relu(masked @ hidden_weight.T)
+        if training and dropout > 0:
+            h = torch.nn.functional.dropout(h, dropout)
+        return torch.einsum("dbh,dh->bd", h, out_weight) + out_bias
+
+Activation = Literal["relu", "tanh", "sigmoid", "identity"]
+Objective = Literal["paper", "elbo"]
+
+_ACTIVATIONS: dict[str, type[nn.Module]] = {
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "identity": nn.Identity,
+}
+
+
+def mlp(
+    sizes: Sequence[int],
+    *,
+    activation: Activation = "relu",
+    dropout: float = 0.0,
+    last_activation: Activation | None = None,
+) -> nn.Sequential:
+    """Build ``Linear -> activation [-> Dropout]`` layers through ``sizes``.
+
+    ``last_activation`` replaces the activation of the last layer (``None`` keeps
+    ``activation``; ``"identity"`` leaves it linear). Dropout follows every hidden
+    layer but never the last one.
+    """
+    layers: list[nn.Module] = []
+    n_layers = len(sizes) - 1
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(n_in, n_out))
+        last = i == n_layers - 1
+        act = (last_activation or activation) if last else activation
+        layers.append(_ACTIVATIONS[act]())
+        if dropout > 0 and not last:
+            layers.append(nn.Dropout(dropout))
+    return nn.Sequential(*layers)
+
+
+class GaussianEncoder(nn.Module):
+    """Encoder of one omic into a diagonal Gaussian ``N(mean, exp(logvar))``.
+
+    ``n_features -> hidden[0] -> ... -> hidden[-1]`` (activation and dropout after
+    every hidden layer), then two linear heads for the mean and the log-variance.
+    """
+
+    def __init__(
+        self,
+        n_features: int,
+        n_latent: int,
+        hidden: Sequence[int] = (100, 100),
+        *,
+        activation: Activation = "relu",
+        dropout: float = 0.2,
+    ) -> None:
+        super().__init__()
+        sizes = [n_features, *hidden]
+        layers: list[nn.Module] = []
+        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+            layers += [nn.Linear(n_in, n_out), _ACTIVATIONS[activation]()]
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
+        self.body = nn.Sequential(*layers)
+        self.mean = nn.Linear(sizes[-1], n_latent)
+        self.logvar = nn.Linear(sizes[-1], n_latent)
+
+    def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """Return ``(mean, logvar)``, each of shape (n_samples, n_latent)."""
+        h = self.body(x)
+        return self.mean(h), self.logvar(h)
+
+
+class GatingNetwork(nn.Module):
+    """Per-sample omic weights alpha from the experts' means (MODELS.md section 1).
+
+    Each omic's mean goes through its own ``LayerNorm(K)``; the concatenation goes
+    through ``Linear(V*K, hidden) -> ReLU -> Linear(hidden, V)`` and a softmax.
+    Omics a sample lacks get a zero input and an exactly zero weight (their logits
+    are masked before the softmax, so the weights renormalise over observed omics).
+    """
+
+    def __init__(self, n_omics: int, n_latent: int, hidden: int = 64) -> None:
+        super().__init__()
+        self.norms = nn.ModuleList(nn.LayerNorm(n_latent) for _ in range(n_omics))
+        self.net = nn.Sequential(
+            nn.Linear(n_omics * n_latent, hidden), nn.ReLU(), nn.Linear(hidden, n_omics)
+        )
+
+    def forward(self, means: Tensor, observed: Tensor | None = None) -> Tensor:
+        """Log gating weights of shape (n_samples, n_omics) from means (n, V, K).
+
+        Returns log-weights (``-inf`` for missing omics) so that the product of
+        experts can work in log space; ``exp`` of them are the gating weights.
+        """
+        normed = torch.stack([norm(means[:, v]) for v, norm in enumerate(self.norms)], dim=1)
+        if observed is not None:
+            normed = normed * observed.unsqueeze(-1).to(normed.dtype)
+        logits = self.net(normed.flatten(start_dim=1))
+        if observed is not None:
+            logits = logits.masked_fill(~observed, float("-inf"))
+        return torch.log_softmax(logits, dim=-1)
+
+
+def product_of_experts(
+    means: Tensor,
+    logvars: Tensor,
+    weights: Tensor | None = None,
+    *,
+    log_weights: Tensor | None = None,
+) -> tuple[Tensor, Tensor]:
+    """Gated product of Gaussian experts (paper eq. 1), per latent dimension.
+
+    ``tau_v = exp(-logvar_v)``, ``tau_s = sum_v alpha_v tau_v``,
+    ``mu_s = sum_v alpha_v tau_v mu_v / tau_s``, ``logvar_s = -log tau_s``.
+    Computed in log space (``log tau_s`` by logsumexp), so that very confident
+    experts do not overflow and experts with zero weight contribute exactly zero.
+
+    Parameters
+    ----------
+    means, logvars : Tensor of shape (n_samples, n_experts, n_latent)
+    weights : Tensor of shape (n_samples, n_experts), optional
+        Gating weights alpha (non-negative). Equal weights when both are omitted.
+    log_weights : Tensor of shape (n_samples, n_experts), optional
+        ``log alpha``; preferred over ``weights`` (no gradient through ``log 0``).
+
+    Returns
+    -------
+    mean, logvar : Tensor of shape (n_samples, n_latent)
+    """
+    if log_weights is None:
+        if weights is None:
+            log_weights = torch.zeros(means.shape[:2], dtype=means.dtype, device=means.device)
+        else:
+            log_weights = torch.log(weights)
+    log_prec = log_weights.unsqueeze(-1) - logvars  # log(alpha_v tau_v)
+    log_tau = torch.logsumexp(log_prec, dim=1)
+    resp = torch.exp(log_prec - log_tau.unsqueeze(1))
+    return (resp * means).sum(dim=1), -log_tau
+
+
+class SparseDecoder(nn.Module):
+    """SparseVAE decoder of one omic with a spike-and-slab feature-to-factor matrix W.
+
+    ``x_hat_j = c_j . dropout(relu(G (z * W_j))) + b_j``: feature ``j`` only sees
+    the latent factors its row of ``W`` lets through. ``G`` (``hidden.weight``) is
+    shared by all features of the omic; ``c_j``, ``b_j`` are per-feature heads,
+    initialised like ``D`` independent ``nn.Linear(hidden, 1)`` layers. ``W`` is
+    initialised N(0, 1). The spike-and-slab state ``pstar`` (0.5) and ``theta``
+    (U(0, 1)) are buffers updated by :meth:`update_spike_slab_`.
+
+    The decoder runs through :func:`skpoems._sparse_decoder.sparse_decode`, which
+    evaluates the per-feature MLP in chunks of features with memory bounded
+    independently of the number of features.
+    """
+
+    def __init__(
+        self,
+        n_features: int,
+        n_latent: int,
+        hidden: int = 100,
+        *,
+        dropout: float = 0.2,
+        row_normalize: bool = False,
+        lambda0: float = 5.0,
+        lambda1: float = 0.5,
+        theta_a: float = 1.0,
+        theta_b: float | None = None,
+    ) -> None:
+        super().__init__()
+        self.W = nn.Parameter(torch.randn(n_features, n_latent))
+        self.hidden = nn.Linear(n_latent, hidden, bias=False)
+        bound = 1.0 / math.sqrt(hidden)
+        self.out_weight = nn.Parameter(torch.empty(n_features, hidden).uniform_(-bound, bound))
+        self.out_bias = nn.Parameter(torch.empty(n_features).uniform_(-bound, bound))
+        self.register_buffer("pstar", torch.full((n_features, n_latent), 0.5))
+        self.register_buffer("theta", torch.rand(n_latent))
+        self.dropout = dropout
+        self.row_normalize = row_normalize
+        self.lambda0 = lambda0
+        self.lambda1 = lambda1
+        self.theta_a = theta_a
+        self.theta_b = n_features / 10.0 if theta_b is None else theta_b
+
+    def mask(self) -> Tensor:
+        """The feature-to-factor matrix used by the decoder, shape (D, K)."""
+        if not self.row_normalize:
+            return self.W
+        w = self.W.abs() + 1e-6
+        return w / w.sum(dim=1, keepdim=True)
+
+    def forward(self, z: Tensor) -> Tensor:
+        """Decode ``z`` (n_samples, K) into the omic's means (n_samples, D)."""
+        return sparse_decode(
+            z,
+            self.mask(),
+            self.hidden.weight,
+            self.out_weight,
+            self.out_bias,
+            dropout=self.dropout,
+            training=self.training,
+        )
+
+    def penalty(self) -> Tensor:
+        """Spike-and-slab lasso penalty of the current mask (scalar)."""
+        return spike_slab_penalty(self.mask().abs(), self.pstar, self.lambda0, self.lambda1)
+
+    @torch.no_grad()
+    def update_spike_slab_(self) -> None:
+        """EM update of ``pstar`` and ``theta`` from the current mask (in place)."""
+        pstar, theta = spike_slab_update(
+            self.mask().abs(), self.theta, self.lambda0, self.lambda1, self.theta_a, self.theta_b
+        )
+        self.pstar.copy_(pstar)
+        self.theta.copy_(theta)
+
+
+class DenseDecoder(nn.Module):
+    """Ordinary VAE decoder ``Linear(K, H) -> ReLU -> Dropout -> Linear(H, D)`` (POEM)."""
+
+    def __init__(self, n_features: int, n_latent: int, hidden: int = 100, *, dropout: float = 0.2) -> None:
+        super().__init__()
+        self.net = mlp([n_latent, hidden, n_features], dropout=dropout, last_activation="identity")
+
+    def forward(self, z: Tensor) -> Tensor:
+        """Decode ``z`` (n_samples, K) into the omic's means (n_samples, D)."""
+        return self.net(z)
+
+
+class FeatureNoise(nn.Module):
+    """Learned per-feature Gaussian noise scale sigma with a scaled-inverse-chi2 prior.
+
+    ``log_sigma`` starts at ``log(sigma_init)``; ``df`` and ``scale`` are the prior's
+    hyper-parameters (see :func:`skpoems._losses.sigma_prior_params`).
+    """
+
+    def __init__(self, sigma_init: Tensor, df: float, scale: float) -> None:
+        super().__init__()
+        self.log_sigma = nn.Parameter(torch.log(torch.as_tensor(sigma_init, dtype=torch.get_default_dtype())))
+        self.df = df
+        self.scale = scale
+
+    def prior_penalty(self) -> Tensor:
+        """Negative log prior density of sigma^2 (up to a constant)."""
+        return sigma_prior_penalty(self.log_sigma, self.df, self.scale)
+
+
+@dataclass
+class PoEOutput:
+    """What :class:`PoEVAE` computes for a minibatch."""
+
+    mean: Tensor  # (n, K) posterior mean mu_s
+    logvar: Tensor  # (n, K)
+    z: Tensor  # (n, K) sample (or the mean when not sampling)
+    log_gating: Tensor  # (n, V) log alpha (-inf for missing omics)
+    reconstructions: list[Tensor]  # (n, D_v) per omic
+
+
+class PoEVAE(nn.Module):
+    """Gated product-of-experts VAE over any number of omics (POEMS and POEM).
+
+    Parameters
+    ----------
+    encoders : sequence of GaussianEncoder
+        One per omic.
+    decoders : sequence of nn.Module
+        One per omic (:class:`SparseDecoder` for POEMS, :class:`DenseDecoder` for POEM).
+    noises : sequence of FeatureNoise
+        One per omic.
+    gating : GatingNetwork
+    objective : {"paper", "elbo"}
+        How the loss terms are scaled and summed, see :meth:`loss`.
+    beta : float
+        Weight of the KL term.
+    """
+
+    def __init__(
+        self,
+        encoders: Sequence[nn.Module],
+        decoders: Sequence[nn.Module],
+        noises: Sequence[FeatureNoise],
+        gating: GatingNetwork,
+        *,
+        objective: Objective = "paper",
+        beta: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self.encoders = nn.ModuleList(encoders)
+        self.decoders = nn.ModuleList(decoders)
+        self.noises = nn.ModuleList(noises)
+        self.gating = gating
+        self.objective = objective
+        self.beta = beta
+
+    def encode(self, xs: Sequence[Tensor], observed: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
+        """Joint posterior ``(mean, logvar)`` and log gating weights of a batch."""
+        stats = [enc(x) for enc, x in zip(self.encoders, xs)]
+        means = torch.stack([m for m, _ in stats], dim=1)
+        logvars = torch.stack([lv for _, lv in stats], dim=1)
+        log_gating = self.gating(means, observed)
+        mean, logvar = product_of_experts(means, logvars, log_weights=log_gating)
+        return mean, logvar, log_gating
+
+    def forward(
+        self,
+        xs: Sequence[Tensor],
+        observed: Tensor | None = None,
+        *,
+        sample: bool = True,
+        generator: torch.Generator | None = None,
+    ) -> PoEOutput:
+        """Encode, sample ``z`` by reparameterisation (if ``sample``) and decode."""
+        mean, logvar, log_gating = self.encode(xs, observed)
+        if sample:
+            eps = torch.randn(mean.shape, dtype=mean.dtype, device=mean.device, generator=generator)
+            z = mean + torch.exp(0.5 * logvar) * eps
+        else:
+            z = mean
+        recs = [dec(z) for dec in self.decoders]
+        return PoEOutput(mean, logvar, z, log_gating, recs)
+
+    def loss(
+        self,
+        xs: Sequence[Tensor],
+        observed: Tensor | None = None,
+        *,
+        prior_batch_size: int,
+        n_train: int,
+        generator: torch.Generator | None = None,
+    ) -> LossOutput:
+        """Loss of a minibatch under the module's objective.
+
+        ``"paper"`` (MODELS.md section 1): per omic, ``0.5 * mean_{b,j} ((x_hat -
+        x) / sigma) ** 2`` plus ``[(B + nu + 2) sum_j log sigma_j + 0.5 nu s sum_j
+        sigma_j ** -2] / B`` plus the spike-and-slab penalty divided by ``B``, plus
+        ``beta`` times the KL averaged over samples and latent dimensions. ``B`` is
+        ``prior_batch_size`` (the batch size); only observed blocks of an omic
+        count in its reconstruction and in the ``B sum log sigma`` part.
+
+        ``"elbo"``: the negative ELBO per sample, averaged over the batch (Gaussian
+        negative log-likelihood summed over features with its ``log sigma`` and
+        ``log 2 pi`` terms, KL summed over latent dimensions), plus the priors on W
+        and sigma divided by ``n_train`` (counted once per data set).
+        """
+        out = self(xs, observed, generator=generator)
+        n = xs[0].shape[0]
+        obs = None if observed is None else observed.to(xs[0].dtype)
+        terms: dict[str, Tensor] = {}
+        paper = self.objective == "paper"
+        prior_norm = prior_batch_size if paper else n_train
+        total = xs[0].new_zeros(())
+        for v, (x, x_hat, noise, dec) in enumerate(zip(xs, out.reconstructions, self.noises, self.decoders)):
+            sq = gaussian_sq_error(x_hat, x, noise.log_sigma)
+            n_obs = torch.as_tensor(float(n), dtype=x.dtype, device=x.device) if obs is None else obs[:, v].sum()
+            sq_sum = sq.sum() if obs is None else (sq * obs[:, v]).sum()
+            log_sigma_sum = noise.log_sigma.sum()
+            if paper:
+                rec = sq_sum / (n_obs.clamp(min=1.0) * x.shape[1])
+                lik_sigma = n_obs / n * log_sigma_sum
+            else:
+                rec = sq_sum / n
+                lik_sigma = n_obs / n * (log_sigma_sum + 0.5 * x.shape[1] * LOG_2PI)
+            sigma = lik_sigma + noise.prior_penalty() / prior_norm
+            terms[f"reconstruction/{v}"] = rec
+            terms[f"sigma/{v}"] = sigma
+            total = total + rec + sigma
+            if isinstance(dec, SparseDecoder):
+                sparsity = dec.penalty() / prior_norm
+                terms[f"sparsity/{v}"] = sparsity
+                total = total + sparsity
+        kl = kl_std_normal(out.mean, out.logvar)
+        kl = kl.mean() / out.mean.shape[1] if paper else kl.mean()
+        terms["kl"] = kl
+        total = total + self.beta * kl
+        return LossOutput(total, terms)
+
+    @torch.no_grad()
+    def after_step_(self) -> None:
+        """Spike-and-slab EM step of every sparse decoder (after each optimiser step)."""
+        for dec in self.decoders:
+            if isinstance(dec, SparseDecoder):
+                dec.update_spike_slab_()
+
+    def embed(self, xs: Sequence[Tensor], observed: Tensor | None = None) -> Tensor:
+        """Posterior mean of the joint posterior, shape (n_samples, K)."""
+        return self.encode(xs, observed)[0]
+
+    def gating_weights(self, xs: Sequence[Tensor], observed: Tensor | None = None) -> Tensor:
+        """Gating weights alpha, shape (n_samples, V)."""
+        return self.encode(xs, observed)[2].exp()

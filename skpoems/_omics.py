@@ -1,0 +1,396 @@
+"""Multi-omics input handling: splitting, concatenation and per-omic validation.
+
+Every public estimator accepts the same inputs (see :func:`as_omic_blocks`):
+
+* one 2-D array or DataFrame ``X`` plus the ``omic_dims`` parameter (the only form
+  that goes through :func:`~sklearn.base.clone`, ``Pipeline`` and ``GridSearchCV``);
+* a DataFrame whose columns are a 2-level MultiIndex ``(omic, feature)``, as
+  returned by :func:`concat_omics` and the bundled loaders;
+* a list or tuple of 2-D arrays / DataFrames, one per omic;
+* a dict ``{omic_name: 2-D array or DataFrame}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+#: separator used to flatten ``(omic, feature)`` pairs into ``feature_names_in_``.
+OMIC_SEP = "__"
+
+
+@dataclass
+class OmicBlocks:
+    """Input split into omic blocks, before numeric validation.
+
+    Attributes
+    ----------
+    blocks : list of array-like of shape (n_samples, n_features_v)
+        One 2-D block per omic (arrays or DataFrames, not yet converted).
+    names : list of str or None
+        Omic names when the input carried them (dict keys, MultiIndex level 0).
+    feature_names : list of ndarray or None
+        Per-omic feature names when the input carried them.
+    index : pandas.Index or None
+        Sample index of a DataFrame input.
+    layout : {"array", "frame", "multiindex", "list", "dict"}
+        Which input form was given.
+    """
+
+    blocks: list[Any]
+    names: list[str] | None
+    feature_names: list[np.ndarray] | None
+    index: pd.Index | None
+    layout: str
+
+
+def check_omic_dims(omic_dims: Sequence[int] | None, n_features: int) -> tuple[int, ...]:
+    """Validate ``omic_dims`` against the number of columns of ``X``.
+
+    Parameters
+    ----------
+    omic_dims : sequence of int or None
+        Number of features of each omic, in column order. ``None`` means that the
+        whole of ``X`` is one omic.
+    n_features : int
+        Number of columns of the 2-D input.
+
+    Returns
+    -------
+    omic_dims : tuple of int
+        The validated dimensions; they sum to ``n_features``.
+
+    Raises
+    ------
+    ValueError
+        If a dimension is not a positive integer or the sum differs from
+        ``n_features``.
+    """
+    if omic_dims is None:
+        return (int(n_features),)
+    if isinstance(omic_dims, (str, bytes)) or not isinstance(omic_dims, Sequence):
+        omic_dims = tuple(np.asarray(omic_dims).ravel().tolist())
+    dims = tuple(omic_dims)
+    if len(dims) == 0:
+        raise ValueError("omic_dims must contain at least one omic, got an empty sequence.")
+    for v, d in enumerate(dims):
+        if isinstance(d, bool) or not isinstance(d, Integral) or d < 1:
+            raise ValueError(
+                f"omic_dims[{v}] must be a positive integer (the number of features "
+                f"of omic {v}), got {d!r}."
+            )
+    dims = tuple(int(d) for d in dims)
+    if sum(dims) != n_features:
+        raise ValueError(
+            f"omic_dims={dims} sums to {sum(dims)} features, but X has {n_features} "
+            "columns. omic_dims gives the number of columns of each omic, in order."
+        )
+    return dims
+
+
+def split_omics(X: Any, omic_dims: Sequence[int]) -> list[Any]:
+    """Split the columns of a 2-D array or DataFrame into omic blocks.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, sum(omic_dims))
+        Concatenated omics.
+    omic_dims : sequence of int
+        Number of columns of each omic.
+
+    Returns
+    -------
+    blocks : list
+        One block per omic (views where possible).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skpoems import split_omics
+    >>> [b.shape for b in split_omics(np.zeros((4, 5)), (2, 3))]
+    [(4, 2), (4, 3)]
+    """
+    bounds = np.cumsum([0, *omic_dims])
+    if isinstance(X, pd.DataFrame):
+        return [X.iloc[:, bounds[v] : bounds[v + 1]] for v in range(len(omic_dims))]
+    return [X[:, bounds[v] : bounds[v + 1]] for v in range(len(omic_dims))]
+
+
+def _default_names(n_omics: int) -> list[str]:
+    return [f"omic{v}" for v in range(n_omics)]
+
+
+def _is_list_of_omics(X: Any) -> bool:
+    """A list counts as a list of omics only when every element is 2-D."""
+    if not isinstance(X, (list, tuple)) or len(X) == 0:
+        return False
+    return all(sp.issparse(b) or getattr(b, "ndim", None) == 2 for b in X)
+
+
+def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks:
+    """Recognise the input form and split it into omic blocks (no conversion yet).
+
+    Parameters
+    ----------
+    X : array-like, DataFrame, list, tuple or dict
+        See the module docstring for the accepted forms.
+    omic_dims : sequence of int or None
+        Used to split a plain 2-D input; for inputs that carry their own omic
+        structure it must agree with it when given.
+
+    Returns
+    -------
+    OmicBlocks
+
+    Raises
+    ------
+    TypeError
+        For sparse matrices, sets, strings and other unsupported containers.
+    ValueError
+        For empty lists/dicts or an ``omic_dims`` that disagrees with the input.
+    """
+    if sp.issparse(X):
+        raise TypeError(
+            "Sparse input is not supported: skpoems models need dense arrays. "
+            "Convert with X.toarray()."
+        )
+    if isinstance(X, Mapping):
+        if len(X) == 0:
+            raise ValueError("Got an empty dict of omics: pass at least one omic.")
+        names = [str(k) for k in X]
+        blocks = list(X.values())
+        layout = "dict"
+    elif isinstance(X, (list, tuple)) and len(X) == 0:
+        raise ValueError("Got an empty list of omics: pass at least one omic.")
+    elif _is_list_of_omics(X):
+        blocks = list(X)
+        names = None
+        frame_names = [getattr(b, "name", None) for b in blocks]
+        if all(isinstance(n, str) for n in frame_names) and len(set(frame_names)) == len(
+            frame_names
+        ):
+            names = frame_names
+        layout = "list"
+    elif isinstance(X, pd.DataFrame) and isinstance(X.columns, pd.MultiIndex):
+        if X.columns.nlevels != 2:
+            raise ValueError(
+                "A DataFrame with MultiIndex columns must have exactly 2 levels "
+                f"(omic, feature); got {X.columns.nlevels} levels."
+            )
+        omic_level = X.columns.get_level_values(0).astype(str)
+        names = list(dict.fromkeys(omic_level))
+        codes = pd.Index(names).get_indexer(omic_level)
+        if np.any(np.diff(codes) < 0):
+            raise ValueError(
+                "The columns of each omic must be contiguous in a MultiIndex "
+                "DataFrame; reorder them, e.g. with skpoems.concat_omics."
+            )
+        bounds = np.searchsorted(codes, np.arange(len(names) + 1))
+        blocks = [X.iloc[:, bounds[v] : bounds[v + 1]] for v in range(len(names))]
+        feature_names = [
+            np.asarray(X.columns.get_level_values(1)[bounds[v] : bounds[v + 1]].astype(str), dtype=object)
+            for v in range(len(names))
+        ]
+        _check_dims_agree(omic_dims, [b.shape[1] for b in blocks])
+        return OmicBlocks(blocks, names, feature_names, X.index, "multiindex")
+    else:
+        if isinstance(X, (set, frozenset, str, bytes)):
+            raise TypeError(f"Unsupported input of type {type(X).__name__} for X.")
+        if isinstance(X, (list, tuple)) and any(getattr(b, "ndim", 0) > 2 for b in X):
+            raise ValueError(
+                "Every element of a list of omics must be 2-D (samples x features); "
+                f"got an element with shape {next(b.shape for b in X if getattr(b, 'ndim', 0) > 2)}."
+            )
+        # a single 2-D input: sklearn's validation happens in the estimator
+        layout = "frame" if isinstance(X, pd.DataFrame) else "array"
+        return OmicBlocks([X], None, None, getattr(X, "index", None), layout)
+
+    for v, block in enumerate(blocks):
+        name = names[v] if names is not None else f"omic{v}"
+        if sp.issparse(block):
+            raise TypeError(
+                f"Omic {name!r} is a sparse matrix: skpoems models need dense arrays. "
+                "Convert with .toarray()."
+            )
+        ndim = np.ndim(block) if not hasattr(block, "ndim") else block.ndim
+        if ndim != 2:
+            raise ValueError(
+                f"Omic {name!r} must be a 2-D array (samples x features), got an array "
+                f"with {ndim} dimension(s) and shape {np.shape(block)}."
+            )
+    n_samples = [np.shape(b)[0] for b in blocks]
+    if len(set(n_samples)) > 1:
+        listing = ", ".join(
+            f"{names[v] if names else f'omic{v}'}: {n}" for v, n in enumerate(n_samples)
+        )
+        raise ValueError(
+            "All omics must have the same number of samples (rows), got " + listing + "."
+        )
+    feature_names = None
+    if all(isinstance(b, pd.DataFrame) for b in blocks):
+        feature_names = [np.asarray(b.columns.astype(str), dtype=object) for b in blocks]
+    index = blocks[0].index if isinstance(blocks[0], pd.DataFrame) else None
+    _check_dims_agree(omic_dims, [np.shape(b)[1] for b in blocks])
+    return OmicBlocks(blocks, names, feature_names, index, layout)
+
+
+def _check_dims_agree(omic_dims: Sequence[int] | None, dims: list[int]) -> None:
+    if omic_dims is not None and tuple(int(d) for d in omic_dims) != tuple(dims):
+        raise ValueError(
+            f"omic_dims={tuple(omic_dims)} disagrees with the omics passed in X, whose "
+            f"feature counts are {tuple(dims)}. Leave omic_dims=None for list, dict and "
+            "MultiIndex inputs."
+        )
+
+
+def to_float_block(block: Any, name: str) -> np.ndarray:
+    """Convert one omic block to a float ndarray with a message naming the omic.
+
+    float32 stays float32; every other numeric or boolean type becomes float64.
+    """
+    if isinstance(block, pd.DataFrame):
+        bad = [c for c, dt in block.dtypes.items() if not (
+            pd.api.types.is_numeric_dtype(dt) or pd.api.types.is_bool_dtype(dt)
+        )]
+        if bad:
+            raise TypeError(
+                f"Omic {name!r} has non-numeric column(s) {[str(c) for c in bad[:5]]}"
+                f"{' ...' if len(bad) > 5 else ''}: every feature must be numeric."
+            )
+        dtypes = set(block.dtypes)
+        dtype = np.float32 if dtypes == {np.dtype(np.float32)} else np.float64
+        return block.to_numpy(dtype=dtype, na_value=np.nan)
+    arr = np.asarray(block)
+    if arr.dtype.kind in "biuf":
+        return arr.astype(np.float32 if arr.dtype == np.float32 else np.float64, copy=False)
+    if arr.dtype.kind == "c":
+        raise ValueError(f"Omic {name!r} contains complex data, which is not supported.")
+    try:
+        return arr.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"Omic {name!r} contains values that cannot be converted to numbers "
+            f"({exc}); every feature must be numeric."
+        ) from None
+
+
+def check_missing_pattern(blocks: list[np.ndarray], names: list[str]) -> np.ndarray:
+    """Check NaN/inf in each omic and return the observed mask.
+
+    A sample whose block for one omic is entirely NaN lacks that omic. Any other
+    NaN, any infinity, and a sample that lacks every omic are errors.
+
+    Returns
+    -------
+    observed : ndarray of bool of shape (n_samples, n_omics)
+    """
+    n_samples = blocks[0].shape[0]
+    observed = np.ones((n_samples, len(blocks)), dtype=bool)
+    for v, (block, name) in enumerate(zip(blocks, names)):
+        if np.isinf(block).any():
+            rows = np.flatnonzero(np.isinf(block).any(axis=1))
+            raise ValueError(
+                f"Omic {name!r} contains infinity (inf) in {rows.size} sample(s), "
+                f"e.g. sample {rows[0]}. Replace or remove infinite values."
+            )
+        nan = np.isnan(block)
+        if not nan.any():
+            continue
+        n_nan = nan.sum(axis=1)
+        partial = (n_nan > 0) & (n_nan < block.shape[1])
+        if partial.any():
+            rows = np.flatnonzero(partial)
+            raise ValueError(
+                f"Omic {name!r} contains NaN in {rows.size} sample(s) that have other "
+                f"observed values of the same omic (e.g. sample {rows[0]}, "
+                f"{n_nan[rows[0]]} of {block.shape[1]} features NaN). A sample may lack "
+                "an omic only as a whole block (all its features NaN); impute stray "
+                "missing values first (e.g. sklearn.impute.SimpleImputer)."
+            )
+        observed[:, v] = n_nan == 0
+    none = ~observed.any(axis=1)
+    if none.any():
+        rows = np.flatnonzero(none)
+        raise ValueError(
+            f"{rows.size} sample(s) have no observed omic (every value is NaN), e.g. "
+            f"sample {rows[0]}. Every sample needs at least one observed omic."
+        )
+    return observed
+
+
+def flat_feature_names(names: list[str], feature_names: list[np.ndarray]) -> np.ndarray:
+    """Flatten per-omic feature names to ``"omic__feature"`` strings."""
+    return np.asarray(
+        [f"{o}{OMIC_SEP}{f}" for o, fn in zip(names, feature_names) for f in fn], dtype=object
+    )
+
+
+def concat_omics(Xs: Any, *, omic_names: Sequence[str] | None = None) -> pd.DataFrame:
+    """Concatenate omics into one DataFrame with ``(omic, feature)`` MultiIndex columns.
+
+    This is how a list of omics goes through scikit-learn's model selection tools
+    (``GridSearchCV``, ``cross_val_score``): they index the rows of one 2-D object,
+    and the estimators read the omic structure back from the column MultiIndex.
+
+    Parameters
+    ----------
+    Xs : list, tuple or dict of 2-D arrays or DataFrames
+        One block per omic, all with the same number of rows. A dict's keys name
+        the omics. A DataFrame that already has ``(omic, feature)`` columns is
+        returned as a copy.
+    omic_names : sequence of str, default=None
+        Names of the omics (default: dict keys, else ``"omic0"``, ``"omic1"``, ...).
+
+    Returns
+    -------
+    DataFrame of shape (n_samples, sum of n_features_v)
+        Columns ``MultiIndex`` with levels ``("omic", "feature")``. Feature names come
+        from DataFrame columns, else ``"f0"``, ``"f1"``, ...; the row index from the
+        first DataFrame block, else a RangeIndex.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skpoems import concat_omics
+    >>> X = concat_omics({"mrna": np.zeros((3, 2)), "mirna": np.ones((3, 1))})
+    >>> list(X.columns)
+    [('mrna', 'f0'), ('mrna', 'f1'), ('mirna', 'f0')]
+    """
+    parsed = as_omic_blocks(Xs)
+    if parsed.layout in ("array", "frame"):
+        raise TypeError(
+            "concat_omics expects a list, tuple or dict of 2-D omic blocks (or a "
+            "MultiIndex DataFrame); got a single 2-D input."
+        )
+    n_omics = len(parsed.blocks)
+    names = list(omic_names) if omic_names is not None else (parsed.names or _default_names(n_omics))
+    if len(names) != n_omics:
+        raise ValueError(f"Got {len(names)} omic_names for {n_omics} omics.")
+    if len(set(names)) != n_omics:
+        raise ValueError(f"omic_names must be unique, got {names}.")
+    frames = []
+    for v, block in enumerate(parsed.blocks):
+        if isinstance(block, pd.DataFrame):
+            feats = block.columns.astype(str) if not isinstance(block.columns, pd.MultiIndex) else block.columns.get_level_values(-1).astype(str)
+            values = block.to_numpy()
+        else:
+            values = np.asarray(block)
+            feats = [f"f{j}" for j in range(values.shape[1])]
+        frames.append(
+            pd.DataFrame(
+                values,
+                columns=pd.MultiIndex.from_arrays(
+                    [[names[v]] * values.shape[1], list(feats)], names=["omic", "feature"]
+                ),
+            )
+        )
+    out = pd.concat(frames, axis=1)
+    if parsed.index is not None:
+        out.index = parsed.index
+    return out

@@ -1,0 +1,267 @@
+"""Declarative estimator parameters: one definition per parameter, shared by models.
+
+The five estimators share most of their parameters (the training loop's, the
+encoder's, the sparse decoder's). Each parameter is declared once here, with its
+constraint (scikit-learn's ``_parameter_constraints``) and its numpydoc entry;
+:func:`with_params` then gives an estimator class an explicit ``__init__``
+signature (what ``get_params``, ``clone`` and IDEs read), its constraints and the
+"Parameters" section of its docstring. Defaults may differ per estimator (the
+paper tuned batch size, learning rate and weight decay per model).
+"""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from numbers import Integral, Real
+from typing import Any
+
+from sklearn.utils._param_validation import Interval, StrOptions
+
+
+@dataclass(frozen=True)
+class Param:
+    """One estimator parameter: default, type for the docstring, constraint, doc."""
+
+    default: Any
+    type: str
+    constraint: list
+    doc: str
+
+    def with_default(self, default: Any) -> Param:
+        return replace(self, default=default)
+
+    def render(self, name: str) -> str:
+        doc = textwrap.dedent(self.doc).strip()
+        body = "\n".join("    " + line if line else "" for line in doc.splitlines())
+        default = f'"{self.default}"' if isinstance(self.default, str) else repr(self.default)
+        return f"{name} : {self.type}, default={default}\n{body}\n"
+
+
+_positive_int = [Interval(Integral, 1, None, closed="left")]
+_positive_real = [Interval(Real, 0, None, closed="neither")]
+_non_negative_real = [Interval(Real, 0, None, closed="left")]
+_probability = [Interval(Real, 0, 1, closed="left")]
+
+COMMON: dict[str, Param] = {
+    "n_components": Param(
+        32,
+        "int",
+        _positive_int,
+        "Dimension K of the latent space (the number of latent factors).",
+    ),
+    "omic_dims": Param(
+        None,
+        "tuple of int",
+        ["array-like", None],
+        """
+        Number of features of each omic when ``X`` is one 2-D array whose columns
+        are the omics side by side (the form that goes through ``Pipeline`` and
+        ``GridSearchCV``). ``None`` treats a plain 2-D array as one omic. Ignored
+        for list, dict and MultiIndex-DataFrame inputs, which carry their own
+        omic structure (if given, it must agree with it).
+        """,
+    ),
+}
+
+
+def training(batch_size: int, learning_rate: float, weight_decay: float) -> dict[str, Param]:
+    """Training-loop parameters with the given paper defaults."""
+    return {
+        "batch_size": Param(
+            batch_size,
+            "int",
+            _positive_int,
+            """
+            Minibatch size, clipped to the number of training samples. Each epoch's
+            shuffled samples are split into ``ceil(n_train / batch_size)`` batches
+            of equal size (within one sample), so that no remainder batch gives a
+            few samples the weight of a full batch.
+            """,
+        ),
+        "learning_rate": Param(learning_rate, "float", _positive_real, "Step size of the optimiser."),
+        "weight_decay": Param(
+            weight_decay, "float", _non_negative_real, "Weight decay of the optimiser (decoupled for AdamW)."
+        ),
+        "max_iter": Param(5000, "int", _positive_int, "Maximum number of epochs (passes over the training data)."),
+        "early_stopping": Param(
+            True,
+            "bool",
+            ["boolean"],
+            """
+            Hold out ``validation_fraction`` of the training data, stop when the
+            validation loss has not improved for ``n_iter_no_change`` epochs, and
+            restore the weights of the best validation epoch. If False, training
+            stops when the training loss stops improving in the same way (as in
+            scikit-learn's ``MLPClassifier``) and the last weights are kept.
+            """,
+        ),
+        "validation_fraction": Param(
+            0.2,
+            "float",
+            [Interval(Real, 0, 1, closed="neither")],
+            "Fraction of the training data held out for early stopping.",
+        ),
+        "n_iter_no_change": Param(
+            30,
+            "int or None",
+            [Interval(Integral, 1, None, closed="left"), None],
+            """
+            Patience: number of epochs without an improvement of more than ``tol``
+            before training stops. ``None`` trains for exactly ``max_iter`` epochs.
+            """,
+        ),
+        "tol": Param(
+            0.0,
+            "float",
+            _non_negative_real,
+            "Minimum decrease of the monitored loss that counts as an improvement.",
+        ),
+        "random_state": Param(
+            None,
+            "int, RandomState instance or None",
+            ["random_state"],
+            """
+            Seeds the validation split, weight initialisation, minibatch order,
+            dropout and reparameterisation noise. An int gives bitwise-identical
+            fits (on the same hardware and thread count). Fitting never touches
+            numpy's or torch's global random state.
+            """,
+        ),
+        "device": Param(
+            "auto",
+            '{"auto", "cpu", "cuda", "mps"} or torch.device',
+            [StrOptions({"auto", "cpu", "cuda", "mps"}), "torch.device"],
+            """
+            Where to train. ``"auto"`` uses CUDA when available, else the CPU.
+            Fitted models pickle with CPU tensors and load on any machine.
+            """,
+        ),
+        "verbose": Param(
+            0, "int", ["verbose"], "Show a progress bar with the training and validation loss when > 0."
+        ),
+    }
+
+
+POE: dict[str, Param] = {
+    "objective": Param(
+        "paper",
+        '{"paper", "elbo"}',
+        [StrOptions({"paper", "elbo"})],
+        """
+        How the loss terms are scaled. ``"paper"`` reproduces the losses of the
+        reference implementation exactly (MODELS.md section 1; reconstruction
+        averaged over features, the priors divided by the batch size). ``"elbo"``
+        is the negative evidence lower bound per sample (likelihood summed over
+        features, priors counted once per data set).
+        """,
+    ),
+    "encoder_hidden": Param(
+        (100, 100),
+        "tuple of int",
+        ["array-like"],
+        "Hidden layer sizes of each omic's encoder.",
+    ),
+    "decoder_hidden": Param(100, "int", _positive_int, "Hidden size of each omic's decoder."),
+    "gating_hidden": Param(64, "int", _positive_int, "Hidden size of the gating network."),
+    "dropout": Param(0.2, "float", _probability, "Dropout probability in encoders and decoders."),
+    "beta": Param(1.0, "float", _non_negative_real, "Weight of the KL term."),
+    "sigma_prior_df": Param(
+        10.0,
+        "float",
+        _positive_real,
+        """
+        Degrees of freedom nu of the scaled-inverse-chi-squared prior on each
+        feature's noise variance (the authors used 3 for KIRC).
+        """,
+    ),
+    "sigma_prior_quantile": Param(
+        0.10,
+        "float",
+        [Interval(Real, 0, 1, closed="both")],
+        """
+        Quantile of the initial noise scales (feature standard deviations) that
+        sets the prior scale: ``s = max(q, sigma_prior_floor) ** 2 *
+        chi2.ppf(sigma_prior_chi2_quantile, nu) / nu`` (KIRC: 0.05).
+        """,
+    ),
+    "sigma_prior_floor": Param(
+        0.01, "float", _positive_real, "Lower bound of that quantile (KIRC: 1e-3)."
+    ),
+    "sigma_prior_chi2_quantile": Param(
+        0.9,
+        "float",
+        [Interval(Real, 0, 1, closed="neither")],
+        "Chi-squared quantile in the prior scale (KIRC: 0.1).",
+    ),
+}
+
+SPARSE: dict[str, Param] = {
+    "lambda0": Param(5.0, "float", _positive_real, "Spike scale of the spike-and-slab lasso prior on W."),
+    "lambda1": Param(0.5, "float", _positive_real, "Slab scale of the spike-and-slab lasso prior on W."),
+    "theta_a": Param(1.0, "float", _positive_real, "Beta(a, b) prior on each factor's slab probability theta: a."),
+    "theta_b": Param(
+        None,
+        "float or None",
+        [Interval(Real, 0, None, closed="neither"), None],
+        "Beta(a, b) prior on theta: b. ``None`` uses ``n_features_v / 10`` per omic.",
+    ),
+    "row_normalize": Param(
+        False,
+        "bool",
+        ["boolean"],
+        "Use ``|W| + 1e-6`` with each row scaled to sum 1 as the decoder mask.",
+    ),
+}
+
+
+def with_params(*groups: dict[str, Param]) -> Callable[[type], type]:
+    """Class decorator: explicit ``__init__``, constraints and docstring from params.
+
+    The first parameter is positional-or-keyword, the others keyword-only (the
+    scikit-learn convention). ``__init__`` only stores its arguments. A line
+    ``    {parameters}`` in the class docstring is replaced by the rendered
+    numpydoc entries.
+    """
+    params: dict[str, Param] = {}
+    for group in groups:
+        params.update(group)
+    names = list(params)
+
+    def decorate(cls: type) -> type:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            bound = __init__.__signature__.bind(self, *args, **kwargs)
+            bound.apply_defaults()
+            for name in names:
+                setattr(self, name, bound.arguments[name])
+
+        sig_params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        for i, name in enumerate(names):
+            kind = inspect.Parameter.POSITIONAL_OR_KEYWORD if i == 0 else inspect.Parameter.KEYWORD_ONLY
+            sig_params.append(inspect.Parameter(name, kind, default=params[name].default))
+        __init__.__signature__ = inspect.Signature(sig_params)
+        __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+        __init__.__doc__ = f"Store the parameters of {cls.__name__} (see the class docstring)."
+        cls.__init__ = __init__
+        constraints = dict(getattr(cls, "_parameter_constraints", {}))
+        for name, p in params.items():
+            constraints[name] = [_resolve(c) for c in p.constraint]
+        cls._parameter_constraints = constraints
+        if cls.__doc__ and "{parameters}" in cls.__doc__:
+            rendered = "".join(p.render(name) for name, p in params.items())
+            indent = "    "
+            block = "\n".join(indent + line if line else "" for line in rendered.rstrip().splitlines())
+            cls.__doc__ = cls.__doc__.replace(indent + "{parameters}", block)
+        return cls
+
+    return decorate
+
+
+def _resolve(constraint: Any) -> Any:
+    if constraint == "torch.device":
+        import torch
+
+        return torch.device
+    return constraint

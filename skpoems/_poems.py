@@ -1,0 +1,233 @@
+"""POEMS and POEM: gated product-of-experts VAEs over any number of omics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import _BaseOmicsTransformer, _Omics
+from ._losses import sigma_prior_params
+from ._modules import DenseDecoder, FeatureNoise, GatingNetwork, GaussianEncoder, PoEVAE, SparseDecoder
+from ._params import COMMON, POE, SPARSE, training, with_params
+
+
+def initial_noise_scales(block: np.ndarray, observed: np.ndarray) -> np.ndarray:
+    """Per-feature standard deviation over the samples that have the omic.
+
+    Constant features would start with sigma = 0 (log sigma = -inf); they get
+    ``1e-3`` times the largest standard deviation of the omic instead (at least 1e-6).
+    """
+    std = block[observed].std(axis=0) if observed.any() else np.zeros(block.shape[1])
+    floor = max(1e-6, 1e-3 * float(std.max(initial=0.0)))
+    return np.maximum(std, floor)
+
+
+class _PoEBase(_BaseOmicsTransformer):
+    """Shared by POEMS and POEM: encoders, gating, product of experts, noise model."""
+
+    def _decoder(self, n_features: int):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _build_module(self, omics: _Omics) -> PoEVAE:
+        K = self.n_components
+        noises = []
+        for v, block in enumerate(omics.blocks):
+            sigma = initial_noise_scales(block, omics.observed[:, v])
+            df, scale = sigma_prior_params(
+                sigma,
+                df=self.sigma_prior_df,
+                quantile=self.sigma_prior_quantile,
+                floor=self.sigma_prior_floor,
+                chi2_quantile=self.sigma_prior_chi2_quantile,
+            )
+            noises.append(FeatureNoise(sigma, df, scale))
+        dims = [b.shape[1] for b in omics.blocks]
+        return PoEVAE(
+            [GaussianEncoder(d, K, tuple(self.encoder_hidden), dropout=self.dropout) for d in dims],
+            [self._decoder(d) for d in dims],
+            noises,
+            GatingNetwork(len(dims), K, self.gating_hidden),
+            objective=self.objective,
+            beta=self.beta,
+        )
+
+    def _set_fitted_attributes(self, omics: _Omics) -> None:
+        self.gating_weights_ = self._module_outputs(omics, "gating_weights")
+
+    def transform_gating(self, X: Any) -> np.ndarray:
+        """Gating weights alpha of new samples: each omic's weight in the product of experts.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame, list, tuple or dict
+            The omics, in any form accepted by :meth:`fit`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_omics)
+            Rows sum to 1; an omic a sample lacks gets exactly 0.
+        """
+        check_is_fitted(self)
+        return self._module_outputs(self._validate_omics(X, reset=False), "gating_weights")
+
+
+@with_params(COMMON, POE, SPARSE, training(batch_size=512, learning_rate=9e-4, weight_decay=1e-4))
+class POEMSTransformer(_PoEBase):
+    """POEMS: product of experts with gating and sparse (spike-and-slab) decoders.
+
+    Each omic is encoded into a Gaussian expert; a gating network weighs the
+    experts per sample and their product gives one shared posterior over
+    ``n_components`` latent factors. Each omic is decoded feature by feature from
+    the latent vector masked by that feature's row of a sparse feature-to-factor
+    matrix W (SparseVAE), whose spike-and-slab lasso prior is fitted by an EM step
+    after every optimiser step. ``transform`` returns the posterior mean.
+
+    The defaults are the model of MODELS.md section 1 and the paper's best BRCA
+    configuration (batch 512, learning rate 9e-4, weight decay 1e-4, AdamW).
+    Inputs are expected min-max scaled to [0, 1] per feature, as in the paper
+    (use ``MinMaxScaler`` in a ``Pipeline``).
+
+    Deviations from the reference implementation, each for a reason:
+    ``transform`` returns the posterior mean rather than a random sample (it must
+    be deterministic); epochs use equal-size minibatches and the prior terms are
+    divided by the actual batch size (the reference divides a small remainder
+    batch's priors by the configured size); the validation loss used for early
+    stopping and ``score`` is computed without dropout and with fixed
+    reparameterisation noise, so that it is deterministic.
+
+    Parameters
+    ----------
+    {parameters}
+
+    Attributes
+    ----------
+    components_ : list of ndarray of shape (n_features_v, n_components)
+        The sparse feature-to-factor matrix W of each omic (row ``j`` says which
+        latent factors feature ``j`` depends on).
+    gating_weights_ : ndarray of shape (n_samples, n_omics)
+        Gating weights alpha of the samples passed to ``fit``.
+    omic_dims_ : tuple of int
+        Number of features of each omic.
+    omic_names_ : list of str
+        Omic names (from dict keys, MultiIndex level 0 or DataFrame names, else
+        ``"omic0"``, ``"omic1"``, ...).
+    n_features_in_ : int
+        Total number of features over all omics.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        ``"omic__feature"`` names, when the input carried feature names.
+    module_ : torch.nn.Module
+        The fitted :class:`skpoems._modules.PoEVAE`.
+    n_iter_ : int
+        Number of epochs run.
+    best_iter_ : int
+        Epoch whose weights were kept (the best validation epoch).
+    loss_curve_ : list of float
+        Training loss per epoch.
+    validation_scores_ : list of float
+        Minus the validation loss per epoch (empty without early stopping).
+    best_validation_score_ : float
+        The best of ``validation_scores_`` (only with early stopping).
+    history_ : list of dict
+        Per epoch: training and validation loss and each loss term by omic (wrap
+        in ``pandas.DataFrame`` to plot).
+    batch_size_ : int
+        Minibatch size actually used.
+    n_train_samples_ : int
+        Number of samples trained on (those passed to fit minus the validation part).
+    device_ : str
+        Device the model was trained on.
+
+    See Also
+    --------
+    POEMTransformer : The same model with dense decoders (no W).
+    MOCSSSparseVAETransformer : Shared and specific representations with sparse decoders.
+
+    References
+    ----------
+    M. Kocak Balik, P. Marttinen, N. Safinianaini. POEMS: Product of Experts for
+    Interpretable Multi-omic Integration using Sparse Decoding.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skpoems import POEMSTransformer
+    >>> rng = np.random.RandomState(0)
+    >>> mrna, mirna = rng.rand(40, 12), rng.rand(40, 5)
+    >>> poems = POEMSTransformer(n_components=3, max_iter=5, random_state=0)
+    >>> Z = poems.fit_transform([mrna, mirna])
+    >>> Z.shape, poems.gating_weights_.shape, [W.shape for W in poems.components_]
+    ((40, 3), (40, 2), [(12, 3), (5, 3)])
+    """
+
+    def _decoder(self, n_features: int) -> SparseDecoder:
+        return SparseDecoder(
+            n_features,
+            self.n_components,
+            self.decoder_hidden,
+            dropout=self.dropout,
+            row_normalize=self.row_normalize,
+            lambda0=self.lambda0,
+            lambda1=self.lambda1,
+            theta_a=self.theta_a,
+            theta_b=self.theta_b,
+        )
+
+    def _set_fitted_attributes(self, omics: _Omics) -> None:
+        super()._set_fitted_attributes(omics)
+        self.components_ = [dec.mask().detach().cpu().numpy().astype(np.float64) for dec in self.module_.decoders]
+
+
+@with_params(COMMON, POE, training(batch_size=512, learning_rate=7e-4, weight_decay=3e-4))
+class POEMTransformer(_PoEBase):
+    """POEM: product of experts with gating and ordinary (dense) VAE decoders.
+
+    POEMS with each sparse decoder replaced by ``Linear(K, H) -> ReLU -> Dropout ->
+    Linear(H, D_v)`` (MODELS.md section 2): no feature-to-factor matrix W, no
+    sparsity prior, no EM step. Same encoders, gating, product of experts, KL and
+    Gaussian likelihood with learned per-feature sigma (with its prior). Defaults:
+    the paper's best BRCA configuration for POEM (batch 512, learning rate 7e-4,
+    weight decay 3e-4, AdamW).
+
+    POEM has no ``components_``: accessing it raises an AttributeError. Feature
+    attributions come from the decoder (``skpoems.inspection``).
+
+    Parameters
+    ----------
+    {parameters}
+
+    Attributes
+    ----------
+    gating_weights_ : ndarray of shape (n_samples, n_omics)
+        Gating weights alpha of the samples passed to ``fit``.
+    omic_dims_, omic_names_, n_features_in_, feature_names_in_, module_, n_iter_, \
+best_iter_, loss_curve_, validation_scores_, best_validation_score_, history_, \
+batch_size_, n_train_samples_, device_
+        As in :class:`POEMSTransformer`.
+
+    See Also
+    --------
+    POEMSTransformer : The same model with sparse decoders.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skpoems import POEMTransformer
+    >>> rng = np.random.RandomState(0)
+    >>> Z = POEMTransformer(n_components=3, max_iter=5, random_state=0).fit_transform(
+    ...     {"mrna": rng.rand(40, 12), "mirna": rng.rand(40, 5)})
+    >>> Z.shape
+    (40, 3)
+    """
+
+    def _decoder(self, n_features: int) -> DenseDecoder:
+        return DenseDecoder(n_features, self.n_components, self.decoder_hidden, dropout=self.dropout)
+
+    @property
+    def components_(self):
+        raise AttributeError(
+            "POEMTransformer has no components_: its decoders are dense, so there is no "
+            "sparse feature-to-factor matrix W. Use POEMSTransformer for W, or "
+            "skpoems.inspection for decoder-based feature attributions."
+        )
