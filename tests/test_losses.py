@@ -1,0 +1,249 @@
+"""The model maths against independent closed-form computations (MODELS.md section 1)."""
+
+import numpy as np
+import pytest
+import torch
+from scipy import stats
+
+from skpoems._losses import (
+    gaussian_sq_error,
+    kl_std_normal,
+    sigma_prior_params,
+    sigma_prior_penalty,
+    spike_slab_penalty,
+    spike_slab_update,
+)
+from skpoems._modules import (
+    FeatureNoise,
+    GatingNetwork,
+    GaussianEncoder,
+    PoEVAE,
+    SparseDecoder,
+    product_of_experts,
+)
+
+@pytest.fixture(autouse=True)
+def _float64():
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    torch.manual_seed(0)
+    yield
+    torch.set_default_dtype(old)
+
+
+def t(a):
+    return torch.as_tensor(np.asarray(a, dtype=np.float64))
+
+
+def test_product_of_two_gaussians_closed_form():
+    # N(1, 0.5^2) x N(-2, 2^2) with equal weights: precision 4 + 0.25, mean (4*1 - 0.25*2)/4.25
+    means = t([[[1.0], [-2.0]]])
+    logvars = t([[[np.log(0.25)], [np.log(4.0)]]])
+    mean, logvar = product_of_experts(means, logvars, t([[1.0, 1.0]]))
+    assert mean.item() == pytest.approx((4 * 1 - 0.25 * 2) / 4.25)
+    assert logvar.item() == pytest.approx(-np.log(4.25))
+
+
+def test_gated_product_of_experts_matches_formula():
+    rng = np.random.RandomState(0)
+    mu, lv = rng.normal(size=(5, 3, 4)), rng.normal(size=(5, 3, 4))
+    alpha = rng.dirichlet(np.ones(3), size=5)
+    tau = np.exp(-lv)
+    tau_s = (alpha[:, :, None] * tau).sum(1)
+    mu_s = (alpha[:, :, None] * tau * mu).sum(1) / tau_s
+    mean, logvar = product_of_experts(t(mu), t(lv), t(alpha))
+    np.testing.assert_allclose(mean.numpy(), mu_s, rtol=1e-12)
+    np.testing.assert_allclose(logvar.numpy(), -np.log(tau_s), rtol=1e-12)
+    # log-weight form agrees, and a zero-weight expert contributes nothing
+    alpha[:, 1] = 0
+    alpha /= alpha.sum(1, keepdims=True)
+    mean0, logvar0 = product_of_experts(t(mu), t(lv), log_weights=torch.log(t(alpha)))
+    mean_drop, logvar_drop = product_of_experts(t(mu[:, [0, 2]]), t(lv[:, [0, 2]]), t(alpha[:, [0, 2]]))
+    np.testing.assert_allclose(mean0.numpy(), mean_drop.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(logvar0.numpy(), logvar_drop.numpy(), rtol=1e-12)
+
+
+def test_product_of_experts_stable_for_confident_experts():
+    means = t([[[1.0], [3.0]]])
+    logvars = t([[[-800.0], [0.0]]])  # exp(800) overflows a naive implementation
+    mean, logvar = product_of_experts(means, logvars, t([[0.5, 0.5]]))
+    assert mean.item() == pytest.approx(1.0)
+    assert np.isfinite(logvar.item())
+
+
+def test_kl_matches_torch_distributions():
+    mean, logvar = torch.randn(6, 5), torch.randn(6, 5)
+    ref = torch.distributions.kl_divergence(
+        torch.distributions.Normal(mean, torch.exp(0.5 * logvar)), torch.distributions.Normal(0.0, 1.0)
+    ).sum(1)
+    torch.testing.assert_close(kl_std_normal(mean, logvar), ref)
+
+
+def test_gaussian_sq_error():
+    x_hat, x, ls = torch.randn(4, 3), torch.randn(4, 3), torch.randn(3)
+    ref = 0.5 * (((x_hat - x).numpy() / np.exp(ls.numpy())) ** 2).sum(1)
+    np.testing.assert_allclose(gaussian_sq_error(x_hat, x, ls).numpy(), ref)
+
+
+def test_sigma_prior_is_scaled_inverse_chi2():
+    """Differences of the penalty equal differences of -log p(sigma^2) for
+    sigma^2 ~ Scaled-Inv-chi2(nu, s) = InvGamma(nu / 2, scale = nu s / 2)."""
+    nu, s = 10.0, 0.03
+    sig = np.array([0.05, 0.1, 0.3, 1.2])
+    pen = [sigma_prior_penalty(t([np.log(v)]), nu, s).item() for v in sig]
+    nlp = [-stats.invgamma.logpdf(v**2, a=nu / 2, scale=nu * s / 2) for v in sig]
+    np.testing.assert_allclose(np.diff(pen), np.diff(nlp), rtol=1e-10)
+
+
+def test_sigma_prior_params():
+    sigma_init = np.linspace(0.001, 0.5, 101)
+    df, scale = sigma_prior_params(sigma_init)
+    q = max(np.quantile(sigma_init, 0.10), 0.01)
+    assert df == 10 and scale == pytest.approx(q**2 * stats.chi2.ppf(0.9, 10) / 10)
+    # the floor applies, and the KIRC settings are parameters
+    df, scale = sigma_prior_params(np.full(10, 1e-4), df=3, quantile=0.05, floor=1e-3, chi2_quantile=0.1)
+    assert scale == pytest.approx(1e-6 * stats.chi2.ppf(0.1, 3) / 3)
+
+
+def test_spike_slab_penalty():
+    w = torch.randn(7, 3).abs()
+    p = torch.rand(7, 3)
+    ref = ((0.5 * p + 5.0 * (1 - p)) * w).sum()
+    torch.testing.assert_close(spike_slab_penalty(w, p, lambda0=5.0, lambda1=0.5), ref)
+
+
+def test_spike_slab_update_matches_reference_loop():
+    rng = np.random.RandomState(1)
+    W = np.abs(rng.normal(size=(50, 6)))
+    theta = rng.uniform(size=6)
+    l0, l1, a = 5.0, 0.5, 1.0
+    b = 50 / 10
+    pstar_ref = np.empty_like(W)
+    theta_ref = np.empty_like(theta)
+    for k in range(6):  # the reference's loop over factors, direct formula
+        slab = theta[k] * np.exp(-l1 * W[:, k])
+        spike = (1 - theta[k]) * np.exp(-l0 * W[:, k])
+        pstar_ref[:, k] = slab / (slab + spike)
+        theta_ref[k] = (pstar_ref[:, k].sum() + a - 1) / (a + b + 50 - 2)
+    pstar, new_theta = spike_slab_update(t(W), t(theta), l0, l1, a, b)
+    np.testing.assert_allclose(pstar.numpy(), pstar_ref, rtol=1e-10)
+    np.testing.assert_allclose(new_theta.numpy(), theta_ref, rtol=1e-10)
+    # no overflow for huge weights: p* -> 1 (the slab explains large |W|)
+    pstar, _ = spike_slab_update(t([[1e4]]), t([0.5]), l0, l1, a, 0.1)
+    assert pstar.item() == pytest.approx(1.0) and np.isfinite(pstar.item())
+
+
+def _layer_norm(x, ln):
+    m = x.mean(-1, keepdims=True)
+    v = x.var(-1, keepdims=True)
+    return (x - m) / np.sqrt(v + ln.eps) * ln.weight.detach().numpy() + ln.bias.detach().numpy()
+
+
+def test_gating_network_matches_formula():
+    gate = GatingNetwork(3, 4, hidden=5)
+    for ln in gate.norms:
+        torch.nn.init.normal_(ln.weight)
+        torch.nn.init.normal_(ln.bias)
+    means = torch.randn(6, 3, 4)
+    normed = np.concatenate([_layer_norm(means[:, v].numpy(), gate.norms[v]) for v in range(3)], axis=1)
+    l1, l2 = gate.net[0], gate.net[2]
+    h = np.maximum(normed @ l1.weight.detach().numpy().T + l1.bias.detach().numpy(), 0)
+    logits = h @ l2.weight.detach().numpy().T + l2.bias.detach().numpy()
+    alpha = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    np.testing.assert_allclose(gate(means).exp().detach().numpy(), alpha, rtol=1e-10)
+    # a missing omic gets weight exactly 0 and the others renormalise
+    observed = torch.tensor([[True, False, True]] * 6)
+    got = gate(means, observed).exp().detach().numpy()
+    assert (got[:, 1] == 0).all()
+    np.testing.assert_allclose(got.sum(1), 1.0)
+
+
+def _poems_module(dims=(6, 4), K=3, objective="paper"):
+    sigma_init = [torch.rand(d) * 0.3 + 0.05 for d in dims]
+    noises = []
+    for s in sigma_init:
+        df, scale = sigma_prior_params(s.numpy())
+        noises.append(FeatureNoise(s, df, scale))
+    return PoEVAE(
+        [GaussianEncoder(d, K, (5,), dropout=0.0) for d in dims],
+        [SparseDecoder(d, K, 7, dropout=0.0) for d in dims],
+        noises,
+        GatingNetwork(len(dims), K, 4),
+        objective=objective,
+        beta=1.0,
+    )
+
+
+@pytest.mark.parametrize("batch", [8, 5])
+def test_paper_loss_matches_models_md(batch):
+    """Every term of MODELS.md section 1, recomputed in numpy from the module's own
+    forward pass (same reparameterisation noise)."""
+    module = _poems_module()
+    with torch.no_grad():
+        for dec in module.decoders:
+            dec.pstar.uniform_()
+    xs = [torch.rand(batch, 6), torch.rand(batch, 4)]
+    B_cfg = 8  # configured batch size used as the prior denominator
+    gen = torch.Generator().manual_seed(5)
+    loss = module.loss(xs, prior_batch_size=B_cfg, n_train=100, generator=gen)
+    out = module(xs, generator=torch.Generator().manual_seed(5))
+    mu, lv = out.mean.detach().numpy(), out.logvar.detach().numpy()
+    total = 0.0
+    for v, (x, x_hat, noise, dec) in enumerate(zip(xs, out.reconstructions, module.noises, module.decoders)):
+        sig = np.exp(noise.log_sigma.detach().numpy())
+        rec = 0.5 * np.mean(((x_hat.detach().numpy() - x.numpy()) / sig) ** 2)
+        nu, s = noise.df, noise.scale
+        # the batch's own size multiplies sum log sigma; the prior part uses B_cfg
+        sigma_term = np.log(sig).sum() + ((nu + 2) * np.log(sig).sum() + 0.5 * nu * s * (sig**-2).sum()) / B_cfg
+        W = dec.W.detach().numpy()
+        p = dec.pstar.numpy()
+        mask = (0.5 * p + 5.0 * (1 - p)) * np.abs(W)
+        assert loss.terms[f"reconstruction/{v}"].item() == pytest.approx(rec, rel=1e-10)
+        assert loss.terms[f"sigma/{v}"].item() == pytest.approx(sigma_term, rel=1e-10)
+        assert loss.terms[f"sparsity/{v}"].item() == pytest.approx(mask.sum() / B_cfg, rel=1e-10)
+        total += rec + sigma_term + mask.sum() / B_cfg
+    kl = -0.5 * np.mean(1 + lv - mu**2 - np.exp(lv))
+    assert loss.terms["kl"].item() == pytest.approx(kl, rel=1e-10)
+    assert loss.total.item() == pytest.approx(total + kl, rel=1e-10)
+
+
+def test_paper_sigma_term_with_full_batch_is_models_md_formula():
+    """With batch == B_cfg: [(B + nu + 2) sum log sigma + 0.5 nu s sum sigma^-2] / B."""
+    module = _poems_module()
+    xs = [torch.rand(8, 6), torch.rand(8, 4)]
+    loss = module.loss(xs, prior_batch_size=8, n_train=100)
+    noise = module.noises[0]
+    ls = noise.log_sigma.detach().numpy()
+    ref = ((8 + noise.df + 2) * ls.sum() + 0.5 * noise.df * noise.scale * np.exp(-2 * ls).sum()) / 8
+    assert loss.terms["sigma/0"].item() == pytest.approx(ref, rel=1e-10)
+
+
+def test_elbo_objective_is_per_sample_negative_elbo():
+    module = _poems_module(objective="elbo")
+    xs = [torch.rand(8, 6), torch.rand(8, 4)]
+    loss = module.loss(xs, prior_batch_size=8, n_train=100, generator=torch.Generator().manual_seed(1))
+    out = module(xs, generator=torch.Generator().manual_seed(1))
+    nll = 0.0
+    prior = 0.0
+    for x, x_hat, noise, dec in zip(xs, out.reconstructions, module.noises, module.decoders):
+        sig = noise.log_sigma.exp().detach()
+        nll += -torch.distributions.Normal(x_hat.detach(), sig).log_prob(x).sum(1).mean().item()
+        prior += (noise.prior_penalty() + dec.penalty()).item() / 100
+    kl = kl_std_normal(out.mean, out.logvar).mean().item()
+    assert loss.total.item() == pytest.approx(nll + kl + prior, rel=1e-10)
+
+
+def test_spike_slab_step_updates_buffers_in_place():
+    dec = SparseDecoder(20, 3, 5)
+    theta0 = dec.theta.clone()
+    dec.update_spike_slab_()
+    pstar, theta = spike_slab_update(dec.W.detach().abs(), theta0, 5.0, 0.5, 1.0, 2.0)
+    torch.testing.assert_close(dec.pstar, pstar)
+    torch.testing.assert_close(dec.theta, theta)
+
+
+def test_row_normalize_mask():
+    dec = SparseDecoder(5, 3, 4, row_normalize=True)
+    m = dec.mask().detach().numpy()
+    ref = np.abs(dec.W.detach().numpy()) + 1e-6
+    np.testing.assert_allclose(m, ref / ref.sum(1, keepdims=True))

@@ -1,0 +1,274 @@
+"""POEMSTransformer and POEMTransformer: the estimator contract beyond sklearn's checks."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from conftest import make_planted
+from sklearn.cluster import KMeans
+from sklearn.metrics import adjusted_rand_score
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MinMaxScaler
+
+from skpoems import POEMSTransformer, POEMTransformer, concat_omics
+
+SMALL = dict(n_components=4, encoder_hidden=(16,), decoder_hidden=16, gating_hidden=8)
+MODELS = [POEMSTransformer, POEMTransformer]
+
+
+def small(cls, **kw):
+    return cls(**{**SMALL, "max_iter": 20, "random_state": 0, **kw})
+
+
+@pytest.fixture(scope="module")
+def fitted(planted):
+    Xs, _ = planted
+    return {cls: small(cls).fit(Xs) for cls in MODELS}
+
+
+@pytest.mark.parametrize("cls", MODELS)
+def test_fitted_attributes(cls, fitted, planted):
+    Xs, _ = planted
+    est = fitted[cls]
+    n = Xs[0].shape[0]
+    assert est.omic_dims_ == (20, 15, 10)
+    assert est.omic_names_ == ["omic0", "omic1", "omic2"]
+    assert est.n_features_in_ == 45
+    assert est.gating_weights_.shape == (n, 3)
+    np.testing.assert_allclose(est.gating_weights_.sum(1), 1.0, rtol=1e-5)
+    assert 1 <= est.best_iter_ <= est.n_iter_ <= 20
+    assert len(est.loss_curve_) == len(est.validation_scores_) == len(est.history_) == est.n_iter_
+    assert est.best_validation_score_ == max(est.validation_scores_)
+    assert est.n_train_samples_ == n - int(np.ceil(0.2 * n))
+    assert {"train_loss", "validation_loss", "train_kl", "validation_reconstruction_omic0"} <= set(est.history_[0])
+    Z = est.transform(Xs)
+    assert Z.shape == (n, 4) and Z.dtype == np.float64 and np.isfinite(Z).all()
+    np.testing.assert_array_equal(est.transform_gating(Xs), est.gating_weights_)
+
+
+def test_components(fitted):
+    est = fitted[POEMSTransformer]
+    assert [W.shape for W in est.components_] == [(20, 4), (15, 4), (10, 4)]
+    with pytest.raises(AttributeError, match="no components_"):
+        fitted[POEMTransformer].components_  # noqa: B018
+    assert not hasattr(fitted[POEMTransformer], "components_")
+
+
+def test_best_weights_restored(planted):
+    Xs, _ = planted
+    est = small(POEMSTransformer, max_iter=60, n_iter_no_change=3, learning_rate=0.03).fit(Xs)
+    assert est.n_iter_ < 60, "early stopping should fire with patience 3"
+    assert est.n_iter_ - est.best_iter_ == 3
+    # the restored weights are those of the best epoch: the validation loss recomputed
+    # now equals the best one recorded during training
+    xs, obs = est._tensors(est._validate_omics(Xs, reset=False), torch.device("cpu"))
+    rng = np.random.RandomState(0)
+    from sklearn.model_selection import train_test_split
+
+    _, val = train_test_split(np.arange(len(Xs[0])), test_size=0.2, random_state=rng)
+    val = torch.as_tensor(np.sort(val))
+    loss, _ = est._evaluate_loss([x[val] for x in xs], None, est.n_train_samples_)
+    assert loss == pytest.approx(-est.best_validation_score_, rel=1e-5)
+
+
+def test_patience_none_runs_max_iter(planted):
+    Xs, _ = planted
+    est = small(POEMTransformer, max_iter=7, n_iter_no_change=None).fit(Xs)
+    assert est.n_iter_ == 7
+
+
+def test_max_iter_warns(planted):
+    from sklearn.exceptions import ConvergenceWarning
+
+    Xs, _ = planted
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        small(POEMSTransformer, max_iter=2).fit(Xs)
+
+
+def test_no_early_stopping_uses_all_samples(planted):
+    Xs, _ = planted
+    est = small(POEMSTransformer, max_iter=3, early_stopping=False).fit(Xs)
+    assert est.n_train_samples_ == len(Xs[0])
+    assert est.validation_scores_ == [] and not hasattr(est, "best_validation_score_")
+
+
+@pytest.mark.parametrize("batch_size", [7, 32, 10_000])
+def test_batch_size_clipped_and_equal_batches(planted, batch_size):
+    Xs, _ = planted
+    est = small(POEMSTransformer, max_iter=1, batch_size=batch_size).fit(Xs)
+    n_train = est.n_train_samples_
+    n_batches = int(np.ceil(n_train / min(batch_size, n_train)))
+    assert est.batch_size_ == int(np.ceil(n_train / n_batches)) <= min(batch_size, n_train)
+
+
+@pytest.mark.parametrize("cls", MODELS)
+def test_same_random_state_bitwise_identical(cls, planted):
+    Xs, _ = planted
+    Z1 = small(cls, max_iter=5).fit_transform(Xs)
+    Z2 = small(cls, max_iter=5).fit_transform(Xs)
+    np.testing.assert_array_equal(Z1, Z2)
+    Z3 = small(cls, max_iter=5, random_state=1).fit_transform(Xs)
+    assert not np.array_equal(Z1, Z3)
+
+
+def test_global_random_state_untouched(planted):
+    Xs, _ = planted
+    np.random.seed(123)
+    torch.manual_seed(123)
+    np_state = np.random.get_state()[1].copy()
+    torch_state = torch.get_rng_state().clone()
+    small(POEMSTransformer, max_iter=2).fit(Xs)
+    small(POEMSTransformer, max_iter=2, random_state=None).fit(Xs)
+    np.testing.assert_array_equal(np.random.get_state()[1], np_state)
+    assert torch.equal(torch.get_rng_state(), torch_state)
+
+
+def test_input_forms_give_the_same_model(planted):
+    Xs, _ = planted
+    names = ["mrna", "meth", "mirna"]
+    frames = [pd.DataFrame(X, columns=[f"g{j}" for j in range(X.shape[1])]) for X in Xs]
+    inputs = {
+        "list": Xs,
+        "tuple": tuple(Xs),
+        "dict": dict(zip(names, Xs)),
+        "array+omic_dims": np.hstack(Xs),
+        "list of frames": frames,
+        "multiindex": concat_omics(dict(zip(names, frames))),
+    }
+    Zs = {}
+    for key, X in inputs.items():
+        est = small(POEMSTransformer, max_iter=3, omic_dims=(20, 15, 10) if key == "array+omic_dims" else None)
+        Zs[key] = est.fit(X).transform(X)
+        assert est.omic_dims_ == (20, 15, 10)
+    for key, Z in Zs.items():
+        np.testing.assert_array_equal(Z, Zs["list"], err_msg=key)
+
+
+def test_names_from_multiindex(planted):
+    Xs, _ = planted
+    X = concat_omics({"mrna": Xs[0], "mirna": Xs[2]})
+    est = small(POEMSTransformer, max_iter=2).fit(X)
+    assert est.omic_names_ == ["mrna", "mirna"]
+    assert est.feature_names_in_[0] == "mrna__f0" and est.feature_names_in_[-1] == "mirna__f9"
+    fn = est.omic_feature_names()
+    assert list(fn[1]) == [f"f{j}" for j in range(10)]
+    assert list(est.get_feature_names_out()) == [f"poemstransformer{k}" for k in range(4)]
+
+
+def test_set_output_pandas_keeps_index(planted):
+    Xs, _ = planted
+    X = concat_omics(Xs)
+    X.index = [f"patient{i}" for i in range(len(X))]
+    est = small(POEMSTransformer, max_iter=2).set_output(transform="pandas")
+    Z = est.fit_transform(X)
+    assert isinstance(Z, pd.DataFrame)
+    assert list(Z.index) == list(X.index)
+    assert list(Z.columns) == list(est.get_feature_names_out())
+
+
+def test_float32_stays_float32(planted):
+    Xs, _ = planted
+    X32 = [X.astype(np.float32) for X in Xs]
+    Z = small(POEMSTransformer, max_iter=2).fit_transform(X32)
+    assert Z.dtype == np.float32
+
+
+@pytest.mark.parametrize("dims", [(12,), (12, 7), (12, 7, 5), (12, 7, 5, 3, 9)])
+@pytest.mark.parametrize("cls", MODELS)
+def test_any_number_of_omics(cls, dims):
+    Xs, _ = make_planted(n_samples=40, omic_dims=dims)
+    est = small(cls, max_iter=3).fit(Xs)
+    assert est.gating_weights_.shape == (40, len(dims))
+    assert est.transform(Xs).shape == (40, 4)
+    if cls is POEMSTransformer:
+        assert [W.shape[0] for W in est.components_] == list(dims)
+
+
+@pytest.mark.parametrize("cls", MODELS)
+def test_pickle_round_trip(cls, fitted, planted):
+    Xs, _ = planted
+    est = fitted[cls]
+    clone = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(clone.transform(Xs), est.transform(Xs))
+    np.testing.assert_array_equal(clone.transform_gating(Xs), est.transform_gating(Xs))
+    assert clone.score(Xs) == est.score(Xs)
+
+
+def test_score_is_minus_validation_style_loss(fitted, planted):
+    Xs, _ = planted
+    est = fitted[POEMSTransformer]
+    s = est.score(Xs)
+    assert np.isfinite(s) and s == est.score(Xs)  # deterministic
+
+
+@pytest.mark.parametrize("cls", MODELS)
+def test_pipeline_knn_and_kmeans(cls, planted):
+    Xs, y = planted
+    X = np.hstack(Xs)
+    knn = Pipeline([("poems", small(cls, max_iter=30, omic_dims=(20, 15, 10))), ("knn", KNeighborsClassifier(3))])
+    assert cross_val_score(knn, X, y, cv=3).mean() > 0.6
+    km = Pipeline([("poems", small(cls, max_iter=5, omic_dims=(20, 15, 10))), ("km", KMeans(3, n_init=3, random_state=0))])
+    km.fit(X)
+    assert np.isfinite(km.score(X))
+    assert km.predict(X).shape == (len(X),)
+
+
+def test_pipeline_with_scaler_on_multiindex(planted):
+    Xs, y = planted
+    X = concat_omics(Xs) * 10.0  # unscaled
+    pipe = Pipeline([("scale", MinMaxScaler()), ("poems", small(POEMSTransformer, max_iter=2, omic_dims=(20, 15, 10)))])
+    assert pipe.fit_transform(X).shape == (len(X), 4)
+
+
+def _grid(X, n_jobs, omic_dims=None):
+    grid = GridSearchCV(
+        small(POEMSTransformer, max_iter=3, omic_dims=omic_dims),
+        {"batch_size": [16, 64], "learning_rate": [1e-3, 5e-3], "weight_decay": [1e-4, 1e-3]},
+        cv=2,
+        n_jobs=n_jobs,
+    )
+    return grid.fit(X)
+
+
+@pytest.mark.parametrize("form", ["array+omic_dims", "concat_omics"])
+def test_grid_search_n_jobs_identical(planted, form):
+    Xs, _ = planted
+    X = np.hstack(Xs) if form == "array+omic_dims" else concat_omics(Xs)
+    dims = (20, 15, 10) if form == "array+omic_dims" else None
+    g1, g2 = _grid(X, 1, dims), _grid(X, 2, dims)
+    assert len(g1.cv_results_["params"]) == 8
+    np.testing.assert_array_equal(g1.cv_results_["mean_test_score"], g2.cv_results_["mean_test_score"])
+    np.testing.assert_array_equal(g1.cv_results_["split0_test_score"], g2.cv_results_["split0_test_score"])
+    assert g1.best_params_ == g2.best_params_
+    assert np.isfinite(g1.cv_results_["mean_test_score"]).all()
+
+
+@pytest.mark.parametrize("cls", MODELS)
+def test_planted_subtypes_separated(cls):
+    """Subtypes planted in a 4-d latent space are recovered far better than chance.
+
+    Chance ARI is 0; the margin asserted is ARI > 0.5 for k-means on the embedding.
+    """
+    Xs, y = make_planted(n_samples=150, noise=0.5, random_state=3)
+    Z = cls(n_components=4, max_iter=150, random_state=0).fit_transform(Xs)
+    labels = KMeans(3, n_init=10, random_state=0).fit_predict(Z)
+    assert adjusted_rand_score(y, labels) > 0.5
+
+
+def test_verbose_progress_bar(planted, capsys):
+    Xs, _ = planted
+    small(POEMSTransformer, max_iter=2, verbose=1).fit(Xs)
+    err = capsys.readouterr().err
+    assert "POEMSTransformer" in err and "epoch" in err
+    small(POEMSTransformer, max_iter=2, verbose=0).fit(Xs)
+    assert capsys.readouterr().err == ""
+
+
+def test_params_documented():
+    for cls in MODELS:
+        for name in cls().get_params():
+            assert f"{name} : " in cls.__doc__, (cls.__name__, name)
