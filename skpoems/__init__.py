@@ -4,21 +4,40 @@ Estimators
 ----------
 POEMSTransformer, POEMTransformer
     Gated product-of-experts VAEs (sparse and dense decoders).
+MOCSSAETransformer, MOCSSVAETransformer, MOCSSSparseVAETransformer
+    Shared and specific representations with contrastive alignment.
 
 Input helpers
 -------------
 concat_omics, split_omics
+
+Submodules
+----------
+datasets
+    Bundled real data (TCGA BRCA, nutrimouse), folder loaders, synthetic data.
+metrics
+    The paper's evaluation protocol.
 """
 
+from . import datasets, metrics
+from ._mocss import MOCSSAETransformer, MOCSSSparseVAETransformer, MOCSSVAETransformer
 from ._omics import concat_omics, split_omics
 from ._poems import POEMSTransformer, POEMTransformer
+from .metrics import clustering_accuracy, evaluate_embedding
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "MOCSSAETransformer",
+    "MOCSSSparseVAETransformer",
+    "MOCSSVAETransformer",
     "POEMSTransformer",
     "POEMTransformer",
+    "clustering_accuracy",
     "concat_omics",
+    "datasets",
+    "evaluate_embedding",
+    "metrics",
     "split_omics",
     "__version__",
 ]

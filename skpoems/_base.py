@@ -68,8 +68,8 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
     #: filled by :func:`skpoems._params.with_params` on each estimator.
     _parameter_constraints: dict = {}
 
-    #: subclasses set this to the optimiser class of their paper configuration.
-    _optimizer_cls: type[torch.optim.Optimizer] = torch.optim.AdamW
+    #: the optimiser of the model's paper configuration: "adamw" or "adam".
+    _optimizer: str = "adamw"
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod
@@ -270,7 +270,8 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         """Set model-specific fitted attributes after training (hook)."""
 
     def _make_optimizer(self, module: torch.nn.Module) -> torch.optim.Optimizer:
-        return self._optimizer_cls(module.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
+        cls = {"adamw": torch.optim.AdamW, "adam": torch.optim.Adam}[self._optimizer]
+        return cls(module.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
 
     def _train(self, omics: _Omics, train_idx: np.ndarray, val_idx: np.ndarray, device: torch.device) -> None:
         module = self.module_
@@ -373,11 +374,12 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         )
 
     def _term_name(self, key: str) -> str:
-        """``"reconstruction/0"`` -> ``"reconstruction_mRNA"``."""
+        """``"reconstruction/0"`` -> ``"reconstruction_mRNA"``; ``"contrastive/0-1"``
+        -> ``"contrastive_mRNA-miRNA"``."""
         if "/" not in key:
             return key
-        kind, v = key.split("/", 1)
-        return f"{kind}_{self.omic_names_[int(v)]}"
+        kind, omics = key.split("/", 1)
+        return f"{kind}_" + "-".join(self.omic_names_[int(v)] for v in omics.split("-"))
 
     @torch.no_grad()
     def _evaluate_loss(

@@ -26,12 +26,16 @@ class LossOutput:
     total : Tensor
         Scalar to back-propagate.
     terms : dict of str to Tensor
-        Scalar parts, e.g. ``"reconstruction/mRNA"``, ``"kl"``; summed with their
-        weights they give ``total``. Kept for the history attributes.
+        Scalar parts, e.g. ``"reconstruction/0"`` (omic 0), ``"kl"``; summed with
+        their weights they give ``total``. Kept for the history attributes.
+    embedding : Tensor or None
+        The deterministic code of the batch computed on the way (posterior mean),
+        for modules that combine a sub-module's loss with losses on its code.
     """
 
     total: Tensor
     terms: dict[str, Tensor] = field(default_factory=dict)
+    embedding: Tensor | None = None
 
 
 def gaussian_sq_error(x_hat: Tensor, x: Tensor, log_sigma: Tensor) -> Tensor:

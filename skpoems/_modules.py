@@ -8,6 +8,7 @@ compose these blocks; the maths is specified in MODELS.md.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,9 @@ from ._losses import (
     LossOutput,
     gaussian_sq_error,
     kl_std_normal,
+    normalized_reconstruction_loss,
+    nt_xent,
+    orthogonality_loss,
     sigma_prior_penalty,
     spike_slab_penalty,
     spike_slab_update,
@@ -300,7 +304,8 @@ class PoEVAE(nn.Module):
         One per omic (:class:`SparseDecoder` for POEMS, :class:`DenseDecoder` for POEM).
     noises : sequence of FeatureNoise
         One per omic.
-    gating : GatingNetwork
+    gating : GatingNetwork or None
+        ``None`` gives every expert the same weight (e.g. a single-omic VAE).
     objective : {"paper", "elbo"}
         How the loss terms are scaled and summed, see :meth:`loss`.
     beta : float
@@ -312,7 +317,7 @@ class PoEVAE(nn.Module):
         encoders: Sequence[nn.Module],
         decoders: Sequence[nn.Module],
         noises: Sequence[FeatureNoise],
-        gating: GatingNetwork,
+        gating: GatingNetwork | None,
         *,
         objective: Objective = "paper",
         beta: float = 1.0,
@@ -330,7 +335,13 @@ class PoEVAE(nn.Module):
         stats = [enc(x) for enc, x in zip(self.encoders, xs)]
         means = torch.stack([m for m, _ in stats], dim=1)
         logvars = torch.stack([lv for _, lv in stats], dim=1)
-        log_gating = self.gating(means, observed)
+        if self.gating is not None:
+            log_gating = self.gating(means, observed)
+        else:
+            logits = torch.zeros(means.shape[:2], dtype=means.dtype, device=means.device)
+            if observed is not None:
+                logits = logits.masked_fill(~observed, float("-inf"))
+            log_gating = torch.log_softmax(logits, dim=-1)
         mean, logvar = product_of_experts(means, logvars, log_weights=log_gating)
         return mean, logvar, log_gating
 
@@ -405,7 +416,7 @@ class PoEVAE(nn.Module):
         kl = kl.mean() / out.mean.shape[1] if paper else kl.mean()
         terms["kl"] = kl
         total = total + self.beta * kl
-        return LossOutput(total, terms)
+        return LossOutput(total, terms, embedding=out.mean)
 
     @torch.no_grad()
     def after_step_(self) -> None:
@@ -421,3 +432,200 @@ class PoEVAE(nn.Module):
     def gating_weights(self, xs: Sequence[Tensor], observed: Tensor | None = None) -> Tensor:
         """Gating weights alpha, shape (n_samples, V)."""
         return self.encode(xs, observed)[2].exp()
+
+
+# ---------------------------------------------------------------------------
+# MOCSS family (MODELS.md sections 3-5): shared and specific representations
+# ---------------------------------------------------------------------------
+
+
+def kaiming_normal_(module: nn.Module) -> nn.Module:
+    """Kaiming-normal weights and zero biases for every Linear layer (as MOCSS)."""
+    for m in module.modules():
+        if isinstance(m, nn.Linear):
+            nn.init.kaiming_normal_(m.weight)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+    return module
+
+
+def mocss_decoder(n_latent: int, hidden: Sequence[int], n_features: int) -> nn.Sequential:
+    """MOCSS decoder: the encoder's mirror with tanh, sigmoid output."""
+    return mlp([n_latent, *reversed(tuple(hidden)), n_features], activation="tanh", last_activation="sigmoid")
+
+
+class Autoencoder(nn.Module):
+    """Deterministic single-omic autoencoder of MOCSS (tanh everywhere, sigmoid output).
+
+    ``D -> hidden... -> K`` with tanh after every layer (the code is tanh too), and
+    the mirrored decoder. Its loss is ``reconstruction_weight`` times the MOCSS
+    normalised reconstruction loss.
+    """
+
+    def __init__(
+        self, n_features: int, n_latent: int, hidden: Sequence[int] = (512, 256, 128), *, reconstruction_weight: float = 0.7
+    ) -> None:
+        super().__init__()
+        self.encoder = mlp([n_features, *hidden, n_latent], activation="tanh")
+        self.decoder = mocss_decoder(n_latent, hidden, n_features)
+        self.reconstruction_weight = reconstruction_weight
+        kaiming_normal_(self)
+
+    def embed(self, xs: Sequence[Tensor], observed: Tensor | None = None) -> Tensor:
+        """Code of the (single) omic, shape (n_samples, K)."""
+        return self.encoder(xs[0])
+
+    def loss(self, xs: Sequence[Tensor], observed: Tensor | None = None, **kwargs) -> LossOutput:
+        """Weighted normalised reconstruction loss; ``embedding`` is the code."""
+        code = self.encoder(xs[0])
+        rec = normalized_reconstruction_loss(self.decoder(code), xs[0])
+        return LossOutput(self.reconstruction_weight * rec, {"reconstruction": rec}, embedding=code)
+
+
+class VariationalAutoencoder(nn.Module):
+    """MOCSS-VAE's specific branch: the MOCSS autoencoder with a Gaussian encoder.
+
+    The tanh body ends in mean and log-variance heads (:class:`GaussianEncoder`);
+    the decoder sees a reparameterised sample, the code (embedding) is the mean.
+    Loss: ``reconstruction_weight`` times the normalised reconstruction loss plus
+    ``beta`` times the KL to N(0, I) averaged over samples and latent dimensions
+    (the normalisation of POEMS' paper objective).
+    """
+
+    def __init__(
+        self,
+        n_features: int,
+        n_latent: int,
+        hidden: Sequence[int] = (512, 256, 128),
+        *,
+        reconstruction_weight: float = 0.7,
+        beta: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self.encoder = GaussianEncoder(n_features, n_latent, hidden, activation="tanh", dropout=0.0)
+        self.decoder = mocss_decoder(n_latent, hidden, n_features)
+        self.reconstruction_weight = reconstruction_weight
+        self.beta = beta
+        kaiming_normal_(self)
+
+    def embed(self, xs: Sequence[Tensor], observed: Tensor | None = None) -> Tensor:
+        """Posterior mean, shape (n_samples, K)."""
+        return self.encoder(xs[0])[0]
+
+    def loss(
+        self, xs: Sequence[Tensor], observed: Tensor | None = None, *, generator: torch.Generator | None = None, **kwargs
+    ) -> LossOutput:
+        """Weighted reconstruction plus KL; ``embedding`` is the posterior mean."""
+        mean, logvar = self.encoder(xs[0])
+        eps = torch.randn(mean.shape, dtype=mean.dtype, device=mean.device, generator=generator)
+        x_hat = self.decoder(mean + torch.exp(0.5 * logvar) * eps)
+        rec = normalized_reconstruction_loss(x_hat, xs[0])
+        kl = kl_std_normal(mean, logvar).mean() / mean.shape[1]
+        total = self.reconstruction_weight * rec + self.beta * kl
+        return LossOutput(total, {"reconstruction": rec, "kl": kl}, embedding=mean)
+
+
+class MOCSS(nn.Module):
+    """Shared and specific representations with contrastive alignment (MOCSS).
+
+    Parameters
+    ----------
+    shared : sequence of Autoencoder
+        One shared autoencoder per omic.
+    specific : sequence of nn.Module
+        One specific branch per omic, each with ``loss(xs, observed, ...)`` returning
+        a :class:`LossOutput` whose ``embedding`` is the branch's code and
+        ``embed(xs)``: :class:`Autoencoder` (MOCSS-AE), :class:`VariationalAutoencoder`
+        (MOCSS-VAE) or a single-omic :class:`PoEVAE` with a sparse decoder
+        (MOCSS-SparseVAE).
+    heads : sequence of nn.Module
+        One projection head per omic on the shared code (``K -> K -> 8``, tanh).
+    temperature : float
+        NT-Xent temperature.
+    reconstruction_weight : float
+        Weight of the shared autoencoders' reconstruction loss.
+
+    Notes
+    -----
+    Loss = sum over omics of orthogonality(shared_v, specific_v) + the specific
+    branch's own loss + ``reconstruction_weight`` * reconstruction(shared_v), plus
+    NT-Xent between the projected shared codes of every pair of omics. With one
+    omic there is no pair and no contrastive term. A sample lacking omic ``v``
+    contributes nothing to omic ``v``'s terms nor to the pairs involving ``v``.
+    """
+
+    def __init__(
+        self,
+        shared: Sequence[Autoencoder],
+        specific: Sequence[nn.Module],
+        heads: Sequence[nn.Module],
+        *,
+        temperature: float = 0.4,
+        reconstruction_weight: float = 0.7,
+    ) -> None:
+        super().__init__()
+        self.shared = nn.ModuleList(shared)
+        self.specific = nn.ModuleList(specific)
+        self.heads = nn.ModuleList(heads)
+        self.temperature = temperature
+        self.reconstruction_weight = reconstruction_weight
+
+    def loss(
+        self,
+        xs: Sequence[Tensor],
+        observed: Tensor | None = None,
+        *,
+        prior_batch_size: int,
+        n_train: int,
+        generator: torch.Generator | None = None,
+    ) -> LossOutput:
+        """MOCSS loss of a minibatch (see the class notes)."""
+        codes = [sh.encoder(x) for sh, x in zip(self.shared, xs)]
+        total = xs[0].new_zeros(())
+        terms: dict[str, Tensor] = {}
+        for v, (x, code, sh, sp) in enumerate(zip(xs, codes, self.shared, self.specific)):
+            rows = None if observed is None else observed[:, v]
+            if rows is not None:
+                if int(rows.sum()) < 1:
+                    continue
+                x, code = x[rows], code[rows]
+            sp_out = sp.loss([x], prior_batch_size=prior_batch_size, n_train=n_train, generator=generator)
+            rec = normalized_reconstruction_loss(sh.decoder(code), x)
+            orth = orthogonality_loss(code, sp_out.embedding)
+            terms[f"orthogonality/{v}"] = orth
+            terms[f"reconstruction/{v}"] = rec
+            terms[f"specific/{v}"] = sp_out.total
+            total = total + orth + sp_out.total + self.reconstruction_weight * rec
+        projections = [head(code) for head, code in zip(self.heads, codes)]
+        for u, v in itertools.combinations(range(len(xs)), 2):
+            pu, pv = projections[u], projections[v]
+            if observed is not None:
+                both = observed[:, u] & observed[:, v]
+                if int(both.sum()) < 2:
+                    continue
+                pu, pv = pu[both], pv[both]
+            con = nt_xent(pu, pv, self.temperature)
+            terms[f"contrastive/{u}-{v}"] = con
+            total = total + con
+        return LossOutput(total, terms)
+
+    @torch.no_grad()
+    def after_step_(self) -> None:
+        """Spike-and-slab EM step of the specific branches that have one."""
+        for sp in self.specific:
+            if hasattr(sp, "after_step_"):
+                sp.after_step_()
+
+    def embed(self, xs: Sequence[Tensor], observed: Tensor | None = None) -> Tensor:
+        """``[specific_1, ..., specific_V, mean of shared]``, shape (n, (V + 1) * K).
+
+        A missing omic's specific code is zero and it is left out of the mean of
+        the shared codes.
+        """
+        specific = [sp.embed([x]) for sp, x in zip(self.specific, xs)]
+        shared = torch.stack([sh.encoder(x) for sh, x in zip(self.shared, xs)], dim=1)
+        if observed is None:
+            return torch.cat([*specific, shared.mean(dim=1)], dim=1)
+        w = observed.to(shared.dtype).unsqueeze(-1)
+        specific = [s * w[:, v] for v, s in enumerate(specific)]
+        return torch.cat([*specific, (shared * w).sum(dim=1) / w.sum(dim=1)], dim=1)

@@ -145,7 +145,20 @@ def training(batch_size: int, learning_rate: float, weight_decay: float) -> dict
     }
 
 
-POE: dict[str, Param] = {
+ENCODER: dict[str, Param] = {
+    "encoder_hidden": Param(
+        (100, 100),
+        "tuple of int",
+        ["array-like"],
+        "Hidden layer sizes of each omic's encoder.",
+    ),
+}
+
+GATING: dict[str, Param] = {
+    "gating_hidden": Param(64, "int", _positive_int, "Hidden size of the gating network."),
+}
+
+LIKELIHOOD: dict[str, Param] = {
     "objective": Param(
         "paper",
         '{"paper", "elbo"}',
@@ -158,14 +171,7 @@ POE: dict[str, Param] = {
         features, priors counted once per data set).
         """,
     ),
-    "encoder_hidden": Param(
-        (100, 100),
-        "tuple of int",
-        ["array-like"],
-        "Hidden layer sizes of each omic's encoder.",
-    ),
     "decoder_hidden": Param(100, "int", _positive_int, "Hidden size of each omic's decoder."),
-    "gating_hidden": Param(64, "int", _positive_int, "Hidden size of the gating network."),
     "dropout": Param(0.2, "float", _probability, "Dropout probability in encoders and decoders."),
     "beta": Param(1.0, "float", _non_negative_real, "Weight of the KL term."),
     "sigma_prior_df": Param(
@@ -195,6 +201,28 @@ POE: dict[str, Param] = {
         "float",
         [Interval(Real, 0, 1, closed="neither")],
         "Chi-squared quantile in the prior scale (KIRC: 0.1).",
+    ),
+}
+
+#: the POEMS / POEM encoder-gating-likelihood stack.
+POE: dict[str, Param] = {**ENCODER, **GATING, **LIKELIHOOD}
+
+MOCSS: dict[str, Param] = {
+    "encoder_hidden": Param(
+        (512, 256, 128),
+        "tuple of int",
+        ["array-like"],
+        """
+        Hidden layer sizes of every encoder (shared and specific); decoders mirror
+        them. MOCSS uses tanh activations and a sigmoid output.
+        """,
+    ),
+    "projection_dim": Param(
+        8, "int", _positive_int, "Output size of the projection heads (K -> K -> projection_dim)."
+    ),
+    "temperature": Param(0.4, "float", _positive_real, "Temperature of the NT-Xent contrastive loss."),
+    "reconstruction_weight": Param(
+        0.7, "float", _non_negative_real, "Weight of the normalised reconstruction losses."
     ),
 }
 

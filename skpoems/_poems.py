@@ -24,6 +24,37 @@ def initial_noise_scales(block: np.ndarray, observed: np.ndarray) -> np.ndarray:
     return np.maximum(std, floor)
 
 
+def feature_noises(est: _BaseOmicsTransformer, omics: _Omics) -> list[FeatureNoise]:
+    """Per-omic learned noise scales and their sigma priors, from training data."""
+    noises = []
+    for v, block in enumerate(omics.blocks):
+        sigma = initial_noise_scales(block, omics.observed[:, v])
+        df, scale = sigma_prior_params(
+            sigma,
+            df=est.sigma_prior_df,
+            quantile=est.sigma_prior_quantile,
+            floor=est.sigma_prior_floor,
+            chi2_quantile=est.sigma_prior_chi2_quantile,
+        )
+        noises.append(FeatureNoise(sigma, df, scale))
+    return noises
+
+
+def sparse_decoder(est: _BaseOmicsTransformer, n_features: int) -> SparseDecoder:
+    """The sparse decoder of one omic, from an estimator's parameters."""
+    return SparseDecoder(
+        n_features,
+        est.n_components,
+        est.decoder_hidden,
+        dropout=est.dropout,
+        row_normalize=est.row_normalize,
+        lambda0=est.lambda0,
+        lambda1=est.lambda1,
+        theta_a=est.theta_a,
+        theta_b=est.theta_b,
+    )
+
+
 class _PoEBase(_BaseOmicsTransformer):
     """Shared by POEMS and POEM: encoders, gating, product of experts, noise model."""
 
@@ -31,24 +62,12 @@ class _PoEBase(_BaseOmicsTransformer):
         raise NotImplementedError
 
     def _build_module(self, omics: _Omics) -> PoEVAE:
-        K = self.n_components
-        noises = []
-        for v, block in enumerate(omics.blocks):
-            sigma = initial_noise_scales(block, omics.observed[:, v])
-            df, scale = sigma_prior_params(
-                sigma,
-                df=self.sigma_prior_df,
-                quantile=self.sigma_prior_quantile,
-                floor=self.sigma_prior_floor,
-                chi2_quantile=self.sigma_prior_chi2_quantile,
-            )
-            noises.append(FeatureNoise(sigma, df, scale))
         dims = [b.shape[1] for b in omics.blocks]
         return PoEVAE(
-            [GaussianEncoder(d, K, tuple(self.encoder_hidden), dropout=self.dropout) for d in dims],
+            [GaussianEncoder(d, self.n_components, tuple(self.encoder_hidden), dropout=self.dropout) for d in dims],
             [self._decoder(d) for d in dims],
-            noises,
-            GatingNetwork(len(dims), K, self.gating_hidden),
+            feature_noises(self, omics),
+            GatingNetwork(len(dims), self.n_components, self.gating_hidden),
             objective=self.objective,
             beta=self.beta,
         )
@@ -162,17 +181,7 @@ class POEMSTransformer(_PoEBase):
     """
 
     def _decoder(self, n_features: int) -> SparseDecoder:
-        return SparseDecoder(
-            n_features,
-            self.n_components,
-            self.decoder_hidden,
-            dropout=self.dropout,
-            row_normalize=self.row_normalize,
-            lambda0=self.lambda0,
-            lambda1=self.lambda1,
-            theta_a=self.theta_a,
-            theta_b=self.theta_b,
-        )
+        return sparse_decoder(self, n_features)
 
     def _set_fitted_attributes(self, omics: _Omics) -> None:
         super()._set_fitted_attributes(omics)

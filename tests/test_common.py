@@ -2,11 +2,23 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skpoems import POEMSTransformer, POEMTransformer
+from skpoems import (
+    MOCSSAETransformer,
+    MOCSSSparseVAETransformer,
+    MOCSSVAETransformer,
+    POEMSTransformer,
+    POEMTransformer,
+)
+
+TINY_POE = dict(n_components=2, max_iter=2, encoder_hidden=(8,), decoder_hidden=8, gating_hidden=4)
+TINY_MOCSS = dict(n_components=2, max_iter=2, encoder_hidden=(8,))
 
 ESTIMATORS = [
-    POEMSTransformer(n_components=2, max_iter=2, encoder_hidden=(8,), decoder_hidden=8, gating_hidden=4),
-    POEMTransformer(n_components=2, max_iter=2, encoder_hidden=(8,), decoder_hidden=8, gating_hidden=4),
+    POEMSTransformer(**TINY_POE),
+    POEMTransformer(**TINY_POE),
+    MOCSSAETransformer(**TINY_MOCSS),
+    MOCSSVAETransformer(**TINY_MOCSS),
+    MOCSSSparseVAETransformer(**TINY_MOCSS, decoder_hidden=8),
 ]
 
 

@@ -1,0 +1,244 @@
+"""The MOCSS family: shared and specific representations with contrastive alignment.
+
+MOCSS (Chen et al., iScience 2023) and the paper's two variants. Each estimator
+is the shared MOCSS module (:class:`skpoems._modules.MOCSS`: shared autoencoders,
+projection heads, orthogonality and NT-Xent losses) plus its own specific branch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import _BaseOmicsTransformer, _Omics
+from ._modules import MOCSS, Autoencoder, GaussianEncoder, PoEVAE, VariationalAutoencoder, kaiming_normal_, mlp
+from ._params import COMMON, LIKELIHOOD, SPARSE, training, with_params
+from ._params import MOCSS as MOCSS_PARAMS
+from ._poems import feature_noises, sparse_decoder
+
+_MOCSS_NOTES = """
+    The embedding is ``[specific_1, ..., specific_V, mean over omics of shared_v]``,
+    of width ``(n_omics + 1) * n_components``; ``get_feature_names_out`` names each
+    column by its omic and role (``"<omic>_specific<k>"``, ``"shared<k>"``).
+    Loss: for every omic, orthogonality between its shared and specific codes,
+    the specific branch's loss and ``reconstruction_weight`` times the shared
+    autoencoder's normalised reconstruction loss; plus the NT-Xent loss between
+    the projected shared codes of every pair of omics (V (V - 1) / 2 pairs). With
+    one omic there is no pair: the model is then the shared and specific
+    autoencoders kept apart by the orthogonality loss.
+
+    Missing omics: a sample lacking omic ``v`` (its whole block NaN) gives no
+    terms for omic ``v`` nor for the pairs involving it; in the embedding its
+    ``v``-specific code is zero and ``v`` is left out of the mean of shared codes.
+"""
+
+
+class _MOCSSBase(_BaseOmicsTransformer):
+    """Shared by the three MOCSS estimators: module assembly and output names."""
+
+    def _specific_branches(self, omics: _Omics) -> list:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _build_module(self, omics: _Omics) -> MOCSS:
+        K, hidden = self.n_components, tuple(self.encoder_hidden)
+        dims = [b.shape[1] for b in omics.blocks]
+        return MOCSS(
+            [Autoencoder(d, K, hidden, reconstruction_weight=self.reconstruction_weight) for d in dims],
+            self._specific_branches(omics),
+            [kaiming_normal_(mlp([K, K, self.projection_dim], activation="tanh")) for _ in dims],
+            temperature=self.temperature,
+            reconstruction_weight=self.reconstruction_weight,
+        )
+
+    @property
+    def _n_features_out(self) -> int:
+        return (len(self.omic_dims_) + 1) * self.n_components
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Output names: ``"<omic>_specific<k>"`` per omic, then ``"shared<k>"``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None
+            Ignored (checked for consistency with ``feature_names_in_``).
+
+        Returns
+        -------
+        ndarray of str of shape ((n_omics + 1) * n_components,)
+        """
+        check_is_fitted(self)
+        K = self.n_components
+        names = [f"{omic}_specific{k}" for omic in self.omic_names_ for k in range(K)]
+        names += [f"shared{k}" for k in range(K)]
+        return np.asarray(names, dtype=object)
+
+
+@with_params(COMMON, MOCSS_PARAMS, training(batch_size=256, learning_rate=3e-4, weight_decay=7e-4))
+class MOCSSAETransformer(_MOCSSBase):
+    """MOCSS-AE: shared and specific autoencoders per omic with contrastive alignment.
+
+    For each omic, a "shared" and a "specific" autoencoder of the same shape
+    (``D -> 512 -> 256 -> 128 -> K``, tanh, Kaiming-normal initialisation;
+    mirrored decoder with a sigmoid output) and a projection head ``K -> K -> 8``
+    on the shared code (MODELS.md section 3). Optimiser: Adam, as in MOCSS.
+    Defaults: the paper's best BRCA configuration (batch 256, learning rate 3e-4,
+    weight decay 7e-4). Inputs should be scaled to [0, 1] (sigmoid outputs).
+    {notes}
+    Parameters
+    ----------
+    {parameters}
+
+    Attributes
+    ----------
+    omic_dims_, omic_names_, n_features_in_, feature_names_in_, module_, n_iter_, \
+best_iter_, loss_curve_, validation_scores_, best_validation_score_, history_, \
+batch_size_, n_train_samples_, device_
+        As in :class:`POEMSTransformer`.
+
+    See Also
+    --------
+    MOCSSVAETransformer, MOCSSSparseVAETransformer, POEMSTransformer
+
+    References
+    ----------
+    Y. Chen et al. MOCSS: Multi-omics data clustering and cancer subtyping via
+    shared and specific representation learning. iScience 26(8), 2023.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skpoems import MOCSSAETransformer
+    >>> rng = np.random.RandomState(0)
+    >>> est = MOCSSAETransformer(n_components=3, encoder_hidden=(16,), max_iter=3, random_state=0)
+    >>> est.fit_transform({"mrna": rng.rand(30, 8), "mirna": rng.rand(30, 4)}).shape
+    (30, 9)
+    >>> list(est.get_feature_names_out()[[0, 3, 6]])
+    ['mrna_specific0', 'mirna_specific0', 'shared0']
+    """
+
+    _optimizer = "adam"
+
+    def _specific_branches(self, omics: _Omics) -> list:
+        return [
+            Autoencoder(b.shape[1], self.n_components, tuple(self.encoder_hidden), reconstruction_weight=self.reconstruction_weight)
+            for b in omics.blocks
+        ]
+
+
+_VAE_PARAMS = {k: LIKELIHOOD[k] for k in ("beta",)}
+
+
+@with_params(COMMON, MOCSS_PARAMS, _VAE_PARAMS, training(batch_size=512, learning_rate=5e-4, weight_decay=5e-4))
+class MOCSSVAETransformer(_MOCSSBase):
+    """MOCSS-VAE: MOCSS with variational specific encoders.
+
+    MOCSS-AE with each "specific" autoencoder replaced by a VAE: Gaussian encoder
+    (the same tanh body with mean and log-variance heads), KL to N(0, I) averaged
+    over samples and latent dimensions and weighted by ``beta``; its mean is the
+    specific code (MODELS.md section 4). Optimiser: AdamW. Defaults: the paper's
+    best BRCA configuration (batch 512, learning rate 5e-4, weight decay 5e-4).
+    {notes}
+    Parameters
+    ----------
+    {parameters}
+
+    Attributes
+    ----------
+    omic_dims_, omic_names_, n_features_in_, feature_names_in_, module_, n_iter_, \
+best_iter_, loss_curve_, validation_scores_, best_validation_score_, history_, \
+batch_size_, n_train_samples_, device_
+        As in :class:`POEMSTransformer`.
+
+    See Also
+    --------
+    MOCSSAETransformer, MOCSSSparseVAETransformer
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skpoems import MOCSSVAETransformer
+    >>> rng = np.random.RandomState(0)
+    >>> est = MOCSSVAETransformer(n_components=3, encoder_hidden=(16,), max_iter=3, random_state=0)
+    >>> est.fit_transform([rng.rand(30, 8), rng.rand(30, 4)]).shape
+    (30, 9)
+    """
+
+    def _specific_branches(self, omics: _Omics) -> list:
+        return [
+            VariationalAutoencoder(
+                b.shape[1],
+                self.n_components,
+                tuple(self.encoder_hidden),
+                reconstruction_weight=self.reconstruction_weight,
+                beta=self.beta,
+            )
+            for b in omics.blocks
+        ]
+
+
+@with_params(
+    COMMON, MOCSS_PARAMS, LIKELIHOOD, SPARSE, training(batch_size=512, learning_rate=7e-4, weight_decay=5e-4)
+)
+class MOCSSSparseVAETransformer(_MOCSSBase):
+    """MOCSS-SparseVAE: MOCSS with single-omic sparse VAEs as specific branches.
+
+    MOCSS-VAE with each "specific" VAE replaced by a single-omic sparse VAE
+    (MODELS.md section 5): the variational tanh encoder, then POEMS' sparse
+    decoder with its feature-to-factor matrix W, learned per-feature sigma with
+    its prior, and the spike-and-slab EM step after every optimiser step. The
+    branch is literally a one-omic POEMS module, and its loss is POEMS' loss
+    under ``objective``. ``dropout`` applies in the sparse decoders. Optimiser:
+    AdamW. Defaults: the paper's best BRCA configuration (batch 512, learning
+    rate 7e-4, weight decay 5e-4).
+    {notes}
+    Parameters
+    ----------
+    {parameters}
+
+    Attributes
+    ----------
+    components_ : list of ndarray of shape (n_features_v, n_components)
+        The sparse feature-to-factor matrix W of each omic's specific branch.
+    omic_dims_, omic_names_, n_features_in_, feature_names_in_, module_, n_iter_, \
+best_iter_, loss_curve_, validation_scores_, best_validation_score_, history_, \
+batch_size_, n_train_samples_, device_
+        As in :class:`POEMSTransformer`.
+
+    See Also
+    --------
+    POEMSTransformer, MOCSSVAETransformer
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skpoems import MOCSSSparseVAETransformer
+    >>> rng = np.random.RandomState(0)
+    >>> est = MOCSSSparseVAETransformer(n_components=3, encoder_hidden=(16,), max_iter=3, random_state=0)
+    >>> est.fit_transform([rng.rand(30, 8), rng.rand(30, 4)]).shape
+    (30, 9)
+    >>> [W.shape for W in est.components_]
+    [(8, 3), (4, 3)]
+    """
+
+    def _specific_branches(self, omics: _Omics) -> list:
+        hidden = tuple(self.encoder_hidden)
+        return [
+            PoEVAE(
+                [GaussianEncoder(b.shape[1], self.n_components, hidden, activation="tanh", dropout=0.0)],
+                [sparse_decoder(self, b.shape[1])],
+                [noise],
+                None,
+                objective=self.objective,
+                beta=self.beta,
+            )
+            for b, noise in zip(omics.blocks, feature_noises(self, omics))
+        ]
+
+    def _set_fitted_attributes(self, omics: _Omics) -> None:
+        self.components_ = [
+            branch.decoders[0].mask().detach().cpu().numpy().astype(np.float64) for branch in self.module_.specific
+        ]
+
+
+for _cls in (MOCSSAETransformer, MOCSSVAETransformer, MOCSSSparseVAETransformer):
+    _cls.__doc__ = _cls.__doc__.replace("    {notes}\n", _MOCSS_NOTES.rstrip("\n") + "\n\n")

@@ -1,0 +1,23 @@
+"""Multi-omics data sets: bundled real data, folder loaders and a generator.
+
+- :func:`load_tcga_brca`: TCGA breast cancer, 769 patients, mRNA / methylation /
+  miRNA, 5 PAM50 subtypes (bundled).
+- :func:`load_nutrimouse`: 40 mice, gene / lipid, diet or genotype (bundled).
+- :func:`load_omics_folder`: users' copies in the MOGONET/MOCSS folder layout
+  (``1_all.csv``, ``labels_all.csv``, ... or ``1_tr.csv``/``1_te.csv``, ...).
+- :func:`load_omics_files`: users' tables with sample and feature names (the POEMS
+  KIRC layout, features x samples).
+- :func:`make_multiomics`: synthetic data with planted sparse factors and subtypes.
+"""
+
+from ._folder import load_omics_files, load_omics_folder
+from ._synthetic import make_multiomics
+from ._tcga import load_nutrimouse, load_tcga_brca
+
+__all__ = [
+    "load_nutrimouse",
+    "load_omics_files",
+    "load_omics_folder",
+    "load_tcga_brca",
+    "make_multiomics",
+]

@@ -1,0 +1,154 @@
+"""Shared helpers of the dataset loaders: bundled files and Bunch assembly."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.utils import Bunch
+
+__all__: list[str] = []
+
+_DATA_PACKAGE = "skpoems.datasets"
+
+
+def _resource(dataset: str, filename: str) -> Any:
+    """Return a traversable handle on a file bundled in ``datasets/data/``.
+
+    Parameters
+    ----------
+    dataset : str
+        Sub-folder of ``skpoems/datasets/data``, e.g. ``"tcga_brca"``.
+    filename : str
+        Name of the file inside that folder.
+
+    Returns
+    -------
+    resource : importlib.resources.abc.Traversable
+        A handle that can be opened with ``.open()``.
+    """
+    return resources.files(_DATA_PACKAGE).joinpath("data", dataset, filename)
+
+
+def _read_text_resource(dataset: str, filename: str) -> str:
+    """Read a bundled text file (UTF-8)."""
+    return _resource(dataset, filename).read_text(encoding="utf-8")
+
+
+def _read_csv_resource(dataset: str, filename: str, **kwargs: Any) -> pd.DataFrame:
+    """Read a bundled CSV file (optionally gzip-compressed) with pandas.
+
+    Parameters
+    ----------
+    dataset : str
+        Sub-folder of ``skpoems/datasets/data``.
+    filename : str
+        File name; a ``.gz`` suffix selects gzip decompression.
+    **kwargs
+        Passed to :func:`pandas.read_csv`.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        The parsed table.
+    """
+    compression = "gzip" if filename.endswith(".gz") else None
+    with _resource(dataset, filename).open("rb") as fh:
+        return pd.read_csv(fh, compression=compression, **kwargs)
+
+
+def _omics_frame(
+    blocks: Sequence[pd.DataFrame], omic_names: Sequence[str]
+) -> pd.DataFrame:
+    """Concatenate per-omic blocks into one MultiIndex-column DataFrame.
+
+    Parameters
+    ----------
+    blocks : sequence of pandas.DataFrame
+        One (n_samples, n_features_v) frame per omic, all with the same index.
+    omic_names : sequence of str
+        One name per block; becomes the first column level ``"omic"``.
+
+    Returns
+    -------
+    frame : pandas.DataFrame of shape (n_samples, sum(n_features_v))
+        Columns are a :class:`pandas.MultiIndex` with levels ``("omic", "feature")``.
+    """
+    frame = pd.concat(
+        list(blocks), axis=1, keys=list(omic_names), names=["omic", "feature"]
+    )
+    return frame.astype(np.float64)
+
+
+def _class_count_table(target_names: Sequence[Any], target: np.ndarray) -> str:
+    """Format ``code name count`` lines for a DESCR text."""
+    counts = np.bincount(target, minlength=len(target_names))
+    lines = [
+        f"    {code}  {str(name):<10s} {count:5d}"
+        for code, (name, count) in enumerate(zip(target_names, counts, strict=True))
+    ]
+    return "\n".join(lines)
+
+
+def _make_bunch(
+    *,
+    frame: pd.DataFrame,
+    target: pd.Series | None,
+    target_names: np.ndarray | None,
+    omic_names: Sequence[str],
+    descr: str,
+    as_frame: bool,
+    return_X_y: bool,
+    **extra: Any,
+) -> Bunch | tuple[Any, Any]:
+    """Assemble the return value shared by every multi-omics loader.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Data with MultiIndex columns ``("omic", "feature")`` (see :func:`_omics_frame`).
+    target : pandas.Series or None
+        Labels indexed like ``frame``, or None when the data set has no labels.
+    target_names : ndarray or None
+        Class names in code order, or None.
+    omic_names : sequence of str
+        Names of the omics, in column order.
+    descr : str
+        Full description of the data set.
+    as_frame : bool
+        If True, ``data`` and ``target`` are pandas objects, else ndarrays.
+    return_X_y : bool
+        If True, return ``(data, target)`` instead of a Bunch.
+    **extra
+        Further entries of the Bunch (e.g. ``is_train``).
+
+    Returns
+    -------
+    bunch_or_tuple : Bunch or tuple
+        See the public loaders.
+    """
+    omic_names = list(omic_names)
+    features = frame.columns.get_level_values("feature")
+    omics = frame.columns.get_level_values("omic")
+    omic_dims = tuple(int((omics == name).sum()) for name in omic_names)
+    if as_frame:
+        data: Any = frame
+        y: Any = target
+    else:
+        data = np.ascontiguousarray(frame.to_numpy(dtype=np.float64))
+        y = None if target is None else target.to_numpy()
+    if return_X_y:
+        return data, y
+    return Bunch(
+        data=data,
+        target=y,
+        target_names=target_names,
+        omic_names=omic_names,
+        omic_dims=omic_dims,
+        feature_names=np.asarray(features, dtype=object),
+        DESCR=descr,
+        **extra,
+    )

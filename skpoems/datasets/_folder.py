@@ -1,0 +1,795 @@
+"""Loaders for users' own copies of multi-omics data (MOGONET/MOCSS/POEMS layouts)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from sklearn.utils import Bunch
+from sklearn.utils._param_validation import StrOptions, validate_params
+
+from ._base import _make_bunch, _omics_frame
+
+__all__ = ["load_omics_folder", "load_omics_files"]
+
+_NUMBERED_FILE = re.compile(r"^(\d+)_(all|tr|te|featname)\.csv$")
+_LABEL_FILES = ("labels_all.csv", "labels_tr.csv", "labels_te.csv")
+_PathLike = str | os.PathLike
+
+
+# --------------------------------------------------------------------------- #
+# file readers
+# --------------------------------------------------------------------------- #
+def _read_matrix(file: Path) -> np.ndarray:
+    """Read a headerless numeric CSV (samples x features) as float64.
+
+    Empty cells and ``NA`` become NaN. Any other non-numeric value is an error.
+    """
+    try:
+        frame = pd.read_csv(file, header=None, dtype=np.float64)
+    except pd.errors.EmptyDataError as exc:
+        raise ValueError(f"{file} is empty.") from exc
+    except pd.errors.ParserError as exc:
+        raise ValueError(f"{file} could not be parsed as a CSV table: {exc}") from exc
+    except ValueError as exc:
+        raise ValueError(
+            f"{file} contains a non-numeric value ({exc}). The file must hold "
+            "numbers only, one sample per line, with no header row and no index "
+            "column."
+        ) from exc
+    return np.ascontiguousarray(frame.to_numpy(dtype=np.float64))
+
+
+def _read_lines(file: Path, what: str) -> list[str]:
+    """Read a one-value-per-line CSV file; blank lines are skipped."""
+    values: list[str] = []
+    with open(file, newline="", encoding="utf-8") as fh:
+        for line_no, row in enumerate(csv.reader(fh), start=1):
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if len(row) != 1:
+                raise ValueError(
+                    f"{file}, line {line_no}: found {len(row)} comma-separated "
+                    f"values; expected one {what} per line."
+                )
+            values.append(row[0].strip())
+    if not values:
+        raise ValueError(f"{file} is empty.")
+    return values
+
+
+def _encode_labels(
+    values: Sequence[Any], source: str
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Turn raw labels into int64 codes.
+
+    Numeric labels (``2``, ``2.0``, ``2.000000000000000000e+00``) must be integral
+    and are returned as they are, with ``target_names=None``. Any other labels are
+    class names: the codes index into the sorted unique names.
+    """
+    try:
+        numbers = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        names, codes = np.unique(np.asarray(values, dtype=str), return_inverse=True)
+        return codes.astype(np.int64), names
+    bad = ~np.isfinite(numbers) | (numbers != np.round(numbers))
+    if bad.any():
+        raise ValueError(
+            f"{source}: numeric labels must be integer class codes; found "
+            f"{numbers[bad][0]!r}."
+        )
+    return numbers.astype(np.int64), None
+
+
+def _default_feature_names(omic_name: str, n_features: int) -> list[str]:
+    """Return ``[f"{omic_name}_f000", ...]`` with at least three digits."""
+    width = max(3, len(str(n_features - 1)))
+    return [f"{omic_name}_f{j:0{width}d}" for j in range(n_features)]
+
+
+def _check_omic_names(
+    omic_names: Sequence[str] | None, n_omics: int, default: list[str]
+) -> list[str]:
+    """Validate user-given omic names, or return the defaults."""
+    if omic_names is None:
+        return default
+    names = [str(name) for name in omic_names]
+    if len(names) != n_omics:
+        raise ValueError(
+            f"omic_names has {len(names)} names but {n_omics} omics were found "
+            f"({', '.join(default)})."
+        )
+    if len(set(names)) != len(names):
+        raise ValueError(f"omic_names must be unique; got {names}.")
+    return names
+
+
+# --------------------------------------------------------------------------- #
+# MOGONET / MOCSS folder layout
+# --------------------------------------------------------------------------- #
+def _scan_folder(folder: Path) -> tuple[int, dict[int, set[str]]]:
+    """Find the numbered omic files of ``folder``; check the numbering."""
+    kinds: dict[int, set[str]] = {}
+    for entry in sorted(folder.iterdir()):
+        match = _NUMBERED_FILE.match(entry.name)
+        if match is None or not entry.is_file():
+            continue
+        number_text, kind = match.groups()
+        number = int(number_text)
+        if number == 0 or number_text != str(number):
+            raise ValueError(
+                f"Unexpected file {entry}: omic files are numbered 1, 2, 3, ... "
+                "without leading zeros."
+            )
+        kinds.setdefault(number, set()).add(kind)
+
+    data_numbers = sorted(n for n, k in kinds.items() if k & {"all", "tr", "te"})
+    if not data_numbers:
+        raise ValueError(
+            f"No omic data files in {folder}: expected 1_all.csv, 2_all.csv, ... "
+            "or 1_tr.csv and 1_te.csv, 2_tr.csv and 2_te.csv, ..."
+        )
+    for number in sorted(kinds):
+        if number not in data_numbers:
+            raise ValueError(
+                f"{folder / f'{number}_featname.csv'} has no matching data file "
+                f"({number}_all.csv or {number}_tr.csv and {number}_te.csv)."
+            )
+    n_omics = data_numbers[-1]
+    missing = sorted(set(range(1, n_omics + 1)) - set(data_numbers))
+    if missing:
+        found = ", ".join(str(n) for n in data_numbers)
+        raise ValueError(
+            f"Gap in the omic numbering of {folder}: found omics {found} but no "
+            f"{missing[0]}_all.csv (nor {missing[0]}_tr.csv/{missing[0]}_te.csv). "
+            "Omic files must be numbered 1, 2, ... without gaps."
+        )
+    return n_omics, kinds
+
+
+def _choose_layout(
+    folder: Path, n_omics: int, kinds: dict[int, set[str]]
+) -> tuple[Literal["all", "split"], bool]:
+    """Decide between the ``_all`` and the ``_tr``/``_te`` layout.
+
+    Returns the layout and whether the ``_all`` files are also complete (then they
+    must agree with the split files).
+    """
+    for number in range(1, n_omics + 1):
+        has_tr, has_te = "tr" in kinds[number], "te" in kinds[number]
+        if has_tr != has_te:
+            present, absent = ("tr", "te") if has_tr else ("te", "tr")
+            raise ValueError(
+                f"{folder / f'{number}_{present}.csv'} exists but "
+                f"{folder / f'{number}_{absent}.csv'} does not."
+            )
+    with_all = [n for n in range(1, n_omics + 1) if "all" in kinds[n]]
+    with_split = [n for n in range(1, n_omics + 1) if "tr" in kinds[n]]
+    complete_all = len(with_all) == n_omics
+    complete_split = len(with_split) == n_omics
+    if complete_split:
+        return "split", complete_all
+    if complete_all:
+        return "all", False
+    only_split = sorted(set(range(1, n_omics + 1)) - set(with_all))
+    raise ValueError(
+        f"Mixed layouts in {folder}: {with_all[0]}_all.csv exists but "
+        f"{only_split[0]}_all.csv does not (omic {only_split[0]} only has "
+        f"{only_split[0]}_tr.csv and {only_split[0]}_te.csv). Use N_all.csv for "
+        "every omic, or N_tr.csv and N_te.csv for every omic."
+    )
+
+
+def _check_rows(sizes: dict[str, int], what: str) -> int:
+    """Check that all files of one role hold the same number of samples."""
+    (first_file, first_rows), *others = sizes.items()
+    for file, rows in others:
+        if rows != first_rows:
+            raise ValueError(
+                f"Inconsistent sample counts: {file} has {rows} rows but "
+                f"{first_file} has {first_rows}. Every omic must list the same "
+                f"{what}samples in the same order."
+            )
+    return first_rows
+
+
+def _check_label_count(file: Path, n_labels: int, n_rows: int, data_file: Path) -> None:
+    """Check that a label file has one label per sample."""
+    if n_labels != n_rows:
+        hint = (
+            " (does the label file have a header row?)"
+            if n_labels == n_rows + 1
+            else ""
+        )
+        raise ValueError(
+            f"{file} has {n_labels} labels but {data_file} has {n_rows} samples{hint}."
+        )
+
+
+def _read_all_layout(
+    folder: Path, n_omics: int, present: set[str]
+) -> tuple[list[np.ndarray], list[Path], list[str] | None, str]:
+    """Read ``N_all.csv`` and ``labels_all.csv``.
+
+    Returns the blocks, their files, the raw labels (or None) and the label source.
+    """
+    stray = sorted(present & {"labels_tr.csv", "labels_te.csv"})
+    if stray:
+        raise ValueError(
+            f"Mixed layouts in {folder}: {stray[0]} exists but the data files are "
+            "N_all.csv; use labels_all.csv with N_all.csv."
+        )
+    sources = [folder / f"{number}_all.csv" for number in range(1, n_omics + 1)]
+    blocks = [_read_matrix(file) for file in sources]
+    n_rows = _check_rows(
+        {str(f): b.shape[0] for f, b in zip(sources, blocks, strict=True)}, ""
+    )
+    label_file = folder / "labels_all.csv"
+    raw_labels = None
+    if "labels_all.csv" in present:
+        raw_labels = _read_lines(label_file, "label")
+        _check_label_count(label_file, len(raw_labels), n_rows, sources[0])
+    return blocks, sources, raw_labels, str(label_file)
+
+
+def _read_split_layout(
+    folder: Path, n_omics: int, present: set[str], also_all: bool
+) -> tuple[list[np.ndarray], list[Path], np.ndarray, list[str] | None, str]:
+    """Read ``N_tr.csv``/``N_te.csv`` and their labels; stack train then test.
+
+    When ``also_all``, the ``N_all.csv`` (and ``labels_all.csv``) files must agree.
+    Returns the blocks, their files, ``is_train``, the raw labels (or None) and
+    the label source.
+    """
+    train_parts, test_parts = [], []
+    for number in range(1, n_omics + 1):
+        tr_file, te_file = folder / f"{number}_tr.csv", folder / f"{number}_te.csv"
+        tr, te = _read_matrix(tr_file), _read_matrix(te_file)
+        if tr.shape[1] != te.shape[1]:
+            raise ValueError(
+                f"{tr_file} has {tr.shape[1]} columns but {te_file} has "
+                f"{te.shape[1]}: both must hold the same features."
+            )
+        train_parts.append((tr_file, tr))
+        test_parts.append((te_file, te))
+    n_train = _check_rows({str(f): m.shape[0] for f, m in train_parts}, "training ")
+    n_test = _check_rows({str(f): m.shape[0] for f, m in test_parts}, "test ")
+
+    blocks, sources = [], []
+    for number, ((tr_file, tr), (te_file, te)) in enumerate(
+        zip(train_parts, test_parts, strict=True), start=1
+    ):
+        block = np.vstack([tr, te])
+        if also_all:
+            all_file = folder / f"{number}_all.csv"
+            full = _read_matrix(all_file)
+            if full.shape != block.shape or not np.allclose(
+                full, block, rtol=1e-6, atol=1e-9, equal_nan=True
+            ):
+                raise ValueError(
+                    f"{all_file} disagrees with {tr_file.name} followed by "
+                    f"{te_file.name}: keep only one layout in the folder."
+                )
+        blocks.append(block)
+        sources.append(tr_file)
+    is_train = np.zeros(n_train + n_test, dtype=bool)
+    is_train[:n_train] = True
+
+    tr_label, te_label, all_label = (
+        folder / "labels_tr.csv",
+        folder / "labels_te.csv",
+        folder / "labels_all.csv",
+    )
+    has_tr, has_te = tr_label.name in present, te_label.name in present
+    if has_tr != has_te:
+        there, missing = (tr_label, te_label) if has_tr else (te_label, tr_label)
+        raise ValueError(f"{there} exists but {missing} does not.")
+    raw_labels = None
+    label_source = f"{tr_label} and {te_label.name}"
+    if has_tr:
+        lab_tr = _read_lines(tr_label, "label")
+        lab_te = _read_lines(te_label, "label")
+        _check_label_count(tr_label, len(lab_tr), n_train, train_parts[0][0])
+        _check_label_count(te_label, len(lab_te), n_test, test_parts[0][0])
+        raw_labels = lab_tr + lab_te
+    if all_label.name in present:
+        lab_all = _read_lines(all_label, "label")
+        if raw_labels is None:
+            if not also_all:
+                raise ValueError(
+                    f"Mixed layouts in {folder}: labels_all.csv exists but the "
+                    "data files are N_tr.csv/N_te.csv; provide labels_tr.csv and "
+                    "labels_te.csv."
+                )
+            _check_label_count(
+                all_label, len(lab_all), n_train + n_test, folder / "1_all.csv"
+            )
+            raw_labels, label_source = lab_all, str(all_label)
+        elif not _same_labels(lab_all, raw_labels):
+            raise ValueError(
+                f"{all_label} disagrees with labels_tr.csv followed by "
+                "labels_te.csv: keep only one layout in the folder."
+            )
+    return blocks, sources, is_train, raw_labels, label_source
+
+
+@validate_params(
+    {
+        "path": [str, os.PathLike],
+        "omic_names": ["array-like", None],
+        "return_X_y": ["boolean"],
+        "as_frame": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def load_omics_folder(
+    path: _PathLike,
+    *,
+    omic_names: Sequence[str] | None = None,
+    return_X_y: bool = False,
+    as_frame: bool = True,
+) -> Bunch | tuple[Any, Any]:
+    """Load a multi-omics folder in the layout that MOGONET and MOCSS distribute.
+
+    The folder holds one headerless CSV file per omic, numbered from 1, with one
+    sample per line and one feature per column. Two layouts are read:
+
+    - all samples: ``1_all.csv``, ``2_all.csv``, ... and optionally
+      ``labels_all.csv``;
+    - a train/test split (MOGONET): ``1_tr.csv``, ``1_te.csv``, ``2_tr.csv``, ...
+      and optionally ``labels_tr.csv``, ``labels_te.csv``. The Bunch then holds
+      the training rows first, then the test rows, and ``is_train`` marks them.
+
+    ``N_featname.csv`` (optional) gives omic ``N``'s feature names, one per line.
+    Label files hold one label per line: numbers written as floats
+    (``2.000000000000000000e+00``) become integer codes; other values are class
+    names, encoded as indices into the sorted names (``target_names``).
+    Any number of omics is read (``1_*``, ``2_*``, ... until the last one found);
+    other files in the folder are ignored.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The folder.
+
+    omic_names : array-like of str, default=None
+        One name per omic, in file-number order. By default ``"omic1"``,
+        ``"omic2"``, ... (matching the file numbers).
+
+    return_X_y : bool, default=False
+        If True, return ``(data, target)`` instead of a Bunch.
+
+    as_frame : bool, default=True
+        If True, ``data`` is a :class:`pandas.DataFrame` whose columns are a
+        :class:`pandas.MultiIndex` with levels ``("omic", "feature")`` (index: a
+        RangeIndex named ``"sample"``) and ``target`` a :class:`pandas.Series`
+        named ``"label"``. If False, both are ndarrays.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object with the following attributes.
+
+        data : {ndarray, DataFrame} of shape (n_samples, n_features)
+            The omics side by side in file-number order (float64). Empty cells
+            and ``NA`` are NaN.
+        target : {ndarray, Series} of shape (n_samples,) or None
+            Integer labels (int64); None when the folder has no label files.
+        target_names : ndarray or None
+            Sorted class names when the labels are not numeric, else None.
+        omic_names : list of str
+            Names of the omics.
+        omic_dims : tuple of int
+            Number of features of each omic.
+        feature_names : ndarray of shape (n_features,)
+            Feature names in column order: from ``N_featname.csv``, else
+            ``"<omic name>_f000"``, ``"<omic name>_f001"``, ...
+        is_train : ndarray of shape (n_samples,) of bool or None
+            True for the rows of ``N_tr.csv``; None for the ``_all`` layout.
+        DESCR : str
+            A short description of what was read.
+
+    (data, target) : tuple if ``return_X_y`` is True
+        The ``data`` and ``target`` entries described above.
+
+    Raises
+    ------
+    ValueError
+        If the folder does not exist or holds no omic files, the numbering has
+        a gap, the files disagree on the number of samples (between omics or
+        with the labels), a ``N_featname.csv`` file has a different number of
+        lines than ``N_*.csv`` has columns, a value is not numeric, or the
+        ``_all`` and ``_tr``/``_te`` files are mixed and disagree. Every message
+        names the offending file.
+
+    See Also
+    --------
+    load_omics_files : Load features x samples files with sample barcodes (KIRC).
+    load_tcga_brca : The bundled TCGA BRCA data set.
+
+    Notes
+    -----
+    When a folder holds both layouts for every omic, the ``_all`` files must
+    equal the ``_tr`` rows followed by the ``_te`` rows (up to float rounding);
+    the split layout is then returned. The paper's BRCA files are already scaled
+    to [0, 1]; this loader never rescales.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import numpy as np
+    >>> from skpoems.datasets import load_omics_folder
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> rng = np.random.default_rng(0)
+    >>> np.savetxt(folder / "1_all.csv", rng.random((6, 4)), delimiter=",")
+    >>> np.savetxt(folder / "2_all.csv", rng.random((6, 3)), delimiter=",")
+    >>> np.savetxt(folder / "labels_all.csv", [0.0, 1, 2, 0, 1, 2])
+    >>> omics = load_omics_folder(folder, omic_names=["mRNA", "miRNA"])
+    >>> omics.data.shape, omics.omic_dims
+    ((6, 7), (4, 3))
+    >>> omics.target.tolist()
+    [0, 1, 2, 0, 1, 2]
+    >>> omics.feature_names[:2].tolist()
+    ['mRNA_f000', 'mRNA_f001']
+    >>> print(omics.is_train)
+    None
+    """
+    folder = Path(path)
+    if not folder.exists():
+        raise ValueError(f"Folder not found: {folder}")
+    if not folder.is_dir():
+        raise ValueError(f"{folder} is not a folder.")
+
+    n_omics, kinds = _scan_folder(folder)
+    layout, also_all = _choose_layout(folder, n_omics, kinds)
+    names = _check_omic_names(
+        omic_names, n_omics, [f"omic{n}" for n in range(1, n_omics + 1)]
+    )
+    label_files = {name: folder / name for name in _LABEL_FILES}
+    present = {name for name, file in label_files.items() if file.is_file()}
+    if layout == "all":
+        blocks, sources, raw_labels, label_source = _read_all_layout(
+            folder, n_omics, present
+        )
+        is_train = None
+    else:
+        blocks, sources, is_train, raw_labels, label_source = _read_split_layout(
+            folder, n_omics, present, also_all
+        )
+
+    frames = []
+    for number, (name, block) in enumerate(zip(names, blocks, strict=True), start=1):
+        featname_file = folder / f"{number}_featname.csv"
+        if featname_file.is_file():
+            features = _read_lines(featname_file, "feature name")
+            if len(features) != block.shape[1]:
+                raise ValueError(
+                    f"{featname_file} has {len(features)} names but "
+                    f"{sources[number - 1]} has {block.shape[1]} columns."
+                )
+        else:
+            features = _default_feature_names(name, block.shape[1])
+        frames.append(pd.DataFrame(block, columns=pd.Index(features, dtype=object)))
+    frame = _omics_frame(frames, names)
+    frame.index = pd.RangeIndex(frame.shape[0], name="sample")
+
+    target = target_names = None
+    if raw_labels is not None:
+        codes, target_names = _encode_labels(raw_labels, label_source)
+        target = pd.Series(codes, index=frame.index.copy(), name="label")
+
+    descr = _folder_descr(folder, layout, names, frame, sources, is_train, target)
+    return _make_bunch(
+        frame=frame,
+        target=target,
+        target_names=target_names,
+        omic_names=names,
+        descr=descr,
+        as_frame=as_frame,
+        return_X_y=return_X_y,
+        is_train=is_train,
+    )
+
+
+def _same_labels(first: Sequence[str], second: Sequence[str]) -> bool:
+    """Compare two label lists as numbers when possible, else as strings."""
+    if len(first) != len(second):
+        return False
+    try:
+        return bool(
+            np.array_equal(
+                np.asarray(first, dtype=np.float64),
+                np.asarray(second, dtype=np.float64),
+            )
+        )
+    except ValueError:
+        return list(first) == list(second)
+
+
+def _folder_descr(
+    folder: Path,
+    layout: str,
+    names: list[str],
+    frame: pd.DataFrame,
+    sources: list[Path],
+    is_train: np.ndarray | None,
+    target: pd.Series | None,
+) -> str:
+    """Describe what :func:`load_omics_folder` read."""
+    omics = frame.columns.get_level_values("omic")
+    lines = [
+        f"Multi-omics data read from {folder}",
+        "",
+        f"Layout: {'N_all.csv' if layout == 'all' else 'N_tr.csv + N_te.csv'}",
+        f"Samples: {frame.shape[0]}"
+        + (
+            ""
+            if is_train is None
+            else f" ({int(is_train.sum())} train first, {int((~is_train).sum())} test)"
+        ),
+        "Omics:",
+    ]
+    for name, source in zip(names, sources, strict=True):
+        lines.append(f"  {name}: {int((omics == name).sum())} features ({source.name})")
+    if target is None:
+        lines.append("Labels: none")
+    else:
+        values, counts = np.unique(target.to_numpy(), return_counts=True)
+        table = ", ".join(f"{v}: {c}" for v, c in zip(values, counts, strict=True))
+        lines.append(f"Labels (code: count): {table}")
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- #
+# POEMS KIRC layout: features x samples with a header row of barcodes
+# --------------------------------------------------------------------------- #
+def _read_table(file: Path, transpose: bool, name: str) -> pd.DataFrame:
+    """Read one omic table with sample and feature names; samples as rows."""
+    if not file.is_file():
+        raise ValueError(f"File not found for omic {name!r}: {file}")
+    try:
+        table = pd.read_csv(file, index_col=0)
+    except pd.errors.EmptyDataError as exc:
+        raise ValueError(f"{file} is empty.") from exc
+    except pd.errors.ParserError as exc:
+        raise ValueError(f"{file} could not be parsed as a CSV table: {exc}") from exc
+    if transpose:
+        table = table.T
+    try:
+        table = table.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{file} contains a non-numeric value ({exc}). Expected "
+            f"{'features x samples' if transpose else 'samples x features'} with "
+            "the names in the first row and the first column."
+        ) from exc
+    table.index = pd.Index([str(s) for s in table.index], dtype=object)
+    table.columns = pd.Index([str(c) for c in table.columns], dtype=object)
+    if table.shape[0] == 0 or table.shape[1] == 0:
+        raise ValueError(f"{file} holds no data (shape {table.shape}).")
+    duplicated = table.index[table.index.duplicated()]
+    if len(duplicated):
+        raise ValueError(f"{file} lists sample {duplicated[0]!r} more than once.")
+    return table
+
+
+def _labels_from_table(
+    labels: pd.DataFrame | pd.Series, source: str
+) -> tuple[pd.Series, np.ndarray | None]:
+    """Turn a label column or a one-hot table into integer codes."""
+    if isinstance(labels, pd.DataFrame) and labels.shape[1] == 1:
+        labels = labels.iloc[:, 0]
+    if isinstance(labels, pd.Series):
+        codes, names = _encode_labels(labels.astype(str).tolist(), source)
+        return pd.Series(codes, index=labels.index), names
+    values = labels.to_numpy()
+    try:
+        values = values.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{source}: a label table with several columns must be one-hot "
+            f"(0/1 values); {exc}."
+        ) from exc
+    if not (np.isin(values, (0.0, 1.0)).all() and (values.sum(axis=1) == 1).all()):
+        raise ValueError(
+            f"{source}: a label table with several columns must be one-hot: each "
+            "row holds exactly one 1 and 0 elsewhere."
+        )
+    codes = values.argmax(axis=1).astype(np.int64)
+    names = np.asarray([str(c) for c in labels.columns])
+    return pd.Series(codes, index=labels.index), names
+
+
+@validate_params(
+    {
+        "files": [dict],
+        "labels": [str, os.PathLike, pd.Series, pd.DataFrame, None],
+        "transpose": ["boolean"],
+        "join": [StrOptions({"strict", "inner"})],
+        "return_X_y": ["boolean"],
+        "as_frame": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def load_omics_files(
+    files: Mapping[str, _PathLike],
+    labels: _PathLike | pd.Series | pd.DataFrame | None = None,
+    *,
+    transpose: bool = True,
+    join: Literal["strict", "inner"] = "strict",
+    return_X_y: bool = False,
+    as_frame: bool = True,
+) -> Bunch | tuple[Any, Any]:
+    """Load omic tables that carry sample and feature names (the POEMS KIRC layout).
+
+    Each file is a CSV table (gzip-compressed if its name ends in ``.gz``) with
+    names in its first row and first column. By default (``transpose=True``) the
+    rows are features and the columns samples, as in the KIRC files distributed
+    with POEMS (``gene1.csv.gz``, ``methyl.csv.gz``, ``miRNA1.csv.gz``). Samples
+    are matched between omics and labels by name.
+
+    Parameters
+    ----------
+    files : dict of str to path-like
+        ``{omic_name: file}``, in the order the omics should appear.
+
+    labels : path-like, Series or DataFrame, default=None
+        Sample labels, indexed by sample name (a file: names in its first column).
+        One column of labels (integer codes or class names), or several one-hot
+        columns such as KIRC's ``label.csv.gz`` (``class1``, ``class2``): the code is
+        the index of the column holding the 1 and the column names become
+        ``target_names``. None: no labels.
+
+    transpose : bool, default=True
+        True for features x samples files, False for samples x features.
+
+    join : {"strict", "inner"}, default="strict"
+        ``"strict"``: every omic (and the labels) must list the same samples, else
+        a ValueError. ``"inner"``: keep the samples present everywhere.
+        Either way the samples keep the order of the first file.
+
+    return_X_y : bool, default=False
+        If True, return ``(data, target)`` instead of a Bunch.
+
+    as_frame : bool, default=True
+        If True, ``data`` is a :class:`pandas.DataFrame` whose columns are a
+        :class:`pandas.MultiIndex` with levels ``("omic", "feature")`` and whose
+        index holds the sample names (named ``"sample"``); ``target`` is a
+        :class:`pandas.Series` named ``"label"``. If False, both are ndarrays.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object with the following attributes.
+
+        data : {ndarray, DataFrame} of shape (n_samples, n_features)
+            The omics side by side (float64).
+        target : {ndarray, Series} of shape (n_samples,) or None
+            Integer labels (int64), or None without ``labels``.
+        target_names : ndarray or None
+            Class names (one-hot column names, or the sorted names of non-numeric
+            labels); None for numeric labels or no labels.
+        omic_names : list of str
+            The keys of ``files``.
+        omic_dims : tuple of int
+            Number of features of each omic.
+        feature_names : ndarray of shape (n_features,)
+            Feature names in column order.
+        DESCR : str
+            A short description of what was read.
+
+    (data, target) : tuple if ``return_X_y`` is True
+        The ``data`` and ``target`` entries described above.
+
+    See Also
+    --------
+    load_omics_folder : Load the headerless MOGONET/MOCSS folder layout.
+
+    Notes
+    -----
+    The POEMS authors keep each KIRC omic's top 25% features by variance and
+    min-max scale each feature; this loader does neither (fit such steps on
+    training data only). TCGA barcodes ending in ``-01`` are tumour samples,
+    ``-11`` normal tissue.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import pandas as pd
+    >>> from skpoems.datasets import load_omics_files
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> samples = ["TCGA-A-01", "TCGA-B-01", "TCGA-C-11"]
+    >>> gene = pd.DataFrame([[1.0, 2, 3], [4, 5, 6]], index=["g1", "g2"],
+    ...                     columns=samples)
+    >>> gene.to_csv(folder / "gene1.csv.gz")
+    >>> label = pd.DataFrame({"class1": [1, 1, 0], "class2": [0, 0, 1]},
+    ...                      index=samples)
+    >>> label.to_csv(folder / "label.csv.gz")
+    >>> kirc = load_omics_files({"mRNA": folder / "gene1.csv.gz"},
+    ...                         labels=folder / "label.csv.gz")
+    >>> kirc.data.shape, kirc.target.tolist(), kirc.target_names.tolist()
+    ((3, 2), [0, 0, 1], ['class1', 'class2'])
+    """
+    if not files:
+        raise ValueError("files is empty: give at least one {omic_name: file}.")
+    names = [str(name) for name in files]
+    paths = [Path(file) for file in files.values()]
+    tables = [
+        _read_table(file, transpose, name)
+        for name, file in zip(names, paths, strict=True)
+    ]
+    sources = [str(file) for file in paths]
+
+    label_codes: pd.Series | None = None
+    target_names = None
+    if labels is not None:
+        if isinstance(labels, (pd.Series, pd.DataFrame)):
+            label_table, label_source = labels, "labels"
+        else:
+            label_file = Path(labels)
+            if not label_file.is_file():
+                raise ValueError(f"Label file not found: {label_file}")
+            label_table = pd.read_csv(label_file, index_col=0)
+            label_source = str(label_file)
+        label_codes, target_names = _labels_from_table(label_table, label_source)
+        label_codes.index = pd.Index([str(s) for s in label_codes.index], dtype=object)
+        if label_codes.index.duplicated().any():
+            raise ValueError(f"{label_source} lists a sample more than once.")
+        sources.append(label_source)
+
+    indexes = [table.index for table in tables]
+    if label_codes is not None:
+        indexes.append(label_codes.index)
+    samples = indexes[0]
+    for source, index in zip(sources[1:], indexes[1:], strict=True):
+        if join == "strict":
+            if len(index) != len(samples) or not index.isin(samples).all():
+                only_here = index.difference(samples)
+                only_first = samples.difference(index)
+                example = (only_here if len(only_here) else only_first)[:3].tolist()
+                raise ValueError(
+                    f"{source} lists {len(index)} samples and {sources[0]} lists "
+                    f"{len(samples)}; {len(only_here)} are only in the former and "
+                    f"{len(only_first)} only in the latter (e.g. {example}). "
+                    "Pass join='inner' to keep the common samples."
+                )
+        else:
+            samples = samples[samples.isin(index)]
+    if len(samples) == 0:
+        raise ValueError(f"No sample is common to all of {', '.join(sources)}.")
+
+    frame = _omics_frame([table.loc[samples] for table in tables], names)
+    frame.index = pd.Index(samples, dtype=object, name="sample")
+    target = None
+    if label_codes is not None:
+        target = pd.Series(
+            label_codes.loc[samples].to_numpy(dtype=np.int64),
+            index=frame.index.copy(),
+            name="label",
+        )
+
+    descr_lines = [f"Multi-omics data read from {len(paths)} file(s)", ""]
+    descr_lines += [
+        f"  {name}: {table.shape[1]} features ({file})"
+        for name, table, file in zip(names, tables, paths, strict=True)
+    ]
+    descr_lines.append(f"Samples: {frame.shape[0]} (join={join!r})")
+    if target is not None:
+        values, counts = np.unique(target.to_numpy(), return_counts=True)
+        table_text = ", ".join(f"{v}: {c}" for v, c in zip(values, counts, strict=True))
+        descr_lines.append(f"Labels (code: count): {table_text}")
+    return _make_bunch(
+        frame=frame,
+        target=target,
+        target_names=target_names,
+        omic_names=names,
+        descr="\n".join(descr_lines) + "\n",
+        as_frame=as_frame,
+        return_X_y=return_X_y,
+    )

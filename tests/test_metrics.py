@@ -1,0 +1,229 @@
+"""Tests of skpoems.metrics against brute force and hand-computed values."""
+
+import itertools
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.cluster import KMeans
+from sklearn.exceptions import DataConversionWarning
+from sklearn.metrics import normalized_mutual_info_score
+from sklearn.model_selection import train_test_split
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skpoems.metrics import clustering_accuracy, evaluate_embedding, format_evaluation
+
+KEYS = [
+    "kmeans_acc",
+    "kmeans_acc_std",
+    "kmeans_nmi",
+    "kmeans_nmi_std",
+    "knn_acc",
+    "knn_acc_std",
+]
+
+
+def _brute_force_accuracy(y_true, y_pred):
+    """Best one-to-one matching by trying every injective cluster -> class map."""
+    pairs = Counter(zip(y_pred, y_true, strict=True))
+    clusters = sorted(set(y_pred), key=str)
+    classes = sorted(set(y_true), key=str)
+    # pad the smaller side with dummy labels that match nothing
+    size = max(len(clusters), len(classes))
+    clusters = clusters + [object()] * (size - len(clusters))
+    classes = classes + [object()] * (size - len(classes))
+    best = max(
+        sum(pairs[(c, k)] for c, k in zip(clusters, perm, strict=True))
+        for perm in itertools.permutations(classes)
+    )
+    return best / len(y_true)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_clustering_accuracy_matches_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    n_classes, n_clusters = rng.integers(1, 5, size=2)
+    n_samples = int(rng.integers(1, 30))
+    y_true = rng.integers(0, n_classes, size=n_samples)
+    y_pred = rng.integers(0, n_clusters, size=n_samples) + 10
+    expected = _brute_force_accuracy(y_true.tolist(), y_pred.tolist())
+    assert clustering_accuracy(y_true, y_pred) == pytest.approx(expected)
+
+
+def test_clustering_accuracy_hand_computed():
+    # clusters 1 -> class 0 (2 hits), 0 -> class 1 (2 hits), 2 -> class 2 (1 hit)
+    y_true = [0, 0, 0, 1, 1, 2]
+    y_pred = [1, 1, 0, 0, 0, 2]
+    assert clustering_accuracy(y_true, y_pred) == pytest.approx(5 / 6)
+
+
+def test_clustering_accuracy_invariances():
+    rng = np.random.default_rng(0)
+    y_true = rng.integers(0, 3, size=40)
+    y_pred = rng.integers(0, 4, size=40)
+    score = clustering_accuracy(y_true, y_pred)
+    relabelled = np.array([7, 3, 9, 1])[y_pred]
+    assert clustering_accuracy(y_true, relabelled) == pytest.approx(score)
+    names = np.array(["LumA", "Basal", "Her2"])[y_true]
+    assert clustering_accuracy(names, y_pred) == pytest.approx(score)
+    assert clustering_accuracy(y_true, y_true) == 1.0
+    assert isinstance(score, float)
+
+
+@pytest.mark.parametrize(
+    ("y_true", "y_pred", "expected"),
+    [
+        (["a", "a", "b", "b"], [0, 1, 2, 3], 0.5),  # more clusters than classes
+        ([0, 1, 2, 3], [5, 5, 6, 6], 0.5),  # fewer clusters than classes
+        ([1], [0], 1.0),
+        ([0, 0, 0], [1, 1, 1], 1.0),
+    ],
+)
+def test_clustering_accuracy_edge_cases(y_true, y_pred, expected):
+    assert clustering_accuracy(y_true, y_pred) == pytest.approx(expected)
+
+
+def test_clustering_accuracy_column_vector():
+    with pytest.warns(DataConversionWarning):
+        assert clustering_accuracy(np.array([[0], [1], [1]]), [1, 0, 0]) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("y_true", "y_pred", "error", "pattern"),
+    [
+        ([0, 1, 2], [0, 1], ValueError, "inconsistent numbers of samples"),
+        ([], [], ValueError, "empty"),
+        ([[0, 1], [1, 0]], [0, 1], ValueError, "1d array"),
+        (None, [0], InvalidParameterError, "y_true"),
+    ],
+)
+def test_clustering_accuracy_errors(y_true, y_pred, error, pattern):
+    with pytest.raises(error, match=pattern):
+        clustering_accuracy(y_true, y_pred)
+
+
+def _manual_protocol(Z, y, seeds, k):
+    acc, nmi, knn = [], [], []
+    for seed in seeds:
+        pred = KMeans(n_clusters=k, random_state=seed, n_init=10).fit_predict(Z)
+        acc.append(_brute_force_accuracy(list(y), list(pred)))
+        nmi.append(normalized_mutual_info_score(y, pred))
+        Z_tr, Z_te, y_tr, y_te = train_test_split(
+            Z, y, test_size=0.25, random_state=seed
+        )
+        model = KNeighborsClassifier(n_neighbors=k).fit(Z_tr, y_tr)
+        knn.append(np.mean(model.predict(Z_te) == y_te))
+    return {
+        "kmeans_acc": np.mean(acc),
+        "kmeans_acc_std": np.std(acc),
+        "kmeans_nmi": np.mean(nmi),
+        "kmeans_nmi_std": np.std(nmi),
+        "knn_acc": np.mean(knn),
+        "knn_acc_std": np.std(knn),
+    }
+
+
+@pytest.fixture(scope="module")
+def noisy_embedding():
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(3), [20, 25, 15])
+    Z = rng.normal(size=(60, 4)) + 1.5 * np.eye(3, 4)[y]
+    return Z, y
+
+
+def test_evaluate_embedding_matches_manual_protocol(noisy_embedding):
+    Z, y = noisy_embedding
+    scores = evaluate_embedding(Z, y)
+    assert list(scores) == KEYS
+    assert all(isinstance(value, float) for value in scores.values())
+    expected = _manual_protocol(Z, y, (0, 12, 21, 42, 1234), k=3)
+    for key in KEYS:
+        assert scores[key] == pytest.approx(expected[key], abs=1e-12), key
+    # the scores vary between seeds on this noisy embedding
+    assert scores["knn_acc_std"] > 0
+
+
+def test_evaluate_embedding_input_forms(noisy_embedding):
+    Z, y = noisy_embedding
+    reference = evaluate_embedding(Z, y, seeds=[0, 1])
+    frame = pd.DataFrame(Z, columns=[f"z{i}" for i in range(4)])
+    names = np.array(["Basal", "Her2", "LumA"])[y]
+    assert evaluate_embedding(frame, pd.Series(y), seeds=[0, 1]) == reference
+    assert evaluate_embedding(Z.tolist(), names.tolist(), seeds=(0, 1)) == reference
+
+
+def test_evaluate_embedding_perfect_toy():
+    # two tight, far-apart groups: every seed scores 1 with zero spread
+    Z = np.array([[0.0, 0.0], [0.1, 0.0], [0.0, 0.1], [0.1, 0.1]] * 2)
+    Z[4:] += 10.0
+    y = np.array([0] * 4 + [1] * 4)
+    scores = evaluate_embedding(Z, y, test_size=0.5)
+    assert scores == {
+        "kmeans_acc": 1.0,
+        "kmeans_acc_std": 0.0,
+        "kmeans_nmi": 1.0,
+        "kmeans_nmi_std": 0.0,
+        "knn_acc": 1.0,
+        "knn_acc_std": 0.0,
+    }
+
+
+def test_evaluate_embedding_hand_computed_std():
+    # one class per point of a 1-D line: k-means with k=2 on 4 points
+    Z = np.array([[0.0], [1.0], [10.0], [11.0]])
+    y = np.array([0, 0, 1, 1])
+    scores = evaluate_embedding(Z, y, seeds=[0], n_neighbors=1, test_size=2)
+    assert scores["kmeans_acc"] == 1.0
+    assert scores["kmeans_acc_std"] == 0.0
+    # n_clusters=1: one cluster matches one class -> accuracy 1/2, NMI 0
+    one = evaluate_embedding(Z, y, seeds=[0, 5], n_clusters=1, n_neighbors=1)
+    assert one["kmeans_acc"] == 0.5
+    assert one["kmeans_nmi"] == 0.0
+
+
+def test_evaluate_embedding_overrides(noisy_embedding):
+    Z, y = noisy_embedding
+    scores = evaluate_embedding(Z, y, seeds=[3], n_neighbors=1, n_clusters=2)
+    pred = KMeans(n_clusters=2, random_state=3, n_init=10).fit_predict(Z)
+    assert scores["kmeans_acc"] == pytest.approx(clustering_accuracy(y, pred))
+    Z_tr, Z_te, y_tr, y_te = train_test_split(Z, y, test_size=0.25, random_state=3)
+    knn = KNeighborsClassifier(n_neighbors=1).fit(Z_tr, y_tr).score(Z_te, y_te)
+    assert scores["knn_acc"] == pytest.approx(knn)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "pattern"),
+    [
+        ({"seeds": []}, ValueError, "non-empty"),
+        ({"seeds": [0.5]}, ValueError, "integers"),
+        ({"seeds": [-1]}, ValueError, "integers"),
+        ({"n_neighbors": 50}, ValueError, "n_neighbors=50 exceeds"),
+        ({"n_clusters": 100}, ValueError, "n_clusters=100 exceeds"),
+        ({"n_clusters": 0}, InvalidParameterError, "n_clusters"),
+        ({"test_size": 1.5}, InvalidParameterError, "test_size"),
+        ({"n_init": "many"}, InvalidParameterError, "n_init"),
+    ],
+)
+def test_evaluate_embedding_errors(noisy_embedding, kwargs, error, pattern):
+    Z, y = noisy_embedding
+    with pytest.raises(error, match=pattern):
+        evaluate_embedding(Z, y, **kwargs)
+
+
+def test_evaluate_embedding_length_mismatch(noisy_embedding):
+    Z, y = noisy_embedding
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        evaluate_embedding(Z, y[:-1])
+
+
+def test_format_evaluation():
+    scores = dict.fromkeys(KEYS, 0.5)
+    scores["knn_acc"] = 0.7777
+    assert format_evaluation(scores) == (
+        "ACC k-means 0.50 (0.50) | NMI k-means 0.50 (0.50) | ACC k-NN 0.78 (0.50)"
+    )
+    assert format_evaluation(scores, decimals=3).endswith("0.778 (0.500)")
+    with pytest.raises(ValueError, match="knn_acc_std"):
+        format_evaluation({key: 0.0 for key in KEYS[:-1]})

@@ -1,0 +1,151 @@
+"""The MOCSS family: losses against hand computations, and the estimator contract."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from conftest import make_planted
+from sklearn.cluster import KMeans
+from sklearn.metrics import adjusted_rand_score
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import Pipeline
+
+from skpoems import MOCSSAETransformer, MOCSSSparseVAETransformer, MOCSSVAETransformer, concat_omics
+from skpoems._losses import normalized_reconstruction_loss, nt_xent, orthogonality_loss
+
+MODELS = [MOCSSAETransformer, MOCSSVAETransformer, MOCSSSparseVAETransformer]
+SMALL = dict(n_components=4, encoder_hidden=(32, 16))
+
+
+def small(cls, **kw):
+    return cls(**{**SMALL, "max_iter": 10, "random_state": 0, **kw})
+
+
+def T(a):
+    return torch.tensor(a, dtype=torch.float64)
+
+
+def test_nt_xent_hand_example():
+    # two samples, identical one-hot views: every anchor has cosine 1 with its
+    # positive and 0 with the two negatives -> loss = log(1 + 2 exp(-1 / 0.4))
+    z = T([[1.0, 0.0], [0.0, 1.0]])
+    assert nt_xent(z, z, 0.4).item() == pytest.approx(math.log(1 + 2 * math.exp(-2.5)))
+    # one sample: the positive is the only candidate, loss 0
+    assert nt_xent(T([[1.0, 2.0]]), T([[3.0, -1.0]])).item() == pytest.approx(0.0, abs=1e-12)
+
+
+def test_nt_xent_matches_explicit_loop():
+    rng = np.random.RandomState(0)
+    z1, z2 = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    z = np.vstack([z1, z2])
+    z /= np.linalg.norm(z, axis=1, keepdims=True)
+    losses = []
+    for i in range(10):
+        pos = (i + 5) % 10
+        sims = {k: np.exp(z[i] @ z[k] / 0.4) for k in range(10) if k != i}
+        losses.append(-np.log(sims[pos] / sum(sims.values())))
+    assert nt_xent(T(z1), T(z2), 0.4).item() == pytest.approx(np.mean(losses), rel=1e-10)
+
+
+def test_orthogonality_hand_example():
+    shared = T([[1.0, 0.0], [0.0, 1.0]])
+    specific = T([[3.0, 1.0], [0.0, 2.0]])
+    # centred by the overall means (0.5 and 1.5), rows normalised:
+    # [1, -1]/sqrt(2) . [1.5, -0.5]/sqrt(2.5) per row -> mean elementwise product 1/sqrt(5)
+    assert orthogonality_loss(shared, specific).item() == pytest.approx(1 / math.sqrt(5))
+
+
+def test_reconstruction_hand_example():
+    x = T([[1.0, 0.0], [0.0, 1.0]])
+    x_hat = T([[0.0, 1.0], [1.0, 0.0]])
+    assert normalized_reconstruction_loss(x_hat, x).item() == pytest.approx(2 * math.sqrt(2))
+    assert normalized_reconstruction_loss(x, x).item() == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("cls", MODELS)
+def test_four_omics_use_all_six_pairs(cls):
+    Xs, _ = make_planted(n_samples=30, omic_dims=(6, 5, 4, 3))
+    est = small(cls, max_iter=1).fit(Xs)
+    module = est.module_
+    xs = [torch.tensor(X, dtype=torch.float32) for X in Xs]
+    gen = torch.Generator().manual_seed(0)
+    module.eval()
+    out = module.loss(xs, prior_batch_size=30, n_train=30, generator=gen)
+    pairs = sorted(k for k in out.terms if k.startswith("contrastive/"))
+    assert pairs == ["contrastive/0-1", "contrastive/0-2", "contrastive/0-3", "contrastive/1-2", "contrastive/1-3", "contrastive/2-3"]
+    # the total is the documented sum of the terms
+    ref = sum(out.terms[f"orthogonality/{v}"] + out.terms[f"specific/{v}"] + 0.7 * out.terms[f"reconstruction/{v}"] for v in range(4))
+    ref = ref + sum(out.terms[p] for p in pairs)
+    torch.testing.assert_close(out.total, ref)
+    # and the contrastive terms are NT-Xent on the projected shared codes
+    codes = [sh.encoder(x) for sh, x in zip(module.shared, xs)]
+    proj = [h(c) for h, c in zip(module.heads, codes)]
+    torch.testing.assert_close(out.terms["contrastive/1-3"], nt_xent(proj[1], proj[3], 0.4))
+    assert any(k.endswith("omic1-omic3") for k in est.history_[0])
+
+
+def test_one_omic_has_no_contrastive_term():
+    Xs, _ = make_planted(n_samples=30, omic_dims=(6,))
+    est = small(MOCSSAETransformer, max_iter=2).fit(Xs)
+    assert not any("contrastive" in k for k in est.history_[0])
+    assert est.transform(Xs).shape == (30, 8)
+
+
+@pytest.mark.parametrize("cls", MODELS)
+def test_embedding_layout_and_names(cls, planted):
+    Xs, _ = planted
+    est = small(cls).fit(dict(zip(["a", "b", "c"], Xs)))
+    Z = est.transform(dict(zip(["a", "b", "c"], Xs)))
+    assert Z.shape == (len(Xs[0]), 16)
+    names = est.get_feature_names_out()
+    assert list(names[:2]) == ["a_specific0", "a_specific1"] and names[12] == "shared0"
+    # the last block is the mean of the shared codes
+    xs = [torch.tensor(X, dtype=torch.float32) for X in Xs]
+    with torch.no_grad():
+        shared = torch.stack([sh.encoder(x) for sh, x in zip(est.module_.shared, xs)]).mean(0)
+    np.testing.assert_allclose(Z[:, 12:], shared.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_sparse_vae_components_and_optimisers(planted):
+    Xs, _ = planted
+    est = small(MOCSSSparseVAETransformer).fit(Xs)
+    assert [W.shape for W in est.components_] == [(20, 4), (15, 4), (10, 4)]
+    assert not hasattr(small(MOCSSVAETransformer).fit(Xs), "components_")
+    assert MOCSSAETransformer._optimizer == "adam"
+    assert MOCSSVAETransformer._optimizer == MOCSSSparseVAETransformer._optimizer == "adamw"
+
+
+@pytest.mark.parametrize("cls", MODELS)
+def test_seeded_and_input_forms_agree(cls, planted):
+    Xs, _ = planted
+    Z1 = small(cls).fit_transform(Xs)
+    np.testing.assert_array_equal(Z1, small(cls).fit_transform(Xs))
+    Z2 = small(cls, omic_dims=(20, 15, 10)).fit_transform(np.hstack(Xs))
+    np.testing.assert_array_equal(Z1, Z2)
+
+
+@pytest.mark.parametrize("cls", MODELS)
+def test_pipelines_and_grid_search(cls, planted):
+    Xs, y = planted
+    X = np.hstack(Xs)
+    knn = Pipeline([("mocss", small(cls, omic_dims=(20, 15, 10), max_iter=20)), ("knn", KNeighborsClassifier(3))])
+    assert cross_val_score(knn, X, y, cv=3).mean() > 0.6
+    km = Pipeline([("mocss", small(cls, omic_dims=(20, 15, 10), max_iter=2)), ("km", KMeans(3, n_init=2, random_state=0))])
+    assert np.isfinite(km.fit(X).score(X))
+    grid = GridSearchCV(
+        small(cls, max_iter=2),
+        {"batch_size": [16, 64], "learning_rate": [1e-3, 3e-3], "weight_decay": [0.0, 1e-3]},
+        cv=2,
+    ).fit(concat_omics(Xs))
+    assert np.isfinite(grid.cv_results_["mean_test_score"]).all() and len(grid.cv_results_["params"]) == 8
+
+
+@pytest.mark.parametrize("cls", MODELS)
+def test_planted_subtypes_separated(cls):
+    """k-means on the embedding recovers planted subtypes: ARI > 0.5 (chance is 0)."""
+    Xs, y = make_planted(n_samples=150, noise=0.5, random_state=3)
+    Z = cls(n_components=4, encoder_hidden=(64, 32), max_iter=100, random_state=0).fit_transform(Xs)
+    labels = KMeans(3, n_init=10, random_state=0).fit_predict(Z)
+    assert adjusted_rand_score(y, labels) > 0.5

@@ -1,0 +1,53 @@
+"""Input forms and input errors: every bad input gets a clear message naming the omic."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from skpoems import concat_omics, split_omics
+from skpoems._omics import check_omic_dims
+
+
+def test_concat_omics_layout():
+    a = pd.DataFrame(np.zeros((3, 2)), columns=["g1", "g2"], index=["p1", "p2", "p3"])
+    X = concat_omics({"mrna": a, "mirna": np.ones((3, 1))})
+    assert X.columns.names == ["omic", "feature"]
+    assert list(X.columns) == [("mrna", "g1"), ("mrna", "g2"), ("mirna", "f0")]
+    assert list(X.index) == ["p1", "p2", "p3"]
+    assert list(concat_omics([np.zeros((2, 1))] * 2).columns.get_level_values(0)) == ["omic0", "omic1"]
+    assert list(concat_omics([np.zeros((2, 1))], omic_names=["x"]).columns) == [("x", "f0")]
+
+
+@pytest.mark.parametrize(
+    ("Xs", "kw", "exc", "match"),
+    [
+        (np.zeros((3, 2)), {}, TypeError, "single 2-D input"),
+        ([np.zeros((3, 2)), np.zeros((4, 2))], {}, ValueError, "same number of samples"),
+        ([np.zeros((3, 2))], {"omic_names": ["a", "b"]}, ValueError, "2 omic_names for 1"),
+        ([np.zeros((3, 2))] * 2, {"omic_names": ["a", "a"]}, ValueError, "unique"),
+        ({}, {}, ValueError, "empty dict"),
+    ],
+)
+def test_concat_omics_errors(Xs, kw, exc, match):
+    with pytest.raises(exc, match=match):
+        concat_omics(Xs, **kw)
+
+
+def test_split_omics():
+    X = np.arange(12).reshape(2, 6)
+    a, b = split_omics(X, (4, 2))
+    np.testing.assert_array_equal(b, X[:, 4:])
+    frames = split_omics(pd.DataFrame(X), (1, 5))
+    assert frames[1].shape == (2, 5)
+
+
+@pytest.mark.parametrize(
+    ("dims", "match"),
+    [((2, 2), "sums to 4"), ((3, 0), r"omic_dims\[1\]"), ((), "at least one"), ((2.5, 2.5), "positive integer")],
+)
+def test_check_omic_dims(dims, match):
+    with pytest.raises(ValueError, match=match):
+        check_omic_dims(dims, 5)
+    assert check_omic_dims(None, 5) == (5,)
+    assert check_omic_dims(np.array([2, 3]), 5) == (2, 3)
