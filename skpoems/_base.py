@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from tqdm.auto import tqdm
 
 from ._omics import (
@@ -35,6 +35,24 @@ from ._omics import (
     to_float_block,
 )
 from .utils._torch import resolve_device, seed_from_rng, torch_seeded
+
+
+def _like_input(X: Any, blocks: list[np.ndarray]) -> Any:
+    """Put per-omic blocks back into the container type (and labels) of ``X``."""
+    import pandas as pd
+
+    if isinstance(X, dict):
+        return {
+            k: (pd.DataFrame(b, index=x.index, columns=x.columns) if isinstance(x, pd.DataFrame) else b)
+            for (k, x), b in zip(X.items(), blocks)
+        }
+    if isinstance(X, (list, tuple)) and all(getattr(x, "ndim", 0) == 2 for x in X):
+        out = [pd.DataFrame(b, index=x.index, columns=x.columns) if isinstance(x, pd.DataFrame) else b for x, b in zip(X, blocks)]
+        return type(X)(out)
+    flat = np.concatenate(blocks, axis=1)
+    if isinstance(X, pd.DataFrame):
+        return pd.DataFrame(flat, index=X.index, columns=X.columns)
+    return flat
 
 logger = logging.getLogger(__name__)
 
@@ -410,7 +428,10 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
     # ---------------------------------------------------------- inference
     @torch.no_grad()
     def _module_outputs(self, omics: _Omics, what: str) -> np.ndarray:
-        """Run ``module_.<what>`` (e.g. ``"embed"``) over ``omics`` in chunks."""
+        """Run ``module_.<what>`` (e.g. ``"embed"``) over ``omics`` in chunks.
+
+        Returns one array, or a list of per-omic arrays for methods returning lists.
+        """
         module = self.module_
         module.eval()
         device = next(module.parameters()).device
@@ -419,14 +440,17 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         chunks = []
         for start in range(0, omics.n_samples, _EVAL_CHUNK):
             idx = torch.arange(start, min(start + _EVAL_CHUNK, omics.n_samples), device=device)
-            chunks.append(fn(*self._take(xs, observed, idx)).cpu())
-        out = torch.cat(chunks).numpy().astype(omics.dtype)
-        if not np.isfinite(out).all():
+            chunks.append(fn(*self._take(xs, observed, idx)))
+        if isinstance(chunks[0], (list, tuple)):
+            outs = [torch.cat([c[v] for c in chunks]).cpu().numpy().astype(omics.dtype) for v in range(len(chunks[0]))]
+        else:
+            outs = [torch.cat(chunks).cpu().numpy().astype(omics.dtype)]
+        if not all(np.isfinite(o).all() for o in outs):
             raise ValueError(
                 f"{type(self).__name__} produced non-finite outputs: the input is far "
                 "outside the range seen in fit, or the model diverged (lower learning_rate)."
             )
-        return out
+        return outs if isinstance(chunks[0], (list, tuple)) else outs[0]
 
     def _embed_omics(self, omics: _Omics) -> np.ndarray:
         return self._module_outputs(omics, "embed")
@@ -446,6 +470,62 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         """
         check_is_fitted(self)
         return self._embed_omics(self._validate_omics(X, reset=False))
+
+    @torch.no_grad()
+    def inverse_transform(self, Z: Any) -> list[np.ndarray]:
+        """Decode embeddings back to the omics (the decoders' means).
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_samples, n_features_out)
+            Embeddings, e.g. from :meth:`transform`.
+
+        Returns
+        -------
+        list of ndarray of shape (n_samples, n_features_v)
+            One array per omic, in the order of ``omic_names_``.
+        """
+        check_is_fitted(self)
+        Z = check_array(Z, dtype=[np.float64, np.float32])
+        if Z.shape[1] != self._n_features_out:
+            raise ValueError(
+                f"Z has {Z.shape[1]} columns, but {type(self).__name__} embeddings have "
+                f"{self._n_features_out}."
+            )
+        module = self.module_.eval()
+        device = next(module.parameters()).device
+        z = torch.as_tensor(Z, dtype=torch.float32, device=device)
+        parts = [module.decode(z[i : i + _EVAL_CHUNK]) for i in range(0, len(z), _EVAL_CHUNK)]
+        return [torch.cat([p[v] for p in parts]).cpu().numpy().astype(Z.dtype) for v in range(len(self.omic_dims_))]
+
+    def impute(self, X: Any) -> Any:
+        """Fill each sample's missing omic blocks from the omics it has.
+
+        A sample lacks an omic when that omic's whole block is NaN. Its block is
+        replaced by the model's reconstruction from the observed omics (for the
+        product-of-experts models: decoded from the posterior given the observed
+        omics); observed values are returned unchanged.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame, list, tuple or dict
+            Omics with missing blocks, in any form accepted by :meth:`fit`.
+
+        Returns
+        -------
+        X_imputed
+            The same container type as ``X`` (list, tuple, dict, DataFrame or 2-D
+            array) with the missing blocks filled; ``X`` itself is not modified.
+        """
+        check_is_fitted(self)
+        omics = self._validate_omics(X, reset=False)
+        blocks = [b.copy() for b in omics.blocks]
+        missing = ~omics.observed
+        if missing.any():
+            recs = self._module_outputs(omics, "reconstruct")
+            for v, block in enumerate(blocks):
+                block[missing[:, v]] = recs[v][missing[:, v]]
+        return _like_input(X, blocks)
 
     def score(self, X: Any, y: Any = None) -> float:
         """Minus the mean total loss on ``X`` (higher is better).

@@ -433,6 +433,14 @@ class PoEVAE(nn.Module):
         """Gating weights alpha, shape (n_samples, V)."""
         return self.encode(xs, observed)[2].exp()
 
+    def decode(self, z: Tensor) -> list[Tensor]:
+        """Decoded means of every omic from latent vectors ``z`` (n, K)."""
+        return [dec(z) for dec in self.decoders]
+
+    def reconstruct(self, xs: Sequence[Tensor], observed: Tensor | None = None) -> list[Tensor]:
+        """Every omic decoded from the posterior mean given the observed omics."""
+        return self.decode(self.embed(xs, observed))
+
 
 # ---------------------------------------------------------------------------
 # MOCSS family (MODELS.md sections 3-5): shared and specific representations
@@ -475,6 +483,10 @@ class Autoencoder(nn.Module):
         """Code of the (single) omic, shape (n_samples, K)."""
         return self.encoder(xs[0])
 
+    def decode(self, code: Tensor) -> list[Tensor]:
+        """Reconstruction of the omic from its code."""
+        return [self.decoder(code)]
+
     def loss(self, xs: Sequence[Tensor], observed: Tensor | None = None, **kwargs) -> LossOutput:
         """Weighted normalised reconstruction loss; ``embedding`` is the code."""
         code = self.encoder(xs[0])
@@ -511,6 +523,10 @@ class VariationalAutoencoder(nn.Module):
     def embed(self, xs: Sequence[Tensor], observed: Tensor | None = None) -> Tensor:
         """Posterior mean, shape (n_samples, K)."""
         return self.encoder(xs[0])[0]
+
+    def decode(self, code: Tensor) -> list[Tensor]:
+        """Reconstruction of the omic from a latent vector."""
+        return [self.decoder(code)]
 
     def loss(
         self, xs: Sequence[Tensor], observed: Tensor | None = None, *, generator: torch.Generator | None = None, **kwargs
@@ -629,3 +645,25 @@ class MOCSS(nn.Module):
         w = observed.to(shared.dtype).unsqueeze(-1)
         specific = [s * w[:, v] for v, s in enumerate(specific)]
         return torch.cat([*specific, (shared * w).sum(dim=1) / w.sum(dim=1)], dim=1)
+
+    def decode(self, embedding: Tensor) -> list[Tensor]:
+        """Each omic as the mean of its shared decoder (on the mean shared code) and
+        its specific decoder (on its specific code), from an embedding (n, (V+1) K)."""
+        codes = embedding.chunk(len(self.shared) + 1, dim=1)
+        return [
+            0.5 * (sh.decoder(codes[-1]) + sp.decode(codes[v])[0])
+            for v, (sh, sp) in enumerate(zip(self.shared, self.specific))
+        ]
+
+    def reconstruct(self, xs: Sequence[Tensor], observed: Tensor | None = None) -> list[Tensor]:
+        """Every omic reconstructed from the observed ones: as :meth:`decode`, except
+        that a missing omic (no specific code) comes from its shared decoder alone."""
+        embedding = self.embed(xs, observed)
+        recs = self.decode(embedding)
+        if observed is None:
+            return recs
+        shared = embedding.chunk(len(self.shared) + 1, dim=1)[-1]
+        return [
+            torch.where(observed[:, v : v + 1], rec, sh.decoder(shared))
+            for v, (rec, sh) in enumerate(zip(recs, self.shared))
+        ]
