@@ -199,8 +199,10 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         return out
 
     # ----------------------------------------------------------------- tensors
-    def _tensors(self, omics: _Omics, device: torch.device) -> tuple[list[torch.Tensor], torch.Tensor | None]:
-        xs = [torch.tensor(b, dtype=torch.float32, device=device) for b in omics.blocks]
+    def _tensors(
+        self, omics: _Omics, device: torch.device, dtype: torch.dtype = torch.float32
+    ) -> tuple[list[torch.Tensor], torch.Tensor | None]:
+        xs = [torch.tensor(b, dtype=dtype, device=device) for b in omics.blocks]
         observed = None if omics.complete else torch.as_tensor(omics.observed, device=device)
         return xs, observed
 
@@ -432,10 +434,15 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
 
         Returns one array, or a list of per-omic arrays for methods returning lists.
         """
-        module = self.module_
-        module.eval()
+        module = self.module_.eval()
         device = next(module.parameters()).device
-        xs, observed = self._tensors(omics, device)
+        dtype = torch.float32
+        if omics.dtype == np.float64:
+            # Models train in float32. For float64 input, evaluate a float64 copy: the
+            # output is then independent of how samples are batched (float32 matrix
+            # products round differently for different batch sizes, ~1e-7).
+            module, dtype = copy.deepcopy(module).double(), torch.float64
+        xs, observed = self._tensors(omics, device, dtype)
         fn = getattr(module, what)
         chunks = []
         for start in range(0, omics.n_samples, _EVAL_CHUNK):
