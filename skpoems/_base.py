@@ -58,6 +58,8 @@ logger = logging.getLogger(__name__)
 
 #: samples per chunk when embedding or evaluating without gradients.
 _EVAL_CHUNK = 4096
+#: inputs with larger absolute values trigger a warning to scale the data.
+_SCALE_WARNING = 1e3
 #: seed of the reparameterisation noise used when evaluating a loss (validation,
 #: ``score``): fixed, so the monitored loss is deterministic and comparable across epochs.
 _EVAL_SEED = 0
@@ -109,7 +111,7 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
                 X,
                 reset=reset,
                 dtype=[np.float64, np.float32],
-                ensure_all_finite="allow-nan",
+                ensure_all_finite=False,  # checked per omic below, naming the omic
             )
             dims = check_omic_dims(self.omic_dims, Xv.shape[1]) if reset else fitted_dims
             names = [f"omic{v}" for v in range(len(dims))] if reset else list(self.omic_names_)
@@ -140,7 +142,7 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
                 flat,
                 reset=reset,
                 dtype=[np.float64, np.float32],
-                ensure_all_finite="allow-nan",
+                ensure_all_finite=False,  # checked per omic below, naming the omic
             )
             blocks = split_omics(Xv, [b.shape[1] for b in blocks])
         if reset:
@@ -267,6 +269,17 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
 
     def _fit(self, X: Any) -> _Omics:
         omics = self._validate_omics(X, reset=True)
+        for name, block in zip(self.omic_names_, omics.blocks):
+            peak = float(np.abs(block).max(initial=0.0))
+            if peak > _SCALE_WARNING:
+                warnings.warn(
+                    f"Omic {name!r} has values up to {peak:.3g}. {type(self).__name__} "
+                    "expects features on a small scale (the paper min-max scales each "
+                    "feature to [0, 1]); unscaled data can make training diverge. Use "
+                    "sklearn.preprocessing.MinMaxScaler (e.g. in a Pipeline).",
+                    UserWarning,
+                    stacklevel=4,
+                )
         if self.random_state is None:
             rng = np.random.RandomState(np.random.default_rng().integers(2**31 - 1))
         else:

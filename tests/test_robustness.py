@@ -1,0 +1,271 @@
+"""Bad input, missing omics, divergence and persistence, for all five estimators."""
+
+import pickle
+import warnings
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from conftest import make_planted
+from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skpoems import (
+    MOCSSAETransformer,
+    MOCSSSparseVAETransformer,
+    MOCSSVAETransformer,
+    POEMSTransformer,
+    POEMTransformer,
+    concat_omics,
+)
+
+ALL = [POEMSTransformer, POEMTransformer, MOCSSAETransformer, MOCSSVAETransformer, MOCSSSparseVAETransformer]
+POE = [POEMSTransformer, POEMTransformer]
+
+
+def tiny(cls, **kw):
+    base = dict(n_components=3, max_iter=3, random_state=0, encoder_hidden=(8,))
+    if cls in POE:
+        base.update(decoder_hidden=8, gating_hidden=4)
+    if cls is MOCSSSparseVAETransformer:
+        base.update(decoder_hidden=8)
+    return cls(**{**base, **kw})
+
+
+def data(n=24, dims=(6, 4), seed=0):
+    rng = np.random.RandomState(seed)
+    return {f"om{v}": rng.rand(n, d) for v, d in enumerate(dims)}
+
+
+def with_value(X, omic, row, col, value):
+    X = {k: v.copy() for k, v in X.items()}
+    X[omic][row, col] = value
+    return X
+
+
+FIT_ERRORS = {
+    "stray NaN": (lambda: with_value(data(), "om1", 3, 2, np.nan), ValueError, r"'om1' contains NaN in 1 sample"),
+    "inf": (lambda: with_value(data(), "om0", 5, 0, np.inf), ValueError, r"'om0' contains infinity"),
+    "-inf": (lambda: with_value(data(), "om1", 5, 0, -np.inf), ValueError, r"'om1' contains infinity"),
+    "sample counts differ": (
+        lambda: {"om0": np.zeros((10, 3)), "om1": np.zeros((9, 2))},
+        ValueError,
+        r"same number of samples.*om0: 10, om1: 9",
+    ),
+    "omic without features": (lambda: {"om0": np.zeros((10, 3)), "om1": np.zeros((10, 0))}, ValueError, "'om1' has no features"),
+    "empty list": (lambda: [], ValueError, "empty list"),
+    "empty dict": (lambda: {}, ValueError, "empty dict"),
+    "3-D array": (lambda: np.zeros((4, 3, 2)), ValueError, "3"),
+    "3-D omic in a list": (lambda: [np.zeros((4, 3)), np.zeros((4, 3, 2))], ValueError, "2-D"),
+    "sparse matrix": (lambda: sp.csr_matrix(np.eye(5)), TypeError, "[Ss]parse"),
+    "sparse omic": (lambda: [np.eye(5), sp.csr_matrix(np.eye(5))], TypeError, "'omic1' is a sparse matrix"),
+    "strings in a DataFrame": (
+        lambda: {"om0": pd.DataFrame({"a": [1.0, 2, 3], "b": ["x", "y", "z"]}), "om1": np.zeros((3, 2))},
+        TypeError,
+        r"'om0' has non-numeric column\(s\) \['b'\]",
+    ),
+    "strings in an array": (lambda: [np.array([["1", "a"], ["2", "b"]]), np.zeros((2, 1))], TypeError, "'omic0' contains values"),
+    "sample with no omic": (
+        lambda: {"om0": np.where(np.arange(8)[:, None] == 2, np.nan, np.ones((8, 3))), "om1": np.where(np.arange(8)[:, None] == 2, np.nan, np.ones((8, 2)))},
+        ValueError,
+        "no observed omic",
+    ),
+    "omic_dims inconsistent": (lambda: np.zeros((5, 6)), ValueError, "sums to 5"),
+}
+
+
+@pytest.mark.parametrize("case", list(FIT_ERRORS))
+@pytest.mark.parametrize("cls", ALL)
+def test_bad_input_at_fit(cls, case):
+    make, exc, match = FIT_ERRORS[case]
+    est = tiny(cls, omic_dims=(2, 3) if case == "omic_dims inconsistent" else None)
+    with pytest.raises(exc, match=match):
+        est.fit(make())
+
+
+@pytest.fixture(scope="module")
+def fitted_all():
+    X = data()
+    frames = concat_omics({k: pd.DataFrame(v, columns=[f"{k}_g{j}" for j in range(v.shape[1])]) for k, v in X.items()})
+    return {cls: (tiny(cls).fit(X), tiny(cls).fit(frames)) for cls in ALL}
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_bad_input_at_transform(cls, fitted_all):
+    est, est_df = fitted_all[cls]
+    X = data()
+    with pytest.raises(ValueError, match=r"X has 1 omic\(s\), but .* fitted with 2"):
+        est.transform({"om0": X["om0"]})
+    with pytest.raises(ValueError, match="'om1' has 5 features, but .* fitted with 4"):
+        est.transform({"om0": X["om0"], "om1": np.zeros((24, 5))})
+    with pytest.raises(ValueError, match="omics .* fitted with omics"):
+        est.transform({"om0": X["om0"], "other": X["om1"]})
+    with pytest.raises(ValueError, match="'om0' contains NaN"):
+        est.transform(with_value(X, "om0", 0, 0, np.nan))
+    with pytest.raises(ValueError, match="X has 9 features, but .* expecting 10"):
+        est.transform(np.zeros((3, 9)))
+    frame = concat_omics({k: pd.DataFrame(v, columns=[f"{k}_g{j}" for j in range(v.shape[1])]) for k, v in X.items()})
+    shuffled = frame[[frame.columns[1], frame.columns[0], *frame.columns[2:]]]
+    with pytest.raises(ValueError, match="same order"):
+        est_df.transform(shuffled)
+    with pytest.raises(NotFittedError):
+        tiny(cls).transform(X)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"n_components": 0}, {"learning_rate": -1.0}, {"batch_size": 0}, {"validation_fraction": 1.0}, {"device": "tpu"}, {"max_iter": 1.5}],
+)
+@pytest.mark.parametrize("cls", ALL)
+def test_invalid_parameters(cls, params):
+    with pytest.raises(InvalidParameterError):
+        tiny(cls, **params).fit(data())
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_constant_int_and_float32_inputs(cls):
+    rng = np.random.RandomState(0)
+    X_int = [rng.randint(0, 5, size=(20, 4)), np.ones((20, 3), dtype=np.int64)]  # second omic constant
+    Z = tiny(cls).fit_transform(X_int)
+    assert np.isfinite(Z).all() and Z.dtype == np.float64
+    X32 = [x.astype(np.float32) for x in X_int]
+    Z32 = tiny(cls).fit_transform(X32)
+    assert Z32.dtype == np.float32 and np.isfinite(Z32).all()
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_inputs_never_modified(cls):
+    X = data()
+    X["om1"][:5] = np.nan  # five samples lack om1
+    frames = {k: pd.DataFrame(v) for k, v in X.items()}
+    copies = {k: v.copy() for k, v in X.items()}
+    frame_copies = {k: v.copy() for k, v in frames.items()}
+    est = tiny(cls).fit(X)
+    est.transform(X)
+    est.impute(X)
+    tiny(cls).fit(frames).impute(frames)
+    for k in X:
+        np.testing.assert_array_equal(X[k], copies[k])
+        pd.testing.assert_frame_equal(frames[k], frame_copies[k])
+
+
+# ------------------------------------------------------------- missing omics
+def drop_blocks(Xs, omic, rows):
+    Xs = [x.copy() for x in Xs]
+    Xs[omic][rows] = np.nan
+    return Xs
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_missing_omics_fit_and_transform(cls):
+    Xs, _ = make_planted(n_samples=60, omic_dims=(10, 8, 6))
+    Xm = drop_blocks(Xs, 1, np.arange(0, 60, 3))
+    Xm = drop_blocks(Xm, 2, np.arange(1, 60, 5))
+    est = tiny(cls).fit(Xm)
+    Z = est.transform(Xm)
+    assert np.isfinite(Z).all()
+    assert np.isfinite(est.score(Xm))
+    imputed = est.impute(Xm)
+    assert not any(np.isnan(b).any() for b in imputed)
+    np.testing.assert_array_equal(imputed[0], Xs[0])  # observed blocks unchanged
+    if cls in POE:
+        gates = est.transform_gating(Xm)
+        assert (gates[::3, 1] == 0).all() and (gates[1::5, 2] == 0).all()
+        np.testing.assert_allclose(gates.sum(1), 1.0, rtol=1e-6)
+        assert (gates[2::3, 1] > 0).all()
+        np.testing.assert_array_equal(est.gating_weights_[::3, 1], 0.0)
+
+
+@pytest.mark.parametrize("cls", POE)
+def test_missing_omic_equals_dropping_it(cls):
+    """A sample lacking an omic is embedded exactly as if that omic did not exist:
+    the product of experts runs over the observed omics only."""
+    Xs, _ = make_planted(n_samples=40, omic_dims=(10, 8))
+    est = tiny(cls).fit(Xs)
+    Xm = drop_blocks(Xs, 1, np.arange(40))[1]
+    # evaluate the fitted module directly with only omic 0 observed
+    import torch
+
+    module = est.module_.double()
+    xs = [torch.tensor(Xs[0]), torch.zeros(40, 8, dtype=torch.float64)]
+    obs = torch.tensor([[True, False]] * 40)
+    with torch.no_grad():
+        mean, logvar = module.encoders[0](xs[0])
+    est.module_.float()
+    Z = est.transform([Xs[0], Xm])
+    np.testing.assert_allclose(Z, mean.numpy(), rtol=1e-5, atol=1e-6)
+    assert obs.shape == (40, 2)
+
+
+@pytest.mark.parametrize("cls", POE)
+def test_complete_samples_barely_affected_by_incomplete_ones(cls):
+    """Adding incomplete samples to the training set changes the complete samples'
+    embedding no more than retraining with another seed does."""
+    from scipy.linalg import orthogonal_procrustes
+
+    Xs, _ = make_planted(n_samples=80, omic_dims=(12, 8), noise=0.2)
+    extra, _ = make_planted(n_samples=40, omic_dims=(12, 8), noise=0.2, random_state=1)
+    extra = drop_blocks(extra, 1, np.arange(40))
+    both = [np.vstack([a, b]) for a, b in zip(Xs, extra)]
+    kw = dict(max_iter=60, n_components=3, early_stopping=False, n_iter_no_change=None)
+
+    def fit_z(X, seed):
+        return tiny(cls, random_state=seed, **kw).fit(X).transform(Xs)
+
+    def distance(A, B):  # after the best rotation, relative residual
+        A, B = A - A.mean(0), B - B.mean(0)
+        R, _ = orthogonal_procrustes(A, B)
+        return np.linalg.norm(A @ R - B) / np.linalg.norm(B)
+
+    z_ref = fit_z(Xs, 0)
+    seed_noise = distance(fit_z(Xs, 1), z_ref)
+    with_incomplete = distance(fit_z(both, 0), z_ref)
+    assert np.isfinite(with_incomplete)
+    assert with_incomplete <= 1.5 * seed_noise + 0.05
+
+
+# --------------------------------------------------------- divergence, pickle
+@pytest.mark.parametrize("cls", ALL)
+def test_divergence_never_yields_nan(cls):
+    Xs, _ = make_planted(n_samples=40, omic_dims=(6, 4))
+    est = tiny(cls, learning_rate=1e6, max_iter=20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        try:
+            est.fit(Xs)
+        except ValueError as exc:
+            assert "learning_rate" in str(exc)
+            return
+        except RuntimeWarning as w:
+            assert "learning_rate" in str(w)
+            est = tiny(cls, learning_rate=1e6, max_iter=20)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                est.fit(Xs)
+    assert np.isfinite(est.transform(Xs)).all()
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_pickle_and_joblib_round_trips(cls, fitted_all, tmp_path):
+    est, _ = fitted_all[cls]
+    X = data()
+    Z = est.transform(X)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).transform(X), Z)
+    joblib.dump(est, tmp_path / "model.joblib")
+    np.testing.assert_array_equal(joblib.load(tmp_path / "model.joblib").transform(X), Z)
+
+
+def test_model_from_gpu_machine_loads_on_cpu(fitted_all, monkeypatch):
+    """A pickle recording device_='cuda' loads and runs on a machine without CUDA."""
+    import torch
+
+    est, _ = fitted_all[POEMSTransformer]
+    state = est.__getstate__()
+    state["device_"] = "cuda"
+    clone = POEMSTransformer.__new__(POEMSTransformer)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    clone.__setstate__(pickle.loads(pickle.dumps(state)))
+    assert next(clone.module_.parameters()).device.type == "cpu"
+    np.testing.assert_array_equal(clone.transform(data()), est.transform(data()))
