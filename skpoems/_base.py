@@ -326,6 +326,8 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         bar = tqdm(range(self.max_iter), disable=not self.verbose, desc=type(self).__name__, unit="epoch")
         for epoch in bar:
             module.train()
+            if hasattr(module, "on_epoch_start_"):
+                module.on_epoch_start_(epoch)
             perm = torch.randperm(n_train, device=device)
             epoch_terms: dict[str, torch.Tensor] = {}
             epoch_total = torch.zeros((), device=device)
@@ -349,7 +351,7 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
             if val_xs is not None:
                 val_loss, val_terms = self._evaluate_loss(val_xs, val_obs, n_train)
                 record["validation_loss"] = val_loss
-                record.update({f"validation_{self._term_name(k)}": val for k, val in val_terms.items()})
+                record.update({f"validation_{k}": val for k, val in val_terms.items()})
                 self.validation_scores_.append(-val_loss)
                 monitored = val_loss
             self.loss_curve_.append(train_loss)
@@ -418,27 +420,29 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
     def _evaluate_loss(
         self, xs: list[torch.Tensor], observed: torch.Tensor | None, n_train: int
     ) -> tuple[float, dict[str, float]]:
-        """Mean loss over samples (eval mode, fixed reparameterisation noise)."""
+        """Monitored loss (mean over samples) and loss terms, in eval mode with fixed
+        reparameterisation noise. The monitored loss is the module's ``monitor``
+        (e.g. held-out data terms) or, by default, its total loss."""
         module = self.module_
         was_training = module.training
         module.eval()
         n = xs[0].shape[0]
         device = xs[0].device
         generator = torch.Generator(device=device).manual_seed(_EVAL_SEED)
-        total = torch.zeros((), device=device)
-        terms: dict[str, torch.Tensor] = {}
+        sums: dict[str, torch.Tensor] = {}
         for start in range(0, n, _EVAL_CHUNK):
             idx = torch.arange(start, min(start + _EVAL_CHUNK, n), device=device)
             bx, bo = self._take(xs, observed, idx)
             out = module.loss(bx, bo, prior_batch_size=self.batch_size_, n_train=n_train, generator=generator)
             w = len(idx) / n
-            total = total + out.total * w
-            for k, t in out.terms.items():
-                terms[k] = terms.get(k, 0.0) + t * w
+            parts = {"monitor": out.total if out.monitor is None else out.monitor, "objective": out.total, **out.terms}
+            for k, t in parts.items():
+                sums[k] = sums.get(k, 0.0) + t * w
         module.train(was_training)
-        keys = list(terms)
-        values = torch.stack([total, *(terms[k] for k in keys)]).tolist()
-        return values[0], {self._term_name(k): val for k, val in zip(keys, values[1:])}
+        keys = list(sums)
+        values = dict(zip(keys, torch.stack([sums[k] for k in keys]).tolist()))
+        monitored = values.pop("monitor")
+        return monitored, {self._term_name(k): val for k, val in values.items()}
 
     # ---------------------------------------------------------- inference
     @torch.no_grad()

@@ -31,11 +31,16 @@ class LossOutput:
     embedding : Tensor or None
         The deterministic code of the batch computed on the way (posterior mean),
         for modules that combine a sub-module's loss with losses on its code.
+    monitor : Tensor or None
+        What early stopping and ``score`` watch on held-out data, when it differs
+        from ``total`` (e.g. the data terms only: priors do not depend on held-out
+        data). ``None`` means ``total``.
     """
 
     total: Tensor
     terms: dict[str, Tensor] = field(default_factory=dict)
     embedding: Tensor | None = None
+    monitor: Tensor | None = None
 
 
 def gaussian_sq_error(x_hat: Tensor, x: Tensor, log_sigma: Tensor) -> Tensor:

@@ -310,6 +310,11 @@ class PoEVAE(nn.Module):
         How the loss terms are scaled and summed, see :meth:`loss`.
     beta : float
         Weight of the KL term.
+    omic_weights : sequence of float or None
+        ``"elbo"`` only: weight of each omic's likelihood (default 1 each).
+    kl_warmup : int
+        ``"elbo"`` only: epochs over which the KL weight grows linearly to ``beta``
+        (0: no warm-up). Held-out monitoring always uses ``beta``.
     """
 
     def __init__(
@@ -321,6 +326,8 @@ class PoEVAE(nn.Module):
         *,
         objective: Objective = "paper",
         beta: float = 1.0,
+        omic_weights: Sequence[float] | None = None,
+        kl_warmup: int = 0,
     ) -> None:
         super().__init__()
         self.encoders = nn.ModuleList(encoders)
@@ -329,6 +336,9 @@ class PoEVAE(nn.Module):
         self.gating = gating
         self.objective = objective
         self.beta = beta
+        self.omic_weights = list(omic_weights) if omic_weights is not None else [1.0] * len(self.encoders)
+        self.kl_warmup = kl_warmup
+        self.kl_scale = 1.0
 
     def encode(self, xs: Sequence[Tensor], observed: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
         """Joint posterior ``(mean, logvar)`` and log gating weights of a batch."""
@@ -383,40 +393,70 @@ class PoEVAE(nn.Module):
 
         ``"elbo"``: the negative ELBO per sample, averaged over the batch (Gaussian
         negative log-likelihood summed over features with its ``log sigma`` and
-        ``log 2 pi`` terms, KL summed over latent dimensions), plus the priors on W
-        and sigma divided by ``n_train`` (counted once per data set).
+        ``log 2 pi`` terms, each omic's weighted by ``omic_weights``; KL summed
+        over latent dimensions, weighted by ``beta`` times the warm-up factor),
+        plus the priors on W and sigma divided by ``n_train`` (counted once per
+        data set). ``monitor`` is the held-out part: likelihood plus ``beta`` KL.
         """
         out = self(xs, observed, generator=generator)
+        if self.objective == "paper":
+            return self._paper_loss(xs, observed, out, prior_batch_size)
+        return self._elbo_loss(xs, observed, out, n_train)
+
+    def _omic_terms(self, xs: Sequence[Tensor], observed: Tensor | None, out: PoEOutput):
+        """Per omic: summed scaled squared error, number of observed samples, module."""
         n = xs[0].shape[0]
-        obs = None if observed is None else observed.to(xs[0].dtype)
-        terms: dict[str, Tensor] = {}
-        paper = self.objective == "paper"
-        prior_norm = prior_batch_size if paper else n_train
-        total = xs[0].new_zeros(())
         for v, (x, x_hat, noise, dec) in enumerate(zip(xs, out.reconstructions, self.noises, self.decoders)):
             sq = gaussian_sq_error(x_hat, x, noise.log_sigma)
-            n_obs = torch.as_tensor(float(n), dtype=x.dtype, device=x.device) if obs is None else obs[:, v].sum()
-            sq_sum = sq.sum() if obs is None else (sq * obs[:, v]).sum()
-            log_sigma_sum = noise.log_sigma.sum()
-            if paper:
-                rec = sq_sum / (n_obs.clamp(min=1.0) * x.shape[1])
-                lik_sigma = n_obs / n * log_sigma_sum
+            if observed is None:
+                yield v, x, sq.sum(), torch.as_tensor(float(n), dtype=x.dtype, device=x.device), noise, dec
             else:
-                rec = sq_sum / n
-                lik_sigma = n_obs / n * (log_sigma_sum + 0.5 * x.shape[1] * LOG_2PI)
-            sigma = lik_sigma + noise.prior_penalty() / prior_norm
+                obs = observed[:, v].to(x.dtype)
+                yield v, x, (sq * obs).sum(), obs.sum(), noise, dec
+
+    def _paper_loss(self, xs, observed, out: PoEOutput, batch_size: int) -> LossOutput:
+        n = xs[0].shape[0]
+        terms: dict[str, Tensor] = {}
+        total = xs[0].new_zeros(())
+        for v, x, sq_sum, n_obs, noise, dec in self._omic_terms(xs, observed, out):
+            rec = sq_sum / (n_obs.clamp(min=1.0) * x.shape[1])
+            sigma = n_obs / n * noise.log_sigma.sum() + noise.prior_penalty() / batch_size
             terms[f"reconstruction/{v}"] = rec
             terms[f"sigma/{v}"] = sigma
             total = total + rec + sigma
             if isinstance(dec, SparseDecoder):
-                sparsity = dec.penalty() / prior_norm
-                terms[f"sparsity/{v}"] = sparsity
-                total = total + sparsity
-        kl = kl_std_normal(out.mean, out.logvar)
-        kl = kl.mean() / out.mean.shape[1] if paper else kl.mean()
+                terms[f"sparsity/{v}"] = dec.penalty() / batch_size
+                total = total + terms[f"sparsity/{v}"]
+        kl = kl_std_normal(out.mean, out.logvar).mean() / out.mean.shape[1]
         terms["kl"] = kl
-        total = total + self.beta * kl
-        return LossOutput(total, terms, embedding=out.mean)
+        return LossOutput(total + self.beta * kl, terms, embedding=out.mean)
+
+    def _elbo_loss(self, xs, observed, out: PoEOutput, n_train: int) -> LossOutput:
+        n = xs[0].shape[0]
+        terms: dict[str, Tensor] = {}
+        nll_total = xs[0].new_zeros(())
+        prior_total = xs[0].new_zeros(())
+        for v, x, sq_sum, n_obs, noise, dec in self._omic_terms(xs, observed, out):
+            log_norm = noise.log_sigma.sum() + 0.5 * x.shape[1] * LOG_2PI
+            nll = (sq_sum + n_obs * log_norm) / n
+            prior = noise.prior_penalty()
+            if isinstance(dec, SparseDecoder):
+                prior = prior + dec.penalty()
+            terms[f"nll/{v}"] = nll
+            terms[f"prior/{v}"] = prior / n_train
+            nll_total = nll_total + self.omic_weights[v] * nll
+            prior_total = prior_total + prior / n_train
+        kl = kl_std_normal(out.mean, out.logvar).mean()
+        terms["kl"] = kl
+        kl_weight = self.beta * (self.kl_scale if self.training else 1.0)
+        total = nll_total + kl_weight * kl + prior_total
+        monitor = nll_total + self.beta * kl
+        return LossOutput(total, terms, embedding=out.mean, monitor=monitor)
+
+    def on_epoch_start_(self, epoch: int) -> None:
+        """KL warm-up: the KL weight grows linearly to ``beta`` over ``kl_warmup`` epochs."""
+        self.kl_scale = min(1.0, (epoch + 1) / self.kl_warmup) if self.kl_warmup else 1.0
+
 
     @torch.no_grad()
     def after_step_(self) -> None:

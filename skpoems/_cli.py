@@ -1,0 +1,1248 @@
+"""The ``skpoems`` command: the paper's experiments from the shell.
+
+``skpoems run``
+    One model under the paper's evaluation protocol, end to end, with its
+    embeddings, gating weights, W matrices, metrics, history and figures.
+``skpoems benchmark``
+    The five models plus PCA and raw-feature baselines under the same protocol.
+``skpoems sweep``
+    The paper's hyper-parameter grid selected by validation loss, locally
+    (joblib) or on a Dask cluster.
+
+``skpoems`` with no arguments is ``skpoems run``: POEMS on the bundled TCGA BRCA
+set with the demo epoch budget (``--max-iter``, default :data:`DEMO_MAX_ITER`),
+which finishes within a few minutes on two CPU cores. The paper trains for up to
+5000 epochs with early stopping (``--max-iter 5000``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import platform
+import re
+import sys
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _experiment as exp
+
+#: epoch budget of the commands when --max-iter is not given. With the paper's
+#: objective the POEMS validation loss keeps falling for well over 1000 epochs
+#: (MODELS.md), so early stopping does not end a demo run: this budget does. On
+#: TCGA BRCA (615 training patients) one POEMS epoch takes about 0.4 s on two idle
+#: CPU cores and 0.6-0.9 s on one, so `skpoems` with no arguments takes 2-5
+#: minutes. Two torch threads on two cores that other processes keep busy take up
+#: to 3 s per epoch, hence ``--threads auto`` (the default, see auto_threads).
+DEMO_MAX_ITER = 300
+
+_DESCRIPTION = """\
+Interpretable multi-omics integration (POEMS, POEM, MOCSS) under the evaluation
+protocol of the POEMS paper: 80/20 train/test split (random_state=1), per-feature
+min-max scaling fitted on the training part, training with early stopping on 20%
+of the training part, and k-means ACC/NMI and k-NN ACC of the test embeddings
+(mean and std over seeds 0, 12, 21, 42, 1234).
+
+Without a command, `skpoems` runs `skpoems run` (POEMS on TCGA BRCA)."""
+
+_EPILOG = """\
+examples:
+  skpoems                                    POEMS on TCGA BRCA (demo budget)
+  skpoems run --model mocss-ae --max-iter 500
+  skpoems run --data ./BRCA --model poems    your MOGONET/MOCSS-layout folder
+  skpoems benchmark --max-iter 200           all models + PCA + raw features
+  skpoems sweep --n-jobs 2                   the paper's 125-configuration grid
+  skpoems sweep --scheduler tcp://host:8786  ... on a Dask cluster
+"""
+
+
+# ----------------------------------------------------------------- arguments
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value >= 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text}")
+    return value
+
+
+def _test_size(text: str) -> float | int:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if 0 < value < 1:
+        return value
+    if value >= 1 and value.is_integer():
+        return int(value)
+    raise argparse.ArgumentTypeError(
+        f"expected a fraction in (0, 1) or a number of samples, got {text}"
+    )
+
+
+def _n_jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value == 0:
+        raise argparse.ArgumentTypeError("expected a non-zero integer (-1: all cores)")
+    return value
+
+
+def _threads(text: str) -> int | str:
+    return "auto" if text == "auto" else _positive_int(text)
+
+
+def auto_threads() -> int:
+    """Torch threads for the cores other work leaves free (1-minute load average).
+
+    torch's default of one thread per core slows training several-fold when the
+    cores are busy with other processes (the threads wait on each other).
+    """
+    from ._sweep import available_cores
+
+    cores = available_cores()
+    try:
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):  # pragma: no cover - not on Windows
+        return cores
+    return max(1, min(cores, math.floor(cores - busy + 0.5)))
+
+
+def _list_of(convert: Callable[[str], Any], what: str) -> Callable[[str], list]:
+    def parse(text: str) -> list:
+        items = [t.strip() for t in text.split(",") if t.strip()]
+        if not items:
+            raise argparse.ArgumentTypeError(
+                f"expected a comma-separated list of {what}"
+            )
+        return [convert(t) for t in items]
+
+    parse.__name__ = f"list of {what}"
+    return parse
+
+
+def _model_list(text: str) -> list[str]:
+    names = [t.strip().lower() for t in text.split(",") if t.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("expected 'all' or a comma-separated list")
+    if names == ["all"]:
+        return list(exp.MODELS)
+    known = [*exp.MODELS, *exp.BASELINES]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown model(s) {', '.join(unknown)}; "
+            f"choose from all, {', '.join(known)}"
+        )
+    return list(dict.fromkeys(names))
+
+
+def _add_data_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("data and protocol")
+    source = group.add_mutually_exclusive_group()
+    source.add_argument(
+        "--dataset",
+        choices=exp.DATASETS,
+        default=None,
+        help="bundled data set (default: tcga_brca, 769 patients, 3 omics, "
+        "5 PAM50 subtypes)",
+    )
+    source.add_argument(
+        "--data",
+        metavar="FOLDER",
+        default=None,
+        help="a folder in the MOGONET/MOCSS layout (1_all.csv, ..., labels_all.csv, or "
+        "the _tr/_te split, which is then used as the train/test split)",
+    )
+    group.add_argument(
+        "--test-size",
+        type=_test_size,
+        metavar="SIZE",
+        default=0.2,
+        help="test fraction (default: %(default)s, as in the paper)",
+    )
+    group.add_argument(
+        "--split-seed",
+        type=int,
+        metavar="SEED",
+        default=1,
+        help="random_state of the train/test split (default: %(default)s, as in "
+        "the paper)",
+    )
+    group.add_argument(
+        "--stratify",
+        action="store_true",
+        help="stratify the train/test split by label (the paper does not)",
+    )
+
+
+def _add_model_options(parser: argparse.ArgumentParser, *, training: bool) -> None:
+    group = parser.add_argument_group(
+        "model", "unset options keep each model's paper configuration"
+    )
+    group.add_argument(
+        "--max-iter",
+        type=_positive_int,
+        metavar="N",
+        default=DEMO_MAX_ITER,
+        help="maximum number of epochs (default: %(default)s, a demo budget; the "
+        "paper: 5000 with early stopping)",
+    )
+    if training:
+        group.add_argument(
+            "--batch-size", type=_positive_int, metavar="N", help="minibatch size"
+        )
+        group.add_argument(
+            "--learning-rate", type=_positive_float, metavar="LR", help="learning rate"
+        )
+        group.add_argument(
+            "--weight-decay",
+            type=_non_negative_float,
+            metavar="WD",
+            help="weight decay",
+        )
+    group.add_argument(
+        "--n-components",
+        type=_positive_int,
+        metavar="K",
+        default=None,
+        help="latent dimension K (default: 32; also the PCA baseline's)",
+    )
+    group.add_argument(
+        "--n-iter-no-change",
+        type=_positive_int,
+        metavar="N",
+        default=None,
+        help="early-stopping patience in epochs (default: 30)",
+    )
+    group.add_argument(
+        "--random-state",
+        type=int,
+        metavar="SEED",
+        default=1,
+        help="model seed (validation split, initialisation, minibatches; default: "
+        "%(default)s, which gives the paper's validation split)",
+    )
+    group.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda", "mps"),
+        default="auto",
+        help="torch device (default: %(default)s)",
+    )
+    if training:
+        group.add_argument(
+            "--threads",
+            type=_threads,
+            metavar="N|auto",
+            default="auto",
+            help="torch CPU threads (default: auto, the cores that other work leaves "
+            "free by the 1-minute load average, at least 1)",
+        )
+
+
+def _add_output_options(parser: argparse.ArgumentParser, default: str) -> None:
+    group = parser.add_argument_group("output")
+    group.add_argument(
+        "--out",
+        metavar="DIR",
+        default=None,
+        help=f"output folder (default: ./skpoems_results/{default})",
+    )
+    group.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress bars, only the summary"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``skpoems`` command."""
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="skpoems",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"skpoems {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="one model under the paper's protocol, with outputs and figures",
+        description="Run one model under the paper's evaluation protocol and write its "
+        "test embeddings, gating weights, W per omic, metrics, training history and "
+        "figures.",
+    )
+    _add_data_options(run)
+    run.add_argument(
+        "--model",
+        choices=list(exp.MODELS),
+        default="poems",
+        help="the model (default: %(default)s)",
+    )
+    _add_model_options(run, training=True)
+    _add_output_options(run, "<dataset>_<model>")
+    run.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    run.set_defaults(handler=_cmd_run)
+
+    bench = commands.add_parser(
+        "benchmark",
+        help="all models plus PCA and raw-feature baselines, as a table",
+        description="Run several models and the PCA and raw-feature baselines under "
+        "the "
+        "same protocol and split(s); print and write the table of scores (mean and "
+        "std over seeds and splits), fit times and epochs.",
+    )
+    _add_data_options(bench)
+    bench.add_argument(
+        "--models",
+        type=_model_list,
+        default=list(exp.MODELS),
+        metavar="all|LIST",
+        help="'all' (default) or a comma-separated list of "
+        f"{', '.join([*exp.MODELS, *exp.BASELINES])}",
+    )
+    bench.add_argument(
+        "--no-baselines",
+        action="store_true",
+        help="do not add the PCA and raw-feature baselines",
+    )
+    bench.add_argument(
+        "--splits",
+        type=_positive_int,
+        metavar="N",
+        default=1,
+        help="number of train/test splits (seeds split-seed, split-seed+1, ...; "
+        "default: %(default)s)",
+    )
+    _add_model_options(bench, training=True)
+    _add_output_options(bench, "<dataset>_benchmark")
+    bench.set_defaults(handler=_cmd_benchmark)
+
+    sweep = commands.add_parser(
+        "sweep",
+        help="the paper's hyper-parameter grid, selected by validation loss",
+        description="Fit every (batch size, learning rate, weight decay) configuration "
+        "on the training part with early stopping, select the one with the smallest "
+        "validation loss (as the paper does), then evaluate it on the test part. "
+        "Runs locally with joblib (--n-jobs) or on a Dask cluster (--scheduler, "
+        "--dask-local; pip install skpoems[distributed]).",
+    )
+    _add_data_options(sweep)
+    sweep.add_argument(
+        "--model",
+        choices=list(exp.MODELS),
+        default="poems",
+        help="the model (default: %(default)s)",
+    )
+    grid = sweep.add_argument_group("grid (default: the paper's 5 x 5 x 5)")
+    grid.add_argument(
+        "--batch-sizes",
+        type=_list_of(_positive_int, "integers"),
+        default=[32, 64, 128, 256, 512],
+        metavar="LIST",
+        help="default: 32,64,128,256,512",
+    )
+    grid.add_argument(
+        "--learning-rates",
+        type=_list_of(_positive_float, "numbers"),
+        default=[1e-4, 3e-4, 5e-4, 7e-4, 9e-4],
+        metavar="LIST",
+        help="default: 1e-4,3e-4,5e-4,7e-4,9e-4",
+    )
+    grid.add_argument(
+        "--weight-decays",
+        type=_list_of(_non_negative_float, "numbers"),
+        default=[1e-4, 3e-4, 5e-4, 7e-4, 9e-4],
+        metavar="LIST",
+        help="default: 1e-4,3e-4,5e-4,7e-4,9e-4",
+    )
+    _add_model_options(sweep, training=False)
+    par = sweep.add_argument_group("parallelism")
+    where = par.add_mutually_exclusive_group()
+    where.add_argument(
+        "--n-jobs",
+        type=_n_jobs,
+        metavar="N",
+        default=1,
+        help="local worker processes (joblib; -1: one per core; default: %(default)s)",
+    )
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="address of a Dask scheduler (tcp://host:8786)",
+    )
+    where.add_argument(
+        "--dask-local",
+        type=_positive_int,
+        metavar="N",
+        help="start a local Dask cluster with N single-threaded worker processes",
+    )
+    par.add_argument(
+        "--threads",
+        type=_positive_int,
+        metavar="N",
+        default=None,
+        help="torch threads per fit (default: cores / concurrent fits per machine)",
+    )
+    _add_output_options(sweep, "<dataset>_<model>_sweep")
+    sweep.add_argument(
+        "--no-figures", action="store_true", help="skip the selected model's figures"
+    )
+    sweep.set_defaults(handler=_cmd_sweep)
+    return parser
+
+
+# -------------------------------------------------------------------- helpers
+class _UsageError(Exception):
+    """A problem with the user's input (exit status 2)."""
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(text)).strip("_") or "omic"
+
+
+def _load(args: argparse.Namespace):
+    try:
+        return exp.load_dataset(args.dataset, args.data)
+    except (ValueError, OSError) as exc:
+        raise _UsageError(str(exc)) from exc
+
+
+def _estimator_params(args: argparse.Namespace, *, verbose: int = 0) -> dict[str, Any]:
+    params = {
+        "max_iter": args.max_iter,
+        "n_components": args.n_components,
+        "n_iter_no_change": args.n_iter_no_change,
+        "random_state": args.random_state,
+        "device": args.device,
+        "verbose": verbose,
+    }
+    for name in ("batch_size", "learning_rate", "weight_decay"):
+        if hasattr(args, name):
+            params[name] = getattr(args, name)
+    return params
+
+
+def _split(args: argparse.Namespace, bunch, seed_offset: int = 0) -> exp.Split:
+    try:
+        return exp.split_and_scale(
+            bunch.data,
+            bunch.target,
+            test_size=args.test_size,
+            random_state=args.split_seed + seed_offset,
+            stratify=args.stratify,
+            is_train=bunch.is_train,
+        )
+    except ValueError as exc:
+        raise _UsageError(f"cannot split {bunch.name}: {exc}") from exc
+
+
+def _split_info(args: argparse.Namespace, bunch) -> dict[str, Any]:
+    if bunch.is_train is not None:
+        return {"given": True, "source": "the folder's _tr/_te files"}
+    return {
+        "given": False,
+        "test_size": args.test_size,
+        "random_state": args.split_seed,
+        "stratify": bool(args.stratify),
+    }
+
+
+def _out_dir(args: argparse.Namespace, default: str) -> Path:
+    out = Path(args.out) if args.out else Path("skpoems_results") / default
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _versions() -> dict[str, str]:
+    import sklearn
+    import torch
+
+    from . import __version__
+
+    return {
+        "skpoems": __version__,
+        "torch": torch.__version__,
+        "scikit-learn": sklearn.__version__,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def _fit_quietly(fn: Callable[[], Any]) -> Any:
+    """Run ``fn`` without ConvergenceWarnings (the demo budget ends training)."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return fn()
+
+
+def _label_names(y: Any, target_names: Any) -> np.ndarray:
+    y = np.asarray(y)
+    if target_names is None:
+        return y.astype(str)
+    names = np.asarray(target_names, dtype=object)
+    return names[y]
+
+
+# -------------------------------------------------------------- run outputs
+def _w_columns(est: Any, omic: str, n_factors: int) -> list[str]:
+    try:
+        out = [str(n) for n in est.get_feature_names_out()]
+    except Exception:  # noqa: BLE001
+        out = []
+    if len(out) == n_factors:
+        return out
+    specific = [n for n in out if n.startswith(f"{omic}_specific")]
+    if len(specific) == n_factors:
+        return specific
+    return [f"factor{k}" for k in range(n_factors)]
+
+
+def write_run_outputs(
+    result: exp.ProtocolResult,
+    bunch,
+    model: str,
+    out: Path,
+    *,
+    extra: dict[str, Any] | None = None,
+    figures: bool = True,
+) -> dict[str, Any]:
+    """Write the files of ``skpoems run`` for one protocol result; return the record.
+
+    Files: ``embedding.csv`` (test embeddings), ``split.csv`` (each sample's part
+    and label), ``gating_weights.csv`` (test samples; POEMS and POEM),
+    ``W_<omic>.csv`` (per omic, features x factors; POEMS and MOCSS-SparseVAE),
+    ``history.csv`` (per epoch losses), ``metrics.json`` and ``figures/*.png``.
+    """
+    est = result.estimator
+    split = result.split
+    out.mkdir(parents=True, exist_ok=True)
+    files: list[str] = []
+
+    def save_csv(frame: pd.DataFrame, name: str) -> None:
+        frame.to_csv(out / name)
+        files.append(name)
+
+    index_name = getattr(split.X_test, "index", None)
+    index_name = index_name.name if index_name is not None else None
+    embedding = result.embedding.copy()
+    embedding.index.name = index_name or "sample"
+    save_csv(embedding, "embedding.csv")
+
+    data = bunch.data
+    parts = pd.DataFrame(
+        {
+            "split": np.where(split.is_train, "train", "test"),
+            "label": _label_names(bunch.target, bunch.target_names),
+        },
+        index=data.index if isinstance(data, pd.DataFrame) else None,
+    )
+    parts.index.name = embedding.index.name
+    save_csv(parts, "split.csv")
+
+    if hasattr(est, "transform_gating"):
+        gating = pd.DataFrame(
+            est.transform_gating(split.X_test),
+            index=embedding.index,
+            columns=list(est.omic_names_),
+        )
+        save_csv(gating, "gating_weights.csv")
+
+    components = getattr(est, "components_", None) if _has_components(est) else None
+    if components is not None:
+        names = est.omic_feature_names()
+        for omic, W, feats in zip(est.omic_names_, components, names, strict=True):
+            frame = pd.DataFrame(
+                W,
+                index=pd.Index(feats, name="feature"),
+                columns=_w_columns(est, omic, W.shape[1]),
+            )
+            save_csv(frame, f"W_{_safe_name(omic)}.csv")
+
+    if getattr(est, "history_", None):
+        history = pd.DataFrame(est.history_).set_index("epoch")
+        save_csv(history, "history.csv")
+
+    figure_files, skipped = ([], {})
+    if figures:
+        figure_files, skipped = write_figures(result, bunch, out / "figures")
+        files += [f"figures/{f}" for f in figure_files]
+
+    record = {
+        "versions": _versions(),
+        "dataset": {
+            "name": bunch.name,
+            "n_samples": int(len(bunch.target)),
+            "omic_names": list(bunch.omic_names),
+            "omic_dims": [int(d) for d in bunch.omic_dims],
+            "target_names": None
+            if bunch.target_names is None
+            else [str(t) for t in bunch.target_names],
+        },
+        "model": model,
+        "estimator": type(est).__name__,
+        "parameters": est.get_params(),
+        "training": result.training_summary(),
+        "metrics": result.metrics,
+        "timings": result.timings,
+        "torch_threads": _torch_threads(),
+        "figures_skipped": skipped,
+        **(extra or {}),
+    }
+    files.append("metrics.json")
+    record["files"] = files
+    with open(out / "metrics.json", "w") as fh:
+        json.dump(_jsonable(record), fh, indent=2)
+        fh.write("\n")
+    return record
+
+
+def _torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
+def _has_components(est: Any) -> bool:
+    try:
+        return getattr(est, "components_", None) is not None
+    except AttributeError:  # POEM raises on purpose
+        return False
+
+
+# -------------------------------------------------------------------- figures
+def _plotting(name: str) -> Callable:
+    try:
+        from . import plotting
+    except ImportError as exc:
+        raise RuntimeError(f"skpoems.plotting is not available ({exc})") from exc
+    fn = getattr(plotting, name, None)
+    if fn is None:
+        raise RuntimeError(f"skpoems.plotting has no function {name}")
+    return fn
+
+
+def _short_output_names(est: Any, names: Sequence[str]) -> list[str]:
+    """``poemstransformer7`` -> ``7``; MOCSS names (``gene_specific0``) stay."""
+    prefix = type(est).__name__.lower()
+    return [n[len(prefix) :] if n.startswith(prefix) else str(n) for n in names]
+
+
+def _top_factors(est: Any, n: int = 4) -> list[int]:
+    strength = sum(np.abs(W).sum(axis=0) for W in est.components_)
+    return [int(k) for k in np.argsort(-strength)[:n]]
+
+
+def write_figures(
+    result: exp.ProtocolResult, bunch, folder: Path
+) -> tuple[list[str], dict[str, str]]:
+    """Write the paper's figures for one result; a failing figure is skipped.
+
+    Returns the written file names and, for each skipped figure, why.
+    """
+    try:
+        import matplotlib
+
+        if "matplotlib.pyplot" not in sys.modules:
+            matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        reason = "matplotlib is not installed (pip install skpoems[plot])"
+        warnings.warn(f"No figures written: {reason}.", RuntimeWarning, stacklevel=2)
+        return [], {"all": reason}
+
+    est = result.estimator
+    split = result.split
+    Z = result.embedding.to_numpy()
+    y = np.asarray(split.y_test)
+    target_names = bunch.target_names
+    omics = list(getattr(est, "omic_names_", bunch.omic_names))
+    n_omics = len(omics)
+    has_w = _has_components(est)
+
+    def embedding(fig):
+        ax = fig.subplots()
+        _plotting("plot_embedding")(
+            Z, y, method="tsne", target_names=target_names, random_state=0, ax=ax
+        )
+
+    def heatmap(fig):
+        ax = fig.subplots()
+        _plotting("plot_embedding_heatmap")(
+            Z,
+            _label_names(y, target_names),
+            feature_names=_short_output_names(est, result.embedding.columns),
+            ax=ax,
+        )
+
+    def correlations(fig):
+        axes = fig.subplots(1, 2)
+        _plotting("plot_subtype_correlations")(
+            split.X_test, Z, y, target_names=target_names, axes=axes
+        )
+
+    def gating(fig):
+        ax = fig.subplots()
+        _plotting("plot_gating_weights")(
+            est.transform_gating(split.X_test),
+            y,
+            omic_names=omics,
+            target_names=target_names,
+            ax=ax,
+        )
+
+    def top_features(fig):
+        axes = np.atleast_1d(fig.subplots(1, n_omics))
+        fn = _plotting("plot_top_features")
+        for omic, ax in zip(omics, axes, strict=True):
+            fn(est, n=10, omic=omic, ax=ax)
+
+    def factor_features(fig):
+        factors = _top_factors(est)
+        axes = np.atleast_1d(
+            fig.subplots(2, 2) if len(factors) == 4 else fig.subplots(1, len(factors))
+        ).ravel()
+        fn = _plotting("plot_factor_features")
+        for factor, ax in zip(factors, axes, strict=True):
+            fn(est, factor, n=5, ax=ax)
+
+    def activation(fig):
+        axes = np.atleast_1d(fig.subplots(n_omics, 1))
+        fn = _plotting("plot_activation_map")
+        for omic, ax in zip(omics, axes, strict=True):
+            fn(est, omic, threshold=0.01, ax=ax)
+
+    def variance(fig):
+        try:
+            from .inspection import variance_explained
+        except ImportError as exc:
+            raise RuntimeError(f"skpoems.inspection is not available ({exc})") from exc
+        fn = _plotting("plot_variance_explained")
+        r2 = variance_explained(est, split.X_test, random_state=0)
+        fn(r2, ax=fig.subplots())
+
+    def history(fig):
+        frame = pd.DataFrame(est.history_)
+        ax = fig.subplots()
+        ax.plot(frame["epoch"], frame["train_loss"], label="training")
+        if "validation_loss" in frame:
+            ax.plot(frame["epoch"], frame["validation_loss"], label="validation")
+        best = getattr(est, "best_iter_", None)
+        if best:
+            ax.axvline(
+                best,
+                color="0.5",
+                linestyle="--",
+                linewidth=1,
+                label=f"best epoch ({best})",
+            )
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("total loss")
+        ax.set_title(f"{type(est).__name__}: training history")
+        ax.legend(frameon=False)
+
+    specs: list[tuple[str, tuple[float, float], Callable, bool]] = [
+        ("embedding_tsne.png", (6.5, 5), embedding, True),
+        ("embedding_heatmap.png", (9, 5), heatmap, True),
+        ("subtype_correlations.png", (11, 4.8), correlations, True),
+        ("gating_weights.png", (7, 4.5), gating, hasattr(est, "transform_gating")),
+        ("top_features.png", (5.5 * n_omics, 4.5), top_features, has_w),
+        ("factor_features.png", (13, 11), factor_features, has_w),
+        ("activation_maps.png", (12, 3.0 * n_omics + 0.5), activation, has_w),
+        ("variance_explained.png", (7, 4.5), variance, hasattr(est, "module_")),
+        (
+            "training_history.png",
+            (7, 4.5),
+            history,
+            bool(getattr(est, "history_", None)),
+        ),
+    ]
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[str] = []
+    skipped: dict[str, str] = {}
+    for name, size, draw, applies in specs:
+        if not applies:
+            continue
+        fig = plt.figure(figsize=size, layout="constrained")
+        try:
+            draw(fig)
+            fig.savefig(folder / name, dpi=150, bbox_inches="tight")
+            written.append(name)
+        except Exception as exc:  # noqa: BLE001 - a figure must never end the run
+            skipped[name] = f"{type(exc).__name__}: {exc}"
+            warnings.warn(
+                f"Figure {name} skipped: {skipped[name]}", RuntimeWarning, stacklevel=2
+            )
+        finally:
+            plt.close(fig)
+    return written, skipped
+
+
+# ------------------------------------------------------------------- commands
+def _fmt_metrics(m: dict[str, float]) -> str:
+    from .metrics import format_evaluation
+
+    return format_evaluation(m, decimals=3)
+
+
+def _describe_data(bunch, split: exp.Split, est: Any | None = None) -> str:
+    n_train, n_test = len(split.y_train), len(split.y_test)
+    omics = (bunch.omic_names, bunch.omic_dims)
+    val = ""
+    if est is not None and hasattr(est, "n_train_samples_"):
+        val = f", of which {n_train - est.n_train_samples_} validation"
+    return (
+        f"{len(bunch.target)} samples ({n_train} train{val}; {n_test} test), "
+        f"{sum(bunch.omic_dims)} features in {len(bunch.omic_dims)} omics "
+        f"({', '.join(f'{n} {d}' for n, d in zip(*omics, strict=True))})"
+    )
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    t0 = time.perf_counter()
+    bunch = _load(args)
+    out = _out_dir(args, f"{_safe_name(bunch.name)}_{args.model}")
+    est = exp.make_estimator(
+        args.model, **_estimator_params(args, verbose=0 if args.quiet else 1)
+    )
+    split = _split(args, bunch)
+    name = exp.DISPLAY_NAMES[args.model]
+    if not args.quiet:
+        print(
+            f"skpoems run: {name} on {bunch.name}: {_describe_data(bunch, split)}",
+            flush=True,
+        )
+    result = _fit_quietly(lambda: exp.run_protocol(est, None, None, split=split))
+    fitted = result.estimator
+    t_fit = time.perf_counter()
+    record = write_run_outputs(
+        result,
+        bunch,
+        args.model,
+        out,
+        extra={
+            "command": ["skpoems", *args.argv],
+            "split": _split_info(args, bunch),
+        },
+        figures=not args.no_figures,
+    )
+    wall = time.perf_counter() - t0
+    record["timings"]["wall_s"] = wall
+    record["timings"]["outputs_s"] = time.perf_counter() - t_fit
+    with open(out / "metrics.json", "w") as fh:
+        json.dump(_jsonable(record), fh, indent=2)
+        fh.write("\n")
+
+    tr = record["training"]
+    lines = [
+        f"{name} on {bunch.name}: {_describe_data(bunch, split, fitted)}",
+        f"trained {tr.get('n_iter', '?')} epochs (best {tr.get('best_iter', '?')}) "
+        f"in {result.timings['fit_s']:.1f} s on {tr.get('device', '?')} "
+        f"({_torch_threads()} torch thread{'s' if _torch_threads() > 1 else ''})",
+    ]
+    if tr.get("n_iter") == args.max_iter:
+        lines.append(
+            f"  stopped by the epoch budget --max-iter {args.max_iter}, not by early "
+            "stopping (the paper trains up to 5000 epochs)"
+        )
+    lines += [
+        f"test embedding {result.embedding.shape[0]} x {result.embedding.shape[1]}: "
+        f"{_fmt_metrics(result.metrics)}",
+        f"wrote {len(record['files'])} files to {out}/ "
+        f"({', '.join(f for f in record['files'] if '/' not in f)}"
+        f"{', figures/*.png' if any('/' in f for f in record['files']) else ''})",
+    ]
+    if record["figures_skipped"]:
+        lines.append(f"  figures skipped: {', '.join(record['figures_skipped'])}")
+    lines.append(f"total time {wall:.1f} s")
+    print("\n".join(lines), flush=True)
+    return 0
+
+
+def _pooled(means: Sequence[float], stds: Sequence[float]) -> tuple[float, float]:
+    """Mean and std over all (split, seed) pairs from per-split means and stds."""
+    means, stds = np.asarray(means, float), np.asarray(stds, float)
+    return float(means.mean()), float(np.sqrt(np.mean(stds**2) + np.var(means)))
+
+
+_METRIC_COLUMNS = (
+    ("kmeans_acc", "ACC k-means"),
+    ("kmeans_nmi", "NMI k-means"),
+    ("knn_acc", "ACC k-NN"),
+)
+
+
+def _markdown_table(table: pd.DataFrame) -> str:
+    header = [
+        "model",
+        "dim",
+        *(label for _, label in _METRIC_COLUMNS),
+        "fit time (s)",
+        "epochs",
+    ]
+    rows = []
+    for _, r in table.iterrows():
+        cells = [
+            str(r["model"]),
+            str(int(r["n_features_out"])) if pd.notna(r["n_features_out"]) else "-",
+        ]
+        for key, _ in _METRIC_COLUMNS:
+            cells.append(
+                "failed" if pd.isna(r[key]) else f"{r[key]:.2f} ({r[key + '_std']:.2f})"
+            )
+        cells.append(f"{r['fit_time_s']:.1f}" if pd.notna(r["fit_time_s"]) else "-")
+        cells.append(f"{r['n_iter']:.0f}" if pd.notna(r["n_iter"]) else "-")
+        rows.append(cells)
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
+
+    def line(cells):
+        return (
+            "| "
+            + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True))
+            + " |"
+        )
+
+    sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(header), sep, *(line(r) for r in rows)])
+
+
+def _cmd_benchmark(args: argparse.Namespace) -> int:
+    t0 = time.perf_counter()
+    bunch = _load(args)
+    out = _out_dir(args, f"{_safe_name(bunch.name)}_benchmark")
+    models = list(args.models)
+    if not args.no_baselines:
+        models += [b for b in exp.BASELINES if b not in models]
+    n_splits = 1 if bunch.is_train is not None else args.splits
+    splits = [_split(args, bunch, offset) for offset in range(n_splits)]
+    if not args.quiet:
+        print(
+            f"skpoems benchmark on {bunch.name}: {_describe_data(bunch, splits[0])}; "
+            f"{len(models)} models x {n_splits} split(s), max_iter={args.max_iter}",
+            flush=True,
+        )
+    runs = []
+    for model in models:
+        for s, split in enumerate(splits):
+            est = exp.make_estimator(
+                model, **_estimator_params(args, verbose=0 if args.quiet else 1)
+            )
+            row: dict[str, Any] = {
+                "model": exp.DISPLAY_NAMES[model],
+                "key": model,
+                "split": s,
+            }
+            try:
+                result = _fit_quietly(
+                    lambda est=est, split=split: exp.run_protocol(
+                        est, None, None, split=split
+                    )
+                )
+            except Exception as exc:  # noqa: BLE001 - report and go on with the others
+                row["error"] = f"{type(exc).__name__}: {exc}"
+                print(
+                    f"  {row['model']} (split {s}) failed: {row['error']}",
+                    file=sys.stderr,
+                )
+                runs.append(row)
+                continue
+            tr = result.training_summary()
+            row.update(result.metrics)
+            row.update(
+                n_features_out=tr["n_features_out"],
+                fit_time_s=result.timings["fit_s"],
+                n_iter=tr.get("n_iter", np.nan),
+                best_iter=tr.get("best_iter", np.nan),
+                best_validation_loss=tr.get("best_validation_loss", np.nan),
+                error="",
+            )
+            runs.append(row)
+            if not args.quiet:
+                print(
+                    f"  {row['model']:<16} {_fmt_metrics(result.metrics)}  "
+                    f"({row['fit_time_s']:.1f} s)",
+                    flush=True,
+                )
+    runs_frame = pd.DataFrame(runs)
+    summary = []
+    for model in models:
+        sub = runs_frame[
+            (runs_frame["key"] == model) & (runs_frame["error"].fillna("") == "")
+        ]
+        row: dict[str, Any] = {"model": exp.DISPLAY_NAMES[model], "n_splits": len(sub)}
+        for key, _ in _METRIC_COLUMNS:
+            if len(sub):
+                row[key], row[key + "_std"] = _pooled(sub[key], sub[key + "_std"])
+            else:
+                row[key] = row[key + "_std"] = np.nan
+        for col in ("n_features_out", "fit_time_s", "n_iter"):
+            row[col] = sub[col].mean() if len(sub) and col in sub else np.nan
+        summary.append(row)
+    table = pd.DataFrame(summary)
+    table.to_csv(out / "benchmark.csv", index=False)
+    runs_frame.drop(columns="key").to_csv(out / "benchmark_runs.csv", index=False)
+    wall = time.perf_counter() - t0
+    md = _markdown_table(table)
+    last_seed = f"..{args.split_seed + n_splits - 1}" if n_splits > 1 else ""
+    split_text = (
+        "the folder's train/test split"
+        if bunch.is_train is not None
+        else f"{n_splits} split(s) (test_size={args.test_size}, random_state="
+        f"{args.split_seed}{last_seed})"
+    )
+    caption = (
+        f"{bunch.name}, {split_text}, max_iter={args.max_iter}, random_state="
+        f"{args.random_state}; mean (std) over the seeds 0, 12, 21, 42, 1234"
+        f"{' and splits' if n_splits > 1 else ''}; total {wall:.0f} s"
+    )
+    with open(out / "benchmark.md", "w") as fh:
+        fh.write(f"`skpoems {' '.join(args.argv)}`\n\n{caption}\n\n{md}\n")
+    with open(out / "benchmark.json", "w") as fh:
+        json.dump(
+            _jsonable(
+                {
+                    "versions": _versions(),
+                    "command": ["skpoems", *args.argv],
+                    "dataset": bunch.name,
+                    "split": _split_info(args, bunch),
+                    "n_splits": n_splits,
+                    "max_iter": args.max_iter,
+                    "table": table.to_dict(orient="records"),
+                    "wall_s": wall,
+                }
+            ),
+            fh,
+            indent=2,
+        )
+    print(
+        f"\n{caption}\n{md}\n\nwrote benchmark.csv, benchmark_runs.csv, "
+        f"benchmark.md, benchmark.json to {out}/"
+    )
+    return 0 if runs_frame["error"].fillna("").eq("").any() else 1
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from . import _sweep
+
+    t0 = time.perf_counter()
+    bunch = _load(args)
+    out = _out_dir(args, f"{_safe_name(bunch.name)}_{args.model}_sweep")
+    split = _split(args, bunch)
+    est = exp.make_estimator(args.model, **_estimator_params(args, verbose=0))
+    configurations = _sweep.paper_grid(
+        args.batch_sizes, args.learning_rates, args.weight_decays
+    )
+    if args.scheduler:
+        where = f"Dask scheduler {args.scheduler}"
+    elif args.dask_local:
+        n = args.dask_local
+        where = f"local Dask cluster of {n} worker process{'es' if n > 1 else ''}"
+    else:
+        where = f"joblib, n_jobs={args.n_jobs}"
+    if not args.quiet:
+        print(
+            f"skpoems sweep: {exp.DISPLAY_NAMES[args.model]} on {bunch.name}: "
+            f"{_describe_data(bunch, split)}\n{len(configurations)} configurations "
+            f"(batch {args.batch_sizes} x lr {args.learning_rates} x wd "
+            f"{args.weight_decays}), max_iter={args.max_iter}, on {where}",
+            flush=True,
+        )
+    t_sweep = time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        client = None
+        if args.scheduler or args.dask_local:
+            try:
+                backend = _sweep.dask_backend(args.scheduler, args.dask_local)
+                client = stack.enter_context(backend)
+            except ImportError as exc:
+                raise _UsageError(str(exc)) from exc
+        table = _sweep.run_sweep(
+            est,
+            split.X_train,
+            configurations,
+            n_jobs=args.n_jobs,
+            threads=args.threads,
+            client=client,
+            progress=not args.quiet,
+        )
+    sweep_s = time.perf_counter() - t_sweep
+    table.to_csv(out / "sweep_results.csv", index=False)
+    parameters = ["batch_size", "learning_rate", "weight_decay"]
+    best = _sweep.select_best(table, parameters)
+    best_row = table.loc[table["validation_loss"].idxmin()]
+    failed = int((table["error"] != "").sum())
+
+    # the selected configuration, refitted under the protocol and evaluated on test
+    best_est = est.set_params(**best, verbose=0 if args.quiet else 1)
+    result = _fit_quietly(lambda: exp.run_protocol(best_est, None, None, split=split))
+    sweep_info = {
+        "command": ["skpoems", *args.argv],
+        "split": _split_info(args, bunch),
+        "sweep": {
+            "n_configurations": len(configurations),
+            "failed": failed,
+            "backend": where,
+            "sweep_s": sweep_s,
+            "selected": best,
+            "selected_validation_loss": float(best_row["validation_loss"]),
+            "results_file": "../sweep_results.csv",
+        },
+    }
+    record = write_run_outputs(
+        result,
+        bunch,
+        args.model,
+        out / "best",
+        extra=sweep_info,
+        figures=not args.no_figures,
+    )
+    wall = time.perf_counter() - t0
+    with open(out / "sweep.json", "w") as fh:
+        json.dump(
+            _jsonable(
+                {
+                    **sweep_info,
+                    "versions": _versions(),
+                    "test_metrics": result.metrics,
+                    "wall_s": wall,
+                }
+            ),
+            fh,
+            indent=2,
+        )
+    top = table.sort_values("rank").head(5)[
+        [*parameters, "validation_loss", "n_iter", "fit_time_s"]
+    ]
+    print(
+        f"\n{len(configurations)} configurations in {sweep_s:.1f} s"
+        f"{f' ({failed} failed)' if failed else ''}; smallest validation losses:\n"
+        f"{top.to_string(index=False)}\n\n"
+        f"selected: batch_size={best['batch_size']}, "
+        f"learning_rate={best['learning_rate']:g}, "
+        f"weight_decay={best['weight_decay']:g} (validation loss "
+        f"{best_row['validation_loss']:.4g})\n"
+        f"test embedding: {_fmt_metrics(result.metrics)}\n"
+        f"wrote sweep_results.csv, sweep.json and best/ ({len(record['files'])} files) "
+        f"to {out}/; total time {wall:.1f} s"
+    )
+    return 0
+
+
+# ----------------------------------------------------------------------- main
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``skpoems`` console script and ``python -m skpoems``.
+
+    Parameters
+    ----------
+    argv : sequence of str, default=None
+        The arguments (default: ``sys.argv[1:]``). No command means ``run``.
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success, 1 when the work failed, 2 for usage
+        errors (unknown model or data set, unreadable data folder, ...).
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    commands = {"run", "benchmark", "sweep"}
+    if not argv or (
+        argv[0].startswith("-") and argv[0] not in {"-h", "--help", "--version"}
+    ):
+        argv = ["run", *argv]
+    args = parser.parse_args(argv)
+    if args.command not in commands:  # pragma: no cover - argparse rejects it first
+        parser.print_help()
+        return 2
+    args.argv = argv
+    subparser = parser._subparsers._group_actions[0].choices[args.command]
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _dispatch(args, subparser)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as one line each, without the source line."""
+    print(
+        f"skpoems: {category.__name__}: {message}", file=file or sys.stderr, flush=True
+    )
+
+
+def _dispatch(args: argparse.Namespace, subparser: argparse.ArgumentParser) -> int:
+    import torch
+
+    previous_threads = torch.get_num_threads()
+    if args.command != "sweep" and getattr(args, "threads", None):
+        threads = auto_threads() if args.threads == "auto" else args.threads
+        torch.set_num_threads(threads)
+    try:
+        return int(args.handler(args))
+    except _UsageError as exc:
+        subparser.error(str(exc))  # exits with status 2
+    except KeyboardInterrupt:
+        print("skpoems: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - a clean message, not a traceback
+        if os.environ.get("SKPOEMS_TRACEBACK"):
+            raise
+        print(
+            f"skpoems {args.command}: error: {type(exc).__name__}: {exc}\n"
+            "(set SKPOEMS_TRACEBACK=1 to see the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        torch.set_num_threads(previous_threads)
+    return 0  # pragma: no cover

@@ -1,0 +1,420 @@
+"""The paper's evaluation protocol, reusable by the command line and by users.
+
+MODELS.md, "Evaluation protocol" (the paper's Appendix A):
+
+1. split the samples 80/20 into training and test parts
+   (``train_test_split(test_size=0.2, random_state=1)``);
+2. min-max scale every feature to [0, 1], with the scaler fitted on the training
+   part only;
+3. fit the model on the training part (its own early stopping holds out
+   ``validation_fraction`` of it);
+4. embed the test part and score the test embedding with
+   :func:`skpoems.metrics.evaluate_embedding` (k-means ACC and NMI, k-NN ACC over
+   five seeds).
+
+:func:`run_protocol` does all four steps for any scikit-learn transformer (the
+five skpoems models and the PCA and raw-feature baselines) and returns a
+:class:`ProtocolResult`. :func:`split_and_scale` is steps 1-2 alone (the sweep
+selects hyper-parameters on its training part).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.decomposition import PCA
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import FunctionTransformer, MinMaxScaler
+from sklearn.utils import Bunch
+
+from ._mocss import MOCSSAETransformer, MOCSSSparseVAETransformer, MOCSSVAETransformer
+from ._poems import POEMSTransformer, POEMTransformer
+from .metrics import evaluate_embedding
+
+__all__ = [
+    "BASELINES",
+    "DATASETS",
+    "MODELS",
+    "ProtocolResult",
+    "Split",
+    "load_dataset",
+    "make_estimator",
+    "run_protocol",
+    "split_and_scale",
+]
+
+#: command-line name -> estimator class, in the paper's table order.
+MODELS: dict[str, type] = {
+    "poems": POEMSTransformer,
+    "poem": POEMTransformer,
+    "mocss-ae": MOCSSAETransformer,
+    "mocss-vae": MOCSSVAETransformer,
+    "mocss-sparsevae": MOCSSSparseVAETransformer,
+}
+
+#: command-line name -> the paper's display name.
+DISPLAY_NAMES: dict[str, str] = {
+    "poems": "POEMS",
+    "poem": "POEM",
+    "mocss-ae": "MOCSS-AE",
+    "mocss-vae": "MOCSS-VAE",
+    "mocss-sparsevae": "MOCSS-SparseVAE",
+    "pca": "PCA",
+    "raw": "raw features",
+}
+
+#: baselines of the benchmark: PCA with n_components, and the scaled features.
+BASELINES: tuple[str, ...] = ("pca", "raw")
+
+#: bundled data sets by command-line name (loaded lazily).
+DATASETS: tuple[str, ...] = ("tcga_brca", "nutrimouse")
+
+#: the paper's k-means / k-NN seeds.
+PAPER_SEEDS: tuple[int, ...] = (0, 12, 21, 42, 1234)
+
+
+def load_dataset(dataset: str | None = None, data: str | Path | None = None) -> Bunch:
+    """Load a bundled data set by name, or a MOGONET/MOCSS folder.
+
+    Parameters
+    ----------
+    dataset : {"tcga_brca", "nutrimouse"}, default=None
+        A bundled data set. Used when ``data`` is None (default ``"tcga_brca"``).
+    data : str or path-like, default=None
+        A folder in the layout read by
+        :func:`skpoems.datasets.load_omics_folder`; it must hold labels.
+
+    Returns
+    -------
+    Bunch
+        The loader's Bunch (``data`` a DataFrame with ``(omic, feature)``
+        MultiIndex columns, ``target`` a Series, ``target_names``, ``omic_names``)
+        plus ``name`` (the data set's name, or the folder's) and ``is_train``
+        (None unless the folder holds a ``_tr``/``_te`` split). ``target_names``
+        is None for a folder with numeric labels.
+
+    Raises
+    ------
+    ValueError
+        Unknown data set name, unreadable folder, or a folder without labels.
+    """
+    from . import datasets
+
+    if data is not None:
+        folder = Path(data)
+        bunch = datasets.load_omics_folder(folder)
+        if bunch.target is None:
+            raise ValueError(
+                f"{folder} has no labels_all.csv (or labels_tr.csv/labels_te.csv): "
+                "the evaluation protocol scores embeddings against labels."
+            )
+        name = folder.resolve().name or "data"
+    else:
+        dataset = "tcga_brca" if dataset is None else dataset
+        if dataset not in DATASETS:
+            raise ValueError(
+                f"Unknown data set {dataset!r}; choose one of {', '.join(DATASETS)}."
+            )
+        bunch = getattr(datasets, f"load_{dataset}")()
+        name = dataset
+    bunch.name = name
+    bunch.setdefault("is_train", None)
+    return bunch
+
+
+def make_estimator(model: str, **params: Any) -> Any:
+    """A model or baseline by command-line name, with the given parameters.
+
+    Parameters whose value is None are left at the estimator's default (the
+    paper's configuration of that model). Baselines take ``n_components`` (PCA)
+    and ignore the training parameters.
+
+    Parameters
+    ----------
+    model : str
+        One of :data:`MODELS` or :data:`BASELINES`.
+    **params
+        Estimator parameters (``max_iter``, ``batch_size``, ...).
+
+    Returns
+    -------
+    estimator
+        An unfitted scikit-learn transformer.
+    """
+    params = {k: v for k, v in params.items() if v is not None}
+    if model == "pca":
+        return PCA(
+            n_components=params.get("n_components", 32),
+            random_state=params.get("random_state"),
+        )
+    if model == "raw":
+        return FunctionTransformer()
+    if model not in MODELS:
+        raise ValueError(
+            f"Unknown model {model!r}; choose one of "
+            f"{', '.join([*MODELS, *BASELINES])}."
+        )
+    return MODELS[model](**params)
+
+
+@dataclass
+class Split:
+    """Training and test parts of a data set, min-max scaled on the training part.
+
+    Attributes
+    ----------
+    X_train, X_test : DataFrame or ndarray
+        The scaled parts (DataFrames keep the index and the MultiIndex columns).
+    y_train, y_test : Series or ndarray
+        Their labels.
+    scaler : MinMaxScaler or None
+        Fitted on ``X_train`` (unscaled) only; None when scaling was off.
+    is_train : ndarray of bool
+        True for the rows of the input that went into the training part.
+    """
+
+    X_train: Any
+    X_test: Any
+    y_train: Any
+    y_test: Any
+    scaler: MinMaxScaler | None
+    is_train: np.ndarray
+
+
+def _take_rows(a: Any, rows: np.ndarray) -> Any:
+    return (
+        a.iloc[rows]
+        if isinstance(a, (pd.DataFrame, pd.Series))
+        else np.asarray(a)[rows]
+    )
+
+
+def _apply_scaler(scaler: MinMaxScaler, X: Any) -> Any:
+    """Scale X with a scaler fitted on plain arrays, keeping DataFrame labels."""
+    if isinstance(X, pd.DataFrame):
+        values = scaler.transform(X.to_numpy(dtype=np.float64))
+        return pd.DataFrame(values, index=X.index, columns=X.columns)
+    return scaler.transform(np.asarray(X, dtype=np.float64))
+
+
+def split_and_scale(
+    X: Any,
+    y: Any,
+    *,
+    test_size: float | int = 0.2,
+    random_state: int | None = 1,
+    stratify: bool = False,
+    is_train: Sequence[bool] | np.ndarray | None = None,
+    scale: bool = True,
+) -> Split:
+    """Steps 1-2 of the protocol: train/test split, then min-max scaling.
+
+    Parameters
+    ----------
+    X : DataFrame or array-like of shape (n_samples, n_features)
+        The omics side by side (a MultiIndex DataFrame keeps its labels).
+    y : array-like of shape (n_samples,)
+        Labels.
+    test_size : float or int, default=0.2
+        Test fraction or number of test samples (the paper: 0.2).
+    random_state : int or None, default=1
+        Seed of the split (the paper: 1).
+    stratify : bool, default=False
+        Stratify the split by ``y``. The paper does not.
+    is_train : array-like of bool, default=None
+        A given split (e.g. MOGONET's ``_tr``/``_te`` files); overrides
+        ``test_size``, ``random_state`` and ``stratify``.
+    scale : bool, default=True
+        Min-max scale every feature to [0, 1] with a scaler fitted on the
+        training rows only (per feature, hence per omic block). Test values
+        outside the training range fall outside [0, 1]; they are not clipped.
+
+    Returns
+    -------
+    Split
+    """
+    n = len(X)
+    if is_train is not None:
+        is_train = np.asarray(is_train, dtype=bool)
+        if is_train.shape != (n,):
+            raise ValueError(f"is_train has shape {is_train.shape}; expected ({n},).")
+        train_rows, test_rows = np.flatnonzero(is_train), np.flatnonzero(~is_train)
+    else:
+        labels = np.asarray(y)
+        train_rows, test_rows = train_test_split(
+            np.arange(n),
+            test_size=test_size,
+            random_state=random_state,
+            stratify=labels if stratify else None,
+        )
+        is_train = np.zeros(n, dtype=bool)
+        is_train[train_rows] = True
+    if len(train_rows) == 0 or len(test_rows) == 0:
+        raise ValueError("The split left the training or the test part empty.")
+    X_train, X_test = _take_rows(X, train_rows), _take_rows(X, test_rows)
+    y_train, y_test = _take_rows(y, train_rows), _take_rows(y, test_rows)
+    scaler = None
+    if scale:
+        train_values = (
+            X_train.to_numpy(dtype=np.float64)
+            if isinstance(X_train, pd.DataFrame)
+            else np.asarray(X_train, dtype=np.float64)
+        )
+        scaler = MinMaxScaler().fit(train_values)
+        X_train, X_test = _apply_scaler(scaler, X_train), _apply_scaler(scaler, X_test)
+    return Split(X_train, X_test, y_train, y_test, scaler, is_train)
+
+
+@dataclass
+class ProtocolResult:
+    """What :func:`run_protocol` produced.
+
+    Attributes
+    ----------
+    estimator : estimator
+        The fitted estimator (a clone of the one passed).
+    split : Split
+        The scaled training and test parts and the fitted scaler.
+    embedding : DataFrame of shape (n_test, n_features_out)
+        The test embedding, indexed like the test samples, with the estimator's
+        output names as columns.
+    metrics : dict of str to float
+        :func:`~skpoems.metrics.evaluate_embedding` of the test embedding.
+    timings : dict of str to float
+        Seconds: ``"split_s"``, ``"fit_s"``, ``"embed_s"``, ``"evaluate_s"``,
+        ``"total_s"``.
+    """
+
+    estimator: Any
+    split: Split
+    embedding: pd.DataFrame
+    metrics: dict[str, float]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def scaler(self) -> MinMaxScaler | None:
+        """The min-max scaler fitted on the training part."""
+        return self.split.scaler
+
+    def training_summary(self) -> dict[str, Any]:
+        """Sample counts and the estimator's training record, JSON-ready."""
+        est = self.estimator
+        n_train = int(len(self.split.y_train))
+        out: dict[str, Any] = {
+            "n_train": n_train,
+            "n_test": int(len(self.split.y_test)),
+            "n_features_out": int(self.embedding.shape[1]),
+        }
+        if hasattr(est, "n_train_samples_"):
+            out["n_fit"] = int(est.n_train_samples_)
+            out["n_validation"] = n_train - int(est.n_train_samples_)
+        for attr in ("n_iter_", "best_iter_", "batch_size_"):
+            if hasattr(est, attr):
+                out[attr.rstrip("_")] = int(getattr(est, attr))
+        if hasattr(est, "best_validation_score_"):
+            out["best_validation_loss"] = -float(est.best_validation_score_)
+        if getattr(est, "loss_curve_", None):
+            out["final_train_loss"] = float(est.loss_curve_[-1])
+        if hasattr(est, "device_"):
+            out["device"] = str(est.device_)
+        return out
+
+
+def _output_names(estimator: Any, n_columns: int) -> list[str]:
+    try:
+        names = [str(n) for n in estimator.get_feature_names_out()]
+    except Exception:  # noqa: BLE001 - baselines without names
+        names = []
+    if len(names) != n_columns or len(set(names)) != n_columns:
+        names = [f"z{k}" for k in range(n_columns)]
+    return names
+
+
+def run_protocol(
+    estimator: Any,
+    X: Any,
+    y: Any,
+    *,
+    test_size: float | int = 0.2,
+    random_state: int | None = 1,
+    stratify: bool = False,
+    is_train: Sequence[bool] | np.ndarray | None = None,
+    scale: bool = True,
+    seeds: Sequence[int] = PAPER_SEEDS,
+    split: Split | None = None,
+) -> ProtocolResult:
+    """Run the paper's evaluation protocol for one estimator.
+
+    Split (80/20, ``random_state=1``), min-max scale with a scaler fitted on the
+    training part only, fit a clone of ``estimator`` on the training part (the
+    skpoems models hold out their own validation part for early stopping), embed
+    the test part and score it with :func:`skpoems.metrics.evaluate_embedding`.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Any scikit-learn transformer; it is cloned, not modified.
+    X : DataFrame or array-like of shape (n_samples, n_features)
+        The omics side by side, unscaled. A DataFrame with ``(omic, feature)``
+        MultiIndex columns (as the skpoems loaders return) carries the omic
+        structure into the skpoems models; a plain array needs the estimator's
+        ``omic_dims``.
+    y : array-like of shape (n_samples,)
+        Labels, used only for the split (when stratified) and the scores.
+    test_size, random_state, stratify, is_train, scale
+        See :func:`split_and_scale`.
+    seeds : sequence of int, default=(0, 12, 21, 42, 1234)
+        Seeds of :func:`~skpoems.metrics.evaluate_embedding`.
+    split : Split, default=None
+        A precomputed :func:`split_and_scale` result; the split parameters are
+        then ignored.
+
+    Returns
+    -------
+    ProtocolResult
+
+    Examples
+    --------
+    >>> from sklearn.decomposition import PCA
+    >>> from skpoems._experiment import run_protocol
+    >>> from skpoems.datasets import load_nutrimouse
+    >>> mice = load_nutrimouse(target="genotype")
+    >>> result = run_protocol(PCA(n_components=2), mice.data, mice.target)
+    >>> result.embedding.shape, sorted(result.metrics)[:2]
+    ((8, 2), ['kmeans_acc', 'kmeans_acc_std'])
+    """
+    t0 = time.perf_counter()
+    if split is None:
+        split = split_and_scale(
+            X,
+            y,
+            test_size=test_size,
+            random_state=random_state,
+            stratify=stratify,
+            is_train=is_train,
+            scale=scale,
+        )
+    t1 = time.perf_counter()
+    fitted = clone(estimator).fit(split.X_train)
+    t2 = time.perf_counter()
+    Z = np.asarray(fitted.transform(split.X_test), dtype=np.float64)
+    t3 = time.perf_counter()
+    metrics = evaluate_embedding(Z, np.asarray(split.y_test), seeds=seeds)
+    t4 = time.perf_counter()
+    index = split.X_test.index if isinstance(split.X_test, pd.DataFrame) else None
+    embedding = pd.DataFrame(Z, index=index, columns=_output_names(fitted, Z.shape[1]))
+    timings = {
+        "split_s": t1 - t0,
+        "fit_s": t2 - t1,
+        "embed_s": t3 - t2,
+        "evaluate_s": t4 - t3,
+        "total_s": t4 - t0,
+    }
+    return ProtocolResult(fitted, split, embedding, metrics, timings)

@@ -1,0 +1,463 @@
+"""The ``skpoems`` command and the evaluation protocol behind it (issue 4)."""
+
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.decomposition import PCA
+from sklearn.model_selection import train_test_split
+
+from skpoems import _cli
+from skpoems._experiment import (
+    BASELINES,
+    DISPLAY_NAMES,
+    MODELS,
+    load_dataset,
+    make_estimator,
+    run_protocol,
+    split_and_scale,
+)
+from skpoems.datasets import load_nutrimouse
+
+# --threads 1: torch's default of one thread per core is slow on a busy machine.
+FAST = ["--dataset", "nutrimouse", "--max-iter", "3", "--threads", "1"]
+
+
+def call(argv):
+    """Run ``main(argv)``; return (exit status, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = _cli.main(argv)
+        except SystemExit as exc:
+            status = exc.code
+    return status, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Fit with one torch thread: several threads crawl on a busy 2-core machine."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+# ------------------------------------------------------------------ protocol
+@pytest.fixture(scope="module")
+def mice():
+    return load_nutrimouse()
+
+
+def test_split_and_scale_fits_the_scaler_on_training_rows_only(mice):
+    X, y = mice.data.copy(), mice.target
+    train_rows, test_rows = train_test_split(
+        np.arange(len(X)), test_size=0.2, random_state=1
+    )
+    # An extreme value in a test row must not move the scaler.
+    X.iloc[test_rows[0], 0] = 1e6
+    split = split_and_scale(X, y)
+
+    assert split.is_train.sum() == len(train_rows)
+    assert np.array_equal(np.flatnonzero(~split.is_train), np.sort(test_rows))
+    assert list(split.X_test.index) == list(X.index[test_rows])
+    np.testing.assert_allclose(split.scaler.data_min_, X.iloc[train_rows].min())
+    np.testing.assert_allclose(split.scaler.data_max_, X.iloc[train_rows].max())
+    np.testing.assert_allclose(split.X_train.min(), 0.0, atol=1e-12)
+    # the training columns span [0, 1] (constant columns stay at 0)
+    spread = (X.iloc[train_rows].max() - X.iloc[train_rows].min()) > 0
+    np.testing.assert_allclose(split.X_train.max()[spread], 1.0)
+    assert split.X_test.iloc[0, 0] > 1  # test values are not clipped
+    # labels and omic structure survive
+    assert split.X_train.columns.equals(X.columns)
+    assert split.y_test.equals(y.iloc[test_rows])
+
+
+def test_split_and_scale_options(mice):
+    X, y = mice.data, mice.target
+    stratified = split_and_scale(X, y, stratify=True)
+    counts = np.bincount(stratified.y_test, minlength=5)  # 8 test mice, 5 diets
+    assert counts.min() >= 1
+    assert counts.max() <= 2
+    given = np.zeros(len(X), dtype=bool)
+    given[:30] = True
+    split = split_and_scale(X, y, is_train=given)
+    assert list(split.X_test.index) == list(X.index[30:])
+    unscaled = split_and_scale(X, y, scale=False)
+    assert unscaled.scaler is None
+    pd.testing.assert_frame_equal(unscaled.X_train, X.loc[unscaled.X_train.index])
+    with pytest.raises(ValueError, match="is_train"):
+        split_and_scale(X, y, is_train=given[:10])
+
+
+def test_run_protocol_returns_a_complete_result(mice):
+    pca = PCA(n_components=3)
+    result = run_protocol(pca, mice.data, mice.target)
+    assert not hasattr(pca, "components_")  # the estimator was cloned
+    assert result.embedding.shape == (8, 3)
+    assert result.embedding.index.equals(result.split.X_test.index)
+    assert list(result.embedding.columns) == ["pca0", "pca1", "pca2"]
+    assert set(result.metrics) == {
+        "kmeans_acc",
+        "kmeans_acc_std",
+        "kmeans_nmi",
+        "kmeans_nmi_std",
+        "knn_acc",
+        "knn_acc_std",
+    }
+    assert set(result.timings) >= {"fit_s", "embed_s", "evaluate_s", "total_s"}
+    assert result.training_summary()["n_train"] == 32
+    assert result.scaler is result.split.scaler
+
+
+def test_make_estimator_and_load_dataset():
+    assert [DISPLAY_NAMES[m] for m in MODELS] == [
+        "POEMS",
+        "POEM",
+        "MOCSS-AE",
+        "MOCSS-VAE",
+        "MOCSS-SparseVAE",
+    ]
+    est = make_estimator("poems", max_iter=7, batch_size=None)
+    assert est.max_iter == 7
+    assert est.batch_size == 512
+    assert make_estimator("pca", n_components=4).n_components == 4
+    assert set(BASELINES) == {"pca", "raw"}
+    with pytest.raises(ValueError, match="Unknown model"):
+        make_estimator("nope")
+    with pytest.raises(ValueError, match="Unknown data set"):
+        load_dataset("nope")
+    assert load_dataset("nutrimouse").name == "nutrimouse"
+
+
+# ----------------------------------------------------------------------- run
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    status, stdout, stderr = call(["run", *FAST, "--out", str(out), "--quiet"])
+    assert status == 0, stderr
+    return out, stdout
+
+
+def test_run_writes_every_output(run_dir, mice):
+    out, stdout = run_dir
+    Z = pd.read_csv(out / "embedding.csv", index_col=0)
+    assert Z.shape == (8, 32)
+    assert Z.index.name == "mouse"
+    assert Z.columns[0] == "poemstransformer0"
+    assert np.isfinite(Z.to_numpy()).all()
+
+    parts = pd.read_csv(out / "split.csv", index_col=0)
+    assert len(parts) == 40
+    assert (parts["split"] == "test").sum() == 8
+    assert set(parts.loc[Z.index, "split"]) == {"test"}
+    assert set(parts["label"]) == set(mice.target_names)
+
+    gating = pd.read_csv(out / "gating_weights.csv", index_col=0)
+    assert list(gating.columns) == ["gene", "lipid"]
+    assert gating.index.equals(Z.index)
+    np.testing.assert_allclose(gating.sum(axis=1), 1.0, rtol=1e-5)
+
+    for omic, dim in zip(mice.omic_names, mice.omic_dims, strict=True):
+        W = pd.read_csv(out / f"W_{omic}.csv", index_col=0)
+        assert W.shape == (dim, 32)
+        assert list(W.index) == list(mice.data[omic].columns)
+
+    history = pd.read_csv(out / "history.csv", index_col=0)
+    assert len(history) == 3
+    assert {"train_loss", "validation_loss"} <= set(history)
+
+    record = json.loads((out / "metrics.json").read_text())
+    assert record["model"] == "poems"
+    assert record["estimator"] == "POEMSTransformer"
+    assert record["parameters"]["max_iter"] == 3
+    assert record["training"]["n_iter"] == 3
+    assert record["training"]["n_test"] == 8
+    assert record["versions"]["skpoems"]
+    assert record["dataset"]["omic_dims"] == [120, 21]
+    assert 0 <= record["metrics"]["kmeans_acc"] <= 1
+    assert record["timings"]["wall_s"] >= record["timings"]["fit_s"] > 0
+    assert record["split"] == {
+        "given": False,
+        "test_size": 0.2,
+        "random_state": 1,
+        "stratify": False,
+    }
+    for name in record["files"]:
+        assert (out / name).is_file(), name
+
+    # every figure is written or its skipping explained; none is a broken file
+    figures = {f.name for f in (out / "figures").glob("*.png")}
+    assert "training_history.png" in figures
+    expected = {
+        "embedding_tsne.png",
+        "embedding_heatmap.png",
+        "subtype_correlations.png",
+        "gating_weights.png",
+        "top_features.png",
+        "factor_features.png",
+        "activation_maps.png",
+        "variance_explained.png",
+    }
+    assert expected <= figures | set(record["figures_skipped"])
+    for name in figures:
+        assert (out / "figures" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    assert "ACC k-means" in stdout
+    assert str(out) in stdout
+
+
+@pytest.mark.parametrize(
+    ("model", "has_gating", "has_w"),
+    [("poem", True, False), ("mocss-sparsevae", False, True)],
+)
+def test_run_other_models(tmp_path, model, has_gating, has_w):
+    status, _, stderr = call(
+        ["run", *FAST, "--model", model, "--out", str(tmp_path), "-q", "--no-figures"]
+    )
+    assert status == 0, stderr
+    assert (tmp_path / "gating_weights.csv").exists() == has_gating
+    assert (tmp_path / "W_gene.csv").exists() == has_w
+    if has_w:
+        W = pd.read_csv(tmp_path / "W_lipid.csv", index_col=0)
+        assert list(W.columns[:2]) == ["lipid_specific0", "lipid_specific1"]
+    assert not (tmp_path / "figures").exists()
+
+
+def test_figures_are_skipped_not_fatal(tmp_path, mice, monkeypatch):
+    def broken(name):
+        raise RuntimeError(f"no {name} today")
+
+    monkeypatch.setattr(_cli, "_plotting", broken)
+    est = make_estimator("poems", max_iter=2, n_components=3, random_state=0)
+    est.set_params(device="cpu")
+    result = _cli._fit_quietly(lambda: run_protocol(est, mice.data, mice.target))
+    bunch = load_dataset("nutrimouse")
+    with pytest.warns(RuntimeWarning) as caught:
+        written, skipped = _cli.write_figures(result, bunch, tmp_path)
+    assert any("no plot_embedding today" in str(w.message) for w in caught)
+    assert written == ["training_history.png"]
+    assert "embedding_tsne.png" in skipped
+    assert "gating_weights.png" in skipped
+
+
+def test_no_arguments_runs_poems_on_tcga_brca(monkeypatch):
+    seen = {}
+
+    def fake_run(args):
+        seen.update(vars(args))
+        return 0
+
+    monkeypatch.setattr(_cli, "_cmd_run", fake_run)
+    assert _cli.main([]) == 0
+    assert seen["command"] == "run"
+    assert seen["model"] == "poems"
+    assert seen["dataset"] is None
+    assert seen["data"] is None
+    assert seen["max_iter"] == _cli.DEMO_MAX_ITER
+    assert (seen["test_size"], seen["split_seed"], seen["stratify"]) == (0.2, 1, False)
+    assert seen["threads"] == "auto"
+    assert _cli.main(["--max-iter", "9"]) == 0  # options without a command: run
+    assert seen["max_iter"] == 9
+
+
+@pytest.mark.parametrize(("load", "threads"), [(0.0, 4), (0.4, 4), (1.7, 2), (9.0, 1)])
+def test_auto_threads_leaves_busy_cores_alone(monkeypatch, load, threads):
+    import skpoems._sweep
+
+    monkeypatch.setattr(skpoems._sweep, "available_cores", lambda: 4)
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    assert _cli.auto_threads() == threads
+
+
+# ----------------------------------------------------------------- benchmark
+def test_benchmark_table_has_every_model_and_baseline(tmp_path):
+    status, stdout, stderr = call(
+        [
+            "benchmark",
+            *FAST[:-2],
+            "--max-iter",
+            "2",
+            "--threads",
+            "1",
+            "--out",
+            str(tmp_path),
+            "-q",
+        ]
+    )
+    assert status == 0, stderr
+    table = pd.read_csv(tmp_path / "benchmark.csv")
+    names = [DISPLAY_NAMES[m] for m in [*MODELS, *BASELINES]]
+    assert table["model"].tolist() == names
+    for key in ("kmeans_acc", "kmeans_nmi", "knn_acc"):
+        assert table[key].between(0, 1).all()
+        assert (table[key + "_std"] >= 0).all()
+    assert (table["fit_time_s"] >= 0).all()
+    assert table.set_index("model").loc["POEMS", "n_iter"] == 2
+    assert table.set_index("model").loc["PCA", "n_features_out"] == 32
+    assert table.set_index("model").loc["raw features", "n_features_out"] == 141
+    runs = pd.read_csv(tmp_path / "benchmark_runs.csv")
+    assert len(runs) == len(names)
+    markdown = (tmp_path / "benchmark.md").read_text()
+    for name in names:
+        assert f"| {name} " in markdown
+        assert f"| {name} " in stdout
+    assert "max_iter=2" in markdown
+
+
+def test_benchmark_subset_and_splits(tmp_path):
+    status, _, stderr = call(
+        [
+            "benchmark",
+            *FAST,
+            "--models",
+            "poem,pca",
+            "--no-baselines",
+            "--splits",
+            "2",
+            "--out",
+            str(tmp_path),
+            "-q",
+        ]
+    )
+    assert status == 0, stderr
+    table = pd.read_csv(tmp_path / "benchmark.csv")
+    assert table["model"].tolist() == ["POEM", "PCA"]
+    assert (table["n_splits"] == 2).all()
+    runs = pd.read_csv(tmp_path / "benchmark_runs.csv")
+    assert sorted(runs["split"].tolist()) == [0, 0, 1, 1]
+    # the pooled mean is the mean of the per-split means
+    pca = runs[runs["model"] == "PCA"]
+    assert table.loc[1, "kmeans_acc"] == pytest.approx(pca["kmeans_acc"].mean())
+
+
+# --------------------------------------------------------------------- sweep
+def test_sweep_selects_by_validation_loss(tmp_path):
+    status, stdout, stderr = call(
+        [
+            "sweep",
+            *FAST,
+            "--batch-sizes",
+            "8,16",
+            "--learning-rates",
+            "1e-3",
+            "--weight-decays",
+            "1e-4",
+            "--out",
+            str(tmp_path),
+            "-q",
+            "--no-figures",
+        ]
+    )
+    assert status == 0, stderr
+    table = pd.read_csv(tmp_path / "sweep_results.csv")
+    assert table["batch_size"].tolist() == [8, 16]
+    assert np.isfinite(table["validation_loss"]).all()
+    assert (table["threads"] >= 1).all()
+    summary = json.loads((tmp_path / "sweep.json").read_text())
+    best = table.loc[table["validation_loss"].idxmin()]
+    assert summary["sweep"]["selected"]["batch_size"] == best["batch_size"]
+    assert summary["sweep"]["n_configurations"] == 2
+    assert set(summary["test_metrics"]) >= {"kmeans_acc", "knn_acc"}
+    record = json.loads((tmp_path / "best" / "metrics.json").read_text())
+    assert record["parameters"]["batch_size"] == best["batch_size"]
+    assert (tmp_path / "best" / "embedding.csv").is_file()
+    assert "selected: batch_size=" in stdout
+
+
+# -------------------------------------------------------------------- errors
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "--model", "nope"], "invalid choice: 'nope'"),
+        (["run", "--dataset", "nope"], "invalid choice: 'nope'"),
+        (["benchmark", "--models", "poems,nope"], "unknown model(s) nope"),
+        (["sweep", "--model", "pca"], "invalid choice: 'pca'"),
+        (["run", "--max-iter", "0"], "expected an integer >= 1"),
+        (["sweep", "--learning-rates", "1e-3,x"], "expected a number"),
+        (["run", "--dataset", "nutrimouse", "--data", "x"], "not allowed with"),
+        (["sweep", "--n-jobs", "0"], "expected a non-zero integer"),
+        (["sweep", "--n-jobs", "2", "--dask-local", "2"], "not allowed with"),
+        (["nope"], "invalid choice: 'nope'"),
+    ],
+)
+def test_usage_errors_exit_with_status_2(argv, message):
+    status, _, stderr = call(argv)
+    assert status == 2
+    assert message in stderr
+
+
+def test_bad_data_folder_is_a_usage_error(tmp_path):
+    status, _, stderr = call(["run", "--data", str(tmp_path / "missing")])
+    assert status == 2
+    assert "Folder not found" in stderr
+    np.savetxt(
+        tmp_path / "1_all.csv", np.random.RandomState(0).rand(10, 3), delimiter=","
+    )
+    status, _, stderr = call(["run", "--data", str(tmp_path)])
+    assert status == 2
+    assert "labels" in stderr
+
+
+def test_data_folder_with_given_split(tmp_path):
+    rng = np.random.RandomState(0)
+    for part, n in (("tr", 24), ("te", 12)):
+        np.savetxt(tmp_path / f"1_{part}.csv", rng.rand(n, 6), delimiter=",")
+        np.savetxt(tmp_path / f"2_{part}.csv", rng.rand(n, 4), delimiter=",")
+        np.savetxt(tmp_path / f"labels_{part}.csv", np.arange(n) % 3.0)
+    out = tmp_path / "out"
+    status, _, stderr = call(
+        [
+            "run",
+            "--data",
+            str(tmp_path),
+            "--model",
+            "poem",
+            "--max-iter",
+            "2",
+            "--threads",
+            "1",
+            "--n-components",
+            "2",
+            "--out",
+            str(out),
+            "-q",
+            "--no-figures",
+        ]
+    )
+    assert status == 0, stderr
+    parts = pd.read_csv(out / "split.csv", index_col=0)
+    assert parts["split"].tolist() == ["train"] * 24 + ["test"] * 12
+    record = json.loads((out / "metrics.json").read_text())
+    assert record["split"]["given"] is True
+    assert record["dataset"]["name"] == tmp_path.name
+
+
+def test_python_dash_m_and_version():
+    root = Path(__file__).resolve().parents[1]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "skpoems", "sweep", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--dask-local" in done.stdout
+    assert "--scheduler" in done.stdout
+    status, stdout, _ = call(["--version"])
+    assert status == 0
+    assert stdout.startswith("skpoems ")
