@@ -17,9 +17,13 @@ datasets
     Bundled real data (TCGA BRCA, nutrimouse), folder loaders, synthetic data.
 metrics
     The paper's evaluation protocol.
+inspection
+    Biomarkers, omic contributions, variance explained (tables).
+plotting
+    The paper's figures (needs the ``plot`` extra: matplotlib).
 """
 
-from . import datasets, metrics
+from . import datasets, inspection, metrics, plotting
 from ._mocss import MOCSSAETransformer, MOCSSSparseVAETransformer, MOCSSVAETransformer
 from ._omics import concat_omics, split_omics
 from ._poems import POEMSTransformer, POEMTransformer
@@ -37,7 +41,9 @@ __all__ = [
     "concat_omics",
     "datasets",
     "evaluate_embedding",
+    "inspection",
     "metrics",
+    "plotting",
     "split_omics",
     "__version__",
 ]

@@ -6,6 +6,12 @@ import os
 # support is switched on, which must happen before scipy is imported.
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
+import torch  # noqa: E402
+
+# Test models are tiny: one thread is faster than two (no synchronisation) and
+# makes timings independent of other load on the machine.
+torch.set_num_threads(1)
+
 import numpy as np
 import pytest
 

@@ -1,0 +1,917 @@
+"""Interpretation tables for fitted skpoems models: biomarkers, omic contributions.
+
+Every function takes a fitted estimator (any of the five models) or plain arrays
+and returns numpy/pandas objects whose labels come from the fitted estimator
+(omic and feature names seen in ``fit``) or from the data. Figures built on these
+tables live in :mod:`skpoems.plotting`.
+
+Factors. A "factor" is a column of the embedding returned by ``transform``, named
+by its position ``0 .. n_features_out - 1`` (``get_feature_names_out()`` gives
+its name). For POEMS and POEM these are the ``n_components`` latent factors; for
+the MOCSS models the ``(n_omics + 1) * n_components`` columns
+``[<omic>_specific..., shared...]``. The sparse matrix ``W_v`` of
+POEMS maps omic ``v``'s features to all factors; the one of MOCSS-SparseVAE maps
+them to omic ``v``'s specific factors only (columns ``v * K .. v * K + K - 1``).
+
+Two kinds of feature attributions:
+
+- ``"weights"``: the sparse feature-to-factor matrices ``W`` (``components_``) of
+  POEMS and MOCSS-SparseVAE, as in the POEMS paper (section 3, appendix B.1).
+- ``"gradient"``: the decoder's sensitivity, the mean over samples of
+  ``|d x_hat_j / d z_k|`` at the samples' embeddings
+  (:func:`decoder_attributions`). Every model has a decoder, so this also ranks
+  the features of POEM, MOCSS-AE and MOCSS-VAE, which have no ``W``, and makes
+  models comparable.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import warnings
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    validate_params,
+)
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = [
+    "activation_map",
+    "decoder_attributions",
+    "gating_summary",
+    "subtype_correlations",
+    "top_features",
+    "variance_explained",
+]
+
+#: decoded rows per call when evaluating many perturbed embeddings at once.
+_ROWS_PER_CALL = 8192
+#: finite-difference step, relative to max(1, max |z|), when forward-mode AD is
+#: unavailable (float64: truncation error 0 for piecewise-linear ReLU decoders
+#: away from kinks, rounding error ~1e-8).
+_FD_STEP = 1e-8
+
+_ESTIMATOR = [HasMethods(["transform", "inverse_transform", "get_feature_names_out"])]
+
+
+# ---------------------------------------------------------------------- helpers
+def _check_estimator(estimator: Any) -> None:
+    """Fitted skpoems-style estimator: omic metadata and a torch decoder."""
+    check_is_fitted(estimator)
+    missing = [
+        a for a in ("omic_names_", "omic_dims_", "module_") if not hasattr(estimator, a)
+    ]
+    if missing or not hasattr(estimator, "omic_feature_names"):
+        raise TypeError(
+            f"{type(estimator).__name__} is not a fitted skpoems model (it lacks "
+            f"{', '.join(missing) or 'omic_feature_names'}); pass one of "
+            "POEMSTransformer, POEMTransformer, MOCSSAETransformer, "
+            "MOCSSVAETransformer or MOCSSSparseVAETransformer after fit."
+        )
+
+
+def _n_factors(estimator: Any) -> int:
+    return len(estimator.get_feature_names_out())
+
+
+def _omic_indices(estimator: Any, omic: Any) -> list[int]:
+    """Positions of the requested omics (None: all) in ``omic_names_``."""
+    names = list(estimator.omic_names_)
+    if omic is None:
+        return list(range(len(names)))
+    requested = [omic] if isinstance(omic, str) else list(omic)
+    out = []
+    for name in requested:
+        if not isinstance(name, str):
+            raise TypeError(
+                f"omic must be an omic name (str) or a list of names; got {name!r}."
+            )
+        if name not in names:
+            raise ValueError(
+                f"Unknown omic {name!r}: {type(estimator).__name__} was fitted with "
+                f"omics {names}."
+            )
+        out.append(names.index(name))
+    if not out:
+        raise ValueError("omic is an empty list: name at least one omic.")
+    return sorted(set(out))  # fit order
+
+
+def _check_factor(estimator: Any, factor: int | None) -> None:
+    if factor is None:
+        return
+    n = _n_factors(estimator)
+    if not 0 <= factor < n:
+        raise ValueError(
+            f"factor={factor} is out of range: {type(estimator).__name__} embeddings "
+            f"have {n} factors (0 .. {n - 1})."
+        )
+
+
+def _weight_factor_columns(estimator: Any) -> list[np.ndarray]:
+    """For each omic, the embedding columns that the columns of its ``W_v`` map to."""
+    if not hasattr(estimator, "components_"):
+        raise TypeError(
+            f"{type(estimator).__name__} has no components_ (its decoders are dense, "
+            "so there is no sparse feature-to-factor matrix W). Use "
+            "decoder_attributions, or method='gradient' with X."
+        )
+    n_out, V = _n_factors(estimator), len(estimator.omic_names_)
+    cols = []
+    for v, W in enumerate(estimator.components_):
+        K = W.shape[1]
+        if K == n_out:  # POEMS: W_v maps to the shared latent factors
+            cols.append(np.arange(K))
+        elif (V + 1) * K == n_out:  # MOCSS-SparseVAE: omic v's specific factors
+            cols.append(v * K + np.arange(K))
+        else:  # pragma: no cover - guards a future model with another layout
+            raise ValueError(
+                f"Cannot tell which embedding columns the {K} columns of "
+                f"components_[{v}] "
+                f"correspond to ({n_out} embedding columns)."
+            )
+    return cols
+
+
+def _resolve_method(estimator: Any, method: str, X: Any) -> str:
+    if method == "auto":
+        method = "weights" if hasattr(estimator, "components_") else "gradient"
+    if method == "weights":
+        _weight_factor_columns(estimator)  # raises for models without W
+    elif X is None:
+        raise ValueError(
+            f"Gradient attributions of {type(estimator).__name__} need samples: pass X "
+            "(the omics at whose embeddings the decoder is differentiated)"
+            + (
+                "."
+                if hasattr(estimator, "components_")
+                else "; it has no components_ to rank features by."
+            )
+        )
+    return method
+
+
+def _feature_scores(
+    estimator: Any, method: str, X: Any
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per omic: a (D_v, m) score matrix and the embedding columns of its m columns."""
+    if method == "weights":
+        cols = _weight_factor_columns(estimator)
+        return [
+            (np.abs(np.asarray(W, dtype=float)), c)
+            for W, c in zip(estimator.components_, cols, strict=True)
+        ]
+    attributions = _decoder_jacobian_abs_mean(estimator, estimator.transform(X))
+    all_cols = np.arange(_n_factors(estimator))
+    return [(A, all_cols) for A in attributions]
+
+
+def _group_codes(
+    y: Any, target_names: Any, n_samples: int | None = None
+) -> tuple[np.ndarray, list]:
+    """Integer group codes 0..C-1 of ``y`` and the display name of each group.
+
+    Integer labels with ``target_names`` are looked up in it (a label ``c`` is
+    ``target_names[c]``); other labels are used as names themselves, in sorted
+    order (a pandas Categorical keeps its category order).
+    """
+    if isinstance(y, pd.Series) and isinstance(y.dtype, pd.CategoricalDtype):
+        cat = y.cat.remove_unused_categories()
+        codes, names = np.asarray(cat.cat.codes), list(cat.cat.categories)
+        if target_names is not None:
+            raise ValueError(
+                "target_names cannot be combined with a categorical y (it has its "
+                "own names)."
+            )
+    else:
+        y_arr = np.asarray(y)
+        if y_arr.ndim != 1:
+            raise ValueError(
+                f"y must be 1-D (one label per sample); got shape {y_arr.shape}."
+            )
+        if (
+            y_arr.dtype.kind == "f"
+            and np.all(np.isfinite(y_arr))
+            and np.all(y_arr == np.round(y_arr))
+        ):
+            y_arr = y_arr.astype(np.int64)  # labels stored as floats, e.g. 2.0
+        uniques, codes = np.unique(y_arr, return_inverse=True)
+        if target_names is None:
+            names = [u.item() if hasattr(u, "item") else u for u in uniques]
+        else:
+            target_names = list(np.asarray(target_names).tolist())
+            if y_arr.dtype.kind not in "iu":
+                raise ValueError(
+                    "target_names maps integer class codes to names, but y holds "
+                    f"{y_arr.dtype} labels; pass y as integer codes or drop "
+                    "target_names."
+                )
+            if uniques.min() < 0 or uniques.max() >= len(target_names):
+                raise ValueError(
+                    f"y holds class codes {uniques.tolist()}, but target_names has "
+                    "only "
+                    f"{len(target_names)} names (codes 0 .. {len(target_names) - 1})."
+                )
+            names = [target_names[int(u)] for u in uniques]
+        codes = np.asarray(codes).ravel()
+    if n_samples is not None and len(codes) != n_samples:
+        raise ValueError(
+            f"y has {len(codes)} labels, but there are {n_samples} samples."
+        )
+    return codes.astype(np.int64), names
+
+
+def _as_matrix(X: Any) -> tuple[np.ndarray, list[str] | None]:
+    """Return a float 2-D matrix from an array, a DataFrame or a multi-omic input.
+
+    Multi-omic inputs (list/tuple of 2-D blocks, dict, MultiIndex DataFrame) are
+    concatenated column-wise. NaN (a missing omic block) is kept.
+    """
+    from ._omics import as_omic_blocks
+
+    parsed = as_omic_blocks(X)
+    blocks = []
+    for block in parsed.blocks:
+        arr = np.asarray(block, dtype=float)
+        if arr.ndim != 2:
+            raise ValueError(
+                f"Expected a 2-D array (samples x columns); got shape {arr.shape}."
+            )
+        blocks.append(arr)
+    M = np.concatenate(blocks, axis=1) if len(blocks) > 1 else blocks[0]
+    if np.isinf(M).any():
+        raise ValueError("X contains infinite values.")
+    return M, parsed.names
+
+
+def _omic_blocks(estimator: Any, X: Any) -> tuple[list[np.ndarray], np.ndarray]:
+    """Split ``X`` (validated by ``transform`` before) into float64 omic blocks.
+
+    Also return which samples have each omic (a missing omic is an all-NaN block);
+    missing blocks are zero-filled.
+    """
+    from ._omics import as_omic_blocks, split_omics
+
+    parsed = as_omic_blocks(X)
+    if parsed.layout in ("array", "frame"):
+        blocks = split_omics(np.asarray(X, dtype=np.float64), estimator.omic_dims_)
+    else:
+        blocks = [np.asarray(b, dtype=np.float64) for b in parsed.blocks]
+    observed = np.column_stack([~np.isnan(b).all(axis=1) for b in blocks])
+    return [np.nan_to_num(b) for b in blocks], observed
+
+
+# ------------------------------------------------------- decoder derivatives
+def _eval_copy(estimator: Any):
+    """Copy the fitted torch module: float64, eval mode, no parameter gradients."""
+    module = copy.deepcopy(estimator.module_)
+    return module.double().eval().requires_grad_(False)
+
+
+def _directional_derivatives(module: Any, z: Any, tangent: Any, state: dict) -> list:
+    """Differentiate ``decode`` at each row of ``z`` along that row of ``tangent``.
+
+    The rows are independent samples.
+
+    Forward-mode AD (``torch.func.jvp``) where the decoder supports it; otherwise
+    (custom autograd functions without a forward-mode rule, such as the sparse
+    decoder's memory-bounded kernel) a central difference in float64.
+    """
+    import torch
+
+    if state.get("jvp", True):
+        try:
+            _, tangents = torch.func.jvp(
+                lambda q: tuple(module.decode(q)), (z,), (tangent,)
+            )
+            state["jvp"] = True
+            return list(tangents)
+        except (RuntimeError, NotImplementedError):
+            state["jvp"] = False
+    with torch.no_grad():
+        h = _FD_STEP * max(1.0, float(z.abs().max()))
+        plus = module.decode(z + h * tangent)
+        minus = module.decode(z - h * tangent)
+        return [(p - m) / (2.0 * h) for p, m in zip(plus, minus, strict=True)]
+
+
+def _decoder_jacobian_abs_mean(estimator: Any, Z: np.ndarray) -> list[np.ndarray]:
+    """Per omic, ``A[j, k] = mean_i |d x_hat_ij / d z_ik|`` at the rows of ``Z``."""
+    import torch
+
+    module = _eval_copy(estimator)
+    device = next(module.parameters()).device
+    z = torch.as_tensor(np.asarray(Z, dtype=np.float64), device=device)
+    n, m = z.shape
+    out = [np.zeros((d, m)) for d in estimator.omic_dims_]
+    per_call = max(1, _ROWS_PER_CALL // max(n, 1))
+    state: dict = {}
+    for start in range(0, m, per_call):
+        ks = np.arange(start, min(m, start + per_call))
+        zz = z.repeat(len(ks), 1)
+        tangent = torch.zeros_like(zz)
+        for i, k in enumerate(ks):
+            tangent[i * n : (i + 1) * n, k] = 1.0
+        derivs = _directional_derivatives(module, zz, tangent, state)
+        for v, dv in enumerate(derivs):
+            block = (
+                dv.detach().abs().reshape(len(ks), n, -1).mean(dim=1)
+            )  # (len(ks), D_v)
+            out[v][:, ks] = block.cpu().numpy().T
+    return out
+
+
+# ------------------------------------------------------------------ public
+@validate_params(
+    {
+        "estimator": _ESTIMATOR,
+        "n": [Interval(Integral, 1, None, closed="left")],
+        "factor": [Interval(Integral, 0, None, closed="left"), None],
+        "omic": [str, list, tuple, None],
+        "method": [StrOptions({"auto", "weights", "gradient"})],
+        "X": "no_validation",
+    },
+    prefer_skip_nested_validation=True,
+)
+def top_features(estimator, n=10, *, factor=None, omic=None, method="auto", X=None):
+    """Rank the features of each omic, overall or for one latent factor.
+
+    For each omic, features are ranked by a strength score and the ``n``
+    strongest are returned.
+
+    - ``factor=None``: the aggregated strength ``sum_k |W_jk|`` over all
+      factors (POEMS paper, figure 5). The ``factor`` column then holds the
+      factor with the largest single ``|W_jk|`` of that feature (its dominant
+      factor).
+    - ``factor=k``: ``|W_jk|`` for that factor alone (paper, figure 6).
+
+    With ``method="gradient"`` the score ``|W_jk|`` is replaced by the decoder
+    attribution ``A_jk = mean_i |d x_hat_ij / d z_ik|`` of
+    :func:`decoder_attributions`, evaluated at the embeddings of ``X``.
+
+    Parameters
+    ----------
+    estimator : fitted skpoems estimator
+        Any of the five models.
+    n : int, default=10
+        Number of features per omic (fewer when an omic has fewer features).
+    factor : int, default=None
+        Rank by one factor (an embedding column, ``0 .. n_features_out - 1``)
+        instead of the aggregate.
+    omic : str or list of str, default=None
+        Restrict to these omics (names from ``estimator.omic_names_``); None
+        means every omic.
+    method : {"auto", "weights", "gradient"}, default="auto"
+        ``"weights"``: the sparse matrices ``components_`` (POEMS,
+        MOCSS-SparseVAE). ``"gradient"``: decoder attributions at the samples
+        ``X``. ``"auto"``: ``"weights"`` when the estimator has
+        ``components_``, else ``"gradient"``.
+    X : array-like, DataFrame, list or dict, default=None
+        Samples for ``method="gradient"`` (in any form the estimator accepts);
+        required then, ignored for ``"weights"``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``omic``, ``feature`` (names seen in fit), ``factor`` (int) and
+        ``strength`` (float); ``n`` rows per omic, omics in fit order, strongest
+        first within each omic. The frame's ``attrs["method"]`` says which
+        method was used.
+
+    Raises
+    ------
+    ValueError
+        For an unknown omic name, a factor out of range, ``method="gradient"``
+        without ``X``, or a factor that has no sparse weights (MOCSS-SparseVAE's
+        shared factors, with ``method="weights"``).
+    TypeError
+        For ``method="weights"`` on a model without ``components_``.
+
+    See Also
+    --------
+    decoder_attributions : The gradient scores for all features and factors.
+    skpoems.plotting.plot_top_features : Bar chart of this table.
+
+    Examples
+    --------
+    >>> from skpoems import POEMSTransformer
+    >>> from skpoems.datasets import make_multiomics
+    >>> from skpoems.inspection import top_features
+    >>> X, _ = make_multiomics(n_samples=60, omic_dims=(8, 6), n_components=2,
+    ...                        as_frame=True, random_state=0)
+    >>> est = POEMSTransformer(n_components=2, max_iter=2, random_state=0).fit(X)
+    >>> table = top_features(est, n=3)
+    >>> table.columns.tolist()
+    ['omic', 'feature', 'factor', 'strength']
+    >>> table.groupby("omic").size().to_dict()
+    {'omic0': 3, 'omic1': 3}
+    >>> top_features(est, n=2, factor=1, omic="omic1")["factor"].tolist()
+    [1, 1]
+    """
+    _check_estimator(estimator)
+    _check_factor(estimator, factor)
+    omics = _omic_indices(estimator, omic)
+    method = _resolve_method(estimator, method, X)
+    scores = _feature_scores(estimator, method, X)
+    names = estimator.omic_feature_names()
+    rows = []
+    for v in omics:
+        S, cols = scores[v]
+        if factor is None:
+            strength = S.sum(axis=1)
+            best = cols[np.argmax(S, axis=1)] if S.shape[1] else np.full(S.shape[0], -1)
+        else:
+            hit = np.flatnonzero(cols == factor)
+            if hit.size == 0:
+                continue
+            strength = S[:, hit[0]]
+            best = np.full(S.shape[0], factor)
+        order = np.argsort(-strength, kind="stable")[:n]
+        for j in order:
+            rows.append(
+                (
+                    estimator.omic_names_[v],
+                    names[v][j],
+                    int(best[j]),
+                    float(strength[j]),
+                )
+            )
+    if not rows:
+        raise ValueError(
+            f"Factor {factor} ({estimator.get_feature_names_out()[factor]}) has "
+            "no sparse "
+            f"weights in omics {[estimator.omic_names_[v] for v in omics]}; use "
+            "method='gradient' with X to rank features by the decoder."
+        )
+    table = pd.DataFrame(rows, columns=["omic", "feature", "factor", "strength"])
+    table.attrs["method"] = method
+    return table
+
+
+@validate_params(
+    {"estimator": _ESTIMATOR, "threshold": [Interval(Real, 0, None, closed="left")]},
+    prefer_skip_nested_validation=True,
+)
+def activation_map(estimator, threshold=0.01):
+    """Binary maps ``|W| > threshold`` of the sparse feature-to-factor matrices.
+
+    The POEMS paper's activation maps (appendix B.1, figure 7; threshold 0.01).
+
+    Parameters
+    ----------
+    estimator : fitted POEMSTransformer or MOCSSSparseVAETransformer
+        A model with ``components_``.
+    threshold : float, default=0.01
+        A connection is active when ``|W_jk| > threshold``.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        For each omic (in fit order), a boolean DataFrame of shape
+        ``(n_factors_v, n_features_v)``: index the factors (embedding columns,
+        named ``"factor"``), columns the feature names (named ``"feature"``).
+
+    Raises
+    ------
+    TypeError
+        For a model without ``components_`` (POEM, MOCSS-AE, MOCSS-VAE).
+
+    Examples
+    --------
+    >>> from skpoems import POEMSTransformer
+    >>> from skpoems.datasets import make_multiomics
+    >>> from skpoems.inspection import activation_map
+    >>> X, _ = make_multiomics(n_samples=60, omic_dims=(8, 6), n_components=2,
+    ...                        as_frame=True, random_state=0)
+    >>> est = POEMSTransformer(n_components=2, max_iter=2, random_state=0).fit(X)
+    >>> maps = activation_map(est)
+    >>> {omic: m.shape for omic, m in maps.items()}
+    {'omic0': (2, 8), 'omic1': (2, 6)}
+    >>> maps["omic0"].columns[:2].tolist()
+    ['omic0_f000', 'omic0_f001']
+    """
+    _check_estimator(estimator)
+    cols = _weight_factor_columns(estimator)
+    names = estimator.omic_feature_names()
+    out = {}
+    for v, (W, c) in enumerate(zip(estimator.components_, cols, strict=True)):
+        out[estimator.omic_names_[v]] = pd.DataFrame(
+            (np.abs(np.asarray(W)) > threshold).T,
+            index=pd.Index(c, name="factor"),
+            columns=pd.Index(names[v], name="feature"),
+        )
+    return out
+
+
+@validate_params(
+    {"estimator": _ESTIMATOR, "X": "no_validation"}, prefer_skip_nested_validation=True
+)
+def decoder_attributions(estimator, X):
+    """Measure how strongly each factor drives each feature through the decoder.
+
+    ``A_v[j, k] = mean_i |d x_hat_vj / d z_k|`` evaluated at ``z_i``, the
+    embedding of sample ``i`` of ``X`` (``transform(X)``), where ``x_hat_v`` is
+    omic ``v``'s decoded mean (``inverse_transform``). Absolute values are
+    averaged, so effects of opposite sign in different samples do not cancel.
+    It is a local, first-order attribution that applies to every model with a
+    decoder, sparse or dense, which makes it the feature ranking for POEM,
+    MOCSS-AE and MOCSS-VAE (they have no ``W``) and a common ground to compare
+    models. For POEMS the chain rule gives ``d x_hat_j / d z_k = W_jk * (...)``,
+    so a zero ``W_jk`` gives a zero attribution.
+
+    Derivatives are computed in float64 in eval mode (no dropout), with
+    forward-mode automatic differentiation (``torch.func.jvp``, one pass per
+    factor). Decoders whose kernels have no forward-mode rule (the sparse
+    decoder's memory-bounded kernel) are differentiated by central differences
+    in float64 instead; these decoders are piecewise linear in ``z`` (ReLU), so
+    central differences are exact (to ~1e-8) except within ``1e-8`` of a kink.
+
+    Parameters
+    ----------
+    estimator : fitted skpoems estimator
+        Any of the five models.
+    X : array-like, DataFrame, list or dict
+        Samples at whose embeddings the decoder is differentiated (e.g. the test
+        split), in any form the estimator accepts.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        For each omic (in fit order), a DataFrame of shape
+        ``(n_features_v, n_features_out)``: index the feature names (named
+        ``"feature"``), columns the factors (embedding columns ``0 ..
+        n_features_out - 1``, named ``"factor"``).
+
+    Examples
+    --------
+    >>> from skpoems import POEMTransformer
+    >>> from skpoems.datasets import make_multiomics
+    >>> from skpoems.inspection import decoder_attributions
+    >>> X, _ = make_multiomics(n_samples=60, omic_dims=(8, 6), n_components=2,
+    ...                        as_frame=True, random_state=0)
+    >>> est = POEMTransformer(n_components=2, max_iter=2, random_state=0).fit(X)
+    >>> A = decoder_attributions(est, X)
+    >>> A["omic1"].shape, bool((A["omic1"] >= 0).all().all())
+    ((6, 2), True)
+    """
+    _check_estimator(estimator)
+    Z = estimator.transform(X)
+    attributions = _decoder_jacobian_abs_mean(estimator, Z)
+    names = estimator.omic_feature_names()
+    return {
+        omic: pd.DataFrame(
+            A,
+            index=pd.Index(names[v], name="feature"),
+            columns=pd.RangeIndex(A.shape[1], name="factor"),
+        )
+        for v, (omic, A) in enumerate(
+            zip(estimator.omic_names_, attributions, strict=True)
+        )
+    }
+
+
+def _explained_variance(blocks, observed, recs, denominators) -> np.ndarray:
+    """Pooled explained variance of each omic (observed samples only)."""
+    ev = np.full(len(blocks), np.nan)
+    for v, (x, r) in enumerate(zip(blocks, recs, strict=True)):
+        rows = observed[:, v]
+        if rows.sum() < 2 or denominators[v] <= 0:
+            continue
+        resid = x[rows] - r[rows]
+        ev[v] = 1.0 - resid.var(axis=0).sum() / denominators[v]
+    return ev
+
+
+def _coalition_values(estimator, Z, blocks, observed, masks, cache) -> None:
+    """Explained variance per omic for each coalition mask (bitmask ints) not cached."""
+    todo = [m for m in dict.fromkeys(masks) if m not in cache]
+    n, n_factors = Z.shape
+    zbar = Z.mean(axis=0)
+    denominators = [x[observed[:, v]].var(axis=0).sum() for v, x in enumerate(blocks)]
+    per_call = max(1, _ROWS_PER_CALL // max(n, 1))
+    for start in range(0, len(todo), per_call):
+        chunk = todo[start : start + per_call]
+        stacked = np.empty((len(chunk) * n, n_factors))
+        for i, mask in enumerate(chunk):
+            keep = np.array([(mask >> k) & 1 for k in range(n_factors)], dtype=bool)
+            stacked[i * n : (i + 1) * n] = np.where(keep, Z, zbar)
+        recs = estimator.inverse_transform(stacked)
+        for i, mask in enumerate(chunk):
+            cache[mask] = _explained_variance(
+                blocks, observed, [r[i * n : (i + 1) * n] for r in recs], denominators
+            )
+
+
+@validate_params(
+    {
+        "estimator": _ESTIMATOR,
+        "X": "no_validation",
+        "n_permutations": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def variance_explained(estimator, X, *, n_permutations=20, random_state=None):
+    """Share of each omic's variance explained by each factor (Shapley decomposition).
+
+    Definitions. Let ``Z = transform(X)`` and ``z_bar`` its column means. For a
+    set ``S`` of factors, ``Z_S`` keeps the columns in ``S`` and sets the others
+    to their mean ``z_bar``; ``X_hat_S = inverse_transform(Z_S)``. The explained
+    variance of omic ``v`` by ``S`` is the pooled explained-variance score
+
+    ``EV_v(S) = 1 - sum_j Var_i(x_ij - x_hat_S,ij) / sum_j Var_i(x_ij)``
+
+    over the features ``j`` and the samples ``i`` of ``X`` that have omic ``v``
+    (scikit-learn's ``explained_variance_score`` with
+    ``multioutput="variance_weighted"``). ``EV_v(all factors)`` is the model's
+    reconstruction R^2 for omic ``v`` up to a per-feature offset (the residual
+    mean is not counted), and ``EV_v(no factor) = 0`` exactly, because the
+    decoded mean embedding is constant over samples.
+
+    The share of factor ``k`` is its Shapley value for ``EV_v``: the increase of
+    ``EV_v`` when ``k`` joins a set of other factors, averaged over the orders in
+    which the factors can be added. This is the Lindeman-Merenda-Gold / Shapley
+    decomposition of R^2 used for correlated predictors, applied to a nonlinear
+    decoder. It is chosen over simpler alternatives because it has clean sums:
+    for every omic the shares add up exactly to the total, ``sum_k phi_vk =
+    EV_v(all)``, whereas "decode from factor ``k`` alone" or "drop factor
+    ``k``" R^2 values need not add up to anything when the decoder is nonlinear
+    or factors interact. A factor the decoder ignores gets exactly 0; with a
+    linear decoder and uncorrelated factors the share is the usual
+    per-factor R^2. Shares are not guaranteed to be non-negative (a factor can
+    make the reconstruction of an omic worse in combination with others), but
+    the total is at most 1.
+
+    Computation. Exact (all ``2 ** m`` subsets of the ``m`` factors) when that
+    needs no more decoder passes than sampling, i.e. when ``2 ** m <=
+    n_permutations * m``; otherwise ``n_permutations`` random orders, drawn in
+    antithetic pairs (an order and its reverse). Sampled orders keep the sums
+    exact: the contributions along each order telescope to ``EV_v(all)``.
+
+    For the MOCSS models the factors are the ``(n_omics + 1) * n_components``
+    embedding columns (specific and shared codes).
+
+    Parameters
+    ----------
+    estimator : fitted skpoems estimator
+        Any of the five models.
+    X : array-like, DataFrame, list or dict
+        Samples to evaluate on (e.g. the test split), in any form the estimator
+        accepts. A sample lacking an omic does not count for that omic.
+    n_permutations : int, default=20
+        Number of random factor orders when the exact computation is too costly.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the random orders (unused when exact).
+
+    Returns
+    -------
+    DataFrame of shape (n_omics, n_features_out + 1)
+        Index the omic names (named ``"omic"``), columns the factors
+        (embedding columns ``0 .. n_features_out - 1``) and ``"total"``
+        (``EV_v`` of all factors, equal to the row sum of the factor columns).
+        ``attrs["method"]`` is ``"exact"`` or ``"permutation"``. An omic whose
+        features are all constant on ``X`` gets NaN.
+
+    See Also
+    --------
+    skpoems.plotting.plot_variance_explained : Heatmap of this table.
+
+    References
+    ----------
+    R. H. Lindeman, P. F. Merenda, R. Z. Gold (1980). Introduction to Bivariate
+    and Multivariate Analysis. U. Grömping (2007). Estimators of relative
+    importance in linear regression based on variance decomposition. The
+    American Statistician 61(2).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skpoems import POEMSTransformer
+    >>> from skpoems.datasets import make_multiomics
+    >>> from skpoems.inspection import variance_explained
+    >>> X, _ = make_multiomics(n_samples=60, omic_dims=(8, 6), n_components=2,
+    ...                        as_frame=True, random_state=0)
+    >>> est = POEMSTransformer(n_components=2, max_iter=2, random_state=0).fit(X)
+    >>> r2 = variance_explained(est, X)
+    >>> r2.columns.tolist(), r2.index.tolist()
+    ([0, 1, 'total'], ['omic0', 'omic1'])
+    >>> bool(np.allclose(r2[[0, 1]].sum(axis=1), r2["total"]))
+    True
+    """
+    _check_estimator(estimator)
+    Z = np.asarray(estimator.transform(X), dtype=np.float64)  # validates X
+    blocks, observed = _omic_blocks(estimator, X)
+    m = Z.shape[1]
+    full = (1 << m) - 1
+    cache: dict[int, np.ndarray] = {0: np.zeros(len(blocks))}
+    phi = np.zeros((len(blocks), m))
+    exact = 2**m <= n_permutations * m
+    if exact:
+        _coalition_values(estimator, Z, blocks, observed, list(range(1 << m)), cache)
+        weights = [
+            math.factorial(s) * math.factorial(m - s - 1) / math.factorial(m)
+            for s in range(m)
+        ]
+        for mask in range(1 << m):
+            size = bin(mask).count("1")
+            for k in range(m):
+                if not mask >> k & 1:
+                    phi[:, k] += weights[size] * (cache[mask | (1 << k)] - cache[mask])
+    else:
+        rng = check_random_state(random_state)
+        orders = []
+        while len(orders) < n_permutations:
+            order = rng.permutation(m)
+            orders.append(order)
+            if len(orders) < n_permutations:
+                orders.append(order[::-1])
+        prefixes = []
+        for order in orders:
+            mask = 0
+            for k in order:
+                mask |= 1 << int(k)
+                prefixes.append(mask)
+        _coalition_values(estimator, Z, blocks, observed, prefixes, cache)
+        for order in orders:
+            mask = 0
+            for k in order:
+                new = mask | (1 << int(k))
+                phi[:, k] += cache[new] - cache[mask]
+                mask = new
+        phi /= len(orders)
+    table = pd.DataFrame(phi, index=pd.Index(list(estimator.omic_names_), name="omic"))
+    table.columns = pd.Index(list(range(m)), dtype=object, name="factor")
+    table["total"] = cache[full] if full in cache else phi.sum(axis=1)
+    table.attrs["method"] = "exact" if exact else "permutation"
+    return table
+
+
+@validate_params(
+    {
+        "estimator": [HasMethods(["transform_gating"])],
+        "X": "no_validation",
+        "y": ["array-like", None],
+        "target_names": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def gating_summary(estimator, X=None, y=None, *, target_names=None):
+    """Mean gating weight of each omic, over all samples and per group.
+
+    The gating weights ``alpha`` of POEMS and POEM say how much each omic's
+    expert counts in a sample's product of experts (rows sum to 1; an omic the
+    sample lacks gets 0). The paper's figure 4 shows them per sample; this table
+    averages them.
+
+    Parameters
+    ----------
+    estimator : fitted POEMSTransformer or POEMTransformer
+        A model with a gating network.
+    X : array-like, DataFrame, list or dict, default=None
+        Samples to compute gating weights for (``transform_gating(X)``); None
+        uses ``estimator.gating_weights_``, the samples passed to fit.
+    y : array-like of shape (n_samples,), default=None
+        Group labels (e.g. subtypes) of those samples; None gives the overall
+        row only.
+    target_names : array-like of str, default=None
+        Names of integer labels: label ``c`` is shown as ``target_names[c]``.
+
+    Returns
+    -------
+    DataFrame of shape (1 + n_groups, n_omics)
+        Columns the omic names; first row ``"all"`` (every sample), then one row
+        per group in label order (index named ``"group"``). Rows sum to 1.
+
+    Examples
+    --------
+    >>> from skpoems import POEMSTransformer
+    >>> from skpoems.datasets import make_multiomics
+    >>> from skpoems.inspection import gating_summary
+    >>> X, y = make_multiomics(n_samples=60, omic_dims=(8, 6), n_components=2,
+    ...                        n_classes=2, as_frame=True, random_state=0)
+    >>> est = POEMSTransformer(n_components=2, max_iter=2, random_state=0).fit(X)
+    >>> table = gating_summary(est, X, y, target_names=["A", "B"])
+    >>> table.index.tolist(), table.columns.tolist()
+    (['all', 'A', 'B'], ['omic0', 'omic1'])
+    """
+    check_is_fitted(estimator)
+    G = np.asarray(
+        estimator.gating_weights_ if X is None else estimator.transform_gating(X),
+        dtype=float,
+    )
+    columns = pd.Index(list(estimator.omic_names_), name="omic")
+    rows = {"all": G.mean(axis=0)}
+    if y is not None:
+        codes, names = _group_codes(y, target_names, G.shape[0])
+        if "all" in names:
+            raise ValueError(
+                "A group is named 'all', which is the name of the overall row; "
+                "rename it."
+            )
+        for c, name in enumerate(names):
+            rows[name] = G[codes == c].mean(axis=0)
+    elif target_names is not None:
+        raise ValueError("target_names needs y (the labels to name).")
+    table = pd.DataFrame(
+        rows.values(), index=pd.Index(list(rows), name="group"), columns=columns
+    )
+    return table
+
+
+@validate_params(
+    {
+        "X": "no_validation",
+        "y": ["array-like"],
+        "target_names": ["array-like", None],
+        "center": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def subtype_correlations(X, y, *, target_names=None, center=False):
+    """Subtype-by-subtype correlation matrix of the subtypes' mean profiles.
+
+    The POEMS paper's figure 3: for each subtype ``c`` the mean profile
+    ``m_c`` is the mean of ``X`` over the samples of ``c`` (one value per
+    column: input features or latent factors); entry ``(c, c')`` is the Pearson
+    correlation of ``m_c`` and ``m_c'`` across the columns. With
+    ``center=True`` each column's mean over all samples is subtracted from the
+    profiles first, so the matrix compares how subtypes *deviate* from the
+    average sample; the default (False) is the paper's computation, where
+    profiles of features on a common scale (e.g. min-max scaled) correlate
+    strongly even for dissimilar subtypes because they share the features'
+    baseline levels.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_columns), DataFrame, list or dict
+        Input features or an embedding. A multi-omic input (list of blocks,
+        dict, MultiIndex DataFrame) is concatenated column-wise. NaN (a missing
+        omic block) is ignored in the means; columns undefined for some
+        subtype are dropped.
+    y : array-like of shape (n_samples,)
+        Subtype labels.
+    target_names : array-like of str, default=None
+        Names of integer labels: label ``c`` is shown as ``target_names[c]``.
+    center : bool, default=False
+        Subtract the overall column means before correlating (see above).
+
+    Returns
+    -------
+    DataFrame of shape (n_subtypes, n_subtypes)
+        Symmetric, ones on the diagonal; index and columns the subtype names
+        (named ``"subtype"``), in label order. NaN for a subtype whose profile
+        is constant.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skpoems.inspection import subtype_correlations
+    >>> Z = np.array([[1.0, 0.0, 2.0], [1.2, 0.1, 1.8],
+    ...               [0.0, 1.0, 0.5], [0.1, 1.1, 0.4]])
+    >>> corr = subtype_correlations(Z, [0, 0, 1, 1], target_names=["LumA", "Basal"])
+    >>> corr.index.tolist()
+    ['LumA', 'Basal']
+    >>> corr.to_numpy().round(2)
+    array([[ 1.  , -0.66],
+           [-0.66,  1.  ]])
+    """
+    M, _ = _as_matrix(X)
+    codes, names = _group_codes(y, target_names, M.shape[0])
+    with warnings.catch_warnings():
+        # all-NaN columns of a subtype (mean of empty slice), constant profiles
+        warnings.simplefilter("ignore", RuntimeWarning)
+        profiles = np.vstack(
+            [np.nanmean(M[codes == c], axis=0) for c in range(len(names))]
+        )
+        if center:
+            profiles = profiles - np.nanmean(M, axis=0)
+        profiles = profiles[:, np.all(np.isfinite(profiles), axis=0)]
+        if profiles.shape[1] < 2:
+            raise ValueError(
+                "Need at least 2 columns with values for every subtype to correlate "
+                f"the subtypes' mean profiles; got {profiles.shape[1]}."
+            )
+        corr = np.corrcoef(profiles) if len(names) > 1 else np.ones((1, 1))
+    index = pd.Index(names, name="subtype")
+    return pd.DataFrame(corr, index=index, columns=index.copy())
+
+
+def _factor_labels(estimator: Any) -> list[str]:
+    """Display names of the embedding columns.
+
+    ``"factor k"`` for POEM(S)-style ``<classname>k`` output names, else the
+    estimator's own output names (MOCSS: ``"<omic>_specific<k>"``, ``"shared<k>"``).
+    """
+    names = [str(n) for n in estimator.get_feature_names_out()]
+    prefix = type(estimator).__name__.lower()
+    if all(n.startswith(prefix) and n[len(prefix) :].isdigit() for n in names):
+        return [f"factor {n[len(prefix) :]}" for n in names]
+    return names

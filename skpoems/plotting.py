@@ -1,0 +1,1061 @@
+"""Figures of the POEMS paper (section 3, appendix B.1) for any fitted skpoems model.
+
+Requires matplotlib (``pip install skpoems[plot]``), imported only when a function
+is called. Every function draws on the Axes it is given (``ax=``, or ``axes=``
+when it needs several) and creates a figure only when none is given; it returns
+the Axes (or an array of Axes) and never saves, shows or clears a figure. Omic,
+feature, factor and subtype names come from the fitted estimator or from the
+data (DataFrame columns, ``target_names``), never from this module.
+
+The tables behind the figures are in :mod:`skpoems.inspection`.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    validate_params,
+)
+from sklearn.utils.validation import check_random_state
+
+from .inspection import (
+    _as_matrix,
+    _check_estimator,
+    _factor_labels,
+    _group_codes,
+    _omic_indices,
+    activation_map,
+    subtype_correlations,
+    top_features,
+)
+
+__all__ = [
+    "plot_activation_map",
+    "plot_embedding",
+    "plot_embedding_heatmap",
+    "plot_factor_features",
+    "plot_gating_weights",
+    "plot_subtype_correlations",
+    "plot_top_features",
+    "plot_variance_explained",
+]
+
+#: feature names longer than this are shortened with an ellipsis on tick labels.
+MAX_LABEL_LENGTH = 20
+_ESTIMATOR = [HasMethods(["transform", "inverse_transform", "get_feature_names_out"])]
+
+
+# ---------------------------------------------------------------------- helpers
+def _pyplot():
+    """Import pyplot lazily, with an install hint."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover - matplotlib is a test dependency
+        raise ImportError(
+            "skpoems.plotting needs matplotlib, which is not installed. Install it "
+            "with: pip install skpoems[plot]"
+        ) from exc
+    return plt
+
+
+def _new_axes(ax, figsize):
+    plt = _pyplot()
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def _shorten(label: Any, max_length: int = MAX_LABEL_LENGTH) -> str:
+    """Cut a label to ``max_length`` characters, ending in an ellipsis if cut."""
+    text = str(label)
+    return text if len(text) <= max_length else text[: max_length - 1] + "\u2026"
+
+
+def _palette(n: int) -> list:
+    """``n`` distinct categorical colours (tab10, tab20, then evenly spaced hues)."""
+    plt = _pyplot()
+    if n <= 10:
+        return [plt.get_cmap("tab10")(i) for i in range(n)]
+    if n <= 20:
+        return [plt.get_cmap("tab20")(i) for i in range(n)]
+    return [plt.get_cmap("hsv")(i / n) for i in range(n)]
+
+
+def _thin_ticks(n: int, max_ticks: int) -> np.ndarray:
+    """Tick positions: all of ``range(n)`` when few, else every ``step``-th."""
+    step = max(1, int(np.ceil(n / max_ticks)))
+    return np.arange(0, n, step)
+
+
+def _figure_of(ax):
+    return ax.get_figure()
+
+
+def _axes_inches(ax) -> tuple[float, float]:
+    """Current width and height of the Axes in inches (before any final layout)."""
+    box = ax.get_window_extent()
+    dpi = _figure_of(ax).dpi
+    return box.width / dpi, box.height / dpi
+
+
+def _label_groups(ax, axis: str, edges: np.ndarray, labels: list[str], fontsize: float):
+    """Name contiguous groups of samples on the x or y axis without overlaps.
+
+    Groups are the intervals between ``edges``. On the x axis, labels are rotated
+    by 45 degrees when one is wider than its group. A label (rotated, or on the y
+    axis) too close to the previous one is left out: a tiny group next to
+    another stays unnamed rather than overprinted.
+    """
+    centres = (edges[:-1] + edges[1:]) / 2
+    span = edges[-1] - edges[0]
+    width_in, height_in = _axes_inches(ax)
+    length_in = width_in if axis == "x" else height_in
+    char_in = 0.6 * fontsize / 72.0
+    line_in = 1.3 * fontsize / 72.0
+    rotate = False
+    if axis == "x":
+        sizes_in = np.diff(edges) / span * width_in
+        rotate = any(
+            len(t) * char_in > w for t, w in zip(labels, sizes_in, strict=True)
+        )
+    spacing = line_in * (1.5 if rotate else 1.0) if axis == "y" or rotate else None
+    shown, last = [], -np.inf
+    for centre, text in zip(centres, labels, strict=True):
+        position_in = (centre - edges[0]) / span * length_in
+        if spacing is None:  # x axis, horizontal: each label fits its group
+            shown.append(text)
+        elif position_in - last >= spacing:
+            shown.append(text)
+            last = position_in
+        else:
+            shown.append("")
+    if axis == "x":
+        ax.set_xticks(centres)
+        if rotate:
+            ax.set_xticklabels(
+                shown,
+                fontsize=fontsize,
+                rotation=45,
+                ha="right",
+                rotation_mode="anchor",
+            )
+        else:
+            ax.set_xticklabels(shown, fontsize=fontsize)
+    else:
+        ax.set_yticks(centres)
+        ax.set_yticklabels(shown, fontsize=fontsize)
+    ax.tick_params(axis=axis, length=0)
+
+
+def _rotation(labels: list[str]) -> int:
+    """Horizontal tick labels when all are short (factor numbers), else vertical."""
+    return 0 if max((len(t) for t in labels), default=0) <= 3 else 90
+
+
+def _short_factor_labels(estimator: Any) -> list[str]:
+    """``"0"``, ``"1"``, ... for numbered factors, the output names otherwise."""
+    return [
+        lab[len("factor ") :] if lab.startswith("factor ") else lab
+        for lab in _factor_labels(estimator)
+    ]
+
+
+def _barh_by_omic(
+    ax, table: pd.DataFrame, omic_names: list[str], *, xlabel: str, title: str
+):
+    """Horizontal bars of ``table`` (omic, feature, strength), grouped by omic."""
+    from matplotlib.ticker import MaxNLocator
+
+    present = [o for o in omic_names if (table["omic"] == o).any()]
+    colors = dict(zip(omic_names, _palette(len(omic_names)), strict=True))
+    positions, labels, handles = [], [], {}
+    row = 0
+    for omic in present:
+        part = table[table["omic"] == omic]
+        ys = row + np.arange(len(part))
+        bars = ax.barh(
+            ys, part["strength"].to_numpy(), height=0.8, color=colors[omic], label=omic
+        )
+        handles[omic] = bars
+        positions.extend(ys)
+        labels.extend(_shorten(f) for f in part["feature"])
+        row += len(part) + 1  # a blank row between omics
+    n_rows = len(positions)
+    fontsize = 9 if n_rows <= 30 else (7 if n_rows <= 60 else 5)
+    ax.set_yticks(positions)
+    ax.set_yticklabels(labels, fontsize=fontsize)
+    ax.set_ylim(row - 0.5, -0.7)  # first feature on top
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))  # short, non-overlapping ticks
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="x", linewidth=0.5, alpha=0.4)
+    ax.set_axisbelow(True)
+    if len(present) > 1:
+        ax.legend(
+            [handles[o] for o in present],
+            present,
+            title="Omic",
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            frameon=False,
+        )
+    return ax
+
+
+# ----------------------------------------------------------- feature figures
+@validate_params(
+    {
+        "estimator": _ESTIMATOR,
+        "n": [Interval(Integral, 1, None, closed="left")],
+        "omic": [str, list, tuple, None],
+        "ax": "no_validation",
+        "method": [StrOptions({"auto", "weights", "gradient"})],
+        "X": "no_validation",
+    },
+    prefer_skip_nested_validation=True,
+)
+def plot_top_features(estimator, n=10, *, omic=None, ax=None, method="auto", X=None):
+    """Bar chart of each omic's top-``n`` features by aggregated strength.
+
+    The POEMS paper's figure 5: for each feature, ``sum_k |W_jk|`` over the
+    latent factors (or the decoder attributions, see
+    :func:`skpoems.inspection.top_features`). All omics share one Axes, grouped
+    and coloured by omic with a legend; feature names longer than
+    ``MAX_LABEL_LENGTH`` characters are shortened with an ellipsis.
+
+    Parameters
+    ----------
+    estimator : fitted skpoems estimator
+        Any of the five models (models without ``components_`` need ``X``).
+    n : int, default=10
+        Features per omic.
+    omic : str or list of str, default=None
+        Only these omics; None shows every omic.
+    ax : matplotlib Axes, default=None
+        Axes to draw on; None creates a figure.
+    method : {"auto", "weights", "gradient"}, default="auto"
+        See :func:`skpoems.inspection.top_features`.
+    X : array-like, DataFrame, list or dict, default=None
+        Samples for ``method="gradient"``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skpoems import POEMSTransformer
+    >>> from skpoems.datasets import make_multiomics
+    >>> from skpoems.plotting import plot_top_features
+    >>> X, _ = make_multiomics(n_samples=60, omic_dims=(8, 6), n_components=2,
+    ...                        as_frame=True, random_state=0)
+    >>> est = POEMSTransformer(n_components=2, max_iter=2, random_state=0).fit(X)
+    >>> ax = plot_top_features(est, n=3)
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['omic0', 'omic1']
+    """
+    _check_estimator(estimator)
+    table = top_features(estimator, n, omic=omic, method=method, X=X)
+    n_rows = len(table) + table["omic"].nunique()
+    ax = _new_axes(ax, (7.2, min(1.6 + 0.21 * n_rows, 14.0)))
+    omics = [estimator.omic_names_[v] for v in _omic_indices(estimator, omic)]
+    if table.attrs.get("method") == "weights":
+        xlabel = r"Aggregated strength $\sum_k |W_{jk}|$"
+    else:
+        xlabel = (
+            r"Aggregated decoder attribution "
+            r"$\sum_k \mathrm{mean}\,|\partial\hat{x}_j / \partial z_k|$"
+        )
+    title = (
+        f"Top {n} features per omic"
+        if len(omics) > 1
+        else f"Top {n} {omics[0]} features"
+    )
+    return _barh_by_omic(
+        ax, table, list(estimator.omic_names_), xlabel=xlabel, title=title
+    )
+
+
+@validate_params(
+    {
+        "estimator": _ESTIMATOR,
+        "factor": [Interval(Integral, 0, None, closed="left")],
+        "n": [Interval(Integral, 1, None, closed="left")],
+        "ax": "no_validation",
+        "method": [StrOptions({"auto", "weights", "gradient"})],
+        "X": "no_validation",
+    },
+    prefer_skip_nested_validation=True,
+)
+def plot_factor_features(estimator, factor, n=5, *, ax=None, method="auto", X=None):
+    """Bar chart of the features that one latent factor drives most, in every omic.
+
+    The POEMS paper's figure 6: ``|W_jk|`` of factor ``k`` for the top ``n``
+    features of each omic (or the decoder attribution, see
+    :func:`skpoems.inspection.top_features`), grouped and coloured by omic.
+    Since the factors of POEMS are shared by all omics, the bars show which
+    features of different omics a factor links.
+
+    Parameters
+    ----------
+    estimator : fitted skpoems estimator
+        Any of the five models (models without ``components_`` need ``X``).
+    factor : int
+        The factor (embedding column, ``0 .. n_features_out - 1``).
+    n : int, default=5
+        Features per omic.
+    ax : matplotlib Axes, default=None
+        Axes to draw on; None creates a figure.
+    method : {"auto", "weights", "gradient"}, default="auto"
+        See :func:`skpoems.inspection.top_features`.
+    X : array-like, DataFrame, list or dict, default=None
+        Samples for ``method="gradient"``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skpoems import POEMSTransformer
+    >>> from skpoems.datasets import make_multiomics
+    >>> from skpoems.plotting import plot_factor_features
+    >>> X, _ = make_multiomics(n_samples=60, omic_dims=(8, 6), n_components=2,
+    ...                        as_frame=True, random_state=0)
+    >>> est = POEMSTransformer(n_components=2, max_iter=2, random_state=0).fit(X)
+    >>> plot_factor_features(est, 1, n=2).get_title()
+    'Top features of factor 1'
+    """
+    _check_estimator(estimator)
+    table = top_features(estimator, n, factor=factor, method=method, X=X)
+    n_rows = len(table) + table["omic"].nunique()
+    ax = _new_axes(ax, (7.2, min(1.6 + 0.21 * n_rows, 14.0)))
+    label = _factor_labels(estimator)[factor]
+    if table.attrs.get("method") == "weights":
+        xlabel = r"Absolute loading $|W_{jk}|$"
+    else:
+        xlabel = (
+            r"Decoder attribution $\mathrm{mean}\,|\partial\hat{x}_j / \partial z_k|$"
+        )
+    return _barh_by_omic(
+        ax,
+        table,
+        list(estimator.omic_names_),
+        xlabel=xlabel,
+        title=f"Top features of {label}",
+    )
+
+
+@validate_params(
+    {
+        "estimator": _ESTIMATOR,
+        "omic": [str],
+        "threshold": [Interval(Real, 0, None, closed="left")],
+        "ax": "no_validation",
+    },
+    prefer_skip_nested_validation=True,
+)
+def plot_activation_map(estimator, omic, *, threshold=0.01, ax=None):
+    """Binary map of the active feature-to-factor connections ``|W| > threshold``.
+
+    The POEMS paper's figure 7 for one omic: one row per factor, one column per
+    feature, a mark where ``|W_jk| > threshold``. Each active connection is
+    drawn as a line at least half a point wide, so that sparse connections stay
+    visible when there are more features than pixels.
+
+    Parameters
+    ----------
+    estimator : fitted POEMSTransformer or MOCSSSparseVAETransformer
+        A model with ``components_``.
+    omic : str
+        The omic (a name in ``estimator.omic_names_``).
+    threshold : float, default=0.01
+        Activation threshold on ``|W_jk|``.
+    ax : matplotlib Axes, default=None
+        Axes to draw on; None creates a figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skpoems import POEMSTransformer
+    >>> from skpoems.datasets import make_multiomics
+    >>> from skpoems.plotting import plot_activation_map
+    >>> X, _ = make_multiomics(n_samples=60, omic_dims=(8, 6), n_components=2,
+    ...                        as_frame=True, random_state=0)
+    >>> est = POEMSTransformer(n_components=2, max_iter=2, random_state=0).fit(X)
+    >>> plot_activation_map(est, "omic1").get_xlabel()
+    'omic1 features (6)'
+    """
+    _check_estimator(estimator)
+    v = _omic_indices(estimator, omic)[0]
+    active = activation_map(estimator, threshold)[estimator.omic_names_[v]]
+    n_factors, n_features = active.shape
+    ax = _new_axes(ax, (8.0, min(1.6 + 0.22 * n_factors, 9.0)))
+    fig = _figure_of(ax)
+    width_px = ax.get_window_extent().width
+    cell_pt = width_px / max(n_features, 1) * 72.0 / fig.dpi
+    color = _pyplot().get_cmap("tab10")(3)
+    positions = [np.flatnonzero(row) for row in active.to_numpy()]
+    ax.eventplot(
+        positions,
+        lineoffsets=np.arange(n_factors),
+        linelengths=0.85,
+        linewidths=max(0.5, 0.9 * cell_pt),
+        colors=[color] * n_factors,
+    )
+    ax.set_xlim(-0.5, n_features - 0.5)
+    ax.set_ylim(n_factors - 0.5, -0.5)
+    labels = _short_factor_labels(estimator)
+    height_in = ax.get_window_extent().height / fig.dpi
+    factor_ticks = _thin_ticks(n_factors, max(2, int(height_in / 0.16)))
+    ax.set_yticks(factor_ticks)
+    ax.set_yticklabels(
+        [_shorten(labels[int(active.index[i])]) for i in factor_ticks], fontsize=7
+    )
+    if n_features <= 60:
+        ax.set_xticks(np.arange(n_features))
+        ax.set_xticklabels(
+            [_shorten(f) for f in active.columns], rotation=90, fontsize=7
+        )
+    ax.set_xlabel(f"{estimator.omic_names_[v]} features ({n_features})")
+    ax.set_ylabel("Latent factor")
+    count = int(active.to_numpy().sum())
+    share = 100.0 * count / active.size if active.size else 0.0
+    ax.set_title(
+        f"{estimator.omic_names_[v]}: active connections $|W| > {threshold:g}$ "
+        f"({count} of {active.size}, {share:.2g}%)"
+    )
+    for spine in ax.spines.values():
+        spine.set_linewidth(0.6)
+    return ax
+
+
+# ---------------------------------------------------------------- gating
+def _group_order(codes: np.ndarray, key: np.ndarray | None = None) -> np.ndarray:
+    """Sort samples by group, then by descending ``key`` within each group."""
+    if key is None:
+        return np.argsort(codes, kind="stable")
+    return np.lexsort((-key, codes))
+
+
+@validate_params(
+    {
+        "gating_weights": ["array-like"],
+        "y": ["array-like", None],
+        "omic_names": ["array-like", None],
+        "target_names": ["array-like", None],
+        "by": [StrOptions({"sample", "subtype"})],
+        "ax": "no_validation",
+    },
+    prefer_skip_nested_validation=True,
+)
+def plot_gating_weights(
+    gating_weights, y=None, *, omic_names=None, target_names=None, by="sample", ax=None
+):
+    """Stacked bars of the gating weights: each omic's share per sample or per group.
+
+    The POEMS paper's figure 4. ``by="sample"``: one bar per sample, stacked by
+    omic; with ``y`` the samples are grouped (dashed separators, group names on
+    the axis) and sorted within each group by the first omic's weight.
+    ``by="subtype"``: the mean weights of all samples and of each group (needs
+    ``y``), with the values written on the segments.
+
+    Parameters
+    ----------
+    gating_weights : array-like of shape (n_samples, n_omics)
+        E.g. ``estimator.gating_weights_`` or ``estimator.transform_gating(X)``.
+        A DataFrame's columns name the omics.
+    y : array-like of shape (n_samples,), default=None
+        Group labels (subtypes or clusters).
+    omic_names : list of str, default=None
+        Omic names, e.g. ``estimator.omic_names_``; default the DataFrame's
+        columns, else ``"omic0"``, ``"omic1"``, ...
+    target_names : array-like of str, default=None
+        Names of integer labels in ``y``.
+    by : {"sample", "subtype"}, default="sample"
+        One bar per sample, or one per group.
+    ax : matplotlib Axes, default=None
+        Axes to draw on; None creates a figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from skpoems.plotting import plot_gating_weights
+    >>> G = np.array([[0.6, 0.4], [0.5, 0.5], [0.2, 0.8]])
+    >>> ax = plot_gating_weights(G, [1, 0, 1], omic_names=["mRNA", "miRNA"],
+    ...                          target_names=["Basal", "LumA"])
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['mRNA', 'miRNA']
+    """
+    G = np.asarray(gating_weights, dtype=float)
+    if G.ndim != 2:
+        raise ValueError(
+            f"gating_weights must be 2-D (n_samples, n_omics); got shape {G.shape}."
+        )
+    n, V = G.shape
+    if omic_names is None:
+        cols = getattr(gating_weights, "columns", None)
+        omic_names = (
+            [str(c) for c in cols]
+            if cols is not None
+            else [f"omic{v}" for v in range(V)]
+        )
+    omic_names = [str(o) for o in omic_names]
+    if len(omic_names) != V:
+        raise ValueError(
+            f"omic_names has {len(omic_names)} names for {V} columns of gating weights."
+        )
+    colors = _palette(V)
+    if by == "subtype":
+        if y is None:
+            raise ValueError("by='subtype' needs y (the group of each sample).")
+        codes, names = _group_codes(y, target_names, n)
+        means = np.vstack(
+            [G.mean(axis=0)] + [G[codes == c].mean(axis=0) for c in range(len(names))]
+        )
+        counts = [n] + [int((codes == c).sum()) for c in range(len(names))]
+        labels = [f"All\n(n={counts[0]})"] + [
+            f"{_shorten(g)}\n(n={k})" for g, k in zip(names, counts[1:], strict=True)
+        ]
+        ax = _new_axes(ax, (1.6 + 0.9 * len(labels), 4.0))
+        xs = np.arange(len(labels))
+        bottom = np.zeros(len(labels))
+        for v in range(V):
+            ax.bar(
+                xs,
+                means[:, v],
+                bottom=bottom,
+                width=0.7,
+                color=colors[v],
+                label=omic_names[v],
+            )
+            for x, b, h in zip(xs, bottom, means[:, v], strict=True):
+                if h >= 0.06:
+                    ax.text(
+                        x,
+                        b + h / 2,
+                        f"{h:.2f}",
+                        ha="center",
+                        va="center",
+                        fontsize=8,
+                        color="white",
+                    )
+            bottom += means[:, v]
+        ax.set_xticks(xs)
+        ax.set_xticklabels(labels, fontsize=8)
+        ax.set_xlim(-0.6, len(labels) - 0.4)
+        ax.set_title(r"Mean gating weights $\alpha$ per group")
+    else:
+        ax = _new_axes(ax, (9.0, 3.2))
+        if y is not None:
+            codes, names = _group_codes(y, target_names, n)
+            order = _group_order(codes, G[:, 0])
+        else:
+            order = np.arange(n)
+        Gs = G[order]
+        # one step-filled band per omic (bars of width 1 without seams, O(n_omics)
+        # artists however many samples)
+        edges = np.arange(n + 1) - 0.5
+        cumulative = np.vstack([np.zeros(n), np.cumsum(Gs, axis=1).T])
+        for v in range(V):
+            lower = np.append(cumulative[v], cumulative[v][-1])
+            upper = np.append(cumulative[v + 1], cumulative[v + 1][-1])
+            ax.fill_between(
+                edges,
+                lower,
+                upper,
+                step="post",
+                color=colors[v],
+                linewidth=0,
+                label=omic_names[v],
+            )
+        ax.set_xlim(-0.5, n - 0.5)
+        if y is not None:
+            sorted_codes = codes[order]
+            bounds = np.flatnonzero(np.diff(sorted_codes)) + 0.5
+            for b in bounds:
+                ax.axvline(b, color="black", linestyle="--", linewidth=0.9)
+            edges = np.concatenate([[-0.5], bounds, [n - 0.5]])
+            present = np.unique(sorted_codes)
+            _label_groups(ax, "x", edges, [_shorten(names[c]) for c in present], 8)
+            group_name = getattr(y, "name", None)
+            ax.set_xlabel(
+                f"Samples grouped by "
+                f"{group_name if group_name is not None else 'label'} (n={n})"
+            )
+        else:
+            ax.set_xlabel(f"Sample (n={n})")
+        ax.set_title(r"Per-sample gating weights $\alpha$")
+    ax.set_ylim(0, 1)
+    ax.set_ylabel(r"Gating weight $\alpha$")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(title="Omic", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return ax
+
+
+# ------------------------------------------------------------ embeddings
+def _matrix_and_names(
+    Z: Any, feature_names: Any = None
+) -> tuple[np.ndarray, list[str]]:
+    M, _ = _as_matrix(Z)
+    if feature_names is None:
+        cols = getattr(Z, "columns", None)
+        if isinstance(cols, pd.MultiIndex):
+            feature_names = [str(c[-1]) for c in cols]
+        elif cols is not None:
+            feature_names = [str(c) for c in cols]
+        else:
+            feature_names = [str(k) for k in range(M.shape[1])]
+    feature_names = [str(f) for f in feature_names]
+    if len(feature_names) != M.shape[1]:
+        raise ValueError(
+            f"feature_names has {len(feature_names)} names for {M.shape[1]} columns."
+        )
+    return M, feature_names
+
+
+def _annotate_matrix(ax, C: np.ndarray, fmt: str = "{:.2f}", fontsize: int = 8) -> None:
+    for (i, j), value in np.ndenumerate(C):
+        if np.isfinite(value):
+            ax.text(
+                j,
+                i,
+                fmt.format(value),
+                ha="center",
+                va="center",
+                fontsize=fontsize,
+                color="white" if abs(value) > 0.6 else "black",
+            )
+
+
+@validate_params(
+    {
+        "X": "no_validation",
+        "Z": "no_validation",
+        "y": ["array-like"],
+        "target_names": ["array-like", None],
+        "axes": "no_validation",
+        "center": ["boolean"],
+        "per_omic": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def plot_subtype_correlations(
+    X, Z, y, *, target_names=None, axes=None, center=False, per_omic=False
+):
+    """Subtype correlation matrices of the inputs and of the embedding, side by side.
+
+    The POEMS paper's figure 3: entry ``(c, c')`` is the Pearson correlation of
+    the mean profiles of subtypes ``c`` and ``c'``
+    (:func:`skpoems.inspection.subtype_correlations`), from the input features
+    (left) and from the embedding (right), on one colour scale [-1, 1] with a
+    shared colour bar.
+
+    Parameters
+    ----------
+    X : array-like, DataFrame, list or dict
+        Input features of the samples (a multi-omic input is concatenated, or
+        split by omic with ``per_omic=True``).
+    Z : array-like of shape (n_samples, n_factors)
+        Their embedding (``transform(X)``).
+    y : array-like of shape (n_samples,)
+        Subtype labels.
+    target_names : array-like of str, default=None
+        Names of integer labels in ``y``.
+    axes : array-like of matplotlib Axes, default=None
+        Two Axes (``n_omics + 1`` with ``per_omic=True``); None creates a figure.
+    center : bool, default=False
+        Correlate deviations from the overall mean profile (see
+        :func:`skpoems.inspection.subtype_correlations`); False is the paper's
+        computation.
+    per_omic : bool, default=False
+        One panel per omic of ``X`` (as in the reference implementation) instead
+        of one for all input features.
+
+    Returns
+    -------
+    ndarray of matplotlib Axes
+        The input panel(s), then the embedding panel.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from skpoems.plotting import plot_subtype_correlations
+    >>> rng = np.random.RandomState(0)
+    >>> X, Z, y = rng.rand(30, 12), rng.randn(30, 3), np.arange(30) % 3
+    >>> axes = plot_subtype_correlations(X, Z, y, target_names=["A", "B", "C"])
+    >>> [ax.get_title() for ax in axes]
+    ['Input features (12)', 'Embedding (3 factors)']
+    """
+    panels = []
+    if per_omic:
+        from ._omics import as_omic_blocks
+
+        parsed = as_omic_blocks(X)
+        names = parsed.names or [f"omic{v}" for v in range(len(parsed.blocks))]
+        for name, block in zip(names, parsed.blocks, strict=True):
+            panels.append((f"{name} ({np.shape(block)[1]} features)", block))
+    else:
+        M, _ = _as_matrix(X)
+        panels.append((f"Input features ({M.shape[1]})", M))
+    Zm, _ = _as_matrix(Z)
+    panels.append((f"Embedding ({Zm.shape[1]} factors)", Zm))
+    mats = [
+        subtype_correlations(data, y, target_names=target_names, center=center)
+        for _, data in panels
+    ]
+    labels = [_shorten(s) for s in mats[0].index]
+    k = len(labels)
+    plt = _pyplot()
+    if axes is None:
+        side = max(3.2, 0.55 * k + 1.4)
+        _, axes = plt.subplots(
+            1,
+            len(panels),
+            figsize=(side * len(panels) + 1.0, side + 0.4),
+            layout="constrained",
+        )
+    axes = np.atleast_1d(np.asarray(axes, dtype=object)).ravel()
+    if len(axes) != len(panels):
+        raise ValueError(
+            f"axes must hold {len(panels)} Axes (one per panel); got {len(axes)}."
+        )
+    image = None
+    for i, (ax, (title, _), C) in enumerate(zip(axes, panels, mats, strict=True)):
+        image = ax.imshow(C.to_numpy(), cmap="RdBu_r", vmin=-1, vmax=1)
+        if k <= 12:
+            _annotate_matrix(ax, C.to_numpy(), fontsize=8 if k <= 6 else 6)
+        ax.set_xticks(np.arange(k))
+        ax.set_xticklabels(labels, rotation=45, ha="right", rotation_mode="anchor")
+        ax.set_yticks(np.arange(k))
+        ax.set_yticklabels(labels if i == 0 else [])
+        ax.set_title(title)
+    label = "Correlation of subtype mean profiles" + (" (centred)" if center else "")
+    _figure_of(axes[0]).colorbar(image, ax=list(axes), shrink=0.8, label=label)
+    return axes
+
+
+@validate_params(
+    {
+        "Z": "no_validation",
+        "labels": ["array-like"],
+        "feature_names": ["array-like", None],
+        "target_names": ["array-like", None],
+        "ax": "no_validation",
+    },
+    prefer_skip_nested_validation=True,
+)
+def plot_embedding_heatmap(
+    Z, labels, *, feature_names=None, target_names=None, ax=None
+):
+    """Heatmap of the embedding with samples sorted by cluster or subtype.
+
+    The POEMS paper's figure 8: one row per sample, one column per factor;
+    rows sorted by ``labels`` (stable), dashed lines between groups, group names
+    on the vertical axis. Embeddings with both signs use a diverging colour map
+    centred at 0 (limits at the 99th percentile of ``|Z|``).
+
+    Parameters
+    ----------
+    Z : array-like of shape (n_samples, n_factors)
+        The embedding; a DataFrame's columns name the factors.
+    labels : array-like of shape (n_samples,)
+        Cluster assignments or subtypes.
+    feature_names : list of str, default=None
+        Factor names, e.g. ``estimator.get_feature_names_out()``; default the
+        DataFrame's columns, else ``0 .. n_factors - 1``.
+    target_names : array-like of str, default=None
+        Names of integer labels.
+    ax : matplotlib Axes, default=None
+        Axes to draw on; None creates a figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from skpoems.plotting import plot_embedding_heatmap
+    >>> rng = np.random.RandomState(0)
+    >>> ax = plot_embedding_heatmap(rng.randn(20, 4), np.arange(20) % 2,
+    ...                             target_names=["Basal", "LumA"])
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['Basal (10)', 'LumA (10)']
+    """
+    M, names = _matrix_and_names(Z, feature_names)
+    n, K = M.shape
+    codes, groups = _group_codes(labels, target_names, n)
+    order = np.argsort(codes, kind="stable")
+    ax = _new_axes(ax, (min(2.5 + 0.28 * K, 14.0), 5.0))
+    data = M[order]
+    finite = data[np.isfinite(data)]
+    if finite.size and finite.min() < 0 < finite.max():
+        limit = float(np.percentile(np.abs(finite), 99)) or 1.0
+        image = ax.imshow(
+            data,
+            aspect="auto",
+            interpolation="nearest",
+            cmap="RdBu_r",
+            vmin=-limit,
+            vmax=limit,
+        )
+    else:
+        image = ax.imshow(data, aspect="auto", interpolation="nearest", cmap="viridis")
+    sorted_codes = codes[order]
+    bounds = np.flatnonzero(np.diff(sorted_codes)) + 0.5
+    for b in bounds:
+        ax.axhline(b, color="black", linestyle="--", linewidth=1.0)
+    edges = np.concatenate([[-0.5], bounds, [n - 0.5]])
+    present = np.unique(sorted_codes)
+    _label_groups(
+        ax,
+        "y",
+        edges,
+        [f"{_shorten(groups[c])} ({int((codes == c).sum())})" for c in present],
+        8,
+    )
+    ticks = _thin_ticks(K, 48)
+    tick_labels = [_shorten(names[t]) for t in ticks]
+    ax.set_xticks(ticks)
+    ax.set_xticklabels(
+        tick_labels, rotation=_rotation(tick_labels), fontsize=7 if K > 20 else 8
+    )
+    ax.set_xlabel("Latent factor")
+    group_name = getattr(labels, "name", None)
+    ax.set_ylabel(
+        f"Samples sorted by {group_name if group_name is not None else 'group'} (n={n})"
+    )
+    ax.set_title("Embedding heatmap")
+    _figure_of(ax).colorbar(image, ax=ax, label="Embedding value", shrink=0.9)
+    return ax
+
+
+@validate_params(
+    {
+        "Z": "no_validation",
+        "y": ["array-like"],
+        "method": [StrOptions({"tsne", "umap", "pca"})],
+        "target_names": ["array-like", None],
+        "random_state": ["random_state"],
+        "ax": "no_validation",
+    },
+    prefer_skip_nested_validation=True,
+)
+def plot_embedding(Z, y, *, method="tsne", target_names=None, random_state=0, ax=None):
+    """Two-dimensional map of the embedding, coloured by subtype.
+
+    The POEMS paper's figure 9. ``"tsne"``: scikit-learn's
+    :class:`~sklearn.manifold.TSNE` (PCA initialisation, perplexity
+    ``min(30, (n_samples - 1) / 3)``); ``"umap"``: umap-learn's ``UMAP`` (install
+    with ``pip install skpoems[umap]``); ``"pca"``: the first two principal
+    components. The coordinates of t-SNE and UMAP have no units, so their ticks
+    are hidden.
+
+    Parameters
+    ----------
+    Z : array-like of shape (n_samples, n_factors)
+        The embedding.
+    y : array-like of shape (n_samples,)
+        Subtype labels (the legend).
+    method : {"tsne", "umap", "pca"}, default="tsne"
+        The projection.
+    target_names : array-like of str, default=None
+        Names of integer labels.
+    random_state : int, RandomState instance or None, default=0
+        Seed of t-SNE / UMAP.
+    ax : matplotlib Axes, default=None
+        Axes to draw on; None creates a figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from skpoems.plotting import plot_embedding
+    >>> rng = np.random.RandomState(0)
+    >>> ax = plot_embedding(rng.randn(20, 4), np.arange(20) % 2, method="pca",
+    ...                     target_names=["Basal", "LumA"])
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['Basal', 'LumA']
+    """
+    M, _ = _as_matrix(Z)
+    if not np.all(np.isfinite(M)):
+        raise ValueError("Z contains NaN or infinite values.")
+    n = M.shape[0]
+    codes, groups = _group_codes(y, target_names, n)
+    if method == "umap":
+        try:
+            import umap
+        except ImportError as exc:
+            raise ImportError(
+                "method='umap' needs umap-learn, which is not installed. Install it "
+                "with: pip install skpoems[umap] (or use method='tsne')."
+            ) from exc
+        seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+        coords = umap.UMAP(n_components=2, random_state=seed).fit_transform(M)
+        axis_name = "UMAP"
+    elif method == "tsne":
+        from sklearn.manifold import TSNE
+
+        if n < 4:
+            raise ValueError(f"t-SNE needs at least 4 samples; got {n}.")
+        perplexity = float(min(30.0, (n - 1) / 3.0))
+        coords = TSNE(
+            n_components=2, perplexity=perplexity, init="pca", random_state=random_state
+        ).fit_transform(M)
+        axis_name = "t-SNE"
+    else:
+        from sklearn.decomposition import PCA
+
+        coords = PCA(n_components=2).fit_transform(M)
+        axis_name = "PC"
+    ax = _new_axes(ax, (6.0, 4.8))
+    colors = _palette(len(groups))
+    size = 28 if n <= 300 else 14
+    for c, name in enumerate(groups):
+        pts = coords[codes == c]
+        ax.scatter(
+            pts[:, 0],
+            pts[:, 1],
+            s=size,
+            color=colors[c],
+            alpha=0.8,
+            linewidths=0,
+            label=str(name),
+        )
+    ax.set_xlabel(f"{axis_name} 1")
+    ax.set_ylabel(f"{axis_name} 2")
+    if method != "pca":
+        ax.set_xticks([])
+        ax.set_yticks([])
+    legend_title = getattr(y, "name", None)
+    ax.legend(
+        title=str(legend_title) if legend_title is not None else None,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        frameon=False,
+        markerscale=1.3,
+    )
+    ax.set_title(f"{axis_name} of the embedding")
+    return ax
+
+
+@validate_params(
+    {"r2": [pd.DataFrame], "ax": "no_validation"}, prefer_skip_nested_validation=True
+)
+def plot_variance_explained(r2, *, ax=None):
+    """Heatmap of the variance of each omic explained by each factor.
+
+    Draws the table of :func:`skpoems.inspection.variance_explained`: one row
+    per omic, one column per factor, the colour the factor's share of the
+    omic's explained variance; each row is labelled with the omic's total. Cell
+    values are written when there are at most 16 factors. Negative shares (a
+    factor that worsens the reconstruction in combination with others) are
+    clipped to the lowest colour.
+
+    Parameters
+    ----------
+    r2 : DataFrame of shape (n_omics, n_factors + 1)
+        The output of :func:`~skpoems.inspection.variance_explained` (a
+        ``"total"`` column is optional).
+    ax : matplotlib Axes, default=None
+        Axes to draw on; None creates a figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> from skpoems.plotting import plot_variance_explained
+    >>> r2 = pd.DataFrame({0: [0.3, 0.05], 1: [0.1, 0.4], "total": [0.4, 0.45]},
+    ...                   index=["mRNA", "miRNA"])
+    >>> ax = plot_variance_explained(r2)
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['mRNA (total 0.40)', 'miRNA (total 0.45)']
+    """
+    factors = [c for c in r2.columns if not (isinstance(c, str) and c == "total")]
+    if not factors:
+        raise ValueError("r2 has no factor columns (only 'total').")
+    values = r2[factors].to_numpy(dtype=float)
+    totals = (
+        r2["total"].to_numpy(dtype=float)
+        if "total" in r2.columns
+        else np.nansum(values, axis=1)
+    )
+    V, K = values.shape
+    ax = _new_axes(ax, (min(3.0 + 0.42 * K, 15.0), 1.4 + 0.5 * V))
+    top = np.nanmax(values) if np.isfinite(values).any() else 1.0
+    image = ax.imshow(
+        values,
+        aspect="auto",
+        interpolation="nearest",
+        cmap="Blues",
+        vmin=0.0,
+        vmax=max(top, 1e-12),
+    )
+    if K <= 16:
+        for (i, j), value in np.ndenumerate(values):
+            if np.isfinite(value):
+                ax.text(
+                    j,
+                    i,
+                    f"{value:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if value > 0.6 * top else "black",
+                )
+    ticks = _thin_ticks(K, 40)
+    tick_labels = [_shorten(factors[t]) for t in ticks]
+    ax.set_xticks(ticks)
+    ax.set_xticklabels(tick_labels, rotation=_rotation(tick_labels), fontsize=8)
+    ax.set_yticks(np.arange(V))
+    ax.set_yticklabels(
+        [
+            f"{_shorten(o)} (total {t:.2f})"
+            for o, t in zip(r2.index, totals, strict=True)
+        ]
+    )
+    ax.set_xlabel("Latent factor")
+    ax.set_title("Variance explained per omic and factor")
+    extend = "min" if np.nanmin(values) < 0 else "neither"
+    _figure_of(ax).colorbar(
+        image, ax=ax, label="Explained variance (share)", extend=extend, shrink=0.9
+    )
+    return ax

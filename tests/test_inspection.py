@@ -1,0 +1,597 @@
+"""Tests of skpoems.inspection: biomarker tables, decoder attributions, variance
+explained, gating summaries and subtype correlations."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from scipy.optimize import linear_sum_assignment
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import InvalidParameterError
+from threadpoolctl import threadpool_limits
+
+from skpoems import (
+    MOCSSAETransformer,
+    MOCSSSparseVAETransformer,
+    MOCSSVAETransformer,
+    POEMSTransformer,
+    POEMTransformer,
+)
+from skpoems.datasets import make_multiomics
+from skpoems.inspection import (
+    activation_map,
+    decoder_attributions,
+    gating_summary,
+    subtype_correlations,
+    top_features,
+    variance_explained,
+)
+
+# --------------------------------------------------------------------- fixtures
+# Planted data for the recovery tests: independent factors (class_sep=0, so that
+# matching learned to planted factors by correlation is unambiguous), one factor
+# shared by all omics and one factor specific to each omic.
+PLANTED = dict(
+    n_samples=400,
+    omic_dims=(40, 30, 20),
+    n_components=4,
+    n_classes=3,
+    class_sep=0.0,
+    n_shared_components=1,
+    density=0.2,
+    noise=0.1,
+    link="sigmoid",
+    random_state=0,
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread():
+    """One torch/OpenMP/BLAS thread: tiny models and t-SNE run many times faster
+    so, above all on a shared, loaded CPU (thread pools then spin and wait)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    with threadpool_limits(limits=1):
+        yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def planted():
+    X, y, W, latent, component_omics = make_multiomics(
+        **PLANTED, as_frame=True, return_components=True
+    )
+    return X, y, W, latent, component_omics
+
+
+@pytest.fixture(scope="module")
+def planted_poems(planted):
+    X = planted[0]
+    est = POEMSTransformer(
+        n_components=4,
+        max_iter=100,
+        learning_rate=1e-2,
+        batch_size=64,
+        dropout=0.0,
+        early_stopping=False,
+        random_state=0,
+    )
+    return est.fit(X)
+
+
+@pytest.fixture(scope="module")
+def matching(planted, planted_poems):
+    """Planted factor -> (matched learned factor, |correlation|), Hungarian matching."""
+    X, _, _, latent, _ = planted
+    Z = planted_poems.transform(X)
+    K = Z.shape[1]
+    C = np.abs(np.corrcoef(Z.T, latent.T)[:K, K:])
+    learned, planted_k = linear_sum_assignment(-C)
+    return {
+        int(p): (int(q), float(C[q, p]))
+        for q, p in zip(learned, planted_k, strict=True)
+    }
+
+
+@pytest.fixture(scope="module")
+def small():
+    """Tiny named data: 3 omics of 10/8/6 features, subtypes 0..2."""
+    X, y = make_multiomics(
+        n_samples=60,
+        omic_dims=(10, 8, 6),
+        n_components=3,
+        as_frame=True,
+        random_state=1,
+    )
+    return X, y
+
+
+def _fit(cls, X, **kwargs):
+    params = dict(n_components=2, max_iter=3, random_state=0)
+    if cls.__name__.startswith("MOCSS"):
+        params["encoder_hidden"] = (8,)
+    params.update(kwargs)
+    return cls(**params).fit(X)
+
+
+@pytest.fixture(scope="module")
+def fitted(small):
+    X, _ = small
+    classes = [
+        POEMSTransformer,
+        POEMTransformer,
+        MOCSSAETransformer,
+        MOCSSVAETransformer,
+        MOCSSSparseVAETransformer,
+    ]
+    return {cls.__name__: _fit(cls, X) for cls in classes}
+
+
+# ---------------------------------------------------------- acceptance tests
+def test_top_features_recover_planted_groups(planted, planted_poems, matching):
+    """Acceptance 1: top-|W| features of each matched factor are the planted group."""
+    X, _, W, _, _ = planted
+    precisions, chances, factors_of_groups = [], [], []
+    for v, omic in enumerate(planted_poems.omic_names_):
+        for k in range(W[v].shape[1]):
+            group = set(X[omic].columns[np.flatnonzero(W[v][:, k])])
+            if not group:
+                continue
+            learned, _ = matching[k]
+            top = top_features(planted_poems, n=len(group), factor=learned, omic=omic)
+            assert (top["factor"] == learned).all()
+            precisions.append(len(group & set(top["feature"])) / len(group))
+            chances.append(len(group) / W[v].shape[0])
+            factors_of_groups.append(k)
+    precision, chance = np.mean(precisions), np.mean(chances)
+    print(
+        f"planted-group precision {precision:.2f}, chance {chance:.2f} "
+        f"({precision / chance:.1f}x)"
+    )
+    assert precision >= 3 * chance
+    # the factor shared by all omics (planted factor 0) is recovered in every omic
+    shared = [p for p, k in zip(precisions, factors_of_groups, strict=True) if k == 0]
+    assert len(shared) == 3
+    assert min(shared) >= 0.8
+
+
+def test_variance_explained_driven_omic_gets_most(planted, planted_poems, matching):
+    """Acceptance 2: a recovered omic-specific factor explains its own omic most."""
+    X, _, _, _, component_omics = planted
+    r2 = variance_explained(planted_poems, X)
+    checked = 0
+    for k in np.flatnonzero(component_omics.sum(axis=0) == 1):
+        learned, corr = matching[int(k)]
+        if corr < 0.8:  # a factor the model did not learn explains nothing anywhere
+            continue
+        driven = planted_poems.omic_names_[
+            int(np.flatnonzero(component_omics[:, k])[0])
+        ]
+        shares = r2[learned]
+        assert shares.idxmax() == driven, shares
+        assert shares[driven] > 0.05
+        checked += 1
+    assert checked >= 1, "no omic-specific factor was recovered"
+    # the shared factor explains variance of every omic
+    learned, corr = matching[0]
+    assert corr > 0.8
+    assert (r2[learned] > 0.05).all()
+
+
+def test_variance_explained_sums_and_bounds(planted, planted_poems):
+    X = planted[0]
+    r2 = variance_explained(planted_poems, X)
+    assert r2.attrs["method"] == "exact"
+    assert list(r2.index) == planted_poems.omic_names_
+    assert list(r2.columns) == [0, 1, 2, 3, "total"]
+    factors = r2.drop(columns="total").to_numpy(dtype=float)
+    np.testing.assert_allclose(factors.sum(axis=1), r2["total"], rtol=1e-10, atol=1e-12)
+    assert (r2["total"] <= 1.0).all()
+    assert (r2["total"] > 0.3).all()  # a trained model explains its data
+    assert factors.min() > -0.05  # shares are not meaningfully negative
+    # "total" is the explained-variance score of the full reconstruction
+    recs = planted_poems.inverse_transform(planted_poems.transform(X))
+    for v, omic in enumerate(planted_poems.omic_names_):
+        x = X[omic].to_numpy()
+        expected = 1 - (x - recs[v]).var(axis=0).sum() / x.var(axis=0).sum()
+        assert r2.loc[omic, "total"] == pytest.approx(expected, rel=1e-4)
+
+
+def test_variance_explained_permutation_sums_exactly(planted, planted_poems):
+    X = planted[0]
+    exact = variance_explained(planted_poems, X)
+    sampled = variance_explained(planted_poems, X, n_permutations=3, random_state=0)
+    assert sampled.attrs["method"] == "permutation"
+    factors = sampled.drop(columns="total").to_numpy(dtype=float)
+    np.testing.assert_allclose(factors.sum(axis=1), sampled["total"], rtol=1e-10)
+    np.testing.assert_allclose(sampled["total"], exact["total"], rtol=1e-10)
+
+
+class _LinearModel(BaseEstimator):
+    """A fitted-estimator stand-in with a linear decoder x_v = z @ A_v.T + 0.5."""
+
+    def __init__(self, Z, As):
+        self.Z_, self.As_ = Z, As
+        self.omic_names_ = [f"view{v}" for v in range(len(As))]
+        self.omic_dims_ = tuple(A.shape[0] for A in As)
+        self.module_ = None
+        self.n_features_in_ = sum(self.omic_dims_)
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return self.Z_
+
+    def inverse_transform(self, Z):
+        return [Z @ A.T + 0.5 for A in self.As_]
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray([f"z{k}" for k in range(self.Z_.shape[1])], dtype=object)
+
+    def omic_feature_names(self):
+        return [
+            np.asarray([f"f{j}" for j in range(d)], dtype=object)
+            for d in self.omic_dims_
+        ]
+
+
+@pytest.mark.parametrize("n_permutations", [20, 2])
+def test_variance_explained_linear_closed_form(n_permutations):
+    """Linear decoder, uncorrelated factors, noise orthogonal to them: the
+    coalition values are additive, so every factor's share is its own R^2
+    ``var(z_k) ||A_k||^2 / total variance``, exact or sampled."""
+    rng = np.random.RandomState(0)
+    n, K = 200, 5
+    base = rng.randn(n, K)
+    Q, _ = np.linalg.qr(base - base.mean(axis=0))  # orthonormal, zero-mean columns
+    scales = rng.uniform(0.5, 2.0, K)
+    Z = Q * np.sqrt(n) * scales  # sample covariance diag(scales ** 2)
+    As = [rng.randn(7, K), rng.randn(4, K) * np.array([1, 0, 0, 1, 0])]
+    model = _LinearModel(Z, As)
+    X = []
+    for A in As:
+        E = 0.3 * rng.randn(n, A.shape[0])
+        E -= E.mean(axis=0)
+        E -= Q @ (Q.T @ E)  # orthogonal to every factor
+        X.append(Z @ A.T + 0.5 + E)
+    r2 = variance_explained(model, X, n_permutations=n_permutations, random_state=0)
+    assert r2.attrs["method"] == ("exact" if n_permutations == 20 else "permutation")
+    for v, (A, x) in enumerate(zip(As, X, strict=True)):
+        total_var = x.var(axis=0).sum()
+        shares = r2.iloc[v].drop("total").to_numpy(dtype=float)
+        np.testing.assert_allclose(
+            shares, scales**2 * (A**2).sum(axis=0) / total_var, atol=1e-10
+        )
+        assert r2.iloc[v]["total"] == pytest.approx(shares.sum(), rel=1e-12)
+    np.testing.assert_allclose(
+        r2.iloc[1][[1, 2, 4]].to_numpy(dtype=float), 0, atol=1e-12
+    )
+
+
+# --------------------------------------------------------------- top_features
+def test_top_features_table(small, fitted):
+    X, _ = small
+    est = fitted["POEMSTransformer"]
+    table = top_features(est, n=4)
+    assert list(table.columns) == ["omic", "feature", "factor", "strength"]
+    assert table.attrs["method"] == "weights"
+    assert list(table["omic"].unique()) == ["omic0", "omic1", "omic2"]
+    for v, omic in enumerate(est.omic_names_):
+        part = table[table["omic"] == omic]
+        W = np.abs(est.components_[v])
+        strength = W.sum(axis=1)
+        order = np.argsort(-strength)[:4]
+        assert list(part["feature"]) == list(X[omic].columns[order])
+        np.testing.assert_allclose(part["strength"], strength[order])
+        assert list(part["factor"]) == list(W[order].argmax(axis=1))
+        assert part["strength"].is_monotonic_decreasing
+
+
+def test_top_features_one_factor_and_omic(fitted, small):
+    X, _ = small
+    est = fitted["POEMSTransformer"]
+    table = top_features(est, n=3, factor=1, omic=["omic2", "omic0"])
+    assert list(table["omic"].unique()) == ["omic0", "omic2"]  # fit order
+    W = np.abs(est.components_[2][:, 1])
+    part = table[table["omic"] == "omic2"]
+    assert list(part["feature"]) == list(X["omic2"].columns[np.argsort(-W)[:3]])
+    np.testing.assert_allclose(part["strength"], np.sort(W)[::-1][:3])
+    assert (table["factor"] == 1).all()
+    # more than an omic has: all of its features
+    assert len(top_features(est, n=100, omic="omic2")) == 6
+
+
+@pytest.mark.parametrize(
+    "name", ["POEMTransformer", "MOCSSAETransformer", "MOCSSVAETransformer"]
+)
+def test_top_features_gradient_for_models_without_w(fitted, small, name):
+    X, _ = small
+    est = fitted[name]
+    assert not hasattr(est, "components_")
+    table = top_features(est, n=2, X=X)
+    assert table.attrs["method"] == "gradient"
+    assert table.groupby("omic").size().tolist() == [2, 2, 2]
+    assert set(table["feature"]) <= set(X.columns.get_level_values(1))
+    assert table["factor"].between(0, len(est.get_feature_names_out()) - 1).all()
+    A = decoder_attributions(est, X)
+    top0 = A["omic0"].sum(axis=1).sort_values(ascending=False).index[:2]
+    assert list(table[table["omic"] == "omic0"]["feature"]) == list(top0)
+    with pytest.raises(ValueError, match="pass X"):
+        top_features(est)
+    with pytest.raises(TypeError, match="no components_"):
+        top_features(est, method="weights")
+
+
+def test_top_features_gradient_on_poems(fitted, small):
+    X, _ = small
+    table = top_features(
+        fitted["POEMSTransformer"], n=2, factor=0, method="gradient", X=X
+    )
+    assert table.attrs["method"] == "gradient"
+    assert (table["factor"] == 0).all()
+
+
+def test_top_features_mocss_sparse_factor_columns(fitted):
+    est = fitted["MOCSSSparseVAETransformer"]
+    K = est.n_components
+    table = top_features(est, n=2)
+    for v, omic in enumerate(est.omic_names_):
+        factors = table[table["omic"] == omic]["factor"]
+        assert factors.between(v * K, v * K + K - 1).all()  # "<omic>_specific<k>"
+    # omic1's first specific factor only has weights in omic1
+    one = top_features(est, n=2, factor=K)
+    assert set(one["omic"]) == {"omic1"}
+    shared = len(est.omic_names_) * K
+    with pytest.raises(ValueError, match="no sparse weights"):
+        top_features(est, factor=shared)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"omic": "protein"}, ValueError, "Unknown omic 'protein'.*omic0"),
+        ({"factor": 2}, ValueError, "factor=2 is out of range.*0 .. 1"),
+        ({"n": 0}, InvalidParameterError, "n"),
+        ({"method": "shap"}, InvalidParameterError, "method"),
+        ({"omic": [3]}, TypeError, "omic name"),
+    ],
+)
+def test_top_features_errors(fitted, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        top_features(fitted["POEMSTransformer"], **kwargs)
+
+
+def test_unfitted_and_foreign_estimators(small):
+    from sklearn.decomposition import PCA
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        top_features(POEMSTransformer())
+    pca = PCA(2).fit(small[0].to_numpy())
+    with pytest.raises(TypeError, match="not a fitted skpoems model"):
+        top_features(pca)
+
+
+# ------------------------------------------------------------- activation_map
+def test_activation_map(fitted, small):
+    X, _ = small
+    est = fitted["POEMSTransformer"]
+    maps = activation_map(est, threshold=0.5)
+    assert list(maps) == est.omic_names_
+    for v, (omic, m) in enumerate(maps.items()):
+        assert m.shape == (2, X[omic].shape[1])
+        assert list(m.columns) == list(X[omic].columns)
+        assert m.index.name == "factor"
+        assert m.columns.name == "feature"
+        np.testing.assert_array_equal(m.to_numpy(), np.abs(est.components_[v]).T > 0.5)
+    assert activation_map(est, threshold=0.0)["omic0"].to_numpy().mean() > 0.9
+
+
+def test_activation_map_mocss_sparse_and_dense(fitted):
+    est = fitted["MOCSSSparseVAETransformer"]
+    maps = activation_map(est)
+    assert list(maps["omic2"].index) == [4, 5]  # omic2_specific0, omic2_specific1
+    with pytest.raises(TypeError, match="POEMTransformer has no components_"):
+        activation_map(fitted["POEMTransformer"])
+    with pytest.raises(InvalidParameterError):
+        activation_map(est, threshold=-1)
+
+
+# ---------------------------------------------------------- decoder attributions
+def _finite_difference_attributions(est, X, h=1e-3):
+    """mean_i |d x_hat / d z_k| by central differences through inverse_transform."""
+    Z = est.transform(X).astype(np.float64)
+    out = [np.zeros((d, Z.shape[1])) for d in est.omic_dims_]
+    for k in range(Z.shape[1]):
+        step = np.zeros_like(Z)
+        step[:, k] = h
+        plus, minus = est.inverse_transform(Z + step), est.inverse_transform(Z - step)
+        for v in range(len(out)):
+            out[v][:, k] = np.abs((plus[v] - minus[v]) / (2 * h)).mean(axis=0)
+    return out
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "POEMSTransformer",
+        "POEMTransformer",
+        "MOCSSAETransformer",
+        "MOCSSVAETransformer",
+        "MOCSSSparseVAETransformer",
+    ],
+)
+def test_decoder_attributions_all_models(fitted, small, name):
+    X, _ = small
+    est = fitted[name]
+    A = decoder_attributions(est, X)
+    n_out = len(est.get_feature_names_out())
+    assert list(A) == est.omic_names_
+    for omic, frame in A.items():
+        assert frame.shape == (X[omic].shape[1], n_out)
+        assert list(frame.index) == list(X[omic].columns)
+        assert list(frame.columns) == list(range(n_out))
+        assert (frame.to_numpy() >= 0).all()
+    # smoke check against float32 central differences through inverse_transform
+    # (inexact near ReLU kinks; the exact checks are below)
+    reference = _finite_difference_attributions(est, X)
+    for frame, ref in zip(A.values(), reference, strict=True):
+        np.testing.assert_allclose(
+            frame.to_numpy(), ref, rtol=5e-2, atol=2e-2 * ref.max()
+        )
+
+
+def _jvp_attributions(decode, Z):
+    """mean_i |d decode(z_i) / d z_ik| by forward-mode AD (float64)."""
+    z = torch.as_tensor(Z, dtype=torch.float64)
+    columns = []
+    for k in range(z.shape[1]):
+        tangent = torch.zeros_like(z)
+        tangent[:, k] = 1.0
+        _, derivs = torch.func.jvp(lambda q: tuple(decode(q)), (z,), (tangent,))
+        columns.append([d.abs().mean(dim=0) for d in derivs])
+    return [
+        torch.stack([c[v] for c in columns], dim=1).detach().numpy()
+        for v in range(len(columns[0]))
+    ]
+
+
+def test_decoder_attributions_exact_sparse_decoder(fitted, small):
+    """POEMS: equal to forward-mode AD through the reference (unchunked) kernel."""
+    from skpoems._sparse_decoder import sparse_decode_reference
+
+    X, _ = small
+    est = fitted["POEMSTransformer"]
+    decoders = est.module_.decoders
+    params = [
+        [
+            t.detach().double()
+            for t in (d.mask(), d.hidden.weight, d.out_weight, d.out_bias)
+        ]
+        for d in decoders
+    ]
+
+    def decode(z):
+        return [sparse_decode_reference(z, *p) for p in params]
+
+    expected = _jvp_attributions(decode, est.transform(X))
+    for frame, ref in zip(decoder_attributions(est, X).values(), expected, strict=True):
+        np.testing.assert_allclose(frame.to_numpy(), ref, rtol=1e-6, atol=1e-7)
+
+
+def test_decoder_attributions_exact_dense_decoder(fitted, small):
+    """POEM: equal to forward-mode AD through a float64 copy of the decoder."""
+    import copy
+
+    X, _ = small
+    est = fitted["POEMTransformer"]
+    module = copy.deepcopy(est.module_).double().eval()
+    expected = _jvp_attributions(module.decode, est.transform(X))
+    for frame, ref in zip(decoder_attributions(est, X).values(), expected, strict=True):
+        np.testing.assert_allclose(frame.to_numpy(), ref, rtol=1e-10, atol=1e-12)
+
+
+def test_decoder_attributions_mocss_block_structure(fitted, small):
+    """A MOCSS omic is decoded from its own specific code and the shared code only."""
+    X, _ = small
+    est = fitted["MOCSSAETransformer"]
+    K = est.n_components
+    A = decoder_attributions(est, X)
+    for v, omic in enumerate(est.omic_names_):
+        a = A[omic].to_numpy()
+        others = [c for c in range(3 * K) if not v * K <= c < (v + 1) * K]
+        assert np.all(a[:, others] == 0)
+        assert np.all(a[:, v * K : (v + 1) * K].sum(axis=1) > 0)
+        assert np.all(a[:, 3 * K :].sum(axis=1) > 0)
+
+
+def test_decoder_attributions_poems_zero_weight_means_zero(small):
+    """d x_hat_j / d z_k carries the factor W_jk: a zeroed W entry gives 0."""
+    X, _ = small
+    est = _fit(POEMSTransformer, X)
+    with torch.no_grad():
+        est.module_.decoders[0].W[3, 1] = 0.0
+    A = decoder_attributions(est, X)
+    assert A["omic0"].iloc[3, 1] == 0
+    assert A["omic0"].iloc[3, 0] > 0
+
+
+# ------------------------------------------------------------- gating_summary
+def test_gating_summary(fitted, small):
+    X, y = small
+    est = fitted["POEMSTransformer"]
+    table = gating_summary(est, X, y, target_names=["Basal", "LumA", "LumB"])
+    assert list(table.index) == ["all", "Basal", "LumA", "LumB"]
+    assert list(table.columns) == est.omic_names_
+    np.testing.assert_allclose(table.sum(axis=1), 1.0, rtol=1e-6)
+    G = est.transform_gating(X)
+    np.testing.assert_allclose(table.loc["all"], G.mean(axis=0))
+    np.testing.assert_allclose(table.loc["LumA"], G[np.asarray(y) == 1].mean(axis=0))
+    # without X: the training samples' gating weights
+    np.testing.assert_allclose(
+        gating_summary(est).loc["all"], est.gating_weights_.mean(axis=0)
+    )
+    # string labels name themselves, in sorted order
+    labels = np.where(np.asarray(y) == 0, "b", "a")
+    assert list(gating_summary(est, X, labels).index) == ["all", "a", "b"]
+
+
+def test_gating_summary_errors(fitted, small):
+    X, y = small
+    est = fitted["POEMTransformer"]
+    with pytest.raises(ValueError, match="3 labels, but there are 60 samples"):
+        gating_summary(est, X, [0, 1, 2])
+    with pytest.raises(ValueError, match="target_names has only 2 names"):
+        gating_summary(est, X, y, target_names=["a", "b"])
+    with pytest.raises(ValueError, match="needs y"):
+        gating_summary(est, X, target_names=["a", "b", "c"])
+    with pytest.raises(InvalidParameterError, match="transform_gating"):
+        gating_summary(fitted["MOCSSAETransformer"], X)
+
+
+# ------------------------------------------------------- subtype_correlations
+def test_subtype_correlations_definition():
+    rng = np.random.RandomState(0)
+    X = rng.rand(40, 6)
+    y = np.arange(40) % 4
+    corr = subtype_correlations(X, y, target_names=["A", "B", "C", "D"])
+    profiles = np.vstack([X[y == c].mean(axis=0) for c in range(4)])
+    np.testing.assert_allclose(corr.to_numpy(), np.corrcoef(profiles))
+    assert list(corr.index) == ["A", "B", "C", "D"] == list(corr.columns)
+    np.testing.assert_allclose(np.diag(corr), 1.0)
+    np.testing.assert_allclose(corr, corr.T)
+    centred = subtype_correlations(X, y, center=True)
+    np.testing.assert_allclose(
+        centred.to_numpy(), np.corrcoef(profiles - X.mean(axis=0))
+    )
+    assert list(centred.index) == [0, 1, 2, 3]
+
+
+def test_subtype_correlations_inputs(small):
+    X, y = small
+    from_frame = subtype_correlations(X, y)
+    from_list = subtype_correlations(
+        [X[o] for o in ["omic0", "omic1", "omic2"]], np.asarray(y)
+    )
+    from_array = subtype_correlations(X.to_numpy(), y.to_numpy())
+    np.testing.assert_allclose(from_frame, from_list)
+    np.testing.assert_allclose(from_frame, from_array)
+    # a missing omic block (NaN) is left out of the means
+    Xm = X.copy()
+    Xm.iloc[:5, :10] = np.nan
+    assert np.isfinite(subtype_correlations(Xm, y).to_numpy()).all()
+    categorical = pd.Series(
+        pd.Categorical(np.where(y == 0, "x", "w"), categories=["x", "w"])
+    )
+    assert list(subtype_correlations(X, categorical).index) == ["x", "w"]
+
+
+def test_subtype_correlations_errors():
+    X = np.random.RandomState(0).rand(10, 4)
+    with pytest.raises(ValueError, match="10 samples"):
+        subtype_correlations(X, [0, 1])
+    with pytest.raises(ValueError, match="at least 2 columns"):
+        subtype_correlations(X[:, :1], np.arange(10) % 2)
+    with pytest.raises(ValueError, match="integer class codes"):
+        subtype_correlations(X, np.array(["a", "b"] * 5), target_names=["a", "b"])

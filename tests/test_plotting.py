@@ -1,0 +1,302 @@
+"""Tests of skpoems.plotting (Agg backend): every figure, names from the data."""
+
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+import torch
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+from skpoems import MOCSSAETransformer, POEMSTransformer, POEMTransformer  # noqa: E402
+from skpoems.datasets import make_multiomics  # noqa: E402
+from skpoems.inspection import top_features, variance_explained  # noqa: E402
+from skpoems.plotting import (  # noqa: E402
+    plot_activation_map,
+    plot_embedding,
+    plot_embedding_heatmap,
+    plot_factor_features,
+    plot_gating_weights,
+    plot_subtype_correlations,
+    plot_top_features,
+    plot_variance_explained,
+)
+
+SUBTYPES = ["Basal", "Her2", "LumA"]
+LONG_NAME = "LOC100130331_100130331"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread():
+    """One torch/OpenMP/BLAS thread: tiny models and t-SNE run many times faster
+    so, above all on a shared, loaded CPU (thread pools then spin and wait)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    with threadpool_limits(limits=1):
+        yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def data():
+    """Named omics (mRNA, methylation, miRNA) with one very long feature name."""
+    X, y = make_multiomics(
+        n_samples=60,
+        omic_dims=(10, 8, 6),
+        n_components=3,
+        as_frame=True,
+        random_state=1,
+    )
+    omics = {"omic0": "mRNA", "omic1": "methylation", "omic2": "miRNA"}
+    columns = [(omics[o], f"{omics[o]}_{f[-3:]}") for o, f in X.columns]
+    columns[0] = ("mRNA", LONG_NAME)
+    X.columns = pd.MultiIndex.from_tuples(columns, names=["omic", "feature"])
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def poems(data):
+    return POEMSTransformer(n_components=3, max_iter=5, random_state=0).fit(data[0])
+
+
+@pytest.fixture(scope="module")
+def poem(data):
+    return POEMTransformer(n_components=3, max_iter=3, random_state=0).fit(data[0])
+
+
+def _texts(items):
+    return [t.get_text() for t in items]
+
+
+# ------------------------------------------------------------ feature figures
+def test_plot_top_features_all_omics(poems):
+    ax = plot_top_features(poems, n=4)
+    assert _texts(ax.get_legend().get_texts()) == ["mRNA", "methylation", "miRNA"]
+    table = top_features(poems, n=4)
+    labels = _texts(ax.get_yticklabels())
+    assert len(labels) == 12
+    expected = [f if len(f) <= 20 else f[:19] + "\u2026" for f in table["feature"]]
+    assert labels == expected
+    assert "Top 4 features per omic" == ax.get_title()
+    assert "W" in ax.get_xlabel()
+    # bar colours follow the omics: one colour per omic
+    colors = {tuple(p.get_facecolor()) for p in ax.patches}
+    assert len(colors) == 3
+
+
+def test_plot_top_features_shortens_long_names(poems):
+    fig, ax = plt.subplots()
+    W = np.abs(poems.components_[0]).sum(axis=1)
+    ax_out = plot_top_features(poems, n=10, omic="mRNA", ax=ax)
+    assert ax_out is ax
+    labels = _texts(ax.get_yticklabels())
+    assert all(len(t) <= 20 for t in labels)
+    assert LONG_NAME[:19] + "\u2026" in labels
+    assert W.shape == (10,)
+    assert ax.get_title() == "Top 10 mRNA features"
+    assert ax.get_legend() is None  # one omic: no legend needed
+
+
+def test_plot_top_features_uses_given_axes_only(poems):
+    fig, ax = plt.subplots()
+    before = plt.get_fignums()
+    plot_top_features(poems, n=2, ax=ax)
+    assert plt.get_fignums() == before
+
+
+def test_plot_top_features_gradient_model(poem, data):
+    ax = plot_top_features(poem, n=3, X=data[0])
+    assert "attribution" in ax.get_xlabel()
+    assert _texts(ax.get_legend().get_texts()) == ["mRNA", "methylation", "miRNA"]
+    with pytest.raises(ValueError, match="pass X"):
+        plot_top_features(poem)
+
+
+def test_plot_factor_features(poems):
+    ax = plot_factor_features(poems, 2, n=3)
+    assert ax.get_title() == "Top features of factor 2"
+    table = top_features(poems, n=3, factor=2)
+    assert _texts(ax.get_yticklabels())[:3] == [
+        t[:19] + "\u2026" if len(t) > 20 else t for t in table["feature"][:3]
+    ]
+    with pytest.raises(ValueError, match="out of range"):
+        plot_factor_features(poems, 3)
+
+
+def test_plot_factor_features_mocss_names(data):
+    est = MOCSSAETransformer(
+        n_components=2, encoder_hidden=(8,), max_iter=2, random_state=0
+    ).fit(data[0])
+    ax = plot_factor_features(est, 6, n=2, X=data[0])
+    assert ax.get_title() == "Top features of shared0"
+
+
+def test_plot_activation_map(poems, data):
+    ax = plot_activation_map(poems, "methylation", threshold=0.5)
+    assert ax.get_xlabel() == "methylation features (8)"
+    assert ax.get_title().startswith("methylation: active connections")
+    assert _texts(ax.get_xticklabels())[1] == "methylation_001"
+    assert _texts(ax.get_yticklabels()) == ["0", "1", "2"]
+    active = np.abs(poems.components_[1]) > 0.5
+    n_lines = sum(len(c.get_positions()) for c in ax.collections)
+    assert n_lines == active.sum()
+    with pytest.raises(ValueError, match="Unknown omic 'RNA'"):
+        plot_activation_map(poems, "RNA")
+
+
+def test_plot_activation_map_needs_w(poem):
+    with pytest.raises(TypeError, match="no components_"):
+        plot_activation_map(poem, "mRNA")
+
+
+# -------------------------------------------------------------------- gating
+def test_plot_gating_weights_per_sample(poems, data):
+    X, y = data
+    G = poems.transform_gating(X)
+    ax = plot_gating_weights(G, y, omic_names=poems.omic_names_, target_names=SUBTYPES)
+    assert _texts(ax.get_legend().get_texts()) == ["mRNA", "methylation", "miRNA"]
+    assert _texts(ax.get_xticklabels()) == SUBTYPES
+    assert ax.get_xlabel() == "Samples grouped by subtype (n=60)"
+    dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert len(dashed) == 2
+    assert len(ax.collections) == 3  # one band per omic
+
+
+def test_plot_gating_weights_per_subtype(poems, data):
+    X, y = data
+    G = pd.DataFrame(poems.transform_gating(X), columns=poems.omic_names_)
+    ax = plot_gating_weights(G, y, target_names=SUBTYPES, by="subtype")
+    assert _texts(ax.get_legend().get_texts()) == ["mRNA", "methylation", "miRNA"]
+    assert _texts(ax.get_xticklabels()) == ["All\n(n=60)"] + [
+        f"{s}\n(n=20)" for s in SUBTYPES
+    ]
+    heights = np.array([p.get_height() for p in ax.patches]).reshape(3, 4)
+    np.testing.assert_allclose(heights.sum(axis=0), 1.0, rtol=1e-6)
+
+
+def test_plot_gating_weights_errors():
+    G = np.full((4, 2), 0.5)
+    with pytest.raises(ValueError, match="needs y"):
+        plot_gating_weights(G, by="subtype")
+    with pytest.raises(ValueError, match="omic_names has 3 names"):
+        plot_gating_weights(G, omic_names=["a", "b", "c"])
+    ax = plot_gating_weights(G)
+    assert _texts(ax.get_legend().get_texts()) == ["omic0", "omic1"]
+
+
+# ---------------------------------------------------------------- embeddings
+def test_plot_subtype_correlations(poems, data):
+    X, y = data
+    Z = poems.transform(X)
+    axes = plot_subtype_correlations(X, Z, y, target_names=SUBTYPES)
+    assert len(axes) == 2
+    assert [ax.get_title() for ax in axes] == [
+        "Input features (24)",
+        "Embedding (3 factors)",
+    ]
+    assert _texts(axes[0].get_xticklabels()) == SUBTYPES
+    assert _texts(axes[0].get_yticklabels()) == SUBTYPES
+    assert len(axes[0].get_figure().axes) == 3  # two panels and one shared colour bar
+    image = axes[1].get_images()[0]
+    assert image.get_clim() == (-1, 1)
+
+
+def test_plot_subtype_correlations_per_omic(poems, data):
+    X, y = data
+    Z = pd.DataFrame(poems.transform(X), columns=poems.get_feature_names_out())
+    fig, axes = plt.subplots(1, 4)
+    out = plot_subtype_correlations(
+        X, Z, y, target_names=SUBTYPES, axes=axes, per_omic=True, center=True
+    )
+    assert [ax.get_title() for ax in out] == [
+        "mRNA (10 features)",
+        "methylation (8 features)",
+        "miRNA (6 features)",
+        "Embedding (3 factors)",
+    ]
+    with pytest.raises(ValueError, match="must hold 2 Axes"):
+        plot_subtype_correlations(X, Z, y, axes=axes)
+
+
+def test_plot_embedding_heatmap(poems, data):
+    X, y = data
+    Z = pd.DataFrame(poems.transform(X), columns=poems.get_feature_names_out())
+    ax = plot_embedding_heatmap(Z, y, target_names=SUBTYPES)
+    assert _texts(ax.get_yticklabels()) == [f"{s} (20)" for s in SUBTYPES]
+    assert _texts(ax.get_xticklabels()) == list(poems.get_feature_names_out())
+    assert ax.get_ylabel() == "Samples sorted by subtype (n=60)"
+    dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert len(dashed) == 2
+    data_shown = ax.get_images()[0].get_array()
+    np.testing.assert_allclose(
+        data_shown, Z.to_numpy()[np.argsort(y.to_numpy(), kind="stable")]
+    )
+
+
+def test_plot_embedding_heatmap_feature_names():
+    Z = np.abs(np.random.RandomState(0).randn(12, 3))
+    ax = plot_embedding_heatmap(
+        Z, np.array(["b", "a"] * 6), feature_names=["z_a", "z_b", "z_c"]
+    )
+    assert _texts(ax.get_xticklabels()) == ["z_a", "z_b", "z_c"]
+    assert _texts(ax.get_yticklabels()) == ["a (6)", "b (6)"]
+    with pytest.raises(ValueError, match="feature_names has 2 names"):
+        plot_embedding_heatmap(Z, np.zeros(12), feature_names=["a", "b"])
+
+
+@pytest.mark.parametrize("method", ["tsne", "pca"])
+def test_plot_embedding(poems, data, method):
+    X, y = data
+    ax = plot_embedding(poems.transform(X), y, method=method, target_names=SUBTYPES)
+    assert _texts(ax.get_legend().get_texts()) == SUBTYPES
+    assert ax.get_legend().get_title().get_text() == "subtype"
+    prefix = {"tsne": "t-SNE", "pca": "PC"}[method]
+    assert ax.get_xlabel() == f"{prefix} 1"
+    assert sum(len(c.get_offsets()) for c in ax.collections) == 60
+
+
+def test_plot_embedding_umap_needs_umap_learn(monkeypatch):
+    monkeypatch.setitem(sys.modules, "umap", None)
+    with pytest.raises(ImportError, match=r"pip install skpoems\[umap\]"):
+        plot_embedding(np.zeros((10, 2)), np.zeros(10), method="umap")
+
+
+def test_plot_embedding_errors():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError):
+        plot_embedding(np.zeros((10, 2)), np.zeros(10), method="mds")
+    with pytest.raises(ValueError, match="NaN"):
+        plot_embedding(np.full((10, 2), np.nan), np.zeros(10))
+
+
+def test_plot_variance_explained(poems, data):
+    r2 = variance_explained(poems, data[0])
+    ax = plot_variance_explained(r2)
+    assert _texts(ax.get_yticklabels()) == [
+        f"{o} (total {t:.2f})" for o, t in zip(r2.index, r2["total"], strict=True)
+    ]
+    assert _texts(ax.get_xticklabels()) == ["0", "1", "2"]
+    assert len(ax.texts) == 9  # values written in the cells
+    np.testing.assert_allclose(
+        ax.get_images()[0].get_array(), r2[[0, 1, 2]].to_numpy(dtype=float)
+    )
+    with pytest.raises(ValueError, match="no factor columns"):
+        plot_variance_explained(r2[["total"]])
+
+
+def test_missing_matplotlib_install_hint(monkeypatch, poems):
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match=r"pip install skpoems\[plot\]"):
+        plot_top_features(poems)
