@@ -29,15 +29,7 @@ from ._losses import (
     spike_slab_penalty,
     spike_slab_update,
 )
-try:  # TEMPORARY until _sparse_decoder lands
-    from ._sparse_decoder import sparse_decode
-except ImportError:  # pragma: no cover
-    def sparse_decode(z, mask, hidden_weight, out_weight, out_bias, *, dropout=0.0, training=False, **kw):
-        masked = z[None, :, :] * mask[:, None, :]
-        h = torch.relu(masked @ hidden_weight.T)
-        if training and dropout > 0:
-            h = torch.nn.functional.dropout(h, dropout)
-        return torch.einsum("dbh,dh->bd", h, out_weight) + out_bias
+from ._sparse_decoder import sparse_decode
 
 Activation = Literal["relu", "tanh", "sigmoid", "identity"]
 Objective = Literal["paper", "elbo"]

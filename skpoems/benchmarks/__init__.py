@@ -1,0 +1,25 @@
+"""Benchmarks of skpoems, runnable as ``python -m skpoems.benchmarks <name>``.
+
+Each benchmark is a module of this package with a ``main(argv) -> int`` function and
+a one-line ``DESCRIPTION``; :data:`BENCHMARKS` maps subcommand names to modules.
+
+Available benchmarks:
+
+``decoder``
+    The POEMS sparse decoder: the memory-bounded chunked implementation
+    (:func:`skpoems._sparse_decoder.sparse_decode`) against the authors' naive
+    vectorised formulation, forward + backward time, GFLOP/s relative to the
+    machine's matmul throughput, and peak memory measured in fresh subprocesses.
+"""
+
+from __future__ import annotations
+
+#: Subcommand name -> module (inside this package) implementing ``main(argv)``.
+#: To add a benchmark (e.g. a whole-estimator epoch benchmark), add a module with
+#: ``DESCRIPTION`` and ``main(argv: list[str] | None = None) -> int`` and register
+#: it here.
+BENCHMARKS: dict[str, str] = {
+    "decoder": "skpoems.benchmarks.decoder",
+}
+
+__all__ = ["BENCHMARKS"]
