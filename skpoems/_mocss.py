@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseOmicsTransformer, _Omics
 from ._modules import MOCSS, Autoencoder, GaussianEncoder, PoEVAE, VariationalAutoencoder, kaiming_normal_, mlp
-from ._params import COMMON, LIKELIHOOD, SPARSE, training, with_params
+from ._params import COMMON, COMPONENTS_ATTRIBUTE, LIKELIHOOD, SPARSE, training, with_params
 from ._params import MOCSS as MOCSS_PARAMS
 from ._poems import feature_noises, sparse_decoder
 
@@ -84,16 +84,9 @@ class MOCSSAETransformer(_MOCSSBase):
     Defaults: the paper's best BRCA configuration (batch 256, learning rate 3e-4,
     weight decay 7e-4). Inputs should be scaled to [0, 1] (sigmoid outputs).
     {notes}
-    Parameters
-    ----------
     {parameters}
 
-    Attributes
-    ----------
-    omic_dims_, omic_names_, n_features_in_, feature_names_in_, module_, n_iter_, \
-best_iter_, loss_curve_, validation_scores_, best_validation_score_, history_, \
-batch_size_, n_train_samples_, device_
-        As in :class:`POEMSTransformer`.
+    {attributes}
 
     See Also
     --------
@@ -138,16 +131,9 @@ class MOCSSVAETransformer(_MOCSSBase):
     specific code (MODELS.md section 4). Optimiser: AdamW. Defaults: the paper's
     best BRCA configuration (batch 512, learning rate 5e-4, weight decay 5e-4).
     {notes}
-    Parameters
-    ----------
     {parameters}
 
-    Attributes
-    ----------
-    omic_dims_, omic_names_, n_features_in_, feature_names_in_, module_, n_iter_, \
-best_iter_, loss_curve_, validation_scores_, best_validation_score_, history_, \
-batch_size_, n_train_samples_, device_
-        As in :class:`POEMSTransformer`.
+    {attributes}
 
     See Also
     --------
@@ -155,12 +141,16 @@ batch_size_, n_train_samples_, device_
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from skpoems import MOCSSVAETransformer
-    >>> rng = np.random.RandomState(0)
-    >>> est = MOCSSVAETransformer(n_components=3, encoder_hidden=(16,), max_iter=3, random_state=0)
-    >>> est.fit_transform([rng.rand(30, 8), rng.rand(30, 4)]).shape
-    (30, 9)
+    Clustering patients on the embedding, with the omics in one DataFrame:
+
+    >>> from sklearn.cluster import KMeans
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skpoems import MOCSSVAETransformer, concat_omics
+    >>> from skpoems.datasets import make_multiomics
+    >>> Xs, y = make_multiomics(n_samples=30, omic_dims=(8, 4), n_components=2, random_state=0)
+    >>> mocss = MOCSSVAETransformer(n_components=2, encoder_hidden=(16,), max_iter=3, random_state=0)
+    >>> make_pipeline(mocss, KMeans(3, n_init=2, random_state=0)).fit_predict(concat_omics(Xs)).shape
+    (30,)
     """
 
     def _specific_branches(self, omics: _Omics) -> list:
@@ -177,7 +167,12 @@ batch_size_, n_train_samples_, device_
 
 
 @with_params(
-    COMMON, MOCSS_PARAMS, LIKELIHOOD, SPARSE, training(batch_size=512, learning_rate=7e-4, weight_decay=5e-4)
+    COMMON,
+    MOCSS_PARAMS,
+    LIKELIHOOD,
+    SPARSE,
+    training(batch_size=512, learning_rate=7e-4, weight_decay=5e-4),
+    attributes=COMPONENTS_ATTRIBUTE,
 )
 class MOCSSSparseVAETransformer(_MOCSSBase):
     """MOCSS-SparseVAE: MOCSS with single-omic sparse VAEs as specific branches.
@@ -191,18 +186,9 @@ class MOCSSSparseVAETransformer(_MOCSSBase):
     AdamW. Defaults: the paper's best BRCA configuration (batch 512, learning
     rate 7e-4, weight decay 5e-4).
     {notes}
-    Parameters
-    ----------
     {parameters}
 
-    Attributes
-    ----------
-    components_ : list of ndarray of shape (n_features_v, n_components)
-        The sparse feature-to-factor matrix W of each omic's specific branch.
-    omic_dims_, omic_names_, n_features_in_, feature_names_in_, module_, n_iter_, \
-best_iter_, loss_curve_, validation_scores_, best_validation_score_, history_, \
-batch_size_, n_train_samples_, device_
-        As in :class:`POEMSTransformer`.
+    {attributes}
 
     See Also
     --------
@@ -210,13 +196,13 @@ batch_size_, n_train_samples_, device_
 
     Examples
     --------
-    >>> import numpy as np
+    The feature-to-factor matrices of the specific branches:
+
     >>> from skpoems import MOCSSSparseVAETransformer
-    >>> rng = np.random.RandomState(0)
-    >>> est = MOCSSSparseVAETransformer(n_components=3, encoder_hidden=(16,), max_iter=3, random_state=0)
-    >>> est.fit_transform([rng.rand(30, 8), rng.rand(30, 4)]).shape
-    (30, 9)
-    >>> [W.shape for W in est.components_]
+    >>> from skpoems.datasets import make_multiomics
+    >>> Xs, _ = make_multiomics(n_samples=30, omic_dims=(8, 4), n_components=3, random_state=0)
+    >>> sparse = MOCSSSparseVAETransformer(n_components=3, encoder_hidden=(16,), max_iter=3, random_state=0).fit(Xs)
+    >>> [W.shape for W in sparse.components_]
     [(8, 3), (4, 3)]
     """
 

@@ -618,16 +618,12 @@ class MOCSS(nn.Module):
         self.temperature = temperature
         self.reconstruction_weight = reconstruction_weight
 
-    def loss(
-        self,
-        xs: Sequence[Tensor],
-        observed: Tensor | None = None,
-        *,
-        prior_batch_size: int,
-        n_train: int,
-        generator: torch.Generator | None = None,
-    ) -> LossOutput:
-        """MOCSS loss of a minibatch (see the class notes)."""
+    def loss(self, xs: Sequence[Tensor], observed: Tensor | None = None, **branch_kwargs) -> LossOutput:
+        """MOCSS loss of a minibatch (see the class notes).
+
+        ``branch_kwargs`` (``prior_batch_size``, ``n_train``, ``generator``) are
+        passed to the specific branches' losses.
+        """
         codes = [sh.encoder(x) for sh, x in zip(self.shared, xs)]
         total = xs[0].new_zeros(())
         terms: dict[str, Tensor] = {}
@@ -637,7 +633,7 @@ class MOCSS(nn.Module):
                 if int(rows.sum()) < 1:
                     continue
                 x, code = x[rows], code[rows]
-            sp_out = sp.loss([x], prior_batch_size=prior_batch_size, n_train=n_train, generator=generator)
+            sp_out = sp.loss([x], **branch_kwargs)
             rec = normalized_reconstruction_loss(sh.decoder(code), x)
             orth = orthogonality_loss(code, sp_out.embedding)
             terms[f"orthogonality/{v}"] = orth

@@ -245,13 +245,66 @@ SPARSE: dict[str, Param] = {
 }
 
 
-def with_params(*groups: dict[str, Param]) -> Callable[[type], type]:
+#: fitted attributes every estimator has, rendered where a class docstring says
+#: ``{attributes}``.
+FITTED_ATTRIBUTES = """\
+omic_dims_ : tuple of int
+    Number of features of each omic.
+omic_names_ : list of str
+    Omic names (from dict keys, MultiIndex level 0 or DataFrame names, else
+    ``"omic0"``, ``"omic1"``, ...).
+n_features_in_ : int
+    Total number of features over all omics.
+feature_names_in_ : ndarray of shape (n_features_in_,)
+    ``"omic__feature"`` names, when the input carried feature names.
+module_ : torch.nn.Module
+    The fitted torch module (:class:`skpoems._modules.PoEVAE` or
+    :class:`skpoems._modules.MOCSS`).
+n_iter_ : int
+    Number of epochs run.
+best_iter_ : int
+    Epoch whose weights were kept (the best validation epoch).
+loss_curve_ : list of float
+    Training loss per epoch.
+validation_scores_ : list of float
+    Minus the validation loss per epoch (empty without early stopping).
+best_validation_score_ : float
+    The best of ``validation_scores_`` (only with early stopping).
+history_ : list of dict
+    Per epoch: training and validation loss and each loss term by omic (wrap
+    in ``pandas.DataFrame`` to plot).
+batch_size_ : int
+    Minibatch size actually used.
+n_train_samples_ : int
+    Number of samples trained on (those passed to fit minus the validation part).
+device_ : str
+    Device the model was trained on.
+"""
+
+
+#: the attribute of the models with sparse decoders.
+COMPONENTS_ATTRIBUTE = """\
+components_ : list of ndarray of shape (n_features_v, n_components)
+    The sparse feature-to-factor matrix W of each omic (row ``j`` says which
+    latent factors feature ``j`` depends on).
+"""
+
+#: the attribute of the models with a gating network.
+GATING_ATTRIBUTE = """\
+gating_weights_ : ndarray of shape (n_samples, n_omics)
+    Gating weights alpha of the samples passed to ``fit``: each omic's weight in
+    the product of experts (rows sum to 1; 0 for an omic a sample lacks).
+"""
+
+
+def with_params(*groups: dict[str, Param], attributes: str = "") -> Callable[[type], type]:
     """Class decorator: explicit ``__init__``, constraints and docstring from params.
 
     The first parameter is positional-or-keyword, the others keyword-only (the
     scikit-learn convention). ``__init__`` only stores its arguments. A line
-    ``    {parameters}`` in the class docstring is replaced by the rendered
-    numpydoc entries.
+    ``    {parameters}`` in the class docstring is replaced by the "Parameters"
+    section, and a line ``    {attributes}`` by the "Attributes" section:
+    ``attributes`` (model-specific entries) then :data:`FITTED_ATTRIBUTES`.
     """
     params: dict[str, Param] = {}
     for group in groups:
@@ -277,11 +330,15 @@ def with_params(*groups: dict[str, Param]) -> Callable[[type], type]:
         for name, p in params.items():
             constraints[name] = [_resolve(c) for c in p.constraint]
         cls._parameter_constraints = constraints
-        if cls.__doc__ and "{parameters}" in cls.__doc__:
+        if cls.__doc__:
             rendered = "".join(p.render(name) for name, p in params.items())
-            indent = "    "
-            block = "\n".join(indent + line if line else "" for line in rendered.rstrip().splitlines())
-            cls.__doc__ = cls.__doc__.replace(indent + "{parameters}", block)
+            sections = (
+                ("{parameters}", "Parameters\n----------\n" + rendered),
+                ("{attributes}", "Attributes\n----------\n" + attributes + FITTED_ATTRIBUTES),
+            )
+            for key, text in sections:
+                block = "\n".join("    " + line if line else "" for line in text.rstrip().splitlines())
+                cls.__doc__ = cls.__doc__.replace("    " + key, block)
         return cls
 
     return decorate

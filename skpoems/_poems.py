@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import _BaseOmicsTransformer, _Omics
 from ._losses import sigma_prior_params
 from ._modules import DenseDecoder, FeatureNoise, GatingNetwork, GaussianEncoder, PoEVAE, SparseDecoder
-from ._params import COMMON, POE, SPARSE, training, with_params
+from ._params import COMMON, COMPONENTS_ATTRIBUTE, GATING_ATTRIBUTE, POE, SPARSE, training, with_params
 
 
 def initial_noise_scales(block: np.ndarray, observed: np.ndarray) -> np.ndarray:
@@ -92,7 +92,13 @@ class _PoEBase(_BaseOmicsTransformer):
         return self._module_outputs(self._validate_omics(X, reset=False), "gating_weights")
 
 
-@with_params(COMMON, POE, SPARSE, training(batch_size=512, learning_rate=9e-4, weight_decay=1e-4))
+@with_params(
+    COMMON,
+    POE,
+    SPARSE,
+    training(batch_size=512, learning_rate=9e-4, weight_decay=1e-4),
+    attributes=COMPONENTS_ATTRIBUTE + GATING_ATTRIBUTE,
+)
 class POEMSTransformer(_PoEBase):
     """POEMS: product of experts with gating and sparse (spike-and-slab) decoders.
 
@@ -116,47 +122,9 @@ class POEMSTransformer(_PoEBase):
     stopping and ``score`` is computed without dropout and with fixed
     reparameterisation noise, so that it is deterministic.
 
-    Parameters
-    ----------
     {parameters}
 
-    Attributes
-    ----------
-    components_ : list of ndarray of shape (n_features_v, n_components)
-        The sparse feature-to-factor matrix W of each omic (row ``j`` says which
-        latent factors feature ``j`` depends on).
-    gating_weights_ : ndarray of shape (n_samples, n_omics)
-        Gating weights alpha of the samples passed to ``fit``.
-    omic_dims_ : tuple of int
-        Number of features of each omic.
-    omic_names_ : list of str
-        Omic names (from dict keys, MultiIndex level 0 or DataFrame names, else
-        ``"omic0"``, ``"omic1"``, ...).
-    n_features_in_ : int
-        Total number of features over all omics.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        ``"omic__feature"`` names, when the input carried feature names.
-    module_ : torch.nn.Module
-        The fitted :class:`skpoems._modules.PoEVAE`.
-    n_iter_ : int
-        Number of epochs run.
-    best_iter_ : int
-        Epoch whose weights were kept (the best validation epoch).
-    loss_curve_ : list of float
-        Training loss per epoch.
-    validation_scores_ : list of float
-        Minus the validation loss per epoch (empty without early stopping).
-    best_validation_score_ : float
-        The best of ``validation_scores_`` (only with early stopping).
-    history_ : list of dict
-        Per epoch: training and validation loss and each loss term by omic (wrap
-        in ``pandas.DataFrame`` to plot).
-    batch_size_ : int
-        Minibatch size actually used.
-    n_train_samples_ : int
-        Number of samples trained on (those passed to fit minus the validation part).
-    device_ : str
-        Device the model was trained on.
+    {attributes}
 
     See Also
     --------
@@ -188,7 +156,7 @@ class POEMSTransformer(_PoEBase):
         self.components_ = [dec.mask().detach().cpu().numpy().astype(np.float64) for dec in self.module_.decoders]
 
 
-@with_params(COMMON, POE, training(batch_size=512, learning_rate=7e-4, weight_decay=3e-4))
+@with_params(COMMON, POE, training(batch_size=512, learning_rate=7e-4, weight_decay=3e-4), attributes=GATING_ATTRIBUTE)
 class POEMTransformer(_PoEBase):
     """POEM: product of experts with gating and ordinary (dense) VAE decoders.
 
@@ -202,18 +170,9 @@ class POEMTransformer(_PoEBase):
     POEM has no ``components_``: accessing it raises an AttributeError. Feature
     attributions come from the decoder (``skpoems.inspection``).
 
-    Parameters
-    ----------
     {parameters}
 
-    Attributes
-    ----------
-    gating_weights_ : ndarray of shape (n_samples, n_omics)
-        Gating weights alpha of the samples passed to ``fit``.
-    omic_dims_, omic_names_, n_features_in_, feature_names_in_, module_, n_iter_, \
-best_iter_, loss_curve_, validation_scores_, best_validation_score_, history_, \
-batch_size_, n_train_samples_, device_
-        As in :class:`POEMSTransformer`.
+    {attributes}
 
     See Also
     --------
