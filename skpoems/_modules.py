@@ -257,17 +257,24 @@ class DenseDecoder(nn.Module):
 
 
 class FeatureNoise(nn.Module):
-    """Learned per-feature Gaussian noise scale sigma with a scaled-inverse-chi2 prior.
+    """Learned Gaussian noise scale sigma of one omic, with a scaled-inverse-chi2 prior.
 
-    ``log_sigma`` starts at ``log(sigma_init)``; ``df`` and ``scale`` are the prior's
-    hyper-parameters (see :func:`skpoems._losses.sigma_prior_params`).
+    ``log_sigma`` starts at ``log(sigma_init)``: one value per feature (the paper),
+    or a single value shared by the omic's ``n_features`` features (``sigma_init``
+    of length 1); ``df`` and ``scale`` are the prior's hyper-parameters (see
+    :func:`skpoems._losses.sigma_prior_params`).
     """
 
-    def __init__(self, sigma_init: Tensor, df: float, scale: float) -> None:
+    def __init__(self, sigma_init: Tensor, df: float, scale: float, n_features: int | None = None) -> None:
         super().__init__()
         self.log_sigma = nn.Parameter(torch.log(torch.as_tensor(sigma_init, dtype=torch.get_default_dtype())))
+        self.n_features = self.log_sigma.numel() if n_features is None else n_features
         self.df = df
         self.scale = scale
+
+    def total_log_sigma(self) -> Tensor:
+        """``sum_j log sigma_j`` over the omic's features (shared sigma counted per feature)."""
+        return self.log_sigma.sum() * (self.n_features / self.log_sigma.numel())
 
     def prior_penalty(self) -> Tensor:
         """Negative log prior density of sigma^2 (up to a constant)."""
@@ -412,7 +419,7 @@ class PoEVAE(nn.Module):
         total = xs[0].new_zeros(())
         for v, x, sq_sum, n_obs, noise, dec in self._omic_terms(xs, observed, out):
             rec = sq_sum / (n_obs.clamp(min=1.0) * x.shape[1])
-            sigma = n_obs / n * noise.log_sigma.sum() + noise.prior_penalty() / batch_size
+            sigma = n_obs / n * noise.total_log_sigma() + noise.prior_penalty() / batch_size
             terms[f"reconstruction/{v}"] = rec
             terms[f"sigma/{v}"] = sigma
             total = total + rec + sigma
@@ -429,7 +436,7 @@ class PoEVAE(nn.Module):
         nll_total = xs[0].new_zeros(())
         prior_total = xs[0].new_zeros(())
         for v, x, sq_sum, n_obs, noise, dec in self._omic_terms(xs, observed, out):
-            log_norm = noise.log_sigma.sum() + 0.5 * x.shape[1] * LOG_2PI
+            log_norm = noise.total_log_sigma() + 0.5 * x.shape[1] * LOG_2PI
             nll = (sq_sum + n_obs * log_norm) / n
             prior = noise.prior_penalty()
             if isinstance(dec, SparseDecoder):

@@ -171,6 +171,16 @@ LIKELIHOOD: dict[str, Param] = {
         features, priors counted once per data set).
         """,
     ),
+    "noise": Param(
+        "feature",
+        '{"feature", "omic"}',
+        [StrOptions({"feature", "omic"})],
+        """
+        The Gaussian likelihood's learned noise scale sigma: one per feature (the
+        paper), or one per omic shared by its features (every feature of an omic
+        then weighs the same in the reconstruction, as in PCA of scaled data).
+        """,
+    ),
     "decoder_hidden": Param(100, "int", _positive_int, "Hidden size of each omic's decoder."),
     "dropout": Param(0.2, "float", _probability, "Dropout probability in encoders and decoders."),
     "beta": Param(1.0, "float", _non_negative_real, "Weight of the KL term."),

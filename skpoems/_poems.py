@@ -25,10 +25,17 @@ def initial_noise_scales(block: np.ndarray, observed: np.ndarray) -> np.ndarray:
 
 
 def feature_noises(est: _BaseOmicsTransformer, omics: _Omics) -> list[FeatureNoise]:
-    """Per-omic learned noise scales and their sigma priors, from training data."""
+    """Per-omic learned noise scales and their sigma priors, from training data.
+
+    ``est.noise == "feature"``: one sigma per feature, initialised to the feature's
+    standard deviation; ``"omic"``: one sigma per omic, initialised to the root mean
+    square of those standard deviations.
+    """
     noises = []
     for v, block in enumerate(omics.blocks):
         sigma = initial_noise_scales(block, omics.observed[:, v])
+        if est.noise == "omic":
+            sigma = np.sqrt(np.mean(sigma**2, keepdims=True))
         df, scale = sigma_prior_params(
             sigma,
             df=est.sigma_prior_df,
@@ -36,7 +43,7 @@ def feature_noises(est: _BaseOmicsTransformer, omics: _Omics) -> list[FeatureNoi
             floor=est.sigma_prior_floor,
             chi2_quantile=est.sigma_prior_chi2_quantile,
         )
-        noises.append(FeatureNoise(sigma, df, scale))
+        noises.append(FeatureNoise(sigma, df, scale, n_features=block.shape[1]))
     return noises
 
 

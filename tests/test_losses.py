@@ -247,3 +247,16 @@ def test_row_normalize_mask():
     m = dec.mask().detach().numpy()
     ref = np.abs(dec.W.detach().numpy()) + 1e-6
     np.testing.assert_allclose(m, ref / ref.sum(1, keepdims=True))
+
+
+def test_elbo_with_one_sigma_per_omic():
+    """noise='omic': one sigma shared by the features of an omic, counted per feature."""
+    module = _poems_module(objective="elbo")
+    for v, d in enumerate((6, 4)):
+        module.noises[v] = FeatureNoise(torch.tensor([0.2 + 0.1 * v]), 10.0, 0.01, n_features=d)
+    xs = [torch.rand(8, 6), torch.rand(8, 4)]
+    loss = module.loss(xs, prior_batch_size=8, n_train=100, generator=torch.Generator().manual_seed(2))
+    out = module(xs, generator=torch.Generator().manual_seed(2))
+    for v, (x, x_hat) in enumerate(zip(xs, out.reconstructions)):
+        nll = -torch.distributions.Normal(x_hat.detach(), 0.2 + 0.1 * v).log_prob(x).sum(1).mean().item()
+        assert loss.terms[f"nll/{v}"].item() == pytest.approx(nll, rel=1e-10)
