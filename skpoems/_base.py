@@ -23,6 +23,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm.auto import tqdm
 
 from ._omics import (
@@ -316,6 +317,12 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         n_train = len(train_idx)
         n_batches = math.ceil(n_train / self.batch_size_)
         optimizer = self._make_optimizer(module)
+        # the weights that are evaluated, kept and returned: the module itself, or its
+        # exponential moving average (Polyak averaging) when ema_decay > 0
+        averaged = None
+        if self.ema_decay > 0:
+            averaged = AveragedModel(module, multi_avg_fn=get_ema_multi_avg_fn(self.ema_decay), use_buffers=True)
+        evaluated = module if averaged is None else averaged.module
 
         self.loss_curve_ = []
         self.validation_scores_ = []
@@ -338,6 +345,8 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
                 out.total.backward()
                 optimizer.step()
                 module.after_step_()
+                if averaged is not None:
+                    averaged.update_parameters(module)
                 weight = len(batch) / n_train
                 epoch_total = epoch_total + out.total.detach() * weight
                 for k, t in out.terms.items():
@@ -349,7 +358,7 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
             record.update({f"train_{self._term_name(k)}": val for k, val in zip(keys, values[1:])})
             monitored = train_loss
             if val_xs is not None:
-                val_loss, val_terms = self._evaluate_loss(val_xs, val_obs, n_train)
+                val_loss, val_terms = self._evaluate_loss(val_xs, val_obs, n_train, evaluated)
                 record["validation_loss"] = val_loss
                 record.update({f"validation_{k}": val for k, val in val_terms.items()})
                 self.validation_scores_.append(-val_loss)
@@ -362,8 +371,8 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
                 break
             if monitored < best_loss - self.tol:
                 best_loss, best_epoch, no_improvement = monitored, epoch + 1, 0
-                best_state = copy.deepcopy(module.state_dict())
-            else:
+                best_state = copy.deepcopy(evaluated.state_dict())
+            elif epoch + 1 >= getattr(self, "kl_warmup", 0):
                 no_improvement += 1
             if self.verbose:
                 bar.set_postfix(
@@ -381,6 +390,8 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
             self.best_validation_score_ = -best_loss
             if best_state is not None:
                 module.load_state_dict(best_state)
+        elif averaged is not None:
+            module.load_state_dict(averaged.module.state_dict())
         if not stopped and self.n_iter_no_change is not None:
             warnings.warn(
                 f"{type(self).__name__} reached max_iter={self.max_iter} epochs before "
@@ -418,12 +429,17 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
 
     @torch.no_grad()
     def _evaluate_loss(
-        self, xs: list[torch.Tensor], observed: torch.Tensor | None, n_train: int
+        self,
+        xs: list[torch.Tensor],
+        observed: torch.Tensor | None,
+        n_train: int,
+        module: torch.nn.Module | None = None,
     ) -> tuple[float, dict[str, float]]:
-        """Monitored loss (mean over samples) and loss terms, in eval mode with fixed
-        reparameterisation noise. The monitored loss is the module's ``monitor``
-        (e.g. held-out data terms) or, by default, its total loss."""
-        module = self.module_
+        """Monitored loss (mean over samples) and loss terms of ``module`` (default
+        ``module_``), in eval mode with fixed reparameterisation noise. The monitored
+        loss is the module's ``monitor`` (e.g. held-out data terms) or, by default,
+        its total loss."""
+        module = self.module_ if module is None else module
         was_training = module.training
         module.eval()
         n = xs[0].shape[0]

@@ -216,6 +216,7 @@ class MOCSSSparseVAETransformer(_MOCSSBase):
                 None,
                 objective=self.objective,
                 beta=self.beta,
+                kl_warmup=self.kl_warmup,
             )
             for b, noise in zip(omics.blocks, feature_noises(self, omics))
         ]

@@ -428,7 +428,7 @@ class PoEVAE(nn.Module):
                 total = total + terms[f"sparsity/{v}"]
         kl = kl_std_normal(out.mean, out.logvar).mean() / out.mean.shape[1]
         terms["kl"] = kl
-        return LossOutput(total + self.beta * kl, terms, embedding=out.mean)
+        return LossOutput(total + self._kl_weight() * kl, terms, embedding=out.mean)
 
     def _elbo_loss(self, xs, observed, out: PoEOutput, n_train: int) -> LossOutput:
         n = xs[0].shape[0]
@@ -447,10 +447,13 @@ class PoEVAE(nn.Module):
             prior_total = prior_total + prior / n_train
         kl = kl_std_normal(out.mean, out.logvar).mean()
         terms["kl"] = kl
-        kl_weight = self.beta * (self.kl_scale if self.training else 1.0)
-        total = nll_total + kl_weight * kl + prior_total
+        total = nll_total + self._kl_weight() * kl + prior_total
         monitor = nll_total + self.beta * kl
         return LossOutput(total, terms, embedding=out.mean, monitor=monitor)
+
+    def _kl_weight(self) -> float:
+        """``beta``, times the warm-up factor while training."""
+        return self.beta * (self.kl_scale if self.training else 1.0)
 
     def on_epoch_start_(self, epoch: int) -> None:
         """KL warm-up: the KL weight grows linearly to ``beta`` over ``kl_warmup`` epochs."""
@@ -659,6 +662,12 @@ class MOCSS(nn.Module):
             terms[f"contrastive/{u}-{v}"] = con
             total = total + con
         return LossOutput(total, terms)
+
+    def on_epoch_start_(self, epoch: int) -> None:
+        """Forward the epoch hook (KL warm-up) to the specific branches that have one."""
+        for sp in self.specific:
+            if hasattr(sp, "on_epoch_start_"):
+                sp.on_epoch_start_(epoch)
 
     @torch.no_grad()
     def after_step_(self) -> None:

@@ -86,6 +86,19 @@ def training(batch_size: int, learning_rate: float, weight_decay: float) -> dict
             weight_decay, "float", _non_negative_real, "Weight decay of the optimiser (decoupled for AdamW)."
         ),
         "max_iter": Param(5000, "int", _positive_int, "Maximum number of epochs (passes over the training data)."),
+        "ema_decay": Param(
+            0.0,
+            "float",
+            [Interval(Real, 0, 1, closed="left")],
+            """
+            Polyak averaging: the validation loss, the restored best weights and the
+            final model use an exponential moving average of the weights over
+            optimiser steps, ``avg <- ema_decay * avg + (1 - ema_decay) * w``
+            (memory about ``1 / (1 - ema_decay)`` steps). Averaging removes the
+            minibatch noise from the monitored loss, so early stopping reacts to
+            the trend instead of to noise. 0 uses the raw weights (the paper).
+            """,
+        ),
         "early_stopping": Param(
             True,
             "bool",
@@ -184,6 +197,16 @@ LIKELIHOOD: dict[str, Param] = {
     "decoder_hidden": Param(100, "int", _positive_int, "Hidden size of each omic's decoder."),
     "dropout": Param(0.2, "float", _probability, "Dropout probability in encoders and decoders."),
     "beta": Param(1.0, "float", _non_negative_real, "Weight of the KL term."),
+    "kl_warmup": Param(
+        0,
+        "int",
+        [Interval(Integral, 0, None, closed="left")],
+        """
+        Epochs over which the KL weight grows linearly from ``beta / kl_warmup``
+        to ``beta`` (0: no warm-up, as in the paper). Early stopping does not
+        count epochs of the warm-up, whose training objective still changes.
+        """,
+    ),
     "sigma_prior_df": Param(
         10.0,
         "float",

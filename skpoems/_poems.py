@@ -77,6 +77,7 @@ class _PoEBase(_BaseOmicsTransformer):
             GatingNetwork(len(dims), self.n_components, self.gating_hidden),
             objective=self.objective,
             beta=self.beta,
+            kl_warmup=self.kl_warmup,
         )
 
     def _set_fitted_attributes(self, omics: _Omics) -> None:

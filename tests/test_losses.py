@@ -158,7 +158,7 @@ def test_gating_network_matches_formula():
     np.testing.assert_allclose(got.sum(1), 1.0)
 
 
-def _poems_module(dims=(6, 4), K=3, objective="paper"):
+def _poems_module(dims=(6, 4), K=3, objective="paper", **kwargs):
     sigma_init = [torch.rand(d) * 0.3 + 0.05 for d in dims]
     noises = []
     for s in sigma_init:
@@ -170,7 +170,7 @@ def _poems_module(dims=(6, 4), K=3, objective="paper"):
         noises,
         GatingNetwork(len(dims), K, 4),
         objective=objective,
-        beta=1.0,
+        **{"beta": 1.0, **kwargs},
     )
 
 
@@ -260,3 +260,23 @@ def test_elbo_with_one_sigma_per_omic():
     for v, (x, x_hat) in enumerate(zip(xs, out.reconstructions)):
         nll = -torch.distributions.Normal(x_hat.detach(), 0.2 + 0.1 * v).log_prob(x).sum(1).mean().item()
         assert loss.terms[f"nll/{v}"].item() == pytest.approx(nll, rel=1e-10)
+
+
+@pytest.mark.parametrize("objective", ["paper", "elbo"])
+def test_kl_warmup_scales_kl_while_training_only(objective):
+    """Epoch e of a warm-up of W epochs weighs the KL by beta * (e + 1) / W; evaluation by beta."""
+    module = _poems_module(objective=objective, beta=2.0, kl_warmup=4)
+    xs = [torch.rand(8, 6), torch.rand(8, 4)]
+
+    def parts(epoch, training):
+        module.train(training)
+        module.on_epoch_start_(epoch)
+        out = module.loss(xs, prior_batch_size=8, n_train=100, generator=torch.Generator().manual_seed(3))
+        return out.total.item(), out.terms["kl"].item()
+
+    full, kl = parts(10, True)
+    for epoch in range(4):
+        total, _ = parts(epoch, True)
+        assert total == pytest.approx(full - 2.0 * kl * (1 - (epoch + 1) / 4), rel=1e-9)
+    # evaluation (validation loss, score) always weighs the KL by beta
+    assert parts(0, False) == parts(10, False)

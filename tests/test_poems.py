@@ -272,3 +272,51 @@ def test_params_documented():
     for cls in MODELS:
         for name in cls().get_params():
             assert f"{name} : " in cls.__doc__, (cls.__name__, name)
+
+
+def test_early_stopping_waits_for_kl_warmup(planted):
+    Xs, _ = planted
+    params = dict(max_iter=200, n_iter_no_change=1, learning_rate=0.05)
+    n_plain = small(POEMSTransformer, **params).fit(Xs).n_iter_
+    assert n_plain < 150
+    warm = small(POEMSTransformer, kl_warmup=n_plain + 10, **params).fit(Xs)
+    assert warm.n_iter_ >= n_plain + 10 + 1
+    assert warm.module_.kl_scale == 1.0
+
+
+def test_ema_weights_are_the_moving_average_of_the_steps(planted):
+    """early_stopping=False with ema_decay: the final weights are the EMA over optimiser steps."""
+    Xs, _ = planted
+    snapshots = []
+
+    class Recording(POEMTransformer):
+        def _make_optimizer(self, module):
+            opt = super()._make_optimizer(module)
+            opt.register_step_post_hook(
+                lambda *_: snapshots.append([p.detach().clone() for p in module.parameters()])
+            )
+            return opt
+
+    est = Recording(**SMALL, max_iter=4, batch_size=40, early_stopping=False, ema_decay=0.7, random_state=0)
+    est.fit(Xs)
+    assert len(snapshots) == 4 * 3
+    avg = snapshots[0]
+    for snap in snapshots[1:]:
+        avg = [0.7 * a + 0.3 * w for a, w in zip(avg, snap)]
+    for p, a in zip(est.module_.parameters(), avg):
+        torch.testing.assert_close(p.detach(), a)
+    raw = small(POEMTransformer, max_iter=4, batch_size=40, early_stopping=False).fit(Xs)
+    assert not np.allclose(raw.transform(Xs), est.transform(Xs))
+
+
+def test_ema_best_weights_restored(planted):
+    Xs, _ = planted
+    est = small(POEMSTransformer, max_iter=40, n_iter_no_change=None, learning_rate=0.3, ema_decay=0.5).fit(Xs)
+    assert est.best_iter_ < est.n_iter_, "the best averaged epoch should not be the last one here"
+    xs, _ = est._tensors(est._validate_omics(Xs, reset=False), torch.device("cpu"))
+    from sklearn.model_selection import train_test_split
+
+    _, val = train_test_split(np.arange(len(Xs[0])), test_size=0.2, random_state=np.random.RandomState(0))
+    val = torch.as_tensor(np.sort(val))
+    loss, _ = est._evaluate_loss([x[val] for x in xs], None, est.n_train_samples_)
+    assert loss == pytest.approx(-est.best_validation_score_, rel=1e-5)
