@@ -174,6 +174,11 @@ def test_run_writes_every_output(run_dir, mice):
 
     history = pd.read_csv(out / "history.csv", index_col=0)
     assert len(history) == 3
+
+    r2 = pd.read_csv(out / "variance_explained.csv", index_col=0)
+    assert list(r2.index) == ["gene", "lipid"]
+    assert list(r2.columns[-1:]) == ["total"]
+    np.testing.assert_allclose(r2.drop(columns="total").sum(axis=1), r2["total"], atol=1e-9)
     assert {"train_loss", "validation_loss"} <= set(history)
 
     record = json.loads((out / "metrics.json").read_text())
@@ -185,6 +190,7 @@ def test_run_writes_every_output(run_dir, mice):
     assert record["versions"]["skpoems"]
     assert record["dataset"]["omic_dims"] == [120, 21]
     assert 0 <= record["metrics"]["kmeans_acc"] <= 1
+    assert record["reconstruction_r2"] == pytest.approx(r2["total"].to_dict())
     assert record["timings"]["wall_s"] >= record["timings"]["fit_s"] > 0
     assert record["split"] == {
         "given": False,
@@ -213,6 +219,7 @@ def test_run_writes_every_output(run_dir, mice):
         assert (out / "figures" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     assert "ACC k-means" in stdout
+    assert "reconstruction R^2 per omic: gene" in stdout
     assert str(out) in stdout
 
 
