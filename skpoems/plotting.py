@@ -1041,7 +1041,10 @@ def plot_variance_explained(r2, *, ax=None):
                     fontsize=8,
                     color="white" if value > 0.6 * top else "black",
                 )
-    ticks = _thin_ticks(K, 40)
+    width_in, _ = _axes_inches(ax)
+    widest = max((len(_shorten(f)) for f in factors), default=1)
+    # horizontal 8-pt labels need about 0.6 * 8 pt per character plus a gap
+    ticks = _thin_ticks(K, max(2, min(40, int(width_in * 72 / (4.8 * (widest + 1.5))))))
     tick_labels = [_shorten(factors[t]) for t in ticks]
     ax.set_xticks(ticks)
     ax.set_xticklabels(tick_labels, rotation=_rotation(tick_labels), fontsize=8)
