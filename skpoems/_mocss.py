@@ -30,6 +30,12 @@ _MOCSS_NOTES = """
     Missing omics: a sample lacking omic ``v`` (its whole block NaN) gives no
     terms for omic ``v`` nor for the pairs involving it; in the embedding its
     ``v``-specific code is zero and ``v`` is left out of the mean of shared codes.
+    ``impute`` decodes a missing omic with its shared decoder from that mean of
+    the observed omics' shared codes. MOCSS aligns the shared codes of different
+    omics only through the contrastive projection heads, so this cross-omic
+    reconstruction is rough: on planted data it did not beat filling with the
+    training means, while POEMS and POEM (whose product of experts is a joint
+    posterior over all omics) did. Prefer those for imputation.
 """
 
 

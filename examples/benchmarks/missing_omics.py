@@ -12,7 +12,8 @@
    and methylation (``impute``); report R^2 against the hidden values, next to
    filling with the training means.
 
-    python examples/benchmarks/missing_omics.py --max-iter 1000
+    python examples/benchmarks/missing_omics.py --max-iter 600
+    python examples/benchmarks/missing_omics.py --params '{"objective": "elbo", "noise": "omic", "batch_size": 128, "beta": 0.25}'
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ def main(argv=None) -> None:
     parser.add_argument("--max-iter", type=int, default=5000)
     parser.add_argument("--fraction", type=float, default=0.3)
     parser.add_argument("--split", type=int, default=0)
+    parser.add_argument(
+        "--params", type=json.loads, default={}, help='POEMSTransformer parameters as JSON, e.g. \'{"objective": "elbo"}\''
+    )
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     t0 = time.perf_counter()
@@ -72,7 +76,7 @@ def main(argv=None) -> None:
     rng = np.random.RandomState(0)
 
     def fit(X, seed):
-        return POEMSTransformer(max_iter=args.max_iter, random_state=seed).fit(X)
+        return POEMSTransformer(**{"max_iter": args.max_iter, **args.params}, random_state=seed).fit(X)
 
     full0, full1 = fit(X_train, 0), fit(X_train, 1)
     missing_train = random_missing(len(X_train), omics, args.fraction, rng)
