@@ -327,8 +327,10 @@ class PoEVAE(nn.Module):
         beta: float = 1.0,
         omic_weights: Sequence[float] | None = None,
         kl_warmup: int = 0,
+        monitor: Literal["loss", "reconstruction"] = "loss",
     ) -> None:
         super().__init__()
+        self.monitor = monitor
         self.encoders = nn.ModuleList(encoders)
         self.decoders = nn.ModuleList(decoders)
         self.noises = nn.ModuleList(noises)
@@ -396,11 +398,32 @@ class PoEVAE(nn.Module):
         over latent dimensions, weighted by ``beta`` times the warm-up factor),
         plus the priors on W and sigma divided by ``n_train`` (counted once per
         data set). ``monitor`` is the held-out part: likelihood plus ``beta`` KL.
+
+        With ``monitor="reconstruction"`` (either objective), ``monitor`` is the
+        sum over omics of each omic's mean squared reconstruction error (observed
+        blocks only): a data term that does not depend on sigma.
         """
         out = self(xs, observed, generator=generator)
         if self.objective == "paper":
-            return self._paper_loss(xs, observed, out, prior_batch_size)
-        return self._elbo_loss(xs, observed, out, n_train)
+            result = self._paper_loss(xs, observed, out, prior_batch_size)
+        else:
+            result = self._elbo_loss(xs, observed, out, n_train)
+        if self.monitor == "reconstruction":
+            result.monitor = self._mean_squared_error(xs, observed, out)
+        return result
+
+    @staticmethod
+    def _mean_squared_error(xs: Sequence[Tensor], observed: Tensor | None, out: PoEOutput) -> Tensor:
+        """Sum over omics of the mean squared reconstruction error of the observed blocks."""
+        total = xs[0].new_zeros(())
+        for v, (x, x_hat) in enumerate(zip(xs, out.reconstructions)):
+            sq = ((x_hat - x) ** 2).mean(dim=1)
+            if observed is None:
+                total = total + sq.mean()
+            else:
+                obs = observed[:, v].to(x.dtype)
+                total = total + (sq * obs).sum() / obs.sum().clamp(min=1.0)
+        return total
 
     def _omic_terms(self, xs: Sequence[Tensor], observed: Tensor | None, out: PoEOutput):
         """Per omic: summed scaled squared error, number of observed samples, module."""

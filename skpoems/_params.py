@@ -250,8 +250,26 @@ LIKELIHOOD: dict[str, Param] = {
     ),
 }
 
+MONITOR: dict[str, Param] = {
+    "monitor": Param(
+        "loss",
+        '{"loss", "reconstruction"}',
+        [StrOptions({"loss", "reconstruction"})],
+        """
+        What early stopping (and ``score``) watches on the held-out data.
+        ``"loss"``: the validation loss (under ``"paper"`` the total loss, as the
+        reference implementation; under ``"elbo"`` its data terms). With the
+        paper's objective that loss falls almost linearly for thousands of epochs
+        because the learned sigmas shrink towards their prior floor, so early
+        stopping does not fire. ``"reconstruction"``: the sum over omics of each
+        omic's held-out mean squared reconstruction error, which does not depend
+        on sigma and levels off when the model stops improving on held-out data.
+        """,
+    ),
+}
+
 #: the POEMS / POEM encoder-gating-likelihood stack.
-POE: dict[str, Param] = {**ENCODER, **GATING, **LIKELIHOOD}
+POE: dict[str, Param] = {**ENCODER, **GATING, **LIKELIHOOD, **MONITOR}
 
 MOCSS: dict[str, Param] = {
     "encoder_hidden": Param(

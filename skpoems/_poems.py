@@ -78,6 +78,7 @@ class _PoEBase(_BaseOmicsTransformer):
             objective=self.objective,
             beta=self.beta,
             kl_warmup=self.kl_warmup,
+            monitor=self.monitor,
         )
 
     def _set_fitted_attributes(self, omics: _Omics) -> None:

@@ -1,5 +1,7 @@
 """The model maths against independent closed-form computations (MODELS.md section 1)."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -280,3 +282,25 @@ def test_kl_warmup_scales_kl_while_training_only(objective):
         assert total == pytest.approx(full - 2.0 * kl * (1 - (epoch + 1) / 4), rel=1e-9)
     # evaluation (validation loss, score) always weighs the KL by beta
     assert parts(0, False) == parts(10, False)
+
+
+@pytest.mark.parametrize("objective", ["paper", "elbo"])
+def test_reconstruction_monitor_is_sum_of_per_omic_mse(objective):
+    """monitor="reconstruction": sum over omics of the observed blocks' mean squared error;
+    the loss itself is unchanged."""
+    module = _poems_module(objective=objective, monitor="reconstruction")
+    reference = copy.deepcopy(module)
+    reference.monitor = "loss"
+    module.eval(), reference.eval()  # no dropout: the same forward pass in every call
+    xs = [torch.rand(8, 6), torch.rand(8, 4)]
+    observed = torch.tensor([[True, True]] * 5 + [[True, False]] * 3)
+    xs[1][5:] = 0.0
+    gen = lambda: torch.Generator().manual_seed(4)  # noqa: E731
+    loss = module.loss(xs, observed, prior_batch_size=8, n_train=100, generator=gen())
+    out = module(xs, observed, generator=gen())
+    recs = [r.detach().numpy() for r in out.reconstructions]
+    x0, x1 = xs[0].numpy(), xs[1].numpy()
+    expected = ((recs[0] - x0) ** 2).mean() + ((recs[1][:5] - x1[:5]) ** 2).mean()
+    assert loss.monitor.item() == pytest.approx(expected, rel=1e-6)
+    same = reference.loss(xs, observed, prior_batch_size=8, n_train=100, generator=gen())
+    assert loss.total.item() == pytest.approx(same.total.item(), rel=1e-12)

@@ -320,3 +320,14 @@ def test_ema_best_weights_restored(planted):
     val = torch.as_tensor(np.sort(val))
     loss, _ = est._evaluate_loss([x[val] for x in xs], None, est.n_train_samples_)
     assert loss == pytest.approx(-est.best_validation_score_, rel=1e-5)
+
+
+@pytest.mark.parametrize("cls", MODELS)
+def test_reconstruction_monitor_drives_early_stopping_and_score(cls, planted):
+    Xs, _ = planted
+    est = small(cls, max_iter=300, monitor="reconstruction", learning_rate=1e-2).fit(Xs)
+    assert est.module_.monitor == "reconstruction"
+    assert est.n_iter_ < 300 and est.n_iter_ - est.best_iter_ == est.n_iter_no_change
+    # the score is minus the summed per-omic mean squared error: small and negative
+    assert -1.0 < est.score(Xs) < 0
+    assert all(rec["validation_loss"] > 0 for rec in est.history_)
