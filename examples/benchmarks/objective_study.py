@@ -35,6 +35,9 @@ SETTINGS: dict[str, dict] = {
     "paper": {"objective": "paper"},
     # the paper's objective never early-stops on TCGA BRCA: a fixed budget of 1000 epochs
     "paper_fixed": {"objective": "paper", "max_iter": 1000, "n_iter_no_change": None},
+    # early stopping on the held-out mean squared reconstruction error instead of the loss
+    "paper_mse": {"objective": "paper", "monitor": "reconstruction", "max_iter": 3000},
+    "paper_mse_ema": {"objective": "paper", "monitor": "reconstruction", "ema_decay": 0.99, "max_iter": 3000},
     "elbo": {"objective": "elbo"},
     "elbo_b64": {"objective": "elbo", "batch_size": 64},
     "elbo_b64_beta4": {"objective": "elbo", "batch_size": 64, "beta": 4.0},
