@@ -619,6 +619,7 @@ def write_run_outputs(
         save_csv(history, "history.csv")
 
     extra = dict(extra or {})
+    r2 = None
     if hasattr(est, "module_"):
         from .inspection import variance_explained
 
@@ -629,7 +630,7 @@ def write_run_outputs(
 
     figure_files, skipped = ([], {})
     if figures:
-        figure_files, skipped = write_figures(result, bunch, out / "figures")
+        figure_files, skipped = write_figures(result, bunch, out / "figures", variance_table=r2)
         files += [f"figures/{f}" for f in figure_files]
 
     record = {
@@ -698,9 +699,12 @@ def _top_factors(est: Any, n: int = 4) -> list[int]:
 
 
 def write_figures(
-    result: exp.ProtocolResult, bunch, folder: Path
+    result: exp.ProtocolResult, bunch, folder: Path, *, variance_table: pd.DataFrame | None = None
 ) -> tuple[list[str], dict[str, str]]:
     """Write the paper's figures for one result; a failing figure is skipped.
+
+    ``variance_table``: the test part's ``variance_explained`` table when it was
+    already computed (it is the slowest output), else it is computed here.
 
     Returns the written file names and, for each skipped figure, why.
     """
@@ -782,7 +786,7 @@ def write_figures(
         except ImportError as exc:
             raise RuntimeError(f"skpoems.inspection is not available ({exc})") from exc
         fn = _plotting("plot_variance_explained")
-        r2 = variance_explained(est, split.X_test, random_state=0)
+        r2 = variance_table if variance_table is not None else variance_explained(est, split.X_test, random_state=0)
         fn(r2, ax=fig.subplots())
 
     def history(fig):
