@@ -39,9 +39,10 @@ from . import _experiment as exp
 #: epoch budget of the commands when --max-iter is not given. With the paper's
 #: objective the POEMS validation loss keeps falling for well over 1000 epochs
 #: (MODELS.md), so early stopping does not end a demo run: this budget does. On
-#: stratified TCGA BRCA splits the test metrics of POEMS at 600 epochs equal those
-#: at 1000 (k-means ACC 0.59, NMI 0.47, k-NN ACC 0.81 on split 0 for both) and are
-#: well above those at 300 (0.47 / 0.36 / 0.69). One POEMS epoch on TCGA BRCA takes
+#: stratified TCGA BRCA split 0 the test metrics of POEMS at 600 epochs are close to
+#: those at 1000 (k-means ACC / NMI / k-NN ACC 0.59 / 0.47 / 0.81 vs 0.61 / 0.48 /
+#: 0.79); on the paper's split (random_state=1) 300 epochs gave 0.47 / 0.36 / 0.69
+#: and 600 give 0.50 / 0.40 / 0.72 (one thread). One POEMS epoch on TCGA BRCA takes
 #: about 0.33 s on two idle CPU cores and 0.5-0.8 s on one, so `skpoems` with no
 #: arguments takes 3-8 minutes. Two torch threads on two cores that other
 #: processes keep busy take up to 3 s per epoch, hence ``--threads auto`` (the
