@@ -211,6 +211,11 @@ class SparseDecoder(nn.Module):
         self.theta_a = theta_a
         self.theta_b = n_features / 10.0 if theta_b is None else theta_b
 
+    @property
+    def output_bias(self) -> Tensor:
+        """The per-feature bias b of the output heads, shape (D,)."""
+        return self.out_bias
+
     def mask(self) -> Tensor:
         """The feature-to-factor matrix used by the decoder, shape (D, K)."""
         if not self.row_normalize:
@@ -255,6 +260,11 @@ class DenseDecoder(nn.Module):
         """Decode ``z`` (n_samples, K) into the omic's means (n_samples, D)."""
         return self.net(z)
 
+    @property
+    def output_bias(self) -> Tensor:
+        """The per-feature bias of the output layer, shape (D,)."""
+        return [layer for layer in self.net if isinstance(layer, nn.Linear)][-1].bias
+
 
 class FeatureNoise(nn.Module):
     """Learned Gaussian noise scale sigma of one omic, with a scaled-inverse-chi2 prior.
@@ -271,6 +281,8 @@ class FeatureNoise(nn.Module):
         self.n_features = self.log_sigma.numel() if n_features is None else n_features
         self.df = df
         self.scale = scale
+        # running mean squared residual, for the closed-form (MAP) update of sigma
+        self.register_buffer("running_mean_sq", torch.exp(2.0 * self.log_sigma.detach()).clone())
 
     def total_log_sigma(self) -> Tensor:
         """``sum_j log sigma_j`` over the omic's features (shared sigma counted per feature)."""
@@ -279,6 +291,24 @@ class FeatureNoise(nn.Module):
     def prior_penalty(self) -> Tensor:
         """Negative log prior density of sigma^2 (up to a constant)."""
         return sigma_prior_penalty(self.log_sigma, self.df, self.scale)
+
+    @torch.no_grad()
+    def closed_form_update_(self, mean_sq: Tensor, weight: float, n_obs: float) -> None:
+        """Set sigma to its MAP estimate given a running mean of squared residuals.
+
+        ``mean_sq`` (n_features,) is a minibatch's mean squared residual per feature;
+        it enters an exponential moving average with weight ``weight`` (the batch's
+        share of the training set, so the average spans about one epoch). Given
+        ``n_obs`` training samples with mean squared residual ``m`` per feature, the
+        posterior mode of sigma^2 under the scaled-inverse-chi2(nu, s) prior is
+        ``(n m + nu s) / (n + nu + 2)`` (one shared sigma: ``n D`` observations).
+        """
+        if self.log_sigma.numel() == 1:
+            mean_sq = mean_sq.mean().reshape(1)
+            n_obs = n_obs * self.n_features
+        self.running_mean_sq.mul_(1.0 - weight).add_(weight * mean_sq)
+        var = (n_obs * self.running_mean_sq + self.df * self.scale) / (n_obs + self.df + 2.0)
+        self.log_sigma.copy_(0.5 * torch.log(var))
 
 
 @dataclass
@@ -331,6 +361,13 @@ class PoEVAE(nn.Module):
     ) -> None:
         super().__init__()
         self.monitor = monitor
+        # "elbo": sigma is not a gradient parameter but set to its MAP estimate
+        # after every optimiser step (see FeatureNoise.closed_form_update_)
+        self.closed_form_sigma = objective == "elbo"
+        self._residuals: list | None = None
+        if self.closed_form_sigma:
+            for noise in noises:
+                noise.log_sigma.requires_grad_(False)
         self.encoders = nn.ModuleList(encoders)
         self.decoders = nn.ModuleList(decoders)
         self.noises = nn.ModuleList(noises)
@@ -464,6 +501,8 @@ class PoEVAE(nn.Module):
             prior = noise.prior_penalty()
             if isinstance(dec, SparseDecoder):
                 prior = prior + dec.penalty()
+            if self.training and self.closed_form_sigma:
+                self._store_residuals(v, x, out.reconstructions[v], observed, n_train)
             terms[f"nll/{v}"] = nll
             terms[f"prior/{v}"] = prior / n_train
             nll_total = nll_total + self.omic_weights[v] * nll
@@ -484,8 +523,33 @@ class PoEVAE(nn.Module):
 
 
     @torch.no_grad()
+    def _store_residuals(self, v: int, x: Tensor, x_hat: Tensor, observed: Tensor | None, n_train: int) -> None:
+        """Keep a minibatch's mean squared residual per feature of omic ``v`` (observed
+        samples only) for the closed-form sigma update after the optimiser step."""
+        if self._residuals is None:
+            self._residuals = [None] * len(self.noises)
+        sq = (x_hat.detach() - x).square()
+        if observed is None:
+            mean_sq, n_obs = sq.mean(dim=0), x.shape[0]
+        else:
+            obs = observed[:, v].to(x.dtype)
+            n_obs = int(obs.sum())
+            if n_obs == 0:
+                return
+            mean_sq = (sq * obs[:, None]).sum(dim=0) / n_obs
+        # the batch's share of the training set, and the omic's observed training
+        # samples estimated from the batch's observed fraction
+        self._residuals[v] = (mean_sq, x.shape[0] / n_train, n_train * n_obs / x.shape[0])
+
+    @torch.no_grad()
     def after_step_(self) -> None:
-        """Spike-and-slab EM step of every sparse decoder (after each optimiser step)."""
+        """Spike-and-slab EM step of every sparse decoder (after each optimiser step),
+        and, under the ``"elbo"`` objective, the closed-form update of every sigma."""
+        if self._residuals is not None:
+            for noise, item in zip(self.noises, self._residuals):
+                if item is not None:
+                    noise.closed_form_update_(*item)
+            self._residuals = None
         for dec in self.decoders:
             if isinstance(dec, SparseDecoder):
                 dec.update_spike_slab_()

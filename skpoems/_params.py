@@ -179,22 +179,22 @@ LIKELIHOOD: dict[str, Param] = {
         """
         How the loss terms are scaled. ``"paper"`` reproduces the losses of the
         reference implementation exactly (MODELS.md section 1; reconstruction
-        averaged over features, the priors divided by the batch size). ``"elbo"``
-        is the negative evidence lower bound per sample: Gaussian likelihood
-        summed over features with its ``log sigma`` term, KL summed over latent
-        dimensions, the priors on W and sigma divided by the number of training
-        samples (counted once per data set, so nothing depends on the batch
-        size); early stopping then monitors the held-out likelihood plus
-        ``beta`` KL (the priors do not depend on held-out data). Omics of
-        different sizes are not reweighted: each feature counts once, as in the
-        likelihood of the concatenated data. The default stays ``"paper"``
-        because, in the objective study on five stratified TCGA BRCA splits
-        (README, ``examples/benchmarks/objective_study.py``), no ``"elbo"``
-        setting tried (batch 64-512, ``beta`` 0.25-4, per-feature or per-omic
-        sigma, KL warm-up, weight averaging) gave a better embedding: their
-        held-out likelihood keeps improving after the subtype structure of the
-        embedding has peaked, so stopping on it comes late or, with a noisy
-        monitor, early at a poor plateau.
+        averaged over features, KL averaged over latent dimensions, the priors
+        divided by the batch size, sigma learned by gradient). ``"elbo"`` is the
+        negative evidence lower bound per sample: Gaussian likelihood summed over
+        features with its ``log sigma`` term, KL summed over latent dimensions
+        and weighted by ``beta``, the priors on W and sigma divided by the number
+        of training samples (counted once per data set, so nothing depends on the
+        batch size). Under ``"elbo"`` sigma is not learned by gradient but set,
+        after every optimiser step, to its posterior mode given a running mean of
+        the training residuals (one epoch long) and its scaled-inverse-chi2
+        prior: ``sigma^2 = (n m + nu s) / (n + nu + 2)``. It then tracks the fit
+        at once instead of drifting at the learning rate (a drifting sigma keeps
+        the held-out loss falling for hundreds of epochs and acts as a hidden KL
+        schedule). Early stopping monitors the held-out likelihood plus ``beta``
+        KL (the priors do not depend on held-out data). Omics of different sizes
+        are not reweighted: each feature counts once, as in the likelihood of the
+        concatenated data.
         """,
     ),
     "noise": Param(
@@ -209,7 +209,17 @@ LIKELIHOOD: dict[str, Param] = {
     ),
     "decoder_hidden": Param(100, "int", _positive_int, "Hidden size of each omic's decoder."),
     "dropout": Param(0.2, "float", _probability, "Dropout probability in encoders and decoders."),
-    "beta": Param(1.0, "float", _non_negative_real, "Weight of the KL term."),
+    "beta": Param(
+        1.0,
+        "float",
+        _non_negative_real,
+        """
+        Weight of the KL term (a beta-VAE for ``beta > 1``). Under ``"paper"``
+        the KL is averaged over latent dimensions and the reconstruction over
+        features, so ``beta=1`` there weighs the KL far more, relative to the
+        data, than ``beta=1`` under ``"elbo"``.
+        """,
+    ),
     "kl_warmup": Param(
         0,
         "int",

@@ -304,3 +304,56 @@ def test_reconstruction_monitor_is_sum_of_per_omic_mse(objective):
     assert loss.monitor.item() == pytest.approx(expected, rel=1e-6)
     same = reference.loss(xs, observed, prior_batch_size=8, n_train=100, generator=gen())
     assert loss.total.item() == pytest.approx(same.total.item(), rel=1e-12)
+
+
+@pytest.mark.parametrize("n_sigma", ["feature", "omic"])
+def test_closed_form_sigma_is_the_map_estimate(n_sigma):
+    """sigma^2 = (n m + nu s) / (n + nu + 2) minimises n D' [0.5 m / sigma^2 + log sigma]
+    plus the sigma prior penalty (D' = 1 per feature, D for one shared sigma)."""
+    from scipy.optimize import minimize_scalar
+
+    D, n = 5, 40
+    init = torch.full((D,) if n_sigma == "feature" else (1,), 0.3)
+    noise = FeatureNoise(init, 10.0, 0.004, n_features=D)
+    mean_sq = torch.rand(D) * 0.05
+    noise.closed_form_update_(mean_sq, 1.0, n)  # weight 1: the running mean is this batch's
+    sigma = noise.log_sigma.exp().detach().numpy()
+    for j in range(sigma.size):
+        m = mean_sq[j].item() if n_sigma == "feature" else mean_sq.mean().item()
+        n_eff = n if n_sigma == "feature" else n * D
+
+        def neg_log_post(log_s, m=m, n_eff=n_eff):
+            ls = torch.tensor([log_s])
+            lik = n_eff * (0.5 * m * np.exp(-2 * log_s) + log_s)
+            return lik + sigma_prior_penalty(ls, 10.0, 0.004).item()
+
+        best = minimize_scalar(neg_log_post, bounds=(-8, 2), method="bounded", options={"xatol": 1e-10})
+        assert np.log(sigma[j]) == pytest.approx(best.x, abs=1e-6)
+
+
+def test_closed_form_sigma_running_mean_converges():
+    """Repeated updates with the same residuals converge to the MAP of those residuals."""
+    noise = FeatureNoise(torch.full((3,), 0.5), 10.0, 0.01)
+    mean_sq = torch.tensor([0.01, 0.02, 0.04])
+    for _ in range(200):
+        noise.closed_form_update_(mean_sq, 0.1, 100)
+    expected = (100 * mean_sq + 10 * 0.01) / 112
+    torch.testing.assert_close(noise.log_sigma.detach().exp() ** 2, expected)
+
+
+def test_elbo_sets_sigma_in_closed_form_after_each_step():
+    """Under "elbo" sigma is no gradient parameter: after an optimiser step it equals the
+    MAP estimate from the batch residuals; under "paper" it is learned by gradient."""
+    assert all(n.log_sigma.requires_grad for n in _poems_module(objective="paper").noises)
+    module = _poems_module(objective="elbo")
+    assert not any(n.log_sigma.requires_grad for n in module.noises)
+    xs = [torch.rand(10, 6), torch.rand(10, 4)]
+    gen = torch.Generator().manual_seed(5)
+    loss = module.loss(xs, prior_batch_size=10, n_train=10, generator=gen)
+    out = module(xs, generator=torch.Generator().manual_seed(5))  # the same forward pass
+    loss.total.backward()
+    module.after_step_()
+    for x, x_hat, noise in zip(xs, out.reconstructions, module.noises):
+        m = ((x_hat.detach() - x) ** 2).mean(0)
+        expected = (10 * m + noise.df * noise.scale) / (10 + noise.df + 2)
+        torch.testing.assert_close(noise.log_sigma.detach().exp() ** 2, expected)

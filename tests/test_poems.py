@@ -18,6 +18,8 @@ from skpoems import POEMSTransformer, POEMTransformer, concat_omics
 
 SMALL = dict(n_components=4, encoder_hidden=(16,), decoder_hidden=16, gating_hidden=8)
 MODELS = [POEMSTransformer, POEMTransformer]
+#: the paper's configuration (MODELS.md, the defaults), spelled out where a test needs it
+PAPER = dict(objective="paper", noise="feature", beta=1.0, batch_size=512)
 
 
 def small(cls, **kw):
@@ -45,6 +47,8 @@ def test_fitted_attributes(cls, fitted, planted):
     assert est.best_validation_score_ == max(est.validation_scores_)
     assert est.n_train_samples_ == n - int(np.ceil(0.2 * n))
     assert {"train_loss", "validation_loss", "train_kl", "validation_reconstruction_omic0"} <= set(est.history_[0])
+    elbo = small(cls, objective="elbo", max_iter=2).fit(Xs)
+    assert {"validation_nll_omic0", "train_prior_omic0"} <= set(elbo.history_[0])
     Z = est.transform(Xs)
     assert Z.shape == (n, 4) and Z.dtype == np.float64 and np.isfinite(Z).all()
     np.testing.assert_array_equal(est.transform_gating(Xs), est.gating_weights_)
@@ -60,7 +64,7 @@ def test_components(fitted):
 
 def test_best_weights_restored(planted):
     Xs, _ = planted
-    est = small(POEMSTransformer, max_iter=60, n_iter_no_change=3, learning_rate=0.03).fit(Xs)
+    est = small(POEMSTransformer, **PAPER, max_iter=60, n_iter_no_change=3, learning_rate=0.03).fit(Xs)
     assert est.n_iter_ < 60, "early stopping should fire with patience 3"
     assert est.n_iter_ - est.best_iter_ == 3
     # the restored weights are those of the best epoch: the validation loss recomputed
@@ -284,20 +288,27 @@ def test_early_stopping_waits_for_kl_warmup(planted):
     assert warm.module_.kl_scale == 1.0
 
 
-def test_ema_weights_are_the_moving_average_of_the_steps(planted):
+@pytest.mark.parametrize("objective", ["paper", "elbo"])
+def test_ema_weights_are_the_moving_average_of_the_steps(planted, objective):
     """early_stopping=False with ema_decay: the final weights are the EMA over optimiser steps."""
     Xs, _ = planted
     snapshots = []
 
     class Recording(POEMTransformer):
-        def _make_optimizer(self, module):
-            opt = super()._make_optimizer(module)
-            opt.register_step_post_hook(
-                lambda *_: snapshots.append([p.detach().clone() for p in module.parameters()])
-            )
-            return opt
+        def _build_module(self, omics):
+            module = super()._build_module(omics)
+            after_step = module.after_step_
 
-    est = Recording(**SMALL, max_iter=4, batch_size=40, early_stopping=False, ema_decay=0.7, random_state=0)
+            def recording_after_step():  # a step ends after the closed-form sigma update
+                after_step()
+                snapshots.append([p.detach().clone() for p in module.parameters()])
+
+            module.after_step_ = recording_after_step
+            return module
+
+    est = Recording(
+        **SMALL, objective=objective, max_iter=4, batch_size=40, early_stopping=False, ema_decay=0.7, random_state=0
+    )
     est.fit(Xs)
     assert len(snapshots) == 4 * 3
     avg = snapshots[0]
@@ -305,13 +316,15 @@ def test_ema_weights_are_the_moving_average_of_the_steps(planted):
         avg = [0.7 * a + 0.3 * w for a, w in zip(avg, snap)]
     for p, a in zip(est.module_.parameters(), avg):
         torch.testing.assert_close(p.detach(), a)
-    raw = small(POEMTransformer, max_iter=4, batch_size=40, early_stopping=False).fit(Xs)
+    raw = small(POEMTransformer, objective=objective, max_iter=4, batch_size=40, early_stopping=False).fit(Xs)
     assert not np.allclose(raw.transform(Xs), est.transform(Xs))
 
 
 def test_ema_best_weights_restored(planted):
     Xs, _ = planted
-    est = small(POEMSTransformer, max_iter=40, n_iter_no_change=None, learning_rate=0.3, ema_decay=0.5).fit(Xs)
+    est = small(
+        POEMSTransformer, **PAPER, max_iter=40, n_iter_no_change=None, learning_rate=0.3, ema_decay=0.5
+    ).fit(Xs)
     assert est.best_iter_ < est.n_iter_, "the best averaged epoch should not be the last one here"
     xs, _ = est._tensors(est._validate_omics(Xs, reset=False), torch.device("cpu"))
     from sklearn.model_selection import train_test_split
@@ -325,9 +338,35 @@ def test_ema_best_weights_restored(planted):
 @pytest.mark.parametrize("cls", MODELS)
 def test_reconstruction_monitor_drives_early_stopping_and_score(cls, planted):
     Xs, _ = planted
-    est = small(cls, max_iter=300, monitor="reconstruction", learning_rate=1e-2).fit(Xs)
+    est = small(cls, **PAPER, max_iter=300, monitor="reconstruction", learning_rate=1e-2).fit(Xs)
     assert est.module_.monitor == "reconstruction"
     assert est.n_iter_ < 300 and est.n_iter_ - est.best_iter_ == est.n_iter_no_change
     # the score is minus the summed per-omic mean squared error: small and negative
     assert -1.0 < est.score(Xs) < 0
     assert all(rec["validation_loss"] > 0 for rec in est.history_)
+
+
+@pytest.mark.parametrize("cls", MODELS)
+def test_elbo_objective_stops_on_its_own(cls, planted):
+    """The elbo objective's held-out loss plateaus: early stopping ends the fit well
+    before max_iter, and the kept epoch is the best one."""
+    Xs, _ = planted
+    est = cls(objective="elbo", beta=4.0, batch_size=128, max_iter=2000, random_state=0).fit(Xs)
+    assert est.n_iter_ < 1000
+    assert est.n_iter_ - est.best_iter_ == est.n_iter_no_change
+    assert est.best_validation_score_ == max(est.validation_scores_)
+
+
+@pytest.mark.parametrize("cls", MODELS)
+def test_elbo_starts_decoder_bias_at_training_means(cls, planted):
+    """Under "elbo" every decoder's output bias starts at its feature's training mean
+    (missing blocks excluded); the paper's initialisation is left alone."""
+    Xs, _ = planted
+    Xs = [x.copy() for x in Xs]
+    Xs[1][:5] = np.nan  # 5 samples lack omic 1
+    est = small(cls, objective="elbo", max_iter=1, early_stopping=False)
+    module = est._build_module(est._validate_omics(Xs, reset=True))
+    for dec, x in zip(module.decoders, Xs):
+        np.testing.assert_allclose(dec.output_bias.detach().numpy(), np.nanmean(x, axis=0), rtol=1e-5)
+    paper = small(cls, objective="paper")._build_module(est._validate_omics(Xs, reset=True))
+    assert not np.allclose(paper.decoders[0].output_bias.detach().numpy(), np.nanmean(Xs[0], axis=0), atol=0.05)
