@@ -14,7 +14,7 @@ from ._base import _BaseOmicsTransformer, _Omics
 from ._modules import MOCSS, Autoencoder, GaussianEncoder, PoEVAE, VariationalAutoencoder, kaiming_normal_, mlp
 from ._params import COMMON, COMPONENTS_ATTRIBUTE, LIKELIHOOD, SPARSE, training, with_params
 from ._params import MOCSS as MOCSS_PARAMS
-from ._poems import feature_noises, init_output_biases_, sparse_decoder
+from ._poems import feature_noises, sparse_decoder
 
 _MOCSS_NOTES = """
     The embedding is ``[specific_1, ..., specific_V, mean over omics of shared_v]``,
@@ -214,9 +214,8 @@ class MOCSSSparseVAETransformer(_MOCSSBase):
 
     def _specific_branches(self, omics: _Omics) -> list:
         hidden = tuple(self.encoder_hidden)
-        branches = []
-        for v, (b, noise) in enumerate(zip(omics.blocks, feature_noises(self, omics))):
-            branch = PoEVAE(
+        return [
+            PoEVAE(
                 [GaussianEncoder(b.shape[1], self.n_components, hidden, activation="tanh", dropout=0.0)],
                 [sparse_decoder(self, b.shape[1])],
                 [noise],
@@ -225,10 +224,8 @@ class MOCSSSparseVAETransformer(_MOCSSBase):
                 beta=self.beta,
                 kl_warmup=self.kl_warmup,
             )
-            if self.objective == "elbo":
-                init_output_biases_(branch.decoders, _Omics([b], omics.observed[:, [v]], omics.dtype))
-            branches.append(branch)
-        return branches
+            for b, noise in zip(omics.blocks, feature_noises(self, omics))
+        ]
 
     def _set_fitted_attributes(self, omics: _Omics) -> None:
         self.components_ = [

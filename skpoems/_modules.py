@@ -211,11 +211,6 @@ class SparseDecoder(nn.Module):
         self.theta_a = theta_a
         self.theta_b = n_features / 10.0 if theta_b is None else theta_b
 
-    @property
-    def output_bias(self) -> Tensor:
-        """The per-feature bias b of the output heads, shape (D,)."""
-        return self.out_bias
-
     def mask(self) -> Tensor:
         """The feature-to-factor matrix used by the decoder, shape (D, K)."""
         if not self.row_normalize:
@@ -259,11 +254,6 @@ class DenseDecoder(nn.Module):
     def forward(self, z: Tensor) -> Tensor:
         """Decode ``z`` (n_samples, K) into the omic's means (n_samples, D)."""
         return self.net(z)
-
-    @property
-    def output_bias(self) -> Tensor:
-        """The per-feature bias of the output layer, shape (D,)."""
-        return [layer for layer in self.net if isinstance(layer, nn.Linear)][-1].bias
 
 
 class FeatureNoise(nn.Module):

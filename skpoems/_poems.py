@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import torch
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseOmicsTransformer, _Omics
@@ -48,22 +47,6 @@ def feature_noises(est: _BaseOmicsTransformer, omics: _Omics) -> list[FeatureNoi
     return noises
 
 
-@torch.no_grad()
-def init_output_biases_(decoders, omics: _Omics) -> None:
-    """Start each decoder's per-feature output bias at the feature's training mean.
-
-    Used by the ``"elbo"`` objective, whose sigma is set from the training
-    residuals: the reconstruction error then starts near the feature variance
-    (the value sigma is initialised from) instead of far above it, which would
-    start sigma high and leave the data terms weak for the first hundreds of steps.
-    """
-    for v, (dec, block) in enumerate(zip(decoders, omics.blocks)):
-        observed = omics.observed[:, v]
-        if observed.any():
-            bias = dec.output_bias
-            bias.copy_(torch.as_tensor(block[observed].mean(axis=0), dtype=bias.dtype))
-
-
 def sparse_decoder(est: _BaseOmicsTransformer, n_features: int) -> SparseDecoder:
     """The sparse decoder of one omic, from an estimator's parameters."""
     return SparseDecoder(
@@ -87,7 +70,7 @@ class _PoEBase(_BaseOmicsTransformer):
 
     def _build_module(self, omics: _Omics) -> PoEVAE:
         dims = [b.shape[1] for b in omics.blocks]
-        module = PoEVAE(
+        return PoEVAE(
             [GaussianEncoder(d, self.n_components, tuple(self.encoder_hidden), dropout=self.dropout) for d in dims],
             [self._decoder(d) for d in dims],
             feature_noises(self, omics),
@@ -97,9 +80,6 @@ class _PoEBase(_BaseOmicsTransformer):
             kl_warmup=self.kl_warmup,
             monitor=self.monitor,
         )
-        if self.objective == "elbo":
-            init_output_biases_(module.decoders, omics)
-        return module
 
     def _set_fitted_attributes(self, omics: _Omics) -> None:
         self.gating_weights_ = self._module_outputs(omics, "gating_weights")

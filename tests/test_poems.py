@@ -356,17 +356,3 @@ def test_elbo_objective_stops_on_its_own(cls, planted):
     assert est.n_iter_ - est.best_iter_ == est.n_iter_no_change
     assert est.best_validation_score_ == max(est.validation_scores_)
 
-
-@pytest.mark.parametrize("cls", MODELS)
-def test_elbo_starts_decoder_bias_at_training_means(cls, planted):
-    """Under "elbo" every decoder's output bias starts at its feature's training mean
-    (missing blocks excluded); the paper's initialisation is left alone."""
-    Xs, _ = planted
-    Xs = [x.copy() for x in Xs]
-    Xs[1][:5] = np.nan  # 5 samples lack omic 1
-    est = small(cls, objective="elbo", max_iter=1, early_stopping=False)
-    module = est._build_module(est._validate_omics(Xs, reset=True))
-    for dec, x in zip(module.decoders, Xs):
-        np.testing.assert_allclose(dec.output_bias.detach().numpy(), np.nanmean(x, axis=0), rtol=1e-5)
-    paper = small(cls, objective="paper")._build_module(est._validate_omics(Xs, reset=True))
-    assert not np.allclose(paper.decoders[0].output_bias.detach().numpy(), np.nanmean(Xs[0], axis=0), atol=0.05)
