@@ -149,3 +149,17 @@ def test_planted_subtypes_separated(cls):
     Z = cls(n_components=4, encoder_hidden=(64, 32), max_iter=100, random_state=0).fit_transform(Xs)
     labels = KMeans(3, n_init=10, random_state=0).fit_predict(Z)
     assert adjusted_rand_score(y, labels) > 0.5
+
+
+def test_sparse_vae_elbo_sets_branch_sigma_in_closed_form(planted):
+    """objective="elbo" reaches the specific branches: their sigma is no gradient
+    parameter and, after training, is the MAP estimate from its running residuals."""
+    Xs, _ = planted
+    est = small(MOCSSSparseVAETransformer, objective="elbo").fit(Xs)
+    for branch in est.module_.specific:
+        noise = branch.noises[0]
+        assert not noise.log_sigma.requires_grad
+        n = est.n_train_samples_
+        expected = (n * noise.running_mean_sq + noise.df * noise.scale) / (n + noise.df + 2)
+        torch.testing.assert_close(noise.log_sigma.detach().exp() ** 2, expected)
+    assert np.isfinite(est.transform(Xs)).all()
