@@ -297,8 +297,25 @@ MONITOR: dict[str, Param] = {
     ),
 }
 
+BALANCE: dict[str, Param] = {
+    "omic_balance": Param(
+        "features",
+        '{"features", "omics"}',
+        [StrOptions({"features", "omics"})],
+        """
+        ``objective="elbo"`` only: how omics of different sizes share the
+        likelihood. ``"features"``: every feature counts once (the likelihood of
+        the concatenated data), so an omic's weight grows with its number of
+        features. ``"omics"``: omic v's log-likelihood is multiplied by
+        ``mean(D) / D_v``, so every omic weighs as much as an omic of average
+        size (a tempered likelihood; the paper's objective balances omics this way
+        by averaging each omic's reconstruction over its features).
+        """,
+    ),
+}
+
 #: the POEMS / POEM encoder-gating-likelihood stack.
-POE: dict[str, Param] = {**ENCODER, **GATING, **LIKELIHOOD, **MONITOR}
+POE: dict[str, Param] = {**ENCODER, **GATING, **LIKELIHOOD, **BALANCE, **MONITOR}
 
 MOCSS: dict[str, Param] = {
     "encoder_hidden": Param(

@@ -79,6 +79,7 @@ class _PoEBase(_BaseOmicsTransformer):
             beta=self.beta,
             kl_warmup=self.kl_warmup,
             monitor=self.monitor,
+            omic_weights=[np.mean(dims) / d for d in dims] if self.omic_balance == "omics" else None,
         )
 
     def _set_fitted_attributes(self, omics: _Omics) -> None:

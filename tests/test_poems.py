@@ -356,3 +356,23 @@ def test_elbo_objective_stops_on_its_own(cls, planted):
     assert est.n_iter_ - est.best_iter_ == est.n_iter_no_change
     assert est.best_validation_score_ == max(est.validation_scores_)
 
+
+
+@pytest.mark.parametrize("cls", MODELS)
+def test_omic_balance_weighs_each_omic_like_an_average_one(cls, planted):
+    """omic_balance="omics": omic v's likelihood is scaled by mean(D) / D_v in the
+    elbo loss and its monitor; "features" leaves every weight at 1."""
+    Xs, _ = planted  # omics of 20, 15 and 10 features
+    est = small(cls, objective="elbo", omic_balance="omics", dropout=0.0)
+    module = est._build_module(est._validate_omics(Xs, reset=True))
+    np.testing.assert_allclose(module.omic_weights, [15 / 20, 1.0, 15 / 10])
+    xs = [torch.as_tensor(x[:8], dtype=torch.float32) for x in Xs]
+    module.eval()
+    out = module.loss(xs, prior_batch_size=8, n_train=100, generator=torch.Generator().manual_seed(0))
+    nll = [out.terms[f"nll/{v}"] for v in range(3)]
+    prior = sum(out.terms[f"prior/{v}"] for v in range(3))
+    weighted = sum(w * t for w, t in zip(module.omic_weights, nll))
+    assert out.total.item() == pytest.approx((weighted + module.beta * out.terms["kl"] + prior).item(), rel=1e-5)
+    assert out.monitor.item() == pytest.approx((weighted + module.beta * out.terms["kl"]).item(), rel=1e-5)
+    plain = small(cls, objective="elbo")._build_module(est._validate_omics(Xs, reset=True))
+    assert plain.omic_weights == [1.0, 1.0, 1.0]

@@ -34,6 +34,7 @@ from skpoems._experiment import load_dataset, run_protocol, split_and_scale
 
 #: the principled objective as compared in the README: KL weight 4, batch 128.
 ELBO = {"objective": "elbo", "beta": 4.0, "batch_size": 128}
+BALANCED = {**ELBO, "omic_balance": "omics"}
 
 #: the settings compared in the README's quality table (parameters on top of the
 #: estimator's defaults, which are the paper's configuration).
@@ -48,6 +49,10 @@ SETTINGS: dict[str, dict] = {
     "elbo_omic": {**ELBO, "noise": "omic"},
     "elbo_feature_beta1": {**ELBO, "noise": "feature", "beta": 1.0},
     "elbo_omic_beta1": {**ELBO, "noise": "omic", "beta": 1.0},
+    "elbo_feature_balanced": {**BALANCED, "noise": "feature"},
+    "elbo_omic_balanced": {**BALANCED, "noise": "omic"},
+    "elbo_feature_balanced_beta1": {**BALANCED, "noise": "feature", "beta": 1.0},
+    "elbo_omic_balanced_beta1": {**BALANCED, "noise": "omic", "beta": 1.0},
 }
 #: the settings run when --settings is not given.
 DEFAULT_SETTINGS = "paper_fixed,elbo_feature,elbo_omic"
