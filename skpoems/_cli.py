@@ -70,6 +70,18 @@ examples:
 
 
 # ----------------------------------------------------------------- arguments
+def _param_assignment(text: str) -> tuple[str, Any]:
+    """``NAME=VALUE`` of ``--set``: the value is read as JSON when it parses
+    (numbers, true/false/null, lists), else kept as a string."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    try:
+        return name, json.loads(value)
+    except json.JSONDecodeError:
+        return name, value
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -237,6 +249,16 @@ def _add_model_options(parser: argparse.ArgumentParser, *, training: bool) -> No
             metavar="WD",
             help="weight decay",
         )
+    group.add_argument(
+        "--set",
+        dest="params",
+        action="append",
+        default=[],
+        type=_param_assignment,
+        metavar="NAME=VALUE",
+        help="any other estimator parameter, e.g. --set objective=elbo --set beta=4 "
+        "(repeatable; JSON values); in benchmark it applies to the models that have it",
+    )
     group.add_argument(
         "--n-components",
         type=_positive_int,
@@ -461,7 +483,11 @@ def _load(args: argparse.Namespace):
         raise _UsageError(str(exc)) from exc
 
 
-def _estimator_params(args: argparse.Namespace, *, verbose: int = 0) -> dict[str, Any]:
+def _estimator_params(
+    args: argparse.Namespace, *, verbose: int = 0, model: str | None = None, strict: bool = True
+) -> dict[str, Any]:
+    """Estimator parameters from the options; ``--set`` ones for ``model`` (those it
+    lacks raise a usage error when ``strict``, else are skipped)."""
     params = {
         "max_iter": args.max_iter,
         "n_components": args.n_components,
@@ -473,6 +499,16 @@ def _estimator_params(args: argparse.Namespace, *, verbose: int = 0) -> dict[str
     for name in ("batch_size", "learning_rate", "weight_decay"):
         if hasattr(args, name):
             params[name] = getattr(args, name)
+    if model in exp.MODELS:
+        accepted = exp.MODELS[model]().get_params()
+        for name, value in getattr(args, "params", []):
+            if name in accepted:
+                params[name] = value
+            elif strict:
+                raise _UsageError(
+                    f"--set {name}: {exp.DISPLAY_NAMES[model]} has no parameter {name!r}; "
+                    f"its parameters: {', '.join(sorted(accepted))}"
+                )
     return params
 
 
@@ -872,7 +908,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     bunch = _load(args)
     out = _out_dir(args, f"{_safe_name(bunch.name)}_{args.model}")
     est = exp.make_estimator(
-        args.model, **_estimator_params(args, verbose=0 if args.quiet else 1)
+        args.model, **_estimator_params(args, verbose=0 if args.quiet else 1, model=args.model)
     )
     split = _split(args, bunch)
     name = exp.DISPLAY_NAMES[args.model]
@@ -985,6 +1021,10 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     bunch = _load(args)
     out = _out_dir(args, f"{_safe_name(bunch.name)}_benchmark")
     models = list(args.models)
+    accepted = set().union(*(exp.MODELS[m]().get_params() for m in models if m in exp.MODELS))
+    unknown = [name for name, _ in args.params if name not in accepted]
+    if unknown:
+        raise _UsageError(f"--set {unknown[0]}: none of the models {', '.join(models)} has this parameter")
     if not args.no_baselines:
         models += [b for b in exp.BASELINES if b not in models]
     n_splits = 1 if bunch.is_train is not None else args.splits
@@ -999,7 +1039,8 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     for model in models:
         for s, split in enumerate(splits):
             est = exp.make_estimator(
-                model, **_estimator_params(args, verbose=0 if args.quiet else 1)
+                model,
+                **_estimator_params(args, verbose=0 if args.quiet else 1, model=model, strict=False),
             )
             row: dict[str, Any] = {
                 "model": exp.DISPLAY_NAMES[model],
@@ -1102,7 +1143,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     bunch = _load(args)
     out = _out_dir(args, f"{_safe_name(bunch.name)}_{args.model}_sweep")
     split = _split(args, bunch)
-    est = exp.make_estimator(args.model, **_estimator_params(args, verbose=0))
+    est = exp.make_estimator(args.model, **_estimator_params(args, verbose=0, model=args.model))
     configurations = _sweep.paper_grid(
         args.batch_sizes, args.learning_rates, args.weight_decays
     )

@@ -240,6 +240,26 @@ def test_run_other_models(tmp_path, model, has_gating, has_w):
     assert not (tmp_path / "figures").exists()
 
 
+def test_set_passes_any_estimator_parameter(tmp_path):
+    status, _, stderr = call(
+        [
+            "run", *FAST, "--set", "objective=elbo", "--set", "beta=4", "--set", "noise=omic",
+            "--set", "encoder_hidden=[16]", "--out", str(tmp_path), "-q", "--no-figures",
+        ]
+    )  # fmt: skip
+    assert status == 0, stderr
+    params = json.loads((tmp_path / "metrics.json").read_text())["parameters"]
+    assert params["objective"] == "elbo" and params["beta"] == 4 and params["noise"] == "omic"
+    assert list(params["encoder_hidden"]) == [16]
+    # benchmark: applied to the models that have the parameter, the others run as usual
+    status, _, stderr = call(
+        ["benchmark", *FAST, "--models", "poem,mocss-ae", "--no-baselines", "--set", "objective=elbo",
+         "--out", str(tmp_path / "bench"), "-q"]
+    )  # fmt: skip
+    assert status == 0, stderr
+    assert len(pd.read_csv(tmp_path / "bench" / "benchmark.csv")) == 2
+
+
 def test_figures_are_skipped_not_fatal(tmp_path, mice, monkeypatch):
     def broken(name):
         raise RuntimeError(f"no {name} today")
@@ -395,6 +415,9 @@ def test_sweep_selects_by_validation_loss(tmp_path):
         (["sweep", "--n-jobs", "0"], "expected a non-zero integer"),
         (["sweep", "--n-jobs", "2", "--dask-local", "2"], "not allowed with"),
         (["nope"], "invalid choice: 'nope'"),
+        (["run", "--set", "beta"], "expected NAME=VALUE"),
+        (["run", "--dataset", "nutrimouse", "--set", "betta=4"], "has no parameter 'betta'"),
+        (["benchmark", "--dataset", "nutrimouse", "--models", "poems", "--set", "x=1"], "none of the models"),
     ],
 )
 def test_usage_errors_exit_with_status_2(argv, message):
