@@ -233,8 +233,9 @@ LIKELIHOOD: dict[str, Param] = {
         """
         Weight of the KL term (a beta-VAE for ``beta > 1``). Under ``"paper"``
         the KL is averaged over latent dimensions and the reconstruction over
-        features, so ``beta=1`` there weighs the KL far more, relative to the
-        data, than ``beta=1`` under ``"elbo"``.
+        features with a learned sigma, so the KL's weight relative to the data
+        is not that of ``beta=1`` under ``"elbo"``: it starts far higher and
+        falls as sigma shrinks during training.
         """,
     ),
     "kl_warmup": Param(
