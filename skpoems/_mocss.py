@@ -7,12 +7,32 @@ projection heads, orthogonality and NT-Xent losses) plus its own specific branch
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseOmicsTransformer, _Omics
-from ._modules import MOCSS, Autoencoder, GaussianEncoder, PoEVAE, VariationalAutoencoder, kaiming_normal_, mlp
-from ._params import COMMON, COMPONENTS_ATTRIBUTE, LIKELIHOOD, SPARSE, training, with_params
+from ._modules import (
+    MOCSS,
+    Autoencoder,
+    GaussianEncoder,
+    PoEVAE,
+    VariationalAutoencoder,
+    kaiming_normal_,
+    mlp,
+)
+from ._params import (
+    COMMON,
+    COMPONENTS_ATTRIBUTE,
+    LIKELIHOOD,
+    SPARSE,
+    Param,
+    resolve_beta,
+    training,
+    with_params,
+)
 from ._params import MOCSS as MOCSS_PARAMS
 from ._poems import feature_noises, sparse_decoder
 
@@ -124,7 +144,14 @@ class MOCSSAETransformer(_MOCSSBase):
         ]
 
 
-_VAE_PARAMS = {k: LIKELIHOOD[k] for k in ("beta",)}
+_VAE_PARAMS = {
+    "beta": Param(
+        1.0,
+        "float",
+        [Interval(Real, 0, None, closed="left")],
+        "Weight of the specific VAEs' KL term (averaged over samples and latent dimensions).",
+    )
+}
 
 
 @with_params(COMMON, MOCSS_PARAMS, _VAE_PARAMS, training(batch_size=512, learning_rate=5e-4, weight_decay=5e-4))
@@ -221,7 +248,7 @@ class MOCSSSparseVAETransformer(_MOCSSBase):
                 [noise],
                 None,
                 objective=self.objective,
-                beta=self.beta,
+                beta=resolve_beta(self.beta, self.objective, b.shape[1], self.n_components),
                 kl_warmup=self.kl_warmup,
             )
             for b, noise in zip(omics.blocks, feature_noises(self, omics))

@@ -168,6 +168,41 @@ def product_of_experts(
     return (resp * means).sum(dim=1), -log_tau
 
 
+def drop_omics(
+    observed: Tensor | None, n_samples: int, n_omics: int, rate: float, *, device: torch.device | None = None
+) -> Tensor:
+    """Random subsets of omics to infer each sample's posterior from.
+
+    With probability ``rate`` a sample keeps a subset drawn uniformly from the
+    non-empty proper subsets of its observed omics (e.g. one of the 6 singles and
+    pairs of 3 omics); otherwise it keeps all of them. Samples with a single
+    observed omic keep it. Uses torch's (seeded) global random generator.
+
+    Parameters
+    ----------
+    observed : Tensor of bool, shape (n_samples, n_omics), or None (all observed)
+    n_samples, n_omics : int
+    rate : float in [0, 1]
+
+    Returns
+    -------
+    Tensor of bool, shape (n_samples, n_omics)
+        A subset of ``observed``, non-empty in every row.
+    """
+    if observed is None:
+        observed = torch.ones(n_samples, n_omics, dtype=torch.bool, device=device)
+    keep = observed.clone()
+    todo = (torch.rand(n_samples, device=observed.device) < rate) & (observed.sum(dim=1) > 1)
+    rows = todo.nonzero().squeeze(1)
+    while rows.numel():  # rejection sampling: accepts at least half of the draws
+        bits = (torch.rand(rows.numel(), n_omics, device=observed.device) < 0.5) & observed[rows]
+        n_kept = bits.sum(dim=1)
+        ok = (n_kept > 0) & (n_kept < observed[rows].sum(dim=1))
+        keep[rows[ok]] = bits[ok]
+        rows = rows[~ok]
+    return keep
+
+
 class SparseDecoder(nn.Module):
     """SparseVAE decoder of one omic with a spike-and-slab feature-to-factor matrix W.
 
@@ -334,6 +369,11 @@ class PoEVAE(nn.Module):
     kl_warmup : int
         ``"elbo"`` only: epochs over which the KL weight grows linearly to ``beta``
         (0: no warm-up). Held-out monitoring always uses ``beta``.
+    omic_dropout : float
+        Training only: the probability that a sample's posterior is inferred from
+        a random proper subset of its observed omics (uniform over the non-empty
+        proper subsets) instead of from all of them; every observed omic is still
+        reconstructed. See :func:`drop_omics`.
     """
 
     def __init__(
@@ -348,9 +388,11 @@ class PoEVAE(nn.Module):
         omic_weights: Sequence[float] | None = None,
         kl_warmup: int = 0,
         monitor: Literal["loss", "reconstruction"] = "loss",
+        omic_dropout: float = 0.0,
     ) -> None:
         super().__init__()
         self.monitor = monitor
+        self.omic_dropout = omic_dropout
         # "elbo": sigma is not a gradient parameter but set to its MAP estimate
         # after every optimiser step (see FeatureNoise.closed_form_update_)
         self.closed_form_sigma = objective == "elbo"
@@ -429,8 +471,18 @@ class PoEVAE(nn.Module):
         With ``monitor="reconstruction"`` (either objective), ``monitor`` is the
         sum over omics of each omic's mean squared reconstruction error (observed
         blocks only): a data term that does not depend on sigma.
+
+        With ``omic_dropout > 0`` (training only), the posterior of some samples
+        is inferred from a random subset of their omics (:func:`drop_omics`)
+        while the likelihood still counts all their observed omics: the
+        expected ELBO over subsets of experts (the subsampled objective of
+        multimodal VAEs), which trains every expert to infer the shared factors
+        on its own.
         """
-        out = self(xs, observed, generator=generator)
+        encoded = observed
+        if self.training and self.omic_dropout > 0 and len(xs) > 1:
+            encoded = drop_omics(observed, xs[0].shape[0], len(xs), self.omic_dropout, device=xs[0].device)
+        out = self(xs, encoded, generator=generator)
         if self.objective == "paper":
             result = self._paper_loss(xs, observed, out, prior_batch_size)
         else:

@@ -9,8 +9,24 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseOmicsTransformer, _Omics
 from ._losses import sigma_prior_params
-from ._modules import DenseDecoder, FeatureNoise, GatingNetwork, GaussianEncoder, PoEVAE, SparseDecoder
-from ._params import COMMON, COMPONENTS_ATTRIBUTE, GATING_ATTRIBUTE, POE, SPARSE, training, with_params
+from ._modules import (
+    DenseDecoder,
+    FeatureNoise,
+    GatingNetwork,
+    GaussianEncoder,
+    PoEVAE,
+    SparseDecoder,
+)
+from ._params import (
+    COMMON,
+    COMPONENTS_ATTRIBUTE,
+    GATING_ATTRIBUTE,
+    POE,
+    SPARSE,
+    resolve_beta,
+    training,
+    with_params,
+)
 
 
 def initial_noise_scales(block: np.ndarray, observed: np.ndarray) -> np.ndarray:
@@ -76,9 +92,10 @@ class _PoEBase(_BaseOmicsTransformer):
             feature_noises(self, omics),
             GatingNetwork(len(dims), self.n_components, self.gating_hidden),
             objective=self.objective,
-            beta=self.beta,
+            beta=resolve_beta(self.beta, self.objective, sum(dims), self.n_components),
             kl_warmup=self.kl_warmup,
             monitor=self.monitor,
+            omic_dropout=self.omic_dropout,
             omic_weights=[np.mean(dims) / d for d in dims] if self.omic_balance == "omics" else None,
         )
 

@@ -376,3 +376,53 @@ def test_omic_balance_weighs_each_omic_like_an_average_one(cls, planted):
     assert out.monitor.item() == pytest.approx((weighted + module.beta * out.terms["kl"]).item(), rel=1e-5)
     plain = small(cls, objective="elbo")._build_module(est._validate_omics(Xs, reset=True))
     assert plain.omic_weights == [1.0, 1.0, 1.0]
+
+
+def test_drop_omics_draws_uniform_proper_subsets():
+    """drop_omics keeps a non-empty proper subset of the observed omics for a
+    fraction ``rate`` of the samples, uniformly over those subsets, and all omics
+    for the others; a sample with one observed omic keeps it."""
+    from skpoems._modules import drop_omics
+
+    torch.manual_seed(0)
+    n = 60_000
+    observed = torch.ones(n, 3, dtype=torch.bool)
+    observed[:1000, 1:] = False  # only omic 0
+    observed[1000:2000, 2] = False  # omics 0 and 1
+    keep = drop_omics(observed, n, 3, 0.6)
+    assert keep.dtype == torch.bool and keep.shape == (n, 3)
+    assert not (keep & ~observed).any() and keep.any(dim=1).all()
+    assert keep[:1000].equal(observed[:1000])
+    full = observed[2000:]
+    kept = keep[2000:]
+    changed = (kept != full).any(dim=1).float().mean().item()
+    assert changed == pytest.approx(0.6, abs=0.01)
+    codes = (kept[(kept != full).any(dim=1)].long() * torch.tensor([1, 2, 4])).sum(dim=1)
+    counts = torch.bincount(codes, minlength=8)[1:7].float()  # the 6 proper subsets
+    np.testing.assert_allclose((counts / counts.sum()).numpy(), np.full(6, 1 / 6), atol=0.01)
+    pair = keep[1000:2000]
+    dropped = pair.sum(dim=1) == 1
+    assert dropped.float().mean().item() == pytest.approx(0.6, abs=0.06)
+    assert drop_omics(None, 5, 2, 0.0).all()
+
+
+@pytest.mark.parametrize("cls", MODELS)
+def test_omic_dropout_hides_omics_from_the_encoders_only_in_training(cls, planted):
+    """With omic_dropout, training losses infer the posterior from subsets of the
+    omics while every omic is reconstructed; evaluation uses all omics."""
+    Xs, _ = planted
+    est = small(cls, objective="elbo", omic_dropout=1.0, dropout=0.0)
+    module = est._build_module(est._validate_omics(Xs, reset=True))
+    xs = [torch.as_tensor(x[:16], dtype=torch.float32) for x in Xs]
+    seen = []
+    encode = module.encode
+    module.encode = lambda xs_, observed=None: (seen.append(observed), encode(xs_, observed))[1]
+    module.train()
+    out = module.loss(xs, prior_batch_size=16, n_train=100)
+    assert seen[-1] is not None and (seen[-1].sum(dim=1) < 3).all() and seen[-1].any(dim=1).all()
+    assert all(torch.isfinite(out.terms[f"nll/{v}"]) for v in range(3))
+    module.eval()
+    module.loss(xs, prior_batch_size=16, n_train=100)
+    assert seen[-1] is None
+    fitted = small(cls, objective="elbo", omic_dropout=0.5).fit(Xs)
+    assert np.isfinite(fitted.transform(Xs)).all()
