@@ -295,7 +295,8 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         self.n_train_samples_ = n_train
         self.device_ = str(device)
         with torch_seeded(seed, device):
-            self.module_ = self._build_module(train).to(device)
+            # models train in float32 whatever torch's default dtype is (the data are float32)
+            self.module_ = self._build_module(train).to(device=device, dtype=torch.float32)
             self._train(omics, train_idx, val_idx, device)
         self._set_fitted_attributes(omics)
         return omics

@@ -129,7 +129,7 @@ def test_make_estimator_and_load_dataset():
     ]
     est = make_estimator("poems", max_iter=7, batch_size=None)
     assert est.max_iter == 7
-    assert est.batch_size == 512
+    assert est.batch_size == 128  # None keeps the estimator's default
     assert make_estimator("pca", n_components=4).n_components == 4
     assert set(BASELINES) == {"pca", "raw"}
     with pytest.raises(ValueError, match="Unknown model"):

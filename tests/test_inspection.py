@@ -66,10 +66,15 @@ def planted():
 
 @pytest.fixture(scope="module")
 def planted_poems(planted):
+    # the default objective (elbo, one sigma per omic, subset training) trained for
+    # a fixed 600 epochs: it recovers the planted structure for every random_state
+    # tried (0-3; top-feature precision 0.97-1.00); with the paper's objective
+    # (PAPER_CONFIG) 100 epochs recovered all four factors for 2 of 4 seeds.
     X = planted[0]
     est = POEMSTransformer(
         n_components=4,
-        max_iter=100,
+        max_iter=600,
+        n_iter_no_change=None,
         learning_rate=1e-2,
         batch_size=64,
         dropout=0.0,

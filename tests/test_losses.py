@@ -357,3 +357,28 @@ def test_elbo_sets_sigma_in_closed_form_after_each_step():
         m = ((x_hat.detach() - x) ** 2).mean(0)
         expected = (10 * m + noise.df * noise.scale) / (10 + noise.df + 2)
         torch.testing.assert_close(noise.log_sigma.detach().exp() ** 2, expected)
+
+
+@pytest.mark.parametrize("name", ["POEMSTransformer", "POEMTransformer"])
+def test_paper_config_builds_the_models_md_model(name):
+    """The estimator with PAPER_CONFIG trains MODELS.md's model: the paper objective
+    with beta 1, per-feature sigma initialised to the feature's std with the
+    section-1 prior, no subset training, AdamW with the paper's best BRCA settings;
+    its loss equals the paper loss of the module (checked term by term above)."""
+    import skpoems
+    from skpoems._losses import sigma_prior_params as prior_params
+
+    cls = getattr(skpoems, name)
+    rng = np.random.RandomState(0)
+    Xs = [rng.rand(50, 6), rng.rand(50, 4)]
+    est = cls(**skpoems.PAPER_CONFIG[name], n_components=3, max_iter=1, random_state=0)
+    module = est._build_module(est._validate_omics(Xs, reset=True))
+    assert module.objective == "paper" and module.beta == 1.0 and module.omic_dropout == 0.0
+    assert not module.closed_form_sigma and module.omic_weights == [1.0, 1.0]
+    assert est.batch_size == 512 and est._optimizer == "adamw"
+    assert (est.learning_rate, est.weight_decay) == {"POEMSTransformer": (9e-4, 1e-4), "POEMTransformer": (7e-4, 3e-4)}[name]
+    for noise, x in zip(module.noises, Xs):
+        assert noise.log_sigma.numel() == x.shape[1] and noise.log_sigma.requires_grad
+        np.testing.assert_allclose(noise.log_sigma.detach().exp().numpy(), x.std(axis=0), rtol=1e-6)
+        assert (noise.df, noise.scale) == pytest.approx(prior_params(x.std(axis=0)))  # nu = 10, q = 0.10
+    assert est.fit(Xs).module_.objective == "paper"

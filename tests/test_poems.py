@@ -14,12 +14,12 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
 
-from skpoems import POEMSTransformer, POEMTransformer, concat_omics
+from skpoems import PAPER_CONFIG, POEMSTransformer, POEMTransformer, concat_omics
 
 SMALL = dict(n_components=4, encoder_hidden=(16,), decoder_hidden=16, gating_hidden=8)
 MODELS = [POEMSTransformer, POEMTransformer]
 #: the paper's configuration (MODELS.md, the defaults), spelled out where a test needs it
-PAPER = dict(objective="paper", noise="feature", beta=1.0, batch_size=512)
+PAPER = PAPER_CONFIG["POEMSTransformer"]
 
 
 def small(cls, **kw):
@@ -46,9 +46,11 @@ def test_fitted_attributes(cls, fitted, planted):
     assert len(est.loss_curve_) == len(est.validation_scores_) == len(est.history_) == est.n_iter_
     assert est.best_validation_score_ == max(est.validation_scores_)
     assert est.n_train_samples_ == n - int(np.ceil(0.2 * n))
-    assert {"train_loss", "validation_loss", "train_kl", "validation_reconstruction_omic0"} <= set(est.history_[0])
-    elbo = small(cls, objective="elbo", max_iter=2).fit(Xs)
-    assert {"validation_nll_omic0", "train_prior_omic0"} <= set(elbo.history_[0])
+    assert {"train_loss", "validation_loss", "train_kl", "validation_nll_omic0", "train_prior_omic0"} <= set(
+        est.history_[0]
+    )
+    paper = small(cls, **PAPER, max_iter=2).fit(Xs)
+    assert {"validation_reconstruction_omic0", "train_sigma_omic0"} <= set(paper.history_[0])
     Z = est.transform(Xs)
     assert Z.shape == (n, 4) and Z.dtype == np.float64 and np.isfinite(Z).all()
     np.testing.assert_array_equal(est.transform_gating(Xs), est.gating_weights_)
@@ -426,3 +428,4 @@ def test_omic_dropout_hides_omics_from_the_encoders_only_in_training(cls, plante
     assert seen[-1] is None
     fitted = small(cls, objective="elbo", omic_dropout=0.5).fit(Xs)
     assert np.isfinite(fitted.transform(Xs)).all()
+

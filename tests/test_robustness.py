@@ -333,3 +333,18 @@ def test_impute_beats_mean_filling_on_planted_data(cls):
 
     r2_model, r2_means = r2(imputed), r2(np.broadcast_to(Xs[1][train].mean(0), truth.shape))
     assert r2_model > r2_means + 0.1, (r2_model, r2_means)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_fit_under_a_float64_torch_default_dtype(cls):
+    """A user who set torch's default dtype to float64 still gets a working fit."""
+    import torch
+
+    X = data()
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        Z = tiny(cls).fit_transform(X)
+    finally:
+        torch.set_default_dtype(old)
+    assert Z.shape == (24, 3 if cls in POE else 9) and np.isfinite(Z).all()
