@@ -328,7 +328,10 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         self.loss_curve_ = []
         self.validation_scores_ = []
         self.history_ = []
-        best_loss, best_state, best_epoch = math.inf, None, 0
+        # best_loss: the raw monitored loss of the kept weights; best_criterion: the
+        # (smoothed, see monitor_smoothing) value that early stopping compares
+        best_loss, best_criterion, best_state, best_epoch = math.inf, math.inf, None, 0
+        smoothing, smoothed = float(self.monitor_smoothing), None
         no_improvement = 0
         stopped = False
         bar = tqdm(range(self.max_iter), disable=not self.verbose, desc=type(self).__name__, unit="epoch")
@@ -364,14 +367,18 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
                 record.update({f"validation_{k}": val for k, val in val_terms.items()})
                 self.validation_scores_.append(-val_loss)
                 monitored = val_loss
+            criterion = monitored
+            if smoothing > 0 and math.isfinite(monitored):
+                smoothed = monitored if smoothed is None else smoothing * smoothed + (1 - smoothing) * monitored
+                criterion = record["monitored_smoothed"] = smoothed
             self.loss_curve_.append(train_loss)
             self.history_.append(record)
             if not (math.isfinite(train_loss) and math.isfinite(monitored)):
                 self._handle_divergence(epoch + 1, best_state, best_epoch)
                 stopped = True
                 break
-            if monitored < best_loss - self.tol:
-                best_loss, best_epoch, no_improvement = monitored, epoch + 1, 0
+            if criterion < best_criterion - self.tol:
+                best_loss, best_criterion, best_epoch, no_improvement = monitored, criterion, epoch + 1, 0
                 best_state = copy.deepcopy(evaluated.state_dict())
             elif epoch + 1 >= getattr(self, "kl_warmup", 0):
                 no_improvement += 1

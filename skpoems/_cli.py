@@ -10,9 +10,9 @@
     (joblib) or on a Dask cluster.
 
 ``skpoems`` with no arguments is ``skpoems run``: POEMS on the bundled TCGA BRCA
-set with the demo epoch budget (``--max-iter``, default :data:`DEMO_MAX_ITER`),
-which finishes within a few minutes on two CPU cores. The paper trains for up to
-5000 epochs with early stopping (``--max-iter 5000``).
+set; it stops on its own within a few minutes on two CPU cores. ``--max-iter``
+(default :data:`DEMO_MAX_ITER`) caps the epochs of models that do not stop on
+their own; the paper trains for up to 5000 epochs (``--max-iter 5000``).
 """
 
 from __future__ import annotations
@@ -36,18 +36,14 @@ import pandas as pd
 
 from . import _experiment as exp
 
-#: epoch budget of the commands when --max-iter is not given. With the paper's
-#: objective the POEMS validation loss keeps falling for well over 1000 epochs
-#: (MODELS.md), so early stopping does not end a demo run: this budget does. On
-#: stratified TCGA BRCA split 0 the test metrics of POEMS at 600 epochs are close to
-#: those at 1000 (k-means ACC / NMI / k-NN ACC 0.59 / 0.47 / 0.81 vs 0.61 / 0.48 /
-#: 0.79); on the paper's split (random_state=1) 300 epochs gave 0.47 / 0.36 / 0.69
-#: and 600 give 0.50 / 0.40 / 0.72 (one thread). One POEMS epoch on TCGA BRCA takes
-#: about 0.33 s on two idle CPU cores and 0.5-0.8 s on one, so `skpoems` with no
-#: arguments takes 3-8 minutes. Two torch threads on two cores that other
-#: processes keep busy take up to 3 s per epoch, hence ``--threads auto`` (the
-#: default, see auto_threads).
-DEMO_MAX_ITER = 600
+#: epoch budget of the commands when --max-iter is not given. POEMS and POEM (the
+#: principled objective with a smoothed early-stopping monitor, their default) stop
+#: on their own before it: 700-950 epochs on TCGA BRCA, 6-8 minutes on two CPU
+#: cores. Models trained with the paper's objective (MOCSS-SparseVAE by default,
+#: or --set objective=paper) do not early-stop (their validation loss keeps falling
+#: through the sigma terms, MODELS.md): for them this is the budget. The paper
+#: trains up to 5000 epochs (--max-iter 5000).
+DEMO_MAX_ITER = 1500
 
 _DESCRIPTION = """\
 Interpretable multi-omics integration (POEMS, POEM, MOCSS) under the evaluation
@@ -60,7 +56,7 @@ Without a command, `skpoems` runs `skpoems run` (POEMS on TCGA BRCA)."""
 
 _EPILOG = """\
 examples:
-  skpoems                                    POEMS on TCGA BRCA (demo budget)
+  skpoems                                    POEMS on TCGA BRCA (stops on its own)
   skpoems run --model mocss-ae --max-iter 500
   skpoems run --data ./BRCA --model poems    your MOGONET/MOCSS-layout folder
   skpoems benchmark --max-iter 200           all models + PCA + raw features
@@ -233,8 +229,8 @@ def _add_model_options(parser: argparse.ArgumentParser, *, training: bool) -> No
         type=_positive_int,
         metavar="N",
         default=DEMO_MAX_ITER,
-        help="maximum number of epochs (default: %(default)s, a demo budget; the "
-        "paper: 5000 with early stopping)",
+        help="maximum number of epochs (default: %(default)s; POEMS and POEM stop on "
+        "their own before it; the paper: 5000 with early stopping)",
     )
     if training:
         group.add_argument(
@@ -249,6 +245,13 @@ def _add_model_options(parser: argparse.ArgumentParser, *, training: bool) -> No
             metavar="WD",
             help="weight decay",
         )
+    group.add_argument(
+        "--paper-config",
+        action="store_true",
+        help="POEMS and POEM: train the paper's configuration (skpoems.PAPER_CONFIG: "
+        "its objective, batch 512, ...) instead of the defaults; give it --max-iter, "
+        "its validation loss does not stop falling; options and --set override it",
+    )
     group.add_argument(
         "--set",
         dest="params",
@@ -499,6 +502,11 @@ def _estimator_params(
     for name in ("batch_size", "learning_rate", "weight_decay"):
         if hasattr(args, name):
             params[name] = getattr(args, name)
+    if getattr(args, "paper_config", False) and model in exp.MODELS:
+        from . import PAPER_CONFIG
+
+        paper = PAPER_CONFIG.get(exp.MODELS[model].__name__, {})
+        params = {**paper, **{k: v for k, v in params.items() if v is not None or k not in paper}}
     if model in exp.MODELS:
         accepted = exp.MODELS[model]().get_params()
         for name, value in getattr(args, "params", []):
@@ -560,7 +568,7 @@ def _versions() -> dict[str, str]:
 
 
 def _fit_quietly(fn: Callable[[], Any]) -> Any:
-    """Run ``fn`` without ConvergenceWarnings (the demo budget ends training)."""
+    """Run ``fn`` without ConvergenceWarnings (the epoch budget may end training)."""
     from sklearn.exceptions import ConvergenceWarning
 
     with warnings.catch_warnings():

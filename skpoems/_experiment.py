@@ -132,8 +132,8 @@ def load_dataset(dataset: str | None = None, data: str | Path | None = None) -> 
 def make_estimator(model: str, **params: Any) -> Any:
     """A model or baseline by command-line name, with the given parameters.
 
-    Parameters whose value is None are left at the estimator's default (the
-    paper's configuration of that model). Baselines take ``n_components`` (PCA)
+    Parameters whose value is None are left at the estimator's default.
+    Baselines take ``n_components`` (PCA)
     and ignore the training parameters.
 
     Parameters

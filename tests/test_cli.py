@@ -260,6 +260,22 @@ def test_set_passes_any_estimator_parameter(tmp_path):
     assert len(pd.read_csv(tmp_path / "bench" / "benchmark.csv")) == 2
 
 
+def test_paper_config_flag(tmp_path):
+    """--paper-config trains skpoems.PAPER_CONFIG; explicit options and --set win."""
+    from skpoems import PAPER_CONFIG
+
+    argv = ["run", *FAST, "--paper-config", "--batch-size", "16", "--set", "beta=2", "-q", "--no-figures"]
+    status, _, stderr = call([*argv, "--out", str(tmp_path)])
+    assert status == 0, stderr
+    params = json.loads((tmp_path / "metrics.json").read_text())["parameters"]
+    expected = {**PAPER_CONFIG["POEMSTransformer"], "batch_size": 16, "beta": 2}
+    assert {k: params[k] for k in expected} == expected
+    # models without a paper configuration entry run their defaults
+    argv = ["run", *FAST, "--paper-config", "--model", "mocss-ae", "-q", "--no-figures"]
+    status, _, stderr = call([*argv, "--out", str(tmp_path / "ae")])
+    assert status == 0, stderr
+
+
 def test_figures_are_skipped_not_fatal(tmp_path, mice, monkeypatch):
     def broken(name):
         raise RuntimeError(f"no {name} today")

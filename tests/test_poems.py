@@ -356,7 +356,45 @@ def test_elbo_objective_stops_on_its_own(cls, planted):
     est = cls(objective="elbo", beta=4.0, batch_size=128, max_iter=2000, random_state=0).fit(Xs)
     assert est.n_iter_ < 1000
     assert est.n_iter_ - est.best_iter_ == est.n_iter_no_change
-    assert est.best_validation_score_ == max(est.validation_scores_)
+    # the kept epoch is the minimum of the smoothed held-out loss (monitor_smoothing),
+    # and best_validation_score_ is that epoch's raw held-out loss
+    smoothed = [rec["monitored_smoothed"] for rec in est.history_]
+    assert est.best_iter_ == int(np.argmin(smoothed)) + 1
+    assert est.best_validation_score_ == est.validation_scores_[est.best_iter_ - 1]
+    raw = cls(objective="elbo", beta=4.0, batch_size=128, max_iter=2000, random_state=0, monitor_smoothing=0.0)
+    raw.fit(Xs)
+    assert raw.best_validation_score_ == max(raw.validation_scores_)
+    assert "monitored_smoothed" not in raw.history_[0]
+
+
+class _ScriptedValidation(POEMTransformer):
+    """POEM whose validation loss follows a script (one value per epoch)."""
+
+    script: list = []
+
+    def _evaluate_loss(self, xs, observed, n_train, module=None):
+        loss, terms = super()._evaluate_loss(xs, observed, n_train, module)
+        return float(self.script[len(self.history_)]), terms
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.9])
+def test_monitor_smoothing_ignores_a_lucky_epoch(smoothing, planted):
+    """A held-out loss that falls slowly, with epoch-to-epoch noise and one lucky
+    epoch early on: the raw monitor stops one patience after the lucky epoch, the
+    smoothed one follows the trend to its plateau (epoch 100)."""
+    Xs, _ = planted
+    rng = np.random.RandomState(0)
+    epochs = np.arange(1, 401)
+    script = np.maximum(100.0 - 0.1 * epochs, 90.0) + rng.uniform(-1, 1, len(epochs))
+    script[9] = 80.0  # epoch 10
+    _ScriptedValidation.script = list(script)
+    est = small(_ScriptedValidation, max_iter=400, n_iter_no_change=20, monitor_smoothing=smoothing).fit(Xs)
+    if smoothing == 0:
+        assert (est.best_iter_, est.n_iter_) == (10, 30)
+    else:
+        assert 90 <= est.best_iter_ <= 300 and est.n_iter_ == est.best_iter_ + 20
+    assert est.best_validation_score_ == -script[est.best_iter_ - 1]
+    assert [-v for v in est.validation_scores_] == list(script[: est.n_iter_])
 
 
 

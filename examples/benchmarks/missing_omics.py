@@ -13,8 +13,9 @@
    filling with the training means and, as a supervised reference, a ridge
    regression from mRNA and methylation to miRNA fitted on the training part.
 
-    python examples/benchmarks/missing_omics.py --max-iter 600
-    python examples/benchmarks/missing_omics.py --params '{"objective": "elbo", "noise": "omic", "batch_size": 128, "beta": 0.25}'
+    python examples/benchmarks/missing_omics.py                       # the default POEMS
+    python examples/benchmarks/missing_omics.py --paper-config --max-iter 600
+    python examples/benchmarks/missing_omics.py --params '{"omic_dropout": 0.0}'
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import numpy as np
 from scipy.linalg import orthogonal_procrustes
 from sklearn.linear_model import RidgeCV
 
-from skpoems import POEMSTransformer
+from skpoems import PAPER_CONFIG, POEMSTransformer
 from skpoems._experiment import split_and_scale
 from skpoems.datasets import load_tcga_brca
 from skpoems.metrics import evaluate_embedding
@@ -65,6 +66,7 @@ def main(argv=None) -> None:
     parser.add_argument("--max-iter", type=int, default=5000)
     parser.add_argument("--fraction", type=float, default=0.3)
     parser.add_argument("--split", type=int, default=0)
+    parser.add_argument("--paper-config", action="store_true", help="start from skpoems.PAPER_CONFIG")
     parser.add_argument(
         "--params", type=json.loads, default={}, help='POEMSTransformer parameters as JSON, e.g. \'{"objective": "elbo"}\''
     )
@@ -76,9 +78,10 @@ def main(argv=None) -> None:
     X_train, X_test, y_test = split.X_train, split.X_test, np.asarray(split.y_test)
     omics = list(brca.omic_names)
     rng = np.random.RandomState(0)
+    paper = PAPER_CONFIG["POEMSTransformer"] if args.paper_config else {}
 
     def fit(X, seed):
-        return POEMSTransformer(**{"max_iter": args.max_iter, **args.params}, random_state=seed).fit(X)
+        return POEMSTransformer(**{"max_iter": args.max_iter, **paper, **args.params}, random_state=seed).fit(X)
 
     full0, full1 = fit(X_train, 0), fit(X_train, 1)
     missing_train = random_missing(len(X_train), omics, args.fraction, rng)
