@@ -125,7 +125,8 @@ def training(
             [Interval(Integral, 1, None, closed="left"), None],
             """
             Patience: number of epochs without an improvement of more than ``tol``
-            before training stops. ``None`` trains for exactly ``max_iter`` epochs.
+            of the monitored loss (smoothed when ``monitor_smoothing > 0``) before
+            training stops. ``None`` trains for exactly ``max_iter`` epochs.
             """,
         ),
         "tol": Param(
