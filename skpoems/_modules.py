@@ -245,6 +245,9 @@ class SparseDecoder(nn.Module):
         self.lambda1 = lambda1
         self.theta_a = theta_a
         self.theta_b = n_features / 10.0 if theta_b is None else theta_b
+        # Bytes the decoder may keep between forward and backward (None: the
+        # default of sparse_decode; 0: always recompute, as the benchmark compares).
+        self.activation_budget: int | None = None
 
     def mask(self) -> Tensor:
         """The feature-to-factor matrix used by the decoder, shape (D, K)."""
@@ -263,6 +266,7 @@ class SparseDecoder(nn.Module):
             self.out_bias,
             dropout=self.dropout,
             training=self.training,
+            activation_budget=self.activation_budget,
         )
 
     def penalty(self) -> Tensor:

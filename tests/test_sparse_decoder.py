@@ -66,6 +66,7 @@ def _assert_matches_reference(
     seed: int = 123,
     dtype: torch.dtype = torch.float64,
     device: str = "cpu",
+    activation_budget: int | None = None,
     **tol: float,
 ) -> None:
     inputs = _inputs(batch, n_features, latent, hidden, dtype=dtype, device=device)
@@ -77,7 +78,8 @@ def _assert_matches_reference(
                                          device=device, dtype=dtype)
     out, grads = _outputs_and_grads(
         lambda *a: sparse_decode(*a, dropout=dropout, training=True, seed=seed,
-                                 chunk_size=chunk_size),
+                                 chunk_size=chunk_size,
+                                 activation_budget=activation_budget),
         inputs, weights,
     )
     ref, ref_grads = _outputs_and_grads(
@@ -93,11 +95,16 @@ def _assert_matches_reference(
                                    **tol)
 
 
+@pytest.mark.parametrize("activation_budget", [None, 0])
 @pytest.mark.parametrize("dropout", [0.0, 0.3])
 @pytest.mark.parametrize("chunk_size", [1, 2, 3, 7, 11, 50, None])
-def test_matches_reference_chunkings(chunk_size: int | None, dropout: float) -> None:
+def test_matches_reference_chunkings(
+    chunk_size: int | None, dropout: float, activation_budget: int | None
+) -> None:
     # D = 11 features: chunk sizes 2, 3 and 7 do not divide it, 11 and 50 >= D.
-    _assert_matches_reference(6, 11, 4, 5, chunk_size=chunk_size, dropout=dropout)
+    # activation_budget None stores the forward's indicators, 0 recomputes them.
+    _assert_matches_reference(6, 11, 4, 5, chunk_size=chunk_size, dropout=dropout,
+                              activation_budget=activation_budget)
 
 
 @pytest.mark.parametrize("dropout", [0.0, 0.5])
@@ -110,8 +117,10 @@ def test_matches_reference_odd_shapes(
 ) -> None:
     # B * H odd in several cases (the dropout hash then pads each feature by one).
     for chunk_size in (1, 4, None):
-        _assert_matches_reference(batch, n_features, latent, hidden,
-                                  chunk_size=chunk_size, dropout=dropout)
+        for budget in (None, 0):
+            _assert_matches_reference(batch, n_features, latent, hidden,
+                                      chunk_size=chunk_size, dropout=dropout,
+                                      activation_budget=budget)
 
 
 def test_matches_reference_float32() -> None:
@@ -148,14 +157,46 @@ def test_partial_requires_grad() -> None:
     torch.testing.assert_close(g_mask, r_mask)
 
 
-def test_gradcheck_with_dropout() -> None:
+@pytest.mark.parametrize("activation_budget", [None, 0])
+def test_gradcheck_with_dropout(activation_budget: int | None) -> None:
     # No exact zeros in the mask: relu is not differentiable at 0.
     inputs = _inputs(3, 5, 2, 4, seed=3, zero_rows=False)
 
     def fn(*args: torch.Tensor) -> torch.Tensor:
-        return sparse_decode(*args, dropout=0.3, training=True, seed=9, chunk_size=2)
+        return sparse_decode(*args, dropout=0.3, training=True, seed=9, chunk_size=2,
+                             activation_budget=activation_budget)
 
     assert torch.autograd.gradcheck(fn, inputs, eps=1e-6, atol=1e-6)
+
+
+def test_stored_indicators_match_recomputation_exactly() -> None:
+    # Storing the forward's ReLU/dropout indicators (default budget) or
+    # recomputing them in the backward (budget 0, or a budget one byte too small)
+    # runs the same floating-point operations: bitwise equal gradients.
+    batch, n_features, hidden = 8, 30, 6
+    inputs = _inputs(batch, n_features, 4, hidden, dtype=torch.float32)
+    weights = torch.randn(batch, n_features, generator=torch.Generator().manual_seed(2))
+    grads = {}
+    for budget in (None, batch * n_features * hidden, batch * n_features * hidden - 1, 0):
+        out = sparse_decode(*inputs, dropout=0.2, training=True, seed=4, chunk_size=7,
+                            activation_budget=budget)
+        grads[budget] = (out.detach(), torch.autograd.grad((out * weights).sum(), inputs))
+    ref_out, ref_grads = grads.pop(0)
+    for out, g in grads.values():
+        assert torch.equal(out, ref_out)
+        for a, b in zip(g, ref_grads, strict=True):
+            assert torch.equal(a, b)
+
+
+def test_stored_indicators_survive_a_second_backward() -> None:
+    inputs = _inputs(5, 9, 3, 4)
+    out = sparse_decode(*inputs, dropout=0.3, training=True, seed=1, chunk_size=4)
+    first = torch.autograd.grad(out.sum(), inputs, retain_graph=True)
+    # Another call in between must not disturb the stored indicators of the first.
+    sparse_decode(*inputs, dropout=0.3, training=True, seed=2).sum().backward()
+    second = torch.autograd.grad(out.sum(), inputs)
+    for a, b in zip(first, second, strict=True):
+        assert torch.equal(a, b)
 
 
 def test_no_grad_and_eval() -> None:
@@ -298,6 +339,9 @@ def test_input_validation() -> None:
         sparse_decode(z, mask, gen, out_w, out_b, dropout=1.5, training=True)
     with pytest.raises(ValueError, match="chunk_size"):
         sparse_decode(z, mask, gen, out_w, out_b, chunk_size=0)
+    with pytest.raises(ValueError, match="activation_budget"):
+        sparse_decode(z, mask.requires_grad_(), gen, out_w, out_b,
+                      activation_budget=-1)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA not available")
