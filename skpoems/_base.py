@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import logging
 import math
+import time
 import warnings
 from abc import abstractmethod
 from dataclasses import dataclass
@@ -336,6 +337,7 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         stopped = False
         bar = tqdm(range(self.max_iter), disable=not self.verbose, desc=type(self).__name__, unit="epoch")
         for epoch in bar:
+            epoch_start = time.perf_counter()
             module.train()
             if hasattr(module, "on_epoch_start_"):
                 module.on_epoch_start_(epoch)
@@ -371,6 +373,7 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
             if smoothing > 0 and math.isfinite(monitored):
                 smoothed = monitored if smoothed is None else smoothing * smoothed + (1 - smoothing) * monitored
                 criterion = record["monitored_smoothed"] = smoothed
+            record["time_s"] = time.perf_counter() - epoch_start
             self.loss_curve_.append(train_loss)
             self.history_.append(record)
             if not (math.isfinite(train_loss) and math.isfinite(monitored)):

@@ -467,7 +467,8 @@ best_validation_score_ : float
 history_ : list of dict
     Per epoch: training and validation loss and each loss term by omic (wrap
     in ``pandas.DataFrame`` to plot); with ``monitor_smoothing > 0`` also
-    ``monitored_smoothed``, the average early stopping watched.
+    ``monitored_smoothed``, the average early stopping watched; ``time_s``, the
+    epoch's wall-clock seconds (training and validation).
 batch_size_ : int
     Minibatch size actually used.
 n_train_samples_ : int

@@ -49,6 +49,7 @@ def test_fitted_attributes(cls, fitted, planted):
     assert {"train_loss", "validation_loss", "train_kl", "validation_nll_omic0", "train_prior_omic0"} <= set(
         est.history_[0]
     )
+    assert all(rec["time_s"] > 0 for rec in est.history_)
     paper = small(cls, **PAPER, max_iter=2).fit(Xs)
     assert {"validation_reconstruction_omic0", "train_sigma_omic0"} <= set(paper.history_[0])
     Z = est.transform(Xs)

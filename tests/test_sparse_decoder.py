@@ -177,10 +177,12 @@ def test_stored_indicators_match_recomputation_exactly() -> None:
     inputs = _inputs(batch, n_features, 4, hidden, dtype=torch.float32)
     weights = torch.randn(batch, n_features, generator=torch.Generator().manual_seed(2))
     grads = {}
-    for budget in (None, batch * n_features * hidden, batch * n_features * hidden - 1, 0):
-        out = sparse_decode(*inputs, dropout=0.2, training=True, seed=4, chunk_size=7,
-                            activation_budget=budget)
-        grads[budget] = (out.detach(), torch.autograd.grad((out * weights).sum(), inputs))
+    exact = batch * n_features * hidden
+    for budget in (None, exact, exact - 1, 0):
+        out = sparse_decode(*inputs, dropout=0.2, training=True, seed=4,
+                            chunk_size=7, activation_budget=budget)
+        grad = torch.autograd.grad((out * weights).sum(), inputs)
+        grads[budget] = (out.detach(), grad)
     ref_out, ref_grads = grads.pop(0)
     for out, g in grads.values():
         assert torch.equal(out, ref_out)
