@@ -307,7 +307,15 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
 
     def _make_optimizer(self, module: torch.nn.Module) -> torch.optim.Optimizer:
         cls = {"adamw": torch.optim.AdamW, "adam": torch.optim.Adam}[self._optimizer]
-        return cls(module.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
+        w_lr = getattr(self, "components_learning_rate", None)
+        if w_lr is None:
+            return cls(module.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
+        # the feature-to-factor matrices W (SparseDecoder.W) get their own step size
+        named = list(module.named_parameters())
+        components = [p for name, p in named if name.rsplit(".", 1)[-1] == "W"]
+        rest = [p for name, p in named if name.rsplit(".", 1)[-1] != "W"]
+        groups = [{"params": rest}, {"params": components, "lr": float(w_lr)}]
+        return cls(groups, lr=self.learning_rate, weight_decay=self.weight_decay)
 
     def _train(self, omics: _Omics, train_idx: np.ndarray, val_idx: np.ndarray, device: torch.device) -> None:
         module = self.module_

@@ -468,3 +468,18 @@ def test_omic_dropout_hides_omics_from_the_encoders_only_in_training(cls, plante
     fitted = small(cls, objective="elbo", omic_dropout=0.5).fit(Xs)
     assert np.isfinite(fitted.transform(Xs)).all()
 
+
+
+def test_components_learning_rate_gives_w_its_own_step_size(planted):
+    Xs, _ = planted
+    est = POEMSTransformer(n_components=3, max_iter=1, components_learning_rate=5e-3,
+                           random_state=0).fit(Xs)
+    groups = est._make_optimizer(est.module_).param_groups
+    assert [g["lr"] for g in groups] == [est.learning_rate, 5e-3]
+    Ws = [dec.W for dec in est.module_.decoders]
+    assert len(groups[1]["params"]) == len(Ws) == 3
+    assert all(any(p is w for w in Ws) for p in groups[1]["params"])
+    n_params = sum(1 for _ in est.module_.parameters())
+    assert len(groups[0]["params"]) + len(groups[1]["params"]) == n_params
+    default = POEMSTransformer(n_components=3, max_iter=1, random_state=0).fit(Xs)
+    assert len(default._make_optimizer(default.module_).param_groups) == 1
