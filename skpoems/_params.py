@@ -451,8 +451,9 @@ SPARSE: dict[str, Param] = {
         W's top features only with precision 0.30-0.32 (chance 0.20), while
         ``components_learning_rate=9e-3`` gave 0.97-1.00 with the same stopping
         epochs. Set it when you read W (biomarkers) from a fit of a small
-        cohort. Not the default: its effect on the embedding of real data has
-        been measured on one TCGA BRCA split only (README).
+        cohort. Not the default: on the one TCGA BRCA split tried it lowered
+        the k-means scores of the embedding (ACC / NMI 0.504 / 0.449 against
+        0.586 / 0.492; k-NN ACC 0.795 against 0.769; README).
         """,
     ),
 }
