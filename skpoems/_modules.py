@@ -214,8 +214,9 @@ class SparseDecoder(nn.Module):
     (U(0, 1)) are buffers updated by :meth:`update_spike_slab_`.
 
     The decoder runs through :func:`skpoems._sparse_decoder.sparse_decode`, which
-    evaluates the per-feature MLP in chunks of features with memory bounded
-    independently of the number of features.
+    evaluates the per-feature MLP in chunks of features; its extra memory is at
+    most the chunk budget plus ``activation_budget`` (the ReLU/dropout indicators
+    kept for the backward pass, one byte per sample, feature and hidden unit).
     """
 
     def __init__(
