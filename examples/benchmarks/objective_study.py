@@ -62,6 +62,10 @@ SETTINGS: dict[str, dict] = {
     "default_ema": {"ema_decay": 0.99},
     "default_raw_monitor": {"monitor_smoothing": 0.0},
     "default_warmup": {"kl_warmup": 100},
+    # W's own step size, ten times learning_rate (sparsifies W before early stopping on small data)
+    "default_components_lr": {"components_learning_rate": 9e-3},
+    # three times the paper's step size for every parameter (fewer epochs)
+    "default_lr3x": {"learning_rate": 2.7e-3},
     "beta4_raw": BETA4_RAW,
     "beta4_raw_balanced": {**BETA4_RAW, "omic_balance": "omics"},
     "beta4_raw_ema": {**BETA4_RAW, "ema_decay": 0.99},

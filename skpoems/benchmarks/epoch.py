@@ -116,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--big-features", type=int, default=58316)
     parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument("--dims", default=",".join(map(str, BRCA_DIMS)),
+                        help="features per omic of the timed epoch (default: BRCA's)")
     parser.add_argument("--worker-memory", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
@@ -125,10 +127,12 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; float32 matmul "
           f"{matmul_gflops():.1f} GFLOP/s")
-    X = _data(700, BRCA_DIMS)  # 560 training + 140 validation samples
+    dims = tuple(int(d) for d in args.dims.split(","))
+    X = _data(700, dims)  # 560 training + 140 validation samples
     ours = seconds_per_epoch(POEMSTransformer, X, args.epochs, args.repeats)
-    print("BRCA-shaped epoch of a default POEMSTransformer (560 train + 140 validation, "
-          f"1000+1000+503 features, batch {POEMSTransformer().batch_size}):")
+    shape = "BRCA-shaped epoch" if dims == BRCA_DIMS else "epoch"
+    print(f"{shape} of a default POEMSTransformer (560 train + 140 validation, "
+          f"{'+'.join(map(str, dims))} features, batch {POEMSTransformer().batch_size}):")
     print(f"  ours : {ours:.3f} s/epoch")
     recompute = seconds_per_epoch(RecomputePOEMSTransformer, X, args.epochs, args.repeats)
     print(f"  ours, recomputing activations in the backward: {recompute:.3f} s/epoch "

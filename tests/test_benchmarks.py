@@ -1,0 +1,27 @@
+"""Smoke tests of the speed benchmarks (``python -m skpoems.benchmarks ...``) at
+tiny sizes: they must run and print every row they document; the timings are not
+checked (speed is reported by running the benchmarks, never asserted)."""
+
+import re
+
+from skpoems.benchmarks import decoder, epoch
+
+
+def test_decoder_benchmark_prints_both_methods(capsys, tmp_path):
+    assert decoder.main(["--configs", "40,8,4", "--repeats", "1", "--hidden", "5",
+                         "--threads", "1", "--out-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    rows = [line.split() for line in out.splitlines() if line.lstrip().startswith("40 ")]
+    assert [row[3] for row in rows] == ["naive", "ours"]
+    assert re.search(r"\d+\.\d+x", out)  # the speed-up column
+    assert (tmp_path / "decoder.json").exists() and (tmp_path / "decoder.txt").exists()
+
+
+def test_epoch_benchmark_prints_every_variant(capsys):
+    assert epoch.main(["--epochs", "1", "--repeats", "1", "--dims", "50,20",
+                       "--big-features", "30"]) == 0
+    out = capsys.readouterr().out
+    for label in ("ours :", "ours, recomputing activations in the backward:",
+                  "naive:", "speed-up:", "one epoch with a 30-feature omic"):
+        assert label in out, label
+    assert "50+20 features, batch 128" in out
