@@ -271,6 +271,13 @@ def to_float_block(block: Any, name: str) -> np.ndarray:
         return arr.astype(np.float32 if arr.dtype == np.float32 else np.float64, copy=False)
     if arr.dtype.kind == "c":
         raise ValueError(f"Omic {name!r} contains complex data, which is not supported.")
+    if arr.dtype.kind in "SU":
+        # As scikit-learn's check_array: text is never parsed as numbers silently
+        # (a file read without a numeric dtype would otherwise "work").
+        raise TypeError(
+            f"Omic {name!r} is an array of strings (dtype {arr.dtype}); convert it "
+            "to numbers explicitly, e.g. np.asarray(block, dtype=float)."
+        )
     try:
         return arr.astype(np.float64)
     except (TypeError, ValueError) as exc:

@@ -66,7 +66,8 @@ FIT_ERRORS = {
         TypeError,
         r"'om0' has non-numeric column\(s\) \['b'\]",
     ),
-    "strings in an array": (lambda: [np.array([["1", "a"], ["2", "b"]]), np.zeros((2, 1))], TypeError, "'omic0' contains values"),
+    "strings in an array": (lambda: [np.array([["1", "a"], ["2", "b"]], dtype=object), np.zeros((2, 1))], TypeError, "'omic0' contains values"),
+    "numeric strings": (lambda: [np.array([["1", "2"], ["3", "4"]]), np.zeros((2, 1))], TypeError, "'omic0' is an array of strings"),
     "sample with no omic": (
         lambda: {"om0": np.where(np.arange(8)[:, None] == 2, np.nan, np.ones((8, 3))), "om1": np.where(np.arange(8)[:, None] == 2, np.nan, np.ones((8, 2)))},
         ValueError,
