@@ -37,3 +37,39 @@ def test_missing_omics_script_runs(capsys):
     load("missing_omics").main(["--max-iter", "2"])
     out = capsys.readouterr().out
     assert "R^2" in out or "r2" in out.lower()
+
+
+def test_embedding_geometry_script_runs(capsys):
+    load("embedding_geometry").main(["--dataset", "nutrimouse", "--split-seeds", "0", "--max-iter", "2", "--threads", "1"])
+    out = capsys.readouterr().out
+    for name in ("mean", "standardised", "pullback_sigma_diag", "reconstruction_pca32", "train patients: PCA-32"):
+        assert name in out
+
+
+def test_decoder_metric_is_the_mean_pullback_of_the_jacobian():
+    torch = pytest.importorskip("torch")
+    import numpy as np
+
+    from skpoems import POEMSTransformer
+
+    geometry = load("embedding_geometry")
+    rng = np.random.RandomState(0)
+    X = [rng.rand(30, 6), rng.rand(30, 4)]
+    est = POEMSTransformer(n_components=3, max_iter=5, random_state=0, dropout=0.0).fit(X)
+    Z = est.transform(X).astype(np.float64)
+    weights = rng.rand(10) + 0.5
+    module = est.module_.eval()
+    exact = np.zeros((3, 3))
+    for z in Z:
+        jac = torch.autograd.functional.jacobian(
+            lambda v: torch.cat(module.decode(v[None].float()), dim=1)[0], torch.as_tensor(z, dtype=torch.float32)
+        ).double().numpy()
+        exact += jac.T @ (weights[:, None] * jac)
+    exact /= len(Z)
+    # central differences of a ReLU decoder in float32: a secant, not the exact
+    # Jacobian, hence a small step and a tolerance on the whole matrix
+    def relative_error(metric):
+        return np.linalg.norm(metric - exact) / np.linalg.norm(exact)
+
+    assert relative_error(geometry.decoder_metric(est, Z, weights, step=1e-3)) < 0.02
+    assert relative_error(geometry.decoder_metric(est, Z, np.ones(10), step=1e-3)) > 0.05  # the weights count
