@@ -343,6 +343,12 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         smoothing, smoothed = float(self.monitor_smoothing), None
         no_improvement = 0
         stopped = False
+        self.stop_reason_ = "max_iter"
+        # the convergence test (convergence_tol) compares the last window's fall of
+        # the criterion with its fall since the first epoch
+        conv_tol = getattr(self, "convergence_tol", None)
+        conv_window = None if self.n_iter_no_change is None or conv_tol is None else 2 * self.n_iter_no_change
+        criteria: list[float] = []
         bar = tqdm(range(self.max_iter), disable=not self.verbose, desc=type(self).__name__, unit="epoch")
         for epoch in bar:
             epoch_start = time.perf_counter()
@@ -387,7 +393,9 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
             if not (math.isfinite(train_loss) and math.isfinite(monitored)):
                 self._handle_divergence(epoch + 1, best_state, best_epoch)
                 stopped = True
+                self.stop_reason_ = "diverged"
                 break
+            criteria.append(criterion)
             if criterion < best_criterion - self.tol:
                 best_loss, best_criterion, best_epoch, no_improvement = monitored, criterion, epoch + 1, 0
                 best_state = copy.deepcopy(evaluated.state_dict())
@@ -401,6 +409,16 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
                 )
             if self.n_iter_no_change is not None and no_improvement >= self.n_iter_no_change:
                 stopped = True
+                self.stop_reason_ = "no_improvement"
+                break
+            if (
+                conv_window is not None
+                and len(criteria) > conv_window
+                and epoch + 1 >= getattr(self, "kl_warmup", 0) + conv_window
+                and criteria[-1 - conv_window] - criteria[-1] < conv_tol * (criteria[0] - criteria[-1])
+            ):
+                stopped = True
+                self.stop_reason_ = "converged"
                 break
         bar.close()
         self.n_iter_ = len(self.loss_curve_)

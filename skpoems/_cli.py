@@ -475,6 +475,15 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+#: how ``skpoems run`` reports an estimator's ``stop_reason_``
+_STOP_REASONS = {
+    "converged": "converged",
+    "no_improvement": "no improvement for n_iter_no_change epochs",
+    "max_iter": "epoch budget spent",
+    "diverged": "diverged",
+}
+
+
 def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(text)).strip("_") or "omic"
 
@@ -949,7 +958,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     tr = record["training"]
     lines = [
         f"{name} on {bunch.name}: {_describe_data(bunch, split, fitted)}",
-        f"trained {tr.get('n_iter', '?')} epochs (best {tr.get('best_iter', '?')}) "
+        f"trained {tr.get('n_iter', '?')} epochs (best {tr.get('best_iter', '?')}"
+        f"{', ' + _STOP_REASONS.get(tr['stop_reason'], tr['stop_reason']) if tr.get('stop_reason') else ''}) "
         f"in {result.timings['fit_s']:.1f} s on {tr.get('device', '?')} "
         f"({_torch_threads()} torch thread{'s' if _torch_threads() > 1 else ''})",
     ]

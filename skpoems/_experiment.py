@@ -322,6 +322,8 @@ class ProtocolResult:
             out["best_validation_loss"] = -float(est.best_validation_score_)
         if getattr(est, "loss_curve_", None):
             out["final_train_loss"] = float(est.loss_curve_[-1])
+        if hasattr(est, "stop_reason_"):
+            out["stop_reason"] = str(est.stop_reason_)
         if hasattr(est, "device_"):
             out["device"] = str(est.device_)
         return out

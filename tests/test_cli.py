@@ -186,6 +186,7 @@ def test_run_writes_every_output(run_dir, mice):
     assert record["estimator"] == "POEMSTransformer"
     assert record["parameters"]["max_iter"] == 3
     assert record["training"]["n_iter"] == 3
+    assert record["training"]["stop_reason"] == "max_iter"
     assert record["training"]["n_test"] == 8
     assert record["versions"]["skpoems"]
     assert record["dataset"]["omic_dims"] == [120, 21]

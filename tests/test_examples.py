@@ -73,3 +73,37 @@ def test_decoder_metric_is_the_mean_pullback_of_the_jacobian():
 
     assert relative_error(geometry.decoder_metric(est, Z, weights, step=1e-3)) < 0.02
     assert relative_error(geometry.decoder_metric(est, Z, np.ones(10), step=1e-3)) > 0.05  # the weights count
+
+
+def test_stopping_traces_record_and_replay(tmp_path, capsys):
+    traces = load("stopping_traces")
+    out = tmp_path / "traces"
+    traces.main(["record", "--dataset", "nutrimouse", "--split-seeds", "0", "--max-iter", "12", "--out-dir", str(out)])
+    printed = capsys.readouterr().out
+    assert "max |diff| 0" in printed  # the kept epoch's trace is what transform returns
+    history = pd.read_csv(out / "nutrimouse_split0_history.csv")
+    assert len(history) == 12
+    import numpy as np
+
+    embeddings = np.load(out / "nutrimouse_split0_trace.npz")["embeddings"]
+    assert embeddings.shape == (12, 8, 32)  # epochs 1..12, 8 test mice, 32 factors
+    traces.main(["replay", str(out), "--out", str(tmp_path / "rules.csv")])
+    rules = pd.read_csv(tmp_path / "rules.csv")
+    assert set(rules["rule"]) == set(traces.RULES)
+    assert (rules["kept"] <= rules["stop"]).all() and (rules["stop"] <= 12).all()
+
+
+def test_stopping_rules_replay_the_estimator():
+    traces = load("stopping_traces")
+    import numpy as np
+
+    losses = 100.0 / np.sqrt(np.arange(1, 401))
+    assert traces.patience_rule(losses) == 400  # always a new minimum
+    flat = np.r_[losses[:50], np.full(100, losses[49])]
+    assert traces.patience_rule(flat) == 80  # epoch 50 best, 30 epochs without a new one
+    assert traces.kept_epoch(flat, 80) == 50
+    # the same rule as tests/test_poems.py's recomputation of convergence_tol
+    stop = traces.convergence_rule(losses, 0.05, 20)
+    t = stop - 1
+    assert losses[t - 20] - losses[t] < 0.05 * (losses[0] - losses[t])
+    assert losses[t - 21] - losses[t - 1] >= 0.05 * (losses[0] - losses[t - 1])

@@ -69,7 +69,7 @@ def test_best_weights_restored(planted):
     Xs, _ = planted
     est = small(POEMSTransformer, **PAPER, max_iter=60, n_iter_no_change=3, learning_rate=0.03).fit(Xs)
     assert est.n_iter_ < 60, "early stopping should fire with patience 3"
-    assert est.n_iter_ - est.best_iter_ == 3
+    assert est.n_iter_ - est.best_iter_ == 3 and est.stop_reason_ == "no_improvement"
     # the restored weights are those of the best epoch: the validation loss recomputed
     # now equals the best one recorded during training
     xs, obs = est._tensors(est._validate_omics(Xs, reset=False), torch.device("cpu"))
@@ -85,7 +85,7 @@ def test_best_weights_restored(planted):
 def test_patience_none_runs_max_iter(planted):
     Xs, _ = planted
     est = small(POEMTransformer, max_iter=7, n_iter_no_change=None).fit(Xs)
-    assert est.n_iter_ == 7
+    assert est.n_iter_ == 7 and est.stop_reason_ == "max_iter"
 
 
 def test_max_iter_warns(planted):
@@ -354,15 +354,19 @@ def test_elbo_objective_stops_on_its_own(cls, planted):
     """The elbo objective's held-out loss plateaus: early stopping ends the fit well
     before max_iter, and the kept epoch is the best one."""
     Xs, _ = planted
-    est = cls(objective="elbo", beta=4.0, batch_size=128, max_iter=2000, random_state=0).fit(Xs)
-    assert est.n_iter_ < 1000
+    est = cls(objective="elbo", beta=4.0, batch_size=128, max_iter=2000, random_state=0, convergence_tol=None)
+    est.fit(Xs)
+    assert est.n_iter_ < 1000 and est.stop_reason_ == "no_improvement"
     assert est.n_iter_ - est.best_iter_ == est.n_iter_no_change
     # the kept epoch is the minimum of the smoothed held-out loss (monitor_smoothing),
     # and best_validation_score_ is that epoch's raw held-out loss
     smoothed = [rec["monitored_smoothed"] for rec in est.history_]
     assert est.best_iter_ == int(np.argmin(smoothed)) + 1
     assert est.best_validation_score_ == est.validation_scores_[est.best_iter_ - 1]
-    raw = cls(objective="elbo", beta=4.0, batch_size=128, max_iter=2000, random_state=0, monitor_smoothing=0.0)
+    raw = cls(
+        objective="elbo", beta=4.0, batch_size=128, max_iter=2000, random_state=0, monitor_smoothing=0.0,
+        convergence_tol=None,
+    )
     raw.fit(Xs)
     assert raw.best_validation_score_ == max(raw.validation_scores_)
     assert "monitored_smoothed" not in raw.history_[0]
@@ -389,7 +393,9 @@ def test_monitor_smoothing_ignores_a_lucky_epoch(smoothing, planted):
     script = np.maximum(100.0 - 0.1 * epochs, 90.0) + rng.uniform(-1, 1, len(epochs))
     script[9] = 80.0  # epoch 10
     _ScriptedValidation.script = list(script)
-    est = small(_ScriptedValidation, max_iter=400, n_iter_no_change=20, monitor_smoothing=smoothing).fit(Xs)
+    est = small(
+        _ScriptedValidation, max_iter=400, n_iter_no_change=20, monitor_smoothing=smoothing, convergence_tol=None
+    ).fit(Xs)
     if smoothing == 0:
         assert (est.best_iter_, est.n_iter_) == (10, 30)
     else:
@@ -397,6 +403,74 @@ def test_monitor_smoothing_ignores_a_lucky_epoch(smoothing, planted):
     assert est.best_validation_score_ == -script[est.best_iter_ - 1]
     assert [-v for v in est.validation_scores_] == list(script[: est.n_iter_])
 
+
+
+def _expected_convergence_stop(losses, tol, window):
+    """First epoch (1-based) where the last window's fall is below tol times the fall
+    since epoch 1, recomputed from the documented rule."""
+    for t in range(window, len(losses)):
+        if losses[t - window] - losses[t] < tol * (losses[0] - losses[t]):
+            return t + 1
+    return None
+
+
+def test_convergence_tol_ends_a_slow_steady_decline(planted):
+    """A held-out loss that sets a new minimum every epoch but by less and less:
+    patience never fires; convergence_tol stops it where the last 2 * patience
+    epochs bought less than that fraction of the fall since the first epoch."""
+    Xs, _ = planted
+    epochs = np.arange(1, 501)
+    script = 100.0 / np.sqrt(epochs)  # strictly decreasing
+    _ScriptedValidation.script = list(script)
+    params = dict(max_iter=500, n_iter_no_change=10, monitor_smoothing=0.0)
+    expected = _expected_convergence_stop(script, 0.05, 20)
+    assert expected is not None and 20 < expected < 500
+    est = small(_ScriptedValidation, convergence_tol=0.05, **params).fit(Xs)
+    assert (est.n_iter_, est.best_iter_, est.stop_reason_) == (expected, expected, "converged")
+    # a tighter tolerance waits longer
+    later = small(_ScriptedValidation, convergence_tol=0.01, **params).fit(Xs)
+    assert later.n_iter_ == _expected_convergence_stop(script, 0.01, 20) > expected
+    from sklearn.exceptions import ConvergenceWarning
+
+    with pytest.warns(ConvergenceWarning, match="max_iter=500"):
+        off = small(_ScriptedValidation, convergence_tol=None, **params).fit(Xs)
+    assert (off.n_iter_, off.stop_reason_) == (500, "max_iter")
+
+
+def test_convergence_tol_is_not_fooled_by_a_short_early_plateau(planted):
+    """A plateau shorter than the window (here 30 epochs, window 2 * 20) between two
+    falls does not end the fit; a window of one patience would have stopped on it."""
+    Xs, _ = planted
+    t = np.arange(1, 301, dtype=float)
+    script = np.select(
+        [t <= 50, t <= 80, t <= 120],
+        [100.0 - t, 50.0 - 1e-3 * (t - 50), 49.97 - 0.5 * (t - 80)],
+        29.97 - 1e-4 * (t - 120),
+    )
+    _ScriptedValidation.script = list(script)
+    assert _expected_convergence_stop(script, 0.01, 20) <= 80  # the plateau would fool a 20-epoch window
+    expected = _expected_convergence_stop(script, 0.01, 40)
+    assert 120 < expected < 300
+    est = small(
+        _ScriptedValidation, max_iter=300, n_iter_no_change=20, monitor_smoothing=0.0, convergence_tol=0.01
+    ).fit(Xs)
+    assert (est.n_iter_, est.stop_reason_) == (expected, "converged")
+
+
+def test_convergence_tol_defaults():
+    from skpoems import MOCSSAETransformer, MOCSSSparseVAETransformer, MOCSSVAETransformer
+
+    assert POEMSTransformer().convergence_tol == POEMTransformer().convergence_tol == 0.01
+    for cls in (MOCSSAETransformer, MOCSSVAETransformer, MOCSSSparseVAETransformer):
+        assert cls().convergence_tol is None  # their defaults are the paper's configurations
+    assert all(cfg["convergence_tol"] is None for cfg in PAPER_CONFIG.values())
+
+
+@pytest.mark.parametrize("bad", [0.0, 1.0, -0.1, "0.01"])
+def test_convergence_tol_validated(planted, bad):
+    Xs, _ = planted
+    with pytest.raises((ValueError, TypeError), match="convergence_tol"):
+        small(POEMTransformer, convergence_tol=bad).fit(Xs)
 
 
 @pytest.mark.parametrize("cls", MODELS)

@@ -245,6 +245,7 @@ def test_divergence_never_yields_nan(cls):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 est.fit(Xs)
+            assert est.stop_reason_ == "diverged"
     assert np.isfinite(est.transform(Xs)).all()
 
 
