@@ -123,7 +123,7 @@ class _PoEBase(_BaseOmicsTransformer):
     COMMON,
     POE,
     SPARSE,
-    training(batch_size=128, learning_rate=9e-4, weight_decay=1e-4, monitor_smoothing=0.9, convergence_tol=0.01),
+    training(batch_size=128, learning_rate=9e-4, weight_decay=1e-4, monitor_smoothing=0.9, convergence_tol=1e-3),
     attributes=COMPONENTS_ATTRIBUTE + GATING_ATTRIBUTE,
 )
 class POEMSTransformer(_PoEBase):
@@ -194,7 +194,7 @@ class POEMSTransformer(_PoEBase):
 @with_params(
     COMMON,
     POE,
-    training(batch_size=128, learning_rate=7e-4, weight_decay=3e-4, monitor_smoothing=0.9, convergence_tol=0.01),
+    training(batch_size=128, learning_rate=7e-4, weight_decay=3e-4, monitor_smoothing=0.9, convergence_tol=1e-3),
     attributes=GATING_ATTRIBUTE,
 )
 class POEMTransformer(_PoEBase):

@@ -81,16 +81,22 @@ def test_stopping_traces_record_and_replay(tmp_path, capsys):
     traces.main(["record", "--dataset", "nutrimouse", "--split-seeds", "0", "--max-iter", "12", "--out-dir", str(out)])
     printed = capsys.readouterr().out
     assert "max |diff| 0" in printed  # the kept epoch's trace is what transform returns
-    history = pd.read_csv(out / "nutrimouse_split0_history.csv")
+    history = pd.read_csv(out / "nutrimouse_split0_rs0_history.csv")
     assert len(history) == 12
     import numpy as np
 
-    embeddings = np.load(out / "nutrimouse_split0_trace.npz")["embeddings"]
+    embeddings = np.load(out / "nutrimouse_split0_rs0_trace.npz")["embeddings"]
     assert embeddings.shape == (12, 8, 32)  # epochs 1..12, 8 test mice, 32 factors
     traces.main(["replay", str(out), "--out", str(tmp_path / "rules.csv")])
     rules = pd.read_csv(tmp_path / "rules.csv")
     assert set(rules["rule"]) == set(traces.RULES)
     assert (rules["kept"] <= rules["stop"]).all() and (rules["stop"] <= 12).all()
+    # planted data: factor recovery instead of the clustering scores
+    traces.main(["record", "--dataset", "planted", "--split-seeds", "0", "--max-iter", "5", "--out-dir", str(tmp_path / "p")])
+    traces.main(["replay", str(tmp_path / "p"), "--out", str(tmp_path / "planted.csv")])
+    planted = pd.read_csv(tmp_path / "planted.csv")
+    assert planted["factor_recovery"].between(0, 1).all() and "kmeans_acc" not in planted
+    assert "not learned" in capsys.readouterr().out
 
 
 def test_stopping_rules_replay_the_estimator():

@@ -169,6 +169,21 @@ def test_default_fit_with_components_learning_rate_recovers_planted_groups(plant
     assert np.mean(precisions) >= 0.8 > 3 * np.mean(chances)
 
 
+def test_default_stopping_waits_for_a_late_factor(planted):
+    """With random_state=1 the last planted factor only appears after about 450
+    epochs of a slowly falling held-out loss (a plateau). Default early stopping
+    (patience plus convergence_tol) must not end the fit on that plateau: a
+    convergence test of 0.01 stopped at epoch 315 with one factor unlearned
+    (|corr| 0.01), 0.004 also stopped too early; the default 1e-3 does not."""
+    est = POEMSTransformer(n_components=4, random_state=1).fit(planted[0])
+    assert est.n_iter_ < est.max_iter and est.stop_reason_ in ("converged", "no_improvement")
+    correlations = [corr for _, corr in _factor_matching(est, planted).values()]
+    assert min(correlations) > 0.7, correlations
+    late = POEMSTransformer(n_components=4, random_state=1, convergence_tol=0.01).fit(planted[0])
+    assert late.stop_reason_ == "converged" and late.n_iter_ < est.n_iter_
+    assert min(corr for _, corr in _factor_matching(late, planted).values()) < 0.3
+
+
 def test_top_features_recover_planted_groups(planted, planted_poems, matching):
     """Acceptance 1: top-|W| features of each matched factor are the planted group."""
     precisions, chances, factors_of_groups = _group_precisions(

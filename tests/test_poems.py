@@ -460,7 +460,7 @@ def test_convergence_tol_is_not_fooled_by_a_short_early_plateau(planted):
 def test_convergence_tol_defaults():
     from skpoems import MOCSSAETransformer, MOCSSSparseVAETransformer, MOCSSVAETransformer
 
-    assert POEMSTransformer().convergence_tol == POEMTransformer().convergence_tol == 0.01
+    assert POEMSTransformer().convergence_tol == POEMTransformer().convergence_tol == 1e-3
     for cls in (MOCSSAETransformer, MOCSSVAETransformer, MOCSSSparseVAETransformer):
         assert cls().convergence_tol is None  # their defaults are the paper's configurations
     assert all(cfg["convergence_tol"] is None for cfg in PAPER_CONFIG.values())
