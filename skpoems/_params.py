@@ -164,8 +164,9 @@ def training(
             0.793 against 0.773). Looser tolerances stop earlier there (2e-3: 793
             epochs on average) but end fits of small planted data on a plateau,
             before their last factor has appeared: over 12 planted fits (4 data
-            sets, 3 seeds) the smallest failing tolerance was 2.5e-3 once, 4e-3
-            twice and 7e-3 or more otherwise; 1e-3 never failed. The window is twice
+            sets, 3 seeds) 3e-3 lost one fit that patience alone keeps, 5e-3
+            three and 1e-2 seven; 1e-3 and 2e-3 none, and 1e-3 keeps a margin of
+            three below the first failing tolerance. The window is twice
             the patience for the same reason. ``None`` disables the test (patience
             only); it is off whenever ``n_iter_no_change`` is None.
             """,
@@ -485,7 +486,7 @@ SPARSE: dict[str, Param] = {
         POEMS' default 9e-4 a fit that early stopping ends after a few thousand steps
         leaves W near its initialisation: on the 400-sample planted data of the
         tests, default fits found the planted factors in the embedding but
-        W's top features only with precision 0.30-0.32 (chance 0.20), while
+        W's top features only with precision 0.27-0.32 (chance 0.20), while
         ``components_learning_rate=9e-3`` gave 0.97-1.00 with the same stopping
         epochs. Set it when you read W (biomarkers) from a fit of a small
         cohort. Not the default: on TCGA BRCA it lowered the k-means scores of

@@ -113,3 +113,10 @@ def test_stopping_rules_replay_the_estimator():
     t = stop - 1
     assert losses[t - 20] - losses[t] < 0.05 * (losses[0] - losses[t])
     assert losses[t - 21] - losses[t - 1] >= 0.05 * (losses[0] - losses[t - 1])
+
+
+def test_single_omic_baselines_script_runs(capsys):
+    table = load("single_omic_baselines").main(["--dataset", "nutrimouse", "--splits", "1", "--components", "2"])
+    assert set(table["input"]) == {"gene", "lipid", "all omics"}
+    assert table[["kmeans_acc", "kmeans_nmi"]].apply(lambda c: c.between(0, 1)).all().all()
+    assert "k-means cluster" in capsys.readouterr().out
