@@ -37,9 +37,9 @@ import pandas as pd
 from . import _experiment as exp
 
 #: epoch budget of the commands when --max-iter is not given. POEMS and POEM (the
-#: principled objective with a smoothed early-stopping monitor, their default) stop
-#: on their own before it: 850-1400 epochs on TCGA BRCA, 7-11 minutes on two CPU
-#: cores. Models trained with the paper's objective (MOCSS-SparseVAE by default,
+#: principled objective with a smoothed early-stopping monitor and a convergence
+#: test, their default) stop on their own before it: 750-1050 epochs on TCGA BRCA,
+#: 6-12 minutes on two CPU cores depending on the machine's speed. Models trained with the paper's objective (MOCSS-SparseVAE by default,
 #: or --set objective=paper) do not early-stop (their validation loss keeps falling
 #: through the sigma terms, MODELS.md): for them this is the budget. The paper
 #: trains up to 5000 epochs (--max-iter 5000).

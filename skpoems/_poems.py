@@ -142,8 +142,9 @@ class POEMSTransformer(_PoEBase):
     noise scale per omic (``noise="omic"``), a KL weight normalised by the
     data's size (``beta=None``: 3.9 on TCGA BRCA), subset training
     (``omic_dropout=0.5``), batches of 128 and early stopping on a smoothed
-    held-out loss (``monitor_smoothing=0.9``); it stops on its own (850-1400
-    epochs on TCGA BRCA, 7-11 minutes with two CPU cores). The paper's objective
+    held-out loss (``monitor_smoothing=0.9``) with a relative convergence test
+    (``convergence_tol=1e-3``); it stops on its own (750-1050 epochs on TCGA
+    BRCA, 6-12 minutes with two CPU cores, depending on the machine's speed). The paper's objective
     and best BRCA configuration (batch 512, learning rate 9e-4, weight decay
     1e-4, AdamW) are ``POEMSTransformer(**PAPER_CONFIG["POEMSTransformer"])``.
     Inputs are expected min-max scaled to [0, 1] per feature, as in the paper
