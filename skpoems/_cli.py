@@ -499,7 +499,13 @@ def _estimator_params(
     args: argparse.Namespace, *, verbose: int = 0, model: str | None = None, strict: bool = True
 ) -> dict[str, Any]:
     """Estimator parameters from the options; ``--set`` ones for ``model`` (those it
-    lacks raise a usage error when ``strict``, else are skipped)."""
+    lacks raise a usage error when ``strict``, else are skipped).
+
+    Options left at None were not given and are dropped (the estimator's default
+    applies); a None from ``--paper-config`` or ``--set NAME=null`` is a value
+    (e.g. ``convergence_tol=None``: no convergence test) and is kept, so pass the
+    result to :func:`~skpoems._experiment.make_estimator` with
+    ``drop_none=False``."""
     params = {
         "max_iter": args.max_iter,
         "n_components": args.n_components,
@@ -511,11 +517,11 @@ def _estimator_params(
     for name in ("batch_size", "learning_rate", "weight_decay"):
         if hasattr(args, name):
             params[name] = getattr(args, name)
+    params = {k: v for k, v in params.items() if v is not None}
     if getattr(args, "paper_config", False) and model in exp.MODELS:
         from . import PAPER_CONFIG
 
-        paper = PAPER_CONFIG.get(exp.MODELS[model].__name__, {})
-        params = {**paper, **{k: v for k, v in params.items() if v is not None or k not in paper}}
+        params = {**PAPER_CONFIG.get(exp.MODELS[model].__name__, {}), **params}
     if model in exp.MODELS:
         accepted = exp.MODELS[model]().get_params()
         for name, value in getattr(args, "params", []):
@@ -925,7 +931,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     bunch = _load(args)
     out = _out_dir(args, f"{_safe_name(bunch.name)}_{args.model}")
     est = exp.make_estimator(
-        args.model, **_estimator_params(args, verbose=0 if args.quiet else 1, model=args.model)
+        args.model, drop_none=False, **_estimator_params(args, verbose=0 if args.quiet else 1, model=args.model)
     )
     split = _split(args, bunch)
     name = exp.DISPLAY_NAMES[args.model]
@@ -1058,6 +1064,7 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
         for s, split in enumerate(splits):
             est = exp.make_estimator(
                 model,
+                drop_none=False,
                 **_estimator_params(args, verbose=0 if args.quiet else 1, model=model, strict=False),
             )
             row: dict[str, Any] = {
@@ -1161,7 +1168,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     bunch = _load(args)
     out = _out_dir(args, f"{_safe_name(bunch.name)}_{args.model}_sweep")
     split = _split(args, bunch)
-    est = exp.make_estimator(args.model, **_estimator_params(args, verbose=0, model=args.model))
+    est = exp.make_estimator(args.model, drop_none=False, **_estimator_params(args, verbose=0, model=args.model))
     configurations = _sweep.paper_grid(
         args.batch_sizes, args.learning_rates, args.weight_decays
     )

@@ -129,17 +129,21 @@ def load_dataset(dataset: str | None = None, data: str | Path | None = None) -> 
     return bunch
 
 
-def make_estimator(model: str, **params: Any) -> Any:
+def make_estimator(model: str, *, drop_none: bool = True, **params: Any) -> Any:
     """A model or baseline by command-line name, with the given parameters.
 
-    Parameters whose value is None are left at the estimator's default.
-    Baselines take ``n_components`` (PCA)
+    Parameters whose value is None are left at the estimator's default unless
+    ``drop_none`` is False. Baselines take ``n_components`` (PCA)
     and ignore the training parameters.
 
     Parameters
     ----------
     model : str
         One of :data:`MODELS` or :data:`BASELINES`.
+    drop_none : bool, default=True
+        Drop None-valued parameters (read them as "not given"). With False a
+        None is passed on, for parameters where None is a setting (for example
+        ``convergence_tol=None``: no convergence test).
     **params
         Estimator parameters (``max_iter``, ``batch_size``, ...).
 
@@ -148,7 +152,8 @@ def make_estimator(model: str, **params: Any) -> Any:
     estimator
         An unfitted scikit-learn transformer.
     """
-    params = {k: v for k, v in params.items() if v is not None}
+    if drop_none:
+        params = {k: v for k, v in params.items() if v is not None}
     if model == "pca":
         return PCA(
             n_components=params.get("n_components", 32),

@@ -261,6 +261,22 @@ def test_set_passes_any_estimator_parameter(tmp_path):
     assert len(pd.read_csv(tmp_path / "bench" / "benchmark.csv")) == 2
 
 
+def test_set_null_is_a_value_not_a_missing_option(tmp_path):
+    """--set NAME=null passes None (a setting: no convergence test, no patience),
+    it does not fall back to the default as an option that was not given does."""
+    argv = ["run", *FAST, "--set", "convergence_tol=null", "--set", "n_iter_no_change=null", "-q", "--no-figures"]
+    status, _, stderr = call([*argv, "--out", str(tmp_path)])
+    assert status == 0, stderr
+    record = json.loads((tmp_path / "metrics.json").read_text())
+    assert record["parameters"]["convergence_tol"] is None
+    assert record["parameters"]["n_iter_no_change"] is None
+    assert record["training"]["n_iter"] == 3
+    # without --set the default applies
+    status, _, stderr = call(["run", *FAST, "-q", "--no-figures", "--out", str(tmp_path / "d")])
+    assert status == 0, stderr
+    assert json.loads((tmp_path / "d" / "metrics.json").read_text())["parameters"]["convergence_tol"] == 1e-3
+
+
 def test_paper_config_flag(tmp_path):
     """--paper-config trains skpoems.PAPER_CONFIG; explicit options and --set win."""
     from skpoems import PAPER_CONFIG
