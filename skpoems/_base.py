@@ -307,15 +307,20 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
 
     def _make_optimizer(self, module: torch.nn.Module) -> torch.optim.Optimizer:
         cls = {"adamw": torch.optim.AdamW, "adam": torch.optim.Adam}[self._optimizer]
+        # The multi-tensor ("foreach") update gives bitwise the same parameters as
+        # the per-tensor loop that torch uses by default off CUDA, in half the time
+        # on CPU (several ms per step for a BRCA-sized model). ``fused=True`` would
+        # be faster still but rounds differently.
+        options = {"lr": self.learning_rate, "weight_decay": self.weight_decay, "foreach": True}
         w_lr = getattr(self, "components_learning_rate", None)
         if w_lr is None:
-            return cls(module.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
+            return cls(module.parameters(), **options)
         # the feature-to-factor matrices W (SparseDecoder.W) get their own step size
         named = list(module.named_parameters())
         components = [p for name, p in named if name.rsplit(".", 1)[-1] == "W"]
         rest = [p for name, p in named if name.rsplit(".", 1)[-1] != "W"]
         groups = [{"params": rest}, {"params": components, "lr": float(w_lr)}]
-        return cls(groups, lr=self.learning_rate, weight_decay=self.weight_decay)
+        return cls(groups, **options)
 
     def _train(self, omics: _Omics, train_idx: np.ndarray, val_idx: np.ndarray, device: torch.device) -> None:
         module = self.module_
