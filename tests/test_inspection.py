@@ -17,7 +17,7 @@ from skpoems import (
     POEMSTransformer,
     POEMTransformer,
 )
-from skpoems.datasets import make_multiomics
+from skpoems.datasets import PLANTED_FACTORS, make_multiomics
 from skpoems.inspection import (
     activation_map,
     decoder_attributions,
@@ -28,21 +28,8 @@ from skpoems.inspection import (
 )
 
 # --------------------------------------------------------------------- fixtures
-# Planted data for the recovery tests: independent factors (class_sep=0, so that
-# matching learned to planted factors by correlation is unambiguous), one factor
-# shared by all omics and one factor specific to each omic.
-PLANTED = dict(
-    n_samples=400,
-    omic_dims=(40, 30, 20),
-    n_components=4,
-    n_classes=3,
-    class_sep=0.0,
-    n_shared_components=1,
-    density=0.2,
-    noise=0.1,
-    link="sigmoid",
-    random_state=0,
-)
+# Planted data for the recovery tests (skpoems.datasets.PLANTED_FACTORS).
+PLANTED = {**PLANTED_FACTORS, "random_state": 0}
 
 
 @pytest.fixture(scope="module", autouse=True)

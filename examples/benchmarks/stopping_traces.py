@@ -47,7 +47,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from skpoems import POEMSTransformer
 from skpoems._experiment import load_dataset, split_and_scale
-from skpoems.datasets import make_multiomics
+from skpoems.datasets import PLANTED_FACTORS, make_multiomics
 from skpoems.metrics import evaluate_embedding
 
 
@@ -78,20 +78,9 @@ class _TracedPOEMS(POEMSTransformer):
             self._trace_omics = None
 
 
-#: the planted data of tests/test_inspection.py (PLANTED there): 400 samples, 3
-#: omics, 4 independent sparse factors (one shared, one per omic); the data seed
-#: is the "split" seed of ``record --dataset planted``.
-PLANTED = dict(
-    n_samples=400,
-    omic_dims=(40, 30, 20),
-    n_components=4,
-    n_classes=3,
-    class_sep=0.0,
-    n_shared_components=1,
-    density=0.2,
-    noise=0.1,
-    link="sigmoid",
-)
+# the planted data of tests/test_inspection.py (skpoems.datasets.PLANTED_FACTORS);
+# the data seed is the "split" seed of ``record --dataset planted``.
+PLANTED = PLANTED_FACTORS
 
 
 def _traced_data(dataset: str, seed: int):

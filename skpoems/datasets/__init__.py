@@ -7,14 +7,16 @@
   (``1_all.csv``, ``labels_all.csv``, ... or ``1_tr.csv``/``1_te.csv``, ...).
 - :func:`load_omics_files`: users' tables with sample and feature names (the POEMS
   KIRC layout, features x samples).
-- :func:`make_multiomics`: synthetic data with planted sparse factors and subtypes.
+- :func:`make_multiomics`: synthetic data with planted sparse factors and subtypes;
+  :data:`PLANTED_FACTORS` is the planted-factor benchmark of its recovery tests.
 """
 
 from ._folder import load_omics_files, load_omics_folder
-from ._synthetic import make_multiomics
+from ._synthetic import PLANTED_FACTORS, make_multiomics
 from ._tcga import load_nutrimouse, load_tcga_brca
 
 __all__ = [
+    "PLANTED_FACTORS",
     "load_nutrimouse",
     "load_omics_files",
     "load_omics_folder",

@@ -13,7 +13,26 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 
 from ._base import _omics_frame
 
-__all__ = ["make_multiomics"]
+__all__ = ["PLANTED_FACTORS", "make_multiomics"]
+
+#: Keyword arguments of :func:`make_multiomics` for the planted-factor benchmark
+#: that skpoems' interpretation tests and ``examples/benchmarks/stopping_traces.py``
+#: use: 400 samples, 3 omics (40, 30 and 20 features), 4 independent sparse
+#: factors (``class_sep=0``, so matching learned to planted factors by correlation
+#: is unambiguous), one shared by all omics and one specific to each omic. Use it
+#: as ``make_multiomics(**PLANTED_FACTORS, random_state=seed)`` to check that a
+#: model recovers planted structure.
+PLANTED_FACTORS: dict[str, Any] = {
+    "n_samples": 400,
+    "omic_dims": (40, 30, 20),
+    "n_components": 4,
+    "n_classes": 3,
+    "class_sep": 0.0,
+    "n_shared_components": 1,
+    "density": 0.2,
+    "noise": 0.1,
+    "link": "sigmoid",
+}
 
 _LINKS = {
     "tanh": np.tanh,
