@@ -26,7 +26,8 @@ plotting
 from . import datasets, inspection, metrics, plotting
 from ._mocss import MOCSSAETransformer, MOCSSSparseVAETransformer, MOCSSVAETransformer
 from ._omics import concat_omics, split_omics
-from ._poems import PAPER_CONFIG, POEMSTransformer, POEMTransformer
+from ._paper import PAPER_CONFIG
+from ._poems import POEMSTransformer, POEMTransformer
 from .metrics import clustering_accuracy, evaluate_embedding
 
 __version__ = "0.1.0.dev0"

@@ -39,8 +39,9 @@ from . import _experiment as exp
 #: epoch budget of the commands when --max-iter is not given. POEMS and POEM (the
 #: principled objective with a smoothed early-stopping monitor and a convergence
 #: test, their default) stop on their own before it: 750-1050 epochs on TCGA BRCA,
-#: 6-12 minutes on two CPU cores depending on the machine's speed. Models trained with the paper's objective (MOCSS-SparseVAE by default,
-#: or --set objective=paper) do not early-stop (their validation loss keeps falling
+#: 6-12 minutes on two CPU cores depending on the machine's speed; so does
+#: MOCSS-SparseVAE (the same objective in its sparse branches). Models trained with
+#: the paper's objective (--paper-config or --set objective=paper) do not early-stop (their validation loss keeps falling
 #: through the sigma terms, MODELS.md): for them this is the budget. The paper
 #: trains up to 5000 epochs (--max-iter 5000).
 DEMO_MAX_ITER = 1500
@@ -248,7 +249,7 @@ def _add_model_options(parser: argparse.ArgumentParser, *, training: bool) -> No
     group.add_argument(
         "--paper-config",
         action="store_true",
-        help="POEMS and POEM: train the paper's configuration (skpoems.PAPER_CONFIG: "
+        help="POEMS, POEM and MOCSS-SparseVAE: train the paper's configuration (skpoems.PAPER_CONFIG: "
         "its objective, batch 512, ...) instead of the defaults; give it --max-iter, "
         "its validation loss does not stop falling; options and --set override it",
     )

@@ -256,8 +256,9 @@ LIKELIHOOD: dict[str, Param] = {
         own. The README's "Objective study" compares the two on TCGA BRCA and
         nutrimouse (5 stratified splits each); POEMS and POEM default to
         ``"elbo"`` (with ``noise="omic"``, ``omic_dropout=0.5`` and
-        ``monitor_smoothing=0.9``), and ``skpoems.PAPER_CONFIG`` holds the
-        paper's settings.
+        ``monitor_smoothing=0.9``), and so does MOCSS-SparseVAE (with
+        ``noise="omic"`` and ``monitor_smoothing=0.9``); ``skpoems.PAPER_CONFIG``
+        holds the paper's settings of all three.
         """,
     ),
     "noise": Param(
@@ -440,6 +441,18 @@ POE_DEFAULTS: dict[str, Any] = {"objective": "elbo", "noise": "omic", "omic_drop
 POE: dict[str, Param] = {
     name: (param.with_default(POE_DEFAULTS[name]) if name in POE_DEFAULTS else param)
     for name, param in {**ENCODER, **GATING, **LIKELIHOOD, **BALANCE, **MONITOR, **SUBSETS}.items()
+}
+
+#: the likelihood defaults of MOCSS-SparseVAE's sparse specific branches, chosen
+#: by the same study (README, "POEM and MOCSS-SparseVAE"): the principled
+#: objective with one noise scale per omic. MODELS.md's configuration is
+#: :data:`skpoems.PAPER_CONFIG`.
+MOCSS_SPARSE_DEFAULTS: dict[str, Any] = {"objective": "elbo", "noise": "omic"}
+
+#: the likelihood parameters of MOCSS-SparseVAE.
+MOCSS_SPARSE_LIKELIHOOD: dict[str, Param] = {
+    name: (param.with_default(MOCSS_SPARSE_DEFAULTS[name]) if name in MOCSS_SPARSE_DEFAULTS else param)
+    for name, param in LIKELIHOOD.items()
 }
 
 MOCSS: dict[str, Param] = {

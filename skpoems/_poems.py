@@ -241,23 +241,3 @@ class POEMTransformer(_PoEBase):
             "sparse feature-to-factor matrix W. Use POEMSTransformer for W, or "
             "skpoems.inspection for decoder-based feature attributions."
         )
-
-
-#: The paper's configuration (MODELS.md sections 1-2: its objective, per-feature
-#: sigma, beta 1, no subset training, and the paper's best TCGA BRCA batch size)
-#: for each product-of-experts model, on top of the estimators' defaults:
-#: ``POEMSTransformer(**PAPER_CONFIG["POEMSTransformer"])`` trains exactly the
-#: reference model. The MOCSS models' defaults already are their paper
-#: configurations.
-PAPER_CONFIG: dict[str, dict[str, Any]] = {
-    cls.__name__: {
-        "objective": "paper",
-        "noise": "feature",
-        "beta": 1.0,
-        "omic_dropout": 0.0,
-        "batch_size": 512,
-        "monitor_smoothing": 0.0,
-        "convergence_tol": None,
-    }
-    for cls in (POEMSTransformer, POEMTransformer)
-}

@@ -151,15 +151,18 @@ def test_planted_subtypes_separated(cls):
     assert adjusted_rand_score(y, labels) > 0.5
 
 
-def test_sparse_vae_elbo_sets_branch_sigma_in_closed_form(planted):
-    """objective="elbo" reaches the specific branches: their sigma is no gradient
-    parameter and, after training, is the MAP estimate from its running residuals."""
+@pytest.mark.parametrize("kind", ["feature", "omic"])
+def test_sparse_vae_elbo_sets_branch_sigma_in_closed_form(planted, kind):
+    """objective="elbo" (the default) reaches the specific branches: their sigma is
+    no gradient parameter and, after training, is the MAP estimate from its running
+    residuals (one sigma per omic pools the residuals of all its features)."""
     Xs, _ = planted
-    est = small(MOCSSSparseVAETransformer, objective="elbo").fit(Xs)
-    for branch in est.module_.specific:
+    est = small(MOCSSSparseVAETransformer, objective="elbo", noise=kind).fit(Xs)
+    for branch, X in zip(est.module_.specific, Xs):
         noise = branch.noises[0]
         assert not noise.log_sigma.requires_grad
-        n = est.n_train_samples_
+        assert noise.log_sigma.numel() == (X.shape[1] if kind == "feature" else 1)
+        n = est.n_train_samples_ * (1 if kind == "feature" else X.shape[1])
         expected = (n * noise.running_mean_sq + noise.df * noise.scale) / (n + noise.df + 2)
         torch.testing.assert_close(noise.log_sigma.detach().exp() ** 2, expected)
     assert np.isfinite(est.transform(Xs)).all()

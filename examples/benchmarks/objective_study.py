@@ -14,8 +14,10 @@ set: mean (std over splits) of each metric, the fit time and the epochs run.
     python examples/benchmarks/objective_study.py --combine a b                       # their joint table
 
 Settings are named parameter sets of ``POEMSTransformer`` (or ``POEMTransformer``
-with ``--model poem``) on top of its defaults (see SETTINGS); add your own with
-``--extra 'name={"beta": 2.0}'``. Each fit uses one torch thread.
+with ``--model poem``, ``MOCSSSparseVAETransformer`` with ``--model
+mocss_sparse_vae``) on top of its defaults (see SETTINGS); add your own with
+``--extra 'name={"beta": 2.0}'``. Each fit uses one torch thread. With
+``--out-dir``, every fit's per-epoch losses (``history_``) are written there too.
 """
 
 from __future__ import annotations
@@ -33,7 +35,12 @@ from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import FunctionTransformer
 
-from skpoems import PAPER_CONFIG, POEMSTransformer, POEMTransformer
+from skpoems import (
+    PAPER_CONFIG,
+    MOCSSSparseVAETransformer,
+    POEMSTransformer,
+    POEMTransformer,
+)
 from skpoems._experiment import load_dataset, run_protocol, split_and_scale
 
 #: MODELS.md's configuration (the same for POEMS and POEM).
@@ -89,7 +96,11 @@ SETTINGS: dict[str, dict] = {
 #: the settings run when --settings is not given.
 DEFAULT_SETTINGS = "default,paper_fixed"
 #: the estimators the study can run.
-MODELS = {"poems": POEMSTransformer, "poem": POEMTransformer}
+MODELS = {
+    "poems": POEMSTransformer,
+    "poem": POEMTransformer,
+    "mocss_sparse_vae": MOCSSSparseVAETransformer,
+}
 
 
 def reconstruction_r2(est, X) -> dict[str, float]:
@@ -189,8 +200,14 @@ def main(argv=None) -> None:
                 row["epochs"] = getattr(est, "n_iter_", np.nan)
                 if isinstance(est, (POEMSTransformer, POEMTransformer)):
                     row.update(reconstruction_r2(est, split.X_test))
+                if hasattr(est, "components_"):
                     row["W>0.01"] = sparsity(est)
                 rows.append(row)
+                if args.out_dir is not None and getattr(est, "history_", None):
+                    # the per-epoch training and held-out losses, to see how and why a fit stopped
+                    args.out_dir.mkdir(parents=True, exist_ok=True)
+                    history = args.out_dir / f"{dataset}_{name}_split{seed}_history.csv"
+                    pd.DataFrame(est.history_).to_csv(history, index=False)
                 print(
                     f"{dataset} split {seed} {name:>12}: ACC {row['kmeans_acc']:.3f} NMI {row['kmeans_nmi']:.3f} "
                     f"kNN {row['knn_acc']:.3f}  epochs {row['epochs']}  {row['fit_s']:.0f}s",
