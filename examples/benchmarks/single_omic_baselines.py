@@ -8,6 +8,13 @@ divides the test patients among clusters (subtype x cluster counts), which
 shows what limits k-means ACC when one subtype dominates.
 
     python examples/benchmarks/single_omic_baselines.py --splits 5
+    python examples/benchmarks/single_omic_baselines.py --mfa --first-omic-weights 1.5,2,3,100
+
+``--mfa`` adds PCA of all omics with each block divided by its first singular
+value on the training part (multiple factor analysis: every omic's leading
+direction weighs the same); ``--first-omic-weights`` adds PCA of all omics with
+the first omic's block (mRNA) multiplied by each factor, to see how the scores
+move between all omics at equal weight and the first omic alone.
 """
 
 from __future__ import annotations
@@ -28,16 +35,32 @@ def main(argv=None) -> pd.DataFrame:
     parser.add_argument("--dataset", default="tcga_brca")
     parser.add_argument("--splits", type=int, default=5)
     parser.add_argument("--components", default="8,32", help="comma list of PCA sizes")
+    parser.add_argument("--mfa", action="store_true", help="add multiple factor analysis block weights")
+    parser.add_argument("--first-omic-weights", default="", help="comma list of factors for the first omic")
     args = parser.parse_args(argv)
+    factors = [float(w) for w in args.first_omic_weights.split(",") if w]
     bunch = load_dataset(args.dataset)
     omics = list(dict.fromkeys(bunch.data.columns.get_level_values(0)))
     sizes = [int(k) for k in args.components.split(",")]
     rows = []
     for seed in range(args.splits):
         split = split_and_scale(bunch.data, bunch.target, stratify=True, random_state=seed)
+        inputs = {}
         for name in [*omics, "all omics"]:
             cols = split.X_train.columns if name == "all omics" else [c for c in split.X_train.columns if c[0] == name]
-            train, test = split.X_train[cols].to_numpy(), split.X_test[cols].to_numpy()
+            inputs[name] = split.X_train[cols].to_numpy(), split.X_test[cols].to_numpy()
+        omic_of = np.asarray([c[0] for c in split.X_train.columns])
+        train_all, test_all = inputs["all omics"]
+        weightings = {f"all omics, {omics[0]} x {w:g}": {omics[0]: w} for w in factors}
+        if args.mfa:
+            weightings["all omics, MFA weights"] = {
+                o: 1 / np.linalg.svd(train_all[:, omic_of == o] - train_all[:, omic_of == o].mean(0), compute_uv=False)[0]
+                for o in omics
+            }
+        for name, weights in weightings.items():
+            scale = np.asarray([weights.get(o, 1.0) for o in omic_of])
+            inputs[name] = train_all * scale, test_all * scale
+        for name, (train, test) in inputs.items():
             for k in sizes:
                 k_eff = min(k, *train.shape)
                 Z = PCA(k_eff, random_state=0).fit(train).transform(test)
