@@ -84,6 +84,19 @@ class _Omics:
         return bool(self.observed.all())
 
 
+#: what ``_train`` sets, kept from the best of ``n_init`` trainings
+_PER_INIT_ATTRIBUTES = (
+    "module_",
+    "loss_curve_",
+    "validation_scores_",
+    "history_",
+    "stop_reason_",
+    "n_iter_",
+    "best_iter_",
+    "best_validation_score_",
+)
+
+
 class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Base class: validation, training loop and the fitted-state contract."""
 
@@ -288,19 +301,42 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
             rng = check_random_state(self.random_state)
         device = resolve_device(self.device)
         train_idx, val_idx = self._split_validation(omics.n_samples, rng)
-        seed = seed_from_rng(rng)
+        seeds = self._init_seeds(rng)
         train = _Omics([b[train_idx] for b in omics.blocks], omics.observed[train_idx], omics.dtype)
         n_train = train.n_samples
         n_batches = math.ceil(n_train / min(self.batch_size, n_train))
         self.batch_size_ = math.ceil(n_train / n_batches)
         self.n_train_samples_ = n_train
         self.device_ = str(device)
-        with torch_seeded(seed, device):
-            # models train in float32 whatever torch's default dtype is (the data are float32)
-            self.module_ = self._build_module(train).to(device=device, dtype=torch.float32)
-            self._train(omics, train_idx, val_idx, device)
+        scores, best, best_score = [], None, -math.inf
+        for i, seed in enumerate(seeds):
+            label = type(self).__name__ + (f" init {i + 1}/{len(seeds)}" if len(seeds) > 1 else "")
+            with torch_seeded(seed, device):
+                # models train in float32 whatever torch's default dtype is (the data are float32)
+                self.module_ = self._build_module(train).to(device=device, dtype=torch.float32)
+                self._train(omics, train_idx, val_idx, device, label=label)
+            scores.append(self._init_score(omics, train_idx, val_idx, device))
+            if best is None or scores[-1] > best_score:  # NaN never wins
+                best_score = scores[-1]
+                best = {name: getattr(self, name) for name in _PER_INIT_ATTRIBUTES if hasattr(self, name)}
+        for name, value in best.items():
+            setattr(self, name, value)
+        self.init_scores_ = np.asarray(scores)
         self._set_fitted_attributes(omics)
         return omics
+
+    def _init_seeds(self, rng: np.random.RandomState) -> list[int]:
+        """One torch seed per init, drawn after the validation split (which every
+        init shares); the first is the seed of an ``n_init=1`` fit."""
+        return [seed_from_rng(rng) for _ in range(self.n_init)]
+
+    def _init_score(self, omics: _Omics, train_idx: np.ndarray, val_idx: np.ndarray, device: torch.device) -> float:
+        """What ``n_init`` compares: minus the held-out loss of the kept weights
+        (minus the training loss without early stopping), in eval mode."""
+        if len(val_idx):
+            return float(self.best_validation_score_)
+        xs, observed = self._take(*self._tensors(omics, device), torch.as_tensor(train_idx, device=device))
+        return -self._evaluate_loss(xs, observed, len(train_idx))[0]
 
     def _set_fitted_attributes(self, omics: _Omics) -> None:
         """Set model-specific fitted attributes after training (hook)."""
@@ -322,7 +358,9 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         groups = [{"params": rest}, {"params": components, "lr": float(w_lr)}]
         return cls(groups, **options)
 
-    def _train(self, omics: _Omics, train_idx: np.ndarray, val_idx: np.ndarray, device: torch.device) -> None:
+    def _train(
+        self, omics: _Omics, train_idx: np.ndarray, val_idx: np.ndarray, device: torch.device, *, label: str = ""
+    ) -> None:
         module = self.module_
         xs_all, obs_all = self._tensors(omics, device)
         t_idx = torch.as_tensor(train_idx, device=device)
@@ -354,7 +392,7 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         conv_tol = getattr(self, "convergence_tol", None)
         conv_window = None if self.n_iter_no_change is None or conv_tol is None else 2 * self.n_iter_no_change
         criteria: list[float] = []
-        bar = tqdm(range(self.max_iter), disable=not self.verbose, desc=type(self).__name__, unit="epoch")
+        bar = tqdm(range(self.max_iter), disable=not self.verbose, desc=label or type(self).__name__, unit="epoch")
         for epoch in bar:
             epoch_start = time.perf_counter()
             module.train()

@@ -970,6 +970,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f"in {result.timings['fit_s']:.1f} s on {tr.get('device', '?')} "
         f"({_torch_threads()} torch thread{'s' if _torch_threads() > 1 else ''})",
     ]
+    if tr.get("init_losses"):
+        losses = tr["init_losses"]
+        lines.append(
+            f"  kept init {int(np.argmin(losses)) + 1} of {len(losses)} by held-out loss "
+            f"({', '.join(f'{v:.4g}' for v in losses)}); the epochs are the kept init's"
+        )
     if tr.get("n_iter") == args.max_iter:
         lines.append(
             f"  stopped by the epoch budget --max-iter {args.max_iter}, not by early "

@@ -191,6 +191,22 @@ def training(
             ``best_validation_score_`` hold the raw losses.
             """,
         ),
+        "n_init": Param(
+            1,
+            "int",
+            _positive_int,
+            """
+            Number of trainings from different seeds (weight initialisation,
+            minibatch order, dropout and reparameterisation noise; the same
+            validation split); the one with the lowest held-out loss of its kept
+            weights is kept, as ``KMeans`` keeps its run with the lowest inertia.
+            Without early stopping the loss on the training data decides. The
+            criterion is the monitored loss (under ``"elbo"`` the held-out ELBO),
+            which is what the model optimises, not a clustering score; each init's
+            value is in ``init_scores_``. Costs ``n_init`` times the time. A fit
+            with ``n_init=1`` is bitwise the fit that earlier versions made.
+            """,
+        ),
         "random_state": Param(
             None,
             "int, RandomState instance or None",
@@ -543,7 +559,11 @@ loss_curve_ : list of float
 validation_scores_ : list of float
     Minus the validation loss per epoch (empty without early stopping).
 best_validation_score_ : float
-    The best of ``validation_scores_`` (only with early stopping).
+    Minus the raw validation loss of the kept weights (only with early stopping).
+init_scores_ : ndarray of shape (n_init,)
+    Minus the held-out loss (without early stopping: the training loss) of
+    each init's kept weights, in eval mode; the fit kept the init with the
+    highest (the attributes above describe that init).
 history_ : list of dict
     Per epoch: training and validation loss and each loss term by omic (wrap
     in ``pandas.DataFrame`` to plot); with ``monitor_smoothing > 0`` also

@@ -120,3 +120,27 @@ def test_single_omic_baselines_script_runs(capsys):
     assert set(table["input"]) == {"gene", "lipid", "all omics"}
     assert table[["kmeans_acc", "kmeans_nmi"]].apply(lambda c: c.between(0, 1)).all().all()
     assert "k-means cluster" in capsys.readouterr().out
+
+
+def test_n_init_study_trains_the_inits_of_n_init(tmp_path, capsys):
+    """Each init the script trains is the same init of ``POEMSTransformer(n_init=N)``."""
+    import warnings
+
+    from skpoems import POEMSTransformer
+    from skpoems._experiment import load_dataset, split_and_scale
+
+    study = load("n_init_study")
+    out = tmp_path / "runs.csv"
+    study.main(["--dataset", "nutrimouse", "--split-seeds", "0", "--inits", "2", "--max-iter", "3", "--out", str(out)])
+    runs = pd.read_csv(out)
+    assert list(runs["init"]) == [0, 1] and (runs["epochs"] <= 3).all()
+    bunch = load_dataset("nutrimouse")
+    split = split_and_scale(bunch.data, bunch.target, stratify=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = POEMSTransformer(n_init=2, max_iter=3, random_state=0).fit(split.X_train)
+    assert list(-est.init_scores_) == pytest.approx(list(runs["validation_loss"]), rel=1e-6)
+    capsys.readouterr()
+    study.main(["--combine", str(out)])
+    printed = capsys.readouterr().out
+    assert "n_init=2 (1 splits)" in printed and "mean over all inits" in printed

@@ -350,3 +350,34 @@ def test_fit_under_a_float64_torch_default_dtype(cls):
     finally:
         torch.set_default_dtype(old)
     assert Z.shape == (24, 3 if cls in POE else 9) and np.isfinite(Z).all()
+
+
+@pytest.mark.parametrize("cls", ALL)
+@pytest.mark.parametrize("early_stopping", [True, False])
+def test_n_init_keeps_the_init_with_the_best_held_out_loss(cls, early_stopping):
+    """n_init trains from several seeds on one validation split and keeps the best;
+    its first init is the n_init=1 fit, bit for bit."""
+    X = data(n=40)
+    kw = dict(max_iter=6, early_stopping=early_stopping)
+    one = tiny(cls, **kw).fit(X)
+    many = tiny(cls, n_init=3, **kw).fit(X)
+    assert many.init_scores_.shape == (3,) and np.isfinite(many.init_scores_).all()
+    assert one.init_scores_.shape == (1,)
+    assert many.init_scores_[0] == one.init_scores_[0]
+    assert len(np.unique(many.init_scores_)) == 3  # the seeds differ
+    best = int(np.argmax(many.init_scores_))
+    if early_stopping:
+        assert many.best_validation_score_ == many.init_scores_[best]
+    else:
+        # minus the eval-mode loss on the training data (here all of X)
+        assert many.score(X) == pytest.approx(many.init_scores_[best], rel=1e-5)
+        assert one.score(X) == pytest.approx(one.init_scores_[0], rel=1e-5)
+    # the kept model and its training record belong to the same init
+    assert len(many.history_) == many.n_iter_
+    if best == 0:
+        np.testing.assert_array_equal(many.transform(X), one.transform(X))
+        assert many.loss_curve_ == one.loss_curve_
+    else:
+        assert not np.array_equal(many.transform(X), one.transform(X))
+    again = tiny(cls, n_init=3, **kw).fit(X)
+    np.testing.assert_array_equal(again.transform(X), many.transform(X))
