@@ -973,7 +973,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if tr.get("init_losses"):
         losses = tr["init_losses"]
         lines.append(
-            f"  kept init {int(np.argmin(losses)) + 1} of {len(losses)} by held-out loss "
+            f"  kept init {tr['kept_init']} of {len(losses)}, the lowest held-out loss "
             f"({', '.join(f'{v:.4g}' for v in losses)}); the epochs are the kept init's"
         )
     if tr.get("n_iter") == args.max_iter:

@@ -327,7 +327,9 @@ class ProtocolResult:
             out["best_validation_loss"] = -float(est.best_validation_score_)
         if len(getattr(est, "init_scores_", ())) > 1:
             # n_init > 1: every init's held-out loss, the kept one the lowest
-            out["init_losses"] = [-float(v) for v in est.init_scores_]
+            scores = np.asarray(est.init_scores_, dtype=float)
+            out["init_losses"] = [-float(v) for v in scores]
+            out["kept_init"] = int(np.argmax(np.where(np.isfinite(scores), scores, -np.inf))) + 1
         if getattr(est, "loss_curve_", None):
             out["final_train_loss"] = float(est.loss_curve_[-1])
         if hasattr(est, "stop_reason_"):

@@ -261,6 +261,16 @@ def test_set_passes_any_estimator_parameter(tmp_path):
     assert len(pd.read_csv(tmp_path / "bench" / "benchmark.csv")) == 2
 
 
+def test_run_reports_every_init_of_n_init(tmp_path):
+    status, stdout, stderr = call(["run", *FAST, "--set", "n_init=2", "--out", str(tmp_path), "--no-figures"])
+    assert status == 0, stderr
+    training = json.loads((tmp_path / "metrics.json").read_text())["training"]
+    losses = training["init_losses"]
+    assert len(losses) == 2 and training["kept_init"] == int(np.argmin(losses)) + 1
+    assert f"kept init {training['kept_init']} of 2" in stdout
+    assert training["best_validation_loss"] == pytest.approx(min(losses))
+
+
 def test_set_null_is_a_value_not_a_missing_option(tmp_path):
     """--set NAME=null passes None (a setting: no convergence test, no patience),
     it does not fall back to the default as an option that was not given does."""
