@@ -131,7 +131,9 @@ def test_n_init_study_trains_the_inits_of_n_init(tmp_path, capsys):
 
     study = load("n_init_study")
     out = tmp_path / "runs.csv"
-    study.main(["--dataset", "nutrimouse", "--split-seeds", "0", "--inits", "2", "--max-iter", "3", "--out", str(out)])
+    common = ["--dataset", "nutrimouse", "--split-seeds", "0", "--inits", "2", "--max-iter", "3", "--out", str(out)]
+    study.main([*common, "--only", "0"])  # one init per process, appended to one file
+    study.main([*common, "--only", "1"])
     runs = pd.read_csv(out)
     assert list(runs["init"]) == [0, 1] and (runs["epochs"] <= 3).all()
     bunch = load_dataset("nutrimouse")

@@ -66,7 +66,8 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
             for _, g in runs[runs["init"] < n].groupby("split")
             if len(g) == n
         ]
-        rows.append({"kept init": f"n_init={n} ({len(kept)} splits)", **pd.DataFrame(kept).mean().to_dict()})
+        if kept:  # splits with all of the first n inits trained
+            rows.append({"kept init": f"n_init={n} ({len(kept)} splits)", **pd.DataFrame(kept).mean().to_dict()})
     table = pd.DataFrame(rows).set_index("kept init")
     print(table.round(3).to_string())
     for metric in METRICS[:2]:
@@ -75,6 +76,8 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
             for _, g in runs.groupby("split")
             if len(g) > 2 and g[metric].nunique() > 1
         ]
+        if not rho:
+            continue
         print(
             f"Spearman(-held-out loss, {metric}) within splits: median {np.median(rho):.2f}, "
             f"{sum(r > 0 for r in rho)} of {len(rho)} positive"
@@ -87,6 +90,7 @@ def main(argv=None) -> pd.DataFrame:
     parser.add_argument("--dataset", default="tcga_brca")
     parser.add_argument("--split-seeds", default="0-4", help="e.g. 0-4 or 0,3")
     parser.add_argument("--inits", type=int, default=3, help="N: the inits of n_init=N to train")
+    parser.add_argument("--only", default="", help="train only these inits (e.g. 0,2), to spread one split over processes")
     parser.add_argument("--max-iter", type=int, default=5000, help="epoch budget (the default's)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", help="CSV to append each fit's row to")
@@ -99,7 +103,7 @@ def main(argv=None) -> pd.DataFrame:
     rows = []
     for seed in parse_seeds(args.split_seeds):
         split = split_and_scale(bunch.data, bunch.target, stratify=True, random_state=seed)
-        for index in range(args.inits):
+        for index in [int(i) for i in args.only.split(",")] if args.only else range(args.inits):
             est = one_init(index)(n_init=args.inits, max_iter=args.max_iter, random_state=0)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
