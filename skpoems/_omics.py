@@ -224,6 +224,7 @@ def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks
                 f"Omic {name!r} must be a 2-D array (samples x features), got an array "
                 f"with {ndim} dimension(s) and shape {np.shape(block)}."
             )
+    _check_indices_agree(blocks, names)
     n_samples = [np.shape(b)[0] for b in blocks]
     if len(set(n_samples)) > 1:
         listing = ", ".join(
@@ -238,6 +239,57 @@ def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks
     index = blocks[0].index if isinstance(blocks[0], pd.DataFrame) else None
     _check_dims_agree(omic_dims, [np.shape(b)[1] for b in blocks])
     return OmicBlocks(blocks, names, feature_names, index, layout)
+
+
+def _is_default_index(index: pd.Index) -> bool:
+    """A RangeIndex 0..n-1 is what pandas gives a frame built without row labels."""
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+
+
+def _check_indices_agree(blocks: list, names: list[str] | None) -> None:
+    """Refuse DataFrame omics whose rows are labelled as different samples.
+
+    Rows are matched by position (as everywhere in scikit-learn), so two omic
+    tables of the same patients in different orders would silently pair one
+    patient's mRNA with another's methylation. Omics with labelled rows must
+    therefore carry the same index in the same order; a default RangeIndex
+    (a frame built without row labels) and arrays carry no labels and are not
+    compared.
+    """
+    labelled = [
+        (v, b.index) for v, b in enumerate(blocks)
+        if isinstance(b, pd.DataFrame) and not _is_default_index(b.index)
+    ]
+    if len(labelled) < 2:
+        return
+    v0, first = labelled[0]
+    for v, index in labelled[1:]:
+        if index.equals(first):
+            continue
+        name0 = names[v0] if names else f"omic{v0}"
+        name = names[v] if names else f"omic{v}"
+        known, seen = set(first), set(index)
+        extra = [s for s in index if s not in known][:3]
+        lacking = [s for s in first if s not in seen][:3]
+        if extra:
+            problem = f"has samples that omic {name0!r} lacks ({', '.join(map(repr, extra))}, ...)"
+        elif lacking:
+            problem = f"lacks samples that omic {name0!r} has ({', '.join(map(repr, lacking))}, ...)"
+        elif len(index) == len(first):
+            row = int(np.flatnonzero(np.asarray(index) != np.asarray(first))[0])
+            problem = (
+                f"lists the samples of omic {name0!r} in another order (row {row} is "
+                f"{index[row]!r} in {name!r} and {first[row]!r} in {name0!r})"
+            )
+        else:
+            problem = f"repeats samples differently from omic {name0!r}"
+        raise ValueError(
+            f"Omic {name!r} {problem}: the rows of every omic must be the same samples "
+            "in the same order (rows are matched by position). Align the tables first: "
+            f"reindex every omic to one index, e.g. block.reindex(index_of_{name0}); a "
+            "sample that an omic lacks then becomes a row of NaN, which skpoems treats "
+            "as a missing omic."
+        )
 
 
 def _check_dims_agree(omic_dims: Sequence[int] | None, dims: list[int]) -> None:

@@ -51,3 +51,25 @@ def test_check_omic_dims(dims, match):
         check_omic_dims(dims, 5)
     assert check_omic_dims(None, 5) == (5,)
     assert check_omic_dims(np.array([2, 3]), 5) == (2, 3)
+
+
+def test_labelled_rows_must_agree_but_unlabelled_rows_are_not_compared():
+    """Omics are paired by row position, so DataFrames whose row labels disagree are
+    refused (a silent mispairing of patients otherwise); a frame without row labels
+    (default RangeIndex) or an array carries nothing to compare."""
+    rng = np.random.RandomState(0)
+    idx = [f"TCGA-{i:02d}" for i in range(6)]
+    mrna = pd.DataFrame(rng.rand(6, 3), index=idx)
+    meth = pd.DataFrame(rng.rand(6, 2), index=idx)
+    with pytest.raises(ValueError, match="'meth' lists the samples of omic 'mrna' in another order"):
+        concat_omics({"mrna": mrna, "meth": meth.iloc[::-1]})
+    with pytest.raises(ValueError, match=r"'meth' lacks samples that omic 'mrna' has \('TCGA-05'"):
+        concat_omics({"mrna": mrna, "meth": meth.iloc[:5]})
+    # what the message recommends works: reindexing gives the lacking sample a row of NaN
+    aligned = meth.iloc[:5].reindex(mrna.index)
+    assert aligned.iloc[5].isna().all()
+    X = concat_omics({"mrna": mrna, "meth": aligned})
+    assert list(X.index) == idx
+    # unlabelled rows and arrays are matched by position, as in scikit-learn
+    assert concat_omics([mrna, meth.reset_index(drop=True), rng.rand(6, 1)]).shape == (6, 6)
+    assert concat_omics([mrna.iloc[::-1].sort_index(), meth]).shape == (6, 5)

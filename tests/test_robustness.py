@@ -74,6 +74,16 @@ FIT_ERRORS = {
         "no observed omic",
     ),
     "omic_dims inconsistent": (lambda: np.zeros((5, 6)), ValueError, "sums to 5"),
+    "omics in different sample orders": (
+        lambda: {k: pd.DataFrame(v, index=[f"p{i}" for i in (range(24) if k == "om0" else range(23, -1, -1))]) for k, v in data().items()},
+        ValueError,
+        r"'om1' lists the samples of omic 'om0' in another order \(row 0 is 'p23' in 'om1' and 'p0' in 'om0'\)",
+    ),
+    "omic with other samples": (
+        lambda: [pd.DataFrame(v, index=[f"{k}_p{i}" for i in range(24)]) for k, v in data().items()],
+        ValueError,
+        r"'omic1' has samples that omic 'omic0' lacks \('om1_p0', ",
+    ),
 }
 
 
