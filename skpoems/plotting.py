@@ -244,7 +244,7 @@ def plot_top_features(estimator, n=10, *, omic=None, ax=None, method="auto", X=N
     method : {"auto", "weights", "gradient"}, default="auto"
         See :func:`skpoems.inspection.top_features`.
     X : array-like, DataFrame, list or dict, default=None
-        Samples for ``method="gradient"``.
+        Samples for ``method="gradient"`` (which ``"auto"`` then uses).
 
     Returns
     -------
@@ -319,7 +319,7 @@ def plot_factor_features(estimator, factor, n=5, *, ax=None, method="auto", X=No
     method : {"auto", "weights", "gradient"}, default="auto"
         See :func:`skpoems.inspection.top_features`.
     X : array-like, DataFrame, list or dict, default=None
-        Samples for ``method="gradient"``.
+        Samples for ``method="gradient"`` (which ``"auto"`` then uses).
 
     Returns
     -------
