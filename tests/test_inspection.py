@@ -125,8 +125,9 @@ def _factor_matching(est, planted):
     }
 
 
-def _group_precisions(est, planted, matching):
-    """Per planted group: precision of the matched factor's top-|W| features."""
+def _group_precisions(est, planted, matching, samples=None):
+    """Per planted group: precision of the matched factor's top-|W| features
+    (with ``samples``: of its top features by decoder gradients at them)."""
     X, _, W, _, _ = planted
     precisions, chances, factors_of_groups = [], [], []
     for v, omic in enumerate(est.omic_names_):
@@ -135,8 +136,9 @@ def _group_precisions(est, planted, matching):
             if not group:
                 continue
             learned, _ = matching[k]
-            top = top_features(est, n=len(group), factor=learned, omic=omic)
+            top = top_features(est, n=len(group), factor=learned, omic=omic, X=samples)
             assert (top["factor"] == learned).all()
+            assert top.attrs["method"] == ("weights" if samples is None else "gradient")
             precisions.append(len(group & set(top["feature"])) / len(group))
             chances.append(len(group) / W[v].shape[0])
             factors_of_groups.append(k)
@@ -171,20 +173,8 @@ def test_default_fit_ranks_planted_groups_by_decoder_gradients(planted, default_
     est = default_poems
     matching = _factor_matching(est, planted)
     assert min(corr for _, corr in matching.values()) > 0.7
-    X, _, W, _, _ = planted
-    precisions, by_weights = [], []
-    for v, omic in enumerate(est.omic_names_):
-        for k in range(W[v].shape[1]):
-            group = set(X[omic].columns[np.flatnonzero(W[v][:, k])])
-            if not group:
-                continue
-            learned, _ = matching[k]
-            top = top_features(est, n=len(group), factor=learned, omic=omic, X=X)
-            assert top.attrs["method"] == "gradient"
-            precisions.append(len(group & set(top["feature"])) / len(group))
-            top_w = top_features(est, n=len(group), factor=learned, omic=omic)
-            assert top_w.attrs["method"] == "weights"
-            by_weights.append(len(group & set(top_w["feature"])) / len(group))
+    precisions, _, _ = _group_precisions(est, planted, matching, samples=planted[0])
+    by_weights, _, _ = _group_precisions(est, planted, matching)
     print(f"precision by gradient {np.mean(precisions):.2f}, by |W| {np.mean(by_weights):.2f}")
     assert np.mean(precisions) >= 0.9
 
