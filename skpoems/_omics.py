@@ -126,11 +126,28 @@ def _default_names(n_omics: int) -> list[str]:
     return [f"omic{v}" for v in range(n_omics)]
 
 
+def _is_table(b: Any) -> bool:
+    """A block that is 2-D or more: an array, DataFrame, sparse matrix or nested list."""
+    if sp.issparse(b) or getattr(b, "ndim", 0) >= 2:
+        return True
+    return (
+        isinstance(b, (list, tuple))
+        and len(b) > 0
+        and all(isinstance(row, (list, tuple, np.ndarray)) for row in b)
+    )
+
+
 def _is_list_of_omics(X: Any) -> bool:
-    """A list counts as a list of omics only when every element is 2-D."""
+    """A list is a list of omics when any element is a table (2-D or more).
+
+    A list whose elements are all 1-D (rows of numbers) is one 2-D input, as in
+    scikit-learn. A list that mixes tables with 1-D elements is a list of omics
+    with a malformed omic, reported by name by :func:`as_omic_blocks` instead of
+    numpy's error about an inhomogeneous shape.
+    """
     if not isinstance(X, (list, tuple)) or len(X) == 0:
         return False
-    return all(sp.issparse(b) or getattr(b, "ndim", None) == 2 for b in X)
+    return any(_is_table(b) for b in X)
 
 
 def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks:
@@ -202,11 +219,6 @@ def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks
     else:
         if isinstance(X, (set, frozenset, str, bytes)):
             raise TypeError(f"Unsupported input of type {type(X).__name__} for X.")
-        if isinstance(X, (list, tuple)) and any(getattr(b, "ndim", 0) > 2 for b in X):
-            raise ValueError(
-                "Every element of a list of omics must be 2-D (samples x features); "
-                f"got an element with shape {next(b.shape for b in X if getattr(b, 'ndim', 0) > 2)}."
-            )
         # a single 2-D input: sklearn's validation happens in the estimator
         layout = "frame" if isinstance(X, pd.DataFrame) else "array"
         return OmicBlocks([X], None, None, getattr(X, "index", None), layout)
@@ -218,11 +230,21 @@ def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks
                 f"Omic {name!r} is a sparse matrix: skpoems models need dense arrays. "
                 "Convert with .toarray()."
             )
-        ndim = np.ndim(block) if not hasattr(block, "ndim") else block.ndim
-        if ndim != 2:
+        try:
+            shape = block.shape if hasattr(block, "ndim") else np.shape(block)
+        except ValueError:  # numpy refuses ragged nested lists
+            raise ValueError(
+                f"Omic {name!r} is a nested list whose rows have different lengths; "
+                "every sample needs the same number of features."
+            ) from None
+        if len(shape) != 2:
+            hint = (
+                " An omic with a single feature is a column: x.reshape(-1, 1)."
+                if len(shape) == 1 else ""
+            )
             raise ValueError(
                 f"Omic {name!r} must be a 2-D array (samples x features), got an array "
-                f"with {ndim} dimension(s) and shape {np.shape(block)}."
+                f"with {len(shape)} dimension(s) and shape {tuple(shape)}.{hint}"
             )
     _check_indices_agree(blocks, names)
     n_samples = [np.shape(b)[0] for b in blocks]

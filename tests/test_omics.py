@@ -73,3 +73,16 @@ def test_labelled_rows_must_agree_but_unlabelled_rows_are_not_compared():
     # unlabelled rows and arrays are matched by position, as in scikit-learn
     assert concat_omics([mrna, meth.reset_index(drop=True), rng.rand(6, 1)]).shape == (6, 6)
     assert concat_omics([mrna.iloc[::-1].sort_index(), meth]).shape == (6, 5)
+
+
+def test_list_of_nested_lists_is_a_list_of_omics_but_a_list_of_rows_is_one_input():
+    from skpoems._omics import as_omic_blocks
+
+    a, b = np.arange(12.0).reshape(4, 3), np.arange(8.0).reshape(4, 2)
+    nested = as_omic_blocks([a.tolist(), b.tolist()])
+    assert nested.layout == "list"
+    assert [np.shape(x) for x in nested.blocks] == [(4, 3), (4, 2)]
+    rows = as_omic_blocks([list(r) for r in a])  # scikit-learn's list of rows
+    assert rows.layout == "array" and len(rows.blocks) == 1
+    rows = as_omic_blocks(list(a))  # a list of 1-D arrays is rows too
+    assert rows.layout == "array" and np.shape(rows.blocks[0]) == (4, 3)

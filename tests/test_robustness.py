@@ -59,6 +59,16 @@ FIT_ERRORS = {
     "empty dict": (lambda: {}, ValueError, "empty dict"),
     "3-D array": (lambda: np.zeros((4, 3, 2)), ValueError, "3"),
     "3-D omic in a list": (lambda: [np.zeros((4, 3)), np.zeros((4, 3, 2))], ValueError, "2-D"),
+    "1-D omic in a list": (
+        lambda: [np.zeros((4, 3)), np.zeros(4)],
+        ValueError,
+        r"'omic1' must be a 2-D array .* shape \(4,\)\. An omic with a single feature is a column",
+    ),
+    "ragged nested list omic": (
+        lambda: [[[0.0, 1.0], [2.0]], np.zeros((2, 3))],
+        ValueError,
+        "'omic0' is a nested list whose rows have different lengths",
+    ),
     "sparse matrix": (lambda: sp.csr_matrix(np.eye(5)), TypeError, "[Ss]parse"),
     "sparse omic": (lambda: [np.eye(5), sp.csr_matrix(np.eye(5))], TypeError, "'omic1' is a sparse matrix"),
     "strings in a DataFrame": (
