@@ -628,6 +628,8 @@ def write_run_outputs(
     Files: ``embedding.csv`` (test embeddings), ``split.csv`` (each sample's part
     and label), ``gating_weights.csv`` (test samples; POEMS and POEM),
     ``W_<omic>.csv`` (per omic, features x factors; POEMS and MOCSS-SparseVAE),
+    ``top_features.csv`` (the 20 strongest features of each omic by decoder
+    gradients at the training samples, with their dominant factor),
     ``history.csv`` (per epoch losses), ``metrics.json`` and ``figures/*.png``.
     """
     est = result.estimator
@@ -682,6 +684,19 @@ def write_run_outputs(
     extra = dict(extra or {})
     r2 = None
     if hasattr(est, "module_"):
+        from .inspection import top_features
+
+        # the biomarker table of every model: decoder gradients at the training
+        # samples, which rank the planted features of default fits where |W| does
+        # not (README, "Interpretation"); W itself is in W_<omic>.csv
+        top = top_features(est, n=20, X=split.X_train, method="gradient")
+        top.insert(1, "rank", top.groupby("omic", sort=False).cumcount() + 1)
+        save_csv(top.set_index(["omic", "rank"]), "top_features.csv")
+        extra["top_features"] = {
+            str(omic): [str(f) for f in group["feature"]]
+            for omic, group in top.groupby("omic", sort=False)
+        }
+
         from .inspection import variance_explained
 
         # reconstruction R^2 of the test part per omic ("total") and its split over factors
@@ -988,6 +1003,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if "reconstruction_r2" in record:
         r2 = ", ".join(f"{omic} {v:.2f}" for omic, v in record["reconstruction_r2"].items())
         lines.append(f"test reconstruction R^2 per omic: {r2}")
+    if "top_features" in record:
+        lines.append("top features per omic (decoder gradients at the training samples; top_features.csv):")
+        lines += [
+            f"  {omic}: {', '.join(features[:5])}" for omic, features in record["top_features"].items()
+        ]
     lines += [
         f"wrote {len(record['files'])} files to {out}/ "
         f"({', '.join(f for f in record['files'] if '/' not in f)}"

@@ -172,6 +172,16 @@ def test_run_writes_every_output(run_dir, mice):
         assert W.shape == (dim, 32)
         assert list(W.index) == list(mice.data[omic].columns)
 
+    top = pd.read_csv(out / "top_features.csv")
+    assert list(top.columns) == ["omic", "rank", "feature", "factor", "strength"]
+    for omic in mice.omic_names:
+        rows = top[top["omic"] == omic]
+        assert list(rows["rank"]) == list(range(1, 21))
+        assert set(rows["feature"]) <= set(mice.data[omic].columns)
+        assert rows["feature"].is_unique
+        assert (np.diff(rows["strength"]) <= 0).all() and (rows["strength"] > 0).all()
+        assert rows["factor"].between(0, 31).all()
+
     history = pd.read_csv(out / "history.csv", index_col=0)
     assert len(history) == 3
 
@@ -192,6 +202,9 @@ def test_run_writes_every_output(run_dir, mice):
     assert record["dataset"]["omic_dims"] == [120, 21]
     assert 0 <= record["metrics"]["kmeans_acc"] <= 1
     assert record["reconstruction_r2"] == pytest.approx(r2["total"].to_dict())
+    assert record["top_features"] == {
+        omic: list(top.loc[top["omic"] == omic, "feature"]) for omic in mice.omic_names
+    }
     assert record["timings"]["wall_s"] >= record["timings"]["fit_s"] > 0
     assert record["split"] == {
         "given": False,
@@ -221,6 +234,8 @@ def test_run_writes_every_output(run_dir, mice):
 
     assert "ACC k-means" in stdout
     assert "reconstruction R^2 per omic: gene" in stdout
+    first_genes = list(top.loc[top["omic"] == "gene", "feature"][:5])
+    assert f"  gene: {', '.join(first_genes)}" in stdout
     assert str(out) in stdout
 
 
@@ -235,6 +250,8 @@ def test_run_other_models(tmp_path, model, has_gating, has_w):
     assert status == 0, stderr
     assert (tmp_path / "gating_weights.csv").exists() == has_gating
     assert (tmp_path / "W_gene.csv").exists() == has_w
+    top = pd.read_csv(tmp_path / "top_features.csv")  # decoder gradients: every model
+    assert top.groupby("omic", sort=False).size().to_dict() == {"gene": 20, "lipid": 20}
     if has_w:
         W = pd.read_csv(tmp_path / "W_lipid.csv", index_col=0)
         assert list(W.columns[:2]) == ["lipid_specific0", "lipid_specific1"]
