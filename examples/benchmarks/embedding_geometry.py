@@ -15,7 +15,12 @@ post-processings with the paper's k-means / k-NN protocol:
   units), ``pullback_balanced`` by 1/sqrt(n_features) (equal weight per omic),
   and the ``_diag`` variants keep only the diagonal (a per-factor scale that keeps
   factor k of the embedding matched to column k of W);
-* ``reconstruction``: the decoded test patients themselves, and PCA of them.
+* ``reconstruction``: the decoded test patients themselves, and PCA of them;
+* ``only <omics>``: the posterior mean inferred from a proper subset of the omics
+  (the others passed as missing, as for a patient who lacks them), e.g. ``only
+  mRNA``: is the fused embedding diluted by omics that carry less of the subtypes?
+
+The mean gating weight of each omic on the training patients is printed too.
 
 It also scores k-means on the training patients' own embeddings (is the test
 embedding worse because the encoders do not generalise?), for POEMS and PCA-32.
@@ -31,6 +36,7 @@ and 4.
 from __future__ import annotations
 
 import argparse
+import itertools
 import time
 import warnings
 
@@ -93,6 +99,14 @@ def geometries(est: POEMSTransformer, X_train, X_test) -> dict[str, np.ndarray]:
     out["reconstruction"] = rec_test
     for k in (8, 32):
         out[f"reconstruction_pca{k}"] = PCA(k, random_state=0).fit(rec_train).transform(rec_test)
+    omics = list(est.omic_names_)
+    for size in range(len(omics) - 1, 0, -1):
+        for keep in itertools.combinations(omics, size):
+            masked = X_test.copy()
+            for omic in omics:
+                if omic not in keep:
+                    masked.loc[:, omic] = np.nan  # a missing omic: all its features NaN
+            out["only " + "+".join(keep)] = est.transform(masked)
     return out
 
 
@@ -116,7 +130,12 @@ def main(argv=None) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             est.fit(split.X_train)
-        print(f"split {seed}: {est.n_iter_} epochs in {time.perf_counter() - start:.0f} s", flush=True)
+        gating = dict(zip(est.omic_names_, np.asarray(est.gating_weights_).mean(axis=0).round(3)))
+        print(
+            f"split {seed}: {est.n_iter_} epochs in {time.perf_counter() - start:.0f} s; "
+            f"mean gating weights (training patients) {gating}",
+            flush=True,
+        )
         for name, emb in geometries(est, split.X_train, split.X_test).items():
             rows.append({"split": seed, "embedding": name, **evaluate_embedding(emb, y_test)})
         pca = PCA(32, random_state=0).fit(split.X_train)
