@@ -284,9 +284,11 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
 
     def _fit(self, X: Any) -> _Omics:
         omics = self._validate_omics(X, reset=True)
+        self._unscaled = {}  # omic -> peak |value|, named again if training diverges
         for name, block in zip(self.omic_names_, omics.blocks):
             peak = float(np.abs(block).max(initial=0.0))
             if peak > _SCALE_WARNING:
+                self._unscaled[name] = peak
                 warnings.warn(
                     f"Omic {name!r} has values up to {peak:.3g}. {type(self).__name__} "
                     "expects features on a small scale (the paper min-max scales each "
@@ -483,6 +485,16 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         module.eval()
 
     def _handle_divergence(self, epoch: int, best_state: dict | None, best_epoch: int) -> None:
+        unscaled = getattr(self, "_unscaled", None)
+        if best_state is None and unscaled:
+            listing = ", ".join(f"{name!r} up to {peak:.3g}" for name, peak in unscaled.items())
+            raise ValueError(
+                f"{type(self).__name__}: the loss became NaN or infinite in epoch {epoch} "
+                f"before any finite epoch: the input is not scaled (omic {listing}). Scale "
+                "every feature to [0, 1] first, e.g. with sklearn.preprocessing.MinMaxScaler "
+                "fitted on the training samples, as the paper does; a smaller learning_rate "
+                "does not fix unscaled input."
+            )
         if best_state is None:
             raise ValueError(
                 f"{type(self).__name__}: the loss became NaN or infinite in epoch {epoch} "

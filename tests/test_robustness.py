@@ -270,6 +270,28 @@ def test_divergence_never_yields_nan(cls):
 
 
 @pytest.mark.parametrize("cls", ALL)
+def test_unscaled_input_is_named_and_never_yields_nan(cls):
+    """Raw-count-like values: a scale warning per omic, then either a finite fit or
+    an error that names the unscaled omics (not the learning rate)."""
+    Xs, _ = make_planted(n_samples=40, omic_dims=(6, 4))
+    Xs = {"counts": Xs[0] * 1e4 + 2e4, "scaled": Xs[1]}
+    est = tiny(cls, max_iter=5)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            est.fit(Xs)
+        except ValueError as exc:
+            assert "the input is not scaled (omic 'counts' up to" in str(exc)
+            assert "'scaled'" not in str(exc)
+            assert cls in (POEMSTransformer, POEMTransformer)  # those that diverge
+            return
+        finally:
+            scale = [str(w.message) for w in caught if "values up to" in str(w.message)]
+            assert len(scale) == 1 and scale[0].startswith("Omic 'counts'")
+    assert np.isfinite(est.transform(Xs)).all()
+
+
+@pytest.mark.parametrize("cls", ALL)
 def test_pickle_and_joblib_round_trips(cls, fitted_all, tmp_path):
     est, _ = fitted_all[cls]
     X = data()
