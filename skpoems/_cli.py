@@ -196,8 +196,23 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
         "--data",
         metavar="FOLDER",
         default=None,
-        help="a folder in the MOGONET/MOCSS layout (1_all.csv, ..., labels_all.csv, or "
-        "the _tr/_te split, which is then used as the train/test split)",
+        help="your own data: a folder of named tables, one per omic (mrna.csv.gz, "
+        "mirna.csv, ..., with a header row and optionally a first column of sample "
+        "names) plus labels.csv; or the MOGONET/MOCSS layout (1_all.csv, ..., "
+        "labels_all.csv, or the _tr/_te split, which is then used as the train/test split)",
+    )
+    group.add_argument(
+        "--labels",
+        metavar="FILE",
+        default=None,
+        help="with --data: the label file of a folder of named tables (default: the "
+        "table named labels*, else the folder's only table without numbers)",
+    )
+    group.add_argument(
+        "--label-column",
+        metavar="NAME",
+        default=None,
+        help="with --data: the column of the label file that holds the labels",
     )
     group.add_argument(
         "--test-size",
@@ -491,7 +506,11 @@ def _safe_name(text: str) -> str:
 
 def _load(args: argparse.Namespace):
     try:
-        return exp.load_dataset(args.dataset, args.data)
+        if args.data is None and (args.labels is not None or args.label_column is not None):
+            raise ValueError("--labels and --label-column go with --data FOLDER.")
+        return exp.load_dataset(
+            args.dataset, args.data, labels=args.labels, label_column=args.label_column
+        )
     except (ValueError, OSError) as exc:
         raise _UsageError(str(exc)) from exc
 

@@ -80,16 +80,27 @@ DATASETS: tuple[str, ...] = ("tcga_brca", "nutrimouse")
 PAPER_SEEDS: tuple[int, ...] = (0, 12, 21, 42, 1234)
 
 
-def load_dataset(dataset: str | None = None, data: str | Path | None = None) -> Bunch:
-    """Load a bundled data set by name, or a MOGONET/MOCSS folder.
+def load_dataset(
+    dataset: str | None = None,
+    data: str | Path | None = None,
+    *,
+    labels: str | Path | None = None,
+    label_column: str | None = None,
+) -> Bunch:
+    """Load a bundled data set by name, or a folder of the user's.
 
     Parameters
     ----------
     dataset : {"tcga_brca", "nutrimouse"}, default=None
         A bundled data set. Used when ``data`` is None (default ``"tcga_brca"``).
     data : str or path-like, default=None
-        A folder in the layout read by
-        :func:`skpoems.datasets.load_omics_folder`; it must hold labels.
+        A folder; it must hold labels. Numbered headerless files (``1_all.csv``,
+        ...) are read by :func:`skpoems.datasets.load_omics_folder`, any other
+        folder of tables (``mrna.csv.gz``, ``labels.csv``, ...) by
+        :func:`skpoems.datasets.load_omics_tables`.
+    labels, label_column : optional
+        The label file and its label column, for
+        :func:`~skpoems.datasets.load_omics_tables`.
 
     Returns
     -------
@@ -109,11 +120,29 @@ def load_dataset(dataset: str | None = None, data: str | Path | None = None) -> 
 
     if data is not None:
         folder = Path(data)
-        bunch = datasets.load_omics_folder(folder)
+        numbered = folder.is_dir() and any(
+            datasets._folder._NUMBERED_FILE.match(entry.name) for entry in folder.iterdir()
+        )
+        if numbered or not folder.is_dir():
+            if labels is not None or label_column is not None:
+                raise ValueError(
+                    f"{folder} is in the MOGONET/MOCSS layout, whose labels are "
+                    "labels_all.csv (or labels_tr.csv/labels_te.csv); a label file "
+                    "or column cannot be chosen."
+                )
+            bunch = datasets.load_omics_folder(folder)
+            missing = "add labels_all.csv (or labels_tr.csv/labels_te.csv)"
+        else:
+            bunch = datasets.load_omics_tables(folder, labels=labels, label_column=label_column)
+            candidates = bunch.get("not_read") or []
+            missing = "name the label file labels.csv, or pass labels=FILE (--labels FILE)" + (
+                f"; the tables without numbers, which may hold labels, are {', '.join(candidates)}"
+                if candidates else ""
+            )
         if bunch.target is None:
             raise ValueError(
-                f"{folder} has no labels_all.csv (or labels_tr.csv/labels_te.csv): "
-                "the evaluation protocol scores embeddings against labels."
+                f"{folder} has no labels, against which the evaluation protocol scores "
+                f"the embeddings: {missing}."
             )
         name = folder.resolve().name or "data"
     else:

@@ -472,6 +472,7 @@ def test_sweep_selects_by_validation_loss(tmp_path):
         (["run", "--max-iter", "0"], "expected an integer >= 1"),
         (["sweep", "--learning-rates", "1e-3,x"], "expected a number"),
         (["run", "--dataset", "nutrimouse", "--data", "x"], "not allowed with"),
+        (["run", "--dataset", "nutrimouse", "--labels", "diet.csv"], "--labels and --label-column go with --data"),
         (["sweep", "--n-jobs", "0"], "expected a non-zero integer"),
         (["sweep", "--n-jobs", "2", "--dask-local", "2"], "not allowed with"),
         (["nope"], "invalid choice: 'nope'"),
@@ -530,6 +531,32 @@ def test_data_folder_with_given_split(tmp_path):
     record = json.loads((out / "metrics.json").read_text())
     assert record["split"]["given"] is True
     assert record["dataset"]["name"] == tmp_path.name
+
+
+def test_data_folder_of_named_tables(tmp_path):
+    """A user's folder in the layout of the bundled data: named tables, text labels."""
+    mice = load_dataset("nutrimouse")
+    data = tmp_path / "cohort"
+    data.mkdir()
+    for omic in mice.omic_names:
+        mice.data[omic].rename(index=lambda i: f"m{i}").to_csv(data / f"{omic}.csv.gz")
+    names = pd.Series(np.asarray(mice.target_names)[mice.target], index=[f"m{i}" for i in range(40)])
+    names.rename("diet").to_frame().assign(sex="f").to_csv(data / "pheno.csv")
+    names.rename("batch").str.len().astype(str).radd("b").to_frame().to_csv(data / "batches.csv")
+    status, _, stderr = call(["run", "--data", str(data), *FAST[2:], "-q", "--no-figures", "--out", str(tmp_path)])
+    assert status == 2
+    assert "the tables without numbers, which may hold labels, are batches.csv, pheno.csv" in stderr
+    argv = ["run", "--data", str(data), "--labels", "pheno.csv", *FAST[2:], "-q", "--no-figures"]
+    status, _, stderr = call([*argv, "--out", str(tmp_path)])
+    assert status == 2 and "label_column=NAME (one of ['diet', 'sex'])" in stderr
+    out = tmp_path / "out"
+    status, stdout, stderr = call([*argv, "--label-column", "diet", "--out", str(out)])
+    assert status == 0, stderr
+    parts = pd.read_csv(out / "split.csv", index_col=0)
+    assert parts.index[0] == "m0" and set(parts["label"]) == set(mice.target_names)
+    record = json.loads((out / "metrics.json").read_text())
+    assert record["dataset"]["omic_names"] == ["gene", "lipid"]
+    assert record["dataset"]["name"] == "cohort"
 
 
 def test_python_dash_m_and_version():

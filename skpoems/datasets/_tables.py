@@ -1,0 +1,445 @@
+"""Loader for a folder of named omic tables (one CSV/TSV file per omic, plus labels).
+
+This is the layout in which most users keep their own cohorts, and the layout of
+the data sets bundled with skpoems: ``mrna.csv.gz``, ``methylation.csv.gz``,
+``mirna.csv.gz`` and ``labels.csv``, each with a header row, and usually a first
+column of sample names.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from sklearn.utils import Bunch
+from sklearn.utils._param_validation import StrOptions, validate_params
+
+from ._base import _make_bunch, _omics_frame
+from ._folder import _encode_labels, _labels_from_table
+
+__all__ = ["load_omics_tables"]
+
+_PathLike = str | os.PathLike
+#: file name endings read as tables (gzip-compressed when they end in ``.gz``)
+_TABLE_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
+
+
+def _table_stem(path: Path) -> str | None:
+    """``mrna.csv.gz`` -> ``mrna``; None for a file that is not a table."""
+    name = path.name
+    for suffix in sorted(_TABLE_SUFFIXES, key=len, reverse=True):
+        if name.lower().endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return None
+
+
+def _is_unnamed(header: Any) -> bool:
+    text = str(header)
+    return text == "" or text.startswith("Unnamed: 0")
+
+
+def _read_table(file: Path) -> pd.DataFrame:
+    """Read a table with a header row (comma-separated, or tab for .tsv/.txt)."""
+    sep = "," if ".csv" in file.name.lower() else "\t"
+    try:
+        return pd.read_csv(file, sep=sep)
+    except pd.errors.EmptyDataError as exc:
+        raise ValueError(f"{file} is empty.") from exc
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{file} could not be read as a table with a header row: {exc}") from exc
+
+
+def _with_names(raw: pd.DataFrame, *, labels: bool) -> tuple[pd.DataFrame, bool]:
+    """Move a first column of names into the index; say whether there was one.
+
+    An omic table's first column holds names when its header is empty or its
+    values are not numbers. A label table's first column holds sample names when
+    the table has other columns and the first one has an empty header or unique,
+    non-numeric values (a single column is the labels themselves).
+    """
+    if raw.shape[1] == 0:
+        return raw, False
+    first = raw.columns[0]
+    values = raw[first]
+    numeric = pd.api.types.is_numeric_dtype(values)
+    if labels:
+        has_names = raw.shape[1] > 1 and (_is_unnamed(first) or (not numeric and values.is_unique))
+    else:
+        has_names = _is_unnamed(first) or not numeric
+    if not has_names:
+        return raw, False
+    table = raw.set_index(first)
+    table.index = pd.Index([str(s) for s in table.index], dtype=object)
+    return table, True
+
+
+def _numeric_columns(table: pd.DataFrame) -> list[bool]:
+    return [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
+
+
+def _labels_of(table: pd.DataFrame, source: str, column: str | None) -> tuple[pd.Series, np.ndarray | None]:
+    """Integer codes (and class names) from a label table.
+
+    One column: the labels (numbers or class names). Two columns of which one
+    holds integer codes ``0 .. C-1`` and the other one name per code (e.g.
+    ``pam50_code, pam50``): the codes, named by the other column. Several 0/1
+    columns: one-hot. ``column`` picks one column of any other table.
+    """
+    if column is not None:
+        if column not in table.columns:
+            raise ValueError(
+                f"{source} has no column {column!r}; its columns are {list(map(str, table.columns))}."
+            )
+        table = table[[column]]
+    if table.shape[1] == 2:
+        numeric = _numeric_columns(table)
+        if sum(numeric) == 1:
+            codes = table.iloc[:, numeric.index(True)]
+            names = table.iloc[:, numeric.index(False)].astype(str)
+            pairs = pd.DataFrame({"code": codes, "name": names}).drop_duplicates()
+            n_classes = len(pairs)
+            if (
+                pairs["code"].is_unique
+                and pairs["name"].is_unique
+                and np.array_equal(np.sort(pairs["code"].to_numpy(dtype=float)), np.arange(n_classes))
+            ):
+                order = pairs.sort_values("code")["name"].to_numpy()
+                return (
+                    pd.Series(codes.to_numpy(dtype=np.int64), index=table.index),
+                    np.asarray(order, dtype=object).astype(str),
+                )
+    if table.shape[1] == 1:
+        codes, names = _encode_labels(table.iloc[:, 0].astype(str).tolist(), source)
+        return pd.Series(codes, index=table.index), names
+    try:
+        return _labels_from_table(table, source)
+    except ValueError as exc:
+        raise ValueError(
+            f"{exc} Or pick the column that holds the labels: label_column=NAME "
+            f"(one of {list(map(str, table.columns))})."
+        ) from None
+
+
+def _orient(
+    tables: dict[str, pd.DataFrame], named: dict[str, bool], label_ids: pd.Index | None,
+    transpose: bool | str,
+) -> dict[str, pd.DataFrame]:
+    """Turn every omic table into samples x features.
+
+    ``transpose="auto"``: a table with names on both axes is transposed when its
+    header, not its first column, holds the samples, judged by the sample names
+    of the labels or, without them, by the names that all omics share.
+    """
+    if transpose is not True and transpose is not False:
+        with_names = [k for k in tables if named[k]]
+        if label_ids is not None:
+            ids = set(label_ids)
+            by_rows = {k: len(ids.intersection(tables[k].index)) for k in with_names}
+            by_cols = {k: len(ids.intersection(map(str, tables[k].columns))) for k in with_names}
+        elif len(with_names) > 1:
+            shared_rows = set.intersection(*(set(tables[k].index) for k in with_names))
+            shared_cols = set.intersection(*(set(map(str, tables[k].columns)) for k in with_names))
+            by_rows = {k: len(shared_rows) for k in with_names}
+            by_cols = {k: len(shared_cols) for k in with_names}
+        else:
+            by_rows, by_cols = {k: 1 for k in with_names}, {k: 0 for k in with_names}
+        transpose = {k: by_cols.get(k, 0) > by_rows.get(k, 0) for k in tables}
+    else:
+        transpose = {k: bool(transpose) for k in tables}
+    out = {}
+    for key, table in tables.items():
+        if transpose[key]:
+            if not named[key]:
+                raise ValueError(
+                    f"{key}: a features x samples table needs the feature names in its first column."
+                )
+            table = table.T
+            table.index = pd.Index([str(s) for s in table.index], dtype=object)
+        out[key] = table
+    return out
+
+
+@validate_params(
+    {
+        "path": [str, os.PathLike],
+        "labels": [str, os.PathLike, None],
+        "label_column": [str, None],
+        "omics": ["array-like", None],
+        "transpose": ["boolean", StrOptions({"auto"})],
+        "join": [StrOptions({"strict", "inner"})],
+        "return_X_y": ["boolean"],
+        "as_frame": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def load_omics_tables(
+    path: _PathLike,
+    *,
+    labels: _PathLike | None = None,
+    label_column: str | None = None,
+    omics: Sequence[str] | None = None,
+    transpose: bool | Literal["auto"] = "auto",
+    join: Literal["strict", "inner"] = "strict",
+    return_X_y: bool = False,
+    as_frame: bool = True,
+) -> Bunch | tuple[Any, Any]:
+    """Load a folder of named omic tables, one file per omic, and their labels.
+
+    Every ``*.csv``, ``*.tsv`` or ``*.txt`` file of the folder (each optionally
+    gzip-compressed, ``.csv.gz``) with a header row is read; the file name
+    without its ending is the omic's name (``mrna.csv.gz`` -> ``"mrna"``) and
+    the header gives the feature names. This is the layout of the data bundled
+    with skpoems (``mrna.csv.gz``, ``methylation.csv.gz``, ``mirna.csv.gz``,
+    ``labels.csv``) and of most exports from R or pandas.
+
+    * Sample names: a first column with an empty header or non-numeric values
+      holds the sample names (TCGA barcodes, say). Omics with sample names are
+      matched by name (see ``join``); without them, rows are matched by
+      position, so every omic must list the same samples in the same order.
+    * Orientation: with ``transpose="auto"`` a table whose header, rather than
+      its first column, holds the sample names of the labels (or, without
+      labels, the names all omics share) is read as features x samples.
+    * Labels: ``labels`` names the label file; by default the one table whose
+      name starts with ``label`` (``labels.csv``, ``label.csv.gz``), else the
+      one table of the folder that holds no numbers (e.g. ``diet.csv``). A
+      label table is one column of labels (class names or integer codes),
+      optionally after a column of sample names; two columns of integer codes
+      ``0 .. C-1`` and one class name per code (``pam50_code, pam50``); or one
+      0/1 column per class (one-hot). ``label_column`` picks one column of any
+      other table.
+    * Other tables that hold no numbers (sample annotations) are not read as
+      omics; ``DESCR`` lists them. Files with other endings (``README.md``,
+      ``LICENSE``) are ignored.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The folder.
+    labels : str or path-like, default=None
+        The label file: a name in the folder or a path. None: found as above;
+        no labels when the folder has none.
+    label_column : str, default=None
+        The column of the label table that holds the labels.
+    omics : sequence of str, default=None
+        The omics to read, by name (the file name without its ending) and in
+        this order. None: every table of the folder that holds numbers, in
+        alphabetical order of the file names.
+    transpose : bool or "auto", default="auto"
+        True: every omic file is features x samples; False: samples x features;
+        "auto": decided per file from the sample names (samples x features when
+        there are none to go by).
+    join : {"strict", "inner"}, default="strict"
+        With sample names: ``"strict"`` requires every omic and the labels to
+        list the same samples (any order), ``"inner"`` keeps the samples present
+        in all of them. Either way the samples keep the order of the first omic.
+    return_X_y : bool, default=False
+        If True, return ``(data, target)`` instead of a Bunch.
+    as_frame : bool, default=True
+        If True, ``data`` is a DataFrame with ``("omic", "feature")``
+        MultiIndex columns and the sample names (or 0, 1, ...) as its index
+        (named ``"sample"``), and ``target`` a Series named ``"label"``.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        ``data``, ``target`` (int64 codes, or None without labels),
+        ``target_names`` (class names in code order, or None for numeric
+        labels), ``omic_names``, ``omic_dims``, ``feature_names`` and ``DESCR``,
+        as for the other loaders, and ``not_read``: the files of tables without
+        numbers that were not read as omics (possible label files).
+    (data, target) : tuple if ``return_X_y`` is True
+
+    Raises
+    ------
+    ValueError
+        For a missing folder, a folder without numeric tables, a table that
+        mixes numbers with text columns, omics or labels that disagree on the
+        samples (by name with ``join="strict"``, or by count when matched by
+        position), an unknown omic or label column, or labels that cannot be
+        told apart from the omics. Every message names the file.
+
+    See Also
+    --------
+    load_omics_folder : The headerless MOGONET/MOCSS layout (``1_all.csv``, ...).
+    load_omics_files : Named tables given one by one.
+
+    Notes
+    -----
+    The values are read as they are: scale the features (e.g. min-max, as the
+    POEMS paper does) on the training samples only. Empty cells and ``NA`` are
+    NaN; a sample whose values of one omic are all NaN lacks that omic.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import pandas as pd
+    >>> from skpoems.datasets import load_omics_tables
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> ids = pd.Index(["p1", "p2", "p3"], name="patient")
+    >>> pd.DataFrame({"g1": [1.0, 2, 3], "g2": [0.5, 0, 1]}, index=ids).to_csv(folder / "mrna.csv")
+    >>> pd.DataFrame({"p3": [7.0], "p1": [5.0], "p2": [6.0]}, index=["mir1"]).to_csv(folder / "mirna.csv")
+    >>> pd.DataFrame({"code": [0, 1, 0], "subtype": ["LumA", "Basal", "LumA"]},
+    ...              index=ids).to_csv(folder / "labels.csv")
+    >>> cohort = load_omics_tables(folder)
+    >>> cohort.omic_names, cohort.omic_dims, cohort.target_names.tolist()
+    (['mirna', 'mrna'], (1, 2), ['LumA', 'Basal'])
+    >>> cohort.data.index.tolist()  # the order of the first omic, mirna.csv
+    ['p3', 'p1', 'p2']
+    >>> cohort.data["mirna"]["mir1"].tolist(), cohort.data["mrna"]["g1"].tolist()
+    ([7.0, 5.0, 6.0], [3.0, 1.0, 2.0])
+    >>> cohort.target.tolist()
+    [0, 0, 1]
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise ValueError(f"Folder not found: {folder}" if not folder.exists() else f"{folder} is not a folder.")
+    files = {
+        _table_stem(entry): entry
+        for entry in sorted(folder.iterdir(), key=lambda p: p.name.lower())
+        if entry.is_file() and _table_stem(entry) is not None
+    }
+    label_file = None
+    if labels is not None:
+        label_file = Path(labels) if Path(labels).is_file() else folder / Path(labels).name
+        if not label_file.is_file():
+            raise ValueError(f"Label file not found: {labels} (nor {label_file}).")
+    else:
+        named_labels = [f for stem, f in files.items() if stem.lower().startswith("label")]
+        if len(named_labels) > 1:
+            raise ValueError(
+                f"{folder} holds several label files ({', '.join(f.name for f in named_labels)}); "
+                "pass labels=FILE to choose one."
+            )
+        label_file = named_labels[0] if named_labels else None
+
+    raw = {
+        stem: _read_table(file)
+        for stem, file in files.items()
+        if label_file is None or file.resolve() != label_file.resolve()
+    }
+    tables, named, text_only = {}, {}, []
+    for stem, frame in raw.items():
+        table, has_names = _with_names(frame, labels=False)
+        numeric = _numeric_columns(table)
+        if table.shape[1] == 0 or not any(numeric):
+            text_only.append(stem)
+            continue
+        if not all(numeric):
+            bad = [str(c) for c, ok in zip(table.columns, numeric, strict=True) if not ok][:5]
+            raise ValueError(
+                f"{files[stem]} mixes numbers with text: column(s) {bad} are not numeric. "
+                "An omic table holds numbers only, after an optional first column of "
+                "sample names."
+            )
+        tables[stem], named[stem] = table.astype(np.float64), has_names
+    if label_file is None and labels is None and len(text_only) == 1:
+        label_file = files[text_only.pop()]
+    if omics is not None:
+        wanted = [str(name) for name in omics]
+        unknown = [name for name in wanted if name not in tables]
+        if unknown:
+            raise ValueError(
+                f"No numeric table named {unknown[0]!r} in {folder}; the omic tables are "
+                f"{list(tables)}."
+            )
+        tables = {name: tables[name] for name in wanted}
+    if not tables:
+        raise ValueError(
+            f"No omic table in {folder}: expected files such as mrna.csv or mirna.csv.gz "
+            "with a header row and numeric values (one per omic)."
+        )
+
+    target = target_names = None
+    label_ids = None
+    if label_file is not None:
+        label_table, label_named = _with_names(_read_table(label_file), labels=True)
+        codes, target_names = _labels_of(label_table, str(label_file), label_column)
+        if label_named:
+            if codes.index.duplicated().any():
+                raise ValueError(f"{label_file} lists sample {codes.index[codes.index.duplicated()][0]!r} more than once.")
+            label_ids = codes.index
+        target = codes
+
+    tables = _orient(tables, named, label_ids, transpose)
+    names = list(tables)
+    by_name = all(named[k] or transpose is True for k in names)
+    sources = [str(files[k]) for k in names]
+    if by_name:
+        for key in names:
+            index = tables[key].index
+            if index.duplicated().any():
+                raise ValueError(f"{files[key]} lists sample {index[index.duplicated()][0]!r} more than once.")
+        indexes = [tables[k].index for k in names]
+        if label_ids is not None:
+            indexes.append(label_ids)
+            sources.append(str(label_file))
+        samples = indexes[0]
+        for source, index in zip(sources[1:], indexes[1:], strict=True):
+            if join == "strict":
+                only_here, only_first = index.difference(samples), samples.difference(index)
+                if len(only_here) or len(only_first):
+                    example = (only_here if len(only_here) else only_first)[:3].tolist()
+                    raise ValueError(
+                        f"{source} and {sources[0]} list different samples: {len(only_here)} only "
+                        f"in the former, {len(only_first)} only in the latter (e.g. {example}). "
+                        "Pass join='inner' to keep the samples common to all files."
+                    )
+            else:
+                samples = samples[samples.isin(index)]
+        if len(samples) == 0:
+            raise ValueError(f"No sample is common to all of {', '.join(sources)}.")
+        blocks = [tables[k].loc[samples] for k in names]
+        index = pd.Index(samples, dtype=object, name="sample")
+        if target is not None:
+            target = target.loc[samples] if label_ids is not None else target
+    else:
+        rows = {str(files[k]): tables[k].shape[0] for k in names}
+        if len(set(rows.values())) > 1:
+            raise ValueError(
+                "The omic tables have different numbers of rows and no sample names to "
+                f"match them by ({', '.join(f'{f}: {n}' for f, n in rows.items())}); add a "
+                "first column of sample names, or pass transpose=True for features x "
+                "samples files."
+            )
+        blocks = [tables[k].reset_index(drop=True) for k in names]
+        index = pd.RangeIndex(blocks[0].shape[0], name="sample")
+    if target is not None:
+        if len(target) != len(index):
+            raise ValueError(
+                f"{label_file} has {len(target)} labels but the omics have {len(index)} samples"
+                + (" (matched by position: the omic tables have no sample names)." if not by_name else ".")
+            )
+        target = pd.Series(target.to_numpy(dtype=np.int64), index=index.copy(), name="label")
+
+    frame = _omics_frame([b.set_axis(index, axis=0) for b in blocks], names)
+    frame.index = index
+    descr = [f"Multi-omics data read from the folder {folder}", ""]
+    descr += [f"  {k}: {t.shape[1]} features ({files[k].name})" for k, t in zip(names, blocks, strict=True)]
+    descr.append(
+        f"Samples: {len(index)} ("
+        + (f"matched by name, join={join!r}" if by_name else "matched by position")
+        + ")"
+    )
+    if target is not None:
+        values, counts = np.unique(target.to_numpy(), return_counts=True)
+        shown = [
+            f"{target_names[v] if target_names is not None else v}: {c}"
+            for v, c in zip(values, counts, strict=True)
+        ]
+        descr.append(f"Labels from {label_file.name}: {', '.join(shown)}")
+    if text_only:
+        descr.append(f"Not read (no numbers): {', '.join(files[k].name for k in text_only)}")
+    return _make_bunch(
+        frame=frame,
+        target=target,
+        target_names=target_names,
+        omic_names=names,
+        descr="\n".join(descr) + "\n",
+        as_frame=as_frame,
+        return_X_y=return_X_y,
+        not_read=[files[k].name for k in text_only],
+    )

@@ -1,0 +1,135 @@
+"""load_omics_tables: a folder of named tables (the layout of the bundled data)."""
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import skpoems.datasets
+from skpoems.datasets import load_nutrimouse, load_omics_tables, load_tcga_brca
+
+DATA_DIR = Path(skpoems.datasets.__file__).parent / "data"
+
+
+def test_bundled_brca_folder_reads_as_the_bundled_loader():
+    """The real TCGA BRCA files, read as a user's folder, give load_tcga_brca()."""
+    folder = load_omics_tables(DATA_DIR / "tcga_brca", omics=["mrna", "methylation", "mirna"])
+    brca = load_tcga_brca()
+    assert folder.omic_names == ["mrna", "methylation", "mirna"]
+    assert folder.omic_dims == brca.omic_dims == (1000, 1000, 503)
+    np.testing.assert_array_equal(folder.data.to_numpy(), brca.data.to_numpy())
+    assert list(folder.data.index) == list(brca.data.index)
+    assert list(folder.data.columns.get_level_values(1)) == list(brca.data.columns.get_level_values(1))
+    assert list(folder.target_names) == list(brca.target_names)  # from the pam50 column, by code
+    np.testing.assert_array_equal(folder.target.to_numpy(), brca.target.to_numpy())
+    assert folder.not_read == []
+    assert "matched by name" in folder.DESCR and "LumA: 419" in folder.DESCR
+
+
+def test_bundled_nutrimouse_folder_by_position_and_its_label_file():
+    """No sample names: rows are matched by position; the labels are one of two text tables."""
+    unlabelled = load_omics_tables(DATA_DIR / "nutrimouse")
+    assert unlabelled.target is None
+    assert unlabelled.not_read == ["diet.csv", "genotype.csv"]
+    mice = load_omics_tables(DATA_DIR / "nutrimouse", labels="genotype.csv")
+    ref = load_nutrimouse(target="genotype")
+    assert mice.omic_names == ["gene", "lipid"]
+    np.testing.assert_array_equal(mice.data.to_numpy(), ref.data.to_numpy())
+    assert mice.not_read == ["diet.csv"]
+    names = np.asarray(mice.target_names)[mice.target]
+    np.testing.assert_array_equal(names, np.asarray(ref.target_names)[ref.target])
+
+
+@pytest.fixture
+def cohort(tmp_path):
+    """Three omics of 6 patients: samples x features, features x samples (other
+    order), TSV; labels with codes and names in yet another order."""
+    rng = np.random.default_rng(0)
+    ids = [f"TCGA-{i:02d}" for i in range(6)]
+    mrna = pd.DataFrame(rng.random((6, 4)), index=pd.Index(ids, name="patient"), columns=[f"g{j}" for j in range(4)])
+    mirna = pd.DataFrame(rng.random((3, 6)), index=[f"mir{j}" for j in range(3)], columns=ids)[ids[::-1]]
+    meth = pd.DataFrame(rng.random((6, 2)), index=ids, columns=["cg1", "cg2"])
+    mrna.to_csv(tmp_path / "mrna.csv.gz")
+    mirna.to_csv(tmp_path / "miRNA.csv")
+    meth.to_csv(tmp_path / "meth.tsv", sep="\t")
+    labels = pd.DataFrame({"subtype": ["A", "B", "A", "C", "B", "A"], "code": [0, 1, 0, 2, 1, 0]}, index=ids)
+    labels.iloc[[3, 1, 5, 0, 2, 4]].to_csv(tmp_path / "labels.csv")
+    (tmp_path / "README.md").write_text("not a table")
+    return tmp_path, {"mrna": mrna, "mirna": mirna.T, "meth": meth}, labels
+
+
+def test_orientation_order_and_labels_are_matched_by_name(cohort):
+    folder, truth, labels = cohort
+    bunch = load_omics_tables(folder)
+    assert bunch.omic_names == ["meth", "miRNA", "mrna"]  # alphabetical, names as written
+    assert list(bunch.data.index) == list(truth["meth"].index)  # the first omic's order
+    for name, key in [("meth", "meth"), ("miRNA", "mirna"), ("mrna", "mrna")]:
+        expected = truth[key].loc[bunch.data.index]
+        np.testing.assert_allclose(bunch.data[name].to_numpy(), expected.to_numpy())
+        assert list(bunch.data[name].columns) == list(map(str, expected.columns))
+    assert list(bunch.target_names) == ["A", "B", "C"]
+    np.testing.assert_array_equal(bunch.target.to_numpy(), labels["code"].loc[bunch.data.index].to_numpy())
+
+
+def test_missing_samples_strict_or_inner(cohort):
+    folder, truth, _ = cohort
+    truth["meth"].iloc[1:].to_csv(folder / "meth.tsv", sep="\t")
+    with pytest.raises(ValueError, match=r"list different samples: .*TCGA-00.*join='inner'"):
+        load_omics_tables(folder)
+    inner = load_omics_tables(folder, join="inner")
+    assert list(inner.data.index) == [f"TCGA-{i:02d}" for i in range(1, 6)]
+
+
+def test_a_missing_omic_is_a_row_of_nan(cohort):
+    folder, truth, _ = cohort
+    mrna = truth["mrna"].copy()
+    mrna.iloc[2] = np.nan  # written as empty cells
+    mrna.to_csv(folder / "mrna.csv.gz")
+    bunch = load_omics_tables(folder)
+    row = bunch.data["mrna"].loc["TCGA-02"]
+    assert row.isna().all() and bunch.data.drop(columns="mrna").notna().all().all()
+
+
+def test_omics_and_label_column(cohort):
+    folder, _, _ = cohort
+    pd.read_csv(folder / "labels.csv", index_col=0).assign(stage=list("IIIIII")).to_csv(folder / "labels.csv")
+    with pytest.raises(ValueError, match=r"label_column=NAME \(one of \['subtype', 'code', 'stage'\]\)"):
+        load_omics_tables(folder)
+    bunch = load_omics_tables(folder, omics=["mrna", "meth"], label_column="subtype")
+    assert bunch.omic_names == ["mrna", "meth"] and list(bunch.target_names) == ["A", "B", "C"]
+    with pytest.raises(ValueError, match="has no column 'grade'"):
+        load_omics_tables(folder, label_column="grade")
+    with pytest.raises(ValueError, match=r"No numeric table named 'rna'.*\['meth', 'miRNA', 'mrna'\]"):
+        load_omics_tables(folder, omics=["rna"])
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (lambda f: pd.DataFrame({"id": ["a", "b"], "x": [1.0, 2.0], "y": ["u", "v"]}).to_csv(f / "bad.csv", index=False),
+         r"bad.csv mixes numbers with text: column\(s\) \['y'\]"),
+        (lambda f: shutil.copy(f / "labels.csv", f / "labels_2.csv"), "several label files"),
+        (lambda f: pd.DataFrame({"x": [1.0, 2.0, 3.0]}).to_csv(f / "extra.csv", index=False),
+         "different numbers of rows and no sample names"),
+    ],
+    ids=["text column", "two label files", "positional rows differ"],
+)
+def test_errors_name_the_file(cohort, edit, match):
+    folder, _, _ = cohort
+    if "rows" in match:  # a folder without sample names
+        for f in folder.iterdir():
+            f.unlink()
+        pd.DataFrame({"a": [1.0, 2.0]}).to_csv(folder / "one.csv", index=False)
+    edit(folder)
+    with pytest.raises(ValueError, match=match):
+        load_omics_tables(folder)
+
+
+def test_no_tables_and_no_folder(tmp_path):
+    (tmp_path / "notes.md").write_text("#")
+    with pytest.raises(ValueError, match="No omic table in"):
+        load_omics_tables(tmp_path)
+    with pytest.raises(ValueError, match="Folder not found"):
+        load_omics_tables(tmp_path / "nope")
