@@ -579,6 +579,38 @@ def _read_table(file: Path, transpose: bool, name: str) -> pd.DataFrame:
     return table
 
 
+def _match_samples(indexes: Sequence[pd.Index], sources: Sequence[str], join: str) -> pd.Index:
+    """The samples of named tables: all the same (``"strict"``) or the common ones
+    (``"inner"``), in the order of the first table."""
+    samples = indexes[0]
+    for source, index in zip(sources[1:], indexes[1:], strict=True):
+        if join == "strict":
+            if len(index) != len(samples) or not index.isin(samples).all():
+                only_here = index.difference(samples)
+                only_first = samples.difference(index)
+                example = (only_here if len(only_here) else only_first)[:3].tolist()
+                raise ValueError(
+                    f"{source} lists {len(index)} samples and {sources[0]} lists "
+                    f"{len(samples)}; {len(only_here)} are only in the former and "
+                    f"{len(only_first)} only in the latter (e.g. {example}). "
+                    "Pass join='inner' to keep the common samples."
+                )
+        else:
+            samples = samples[samples.isin(index)]
+    if len(samples) == 0:
+        raise ValueError(f"No sample is common to all of {', '.join(sources)}.")
+    return samples
+
+
+def _label_counts(target: pd.Series, target_names: np.ndarray | None) -> str:
+    """``"0: 12, 1: 30"``, or ``"LumA: 12, ..."`` with class names."""
+    values, counts = np.unique(np.asarray(target), return_counts=True)
+    return ", ".join(
+        f"{target_names[v] if target_names is not None else v}: {c}"
+        for v, c in zip(values, counts, strict=True)
+    )
+
+
 def _labels_from_table(
     labels: pd.DataFrame | pd.Series, source: str
 ) -> tuple[pd.Series, np.ndarray | None]:
@@ -746,23 +778,7 @@ def load_omics_files(
     indexes = [table.index for table in tables]
     if label_codes is not None:
         indexes.append(label_codes.index)
-    samples = indexes[0]
-    for source, index in zip(sources[1:], indexes[1:], strict=True):
-        if join == "strict":
-            if len(index) != len(samples) or not index.isin(samples).all():
-                only_here = index.difference(samples)
-                only_first = samples.difference(index)
-                example = (only_here if len(only_here) else only_first)[:3].tolist()
-                raise ValueError(
-                    f"{source} lists {len(index)} samples and {sources[0]} lists "
-                    f"{len(samples)}; {len(only_here)} are only in the former and "
-                    f"{len(only_first)} only in the latter (e.g. {example}). "
-                    "Pass join='inner' to keep the common samples."
-                )
-        else:
-            samples = samples[samples.isin(index)]
-    if len(samples) == 0:
-        raise ValueError(f"No sample is common to all of {', '.join(sources)}.")
+    samples = _match_samples(indexes, sources, join)
 
     frame = _omics_frame([table.loc[samples] for table in tables], names)
     frame.index = pd.Index(samples, dtype=object, name="sample")
@@ -781,9 +797,7 @@ def load_omics_files(
     ]
     descr_lines.append(f"Samples: {frame.shape[0]} (join={join!r})")
     if target is not None:
-        values, counts = np.unique(target.to_numpy(), return_counts=True)
-        table_text = ", ".join(f"{v}: {c}" for v, c in zip(values, counts, strict=True))
-        descr_lines.append(f"Labels (code: count): {table_text}")
+        descr_lines.append(f"Labels (code: count): {_label_counts(target, None)}")
     return _make_bunch(
         frame=frame,
         target=target,

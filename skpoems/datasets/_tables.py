@@ -19,7 +19,7 @@ from sklearn.utils import Bunch
 from sklearn.utils._param_validation import StrOptions, validate_params
 
 from ._base import _make_bunch, _omics_frame
-from ._folder import _encode_labels, _labels_from_table
+from ._folder import _encode_labels, _label_counts, _labels_from_table, _match_samples
 
 __all__ = ["load_omics_tables"]
 
@@ -377,21 +377,7 @@ def load_omics_tables(
         if label_ids is not None:
             indexes.append(label_ids)
             sources.append(str(label_file))
-        samples = indexes[0]
-        for source, index in zip(sources[1:], indexes[1:], strict=True):
-            if join == "strict":
-                only_here, only_first = index.difference(samples), samples.difference(index)
-                if len(only_here) or len(only_first):
-                    example = (only_here if len(only_here) else only_first)[:3].tolist()
-                    raise ValueError(
-                        f"{source} and {sources[0]} list different samples: {len(only_here)} only "
-                        f"in the former, {len(only_first)} only in the latter (e.g. {example}). "
-                        "Pass join='inner' to keep the samples common to all files."
-                    )
-            else:
-                samples = samples[samples.isin(index)]
-        if len(samples) == 0:
-            raise ValueError(f"No sample is common to all of {', '.join(sources)}.")
+        samples = _match_samples(indexes, sources, join)
         blocks = [tables[k].loc[samples] for k in names]
         index = pd.Index(samples, dtype=object, name="sample")
         if target is not None:
@@ -425,12 +411,7 @@ def load_omics_tables(
         + ")"
     )
     if target is not None:
-        values, counts = np.unique(target.to_numpy(), return_counts=True)
-        shown = [
-            f"{target_names[v] if target_names is not None else v}: {c}"
-            for v, c in zip(values, counts, strict=True)
-        ]
-        descr.append(f"Labels from {label_file.name}: {', '.join(shown)}")
+        descr.append(f"Labels from {label_file.name}: {_label_counts(target, target_names)}")
     if text_only:
         descr.append(f"Not read (no numbers): {', '.join(files[k].name for k in text_only)}")
     return _make_bunch(
