@@ -215,6 +215,15 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
         help="with --data: the column of the label file that holds the labels",
     )
     group.add_argument(
+        "--join",
+        choices=("strict", "inner", "outer"),
+        default="strict",
+        help="with --data (named tables): strict = every omic and the labels list the "
+        "same samples; inner = keep the labelled samples present in every omic; outer = "
+        "keep every labelled sample, a sample an omic's file lacks missing that omic "
+        "(default: strict)",
+    )
+    group.add_argument(
         "--test-size",
         type=_test_size,
         metavar="SIZE",
@@ -506,10 +515,16 @@ def _safe_name(text: str) -> str:
 
 def _load(args: argparse.Namespace):
     try:
-        if args.data is None and (args.labels is not None or args.label_column is not None):
-            raise ValueError("--labels and --label-column go with --data FOLDER.")
+        if args.data is None and (
+            args.labels is not None or args.label_column is not None or args.join != "strict"
+        ):
+            raise ValueError("--labels, --label-column and --join go with --data FOLDER.")
         return exp.load_dataset(
-            args.dataset, args.data, labels=args.labels, label_column=args.label_column
+            args.dataset,
+            args.data,
+            labels=args.labels,
+            label_column=args.label_column,
+            join=args.join,
         )
     except (ValueError, OSError) as exc:
         raise _UsageError(str(exc)) from exc

@@ -86,6 +86,7 @@ def load_dataset(
     *,
     labels: str | Path | None = None,
     label_column: str | None = None,
+    join: str = "strict",
 ) -> Bunch:
     """Load a bundled data set by name, or a folder of the user's.
 
@@ -98,8 +99,8 @@ def load_dataset(
         ...) are read by :func:`skpoems.datasets.load_omics_folder`, any other
         folder of tables (``mrna.csv.gz``, ``labels.csv``, ...) by
         :func:`skpoems.datasets.load_omics_tables`.
-    labels, label_column : optional
-        The label file and its label column, for
+    labels, label_column, join : optional
+        The label file, its label column and how samples are matched, for
         :func:`~skpoems.datasets.load_omics_tables`.
 
     Returns
@@ -124,16 +125,19 @@ def load_dataset(
             datasets._folder._NUMBERED_FILE.match(entry.name) for entry in folder.iterdir()
         )
         if numbered or not folder.is_dir():
-            if labels is not None or label_column is not None:
+            if labels is not None or label_column is not None or join != "strict":
                 raise ValueError(
                     f"{folder} is in the MOGONET/MOCSS layout, whose labels are "
-                    "labels_all.csv (or labels_tr.csv/labels_te.csv); a label file "
-                    "or column cannot be chosen."
+                    "labels_all.csv (or labels_tr.csv/labels_te.csv) and whose rows "
+                    "are matched by position; a label file, label column or join "
+                    "cannot be chosen."
                 )
             bunch = datasets.load_omics_folder(folder)
             missing = "add labels_all.csv (or labels_tr.csv/labels_te.csv)"
         else:
-            bunch = datasets.load_omics_tables(folder, labels=labels, label_column=label_column)
+            bunch = datasets.load_omics_tables(
+                folder, labels=labels, label_column=label_column, join=join
+            )
             candidates = bunch.get("not_read") or []
             missing = "name the label file labels.csv, or pass labels=FILE (--labels FILE)" + (
                 f"; the tables without numbers, which may hold labels, are {', '.join(candidates)}"

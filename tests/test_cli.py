@@ -472,7 +472,7 @@ def test_sweep_selects_by_validation_loss(tmp_path):
         (["run", "--max-iter", "0"], "expected an integer >= 1"),
         (["sweep", "--learning-rates", "1e-3,x"], "expected a number"),
         (["run", "--dataset", "nutrimouse", "--data", "x"], "not allowed with"),
-        (["run", "--dataset", "nutrimouse", "--labels", "diet.csv"], "--labels and --label-column go with --data"),
+        (["run", "--dataset", "nutrimouse", "--labels", "diet.csv"], "--labels, --label-column and --join go with --data"),
         (["sweep", "--n-jobs", "0"], "expected a non-zero integer"),
         (["sweep", "--n-jobs", "2", "--dask-local", "2"], "not allowed with"),
         (["nope"], "invalid choice: 'nope'"),
@@ -557,6 +557,26 @@ def test_data_folder_of_named_tables(tmp_path):
     record = json.loads((out / "metrics.json").read_text())
     assert record["dataset"]["omic_names"] == ["gene", "lipid"]
     assert record["dataset"]["name"] == "cohort"
+
+
+def test_data_folder_with_missing_omics_needs_join_outer(tmp_path):
+    mice = load_dataset("nutrimouse")
+    ids = [f"m{i}" for i in range(40)]
+    data = tmp_path / "cohort"
+    data.mkdir()
+    mice.data["gene"].set_axis(ids).to_csv(data / "gene.csv")
+    mice.data["lipid"].set_axis(ids).drop(index=ids[1::2]).to_csv(data / "lipid.csv")
+    pd.DataFrame({"diet": np.asarray(mice.target_names)[mice.target]}, index=ids).to_csv(data / "labels.csv")
+    argv = ["run", "--data", str(data), *FAST[2:], "-q", "--no-figures", "--out", str(tmp_path / "out")]
+    status, _, stderr = call(argv)
+    assert status == 2 and "--join inner or --join outer" in stderr
+    status, _, stderr = call([*argv, "--join", "outer"])
+    assert status == 0, stderr
+    parts = pd.read_csv(tmp_path / "out" / "split.csv", index_col=0)
+    assert len(parts) == 40
+    gating = pd.read_csv(tmp_path / "out" / "gating_weights.csv", index_col=0)
+    lacking = gating.index.intersection(ids[1::2])
+    assert len(lacking) and (gating.loc[lacking, "lipid"] == 0).all()  # a missing omic has no weight
 
 
 def test_python_dash_m_and_version():

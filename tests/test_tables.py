@@ -133,3 +133,31 @@ def test_no_tables_and_no_folder(tmp_path):
         load_omics_tables(tmp_path)
     with pytest.raises(ValueError, match="Folder not found"):
         load_omics_tables(tmp_path / "nope")
+
+
+def test_outer_join_makes_missing_omics_and_unlabelled_samples_are_left_out(cohort):
+    folder, truth, labels = cohort
+    truth["meth"].drop(index=["TCGA-01", "TCGA-04"]).to_csv(folder / "meth.tsv", sep="\t")
+    relabelled = labels.astype({"subtype": object})
+    relabelled.loc["TCGA-05", "subtype"] = None  # an empty cell: no label
+    relabelled.to_csv(folder / "labels.csv")
+    with pytest.raises(ValueError, match=r"no label for 1 sample\(s\) \(e.g. 'TCGA-05'\); pass join='inner' or join='outer'"):
+        load_omics_tables(folder, label_column="subtype")
+    outer = load_omics_tables(folder, label_column="subtype", join="outer")
+    # the first omic (meth) lacks two patients: they follow in the next omic's order
+    assert list(outer.data.index) == ["TCGA-00", "TCGA-02", "TCGA-03", "TCGA-04", "TCGA-01"]
+    meth = outer.data["meth"]
+    assert meth.loc[["TCGA-01", "TCGA-04"]].isna().all().all() and meth.drop(index=["TCGA-01", "TCGA-04"]).notna().all().all()
+    np.testing.assert_allclose(outer.data["mrna"].to_numpy(), truth["mrna"].loc[outer.data.index].to_numpy())
+    assert list(np.asarray(outer.target_names)[outer.target]) == list(labels["subtype"].loc[outer.data.index])
+    assert "Left out: 1 sample(s) without a label" in outer.DESCR
+    assert "Samples lacking each omic (join='outer'): meth 2, miRNA 0, mrna 0" in outer.DESCR
+    inner = load_omics_tables(folder, label_column="subtype", join="inner")
+    assert list(inner.data.index) == ["TCGA-00", "TCGA-02", "TCGA-03"]
+
+
+def test_positional_labels_must_all_be_present(tmp_path):
+    pd.DataFrame({"a": [1.0, 2.0, 3.0]}).to_csv(tmp_path / "x.csv", index=False)
+    pd.DataFrame({"label": ["u", None, "v"]}).to_csv(tmp_path / "labels.csv", index=False)
+    with pytest.raises(ValueError, match=r"1 sample\(s\) have no label \(e.g. line 3\)"):
+        load_omics_tables(tmp_path)

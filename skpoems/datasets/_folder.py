@@ -579,7 +579,12 @@ def _read_table(file: Path, transpose: bool, name: str) -> pd.DataFrame:
     return table
 
 
-def _match_samples(indexes: Sequence[pd.Index], sources: Sequence[str], join: str) -> pd.Index:
+def _match_samples(
+    indexes: Sequence[pd.Index],
+    sources: Sequence[str],
+    join: str,
+    hint: str = "Pass join='inner' to keep the common samples.",
+) -> pd.Index:
     """The samples of named tables: all the same (``"strict"``) or the common ones
     (``"inner"``), in the order of the first table."""
     samples = indexes[0]
@@ -592,8 +597,7 @@ def _match_samples(indexes: Sequence[pd.Index], sources: Sequence[str], join: st
                 raise ValueError(
                     f"{source} lists {len(index)} samples and {sources[0]} lists "
                     f"{len(samples)}; {len(only_here)} are only in the former and "
-                    f"{len(only_first)} only in the latter (e.g. {example}). "
-                    "Pass join='inner' to keep the common samples."
+                    f"{len(only_first)} only in the latter (e.g. {example}). " + hint
                 )
         else:
             samples = samples[samples.isin(index)]

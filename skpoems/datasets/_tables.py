@@ -170,7 +170,7 @@ def _orient(
         "label_column": [str, None],
         "omics": ["array-like", None],
         "transpose": ["boolean", StrOptions({"auto"})],
-        "join": [StrOptions({"strict", "inner"})],
+        "join": [StrOptions({"strict", "inner", "outer"})],
         "return_X_y": ["boolean"],
         "as_frame": ["boolean"],
     },
@@ -183,7 +183,7 @@ def load_omics_tables(
     label_column: str | None = None,
     omics: Sequence[str] | None = None,
     transpose: bool | Literal["auto"] = "auto",
-    join: Literal["strict", "inner"] = "strict",
+    join: Literal["strict", "inner", "outer"] = "strict",
     return_X_y: bool = False,
     as_frame: bool = True,
 ) -> Bunch | tuple[Any, Any]:
@@ -232,10 +232,15 @@ def load_omics_tables(
         True: every omic file is features x samples; False: samples x features;
         "auto": decided per file from the sample names (samples x features when
         there are none to go by).
-    join : {"strict", "inner"}, default="strict"
+    join : {"strict", "inner", "outer"}, default="strict"
         With sample names: ``"strict"`` requires every omic and the labels to
-        list the same samples (any order), ``"inner"`` keeps the samples present
-        in all of them. Either way the samples keep the order of the first omic.
+        list the same samples (any order); ``"inner"`` keeps the samples present
+        in every omic and labelled; ``"outer"`` keeps every labelled sample of
+        any omic, and a sample that an omic's file lacks gets a row of NaN for
+        that omic: a missing omic, which the models handle (cohorts where not
+        every patient was profiled for every omic). The samples keep the order
+        of the first omic (then those only in later omics). An empty label
+        counts as no label.
     return_X_y : bool, default=False
         If True, return ``(data, target)`` instead of a Bunch.
     as_frame : bool, default=True
@@ -355,8 +360,29 @@ def load_omics_tables(
 
     target = target_names = None
     label_ids = None
+    n_unlabelled = 0
     if label_file is not None:
         label_table, label_named = _with_names(_read_table(label_file), labels=True)
+        if label_column is not None and label_column in label_table.columns:
+            label_table, label_column = label_table[[label_column]], None
+        unlabelled = label_table.isna().any(axis=1).to_numpy()
+        if unlabelled.any():
+            row = int(np.flatnonzero(unlabelled)[0])
+            if not label_named:
+                raise ValueError(
+                    f"{label_file}: {int(unlabelled.sum())} sample(s) have no label (e.g. "
+                    f"line {row + 2}). Without sample names to match them by, every "
+                    "sample needs a label; add a first column of sample names to leave "
+                    "unlabelled samples out."
+                )
+            n_unlabelled = int(unlabelled.sum())
+            if join == "strict":
+                raise ValueError(
+                    f"{label_file} has no label for {n_unlabelled} sample(s) (e.g. "
+                    f"{label_table.index[row]!r}); pass join='inner' or join='outer' to "
+                    "leave them out."
+                )
+            label_table = label_table[~unlabelled]
         codes, target_names = _labels_of(label_table, str(label_file), label_column)
         if label_named:
             if codes.index.duplicated().any():
@@ -377,8 +403,20 @@ def load_omics_tables(
         if label_ids is not None:
             indexes.append(label_ids)
             sources.append(str(label_file))
-        samples = _match_samples(indexes, sources, join)
-        blocks = [tables[k].loc[samples] for k in names]
+        if join == "outer":
+            samples = pd.Index(list(dict.fromkeys(s for i in indexes[: len(names)] for s in i)), dtype=object)
+            if label_ids is not None:
+                samples = samples[samples.isin(label_ids)]
+            if len(samples) == 0:
+                raise ValueError(f"No labelled sample in {', '.join(sources)}.")
+        else:
+            samples = _match_samples(
+                indexes, sources, join,
+                hint="Pass join='inner' to keep the samples common to all files, or "
+                "join='outer' to keep every sample, with NaN for the omics it lacks "
+                "(skpoems run: --join inner or --join outer).",
+            )
+        blocks = [tables[k].reindex(samples) for k in names]
         index = pd.Index(samples, dtype=object, name="sample")
         if target is not None:
             target = target.loc[samples] if label_ids is not None else target
@@ -412,6 +450,11 @@ def load_omics_tables(
     )
     if target is not None:
         descr.append(f"Labels from {label_file.name}: {_label_counts(target, target_names)}")
+    if n_unlabelled:
+        descr.append(f"Left out: {n_unlabelled} sample(s) without a label in {label_file.name}")
+    if by_name and join == "outer":
+        lacking = [f"{k} {int(b.isna().all(axis=1).sum())}" for k, b in zip(names, blocks, strict=True)]
+        descr.append(f"Samples lacking each omic (join='outer'): {', '.join(lacking)}")
     if text_only:
         descr.append(f"Not read (no numbers): {', '.join(files[k].name for k in text_only)}")
     return _make_bunch(
