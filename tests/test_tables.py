@@ -161,3 +161,11 @@ def test_positional_labels_must_all_be_present(tmp_path):
     pd.DataFrame({"label": ["u", None, "v"]}).to_csv(tmp_path / "labels.csv", index=False)
     with pytest.raises(ValueError, match=r"1 sample\(s\) have no label \(e.g. line 3\)"):
         load_omics_tables(tmp_path)
+
+
+def test_code_and_name_columns_with_other_codes_use_the_names(tmp_path):
+    ids = ["a", "b", "c", "d"]
+    pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0]}, index=ids).to_csv(tmp_path / "omic.csv")
+    pd.DataFrame({"grade": [3, 1, 3, 2], "name": ["G3", "G1", "G3", "G2"]}, index=ids).to_csv(tmp_path / "labels.csv")
+    bunch = load_omics_tables(tmp_path)
+    assert list(bunch.target_names) == ["G1", "G2", "G3"] and bunch.target.tolist() == [2, 0, 2, 1]

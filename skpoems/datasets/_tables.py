@@ -85,8 +85,9 @@ def _labels_of(table: pd.DataFrame, source: str, column: str | None) -> tuple[pd
     """Integer codes (and class names) from a label table.
 
     One column: the labels (numbers or class names). Two columns of which one
-    holds integer codes ``0 .. C-1`` and the other one name per code (e.g.
-    ``pam50_code, pam50``): the codes, named by the other column. Several 0/1
+    holds integer codes and the other one name per code (e.g. ``pam50_code,
+    pam50``): the codes, named by the other column, when they are ``0 .. C-1``,
+    else the names alone. Several 0/1
     columns: one-hot. ``column`` picks one column of any other table.
     """
     if column is not None:
@@ -102,16 +103,14 @@ def _labels_of(table: pd.DataFrame, source: str, column: str | None) -> tuple[pd
             names = table.iloc[:, numeric.index(False)].astype(str)
             pairs = pd.DataFrame({"code": codes, "name": names}).drop_duplicates()
             n_classes = len(pairs)
-            if (
-                pairs["code"].is_unique
-                and pairs["name"].is_unique
-                and np.array_equal(np.sort(pairs["code"].to_numpy(dtype=float)), np.arange(n_classes))
-            ):
-                order = pairs.sort_values("code")["name"].to_numpy()
-                return (
-                    pd.Series(codes.to_numpy(dtype=np.int64), index=table.index),
-                    np.asarray(order, dtype=object).astype(str),
-                )
+            if pairs["code"].is_unique and pairs["name"].is_unique:
+                if np.array_equal(np.sort(pairs["code"].to_numpy(dtype=float)), np.arange(n_classes)):
+                    order = pairs.sort_values("code")["name"].to_numpy()
+                    return (
+                        pd.Series(codes.to_numpy(dtype=np.int64), index=table.index),
+                        np.asarray(order, dtype=object).astype(str),
+                    )
+                table = table.iloc[:, [numeric.index(False)]]  # codes not 0..C-1: the names
     if table.shape[1] == 1:
         codes, names = _encode_labels(table.iloc[:, 0].astype(str).tolist(), source)
         return pd.Series(codes, index=table.index), names
