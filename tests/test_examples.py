@@ -146,3 +146,15 @@ def test_n_init_study_trains_the_inits_of_n_init(tmp_path, capsys):
     study.main(["--combine", str(out)])
     printed = capsys.readouterr().out
     assert "n_init=2 (1 splits)" in printed and "mean over all inits" in printed
+
+
+def test_own_cohort_example_reads_the_demo_folder_with_missing_mirna(capsys):
+    spec = importlib.util.spec_from_file_location("own_cohort", BENCHMARKS.parent / "own_cohort.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with pytest.warns(Warning):  # the 2-epoch budget ends before convergence
+        module.main(["--max-iter", "2"])
+    out = capsys.readouterr().out
+    assert "Samples lacking each omic (join='outer'): methylation 0, mirna 115, mrna 0" in out
+    assert "imputed mirna for" in out and "imputed mrna" not in out
+    assert "top features per omic" in out and "hsa_mir" in out
