@@ -169,3 +169,13 @@ def test_code_and_name_columns_with_other_codes_use_the_names(tmp_path):
     pd.DataFrame({"grade": [3, 1, 3, 2], "name": ["G3", "G1", "G3", "G2"]}, index=ids).to_csv(tmp_path / "labels.csv")
     bunch = load_omics_tables(tmp_path)
     assert list(bunch.target_names) == ["G1", "G2", "G3"] and bunch.target.tolist() == [2, 0, 2, 1]
+
+
+@pytest.mark.parametrize("name", ["omic.txt", "omic.csv", "omic.tsv.gz"])
+@pytest.mark.parametrize("sep", [",", "\t"])
+def test_the_separator_is_read_from_the_header(tmp_path, name, sep):
+    table = pd.DataFrame({"g1": [1.0, 2.0], "g2": [3.0, 4.0]}, index=pd.Index(["a", "b"], name="id"))
+    table.to_csv(tmp_path / name, sep=sep)
+    bunch = load_omics_tables(tmp_path)
+    np.testing.assert_array_equal(bunch.data.to_numpy(), table.to_numpy())
+    assert list(bunch.data.index) == ["a", "b"]

@@ -8,6 +8,7 @@ column of sample names.
 
 from __future__ import annotations
 
+import gzip
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,9 +43,24 @@ def _is_unnamed(header: Any) -> bool:
     return text == "" or text.startswith("Unnamed: 0")
 
 
+def _separator(file: Path) -> str:
+    """Comma or tab: the one the header line uses (the file name's when both or neither)."""
+    opener = gzip.open if file.name.lower().endswith(".gz") else open
+    try:
+        with opener(file, "rt", encoding="utf-8", errors="replace") as fh:
+            header = fh.readline()
+    except OSError as exc:
+        raise ValueError(f"{file} could not be read: {exc}") from exc
+    if "\t" in header and "," not in header:
+        return "\t"
+    if "," in header and "\t" not in header:
+        return ","
+    return "," if ".csv" in file.name.lower() else "\t"
+
+
 def _read_table(file: Path) -> pd.DataFrame:
-    """Read a table with a header row (comma-separated, or tab for .tsv/.txt)."""
-    sep = "," if ".csv" in file.name.lower() else "\t"
+    """Read a table with a header row, comma- or tab-separated."""
+    sep = _separator(file)
     try:
         return pd.read_csv(file, sep=sep)
     except pd.errors.EmptyDataError as exc:
@@ -191,7 +207,8 @@ def load_omics_tables(
     Every ``*.csv``, ``*.tsv`` or ``*.txt`` file of the folder (each optionally
     gzip-compressed, ``.csv.gz``) with a header row is read; the file name
     without its ending is the omic's name (``mrna.csv.gz`` -> ``"mrna"``) and
-    the header gives the feature names. This is the layout of the data bundled
+    the header gives the feature names. Values are separated by commas or tabs,
+    whichever the header line uses. This is the layout of the data bundled
     with skpoems (``mrna.csv.gz``, ``methylation.csv.gz``, ``mirna.csv.gz``,
     ``labels.csv``) and of most exports from R or pandas.
 
