@@ -969,10 +969,20 @@ def _describe_data(bunch, split: exp.Split, est: Any | None = None) -> str:
     val = ""
     if est is not None and hasattr(est, "n_train_samples_"):
         val = f", of which {n_train - est.n_train_samples_} validation"
+    lacking = ""
+    data = bunch.data
+    if isinstance(data, pd.DataFrame) and isinstance(data.columns, pd.MultiIndex):
+        counts = {
+            omic: int(data[omic].isna().all(axis=1).sum()) for omic in bunch.omic_names
+        }
+        if any(counts.values()):
+            lacking = "; samples lacking an omic: " + ", ".join(
+                f"{omic} {n}" for omic, n in counts.items() if n
+            )
     return (
         f"{len(bunch.target)} samples ({n_train} train{val}; {n_test} test), "
         f"{sum(bunch.omic_dims)} features in {len(bunch.omic_dims)} omics "
-        f"({', '.join(f'{n} {d}' for n, d in zip(*omics, strict=True))})"
+        f"({', '.join(f'{n} {d}' for n, d in zip(*omics, strict=True))}){lacking}"
     )
 
 

@@ -570,8 +570,9 @@ def test_data_folder_with_missing_omics_needs_join_outer(tmp_path):
     argv = ["run", "--data", str(data), *FAST[2:], "-q", "--no-figures", "--out", str(tmp_path / "out")]
     status, _, stderr = call(argv)
     assert status == 2 and "--join inner or --join outer" in stderr
-    status, _, stderr = call([*argv, "--join", "outer"])
+    status, stdout, stderr = call([*argv, "--join", "outer"])
     assert status == 0, stderr
+    assert "2 omics (gene 120, lipid 21); samples lacking an omic: lipid 20" in stdout
     parts = pd.read_csv(tmp_path / "out" / "split.csv", index_col=0)
     assert len(parts) == 40
     gating = pd.read_csv(tmp_path / "out" / "gating_weights.csv", index_col=0)
