@@ -46,15 +46,25 @@ from skpoems.datasets import load_omics_tables, load_tcga_brca
 from skpoems.inspection import top_features
 
 
-def write_demo_folder(folder: Path, missing_fraction: float = 0.15, seed: int = 0) -> None:
+def write_demo_folder(
+    folder: Path, missing_fraction: float = 0.15, seed: int = 0
+) -> None:
     """The bundled TCGA BRCA data written as a user's export would look."""
     brca = load_tcga_brca()
     rng = np.random.default_rng(seed)
     patients = brca.data.index
-    files = {"mRNA": "mrna.csv.gz", "methylation": "methylation.tsv", "miRNA": "mirna.csv.gz"}
+    files = {
+        "mRNA": "mrna.csv.gz",
+        "methylation": "methylation.tsv",
+        "miRNA": "mirna.csv.gz",
+    }
     for omic, name in files.items():
-        table = brca.data[omic].loc[rng.permutation(patients)]  # each file in its own order
-        if omic == "miRNA":  # not measured for some patients: they are absent from the file
+        table = brca.data[omic].loc[
+            rng.permutation(patients)
+        ]  # each file in its own order
+        if (
+            omic == "miRNA"
+        ):  # not measured for some patients: they are absent from the file
             table = table.iloc[int(missing_fraction * len(table)) :]
         if name.endswith(".tsv"):
             table.T.to_csv(folder / name, sep="\t")  # features x patients
@@ -69,11 +79,18 @@ def write_demo_folder(folder: Path, missing_fraction: float = 0.15, seed: int = 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    parser.add_argument("--data", type=Path, default=None, help="your folder (default: a demo folder)")
+    parser.add_argument(
+        "--data", type=Path, default=None, help="your folder (default: a demo folder)"
+    )
     parser.add_argument("--join", default="outer", choices=("strict", "inner", "outer"))
     parser.add_argument("--labels", default=None)
     parser.add_argument("--label-column", default=None)
-    parser.add_argument("--max-iter", type=int, default=None, help="epoch budget (default: the estimator's)")
+    parser.add_argument(
+        "--max-iter",
+        type=int,
+        default=None,
+        help="epoch budget (default: the estimator's)",
+    )
     parser.add_argument("--random-state", type=int, default=0)
     args = parser.parse_args(argv)
 

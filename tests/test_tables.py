@@ -15,14 +15,20 @@ DATA_DIR = Path(skpoems.datasets.__file__).parent / "data"
 
 def test_bundled_brca_folder_reads_as_the_bundled_loader():
     """The real TCGA BRCA files, read as a user's folder, give load_tcga_brca()."""
-    folder = load_omics_tables(DATA_DIR / "tcga_brca", omics=["mrna", "methylation", "mirna"])
+    folder = load_omics_tables(
+        DATA_DIR / "tcga_brca", omics=["mrna", "methylation", "mirna"]
+    )
     brca = load_tcga_brca()
     assert folder.omic_names == ["mrna", "methylation", "mirna"]
     assert folder.omic_dims == brca.omic_dims == (1000, 1000, 503)
     np.testing.assert_array_equal(folder.data.to_numpy(), brca.data.to_numpy())
     assert list(folder.data.index) == list(brca.data.index)
-    assert list(folder.data.columns.get_level_values(1)) == list(brca.data.columns.get_level_values(1))
-    assert list(folder.target_names) == list(brca.target_names)  # from the pam50 column, by code
+    assert list(folder.data.columns.get_level_values(1)) == list(
+        brca.data.columns.get_level_values(1)
+    )
+    assert list(folder.target_names) == list(
+        brca.target_names
+    )  # from the pam50 column, by code
     np.testing.assert_array_equal(folder.target.to_numpy(), brca.target.to_numpy())
     assert folder.not_read == []
     assert "matched by name" in folder.DESCR and "LumA: 419" in folder.DESCR
@@ -48,13 +54,22 @@ def cohort(tmp_path):
     order), TSV; labels with codes and names in yet another order."""
     rng = np.random.default_rng(0)
     ids = [f"TCGA-{i:02d}" for i in range(6)]
-    mrna = pd.DataFrame(rng.random((6, 4)), index=pd.Index(ids, name="patient"), columns=[f"g{j}" for j in range(4)])
-    mirna = pd.DataFrame(rng.random((3, 6)), index=[f"mir{j}" for j in range(3)], columns=ids)[ids[::-1]]
+    mrna = pd.DataFrame(
+        rng.random((6, 4)),
+        index=pd.Index(ids, name="patient"),
+        columns=[f"g{j}" for j in range(4)],
+    )
+    mirna = pd.DataFrame(
+        rng.random((3, 6)), index=[f"mir{j}" for j in range(3)], columns=ids
+    )[ids[::-1]]
     meth = pd.DataFrame(rng.random((6, 2)), index=ids, columns=["cg1", "cg2"])
     mrna.to_csv(tmp_path / "mrna.csv.gz")
     mirna.to_csv(tmp_path / "miRNA.csv")
     meth.to_csv(tmp_path / "meth.tsv", sep="\t")
-    labels = pd.DataFrame({"subtype": ["A", "B", "A", "C", "B", "A"], "code": [0, 1, 0, 2, 1, 0]}, index=ids)
+    labels = pd.DataFrame(
+        {"subtype": ["A", "B", "A", "C", "B", "A"], "code": [0, 1, 0, 2, 1, 0]},
+        index=ids,
+    )
     labels.iloc[[3, 1, 5, 0, 2, 4]].to_csv(tmp_path / "labels.csv")
     (tmp_path / "README.md").write_text("not a table")
     return tmp_path, {"mrna": mrna, "mirna": mirna.T, "meth": meth}, labels
@@ -63,20 +78,29 @@ def cohort(tmp_path):
 def test_orientation_order_and_labels_are_matched_by_name(cohort):
     folder, truth, labels = cohort
     bunch = load_omics_tables(folder)
-    assert bunch.omic_names == ["meth", "miRNA", "mrna"]  # alphabetical, names as written
+    assert bunch.omic_names == [
+        "meth",
+        "miRNA",
+        "mrna",
+    ]  # alphabetical, names as written
     assert list(bunch.data.index) == list(truth["meth"].index)  # the first omic's order
     for name, key in [("meth", "meth"), ("miRNA", "mirna"), ("mrna", "mrna")]:
         expected = truth[key].loc[bunch.data.index]
         np.testing.assert_allclose(bunch.data[name].to_numpy(), expected.to_numpy())
         assert list(bunch.data[name].columns) == list(map(str, expected.columns))
     assert list(bunch.target_names) == ["A", "B", "C"]
-    np.testing.assert_array_equal(bunch.target.to_numpy(), labels["code"].loc[bunch.data.index].to_numpy())
+    np.testing.assert_array_equal(
+        bunch.target.to_numpy(), labels["code"].loc[bunch.data.index].to_numpy()
+    )
 
 
 def test_missing_samples_strict_or_inner(cohort):
     folder, truth, _ = cohort
     truth["meth"].iloc[1:].to_csv(folder / "meth.tsv", sep="\t")
-    with pytest.raises(ValueError, match=r"miRNA.csv lists 6 samples and .*meth.tsv lists 5; 1 are only in the former .*\['TCGA-00'\].*join='inner'"):
+    with pytest.raises(
+        ValueError,
+        match=r"miRNA.csv lists 6 samples and .*meth.tsv lists 5; 1 are only in the former .*\['TCGA-00'\].*join='inner'",
+    ):
         load_omics_tables(folder)
     inner = load_omics_tables(folder, join="inner")
     assert list(inner.data.index) == [f"TCGA-{i:02d}" for i in range(1, 6)]
@@ -94,25 +118,46 @@ def test_a_missing_omic_is_a_row_of_nan(cohort):
 
 def test_omics_and_label_column(cohort):
     folder, _, _ = cohort
-    pd.read_csv(folder / "labels.csv", index_col=0).assign(stage=list("IIIIII")).to_csv(folder / "labels.csv")
-    with pytest.raises(ValueError, match=r"label_column=NAME \(one of \['subtype', 'code', 'stage'\]\)"):
+    pd.read_csv(folder / "labels.csv", index_col=0).assign(stage=list("IIIIII")).to_csv(
+        folder / "labels.csv"
+    )
+    with pytest.raises(
+        ValueError, match=r"label_column=NAME \(one of \['subtype', 'code', 'stage'\]\)"
+    ):
         load_omics_tables(folder)
     bunch = load_omics_tables(folder, omics=["mrna", "meth"], label_column="subtype")
-    assert bunch.omic_names == ["mrna", "meth"] and list(bunch.target_names) == ["A", "B", "C"]
+    assert bunch.omic_names == ["mrna", "meth"] and list(bunch.target_names) == [
+        "A",
+        "B",
+        "C",
+    ]
     with pytest.raises(ValueError, match="has no column 'grade'"):
         load_omics_tables(folder, label_column="grade")
-    with pytest.raises(ValueError, match=r"No numeric table named 'rna'.*\['meth', 'miRNA', 'mrna'\]"):
+    with pytest.raises(
+        ValueError, match=r"No numeric table named 'rna'.*\['meth', 'miRNA', 'mrna'\]"
+    ):
         load_omics_tables(folder, omics=["rna"])
 
 
 @pytest.mark.parametrize(
     ("edit", "match"),
     [
-        (lambda f: pd.DataFrame({"id": ["a", "b"], "x": [1.0, 2.0], "y": ["u", "v"]}).to_csv(f / "bad.csv", index=False),
-         r"bad.csv mixes numbers with text: column\(s\) \['y'\]"),
-        (lambda f: shutil.copy(f / "labels.csv", f / "labels_2.csv"), "several label files"),
-        (lambda f: pd.DataFrame({"x": [1.0, 2.0, 3.0]}).to_csv(f / "extra.csv", index=False),
-         "different numbers of rows and no sample names"),
+        (
+            lambda f: pd.DataFrame(
+                {"id": ["a", "b"], "x": [1.0, 2.0], "y": ["u", "v"]}
+            ).to_csv(f / "bad.csv", index=False),
+            r"bad.csv mixes numbers with text: column\(s\) \['y'\]",
+        ),
+        (
+            lambda f: shutil.copy(f / "labels.csv", f / "labels_2.csv"),
+            "several label files",
+        ),
+        (
+            lambda f: pd.DataFrame({"x": [1.0, 2.0, 3.0]}).to_csv(
+                f / "extra.csv", index=False
+            ),
+            "different numbers of rows and no sample names",
+        ),
     ],
     ids=["text column", "two label files", "positional rows differ"],
 )
@@ -137,44 +182,78 @@ def test_no_tables_and_no_folder(tmp_path):
 
 def test_outer_join_makes_missing_omics_and_unlabelled_samples_are_left_out(cohort):
     folder, truth, labels = cohort
-    truth["meth"].drop(index=["TCGA-01", "TCGA-04"]).to_csv(folder / "meth.tsv", sep="\t")
+    truth["meth"].drop(index=["TCGA-01", "TCGA-04"]).to_csv(
+        folder / "meth.tsv", sep="\t"
+    )
     relabelled = labels.astype({"subtype": object})
     relabelled.loc["TCGA-05", "subtype"] = None  # an empty cell: no label
     relabelled.to_csv(folder / "labels.csv")
-    with pytest.raises(ValueError, match=r"no label for 1 sample\(s\) \(e.g. 'TCGA-05'\); pass join='inner' or join='outer'"):
+    with pytest.raises(
+        ValueError,
+        match=r"no label for 1 sample\(s\) \(e.g. 'TCGA-05'\); pass join='inner' or join='outer'",
+    ):
         load_omics_tables(folder, label_column="subtype")
     outer = load_omics_tables(folder, label_column="subtype", join="outer")
     # the first omic (meth) lacks two patients: they follow in the next omic's order
-    assert list(outer.data.index) == ["TCGA-00", "TCGA-02", "TCGA-03", "TCGA-04", "TCGA-01"]
+    assert list(outer.data.index) == [
+        "TCGA-00",
+        "TCGA-02",
+        "TCGA-03",
+        "TCGA-04",
+        "TCGA-01",
+    ]
     meth = outer.data["meth"]
-    assert meth.loc[["TCGA-01", "TCGA-04"]].isna().all().all() and meth.drop(index=["TCGA-01", "TCGA-04"]).notna().all().all()
-    np.testing.assert_allclose(outer.data["mrna"].to_numpy(), truth["mrna"].loc[outer.data.index].to_numpy())
-    assert list(np.asarray(outer.target_names)[outer.target]) == list(labels["subtype"].loc[outer.data.index])
+    assert (
+        meth.loc[["TCGA-01", "TCGA-04"]].isna().all().all()
+        and meth.drop(index=["TCGA-01", "TCGA-04"]).notna().all().all()
+    )
+    np.testing.assert_allclose(
+        outer.data["mrna"].to_numpy(), truth["mrna"].loc[outer.data.index].to_numpy()
+    )
+    assert list(np.asarray(outer.target_names)[outer.target]) == list(
+        labels["subtype"].loc[outer.data.index]
+    )
     assert "Left out: 1 sample(s) without a label" in outer.DESCR
-    assert "Samples lacking each omic (join='outer'): meth 2, miRNA 0, mrna 0" in outer.DESCR
+    assert (
+        "Samples lacking each omic (join='outer'): meth 2, miRNA 0, mrna 0"
+        in outer.DESCR
+    )
     inner = load_omics_tables(folder, label_column="subtype", join="inner")
     assert list(inner.data.index) == ["TCGA-00", "TCGA-02", "TCGA-03"]
 
 
 def test_positional_labels_must_all_be_present(tmp_path):
     pd.DataFrame({"a": [1.0, 2.0, 3.0]}).to_csv(tmp_path / "x.csv", index=False)
-    pd.DataFrame({"label": ["u", None, "v"]}).to_csv(tmp_path / "labels.csv", index=False)
-    with pytest.raises(ValueError, match=r"1 sample\(s\) have no label \(e.g. line 3\)"):
+    pd.DataFrame({"label": ["u", None, "v"]}).to_csv(
+        tmp_path / "labels.csv", index=False
+    )
+    with pytest.raises(
+        ValueError, match=r"1 sample\(s\) have no label \(e.g. line 3\)"
+    ):
         load_omics_tables(tmp_path)
 
 
 def test_code_and_name_columns_with_other_codes_use_the_names(tmp_path):
     ids = ["a", "b", "c", "d"]
     pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0]}, index=ids).to_csv(tmp_path / "omic.csv")
-    pd.DataFrame({"grade": [3, 1, 3, 2], "name": ["G3", "G1", "G3", "G2"]}, index=ids).to_csv(tmp_path / "labels.csv")
+    pd.DataFrame(
+        {"grade": [3, 1, 3, 2], "name": ["G3", "G1", "G3", "G2"]}, index=ids
+    ).to_csv(tmp_path / "labels.csv")
     bunch = load_omics_tables(tmp_path)
-    assert list(bunch.target_names) == ["G1", "G2", "G3"] and bunch.target.tolist() == [2, 0, 2, 1]
+    assert list(bunch.target_names) == ["G1", "G2", "G3"] and bunch.target.tolist() == [
+        2,
+        0,
+        2,
+        1,
+    ]
 
 
 @pytest.mark.parametrize("name", ["omic.txt", "omic.csv", "omic.tsv.gz"])
 @pytest.mark.parametrize("sep", [",", "\t"])
 def test_the_separator_is_read_from_the_header(tmp_path, name, sep):
-    table = pd.DataFrame({"g1": [1.0, 2.0], "g2": [3.0, 4.0]}, index=pd.Index(["a", "b"], name="id"))
+    table = pd.DataFrame(
+        {"g1": [1.0, 2.0], "g2": [3.0, 4.0]}, index=pd.Index(["a", "b"], name="id")
+    )
     table.to_csv(tmp_path / name, sep=sep)
     bunch = load_omics_tables(tmp_path)
     np.testing.assert_array_equal(bunch.data.to_numpy(), table.to_numpy())

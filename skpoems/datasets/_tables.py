@@ -66,7 +66,9 @@ def _read_table(file: Path) -> pd.DataFrame:
     except pd.errors.EmptyDataError as exc:
         raise ValueError(f"{file} is empty.") from exc
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{file} could not be read as a table with a header row: {exc}") from exc
+        raise ValueError(
+            f"{file} could not be read as a table with a header row: {exc}"
+        ) from exc
 
 
 def _with_names(raw: pd.DataFrame, *, labels: bool) -> tuple[pd.DataFrame, bool]:
@@ -83,7 +85,9 @@ def _with_names(raw: pd.DataFrame, *, labels: bool) -> tuple[pd.DataFrame, bool]
     values = raw[first]
     numeric = pd.api.types.is_numeric_dtype(values)
     if labels:
-        has_names = raw.shape[1] > 1 and (_is_unnamed(first) or (not numeric and values.is_unique))
+        has_names = raw.shape[1] > 1 and (
+            _is_unnamed(first) or (not numeric and values.is_unique)
+        )
     else:
         has_names = _is_unnamed(first) or not numeric
     if not has_names:
@@ -97,7 +101,9 @@ def _numeric_columns(table: pd.DataFrame) -> list[bool]:
     return [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
 
 
-def _labels_of(table: pd.DataFrame, source: str, column: str | None) -> tuple[pd.Series, np.ndarray | None]:
+def _labels_of(
+    table: pd.DataFrame, source: str, column: str | None
+) -> tuple[pd.Series, np.ndarray | None]:
     """Integer codes (and class names) from a label table.
 
     One column: the labels (numbers or class names). Two columns of which one
@@ -120,13 +126,17 @@ def _labels_of(table: pd.DataFrame, source: str, column: str | None) -> tuple[pd
             pairs = pd.DataFrame({"code": codes, "name": names}).drop_duplicates()
             n_classes = len(pairs)
             if pairs["code"].is_unique and pairs["name"].is_unique:
-                if np.array_equal(np.sort(pairs["code"].to_numpy(dtype=float)), np.arange(n_classes)):
+                if np.array_equal(
+                    np.sort(pairs["code"].to_numpy(dtype=float)), np.arange(n_classes)
+                ):
                     order = pairs.sort_values("code")["name"].to_numpy()
                     return (
                         pd.Series(codes.to_numpy(dtype=np.int64), index=table.index),
                         np.asarray(order, dtype=object).astype(str),
                     )
-                table = table.iloc[:, [numeric.index(False)]]  # codes not 0..C-1: the names
+                table = table.iloc[
+                    :, [numeric.index(False)]
+                ]  # codes not 0..C-1: the names
     if table.shape[1] == 1:
         codes, names = _encode_labels(table.iloc[:, 0].astype(str).tolist(), source)
         return pd.Series(codes, index=table.index), names
@@ -140,7 +150,9 @@ def _labels_of(table: pd.DataFrame, source: str, column: str | None) -> tuple[pd
 
 
 def _orient(
-    tables: dict[str, pd.DataFrame], named: dict[str, bool], label_ids: pd.Index | None,
+    tables: dict[str, pd.DataFrame],
+    named: dict[str, bool],
+    label_ids: pd.Index | None,
     transpose: bool | str,
 ) -> dict[str, pd.DataFrame]:
     """Turn every omic table into samples x features.
@@ -154,10 +166,15 @@ def _orient(
         if label_ids is not None:
             ids = set(label_ids)
             by_rows = {k: len(ids.intersection(tables[k].index)) for k in with_names}
-            by_cols = {k: len(ids.intersection(map(str, tables[k].columns))) for k in with_names}
+            by_cols = {
+                k: len(ids.intersection(map(str, tables[k].columns)))
+                for k in with_names
+            }
         elif len(with_names) > 1:
             shared_rows = set.intersection(*(set(tables[k].index) for k in with_names))
-            shared_cols = set.intersection(*(set(map(str, tables[k].columns)) for k in with_names))
+            shared_cols = set.intersection(
+                *(set(map(str, tables[k].columns)) for k in with_names)
+            )
             by_rows = {k: len(shared_rows) for k in with_names}
             by_cols = {k: len(shared_cols) for k in with_names}
         else:
@@ -317,7 +334,11 @@ def load_omics_tables(
     """
     folder = Path(path)
     if not folder.is_dir():
-        raise ValueError(f"Folder not found: {folder}" if not folder.exists() else f"{folder} is not a folder.")
+        raise ValueError(
+            f"Folder not found: {folder}"
+            if not folder.exists()
+            else f"{folder} is not a folder."
+        )
     files = {
         _table_stem(entry): entry
         for entry in sorted(folder.iterdir(), key=lambda p: p.name.lower())
@@ -325,11 +346,15 @@ def load_omics_tables(
     }
     label_file = None
     if labels is not None:
-        label_file = Path(labels) if Path(labels).is_file() else folder / Path(labels).name
+        label_file = (
+            Path(labels) if Path(labels).is_file() else folder / Path(labels).name
+        )
         if not label_file.is_file():
             raise ValueError(f"Label file not found: {labels} (nor {label_file}).")
     else:
-        named_labels = [f for stem, f in files.items() if stem.lower().startswith("label")]
+        named_labels = [
+            f for stem, f in files.items() if stem.lower().startswith("label")
+        ]
         if len(named_labels) > 1:
             raise ValueError(
                 f"{folder} holds several label files ({', '.join(f.name for f in named_labels)}); "
@@ -350,7 +375,9 @@ def load_omics_tables(
             text_only.append(stem)
             continue
         if not all(numeric):
-            bad = [str(c) for c, ok in zip(table.columns, numeric, strict=True) if not ok][:5]
+            bad = [
+                str(c) for c, ok in zip(table.columns, numeric, strict=True) if not ok
+            ][:5]
             raise ValueError(
                 f"{files[stem]} mixes numbers with text: column(s) {bad} are not numeric. "
                 "An omic table holds numbers only, after an optional first column of "
@@ -402,7 +429,9 @@ def load_omics_tables(
         codes, target_names = _labels_of(label_table, str(label_file), label_column)
         if label_named:
             if codes.index.duplicated().any():
-                raise ValueError(f"{label_file} lists sample {codes.index[codes.index.duplicated()][0]!r} more than once.")
+                raise ValueError(
+                    f"{label_file} lists sample {codes.index[codes.index.duplicated()][0]!r} more than once."
+                )
             label_ids = codes.index
         target = codes
 
@@ -414,20 +443,27 @@ def load_omics_tables(
         for key in names:
             index = tables[key].index
             if index.duplicated().any():
-                raise ValueError(f"{files[key]} lists sample {index[index.duplicated()][0]!r} more than once.")
+                raise ValueError(
+                    f"{files[key]} lists sample {index[index.duplicated()][0]!r} more than once."
+                )
         indexes = [tables[k].index for k in names]
         if label_ids is not None:
             indexes.append(label_ids)
             sources.append(str(label_file))
         if join == "outer":
-            samples = pd.Index(list(dict.fromkeys(s for i in indexes[: len(names)] for s in i)), dtype=object)
+            samples = pd.Index(
+                list(dict.fromkeys(s for i in indexes[: len(names)] for s in i)),
+                dtype=object,
+            )
             if label_ids is not None:
                 samples = samples[samples.isin(label_ids)]
             if len(samples) == 0:
                 raise ValueError(f"No labelled sample in {', '.join(sources)}.")
         else:
             samples = _match_samples(
-                indexes, sources, join,
+                indexes,
+                sources,
+                join,
                 hint="Pass join='inner' to keep the samples common to all files, or "
                 "join='outer' to keep every sample, with NaN for the omics it lacks "
                 "(skpoems run: --join inner or --join outer).",
@@ -451,28 +487,46 @@ def load_omics_tables(
         if len(target) != len(index):
             raise ValueError(
                 f"{label_file} has {len(target)} labels but the omics have {len(index)} samples"
-                + (" (matched by position: the omic tables have no sample names)." if not by_name else ".")
+                + (
+                    " (matched by position: the omic tables have no sample names)."
+                    if not by_name
+                    else "."
+                )
             )
-        target = pd.Series(target.to_numpy(dtype=np.int64), index=index.copy(), name="label")
+        target = pd.Series(
+            target.to_numpy(dtype=np.int64), index=index.copy(), name="label"
+        )
 
     frame = _omics_frame([b.set_axis(index, axis=0) for b in blocks], names)
     frame.index = index
     descr = [f"Multi-omics data read from the folder {folder}", ""]
-    descr += [f"  {k}: {t.shape[1]} features ({files[k].name})" for k, t in zip(names, blocks, strict=True)]
+    descr += [
+        f"  {k}: {t.shape[1]} features ({files[k].name})"
+        for k, t in zip(names, blocks, strict=True)
+    ]
     descr.append(
         f"Samples: {len(index)} ("
         + (f"matched by name, join={join!r}" if by_name else "matched by position")
         + ")"
     )
     if target is not None:
-        descr.append(f"Labels from {label_file.name}: {_label_counts(target, target_names)}")
+        descr.append(
+            f"Labels from {label_file.name}: {_label_counts(target, target_names)}"
+        )
     if n_unlabelled:
-        descr.append(f"Left out: {n_unlabelled} sample(s) without a label in {label_file.name}")
+        descr.append(
+            f"Left out: {n_unlabelled} sample(s) without a label in {label_file.name}"
+        )
     if by_name and join == "outer":
-        lacking = [f"{k} {int(b.isna().all(axis=1).sum())}" for k, b in zip(names, blocks, strict=True)]
+        lacking = [
+            f"{k} {int(b.isna().all(axis=1).sum())}"
+            for k, b in zip(names, blocks, strict=True)
+        ]
         descr.append(f"Samples lacking each omic (join='outer'): {', '.join(lacking)}")
     if text_only:
-        descr.append(f"Not read (no numbers): {', '.join(files[k].name for k in text_only)}")
+        descr.append(
+            f"Not read (no numbers): {', '.join(files[k].name for k in text_only)}"
+        )
     return _make_bunch(
         frame=frame,
         target=target,
