@@ -150,6 +150,22 @@ def _is_list_of_omics(X: Any) -> bool:
     return any(_is_table(b) for b in X)
 
 
+def _check_unique_features(feature_names: Any, name: str, what: str = "Omic {name!r}") -> None:
+    """Refuse duplicated feature names, listing them (e.g. repeated gene symbols)."""
+    values, counts = np.unique(np.asarray(feature_names, dtype=str), return_counts=True)
+    repeated = counts > 1
+    if not repeated.any():
+        return
+    listing = ", ".join(f"{str(v)!r} ({c} times)" for v, c in zip(values[repeated][:5], counts[repeated][:5]))
+    more = int(repeated.sum()) - 5
+    listing += f" and {more} more" if more > 0 else ""
+    raise ValueError(
+        f"{what.format(name=name)} has duplicate feature names: {listing}. Feature names must be "
+        "unique: they label components_, biomarker tables and figures. Average the "
+        "duplicates (e.g. df.T.groupby(level=0).mean().T) or make the names unique."
+    )
+
+
 def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks:
     """Recognise the input form and split it into omic blocks (no conversion yet).
 
@@ -214,6 +230,8 @@ def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks
             np.asarray(X.columns.get_level_values(1)[bounds[v] : bounds[v + 1]].astype(str), dtype=object)
             for v in range(len(names))
         ]
+        for features, name in zip(feature_names, names):
+            _check_unique_features(features, name)
         _check_dims_agree(omic_dims, [b.shape[1] for b in blocks])
         return OmicBlocks(blocks, names, feature_names, X.index, "multiindex")
     else:
@@ -221,6 +239,8 @@ def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks
             raise TypeError(f"Unsupported input of type {type(X).__name__} for X.")
         # a single 2-D input: sklearn's validation happens in the estimator
         layout = "frame" if isinstance(X, pd.DataFrame) else "array"
+        if layout == "frame":
+            _check_unique_features(X.columns, "X", what="The DataFrame X")
         return OmicBlocks([X], None, None, getattr(X, "index", None), layout)
 
     for v, block in enumerate(blocks):
@@ -258,6 +278,9 @@ def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks
     feature_names = None
     if all(isinstance(b, pd.DataFrame) for b in blocks):
         feature_names = [np.asarray(b.columns.astype(str), dtype=object) for b in blocks]
+    for v, block in enumerate(blocks):
+        if isinstance(block, pd.DataFrame):
+            _check_unique_features(block.columns, names[v] if names else f"omic{v}")
     index = blocks[0].index if isinstance(blocks[0], pd.DataFrame) else None
     _check_dims_agree(omic_dims, [np.shape(b)[1] for b in blocks])
     return OmicBlocks(blocks, names, feature_names, index, layout)

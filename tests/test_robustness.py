@@ -69,6 +69,21 @@ FIT_ERRORS = {
         ValueError,
         "'omic0' is a nested list whose rows have different lengths",
     ),
+    "duplicate gene symbols": (
+        lambda: {"om0": pd.DataFrame(np.zeros((5, 4)), columns=["TP53", "TP53", "ESR1", "TP53"]), "om1": np.zeros((5, 2))},
+        ValueError,
+        r"'om0' has duplicate feature names: 'TP53' \(3 times\)",
+    ),
+    "duplicate features in a MultiIndex": (
+        lambda: pd.DataFrame(np.zeros((5, 3)), columns=pd.MultiIndex.from_tuples([("om0", "a"), ("om1", "b"), ("om1", "b")])),
+        ValueError,
+        r"'om1' has duplicate feature names: 'b' \(2 times\)",
+    ),
+    "duplicate columns in one DataFrame": (
+        lambda: pd.DataFrame(np.zeros((5, 3)), columns=["a", "b", "a"]),
+        ValueError,
+        r"The DataFrame X has duplicate feature names: 'a' \(2 times\)",
+    ),
     "sparse matrix": (lambda: sp.csr_matrix(np.eye(5)), TypeError, "[Ss]parse"),
     "sparse omic": (lambda: [np.eye(5), sp.csr_matrix(np.eye(5))], TypeError, "'omic1' is a sparse matrix"),
     "strings in a DataFrame": (
