@@ -23,19 +23,11 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm.auto import tqdm
 
-from ._omics import (
-    OMIC_SEP,
-    as_omic_blocks,
-    check_missing_pattern,
-    check_omic_dims,
-    flat_feature_names,
-    split_omics,
-    to_float_block,
-)
+from ._omics import OMIC_SEP, OmicInputMixin, check_missing_pattern
 from .utils._torch import resolve_device, seed_from_rng, torch_seeded
 
 
@@ -97,7 +89,7 @@ _PER_INIT_ATTRIBUTES = (
 )
 
 
-class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Base class: validation, training loop and the fitted-state contract."""
 
     #: filled by :func:`skpoems._params.with_params` on each estimator.
@@ -118,73 +110,11 @@ class _BaseOmicsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
     # ------------------------------------------------------------- validation
     def _validate_omics(self, X: Any, *, reset: bool) -> _Omics:
         """Validate X in any accepted form; set or check the fitted input metadata."""
-        fitted_dims = None if reset else self.omic_dims_
-        parsed = as_omic_blocks(X, self.omic_dims if reset else None)
-        if parsed.layout in ("array", "frame"):
-            Xv = validate_data(
-                self,
-                X,
-                reset=reset,
-                dtype=[np.float64, np.float32],
-                ensure_all_finite=False,  # checked per omic below, naming the omic
-            )
-            dims = check_omic_dims(self.omic_dims, Xv.shape[1]) if reset else fitted_dims
-            names = [f"omic{v}" for v in range(len(dims))] if reset else list(self.omic_names_)
-            blocks = split_omics(Xv, dims)
-        else:
-            names = parsed.names or [f"omic{v}" for v in range(len(parsed.blocks))]
-            blocks = [to_float_block(b, name) for b, name in zip(parsed.blocks, names)]
-            for block, name in zip(blocks, names):
-                if block.shape[1] == 0:
-                    raise ValueError(f"Omic {name!r} has no features (0 columns).")
-            if not reset:
-                self._check_omics_match(names, [b.shape[1] for b in blocks], parsed.names is not None)
-                names = list(self.omic_names_)
-            dtype = np.float32 if all(b.dtype == np.float32 for b in blocks) else np.float64
-            blocks = [b.astype(dtype, copy=False) for b in blocks]
-            flat = np.concatenate(blocks, axis=1)
-            if parsed.feature_names is not None:
-                import pandas as pd
-
-                flat = pd.DataFrame(
-                    flat,
-                    columns=flat_feature_names(names, parsed.feature_names),
-                    index=parsed.index,
-                    copy=False,
-                )
-            Xv = validate_data(
-                self,
-                flat,
-                reset=reset,
-                dtype=[np.float64, np.float32],
-                ensure_all_finite=False,  # checked per omic below, naming the omic
-            )
-            blocks = split_omics(Xv, [b.shape[1] for b in blocks])
-        if reset:
-            self.omic_dims_ = tuple(int(b.shape[1]) for b in blocks)
-            self.omic_names_ = list(names)
+        blocks, names, Xv = self._validate_omic_blocks(X, reset=reset)
         observed = check_missing_pattern(blocks, names)
         if not observed.all():
             blocks = [np.where(observed[:, [v]], b, 0.0).astype(b.dtype) for v, b in enumerate(blocks)]
         return _Omics(list(blocks), observed, Xv.dtype)
-
-    def _check_omics_match(self, names: list[str], dims: list[int], named: bool) -> None:
-        if len(dims) != len(self.omic_dims_):
-            raise ValueError(
-                f"X has {len(dims)} omic(s), but {type(self).__name__} was fitted with "
-                f"{len(self.omic_dims_)} ({', '.join(map(repr, self.omic_names_))})."
-            )
-        if named and list(names) != list(self.omic_names_):
-            raise ValueError(
-                f"X has omics {names}, but {type(self).__name__} was fitted with omics "
-                f"{list(self.omic_names_)} (same names, same order expected)."
-            )
-        for v, (d, d_fit) in enumerate(zip(dims, self.omic_dims_)):
-            if d != d_fit:
-                raise ValueError(
-                    f"Omic {self.omic_names_[v]!r} has {d} features, but "
-                    f"{type(self).__name__} was fitted with {d_fit} features for it."
-                )
 
     def omic_feature_names(self) -> list[np.ndarray]:
         """Feature names of each omic, as seen during fit.

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from sklearn.utils.validation import validate_data
 
 #: separator used to flatten ``(omic, feature)`` pairs into ``feature_names_in_``.
 OMIC_SEP = "__"
@@ -498,3 +499,80 @@ def concat_omics(Xs: Any, *, omic_names: Sequence[str] | None = None) -> pd.Data
     if parsed.index is not None:
         out.index = parsed.index
     return out
+
+
+class OmicInputMixin:
+    """Validation of omic inputs in every accepted form, shared by all estimators.
+
+    Sets ``omic_dims_``, ``omic_names_``, ``n_features_in_`` and, for named
+    features, ``feature_names_in_`` (``"omic__feature"``) at fit, and checks them
+    afterwards. Uses the ``omic_dims`` parameter for plain 2-D input. Torch-free.
+    """
+
+    def _validate_omic_blocks(self, X: Any, *, reset: bool) -> tuple[list[np.ndarray], list[str], Any]:
+        """Split X into float blocks (NaN kept), with the omics' names.
+
+        Returns the blocks, the omic names and the validated flat 2-D input (whose
+        ``dtype`` is that of every block).
+        """
+        parsed = as_omic_blocks(X, self.omic_dims if reset else None)
+        if parsed.layout in ("array", "frame"):
+            Xv = validate_data(
+                self,
+                X,
+                reset=reset,
+                dtype=[np.float64, np.float32],
+                ensure_all_finite=False,  # checked per omic by the caller, naming the omic
+            )
+            dims = check_omic_dims(self.omic_dims, Xv.shape[1]) if reset else self.omic_dims_
+            names = [f"omic{v}" for v in range(len(dims))] if reset else list(self.omic_names_)
+            blocks = split_omics(Xv, dims)
+        else:
+            names = parsed.names or _default_names(len(parsed.blocks))
+            blocks = [to_float_block(b, name) for b, name in zip(parsed.blocks, names)]
+            for block, name in zip(blocks, names):
+                if block.shape[1] == 0:
+                    raise ValueError(f"Omic {name!r} has no features (0 columns).")
+            if not reset:
+                self._check_omics_match(names, [b.shape[1] for b in blocks], parsed.names is not None)
+                names = list(self.omic_names_)
+            dtype = np.float32 if all(b.dtype == np.float32 for b in blocks) else np.float64
+            blocks = [b.astype(dtype, copy=False) for b in blocks]
+            flat = np.concatenate(blocks, axis=1)
+            if parsed.feature_names is not None:
+                flat = pd.DataFrame(
+                    flat,
+                    columns=flat_feature_names(names, parsed.feature_names),
+                    index=parsed.index,
+                    copy=False,
+                )
+            Xv = validate_data(
+                self,
+                flat,
+                reset=reset,
+                dtype=[np.float64, np.float32],
+                ensure_all_finite=False,  # checked per omic by the caller, naming the omic
+            )
+            blocks = split_omics(Xv, [b.shape[1] for b in blocks])
+        if reset:
+            self.omic_dims_ = tuple(int(b.shape[1]) for b in blocks)
+            self.omic_names_ = list(names)
+        return list(blocks), list(names), Xv
+
+    def _check_omics_match(self, names: list[str], dims: list[int], named: bool) -> None:
+        if len(dims) != len(self.omic_dims_):
+            raise ValueError(
+                f"X has {len(dims)} omic(s), but {type(self).__name__} was fitted with "
+                f"{len(self.omic_dims_)} ({', '.join(map(repr, self.omic_names_))})."
+            )
+        if named and list(names) != list(self.omic_names_):
+            raise ValueError(
+                f"X has omics {names}, but {type(self).__name__} was fitted with omics "
+                f"{list(self.omic_names_)} (same names, same order expected)."
+            )
+        for v, (d, d_fit) in enumerate(zip(dims, self.omic_dims_)):
+            if d != d_fit:
+                raise ValueError(
+                    f"Omic {self.omic_names_[v]!r} has {d} features, but "
+                    f"{type(self).__name__} was fitted with {d_fit} features for it."
+                )
