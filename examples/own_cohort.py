@@ -39,11 +39,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import MinMaxScaler
 
 from skpoems import POEMSTransformer, evaluate_embedding
 from skpoems.datasets import load_omics_tables, load_tcga_brca
 from skpoems.inspection import top_features
+from skpoems.preprocessing import OmicTransformer
 
 
 def write_demo_folder(
@@ -109,13 +109,11 @@ def main(argv=None) -> None:
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.2, stratify=y, random_state=args.random_state
     )
-    # min-max scaling fitted on the training patients only; writing the values back
-    # into copies keeps the (omic, feature) columns, so names reach the biomarkers.
-    # MinMaxScaler ignores NaN when fitting and keeps it, so missing omics stay missing.
-    scaler = MinMaxScaler().fit(X_train)
-    X_train, X_test = X_train.copy(), X_test.copy()
-    X_train[:] = scaler.transform(X_train)
-    X_test[:] = scaler.transform(X_test)
+    # min-max scaling per omic, fitted on the training patients that have each omic;
+    # it keeps the (omic, feature) columns, so names reach the biomarkers, and
+    # missing omics stay missing (NaN blocks).
+    scaler = OmicTransformer().fit(X_train)
+    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
 
     params = {"random_state": args.random_state}
     if args.max_iter is not None:
@@ -134,15 +132,16 @@ def main(argv=None) -> None:
         "k-NN ACC {knn_acc:.3f}".format(**scores)
     )
 
-    imputed = poems.impute(X_test)  # a copy; X_test keeps its NaN blocks
+    # a copy, back on the original scale; X_test keeps its NaN blocks
+    imputed = scaler.inverse_transform(poems.impute(X_test))
     for omic in cohort.omic_names:
         lacking = X_test[omic].isna().all(axis=1)
         if lacking.any():
             filled = imputed.loc[lacking, omic]
             print(
                 f"imputed {omic} for {int(lacking.sum())} of {len(X_test)} test patients "
-                f"from their other omics (values in [{filled.min().min():.2f}, "
-                f"{filled.max().max():.2f}] on the scaled axis)"
+                f"from their other omics (values in [{filled.min().min():.3g}, "
+                f"{filled.max().max():.3g}] on the original scale)"
             )
 
     table = top_features(poems, n=5, X=X_train)

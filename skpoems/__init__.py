@@ -21,9 +21,12 @@ inspection
     Biomarkers, omic contributions, variance explained (tables).
 plotting
     The paper's figures (needs the ``plot`` extra: matplotlib).
+preprocessing
+    Per-omic scaling, imputation and feature selection that keep the omics apart
+    (``OmicTransformer``, ``SelectTopVariance``), for pipelines.
 """
 
-from . import datasets, inspection, metrics, plotting
+from . import datasets, inspection, metrics, plotting, preprocessing
 from ._mocss import MOCSSAETransformer, MOCSSSparseVAETransformer, MOCSSVAETransformer
 from ._omics import concat_omics, split_omics
 from ._paper import PAPER_CONFIG
@@ -46,6 +49,7 @@ __all__ = [
     "inspection",
     "metrics",
     "plotting",
+    "preprocessing",
     "split_omics",
     "__version__",
 ]

@@ -27,7 +27,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm.auto import tqdm
 
-from ._omics import OMIC_SEP, OmicInputMixin, check_missing_pattern
+from ._omics import OmicInputMixin, check_missing_pattern
 from .utils._torch import resolve_device, seed_from_rng, torch_seeded
 
 
@@ -116,35 +116,6 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             blocks = [np.where(observed[:, [v]], b, 0.0).astype(b.dtype) for v, b in enumerate(blocks)]
         return _Omics(list(blocks), observed, Xv.dtype)
 
-    def omic_feature_names(self) -> list[np.ndarray]:
-        """Feature names of each omic, as seen during fit.
-
-        Names come from the input (DataFrame columns, MultiIndex level 1); without
-        them, ``"f0"``, ``"f1"``, ... within each omic.
-
-        Returns
-        -------
-        list of ndarray of str
-            One array of length ``n_features_v`` per omic.
-        """
-        check_is_fitted(self)
-        bounds = np.cumsum([0, *self.omic_dims_])
-        names = getattr(self, "feature_names_in_", None)
-        out = []
-        for v, omic in enumerate(self.omic_names_):
-            if names is None:
-                out.append(np.asarray([f"f{j}" for j in range(self.omic_dims_[v])], dtype=object))
-                continue
-            block = names[bounds[v] : bounds[v + 1]]
-            prefix = f"{omic}{OMIC_SEP}"
-            out.append(
-                np.asarray(
-                    [str(n)[len(prefix) :] if str(n).startswith(prefix) else str(n) for n in block],
-                    dtype=object,
-                )
-            )
-        return out
-
     # ----------------------------------------------------------------- tensors
     def _tensors(
         self, omics: _Omics, device: torch.device, dtype: torch.dtype = torch.float32
@@ -223,7 +194,8 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                     f"Omic {name!r} has values up to {peak:.3g}. {type(self).__name__} "
                     "expects features on a small scale (the paper min-max scales each "
                     "feature to [0, 1]); unscaled data can make training diverge. Use "
-                    "sklearn.preprocessing.MinMaxScaler (e.g. in a Pipeline).",
+                    "skpoems.preprocessing.OmicTransformer() (MinMaxScaler per omic, e.g. "
+                    "first in a Pipeline; a plain MinMaxScaler there merges the omics into one).",
                     UserWarning,
                     stacklevel=4,
                 )
@@ -421,8 +393,8 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             raise ValueError(
                 f"{type(self).__name__}: the loss became NaN or infinite in epoch {epoch} "
                 f"before any finite epoch: the input is not scaled (omic {listing}). Scale "
-                "every feature to [0, 1] first, e.g. with sklearn.preprocessing.MinMaxScaler "
-                "fitted on the training samples, as the paper does; a smaller learning_rate "
+                "every feature to [0, 1] first, e.g. with skpoems.preprocessing.OmicTransformer() "
+                "(MinMaxScaler per omic) fitted on the training samples, as the paper does; a smaller learning_rate "
                 "does not fix unscaled input."
             )
         if best_state is None:

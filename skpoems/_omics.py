@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 #: separator used to flatten ``(omic, feature)`` pairs into ``feature_names_in_``.
 OMIC_SEP = "__"
@@ -416,7 +416,8 @@ def check_missing_pattern(blocks: list[np.ndarray], names: list[str]) -> np.ndar
                 f"observed values of the same omic (e.g. sample {rows[0]}, "
                 f"{n_nan[rows[0]]} of {block.shape[1]} features NaN). A sample may lack "
                 "an omic only as a whole block (all its features NaN); impute stray "
-                "missing values first (e.g. sklearn.impute.SimpleImputer)."
+                "missing values first, e.g. with skpoems.preprocessing.OmicTransformer("
+                "SimpleImputer()), which leaves missing omics missing."
             )
         observed[:, v] = n_nan == 0
     none = ~observed.any(axis=1)
@@ -558,6 +559,35 @@ class OmicInputMixin:
             self.omic_dims_ = tuple(int(b.shape[1]) for b in blocks)
             self.omic_names_ = list(names)
         return list(blocks), list(names), Xv
+
+    def omic_feature_names(self) -> list[np.ndarray]:
+        """Feature names of each omic, as seen during fit.
+
+        Names come from the input (DataFrame columns, MultiIndex level 1); without
+        them, ``"f0"``, ``"f1"``, ... within each omic.
+
+        Returns
+        -------
+        list of ndarray of str
+            One array of length ``n_features_v`` per omic.
+        """
+        check_is_fitted(self)
+        bounds = np.cumsum([0, *self.omic_dims_])
+        names = getattr(self, "feature_names_in_", None)
+        out = []
+        for v, omic in enumerate(self.omic_names_):
+            if names is None:
+                out.append(np.asarray([f"f{j}" for j in range(self.omic_dims_[v])], dtype=object))
+                continue
+            block = names[bounds[v] : bounds[v + 1]]
+            prefix = f"{omic}{OMIC_SEP}"
+            out.append(
+                np.asarray(
+                    [str(n)[len(prefix) :] if str(n).startswith(prefix) else str(n) for n in block],
+                    dtype=object,
+                )
+            )
+        return out
 
     def _check_omics_match(self, names: list[str], dims: list[int], named: bool) -> None:
         if len(dims) != len(self.omic_dims_):

@@ -148,7 +148,8 @@ class POEMSTransformer(_PoEBase):
     and best BRCA configuration (batch 512, learning rate 9e-4, weight decay
     1e-4, AdamW) are ``POEMSTransformer(**PAPER_CONFIG["POEMSTransformer"])``.
     Inputs are expected min-max scaled to [0, 1] per feature, as in the paper
-    (use ``MinMaxScaler`` in a ``Pipeline``).
+    (use :class:`skpoems.preprocessing.OmicTransformer` first in a ``Pipeline``: it
+    applies ``MinMaxScaler`` per omic and keeps the omics apart).
 
     Deviations from the reference implementation, each for a reason:
     ``transform`` returns the posterior mean rather than a random sample (it must

@@ -1,0 +1,518 @@
+"""Per-omic preprocessing that keeps the omic structure, for pipelines.
+
+scikit-learn's transformers see one flat table: put ``MinMaxScaler()`` before a
+skpoems estimator in a ``Pipeline`` and the ``(omic, feature)`` columns of a
+:func:`~skpoems.concat_omics` DataFrame come out as one unlabelled block, which
+the estimator then reads as a single omic. :class:`OmicTransformer` applies a
+transformer to each omic separately and returns the omics in the form they came
+in, so scaling, imputing or selecting features happens inside cross-validation
+(fitted on the training folds only) and the model still sees every omic.
+
+:class:`SelectTopVariance` keeps the most variable features, the filter the
+POEMS authors applied to each omic (top 25% by variance) before scaling.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
+from sklearn.feature_selection import SelectorMixin
+from sklearn.preprocessing import MinMaxScaler
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._omics import OMIC_SEP, OmicInputMixin, as_omic_blocks, check_omic_dims
+
+__all__ = ["OmicTransformer", "SelectTopVariance"]
+
+
+class OmicTransformer(
+    OmicInputMixin, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
+):
+    """Apply a transformer to each omic separately and keep the omic structure.
+
+    A clone of ``transformer`` is fitted on each omic's block (only on the samples
+    that have the omic: a sample whose block is entirely NaN lacks it, and its
+    output block stays NaN, so a later skpoems estimator still sees a missing
+    omic). The output has the form of the input: a list stays a list, a dict a
+    dict, a ``(omic, feature)`` MultiIndex DataFrame such a DataFrame, with the
+    feature names the transformers give (a feature selector keeps the names of
+    the features it keeps).
+
+    Parameters
+    ----------
+    transformer : estimator, "passthrough", dict or None, default=None
+        What to apply to each omic: a scikit-learn transformer (cloned once per
+        omic), ``"passthrough"`` (leave the omic as it is), or a dict mapping every
+        omic name to one of these. None: ``MinMaxScaler()``, the paper's scaling of
+        every feature to [0, 1].
+
+    omic_dims : sequence of int, default=None
+        Number of features of each omic when ``X`` is one 2-D array (as for the
+        skpoems estimators). None: a plain 2-D array is one omic.
+
+    Attributes
+    ----------
+    transformers_ : dict of str to estimator or "passthrough"
+        The fitted transformer of each omic, by omic name.
+
+    omic_names_ : list of str
+        Omic names seen during fit (from dict keys, MultiIndex level 0 or DataFrame
+        ``name``; else ``"omic0"``, ``"omic1"``, ...).
+
+    omic_dims_ : tuple of int
+        Number of input features of each omic.
+
+    omic_dims_out_ : tuple of int
+        Number of output features of each omic. Pass it as ``omic_dims`` to the
+        next skpoems estimator when the input is a plain 2-D array and a
+        transformer changes the number of features (the structured forms carry
+        it themselves).
+
+    n_features_in_ : int
+        Total number of input features.
+
+    feature_names_in_ : ndarray of str
+        Input feature names (``"omic__feature"`` for structured input), when the
+        input had names.
+
+    See Also
+    --------
+    SelectTopVariance : Keep the most variable features of each omic.
+    skpoems.concat_omics : The form that goes through ``GridSearchCV``.
+
+    Notes
+    -----
+    Errors of an inner transformer are re-raised with the omic's name. Stray NaN
+    inside an observed block are passed to the transformer, so
+    ``OmicTransformer(SimpleImputer())`` fills them without touching missing
+    omics. ``set_output(transform="pandas")`` only changes the output of a plain
+    2-D input (to a DataFrame with :meth:`get_feature_names_out` columns); the
+    structured forms keep their own labels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skpoems import POEMTransformer, concat_omics
+    >>> from skpoems.preprocessing import OmicTransformer
+    >>> rng = np.random.RandomState(0)
+    >>> X = concat_omics({"mRNA": 100 * rng.rand(30, 4), "miRNA": 5 * rng.rand(30, 3)})
+    >>> scaled = OmicTransformer().fit_transform(X)
+    >>> scaled.columns.get_level_values("omic").unique().tolist()
+    ['mRNA', 'miRNA']
+    >>> round(float(scaled.min().min()), 6), round(float(scaled.max().max()), 6)
+    (0.0, 1.0)
+    >>> pipe = make_pipeline(OmicTransformer(), POEMTransformer(max_iter=3)).fit(X)
+    >>> pipe[-1].omic_names_
+    ['mRNA', 'miRNA']
+    """
+
+    _parameter_constraints: dict = {
+        "transformer": [
+            HasMethods(["fit", "transform"]),
+            StrOptions({"passthrough"}),
+            dict,
+            None,
+        ],
+        "omic_dims": ["array-like", None],
+    }
+
+    def __init__(self, transformer: Any = None, *, omic_dims: Any = None) -> None:
+        self.transformer = transformer
+        self.omic_dims = omic_dims
+
+    # ------------------------------------------------------------------ fit
+    def _transformer_for(self, name: str) -> Any:
+        spec = self.transformer
+        if isinstance(spec, Mapping):
+            spec = {str(k): t for k, t in spec.items()}[name]
+            if not (
+                spec == "passthrough"
+                or (hasattr(spec, "fit") and hasattr(spec, "transform"))
+            ):
+                raise TypeError(
+                    f"transformer[{name!r}] must be a transformer with fit and transform, "
+                    f"or 'passthrough'; got {spec!r}."
+                )
+        if spec is None:
+            return MinMaxScaler()
+        return spec if isinstance(spec, str) else clone(spec)
+
+    def _check_transformer_keys(self) -> None:
+        if not isinstance(self.transformer, Mapping):
+            return
+        keys = [str(k) for k in self.transformer]
+        unknown = [k for k in keys if k not in self.omic_names_]
+        lacking = [n for n in self.omic_names_ if n not in keys]
+        if unknown or lacking:
+            raise ValueError(
+                "The transformer dict must name every omic once: "
+                + (
+                    f"no omic is named {unknown} (omics: {self.omic_names_}). "
+                    if unknown
+                    else ""
+                )
+                + (
+                    f"omic(s) {lacking} have no entry; give them 'passthrough' to leave them as they are."
+                    if lacking
+                    else ""
+                )
+            )
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X: Any, y: Any = None) -> OmicTransformer:
+        """Fit one transformer per omic on the samples that have that omic.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame, list, tuple or dict
+            The omics, in any form the skpoems estimators accept.
+        y : Ignored
+            Not used, present for API consistency (transformers are fitted
+            without it).
+
+        Returns
+        -------
+        self : OmicTransformer
+        """
+        blocks, names, _ = self._validate_omic_blocks(X, reset=True)
+        self._check_transformer_keys()
+        feature_names = self.omic_feature_names()
+        self.transformers_ = {}
+        self._names_out = []
+        for block, name, features in zip(blocks, names, feature_names):
+            rows = _observed_rows(block)
+            if not rows.any():
+                raise ValueError(
+                    f"Omic {name!r} has no sample with observed values (every row is NaN)."
+                )
+            est = self._transformer_for(name)
+            if not isinstance(est, str):
+                with _naming(name, "fit"):
+                    est.fit(block[rows])
+                with _naming(name, "transform"):
+                    n_out = est.transform(block[rows][:1]).shape[1]
+            else:
+                n_out = block.shape[1]
+            self.transformers_[name] = est
+            self._names_out.append(_output_names(est, features, n_out))
+        self.omic_dims_out_ = tuple(len(n) for n in self._names_out)
+        return self
+
+    # ------------------------------------------------------------ transform
+    def _apply(self, X: Any, method: str) -> Any:
+        check_is_fitted(self)
+        inverse = method == "inverse_transform"
+        if inverse:
+            blocks, parsed = self._blocks_out(X)
+        else:
+            blocks, _, _ = self._validate_omic_blocks(X, reset=False)
+            parsed = as_omic_blocks(X, self.omic_dims_)
+        out = []
+        for v, (block, name) in enumerate(zip(blocks, self.omic_names_)):
+            est = self.transformers_[name]
+            n_out = self.omic_dims_[v] if inverse else self.omic_dims_out_[v]
+            rows = _observed_rows(block)
+            result = np.full((block.shape[0], n_out), np.nan, dtype=block.dtype)
+            if rows.any():
+                if isinstance(est, str):
+                    values = block[rows]
+                else:
+                    if not hasattr(est, method):
+                        raise AttributeError(
+                            f"The transformer of omic {name!r} ({type(est).__name__}) has no {method}."
+                        )
+                    with _naming(name, method):
+                        values = getattr(est, method)(block[rows])
+                result[rows] = np.asarray(values, dtype=block.dtype)
+            out.append(result)
+        names = self.omic_feature_names() if inverse else self._names_out
+        return self._like(X, parsed, out, names)
+
+    def transform(self, X: Any) -> Any:
+        """Transform each omic with its fitted transformer.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame, list, tuple or dict
+            The same omics as in fit, in any accepted form.
+
+        Returns
+        -------
+        X_out
+            The same form as ``X``: a list or tuple of arrays or DataFrames, a dict,
+            a MultiIndex DataFrame, or a 2-D array (whose omics have
+            ``omic_dims_out_`` features). Missing omics stay NaN blocks; ``X`` is
+            not modified.
+        """
+        return self._apply(X, "transform")
+
+    def inverse_transform(self, X: Any) -> Any:
+        """Undo the transformation of each omic (e.g. back to the original scale).
+
+        Useful for the outputs of a skpoems estimator's ``impute`` or
+        ``inverse_transform``, which are on the scale the model was fitted on.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame, list, tuple or dict
+            Omics with ``omic_dims_out_`` features, in any accepted form (e.g.
+            the list that ``POEMSTransformer.inverse_transform`` returns).
+
+        Returns
+        -------
+        X_original
+            The same form as ``X``, with ``omic_dims_`` features per omic.
+        """
+        return self._apply(X, "inverse_transform")
+
+    def _blocks_out(self, X: Any) -> tuple[list[np.ndarray], Any]:
+        """Blocks of an input in the output space (for inverse_transform)."""
+        parsed = as_omic_blocks(X, self.omic_dims_out_)
+        if parsed.layout in ("array", "frame"):
+            flat = np.asarray(X, dtype=float)
+            dims = check_omic_dims(self.omic_dims_out_, flat.shape[1])
+            blocks = np.split(flat, np.cumsum(dims)[:-1], axis=1)
+        else:
+            blocks = [np.asarray(b, dtype=float) for b in parsed.blocks]
+        dims = tuple(b.shape[1] for b in blocks)
+        if dims != self.omic_dims_out_:
+            raise ValueError(
+                f"inverse_transform expects omics with {self.omic_dims_out_} features "
+                f"(the output of transform); got {dims}."
+            )
+        return blocks, parsed
+
+    def _like(
+        self, X: Any, parsed: Any, blocks: list[np.ndarray], names: list[np.ndarray]
+    ) -> Any:
+        """Put the output blocks into the form of the input."""
+        index = parsed.index
+
+        def frame(v: int, block: np.ndarray, like: Any) -> Any:
+            if not isinstance(like, pd.DataFrame):
+                return block
+            return pd.DataFrame(
+                block, index=like.index, columns=pd.Index(names[v], dtype=object)
+            )
+
+        if parsed.layout == "dict":
+            return {
+                k: frame(v, b, x)
+                for v, ((k, x), b) in enumerate(zip(X.items(), blocks))
+            }
+        if parsed.layout == "list":
+            return type(X)(frame(v, b, x) for v, (b, x) in enumerate(zip(blocks, X)))
+        if parsed.layout == "multiindex":
+            columns = pd.MultiIndex.from_arrays(
+                [
+                    np.repeat(self.omic_names_, [len(n) for n in names]).tolist(),
+                    [str(f) for n in names for f in n],
+                ],
+                names=list(X.columns.names)
+                if all(X.columns.names)
+                else ["omic", "feature"],
+            )
+            return pd.DataFrame(
+                np.concatenate(blocks, axis=1), index=index, columns=columns
+            )
+        flat = np.concatenate(blocks, axis=1)
+        container = getattr(self, "_sklearn_output_config", {}).get(
+            "transform", "default"
+        )
+        if container == "pandas":
+            return pd.DataFrame(flat, index=index, columns=self.get_feature_names_out())
+        if container == "polars":
+            import polars as pl
+
+            return pl.DataFrame(
+                flat, schema=self.get_feature_names_out().tolist(), orient="row"
+            )
+        return flat
+
+    # ----------------------------------------------------------- names, output
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Output feature names, ``"omic__feature"`` (as the estimators name inputs).
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Ignored beyond a consistency check with ``feature_names_in_``.
+
+        Returns
+        -------
+        ndarray of str
+        """
+        check_is_fitted(self)
+        if input_features is not None:
+            expected = getattr(self, "feature_names_in_", None)
+            if len(input_features) != self.n_features_in_ or (
+                expected is not None
+                and list(map(str, input_features)) != list(expected)
+            ):
+                raise ValueError("input_features is not equal to feature_names_in_.")
+        return np.asarray(
+            [
+                f"{omic}{OMIC_SEP}{f}"
+                for omic, n in zip(self.omic_names_, self._names_out)
+                for f in n
+            ],
+            dtype=object,
+        )
+
+    def set_output(self, *, transform: str | None = None) -> OmicTransformer:
+        """Choose the output container of a plain 2-D input.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None
+            ``"pandas"`` (or ``"polars"``): a plain 2-D input gives a DataFrame
+            whose columns are :meth:`get_feature_names_out`. Lists, dicts and
+            MultiIndex DataFrames always keep their own form. None: unchanged.
+
+        Returns
+        -------
+        self : OmicTransformer
+        """
+        if transform is None:
+            return self
+        if transform not in ("default", "pandas", "polars"):
+            raise ValueError(
+                f"transform must be 'default', 'pandas' or 'polars'; got {transform!r}."
+            )
+        self._sklearn_output_config = {"transform": transform}
+        return self
+
+    def __sklearn_tags__(self):  # noqa: D105
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+
+class SelectTopVariance(SelectorMixin, BaseEstimator):
+    """Keep the features with the largest variance (unsupervised).
+
+    The POEMS authors keep each omic's top 25% features by variance before
+    min-max scaling; per omic, that is
+    ``OmicTransformer(make_pipeline(SelectTopVariance(0.25), MinMaxScaler()))``.
+    NaN are ignored when computing the variances.
+
+    Parameters
+    ----------
+    n_features : int or float, default=0.25
+        How many features to keep: an int is a number (at most all), a float in
+        (0, 1] a fraction of the features (rounded up, at least one).
+
+    Attributes
+    ----------
+    variances_ : ndarray of shape (n_features_in_,)
+        Variance of each input feature.
+
+    n_features_in_ : int
+        Number of input features.
+
+    feature_names_in_ : ndarray of str
+        Input feature names, when the input had them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skpoems.preprocessing import SelectTopVariance
+    >>> X = np.array([[0, 1, 10, 5], [0, 3, 20, 5], [0, 2, 30, 5]], dtype=float)
+    >>> SelectTopVariance(n_features=2).fit(X).get_support().tolist()
+    [False, True, True, False]
+    """
+
+    _parameter_constraints: dict = {
+        "n_features": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(Real, 0, 1, closed="right"),
+        ],
+    }
+
+    def __init__(self, n_features: float = 0.25) -> None:
+        self.n_features = n_features
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any = None) -> SelectTopVariance:
+        """Compute the feature variances.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+
+        Returns
+        -------
+        self : SelectTopVariance
+        """
+        X = validate_data(
+            self, X, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+            variances = np.nanvar(X, axis=0)
+        self.variances_ = np.where(np.isnan(variances), -np.inf, variances)
+        return self
+
+    def _n_kept(self) -> int:
+        d = self.n_features_in_
+        if isinstance(self.n_features, Integral):
+            return min(int(self.n_features), d)
+        return max(1, int(np.ceil(self.n_features * d)))
+
+    def _get_support_mask(self) -> np.ndarray:
+        check_is_fitted(self)
+        order = np.argsort(-self.variances_, kind="stable")
+        mask = np.zeros(self.n_features_in_, dtype=bool)
+        mask[order[: self._n_kept()]] = True
+        return mask
+
+    def __sklearn_tags__(self):  # noqa: D105
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+
+def _observed_rows(block: np.ndarray) -> np.ndarray:
+    """Samples that have the omic: not every value of the row is NaN."""
+    return ~np.isnan(block).all(axis=1)
+
+
+def _output_names(est: Any, features: np.ndarray, n_out: int) -> np.ndarray:
+    """Feature names of one omic's output."""
+    if isinstance(est, str):
+        return np.asarray(features, dtype=object)
+    if hasattr(est, "get_feature_names_out"):
+        try:
+            names = est.get_feature_names_out(np.asarray(features, dtype=object))
+        except (AttributeError, ValueError, TypeError, NotImplementedError):
+            names = None
+        if names is not None and len(names) == n_out:
+            return np.asarray(names, dtype=object)
+    if n_out == len(features):
+        return np.asarray(features, dtype=object)
+    return np.asarray([f"f{j}" for j in range(n_out)], dtype=object)
+
+
+class _naming:
+    """Re-raise an inner transformer's ValueError/TypeError with the omic's name."""
+
+    def __init__(self, name: str, method: str) -> None:
+        self.name, self.method = name, method
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> bool:
+        for error in (ValueError, TypeError):
+            if exc is not None and issubclass(kind, error):
+                raise error(f"Omic {self.name!r} ({self.method}): {exc}") from exc
+        return False

@@ -1,0 +1,257 @@
+"""Per-omic preprocessing that keeps the omic structure (skpoems.preprocessing)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.decomposition import PCA
+from sklearn.impute import SimpleImputer
+from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skpoems import POEMTransformer, concat_omics
+from skpoems.preprocessing import OmicTransformer, SelectTopVariance
+
+
+def omics(n=30, seed=0):
+    rng = np.random.RandomState(seed)
+    return {
+        "mRNA": pd.DataFrame(
+            100 * rng.rand(n, 5),
+            columns=[f"g{j}" for j in range(5)],
+            index=[f"p{i}" for i in range(n)],
+        ),
+        "miRNA": pd.DataFrame(
+            3 + rng.rand(n, 3) * np.array([1, 10, 0.1]),
+            columns=["m0", "m1", "m2"],
+            index=[f"p{i}" for i in range(n)],
+        ),
+    }
+
+
+@parametrize_with_checks(
+    [OmicTransformer(), OmicTransformer(StandardScaler()), SelectTopVariance()]
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def per_omic_minmax(X):
+    return {k: MinMaxScaler().fit_transform(v) for k, v in X.items()}
+
+
+def test_every_form_keeps_its_form_and_is_scaled_per_omic():
+    X = omics()
+    expected = per_omic_minmax(X)
+    out = OmicTransformer().fit_transform(X)  # dict of DataFrames
+    assert list(out) == ["mRNA", "miRNA"]
+    for k in X:
+        assert isinstance(out[k], pd.DataFrame)
+        assert out[k].index.equals(X[k].index) and list(out[k].columns) == list(
+            X[k].columns
+        )
+        np.testing.assert_allclose(out[k].to_numpy(), expected[k])
+    as_list = OmicTransformer().fit_transform(
+        [X["mRNA"].to_numpy(), X["miRNA"].to_numpy()]
+    )
+    assert isinstance(as_list, list) and [b.shape for b in as_list] == [
+        (30, 5),
+        (30, 3),
+    ]
+    np.testing.assert_allclose(as_list[1], expected["miRNA"])
+    as_tuple = OmicTransformer().fit_transform(tuple(X.values()))
+    assert isinstance(as_tuple, tuple)
+    frame = OmicTransformer().fit_transform(concat_omics(X))
+    assert frame.columns.equals(concat_omics(X).columns) and frame.index.equals(
+        X["mRNA"].index
+    )
+    np.testing.assert_allclose(frame["miRNA"].to_numpy(), expected["miRNA"])
+    flat = np.hstack([X["mRNA"].to_numpy(), X["miRNA"].to_numpy()])
+    out_flat = OmicTransformer(omic_dims=(5, 3)).fit_transform(flat)
+    assert isinstance(out_flat, np.ndarray)
+    np.testing.assert_allclose(
+        out_flat, np.hstack([expected["mRNA"], expected["miRNA"]])
+    )
+
+
+def test_input_is_not_modified():
+    X = omics()
+    before = {k: v.copy() for k, v in X.items()}
+    frame = concat_omics(X)
+    frame_before = frame.copy()
+    OmicTransformer().fit(X).transform(X)
+    OmicTransformer().fit_transform(frame)
+    for k in X:
+        pd.testing.assert_frame_equal(X[k], before[k])
+    pd.testing.assert_frame_equal(frame, frame_before)
+
+
+def test_pipeline_keeps_the_omics_that_a_flat_scaler_loses():
+    X = concat_omics(omics())
+    ours = make_pipeline(
+        OmicTransformer(), POEMTransformer(max_iter=2, random_state=0)
+    ).fit(X)
+    assert ours[-1].omic_names_ == ["mRNA", "miRNA"] and ours[-1].omic_dims_ == (5, 3)
+    assert ours[-1].omic_feature_names()[1].tolist() == ["m0", "m1", "m2"]
+    # the reason this module exists: a flat scaler hands the model one omic
+    flat = make_pipeline(
+        MinMaxScaler(), POEMTransformer(max_iter=2, random_state=0)
+    ).fit(X)
+    assert flat[-1].omic_dims_ == (8,)
+
+
+def test_missing_omics_stay_missing_and_are_left_out_of_fitting():
+    X = {k: v.to_numpy(copy=True) for k, v in omics().items()}
+    X["miRNA"][:4] = np.nan  # 4 patients without miRNA
+    ot = OmicTransformer(PCA(2)).fit(
+        X
+    )  # PCA refuses NaN: only observed rows may reach it
+    np.testing.assert_allclose(
+        ot.transformers_["miRNA"].mean_, X["miRNA"][4:].mean(axis=0)
+    )
+    out = ot.transform(X)
+    assert np.isnan(out["miRNA"][:4]).all() and np.isfinite(out["miRNA"][4:]).all()
+    assert np.isfinite(out["mRNA"]).all() and out["mRNA"].shape == (30, 2)
+    assert ot.omic_dims_out_ == (2, 2)
+
+
+def test_imputer_fills_stray_values_but_not_missing_omics():
+    X = {k: v.to_numpy(copy=True) for k, v in omics().items()}
+    X["mRNA"][3, 1] = np.nan  # one stray missing value
+    X["miRNA"][:2] = np.nan  # two patients without miRNA
+    with pytest.raises(ValueError, match="'mRNA' contains NaN in 1 sample"):
+        POEMTransformer(max_iter=2).fit(X)
+    filled = OmicTransformer(SimpleImputer()).fit_transform(X)
+    assert filled["mRNA"][3, 1] == pytest.approx(
+        np.nanmean(np.delete(X["mRNA"][:, 1], 3))
+    )
+    assert np.isnan(filled["miRNA"][:2]).all()
+    scaled = OmicTransformer(
+        make_pipeline(SimpleImputer(), MinMaxScaler())
+    ).fit_transform(X)
+    est = POEMTransformer(max_iter=2, random_state=0).fit(scaled)
+    assert est.transform_gating(scaled)[:2, 1].tolist() == [0.0, 0.0]
+
+
+def test_selection_changes_the_dims_and_keeps_the_names():
+    X = omics()
+    ot = OmicTransformer(make_pipeline(SelectTopVariance(0.5), MinMaxScaler()))
+    out = ot.fit_transform(concat_omics(X))
+    # mRNA: 3 of 5 (rounded up); miRNA: the two widest of scales 1, 10, 0.1
+    assert ot.omic_dims_out_ == (3, 2)
+    kept = X["mRNA"].var().sort_values(ascending=False).index[:3]
+    assert set(out["mRNA"].columns) == set(kept) and list(out["miRNA"].columns) == [
+        "m0",
+        "m1",
+    ]
+    assert ot.get_feature_names_out()[-2:].tolist() == ["miRNA__m0", "miRNA__m1"]
+    est = POEMTransformer(max_iter=2, random_state=0).fit(out)
+    assert est.omic_dims_ == (3, 2)
+
+
+def test_dict_of_transformers_and_passthrough():
+    X = omics()
+    ot = OmicTransformer({"mRNA": MinMaxScaler(), "miRNA": "passthrough"}).fit(X)
+    out = ot.transform(X)
+    np.testing.assert_array_equal(out["miRNA"].to_numpy(), X["miRNA"].to_numpy())
+    assert out["mRNA"].to_numpy().max() == pytest.approx(1.0)
+    with pytest.raises(ValueError, match=r"omic\(s\) \['miRNA'\] have no entry"):
+        OmicTransformer({"mRNA": MinMaxScaler()}).fit(X)
+    with pytest.raises(ValueError, match=r"no omic is named \['rna'\]"):
+        OmicTransformer(
+            {"mRNA": MinMaxScaler(), "miRNA": "passthrough", "rna": "passthrough"}
+        ).fit(X)
+    with pytest.raises(
+        TypeError, match=r"transformer\['miRNA'\] must be a transformer"
+    ):
+        OmicTransformer({"mRNA": MinMaxScaler(), "miRNA": 3}).fit(X)
+
+
+def test_inner_errors_name_the_omic():
+    X = omics()
+    X["miRNA"] = X["miRNA"].copy()
+    X["miRNA"].iloc[2, 1] = np.inf
+    with pytest.raises(ValueError, match=r"Omic 'miRNA' \(fit\):.*infinity"):
+        OmicTransformer().fit(X)
+    fitted = OmicTransformer().fit(omics())
+    with pytest.raises(
+        ValueError,
+        match="Omic 'miRNA' has 2 features, but OmicTransformer was fitted with 3",
+    ):
+        fitted.transform(
+            {"mRNA": omics()["mRNA"], "miRNA": omics()["miRNA"].iloc[:, :2]}
+        )
+    with pytest.raises(ValueError, match="'mRNA' has no sample with observed values"):
+        OmicTransformer().fit(
+            {"mRNA": np.full((5, 2), np.nan), "miRNA": np.ones((5, 2))}
+        )
+
+
+def test_inverse_transform_returns_to_the_original_scale():
+    X = concat_omics(omics())
+    ot = OmicTransformer().fit(X)
+    back = ot.inverse_transform(ot.transform(X))
+    pd.testing.assert_frame_equal(back, X)
+    # the list a model's inverse_transform returns goes back too
+    model = POEMTransformer(max_iter=2, random_state=0).fit(ot.transform(X))
+    decoded = ot.inverse_transform(
+        model.inverse_transform(model.transform(ot.transform(X)))
+    )
+    assert [b.shape for b in decoded] == [(30, 5), (30, 3)]
+    lo, hi = X["miRNA"].min().to_numpy(), X["miRNA"].max().to_numpy()
+    assert np.all(decoded[1] > lo - (hi - lo)) and np.all(decoded[1] < hi + (hi - lo))
+
+
+def test_grid_search_refits_the_scaling_inside_each_fold():
+    X = concat_omics(omics(40))
+    y = np.arange(40) % 2
+    pipe = Pipeline(
+        [
+            ("scale", OmicTransformer()),
+            ("poem", POEMTransformer(max_iter=2, random_state=0)),
+            ("knn", KNeighborsClassifier(3)),
+        ]
+    )
+    grid = GridSearchCV(pipe, {"poem__batch_size": [8, 16]}, cv=KFold(2)).fit(X, y)
+    assert grid.best_estimator_.named_steps["poem"].omic_names_ == ["mRNA", "miRNA"]
+    assert np.isfinite(grid.cv_results_["mean_test_score"]).all()
+
+
+def test_set_output_pandas_on_a_plain_array():
+    rng = np.random.RandomState(0)
+    out = (
+        OmicTransformer(omic_dims=(2, 1))
+        .set_output(transform="pandas")
+        .fit_transform(rng.rand(6, 3))
+    )
+    assert list(out.columns) == ["omic0__f0", "omic0__f1", "omic1__f0"]
+    with pytest.raises(ValueError, match="'default', 'pandas' or 'polars'"):
+        OmicTransformer().set_output(transform="arrow")
+
+
+def test_select_top_variance():
+    X = np.array(
+        [[0, 1, 10, 5, np.nan], [0, 3, 20, 5, np.nan], [0, 2, 30, 5, np.nan]],
+        dtype=float,
+    )
+    assert SelectTopVariance(2).fit(X).get_support().tolist() == [
+        False,
+        True,
+        True,
+        False,
+        False,
+    ]
+    assert SelectTopVariance(0.5).fit(X).get_support().sum() == 3  # ceil(2.5)
+    assert SelectTopVariance(1.0).fit(X).get_support().all()
+    assert SelectTopVariance(100).fit(X).get_support().all()
+    # an all-NaN column ranks last; NaN inside a column is ignored
+    X2 = X.copy()
+    X2[0, 1] = np.nan
+    assert SelectTopVariance(1).fit(X2).variances_[1] == pytest.approx(
+        0.25
+    )  # var of 3, 2
+    assert not SelectTopVariance(4).fit(X).get_support()[4]
+    with pytest.raises(ValueError, match="n_features"):
+        SelectTopVariance(0).fit(X)
