@@ -158,3 +158,15 @@ def test_own_cohort_example_reads_the_demo_folder_with_missing_mirna(capsys):
     assert "Samples lacking each omic (join='outer'): methylation 0, mirna 115, mrna 0" in out
     assert "imputed mirna for" in out and "imputed mrna" not in out
     assert "top features per omic" in out and "hsa_mir" in out
+
+
+def test_model_selection_example_runs(capsys):
+    spec = importlib.util.spec_from_file_location(
+        "model_selection", BENCHMARKS.parent / "model_selection.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(["--quick", "--n-jobs", "1"])
+    out = capsys.readouterr().out
+    assert "k-NN accuracy of the held-out folds" in out
+    assert "refitted on all 40 samples" in out and "['gene', 'lipid']" in out
