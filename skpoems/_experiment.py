@@ -212,8 +212,10 @@ class Split:
         The scaled parts (DataFrames keep the index and the MultiIndex columns).
     y_train, y_test : Series or ndarray
         Their labels.
-    scaler : MinMaxScaler or None
-        Fitted on ``X_train`` (unscaled) only; None when scaling was off.
+    scaler : MinMaxScaler, OmicTransformer or None
+        Fitted on ``X_train`` (unscaled) only; an
+        :class:`~skpoems.preprocessing.OmicTransformer` that also selects
+        features when ``top_variance`` was given; None when neither was asked.
     is_train : ndarray of bool
         True for the rows of the input that went into the training part.
     """
@@ -222,7 +224,7 @@ class Split:
     X_test: Any
     y_train: Any
     y_test: Any
-    scaler: MinMaxScaler | None
+    scaler: Any
     is_train: np.ndarray
 
 
@@ -251,6 +253,7 @@ def split_and_scale(
     stratify: bool = False,
     is_train: Sequence[bool] | np.ndarray | None = None,
     scale: bool = True,
+    top_variance: float | None = None,
 ) -> Split:
     """Steps 1-2 of the protocol: train/test split, then min-max scaling.
 
@@ -273,6 +276,11 @@ def split_and_scale(
         Min-max scale every feature to [0, 1] with a scaler fitted on the
         training rows only (per feature, hence per omic block). Test values
         outside the training range fall outside [0, 1]; they are not clipped.
+    top_variance : int or float, default=None
+        Keep only each omic's most variable features, measured on the training
+        rows (before scaling): a fraction in (0, 1] or a number per omic, as
+        :class:`~skpoems.preprocessing.SelectTopVariance`. The POEMS authors keep
+        0.25 of each KIRC omic. None: keep every feature.
 
     Returns
     -------
@@ -299,7 +307,16 @@ def split_and_scale(
     X_train, X_test = _take_rows(X, train_rows), _take_rows(X, test_rows)
     y_train, y_test = _take_rows(y, train_rows), _take_rows(y, test_rows)
     scaler = None
-    if scale:
+    if top_variance is not None:
+        from sklearn.pipeline import make_pipeline
+
+        from .preprocessing import OmicTransformer, SelectTopVariance
+
+        select = SelectTopVariance(top_variance)
+        scaler = OmicTransformer(make_pipeline(select, MinMaxScaler()) if scale else select)
+        scaler.fit(X_train)
+        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    elif scale:
         train_values = (
             X_train.to_numpy(dtype=np.float64)
             if isinstance(X_train, pd.DataFrame)

@@ -99,6 +99,25 @@ def test_split_and_scale_options(mice):
         split_and_scale(X, y, is_train=given[:10])
 
 
+def test_split_and_scale_keeps_the_most_variable_features_of_the_training_rows(mice):
+    X, y = mice.data.copy(), mice.target
+    split = split_and_scale(X, y, top_variance=0.25)
+    train = X.loc[split.X_train.index]
+    # a test row's extreme value must not win a feature its place
+    X.loc[split.X_test.index[0], ("lipid", X["lipid"].var().idxmin())] = 1e6
+    again = split_and_scale(X, y, top_variance=0.25)
+    assert again.X_train.columns.equals(split.X_train.columns)
+    assert split.scaler.omic_dims_out_ == (30, 6)  # ceil(0.25 * 120), ceil(0.25 * 21)
+    for omic, n in (("gene", 30), ("lipid", 6)):
+        expected = train[omic].var(ddof=0).sort_values(ascending=False).index[:n]
+        assert set(split.X_train[omic].columns) == set(expected)
+    np.testing.assert_allclose(split.X_train.min(), 0.0, atol=1e-12)
+    np.testing.assert_allclose(split.X_train.max(), 1.0)
+    unscaled = split_and_scale(mice.data, y, top_variance=3, scale=False)
+    assert unscaled.scaler.omic_dims_out_ == (3, 3)
+    assert unscaled.X_train.max().max() > 1
+
+
 def test_run_protocol_returns_a_complete_result(mice):
     pca = PCA(n_components=3)
     result = run_protocol(pca, mice.data, mice.target)
@@ -211,6 +230,7 @@ def test_run_writes_every_output(run_dir, mice):
         "test_size": 0.2,
         "random_state": 1,
         "stratify": False,
+        "top_variance": None,
     }
     for name in record["files"]:
         assert (out / name).is_file(), name
@@ -531,6 +551,19 @@ def test_data_folder_with_given_split(tmp_path):
     record = json.loads((out / "metrics.json").read_text())
     assert record["split"]["given"] is True
     assert record["dataset"]["name"] == tmp_path.name
+
+
+def test_top_variance_option(tmp_path):
+    out = tmp_path / "tv"
+    status, stdout, stderr = call(["run", *FAST, "--top-variance", "0.25", "--no-figures", "--out", str(out)])
+    assert status == 0, stderr
+    assert "kept the most variable 36 (gene 30, lipid 6)" in stdout
+    assert len(pd.read_csv(out / "W_gene.csv", index_col=0)) == 30
+    assert len(pd.read_csv(out / "W_lipid.csv", index_col=0)) == 6
+    record = json.loads((out / "metrics.json").read_text())
+    assert record["split"]["top_variance"] == 0.25
+    status, _, stderr = call(["run", *FAST, "--top-variance", "1.5"])
+    assert status == 2 and "give a fraction in (0, 1] or a whole number" in stderr
 
 
 def test_data_folder_of_named_tables(tmp_path):
