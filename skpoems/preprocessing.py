@@ -25,7 +25,12 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.feature_selection import SelectorMixin
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from ._omics import OMIC_SEP, OmicInputMixin, as_omic_blocks, check_omic_dims
 
@@ -174,9 +179,10 @@ class OmicTransformer(
         ----------
         X : array-like, DataFrame, list, tuple or dict
             The omics, in any form the skpoems estimators accept.
-        y : Ignored
-            Not used, present for API consistency (transformers are fitted
-            without it).
+        y : array-like of shape (n_samples,), default=None
+            Passed on to each omic's transformer (restricted to the samples
+            that have the omic), for supervised steps such as ``SelectKBest``;
+            unsupervised transformers ignore it.
 
         Returns
         -------
@@ -184,6 +190,9 @@ class OmicTransformer(
         """
         blocks, names, _ = self._validate_omic_blocks(X, reset=True)
         self._check_transformer_keys()
+        if y is not None:
+            y = column_or_1d(y, warn=True) if not hasattr(y, "iloc") else y.to_numpy()
+            check_consistent_length(blocks[0], y)
         feature_names = self.omic_feature_names()
         self.transformers_ = {}
         self._names_out = []
@@ -196,7 +205,7 @@ class OmicTransformer(
             est = self._transformer_for(name)
             if not isinstance(est, str):
                 with _naming(name, "fit"):
-                    est.fit(block[rows])
+                    est.fit(block[rows], None if y is None else y[rows])
                 with _naming(name, "transform"):
                     n_out = est.transform(block[rows][:1]).shape[1]
             else:

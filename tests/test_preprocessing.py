@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.decomposition import PCA
+from sklearn.feature_selection import SelectKBest, f_classif
 from sklearn.impute import SimpleImputer
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.neighbors import KNeighborsClassifier
@@ -149,6 +150,26 @@ def test_selection_changes_the_dims_and_keeps_the_names():
     assert ot.get_feature_names_out()[-2:].tolist() == ["miRNA__m0", "miRNA__m1"]
     est = POEMTransformer(max_iter=2, random_state=0).fit(out)
     assert est.omic_dims_ == (3, 2)
+
+
+def test_labels_reach_supervised_steps_on_the_samples_that_have_the_omic():
+    X = {k: v.to_numpy(copy=True) for k, v in omics(40).items()}
+    y = np.arange(40) % 2
+    X["mRNA"][:, 3] += 50 * y  # feature g3 tells the classes apart
+    X["miRNA"][:5] = np.nan
+    ot = OmicTransformer(SelectKBest(f_classif, k=1)).fit(X, y)
+    assert ot.transformers_["mRNA"].get_support().tolist() == [
+        False,
+        False,
+        False,
+        True,
+        False,
+    ]
+    assert ot.transformers_["miRNA"].scores_.shape == (
+        3,
+    )  # fitted on the 35 with miRNA
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        OmicTransformer().fit(X, y[:-1])
 
 
 def test_dict_of_transformers_and_passthrough():
