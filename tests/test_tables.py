@@ -258,3 +258,15 @@ def test_the_separator_is_read_from_the_header(tmp_path, name, sep):
     bunch = load_omics_tables(tmp_path)
     np.testing.assert_array_equal(bunch.data.to_numpy(), table.to_numpy())
     assert list(bunch.data.index) == ["a", "b"]
+
+
+def test_repeated_feature_names_are_refused_naming_the_file(tmp_path):
+    ids = [f"s{i}" for i in range(6)]
+    rng = np.random.RandomState(0)
+    genes = pd.DataFrame(rng.rand(3, 6), index=["TP53", "TP53", "ESR1"], columns=ids)
+    genes.index.name = "gene"
+    genes.to_csv(tmp_path / "mrna.csv")  # features x samples, a gene listed twice
+    pd.DataFrame(rng.rand(6, 2), index=ids, columns=["m1", "m2"]).to_csv(tmp_path / "mirna.csv")
+    pd.DataFrame({"subtype": list("ababab")}, index=ids).to_csv(tmp_path / "labels.csv")
+    with pytest.raises(ValueError, match=r"mrna.csv names 1 feature\(s\) more than once \('TP53'\)"):
+        load_omics_tables(tmp_path)

@@ -437,6 +437,17 @@ def load_omics_tables(
 
     tables = _orient(tables, named, label_ids, transpose)
     names = list(tables)
+    for key in names:
+        columns = tables[key].columns
+        if columns.duplicated().any():
+            repeated = list(dict.fromkeys(str(c) for c in columns[columns.duplicated()]))
+            raise ValueError(
+                f"{files[key]} names {len(repeated)} feature(s) more than once "
+                f"({', '.join(map(repr, repeated[:5]))}{' ...' if len(repeated) > 5 else ''}): "
+                "feature names must be unique. Average the repeated rows or columns "
+                "(e.g. table.groupby(level=0).mean() on a features x samples table) "
+                "or keep one of each."
+            )
     by_name = all(named[k] or transpose is True for k in names)
     sources = [str(files[k]) for k in names]
     if by_name:
@@ -444,7 +455,8 @@ def load_omics_tables(
             index = tables[key].index
             if index.duplicated().any():
                 raise ValueError(
-                    f"{files[key]} lists sample {index[index.duplicated()][0]!r} more than once."
+                    f"{files[key]} lists sample {index[index.duplicated()][0]!r} more than once "
+                    "(if its rows are features, not samples, pass transpose=True)."
                 )
         indexes = [tables[k].index for k in names]
         if label_ids is not None:
