@@ -49,8 +49,10 @@ methylation values are gene-level M-values log2(beta / (1 - beta)) (columns are 
 symbols), miRNA values are log2 RPKM. The 1000 highest-variance mRNA and methylation
 features and all 503 miRNAs are kept: the feature counts of the POEMS paper.
 
-The values are **not** scaled. The POEMS paper min-max scales every feature to [0, 1];
-fit such a scaler on the training split only (e.g. ``MinMaxScaler`` inside a
+The values are **not** scaled. The POEMS paper min-max scales every feature to [0, 1]:
+``skpoems.preprocessing.OmicTransformer()`` does it per omic and keeps the omics apart
+(a plain ``MinMaxScaler`` first in a ``Pipeline`` would merge them into one). When
+scoring on held-out patients, fit it on the training split only (e.g. first in a
 ``Pipeline``), never on all patients.
 
 The paper's BRCA set (875 patients, from MOGONET/MOCSS) comes from the same Firehose
