@@ -112,6 +112,14 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         """Validate X in any accepted form; set or check the fitted input metadata."""
         blocks, names, Xv = self._validate_omic_blocks(X, reset=reset)
         observed = check_missing_pattern(blocks, names)
+        if reset and not observed.all(axis=0).all():
+            absent = [names[v] for v in np.flatnonzero(~observed.any(axis=0))]
+            if absent:
+                raise ValueError(
+                    f"Omic {absent[0]!r} is missing (all NaN) in every sample, so there is "
+                    "nothing to learn its decoder from. Drop it, or fit on samples that "
+                    "have it."
+                )
         if not observed.all():
             blocks = [np.where(observed[:, [v]], b, 0.0).astype(b.dtype) for v, b in enumerate(blocks)]
         return _Omics(list(blocks), observed, Xv.dtype)

@@ -8,6 +8,10 @@ Every public estimator accepts the same inputs (see :func:`as_omic_blocks`):
   returned by :func:`concat_omics` and the bundled loaders;
 * a list or tuple of 2-D arrays / DataFrames, one per omic;
 * a dict ``{omic_name: 2-D array or DataFrame}``.
+
+A "DataFrame" may be a pandas or a polars one (any table with ``columns`` and
+``to_numpy``, or ``to_pandas``); other libraries' tables are read into pandas
+first, so their column names become the feature names.
 """
 
 from __future__ import annotations
@@ -129,13 +133,59 @@ def _default_names(n_omics: int) -> list[str]:
 
 def _is_table(b: Any) -> bool:
     """A block that is 2-D or more: an array, DataFrame, sparse matrix or nested list."""
-    if sp.issparse(b) or getattr(b, "ndim", 0) >= 2:
+    if sp.issparse(b) or getattr(b, "ndim", 0) >= 2 or _is_foreign_frame(b):
         return True
     return (
         isinstance(b, (list, tuple))
         and len(b) > 0
         and all(isinstance(row, (list, tuple, np.ndarray)) for row in b)
     )
+
+
+def _is_foreign_frame(b: Any) -> bool:
+    """A DataFrame of another library than pandas (polars, pyarrow, ...)."""
+    if isinstance(b, (pd.DataFrame, np.ndarray)) or sp.issparse(b):
+        return False
+    columns = getattr(b, "columns", None)
+    if columns is None:
+        columns = getattr(b, "column_names", None)  # pyarrow.Table
+    shape = getattr(b, "shape", None)
+    return (
+        columns is not None
+        and isinstance(shape, tuple)
+        and len(shape) == 2
+        and (hasattr(b, "to_pandas") or hasattr(b, "to_numpy"))
+    )
+
+
+def _foreign_frame_to_pandas(b: Any, name: str) -> Any:
+    """Read a polars (or other non-pandas) DataFrame omic into pandas, keeping its column names.
+
+    Numeric tables go through ``to_numpy`` (no pyarrow needed); a table with
+    non-numeric columns is refused naming them, as for pandas omics.
+    """
+    if not _is_foreign_frame(b):
+        return b
+    columns = getattr(b, "columns", None)
+    if columns is None:
+        columns = b.column_names
+    columns = [str(c) for c in columns]
+    if hasattr(b, "to_numpy"):
+        values = np.asarray(b.to_numpy())
+        if values.dtype.kind in "biuf":
+            return pd.DataFrame(values, columns=columns, copy=False)
+        schema = getattr(b, "schema", None)
+        dtypes = dict(schema.items()) if hasattr(schema, "items") else {}
+        bad = [
+            str(c) for c, dt in dtypes.items()
+            if not (getattr(dt, "is_numeric", lambda: True)() or str(dt) == "Boolean")
+        ]
+        bad = bad or columns
+        raise TypeError(
+            f"Omic {name!r} has non-numeric column(s) {bad[:5]}"
+            f"{' ...' if len(bad) > 5 else ''}: every feature must be numeric."
+        )
+    return b.to_pandas()
 
 
 def _is_list_of_omics(X: Any) -> bool:
@@ -244,6 +294,10 @@ def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks
             _check_unique_features(X.columns, "X", what="The DataFrame X")
         return OmicBlocks([X], None, None, getattr(X, "index", None), layout)
 
+    blocks = [
+        _foreign_frame_to_pandas(b, names[v] if names is not None else f"omic{v}")
+        for v, b in enumerate(blocks)
+    ]
     for v, block in enumerate(blocks):
         name = names[v] if names is not None else f"omic{v}"
         if sp.issparse(block):
@@ -285,6 +339,19 @@ def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks
     index = blocks[0].index if isinstance(blocks[0], pd.DataFrame) else None
     _check_dims_agree(omic_dims, [np.shape(b)[1] for b in blocks])
     return OmicBlocks(blocks, names, feature_names, index, layout)
+
+
+def in_fitted_order(parsed: OmicBlocks, fitted: Sequence[str]) -> OmicBlocks:
+    """Put a dict's omics in the order seen at fit (a dict is keyed: order carries no meaning).
+
+    Other forms are returned as they are: their order is positional.
+    """
+    fitted = list(fitted)
+    if parsed.layout != "dict" or parsed.names == fitted or sorted(parsed.names) != sorted(fitted):
+        return parsed  # same order, or other omics: checked and reported later
+    order = [parsed.names.index(n) for n in fitted]
+    feature_names = None if parsed.feature_names is None else [parsed.feature_names[v] for v in order]
+    return OmicBlocks([parsed.blocks[v] for v in order], list(fitted), feature_names, parsed.index, "dict")
 
 
 def _is_default_index(index: pd.Index) -> bool:
@@ -517,6 +584,8 @@ class OmicInputMixin:
         ``dtype`` is that of every block).
         """
         parsed = as_omic_blocks(X, self.omic_dims if reset else None)
+        if not reset:
+            parsed = in_fitted_order(parsed, list(self.omic_names_))
         if parsed.layout in ("array", "frame"):
             Xv = validate_data(
                 self,
@@ -537,6 +606,8 @@ class OmicInputMixin:
             if not reset:
                 self._check_omics_match(names, [b.shape[1] for b in blocks], parsed.names is not None)
                 names = list(self.omic_names_)
+                if parsed.feature_names is not None:
+                    self._check_feature_names_match(parsed.feature_names)
             dtype = np.float32 if all(b.dtype == np.float32 for b in blocks) else np.float64
             blocks = [b.astype(dtype, copy=False) for b in blocks]
             flat = np.concatenate(blocks, axis=1)
@@ -589,6 +660,31 @@ class OmicInputMixin:
             )
         return out
 
+    def _check_feature_names_match(self, feature_names: list[np.ndarray]) -> None:
+        """Name the omic whose columns differ from fit (scikit-learn's check names none)."""
+        if getattr(self, "feature_names_in_", None) is None:
+            return  # fitted without names: scikit-learn's validation warns
+        for name, seen, fitted in zip(self.omic_names_, feature_names, self.omic_feature_names()):
+            seen = np.asarray(seen, dtype=str)
+            fitted = np.asarray(fitted, dtype=str)
+            if np.array_equal(seen, fitted):
+                continue
+            if set(seen) == set(fitted):
+                j = int(np.flatnonzero(seen != fitted)[0])
+                raise ValueError(
+                    f"Omic {name!r} has the features seen at fit in another order (column {j} "
+                    f"is {str(seen[j])!r}, at fit {str(fitted[j])!r}). Reorder its columns as at fit, "
+                    f"e.g. block[fitted_names] with fitted_names = est.omic_feature_names()"
+                    f"[{self.omic_names_.index(name)}]."
+                )
+            unseen = [str(f) for f in seen if f not in set(fitted)]
+            lacking = [str(f) for f in fitted if f not in set(seen)]
+            raise ValueError(
+                f"Omic {name!r} has feature names that differ from those seen at fit: "
+                f"{len(unseen)} unseen (e.g. {unseen[:3]}), {len(lacking)} missing (e.g. "
+                f"{lacking[:3]}). Pass the same features, in the same order, as at fit."
+            )
+
     def _check_omics_match(self, names: list[str], dims: list[int], named: bool) -> None:
         if len(dims) != len(self.omic_dims_):
             raise ValueError(
@@ -598,7 +694,9 @@ class OmicInputMixin:
         if named and list(names) != list(self.omic_names_):
             raise ValueError(
                 f"X has omics {names}, but {type(self).__name__} was fitted with omics "
-                f"{list(self.omic_names_)} (same names, same order expected)."
+                f"{list(self.omic_names_)}"
+                + (" (the same omics in another order: put them in the order seen at fit)."
+                   if sorted(names) == sorted(self.omic_names_) else " (the same omics expected).")
             )
         for v, (d, d_fit) in enumerate(zip(dims, self.omic_dims_)):
             if d != d_fit:

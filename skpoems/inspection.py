@@ -260,9 +260,9 @@ def _omic_blocks(estimator: Any, X: Any) -> tuple[list[np.ndarray], np.ndarray]:
     Also return which samples have each omic (a missing omic is an all-NaN block);
     missing blocks are zero-filled.
     """
-    from ._omics import as_omic_blocks, split_omics
+    from ._omics import as_omic_blocks, in_fitted_order, split_omics
 
-    parsed = as_omic_blocks(X)
+    parsed = in_fitted_order(as_omic_blocks(X), estimator.omic_names_)
     if parsed.layout in ("array", "frame"):
         blocks = split_omics(np.asarray(X, dtype=np.float64), estimator.omic_dims_)
     else:

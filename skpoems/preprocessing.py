@@ -32,7 +32,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._omics import OMIC_SEP, OmicInputMixin, as_omic_blocks, check_omic_dims
+from ._omics import OMIC_SEP, OmicInputMixin, as_omic_blocks, check_omic_dims, in_fitted_order
 
 __all__ = ["OmicTransformer", "SelectTopVariance"]
 
@@ -223,7 +223,7 @@ class OmicTransformer(
             blocks, parsed = self._blocks_out(X)
         else:
             blocks, _, _ = self._validate_omic_blocks(X, reset=False)
-            parsed = as_omic_blocks(X, self.omic_dims_)
+            parsed = in_fitted_order(as_omic_blocks(X), self.omic_names_)
         out = []
         for v, (block, name) in enumerate(zip(blocks, self.omic_names_)):
             est = self.transformers_[name]
@@ -284,7 +284,7 @@ class OmicTransformer(
 
     def _blocks_out(self, X: Any) -> tuple[list[np.ndarray], Any]:
         """Blocks of an input in the output space (for inverse_transform)."""
-        parsed = as_omic_blocks(X, self.omic_dims_out_)
+        parsed = in_fitted_order(as_omic_blocks(X), self.omic_names_)
         if parsed.layout in ("array", "frame"):
             flat = np.asarray(X, dtype=float)
             dims = check_omic_dims(self.omic_dims_out_, flat.shape[1])
@@ -312,13 +312,14 @@ class OmicTransformer(
                 block, index=like.index, columns=pd.Index(names[v], dtype=object)
             )
 
+        # parsed.blocks: the input's omics in the fitted order, polars frames read into pandas
         if parsed.layout == "dict":
             return {
                 k: frame(v, b, x)
-                for v, ((k, x), b) in enumerate(zip(X.items(), blocks))
+                for v, (k, x, b) in enumerate(zip(parsed.names, parsed.blocks, blocks))
             }
         if parsed.layout == "list":
-            return type(X)(frame(v, b, x) for v, (b, x) in enumerate(zip(blocks, X)))
+            return type(X)(frame(v, b, x) for v, (b, x) in enumerate(zip(blocks, parsed.blocks)))
         if parsed.layout == "multiindex":
             columns = pd.MultiIndex.from_arrays(
                 [

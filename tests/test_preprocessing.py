@@ -77,6 +77,30 @@ def test_every_form_keeps_its_form_and_is_scaled_per_omic():
     )
 
 
+def test_a_dict_in_another_order_is_matched_by_omic_name():
+    X = omics()
+    ot = OmicTransformer().fit(X)
+    expected = ot.transform(X)
+    reversed_X = {"miRNA": X["miRNA"], "mRNA": X["mRNA"]}
+    out = ot.transform(reversed_X)
+    assert list(out) == ["mRNA", "miRNA"]  # the fitted order
+    for k in X:
+        pd.testing.assert_frame_equal(out[k], expected[k])
+    back = ot.inverse_transform({"miRNA": expected["miRNA"], "mRNA": expected["mRNA"]})
+    for k in X:
+        np.testing.assert_allclose(back[k].to_numpy(), X[k].to_numpy())
+
+
+def test_polars_omics_come_back_as_pandas_with_their_names():
+    pl = pytest.importorskip("polars")  # in the test extras
+    X = omics()
+    out = OmicTransformer().fit_transform([pl.from_pandas(v) for v in X.values()])
+    expected = per_omic_minmax(X)
+    for block, (k, v) in zip(out, X.items()):
+        assert isinstance(block, pd.DataFrame) and list(block.columns) == list(v.columns)
+        np.testing.assert_allclose(block.to_numpy(), expected[k])
+
+
 def test_input_is_not_modified():
     X = omics()
     before = {k: v.copy() for k, v in X.items()}

@@ -104,6 +104,16 @@ FIT_ERRORS = {
         ValueError,
         r"'om1' lists the samples of omic 'om0' in another order \(row 0 is 'p23' in 'om1' and 'p0' in 'om0'\)",
     ),
+    "omic missing in every sample": (
+        lambda: {"om0": np.ones((8, 3)), "om1": np.full((8, 2), np.nan)},
+        ValueError,
+        r"'om1' is missing \(all NaN\) in every sample",
+    ),
+    "text column in a polars omic": (
+        lambda: [__import__("polars").DataFrame({"a": [1.0, 2, 3], "s": ["x", "y", "z"]}), np.zeros((3, 2))],
+        TypeError,
+        r"'omic0' has non-numeric column\(s\) \['s'\]",
+    ),
     "omic with other samples": (
         lambda: [pd.DataFrame(v, index=[f"{k}_p{i}" for i in range(24)]) for k, v in data().items()],
         ValueError,
@@ -144,8 +154,14 @@ def test_bad_input_at_transform(cls, fitted_all):
         est.transform(np.zeros((3, 9)))
     frame = concat_omics({k: pd.DataFrame(v, columns=[f"{k}_g{j}" for j in range(v.shape[1])]) for k, v in X.items()})
     shuffled = frame[[frame.columns[1], frame.columns[0], *frame.columns[2:]]]
-    with pytest.raises(ValueError, match="same order"):
+    with pytest.raises(ValueError, match=r"'om0' has the features seen at fit in another order \(column 0 is 'om0_g1', at fit 'om0_g0'\)"):
         est_df.transform(shuffled)
+    renamed = frame.rename(columns={"om1_g3": "om1_gX"})
+    with pytest.raises(ValueError, match=r"'om1' has feature names that differ .* 1 unseen \(e.g. \['om1_gX'\]\), 1 missing \(e.g. \['om1_g3'\]\)"):
+        est_df.transform(renamed)
+    swapped = frame[["om1", "om0"]]
+    with pytest.raises(ValueError, match=r"fitted with omics \['om0', 'om1'\] \(the same omics in another order"):
+        est_df.transform(swapped)
     with pytest.raises(NotFittedError):
         tiny(cls).transform(X)
 
@@ -192,6 +208,25 @@ def drop_blocks(Xs, omic, rows):
     Xs = [x.copy() for x in Xs]
     Xs[omic][rows] = np.nan
     return Xs
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_dict_omics_in_another_order_and_polars_tables(cls, fitted_all):
+    """A dict is keyed by omic, so its order does not matter; polars omics are read
+    like pandas ones (feature names kept, the same numbers)."""
+    pl = pytest.importorskip("polars")  # in the test extras
+    est, _ = fitted_all[cls]
+    X = data()
+    Z = est.transform(X)
+    np.testing.assert_array_equal(est.transform({"om1": X["om1"], "om0": X["om0"]}), Z)
+    if cls in POE:
+        np.testing.assert_array_equal(est.transform_gating(dict(reversed(X.items()))), est.transform_gating(X))
+    frames = {k: pd.DataFrame(v, columns=[f"{k}_g{j}" for j in range(v.shape[1])]) for k, v in X.items()}
+    fit_pd = tiny(cls).fit(list(frames.values()))
+    fit_pl = tiny(cls).fit([pl.from_pandas(f) for f in frames.values()])
+    for a, b in zip(fit_pl.omic_feature_names(), fit_pd.omic_feature_names()):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(fit_pl.transform([pl.from_pandas(f) for f in frames.values()]), fit_pd.transform(list(frames.values())))
 
 
 @pytest.mark.parametrize("cls", ALL)
