@@ -52,8 +52,8 @@ __all__ = [
     "variance_explained",
 ]
 
-#: decoded rows per call when evaluating many perturbed embeddings at once.
-_ROWS_PER_CALL = 8192
+#: decoded values (rows x features) per call when differentiating a decoder.
+_ELEMENTS_PER_CALL = 2**22
 #: finite-difference step, relative to max(1, max |z|), when forward-mode AD is
 #: unavailable (float64: truncation error 0 for piecewise-linear ReLU decoders
 #: away from kinks, rounding error ~1e-8).
@@ -305,30 +305,44 @@ def _directional_derivatives(module: Any, z: Any, tangent: Any, state: dict) -> 
         return [(p - m) / (2.0 * h) for p, m in zip(plus, minus, strict=True)]
 
 
-def _decoder_jacobian_abs_mean(estimator: Any, Z: np.ndarray) -> list[np.ndarray]:
-    """Per omic, ``A[j, k] = mean_i |d x_hat_ij / d z_ik|`` at the rows of ``Z``."""
+def _decoder_jacobian_abs_mean(estimator: Any, Z: np.ndarray, *, closed_form: bool = True) -> list[np.ndarray]:
+    """Per omic, ``A[j, k] = mean_i |d x_hat_ij / d z_ik|`` at the rows of ``Z``.
+
+    POEMS's sparse decoders have a closed-form Jacobian
+    (:func:`~skpoems._sparse_decoder.sparse_decode_abs_jacobian_mean`); other
+    decoders are differentiated one factor at a time, at most
+    ``_ELEMENTS_PER_CALL`` decoded values per call, so memory does not grow with
+    the number of samples times features. ``closed_form=False`` differentiates
+    sparse decoders the generic way too (for the benchmark).
+    """
     import torch
+
+    from ._modules import PoEVAE, SparseDecoder
+    from ._sparse_decoder import sparse_decode_abs_jacobian_mean
 
     module = _eval_copy(estimator)
     device = next(module.parameters()).device
     z = torch.as_tensor(np.asarray(Z, dtype=np.float64), device=device)
     n, m = z.shape
+    if closed_form and isinstance(module, PoEVAE) and all(isinstance(d, SparseDecoder) for d in module.decoders):
+        return [
+            sparse_decode_abs_jacobian_mean(z, dec.mask(), dec.hidden.weight, dec.out_weight).cpu().numpy()
+            for dec in module.decoders
+        ]
     out = [np.zeros((d, m)) for d in estimator.omic_dims_]
-    per_call = max(1, _ROWS_PER_CALL // max(n, 1))
+    if n == 0:
+        return out
+    rows = max(1, min(n, _ELEMENTS_PER_CALL // max(1, sum(estimator.omic_dims_))))
     state: dict = {}
-    for start in range(0, m, per_call):
-        ks = np.arange(start, min(m, start + per_call))
-        zz = z.repeat(len(ks), 1)
-        tangent = torch.zeros_like(zz)
-        for i, k in enumerate(ks):
-            tangent[i * n : (i + 1) * n, k] = 1.0
-        derivs = _directional_derivatives(module, zz, tangent, state)
-        for v, dv in enumerate(derivs):
-            block = (
-                dv.detach().abs().reshape(len(ks), n, -1).mean(dim=1)
-            )  # (len(ks), D_v)
-            out[v][:, ks] = block.cpu().numpy().T
-    return out
+    for k in range(m):
+        for start in range(0, n, rows):
+            zz = z[start : start + rows]
+            tangent = torch.zeros_like(zz)
+            tangent[:, k] = 1.0
+            derivs = _directional_derivatives(module, zz, tangent, state)
+            for v, dv in enumerate(derivs):
+                out[v][:, k] += dv.detach().abs().sum(dim=0).cpu().numpy()
+    return [a / n for a in out]
 
 
 # ------------------------------------------------------------------ public
@@ -607,7 +621,8 @@ def _coalition_values(estimator, Z, blocks, observed, masks, cache) -> None:
     n, n_factors = Z.shape
     zbar = Z.mean(axis=0)
     denominators = [x[observed[:, v]].var(axis=0).sum() for v, x in enumerate(blocks)]
-    per_call = max(1, _ROWS_PER_CALL // max(n, 1))
+    # as many coalitions per decoder call as keep the decoded values within budget
+    per_call = max(1, _ELEMENTS_PER_CALL // max(1, n * sum(estimator.omic_dims_)))
     for start in range(0, len(todo), per_call):
         chunk = todo[start : start + per_call]
         stacked = np.empty((len(chunk) * n, n_factors))

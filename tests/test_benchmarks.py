@@ -4,7 +4,7 @@ checked (speed is reported by running the benchmarks, never asserted)."""
 
 import re
 
-from skpoems.benchmarks import decoder, epoch
+from skpoems.benchmarks import attributions, decoder, epoch
 
 
 def test_decoder_benchmark_prints_both_methods(capsys, tmp_path):
@@ -25,3 +25,12 @@ def test_epoch_benchmark_prints_every_variant(capsys):
                   "naive:", "speed-up:", "one epoch with a 30-feature omic"):
         assert label in out, label
     assert "50+20 features, batch 128" in out
+
+
+def test_attributions_benchmark_prints_both_methods_and_agrees(capsys):
+    assert attributions.main(["--samples", "20", "--dims", "30,10", "--epochs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "closed form" in out and "finite differences" in out
+    assert re.search(r"speed-up of the closed form: \d+\.\dx", out)
+    difference = float(re.search(r"largest \|difference\| (\S+)", out).group(1))
+    assert difference < 1e-6  # the two methods compute the same attributions

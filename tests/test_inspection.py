@@ -548,6 +548,18 @@ def test_decoder_attributions_exact_dense_decoder(fitted, small):
         np.testing.assert_allclose(frame.to_numpy(), ref, rtol=1e-10, atol=1e-12)
 
 
+def test_decoder_attributions_do_not_depend_on_the_call_size(fitted, small, monkeypatch):
+    """Decoding a few rows per call (bounded memory on wide omics) changes nothing."""
+    import skpoems.inspection as inspection
+
+    X, _ = small
+    est = fitted["POEMTransformer"]
+    whole = decoder_attributions(est, X)
+    monkeypatch.setattr(inspection, "_ELEMENTS_PER_CALL", 3 * sum(est.omic_dims_))
+    for omic, frame in decoder_attributions(est, X).items():
+        np.testing.assert_allclose(frame.to_numpy(), whole[omic].to_numpy(), rtol=1e-12, atol=1e-14)
+
+
 def test_decoder_attributions_mocss_block_structure(fitted, small):
     """A MOCSS omic is decoded from its own specific code and the shared code only."""
     X, _ = small

@@ -14,6 +14,7 @@ from skpoems._sparse_decoder import (
     dropout_keep_mask,
     dropout_keep_probability,
     sparse_decode,
+    sparse_decode_abs_jacobian_mean,
     sparse_decode_reference,
 )
 
@@ -356,3 +357,19 @@ def test_cuda_matches_reference_and_cpu() -> None:
     cpu = dropout_keep_mask(5, 8, 9, 10, 0.3)
     cuda = dropout_keep_mask(5, 8, 9, 10, 0.3, device="cuda")
     torch.testing.assert_close(cuda.cpu(), cpu)
+
+
+@pytest.mark.parametrize("max_elements", [1, 37, 2**22])
+def test_abs_jacobian_mean_matches_autograd(max_elements: int) -> None:
+    """The closed-form mean |Jacobian| equals autograd's through the reference
+    kernel, for every blocking of samples and features (1: one element at a time)."""
+    z, mask, g, c, c0 = _inputs(7, 11, 4, 5, requires_grad=False)
+    jac = torch.func.vmap(torch.func.jacrev(
+        lambda q: sparse_decode_reference(q[None], mask, g, c, c0)[0]
+    ))(z)  # (B, D, K)
+    expected = jac.abs().mean(dim=0)
+    got = sparse_decode_abs_jacobian_mean(z, mask, g, c, max_elements=max_elements)
+    torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-12)
+    assert torch.all(got[0] == 0)  # a feature that sees no factor
+    empty = sparse_decode_abs_jacobian_mean(z[:0], mask, g, c)
+    assert empty.shape == (11, 4) and torch.all(empty == 0)

@@ -5,6 +5,11 @@ a one-line ``DESCRIPTION``; :data:`BENCHMARKS` maps subcommand names to modules.
 
 Available benchmarks:
 
+``attributions``
+    Decoder attributions (the feature ranking of ``top_features(est, X=X)``) on a
+    wide cohort: the sparse decoder's closed-form Jacobian against finite
+    differences, time and peak memory in fresh processes.
+
 ``decoder``
     The POEMS sparse decoder: the memory-bounded chunked implementation
     (:func:`skpoems._sparse_decoder.sparse_decode`) against the authors' naive
@@ -24,6 +29,7 @@ from __future__ import annotations
 #: ``DESCRIPTION`` and ``main(argv: list[str] | None = None) -> int`` and register
 #: it here.
 BENCHMARKS: dict[str, str] = {
+    "attributions": "skpoems.benchmarks.attributions",
     "decoder": "skpoems.benchmarks.decoder",
     "epoch": "skpoems.benchmarks.epoch",
 }
