@@ -31,22 +31,28 @@ from ._omics import OmicInputMixin, check_missing_pattern
 from .utils._torch import resolve_device, seed_from_rng, torch_seeded
 
 
-def _like_input(X: Any, blocks: list[np.ndarray]) -> Any:
-    """Put per-omic blocks back into the container type (and labels) of ``X``."""
+def _like_input(X: Any, blocks: list[np.ndarray], names: list[str]) -> Any:
+    """Put per-omic blocks (in the fitted omic order ``names``) back into the
+    container type and labels of ``X``; a dict comes back in the fitted order, a
+    polars omic as a pandas DataFrame with its column names."""
     import pandas as pd
 
+    from ._omics import _foreign_frame_to_pandas
+
+    def like(x: Any, b: np.ndarray, name: str) -> Any:
+        x = _foreign_frame_to_pandas(x, name)
+        return pd.DataFrame(b, index=x.index, columns=x.columns) if isinstance(x, pd.DataFrame) else b
+
     if isinstance(X, dict):
-        return {
-            k: (pd.DataFrame(b, index=x.index, columns=x.columns) if isinstance(x, pd.DataFrame) else b)
-            for (k, x), b in zip(X.items(), blocks)
-        }
-    if isinstance(X, (list, tuple)) and all(getattr(x, "ndim", 0) == 2 for x in X):
-        out = [pd.DataFrame(b, index=x.index, columns=x.columns) if isinstance(x, pd.DataFrame) else b for x, b in zip(X, blocks)]
-        return type(X)(out)
+        by_name = {str(k): x for k, x in X.items()}
+        return {name: like(by_name[name], b, name) for name, b in zip(names, blocks)}
+    if isinstance(X, (list, tuple)) and all(getattr(x, "ndim", 2) == 2 and len(np.shape(x)) == 2 for x in X):
+        return type(X)(like(x, b, name) for x, b, name in zip(X, blocks, names))
     flat = np.concatenate(blocks, axis=1)
     if isinstance(X, pd.DataFrame):
         return pd.DataFrame(flat, index=X.index, columns=X.columns)
     return flat
+
 
 logger = logging.getLogger(__name__)
 
@@ -567,7 +573,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             recs = self._module_outputs(omics, "reconstruct")
             for v, block in enumerate(blocks):
                 block[missing[:, v]] = recs[v][missing[:, v]]
-        return _like_input(X, blocks)
+        return _like_input(X, blocks, list(self.omic_names_))
 
     def score(self, X: Any, y: Any = None) -> float:
         """Minus the mean total loss on ``X`` (higher is better).

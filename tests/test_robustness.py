@@ -221,7 +221,16 @@ def test_dict_omics_in_another_order_and_polars_tables(cls, fitted_all):
     np.testing.assert_array_equal(est.transform({"om1": X["om1"], "om0": X["om0"]}), Z)
     if cls in POE:
         np.testing.assert_array_equal(est.transform_gating(dict(reversed(X.items()))), est.transform_gating(X))
+    holes = {"om0": X["om0"], "om1": np.where(np.arange(24)[:, None] % 3 == 0, np.nan, X["om1"])}
+    imputed = est.impute(holes)
+    imputed_reversed = est.impute(dict(reversed(holes.items())))
+    assert list(imputed_reversed) == ["om0", "om1"]  # the fitted order
+    for k in imputed:
+        np.testing.assert_array_equal(imputed_reversed[k], imputed[k])
     frames = {k: pd.DataFrame(v, columns=[f"{k}_g{j}" for j in range(v.shape[1])]) for k, v in X.items()}
+    filled = est.impute([pl.from_pandas(frames["om0"]), pl.from_pandas(frames["om1"].where(~np.isnan(holes["om1"])))])
+    assert [list(f.columns) for f in filled] == [list(f.columns) for f in frames.values()]
+    np.testing.assert_array_equal(filled[1].to_numpy(), imputed["om1"])
     fit_pd = tiny(cls).fit(list(frames.values()))
     fit_pl = tiny(cls).fit([pl.from_pandas(f) for f in frames.values()])
     for a, b in zip(fit_pl.omic_feature_names(), fit_pd.omic_feature_names()):
