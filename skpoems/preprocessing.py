@@ -32,7 +32,13 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._omics import OMIC_SEP, OmicInputMixin, as_omic_blocks, check_omic_dims, in_fitted_order
+from ._omics import (
+    OMIC_SEP,
+    OmicInputMixin,
+    as_omic_blocks,
+    check_omic_dims,
+    in_fitted_order,
+)
 
 __all__ = ["OmicTransformer", "SelectTopVariance"]
 
