@@ -314,7 +314,7 @@ def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks
             ) from None
         if len(shape) != 2:
             hint = (
-                " An omic with a single feature is a column: x.reshape(-1, 1)."
+                " One sample is a row: x.reshape(1, -1); an omic with a single feature is a column: x.reshape(-1, 1)."
                 if len(shape) == 1 else ""
             )
             raise ValueError(

@@ -62,7 +62,7 @@ FIT_ERRORS = {
     "1-D omic in a list": (
         lambda: [np.zeros((4, 3)), np.zeros(4)],
         ValueError,
-        r"'omic1' must be a 2-D array .* shape \(4,\)\. An omic with a single feature is a column",
+        r"'omic1' must be a 2-D array .* shape \(4,\)\. One sample is a row: x.reshape\(1, -1\); an omic with a single feature is a column",
     ),
     "ragged nested list omic": (
         lambda: [[[0.0, 1.0], [2.0]], np.zeros((2, 3))],
