@@ -198,6 +198,16 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         return np.sort(train), np.sort(val)
 
     def _fit(self, X: Any) -> _Omics:
+        warm = bool(getattr(self, "warm_start", False)) and hasattr(self, "module_")
+        if warm:
+            # the same omics and features as the fitted model, or an error naming them
+            try:
+                self._validate_omics(X, reset=False)
+            except ValueError as exc:
+                raise ValueError(
+                    f"warm_start=True continues the fitted model, which needs the omics and "
+                    f"features it was fitted on: {exc} Set warm_start=False to fit afresh."
+                ) from None
         omics = self._validate_omics(X, reset=True)
         self._unscaled = {}  # omic -> peak |value|, named again if training diverges
         for name, block in zip(self.omic_names_, omics.blocks):
@@ -219,7 +229,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             rng = check_random_state(self.random_state)
         device = resolve_device(self.device)
         train_idx, val_idx = self._split_validation(omics.n_samples, rng)
-        seeds = self._init_seeds(rng)
+        seeds = self._init_seeds(rng)[: 1 if warm else None]
         train = _Omics([b[train_idx] for b in omics.blocks], omics.observed[train_idx], omics.dtype)
         n_train = train.n_samples
         n_batches = math.ceil(n_train / min(self.batch_size, n_train))
@@ -231,8 +241,9 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             label = type(self).__name__ + (f" init {i + 1}/{len(seeds)}" if len(seeds) > 1 else "")
             with torch_seeded(seed, device):
                 # models train in float32 whatever torch's default dtype is (the data are float32)
-                self.module_ = self._build_module(train).to(device=device, dtype=torch.float32)
-                self._train(omics, train_idx, val_idx, device, label=label)
+                module = self.module_ if warm else self._build_module(train)
+                self.module_ = module.to(device=device, dtype=torch.float32)
+                self._train(omics, train_idx, val_idx, device, label=label, resume=warm)
             scores.append(self._init_score(omics, train_idx, val_idx, device))
             if best is None or scores[-1] > best_score:  # NaN never wins
                 best_score = scores[-1]
@@ -277,8 +288,16 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         return cls(groups, **options)
 
     def _train(
-        self, omics: _Omics, train_idx: np.ndarray, val_idx: np.ndarray, device: torch.device, *, label: str = ""
+        self,
+        omics: _Omics,
+        train_idx: np.ndarray,
+        val_idx: np.ndarray,
+        device: torch.device,
+        *,
+        label: str = "",
+        resume: bool = False,
     ) -> None:
+        """Train ``module_``; with ``resume``, continue the records of the previous fit."""
         module = self.module_
         xs_all, obs_all = self._tensors(omics, device)
         t_idx = torch.as_tensor(train_idx, device=device)
@@ -295,12 +314,16 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             averaged = AveragedModel(module, multi_avg_fn=get_ema_multi_avg_fn(self.ema_decay), use_buffers=True)
         evaluated = module if averaged is None else averaged.module
 
-        self.loss_curve_ = []
-        self.validation_scores_ = []
-        self.history_ = []
+        # copies, so that the records of an earlier fit that a user holds stay as they were
+        self.loss_curve_ = list(getattr(self, "loss_curve_", [])) if resume else []
+        self.validation_scores_ = list(getattr(self, "validation_scores_", [])) if resume else []
+        self.history_ = list(getattr(self, "history_", [])) if resume else []
+        first = len(self.loss_curve_)  # epochs already trained (warm start)
         # best_loss: the raw monitored loss of the kept weights; best_criterion: the
         # (smoothed, see monitor_smoothing) value that early stopping compares
         best_loss, best_criterion, best_state, best_epoch = math.inf, math.inf, None, 0
+        # a warm start that diverges at once falls back to the weights it started from
+        start_state = copy.deepcopy(evaluated.state_dict()) if resume else None
         smoothing, smoothed = float(self.monitor_smoothing), None
         no_improvement = 0
         stopped = False
@@ -310,7 +333,12 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         conv_tol = getattr(self, "convergence_tol", None)
         conv_window = None if self.n_iter_no_change is None or conv_tol is None else 2 * self.n_iter_no_change
         criteria: list[float] = []
-        bar = tqdm(range(self.max_iter), disable=not self.verbose, desc=label or type(self).__name__, unit="epoch")
+        bar = tqdm(
+            range(first, first + self.max_iter),
+            disable=not self.verbose,
+            desc=label or type(self).__name__,
+            unit="epoch",
+        )
         for epoch in bar:
             epoch_start = time.perf_counter()
             module.train()
@@ -352,6 +380,8 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             self.loss_curve_.append(train_loss)
             self.history_.append(record)
             if not (math.isfinite(train_loss) and math.isfinite(monitored)):
+                if best_state is None and start_state is not None:
+                    best_state, best_epoch = start_state, first
                 self._handle_divergence(epoch + 1, best_state, best_epoch)
                 stopped = True
                 self.stop_reason_ = "diverged"
@@ -394,7 +424,8 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             warnings.warn(
                 f"{type(self).__name__} reached max_iter={self.max_iter} epochs before "
                 f"the {'validation' if val_xs is not None else 'training'} loss stopped "
-                "improving; consider increasing max_iter.",
+                "improving; consider increasing max_iter, or continue this fit with "
+                "set_params(warm_start=True).fit(X).",
                 ConvergenceWarning,
                 stacklevel=5,
             )

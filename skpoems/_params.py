@@ -91,7 +91,31 @@ def training(
         "weight_decay": Param(
             weight_decay, "float", _non_negative_real, "Weight decay of the optimiser (decoupled for AdamW)."
         ),
-        "max_iter": Param(5000, "int", _positive_int, "Maximum number of epochs (passes over the training data)."),
+        "max_iter": Param(
+            5000,
+            "int",
+            _positive_int,
+            "Maximum number of epochs (passes over the training data) of one call to ``fit``.",
+        ),
+        "warm_start": Param(
+            False,
+            "bool",
+            ["boolean"],
+            """
+            When True and the estimator is fitted, ``fit`` continues training the
+            fitted model (the weights early stopping kept) for up to ``max_iter``
+            more epochs instead of starting afresh, as scikit-learn's
+            ``MLPClassifier``: for a fit that stopped at ``max_iter``
+            (``ConvergenceWarning``), or to fine-tune on new samples of the same
+            omics (same omics and features, checked). ``history_``,
+            ``loss_curve_`` and ``validation_scores_`` go on (epochs numbered
+            from the first fit) and ``n_iter_`` counts every epoch. The
+            validation split is drawn again (the same one for an int
+            ``random_state`` and the same samples), the optimiser starts with
+            fresh moment estimates, early stopping's patience and smoothing start
+            again, and ``n_init`` applies to the first fit only.
+            """,
+        ),
         "ema_decay": Param(
             0.0,
             "float",

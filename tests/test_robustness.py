@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+import torch
 from conftest import make_planted
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
@@ -482,3 +483,38 @@ def test_n_init_keeps_the_init_with_the_best_held_out_loss(cls, early_stopping):
         assert not np.array_equal(many.transform(X), one.transform(X))
     again = tiny(cls, n_init=3, **kw).fit(X)
     np.testing.assert_array_equal(again.transform(X), many.transform(X))
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_warm_start_continues_training(cls):
+    """warm_start=True trains the fitted model further; its records go on."""
+    X = data(n=40)
+    est = tiny(cls, max_iter=30, n_iter_no_change=None, warm_start=True).fit(X)
+    first_history = est.history_
+    first_state = {k: v.clone() for k, v in est.module_.state_dict().items()}
+    est.set_params(max_iter=4).fit(X)
+    assert est.n_iter_ == 34 and len(est.loss_curve_) == 34 and len(est.validation_scores_) == 34
+    assert [r["epoch"] for r in est.history_] == list(range(1, 35))
+    assert est.history_[:30] == first_history and len(first_history) == 30  # the first records untouched
+    assert 1 <= est.best_iter_ <= 34
+    # it trained on from the first fit's weights: a fresh model's first epoch is worse
+    fresh = tiny(cls, max_iter=1, n_iter_no_change=None).fit(X)
+    assert est.history_[30]["train_loss"] < fresh.history_[0]["train_loss"]
+    assert any(not torch.equal(v, first_state[k]) for k, v in est.module_.state_dict().items())
+    assert np.isfinite(est.transform(X)).all()
+    # other omics: refused naming the problem; warm_start=False starts afresh
+    with pytest.raises(ValueError, match=r"warm_start=True continues the fitted model.*'om1' has 3 features"):
+        est.fit({"om0": X["om0"], "om1": X["om1"][:, :3]})
+    assert est.n_iter_ == 34
+    est.set_params(warm_start=False, max_iter=3).fit(X)
+    assert est.n_iter_ == 3 and [r["epoch"] for r in est.history_] == [1, 2, 3]
+
+
+def test_warm_start_equals_one_long_fit_in_epochs_not_weights():
+    """A warm start repeats the first fit exactly, then continues (same split)."""
+    X = data(n=40)
+    a = tiny(POEMSTransformer, max_iter=5, n_iter_no_change=None, warm_start=True, random_state=3).fit(X)
+    b = tiny(POEMSTransformer, max_iter=5, n_iter_no_change=None, random_state=3).fit(X)
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))  # first call: a normal fit
+    a.fit(X)
+    assert a.n_iter_ == 10
