@@ -29,6 +29,7 @@ from __future__ import annotations
 import copy
 import math
 import warnings
+from collections.abc import Sequence
 from numbers import Integral, Real
 from typing import Any
 
@@ -278,8 +279,9 @@ def _eval_copy(estimator: Any):
     return module.double().eval().requires_grad_(False)
 
 
-def _directional_derivatives(module: Any, z: Any, tangent: Any, state: dict) -> list:
-    """Differentiate ``decode`` at each row of ``z`` along that row of ``tangent``.
+def _directional_derivatives(decode: Any, z: Any, tangent: Any, state: dict) -> list:
+    """Differentiate ``decode`` (latent rows -> list of decoded omics) at each row
+    of ``z`` along that row of ``tangent``.
 
     The rows are independent samples.
 
@@ -291,58 +293,91 @@ def _directional_derivatives(module: Any, z: Any, tangent: Any, state: dict) -> 
 
     if state.get("jvp", True):
         try:
-            _, tangents = torch.func.jvp(
-                lambda q: tuple(module.decode(q)), (z,), (tangent,)
-            )
+            _, tangents = torch.func.jvp(lambda q: tuple(decode(q)), (z,), (tangent,))
             state["jvp"] = True
             return list(tangents)
         except (RuntimeError, NotImplementedError):
             state["jvp"] = False
     with torch.no_grad():
         h = _FD_STEP * max(1.0, float(z.abs().max()))
-        plus = module.decode(z + h * tangent)
-        minus = module.decode(z - h * tangent)
+        plus = decode(z + h * tangent)
+        minus = decode(z - h * tangent)
         return [(p - m) / (2.0 * h) for p, m in zip(plus, minus, strict=True)]
 
 
-def _decoder_jacobian_abs_mean(estimator: Any, Z: np.ndarray, *, closed_form: bool = True) -> list[np.ndarray]:
-    """Per omic, ``A[j, k] = mean_i |d x_hat_ij / d z_ik|`` at the rows of ``Z``.
-
-    POEMS's sparse decoders have a closed-form Jacobian
-    (:func:`~skpoems._sparse_decoder.sparse_decode_abs_jacobian_mean`); other
-    decoders are differentiated one factor at a time, at most
-    ``_ELEMENTS_PER_CALL`` decoded values per call, so memory does not grow with
-    the number of samples times features. ``closed_form=False`` differentiates
-    sparse decoders the generic way too (for the benchmark).
-    """
+def _generic_abs_jacobian_mean(decode: Any, z: Any, n_features: int) -> list[Any]:
+    """``mean_i |d decode(z)_ij / d z_ik|`` per output, one factor at a time, at most
+    ``_ELEMENTS_PER_CALL`` decoded values (of ``n_features`` per row) per call."""
     import torch
 
-    from ._modules import PoEVAE, SparseDecoder
-    from ._sparse_decoder import sparse_decode_abs_jacobian_mean
-
-    module = _eval_copy(estimator)
-    device = next(module.parameters()).device
-    z = torch.as_tensor(np.asarray(Z, dtype=np.float64), device=device)
     n, m = z.shape
-    if closed_form and isinstance(module, PoEVAE) and all(isinstance(d, SparseDecoder) for d in module.decoders):
-        return [
-            sparse_decode_abs_jacobian_mean(z, dec.mask(), dec.hidden.weight, dec.out_weight).cpu().numpy()
-            for dec in module.decoders
-        ]
-    out = [np.zeros((d, m)) for d in estimator.omic_dims_]
-    if n == 0:
-        return out
-    rows = max(1, min(n, _ELEMENTS_PER_CALL // max(1, sum(estimator.omic_dims_))))
+    rows = max(1, min(n, _ELEMENTS_PER_CALL // max(1, n_features)))
+    out: list[Any] | None = None
     state: dict = {}
     for k in range(m):
         for start in range(0, n, rows):
             zz = z[start : start + rows]
             tangent = torch.zeros_like(zz)
             tangent[:, k] = 1.0
-            derivs = _directional_derivatives(module, zz, tangent, state)
+            derivs = _directional_derivatives(decode, zz, tangent, state)
+            if out is None:
+                out = [z.new_zeros(d.shape[1], m) for d in derivs]
             for v, dv in enumerate(derivs):
-                out[v][:, k] += dv.detach().abs().sum(dim=0).cpu().numpy()
+                out[v][:, k] += dv.detach().abs().sum(dim=0)
     return [a / n for a in out]
+
+
+def _module_abs_jacobian_mean(module: Any, z: Any, dims: Sequence[int]) -> list[Any]:
+    """Per decoded omic of ``module.decode``, ``mean_i |d x_hat_ij / d z_ik|``.
+
+    Uses the structure of the models: POEMS's sparse decoders have a closed-form
+    Jacobian (:func:`~skpoems._sparse_decoder.sparse_decode_abs_jacobian_mean`); a
+    MOCSS omic is the mean of its specific decoder (on its own code) and its
+    shared decoder (on the shared code), so its Jacobian is half of each of
+    theirs in those columns and zero elsewhere, each computed the best way for
+    that decoder. Anything else is differentiated generically.
+    """
+    from ._modules import MOCSS, PoEVAE, SparseDecoder
+    from ._sparse_decoder import sparse_decode_abs_jacobian_mean
+
+    if isinstance(module, PoEVAE) and all(isinstance(d, SparseDecoder) for d in module.decoders):
+        return [sparse_decode_abs_jacobian_mean(z, d.mask(), d.hidden.weight, d.out_weight) for d in module.decoders]
+    if isinstance(module, MOCSS):
+        codes = z.chunk(len(module.shared) + 1, dim=1)
+        shared_start = z.shape[1] - codes[-1].shape[1]
+        out = []
+        for v, (sh, sp) in enumerate(zip(module.shared, module.specific, strict=True)):
+            A = z.new_zeros(dims[v], z.shape[1])
+            start = sum(c.shape[1] for c in codes[:v])
+            A[:, start : start + codes[v].shape[1]] = 0.5 * _module_abs_jacobian_mean(sp, codes[v], dims[v : v + 1])[0]
+            A[:, shared_start:] = 0.5 * _generic_abs_jacobian_mean(lambda q, sh=sh: [sh.decoder(q)], codes[-1], dims[v])[0]
+            out.append(A)
+        return out
+    return _generic_abs_jacobian_mean(module.decode, z, sum(dims))
+
+
+def _decoder_jacobian_abs_mean(estimator: Any, Z: np.ndarray, *, closed_form: bool = True) -> list[np.ndarray]:
+    """Per omic, ``A[j, k] = mean_i |d x_hat_ij / d z_ik|`` at the rows of ``Z``.
+
+    See :func:`_module_abs_jacobian_mean`; other decoders than POEMS's sparse ones
+    are differentiated one factor at a time, at most ``_ELEMENTS_PER_CALL``
+    decoded values per call, so memory does not grow with the number of samples
+    times features. ``closed_form=False`` differentiates sparse decoders the
+    generic way too (for the benchmark).
+    """
+    import torch
+
+    module = _eval_copy(estimator)
+    device = next(module.parameters()).device
+    z = torch.as_tensor(np.asarray(Z, dtype=np.float64), device=device)
+    if z.shape[0] == 0:
+        return [np.zeros((d, z.shape[1])) for d in estimator.omic_dims_]
+    dims = list(estimator.omic_dims_)
+    if closed_form:
+        blocks = _module_abs_jacobian_mean(module, z, dims)
+    else:
+        blocks = _generic_abs_jacobian_mean(module.decode, z, sum(dims))
+    return [b.cpu().numpy() for b in blocks]
 
 
 # ------------------------------------------------------------------ public

@@ -548,6 +548,24 @@ def test_decoder_attributions_exact_dense_decoder(fitted, small):
         np.testing.assert_allclose(frame.to_numpy(), ref, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["POEMSTransformer", "POEMTransformer", "MOCSSAETransformer", "MOCSSVAETransformer", "MOCSSSparseVAETransformer"],
+)
+def test_structured_attributions_equal_differentiating_the_whole_decoder(fitted, small, name):
+    """The closed forms and the MOCSS block structure give what differentiating
+    each model's whole decode function one factor at a time gives."""
+    from skpoems.inspection import _decoder_jacobian_abs_mean
+
+    X, _ = small
+    est = fitted[name]
+    Z = est.transform(X)
+    fast = _decoder_jacobian_abs_mean(est, Z)
+    generic = _decoder_jacobian_abs_mean(est, Z, closed_form=False)
+    for a, b in zip(fast, generic, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
 def test_decoder_attributions_do_not_depend_on_the_call_size(fitted, small, monkeypatch):
     """Decoding a few rows per call (bounded memory on wide omics) changes nothing."""
     import skpoems.inspection as inspection

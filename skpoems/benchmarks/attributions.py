@@ -1,16 +1,17 @@
 """Benchmark of decoder attributions (``top_features(est, X=X)``) on a wide cohort.
 
 Run as ``python -m skpoems.benchmarks attributions``. It fits a POEMSTransformer
-for a few epochs on random data of a wide cohort (default 500 samples of 20,000
+(``--model mocss_sparse_vae``: a MOCSSSparseVAETransformer) for a few epochs on random data of a wide cohort (default 500 samples of 20,000
 + 5,000 + 800 features, a genome-wide mRNA panel), then, each in a fresh
 process, computes :func:`skpoems.inspection.decoder_attributions` (what
 ``top_features`` and ``skpoems run`` use to rank features) with
 
 * the closed-form Jacobian of the sparse decoder
-  (:func:`skpoems._sparse_decoder.sparse_decode_abs_jacobian_mean`, the default);
-* the generic path: central differences through the decoder, one factor at a
-  time, in bounded blocks of samples (what every decoder without a closed form
-  uses),
+  (:func:`skpoems._sparse_decoder.sparse_decode_abs_jacobian_mean`, the default;
+  for MOCSS-SparseVAE, the block structure of its decoder too: each omic from its
+  own specific code and the shared code);
+* the generic path: central differences through the whole decoder, one factor
+  at a time, in bounded blocks of samples,
 
 and prints the seconds, the peak resident memory of each process, their ratio
 and the largest difference between the two results. Run it on an otherwise idle
@@ -41,7 +42,7 @@ def _data(n_samples: int, dims: tuple[int, ...]) -> list[np.ndarray]:
 
 def _worker(spec: dict) -> dict:
     """Fit (same seed in every process) and time one attribution method."""
-    from skpoems import POEMSTransformer
+    from skpoems import MOCSSSparseVAETransformer, POEMSTransformer
     from skpoems.benchmarks.decoder import _peak_rss
     from skpoems.inspection import _decoder_jacobian_abs_mean
 
@@ -49,7 +50,8 @@ def _worker(spec: dict) -> dict:
     X = _data(spec["n_samples"], tuple(spec["dims"]))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        est = POEMSTransformer(max_iter=spec["epochs"], random_state=0).fit(X)
+        cls = {"poems": POEMSTransformer, "mocss_sparse_vae": MOCSSSparseVAETransformer}[spec["model"]]
+        est = cls(max_iter=spec["epochs"], random_state=0).fit(X)
     Z = est.transform(X)
     before = _peak_rss()
     start = time.perf_counter()
@@ -74,18 +76,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dims", default="20000,5000,800", help="features per omic, comma-separated")
     parser.add_argument("--epochs", type=int, default=2, help="training epochs before measuring")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--model", choices=["poems", "mocss_sparse_vae"], default="poems")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         print(json.dumps(_worker(json.loads(args.worker))))
         return 0
     dims = [int(d) for d in args.dims.split(",")]
-    print(f"decoder attributions of POEMS: {args.samples} samples, {'+'.join(map(str, dims))} "
+    print(f"decoder attributions of {args.model}: {args.samples} samples, {'+'.join(map(str, dims))} "
           f"features, {args.threads} torch thread(s), each method in a fresh process")
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for label, closed in (("closed form", True), ("finite differences", False)):
             spec = {"n_samples": args.samples, "dims": dims, "epochs": args.epochs, "threads": args.threads,
+                    "model": args.model,
                     "closed_form": closed, "out": str(Path(tmp) / f"{closed}.npy")}
             results[label] = r = _run(spec)
             r["A"] = np.load(spec["out"])
