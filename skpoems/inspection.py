@@ -739,7 +739,13 @@ def variance_explained(estimator, X, *, n_permutations=20, random_state=None):
         (embedding columns ``0 .. n_features_out - 1``) and ``"total"``
         (``EV_v`` of all factors, equal to the row sum of the factor columns).
         ``attrs["method"]`` is ``"exact"`` or ``"permutation"``. An omic whose
-        features are all constant on ``X`` gets NaN.
+        features are all constant on ``X``, or that fewer than 2 samples of
+        ``X`` have, gets NaN, with a warning naming it.
+
+    Raises
+    ------
+    ValueError
+        When ``X`` has fewer than 2 samples.
 
     See Also
     --------
@@ -769,7 +775,26 @@ def variance_explained(estimator, X, *, n_permutations=20, random_state=None):
     """
     _check_estimator(estimator)
     Z = np.asarray(estimator.transform(X), dtype=np.float64)  # validates X
+    if Z.shape[0] < 2:
+        raise ValueError(
+            f"variance_explained needs at least 2 samples (a variance is undefined for "
+            f"one); got {Z.shape[0]}."
+        )
     blocks, observed = _omic_blocks(estimator, X)
+    undefined = []
+    for v, (name, x) in enumerate(zip(estimator.omic_names_, blocks, strict=True)):
+        n_observed = int(observed[:, v].sum())
+        if n_observed < 2:
+            undefined.append(f"{name!r} (observed in {n_observed} sample(s) of X)")
+        elif x[observed[:, v]].var(axis=0).sum() <= 0:
+            undefined.append(f"{name!r} (all its features are constant on X)")
+    if undefined:
+        warnings.warn(
+            "variance_explained: no variance to explain for omic(s) " + ", ".join(undefined)
+            + "; their rows are NaN.",
+            UserWarning,
+            stacklevel=2,
+        )
     m = Z.shape[1]
     full = (1 << m) - 1
     cache: dict[int, np.ndarray] = {0: np.zeros(len(blocks))}

@@ -681,3 +681,20 @@ def test_subtype_correlations_errors():
         subtype_correlations(X[:, :1], np.arange(10) % 2)
     with pytest.raises(ValueError, match="integer class codes"):
         subtype_correlations(X, np.array(["a", "b"] * 5), target_names=["a", "b"])
+
+
+def test_variance_explained_undefined_cases_are_named(fitted, small):
+    X, _ = small
+    est = fitted["POEMSTransformer"]
+    with pytest.raises(ValueError, match="at least 2 samples"):
+        variance_explained(est, X.iloc[:1])
+    constant = X.copy()
+    constant["omic1"] = 0.5
+    with pytest.warns(UserWarning, match=r"'omic1' \(all its features are constant on X\)"):
+        table = variance_explained(est, constant, random_state=0)
+    assert table.loc["omic1"].isna().all() and table.loc["omic0"].notna().all()
+    missing = X.copy()
+    missing.loc[missing.index[1:], "omic2"] = np.nan  # one sample has omic2
+    with pytest.warns(UserWarning, match=r"'omic2' \(observed in 1 sample\(s\) of X\)"):
+        table = variance_explained(est, missing, random_state=0)
+    assert table.loc["omic2"].isna().all()
