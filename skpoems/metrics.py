@@ -7,6 +7,7 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import KMeans
 from sklearn.metrics import normalized_mutual_info_score
@@ -195,7 +196,17 @@ def evaluate_embedding(
         isinstance(s, Integral) and 0 <= s < 2**32 for s in seed_values.tolist()
     ):
         raise ValueError(f"seeds must be integers in [0, 2**32 - 1]; got {seeds!r}.")
+    if (y.dtype.kind == "f" and np.isnan(y).any()) or (y.dtype.kind == "O" and pd.isna(y).any()):
+        raise ValueError(
+            f"y has {int(pd.isna(y).sum())} missing label(s) (NaN/None): score the "
+            "labelled samples only, e.g. Z[mask], y[mask] with mask = pandas.notna(y)."
+        )
     n_classes = np.unique(y).shape[0]
+    if n_classes < 2:
+        raise ValueError(
+            f"y has a single class ({y[0]!r}): clustering and classification scores "
+            "need at least 2 classes."
+        )
     k_clusters = n_classes if n_clusters is None else n_clusters
     k_neighbors = n_classes if n_neighbors is None else n_neighbors
     if k_clusters > Z.shape[0]:

@@ -227,3 +227,19 @@ def test_format_evaluation():
     assert format_evaluation(scores, decimals=3).endswith("0.778 (0.500)")
     with pytest.raises(ValueError, match="knn_acc_std"):
         format_evaluation({key: 0.0 for key in KEYS[:-1]})
+
+
+def test_evaluate_embedding_refuses_degenerate_labels():
+    from skpoems.metrics import evaluate_embedding
+
+    Z = np.random.RandomState(0).rand(20, 3)
+    with pytest.raises(ValueError, match="single class"):
+        evaluate_embedding(Z, np.zeros(20))
+    y = np.repeat([0.0, 1.0], 10)
+    y[3] = np.nan
+    with pytest.raises(ValueError, match=r"1 missing label\(s\)"):
+        evaluate_embedding(Z, y)
+    labels = np.array(["LumA", "Basal"] * 10, dtype=object)
+    labels[[0, 5]] = None
+    with pytest.raises(ValueError, match=r"2 missing label\(s\)"):
+        evaluate_embedding(Z, labels)
