@@ -194,6 +194,12 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 f"Early stopping holds out a validation set, which needs n_samples >= 2; "
                 f"got n_samples={n}. Pass early_stopping=False to fit a single sample."
             )
+        if int(np.ceil(self.validation_fraction * n)) >= n:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} holds out all "
+                f"n_samples={n} samples, leaving none to train on; lower it, or pass "
+                "early_stopping=False."
+            )
         train, val = train_test_split(idx, test_size=self.validation_fraction, random_state=rng)
         return np.sort(train), np.sort(val)
 

@@ -16,7 +16,7 @@ first, so their column names become the feature names.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Integral
 from typing import Any
@@ -288,6 +288,12 @@ def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks
     else:
         if isinstance(X, (set, frozenset, str, bytes)):
             raise TypeError(f"Unsupported input of type {type(X).__name__} for X.")
+        if isinstance(X, Iterator):
+            # read once, it could not be read again at transform or by GridSearchCV
+            raise TypeError(
+                f"X is an iterator ({type(X).__name__}), which can be read only once; "
+                "pass the omics as a list (list(X)), a tuple or a dict."
+            )
         # a single 2-D input: sklearn's validation happens in the estimator
         layout = "frame" if isinstance(X, pd.DataFrame) else "array"
         if layout == "frame":
@@ -359,6 +365,11 @@ def _is_default_index(index: pd.Index) -> bool:
     return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
 
 
+def _label(value: Any) -> Any:
+    """A row label as the user wrote it (22, not np.int64(22)) for messages."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _check_indices_agree(blocks: list, names: list[str] | None) -> None:
     """Refuse DataFrame omics whose rows are labelled as different samples.
 
@@ -367,12 +378,20 @@ def _check_indices_agree(blocks: list, names: list[str] | None) -> None:
     patient's mRNA with another's methylation. Omics with labelled rows must
     therefore carry the same index in the same order; a default RangeIndex
     (a frame built without row labels) and arrays carry no labels and are not
-    compared.
+    compared, except a default RangeIndex against a permutation of its own
+    labels (one of the frames was reordered after it was built).
     """
-    labelled = [
-        (v, b.index) for v, b in enumerate(blocks)
-        if isinstance(b, pd.DataFrame) and not _is_default_index(b.index)
-    ]
+    frames = [(v, b.index) for v, b in enumerate(blocks) if isinstance(b, pd.DataFrame)]
+    labelled = [(v, index) for v, index in frames if not _is_default_index(index)]
+    unlabelled = [(v, index) for v, index in frames if _is_default_index(index)]
+    # A default index carries no labels, except against an index that holds
+    # exactly its labels 0..n-1 in another order: a frame whose rows were
+    # shuffled or sorted (df.sample(frac=1), df.sort_values(...)) after it was built.
+    if unlabelled and any(
+        len(index) == len(unlabelled[0][1]) and set(index) == set(unlabelled[0][1])
+        for _, index in labelled
+    ):
+        labelled = sorted([*labelled, unlabelled[0]], key=lambda item: item[0])
     if len(labelled) < 2:
         return
     v0, first = labelled[0]
@@ -382,8 +401,8 @@ def _check_indices_agree(blocks: list, names: list[str] | None) -> None:
         name0 = names[v0] if names else f"omic{v0}"
         name = names[v] if names else f"omic{v}"
         known, seen = set(first), set(index)
-        extra = [s for s in index if s not in known][:3]
-        lacking = [s for s in first if s not in seen][:3]
+        extra = [_label(s) for s in index if s not in known][:3]
+        lacking = [_label(s) for s in first if s not in seen][:3]
         if extra:
             problem = f"has samples that omic {name0!r} lacks ({', '.join(map(repr, extra))}, ...)"
         elif lacking:
@@ -392,7 +411,7 @@ def _check_indices_agree(blocks: list, names: list[str] | None) -> None:
             row = int(np.flatnonzero(np.asarray(index) != np.asarray(first))[0])
             problem = (
                 f"lists the samples of omic {name0!r} in another order (row {row} is "
-                f"{index[row]!r} in {name!r} and {first[row]!r} in {name0!r})"
+                f"{_label(index[row])!r} in {name!r} and {_label(first[row])!r} in {name0!r})"
             )
         else:
             problem = f"repeats samples differently from omic {name0!r}"
@@ -687,9 +706,22 @@ class OmicInputMixin:
 
     def _check_omics_match(self, names: list[str], dims: list[int], named: bool) -> None:
         if len(dims) != len(self.omic_dims_):
+            fitted = list(self.omic_names_)
+            absent = [n for n in fitted if n not in names] if named else []
+            hint = ""
+            if len(dims) < len(fitted):
+                lacking = absent[0] if absent else fitted[-1]
+                width = self.omic_dims_[fitted.index(lacking)]
+                hint = (
+                    f" Samples that lack an omic pass it as a block of NaN of its fitted "
+                    f"width, e.g. {lacking!r}: np.full((n_samples, {width}), np.nan); "
+                    "the model then infers the factors from the other omics."
+                )
             raise ValueError(
                 f"X has {len(dims)} omic(s), but {type(self).__name__} was fitted with "
-                f"{len(self.omic_dims_)} ({', '.join(map(repr, self.omic_names_))})."
+                f"{len(self.omic_dims_)} ({', '.join(map(repr, fitted))})"
+                + (f"; missing: {', '.join(map(repr, absent))}." if absent else ".")
+                + hint
             )
         if named and list(names) != list(self.omic_names_):
             raise ValueError(

@@ -115,12 +115,24 @@ FIT_ERRORS = {
         TypeError,
         r"'omic0' has non-numeric column\(s\) \['s'\]",
     ),
+    "one omic shuffled after it was built": (
+        lambda: [pd.DataFrame(v) if k == "om0" else pd.DataFrame(v).sample(frac=1, random_state=0) for k, v in data().items()],
+        ValueError,
+        r"'omic1' lists the samples of omic 'omic0' in another order \(row 0 is \d+ in 'omic1' and 0 in 'omic0'\)",
+    ),
+    "an iterator of omics": (lambda: (v for v in data().values()), TypeError, r"X is an iterator \(generator\), which can be read only once"),
     "omic with other samples": (
         lambda: [pd.DataFrame(v, index=[f"{k}_p{i}" for i in range(24)]) for k, v in data().items()],
         ValueError,
         r"'omic1' has samples that omic 'omic0' lacks \('om1_p0', ",
     ),
 }
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_validation_fraction_that_leaves_nothing_to_train(cls):
+    with pytest.raises(ValueError, match=r"validation_fraction=0.99 holds out all n_samples=24 samples"):
+        tiny(cls, validation_fraction=0.99).fit(data())
 
 
 @pytest.mark.parametrize("case", list(FIT_ERRORS))
@@ -143,8 +155,11 @@ def fitted_all():
 def test_bad_input_at_transform(cls, fitted_all):
     est, est_df = fitted_all[cls]
     X = data()
-    with pytest.raises(ValueError, match=r"X has 1 omic\(s\), but .* fitted with 2"):
+    with pytest.raises(ValueError, match=r"X has 1 omic\(s\), but .* fitted with 2 \('om0', 'om1'\); missing: 'om1'\. .* 'om1': np.full\(\(n_samples, 4\), np.nan\)"):
         est.transform({"om0": X["om0"]})
+    # the hint is what it says: the omic passed as NaN is treated as missing
+    missing = est.transform({"om0": X["om0"], "om1": np.full((24, 4), np.nan)})
+    assert missing.shape == est.transform(X).shape and np.isfinite(missing).all()
     with pytest.raises(ValueError, match="'om1' has 5 features, but .* fitted with 4"):
         est.transform({"om0": X["om0"], "om1": np.zeros((24, 5))})
     with pytest.raises(ValueError, match="omics .* fitted with omics"):
