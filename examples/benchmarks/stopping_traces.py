@@ -191,7 +191,7 @@ def replay(args) -> None:
             if "latent" in trace:  # planted data: is every planted factor learned?
                 scores = {"factor_recovery": factor_recovery(embeddings[keep - 1], trace["latent"])}
             else:
-                scores = evaluate_embedding(embeddings[keep - 1], y)
+                scores = evaluate_embedding(embeddings[keep - 1], y, n_init=args.kmeans_n_init)
             rows.append(
                 {
                     "split": Path(stem).name,
@@ -230,6 +230,7 @@ def main(argv=None) -> None:
     rep = sub.add_parser("replay", help="score every stopping rule on stored traces")
     rep.add_argument("trace_dir", type=Path)
     rep.add_argument("--per-split", action="store_true")
+    rep.add_argument("--kmeans-n-init", type=int, default=10, help="k-means initialisations per seed (the protocol: 10)")
     rep.add_argument("--out", type=Path, default=None, help="CSV of every (split, rule) row")
     args = parser.parse_args(argv)
     {"record": record, "replay": replay}[args.command](args)
