@@ -95,3 +95,79 @@ def test_readme_python_examples_run(monkeypatch):
                     raise AssertionError(f"README.md, the python block at line {line} fails: {exc!r}") from exc
     finally:
         plt.close("all")
+
+
+# ------------------------------------------------------------ shell commands
+ROOT = README.parent
+SCRIPT = re.compile(r"^(?:python )?((?:examples/(?:benchmarks/)?)?\w+\.py)\b")
+
+
+def shell_commands() -> list[str]:
+    """The README's commands of skpoems and of the example scripts: the lines of
+    its ```bash blocks (with ``\\`` continuations joined, a trailing ``&`` and
+    comment dropped) and its inline code spans that are such a command."""
+    text = README.read_text(encoding="utf-8")
+    commands = []
+    for block in re.findall(r"^```(?:bash|sh)\n(.*?)^```", text, flags=re.S | re.M):
+        for line in block.replace("\\\n", " ").splitlines():
+            line = line.split(" #")[0].strip().rstrip("&").strip()
+            for part in line.split("&&"):
+                commands.append(" ".join(part.split()))
+    prose = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
+    for span in re.findall(r"`([^`]+)`", prose):
+        commands.append(" ".join(span.split()))
+    keep = re.compile(r"^(skpoems (run|benchmark|sweep)\b|python -m skpoems\b|(python )?(examples/)?(benchmarks/)?\w+\.py )")
+    # a synopsis ("[--labels FILE]") or a bare option named in a sentence is not a command
+    whole = [c for c in commands if keep.match(c) and "..." not in c and "[" not in c and not c.endswith(" --data")]
+    return list(dict.fromkeys(whole))
+
+
+def entry_point(command: str):
+    """(main function, argv) that the command runs."""
+    import importlib.util
+    import shlex
+
+    words = shlex.split(command)
+    if words[0] == "skpoems" or words[:3] == ["python", "-m", "skpoems"]:
+        from skpoems._cli import main
+
+        return main, words[1:] if words[0] == "skpoems" else words[3:]
+    if words[:3] == ["python", "-m", "skpoems.benchmarks"]:
+        from skpoems.benchmarks.__main__ import main
+
+        return main, words[3:]
+    script = SCRIPT.match(command).group(1)
+    candidates = [ROOT / script] + sorted(ROOT.glob(f"examples/**/{Path(script).name}"))
+    path = next(p for p in candidates if p.is_file())
+    spec = importlib.util.spec_from_file_location(f"readme_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main, words[words.index(next(w for w in words if w.endswith(".py"))) + 1:]
+
+
+class _Parsed(Exception):
+    pass
+
+
+def test_readme_shell_commands_are_found():
+    commands = shell_commands()
+    assert any(c.startswith("skpoems run") for c in commands)
+    assert any("objective_study.py" in c for c in commands)
+    assert len(commands) >= 20
+
+
+@pytest.mark.parametrize("command", shell_commands())
+def test_readme_shell_command_parses(command, monkeypatch):
+    """Each command's options exist and take the values given (parsed, not run)."""
+    import argparse
+
+    original = argparse.ArgumentParser.parse_args
+
+    def parse_then_stop(self, args=None, namespace=None):
+        original(self, args, namespace)  # exits with status 2 on a usage error
+        raise _Parsed
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", parse_then_stop)
+    main, argv = entry_point(command)
+    with pytest.raises(_Parsed):
+        main(argv)
