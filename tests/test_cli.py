@@ -4,6 +4,7 @@ import contextlib
 import io
 import json
 import os
+import time
 import subprocess
 import sys
 from pathlib import Path
@@ -382,8 +383,31 @@ def test_auto_threads_leaves_busy_cores_alone(monkeypatch, load, threads):
     import skpoems._sweep
 
     monkeypatch.setattr(skpoems._sweep, "available_cores", lambda: 4)
+    monkeypatch.setattr(_cli, "_busy_cores", lambda: load)
+    monkeypatch.setattr(os, "getloadavg", lambda: (99.0, 99.0, 99.0))  # not used
+    assert _cli.auto_threads() == threads
+    # where /proc/stat cannot be read, the 1-minute load average
+    monkeypatch.setattr(_cli, "_busy_cores", lambda: None)
     monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
     assert _cli.auto_threads() == threads
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="Linux /proc/stat")
+def test_busy_cores_sees_a_busy_core_at_once():
+    """The one-second measure sees work that started a moment ago (the load
+    average would take a minute) and stays within the machine's cores."""
+    import threading
+
+    idle_now = _cli._busy_cores(0.3)
+    assert idle_now is not None and 0.0 <= idle_now <= os.cpu_count()
+    stop = time.perf_counter() + 1.0
+    spin = threading.Thread(target=lambda: [None for _ in iter(lambda: time.perf_counter() < stop, False)])
+    spin.start()
+    try:
+        busy = _cli._busy_cores(0.5)
+    finally:
+        spin.join()
+    assert busy >= 0.7  # the spinning thread holds one core
 
 
 # ----------------------------------------------------------------- benchmark
