@@ -18,16 +18,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
+from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_array, check_is_fitted
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm.auto import tqdm
 
-from ._omics import OmicInputMixin, check_missing_pattern
+from ._omics import OmicInputMixin, check_missing_pattern, sample_index
 from .utils._torch import resolve_device, seed_from_rng, torch_seeded
 
 
@@ -72,6 +74,7 @@ class _Omics:
     blocks: list[np.ndarray]  # (n, D_v) float32/float64, NaN blocks replaced by 0
     observed: np.ndarray  # (n, V) bool
     dtype: np.dtype
+    index: pd.Index | None = None  # the samples' row labels, if the input has them
 
     @property
     def n_samples(self) -> int:
@@ -128,7 +131,16 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 )
         if not observed.all():
             blocks = [np.where(observed[:, [v]], b, 0.0).astype(b.dtype) for v, b in enumerate(blocks)]
-        return _Omics(list(blocks), observed, Xv.dtype)
+        return _Omics(list(blocks), observed, Xv.dtype, sample_index(X))
+
+    def _labelled(self, values: np.ndarray, omics: _Omics, columns: Any = None) -> Any:
+        """``values`` as a DataFrame indexed by the samples' labels (if the input
+        has them) when the estimator's transform output is pandas
+        (``set_output``); else unchanged. scikit-learn's own wrapping cannot see
+        the labels of a list or dict of DataFrames."""
+        if _get_output_config("transform", self)["dense"] != "pandas":
+            return values
+        return pd.DataFrame(values, index=omics.index, columns=columns)
 
     # ----------------------------------------------------------------- tensors
     def _tensors(
@@ -183,7 +195,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         ndarray of shape (n_samples, n_features_out)
         """
         omics = self._fit(X)
-        return self._embed_omics(omics)
+        return self._labelled(self._embed_omics(omics), omics)
 
     def _split_validation(self, n: int, rng: np.random.RandomState) -> tuple[np.ndarray, np.ndarray]:
         idx = np.arange(n)
@@ -554,7 +566,8 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             float32 input gives float32 output, anything else float64.
         """
         check_is_fitted(self)
-        return self._embed_omics(self._validate_omics(X, reset=False))
+        omics = self._validate_omics(X, reset=False)
+        return self._labelled(self._embed_omics(omics), omics)
 
     @torch.no_grad()
     def inverse_transform(self, Z: Any) -> list[np.ndarray]:

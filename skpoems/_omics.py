@@ -347,6 +347,19 @@ def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks
     return OmicBlocks(blocks, names, feature_names, index, layout)
 
 
+def sample_index(X: Any) -> pd.Index | None:
+    """The samples' row labels of ``X``: the index of a DataFrame ``X``, else of its
+    first DataFrame omic with row labels (the omics' labels agree: checked when
+    ``X`` is parsed); None without labels."""
+    if isinstance(X, pd.DataFrame):
+        return X.index
+    blocks = X.values() if isinstance(X, Mapping) else X if isinstance(X, (list, tuple)) else ()
+    for block in blocks:
+        if isinstance(block, pd.DataFrame) and not _is_default_index(block.index):
+            return block.index
+    return None
+
+
 def in_fitted_order(parsed: OmicBlocks, fitted: Sequence[str]) -> OmicBlocks:
     """Put a dict's omics in the order seen at fit (a dict is keyed: order carries no meaning).
 

@@ -113,10 +113,14 @@ class _PoEBase(_BaseOmicsTransformer):
         Returns
         -------
         ndarray of shape (n_samples, n_omics)
-            Rows sum to 1; an omic a sample lacks gets exactly 0.
+            Rows sum to 1; an omic a sample lacks gets exactly 0. With pandas
+            output (``set_output(transform="pandas")``) and row labels in ``X``, a
+            DataFrame with the samples' labels as index and the omics as columns.
         """
         check_is_fitted(self)
-        return self._module_outputs(self._validate_omics(X, reset=False), "gating_weights")
+        omics = self._validate_omics(X, reset=False)
+        alpha = self._module_outputs(omics, "gating_weights")
+        return self._labelled(alpha, omics, columns=list(self.omic_names_))
 
 
 @with_params(

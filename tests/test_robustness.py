@@ -533,3 +533,33 @@ def test_warm_start_equals_one_long_fit_in_epochs_not_weights():
     np.testing.assert_array_equal(a.transform(X), b.transform(X))  # first call: a normal fit
     a.fit(X)
     assert a.n_iter_ == 10
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_set_output_pandas_keeps_the_patients_of_a_dict_or_list_of_frames(cls):
+    """scikit-learn's set_output labels rows only from a DataFrame X; the patients
+    of a dict or list of DataFrame omics survive too, and gating weights come
+    labelled by patient and omic."""
+    patients = [f"TCGA-{i:02d}" for i in range(24)]
+    frames = {k: pd.DataFrame(v, index=patients) for k, v in data().items()}
+    plain = tiny(cls).fit(frames)
+    for X in (frames, list(frames.values()), concat_omics(frames)):
+        est = tiny(cls).set_output(transform="pandas")
+        Z = est.fit_transform(X)
+        Zt = est.transform(X)
+        for out in (Z, Zt):
+            assert isinstance(out, pd.DataFrame) and list(out.index) == patients
+            assert list(out.columns) == list(est.get_feature_names_out())
+            np.testing.assert_array_equal(out.to_numpy(), plain.transform(frames))
+        if cls in POE:
+            alpha = est.transform_gating(X)
+            names = list(frames) if not isinstance(X, list) else ["omic0", "omic1"]
+            assert list(alpha.index) == patients and list(alpha.columns) == names
+            np.testing.assert_array_equal(alpha.to_numpy(), plain.transform_gating(frames))
+    # without row labels: a default index; without set_output: arrays, as before
+    est = tiny(cls).set_output(transform="pandas").fit(data())
+    assert list(est.transform(data()).index) == list(range(24))
+    assert isinstance(plain.transform(frames), np.ndarray)
+    if cls in POE:
+        assert isinstance(plain.transform_gating(frames), np.ndarray)
+        assert isinstance(est.transform_gating(data()), pd.DataFrame)
