@@ -182,6 +182,30 @@ def auto_threads() -> int:
     return max(1, min(cores, math.floor(cores - busy + 0.5)))
 
 
+FIGURE_FORMATS = ("png", "pdf", "svg")
+
+
+def _figure_formats(text: str) -> list[str]:
+    formats = [t.strip().lower().lstrip(".") for t in text.split(",") if t.strip()]
+    unknown = [f for f in formats if f not in FIGURE_FORMATS]
+    if not formats or unknown:
+        raise argparse.ArgumentTypeError(
+            f"expected a comma-separated list of {', '.join(FIGURE_FORMATS)}; got {text!r}"
+        )
+    return list(dict.fromkeys(formats))
+
+
+def _add_figure_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--figure-format",
+        type=_figure_formats,
+        default=["png"],
+        metavar="FORMAT[,FORMAT]",
+        help="file format(s) of the figures: png (150 dpi), pdf or svg (vector, for "
+        "a paper), e.g. png,pdf (default: png)",
+    )
+
+
 def _list_of(convert: Callable[[str], Any], what: str) -> Callable[[str], list]:
     def parse(text: str) -> list:
         items = [t.strip() for t in text.split(",") if t.strip()]
@@ -420,7 +444,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_model_options(run, training=True)
     _add_output_options(run, "<dataset>_<model>")
-    run.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    run.add_argument("--no-figures", action="store_true", help="skip the figures")
+    _add_figure_format(run)
     run.set_defaults(handler=_cmd_run)
 
     bench = commands.add_parser(
@@ -527,6 +552,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument(
         "--no-figures", action="store_true", help="skip the selected model's figures"
     )
+    _add_figure_format(sweep)
     sweep.set_defaults(handler=_cmd_sweep)
     return parser
 
@@ -711,6 +737,7 @@ def write_run_outputs(
     *,
     extra: dict[str, Any] | None = None,
     figures: bool = True,
+    figure_formats: Sequence[str] = ("png",),
 ) -> dict[str, Any]:
     """Write the files of ``skpoems run`` for one protocol result; return the record.
 
@@ -719,7 +746,8 @@ def write_run_outputs(
     ``W_<omic>.csv`` (per omic, features x factors; POEMS and MOCSS-SparseVAE),
     ``top_features.csv`` (the 20 strongest features of each omic by decoder
     gradients at the training samples, with their dominant factor),
-    ``history.csv`` (per epoch losses), ``metrics.json`` and ``figures/*.png``.
+    ``history.csv`` (per epoch losses), ``metrics.json`` and the figures,
+    ``figures/*.<format>`` for each of ``figure_formats``.
     """
     est = result.estimator
     split = result.split
@@ -795,7 +823,9 @@ def write_run_outputs(
 
     figure_files, skipped = ([], {})
     if figures:
-        figure_files, skipped = write_figures(result, bunch, out / "figures", variance_table=r2)
+        figure_files, skipped = write_figures(
+            result, bunch, out / "figures", variance_table=r2, formats=figure_formats
+        )
         files += [f"figures/{f}" for f in figure_files]
 
     record = {
@@ -864,9 +894,17 @@ def _top_factors(est: Any, n: int = 4) -> list[int]:
 
 
 def write_figures(
-    result: exp.ProtocolResult, bunch, folder: Path, *, variance_table: pd.DataFrame | None = None
+    result: exp.ProtocolResult,
+    bunch,
+    folder: Path,
+    *,
+    variance_table: pd.DataFrame | None = None,
+    formats: Sequence[str] = ("png",),
 ) -> tuple[list[str], dict[str, str]]:
     """Write the paper's figures for one result; a failing figure is skipped.
+
+    Each figure is drawn once and saved in every one of ``formats`` ("png" at
+    150 dpi; "pdf" and "svg" as vector graphics, for a paper).
 
     ``variance_table``: the test part's ``variance_explained`` table when it was
     already computed (it is the slowest output), else it is computed here.
@@ -975,16 +1013,16 @@ def write_figures(
         ax.legend(frameon=False)
 
     specs: list[tuple[str, tuple[float, float], Callable, bool]] = [
-        ("embedding_tsne.png", (6.5, 5), embedding, True),
-        ("embedding_heatmap.png", (9, 5), heatmap, True),
-        ("subtype_correlations.png", (11, 4.8), correlations, True),
-        ("gating_weights.png", (7, 4.5), gating, hasattr(est, "transform_gating")),
-        ("top_features.png", (5.5 * n_omics, 4.5), top_features, has_w),
-        ("factor_features.png", (13, 11), factor_features, has_w),
-        ("activation_maps.png", (12, 3.0 * n_omics + 0.5), activation, has_w),
-        ("variance_explained.png", (7, 4.5), variance, hasattr(est, "module_")),
+        ("embedding_tsne", (6.5, 5), embedding, True),
+        ("embedding_heatmap", (9, 5), heatmap, True),
+        ("subtype_correlations", (11, 4.8), correlations, True),
+        ("gating_weights", (7, 4.5), gating, hasattr(est, "transform_gating")),
+        ("top_features", (5.5 * n_omics, 4.5), top_features, has_w),
+        ("factor_features", (13, 11), factor_features, has_w),
+        ("activation_maps", (12, 3.0 * n_omics + 0.5), activation, has_w),
+        ("variance_explained", (7, 4.5), variance, hasattr(est, "module_")),
         (
-            "training_history.png",
+            "training_history",
             (7, 4.5),
             history,
             bool(getattr(est, "history_", None)),
@@ -997,14 +1035,18 @@ def write_figures(
         if not applies:
             continue
         fig = plt.figure(figsize=size, layout="constrained")
+        files = [f"{name}.{fmt}" for fmt in formats]
         try:
             draw(fig)
-            fig.savefig(folder / name, dpi=150, bbox_inches="tight")
-            written.append(name)
+            for file in files:
+                fig.savefig(folder / file, dpi=150, bbox_inches="tight")
+                written.append(file)
         except Exception as exc:  # noqa: BLE001 - a figure must never end the run
-            skipped[name] = f"{type(exc).__name__}: {exc}"
+            for file in files:
+                if file not in written:
+                    skipped[file] = f"{type(exc).__name__}: {exc}"
             warnings.warn(
-                f"Figure {name} skipped: {skipped[name]}", RuntimeWarning, stacklevel=2
+                f"Figure {name} skipped: {type(exc).__name__}: {exc}", RuntimeWarning, stacklevel=2
             )
         finally:
             plt.close(fig)
@@ -1075,6 +1117,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             "split": _split_info(args, bunch),
         },
         figures=not args.no_figures,
+        figure_formats=args.figure_format,
     )
     wall = time.perf_counter() - t0
     record["timings"]["wall_s"] = wall
@@ -1117,7 +1160,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     lines += [
         f"wrote {len(record['files'])} files to {out}/ "
         f"({', '.join(f for f in record['files'] if '/' not in f)}"
-        f"{', figures/*.png' if any('/' in f for f in record['files']) else ''})",
+        + "".join(
+            f", figures/*.{fmt}"
+            for fmt in dict.fromkeys(f.rsplit(".", 1)[-1] for f in record["files"] if f.startswith("figures/"))
+        )
+        + ")",
     ]
     if record["figures_skipped"]:
         lines.append(f"  figures skipped: {', '.join(record['figures_skipped'])}")
@@ -1368,6 +1415,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         out / "best",
         extra=sweep_info,
         figures=not args.no_figures,
+        figure_formats=args.figure_format,
     )
     wall = time.perf_counter() - t0
     with open(out / "sweep.json", "w") as fh:

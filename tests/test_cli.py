@@ -279,6 +279,24 @@ def test_run_other_models(tmp_path, model, has_gating, has_w):
     assert not (tmp_path / "figures").exists()
 
 
+def test_figure_format_writes_vector_figures_for_a_paper(tmp_path):
+    out = tmp_path / "vector"
+    status, stdout, stderr = call(
+        ["run", *FAST, "--model", "mocss-ae", "--out", str(out), "--figure-format", "pdf,svg"]
+    )
+    assert status == 0, stderr
+    record = json.loads((out / "metrics.json").read_text())
+    figures = [f for f in record["files"] if f.startswith("figures/")]
+    assert "figures/training_history.pdf" in figures and "figures/training_history.svg" in figures
+    assert not list((out / "figures").glob("*.png"))
+    for name in figures:
+        head = (out / name).read_bytes()[:200]
+        assert head.startswith(b"%PDF") if name.endswith(".pdf") else b"<svg" in head or head.startswith(b"<?xml")
+    assert "figures/*.pdf, figures/*.svg)" in stdout
+    status, _, stderr = call(["run", *FAST, "--out", str(tmp_path / "x"), "--figure-format", "jpg"])
+    assert status == 2 and "expected a comma-separated list of png, pdf, svg; got 'jpg'" in stderr
+
+
 def test_set_passes_any_estimator_parameter(tmp_path):
     status, _, stderr = call(
         [
