@@ -581,9 +581,13 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         Returns
         -------
         list of ndarray of shape (n_samples, n_features_v)
-            One array per omic, in the order of ``omic_names_``.
+            One array per omic, in the order of ``omic_names_``. A DataFrame ``Z``
+            (e.g. from ``transform`` with ``set_output(transform="pandas")``) gives
+            DataFrames instead, indexed like ``Z``, with each omic's feature names
+            (:meth:`omic_feature_names`) as columns.
         """
         check_is_fitted(self)
+        index = Z.index if isinstance(Z, pd.DataFrame) else None
         Z = check_array(Z, dtype=[np.float64, np.float32])
         if Z.shape[1] != self._n_features_out:
             raise ValueError(
@@ -592,9 +596,15 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             )
         module = self.module_.eval()
         device = next(module.parameters()).device
-        z = torch.as_tensor(Z, dtype=torch.float32, device=device)
+        z = torch.tensor(Z, dtype=torch.float32, device=device)  # a copy: Z may be read-only
         parts = [module.decode(z[i : i + _EVAL_CHUNK]) for i in range(0, len(z), _EVAL_CHUNK)]
-        return [torch.cat([p[v] for p in parts]).cpu().numpy().astype(Z.dtype) for v in range(len(self.omic_dims_))]
+        blocks = [torch.cat([p[v] for p in parts]).cpu().numpy().astype(Z.dtype) for v in range(len(self.omic_dims_))]
+        if index is None:
+            return blocks
+        return [
+            pd.DataFrame(block, index=index, columns=names)
+            for block, names in zip(blocks, self.omic_feature_names())
+        ]
 
     def impute(self, X: Any) -> Any:
         """Fill each sample's missing omic blocks from the omics it has.

@@ -369,7 +369,7 @@ def _decoder_jacobian_abs_mean(estimator: Any, Z: np.ndarray, *, closed_form: bo
 
     module = _eval_copy(estimator)
     device = next(module.parameters()).device
-    z = torch.as_tensor(np.asarray(Z, dtype=np.float64), device=device)
+    z = torch.tensor(np.asarray(Z, dtype=np.float64), device=device)  # a copy: Z may be read-only
     if z.shape[0] == 0:
         return [np.zeros((d, z.shape[1])) for d in estimator.omic_dims_]
     dims = list(estimator.omic_dims_)

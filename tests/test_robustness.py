@@ -402,6 +402,15 @@ def test_inverse_transform_shapes_dtypes_and_errors(cls):
     assert all(r.dtype == np.float32 for r in est.inverse_transform(Z.astype(np.float32)))
     with pytest.raises(ValueError, match="columns"):
         est.inverse_transform(Z[:, :-1])
+    # a DataFrame embedding (set_output) decodes to DataFrames with the feature names
+    patients = [f"p{i}" for i in range(30)]
+    frames = {k: pd.DataFrame(v, index=patients, columns=[f"{k}_g{j}" for j in range(v.shape[1])]) for k, v in X.items()}
+    est = tiny(cls).set_output(transform="pandas").fit(frames)
+    decoded = est.inverse_transform(est.transform(frames))
+    for frame, rec, names in zip(decoded, est.inverse_transform(est.transform(frames).to_numpy()), est.omic_feature_names()):
+        assert isinstance(frame, pd.DataFrame) and list(frame.index) == patients
+        assert list(frame.columns) == list(names)
+        np.testing.assert_array_equal(frame.to_numpy(), rec)
 
 
 @pytest.mark.parametrize("cls", ALL)
