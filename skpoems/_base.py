@@ -120,7 +120,8 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
     def _validate_omics(self, X: Any, *, reset: bool) -> _Omics:
         """Validate X in any accepted form; set or check the fitted input metadata."""
         blocks, names, Xv = self._validate_omic_blocks(X, reset=reset)
-        observed = check_missing_pattern(blocks, names)
+        index = sample_index(X)
+        observed = check_missing_pattern(blocks, names, index)
         if reset and not observed.all(axis=0).all():
             absent = [names[v] for v in np.flatnonzero(~observed.any(axis=0))]
             if absent:
@@ -131,7 +132,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 )
         if not observed.all():
             blocks = [np.where(observed[:, [v]], b, 0.0).astype(b.dtype) for v, b in enumerate(blocks)]
-        return _Omics(list(blocks), observed, Xv.dtype, sample_index(X))
+        return _Omics(list(blocks), observed, Xv.dtype, index)
 
     def _labelled(self, values: np.ndarray, omics: _Omics, columns: Any = None) -> Any:
         """``values`` as a DataFrame indexed by the samples' labels (if the input

@@ -319,6 +319,15 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
         "part: a fraction in (0, 1] or a number per omic (the POEMS authors keep 0.25 "
         "for KIRC; default: keep all)",
     )
+    group.add_argument(
+        "--impute",
+        choices=("mean", "median"),
+        default=None,
+        help="fill stray missing values (NaN in a sample that has other values of "
+        "the omic, as methylation arrays have) with each feature's mean or median "
+        "over the training part; a sample's whole missing omic stays missing "
+        "(default: stray NaN are an error that names them)",
+    )
 
 
 def _add_model_options(parser: argparse.ArgumentParser, *, training: bool) -> None:
@@ -648,7 +657,32 @@ def _estimator_params(
     return params
 
 
+def _check_stray_missing(bunch) -> None:
+    """Before any training: stray NaN (some but not all of a sample's values of an
+    omic) are a usage error that names the omic and samples, and ``--impute``."""
+    data = bunch.data
+    if not isinstance(data, pd.DataFrame) or not isinstance(data.columns, pd.MultiIndex):
+        return
+    for omic in bunch.omic_names:
+        nan = data[omic].isna().to_numpy()
+        n_nan = nan.sum(axis=1)
+        stray = (n_nan > 0) & (n_nan < nan.shape[1])
+        if stray.any():
+            rows = np.flatnonzero(stray)
+            examples = ", ".join(repr(str(data.index[r])) for r in rows[:3])
+            raise _UsageError(
+                f"omic {omic!r} has {int(nan[rows].sum())} stray missing value(s) in "
+                f"{rows.size} sample(s) that have its other values (e.g. {examples}). "
+                "Pass --impute median (or mean) to fill them with each feature's "
+                "median over the training part; a sample whose whole omic is missing "
+                "stays missing either way."
+            )
+
+
 def _split(args: argparse.Namespace, bunch, seed_offset: int = 0) -> exp.Split:
+    impute = getattr(args, "impute", None)
+    if impute is None:
+        _check_stray_missing(bunch)
     try:
         return exp.split_and_scale(
             bunch.data,
@@ -658,13 +692,17 @@ def _split(args: argparse.Namespace, bunch, seed_offset: int = 0) -> exp.Split:
             stratify=args.stratify,
             is_train=bunch.is_train,
             top_variance=getattr(args, "top_variance", None),
+            impute=impute,
         )
     except ValueError as exc:
         raise _UsageError(f"cannot split {bunch.name}: {exc}") from exc
 
 
 def _split_info(args: argparse.Namespace, bunch) -> dict[str, Any]:
-    selection = {"top_variance": getattr(args, "top_variance", None)}
+    selection = {
+        "top_variance": getattr(args, "top_variance", None),
+        "impute": getattr(args, "impute", None),
+    }
     if bunch.is_train is not None:
         return {"given": True, "source": "the folder's _tr/_te files", **selection}
     return {

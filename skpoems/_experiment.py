@@ -218,6 +218,9 @@ class Split:
         features when ``top_variance`` was given; None when neither was asked.
     is_train : ndarray of bool
         True for the rows of the input that went into the training part.
+    imputer : OmicTransformer or None
+        The per-omic ``SimpleImputer`` fitted on ``X_train`` that filled stray
+        missing values when ``impute`` was given, else None.
     """
 
     X_train: Any
@@ -226,6 +229,7 @@ class Split:
     y_test: Any
     scaler: Any
     is_train: np.ndarray
+    imputer: Any = None
 
 
 def _take_rows(a: Any, rows: np.ndarray) -> Any:
@@ -254,6 +258,7 @@ def split_and_scale(
     is_train: Sequence[bool] | np.ndarray | None = None,
     scale: bool = True,
     top_variance: float | None = None,
+    impute: str | None = None,
 ) -> Split:
     """Steps 1-2 of the protocol: train/test split, then min-max scaling.
 
@@ -281,6 +286,12 @@ def split_and_scale(
         rows (before scaling): a fraction in (0, 1] or a number per omic, as
         :class:`~skpoems.preprocessing.SelectTopVariance`. The POEMS authors keep
         0.25 of each KIRC omic. None: keep every feature.
+    impute : {"mean", "median"}, default=None
+        Fill stray missing values (NaN in a sample that has other values of the
+        same omic, common in methylation arrays) with each feature's mean or
+        median over the training rows, before selection and scaling. A sample's
+        whole missing omic (its block all NaN) stays missing: the models handle
+        it. None leaves NaN as they are (the models refuse stray NaN).
 
     Returns
     -------
@@ -306,6 +317,18 @@ def split_and_scale(
         raise ValueError("The split left the training or the test part empty.")
     X_train, X_test = _take_rows(X, train_rows), _take_rows(X, test_rows)
     y_train, y_test = _take_rows(y, train_rows), _take_rows(y, test_rows)
+    imputer = None
+    if impute is not None:
+        from sklearn.impute import SimpleImputer
+
+        from .preprocessing import OmicTransformer
+
+        if impute not in ("mean", "median"):
+            raise ValueError(f"impute must be None, 'mean' or 'median'; got {impute!r}.")
+        # per omic, so that a sample's whole missing omic stays missing
+        imputer = OmicTransformer(SimpleImputer(strategy=impute, keep_empty_features=True))
+        imputer.fit(X_train)
+        X_train, X_test = imputer.transform(X_train), imputer.transform(X_test)
     scaler = None
     if top_variance is not None:
         from sklearn.pipeline import make_pipeline
@@ -324,7 +347,7 @@ def split_and_scale(
         )
         scaler = MinMaxScaler().fit(train_values)
         X_train, X_test = _apply_scaler(scaler, X_train), _apply_scaler(scaler, X_test)
-    return Split(X_train, X_test, y_train, y_test, scaler, is_train)
+    return Split(X_train, X_test, y_train, y_test, scaler, is_train, imputer)
 
 
 @dataclass

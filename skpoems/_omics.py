@@ -484,11 +484,14 @@ def to_float_block(block: Any, name: str) -> np.ndarray:
         ) from None
 
 
-def check_missing_pattern(blocks: list[np.ndarray], names: list[str]) -> np.ndarray:
+def check_missing_pattern(
+    blocks: list[np.ndarray], names: list[str], index: Sequence | None = None
+) -> np.ndarray:
     """Check NaN/inf in each omic and return the observed mask.
 
     A sample whose block for one omic is entirely NaN lacks that omic. Any other
-    NaN, any infinity, and a sample that lacks every omic are errors.
+    NaN, any infinity, and a sample that lacks every omic are errors. Messages
+    name a sample by its row label in ``index`` when given, else by position.
 
     Returns
     -------
@@ -496,12 +499,15 @@ def check_missing_pattern(blocks: list[np.ndarray], names: list[str]) -> np.ndar
     """
     n_samples = blocks[0].shape[0]
     observed = np.ones((n_samples, len(blocks)), dtype=bool)
+
+    def sample(row: int) -> str:
+        return f"sample {row}" if index is None else f"sample {_label(index[row])!r} (row {row})"
     for v, (block, name) in enumerate(zip(blocks, names)):
         if np.isinf(block).any():
             rows = np.flatnonzero(np.isinf(block).any(axis=1))
             raise ValueError(
                 f"Omic {name!r} contains infinity (inf) in {rows.size} sample(s), "
-                f"e.g. sample {rows[0]}. Replace or remove infinite values."
+                f"e.g. {sample(rows[0])}. Replace or remove infinite values."
             )
         nan = np.isnan(block)
         if not nan.any():
@@ -512,7 +518,7 @@ def check_missing_pattern(blocks: list[np.ndarray], names: list[str]) -> np.ndar
             rows = np.flatnonzero(partial)
             raise ValueError(
                 f"Omic {name!r} contains NaN in {rows.size} sample(s) that have other "
-                f"observed values of the same omic (e.g. sample {rows[0]}, "
+                f"observed values of the same omic (e.g. {sample(rows[0])}, "
                 f"{n_nan[rows[0]]} of {block.shape[1]} features NaN). A sample may lack "
                 "an omic only as a whole block (all its features NaN); impute stray "
                 "missing values first, e.g. with skpoems.preprocessing.OmicTransformer("
@@ -524,7 +530,7 @@ def check_missing_pattern(blocks: list[np.ndarray], names: list[str]) -> np.ndar
         rows = np.flatnonzero(none)
         raise ValueError(
             f"{rows.size} sample(s) have no observed omic (every value is NaN), e.g. "
-            f"sample {rows[0]}. Every sample needs at least one observed omic."
+            f"{sample(rows[0])}. Every sample needs at least one observed omic."
         )
     return observed
 

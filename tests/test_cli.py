@@ -4,9 +4,9 @@ import contextlib
 import io
 import json
 import os
-import time
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -232,6 +232,7 @@ def test_run_writes_every_output(run_dir, mice):
         "random_state": 1,
         "stratify": False,
         "top_variance": None,
+        "impute": None,
     }
     for name in record["files"]:
         assert (out / name).is_file(), name
@@ -623,7 +624,7 @@ def test_data_folder_of_named_tables(tmp_path):
     assert "the tables without numbers, which may hold labels, are batches.csv, pheno.csv" in stderr
     argv = ["run", "--data", str(data), "--labels", "pheno.csv", *FAST[2:], "-q", "--no-figures"]
     status, _, stderr = call([*argv, "--out", str(tmp_path)])
-    assert status == 2 and "label_column=NAME (one of ['diet', 'sex'])" in stderr
+    assert status == 2 and "label_column=NAME (one of ['diet', 'sex']; skpoems run: --label-column NAME)" in stderr
     out = tmp_path / "out"
     status, stdout, stderr = call([*argv, "--label-column", "diet", "--out", str(out)])
     assert status == 0, stderr
@@ -653,6 +654,56 @@ def test_data_folder_with_missing_omics_needs_join_outer(tmp_path):
     gating = pd.read_csv(tmp_path / "out" / "gating_weights.csv", index_col=0)
     lacking = gating.index.intersection(ids[1::2])
     assert len(lacking) and (gating.loc[lacking, "lipid"] == 0).all()  # a missing omic has no weight
+
+
+def test_stray_missing_values_need_impute(tmp_path):
+    """Methylation arrays have scattered NaN: named before any training, then
+    filled from the training part with --impute, while whole missing omics stay
+    missing."""
+    mice = load_dataset("nutrimouse")
+    ids = [f"m{i}" for i in range(40)]
+    data = tmp_path / "cohort"
+    data.mkdir()
+    gene = mice.data["gene"].set_axis(ids)
+    gene.iloc[3, 5] = gene.iloc[17, 0] = np.nan  # stray
+    gene.to_csv(data / "gene.csv")
+    mice.data["lipid"].set_axis(ids).drop(index=ids[1::4]).to_csv(data / "lipid.csv")
+    pd.DataFrame({"diet": np.asarray(mice.target_names)[mice.target]}, index=ids).to_csv(data / "labels.csv")
+    argv = ["run", "--data", str(data), *FAST[2:], "--join", "outer", "-q", "--no-figures", "--out", str(tmp_path / "out")]
+    status, stdout, stderr = call(argv)
+    assert status == 2 and not stdout
+    assert "omic 'gene' has 2 stray missing value(s) in 2 sample(s) that have its other values (e.g. 'm3', 'm17'). Pass --impute median" in stderr
+    status, _, stderr = call([*argv, "--impute", "median"])
+    assert status == 0, stderr
+    record = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert record["split"]["impute"] == "median"
+    gating = pd.read_csv(tmp_path / "out" / "gating_weights.csv", index_col=0)
+    lacking = gating.index.intersection(ids[1::4])
+    assert len(lacking) and (gating.loc[lacking, "lipid"] == 0).all()  # still missing, not imputed
+
+
+def test_split_and_scale_imputes_stray_values_from_the_training_part():
+    from skpoems import concat_omics
+
+    rng = np.random.RandomState(0)
+    a, b = rng.rand(30, 4), rng.rand(30, 3)
+    a[[2, 20], 1] = np.nan
+    b[5:9] = np.nan  # a missing omic
+    X = concat_omics({"a": a, "b": b})
+    split = split_and_scale(X, np.arange(30) % 2, random_state=0, impute="median", scale=False)
+    train = X.loc[split.is_train, ("a", "f1")]
+    filled = missed = 0
+    for part in (split.X_train, split.X_test):
+        assert not part["a"].isna().any().any()
+        rows = part.index[np.isin(part.index, [2, 20])]
+        assert (part.loc[rows, ("a", "f1")] == train.median()).all()  # the training median
+        filled += len(rows)
+        missing = np.isin(part.index, range(5, 9))  # the missing omic stays missing
+        assert np.isnan(part["b"].to_numpy()[missing]).all()
+        missed += int(missing.sum())
+    assert filled == 2 and missed == 4
+    with pytest.raises(ValueError, match="impute must be None, 'mean' or 'median'"):
+        split_and_scale(X, np.arange(30) % 2, impute="zero")
 
 
 def test_python_dash_m_and_version():

@@ -122,7 +122,7 @@ def test_omics_and_label_column(cohort):
         folder / "labels.csv"
     )
     with pytest.raises(
-        ValueError, match=r"label_column=NAME \(one of \['subtype', 'code', 'stage'\]\)"
+        ValueError, match=r"label_column=NAME \(one of \['subtype', 'code', 'stage'\]; skpoems run: --label-column NAME\)"
     ):
         load_omics_tables(folder)
     bunch = load_omics_tables(folder, omics=["mrna", "meth"], label_column="subtype")

@@ -145,7 +145,7 @@ def _labels_of(
     except ValueError as exc:
         raise ValueError(
             f"{exc} Or pick the column that holds the labels: label_column=NAME "
-            f"(one of {list(map(str, table.columns))})."
+            f"(one of {list(map(str, table.columns))}; skpoems run: --label-column NAME)."
         ) from None
 
 
