@@ -603,6 +603,16 @@ def test_omics_files_samples_by_features(tmp_path):
     assert omics.target.tolist() == [0, 1]
 
 
+def test_omics_files_refuse_a_sample_listed_twice(kirc_folder):
+    """A features x samples file whose header repeats a sample: pandas alone would
+    read it as two samples ('TCGA-02-01' and 'TCGA-02-01.1')."""
+    folder, samples, gene, _ = kirc_folder
+    twice = pd.concat([gene, gene[[samples[2]]]], axis=1)
+    twice.to_csv(folder / "twice.csv.gz")
+    with pytest.raises(ValueError, match=r"twice.csv.gz lists 'TCGA-02-01' more than once in its header row \(columns 4, 8\)"):
+        load_omics_files({"mRNA": folder / "twice.csv.gz"})
+
+
 def test_omics_files_join(kirc_folder):
     folder, samples, gene, _ = kirc_folder
     gene.iloc[:, :4].to_csv(folder / "small.csv.gz")

@@ -270,3 +270,23 @@ def test_repeated_feature_names_are_refused_naming_the_file(tmp_path):
     pd.DataFrame({"subtype": list("ababab")}, index=ids).to_csv(tmp_path / "labels.csv")
     with pytest.raises(ValueError, match=r"mrna.csv names 1 feature\(s\) more than once \('TP53'\)"):
         load_omics_tables(tmp_path)
+
+
+@pytest.mark.parametrize("layout", ["features x samples", "samples x features"])
+def test_a_name_repeated_in_the_header_row_is_refused_not_renamed(tmp_path, layout):
+    """pandas reads a repeated header as 'TCGA-03' and 'TCGA-03.1': a patient (or
+    feature) listed twice would become two. The loader names the repeat instead."""
+    ids = [f"TCGA-{i:02d}" for i in range(6)]
+    rng = np.random.RandomState(0)
+    genes = pd.DataFrame(rng.rand(6, 3), index=ids, columns=["TP53", "ESR1", "GATA3"])
+    if layout == "features x samples":
+        table = genes.T.assign(**{"TCGA-03.x": 0.0}).rename(columns={"TCGA-03.x": "TCGA-03"})
+        repeated, columns = "TCGA-03", "columns 5, 8"
+    else:
+        table = genes.assign(TP53_again=0.0).rename(columns={"TP53_again": "TP53"})
+        repeated, columns = "TP53", "columns 2, 5"
+    table.to_csv(tmp_path / "mrna.csv")
+    pd.DataFrame(rng.rand(6, 2), index=ids, columns=["m1", "m2"]).to_csv(tmp_path / "mirna.csv")
+    pd.DataFrame({"subtype": list("ababab")}, index=ids).to_csv(tmp_path / "labels.csv")
+    with pytest.raises(ValueError, match=rf"mrna.csv lists '{repeated}' more than once in its header row \({columns}\)"):
+        load_omics_tables(tmp_path)

@@ -549,6 +549,24 @@ def _folder_descr(
 # --------------------------------------------------------------------------- #
 # POEMS KIRC layout: features x samples with a header row of barcodes
 # --------------------------------------------------------------------------- #
+def check_header_unique(file: Path, sep: str = ",") -> None:
+    """Refuse a table whose header row lists a name twice.
+
+    pandas reads a repeated header as ``"TCGA-01"`` and ``"TCGA-01.1"``, which
+    would silently turn a sample or feature listed twice into two.
+    """
+    header = pd.read_csv(file, sep=sep, header=None, nrows=1, dtype=str).iloc[0]
+    repeated = header[header.duplicated() & header.notna()]
+    if len(repeated):
+        first = repeated.iloc[0]
+        where = [int(i) + 1 for i in np.flatnonzero(header.to_numpy() == first)]
+        raise ValueError(
+            f"{file} lists {first!r} more than once in its header row (columns "
+            f"{', '.join(map(str, where))}): every sample and every feature must be "
+            "listed once. Average the repeats or keep one of each."
+        )
+
+
 def _read_table(file: Path, transpose: bool, name: str) -> pd.DataFrame:
     """Read one omic table with sample and feature names; samples as rows."""
     if not file.is_file():
@@ -559,6 +577,7 @@ def _read_table(file: Path, transpose: bool, name: str) -> pd.DataFrame:
         raise ValueError(f"{file} is empty.") from exc
     except pd.errors.ParserError as exc:
         raise ValueError(f"{file} could not be parsed as a CSV table: {exc}") from exc
+    check_header_unique(file)
     if transpose:
         table = table.T
     try:

@@ -20,7 +20,13 @@ from sklearn.utils import Bunch
 from sklearn.utils._param_validation import StrOptions, validate_params
 
 from ._base import _make_bunch, _omics_frame
-from ._folder import _encode_labels, _label_counts, _labels_from_table, _match_samples
+from ._folder import (
+    _encode_labels,
+    _label_counts,
+    _labels_from_table,
+    _match_samples,
+    check_header_unique,
+)
 
 __all__ = ["load_omics_tables"]
 
@@ -62,13 +68,15 @@ def _read_table(file: Path) -> pd.DataFrame:
     """Read a table with a header row, comma- or tab-separated."""
     sep = _separator(file)
     try:
-        return pd.read_csv(file, sep=sep)
+        table = pd.read_csv(file, sep=sep)
     except pd.errors.EmptyDataError as exc:
         raise ValueError(f"{file} is empty.") from exc
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise ValueError(
             f"{file} could not be read as a table with a header row: {exc}"
         ) from exc
+    check_header_unique(file, sep)
+    return table
 
 
 def _with_names(raw: pd.DataFrame, *, labels: bool) -> tuple[pd.DataFrame, bool]:
