@@ -290,3 +290,46 @@ def test_a_name_repeated_in_the_header_row_is_refused_not_renamed(tmp_path, layo
     pd.DataFrame({"subtype": list("ababab")}, index=ids).to_csv(tmp_path / "labels.csv")
     with pytest.raises(ValueError, match=rf"mrna.csv lists '{repeated}' more than once in its header row \({columns}\)"):
         load_omics_tables(tmp_path)
+
+
+def test_semicolon_tables_with_decimal_commas_are_read_as_numbers(tmp_path):
+    """What spreadsheets write where the decimal mark is a comma ("0,5"): it was
+    read as a one-feature omic before."""
+    ids = [f"P{i}" for i in range(8)]
+    rng = np.random.RandomState(0)
+    genes = pd.DataFrame(rng.rand(8, 5), index=ids, columns=[f"G{j}" for j in range(5)])
+    genes.to_csv(tmp_path / "mrna.csv", sep=";", decimal=",")
+    meth = pd.DataFrame(rng.rand(8, 3), index=ids, columns=["c1", "c2", "c3"])
+    meth.to_csv(tmp_path / "methylation.csv", sep=";")  # decimal points
+    pd.DataFrame({"subtype": list("abababab")}, index=ids).to_csv(tmp_path / "labels.csv", sep=";")
+    bunch = load_omics_tables(tmp_path)
+    assert bunch.omic_dims == (3, 5)  # methylation, mrna
+    np.testing.assert_allclose(bunch.data["mrna"].to_numpy(), genes.to_numpy())
+    np.testing.assert_allclose(bunch.data["methylation"].to_numpy(), meth.to_numpy())
+    assert list(bunch.data.index) == ids
+
+
+def test_rows_with_more_fields_than_the_header_are_refused(tmp_path):
+    ids = [f"P{i}" for i in range(4)]
+    lines = ["g1,g2"] + [f"{i},0.{i},0.5,0.7" for i in ids]  # two fields too many
+    (tmp_path / "mrna.csv").write_text("\n".join(lines) + "\n")
+    pd.DataFrame({"subtype": list("abab")}, index=ids).to_csv(tmp_path / "labels.csv")
+    with pytest.raises(ValueError, match=r"mrna.csv: its rows have 2 more fields than its header row"):
+        load_omics_tables(tmp_path)
+
+
+def test_header_without_a_field_for_the_row_names(tmp_path):
+    """R's write.table writes the header without a field for the row names; those
+    are the samples, also for a label table listing them in another order."""
+    ids = [f"P{i}" for i in range(6)]
+    rng = np.random.RandomState(0)
+    genes = pd.DataFrame(rng.rand(6, 3), index=ids, columns=["G1", "G2", "G3"])
+    lines = [",".join(genes.columns)] + [f"{i}," + ",".join(repr(float(v)) for v in row) for i, row in zip(ids, genes.to_numpy())]
+    (tmp_path / "mrna.csv").write_text("\n".join(lines) + "\n")
+    order = ids[::-1]
+    labels = dict(zip(ids, "aabbab"))
+    (tmp_path / "labels.csv").write_text("subtype\n" + "".join(f"{i},{labels[i]}\n" for i in order))
+    bunch = load_omics_tables(tmp_path)
+    assert list(bunch.data.index) == ids
+    np.testing.assert_allclose(bunch.data["mrna"].to_numpy(), genes.to_numpy())
+    assert [bunch.target_names[c] for c in bunch.target] == [labels[i] for i in ids]

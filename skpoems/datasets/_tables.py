@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -49,26 +50,35 @@ def _is_unnamed(header: Any) -> bool:
     return text == "" or text.startswith("Unnamed: 0")
 
 
-def _separator(file: Path) -> str:
-    """Comma or tab: the one the header line uses (the file name's when both or neither)."""
+def _separator(file: Path) -> tuple[str, str]:
+    """(separator, decimal mark) of a table, from its first two lines.
+
+    The separator is the one of tab, comma and semicolon that the header line
+    uses (the file name's, comma for .csv and tab otherwise, when it uses none
+    or several). Semicolon tables are what spreadsheets write where the decimal
+    mark is a comma ("0,5"): their decimal mark is a comma when the first data
+    line has one between digits.
+    """
     opener = gzip.open if file.name.lower().endswith(".gz") else open
     try:
         with opener(file, "rt", encoding="utf-8", errors="replace") as fh:
-            header = fh.readline()
+            header, first = fh.readline(), fh.readline()
     except OSError as exc:
         raise ValueError(f"{file} could not be read: {exc}") from exc
-    if "\t" in header and "," not in header:
-        return "\t"
-    if "," in header and "\t" not in header:
-        return ","
-    return "," if ".csv" in file.name.lower() else "\t"
+    used = [sep for sep in ("\t", ",", ";") if sep in header]
+    if len(used) == 1:
+        sep = used[0]
+    else:
+        sep = "," if ".csv" in file.name.lower() else "\t"
+    decimal = "," if sep == ";" and re.search(r"\d,\d", first) else "."
+    return sep, decimal
 
 
 def _read_table(file: Path) -> pd.DataFrame:
-    """Read a table with a header row, comma- or tab-separated."""
-    sep = _separator(file)
+    """Read a table with a header row, tab-, comma- or semicolon-separated."""
+    sep, decimal = _separator(file)
     try:
-        table = pd.read_csv(file, sep=sep)
+        table = pd.read_csv(file, sep=sep, decimal=decimal)
     except pd.errors.EmptyDataError as exc:
         raise ValueError(f"{file} is empty.") from exc
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -76,6 +86,14 @@ def _read_table(file: Path) -> pd.DataFrame:
             f"{file} could not be read as a table with a header row: {exc}"
         ) from exc
     check_header_unique(file, sep)
+    if isinstance(table.index, pd.MultiIndex):
+        # rows with more fields than the header: pandas would silently make the
+        # extra leading fields row labels
+        raise ValueError(
+            f"{file}: its rows have {table.index.nlevels} more fields than its header "
+            f"row (read with separator {sep!r}). Write the table with one header "
+            "field per column (tab, comma or semicolon separated)."
+        )
     return table
 
 
@@ -87,6 +105,12 @@ def _with_names(raw: pd.DataFrame, *, labels: bool) -> tuple[pd.DataFrame, bool]
     the table has other columns and the first one has an empty header or unique,
     non-numeric values (a single column is the labels themselves).
     """
+    if not isinstance(raw.index, pd.RangeIndex):
+        # a header row without a field for the row names (R's write.table): pandas
+        # made the rows' first field the index, so those are the sample names
+        table = raw.copy()
+        table.index = pd.Index([str(s) for s in raw.index], dtype=object)
+        return table, True
     if raw.shape[1] == 0:
         return raw, False
     first = raw.columns[0]
@@ -232,8 +256,12 @@ def load_omics_tables(
     Every ``*.csv``, ``*.tsv`` or ``*.txt`` file of the folder (each optionally
     gzip-compressed, ``.csv.gz``) with a header row is read; the file name
     without its ending is the omic's name (``mrna.csv.gz`` -> ``"mrna"``) and
-    the header gives the feature names. Values are separated by commas or tabs,
-    whichever the header line uses. This is the layout of the data bundled
+    the header gives the feature names. Values are separated by commas, tabs
+    or semicolons, whichever the header line uses (semicolon tables with
+    decimal commas, "0,5", as spreadsheets write them in many locales, are read
+    as numbers); a header without a field for the row names (R's
+    ``write.table``) is understood. A name repeated in the header row is an
+    error. This is the layout of the data bundled
     with skpoems (``mrna.csv.gz``, ``methylation.csv.gz``, ``mirna.csv.gz``,
     ``labels.csv``) and of most exports from R or pandas.
 
