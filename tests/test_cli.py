@@ -490,6 +490,30 @@ def test_benchmark_subset_and_splits(tmp_path):
     assert table.loc[1, "kmeans_acc"] == pytest.approx(pca["kmeans_acc"].mean())
 
 
+def test_benchmark_baselines_on_a_cohort_with_missing_omics(tmp_path):
+    """PCA and raw features cannot take a missing omic: they get the training
+    means there (said in the table's caption), instead of failing."""
+    mice = load_dataset("nutrimouse")
+    ids = [f"m{i}" for i in range(40)]
+    data = tmp_path / "cohort"
+    data.mkdir()
+    mice.data["gene"].set_axis(ids).to_csv(data / "gene.csv")
+    mice.data["lipid"].set_axis(ids).drop(index=ids[1::4]).to_csv(data / "lipid.csv")
+    pd.DataFrame({"diet": np.asarray(mice.target_names)[mice.target]}, index=ids).to_csv(data / "labels.csv")
+    out = tmp_path / "bench"
+    status, stdout, stderr = call(
+        ["benchmark", "--data", str(data), "--join", "outer", *FAST[2:], "--models", "poem", "--out", str(out)]
+    )
+    assert status == 0, stderr
+    table = pd.read_csv(out / "benchmark.csv")
+    assert table["model"].tolist() == ["POEM", "PCA", "raw features"]
+    assert table["kmeans_acc"].notna().all()
+    runs = pd.read_csv(out / "benchmark_runs.csv")
+    assert runs["error"].isna().all()
+    assert json.loads((out / "benchmark.json").read_text())["baselines_fill_missing_omics"] is True
+    assert "PCA and raw features: missing omics filled with the training means" in stdout
+
+
 # --------------------------------------------------------------------- sweep
 def test_sweep_selects_by_validation_loss(tmp_path):
     status, stdout, stderr = call(
