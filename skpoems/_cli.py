@@ -291,6 +291,15 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
         "(default: strict)",
     )
     group.add_argument(
+        "--sample-name-length",
+        type=_positive_int,
+        metavar="N",
+        default=None,
+        help="with --data (named tables): cut every sample name to its first N "
+        "characters before matching omics and labels (TCGA barcodes: 12 for the "
+        "patient, 15 or 16 for the sample; default: names as they are)",
+    )
+    group.add_argument(
         "--test-size",
         type=_test_size,
         metavar="SIZE",
@@ -604,14 +613,18 @@ def _load(args: argparse.Namespace):
     try:
         if args.data is None and (
             args.labels is not None or args.label_column is not None or args.join != "strict"
+            or args.sample_name_length is not None
         ):
-            raise ValueError("--labels, --label-column and --join go with --data FOLDER.")
+            raise ValueError(
+                "--labels, --label-column, --join and --sample-name-length go with --data FOLDER."
+            )
         return exp.load_dataset(
             args.dataset,
             args.data,
             labels=args.labels,
             label_column=args.label_column,
             join=args.join,
+            sample_name_length=args.sample_name_length,
         )
     except (ValueError, OSError) as exc:
         raise _UsageError(str(exc)) from exc

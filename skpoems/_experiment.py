@@ -87,6 +87,7 @@ def load_dataset(
     labels: str | Path | None = None,
     label_column: str | None = None,
     join: str = "strict",
+    sample_name_length: int | None = None,
 ) -> Bunch:
     """Load a bundled data set by name, or a folder of the user's.
 
@@ -99,8 +100,9 @@ def load_dataset(
         ...) are read by :func:`skpoems.datasets.load_omics_folder`, any other
         folder of tables (``mrna.csv.gz``, ``labels.csv``, ...) by
         :func:`skpoems.datasets.load_omics_tables`.
-    labels, label_column, join : optional
-        The label file, its label column and how samples are matched, for
+    labels, label_column, join, sample_name_length : optional
+        The label file, its label column, how samples are matched and the
+        length sample names are cut to, for
         :func:`~skpoems.datasets.load_omics_tables`.
 
     Returns
@@ -125,18 +127,22 @@ def load_dataset(
             datasets._folder._NUMBERED_FILE.match(entry.name) for entry in folder.iterdir()
         )
         if numbered or not folder.is_dir():
-            if labels is not None or label_column is not None or join != "strict":
+            if (
+                labels is not None or label_column is not None or join != "strict"
+                or sample_name_length is not None
+            ):
                 raise ValueError(
                     f"{folder} is in the MOGONET/MOCSS layout, whose labels are "
                     "labels_all.csv (or labels_tr.csv/labels_te.csv) and whose rows "
-                    "are matched by position; a label file, label column or join "
-                    "cannot be chosen."
+                    "are matched by position; a label file, label column, join or "
+                    "sample name length cannot be chosen."
                 )
             bunch = datasets.load_omics_folder(folder)
             missing = "add labels_all.csv (or labels_tr.csv/labels_te.csv)"
         else:
             bunch = datasets.load_omics_tables(
-                folder, labels=labels, label_column=label_column, join=join
+                folder, labels=labels, label_column=label_column, join=join,
+                sample_name_length=sample_name_length,
             )
             candidates = bunch.get("not_read") or []
             missing = "name the label file labels.csv, or pass labels=FILE (--labels FILE)" + (

@@ -559,7 +559,7 @@ def test_sweep_selects_by_validation_loss(tmp_path):
         (["run", "--max-iter", "0"], "expected an integer >= 1"),
         (["sweep", "--learning-rates", "1e-3,x"], "expected a number"),
         (["run", "--dataset", "nutrimouse", "--data", "x"], "not allowed with"),
-        (["run", "--dataset", "nutrimouse", "--labels", "diet.csv"], "--labels, --label-column and --join go with --data"),
+        (["run", "--dataset", "nutrimouse", "--labels", "diet.csv"], "--labels, --label-column, --join and --sample-name-length go with --data"),
         (["sweep", "--n-jobs", "0"], "expected a non-zero integer"),
         (["sweep", "--n-jobs", "2", "--dask-local", "2"], "not allowed with"),
         (["nope"], "invalid choice: 'nope'"),
@@ -704,6 +704,24 @@ def test_stray_missing_values_need_impute(tmp_path):
     gating = pd.read_csv(tmp_path / "out" / "gating_weights.csv", index_col=0)
     lacking = gating.index.intersection(ids[1::4])
     assert len(lacking) and (gating.loc[lacking, "lipid"] == 0).all()  # still missing, not imputed
+
+
+def test_sample_name_length_option(tmp_path):
+    """TCGA files naming samples at 16 and 15 characters and labels at 12."""
+    rng = np.random.RandomState(0)
+    patients = [f"TCGA-A1-A{i:03d}" for i in range(40)]
+    data = tmp_path / "cohort"
+    data.mkdir()
+    pd.DataFrame(rng.rand(40, 6), index=[p + "-01A" for p in patients]).T.to_csv(data / "mrna.csv")
+    pd.DataFrame(rng.rand(40, 4), index=[p + "-01" for p in patients]).to_csv(data / "methylation.csv")
+    pd.Series(dict(zip(patients, "ab" * 20)), name="subtype").to_csv(data / "labels.csv")
+    argv = ["run", "--data", str(data), *FAST[2:], "-q", "--no-figures", "--out", str(tmp_path / "out")]
+    status, _, stderr = call(argv)
+    assert status == 2 and "--sample-name-length 12" in stderr
+    status, _, stderr = call([*argv, "--sample-name-length", "12"])
+    assert status == 0, stderr
+    parts = pd.read_csv(tmp_path / "out" / "split.csv", index_col=0)
+    assert sorted(parts.index) == patients
 
 
 def test_split_and_scale_imputes_stray_values_from_the_training_part():

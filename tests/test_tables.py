@@ -333,3 +333,42 @@ def test_header_without_a_field_for_the_row_names(tmp_path):
     assert list(bunch.data.index) == ids
     np.testing.assert_allclose(bunch.data["mrna"].to_numpy(), genes.to_numpy())
     assert [bunch.target_names[c] for c in bunch.target] == [labels[i] for i in ids]
+
+
+def _tcga_folder(tmp_path, normal=False):
+    """Three files cutting TCGA barcodes differently: sample (16), sample (15) and
+    patient (12) names; mRNA as features x samples, as the portals write it."""
+    rng = np.random.RandomState(0)
+    patients = [f"TCGA-A1-A{i:03d}" for i in range(10)]
+    mrna = pd.DataFrame(rng.rand(10, 4), index=[p + "-01A" for p in patients], columns=list("abcd"))
+    if normal:  # the first patient's normal sample too
+        mrna.loc[patients[0] + "-11A"] = 0.5
+    mrna.T.to_csv(tmp_path / "mrna.csv")
+    meth = pd.DataFrame(rng.rand(10, 3), index=[p + "-01" for p in patients[::-1]], columns=list("xyz"))
+    meth.to_csv(tmp_path / "methylation.csv")
+    labels = dict(zip(patients, "ab" * 5))
+    pd.Series(labels, name="subtype").to_csv(tmp_path / "labels.csv")
+    return patients, mrna, meth, labels
+
+
+@pytest.mark.parametrize("join", ["strict", "inner", "outer"])
+def test_tcga_barcodes_cut_differently_are_named_with_the_length_that_matches(tmp_path, join):
+    _tcga_folder(tmp_path)
+    with pytest.raises(ValueError, match=r"first 12 characters .* which would make 10 samples common to all: .*sample_name_length=12; skpoems run: --sample-name-length 12"):
+        load_omics_tables(tmp_path, join=join)
+
+
+def test_sample_name_length_matches_tcga_barcodes(tmp_path):
+    patients, mrna, meth, labels = _tcga_folder(tmp_path)
+    bunch = load_omics_tables(tmp_path, sample_name_length=12)
+    # the order of the first omic in file-name order: methylation, which lists them reversed
+    assert list(bunch.data.index) == patients[::-1]
+    np.testing.assert_allclose(bunch.data["mrna"].to_numpy(), mrna.to_numpy()[::-1])
+    np.testing.assert_allclose(bunch.data["methylation"].to_numpy(), meth.to_numpy())
+    assert [bunch.target_names[c] for c in bunch.target] == [labels[p] for p in patients[::-1]]
+
+
+def test_sample_name_length_refuses_two_samples_of_one_patient(tmp_path):
+    _tcga_folder(tmp_path, normal=True)
+    with pytest.raises(ValueError, match=r"mrna.csv lists sample 'TCGA-A1-A000' more than once after cutting the names to 12 characters"):
+        load_omics_tables(tmp_path, sample_name_length=12)

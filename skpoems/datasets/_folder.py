@@ -598,11 +598,42 @@ def _read_table(file: Path, transpose: bool, name: str) -> pd.DataFrame:
     return table
 
 
+def _prefix_hint(indexes: Sequence[pd.Index], how: str = "e.g. table.index.str[:{length}]") -> str:
+    """A hint when tables name the same samples at different lengths.
+
+    TCGA barcodes name a patient with 12 characters (``TCGA-A1-A0SB``) and a
+    sample with 15 or 16 (``TCGA-A1-A0SB-01``, ``...-01A``); tables from different
+    portals cut them differently. If cutting every table's names to one length
+    makes many more of them common to all tables, say so; else nothing.
+    """
+    names = [[str(s) for s in index] for index in indexes]
+    if len(names) < 2 or not all(names):
+        return ""
+    matched = len(set.intersection(*(set(n) for n in names)))
+    for length in sorted({len(s) for n in names for s in n}, reverse=True):
+        if length < 4:
+            break
+        cut = [{s[:length] for s in n} for n in names]
+        common = set.intersection(*cut)
+        if len(common) > matched and len(common) >= min(map(len, cut)) / 2:
+            key = sorted(common)[0]
+            examples = list(dict.fromkeys(next(s for s in n if s[:length] == key) for n in names))
+            return (
+                f" The names agree in their first {length} characters "
+                f"({' and '.join(map(repr, examples))}), which would make {len(common)} "
+                f"samples common to all: cut them to one length first "
+                f"({how.format(length=length)}). TCGA barcodes name a patient with 12 "
+                "characters and a sample with 15 or 16."
+            )
+    return ""
+
+
 def _match_samples(
     indexes: Sequence[pd.Index],
     sources: Sequence[str],
     join: str,
     hint: str = "Pass join='inner' to keep the common samples.",
+    cut_hint: str = "e.g. table.index.str[:{length}]",
 ) -> pd.Index:
     """The samples of named tables: all the same (``"strict"``) or the common ones
     (``"inner"``), in the order of the first table."""
@@ -617,9 +648,16 @@ def _match_samples(
                     f"{source} lists {len(index)} samples and {sources[0]} lists "
                     f"{len(samples)}; {len(only_here)} are only in the former and "
                     f"{len(only_first)} only in the latter (e.g. {example}). " + hint
+                    + _prefix_hint(indexes, cut_hint)
                 )
         else:
-            samples = samples[samples.isin(index)]
+            common = samples[samples.isin(index)]
+            if len(common) == 0:
+                raise ValueError(
+                    f"No sample is common to all of {', '.join(sources)}."
+                    + _prefix_hint(indexes, cut_hint)
+                )
+            samples = common
     if len(samples) == 0:
         raise ValueError(f"No sample is common to all of {', '.join(sources)}.")
     return samples

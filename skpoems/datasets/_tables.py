@@ -12,13 +12,14 @@ import gzip
 import os
 import re
 from collections.abc import Sequence
+from numbers import Integral
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import StrOptions, validate_params
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ._base import _make_bunch, _omics_frame
 from ._folder import (
@@ -26,6 +27,7 @@ from ._folder import (
     _label_counts,
     _labels_from_table,
     _match_samples,
+    _prefix_hint,
     check_header_unique,
 )
 
@@ -181,6 +183,30 @@ def _labels_of(
         ) from None
 
 
+_CUT_HINT = "sample_name_length={length}; skpoems run: --sample-name-length {length}"
+
+
+def _cut(index: pd.Index, length: int) -> pd.Index:
+    return pd.Index([str(s)[:length] for s in index], dtype=object, name=index.name)
+
+
+def _matches(ids: pd.Index, names: pd.Index) -> int:
+    """How many of ``names`` are sample names of ``ids``: exact matches, else
+    (none exact) matches of their first ``L`` characters, ``L`` the shortest id
+    (TCGA tables cut a barcode to 12, 15 or 16 characters: the axis that holds
+    the samples still matches, so that the mismatch is reported, not hidden by
+    reading the table the wrong way round)."""
+    ids = [str(i) for i in ids]
+    names = [str(n) for n in names]
+    exact = len(set(ids).intersection(names))
+    if exact or not ids:
+        return exact
+    length = min(len(i) for i in ids)
+    if length < 4:
+        return 0
+    return len({i[:length] for i in ids}.intersection(n[:length] for n in names if len(n) >= length))
+
+
 def _orient(
     tables: dict[str, pd.DataFrame],
     named: dict[str, bool],
@@ -196,12 +222,8 @@ def _orient(
     if transpose is not True and transpose is not False:
         with_names = [k for k in tables if named[k]]
         if label_ids is not None:
-            ids = set(label_ids)
-            by_rows = {k: len(ids.intersection(tables[k].index)) for k in with_names}
-            by_cols = {
-                k: len(ids.intersection(map(str, tables[k].columns)))
-                for k in with_names
-            }
+            by_rows = {k: _matches(label_ids, tables[k].index) for k in with_names}
+            by_cols = {k: _matches(label_ids, tables[k].columns) for k in with_names}
         elif len(with_names) > 1:
             shared_rows = set.intersection(*(set(tables[k].index) for k in with_names))
             shared_cols = set.intersection(
@@ -235,6 +257,7 @@ def _orient(
         "omics": ["array-like", None],
         "transpose": ["boolean", StrOptions({"auto"})],
         "join": [StrOptions({"strict", "inner", "outer"})],
+        "sample_name_length": [Interval(Integral, 1, None, closed="left"), None],
         "return_X_y": ["boolean"],
         "as_frame": ["boolean"],
     },
@@ -248,6 +271,7 @@ def load_omics_tables(
     omics: Sequence[str] | None = None,
     transpose: bool | Literal["auto"] = "auto",
     join: Literal["strict", "inner", "outer"] = "strict",
+    sample_name_length: int | None = None,
     return_X_y: bool = False,
     as_frame: bool = True,
 ) -> Bunch | tuple[Any, Any]:
@@ -310,6 +334,14 @@ def load_omics_tables(
         every patient was profiled for every omic). The samples keep the order
         of the first omic (then those only in later omics). An empty label
         counts as no label.
+    sample_name_length : int, default=None
+        Cut every sample name (of the omics and the labels) to its first this
+        many characters before matching them: TCGA tables name a patient with
+        12 characters (``TCGA-A1-A0SB``) and a sample with 15 or 16
+        (``TCGA-A1-A0SB-01``, ``...-01A``), and files from different portals cut
+        them differently (an error names the length that would match them). Two
+        samples that become one name (a patient's tumour and normal samples at
+        12 characters) are an error. None: names as they are.
     return_X_y : bool, default=False
         If True, return ``(data, target)`` instead of a Bunch.
     as_frame : bool, default=True
@@ -463,15 +495,25 @@ def load_omics_tables(
                 )
             label_table = label_table[~unlabelled]
         codes, target_names = _labels_of(label_table, str(label_file), label_column)
+        if label_named and sample_name_length is not None:
+            codes.index = _cut(codes.index, sample_name_length)
         if label_named:
             if codes.index.duplicated().any():
+                cut = (
+                    f" after cutting the names to {sample_name_length} characters"
+                    if sample_name_length is not None else ""
+                )
                 raise ValueError(
-                    f"{label_file} lists sample {codes.index[codes.index.duplicated()][0]!r} more than once."
+                    f"{label_file} lists sample {codes.index[codes.index.duplicated()][0]!r} more than once{cut}."
                 )
             label_ids = codes.index
         target = codes
 
     tables = _orient(tables, named, label_ids, transpose)
+    if sample_name_length is not None:
+        for key, table in tables.items():
+            if not isinstance(table.index, pd.RangeIndex):  # sample names
+                table.index = _cut(table.index, sample_name_length)
     names = list(tables)
     for key in names:
         columns = tables[key].columns
@@ -490,9 +532,13 @@ def load_omics_tables(
         for key in names:
             index = tables[key].index
             if index.duplicated().any():
+                cut = (
+                    f" after cutting the names to {sample_name_length} characters (two "
+                    "samples of one patient?)" if sample_name_length is not None else ""
+                )
                 raise ValueError(
-                    f"{files[key]} lists sample {index[index.duplicated()][0]!r} more than once "
-                    "(if its rows are features, not samples, pass transpose=True)."
+                    f"{files[key]} lists sample {index[index.duplicated()][0]!r} more than "
+                    f"once{cut} (if its rows are features, not samples, pass transpose=True)."
                 )
         indexes = [tables[k].index for k in names]
         if label_ids is not None:
@@ -506,7 +552,10 @@ def load_omics_tables(
             if label_ids is not None:
                 samples = samples[samples.isin(label_ids)]
             if len(samples) == 0:
-                raise ValueError(f"No labelled sample in {', '.join(sources)}.")
+                raise ValueError(
+                    f"No labelled sample in {', '.join(sources)}."
+                    + _prefix_hint([pd.Index([s for i in indexes[:-1] for s in i]), label_ids], _CUT_HINT)
+                )
         else:
             samples = _match_samples(
                 indexes,
@@ -515,6 +564,7 @@ def load_omics_tables(
                 hint="Pass join='inner' to keep the samples common to all files, or "
                 "join='outer' to keep every sample, with NaN for the omics it lacks "
                 "(skpoems run: --join inner or --join outer).",
+                cut_hint=_CUT_HINT,
             )
         blocks = [tables[k].reindex(samples) for k in names]
         index = pd.Index(samples, dtype=object, name="sample")
