@@ -159,6 +159,23 @@ def test_make_estimator_and_load_dataset():
     assert load_dataset("nutrimouse").name == "nutrimouse"
 
 
+def mice_cohort(tmp_path, lipid_lacks, gene_nan=()):
+    """nutrimouse as a user's folder of named tables (mice m0..m39): the lipid
+    file lacks the mice ``ids[lipid_lacks]``; ``gene_nan``: (row, column) cells
+    of the gene table left empty (stray missing values)."""
+    mice = load_dataset("nutrimouse")
+    ids = [f"m{i}" for i in range(40)]
+    data = tmp_path / "cohort"
+    data.mkdir()
+    gene = mice.data["gene"].set_axis(ids)
+    for row, col in gene_nan:
+        gene.iloc[row, col] = np.nan
+    gene.to_csv(data / "gene.csv")
+    mice.data["lipid"].set_axis(ids).drop(index=ids[lipid_lacks]).to_csv(data / "lipid.csv")
+    pd.DataFrame({"diet": np.asarray(mice.target_names)[mice.target]}, index=ids).to_csv(data / "labels.csv")
+    return data, ids
+
+
 # ----------------------------------------------------------------------- run
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
@@ -493,13 +510,7 @@ def test_benchmark_subset_and_splits(tmp_path):
 def test_benchmark_baselines_on_a_cohort_with_missing_omics(tmp_path):
     """PCA and raw features cannot take a missing omic: they get the training
     means there (said in the table's caption), instead of failing."""
-    mice = load_dataset("nutrimouse")
-    ids = [f"m{i}" for i in range(40)]
-    data = tmp_path / "cohort"
-    data.mkdir()
-    mice.data["gene"].set_axis(ids).to_csv(data / "gene.csv")
-    mice.data["lipid"].set_axis(ids).drop(index=ids[1::4]).to_csv(data / "lipid.csv")
-    pd.DataFrame({"diet": np.asarray(mice.target_names)[mice.target]}, index=ids).to_csv(data / "labels.csv")
+    data, _ = mice_cohort(tmp_path, lipid_lacks=slice(1, None, 4))
     out = tmp_path / "bench"
     status, stdout, stderr = call(
         ["benchmark", "--data", str(data), "--join", "outer", *FAST[2:], "--models", "poem", "--out", str(out)]
@@ -660,13 +671,7 @@ def test_data_folder_of_named_tables(tmp_path):
 
 
 def test_data_folder_with_missing_omics_needs_join_outer(tmp_path):
-    mice = load_dataset("nutrimouse")
-    ids = [f"m{i}" for i in range(40)]
-    data = tmp_path / "cohort"
-    data.mkdir()
-    mice.data["gene"].set_axis(ids).to_csv(data / "gene.csv")
-    mice.data["lipid"].set_axis(ids).drop(index=ids[1::2]).to_csv(data / "lipid.csv")
-    pd.DataFrame({"diet": np.asarray(mice.target_names)[mice.target]}, index=ids).to_csv(data / "labels.csv")
+    data, ids = mice_cohort(tmp_path, lipid_lacks=slice(1, None, 2))
     argv = ["run", "--data", str(data), *FAST[2:], "-q", "--no-figures", "--out", str(tmp_path / "out")]
     status, _, stderr = call(argv)
     assert status == 2 and "--join inner or --join outer" in stderr
@@ -684,15 +689,7 @@ def test_stray_missing_values_need_impute(tmp_path):
     """Methylation arrays have scattered NaN: named before any training, then
     filled from the training part with --impute, while whole missing omics stay
     missing."""
-    mice = load_dataset("nutrimouse")
-    ids = [f"m{i}" for i in range(40)]
-    data = tmp_path / "cohort"
-    data.mkdir()
-    gene = mice.data["gene"].set_axis(ids)
-    gene.iloc[3, 5] = gene.iloc[17, 0] = np.nan  # stray
-    gene.to_csv(data / "gene.csv")
-    mice.data["lipid"].set_axis(ids).drop(index=ids[1::4]).to_csv(data / "lipid.csv")
-    pd.DataFrame({"diet": np.asarray(mice.target_names)[mice.target]}, index=ids).to_csv(data / "labels.csv")
+    data, ids = mice_cohort(tmp_path, lipid_lacks=slice(1, None, 4), gene_nan=[(3, 5), (17, 0)])
     argv = ["run", "--data", str(data), *FAST[2:], "--join", "outer", "-q", "--no-figures", "--out", str(tmp_path / "out")]
     status, stdout, stderr = call(argv)
     assert status == 2 and not stdout
