@@ -372,3 +372,18 @@ def test_sample_name_length_refuses_two_samples_of_one_patient(tmp_path):
     _tcga_folder(tmp_path, normal=True)
     with pytest.raises(ValueError, match=r"mrna.csv lists sample 'TCGA-A1-A000' more than once after cutting the names to 12 characters"):
         load_omics_tables(tmp_path, sample_name_length=12)
+
+
+def test_numeric_feature_ids_in_a_named_first_column(tmp_path):
+    """features x samples with Entrez gene ids in a first column headed 'entrez':
+    numbers, but the header holds the labelled samples, so they name the genes."""
+    ids = [f"P{i}" for i in range(12)]
+    rng = np.random.RandomState(0)
+    genes = pd.DataFrame(rng.rand(5, 12), index=pd.Index([7157, 2099, 2625, 672, 675], name="entrez"), columns=ids)
+    genes.to_csv(tmp_path / "mrna.csv")
+    pd.DataFrame(rng.rand(12, 3), index=ids, columns=list("xyz")).to_csv(tmp_path / "methylation.csv")
+    pd.DataFrame({"subtype": list("ab" * 6)}, index=ids).to_csv(tmp_path / "labels.csv")
+    bunch = load_omics_tables(tmp_path)
+    assert list(bunch.data["mrna"].columns) == ["7157", "2099", "2625", "672", "675"]
+    assert list(bunch.data.index) == ids
+    np.testing.assert_allclose(bunch.data["mrna"].to_numpy(), genes.T.to_numpy())

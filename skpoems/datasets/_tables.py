@@ -186,6 +186,15 @@ def _labels_of(
 _CUT_HINT = "sample_name_length={length}; skpoems run: --sample-name-length {length}"
 
 
+def _header_names_samples(table: pd.DataFrame, label_ids: pd.Index) -> bool:
+    """Whether a table without a column of names has the labelled samples as its
+    header after its first column (so that column names the features)."""
+    if table.shape[1] < 2:
+        return False
+    columns = table.columns[1:]
+    return _matches(label_ids, columns) >= min(len(label_ids), len(columns)) / 2
+
+
 def _cut(index: pd.Index, length: int) -> pd.Index:
     return pd.Index([str(s)[:length] for s in index], dtype=object, name=index.name)
 
@@ -509,6 +518,17 @@ def load_omics_tables(
             label_ids = codes.index
         target = codes
 
+    if label_ids is not None and transpose is not False:
+        for key, table in tables.items():
+            if not named[key] and _header_names_samples(table, label_ids):
+                # features x samples with numeric feature ids (Entrez gene ids) in a
+                # named first column: those are the feature names
+                ids = table.iloc[:, 0].to_numpy()
+                integral = np.isfinite(ids).all() and np.equal(np.mod(ids, 1), 0).all()
+                tables[key] = table.iloc[:, 1:].set_axis(
+                    pd.Index([str(int(v)) if integral else str(v) for v in ids], dtype=object)
+                )
+                named[key] = True
     tables = _orient(tables, named, label_ids, transpose)
     if sample_name_length is not None:
         for key, table in tables.items():
