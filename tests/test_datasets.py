@@ -613,6 +613,19 @@ def test_omics_files_refuse_a_sample_listed_twice(kirc_folder):
         load_omics_files({"mRNA": folder / "twice.csv.gz"})
 
 
+def test_omics_files_sample_name_length(kirc_folder):
+    """Labels by patient (12 characters) against files by sample (15)."""
+    folder, samples, gene, _ = kirc_folder
+    patients = pd.Series([0, 1, 0, 1, 0, 1], index=[s[:7] for s in samples])  # 'TCGA-00'
+    files = {"mRNA": folder / "gene1.csv.gz", "methylation": folder / "methyl.csv.gz"}
+    with pytest.raises(ValueError, match=r"first 7 characters .* cut them to one length first \(sample_name_length=7\)"):
+        load_omics_files(files, labels=patients)
+    omics = load_omics_files(files, labels=patients, sample_name_length=7)
+    assert omics.data.index.tolist() == [s[:7] for s in samples]
+    np.testing.assert_allclose(omics.data["mRNA"].to_numpy(), gene.T.to_numpy())
+    assert omics.target.tolist() == [0, 1, 0, 1, 0, 1]
+
+
 def test_omics_files_join(kirc_folder):
     folder, samples, gene, _ = kirc_folder
     gene.iloc[:, :4].to_csv(folder / "small.csv.gz")

@@ -6,13 +6,14 @@ import csv
 import os
 import re
 from collections.abc import Mapping, Sequence
+from numbers import Integral
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import StrOptions, validate_params
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ._base import _make_bunch, _omics_frame
 
@@ -567,8 +568,11 @@ def check_header_unique(file: Path, sep: str = ",") -> None:
         )
 
 
-def _read_table(file: Path, transpose: bool, name: str) -> pd.DataFrame:
-    """Read one omic table with sample and feature names; samples as rows."""
+def _read_table(
+    file: Path, transpose: bool, name: str, sample_name_length: int | None = None
+) -> pd.DataFrame:
+    """Read one omic table with sample and feature names; samples as rows (their
+    names cut to ``sample_name_length`` characters, if given)."""
     if not file.is_file():
         raise ValueError(f"File not found for omic {name!r}: {file}")
     try:
@@ -588,13 +592,17 @@ def _read_table(file: Path, transpose: bool, name: str) -> pd.DataFrame:
             f"{'features x samples' if transpose else 'samples x features'} with "
             "the names in the first row and the first column."
         ) from exc
-    table.index = pd.Index([str(s) for s in table.index], dtype=object)
+    table.index = pd.Index([str(s)[:sample_name_length] for s in table.index], dtype=object)
     table.columns = pd.Index([str(c) for c in table.columns], dtype=object)
     if table.shape[0] == 0 or table.shape[1] == 0:
         raise ValueError(f"{file} holds no data (shape {table.shape}).")
     duplicated = table.index[table.index.duplicated()]
     if len(duplicated):
-        raise ValueError(f"{file} lists sample {duplicated[0]!r} more than once.")
+        cut = (
+            f" after cutting the names to {sample_name_length} characters"
+            if sample_name_length is not None else ""
+        )
+        raise ValueError(f"{file} lists sample {duplicated[0]!r} more than once{cut}.")
     return table
 
 
@@ -705,6 +713,7 @@ def _labels_from_table(
         "labels": [str, os.PathLike, pd.Series, pd.DataFrame, None],
         "transpose": ["boolean"],
         "join": [StrOptions({"strict", "inner"})],
+        "sample_name_length": [Interval(Integral, 1, None, closed="left"), None],
         "return_X_y": ["boolean"],
         "as_frame": ["boolean"],
     },
@@ -716,6 +725,7 @@ def load_omics_files(
     *,
     transpose: bool = True,
     join: Literal["strict", "inner"] = "strict",
+    sample_name_length: int | None = None,
     return_X_y: bool = False,
     as_frame: bool = True,
 ) -> Bunch | tuple[Any, Any]:
@@ -746,6 +756,12 @@ def load_omics_files(
         ``"strict"``: every omic (and the labels) must list the same samples, else
         a ValueError. ``"inner"``: keep the samples present everywhere.
         Either way the samples keep the order of the first file.
+
+    sample_name_length : int, default=None
+        Cut every sample name (of the omics and the labels) to its first this
+        many characters before matching them, for TCGA files that cut the
+        barcodes differently (12 characters name a patient, 15 or 16 a sample).
+        None: names as they are.
 
     return_X_y : bool, default=False
         If True, return ``(data, target)`` instead of a Bunch.
@@ -814,7 +830,7 @@ def load_omics_files(
     names = [str(name) for name in files]
     paths = [Path(file) for file in files.values()]
     tables = [
-        _read_table(file, transpose, name)
+        _read_table(file, transpose, name, sample_name_length)
         for name, file in zip(names, paths, strict=True)
     ]
     sources = [str(file) for file in paths]
@@ -831,7 +847,9 @@ def load_omics_files(
             label_table = pd.read_csv(label_file, index_col=0)
             label_source = str(label_file)
         label_codes, target_names = _labels_from_table(label_table, label_source)
-        label_codes.index = pd.Index([str(s) for s in label_codes.index], dtype=object)
+        label_codes.index = pd.Index(
+            [str(s)[:sample_name_length] for s in label_codes.index], dtype=object
+        )
         if label_codes.index.duplicated().any():
             raise ValueError(f"{label_source} lists a sample more than once.")
         sources.append(label_source)
@@ -839,7 +857,9 @@ def load_omics_files(
     indexes = [table.index for table in tables]
     if label_codes is not None:
         indexes.append(label_codes.index)
-    samples = _match_samples(indexes, sources, join)
+    samples = _match_samples(
+        indexes, sources, join, cut_hint="sample_name_length={length}"
+    )
 
     frame = _omics_frame([table.loc[samples] for table in tables], names)
     frame.index = pd.Index(samples, dtype=object, name="sample")
