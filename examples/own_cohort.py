@@ -20,7 +20,8 @@ Without ``--data`` the script first writes a demo folder from the bundled TCGA
 BRCA tables, shaped like a real export: methylation stored features x patients,
 the patients in another order in every file, and miRNA not measured for 15% of
 the patients. With ``--data FOLDER`` it reads your folder instead (``--join``,
-``--labels`` and ``--label-column`` as in ``skpoems run``).
+``--labels``, ``--label-column``, ``--sample-name-length`` and ``--impute`` as
+in ``skpoems run``).
 
 Run::
 
@@ -38,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.impute import SimpleImputer
 from sklearn.model_selection import train_test_split
 
 from skpoems import POEMSTransformer, evaluate_embedding
@@ -86,6 +88,18 @@ def main(argv=None) -> None:
     parser.add_argument("--labels", default=None)
     parser.add_argument("--label-column", default=None)
     parser.add_argument(
+        "--sample-name-length",
+        type=int,
+        default=None,
+        help="cut patient IDs to N characters before matching the files (TCGA: 12)",
+    )
+    parser.add_argument(
+        "--impute",
+        choices=("mean", "median"),
+        default=None,
+        help="fill stray missing values from the training patients (methylation arrays)",
+    )
+    parser.add_argument(
         "--max-iter",
         type=int,
         default=None,
@@ -101,7 +115,11 @@ def main(argv=None) -> None:
             folder.mkdir()
             write_demo_folder(folder)
         cohort = load_omics_tables(
-            folder, labels=args.labels, label_column=args.label_column, join=args.join
+            folder,
+            labels=args.labels,
+            label_column=args.label_column,
+            join=args.join,
+            sample_name_length=args.sample_name_length,
         )
     print(cohort.DESCR)
     X, y = cohort.data, cohort.target
@@ -111,7 +129,13 @@ def main(argv=None) -> None:
     )
     # min-max scaling per omic, fitted on the training patients that have each omic;
     # it keeps the (omic, feature) columns, so names reach the biomarkers, and
-    # missing omics stay missing (NaN blocks).
+    # missing omics stay missing (NaN blocks). With --impute, stray missing values
+    # (a NaN among a patient's other values of an omic) are filled first, from the
+    # training patients; whole missing omics stay missing either way.
+    if args.impute is not None:
+        imputer = OmicTransformer(SimpleImputer(strategy=args.impute, keep_empty_features=True))
+        X_train = imputer.fit_transform(X_train)
+        X_test = imputer.transform(X_test)
     scaler = OmicTransformer().fit(X_train)
     X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
 

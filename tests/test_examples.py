@@ -4,6 +4,7 @@ their outputs must have the documented shape; the numbers are not checked)."""
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -158,6 +159,30 @@ def test_own_cohort_example_reads_the_demo_folder_with_missing_mirna(capsys):
     assert "Samples lacking each omic (join='outer'): methylation 0, mirna 115, mrna 0" in out
     assert "imputed mirna for" in out and "imputed mrna" not in out
     assert "top features per omic" in out and "hsa_mir" in out
+
+
+def test_own_cohort_example_with_stray_missing_values_and_tcga_barcodes(tmp_path, capsys):
+    from skpoems.datasets import load_nutrimouse
+
+    mice = load_nutrimouse()
+    patients = [f"TCGA-A1-A{i:03d}" for i in range(40)]
+    gene = mice.data["gene"].set_axis([p + "-01A" for p in patients])
+    gene.iloc[3, 5] = np.nan  # a stray missing value
+    gene.to_csv(tmp_path / "gene.csv")
+    mice.data["lipid"].set_axis(patients).to_csv(tmp_path / "lipid.csv")
+    names = np.asarray(mice.target_names)[mice.target]
+    pd.DataFrame({"diet": names}, index=patients).to_csv(tmp_path / "labels.csv")
+    spec = importlib.util.spec_from_file_location("own_cohort", BENCHMARKS.parent / "own_cohort.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    argv = ["--data", str(tmp_path), "--max-iter", "2"]
+    with pytest.raises(ValueError, match="sample_name_length=12"):
+        module.main(argv)
+    with pytest.raises(ValueError, match="'gene' contains NaN in 1 sample"):
+        module.main([*argv, "--sample-name-length", "12"])
+    with pytest.warns(Warning):  # the 2-epoch budget ends before convergence
+        module.main([*argv, "--sample-name-length", "12", "--impute", "median"])
+    assert "test embedding: k-means ACC" in capsys.readouterr().out
 
 
 def test_model_selection_example_runs(capsys):

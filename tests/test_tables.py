@@ -387,3 +387,16 @@ def test_numeric_feature_ids_in_a_named_first_column(tmp_path):
     assert list(bunch.data["mrna"].columns) == ["7157", "2099", "2625", "672", "675"]
     assert list(bunch.data.index) == ids
     np.testing.assert_allclose(bunch.data["mrna"].to_numpy(), genes.T.to_numpy())
+
+
+def test_outer_join_refuses_an_omic_that_lists_none_of_the_samples(tmp_path):
+    """With join="outer" an omic whose names match no labelled sample would be
+    missing for every patient: refused, with the name length that matches."""
+    patients = [f"TCGA-A1-A{i:03d}" for i in range(8)]
+    rng = np.random.RandomState(0)
+    pd.DataFrame(rng.rand(8, 3), index=[p + "-01A" for p in patients]).to_csv(tmp_path / "mrna.csv")
+    pd.DataFrame(rng.rand(8, 2), index=patients).to_csv(tmp_path / "mirna.csv")
+    pd.Series(dict(zip(patients, "ab" * 4)), name="subtype").to_csv(tmp_path / "labels.csv")
+    with pytest.raises(ValueError, match=r"mrna.csv lists none of the labelled samples kept .*\(sample_name_length=12"):
+        load_omics_tables(tmp_path, join="outer")
+    assert load_omics_tables(tmp_path, join="outer", sample_name_length=12).data.notna().all().all()

@@ -576,6 +576,16 @@ def load_omics_tables(
                     f"No labelled sample in {', '.join(sources)}."
                     + _prefix_hint([pd.Index([s for i in indexes[:-1] for s in i]), label_ids], _CUT_HINT)
                 )
+            for key in names:
+                if not tables[key].index.isin(samples).any():
+                    # the omic would be missing for every patient
+                    raise ValueError(
+                        f"{files[key]} lists none of the "
+                        f"{'labelled ' if label_ids is not None else ''}samples kept "
+                        f"(e.g. {', '.join(map(repr, samples[:2].tolist()))}; it lists "
+                        f"{', '.join(map(repr, tables[key].index[:2].tolist()))}, ...)."
+                        + _prefix_hint([tables[key].index, samples], _CUT_HINT)
+                    )
         else:
             samples = _match_samples(
                 indexes,
