@@ -1044,24 +1044,7 @@ def write_figures(
         fn(r2, ax=fig.subplots())
 
     def history(fig):
-        frame = pd.DataFrame(est.history_)
-        ax = fig.subplots()
-        ax.plot(frame["epoch"], frame["train_loss"], label="training")
-        if "validation_loss" in frame:
-            ax.plot(frame["epoch"], frame["validation_loss"], label="validation")
-        best = getattr(est, "best_iter_", None)
-        if best:
-            ax.axvline(
-                best,
-                color="0.5",
-                linestyle="--",
-                linewidth=1,
-                label=f"best epoch ({best})",
-            )
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("total loss")
-        ax.set_title(f"{type(est).__name__}: training history")
-        ax.legend(frameon=False)
+        _plotting("plot_training_history")(est, ax=fig.subplots())
 
     specs: list[tuple[str, tuple[float, float], Callable, bool]] = [
         ("embedding_tsne", (6.5, 5), embedding, True),

@@ -23,7 +23,7 @@ from sklearn.utils._param_validation import (
     StrOptions,
     validate_params,
 )
-from sklearn.utils.validation import check_random_state
+from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from .inspection import (
     _as_matrix,
@@ -44,6 +44,7 @@ __all__ = [
     "plot_gating_weights",
     "plot_subtype_correlations",
     "plot_top_features",
+    "plot_training_history",
     "plot_variance_explained",
 ]
 
@@ -1061,4 +1062,107 @@ def plot_variance_explained(r2, *, ax=None):
     _figure_of(ax).colorbar(
         image, ax=ax, label="Explained variance (share)", extend=extend, shrink=0.9
     )
+    return ax
+
+
+#: curve labels of the history columns drawn by default.
+_HISTORY_LABELS = {
+    "train_loss": "training loss",
+    "validation_loss": "validation loss",
+    "monitored_smoothed": "monitored (smoothed)",
+}
+
+
+@validate_params(
+    {
+        "estimator": [HasMethods(["fit", "transform"])],
+        "columns": [list, tuple, None],
+        "ax": "no_validation",
+    },
+    prefer_skip_nested_validation=True,
+)
+def plot_training_history(estimator, columns=None, *, ax=None):
+    """Loss curves of a fit, with the epoch early stopping kept.
+
+    Draws the columns of ``estimator.history_`` against the epoch. By default
+    the training loss, the validation loss and the smoothed quantity early
+    stopping watched (``monitored_smoothed``, present with
+    ``monitor_smoothing > 0``), i.e. the curves that show why the fit stopped
+    where it did; a dashed line marks ``best_iter_``, the epoch whose weights
+    were kept, and the title gives ``stop_reason_``. Pass ``columns`` to draw
+    loss terms instead, e.g. each omic's held-out likelihood
+    (``["validation_nll_mRNA", "validation_nll_miRNA"]``); ``list(
+    pandas.DataFrame(estimator.history_))`` lists them.
+
+    Parameters
+    ----------
+    estimator : fitted skpoems estimator
+        Any of the five models. With ``n_init > 1`` the history is that of the
+        kept initialisation.
+    columns : list of str, default=None
+        Keys of ``history_`` to draw; None draws ``"train_loss"``,
+        ``"validation_loss"`` and ``"monitored_smoothed"``, those the fit
+        recorded.
+    ax : matplotlib Axes, default=None
+        Axes to draw on; None creates a figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        When a name in ``columns`` is not a key of ``history_`` (the message
+        lists the keys).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skpoems import POEMSTransformer
+    >>> from skpoems.datasets import make_multiomics
+    >>> from skpoems.plotting import plot_training_history
+    >>> X, _ = make_multiomics(n_samples=60, omic_dims=(8, 6), n_components=2,
+    ...                        random_state=0)
+    >>> est = POEMSTransformer(n_components=2, max_iter=5, random_state=0).fit(X)
+    >>> ax = plot_training_history(est)
+    >>> [t.get_text() for t in ax.get_legend().get_texts()][:2]
+    ['training loss', 'validation loss']
+    """
+    check_is_fitted(estimator, "history_")
+    frame = pd.DataFrame(estimator.history_)
+    if frame.empty:
+        raise ValueError(f"{type(estimator).__name__} recorded no epoch (history_ is empty).")
+    if columns is None:
+        columns = [c for c in _HISTORY_LABELS if c in frame]
+    else:
+        columns = [str(c) for c in columns]
+        unknown = [c for c in columns if c not in frame or c == "epoch"]
+        if unknown or not columns:
+            available = ", ".join(repr(c) for c in frame if c != "epoch")
+            raise ValueError(
+                f"columns {unknown or columns!r} are not loss columns of history_; "
+                f"available: {available}."
+            )
+    ax = _new_axes(ax, (7, 4.5))
+    for column in columns:
+        ax.plot(frame["epoch"], frame[column], label=_HISTORY_LABELS.get(column, column))
+    best = getattr(estimator, "best_iter_", None)
+    if best and "validation_loss" in frame:
+        ax.axvline(best, color="0.5", linestyle="--", linewidth=1, label=f"kept epoch ({best})")
+    reason = getattr(estimator, "stop_reason_", None)
+    reasons = {
+        "no_improvement": "patience ran out",
+        "converged": "converged",
+        "max_iter": "reached max_iter",
+        "diverged": "diverged",
+    }
+    title = f"{type(estimator).__name__}: {len(frame)} epochs"
+    if reason:
+        title += f", {reasons.get(reason, reason)}"
+    ax.set_title(title)
+    ax.set_xlabel("Epoch")
+    ax.set_ylabel("Loss")
+    ax.legend(frameon=False)
     return ax

@@ -11,6 +11,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import torch
+from sklearn.exceptions import NotFittedError  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from skpoems import MOCSSAETransformer, POEMSTransformer, POEMTransformer  # noqa: E402
@@ -24,6 +25,7 @@ from skpoems.plotting import (  # noqa: E402
     plot_gating_weights,
     plot_subtype_correlations,
     plot_top_features,
+    plot_training_history,
     plot_variance_explained,
 )
 
@@ -294,6 +296,32 @@ def test_plot_variance_explained(poems, data):
     )
     with pytest.raises(ValueError, match="no factor columns"):
         plot_variance_explained(r2[["total"]])
+
+
+def test_plot_training_history(poems, data):
+    ax = plot_training_history(poems)
+    history = pd.DataFrame(poems.history_)
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert list(lines)[:3] == ["training loss", "validation loss", "monitored (smoothed)"]
+    np.testing.assert_allclose(lines["validation loss"].get_ydata(), history["validation_loss"])
+    np.testing.assert_array_equal(lines["training loss"].get_xdata(), np.arange(1, poems.n_iter_ + 1))
+    kept = lines[f"kept epoch ({poems.best_iter_})"]
+    assert list(kept.get_xdata()) == [poems.best_iter_] * 2
+    assert ax.get_title() == f"POEMSTransformer: {poems.n_iter_} epochs, reached max_iter"
+    # loss terms by name, e.g. each omic's held-out likelihood
+    ax = plot_training_history(poems, ["validation_nll_mRNA", "validation_nll_miRNA"])
+    assert [line.get_label() for line in ax.get_lines()][:2] == [
+        "validation_nll_mRNA",
+        "validation_nll_miRNA",
+    ]
+    with pytest.raises(ValueError, match=r"\['nll_mRNA'\] are not loss columns.*'validation_nll_mRNA'"):
+        plot_training_history(poems, ["nll_mRNA"])
+    # without early stopping: the training loss only, no kept epoch
+    mocss = MOCSSAETransformer(n_components=2, max_iter=3, early_stopping=False).fit(data[0])
+    ax = plot_training_history(mocss)
+    assert [line.get_label() for line in ax.get_lines()] == ["training loss"]
+    with pytest.raises(NotFittedError):
+        plot_training_history(POEMSTransformer())
 
 
 def test_missing_matplotlib_install_hint(monkeypatch, poems):
