@@ -31,6 +31,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import joblib
 import numpy as np
 import pandas as pd
 
@@ -797,8 +798,10 @@ def write_run_outputs(
     ``W_<omic>.csv`` (per omic, features x factors; POEMS and MOCSS-SparseVAE),
     ``top_features.csv`` (the 20 strongest features of each omic by decoder
     gradients at the training samples, with their dominant factor),
-    ``history.csv`` (per epoch losses), ``metrics.json`` and the figures,
-    ``figures/*.<format>`` for each of ``figure_formats``.
+    ``history.csv`` (per epoch losses), ``model.joblib`` (the fitted imputer,
+    scaler and model as one scikit-learn Pipeline from unscaled data to the
+    embedding), ``metrics.json`` and the figures, ``figures/*.<format>`` for
+    each of ``figure_formats``.
     """
     est = result.estimator
     split = result.split
@@ -848,6 +851,11 @@ def write_run_outputs(
     if getattr(est, "history_", None):
         history = pd.DataFrame(est.history_).set_index("epoch")
         save_csv(history, "history.csv")
+
+    # the fitted preprocessing and model, to embed new samples from data laid out
+    # like the input (joblib.load(...).transform(bunch.data)) or inspect the model
+    joblib.dump(split.pipeline(est), out / "model.joblib")
+    files.append("model.joblib")
 
     extra = dict(extra or {})
     r2 = None

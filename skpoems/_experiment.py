@@ -237,6 +237,30 @@ class Split:
     is_train: np.ndarray
     imputer: Any = None
 
+    def pipeline(self, estimator: Any) -> Any:
+        """The fitted preprocessing of this split followed by ``estimator``.
+
+        A :class:`~sklearn.pipeline.Pipeline` from data in the form given to
+        :func:`split_and_scale` (e.g. ``bunch.data`` of the loaders, unscaled) to
+        the embedding: the imputer and the scaler fitted on the training part,
+        then ``estimator`` as it is (fitted on the scaled training part). It
+        embeds new samples measured like the training ones, and is what
+        ``skpoems run`` saves as ``model.joblib``.
+        """
+        from sklearn.pipeline import Pipeline
+
+        steps: list[tuple[str, Any]] = []
+        if self.imputer is not None:
+            steps.append(("impute", self.imputer))
+        if isinstance(self.scaler, MinMaxScaler):
+            # fitted on plain arrays: keep DataFrame labels (the omics and features)
+            scale = FunctionTransformer(_scale_like_training, kw_args={"scaler": self.scaler})
+            steps.append(("scale", scale.fit(None)))
+        elif self.scaler is not None:
+            steps.append(("scale", self.scaler))
+        steps.append(("model", estimator))
+        return Pipeline(steps)
+
 
 def _take_rows(a: Any, rows: np.ndarray) -> Any:
     return (
@@ -252,6 +276,11 @@ def _apply_scaler(scaler: MinMaxScaler, X: Any) -> Any:
         values = scaler.transform(X.to_numpy(dtype=np.float64))
         return pd.DataFrame(values, index=X.index, columns=X.columns)
     return scaler.transform(np.asarray(X, dtype=np.float64))
+
+
+def _scale_like_training(X: Any, scaler: MinMaxScaler) -> Any:
+    """``_apply_scaler`` as a FunctionTransformer function (importable, so picklable)."""
+    return _apply_scaler(scaler, X)
 
 
 def split_and_scale(

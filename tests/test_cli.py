@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -25,7 +26,8 @@ from skpoems._experiment import (
     run_protocol,
     split_and_scale,
 )
-from skpoems.datasets import load_nutrimouse
+from skpoems import POEMSTransformer
+from skpoems.datasets import load_nutrimouse, load_omics_tables
 
 # --threads 1: torch's default of one thread per core is slow on a busy machine.
 FAST = ["--dataset", "nutrimouse", "--max-iter", "3", "--threads", "1"]
@@ -276,6 +278,42 @@ def test_run_writes_every_output(run_dir, mice):
     first_genes = list(top.loc[top["omic"] == "gene", "feature"][:5])
     assert f"  gene: {', '.join(first_genes)}" in stdout
     assert str(out) in stdout
+
+
+def test_run_saves_a_model_that_embeds_unscaled_data(run_dir, mice):
+    out, _ = run_dir
+    pipe = joblib.load(out / "model.joblib")
+    assert [name for name, _ in pipe.steps] == ["scale", "model"]
+    assert isinstance(pipe["model"], POEMSTransformer)
+    # from the loader's unscaled data to the test embedding that run wrote
+    Z = pd.read_csv(out / "embedding.csv", index_col=0)
+    mice_raw = mice.data.copy()
+    again = pd.DataFrame(pipe.transform(mice_raw), index=mice.data.index)
+    np.testing.assert_allclose(again.loc[Z.index], Z, rtol=1e-6, atol=1e-9)
+    pd.testing.assert_frame_equal(mice_raw, mice.data)
+    assert "model.joblib" in json.loads((out / "metrics.json").read_text())["files"]
+
+
+def test_run_model_keeps_imputer_and_feature_selection(tmp_path):
+    """A cohort with stray NaN and a missing omic: the saved pipeline imputes,
+    selects and scales new data as the run did, and keeps missing omics missing."""
+    data, ids = mice_cohort(tmp_path, lipid_lacks=slice(1, None, 4), gene_nan=[(3, 5)])
+    out = tmp_path / "out"
+    status, _, stderr = call(
+        ["run", "--data", str(data), *FAST[2:], "--join", "outer", "--impute", "median",
+         "--top-variance", "0.5", "--out", str(out), "--quiet", "--no-figures"]
+    )
+    assert status == 0, stderr
+    pipe = joblib.load(out / "model.joblib")
+    assert [name for name, _ in pipe.steps] == ["impute", "scale", "model"]
+    assert pipe["model"].omic_dims_ == (60, 11)  # the most variable half of 120 and 21 features
+    bunch = load_omics_tables(data, join="outer")
+    Z = pd.read_csv(out / "embedding.csv", index_col=0)
+    again = pd.DataFrame(pipe.transform(bunch.data), index=bunch.data.index)
+    np.testing.assert_allclose(again.loc[Z.index], Z, rtol=1e-6, atol=1e-9)
+    gating = pd.DataFrame(pipe[:-1].transform(bunch.data).pipe(pipe["model"].transform_gating),
+                          index=bunch.data.index, columns=pipe["model"].omic_names_)
+    assert (gating.loc[ids[1::4], "lipid"] == 0).all()  # still missing, not imputed
 
 
 @pytest.mark.parametrize(
