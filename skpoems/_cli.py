@@ -8,6 +8,8 @@
 ``skpoems sweep``
     The paper's hyper-parameter grid selected by validation loss, locally
     (joblib) or on a Dask cluster.
+``skpoems embed``
+    New samples embedded by the model that ``skpoems run`` saved.
 
 ``skpoems`` with no arguments is ``skpoems run``: POEMS on the bundled TCGA BRCA
 set; it stops on its own within a few minutes on two CPU cores. ``--max-iter``
@@ -64,6 +66,8 @@ examples:
   skpoems benchmark --max-iter 200           all models + PCA + raw features
   skpoems sweep --n-jobs 2                   the paper's 125-configuration grid
   skpoems sweep --scheduler tcp://host:8786  ... on a Dask cluster
+  skpoems embed skpoems_results/tcga_brca_poems --data ./new_patients
+                                             embed new patients with a saved model
 """
 
 
@@ -573,6 +577,43 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_figure_format(sweep)
     sweep.set_defaults(handler=_cmd_sweep)
+
+    embed = commands.add_parser(
+        "embed",
+        help="embed new samples with a model saved by run",
+        description="Embed the samples of a folder of named omic tables (unscaled, "
+        "laid out as the data the model was trained on; labels are not needed) with "
+        "the model.joblib that `skpoems run` saved: its imputer, scaler and model. "
+        "Features are matched by name; features the model was not trained on are "
+        "ignored; an omic without a table in the folder is missing for every sample "
+        "(embedded from the others). Writes embedding.csv and, for POEMS and POEM, "
+        "gating_weights.csv.",
+    )
+    embed.add_argument(
+        "model",
+        metavar="MODEL",
+        help="model.joblib written by skpoems run (or the run's output folder)",
+    )
+    embed.add_argument(
+        "--data", metavar="FOLDER", required=True, help="the folder of named omic tables"
+    )
+    embed.add_argument(
+        "--join",
+        choices=("strict", "inner", "outer"),
+        default="outer",
+        help="outer (default) = every sample of any omic's file, missing the omics "
+        "whose files lack it; inner = the samples of every omic; strict = every "
+        "file lists the same samples",
+    )
+    embed.add_argument(
+        "--sample-name-length",
+        type=_positive_int,
+        metavar="N",
+        default=None,
+        help="cut every sample name to its first N characters before matching omics",
+    )
+    _add_output_options(embed, "<folder>_embedding")
+    embed.set_defaults(handler=_cmd_embed)
     return parser
 
 
@@ -1215,6 +1256,107 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_saved_model(path: str):
+    """The Pipeline of a ``model.joblib`` written by ``skpoems run``."""
+    from sklearn.pipeline import Pipeline
+
+    file = Path(path)
+    if file.is_dir():
+        file = file / "model.joblib"
+    if not file.is_file():
+        raise _UsageError(f"{file} does not exist: give the model.joblib of a skpoems run, or its folder.")
+    try:
+        pipe = joblib.load(file)
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure is the user's file
+        raise _UsageError(f"cannot read {file} as a saved model: {type(exc).__name__}: {exc}") from exc
+    if not (isinstance(pipe, Pipeline) and hasattr(pipe[-1], "omic_names_")):
+        raise _UsageError(f"{file} is not a model saved by skpoems run (got {type(pipe).__name__}).")
+    return file, pipe
+
+
+def _features_as_trained(pipe, data: pd.DataFrame, folder: str) -> tuple[pd.DataFrame, list[str]]:
+    """``data`` (omic, feature) columns reordered to those the pipeline was fitted
+    on, matched by name; returns it and a note per omic on ignored features."""
+    first = pipe.steps[0][1]
+    source = first if hasattr(first, "omic_feature_names") else pipe[-1]
+    expected = dict(zip(source.omic_names_, source.omic_feature_names(), strict=True))
+    blocks, notes = [], []
+    present = set(data.columns.get_level_values(0))
+    for omic, names in expected.items():
+        names = [str(n) for n in names]
+        if omic not in present:  # no file: every sample lacks the omic
+            blocks.append(pd.DataFrame(np.nan, index=data.index, columns=names))
+            notes.append(f"{omic}: no table in the folder, missing for every sample")
+            continue
+        block = data[omic]
+        block.columns = block.columns.map(str)
+        absent = pd.Index(names).difference(block.columns, sort=False)
+        if len(absent):
+            raise _UsageError(
+                f"omic {omic!r} in {folder} lacks {len(absent)} of the {len(names)} features "
+                f"the model was trained on, e.g. {', '.join(map(repr, absent[:3]))}; a model "
+                "cannot embed samples without them (pass a whole missing omic as a missing file "
+                "or empty rows instead)."
+            )
+        extra = len(block.columns) - len(names)
+        if extra > 0:
+            notes.append(f"{omic}: ignored {extra} feature(s) the model was not trained on")
+        blocks.append(block[names])
+    X = pd.concat(blocks, axis=1, keys=list(expected), names=data.columns.names)
+    return X, notes
+
+
+def _cmd_embed(args: argparse.Namespace) -> int:
+    from .datasets import load_omics_tables
+    from .datasets._tables import _table_stem
+
+    file, pipe = _load_saved_model(args.model)
+    model = pipe[-1]
+    omics = list(model.omic_names_)
+    folder = Path(args.data)
+    stems = {_table_stem(f) for f in folder.iterdir() if f.is_file()} if folder.is_dir() else set(omics)
+    found = [omic for omic in omics if omic in stems]
+    if not found:
+        raise _UsageError(
+            f"{folder} holds none of the model's omic tables ({', '.join(omics)}: files such as "
+            f"{omics[0]}.csv or {omics[0]}.csv.gz)."
+        )
+    try:
+        bunch = load_omics_tables(
+            folder, omics=found, join=args.join, sample_name_length=args.sample_name_length
+        )
+    except (ValueError, OSError) as exc:
+        raise _UsageError(f"cannot read {args.data}: {exc}") from exc
+    X, notes = _features_as_trained(pipe, bunch.data, args.data)
+    try:
+        scaled = pipe[:-1].transform(X) if len(pipe) > 1 else X
+        Z = model.transform(scaled)
+        gating = model.transform_gating(scaled) if hasattr(model, "transform_gating") else None
+    except ValueError as exc:
+        raise _UsageError(f"cannot embed {args.data}: {exc}") from exc
+    out = _out_dir(args, f"{_safe_name(Path(args.data).resolve().name)}_embedding")
+    index = X.index.rename(X.index.name or "sample")
+    pd.DataFrame(Z, index=index, columns=model.get_feature_names_out()).to_csv(out / "embedding.csv")
+    written = ["embedding.csv"]
+    if gating is not None:
+        pd.DataFrame(gating, index=index, columns=omics).to_csv(out / "gating_weights.csv")
+        written.append("gating_weights.csv")
+    lacking = {omic: int(X[omic].isna().all(axis=1).sum()) for omic in omics}
+    lines = [
+        f"embedded {len(X)} samples of {args.data} with {type(model).__name__} from {file} "
+        f"({Z.shape[1]} dimensions, {', '.join(f'{o} {X[o].shape[1]}' for o in omics)} features)",
+        *(f"  {note}" for note in notes),
+    ]
+    if any(lacking.values()):
+        lines.append(
+            "  samples lacking an omic (embedded from the others): "
+            + ", ".join(f"{o} {n}" for o, n in lacking.items() if n)
+        )
+    lines.append(f"wrote {', '.join(written)} to {out}/")
+    print("\n".join(lines), flush=True)
+    return 0
+
+
 def _pooled(means: Sequence[float], stds: Sequence[float]) -> tuple[float, float]:
     """Mean and std over all (split, seed) pairs from per-split means and stds."""
     means, stds = np.asarray(means, float), np.asarray(stds, float)
@@ -1528,7 +1670,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    commands = {"run", "benchmark", "sweep"}
+    commands = {"run", "benchmark", "sweep", "embed"}
     if not argv or (
         argv[0].startswith("-") and argv[0] not in {"-h", "--help", "--version"}
     ):

@@ -294,6 +294,63 @@ def test_run_saves_a_model_that_embeds_unscaled_data(run_dir, mice):
     assert "model.joblib" in json.loads((out / "metrics.json").read_text())["files"]
 
 
+def new_mice(folder, genes=slice(None), lipid_rows=slice(None)):
+    """nutrimouse as a folder of new samples (mice m0..m39): gene columns in
+    reverse order plus one feature the model never saw, lipid for some mice."""
+    mice = load_nutrimouse()
+    ids = [f"m{i}" for i in range(40)]
+    folder.mkdir()
+    gene = mice.data["gene"].set_axis(ids).iloc[:, ::-1].iloc[:, genes].copy()
+    gene["not_in_the_model"] = 1.0
+    gene.to_csv(folder / "gene.csv")
+    if lipid_rows is not None:
+        mice.data["lipid"].set_axis(ids).iloc[lipid_rows].to_csv(folder / "lipid.csv.gz")
+    return mice, ids
+
+
+def test_embed_new_samples_with_the_saved_model(run_dir, tmp_path):
+    out, _ = run_dir
+    lacking = np.zeros(40, dtype=bool)
+    lacking[1::4] = True
+    mice, ids = new_mice(tmp_path / "new", lipid_rows=~lacking)
+    status, stdout, stderr = call(["embed", str(out), "--data", str(tmp_path / "new"), "--out", str(tmp_path / "e")])
+    assert status == 0, stderr
+    assert "embedded 40 samples" in stdout
+    assert "gene: ignored 1 feature(s) the model was not trained on" in stdout
+    assert "samples lacking an omic (embedded from the others): lipid 10" in stdout
+    Z = pd.read_csv(tmp_path / "e" / "embedding.csv", index_col=0).loc[ids]
+    gating = pd.read_csv(tmp_path / "e" / "gating_weights.csv", index_col=0).loc[ids]
+    # the same numbers as the saved pipeline on the data in the training layout
+    pipe = joblib.load(out / "model.joblib")
+    expected = pipe.transform(mice.data)
+    np.testing.assert_allclose(Z.to_numpy()[~lacking], expected[~lacking], rtol=1e-6, atol=1e-9)
+    assert list(Z.columns) == list(pipe["model"].get_feature_names_out())
+    assert (gating["lipid"].to_numpy()[lacking] == 0).all()
+    assert (gating["lipid"].to_numpy()[~lacking] > 0).all()
+
+    # an omic without a file: missing for every sample
+    new_mice(tmp_path / "genes_only", lipid_rows=None)
+    status, stdout, stderr = call(["embed", str(out / "model.joblib"), "--data", str(tmp_path / "genes_only"), "--out", str(tmp_path / "g")])
+    assert status == 0, stderr
+    assert "lipid: no table in the folder, missing for every sample" in stdout
+    assert (pd.read_csv(tmp_path / "g" / "gating_weights.csv", index_col=0)["lipid"] == 0).all()
+
+
+def test_embed_errors(run_dir, tmp_path):
+    out, _ = run_dir
+    new_mice(tmp_path / "fewer", genes=slice(1, None))  # lacks one trained feature
+    status, _, stderr = call(["embed", str(out), "--data", str(tmp_path / "fewer")])
+    assert status == 2
+    assert "omic 'gene' in" in stderr and "lacks 1 of the 120 features the model was trained on" in stderr
+    (tmp_path / "empty").mkdir()
+    status, _, stderr = call(["embed", str(out), "--data", str(tmp_path / "empty")])
+    assert status == 2 and "holds none of the model's omic tables (gene, lipid" in stderr
+    status, _, stderr = call(["embed", str(out / "metrics.json"), "--data", str(tmp_path / "fewer")])
+    assert status == 2 and "cannot read" in stderr and "as a saved model" in stderr
+    status, _, stderr = call(["embed", str(tmp_path), "--data", str(tmp_path / "fewer")])
+    assert status == 2 and "model.joblib does not exist" in stderr
+
+
 def test_run_model_keeps_imputer_and_feature_selection(tmp_path):
     """A cohort with stray NaN and a missing omic: the saved pipeline imputes,
     selects and scales new data as the run did, and keeps missing omics missing."""
