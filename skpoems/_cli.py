@@ -1280,6 +1280,8 @@ def _features_as_trained(pipe, data: pd.DataFrame, folder: str) -> tuple[pd.Data
     first = pipe.steps[0][1]
     source = first if hasattr(first, "omic_feature_names") else pipe[-1]
     expected = dict(zip(source.omic_names_, source.omic_feature_names(), strict=True))
+    # the features the model uses (fewer than those read after a feature selection)
+    used = dict(zip(pipe[-1].omic_names_, pipe[-1].omic_feature_names(), strict=True))
     blocks, notes = [], []
     present = set(data.columns.get_level_values(0))
     for omic, names in expected.items():
@@ -1291,17 +1293,20 @@ def _features_as_trained(pipe, data: pd.DataFrame, folder: str) -> tuple[pd.Data
         block = data[omic]
         block.columns = block.columns.map(str)
         absent = pd.Index(names).difference(block.columns, sort=False)
-        if len(absent):
+        needed = absent.intersection(pd.Index([str(n) for n in used[omic]]), sort=False)
+        if len(needed):
             raise _UsageError(
-                f"omic {omic!r} in {folder} lacks {len(absent)} of the {len(names)} features "
-                f"the model was trained on, e.g. {', '.join(map(repr, absent[:3]))}; a model "
+                f"omic {omic!r} in {folder} lacks {len(needed)} of the {len(used[omic])} features "
+                f"the model was trained on, e.g. {', '.join(map(repr, needed[:3]))}; a model "
                 "cannot embed samples without them (pass a whole missing omic as a missing file "
                 "or empty rows instead)."
             )
-        extra = len(block.columns) - len(names)
-        if extra > 0:
+        extra = block.columns.difference(pd.Index(names)).size
+        if extra:
             notes.append(f"{omic}: ignored {extra} feature(s) the model was not trained on")
-        blocks.append(block[names])
+        if len(absent):  # read by the feature selection, then dropped: any value does
+            notes.append(f"{omic}: {len(absent)} feature(s) the feature selection dropped are absent")
+        blocks.append(block.reindex(columns=names))
     X = pd.concat(blocks, axis=1, keys=list(expected), names=data.columns.names)
     return X, notes
 
@@ -1323,7 +1328,8 @@ def _cmd_embed(args: argparse.Namespace) -> int:
         )
     try:
         bunch = load_omics_tables(
-            folder, omics=found, join=args.join, sample_name_length=args.sample_name_length
+            folder, labels=False, omics=found, join=args.join,
+            sample_name_length=args.sample_name_length,
         )
     except (ValueError, OSError) as exc:
         raise _UsageError(f"cannot read {args.data}: {exc}") from exc
@@ -1344,7 +1350,8 @@ def _cmd_embed(args: argparse.Namespace) -> int:
     lacking = {omic: int(X[omic].isna().all(axis=1).sum()) for omic in omics}
     lines = [
         f"embedded {len(X)} samples of {args.data} with {type(model).__name__} from {file} "
-        f"({Z.shape[1]} dimensions, {', '.join(f'{o} {X[o].shape[1]}' for o in omics)} features)",
+        f"({Z.shape[1]} dimensions from "
+        f"{', '.join(f'{o} {d}' for o, d in zip(omics, model.omic_dims_, strict=True))} features)",
         *(f"  {note}" for note in notes),
     ]
     if any(lacking.values()):

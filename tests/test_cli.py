@@ -372,6 +372,18 @@ def test_run_model_keeps_imputer_and_feature_selection(tmp_path):
                           index=bunch.data.index, columns=pipe["model"].omic_names_)
     assert (gating.loc[ids[1::4], "lipid"] == 0).all()  # still missing, not imputed
 
+    # new samples need only the features the selection kept
+    kept = set(pipe["model"].omic_feature_names()[0])
+    genes = [i for i, name in enumerate(load_nutrimouse().data["gene"].columns[::-1]) if name in kept]
+    new_mice(tmp_path / "new", genes=genes)
+    status, stdout, stderr = call(["embed", str(out), "--data", str(tmp_path / "new"), "--out", str(tmp_path / "e")])
+    assert status == 0, stderr
+    assert "(32 dimensions from gene 60, lipid 11 features)" in stdout
+    assert "gene: 60 feature(s) the feature selection dropped are absent" in stdout
+    Z = pd.read_csv(tmp_path / "e" / "embedding.csv", index_col=0)
+    both = bunch.data.index.difference([*ids[1::4], ids[3]])  # m3's stray NaN was imputed in the run
+    np.testing.assert_allclose(Z.loc[both], again.loc[both], rtol=1e-6, atol=1e-9)
+
 
 @pytest.mark.parametrize(
     ("model", "has_gating", "has_w"),

@@ -222,6 +222,25 @@ def test_outer_join_makes_missing_omics_and_unlabelled_samples_are_left_out(coho
     assert list(inner.data.index) == ["TCGA-00", "TCGA-02", "TCGA-03"]
 
 
+def test_labels_false_reads_every_sample_and_no_labels(cohort):
+    """New samples to embed: a label file in the folder must not leave the
+    unlabelled ones out, nor be read as an omic."""
+    folder, truth, labels = cohort
+    labels.iloc[:2].to_csv(folder / "labels.csv")  # two of six patients labelled
+    # without labels the orientation is judged by the names all omics share, so
+    # a mixed layout (samples x features beside features x samples) is refused
+    with pytest.raises(ValueError, match="lists 3 samples"):
+        load_omics_tables(folder, labels=False)
+    truth["mirna"].to_csv(folder / "miRNA.csv")  # samples x features as the others
+    assert len(load_omics_tables(folder, label_column="subtype", join="inner").data) == 2
+    every = load_omics_tables(folder, labels=False)
+    assert every.target is None and every.target_names is None
+    assert sorted(every.data.index) == sorted(truth["mrna"].index)
+    assert sorted(every.omic_names) == ["meth", "miRNA", "mrna"]
+    with pytest.raises(ValueError, match="label_column goes with labels"):
+        load_omics_tables(folder, labels=False, label_column="subtype")
+
+
 def test_positional_labels_must_all_be_present(tmp_path):
     pd.DataFrame({"a": [1.0, 2.0, 3.0]}).to_csv(tmp_path / "x.csv", index=False)
     pd.DataFrame({"label": ["u", None, "v"]}).to_csv(

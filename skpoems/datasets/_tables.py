@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils._param_validation import Interval, Options, StrOptions, validate_params
 
 from ._base import _make_bunch, _omics_frame
 from ._folder import (
@@ -261,7 +261,7 @@ def _orient(
 @validate_params(
     {
         "path": [str, os.PathLike],
-        "labels": [str, os.PathLike, None],
+        "labels": [str, os.PathLike, None, Options(bool, {False})],
         "label_column": [str, None],
         "omics": ["array-like", None],
         "transpose": ["boolean", StrOptions({"auto"})],
@@ -275,7 +275,7 @@ def _orient(
 def load_omics_tables(
     path: _PathLike,
     *,
-    labels: _PathLike | None = None,
+    labels: _PathLike | Literal[False] | None = None,
     label_column: str | None = None,
     omics: Sequence[str] | None = None,
     transpose: bool | Literal["auto"] = "auto",
@@ -321,9 +321,11 @@ def load_omics_tables(
     ----------
     path : str or path-like
         The folder.
-    labels : str or path-like, default=None
+    labels : str, path-like, None or False, default=None
         The label file: a name in the folder or a path. None: found as above;
-        no labels when the folder has none.
+        no labels when the folder has none. False: read no labels, even where
+        the folder has them (e.g. to embed new samples: every sample of the
+        omic tables is kept, labelled or not).
     label_column : str, default=None
         The column of the label table that holds the labels.
     omics : sequence of str, default=None
@@ -422,7 +424,12 @@ def load_omics_tables(
         if entry.is_file() and _table_stem(entry) is not None
     }
     label_file = None
-    if labels is not None:
+    if labels is False:
+        if label_column is not None:
+            raise ValueError("label_column goes with labels; labels=False reads none.")
+        # label files named as such are not omics either
+        files = {stem: f for stem, f in files.items() if not stem.lower().startswith("label")}
+    elif labels is not None:
         label_file = (
             Path(labels) if Path(labels).is_file() else folder / Path(labels).name
         )
