@@ -589,18 +589,16 @@ def concat_omics(Xs: Any, *, omic_names: Sequence[str] | None = None) -> pd.Data
     for v, block in enumerate(parsed.blocks):
         if isinstance(block, pd.DataFrame):
             feats = block.columns.astype(str) if not isinstance(block.columns, pd.MultiIndex) else block.columns.get_level_values(-1).astype(str)
-            values = block.to_numpy()
+            # a copy with its own dtypes (nullable Float64 or pyarrow columns stay
+            # numeric), rows by position as for arrays
+            frame = block.reset_index(drop=True)
         else:
-            values = np.asarray(block)
-            feats = [f"f{j}" for j in range(values.shape[1])]
-        frames.append(
-            pd.DataFrame(
-                values,
-                columns=pd.MultiIndex.from_arrays(
-                    [[names[v]] * values.shape[1], list(feats)], names=["omic", "feature"]
-                ),
-            )
+            frame = pd.DataFrame(np.asarray(block))
+            feats = [f"f{j}" for j in range(frame.shape[1])]
+        frame.columns = pd.MultiIndex.from_arrays(
+            [[names[v]] * frame.shape[1], list(feats)], names=["omic", "feature"]
         )
+        frames.append(frame)
     out = pd.concat(frames, axis=1)
     if parsed.index is not None:
         out.index = parsed.index

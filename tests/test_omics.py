@@ -19,6 +19,30 @@ def test_concat_omics_layout():
     assert list(concat_omics([np.zeros((2, 1))], omic_names=["x"]).columns) == [("x", "f0")]
 
 
+@pytest.mark.parametrize("dtype", ["Float64", "double[pyarrow]"])
+def test_concat_omics_keeps_nullable_and_arrow_columns_numeric(dtype):
+    """pandas' nullable and Arrow dtypes (read_csv(dtype_backend=...)) stay numeric:
+    the MultiIndex frame fits like the omics themselves, missing rows included."""
+    from skpoems import POEMSTransformer
+
+    rng = np.random.default_rng(0)
+    a = pd.DataFrame(rng.random((30, 4)), columns=list("abcd"), index=[f"p{i}" for i in range(30)])
+    b = pd.DataFrame(rng.random((30, 3)), columns=list("xyz"), index=a.index)
+    typed = a.astype(dtype)
+    typed.iloc[2:4] = None  # two patients lack this omic
+    before = typed.copy()
+    X = concat_omics({"mrna": typed, "mirna": b})
+    assert str(X.dtypes.iloc[0]) == str(typed.dtypes.iloc[0])
+    assert list(X.index) == list(a.index)
+    plain = a.copy()
+    plain.iloc[2:4] = np.nan
+    est = POEMSTransformer(n_components=2, max_iter=2, random_state=0)
+    Z = est.fit_transform(X)
+    Z_plain = est.fit_transform(concat_omics({"mrna": plain, "mirna": b}))
+    np.testing.assert_allclose(Z, Z_plain)
+    pd.testing.assert_frame_equal(typed, before)
+
+
 @pytest.mark.parametrize(
     ("Xs", "kw", "exc", "match"),
     [
