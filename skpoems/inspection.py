@@ -238,12 +238,12 @@ def _as_matrix(X: Any) -> tuple[np.ndarray, list[str] | None]:
     Multi-omic inputs (list/tuple of 2-D blocks, dict, MultiIndex DataFrame) are
     concatenated column-wise. NaN (a missing omic block) is kept.
     """
-    from ._omics import as_omic_blocks
+    from ._omics import as_omic_blocks, to_float_block
 
     parsed = as_omic_blocks(X)
     blocks = []
-    for block in parsed.blocks:
-        arr = np.asarray(block, dtype=float)
+    for v, block in enumerate(parsed.blocks):
+        arr = to_float_block(block, parsed.names[v] if parsed.names else f"omic{v}").astype(float)
         if arr.ndim != 2:
             raise ValueError(
                 f"Expected a 2-D array (samples x columns); got shape {arr.shape}."
@@ -261,13 +261,17 @@ def _omic_blocks(estimator: Any, X: Any) -> tuple[list[np.ndarray], np.ndarray]:
     Also return which samples have each omic (a missing omic is an all-NaN block);
     missing blocks are zero-filled.
     """
-    from ._omics import as_omic_blocks, in_fitted_order, split_omics
+    from ._omics import as_omic_blocks, in_fitted_order, split_omics, to_float_block
 
     parsed = in_fitted_order(as_omic_blocks(X), estimator.omic_names_)
     if parsed.layout in ("array", "frame"):
-        blocks = split_omics(np.asarray(X, dtype=np.float64), estimator.omic_dims_)
+        blocks = split_omics(to_float_block(X, "X").astype(np.float64), estimator.omic_dims_)
     else:
-        blocks = [np.asarray(b, dtype=np.float64) for b in parsed.blocks]
+        names = parsed.names or estimator.omic_names_
+        blocks = [
+            to_float_block(b, names[v] if v < len(names) else f"omic{v}").astype(np.float64)
+            for v, b in enumerate(parsed.blocks)
+        ]
     observed = np.column_stack([~np.isnan(b).all(axis=1) for b in blocks])
     return [np.nan_to_num(b) for b in blocks], observed
 

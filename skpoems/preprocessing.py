@@ -38,6 +38,7 @@ from ._omics import (
     as_omic_blocks,
     check_omic_dims,
     in_fitted_order,
+    to_float_block,
 )
 
 __all__ = ["OmicTransformer", "SelectTopVariance"]
@@ -292,11 +293,14 @@ class OmicTransformer(
         """Blocks of an input in the output space (for inverse_transform)."""
         parsed = in_fitted_order(as_omic_blocks(X), self.omic_names_)
         if parsed.layout in ("array", "frame"):
-            flat = np.asarray(X, dtype=float)
+            flat = to_float_block(X, "X").astype(float)
             dims = check_omic_dims(self.omic_dims_out_, flat.shape[1])
             blocks = np.split(flat, np.cumsum(dims)[:-1], axis=1)
         else:
-            blocks = [np.asarray(b, dtype=float) for b in parsed.blocks]
+            blocks = [
+                to_float_block(b, (parsed.names or self.omic_names_)[v] if v < len(parsed.names or self.omic_names_) else f"omic{v}").astype(float)
+                for v, b in enumerate(parsed.blocks)
+            ]
         dims = tuple(b.shape[1] for b in blocks)
         if dims != self.omic_dims_out_:
             raise ValueError(

@@ -40,6 +40,15 @@ def test_concat_omics_keeps_nullable_and_arrow_columns_numeric(dtype):
     Z = est.fit_transform(X)
     Z_plain = est.fit_transform(concat_omics({"mrna": plain, "mirna": b}))
     np.testing.assert_allclose(Z, Z_plain)
+    # the inspection tables and the scaler's inverse read them too
+    from skpoems.inspection import variance_explained
+    from skpoems.preprocessing import OmicTransformer
+
+    X_plain = concat_omics({"mrna": plain, "mirna": b})
+    pd.testing.assert_frame_equal(variance_explained(est, X), variance_explained(est, X_plain))
+    scaler = OmicTransformer().fit(X)
+    back = scaler.inverse_transform(scaler.transform(X).astype(dtype))
+    np.testing.assert_allclose(back.to_numpy(dtype=float), X_plain.to_numpy(dtype=float))
     pd.testing.assert_frame_equal(typed, before)
 
 
