@@ -184,8 +184,29 @@ def _group_codes(
 
     Integer labels with ``target_names`` are looked up in it (a label ``c`` is
     ``target_names[c]``); other labels are used as names themselves, in sorted
-    order (a pandas Categorical keeps its category order).
+    order (a pandas Categorical keeps its category order). Missing labels (NaN,
+    None, pandas NA: patients without a subtype) form one last group,
+    ``"unlabelled"``.
     """
+    if isinstance(y, (pd.Series, pd.Index, pd.Categorical, np.ndarray, list, tuple)):
+        missing = np.asarray(pd.isna(y), dtype=bool)
+        if missing.ndim == 1 and missing.any():
+            if missing.all():
+                raise ValueError("y has no label: every value is missing (NaN/None).")
+            labelled = y[~missing] if isinstance(y, (pd.Series, pd.Categorical)) else np.asarray(y, dtype=object)[~missing]
+            if isinstance(y, pd.Series) and not isinstance(y.dtype, pd.CategoricalDtype):
+                labelled = labelled.infer_objects()
+            elif not isinstance(y, (pd.Series, pd.Categorical)):
+                labelled = pd.Series(labelled).infer_objects().to_numpy()
+            sub_codes, names = _group_codes(labelled, target_names)
+            codes = np.full(len(missing), len(names), dtype=np.int64)
+            codes[~missing] = sub_codes
+            names = [*names, "unlabelled" if "unlabelled" not in names else "(unlabelled)"]
+            if n_samples is not None and len(codes) != n_samples:
+                raise ValueError(f"y has {len(codes)} labels, but there are {n_samples} samples.")
+            return codes, names
+    if isinstance(y, pd.Categorical):
+        y = pd.Series(y)
     if isinstance(y, pd.Series) and isinstance(y.dtype, pd.CategoricalDtype):
         cat = y.cat.remove_unused_categories()
         codes, names = np.asarray(cat.cat.codes), list(cat.cat.categories)
@@ -870,7 +891,7 @@ def gating_summary(estimator, X=None, y=None, *, target_names=None):
         uses ``estimator.gating_weights_``, the samples passed to fit.
     y : array-like of shape (n_samples,), default=None
         Group labels (e.g. subtypes) of those samples; None gives the overall
-        row only.
+        row only. Missing labels (NaN, None) form a last group, ``"unlabelled"``.
     target_names : array-like of str, default=None
         Names of integer labels: label ``c`` is shown as ``target_names[c]``.
 
@@ -947,7 +968,7 @@ def subtype_correlations(X, y, *, target_names=None, center=False):
         omic block) is ignored in the means; columns undefined for some
         subtype are dropped.
     y : array-like of shape (n_samples,)
-        Subtype labels.
+        Subtype labels; missing ones (NaN, None) form a last group, ``"unlabelled"``.
     target_names : array-like of str, default=None
         Names of integer labels: label ``c`` is shown as ``target_names[c]``.
     center : bool, default=False

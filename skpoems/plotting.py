@@ -484,7 +484,8 @@ def plot_gating_weights(
         E.g. ``estimator.gating_weights_`` or ``estimator.transform_gating(X)``.
         A DataFrame's columns name the omics.
     y : array-like of shape (n_samples,), default=None
-        Group labels (subtypes or clusters).
+        Group labels (subtypes or clusters); missing ones (NaN, None) form a
+        last group, ``"unlabelled"``.
     omic_names : list of str, default=None
         Omic names, e.g. ``estimator.omic_names_``; default the DataFrame's
         columns, else ``"omic0"``, ``"omic1"``, ...
@@ -683,7 +684,7 @@ def plot_subtype_correlations(
     Z : array-like of shape (n_samples, n_factors)
         Their embedding (``transform(X)``).
     y : array-like of shape (n_samples,)
-        Subtype labels.
+        Subtype labels; missing ones (NaN, None) form a last group, ``"unlabelled"``.
     target_names : array-like of str, default=None
         Names of integer labels in ``y``.
     axes : array-like of matplotlib Axes, default=None
@@ -885,7 +886,8 @@ def plot_embedding(Z, y, *, method="tsne", target_names=None, random_state=0, ax
     Z : array-like of shape (n_samples, n_factors)
         The embedding.
     y : array-like of shape (n_samples,)
-        Subtype labels (the legend).
+        Subtype labels (the legend); missing ones (NaN, None) are shown as
+        ``"unlabelled"``.
     method : {"tsne", "umap", "pca"}, default="tsne"
         The projection.
     target_names : array-like of str, default=None

@@ -623,6 +623,35 @@ def test_gating_summary(fitted, small):
     assert list(gating_summary(est, X, labels).index) == ["all", "a", "b"]
 
 
+def test_missing_labels_form_an_unlabelled_group(fitted, small):
+    """Patients without a subtype (NaN, None, pandas NA, a Categorical's missing
+    value) are one last group, not a crash nor merged into a subtype."""
+    X, y = small
+    est = fitted["POEMSTransformer"]
+    G = est.transform_gating(X)
+    lacking = np.arange(len(y)) % 7 == 0
+    codes = np.asarray(y).astype(float)
+    codes[lacking] = np.nan
+    names = np.array(["Basal", "LumA", "LumB"], dtype=object)[np.asarray(y)]
+    names[lacking] = None
+    forms = {
+        "float codes": (codes, ["Basal", "LumA", "LumB"]),
+        "strings": (names, None),
+        "Int64": (pd.Series(codes).astype("Int64"), ["Basal", "LumA", "LumB"]),
+        "categorical": (pd.Series(pd.Categorical(names, categories=["LumB", "LumA", "Basal"])), None),
+    }
+    for form, (labels, target_names) in forms.items():
+        table = gating_summary(est, X, labels, target_names=target_names)
+        assert table.index[-1] == "unlabelled", form
+        np.testing.assert_allclose(table.loc["unlabelled"], G[lacking].mean(axis=0), err_msg=form)
+        np.testing.assert_allclose(
+            table.loc["LumB"], G[~lacking & (np.asarray(y) == 2)].mean(axis=0), err_msg=form
+        )
+    assert list(subtype_correlations(X, forms["categorical"][0]).index) == ["LumB", "LumA", "Basal", "unlabelled"]
+    with pytest.raises(ValueError, match="every value is missing"):
+        gating_summary(est, X, [None] * len(y))
+
+
 def test_gating_summary_errors(fitted, small):
     X, y = small
     est = fitted["POEMTransformer"]
