@@ -8,6 +8,9 @@
 ``skpoems sweep``
     The paper's hyper-parameter grid selected by validation loss, locally
     (joblib) or on a Dask cluster.
+``skpoems discover``
+    Subtypes of a cohort without labels: the model fitted on every sample, k-means
+    clusters of its embedding and each cluster's marker features.
 ``skpoems embed``
     New samples embedded by the model that ``skpoems run`` saved.
 
@@ -36,6 +39,7 @@ from typing import Any
 import joblib
 import numpy as np
 import pandas as pd
+from sklearn.utils import Bunch
 
 from . import _experiment as exp
 
@@ -66,6 +70,7 @@ examples:
   skpoems benchmark --max-iter 200           all models + PCA + raw features
   skpoems sweep --n-jobs 2                   the paper's 125-configuration grid
   skpoems sweep --scheduler tcp://host:8786  ... on a Dask cluster
+  skpoems discover --data ./cohort           subtypes and their markers, no labels needed
   skpoems embed skpoems_results/tcga_brca_poems --data ./new_patients
                                              embed new patients with a saved model
 """
@@ -82,6 +87,19 @@ def _param_assignment(text: str) -> tuple[str, Any]:
         return name, json.loads(value)
     except json.JSONDecodeError:
         return name, value
+
+
+def _cluster_count(text: str) -> int | str:
+    """``--n-clusters``: "auto" or an integer of at least 2."""
+    if text == "auto":
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or an integer >= 2, got {text!r}")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -254,8 +272,8 @@ def _top_variance(text: str) -> float | int:
     return value
 
 
-def _add_data_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("data and protocol")
+def _add_data_options(parser: argparse.ArgumentParser, *, split: bool = True) -> None:
+    group = parser.add_argument_group("data and protocol" if split else "data")
     source = group.add_mutually_exclusive_group()
     source.add_argument(
         "--dataset",
@@ -304,26 +322,27 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
         "characters before matching omics and labels (TCGA barcodes: 12 for the "
         "patient, 15 or 16 for the sample; default: names as they are)",
     )
-    group.add_argument(
-        "--test-size",
-        type=_test_size,
-        metavar="SIZE",
-        default=0.2,
-        help="test fraction (default: %(default)s, as in the paper)",
-    )
-    group.add_argument(
-        "--split-seed",
-        type=int,
-        metavar="SEED",
-        default=1,
-        help="random_state of the train/test split (default: %(default)s, as in "
-        "the paper)",
-    )
-    group.add_argument(
-        "--stratify",
-        action="store_true",
-        help="stratify the train/test split by label (the paper does not)",
-    )
+    if split:
+        group.add_argument(
+            "--test-size",
+            type=_test_size,
+            metavar="SIZE",
+            default=0.2,
+            help="test fraction (default: %(default)s, as in the paper)",
+        )
+        group.add_argument(
+            "--split-seed",
+            type=int,
+            metavar="SEED",
+            default=1,
+            help="random_state of the train/test split (default: %(default)s, as in "
+            "the paper)",
+        )
+        group.add_argument(
+            "--stratify",
+            action="store_true",
+            help="stratify the train/test split by label (the paper does not)",
+        )
     group.add_argument(
         "--top-variance",
         type=_top_variance,
@@ -578,6 +597,37 @@ def build_parser() -> argparse.ArgumentParser:
     _add_figure_format(sweep)
     sweep.set_defaults(handler=_cmd_sweep)
 
+    discover = commands.add_parser(
+        "discover",
+        help="subtypes of a cohort without labels: fit, cluster, marker features",
+        description="Find subtypes in a cohort: impute, select and min-max scale every "
+        "sample, fit the model on all of them (early stopping holds out its own "
+        "validation part), cluster the embedding with k-means (k chosen by the "
+        "silhouette unless --n-clusters is given) and rank each cluster's marker "
+        "features (Welch t-test of the scaled values against the other samples, "
+        "Benjamini-Hochberg q-values). Labels are not needed; where the folder has "
+        "them, the clusters are compared with them (ARI, NMI). Writes the embedding, "
+        "clusters.csv, cluster_markers.csv, the run outputs (W, top features, gating "
+        "weights, model.joblib) and figures coloured by cluster.",
+    )
+    _add_data_options(discover, split=False)
+    discover.add_argument(
+        "--model", choices=list(exp.MODELS), default="poems", help="the model (default: %(default)s)"
+    )
+    discover.add_argument(
+        "--n-clusters",
+        type=_cluster_count,
+        metavar="K|auto",
+        default="auto",
+        help="number of clusters (default: auto, the k in 2..10 with the highest "
+        "silhouette of the embedding)",
+    )
+    _add_model_options(discover, training=True)
+    _add_output_options(discover, "<dataset>_<model>_subtypes")
+    discover.add_argument("--no-figures", action="store_true", help="skip the figures")
+    _add_figure_format(discover)
+    discover.set_defaults(handler=_cmd_discover)
+
     embed = commands.add_parser(
         "embed",
         help="embed new samples with a model saved by run",
@@ -651,7 +701,7 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(text)).strip("_") or "omic"
 
 
-def _load(args: argparse.Namespace):
+def _load(args: argparse.Namespace, *, require_labels: bool = True):
     try:
         if args.data is None and (
             args.labels is not None or args.label_column is not None or args.join != "strict"
@@ -667,6 +717,7 @@ def _load(args: argparse.Namespace):
             label_column=args.label_column,
             join=args.join,
             sample_name_length=args.sample_name_length,
+            require_labels=require_labels,
         )
     except (ValueError, OSError) as exc:
         raise _UsageError(str(exc)) from exc
@@ -831,6 +882,7 @@ def write_run_outputs(
     extra: dict[str, Any] | None = None,
     figures: bool = True,
     figure_formats: Sequence[str] = ("png",),
+    split_table: bool = True,
 ) -> dict[str, Any]:
     """Write the files of ``skpoems run`` for one protocol result; return the record.
 
@@ -860,15 +912,16 @@ def write_run_outputs(
     save_csv(embedding, "embedding.csv")
 
     data = bunch.data
-    parts = pd.DataFrame(
-        {
-            "split": np.where(split.is_train, "train", "test"),
-            "label": _label_names(bunch.target, bunch.target_names),
-        },
-        index=data.index if isinstance(data, pd.DataFrame) else None,
-    )
-    parts.index.name = embedding.index.name
-    save_csv(parts, "split.csv")
+    if split_table:
+        parts = pd.DataFrame(
+            {
+                "split": np.where(split.is_train, "train", "test"),
+                "label": _label_names(bunch.target, bunch.target_names),
+            },
+            index=data.index if isinstance(data, pd.DataFrame) else None,
+        )
+        parts.index.name = embedding.index.name
+        save_csv(parts, "split.csv")
 
     if hasattr(est, "transform_gating"):
         gating = pd.DataFrame(
@@ -1252,6 +1305,133 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if record["figures_skipped"]:
         lines.append(f"  figures skipped: {', '.join(record['figures_skipped'])}")
     lines.append(f"total time {wall:.1f} s")
+    print("\n".join(lines), flush=True)
+    return 0
+
+
+def _choose_clusters(Z: np.ndarray, n_clusters: int | str) -> tuple[np.ndarray, dict[int, float]]:
+    """k-means clusters of ``Z`` (10 initialisations, seed 0) and the silhouette
+    of each k tried: ``n_clusters``, or with "auto" every k in 2..10 (at most
+    n_samples - 1), keeping the highest silhouette."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
+    n = len(Z)
+    ks = [n_clusters] if n_clusters != "auto" else list(range(2, min(10, n - 1) + 1))
+    if not ks or ks[-1] >= n:
+        raise _UsageError(f"cannot cluster {n} samples into {ks[-1] if ks else 2} or more clusters.")
+    best, scores = None, {}
+    for k in ks:
+        labels = KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(Z)
+        scores[k] = float(silhouette_score(Z, labels)) if len(set(labels)) > 1 else float("nan")
+        if best is None or scores[k] > scores[best[0]]:
+            best = (k, labels)
+    k, labels = best
+    # number the clusters by size, largest first
+    order = np.argsort(-np.bincount(labels, minlength=k), kind="stable")
+    return np.argsort(order)[labels], scores
+
+
+def _cmd_discover(args: argparse.Namespace) -> int:
+    from sklearn.base import clone
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    from .inspection import group_markers
+
+    t0 = time.perf_counter()
+    bunch = _load(args, require_labels=False)
+    if getattr(bunch, "is_train", None) is not None:
+        bunch.is_train = None  # every sample is fitted: a given split does not apply
+    out = _out_dir(args, f"{_safe_name(bunch.name)}_{args.model}_subtypes")
+    est = exp.make_estimator(
+        args.model, drop_none=False, **_estimator_params(args, verbose=0 if args.quiet else 1, model=args.model)
+    )
+    if args.impute is None:
+        _check_stray_missing(bunch)
+    try:
+        prepared = exp.preprocess_all(bunch.data, impute=args.impute, top_variance=args.top_variance)
+    except ValueError as exc:
+        raise _UsageError(f"cannot prepare {bunch.name}: {exc}") from exc
+    name = exp.DISPLAY_NAMES[args.model]
+    n = len(bunch.data)
+    dims = ", ".join(f"{o} {d}" for o, d in zip(bunch.omic_names, bunch.omic_dims, strict=True))
+    described = f"{n} samples, {sum(bunch.omic_dims)} features in {len(bunch.omic_dims)} omics ({dims})"
+    if not args.quiet:
+        print(f"skpoems discover: {name} on {bunch.name}: {described}", flush=True)
+    t_fit = time.perf_counter()
+    fitted = _fit_quietly(lambda: clone(est).fit(prepared.X_train))
+    fit_s = time.perf_counter() - t_fit
+    Z = fitted.transform(prepared.X_train)
+    clusters, silhouettes = _choose_clusters(np.asarray(Z, dtype=np.float64), args.n_clusters)
+    k = int(clusters.max()) + 1
+    cluster_names = [f"cluster {c + 1}" for c in range(k)]
+    index = bunch.data.index if isinstance(bunch.data, pd.DataFrame) else pd.RangeIndex(n)
+    index = index.rename(index.name or "sample")
+    embedding = pd.DataFrame(Z, index=index, columns=[str(c) for c in fitted.get_feature_names_out()])
+
+    # the run's outputs and figures, with the clusters as the groups
+    split = exp.Split(prepared.X_train, prepared.X_train, clusters, clusters, prepared.scaler,
+                      prepared.is_train, prepared.imputer)
+    result = exp.ProtocolResult(fitted, split, embedding, {}, {"fit_s": fit_s})
+    groups = Bunch(**{**bunch, "target": clusters, "target_names": cluster_names})
+    record = write_run_outputs(
+        result, groups, args.model, out, figures=not args.no_figures,
+        figure_formats=args.figure_format, split_table=False,
+        extra={"command": ["skpoems", *args.argv]},
+    )
+    table = pd.DataFrame({"cluster": np.asarray(cluster_names, dtype=object)[clusters]}, index=index)
+    clustering: dict[str, Any] = {
+        "method": "k-means on the embedding (n_init=10, random_state=0)",
+        "n_clusters": k,
+        "chosen_by": "given" if args.n_clusters != "auto" else "highest silhouette, k = 2..10",
+        "silhouette": {str(kk): v for kk, v in silhouettes.items()},
+        "sizes": {cluster_names[c]: int((clusters == c).sum()) for c in range(k)},
+    }
+    if bunch.target is not None:
+        labels = _label_names(bunch.target, bunch.target_names)
+        table["label"] = labels
+        clustering["against_labels"] = {
+            "adjusted_rand_index": float(adjusted_rand_score(labels, clusters)),
+            "nmi": float(normalized_mutual_info_score(labels, clusters)),
+            "crosstab": pd.crosstab(table["cluster"], table["label"]).to_dict(orient="index"),
+        }
+    table.to_csv(out / "clusters.csv")
+    markers = group_markers(prepared.X_train, clusters, n=50, target_names=cluster_names)
+    markers.insert(3, "rank", markers.groupby(["group", "omic"], sort=False).cumcount() + 1)
+    markers.rename(columns={"group": "cluster"}).to_csv(out / "cluster_markers.csv", index=False)
+    record["files"] = ["clusters.csv", "cluster_markers.csv", *record["files"]]
+    record["clustering"] = clustering
+    record["timings"]["wall_s"] = time.perf_counter() - t0
+    with open(out / "metrics.json", "w") as fh:
+        json.dump(_jsonable(record), fh, indent=2)
+        fh.write("\n")
+
+    tr = record["training"]
+    sil = ", ".join(f"{kk} {v:.3f}" for kk, v in silhouettes.items())
+    lines = [
+        f"{name} on {bunch.name}: {described}",
+        f"trained {tr.get('n_iter', '?')} epochs (best {tr.get('best_iter', '?')}"
+        f"{', ' + _STOP_REASONS.get(tr['stop_reason'], tr['stop_reason']) if tr.get('stop_reason') else ''}) "
+        f"in {fit_s:.1f} s on {tr.get('device', '?')}",
+        f"{k} clusters (k-means of the embedding; silhouette by k: {sil}): "
+        + ", ".join(f"{c} {v}" for c, v in clustering["sizes"].items()),
+    ]
+    if "against_labels" in clustering:
+        agree = clustering["against_labels"]
+        lines.append(f"against the folder's labels: ARI {agree['adjusted_rand_index']:.3f}, NMI {agree['nmi']:.3f}")
+    lines.append("markers per cluster (Welch t-test against the other samples; cluster_markers.csv):")
+    for c in cluster_names:
+        # the first marker of each omic (none where the cluster or the others have
+        # fewer than 2 samples with the omic: no test)
+        top = markers[(markers["group"] == c) & (markers["rank"] == 1) & markers["t"].notna()]
+        lines.append(
+            f"  {c}: " + (", ".join(
+                f"{r.omic} {r.feature} ({'+' if r.difference > 0 else '-'}{abs(r.difference):.2f}, q={r.q_value:.1g})"
+                for r in top.itertuples()
+            ) or "no test (too few samples)")
+        )
+    lines.append(f"wrote {len(record['files'])} files to {out}/")
+    lines.append(f"total time {record['timings']['wall_s']:.1f} s")
     print("\n".join(lines), flush=True)
     return 0
 
@@ -1677,7 +1857,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    commands = {"run", "benchmark", "sweep", "embed"}
+    commands = {"run", "benchmark", "sweep", "discover", "embed"}
     if not argv or (
         argv[0].startswith("-") and argv[0] not in {"-h", "--help", "--version"}
     ):

@@ -88,6 +88,7 @@ def load_dataset(
     label_column: str | None = None,
     join: str = "strict",
     sample_name_length: int | None = None,
+    require_labels: bool = True,
 ) -> Bunch:
     """Load a bundled data set by name, or a folder of the user's.
 
@@ -104,6 +105,9 @@ def load_dataset(
         The label file, its label column, how samples are matched and the
         length sample names are cut to, for
         :func:`~skpoems.datasets.load_omics_tables`.
+    require_labels : bool, default=True
+        Refuse a folder without labels (the evaluation protocol scores against
+        them); False returns its ``target`` as None.
 
     Returns
     -------
@@ -149,7 +153,7 @@ def load_dataset(
                 f"; the tables without numbers, which may hold labels, are {', '.join(candidates)}"
                 if candidates else ""
             )
-        if bunch.target is None:
+        if bunch.target is None and require_labels:
             raise ValueError(
                 f"{folder} has no labels, against which the evaluation protocol scores "
                 f"the embeddings: {missing}."
@@ -283,6 +287,66 @@ def _scale_like_training(X: Any, scaler: MinMaxScaler) -> Any:
     return _apply_scaler(scaler, X)
 
 
+def _fit_preprocessing(
+    X_train: Any, *, impute: str | None, top_variance: Any, scale: bool
+) -> tuple[Any, Any]:
+    """The imputer and the scaler (or selection) of :func:`split_and_scale`,
+    fitted on ``X_train``; either is None when not asked for."""
+    imputer = None
+    if impute is not None:
+        from sklearn.impute import SimpleImputer
+
+        from .preprocessing import OmicTransformer
+
+        if impute not in ("mean", "median"):
+            raise ValueError(f"impute must be None, 'mean' or 'median'; got {impute!r}.")
+        # per omic, so that a sample's whole missing omic stays missing
+        imputer = OmicTransformer(SimpleImputer(strategy=impute, keep_empty_features=True))
+        imputer.fit(X_train)
+        X_train = imputer.transform(X_train)
+    scaler = None
+    if top_variance is not None:
+        from sklearn.pipeline import make_pipeline
+
+        from .preprocessing import OmicTransformer, SelectTopVariance
+
+        select = SelectTopVariance(top_variance)
+        scaler = OmicTransformer(make_pipeline(select, MinMaxScaler()) if scale else select)
+        scaler.fit(X_train)
+    elif scale:
+        train_values = (
+            X_train.to_numpy(dtype=np.float64)
+            if isinstance(X_train, pd.DataFrame)
+            else np.asarray(X_train, dtype=np.float64)
+        )
+        scaler = MinMaxScaler().fit(train_values)
+    return imputer, scaler
+
+
+def _preprocess(X: Any, imputer: Any, scaler: Any) -> Any:
+    """Apply the fitted imputer and scaler of :func:`_fit_preprocessing`."""
+    if imputer is not None:
+        X = imputer.transform(X)
+    if isinstance(scaler, MinMaxScaler):
+        return _apply_scaler(scaler, X)
+    return X if scaler is None else scaler.transform(X)
+
+
+def preprocess_all(
+    X: Any, y: Any = None, *, impute: str | None = None, top_variance: Any = None
+) -> Split:
+    """Impute, select and scale every sample, for a fit on the whole cohort.
+
+    The preprocessing of :func:`split_and_scale` fitted on all of ``X``: for
+    finding subtypes in a cohort rather than scoring a held-out part. The
+    returned :class:`Split` has every sample in both ``X_train`` and
+    ``X_test`` (``is_train`` all True).
+    """
+    imputer, scaler = _fit_preprocessing(X, impute=impute, top_variance=top_variance, scale=True)
+    Xp = _preprocess(X, imputer, scaler)
+    return Split(Xp, Xp, y, y, scaler, np.ones(len(X), dtype=bool), imputer)
+
+
 def split_and_scale(
     X: Any,
     y: Any,
@@ -352,36 +416,8 @@ def split_and_scale(
         raise ValueError("The split left the training or the test part empty.")
     X_train, X_test = _take_rows(X, train_rows), _take_rows(X, test_rows)
     y_train, y_test = _take_rows(y, train_rows), _take_rows(y, test_rows)
-    imputer = None
-    if impute is not None:
-        from sklearn.impute import SimpleImputer
-
-        from .preprocessing import OmicTransformer
-
-        if impute not in ("mean", "median"):
-            raise ValueError(f"impute must be None, 'mean' or 'median'; got {impute!r}.")
-        # per omic, so that a sample's whole missing omic stays missing
-        imputer = OmicTransformer(SimpleImputer(strategy=impute, keep_empty_features=True))
-        imputer.fit(X_train)
-        X_train, X_test = imputer.transform(X_train), imputer.transform(X_test)
-    scaler = None
-    if top_variance is not None:
-        from sklearn.pipeline import make_pipeline
-
-        from .preprocessing import OmicTransformer, SelectTopVariance
-
-        select = SelectTopVariance(top_variance)
-        scaler = OmicTransformer(make_pipeline(select, MinMaxScaler()) if scale else select)
-        scaler.fit(X_train)
-        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
-    elif scale:
-        train_values = (
-            X_train.to_numpy(dtype=np.float64)
-            if isinstance(X_train, pd.DataFrame)
-            else np.asarray(X_train, dtype=np.float64)
-        )
-        scaler = MinMaxScaler().fit(train_values)
-        X_train, X_test = _apply_scaler(scaler, X_train), _apply_scaler(scaler, X_test)
+    imputer, scaler = _fit_preprocessing(X_train, impute=impute, top_variance=top_variance, scale=scale)
+    X_train, X_test = _preprocess(X_train, imputer, scaler), _preprocess(X_test, imputer, scaler)
     return Split(X_train, X_test, y_train, y_test, scaler, is_train, imputer)
 
 

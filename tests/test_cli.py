@@ -351,6 +351,71 @@ def test_embed_errors(run_dir, tmp_path):
     assert status == 2 and "model.joblib does not exist" in stderr
 
 
+def test_discover_finds_clusters_and_their_markers(tmp_path):
+    out = tmp_path / "subtypes"
+    status, stdout, stderr = call(["discover", *FAST, "--out", str(out), "--quiet", "--no-figures"])
+    assert status == 0, stderr
+    mice = load_nutrimouse()
+    record = json.loads((out / "metrics.json").read_text())
+    clustering = record["clustering"]
+    assert list(clustering["silhouette"]) == [str(k) for k in range(2, 11)]
+    k = clustering["n_clusters"]
+    best = max(clustering["silhouette"].values())
+    assert clustering["silhouette"][str(k)] == best
+    clusters = pd.read_csv(out / "clusters.csv", index_col=0)
+    assert list(clusters.index) == list(mice.data.index)  # every mouse, none held out
+    assert sorted(clusters["cluster"].unique()) == [f"cluster {c}" for c in range(1, k + 1)]
+    sizes = clusters["cluster"].value_counts()
+    assert list(sizes.sort_index()) == sorted(sizes, reverse=True)  # numbered by size
+    assert set(clusters["label"]) == set(mice.target_names)  # the folder's labels, to compare
+    assert -1 <= clustering["against_labels"]["adjusted_rand_index"] <= 1
+    for name in record["files"]:
+        assert (out / name).is_file(), name
+    assert "split.csv" not in record["files"]
+
+    markers = pd.read_csv(out / "cluster_markers.csv")
+    assert list(markers.columns) == [
+        "cluster", "omic", "feature", "rank", "mean_in", "mean_out", "difference", "t", "p_value", "q_value",
+    ]
+    first = markers[markers["rank"] == 1].set_index(["cluster", "omic"])
+    assert len(first) == 2 * k
+    # the first gene marker of cluster 1, recomputed from the scaled data
+    from scipy import stats
+
+    scaled = (mice.data - mice.data.min()) / (mice.data.max() - mice.data.min())
+    gene = first.loc[("cluster 1", "gene"), "feature"]
+    inside = (clusters["cluster"] == "cluster 1").to_numpy()
+    ref = stats.ttest_ind(scaled[("gene", gene)][inside], scaled[("gene", gene)][~inside], equal_var=False)
+    assert first.loc[("cluster 1", "gene"), "t"] == pytest.approx(ref.statistic)
+    assert first.loc[("cluster 1", "gene"), "p_value"] == pytest.approx(ref.pvalue)
+    assert f"{k} clusters (k-means of the embedding" in stdout
+    assert f"  cluster 1: gene {gene} (" in stdout
+
+    # the saved model embeds the unscaled data as the run did
+    Z = pd.read_csv(out / "embedding.csv", index_col=0)
+    again = joblib.load(out / "model.joblib").transform(mice.data)
+    np.testing.assert_allclose(again, Z, rtol=1e-6, atol=1e-9)
+
+
+def test_discover_without_labels_and_with_a_missing_omic(tmp_path):
+    data, ids = mice_cohort(tmp_path, lipid_lacks=slice(1, None, 4))
+    (data / "labels.csv").unlink()
+    out = tmp_path / "out"
+    argv = ["discover", "--data", str(data), *FAST[2:], "--out", str(out), "-q", "--no-figures"]
+    status, _, stderr = call([*argv, "--n-clusters", "3"])
+    assert status == 2 and "--join outer" in stderr  # the omics list different mice
+    status, stdout, stderr = call([*argv, "--n-clusters", "3", "--join", "outer"])
+    assert status == 0, stderr
+    clusters = pd.read_csv(out / "clusters.csv", index_col=0)
+    assert sorted(clusters.index) == sorted(ids) and list(clusters.columns) == ["cluster"]
+    assert clusters["cluster"].nunique() == 3
+    clustering = json.loads((out / "metrics.json").read_text())["clustering"]
+    assert clustering["chosen_by"] == "given" and "against_labels" not in clustering
+    assert "against the folder's labels" not in stdout
+    status, _, stderr = call([*argv, "--n-clusters", "1"])
+    assert status == 2 and "expected 'auto' or an integer >= 2" in stderr
+
+
 def test_run_model_keeps_imputer_and_feature_selection(tmp_path):
     """A cohort with stray NaN and a missing omic: the saved pipeline imputes,
     selects and scales new data as the run did, and keeps missing omics missing."""

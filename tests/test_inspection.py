@@ -22,6 +22,7 @@ from skpoems.inspection import (
     activation_map,
     decoder_attributions,
     gating_summary,
+    group_markers,
     subtype_correlations,
     top_features,
     variance_explained,
@@ -663,6 +664,49 @@ def test_gating_summary_errors(fitted, small):
         gating_summary(est, X, target_names=["a", "b", "c"])
     with pytest.raises(InvalidParameterError, match="transform_gating"):
         gating_summary(fitted["MOCSSAETransformer"], X)
+
+
+# -------------------------------------------------------------- group_markers
+def test_group_markers_is_welchs_test_with_bh_q_values():
+    from scipy import stats
+
+    rng = np.random.RandomState(0)
+    mrna = pd.DataFrame(rng.rand(45, 6), columns=[f"g{j}" for j in range(6)])
+    mirna = rng.rand(45, 3)
+    y = np.arange(45) % 3
+    mrna.loc[y == 2, "g4"] += 0.8  # higher in group 2
+    mirna[:6] = np.nan  # six samples lack miRNA
+    mrna["flat"] = 0.5  # constant: no test
+    table = group_markers({"mRNA": mrna, "miRNA": mirna}, y, target_names=["A", "B", "C"])
+    assert len(table) == 3 * (7 + 3)
+    assert list(table["group"].unique()) == ["A", "B", "C"]
+    for group, code in [("A", 0), ("C", 2)]:
+        rows = table[table["group"] == group]
+        assert list(rows["omic"].unique()) == ["mRNA", "miRNA"]
+        for omic, block in [("mRNA", mrna.to_numpy()), ("miRNA", mirna)]:
+            part = rows[rows["omic"] == omic]
+            t = part["t"].to_numpy()
+            assert (np.diff(np.abs(t[np.isfinite(t)])) <= 0).all()  # by decreasing |t|
+            for r in part[np.isfinite(part["t"])].itertuples():
+                j = int(r.feature[1:])
+                x = block[:, j]
+                seen = ~np.isnan(x)
+                ref = stats.ttest_ind(x[seen & (y == code)], x[seen & (y != code)], equal_var=False)
+                assert r.t == pytest.approx(ref.statistic) and r.p_value == pytest.approx(ref.pvalue)
+                assert r.difference == pytest.approx(x[seen & (y == code)].mean() - x[seen & (y != code)].mean())
+        finite = rows["p_value"].notna()
+        np.testing.assert_allclose(
+            rows.loc[finite, "q_value"], stats.false_discovery_control(rows.loc[finite, "p_value"])
+        )
+    flat = table[table["feature"] == "flat"]
+    assert flat["t"].isna().all() and flat["q_value"].isna().all()
+    assert (table[table["omic"] == "mRNA"].groupby("group")["feature"].last() == "flat").all()  # last
+    top = table[(table["group"] == "C") & (table["omic"] == "mRNA")].iloc[0]
+    assert top["feature"] == "g4" and top["difference"] > 0.7 and top["q_value"] < 1e-6
+    # n: the strongest per group and omic
+    short = group_markers({"mRNA": mrna, "miRNA": mirna}, y, n=2)
+    assert len(short) == 3 * 2 * 2
+    assert short.iloc[8]["feature"] == "g4" and short.iloc[8]["group"] == 2
 
 
 # ------------------------------------------------------- subtype_correlations
