@@ -444,6 +444,15 @@ def _add_model_options(parser: argparse.ArgumentParser, *, training: bool) -> No
         )
 
 
+def _add_model_choice(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--model",
+        choices=list(exp.MODELS),
+        default="poems",
+        help="the model (default: %(default)s)",
+    )
+
+
 def _add_output_options(parser: argparse.ArgumentParser, default: str) -> None:
     group = parser.add_argument_group("output")
     group.add_argument(
@@ -478,12 +487,7 @@ def build_parser() -> argparse.ArgumentParser:
         "figures.",
     )
     _add_data_options(run)
-    run.add_argument(
-        "--model",
-        choices=list(exp.MODELS),
-        default="poems",
-        help="the model (default: %(default)s)",
-    )
+    _add_model_choice(run)
     _add_model_options(run, training=True)
     _add_output_options(run, "<dataset>_<model>")
     run.add_argument("--no-figures", action="store_true", help="skip the figures")
@@ -534,12 +538,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--dask-local; pip install skpoems[distributed]).",
     )
     _add_data_options(sweep)
-    sweep.add_argument(
-        "--model",
-        choices=list(exp.MODELS),
-        default="poems",
-        help="the model (default: %(default)s)",
-    )
+    _add_model_choice(sweep)
     grid = sweep.add_argument_group("grid (default: the paper's 5 x 5 x 5)")
     grid.add_argument(
         "--batch-sizes",
@@ -611,9 +610,7 @@ def build_parser() -> argparse.ArgumentParser:
         "weights, model.joblib) and figures coloured by cluster.",
     )
     _add_data_options(discover, split=False)
-    discover.add_argument(
-        "--model", choices=list(exp.MODELS), default="poems", help="the model (default: %(default)s)"
-    )
+    _add_model_choice(discover)
     discover.add_argument(
         "--n-clusters",
         type=_cluster_count,
