@@ -760,7 +760,7 @@ def _estimator_params(
     return params
 
 
-def _check_stray_missing(bunch) -> None:
+def _check_stray_missing(bunch, fitted_on: str = "the training part") -> None:
     """Before any training: stray NaN (some but not all of a sample's values of an
     omic) are a usage error that names the omic and samples, and ``--impute``."""
     data = bunch.data
@@ -777,7 +777,7 @@ def _check_stray_missing(bunch) -> None:
                 f"omic {omic!r} has {int(nan[rows].sum())} stray missing value(s) in "
                 f"{rows.size} sample(s) that have its other values (e.g. {examples}). "
                 "Pass --impute median (or mean) to fill them with each feature's "
-                "median over the training part; a sample whose whole omic is missing "
+                f"median over {fitted_on}; a sample whose whole omic is missing "
                 "stays missing either way."
             )
 
@@ -1344,7 +1344,7 @@ def _cmd_discover(args: argparse.Namespace) -> int:
         args.model, drop_none=False, **_estimator_params(args, verbose=0 if args.quiet else 1, model=args.model)
     )
     if args.impute is None:
-        _check_stray_missing(bunch)
+        _check_stray_missing(bunch, "all samples")
     try:
         prepared = exp.preprocess_all(bunch.data, impute=args.impute, top_variance=args.top_variance)
     except ValueError as exc:
