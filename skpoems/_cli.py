@@ -313,6 +313,7 @@ def _add_data_options(parser: argparse.ArgumentParser, *, split: bool = True) ->
         "keep every labelled sample, a sample an omic's file lacks missing that omic "
         "(default: strict)",
     )
+    _add_layout_option(group)
     group.add_argument(
         "--sample-name-length",
         type=_positive_int,
@@ -442,6 +443,21 @@ def _add_model_options(parser: argparse.ArgumentParser, *, training: bool) -> No
             help="torch CPU threads (default: auto, the cores that other work leaves "
             "free, measured over one second at the start, at least 1)",
         )
+
+
+#: ``--layout`` to ``load_omics_tables(transpose=...)``
+_LAYOUTS = {"auto": "auto", "samples-x-features": False, "features-x-samples": True}
+
+
+def _add_layout_option(group) -> None:
+    group.add_argument(
+        "--layout",
+        choices=list(_LAYOUTS),
+        default="auto",
+        help="with --data (named tables): how every table is laid out (default: auto, "
+        "judged per table from the sample names: those of the labels, else the names "
+        "all omics share)",
+    )
 
 
 def _add_model_choice(parser: argparse.ArgumentParser) -> None:
@@ -652,6 +668,7 @@ def build_parser() -> argparse.ArgumentParser:
         "whose files lack it; inner = the samples of every omic; strict = every "
         "file lists the same samples",
     )
+    _add_layout_option(embed)
     embed.add_argument(
         "--sample-name-length",
         type=_positive_int,
@@ -702,10 +719,11 @@ def _load(args: argparse.Namespace, *, require_labels: bool = True):
     try:
         if args.data is None and (
             args.labels is not None or args.label_column is not None or args.join != "strict"
-            or args.sample_name_length is not None
+            or args.sample_name_length is not None or args.layout != "auto"
         ):
             raise ValueError(
-                "--labels, --label-column, --join and --sample-name-length go with --data FOLDER."
+                "--labels, --label-column, --join, --sample-name-length and --layout go "
+                "with --data FOLDER."
             )
         return exp.load_dataset(
             args.dataset,
@@ -715,6 +733,7 @@ def _load(args: argparse.Namespace, *, require_labels: bool = True):
             join=args.join,
             sample_name_length=args.sample_name_length,
             require_labels=require_labels,
+            transpose=_LAYOUTS[args.layout],
         )
     except (ValueError, OSError) as exc:
         raise _UsageError(str(exc)) from exc
@@ -1506,7 +1525,7 @@ def _cmd_embed(args: argparse.Namespace) -> int:
     try:
         bunch = load_omics_tables(
             folder, labels=False, omics=found, join=args.join,
-            sample_name_length=args.sample_name_length,
+            sample_name_length=args.sample_name_length, transpose=_LAYOUTS[args.layout],
         )
     except (ValueError, OSError) as exc:
         raise _UsageError(f"cannot read {args.data}: {exc}") from exc

@@ -89,6 +89,7 @@ def load_dataset(
     join: str = "strict",
     sample_name_length: int | None = None,
     require_labels: bool = True,
+    transpose: bool | str = "auto",
 ) -> Bunch:
     """Load a bundled data set by name, or a folder of the user's.
 
@@ -105,6 +106,9 @@ def load_dataset(
         The label file, its label column, how samples are matched and the
         length sample names are cut to, for
         :func:`~skpoems.datasets.load_omics_tables`.
+    transpose : bool or "auto", default="auto"
+        The layout of a folder of named tables (see
+        :func:`~skpoems.datasets.load_omics_tables`).
     require_labels : bool, default=True
         Refuse a folder without labels (the evaluation protocol scores against
         them); False returns its ``target`` as None.
@@ -133,20 +137,20 @@ def load_dataset(
         if numbered or not folder.is_dir():
             if (
                 labels is not None or label_column is not None or join != "strict"
-                or sample_name_length is not None
+                or sample_name_length is not None or transpose != "auto"
             ):
                 raise ValueError(
                     f"{folder} is in the MOGONET/MOCSS layout, whose labels are "
                     "labels_all.csv (or labels_tr.csv/labels_te.csv) and whose rows "
-                    "are matched by position; a label file, label column, join or "
-                    "sample name length cannot be chosen."
+                    "are matched by position; a label file, label column, join, "
+                    "sample name length or layout cannot be chosen."
                 )
             bunch = datasets.load_omics_folder(folder)
             missing = "add labels_all.csv (or labels_tr.csv/labels_te.csv)"
         else:
             bunch = datasets.load_omics_tables(
                 folder, labels=labels, label_column=label_column, join=join,
-                sample_name_length=sample_name_length,
+                sample_name_length=sample_name_length, transpose=transpose,
             )
             candidates = bunch.get("not_read") or []
             missing = "name the label file labels.csv, or pass labels=FILE (--labels FILE)" + (

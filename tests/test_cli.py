@@ -416,6 +416,26 @@ def test_discover_without_labels_and_with_a_missing_omic(tmp_path):
     assert status == 2 and "expected 'auto' or an integer >= 2" in stderr
 
 
+def test_layout_option_settles_tables_that_share_feature_names(tmp_path):
+    """Unlabelled mRNA and copy-number tables by gene: --layout says which axis
+    holds the samples (the names cannot)."""
+    rng = np.random.default_rng(0)
+    samples = [f"TCGA-{i:02d}" for i in range(30)]
+    genes = [f"G{j}" for j in range(40)]
+    data = tmp_path / "cohort"
+    data.mkdir()
+    for omic in ("mrna", "cnv"):
+        pd.DataFrame(rng.random((30, 40)), index=samples, columns=genes).T.to_csv(data / f"{omic}.csv")
+    argv = ["discover", "--data", str(data), *FAST[2:], "--n-clusters", "2", "-q", "--no-figures", "--out", str(tmp_path / "out")]
+    status, _, stderr = call(argv)
+    assert status == 2 and "--layout samples-x-features or features-x-samples" in stderr
+    status, _, stderr = call([*argv, "--layout", "features-x-samples"])
+    assert status == 0, stderr
+    assert sorted(pd.read_csv(tmp_path / "out" / "clusters.csv", index_col=0).index) == samples
+    status, _, stderr = call(["run", *FAST, "--layout", "features-x-samples"])
+    assert status == 2 and "go with --data FOLDER" in stderr
+
+
 def test_run_model_keeps_imputer_and_feature_selection(tmp_path):
     """A cohort with stray NaN and a missing omic: the saved pipeline imputes,
     selects and scales new data as the run did, and keeps missing omics missing."""

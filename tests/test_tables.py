@@ -227,18 +227,42 @@ def test_labels_false_reads_every_sample_and_no_labels(cohort):
     unlabelled ones out, nor be read as an omic."""
     folder, truth, labels = cohort
     labels.iloc[:2].to_csv(folder / "labels.csv")  # two of six patients labelled
-    # without labels the orientation is judged by the names all omics share, so
-    # a mixed layout (samples x features beside features x samples) is refused
-    with pytest.raises(ValueError, match="lists 3 samples"):
-        load_omics_tables(folder, labels=False)
-    truth["mirna"].to_csv(folder / "miRNA.csv")  # samples x features as the others
+    # without labels the samples are the names all omics share: miRNA.csv,
+    # features x samples beside samples x features tables, is read the right way
     assert len(load_omics_tables(folder, label_column="subtype", join="inner").data) == 2
     every = load_omics_tables(folder, labels=False)
     assert every.target is None and every.target_names is None
     assert sorted(every.data.index) == sorted(truth["mrna"].index)
     assert sorted(every.omic_names) == ["meth", "miRNA", "mrna"]
+    np.testing.assert_allclose(every.data["miRNA"].loc[truth["mirna"].index], truth["mirna"])
     with pytest.raises(ValueError, match="label_column goes with labels"):
         load_omics_tables(folder, labels=False, label_column="subtype")
+
+
+def test_without_labels_shared_feature_names_are_not_read_as_samples(tmp_path):
+    """mRNA and copy numbers both by gene: rows and columns are both shared, so
+    names cannot tell the samples; that is refused, not guessed (it was read
+    with the genes as samples), and transpose= or labels decide."""
+    rng = np.random.default_rng(0)
+    samples = [f"TCGA-{i:02d}" for i in range(8)]
+    genes = [f"G{j}" for j in range(12)]  # more genes than samples
+    mrna = pd.DataFrame(rng.random((8, 12)), index=samples, columns=genes)
+    cnv = pd.DataFrame(rng.random((8, 12)), index=samples, columns=genes)
+    mrna.to_csv(tmp_path / "mrna.csv")
+    cnv.T.to_csv(tmp_path / "cnv.csv")  # features x samples
+    with pytest.raises(ValueError, match=r"Cannot tell whether the rows or the columns .*\(cnv, mrna\)"):
+        load_omics_tables(tmp_path)
+    cnv.to_csv(tmp_path / "cnv.csv")  # both samples x features: still ambiguous
+    with pytest.raises(ValueError, match="transpose=False if every table is samples x features"):
+        load_omics_tables(tmp_path, labels=False)
+    read = load_omics_tables(tmp_path, transpose=False)
+    assert list(read.data.index) == samples and read.omic_dims == (12, 12)
+    pd.Series(["a", "b"] * 4, index=samples).to_csv(tmp_path / "labels.csv")
+    assert list(load_omics_tables(tmp_path).data.index) == samples
+    # a third omic with its own feature names settles it
+    (tmp_path / "labels.csv").unlink()
+    pd.DataFrame(rng.random((8, 3)), index=samples, columns=["m1", "m2", "m3"]).to_csv(tmp_path / "mirna.csv")
+    assert sorted(load_omics_tables(tmp_path).data.index) == samples
 
 
 def test_positional_labels_must_all_be_present(tmp_path):

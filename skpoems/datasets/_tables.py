@@ -9,6 +9,7 @@ column of sample names.
 from __future__ import annotations
 
 import gzip
+import itertools
 import os
 import re
 from collections.abc import Sequence
@@ -216,6 +217,49 @@ def _matches(ids: pd.Index, names: pd.Index) -> int:
     return len({i[:length] for i in ids}.intersection(n[:length] for n in names if len(n) >= length))
 
 
+def _orientation_without_labels(
+    tables: dict[str, pd.DataFrame], keys: list[str]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Votes for reading each named table by its rows or by its columns, without
+    labels: the samples are the names that every omic shares.
+
+    Every reading of the tables (each one as it is or transposed) is tried; a
+    reading is consistent when the sample axes it picks share at least half of
+    the shortest one's names. One consistent reading is taken. Several (when
+    the omics also share feature names, e.g. mRNA and copy numbers both by gene,
+    so that rows and columns are both shared) cannot be told apart by names and
+    are refused; none leaves the choice to the larger overlap, and the sample
+    mismatch is then reported by name.
+    """
+    axes = {
+        k: (set(map(str, tables[k].index)), set(map(str, tables[k].columns))) for k in keys
+    }
+    consistent = []
+    if len(keys) <= 12:
+        for reading in itertools.product((0, 1), repeat=len(keys)):
+            chosen = [axes[k][r] for k, r in zip(keys, reading, strict=True)]
+            shared = set.intersection(*chosen)
+            if shared and len(shared) >= 0.5 * min(len(c) for c in chosen):
+                consistent.append(reading)
+    if len(consistent) > 1:
+        files = ", ".join(keys)
+        raise ValueError(
+            f"Cannot tell whether the rows or the columns of the omic tables ({files}) hold "
+            "the samples: without labels the samples are the names all omics share, and "
+            "these tables share names both ways (features named alike in several omics, "
+            "e.g. genes in mRNA and copy-number tables). Pass transpose=False if every table "
+            "is samples x features or transpose=True if features x samples (skpoems: "
+            "--layout samples-x-features or features-x-samples), or add a label file, "
+            "whose sample names decide."
+        )
+    if consistent:
+        reading = dict(zip(keys, consistent[0], strict=True))
+        return {k: 1 - r for k, r in reading.items()}, dict(reading)
+    shared_rows = len(set.intersection(*(axes[k][0] for k in keys)))
+    shared_cols = len(set.intersection(*(axes[k][1] for k in keys)))
+    return {k: shared_rows for k in keys}, {k: shared_cols for k in keys}
+
+
 def _orient(
     tables: dict[str, pd.DataFrame],
     named: dict[str, bool],
@@ -234,12 +278,7 @@ def _orient(
             by_rows = {k: _matches(label_ids, tables[k].index) for k in with_names}
             by_cols = {k: _matches(label_ids, tables[k].columns) for k in with_names}
         elif len(with_names) > 1:
-            shared_rows = set.intersection(*(set(tables[k].index) for k in with_names))
-            shared_cols = set.intersection(
-                *(set(map(str, tables[k].columns)) for k in with_names)
-            )
-            by_rows = {k: len(shared_rows) for k in with_names}
-            by_cols = {k: len(shared_cols) for k in with_names}
+            by_rows, by_cols = _orientation_without_labels(tables, with_names)
         else:
             by_rows, by_cols = {k: 1 for k in with_names}, {k: 0 for k in with_names}
         transpose = {k: by_cols.get(k, 0) > by_rows.get(k, 0) for k in tables}
@@ -305,6 +344,9 @@ def load_omics_tables(
     * Orientation: with ``transpose="auto"`` a table whose header, rather than
       its first column, holds the sample names of the labels (or, without
       labels, the names all omics share) is read as features x samples.
+      Without labels, omics that also share feature names (mRNA and copy
+      numbers, both by gene) share names along both axes: that is refused
+      rather than guessed; pass ``transpose`` or labels.
     * Labels: ``labels`` names the label file; by default the one table whose
       name starts with ``label`` (``labels.csv``, ``label.csv.gz``), else the
       one table of the folder that holds no numbers (e.g. ``diet.csv``). A
