@@ -766,7 +766,7 @@ def test_sweep_selects_by_validation_loss(tmp_path):
         (["run", "--max-iter", "0"], "expected an integer >= 1"),
         (["sweep", "--learning-rates", "1e-3,x"], "expected a number"),
         (["run", "--dataset", "nutrimouse", "--data", "x"], "not allowed with"),
-        (["run", "--dataset", "nutrimouse", "--labels", "diet.csv"], "--labels, --label-column, --join and --sample-name-length go with --data"),
+        (["run", "--dataset", "nutrimouse", "--labels", "diet.csv"], "--labels, --label-column, --join, --sample-name-length and --layout go with --data"),
         (["sweep", "--n-jobs", "0"], "expected a non-zero integer"),
         (["sweep", "--n-jobs", "2", "--dask-local", "2"], "not allowed with"),
         (["nope"], "invalid choice: 'nope'"),

@@ -2,6 +2,7 @@
 their outputs must have the documented shape; the numbers are not checked)."""
 
 import importlib.util
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "examples" / "benchmarks"
+DATA_DIR = Path(__file__).resolve().parents[1] / "skpoems" / "datasets" / "data"
 
 
 def load(name):
@@ -147,6 +149,25 @@ def test_n_init_study_trains_the_inits_of_n_init(tmp_path, capsys):
     study.main(["--combine", str(out)])
     printed = capsys.readouterr().out
     assert "n_init=2 (1 splits)" in printed and "mean over all inits" in printed
+
+
+def test_discover_subtypes_example(tmp_path, capsys):
+    """On a labelled folder (the comparison) and an unlabelled one."""
+    spec = importlib.util.spec_from_file_location("discover_subtypes", BENCHMARKS.parent / "discover_subtypes.py")
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    folder = tmp_path / "mice"
+    shutil.copytree(DATA_DIR / "nutrimouse", folder)
+    out = example.main(["--data", str(folder), "--max-iter", "2", "--figures", str(tmp_path / "f.png")])
+    assert out["k"] == len(set(out["clusters"])) and 2 <= out["k"] <= 10
+    assert out["silhouette"].idxmax() == out["k"]
+    assert set(out["markers"]["omic"]) == {"gene", "lipid"} and "ari" not in out
+    assert (tmp_path / "f.png").stat().st_size > 0
+    (folder / "genotype.csv").unlink()  # diet.csv is then the label table
+    out = example.main(["--data", str(folder), "--max-iter", "2"])
+    assert -1 <= out["ari"] <= 1
+    printed = capsys.readouterr().out
+    assert "silhouette by k" in printed and "against the labels" in printed
 
 
 def test_own_cohort_example_reads_the_demo_folder_with_missing_mirna(capsys):
