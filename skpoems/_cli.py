@@ -1325,10 +1325,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _choose_clusters(Z: np.ndarray, n_clusters: int | str) -> tuple[np.ndarray, dict[int, float]]:
-    """k-means clusters of ``Z`` (10 initialisations, seed 0) and the silhouette
-    of each k tried: ``n_clusters``, or with "auto" every k in 2..10 (at most
-    n_samples - 1), keeping the highest silhouette."""
+def _choose_clusters(Z: np.ndarray, n_clusters: int | str) -> tuple[Any, dict[int, float]]:
+    """The fitted k-means of ``Z`` (10 initialisations, seed 0) and the
+    silhouette of each k tried: ``n_clusters``, or with "auto" every k in 2..10
+    (at most n_samples - 1), keeping the highest silhouette. The clusters are
+    numbered by size, largest first, in ``labels_`` and in ``predict``."""
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
 
@@ -1338,14 +1339,15 @@ def _choose_clusters(Z: np.ndarray, n_clusters: int | str) -> tuple[np.ndarray, 
         raise _UsageError(f"cannot cluster {n} samples into {ks[-1] if ks else 2} or more clusters.")
     best, scores = None, {}
     for k in ks:
-        labels = KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(Z)
+        kmeans = KMeans(n_clusters=k, n_init=10, random_state=0).fit(Z)
+        labels = kmeans.labels_
         scores[k] = float(silhouette_score(Z, labels)) if len(set(labels)) > 1 else float("nan")
-        if best is None or scores[k] > scores[best[0]]:
-            best = (k, labels)
-    k, labels = best
-    # number the clusters by size, largest first
-    order = np.argsort(-np.bincount(labels, minlength=k), kind="stable")
-    return np.argsort(order)[labels], scores
+        if best is None or scores[k] > scores[best.n_clusters]:
+            best = kmeans
+    order = np.argsort(-np.bincount(best.labels_, minlength=best.n_clusters), kind="stable")
+    best.cluster_centers_ = best.cluster_centers_[order]  # predict numbers them so too
+    best.labels_ = np.argsort(order)[best.labels_]
+    return best, scores
 
 
 def _cmd_discover(args: argparse.Namespace) -> int:
@@ -1378,8 +1380,9 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     fitted = _fit_quietly(lambda: clone(est).fit(prepared.X_train))
     fit_s = time.perf_counter() - t_fit
     Z = fitted.transform(prepared.X_train)
-    clusters, silhouettes = _choose_clusters(np.asarray(Z, dtype=np.float64), args.n_clusters)
-    k = int(clusters.max()) + 1
+    kmeans, silhouettes = _choose_clusters(np.asarray(Z, dtype=np.float64), args.n_clusters)
+    clusters = kmeans.labels_
+    k = int(kmeans.n_clusters)
     cluster_names = [f"cluster {c + 1}" for c in range(k)]
     index = bunch.data.index if isinstance(bunch.data, pd.DataFrame) else pd.RangeIndex(n)
     index = index.rename(index.name or "sample")
@@ -1412,10 +1415,15 @@ def _cmd_discover(args: argparse.Namespace) -> int:
             "crosstab": pd.crosstab(table["cluster"], table["label"]).to_dict(orient="index"),
         }
     table.to_csv(out / "clusters.csv")
+    # the subtypes of new patients: skpoems embed MODEL_FOLDER --data NEW (or
+    # joblib.load("subtypes.joblib").predict(new.data) + 1 = cluster number)
+    subtypes = prepared.pipeline(fitted)
+    subtypes.steps.append(("kmeans", kmeans))
+    joblib.dump(subtypes, out / "subtypes.joblib")
     markers = group_markers(prepared.X_train, clusters, n=50, target_names=cluster_names)
     markers.insert(3, "rank", markers.groupby(["group", "omic"], sort=False).cumcount() + 1)
     markers.rename(columns={"group": "cluster"}).to_csv(out / "cluster_markers.csv", index=False)
-    record["files"] = ["clusters.csv", "cluster_markers.csv", *record["files"]]
+    record["files"] = ["clusters.csv", "cluster_markers.csv", "subtypes.joblib", *record["files"]]
     record["clustering"] = clustering
     record["timings"]["wall_s"] = time.perf_counter() - t0
     with open(out / "metrics.json", "w") as fh:
@@ -1543,6 +1551,13 @@ def _cmd_embed(args: argparse.Namespace) -> int:
     if gating is not None:
         pd.DataFrame(gating, index=index, columns=omics).to_csv(out / "gating_weights.csv")
         written.append("gating_weights.csv")
+    subtypes_file = file.parent / "subtypes.joblib"
+    assigned = None
+    if subtypes_file.is_file():  # a model of skpoems discover: assign the clusters
+        kmeans = joblib.load(subtypes_file)[-1]
+        assigned = np.asarray([f"cluster {c + 1}" for c in kmeans.predict(np.asarray(Z, dtype=np.float64))])
+        pd.DataFrame({"cluster": assigned}, index=index).to_csv(out / "clusters.csv")
+        written.append("clusters.csv")
     lacking = {omic: int(X[omic].isna().all(axis=1).sum()) for omic in omics}
     lines = [
         f"embedded {len(X)} samples of {args.data} with {type(model).__name__} from {file} "
@@ -1554,6 +1569,12 @@ def _cmd_embed(args: argparse.Namespace) -> int:
         lines.append(
             "  samples lacking an omic (embedded from the others): "
             + ", ".join(f"{o} {n}" for o, n in lacking.items() if n)
+        )
+    if assigned is not None:
+        counts = pd.Series(assigned).value_counts().sort_index()
+        lines.append(
+            "  clusters of skpoems discover (nearest k-means centre): "
+            + ", ".join(f"{c} {v}" for c, v in counts.items())
         )
     lines.append(f"wrote {', '.join(written)} to {out}/")
     print("\n".join(lines), flush=True)

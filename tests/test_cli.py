@@ -391,10 +391,20 @@ def test_discover_finds_clusters_and_their_markers(tmp_path):
     assert f"{k} clusters (k-means of the embedding" in stdout
     assert f"  cluster 1: gene {gene} (" in stdout
 
-    # the saved model embeds the unscaled data as the run did
+    # the saved model embeds the unscaled data as the run did, and assigns the clusters
     Z = pd.read_csv(out / "embedding.csv", index_col=0)
     again = joblib.load(out / "model.joblib").transform(mice.data)
     np.testing.assert_allclose(again, Z, rtol=1e-6, atol=1e-9)
+    subtypes = joblib.load(out / "subtypes.joblib")
+    named = [f"cluster {c + 1}" for c in subtypes.predict(mice.data)]
+    assert named == list(clusters["cluster"])
+    # new patients (here the same mice, from files) get the discovered clusters
+    new_mice(tmp_path / "new")
+    status, stdout, stderr = call(["embed", str(out), "--data", str(tmp_path / "new"), "--out", str(tmp_path / "e")])
+    assert status == 0, stderr
+    assigned = pd.read_csv(tmp_path / "e" / "clusters.csv", index_col=0)["cluster"]
+    assert list(assigned.loc[[f"m{i}" for i in range(40)]]) == list(clusters["cluster"])
+    assert "clusters of skpoems discover (nearest k-means centre): cluster 1" in stdout
 
 
 def test_discover_without_labels_and_with_a_missing_omic(tmp_path):
