@@ -1425,6 +1425,8 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     markers.rename(columns={"group": "cluster"}).to_csv(out / "cluster_markers.csv", index=False)
     record["files"] = ["clusters.csv", "cluster_markers.csv", "subtypes.joblib", *record["files"]]
     record["clustering"] = clustering
+    if "reconstruction_r2" in record:
+        record["reconstruction_r2_of"] = "every sample (the fitted ones: no test part)"
     record["timings"]["wall_s"] = time.perf_counter() - t0
     with open(out / "metrics.json", "w") as fh:
         json.dump(_jsonable(record), fh, indent=2)
