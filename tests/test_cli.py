@@ -414,8 +414,10 @@ def test_discover_without_labels_and_with_a_missing_omic(tmp_path):
     argv = ["discover", "--data", str(data), *FAST[2:], "--out", str(out), "-q", "--no-figures"]
     status, _, stderr = call([*argv, "--n-clusters", "3"])
     assert status == 2 and "--join outer" in stderr  # the omics list different mice
-    status, stdout, stderr = call([*argv, "--n-clusters", "3", "--join", "outer"])
-    assert status == 0, stderr
+    status, stdout, stderr = call([*argv[:-1], "--n-clusters", "3", "--join", "outer", "--model", "mocss-sparsevae"])
+    assert status == 0, stderr  # with figures, coloured by cluster: none skipped
+    record = json.loads((out / "metrics.json").read_text())
+    assert record["figures_skipped"] == {} and "figures/embedding_tsne.png" in record["files"]
     clusters = pd.read_csv(out / "clusters.csv", index_col=0)
     assert sorted(clusters.index) == sorted(ids) and list(clusters.columns) == ["cluster"]
     assert clusters["cluster"].nunique() == 3
