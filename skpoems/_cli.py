@@ -1525,21 +1525,31 @@ def _cmd_embed(args: argparse.Namespace) -> int:
     model = pipe[-1]
     omics = list(model.omic_names_)
     folder = Path(args.data)
-    stems = {_table_stem(f) for f in folder.iterdir() if f.is_file()} if folder.is_dir() else set(omics)
-    found = [omic for omic in omics if omic in stems]
-    if not found:
+    stems = (
+        [s for s in (_table_stem(f) for f in sorted(folder.iterdir()) if f.is_file()) if s]
+        if folder.is_dir() else list(omics)
+    )
+    # each omic's table: its name as the file's (mrna.csv for "mrna"), else
+    # matched without case (mrna.csv for the bundled data's "mRNA")
+    files = {}
+    for omic in omics:
+        same = [s for s in stems if s == omic] or [s for s in stems if s.lower() == omic.lower()]
+        if len(same) == 1:
+            files[omic] = same[0]
+    if not files:
         raise _UsageError(
             f"{folder} holds none of the model's omic tables ({', '.join(omics)}: files such as "
-            f"{omics[0]}.csv or {omics[0]}.csv.gz)."
+            f"{omics[0]}.csv or {omics[0].lower()}.csv.gz)."
         )
     try:
         bunch = load_omics_tables(
-            folder, labels=False, omics=found, join=args.join,
+            folder, labels=False, omics=list(files.values()), join=args.join,
             sample_name_length=args.sample_name_length, transpose=_LAYOUTS[args.layout],
         )
     except (ValueError, OSError) as exc:
         raise _UsageError(f"cannot read {args.data}: {exc}") from exc
-    X, notes = _features_as_trained(pipe, bunch.data, args.data)
+    data = bunch.data.rename(columns={stem: omic for omic, stem in files.items()}, level=0)
+    X, notes = _features_as_trained(pipe, data, args.data)
     try:
         scaled = pipe[:-1].transform(X) if len(pipe) > 1 else X
         Z = model.transform(scaled)

@@ -335,6 +335,12 @@ def test_embed_new_samples_with_the_saved_model(run_dir, tmp_path):
     assert "lipid: no table in the folder, missing for every sample" in stdout
     assert (pd.read_csv(tmp_path / "g" / "gating_weights.csv", index_col=0)["lipid"] == 0).all()
 
+    # file names matched without case when no name is exact (GENE.csv for "gene")
+    (tmp_path / "new" / "gene.csv").rename(tmp_path / "new" / "GENE.csv")
+    status, stdout, stderr = call(["embed", str(out), "--data", str(tmp_path / "new"), "--out", str(tmp_path / "c")])
+    assert status == 0, stderr
+    np.testing.assert_allclose(pd.read_csv(tmp_path / "c" / "embedding.csv", index_col=0).loc[ids], Z)
+
 
 def test_embed_errors(run_dir, tmp_path):
     out, _ = run_dir
