@@ -1480,12 +1480,20 @@ def _load_saved_model(path: str):
     return file, pipe
 
 
+def _trained_features(pipe) -> dict[str, list[str]]:
+    """Each omic's feature names as the saved pipeline's first step was fitted on."""
+    first = pipe.steps[0][1]
+    source = first if hasattr(first, "omic_feature_names") else pipe[-1]
+    return {
+        omic: [str(n) for n in names]
+        for omic, names in zip(source.omic_names_, source.omic_feature_names(), strict=True)
+    }
+
+
 def _features_as_trained(pipe, data: pd.DataFrame, folder: str) -> tuple[pd.DataFrame, list[str]]:
     """``data`` (omic, feature) columns reordered to those the pipeline was fitted
     on, matched by name; returns it and a note per omic on ignored features."""
-    first = pipe.steps[0][1]
-    source = first if hasattr(first, "omic_feature_names") else pipe[-1]
-    expected = dict(zip(source.omic_names_, source.omic_feature_names(), strict=True))
+    expected = _trained_features(pipe)
     # the features the model uses (fewer than those read after a feature selection)
     used = dict(zip(pipe[-1].omic_names_, pipe[-1].omic_feature_names(), strict=True))
     blocks, notes = [], []
@@ -1517,14 +1525,12 @@ def _features_as_trained(pipe, data: pd.DataFrame, folder: str) -> tuple[pd.Data
     return X, notes
 
 
-def _cmd_embed(args: argparse.Namespace) -> int:
+def _named_tables_as_trained(folder: Path, omics: list[str], args: argparse.Namespace) -> pd.DataFrame:
+    """The named tables of ``folder`` (``mrna.csv.gz``, ...), columns keyed by the
+    model's omic names."""
     from .datasets import load_omics_tables
     from .datasets._tables import _table_stem
 
-    file, pipe = _load_saved_model(args.model)
-    model = pipe[-1]
-    omics = list(model.omic_names_)
-    folder = Path(args.data)
     stems = (
         [s for s in (_table_stem(f) for f in sorted(folder.iterdir()) if f.is_file()) if s]
         if folder.is_dir() else list(omics)
@@ -1549,6 +1555,72 @@ def _cmd_embed(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:
         raise _UsageError(f"cannot read {args.data}: {exc}") from exc
     data = bunch.data.rename(columns={stem: omic for omic, stem in files.items()}, level=0)
+    return data
+
+
+def _numbered_folder_as_trained(
+    folder: Path, trained: dict[str, list[str]], args: argparse.Namespace
+) -> pd.DataFrame:
+    """A MOGONET/MOCSS numbered folder (``1_te.csv``, ``1_featname.csv``, ...), its
+    omics in file-number order named as the model's; rows keep the file order.
+    ``trained`` maps each omic to the feature names the pipeline was fitted on."""
+    from .datasets import load_omics_folder
+    from .datasets._folder import _scan_folder
+
+    omics = list(trained)
+    chosen = [
+        name for name, value, default in (
+            ("--join", args.join, "outer"), ("--sample-name-length", args.sample_name_length, None),
+            ("--layout", args.layout, "auto"),
+        ) if value != default
+    ]
+    if chosen:
+        raise _UsageError(
+            f"{folder} is in the MOGONET/MOCSS layout, whose rows are matched by position: "
+            f"{', '.join(chosen)} cannot be chosen."
+        )
+    try:
+        n_files = _scan_folder(folder)[0]
+        if n_files != len(omics):
+            raise ValueError(
+                f"it holds {n_files} numbered omics (1_*.csv ... {n_files}_*.csv) but the "
+                f"model was trained on {len(omics)} ({', '.join(omics)}), matched by file number"
+            )
+        data = load_omics_folder(folder, omic_names=omics).data
+    except (ValueError, OSError) as exc:
+        raise _UsageError(f"cannot read {folder}: {exc}") from exc
+    # an omic without N_featname.csv has no feature names: its columns are the
+    # trained features in their order, as MOGONET's files are
+    blocks = []
+    for number, omic in enumerate(omics, start=1):
+        block = data[omic]
+        if not (folder / f"{number}_featname.csv").is_file():
+            names = trained[omic]
+            if block.shape[1] != len(names):
+                raise _UsageError(
+                    f"{folder}: {number}_*.csv ({omic}) has {block.shape[1]} columns and no "
+                    f"{number}_featname.csv to name them; the model was trained on {len(names)} "
+                    f"{omic} features, matched by position when unnamed."
+                )
+            block = block.set_axis(pd.Index(names, dtype=object), axis=1)
+        blocks.append(block)
+    return pd.concat(blocks, axis=1, keys=omics, names=data.columns.names)
+
+
+def _cmd_embed(args: argparse.Namespace) -> int:
+    from .datasets import _folder
+
+    from .datasets import load_omics_tables
+    from .datasets._tables import _table_stem
+
+    file, pipe = _load_saved_model(args.model)
+    model = pipe[-1]
+    omics = list(model.omic_names_)
+    folder = Path(args.data)
+    if folder.is_dir() and any(_folder._NUMBERED_FILE.match(f.name) for f in folder.iterdir()):
+        data = _numbered_folder_as_trained(folder, _trained_features(pipe), args)
+    else:
+        data = _named_tables_as_trained(folder, omics, args)
     X, notes = _features_as_trained(pipe, data, args.data)
     try:
         scaled = pipe[:-1].transform(X) if len(pipe) > 1 else X

@@ -978,3 +978,43 @@ def test_python_dash_m_and_version():
     status, stdout, _ = call(["--version"])
     assert status == 0
     assert stdout.startswith("skpoems ")
+
+
+def test_embed_reads_the_mogonet_numbered_layout(tmp_path):
+    """A model trained on a MOGONET folder embeds such a folder, matched by file number."""
+    mice = load_nutrimouse()
+    folder = tmp_path / "mogonet"
+    folder.mkdir()
+    train = np.arange(40) % 4 != 0
+    for number, omic in enumerate(mice.omic_names, start=1):
+        block = mice.data[omic].to_numpy()
+        np.savetxt(folder / f"{number}_tr.csv", block[train], delimiter=",")
+        np.savetxt(folder / f"{number}_te.csv", block[~train], delimiter=",")
+    (folder / "1_featname.csv").write_text("\n".join(mice.data["gene"].columns) + "\n")
+    np.savetxt(folder / "labels_tr.csv", mice.target.to_numpy()[train].astype(float))
+    np.savetxt(folder / "labels_te.csv", mice.target.to_numpy()[~train].astype(float))
+    out = tmp_path / "run"
+    status, _, stderr = call(["run", "--data", str(folder), "--max-iter", "3", "--threads", "1", "--no-figures", "--out", str(out)])
+    assert status == 0, stderr
+    Z = pd.read_csv(out / "embedding.csv", index_col=0)
+
+    status, stdout, stderr = call(["embed", str(out), "--data", str(folder), "--out", str(tmp_path / "e")])
+    assert status == 0, stderr
+    assert "embedded 40 samples" in stdout
+    again = pd.read_csv(tmp_path / "e" / "embedding.csv", index_col=0)
+    np.testing.assert_allclose(again.loc[Z.index], Z, rtol=1e-6, atol=1e-9)
+
+    # a folder of new samples in the same layout, without labels
+    new = tmp_path / "new"
+    new.mkdir()
+    for number, omic in enumerate(mice.omic_names, start=1):
+        np.savetxt(new / f"{number}_all.csv", mice.data[omic].to_numpy()[:7], delimiter=",")
+    status, stdout, stderr = call(["embed", str(out), "--data", str(new), "--out", str(tmp_path / "n")])
+    assert status == 0, stderr
+    assert len(pd.read_csv(tmp_path / "n" / "embedding.csv", index_col=0)) == 7
+
+    (new / "2_all.csv").unlink()
+    status, _, stderr = call(["embed", str(out), "--data", str(new)])
+    assert status == 2 and "holds 1 numbered omics" in stderr and "trained on 2" in stderr
+    status, _, stderr = call(["embed", str(out), "--data", str(folder), "--join", "inner"])
+    assert status == 2 and "--join cannot be chosen" in stderr
