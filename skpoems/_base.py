@@ -15,6 +15,7 @@ import time
 import warnings
 from abc import abstractmethod
 from dataclasses import dataclass
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -24,12 +25,14 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_array, check_is_fitted
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm.auto import tqdm
 
 from ._omics import OmicInputMixin, check_missing_pattern, sample_index
+from ._params import training
 from .utils._torch import resolve_device, seed_from_rng, torch_seeded
 
 
@@ -45,9 +48,9 @@ def _like_input(X: Any, blocks: list[np.ndarray], names: list[str]) -> Any:
         x = _foreign_frame_to_pandas(x, name)
         return pd.DataFrame(b, index=x.index, columns=x.columns) if isinstance(x, pd.DataFrame) else b
 
-    if isinstance(X, dict):
-        by_name = {str(k): x for k, x in X.items()}
-        return {name: like(by_name[name], b, name) for name, b in zip(names, blocks)}
+    if isinstance(X, dict):  # keyed as X is (its keys are the omic names as text)
+        by_name = {str(k): (k, x) for k, x in X.items()}
+        return {by_name[name][0]: like(by_name[name][1], b, name) for name, b in zip(names, blocks)}
     if isinstance(X, (list, tuple)) and all(getattr(x, "ndim", 2) == 2 and len(np.shape(x)) == 2 for x in X):
         return type(X)(like(x, b, name) for x, b, name in zip(X, blocks, names))
     flat = np.concatenate(blocks, axis=1)
@@ -57,6 +60,23 @@ def _like_input(X: Any, blocks: list[np.ndarray], names: list[str]) -> Any:
 
 
 logger = logging.getLogger(__name__)
+
+#: parameters of the training loop, which may change between warm-started fits
+#: (``omic_dims`` describes the input, which is checked on its own)
+_LOOP_PARAMETERS = frozenset(training(1, 1.0, 0.0)) | {"components_learning_rate", "omic_dims"}
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """Parameter equality that treats lists, tuples and arrays alike."""
+    if isinstance(a, (list, tuple, np.ndarray)) or isinstance(b, (list, tuple, np.ndarray)):
+        try:
+            return np.array_equal(np.asarray(a, dtype=object), np.asarray(b, dtype=object))
+        except (TypeError, ValueError):
+            return False
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return a is b
 
 #: samples per chunk when embedding or evaluating without gradients.
 _EVAL_CHUNK = 4096
@@ -114,7 +134,25 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
 
     @property
     def _n_features_out(self) -> int:
-        return self.n_components
+        # the fitted size: set_params(n_components=...) on a fitted model changes
+        # nothing until it is fitted again
+        return getattr(self, "n_components_", self.n_components)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Output feature names: the class name in lower case and the column number.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Only checked for consistency with ``feature_names_in_`` (the output
+            columns are the factors, not input features).
+
+        Returns
+        -------
+        ndarray of str of shape (n_features_out,)
+        """
+        check_is_fitted(self)
+        return super().get_feature_names_out(input_features)
 
     # ------------------------------------------------------------- validation
     def _validate_omics(self, X: Any, *, reset: bool) -> _Omics:
@@ -217,8 +255,61 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         return np.sort(train), np.sort(val)
 
     def _fit(self, X: Any) -> _Omics:
-        warm = bool(getattr(self, "warm_start", False)) and hasattr(self, "module_")
+        """Fit; a fit that raises (or is interrupted) leaves the estimator as it was."""
+        before = dict(self.__dict__)
+        if self._warm():  # training goes on in the fitted module itself
+            before["module_"] = copy.deepcopy(self.module_)
+        try:
+            return self._fit_unguarded(X)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    def _warm(self) -> bool:
+        return bool(getattr(self, "warm_start", False)) and hasattr(self, "module_")
+
+    def _check_warm_parameters(self) -> None:
+        """A warm start continues the fitted module: refuse parameters that would
+        build another model (they would be silently ignored)."""
+        fitted = getattr(self, "_model_params", None)
+        if fitted is None:  # a model pickled before this check existed
+            return
+        current = self._model_parameters()
+        changed = [
+            f"{name} ({fitted[name]!r} -> {current[name]!r})"
+            for name in current
+            if name in fitted and not _same_value(fitted[name], current[name])
+        ]
+        if changed:
+            raise ValueError(
+                f"warm_start=True continues training the fitted model, but {', '.join(changed)} "
+                "changed since it was fitted and would change the model itself; only the "
+                f"training loop's parameters ({', '.join(sorted(_LOOP_PARAMETERS & set(self.get_params())))}) "
+                "can change between warm fits. Set warm_start=False to fit a new model, or set "
+                "the parameters back."
+            )
+
+    def _model_parameters(self) -> dict[str, Any]:
+        """The parameters the fitted model is built from (all but the training loop's)."""
+        return {k: v for k, v in self.get_params(deep=False).items() if k not in _LOOP_PARAMETERS}
+
+    def _check_layer_sizes(self) -> None:
+        """``encoder_hidden`` (scikit-learn's constraints cannot express it)."""
+        sizes = self.encoder_hidden
+        if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or not all(
+            isinstance(v, Integral) and not isinstance(v, (bool, np.bool_)) and v >= 1 for v in sizes
+        ):
+            raise InvalidParameterError(
+                f"The 'encoder_hidden' parameter of {type(self).__name__} must be a tuple of "
+                f"positive ints (the hidden layer sizes; () for none). Got {sizes!r} instead."
+            )
+
+    def _fit_unguarded(self, X: Any) -> _Omics:
+        self._check_layer_sizes()
+        warm = self._warm()
         if warm:
+            self._check_warm_parameters()
             # the same omics and features as the fitted model, or an error naming them
             try:
                 self._validate_omics(X, reset=False)
@@ -270,6 +361,8 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         for name, value in best.items():
             setattr(self, name, value)
         self.init_scores_ = np.asarray(scores)
+        self.n_components_ = self.n_components
+        self._model_params = self._model_parameters()
         self._set_fitted_attributes(omics)
         return omics
 
@@ -597,9 +690,18 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             )
         module = self.module_.eval()
         device = next(module.parameters()).device
-        z = torch.tensor(Z, dtype=torch.float32, device=device)  # a copy: Z may be read-only
+        dtype = torch.float32
+        if Z.dtype == np.float64:  # as transform: a float64 copy, so no overflow to inf
+            module, dtype = copy.deepcopy(module).double(), torch.float64
+        z = torch.tensor(Z, dtype=dtype, device=device)  # a copy: Z may be read-only
         parts = [module.decode(z[i : i + _EVAL_CHUNK]) for i in range(0, len(z), _EVAL_CHUNK)]
         blocks = [torch.cat([p[v] for p in parts]).cpu().numpy().astype(Z.dtype) for v in range(len(self.omic_dims_))]
+        for name, block in zip(self.omic_names_, blocks):
+            if not np.isfinite(block).all():
+                raise ValueError(
+                    f"{type(self).__name__} decoded non-finite values for omic {name!r}: Z is "
+                    f"far outside the range of the embeddings (|Z| up to {np.abs(Z).max():.3g})."
+                )
         if index is None:
             return blocks
         return [
@@ -659,6 +761,11 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         omics = self._validate_omics(X, reset=False)
         xs, observed = self._tensors(omics, next(self.module_.parameters()).device)
         loss, _ = self._evaluate_loss(xs, observed, self.n_train_samples_)
+        if not math.isfinite(loss):
+            raise ValueError(
+                f"{type(self).__name__}.score: the loss on X is not finite: X is far outside "
+                "the range seen in fit (scale it as the training data were)."
+            )
         return -loss
 
     # ---------------------------------------------------------- persistence

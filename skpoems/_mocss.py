@@ -11,7 +11,7 @@ from numbers import Real
 
 import numpy as np
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from ._base import _BaseOmicsTransformer, _Omics
 from ._modules import (
@@ -78,7 +78,7 @@ class _MOCSSBase(_BaseOmicsTransformer):
 
     @property
     def _n_features_out(self) -> int:
-        return (len(self.omic_dims_) + 1) * self.n_components
+        return (len(self.omic_dims_) + 1) * getattr(self, "n_components_", self.n_components)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Output names: ``"<omic>_specific<k>"`` per omic, then ``"shared<k>"``.
@@ -93,7 +93,8 @@ class _MOCSSBase(_BaseOmicsTransformer):
         ndarray of str of shape ((n_omics + 1) * n_components,)
         """
         check_is_fitted(self)
-        K = self.n_components
+        _check_feature_names_in(self, input_features, generate_names=False)
+        K = self.n_components_
         names = [f"{omic}_specific{k}" for omic in self.omic_names_ for k in range(K)]
         names += [f"shared{k}" for k in range(K)]
         return np.asarray(names, dtype=object)

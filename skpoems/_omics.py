@@ -16,6 +16,7 @@ first, so their column names become the feature names.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Integral
@@ -201,6 +202,24 @@ def _is_list_of_omics(X: Any) -> bool:
     return any(_is_table(b) for b in X)
 
 
+def omic_column_names(block: pd.DataFrame, name: str) -> np.ndarray:
+    """One omic DataFrame's feature names as text. Two-level columns of one omic
+    (a slice ``X[["mrna"]]`` of a MultiIndex omics frame) give their feature level."""
+    columns = block.columns
+    if isinstance(columns, pd.MultiIndex):
+        if columns.nlevels == 2 and columns.get_level_values(0).nunique() <= 1:
+            columns = columns.get_level_values(1)
+        else:
+            raise ValueError(
+                f"Omic {name!r} has MultiIndex columns ({columns.nlevels} levels"
+                + (f", {columns.get_level_values(0).nunique()} omics on the first" if columns.nlevels == 2 else "")
+                + "); an omic's columns are its feature names: pass one omic per block "
+                "(e.g. X['mrna'] of a frame with (omic, feature) columns), or pass the whole "
+                "(omic, feature) frame as X."
+            )
+    return np.asarray(columns.astype(str), dtype=object)
+
+
 def _check_unique_features(feature_names: Any, name: str, what: str = "Omic {name!r}") -> None:
     """Refuse duplicated feature names, listing them (e.g. repeated gene symbols)."""
     values, counts = np.unique(np.asarray(feature_names, dtype=str), return_counts=True)
@@ -248,6 +267,11 @@ def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks
         if len(X) == 0:
             raise ValueError("Got an empty dict of omics: pass at least one omic.")
         names = [str(k) for k in X]
+        if len(set(names)) != len(names):
+            raise ValueError(
+                f"The dict's keys {list(X)} name the same omic twice once written as text "
+                f"({names}); give every omic its own name."
+            )
         blocks = list(X.values())
         layout = "dict"
     elif isinstance(X, (list, tuple)) and len(X) == 0:
@@ -336,12 +360,17 @@ def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks
         raise ValueError(
             "All omics must have the same number of samples (rows), got " + listing + "."
         )
+    # per omic: its column names, or None for an array (any DataFrame omic is
+    # checked by name at transform, whatever form the other omics have)
     feature_names = None
-    if all(isinstance(b, pd.DataFrame) for b in blocks):
-        feature_names = [np.asarray(b.columns.astype(str), dtype=object) for b in blocks]
-    for v, block in enumerate(blocks):
-        if isinstance(block, pd.DataFrame):
-            _check_unique_features(block.columns, names[v] if names else f"omic{v}")
+    if any(isinstance(b, pd.DataFrame) for b in blocks):
+        feature_names = [
+            omic_column_names(b, names[v] if names else f"omic{v}") if isinstance(b, pd.DataFrame) else None
+            for v, b in enumerate(blocks)
+        ]
+        for v, features in enumerate(feature_names):
+            if features is not None:
+                _check_unique_features(features, names[v] if names else f"omic{v}")
     index = blocks[0].index if isinstance(blocks[0], pd.DataFrame) else None
     _check_dims_agree(omic_dims, [np.shape(b)[1] for b in blocks])
     return OmicBlocks(blocks, names, feature_names, index, layout)
@@ -542,6 +571,11 @@ def flat_feature_names(names: list[str], feature_names: list[np.ndarray]) -> np.
     )
 
 
+def _default_feature_names(n_features: int) -> np.ndarray:
+    """The names of an omic given without names: ``"f0"``, ``"f1"``, ..."""
+    return np.asarray([f"f{j}" for j in range(n_features)], dtype=object)
+
+
 def concat_omics(Xs: Any, *, omic_names: Sequence[str] | None = None) -> pd.DataFrame:
     """Concatenate omics into one DataFrame with ``(omic, feature)`` MultiIndex columns.
 
@@ -588,7 +622,7 @@ def concat_omics(Xs: Any, *, omic_names: Sequence[str] | None = None) -> pd.Data
     frames = []
     for v, block in enumerate(parsed.blocks):
         if isinstance(block, pd.DataFrame):
-            feats = block.columns.astype(str) if not isinstance(block.columns, pd.MultiIndex) else block.columns.get_level_values(-1).astype(str)
+            feats = parsed.feature_names[v]
             # a copy with its own dtypes (nullable Float64 or pyarrow columns stay
             # numeric), rows by position as for arrays
             frame = block.reset_index(drop=True)
@@ -639,18 +673,24 @@ class OmicInputMixin:
             for block, name in zip(blocks, names):
                 if block.shape[1] == 0:
                     raise ValueError(f"Omic {name!r} has no features (0 columns).")
+            feature_names = parsed.feature_names
             if not reset:
                 self._check_omics_match(names, [b.shape[1] for b in blocks], parsed.names is not None)
                 names = list(self.omic_names_)
-                if parsed.feature_names is not None:
-                    self._check_feature_names_match(parsed.feature_names)
+                if feature_names is not None:
+                    feature_names = self._check_feature_names_match(feature_names)
+            elif feature_names is not None:  # an array omic beside DataFrames: f0, f1, ...
+                feature_names = [
+                    _default_feature_names(b.shape[1]) if f is None else f
+                    for f, b in zip(feature_names, blocks)
+                ]
             dtype = np.float32 if all(b.dtype == np.float32 for b in blocks) else np.float64
             blocks = [b.astype(dtype, copy=False) for b in blocks]
             flat = np.concatenate(blocks, axis=1)
-            if parsed.feature_names is not None:
+            if feature_names is not None:
                 flat = pd.DataFrame(
                     flat,
-                    columns=flat_feature_names(names, parsed.feature_names),
+                    columns=flat_feature_names(names, feature_names),
                     index=parsed.index,
                     copy=False,
                 )
@@ -696,11 +736,29 @@ class OmicInputMixin:
             )
         return out
 
-    def _check_feature_names_match(self, feature_names: list[np.ndarray]) -> None:
-        """Name the omic whose columns differ from fit (scikit-learn's check names none)."""
+    def _check_feature_names_match(self, feature_names: list[np.ndarray | None]) -> list[np.ndarray] | None:
+        """Name the omic whose columns differ from fit (scikit-learn's check names
+        none). ``None`` marks an omic given as an array: it takes the fitted names,
+        with a warning where the omic had names of its own at fit. Returns every
+        omic's names, or None when the model was fitted without names."""
         if getattr(self, "feature_names_in_", None) is None:
-            return  # fitted without names: scikit-learn's validation warns
-        for name, seen, fitted in zip(self.omic_names_, feature_names, self.omic_feature_names()):
+            if all(f is not None for f in feature_names):
+                return feature_names  # scikit-learn's validation warns
+            return None
+        fitted_names = self.omic_feature_names()
+        out = []
+        for name, seen, fitted in zip(self.omic_names_, feature_names, fitted_names):
+            out.append(fitted)
+            if seen is None:
+                if not np.array_equal(fitted, _default_feature_names(len(fitted))):
+                    warnings.warn(
+                        f"Omic {name!r} has no feature names (an array), but "
+                        f"{type(self).__name__} was fitted with named features for it; its "
+                        "columns are taken in the order seen at fit.",
+                        UserWarning,
+                        stacklevel=5,
+                    )
+                continue
             seen = np.asarray(seen, dtype=str)
             fitted = np.asarray(fitted, dtype=str)
             if np.array_equal(seen, fitted):
@@ -720,6 +778,7 @@ class OmicInputMixin:
                 f"{len(unseen)} unseen (e.g. {unseen[:3]}), {len(lacking)} missing (e.g. "
                 f"{lacking[:3]}). Pass the same features, in the same order, as at fit."
             )
+        return out
 
     def _check_omics_match(self, names: list[str], dims: list[int], named: bool) -> None:
         if len(dims) != len(self.omic_dims_):

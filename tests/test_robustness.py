@@ -572,3 +572,144 @@ def test_set_output_pandas_keeps_the_patients_of_a_dict_or_list_of_frames(cls):
     if cls in POE:
         assert isinstance(plain.transform_gating(frames), np.ndarray)
         assert isinstance(est.transform_gating(data()), pd.DataFrame)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_a_failed_fit_leaves_the_estimator_as_it_was(cls):
+    X = data()
+    fresh = tiny(cls, learning_rate=1e8, max_iter=5)
+    bad = {**X, "om0": X["om0"].copy()}
+    bad["om0"][2, 1] = np.nan  # a stray NaN fails after nothing, a divergence after training
+    with pytest.raises(ValueError):
+        fresh.fit(bad)
+    with pytest.raises(NotFittedError):
+        fresh.transform(X)
+    fitted = tiny(cls).fit(X)
+    Z, state = fitted.transform(X), dict(vars(fitted))
+    fitted.set_params(warm_start=True)
+    with pytest.raises(ValueError):  # fails after the warm start checks, mid-way
+        fitted.fit({"om0": X["om0"][:, :5], "om1": X["om1"]})
+    fitted.set_params(warm_start=False)
+    with pytest.raises(ValueError):
+        fitted.fit(bad)
+    assert set(vars(fitted)) == set(state)
+    np.testing.assert_array_equal(fitted.transform(X), Z)
+
+
+def test_an_interrupted_fit_leaves_the_fitted_model(monkeypatch):
+    X = data()
+    est = tiny(POEMSTransformer, warm_start=True).fit(X)
+    Z = est.transform(X)
+
+    def interrupt(*args, **kwargs):
+        # the warm start has trained its module in place when the user interrupts
+        with torch.no_grad():
+            for p in est.module_.parameters():
+                p.add_(1.0)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(est, "_set_fitted_attributes", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(X)
+    np.testing.assert_array_equal(est.transform(X), Z)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_warm_start_refuses_parameters_that_change_the_model(cls):
+    X = data()
+    est = tiny(cls, warm_start=True).fit(X)
+    names = est.get_feature_names_out()
+    est.set_params(n_components=4)
+    # unfitted until the next fit: the fitted model's output is unchanged
+    assert list(est.get_feature_names_out()) == list(names)
+    assert est.set_output(transform="pandas").transform(X).shape[1] == len(names)
+    est.set_output(transform="default")
+    est.inverse_transform(est.transform(X))
+    with pytest.raises(ValueError, match=r"n_components \(3 -> 4\) changed since it was fitted"):
+        est.fit(X)
+    est.set_params(n_components=3, encoder_hidden=[8])  # the same sizes as a list
+    est.set_params(learning_rate=1e-3, max_iter=2, batch_size=8).fit(X)  # the loop's may change
+    assert est.n_iter_ == 5
+    est.set_params(encoder_hidden=(16,))
+    with pytest.raises(ValueError, match=r"encoder_hidden \(\[8\] -> \(16,\)\)"):
+        est.fit(X)
+    est.set_params(warm_start=False).fit(X)
+    assert est.module_ is not None and est.n_iter_ == 2
+
+
+@pytest.mark.parametrize("hidden", [(0,), (-3,), (8.5,), (True,), ("8",), 8])
+@pytest.mark.parametrize("cls", [POEMSTransformer, MOCSSAETransformer])
+def test_encoder_hidden_must_be_positive_ints(cls, hidden):
+    with pytest.raises(InvalidParameterError, match="encoder_hidden"):
+        tiny(cls, encoder_hidden=hidden).fit(data())
+    tiny(cls, encoder_hidden=[np.int64(8), 4]).fit(data())
+    tiny(cls, encoder_hidden=()).fit(data())  # no hidden layer
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_dataframe_omics_beside_arrays_keep_and_check_their_names(cls):
+    X = data()
+    frame = pd.DataFrame(X["om0"], columns=list("abcdef"))
+    est = tiny(cls).fit([frame, X["om1"]])
+    assert list(est.omic_feature_names()[0]) == list("abcdef")
+    assert list(est.omic_feature_names()[1]) == ["f0", "f1", "f2", "f3"]
+    Z = est.transform([frame, X["om1"]])
+    with pytest.raises(ValueError, match="'omic0' has the features seen at fit in another order"):
+        est.transform([frame[frame.columns[::-1]], X["om1"]])
+    with pytest.warns(UserWarning, match="valid feature names"):  # scikit-learn's, all arrays
+        np.testing.assert_array_equal(est.transform([X["om0"], X["om1"]]), Z)
+    est = tiny(cls).fit([frame, pd.DataFrame(X["om1"], columns=list("wxyz"))])
+    with pytest.warns(UserWarning, match="Omic 'omic0' has no feature names"):
+        est.transform([X["om0"], pd.DataFrame(X["om1"], columns=list("wxyz"))])
+    # a dict of a frame and an array, the same
+    est = tiny(cls).fit({"rna": frame, "mirna": X["om1"]})
+    with pytest.raises(ValueError, match="'rna' has feature names that differ"):
+        est.transform({"rna": frame.rename(columns={"a": "z"}), "mirna": X["om1"]})
+
+
+def test_omics_sliced_from_a_multiindex_frame():
+    X = data()
+    whole = concat_omics({"mrna": pd.DataFrame(X["om0"], columns=list("abcdef")), "mirna": X["om1"]})
+    est = tiny(POEMSTransformer).fit([whole[["mrna"]], whole[["mirna"]]])
+    assert list(est.omic_feature_names()[0]) == list("abcdef")
+    assert list(concat_omics([whole[["mrna"]], whole[["mirna"]]]).columns.get_level_values(1)[:2]) == ["a", "b"]
+    with pytest.raises(ValueError, match="Omic 'omic0' has MultiIndex columns"):
+        tiny(POEMSTransformer).fit([whole, whole[["mirna"]]])
+
+
+def test_dict_keys_survive_impute_and_must_differ_as_text():
+    X = data()
+    keyed = {1: X["om0"], 2: X["om1"].copy()}
+    keyed[2][:3] = np.nan
+    est = tiny(POEMSTransformer).fit(keyed)
+    assert list(est.impute(keyed)) == [1, 2]
+    with pytest.raises(ValueError, match="name the same omic twice"):
+        tiny(POEMSTransformer).fit({1: X["om0"], "1": X["om1"]})
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_extreme_embeddings_and_inputs_are_refused_not_nan(cls):
+    X = data()
+    est = tiny(cls).fit(X)
+    Z = est.transform(X)
+    np.testing.assert_allclose(est.inverse_transform(Z)[0], est.inverse_transform(Z.astype(np.float32))[0], atol=1e-5)
+    with pytest.raises(ValueError, match="infinity"):
+        est.inverse_transform(np.full((1, Z.shape[1]), np.inf))
+    try:
+        out = est.inverse_transform(np.full((1, Z.shape[1]), 1e39))
+        assert all(np.isfinite(b).all() for b in out)
+    except ValueError as exc:
+        assert "decoded non-finite values" in str(exc)
+    try:
+        assert np.isfinite(est.score({"om0": X["om0"] * 1e20, "om1": X["om1"]}))
+    except ValueError as exc:
+        assert "the loss on X is not finite" in str(exc)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_get_feature_names_out_needs_a_fit_and_checks_input_features(cls):
+    with pytest.raises(NotFittedError):
+        tiny(cls).get_feature_names_out()
+    est = tiny(cls).fit(data())
+    with pytest.raises(ValueError, match="input_features"):
+        est.get_feature_names_out(["x"])
