@@ -189,6 +189,11 @@ def _group_codes(
     None, pandas NA: patients without a subtype) form one last group,
     ``"unlabelled"``.
     """
+    if isinstance(y, pd.api.extensions.ExtensionArray) and not isinstance(y, pd.Categorical):
+        y = pd.Series(y)  # nullable string / Int64 / Arrow labels: df[col].array, .values
+    if isinstance(y, pd.Series) and not isinstance(y.dtype, (pd.CategoricalDtype, np.dtype)):
+        # nullable dtypes: plain numpy values (missing labels handled below)
+        y = pd.Series(y.to_numpy(dtype=object), index=y.index, name=y.name).infer_objects()
     if isinstance(y, (pd.Series, pd.Index, pd.Categorical, np.ndarray, list, tuple)):
         missing = np.asarray(pd.isna(y), dtype=bool)
         if missing.ndim == 1 and missing.any():
@@ -228,7 +233,14 @@ def _group_codes(
             and np.all(y_arr == np.round(y_arr))
         ):
             y_arr = y_arr.astype(np.int64)  # labels stored as floats, e.g. 2.0
-        uniques, codes = np.unique(y_arr, return_inverse=True)
+        try:
+            uniques, codes = np.unique(y_arr, return_inverse=True)
+        except TypeError:
+            kinds = sorted({type(v).__name__ for v in y_arr.tolist()})
+            raise TypeError(
+                f"y mixes labels of different types ({', '.join(kinds)}), which cannot be "
+                "ordered; give every label the same type, e.g. y.astype(str)."
+            ) from None
         if target_names is None:
             names = [u.item() if hasattr(u, "item") else u for u in uniques]
         else:
@@ -764,7 +776,9 @@ def variance_explained(estimator, X, *, n_permutations=20, random_state=None):
         Index the omic names (named ``"omic"``), columns the factors
         (embedding columns ``0 .. n_features_out - 1``) and ``"total"``
         (``EV_v`` of all factors, equal to the row sum of the factor columns).
-        ``attrs["method"]`` is ``"exact"`` or ``"permutation"``. An omic whose
+        ``attrs["method"]`` is ``"exact"`` or ``"permutation"``;
+        ``attrs["factor_labels"]`` the factors' display names (their numbers, or
+        for MOCSS the names of ``get_feature_names_out``). An omic whose
         features are all constant on ``X``, or that fewer than 2 samples of
         ``X`` have, gets NaN, with a warning naming it.
 
@@ -863,6 +877,10 @@ def variance_explained(estimator, X, *, n_permutations=20, random_state=None):
     table.columns = pd.Index(list(range(m)), dtype=object, name="factor")
     table["total"] = cache[full] if full in cache else phi.sum(axis=1)
     table.attrs["method"] = "exact" if exact else "permutation"
+    # the factors' display names (MOCSS: "<omic>_specific<k>", "shared<k>"), for plots
+    table.attrs["factor_labels"] = [
+        lab[len("factor ") :] if lab.startswith("factor ") else lab for lab in _factor_labels(estimator)
+    ]
     return table
 
 

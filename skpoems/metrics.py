@@ -36,6 +36,13 @@ def _check_labels(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
     check_consistent_length(y_true, y_pred)
     if y_true.shape[0] == 0:
         raise ValueError("y_true and y_pred are empty: need at least one sample.")
+    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
+        missing = np.asarray(pd.isna(y), dtype=bool)
+        if missing.any():  # a missing label is no class (and would inflate the score as one)
+            raise ValueError(
+                f"{name} has {int(missing.sum())} missing label(s) (NaN/None): score the "
+                "labelled samples only, e.g. y_true[mask], y_pred[mask] with mask = pandas.notna(y_true)."
+            )
     return y_true, y_pred
 
 

@@ -441,7 +441,7 @@ def plot_activation_map(estimator, omic, *, threshold=0.01, ax=None):
     share = 100.0 * count / active.size if active.size else 0.0
     ax.set_title(
         f"{estimator.omic_names_[v]}: active connections $|W| > {threshold:g}$ "
-        f"({count} of {active.size}, {share:.2g}%)"
+        f"({count} of {active.size}, {share:.3g}%)"
     )
     for spine in ax.spines.values():
         spine.set_linewidth(0.6)
@@ -567,7 +567,12 @@ def plot_gating_weights(
                     )
             bottom += means[:, v]
         ax.set_xticks(xs)
-        ax.set_xticklabels(labels, fontsize=8)
+        # 8-pt labels fit about 12 characters under a bar; longer ones are slanted
+        slanted = max(len(line) for label in labels for line in label.split("\n")) > 12
+        ax.set_xticklabels(
+            labels, fontsize=8, rotation=40 if slanted else 0, ha="right" if slanted else "center",
+            rotation_mode="anchor",
+        )
         ax.set_xlim(-0.6, len(labels) - 0.4)
         ax.set_title(r"Mean gating weights $\alpha$ per group")
     else:
@@ -916,6 +921,11 @@ def plot_embedding(Z, y, *, method="tsne", target_names=None, random_state=0, ax
     M, _ = _as_matrix(Z)
     if not np.all(np.isfinite(M)):
         raise ValueError("Z contains NaN or infinite values.")
+    if M.shape[1] < 2:
+        raise ValueError(
+            f"A 2-D map of the embedding needs at least 2 embedding columns; Z has {M.shape[1]}. "
+            "Plot a one-factor embedding against the subtypes directly, e.g. as a strip plot."
+        )
     n = M.shape[0]
     codes, groups = _group_codes(y, target_names, n)
     if method == "umap":
@@ -1022,7 +1032,8 @@ def plot_variance_explained(r2, *, ax=None):
         else np.nansum(values, axis=1)
     )
     V, K = values.shape
-    ax = _new_axes(ax, (min(3.0 + 0.42 * K, 15.0), 1.4 + 0.5 * V))
+    # at least wide enough for the title beside the colour bar
+    ax = _new_axes(ax, (min(max(3.0 + 0.42 * K, 5.2), 15.0), max(1.4 + 0.5 * V, 2.6)))
     top = np.nanmax(values) if np.isfinite(values).any() else 1.0
     image = ax.imshow(
         values,
@@ -1030,7 +1041,7 @@ def plot_variance_explained(r2, *, ax=None):
         interpolation="nearest",
         cmap="Blues",
         vmin=0.0,
-        vmax=max(top, 1e-12),
+        vmax=top if top > 0 else 1.0,  # nothing explained: an honest 0..1 scale
     )
     if K <= 16:
         for (i, j), value in np.ndenumerate(values):
@@ -1044,6 +1055,9 @@ def plot_variance_explained(r2, *, ax=None):
                     fontsize=8,
                     color="white" if value > 0.6 * top else "black",
                 )
+    labels = r2.attrs.get("factor_labels")
+    if labels is not None and len(labels) == K:
+        factors = [str(lab) for lab in labels]
     width_in, _ = _axes_inches(ax)
     widest = max((len(_shorten(f)) for f in factors), default=1)
     # horizontal 8-pt labels need about 0.6 * 8 pt per character plus a gap
@@ -1062,7 +1076,7 @@ def plot_variance_explained(r2, *, ax=None):
     ax.set_title("Variance explained per omic and factor")
     extend = "min" if np.nanmin(values) < 0 else "neither"
     _figure_of(ax).colorbar(
-        image, ax=ax, label="Explained variance (share)", extend=extend, shrink=0.9
+        image, ax=ax, label="Share explained", extend=extend, shrink=0.9
     )
     return ax
 
@@ -1147,9 +1161,15 @@ def plot_training_history(estimator, columns=None, *, ax=None):
                 f"columns {unknown or columns!r} are not loss columns of history_; "
                 f"available: {available}."
             )
+    from matplotlib.ticker import MaxNLocator
+
     ax = _new_axes(ax, (7, 4.5))
+    labels = dict(_HISTORY_LABELS)
+    if "validation_loss" not in frame:  # no early stopping: the training loss is watched
+        labels["monitored_smoothed"] = "training loss (smoothed)"
     for column in columns:
-        ax.plot(frame["epoch"], frame[column], label=_HISTORY_LABELS.get(column, column))
+        ax.plot(frame["epoch"], frame[column], label=labels.get(column, column))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     best = getattr(estimator, "best_iter_", None)
     if best and "validation_loss" in frame:
         ax.axvline(best, color="0.5", linestyle="--", linewidth=1, label=f"kept epoch ({best})")

@@ -640,6 +640,9 @@ def test_missing_labels_form_an_unlabelled_group(fitted, small):
         "strings": (names, None),
         "Int64": (pd.Series(codes).astype("Int64"), ["Basal", "LumA", "LumB"]),
         "categorical": (pd.Series(pd.Categorical(names, categories=["LumB", "LumA", "Basal"])), None),
+        # a clinical table's nullable columns, as df[col].array or .values
+        "string array": (pd.array(names, dtype="string"), None),
+        "Int64 array": (pd.Series(codes).astype("Int64").array, ["Basal", "LumA", "LumB"]),
     }
     for form, (labels, target_names) in forms.items():
         table = gating_summary(est, X, labels, target_names=target_names)
@@ -651,6 +654,10 @@ def test_missing_labels_form_an_unlabelled_group(fitted, small):
     assert list(subtype_correlations(X, forms["categorical"][0]).index) == ["LumB", "LumA", "Basal", "unlabelled"]
     with pytest.raises(ValueError, match="every value is missing"):
         gating_summary(est, X, [None] * len(y))
+    mixed = np.asarray(y).astype(object)
+    mixed[0] = "Basal"
+    with pytest.raises(TypeError, match=r"y mixes labels of different types \(int, str\)"):
+        gating_summary(est, X, mixed)
 
 
 def test_gating_summary_errors(fitted, small):

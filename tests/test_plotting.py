@@ -281,6 +281,8 @@ def test_plot_embedding_errors():
         plot_embedding(np.zeros((10, 2)), np.zeros(10), method="mds")
     with pytest.raises(ValueError, match="NaN"):
         plot_embedding(np.full((10, 2), np.nan), np.zeros(10))
+    with pytest.raises(ValueError, match="needs at least 2 embedding columns; Z has 1"):
+        plot_embedding(np.zeros((10, 1)), np.arange(10) % 2)
 
 
 def test_plot_variance_explained(poems, data):
@@ -328,3 +330,31 @@ def test_missing_matplotlib_install_hint(monkeypatch, poems):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r"pip install skpoems\[plot\]"):
         plot_top_features(poems)
+
+
+def test_activation_map_title_of_a_dense_w(data):
+    """A short fit leaves W dense: the share reads 100%, not 1e+02%."""
+    est = POEMSTransformer(n_components=2, max_iter=2, random_state=0).fit(data[0])
+    title = plot_activation_map(est, "mRNA", threshold=0.0).get_title()
+    assert title.endswith("(20 of 20, 100%)")
+
+
+def test_variance_explained_of_mocss_names_its_factors(data):
+    est = MOCSSAETransformer(n_components=2, encoder_hidden=(8,), max_iter=2, random_state=0).fit(data[0])
+    r2 = variance_explained(est, data[0])
+    assert r2.attrs["factor_labels"] == list(est.get_feature_names_out())
+    ax = plot_variance_explained(r2)
+    names = list(est.get_feature_names_out())
+    assert all(any(n.startswith(t.rstrip("…")) for n in names) for t in _texts(ax.get_xticklabels()))
+    assert "shared0" in _texts(ax.get_xticklabels())
+    # a table with nothing explained keeps a 0..1 colour scale
+    flat = r2.copy()
+    flat[list(range(8))] = -0.01
+    assert plot_variance_explained(flat).get_images()[0].get_clim() == (0.0, 1.0)
+
+
+def test_training_history_without_early_stopping_names_the_smoothed_training_loss(data):
+    est = POEMSTransformer(n_components=2, max_iter=4, early_stopping=False, random_state=0).fit(data[0])
+    ax = plot_training_history(est)
+    assert "training loss (smoothed)" in _texts(ax.get_legend().get_texts())
+    assert all(float(t).is_integer() for t in ax.get_xticks())
