@@ -547,6 +547,181 @@ def test_folder_accepts_str_path(tmp_path):
 
 
 # --------------------------------------------------------------------------- #
+# load_omics_folder: encodings, missing labels, gzip, pandas-written files
+# --------------------------------------------------------------------------- #
+BOM = "\ufeff"
+
+
+@pytest.mark.parametrize("file", ["labels_all.csv", "1_featname.csv", "1_all.csv"])
+def test_folder_reads_a_byte_order_mark(tmp_path, file):
+    blocks = _make_blocks(6, (2,))
+    _write_all(tmp_path, blocks, labels=[0, 1, 2, 0, 1, 2], featnames={1: ["a", "b"]})
+    path = tmp_path / file
+    path.write_text(BOM + path.read_text(), encoding="utf-8")
+    omics = load_omics_folder(tmp_path, as_frame=False)
+    assert omics.target.tolist() == [0, 1, 2, 0, 1, 2]
+    assert omics.target_names is None
+    assert omics.feature_names.tolist() == ["a", "b"]
+    np.testing.assert_array_equal(omics.data, blocks[0])
+
+
+def test_folder_reads_a_byte_order_mark_before_class_names(tmp_path):
+    _write_all(tmp_path, _make_blocks(3, (2,)))
+    text = BOM + "LumA\nBasal\nLumA\n"
+    (tmp_path / "labels_all.csv").write_text(text, encoding="utf-8")
+    assert load_omics_folder(tmp_path).target_names.tolist() == ["Basal", "LumA"]
+
+
+@pytest.mark.parametrize("file", ["labels_all.csv", "1_featname.csv", "1_all.csv"])
+def test_folder_names_a_file_that_is_not_utf8(tmp_path, file):
+    _write_all(tmp_path, _make_blocks(2, (2,)), featnames={1: ["a", "b"]})
+    (tmp_path / "labels_all.csv").write_text("Tumor\nNormal\n")
+    (tmp_path / file).write_bytes("Tumör\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=f"{file} is not UTF-8 text.*CSV UTF-8"):
+        load_omics_folder(tmp_path)
+
+
+@pytest.mark.parametrize("token", ["NA", "", "NaN", "nan", "N/A", "null", "None"])
+@pytest.mark.parametrize("labels", [["0", "1", "2", "0"], ["LumA", "Basal", "B", "A"]])
+def test_folder_refuses_missing_labels(tmp_path, token, labels):
+    _write_all(tmp_path, _make_blocks(5, (2,)))
+    lines = [*labels[:2], token, *labels[2:]]
+    (tmp_path / "labels_all.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(
+        ValueError, match=r"labels_all.csv: 1 sample\(s\) have no label \(line\(s\) 3\)"
+    ):
+        load_omics_folder(tmp_path)
+
+
+def test_folder_missing_labels_of_the_split_layout(tmp_path):
+    _write_split(tmp_path, _make_blocks(6, (2,)), n_train=4)
+    (tmp_path / "labels_tr.csv").write_text("0\n1\n0\n1\n")
+    (tmp_path / "labels_te.csv").write_text("NA\nNA\n")
+    with pytest.raises(ValueError, match=r"labels_te.csv: 2 sample.*line\(s\) 1, 2\)"):
+        load_omics_folder(tmp_path)
+
+
+def test_folder_ignores_blank_lines_after_the_labels(tmp_path):
+    _write_all(tmp_path, _make_blocks(3, (2,)))
+    (tmp_path / "labels_all.csv").write_text("0\n1\n1\n\n\n")
+    assert load_omics_folder(tmp_path).target.tolist() == [0, 1, 1]
+
+
+def _gzip_folder(folder):
+    """Compress every file of ``folder`` in place (``x.csv`` -> ``x.csv.gz``)."""
+    for file in list(folder.iterdir()):
+        with gzip.open(folder / f"{file.name}.gz", "wb") as fh:
+            fh.write(file.read_bytes())
+        file.unlink()
+
+
+@pytest.mark.parametrize("layout", ["all", "split"])
+def test_folder_reads_gzip_files(tmp_path, layout):
+    blocks = _make_blocks(6, (3, 2))
+    labels = np.array([0, 1, 2, 0, 1, 2])
+    if layout == "all":
+        _write_all(tmp_path, blocks, labels, featnames={2: ["m1", "m2"]})
+    else:
+        _write_split(tmp_path, blocks, n_train=4, labels=labels)
+        _write_names(tmp_path / "2_featname.csv", ["m1", "m2"])
+    expected = load_omics_folder(tmp_path)
+    _gzip_folder(tmp_path)
+    numbered = [f.name for f in tmp_path.iterdir() if not f.name.startswith("labels")]
+    assert all(skpoems.datasets._folder._NUMBERED_FILE.match(n) for n in numbered)
+    omics = load_omics_folder(tmp_path)
+    pd.testing.assert_frame_equal(omics.data, expected.data)
+    pd.testing.assert_series_equal(omics.target, expected.target)
+    assert omics.feature_names[-2:].tolist() == ["m1", "m2"]
+    assert ".csv.gz" in omics.DESCR
+
+
+def test_load_dataset_detects_a_gzip_numbered_folder(tmp_path):
+    from skpoems._experiment import load_dataset
+
+    _write_all(tmp_path, _make_blocks(4, (2, 3)), labels=[0, 1, 0, 1])
+    _gzip_folder(tmp_path)
+    bunch = load_dataset(data=tmp_path)
+    assert bunch.omic_dims == (2, 3)
+    assert bunch.target.tolist() == [0, 1, 0, 1]
+
+
+@pytest.mark.parametrize("file", ["2_all.csv", "labels_all.csv", "1_featname.csv"])
+def test_folder_refuses_a_file_both_plain_and_gzip(tmp_path, file):
+    blocks = _make_blocks(3, (2, 2))
+    _write_all(tmp_path, blocks, labels=[0, 1, 0], featnames={1: ["a", "b"]})
+    with gzip.open(tmp_path / f"{file}.gz", "wb") as fh:
+        fh.write((tmp_path / file).read_bytes())
+    with pytest.raises(ValueError, match=f"{file} and .*{file}.gz both exist"):
+        load_omics_folder(tmp_path)
+
+
+@pytest.mark.parametrize("start", [0, 1])
+def test_folder_reads_pandas_to_csv_with_its_index(tmp_path, start):
+    blocks = _make_blocks(5, (3, 2))
+    genes = ["TP53", "BRCA1", "ESR1"]
+    frame = pd.DataFrame(blocks[0], columns=genes)
+    frame.index += start
+    frame.to_csv(tmp_path / "1_all.csv")
+    pd.DataFrame(blocks[1]).to_csv(tmp_path / "2_all.csv")  # default 0, 1 columns
+    _save(tmp_path / "labels_all.csv", [0, 1, 0, 1, 0])
+    omics = load_omics_folder(tmp_path, as_frame=False)
+    assert omics.omic_dims == (3, 2)
+    np.testing.assert_allclose(omics.data, np.hstack(blocks), rtol=1e-15)
+    assert omics.feature_names.tolist() == genes + ["omic2_f000", "omic2_f001"]
+
+
+def test_folder_reads_pandas_to_csv_split_layout(tmp_path):
+    blocks = _make_blocks(6, (3,))
+    genes = ["g1", "g2", "g3"]
+    pd.DataFrame(blocks[0][:4], columns=genes).to_csv(tmp_path / "1_tr.csv")
+    pd.DataFrame(blocks[0][4:], columns=genes).to_csv(tmp_path / "1_te.csv")
+    omics = load_omics_folder(tmp_path, as_frame=False)
+    np.testing.assert_allclose(omics.data, blocks[0], rtol=1e-15)
+    assert omics.feature_names.tolist() == genes
+    assert omics.is_train.sum() == 4
+
+
+def test_folder_featname_and_a_header_row(tmp_path):
+    frame = pd.DataFrame(_make_blocks(4, (2,))[0], columns=["a", "b"])
+    frame.to_csv(tmp_path / "1_all.csv")
+    _write_names(tmp_path / "1_featname.csv", ["a", "b"])
+    assert load_omics_folder(tmp_path).feature_names.tolist() == ["a", "b"]
+    _write_names(tmp_path / "1_featname.csv", ["b", "a"])
+    with pytest.raises(ValueError, match="1_featname.csv and the header row of"):
+        load_omics_folder(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        # a named index column: not recognisably pandas' row index
+        ("sample,g1,g2\n0,1,2\n1,3,4\n", "1_all.csv contains a non-numeric .*first"),
+        # an empty first header cell but no row index
+        (",g1,g2\n7,1,2\n3,3,4\n", "1_all.csv contains a non-numeric .*1_featname.csv"),
+        # sample names as an index column
+        (",g1,g2\nS1,1,2\nS2,3,4\n", "1_all.csv contains a non-numeric .*no index"),
+        # tr and te with different headers
+        (None, "1_te.csv and .*1_tr.csv name different features"),
+    ],
+)
+def test_folder_refuses_other_header_rows(tmp_path, text, pattern):
+    if text is None:
+        pd.DataFrame([[1.0, 2.0]], columns=["a", "b"]).to_csv(tmp_path / "1_tr.csv")
+        pd.DataFrame([[1.0, 2.0]], columns=["a", "c"]).to_csv(tmp_path / "1_te.csv")
+    else:
+        (tmp_path / "1_all.csv").write_text(text)
+    with pytest.raises(ValueError, match=pattern):
+        load_omics_folder(tmp_path)
+
+
+def test_folder_first_value_missing_is_not_a_header(tmp_path):
+    # a headerless file whose first sample starts with a missing value
+    (tmp_path / "1_all.csv").write_text(",0,1\n5,2,3\n")
+    omics = load_omics_folder(tmp_path, as_frame=False)
+    np.testing.assert_array_equal(omics.data, [[np.nan, 0, 1], [5, 2, 3]])
+
+
+# --------------------------------------------------------------------------- #
 # load_omics_files (POEMS KIRC layout)
 # --------------------------------------------------------------------------- #
 @pytest.fixture

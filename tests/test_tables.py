@@ -443,3 +443,125 @@ def test_outer_join_refuses_an_omic_that_lists_none_of_the_samples(tmp_path):
     with pytest.raises(ValueError, match=r"mrna.csv lists none of the labelled samples kept .*\(sample_name_length=12"):
         load_omics_tables(tmp_path, join="outer")
     assert load_omics_tables(tmp_path, join="outer", sample_name_length=12).data.notna().all().all()
+
+
+def _small_cohort(n=12, seed=0):
+    rng = np.random.RandomState(seed)
+    ids = [f"S{i:03d}" for i in range(n)]
+    mrna = pd.DataFrame(rng.rand(n, 5).round(3), index=ids, columns=[f"g{j}" for j in range(5)])
+    mirna = pd.DataFrame(rng.rand(n, 3).round(3), index=ids, columns=[f"mir{j}" for j in range(3)])
+    labels = pd.Series(np.where(np.arange(n) % 2, "A", "B"), index=ids, name="label")
+    return mrna, mirna, labels
+
+
+@pytest.mark.parametrize("ids", [[str(1000 + i) for i in range(12)], [f"{i:05d}" for i in range(12)]])
+def test_numeric_sample_ids_under_an_id_header_are_names(tmp_path, ids):
+    """patient_id 1000.. or 00001..: sample names matched by name, not a feature."""
+    mrna, mirna, labels = _small_cohort()
+    for frame in (mrna, mirna, labels):
+        frame.index = pd.Index(ids, name="patient_id")
+    mrna.to_csv(tmp_path / "mrna.csv")
+    mirna.iloc[::-1].to_csv(tmp_path / "mirna.csv")  # other row order
+    labels.to_csv(tmp_path / "labels.csv")
+    cohort = load_omics_tables(tmp_path)
+    assert cohort.omic_dims == (3, 5)  # no patient_id feature
+    assert list(cohort.data.index) == ids[::-1]  # the order of mirna.csv, the first omic
+    np.testing.assert_array_equal(cohort.data["mrna"].loc[ids].to_numpy(), mrna.to_numpy())
+    np.testing.assert_array_equal(cohort.data["mirna"].loc[ids].to_numpy(), mirna.to_numpy())
+
+
+def test_numeric_sample_ids_that_the_labels_list_are_names(tmp_path):
+    mrna, mirna, labels = _small_cohort()
+    ids = [str(7000 + i) for i in range(12)]
+    mrna.set_axis(pd.Index(ids, name="X"), axis=0).to_csv(tmp_path / "mrna.csv")
+    mirna.set_axis(pd.Index(ids, name="X"), axis=0).iloc[::-1].to_csv(tmp_path / "mirna.csv")
+    labels.set_axis(pd.Index(ids, name="sample"), axis=0).to_csv(tmp_path / "labels.csv")
+    cohort = load_omics_tables(tmp_path)
+    assert cohort.omic_dims == (3, 5)
+    np.testing.assert_array_equal(cohort.data["mrna"].loc[ids].to_numpy(), mrna.to_numpy())
+
+
+def test_spreadsheet_and_r_exports(tmp_path):
+    """Decimal commas after an empty first row, R's space-separated write.table,
+    a separator ending every line, spaces after commas and around names."""
+    mrna, mirna, labels = _small_cohort()
+    with_gap = mrna.copy()
+    with_gap.iloc[0] = np.nan  # the first patient lacks the omic
+    with_gap.to_csv(tmp_path / "mrna.csv", sep=";", decimal=",")
+    text = mirna.to_csv(sep=" ", quoting=2)  # R: write.table(x, "mirna.txt"), quoted names
+    (tmp_path / "mirna.txt").write_text("\n".join(line.split(" ", 1)[1] if i == 0 else line
+                                                  for i, line in enumerate(text.splitlines())) + "\n")
+    lines = [f" {s} , {lab} ," for s, lab in labels.items()]  # padded, trailing separator
+    (tmp_path / "labels.csv").write_text("sample, label,\n" + "\n".join(lines) + "\n")
+    cohort = load_omics_tables(tmp_path, join="outer")
+    assert cohort.omic_names == ["mirna", "mrna"] and cohort.omic_dims == (3, 5)
+    np.testing.assert_allclose(cohort.data["mirna"].loc[mirna.index].to_numpy(), mirna.to_numpy())
+    np.testing.assert_allclose(cohort.data["mrna"].loc[mrna.index[1:]].to_numpy(), mrna.to_numpy()[1:])
+    assert cohort.data["mrna"].loc["S000"].isna().all()
+    assert list(cohort.target_names) == ["A", "B"]
+
+
+def test_features_x_samples_with_numeric_feature_ids_without_labels(tmp_path):
+    """Entrez gene ids in the first column: read without labels, by the samples
+    that the other omic names, or with transpose=True."""
+    mrna, mirna, _ = _small_cohort()
+    entrez = mrna.T.set_axis(pd.Index([101, 102, 103, 104, 105], name="gene_id"), axis=0)
+    entrez.to_csv(tmp_path / "mrna.csv")
+    mirna.to_csv(tmp_path / "mirna.csv")
+    cohort = load_omics_tables(tmp_path, labels=False)
+    assert cohort.omic_dims == (3, 5)
+    assert list(cohort.data["mrna"].columns) == ["101", "102", "103", "104", "105"]
+    np.testing.assert_array_equal(cohort.data["mrna"].loc[mrna.index].to_numpy(), mrna.to_numpy())
+    (tmp_path / "mirna.csv").unlink()
+    mirna.T.to_csv(tmp_path / "mirna.csv")
+    both = load_omics_tables(tmp_path, labels=False, transpose=True)
+    assert both.omic_dims == (3, 5) and list(both.data.index) == list(mirna.index)
+
+
+def test_a_readme_is_not_taken_for_labels_and_unasked_tables_are_passed_over(tmp_path):
+    mrna, mirna, _ = _small_cohort()
+    mrna.to_csv(tmp_path / "mrna.csv")
+    mirna.to_csv(tmp_path / "mirna.csv")
+    (tmp_path / "README.txt").write_text("Data from the lab.\nExported on Monday.\n")
+    cohort = load_omics_tables(tmp_path)
+    assert cohort.target is None and cohort.not_read == ["README.txt"]
+    pd.DataFrame({"age": [50] * 12, "stage": ["II"] * 12}, index=mrna.index).to_csv(tmp_path / "clinical.csv")
+    with pytest.raises(ValueError, match="clinical.csv mixes numbers with text.*omics="):
+        load_omics_tables(tmp_path)
+    assert load_omics_tables(tmp_path, omics=["mrna", "mirna"]).omic_dims == (5, 3)
+
+
+def test_cbioportal_tables_with_gene_annotations_and_comment_lines(tmp_path):
+    """data_mrna_*.txt: Hugo_Symbol and Entrez_Gene_Id before the samples; a
+    symbol missing or repeated is told apart by its Entrez id."""
+    rng = np.random.RandomState(0)
+    ids = [f"TCGA-A1-A0S{i}-01" for i in range(8)]
+    expr = pd.DataFrame(rng.rand(4, 8), columns=ids)
+    expr.insert(0, "Entrez_Gene_Id", [7157, 672, 7158, 999])
+    expr.insert(0, "Hugo_Symbol", ["TP53", "BRCA1", "TP53", None])
+    (tmp_path / "mrna.txt").write_text("#a metadata line\n" + expr.to_csv(sep="\t", index=False))
+    index = pd.Index(ids, name="sample")
+    pd.DataFrame(rng.rand(8, 3), index=index, columns=["m1", "m2", "m3"]).to_csv(tmp_path / "mirna.csv")
+    pd.Series(["A", "B"] * 4, index=index, name="subtype").to_csv(tmp_path / "labels.csv")
+    for labels in (None, False):
+        cohort = load_omics_tables(tmp_path, labels=labels)
+        assert list(cohort.data["mrna"].columns) == ["TP53|7157", "BRCA1", "TP53|7158", "999"]
+        np.testing.assert_allclose(cohort.data["mrna"].loc[ids].to_numpy(), expr.iloc[:, 2:].T.to_numpy())
+
+
+def test_an_infinite_value_is_named(tmp_path):
+    mrna, mirna, _ = _small_cohort()
+    mrna.iloc[3, 2] = np.inf
+    mrna.to_csv(tmp_path / "mrna.csv")
+    mirna.to_csv(tmp_path / "mirna.csv")
+    with pytest.raises(ValueError, match=r"mrna.csv holds 1 infinite value\(s\) \(e.g. row 'S003', column 'g2'\)"):
+        load_omics_tables(tmp_path)
+
+
+def test_tables_in_other_formats_are_named_not_silently_skipped(tmp_path):
+    mrna, mirna, _ = _small_cohort()
+    mrna.to_csv(tmp_path / "mrna.csv")
+    mirna.to_csv(tmp_path / "mirna.csv")
+    (tmp_path / "methylation.xlsx").write_bytes(b"PK")
+    with pytest.warns(UserWarning, match=r"not read: methylation.xlsx \(only .csv"):
+        assert load_omics_tables(tmp_path).omic_names == ["mirna", "mrna"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import gzip
+import itertools
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -19,50 +21,166 @@ from ._base import _make_bunch, _omics_frame
 
 __all__ = ["load_omics_folder", "load_omics_files"]
 
-_NUMBERED_FILE = re.compile(r"^(\d+)_(all|tr|te|featname)\.csv$")
-_LABEL_FILES = ("labels_all.csv", "labels_tr.csv", "labels_te.csv")
+#: numbered omic files, optionally gzip-compressed (callers detect the layout by it)
+_NUMBERED_FILE = re.compile(r"^(\d+)_(all|tr|te|featname)\.csv(?:\.gz)?$")
+_LABEL_FILE = re.compile(r"^labels_(all|tr|te)\.csv(?:\.gz)?$")
+#: the strings that pandas.read_csv reads as missing by default (as the data files
+#: and load_omics_tables' label tables are read)
+_MISSING_VALUES = frozenset(
+    {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
+     "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
+)
 _PathLike = str | os.PathLike
 
 
 # --------------------------------------------------------------------------- #
 # file readers
 # --------------------------------------------------------------------------- #
-def _read_matrix(file: Path) -> np.ndarray:
-    """Read a headerless numeric CSV (samples x features) as float64.
+def _not_utf8(file: Path, exc: UnicodeDecodeError) -> ValueError:
+    return ValueError(
+        f"{file} is not UTF-8 text ({exc.reason}: byte "
+        f"{exc.object[exc.start:exc.end]!r}). Save it as UTF-8 (in Excel: CSV UTF-8)."
+    )
+
+
+def _read_rows(file: Path, n_rows: int | None = None) -> list[list[str]]:
+    """The CSV rows of a file (its first ``n_rows``, if given): UTF-8 with or
+    without a byte order mark, gunzipped when the name ends in ``.gz``."""
+    opener = gzip.open if file.name.endswith(".gz") else open
+    try:
+        with opener(file, "rt", encoding="utf-8-sig", newline="") as fh:
+            return list(itertools.islice(csv.reader(fh), n_rows))
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(file, exc) from exc
+    except (OSError, EOFError, csv.Error) as exc:
+        raise ValueError(f"{file} could not be read: {exc}") from exc
+
+
+def _read_numbers(file: Path, skip_header: bool) -> np.ndarray:
+    """Read a numeric CSV table (after its first line if ``skip_header``).
 
     Empty cells and ``NA`` become NaN. Any other non-numeric value is an error.
     """
     try:
-        frame = pd.read_csv(file, header=None, dtype=np.float64)
+        frame = pd.read_csv(
+            file, header=None, skiprows=int(skip_header), dtype=np.float64,
+            encoding="utf-8-sig",
+        )
     except pd.errors.EmptyDataError as exc:
         raise ValueError(f"{file} is empty.") from exc
     except pd.errors.ParserError as exc:
         raise ValueError(f"{file} could not be parsed as a CSV table: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(file, exc) from exc
     except ValueError as exc:
         raise ValueError(
             f"{file} contains a non-numeric value ({exc}). The file must hold "
             "numbers only, one sample per line, with no header row and no index "
             "column."
         ) from exc
-    return np.ascontiguousarray(frame.to_numpy(dtype=np.float64))
+    except (OSError, EOFError) as exc:
+        raise ValueError(f"{file} could not be read: {exc}") from exc
+    return frame.to_numpy(dtype=np.float64)
 
 
-def _read_lines(file: Path, what: str) -> list[str]:
-    """Read a one-value-per-line CSV file; blank lines are skipped."""
-    values: list[str] = []
-    with open(file, newline="", encoding="utf-8") as fh:
-        for line_no, row in enumerate(csv.reader(fh), start=1):
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue
-            if len(row) != 1:
-                raise ValueError(
-                    f"{file}, line {line_no}: found {len(row)} comma-separated "
-                    f"values; expected one {what} per line."
-                )
-            values.append(row[0].strip())
+def _is_number(cell: str) -> bool:
+    """Whether a CSV cell holds a number or a missing value."""
+    if cell.strip() in _MISSING_VALUES:
+        return True
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_row_index(column: np.ndarray) -> bool:
+    """Whether a column counts the rows: ``0 .. n-1`` or ``1 .. n``."""
+    n = len(column)
+    return n > 0 and any(
+        np.array_equal(column, np.arange(start, n + start)) for start in (0, 1)
+    )
+
+
+def _read_matrix(file: Path) -> tuple[np.ndarray, list[str] | None]:
+    """Read a numbered data file (samples x features) as float64.
+
+    The file holds numbers only, without a header row. A table that pandas'
+    ``DataFrame.to_csv`` wrote with its row index is also read: a header row
+    whose first cell is empty, then a first column ``0 .. n-1`` (or ``1 .. n``),
+    which is dropped. Returns the values and the header's feature names (None
+    without a header, or for pandas' default column names ``0 .. p-1``).
+    """
+    first = next(iter(_read_rows(file, 1)), [])
+    has_text = not all(_is_number(cell) for cell in first)
+    default_names = [str(j) for j in range(len(first) - 1)]
+    written_by_pandas = len(first) > 1 and first[0].strip() in ("", "Unnamed: 0") and (
+        has_text or first[1:] == default_names
+    )
+    if written_by_pandas:
+        body = _read_numbers(file, skip_header=True)
+        if body.shape[1] == len(first) and _is_row_index(body[:, 0]):
+            names = first[1:]
+            return np.ascontiguousarray(body[:, 1:]), (
+                None if names == default_names else [name.strip() for name in names]
+            )
+    if has_text:
+        cell = next(cell for cell in first if not _is_number(cell))
+        number = _NUMBERED_FILE.match(file.name).group(1)
+        raise ValueError(
+            f"{file} contains a non-numeric value in its first line ({cell!r}): a "
+            "header row? The numbered files hold numbers only, one sample per line, "
+            "with no header row and no index column. Remove the header row "
+            "(np.savetxt(file, X, delimiter=',') or DataFrame.to_csv(file, "
+            "header=False, index=False) write none) and put the feature names in "
+            f"{number}_featname.csv, one per line."
+        )
+    return np.ascontiguousarray(_read_numbers(file, skip_header=False)), None
+
+
+def _read_lines(file: Path, what: str) -> list[tuple[int, str]]:
+    """Read a one-value-per-line CSV file: ``(line number, value)`` pairs.
+
+    A blank line gives ``""``; blank lines at the end of the file are dropped.
+    """
+    values: list[tuple[int, str]] = []
+    for line_no, row in enumerate(_read_rows(file), start=1):
+        if len(row) > 1:
+            raise ValueError(
+                f"{file}, line {line_no}: found {len(row)} comma-separated "
+                f"values; expected one {what} per line."
+            )
+        values.append((line_no, row[0].strip() if row else ""))
+    while values and not values[-1][1]:
+        values.pop()
     if not values:
         raise ValueError(f"{file} is empty.")
     return values
+
+
+def _read_feature_names(file: Path) -> list[str]:
+    """Read ``N_featname.csv``: one feature name per line, blank lines skipped."""
+    return [name for _, name in _read_lines(file, "feature name") if name]
+
+
+def _read_labels(file: Path) -> list[str]:
+    """Read a label file, one label per line; refuse missing labels.
+
+    A blank line, ``NA``, ``NaN``, ``null``, ... (pandas' missing values) is a
+    sample without a label: the rows are matched by position, so that sample
+    cannot be left out of the label file alone.
+    """
+    rows = _read_lines(file, "label")
+    missing = [line_no for line_no, value in rows if value in _MISSING_VALUES]
+    if missing:
+        lines = ", ".join(map(str, missing[:5])) + (", ..." if len(missing) > 5 else "")
+        raise ValueError(
+            f"{file}: {len(missing)} sample(s) have no label (line(s) {lines}). The "
+            "numbered layout matches labels to samples by position, so every sample "
+            "needs a label: label them, or remove those lines from the label file and "
+            "the same rows from every N_*.csv file."
+        )
+    return [value for _, value in rows]
 
 
 def _encode_labels(
@@ -114,23 +232,40 @@ def _check_omic_names(
 # --------------------------------------------------------------------------- #
 # MOGONET / MOCSS folder layout
 # --------------------------------------------------------------------------- #
-def _scan_folder(folder: Path) -> tuple[int, dict[int, set[str]]]:
-    """Find the numbered omic files of ``folder``; check the numbering."""
-    kinds: dict[int, set[str]] = {}
+def _layout_files(folder: Path, pattern: re.Pattern[str]) -> dict[str, Path]:
+    """The files of ``folder`` whose names match ``pattern``, keyed by their name
+    without ``.gz``; refuse a file present both plain and gzip-compressed."""
+    files: dict[str, Path] = {}
     for entry in sorted(folder.iterdir()):
-        match = _NUMBERED_FILE.match(entry.name)
-        if match is None or not entry.is_file():
+        if pattern.match(entry.name) is None or not entry.is_file():
             continue
-        number_text, kind = match.groups()
+        key = entry.name.removesuffix(".gz")
+        if key in files:
+            raise ValueError(
+                f"{files[key]} and {entry} both exist: keep only one of them."
+            )
+        files[key] = entry
+    return files
+
+
+def _scan_folder(folder: Path) -> tuple[int, dict[int, dict[str, Path]]]:
+    """Find the numbered omic files of ``folder``; check the numbering.
+
+    Returns the number of omics and, for each omic number, its files by kind
+    (``"all"``, ``"tr"``, ``"te"``, ``"featname"``).
+    """
+    kinds: dict[int, dict[str, Path]] = {}
+    for key, entry in _layout_files(folder, _NUMBERED_FILE).items():
+        number_text, kind = _NUMBERED_FILE.match(key).groups()
         number = int(number_text)
         if number == 0 or number_text != str(number):
             raise ValueError(
                 f"Unexpected file {entry}: omic files are numbered 1, 2, 3, ... "
                 "without leading zeros."
             )
-        kinds.setdefault(number, set()).add(kind)
+        kinds.setdefault(number, {})[kind] = entry
 
-    data_numbers = sorted(n for n, k in kinds.items() if k & {"all", "tr", "te"})
+    data_numbers = sorted(n for n, k in kinds.items() if k.keys() & {"all", "tr", "te"})
     if not data_numbers:
         raise ValueError(
             f"No omic data files in {folder}: expected 1_all.csv, 2_all.csv, ... "
@@ -139,7 +274,7 @@ def _scan_folder(folder: Path) -> tuple[int, dict[int, set[str]]]:
     for number in sorted(kinds):
         if number not in data_numbers:
             raise ValueError(
-                f"{folder / f'{number}_featname.csv'} has no matching data file "
+                f"{kinds[number]['featname']} has no matching data file "
                 f"({number}_all.csv or {number}_tr.csv and {number}_te.csv)."
             )
     n_omics = data_numbers[-1]
@@ -155,7 +290,7 @@ def _scan_folder(folder: Path) -> tuple[int, dict[int, set[str]]]:
 
 
 def _choose_layout(
-    folder: Path, n_omics: int, kinds: dict[int, set[str]]
+    folder: Path, n_omics: int, kinds: dict[int, dict[str, Path]]
 ) -> tuple[Literal["all", "split"], bool]:
     """Decide between the ``_all`` and the ``_tr``/``_te`` layout.
 
@@ -167,7 +302,7 @@ def _choose_layout(
         if has_tr != has_te:
             present, absent = ("tr", "te") if has_tr else ("te", "tr")
             raise ValueError(
-                f"{folder / f'{number}_{present}.csv'} exists but "
+                f"{kinds[number][present]} exists but "
                 f"{folder / f'{number}_{absent}.csv'} does not."
             )
     with_all = [n for n in range(1, n_omics + 1) if "all" in kinds[n]]
@@ -213,45 +348,70 @@ def _check_label_count(file: Path, n_labels: int, n_rows: int, data_file: Path) 
         )
 
 
+def _header_names(
+    read: Sequence[tuple[Path, list[str] | None]],
+) -> tuple[Path, list[str]] | None:
+    """The feature names that the header rows of one omic's files give, with the
+    first file that gives them; the files that have a header must agree."""
+    named = [(file, names) for file, names in read if names is not None]
+    for file, names in named[1:]:
+        if names != named[0][1]:
+            raise ValueError(
+                f"{file} and {named[0][0]} name different features in their header "
+                "rows: every file of one omic must hold the same features."
+            )
+    return named[0] if named else None
+
+
 def _read_all_layout(
-    folder: Path, n_omics: int, present: set[str]
-) -> tuple[list[np.ndarray], list[Path], list[str] | None, str]:
+    folder: Path, kinds: dict[int, dict[str, Path]], labels: dict[str, Path]
+) -> tuple[list[np.ndarray], list[Path], list, list[str] | None, str]:
     """Read ``N_all.csv`` and ``labels_all.csv``.
 
-    Returns the blocks, their files, the raw labels (or None) and the label source.
+    Returns the blocks, their files, their header names (see :func:`_header_names`),
+    the raw labels (or None) and the label source.
     """
-    stray = sorted(present & {"labels_tr.csv", "labels_te.csv"})
+    stray = sorted(labels.keys() & {"labels_tr.csv", "labels_te.csv"})
     if stray:
         raise ValueError(
-            f"Mixed layouts in {folder}: {stray[0]} exists but the data files are "
-            "N_all.csv; use labels_all.csv with N_all.csv."
+            f"Mixed layouts in {folder}: {labels[stray[0]].name} exists but the data "
+            "files are N_all.csv; use labels_all.csv with N_all.csv."
         )
-    sources = [folder / f"{number}_all.csv" for number in range(1, n_omics + 1)]
-    blocks = [_read_matrix(file) for file in sources]
+    sources = [kinds[number]["all"] for number in sorted(kinds)]
+    read = [_read_matrix(file) for file in sources]
+    blocks = [block for block, _ in read]
     n_rows = _check_rows(
         {str(f): b.shape[0] for f, b in zip(sources, blocks, strict=True)}, ""
     )
-    label_file = folder / "labels_all.csv"
+    label_file = labels.get("labels_all.csv", folder / "labels_all.csv")
     raw_labels = None
-    if "labels_all.csv" in present:
-        raw_labels = _read_lines(label_file, "label")
+    if "labels_all.csv" in labels:
+        raw_labels = _read_labels(label_file)
         _check_label_count(label_file, len(raw_labels), n_rows, sources[0])
-    return blocks, sources, raw_labels, str(label_file)
+    headers = [
+        _header_names([(file, names)])
+        for file, (_, names) in zip(sources, read, strict=True)
+    ]
+    return blocks, sources, headers, raw_labels, str(label_file)
 
 
 def _read_split_layout(
-    folder: Path, n_omics: int, present: set[str], also_all: bool
-) -> tuple[list[np.ndarray], list[Path], np.ndarray, list[str] | None, str]:
+    folder: Path,
+    kinds: dict[int, dict[str, Path]],
+    labels: dict[str, Path],
+    also_all: bool,
+) -> tuple[list[np.ndarray], list[Path], list, np.ndarray, list[str] | None, str]:
     """Read ``N_tr.csv``/``N_te.csv`` and their labels; stack train then test.
 
     When ``also_all``, the ``N_all.csv`` (and ``labels_all.csv``) files must agree.
-    Returns the blocks, their files, ``is_train``, the raw labels (or None) and
-    the label source.
+    Returns the blocks, their files, their header names (see
+    :func:`_header_names`), ``is_train``, the raw labels (or None) and the label
+    source.
     """
-    train_parts, test_parts = [], []
-    for number in range(1, n_omics + 1):
-        tr_file, te_file = folder / f"{number}_tr.csv", folder / f"{number}_te.csv"
-        tr, te = _read_matrix(tr_file), _read_matrix(te_file)
+    train_parts, test_parts, header_parts = [], [], []
+    for number in sorted(kinds):
+        tr_file, te_file = kinds[number]["tr"], kinds[number]["te"]
+        (tr, tr_names), (te, te_names) = _read_matrix(tr_file), _read_matrix(te_file)
         if tr.shape[1] != te.shape[1]:
             raise ValueError(
                 f"{tr_file} has {tr.shape[1]} columns but {te_file} has "
@@ -259,17 +419,18 @@ def _read_split_layout(
             )
         train_parts.append((tr_file, tr))
         test_parts.append((te_file, te))
+        header_parts.append([(tr_file, tr_names), (te_file, te_names)])
     n_train = _check_rows({str(f): m.shape[0] for f, m in train_parts}, "training ")
     n_test = _check_rows({str(f): m.shape[0] for f, m in test_parts}, "test ")
 
-    blocks, sources = [], []
-    for number, ((tr_file, tr), (te_file, te)) in enumerate(
-        zip(train_parts, test_parts, strict=True), start=1
+    blocks, sources, headers = [], [], []
+    for number, (tr_file, tr), (te_file, te), header in zip(
+        sorted(kinds), train_parts, test_parts, header_parts, strict=True
     ):
         block = np.vstack([tr, te])
         if also_all:
-            all_file = folder / f"{number}_all.csv"
-            full = _read_matrix(all_file)
+            all_file = kinds[number]["all"]
+            full, full_names = _read_matrix(all_file)
             if full.shape != block.shape or not np.allclose(
                 full, block, rtol=1e-6, atol=1e-9, equal_nan=True
             ):
@@ -277,47 +438,48 @@ def _read_split_layout(
                     f"{all_file} disagrees with {tr_file.name} followed by "
                     f"{te_file.name}: keep only one layout in the folder."
                 )
+            header.append((all_file, full_names))
         blocks.append(block)
         sources.append(tr_file)
+        headers.append(_header_names(header))
     is_train = np.zeros(n_train + n_test, dtype=bool)
     is_train[:n_train] = True
 
     tr_label, te_label, all_label = (
-        folder / "labels_tr.csv",
-        folder / "labels_te.csv",
-        folder / "labels_all.csv",
+        labels.get(name, folder / name)
+        for name in ("labels_tr.csv", "labels_te.csv", "labels_all.csv")
     )
-    has_tr, has_te = tr_label.name in present, te_label.name in present
+    has_tr, has_te = "labels_tr.csv" in labels, "labels_te.csv" in labels
     if has_tr != has_te:
         there, missing = (tr_label, te_label) if has_tr else (te_label, tr_label)
         raise ValueError(f"{there} exists but {missing} does not.")
     raw_labels = None
     label_source = f"{tr_label} and {te_label.name}"
     if has_tr:
-        lab_tr = _read_lines(tr_label, "label")
-        lab_te = _read_lines(te_label, "label")
+        lab_tr = _read_labels(tr_label)
+        lab_te = _read_labels(te_label)
         _check_label_count(tr_label, len(lab_tr), n_train, train_parts[0][0])
         _check_label_count(te_label, len(lab_te), n_test, test_parts[0][0])
         raw_labels = lab_tr + lab_te
-    if all_label.name in present:
-        lab_all = _read_lines(all_label, "label")
+    if "labels_all.csv" in labels:
+        lab_all = _read_labels(all_label)
         if raw_labels is None:
             if not also_all:
                 raise ValueError(
-                    f"Mixed layouts in {folder}: labels_all.csv exists but the "
+                    f"Mixed layouts in {folder}: {all_label.name} exists but the "
                     "data files are N_tr.csv/N_te.csv; provide labels_tr.csv and "
                     "labels_te.csv."
                 )
             _check_label_count(
-                all_label, len(lab_all), n_train + n_test, folder / "1_all.csv"
+                all_label, len(lab_all), n_train + n_test, kinds[1]["all"]
             )
             raw_labels, label_source = lab_all, str(all_label)
         elif not _same_labels(lab_all, raw_labels):
             raise ValueError(
-                f"{all_label} disagrees with labels_tr.csv followed by "
-                "labels_te.csv: keep only one layout in the folder."
+                f"{all_label} disagrees with {tr_label.name} followed by "
+                f"{te_label.name}: keep only one layout in the folder."
             )
-    return blocks, sources, is_train, raw_labels, label_source
+    return blocks, sources, headers, is_train, raw_labels, label_source
 
 
 @validate_params(
@@ -351,8 +513,20 @@ def load_omics_folder(
     Label files hold one label per line: numbers written as floats
     (``2.000000000000000000e+00``) become integer codes; other values are class
     names, encoded as indices into the sorted names (``target_names``).
+    Every sample needs a label: the labels are matched to the samples by
+    position, so a missing one (a blank line, ``NA``, ``NaN``, ``null``, ``None``
+    ... as in :func:`pandas.read_csv`) is an error rather than a class.
     Any number of omics is read (``1_*``, ``2_*``, ... until the last one found);
     other files in the folder are ignored.
+
+    Every file may be gzip-compressed (``1_all.csv.gz``, ``labels_all.csv.gz``,
+    ...; not both ``1_all.csv`` and ``1_all.csv.gz``) and is read as UTF-8, with
+    or without a byte order mark (Excel's "CSV UTF-8"). A data file that
+    :meth:`pandas.DataFrame.to_csv` wrote with its row index is also read: a
+    header row with an empty first cell, then a first column ``0, 1, 2, ...``
+    (or ``1, 2, 3, ...``). The index column is dropped and the header gives the
+    feature names, unless ``N_featname.csv`` does (both must then agree) or the
+    header is pandas' default ``0, 1, 2, ...``. Any other header row is an error.
 
     Parameters
     ----------
@@ -389,8 +563,9 @@ def load_omics_folder(
         omic_dims : tuple of int
             Number of features of each omic.
         feature_names : ndarray of shape (n_features,)
-            Feature names in column order: from ``N_featname.csv``, else
-            ``"<omic name>_f000"``, ``"<omic name>_f001"``, ...
+            Feature names in column order: from ``N_featname.csv``, else from
+            the data files' header row (see above), else ``"<omic name>_f000"``,
+            ``"<omic name>_f001"``, ...
         is_train : ndarray of shape (n_samples,) of bool or None
             True for the rows of ``N_tr.csv``; None for the ``_all`` layout.
         DESCR : str
@@ -405,9 +580,11 @@ def load_omics_folder(
         If the folder does not exist or holds no omic files, the numbering has
         a gap, the files disagree on the number of samples (between omics or
         with the labels), a ``N_featname.csv`` file has a different number of
-        lines than ``N_*.csv`` has columns, a value is not numeric, or the
-        ``_all`` and ``_tr``/``_te`` files are mixed and disagree. Every message
-        names the offending file.
+        lines than ``N_*.csv`` has columns, a value is not numeric, a data file
+        has a header row (other than pandas' with its row index), a label is
+        missing, a file is not UTF-8 or is present both plain and as ``.gz``,
+        or the ``_all`` and ``_tr``/``_te`` files are mixed and disagree. Every
+        message names the offending file.
 
     See Also
     --------
@@ -452,30 +629,24 @@ def load_omics_folder(
     names = _check_omic_names(
         omic_names, n_omics, [f"omic{n}" for n in range(1, n_omics + 1)]
     )
-    label_files = {name: folder / name for name in _LABEL_FILES}
-    present = {name for name, file in label_files.items() if file.is_file()}
+    labels = _layout_files(folder, _LABEL_FILE)
     if layout == "all":
-        blocks, sources, raw_labels, label_source = _read_all_layout(
-            folder, n_omics, present
+        blocks, sources, headers, raw_labels, label_source = _read_all_layout(
+            folder, kinds, labels
         )
         is_train = None
     else:
-        blocks, sources, is_train, raw_labels, label_source = _read_split_layout(
-            folder, n_omics, present, also_all
+        blocks, sources, headers, is_train, raw_labels, label_source = (
+            _read_split_layout(folder, kinds, labels, also_all)
         )
 
     frames = []
-    for number, (name, block) in enumerate(zip(names, blocks, strict=True), start=1):
-        featname_file = folder / f"{number}_featname.csv"
-        if featname_file.is_file():
-            features = _read_lines(featname_file, "feature name")
-            if len(features) != block.shape[1]:
-                raise ValueError(
-                    f"{featname_file} has {len(features)} names but "
-                    f"{sources[number - 1]} has {block.shape[1]} columns."
-                )
-        else:
-            features = _default_feature_names(name, block.shape[1])
+    for number, name, block, source, header in zip(
+        sorted(kinds), names, blocks, sources, headers, strict=True
+    ):
+        features = _feature_names(
+            name, block.shape[1], source, kinds[number].get("featname"), header
+        )
         frames.append(pd.DataFrame(block, columns=pd.Index(features, dtype=object)))
     frame = _omics_frame(frames, names)
     frame.index = pd.RangeIndex(frame.shape[0], name="sample")
@@ -496,6 +667,31 @@ def load_omics_folder(
         return_X_y=return_X_y,
         is_train=is_train,
     )
+
+
+def _feature_names(
+    omic_name: str,
+    n_features: int,
+    source: Path,
+    featname_file: Path | None,
+    header: tuple[Path, list[str]] | None,
+) -> list[str]:
+    """An omic's feature names: from ``N_featname.csv``, else from the data files'
+    header row, else the defaults; ``N_featname.csv`` and a header must agree."""
+    if featname_file is None:
+        return header[1] if header else _default_feature_names(omic_name, n_features)
+    features = _read_feature_names(featname_file)
+    if len(features) != n_features:
+        raise ValueError(
+            f"{featname_file} has {len(features)} names but {source} has "
+            f"{n_features} columns."
+        )
+    if header is not None and header[1] != features:
+        raise ValueError(
+            f"{featname_file} and the header row of {header[0]} name different "
+            "features: remove the header row or make them agree."
+        )
+    return features
 
 
 def _same_labels(first: Sequence[str], second: Sequence[str]) -> bool:
@@ -550,13 +746,13 @@ def _folder_descr(
 # --------------------------------------------------------------------------- #
 # POEMS KIRC layout: features x samples with a header row of barcodes
 # --------------------------------------------------------------------------- #
-def check_header_unique(file: Path, sep: str = ",") -> None:
+def check_header_unique(file: Path, sep: str = ",", skiprows: int = 0) -> None:
     """Refuse a table whose header row lists a name twice.
 
     pandas reads a repeated header as ``"TCGA-01"`` and ``"TCGA-01.1"``, which
     would silently turn a sample or feature listed twice into two.
     """
-    header = pd.read_csv(file, sep=sep, header=None, nrows=1, dtype=str).iloc[0]
+    header = pd.read_csv(file, sep=sep, header=None, nrows=1, dtype=str, skiprows=skiprows).iloc[0]
     repeated = header[header.duplicated() & header.notna()]
     if len(repeated):
         first = repeated.iloc[0]

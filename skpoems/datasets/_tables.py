@@ -12,6 +12,7 @@ import gzip
 import itertools
 import os
 import re
+import warnings
 from collections.abc import Sequence
 from numbers import Integral
 from pathlib import Path
@@ -35,6 +36,8 @@ from ._folder import (
 __all__ = ["load_omics_tables"]
 
 _PathLike = str | os.PathLike
+#: endings of tables in other formats, named in a warning when a folder has them
+_OTHER_TABLES = (".xlsx", ".xls", ".bz2", ".zip", ".xz", ".zst", ".parquet", ".feather", ".rds", ".rdata", ".h5")
 #: file name endings read as tables (gzip-compressed when they end in ``.gz``)
 _TABLE_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
 
@@ -53,42 +56,93 @@ def _is_unnamed(header: Any) -> bool:
     return text == "" or text.startswith("Unnamed: 0")
 
 
-def _separator(file: Path) -> tuple[str, str]:
-    """(separator, decimal mark) of a table, from its first two lines.
+#: lines read to guess a table's separator and decimal mark
+_SNIFF_LINES = 50
+
+
+def _separator(file: Path) -> tuple[str, str, int]:
+    """(separator, decimal mark, number of leading ``#`` comment lines) of a
+    table, from its first lines.
 
     The separator is the one of tab, comma and semicolon that the header line
     uses (the file name's, comma for .csv and tab otherwise, when it uses none
-    or several). Semicolon tables are what spreadsheets write where the decimal
-    mark is a comma ("0,5"): their decimal mark is a comma when the first data
-    line has one between digits.
+    or several of them), or runs of spaces when the header holds no tab, comma
+    or semicolon but spaces (R's ``write.table`` default). Semicolon and tab
+    tables are what spreadsheets write where the decimal mark is a comma
+    ("0,5"): their decimal mark is a comma when one of the first data lines has
+    one between digits (a patient without the omic has an empty first line).
     """
     opener = gzip.open if file.name.lower().endswith(".gz") else open
     try:
-        with opener(file, "rt", encoding="utf-8", errors="replace") as fh:
-            header, first = fh.readline(), fh.readline()
+        with opener(file, "rt", encoding="utf-8-sig", errors="replace") as fh:
+            header, comments = fh.readline(), 0
+            while header.startswith("#"):  # metadata lines above the header
+                header, comments = fh.readline(), comments + 1
+            data = list(itertools.islice(fh, _SNIFF_LINES))
     except OSError as exc:
         raise ValueError(f"{file} could not be read: {exc}") from exc
     used = [sep for sep in ("\t", ",", ";") if sep in header]
     if len(used) == 1:
         sep = used[0]
+    elif not used and len(header.split()) > 1 and data and _has_number(data[0].split()[1:]):
+        sep = r"\s+"
     else:
         sep = "," if ".csv" in file.name.lower() else "\t"
-    decimal = "," if sep == ";" and re.search(r"\d,\d", first) else "."
-    return sep, decimal
+    comma_decimal = sep in (";", "\t") and any(re.search(r"\d,\d", line) for line in data)
+    return sep, "," if comma_decimal else ".", comments
+
+
+#: annotation columns before the samples of a cBioPortal table (data_mrna_*.txt)
+_GENE_ANNOTATIONS = ("Hugo_Symbol", "Entrez_Gene_Id", "Cytoband")
+
+
+def _annotated_genes(table: pd.DataFrame) -> pd.DataFrame:
+    """A cBioPortal table (``Hugo_Symbol``, ``Entrez_Gene_Id``, then the samples)
+    with one first column of gene names instead of its annotation columns: the
+    symbol, ``symbol|entrez`` where a symbol is missing or repeated (as the
+    pan-cancer files have them), the Entrez id without a symbol."""
+    lead = 0
+    while lead < table.shape[1] and table.columns[lead] in _GENE_ANNOTATIONS:
+        lead += 1
+    if lead == 0 or lead == table.shape[1] or "Hugo_Symbol" not in table.columns[:lead]:
+        return table
+    symbols = table["Hugo_Symbol"].astype("string").str.strip()
+    if "Entrez_Gene_Id" in table.columns[:lead]:
+        entrez = _ids_as_text(table["Entrez_Gene_Id"].fillna(-1).to_numpy())
+        entrez = pd.Series(entrez if entrez is not None else table["Entrez_Gene_Id"].astype(str), index=table.index)
+        clash = symbols.isna() | symbols.duplicated(keep=False)
+        names = symbols.where(~clash, symbols.fillna("") + "|" + entrez.astype(str))
+        names = names.str.lstrip("|")
+    else:
+        names = symbols
+    out = table.iloc[:, lead:].copy()
+    out.insert(0, "gene", names.astype(object).to_numpy())
+    return out
+
+
+def _has_number(fields: list[str]) -> bool:
+    for field in fields:
+        try:
+            float(field)
+            return True
+        except ValueError:
+            continue
+    return False
 
 
 def _read_table(file: Path) -> pd.DataFrame:
     """Read a table with a header row, tab-, comma- or semicolon-separated."""
-    sep, decimal = _separator(file)
+    sep, decimal, comments = _separator(file)
+    options = {"sep": sep, "skiprows": comments, "skipinitialspace": True, "encoding": "utf-8-sig"}
     try:
-        table = pd.read_csv(file, sep=sep, decimal=decimal)
+        table = pd.read_csv(file, decimal=decimal, **options)
     except pd.errors.EmptyDataError as exc:
         raise ValueError(f"{file} is empty.") from exc
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise ValueError(
             f"{file} could not be read as a table with a header row: {exc}"
         ) from exc
-    check_header_unique(file, sep)
+    check_header_unique(file, sep, skiprows=comments)
     if isinstance(table.index, pd.MultiIndex):
         # rows with more fields than the header: pandas would silently make the
         # extra leading fields row labels
@@ -97,6 +151,17 @@ def _read_table(file: Path) -> pd.DataFrame:
             f"row (read with separator {sep!r}). Write the table with one header "
             "field per column (tab, comma or semicolon separated)."
         )
+    # a separator at the end of every line (a spreadsheet export) makes empty,
+    # unnamed last columns
+    while table.shape[1] > 1 and str(table.columns[-1]).startswith("Unnamed:") and table.iloc[:, -1].isna().all():
+        table = table.iloc[:, :-1]
+    table.columns = [c.strip() if isinstance(c, str) else c for c in table.columns]
+    table = _annotated_genes(table)
+    if _is_id_header(table.columns[0]) and not _is_unnamed(table.columns[0]):
+        # sample ids as text, as written (leading zeros kept: 00123)
+        ids = pd.read_csv(file, usecols=[0], dtype=str, **options).iloc[:, 0]
+        if len(ids) == len(table) and ids.notna().all():
+            table[table.columns[0]] = ids.str.strip().to_numpy()
     return table
 
 
@@ -112,24 +177,38 @@ def _with_names(raw: pd.DataFrame, *, labels: bool) -> tuple[pd.DataFrame, bool]
         # a header row without a field for the row names (R's write.table): pandas
         # made the rows' first field the index, so those are the sample names
         table = raw.copy()
-        table.index = pd.Index([str(s) for s in raw.index], dtype=object)
+        table.index = pd.Index([str(s).strip() for s in raw.index], dtype=object)
         return table, True
     if raw.shape[1] == 0:
         return raw, False
     first = raw.columns[0]
     values = raw[first]
     numeric = pd.api.types.is_numeric_dtype(values)
+    # sample ids that are numbers (1001, 00123) under a header that says so
+    ids = _is_id_header(first) and values.is_unique and values.notna().all()
     if labels:
         has_names = raw.shape[1] > 1 and (
-            _is_unnamed(first) or (not numeric and values.is_unique)
+            _is_unnamed(first) or ids or (not numeric and values.is_unique)
         )
     else:
-        has_names = _is_unnamed(first) or not numeric
+        has_names = _is_unnamed(first) or ids or not numeric
     if not has_names:
         return raw, False
     table = raw.set_index(first)
-    table.index = pd.Index([str(s) for s in table.index], dtype=object)
+    table.index = pd.Index([str(s).strip() for s in table.index], dtype=object)
     return table, True
+
+
+#: headers of a first column that holds sample ids, even numeric ones
+_ID_HEADER = re.compile(
+    r"^(sample|patient|subject|case|donor|specimen|individual|participant|barcode|mouse|animal)?"
+    r"[ _.-]?(id|ids|name|names|barcode|barcodes|sample|samples|patient|patients)$",
+    re.IGNORECASE,
+)
+
+
+def _is_id_header(header: Any) -> bool:
+    return isinstance(header, str) and bool(_ID_HEADER.match(header.strip()))
 
 
 def _numeric_columns(table: pd.DataFrame) -> list[bool]:
@@ -157,7 +236,7 @@ def _labels_of(
         numeric = _numeric_columns(table)
         if sum(numeric) == 1:
             codes = table.iloc[:, numeric.index(True)]
-            names = table.iloc[:, numeric.index(False)].astype(str)
+            names = table.iloc[:, numeric.index(False)].astype(str).str.strip()
             pairs = pd.DataFrame({"code": codes, "name": names}).drop_duplicates()
             n_classes = len(pairs)
             if pairs["code"].is_unique and pairs["name"].is_unique:
@@ -173,7 +252,7 @@ def _labels_of(
                     :, [numeric.index(False)]
                 ]  # codes not 0..C-1: the names
     if table.shape[1] == 1:
-        codes, names = _encode_labels(table.iloc[:, 0].astype(str).tolist(), source)
+        codes, names = _encode_labels(table.iloc[:, 0].astype(str).str.strip().tolist(), source)
         return pd.Series(codes, index=table.index), names
     try:
         return _labels_from_table(table, source)
@@ -182,6 +261,17 @@ def _labels_of(
             f"{exc} Or pick the column that holds the labels: label_column=NAME "
             f"(one of {list(map(str, table.columns))}; skpoems run: --label-column NAME)."
         ) from None
+
+
+def _could_be_labels(raw: pd.DataFrame, tables: dict[str, pd.DataFrame], named: dict[str, bool]) -> bool:
+    """Whether the one table without numbers can be the labels (not a README
+    read as a table): it names some of the omics' samples, or without sample
+    names has as many rows as the omics."""
+    table, has_names = _with_names(raw, labels=True)
+    if has_names:
+        samples = {str(s) for key, t in tables.items() for s in (t.index if named[key] else t.columns)}
+        return _matches(pd.Index(list(samples)), table.index) > 0
+    return any(len(t) == len(table) for t in tables.values())
 
 
 _CUT_HINT = "sample_name_length={length}; skpoems run: --sample-name-length {length}"
@@ -194,6 +284,29 @@ def _header_names_samples(table: pd.DataFrame, label_ids: pd.Index) -> bool:
         return False
     columns = table.columns[1:]
     return _matches(label_ids, columns) >= min(len(label_ids), len(columns)) / 2
+
+
+def _ids_as_text(values: np.ndarray) -> pd.Index | None:
+    """Whole numbers as names ("1001", not "1001.0"); None for other values."""
+    values = np.asarray(values, dtype=float)
+    if not (np.isfinite(values).all() and np.equal(np.mod(values, 1), 0).all()):
+        return None
+    return pd.Index([str(int(v)) for v in values], dtype=object)
+
+
+def _header_shared(
+    table: pd.DataFrame, key: str, tables: dict[str, pd.DataFrame], named: dict[str, bool]
+) -> bool:
+    """Whether the header after the first column names at least half of the
+    samples of another omic with names (its rows, or its header)."""
+    header = pd.Index([str(c) for c in table.columns[1:]])
+    for other, t in tables.items():
+        if other == key or not named[other]:
+            continue
+        for axis in (t.index, t.columns):
+            if _matches(pd.Index([str(a) for a in axis]), header) >= min(len(axis), len(header)) / 2:
+                return True
+    return False
 
 
 def _cut(index: pd.Index, length: int) -> pd.Index:
@@ -331,19 +444,25 @@ def load_omics_tables(
     the header gives the feature names. Values are separated by commas, tabs
     or semicolons, whichever the header line uses (semicolon tables with
     decimal commas, "0,5", as spreadsheets write them in many locales, are read
-    as numbers); a header without a field for the row names (R's
-    ``write.table``) is understood. A name repeated in the header row is an
+    as numbers; so are tab-separated ones); a header without a field for the
+    row names and space-separated tables (R's ``write.table``) are understood. A name repeated in the header row is an
     error. This is the layout of the data bundled
     with skpoems (``mrna.csv.gz``, ``methylation.csv.gz``, ``mirna.csv.gz``,
     ``labels.csv``) and of most exports from R or pandas.
 
     * Sample names: a first column with an empty header or non-numeric values
-      holds the sample names (TCGA barcodes, say). Omics with sample names are
+      holds the sample names (TCGA barcodes, say), and so does a first column
+      of numbers under a header that names ids (``patient_id``, ``sample``,
+      ``Sample ID``, ...; read as text, so ``00123`` keeps its zeros) or whose
+      numbers the labels list as sample names. Spaces around names and labels
+      are dropped, and so is an empty last column (a separator at the end of
+      every line). Omics with sample names are
       matched by name (see ``join``); without them, rows are matched by
       position, so every omic must list the same samples in the same order.
     * Orientation: with ``transpose="auto"`` a table whose header, rather than
       its first column, holds the sample names of the labels (or, without
-      labels, the names all omics share) is read as features x samples.
+      labels, the names all omics share) is read as features x samples; its
+      first column names the features, numbers too (Entrez gene ids).
       Without labels, omics that also share feature names (mRNA and copy
       numbers, both by gene) share names along both axes: that is refused
       rather than guessed; pass ``transpose`` or labels.
@@ -356,8 +475,11 @@ def load_omics_tables(
       0/1 column per class (one-hot). ``label_column`` picks one column of any
       other table.
     * Other tables that hold no numbers (sample annotations) are not read as
-      omics; ``DESCR`` lists them. Files with other endings (``README.md``,
-      ``LICENSE``) are ignored.
+      omics; ``DESCR`` lists them. The one such table is taken for the labels
+      only where it names some of the omics' samples (or, without sample
+      names, has as many rows): a ``README.txt`` is not. Files with other
+      endings (``README.md``, ``LICENSE``) are ignored. With ``omics`` given,
+      the other tables are not required to be readable or numeric.
 
     Parameters
     ----------
@@ -465,6 +587,17 @@ def load_omics_tables(
         for entry in sorted(folder.iterdir(), key=lambda p: p.name.lower())
         if entry.is_file() and _table_stem(entry) is not None
     }
+    unread = sorted(
+        entry.name for entry in folder.iterdir()
+        if entry.is_file() and _table_stem(entry) is None and entry.name.lower().endswith(_OTHER_TABLES)
+    )
+    if unread:
+        warnings.warn(
+            f"{folder}: not read: {', '.join(unread)} (only .csv, .tsv and .txt tables, "
+            "optionally .gz, are read; save the others as CSV).",
+            UserWarning,
+            stacklevel=2,
+        )
     label_file = None
     if labels is False:
         if label_column is not None:
@@ -488,11 +621,18 @@ def load_omics_tables(
             )
         label_file = named_labels[0] if named_labels else None
 
-    raw = {
-        stem: _read_table(file)
-        for stem, file in files.items()
-        if label_file is None or file.resolve() != label_file.resolve()
-    }
+    # with ``omics`` given, other tables may be anything (clinical data, notes):
+    # one that cannot be read, or mixes text with numbers, is passed over
+    wanted = None if omics is None else {str(name) for name in omics}
+    raw = {}
+    for stem, file in files.items():
+        if label_file is not None and file.resolve() == label_file.resolve():
+            continue
+        try:
+            raw[stem] = _read_table(file)
+        except ValueError:
+            if wanted is None or stem in wanted:
+                raise
     tables, named, text_only = {}, {}, []
     for stem, frame in raw.items():
         table, has_names = _with_names(frame, labels=False)
@@ -501,17 +641,32 @@ def load_omics_tables(
             text_only.append(stem)
             continue
         if not all(numeric):
+            if wanted is not None and stem not in wanted:
+                continue
             bad = [
                 str(c) for c, ok in zip(table.columns, numeric, strict=True) if not ok
             ][:5]
             raise ValueError(
                 f"{files[stem]} mixes numbers with text: column(s) {bad} are not numeric. "
                 "An omic table holds numbers only, after an optional first column of "
-                "sample names."
+                "sample names. If it is not an omic (clinical data, say), move it out of "
+                "the folder or name the omics to read (omics=[...])."
             )
-        tables[stem], named[stem] = table.astype(np.float64), has_names
+        table = table.astype(np.float64)
+        infinite = np.isinf(table.to_numpy())
+        if infinite.any():
+            row, col = (int(i[0]) for i in np.nonzero(infinite))
+            raise ValueError(
+                f"{files[stem]} holds {int(infinite.sum())} infinite value(s) (e.g. row "
+                f"{table.index[row]!r}, column {table.columns[col]!r}): a value too large to "
+                "measure is an error upstream; fix it, or leave the cell empty (missing)."
+            )
+        tables[stem], named[stem] = table, has_names
     if label_file is None and labels is None and len(text_only) == 1:
-        label_file = files[text_only.pop()]
+        candidate = files[text_only[0]]
+        if _could_be_labels(raw[text_only[0]], tables, named):
+            label_file = candidate
+            text_only.pop()
     if omics is not None:
         wanted = [str(name) for name in omics]
         unknown = [name for name in wanted if name not in tables]
@@ -567,17 +722,25 @@ def load_omics_tables(
             label_ids = codes.index
         target = codes
 
-    if label_ids is not None and transpose is not False:
-        for key, table in tables.items():
-            if not named[key] and _header_names_samples(table, label_ids):
-                # features x samples with numeric feature ids (Entrez gene ids) in a
-                # named first column: those are the feature names
-                ids = table.iloc[:, 0].to_numpy()
-                integral = np.isfinite(ids).all() and np.equal(np.mod(ids, 1), 0).all()
-                tables[key] = table.iloc[:, 1:].set_axis(
-                    pd.Index([str(int(v)) if integral else str(v) for v in ids], dtype=object)
-                )
-                named[key] = True
+    for key, table in tables.items():
+        if named[key] or table.shape[1] < 2 or not table.iloc[:, 0].is_unique:
+            continue
+        ids = _ids_as_text(table.iloc[:, 0].to_numpy())
+        if ids is None:
+            continue
+        # a first column of numbers that are names: numeric feature ids (Entrez
+        # gene ids) of a features x samples table whose header holds the samples
+        # (the labelled ones, or without labels those of the other omics, or all
+        # of them when the tables are said to be features x samples), or numeric
+        # sample ids that the labels list
+        if transpose is not False and (
+            transpose is True
+            or (label_ids is not None and _header_names_samples(table, label_ids))
+            or (label_ids is None and _header_shared(table, key, tables, named))
+        ):
+            tables[key], named[key] = table.iloc[:, 1:].set_axis(ids), True
+        elif label_ids is not None and _matches(label_ids, ids) >= min(len(label_ids), len(ids)) / 2:
+            tables[key], named[key] = table.iloc[:, 1:].set_axis(ids), True
     tables = _orient(tables, named, label_ids, transpose)
     if sample_name_length is not None:
         for key, table in tables.items():
