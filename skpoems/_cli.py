@@ -836,10 +836,39 @@ def _split_info(args: argparse.Namespace, bunch) -> dict[str, Any]:
     }
 
 
+#: files of skpoems embed, which writes no metrics.json to list them
+_EMBED_FILES = ("embedding.csv", "gating_weights.csv", "clusters.csv")
+
+
 def _out_dir(args: argparse.Namespace, default: str) -> Path:
+    """The output folder, created (before any training, so that a bad path fails early)."""
     out = Path(args.out) if args.out else Path("skpoems_results") / default
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise _UsageError(f"--out {out}: a file is in the way; give a folder.") from None
+    except OSError as exc:
+        raise _UsageError(f"--out {out}: cannot create the folder: {exc}") from None
     return out
+
+
+def _clear_previous(out: Path, owned: Sequence[str] = ()) -> None:
+    """Remove what an earlier command wrote to ``out`` (the files its
+    ``metrics.json`` lists, and ``owned``), so that no stale file (a
+    ``subtypes.joblib`` of an earlier ``discover``, say) sits beside the new
+    ones; other files are kept."""
+    listed = list(owned)
+    record = out / "metrics.json"
+    if record.is_file():
+        try:
+            listed += [str(f) for f in json.loads(record.read_text()).get("files", [])]
+        except (ValueError, AttributeError, TypeError):
+            pass  # not a record of ours: leave it
+    root = out.resolve()
+    for name in listed:
+        file = (out / name).resolve()
+        if file.is_file() and root in file.parents:
+            file.unlink()
 
 
 def _versions() -> dict[str, str]:
@@ -910,11 +939,13 @@ def write_run_outputs(
     ``history.csv`` (per epoch losses), ``model.joblib`` (the fitted imputer,
     scaler and model as one scikit-learn Pipeline from unscaled data to the
     embedding), ``metrics.json`` and the figures, ``figures/*.<format>`` for
-    each of ``figure_formats``.
+    each of ``figure_formats``. The files that an earlier command wrote to
+    ``out`` are removed first (other files are kept).
     """
     est = result.estimator
     split = result.split
     out.mkdir(parents=True, exist_ok=True)
+    _clear_previous(out)
     files: list[str] = []
 
     def save_csv(frame: pd.DataFrame, name: str) -> None:
@@ -1565,7 +1596,7 @@ def _numbered_folder_as_trained(
     omics in file-number order named as the model's; rows keep the file order.
     ``trained`` maps each omic to the feature names the pipeline was fitted on."""
     from .datasets import load_omics_folder
-    from .datasets._folder import _scan_folder
+    from .datasets._folder import _default_feature_names, _scan_folder
 
     omics = list(trained)
     chosen = [
@@ -1589,17 +1620,17 @@ def _numbered_folder_as_trained(
         data = load_omics_folder(folder, omic_names=omics).data
     except (ValueError, OSError) as exc:
         raise _UsageError(f"cannot read {folder}: {exc}") from exc
-    # an omic without N_featname.csv has no feature names: its columns are the
-    # trained features in their order, as MOGONET's files are
+    # an omic without feature names (no N_featname.csv, no header row): its
+    # columns are the trained features in their order, as MOGONET's files are
     blocks = []
     for number, omic in enumerate(omics, start=1):
         block = data[omic]
-        if not (folder / f"{number}_featname.csv").is_file():
+        if list(block.columns) == _default_feature_names(omic, block.shape[1]):
             names = trained[omic]
             if block.shape[1] != len(names):
                 raise _UsageError(
                     f"{folder}: {number}_*.csv ({omic}) has {block.shape[1]} columns and no "
-                    f"{number}_featname.csv to name them; the model was trained on {len(names)} "
+                    f"feature names ({number}_featname.csv); the model was trained on {len(names)} "
                     f"{omic} features, matched by position when unnamed."
                 )
             block = block.set_axis(pd.Index(names, dtype=object), axis=1)
@@ -1629,6 +1660,7 @@ def _cmd_embed(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise _UsageError(f"cannot embed {args.data}: {exc}") from exc
     out = _out_dir(args, f"{_safe_name(Path(args.data).resolve().name)}_embedding")
+    _clear_previous(out, owned=_EMBED_FILES)
     index = X.index.rename(X.index.name or "sample")
     pd.DataFrame(Z, index=index, columns=model.get_feature_names_out()).to_csv(out / "embedding.csv")
     written = ["embedding.csv"]
@@ -1637,8 +1669,10 @@ def _cmd_embed(args: argparse.Namespace) -> int:
         written.append("gating_weights.csv")
     subtypes_file = file.parent / "subtypes.joblib"
     assigned = None
-    if subtypes_file.is_file():  # a model of skpoems discover: assign the clusters
-        kmeans = joblib.load(subtypes_file)[-1]
+    kmeans = joblib.load(subtypes_file)[-1] if subtypes_file.is_file() else None
+    if kmeans is not None and getattr(kmeans, "n_features_in_", None) != Z.shape[1]:
+        kmeans = None  # not this model's clusters
+    if kmeans is not None:  # a model of skpoems discover: assign the clusters
         assigned = np.asarray([f"cluster {c + 1}" for c in kmeans.predict(np.asarray(Z, dtype=np.float64))])
         pd.DataFrame({"cluster": assigned}, index=index).to_csv(out / "clusters.csv")
         written.append("clusters.csv")

@@ -131,6 +131,8 @@ def load_dataset(
 
     if data is not None:
         folder = Path(data)
+        if not folder.is_dir():
+            raise ValueError(f"Folder not found: {folder}" if not folder.exists() else f"{folder} is not a folder.")
         numbered = folder.is_dir() and any(
             datasets._folder._NUMBERED_FILE.match(entry.name) for entry in folder.iterdir()
         )
@@ -161,6 +163,13 @@ def load_dataset(
             raise ValueError(
                 f"{folder} has no labels, against which the evaluation protocol scores "
                 f"the embeddings: {missing}."
+            )
+        classes = [] if bunch.target is None else np.unique(np.asarray(bunch.target))
+        if require_labels and len(classes) == 1:
+            only = str(classes[0] if bunch.target_names is None else bunch.target_names[int(classes[0])])
+            raise ValueError(
+                f"{folder}: every labelled sample is of one class ({only!r}); the evaluation "
+                "protocol scores subtypes against at least 2 classes (skpoems discover needs no labels)."
             )
         name = folder.resolve().name or "data"
     else:

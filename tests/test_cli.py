@@ -1018,3 +1018,36 @@ def test_embed_reads_the_mogonet_numbered_layout(tmp_path):
     assert status == 2 and "holds 1 numbered omics" in stderr and "trained on 2" in stderr
     status, _, stderr = call(["embed", str(out), "--data", str(folder), "--join", "inner"])
     assert status == 2 and "--join cannot be chosen" in stderr
+
+
+def test_a_rerun_into_the_same_folder_leaves_no_stale_files(tmp_path):
+    out = tmp_path / "out"
+    status, _, stderr = call(["discover", *FAST, "--no-figures", "--n-clusters", "2", "--out", str(out)])
+    assert status == 0, stderr
+    assert (out / "subtypes.joblib").is_file()
+    (out / "notes.txt").write_text("mine")
+    status, _, stderr = call(["run", *FAST, "--no-figures", "--model", "mocss-ae", "--out", str(out)])
+    assert status == 0, stderr
+    # discover's files are gone (they belonged to another model); the user's stay
+    assert not (out / "subtypes.joblib").exists() and not (out / "clusters.csv").exists()
+    assert not (out / "gating_weights.csv").exists()  # MOCSS-AE has no gating
+    assert (out / "notes.txt").read_text() == "mine"
+    assert set(json.loads((out / "metrics.json").read_text())["files"]) <= {
+        str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()
+    }
+
+
+def test_out_and_data_paths_that_cannot_work_fail_before_training(tmp_path):
+    (tmp_path / "a_file").write_text("x")
+    status, _, stderr = call(["run", *FAST, "--out", str(tmp_path / "a_file")])
+    assert status == 2 and "a file is in the way" in stderr
+    status, _, stderr = call(["run", "--data", str(tmp_path / "nope"), "--join", "inner", "--max-iter", "3"])
+    assert status == 2 and "Folder not found" in stderr
+    mice = load_nutrimouse()
+    folder = tmp_path / "one_class"
+    folder.mkdir()
+    ids = [f"m{i}" for i in range(40)]
+    mice.data["gene"].set_axis(ids).to_csv(folder / "gene.csv")
+    pd.Series(["wt"] * 40, index=pd.Index(ids, name="sample"), name="genotype").to_csv(folder / "labels.csv")
+    status, _, stderr = call(["run", "--data", str(folder), "--max-iter", "3", "--threads", "1"])
+    assert status == 2 and "every labelled sample is of one class ('wt')" in stderr  # a usage error, before any fit
