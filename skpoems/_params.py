@@ -583,6 +583,9 @@ feature_names_in_ : ndarray of shape (n_features_in_,)
 module_ : torch.nn.Module
     The fitted torch module (:class:`skpoems._modules.PoEVAE` or
     :class:`skpoems._modules.MOCSS`).
+n_components_ : int
+    ``n_components`` of the fit (the output size until the next fit, whatever
+    ``set_params`` does meanwhile).
 n_iter_ : int
     Number of epochs run.
 best_iter_ : int
