@@ -76,7 +76,12 @@ def _check_estimator(estimator: Any) -> None:
             f"{type(estimator).__name__} is not a fitted skpoems model (it lacks "
             f"{', '.join(missing) or 'omic_feature_names'}); pass one of "
             "POEMSTransformer, POEMTransformer, MOCSSAETransformer, "
-            "MOCSSVAETransformer or MOCSSSparseVAETransformer after fit."
+            "MOCSSVAETransformer or MOCSSSparseVAETransformer after fit"
+            + (
+                " (of a Pipeline, its last step: pipe[-1], with X as that step sees it: "
+                "pipe[:-1].transform(X))."
+                if hasattr(estimator, "steps") else "."
+            )
         )
 
 
@@ -693,7 +698,11 @@ def _coalition_values(estimator, Z, blocks, observed, masks, cache) -> None:
     todo = [m for m in dict.fromkeys(masks) if m not in cache]
     n, n_factors = Z.shape
     zbar = Z.mean(axis=0)
-    denominators = [x[observed[:, v]].var(axis=0).sum() for v, x in enumerate(blocks)]
+    # (an omic that fewer than 2 samples have gets no variance: its row is NaN)
+    denominators = [
+        x[observed[:, v]].var(axis=0).sum() if observed[:, v].sum() >= 2 else 0.0
+        for v, x in enumerate(blocks)
+    ]
     # as many coalitions per decoder call as keep the decoded values within budget
     per_call = max(1, _ELEMENTS_PER_CALL // max(1, n * sum(estimator.omic_dims_)))
     for start in range(0, len(todo), per_call):

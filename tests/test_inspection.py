@@ -778,3 +778,15 @@ def test_variance_explained_undefined_cases_are_named(fitted, small):
     with pytest.warns(UserWarning, match=r"'omic2' \(observed in 1 sample\(s\) of X\)"):
         table = variance_explained(est, missing, random_state=0)
     assert table.loc["omic2"].isna().all()
+
+
+def test_a_pipeline_is_pointed_to_its_last_step(small):
+    from sklearn.pipeline import make_pipeline
+
+    from skpoems.preprocessing import OmicTransformer
+
+    X, _ = small
+    pipe = make_pipeline(OmicTransformer(), POEMSTransformer(n_components=2, max_iter=2, random_state=0)).fit(X)
+    with pytest.raises(TypeError, match=r"its last step: pipe\[-1\]"):
+        top_features(pipe)
+    assert len(top_features(pipe[-1], n=2, X=pipe[:-1].transform(X), method="gradient"))
