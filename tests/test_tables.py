@@ -565,3 +565,68 @@ def test_tables_in_other_formats_are_named_not_silently_skipped(tmp_path):
     (tmp_path / "methylation.xlsx").write_bytes(b"PK")
     with pytest.warns(UserWarning, match=r"not read: methylation.xlsx \(only .csv"):
         assert load_omics_tables(tmp_path).omic_names == ["mirna", "mrna"]
+
+
+S4 = ["TCGA-A1-0011-01", "TCGA-A2-0022-01", "TCGA-A3-0033-01", "TCGA-A4-0044-01"]
+GENES_X_SAMPLES = "gene\t" + "\t".join(S4) + "\nTP53\t0.1\t0.2\t0.3\t0.4\nEGFR\t1.1\t1.2\t1.3\t1.4\nMYC\t2.1\t2.2\t2.3\t2.4\n"
+SUBTYPES = "sample,subtype\n" + "".join(f"{s},{'AB'[i % 2]}\n" for i, s in enumerate(S4))
+SAMPLES_X_GENES = "sample,g1,g2\n" + "".join(f"{s},{i}.5,{i}.25\n" for i, s in enumerate(S4))
+
+
+def _write(folder, files):
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    return folder
+
+
+@pytest.mark.parametrize(
+    "files, options, omics",
+    [
+        # a label file not named label*, beside features x samples tables
+        ({"mrna.tsv": GENES_X_SAMPLES, "subtype.csv": SUBTYPES}, {}, ["mrna"]),
+        # cBioPortal: the clinical file's "#" metadata lines, genes by symbol and Entrez id
+        ({
+            "data_mrna.txt": GENES_X_SAMPLES.replace("gene\t", "Hugo_Symbol\tEntrez_Gene_Id\t")
+            .replace("TP53\t", "TP53\t7157\t").replace("EGFR\t", "EGFR\t1956\t").replace("MYC\t", "MYC\t4609\t"),
+            "data_clinical_sample.txt": "#Sample Identifier\tSubtype\n#STRING\tSTRING\n#1\t1\nSAMPLE_ID\tSUBTYPE\n"
+            + "".join(f"{s}\t{'AB'[i % 2]}\n" for i, s in enumerate(S4)),
+        }, {}, ["data_mrna"]),
+        # patients' labels for samples' barcodes, cut to 12 characters
+        ({"mrna.csv": SAMPLES_X_GENES, "pam50.csv": SUBTYPES.replace("-01,", ",")}, {"sample_name_length": 12}, ["mrna"]),
+        # a metabolite named 1,5-anhydroglucitol is no decimal comma
+        ({
+            "mrna.csv": SAMPLES_X_GENES, "labels.csv": SUBTYPES,
+            "metab.tsv": "metabolite\t" + "\t".join(S4) + "\nglucose\t0.5\t1.5\t2.5\t3.5\n1,5-anhydroglucitol\t0.1\t0.2\t0.3\t0.4\n",
+        }, {}, ["metab", "mrna"]),
+        # a "#sample" header line followed by data is the header
+        ({"m.tsv": "#sample\tg1\tg2\n" + "".join(f"{s}\t{i}.5\t{i}.25\n" for i, s in enumerate(S4)), "labels.csv": SUBTYPES}, {}, ["m"]),
+    ],
+    ids=["fxs-other-label-file", "cbioportal", "patient-labels", "metabolite-names", "hash-header"],
+)
+def test_real_exports_read_with_their_labels(tmp_path, files, options, omics):
+    cohort = load_omics_tables(_write(tmp_path, files), **options)
+    assert cohort.omic_names == omics and cohort.not_read == []
+    assert [str(s)[:12] for s in cohort.data.index] == [s[:12] for s in S4]
+    assert list(cohort.target) == [0, 1, 0, 1]
+
+
+def test_thousands_separators_are_not_decimal_commas(tmp_path):
+    counts = "sample\tg1\tg2\n" + "".join(f'{s}\t"1,{i}34"\t{i}7\n' for i, s in enumerate(S4))
+    with pytest.raises(ValueError, match="counts.tsv mixes numbers with text"):
+        load_omics_tables(_write(tmp_path, {"counts.tsv": counts, "labels.csv": SUBTYPES}))
+
+
+def test_a_count_feature_is_neither_sample_names_nor_a_sample_axis(tmp_path):
+    """Unique integer counts in the first column of a table without sample names
+    stay a feature, even where they overlap numeric label ids or a header matches
+    another omic's features."""
+    counts = pd.DataFrame({"g1": [3, 1, 2, 7], "g2": [0.5, 0.1, 0.2, 0.3]})
+    counts.to_csv(tmp_path / "counts.csv", index=False)
+    named = pd.DataFrame({"g1": [1.0, 2, 3, 4], "g2": [0.5, 0.1, 0.2, 0.3]}, index=pd.Index(list("abcd"), name="s"))
+    named.to_csv(tmp_path / "other.csv")
+    mixed = load_omics_tables(tmp_path)  # matched by position, as before
+    assert list(mixed.data["counts"]["g1"]) == [3, 1, 2, 7] and mixed.omic_dims == (2, 2)
+    (tmp_path / "other.csv").unlink()
+    pd.DataFrame({"id": [1, 2, 3, 5], "label": ["A", "B", "A", "B"]}).to_csv(tmp_path / "labels.csv", index=False)
+    cohort = load_omics_tables(tmp_path)
+    assert cohort.omic_dims == (2,) and list(cohort.data["counts"]["g1"]) == [3, 1, 2, 7]

@@ -171,11 +171,16 @@ def _read_labels(file: Path) -> list[str]:
     cannot be left out of the label file alone.
     """
     rows = _read_lines(file, "label")
-    missing = [line_no for line_no, value in rows if value in _MISSING_VALUES]
+    missing = [(line_no, value) for line_no, value in rows if value in _MISSING_VALUES]
     if missing:
-        lines = ", ".join(map(str, missing[:5])) + (", ..." if len(missing) > 5 else "")
+        lines = ", ".join(str(n) for n, _ in missing[:5]) + (", ..." if len(missing) > 5 else "")
+        tokens = sorted({v for _, v in missing if v})
+        read_as = (
+            f" ({', '.join(map(repr, tokens))} read as missing, as pandas reads it; a class "
+            "of that name must be renamed)" if tokens else ""
+        )
         raise ValueError(
-            f"{file}: {len(missing)} sample(s) have no label (line(s) {lines}). The "
+            f"{file}: {len(missing)} sample(s) have no label (line(s) {lines}){read_as}. The "
             "numbered layout matches labels to samples by position, so every sample "
             "needs a label: label them, or remove those lines from the label file and "
             "the same rows from every N_*.csv file."

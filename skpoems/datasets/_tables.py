@@ -69,18 +69,24 @@ def _separator(file: Path) -> tuple[str, str, int]:
     or several of them), or runs of spaces when the header holds no tab, comma
     or semicolon but spaces (R's ``write.table`` default). Semicolon and tab
     tables are what spreadsheets write where the decimal mark is a comma
-    ("0,5"): their decimal mark is a comma when one of the first data lines has
-    one between digits (a patient without the omic has an empty first line).
+    ("0,5"): their decimal mark is a comma when the values of the first data
+    lines are so written (a patient without the omic may have an empty first
+    line; names such as 2,3-butanediol do not count).
     """
     opener = gzip.open if file.name.lower().endswith(".gz") else open
     try:
         with opener(file, "rt", encoding="utf-8-sig", errors="replace") as fh:
-            header, comments = fh.readline(), 0
-            while header.startswith("#"):  # metadata lines above the header
-                header, comments = fh.readline(), comments + 1
-            data = list(itertools.islice(fh, _SNIFF_LINES))
+            lines = list(itertools.islice(fh, _SNIFF_LINES + 1))
     except OSError as exc:
         raise ValueError(f"{file} could not be read: {exc}") from exc
+    # "#" lines above the header are comments (cBioPortal's metadata); a "#" line
+    # followed by data is the header itself (#gene, #sample)
+    comments = 0
+    while comments < len(lines) and lines[comments].startswith("#"):
+        comments += 1
+    if 0 < comments < len(lines) and _is_data_line(lines[comments]):
+        comments -= 1
+    header, data = (lines[comments], lines[comments + 1 :]) if comments < len(lines) else ("", [])
     used = [sep for sep in ("\t", ",", ";") if sep in header]
     if len(used) == 1:
         sep = used[0]
@@ -88,8 +94,27 @@ def _separator(file: Path) -> tuple[str, str, int]:
         sep = r"\s+"
     else:
         sep = "," if ".csv" in file.name.lower() else "\t"
-    comma_decimal = sep in (";", "\t") and any(re.search(r"\d,\d", line) for line in data)
+    comma_decimal = sep in (";", "\t") and _comma_decimals(data, sep)
     return sep, "," if comma_decimal else ".", comments
+
+
+def _is_data_line(line: str) -> bool:
+    """Whether a line after its first field holds numbers (not a header)."""
+    for sep in ("\t", ",", ";"):
+        if sep in line:
+            return _has_number(line.split(sep)[1:])
+    return _has_number(line.split()[1:])
+
+
+def _comma_decimals(lines: list[str], sep: str) -> bool:
+    """Whether the values (after each line's first field, which may be a name such
+    as 2,3-butanediol) are written with decimal commas: some value is ``0,5``
+    and none ``0.5``, and not every one reads as thousands (``1,034``)."""
+    values = [f.strip().strip('"') for line in lines for f in line.rstrip("\r\n").split(sep)[1:]]
+    commas = [v for v in values if re.fullmatch(r"[-+]?\d+,\d+(?:[eE][-+]?\d+)?", v)]
+    if not commas or any(re.fullmatch(r"[-+]?\d*\.\d+(?:[eE][-+]?\d+)?", v) for v in values):
+        return False
+    return not all(re.fullmatch(r"[-+]?[1-9]\d{0,2}(?:,\d{3})+", v) for v in commas)
 
 
 #: annotation columns before the samples of a cBioPortal table (data_mrna_*.txt)
@@ -156,6 +181,8 @@ def _read_table(file: Path) -> pd.DataFrame:
     while table.shape[1] > 1 and str(table.columns[-1]).startswith("Unnamed:") and table.iloc[:, -1].isna().all():
         table = table.iloc[:, :-1]
     table.columns = [c.strip() if isinstance(c, str) else c for c in table.columns]
+    if isinstance(table.columns[0], str) and table.columns[0].startswith("#"):  # a "#gene" header
+        table = table.rename(columns={table.columns[0]: table.columns[0].lstrip("#").strip()})
     table = _annotated_genes(table)
     if _is_id_header(table.columns[0]) and not _is_unnamed(table.columns[0]):
         # sample ids as text, as written (leading zeros kept: 00123)
@@ -263,15 +290,24 @@ def _labels_of(
         ) from None
 
 
-def _could_be_labels(raw: pd.DataFrame, tables: dict[str, pd.DataFrame], named: dict[str, bool]) -> bool:
-    """Whether the one table without numbers can be the labels (not a README
-    read as a table): it names some of the omics' samples, or without sample
-    names has as many rows as the omics."""
+def _could_be_labels(raw: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> bool:
+    """Whether the one table without numbers can be the labels, not a README
+    read as a table: its sample names share a name (or a name's start, as TCGA
+    barcodes cut to another length) with an axis of an omic table, or it has
+    as many rows as an omic table has rows or columns."""
     table, has_names = _with_names(raw, labels=True)
-    if has_names:
-        samples = {str(s) for key, t in tables.items() for s in (t.index if named[key] else t.columns)}
-        return _matches(pd.Index(list(samples)), table.index) > 0
-    return any(len(t) == len(table) for t in tables.values())
+    sizes = {n for t in tables.values() for n in t.shape}
+    if len(table) in sizes:
+        return True
+    if not has_names:
+        return False
+    names = pd.Index([str(s) for s in table.index])
+    for t in tables.values():
+        for axis in (t.index, t.columns):
+            axis = pd.Index([str(a) for a in axis])
+            if _matches(axis, names) or _matches(names, axis):
+                return True
+    return False
 
 
 _CUT_HINT = "sample_name_length={length}; skpoems run: --sample-name-length {length}"
@@ -298,14 +334,15 @@ def _header_shared(
     table: pd.DataFrame, key: str, tables: dict[str, pd.DataFrame], named: dict[str, bool]
 ) -> bool:
     """Whether the header after the first column names at least half of the
-    samples of another omic with names (its rows, or its header)."""
+    samples (the rows) of another omic with sample names: not its features,
+    which the header of a samples x features table shares."""
     header = pd.Index([str(c) for c in table.columns[1:]])
     for other, t in tables.items():
         if other == key or not named[other]:
             continue
-        for axis in (t.index, t.columns):
-            if _matches(pd.Index([str(a) for a in axis]), header) >= min(len(axis), len(header)) / 2:
-                return True
+        rows = pd.Index([str(a) for a in t.index])
+        if _matches(rows, header) >= min(len(rows), len(header)) / 2:
+            return True
     return False
 
 
@@ -664,7 +701,7 @@ def load_omics_tables(
         tables[stem], named[stem] = table, has_names
     if label_file is None and labels is None and len(text_only) == 1:
         candidate = files[text_only[0]]
-        if _could_be_labels(raw[text_only[0]], tables, named):
+        if _could_be_labels(raw[text_only[0]], tables):
             label_file = candidate
             text_only.pop()
     if omics is not None:
@@ -739,7 +776,9 @@ def load_omics_tables(
             or (label_ids is None and _header_shared(table, key, tables, named))
         ):
             tables[key], named[key] = table.iloc[:, 1:].set_axis(ids), True
-        elif label_ids is not None and _matches(label_ids, ids) >= min(len(label_ids), len(ids)) / 2:
+        elif label_ids is not None and (set(ids) <= set(map(str, label_ids)) or set(map(str, label_ids)) <= set(ids)):
+            # every number a labelled sample's name (or every labelled sample
+            # among them): not a feature that happens to overlap the ids
             tables[key], named[key] = table.iloc[:, 1:].set_axis(ids), True
     tables = _orient(tables, named, label_ids, transpose)
     if sample_name_length is not None:
