@@ -115,6 +115,12 @@ def split_omics(X: Any, omic_dims: Sequence[int]) -> list[Any]:
     blocks : list
         One block per omic (views where possible).
 
+    Raises
+    ------
+    ValueError
+        If ``omic_dims`` are not positive integers that sum to the number of
+        columns of ``X``.
+
     Examples
     --------
     >>> import numpy as np
@@ -122,6 +128,11 @@ def split_omics(X: Any, omic_dims: Sequence[int]) -> list[Any]:
     >>> [b.shape for b in split_omics(np.zeros((4, 5)), (2, 3))]
     [(4, 2), (4, 3)]
     """
+    if not isinstance(X, pd.DataFrame) and not hasattr(X, "ndim"):
+        X = np.asarray(X)  # nested lists
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (samples x features); got {X.ndim} dimension(s).")
+    omic_dims = check_omic_dims(omic_dims, X.shape[1])
     bounds = np.cumsum([0, *omic_dims])
     if isinstance(X, pd.DataFrame):
         return [X.iloc[:, bounds[v] : bounds[v + 1]] for v in range(len(omic_dims))]
@@ -371,7 +382,8 @@ def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks
         for v, features in enumerate(feature_names):
             if features is not None:
                 _check_unique_features(features, names[v] if names else f"omic{v}")
-    index = blocks[0].index if isinstance(blocks[0], pd.DataFrame) else None
+    # the patients' labels: those of the first DataFrame block (arrays have none)
+    index = next((b.index for b in blocks if isinstance(b, pd.DataFrame)), None)
     _check_dims_agree(omic_dims, [np.shape(b)[1] for b in blocks])
     return OmicBlocks(blocks, names, feature_names, index, layout)
 

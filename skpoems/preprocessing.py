@@ -25,6 +25,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.feature_selection import SelectorMixin
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import (
     check_consistent_length,
     check_is_fitted,
@@ -37,6 +38,7 @@ from ._omics import (
     OmicInputMixin,
     as_omic_blocks,
     check_omic_dims,
+    flat_feature_names,
     in_fitted_order,
     to_float_block,
 )
@@ -249,8 +251,10 @@ class OmicTransformer(
                         values = getattr(est, method)(block[rows])
                 result[rows] = np.asarray(values, dtype=block.dtype)
             out.append(result)
-        names = self.omic_feature_names() if inverse else self._names_out
-        return self._like(X, parsed, out, names)
+        if inverse:
+            names = self.omic_feature_names()
+            return self._like(X, parsed, out, names, flat_feature_names(self.omic_names_, names))
+        return self._like(X, parsed, out, self._names_out, self.get_feature_names_out())
 
     def transform(self, X: Any) -> Any:
         """Transform each omic with its fitted transformer.
@@ -310,9 +314,10 @@ class OmicTransformer(
         return blocks, parsed
 
     def _like(
-        self, X: Any, parsed: Any, blocks: list[np.ndarray], names: list[np.ndarray]
+        self, X: Any, parsed: Any, blocks: list[np.ndarray], names: list[np.ndarray], columns: np.ndarray
     ) -> Any:
-        """Put the output blocks into the form of the input."""
+        """Put the output blocks into the form of the input (``names`` per omic;
+        ``columns``: the flat names of a DataFrame output of a 2-D input)."""
         index = parsed.index
 
         def frame(v: int, block: np.ndarray, like: Any) -> Any:
@@ -344,18 +349,15 @@ class OmicTransformer(
                 np.concatenate(blocks, axis=1), index=index, columns=columns
             )
         flat = np.concatenate(blocks, axis=1)
-        container = getattr(self, "_sklearn_output_config", {}).get(
-            "transform", "default"
-        )
+        # the estimator's set_output, else scikit-learn's set_config(transform_output=...)
+        container = _get_output_config("transform", self)["dense"]
+        if container == "default":
+            return flat
         if container == "pandas":
-            return pd.DataFrame(flat, index=index, columns=self.get_feature_names_out())
-        if container == "polars":
-            import polars as pl
+            return pd.DataFrame(flat, index=index, columns=columns)
+        import polars as pl
 
-            return pl.DataFrame(
-                flat, schema=self.get_feature_names_out().tolist(), orient="row"
-            )
-        return flat
+        return pl.DataFrame(flat, schema=[str(c) for c in columns], orient="row")
 
     # ----------------------------------------------------------- names, output
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
@@ -373,9 +375,12 @@ class OmicTransformer(
         check_is_fitted(self)
         if input_features is not None:
             expected = getattr(self, "feature_names_in_", None)
-            if len(input_features) != self.n_features_in_ or (
-                expected is not None
-                and list(map(str, input_features)) != list(expected)
+            given = list(map(str, input_features))
+            # scikit-learn's generic x0, x1, ... (a ColumnTransformer given
+            # (omic, feature) columns, which it cannot name) say nothing more
+            generic = given == [f"x{j}" for j in range(self.n_features_in_)]
+            if len(given) != self.n_features_in_ or (
+                expected is not None and not generic and given != list(expected)
             ):
                 raise ValueError("input_features is not equal to feature_names_in_.")
         return np.asarray(

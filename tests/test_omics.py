@@ -119,3 +119,16 @@ def test_list_of_nested_lists_is_a_list_of_omics_but_a_list_of_rows_is_one_input
     assert rows.layout == "array" and len(rows.blocks) == 1
     rows = as_omic_blocks(list(a))  # a list of 1-D arrays is rows too
     assert rows.layout == "array" and np.shape(rows.blocks[0]) == (4, 3)
+
+
+def test_concat_omics_keeps_the_labels_of_a_later_dataframe_block():
+    rng = np.random.RandomState(0)
+    labelled = pd.DataFrame(rng.rand(5, 2), index=[f"TCGA-{i}" for i in range(5)])
+    assert list(concat_omics([rng.rand(5, 3), labelled]).index) == list(labelled.index)
+
+
+@pytest.mark.parametrize("dims", [(2, 2), (2, 5), (-1, 6), (0, 5)])
+def test_split_omics_checks_the_dims(dims):
+    with pytest.raises(ValueError, match="omic_dims"):
+        split_omics(np.zeros((4, 5)), dims)
+    assert [b.shape for b in split_omics(np.zeros((4, 5)).tolist(), (2, 3))] == [(4, 2), (4, 3)]

@@ -300,3 +300,37 @@ def test_select_top_variance():
     assert not SelectTopVariance(4).fit(X).get_support()[4]
     with pytest.raises(ValueError, match="n_features"):
         SelectTopVariance(0).fit(X)
+
+
+@pytest.mark.parametrize("configure", ["estimator", "global"])
+def test_flat_input_follows_set_output_both_ways(configure):
+    """A 2-D input's DataFrame output: set_output or scikit-learn's set_config;
+    inverse_transform names the input features, also after a feature selection."""
+    import sklearn
+
+    X = np.random.RandomState(0).rand(20, 9)
+    ot = OmicTransformer(SelectTopVariance(2), omic_dims=(5, 4))
+    if configure == "estimator":
+        ot.set_output(transform="pandas")
+    with sklearn.config_context(transform_output="pandas" if configure == "global" else "default"):
+        Z = ot.fit_transform(X)
+        assert isinstance(Z, pd.DataFrame) and list(Z.columns) == list(ot.get_feature_names_out())
+        back = ot.inverse_transform(Z)
+    assert isinstance(back, pd.DataFrame) and back.shape == (20, 9)
+    assert list(back.columns[:2]) == ["omic0__f0", "omic0__f1"]
+    kept = back.to_numpy().any(axis=0)  # the selected features; the others are zeros
+    assert kept.sum() == 4
+    np.testing.assert_allclose(back.to_numpy()[:, kept], X[:, kept])
+
+
+def test_in_a_column_transformer_beside_clinical_columns():
+    from sklearn.compose import ColumnTransformer
+
+    rng = np.random.RandomState(0)
+    X = concat_omics({"mRNA": rng.rand(20, 5), "miRNA": rng.rand(20, 4)})
+    X[("clinical", "age")] = rng.rand(20)
+    ct = ColumnTransformer([("omics", OmicTransformer(), slice(0, 9))], remainder="passthrough")
+    out = ct.set_output(transform="pandas").fit_transform(X)
+    assert list(out.columns[:2]) == ["omics__mRNA__f0", "omics__mRNA__f1"] and out.shape == (20, 10)
+    with pytest.raises(ValueError, match="input_features"):
+        ct.named_transformers_["omics"].get_feature_names_out([f"y{j}" for j in range(9)])
