@@ -651,6 +651,27 @@ def concat_omics(Xs: Any, *, omic_names: Sequence[str] | None = None) -> pd.Data
     return out
 
 
+def _warn_if_prefixed_omics(X: pd.DataFrame, owner: str) -> None:
+    """Warn when a flat DataFrame's columns name several omics (``omic__feature``,
+    as OmicTransformer's pandas output names them) but are read as one omic."""
+    columns = [str(c) for c in X.columns]
+    if not all(OMIC_SEP in c for c in columns):
+        return
+    prefixes = [c.split(OMIC_SEP, 1)[0] for c in columns]
+    groups = [p for i, p in enumerate(prefixes) if i == 0 or p != prefixes[i - 1]]
+    if len(groups) < 2 or len(set(groups)) != len(groups):
+        return
+    dims = tuple(prefixes.count(g) for g in groups)
+    warnings.warn(
+        f"{owner}: X is one DataFrame whose columns look like {len(groups)} omics "
+        f"({', '.join(groups)}), but without omic_dims it is read as one omic. Pass "
+        f"omic_dims={dims}, or the omics as a list, dict or (omic, feature) MultiIndex "
+        "frame (skpoems.concat_omics).",
+        UserWarning,
+        stacklevel=4,
+    )
+
+
 class OmicInputMixin:
     """Validation of omic inputs in every accepted form, shared by all estimators.
 
@@ -668,6 +689,8 @@ class OmicInputMixin:
         parsed = as_omic_blocks(X, self.omic_dims if reset else None)
         if not reset:
             parsed = in_fitted_order(parsed, list(self.omic_names_))
+        if parsed.layout == "frame" and reset and self.omic_dims is None:
+            _warn_if_prefixed_omics(X, type(self).__name__)
         if parsed.layout in ("array", "frame"):
             Xv = validate_data(
                 self,

@@ -713,3 +713,16 @@ def test_get_feature_names_out_needs_a_fit_and_checks_input_features(cls):
     est = tiny(cls).fit(data())
     with pytest.raises(ValueError, match="input_features"):
         est.get_feature_names_out(["x"])
+
+
+def test_a_flat_frame_of_prefixed_omics_read_as_one_is_warned():
+    """OmicTransformer's pandas output names columns omic__feature: a following
+    model without omic_dims would read one omic; it says so, with the dims."""
+    frame = pd.DataFrame(np.random.RandomState(0).rand(24, 9),
+                         columns=[f"mRNA__g{j}" for j in range(5)] + [f"miRNA__m{j}" for j in range(4)])
+    with pytest.warns(UserWarning, match=r"look like 2 omics \(mRNA, miRNA\).*omic_dims=\(5, 4\)"):
+        tiny(POEMSTransformer).fit(frame)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert tiny(POEMSTransformer, omic_dims=(5, 4)).fit(frame).omic_dims_ == (5, 4)
+    assert not [w for w in caught if "look like" in str(w.message)]
