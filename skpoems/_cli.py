@@ -139,10 +139,10 @@ def _test_size(text: str) -> float | int:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     if 0 < value < 1:
         return value
-    if value >= 1 and value.is_integer():
+    if value >= 2 and value.is_integer():
         return int(value)
     raise argparse.ArgumentTypeError(
-        f"expected a fraction in (0, 1) or a number of samples, got {text}"
+        f"expected a fraction in (0, 1) or a number of test samples (at least 2), got {text}"
     )
 
 
@@ -248,12 +248,14 @@ def _model_list(text: str) -> list[str]:
         raise argparse.ArgumentTypeError("expected 'all' or a comma-separated list")
     if names == ["all"]:
         return list(exp.MODELS)
+    if "all" in names:
+        raise argparse.ArgumentTypeError("'all' stands alone (all five models); list models by name to add others")
     known = [*exp.MODELS, *exp.BASELINES]
     unknown = [n for n in names if n not in known]
     if unknown:
         raise argparse.ArgumentTypeError(
             f"unknown model(s) {', '.join(unknown)}; "
-            f"choose from all, {', '.join(known)}"
+            f"choose 'all' or from {', '.join(known)}"
         )
     return list(dict.fromkeys(names))
 
@@ -263,7 +265,11 @@ def _top_variance(text: str) -> float | int:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value.is_integer() and value >= 1 and "." not in text:
+    if value == 1 and "." not in text:
+        raise argparse.ArgumentTypeError(
+            "1 is ambiguous: give 1.0 to keep every feature, or a number of features per omic (2 or more)"
+        )
+    if value.is_integer() and value >= 2 and "." not in text:
         return int(value)
     if not 0 < value <= 1:
         raise argparse.ArgumentTypeError(
@@ -768,7 +774,12 @@ def _estimator_params(
         params = {**PAPER_CONFIG.get(exp.MODELS[model].__name__, {}), **params}
     if model in exp.MODELS:
         accepted = exp.MODELS[model]().get_params()
+        given = {k for k, v in vars(args).items() if k in accepted and v != _option_defaults(args).get(k)}
         for name, value in getattr(args, "params", []):
+            if name in given and name != "verbose":
+                raise _UsageError(
+                    f"--set {name}=... and --{name.replace('_', '-')} both set {name}: give one of them"
+                )
             if name in accepted:
                 params[name] = value
             elif strict:
@@ -776,7 +787,33 @@ def _estimator_params(
                     f"--set {name}: {exp.DISPLAY_NAMES[model]} has no parameter {name!r}; "
                     f"its parameters: {', '.join(sorted(accepted))}"
                 )
+        _check_parameters(model, params)
     return params
+
+
+def _option_defaults(args: argparse.Namespace) -> dict[str, Any]:
+    """The options' defaults of ``args``'s subcommand (what the user did not type)."""
+    command = getattr(args, "command", None)
+    try:
+        return vars(build_parser().parse_args([command])) if command else {}
+    except SystemExit:  # a subcommand with required arguments
+        return {}
+
+
+def _check_parameters(model: str, params: dict[str, Any]) -> None:
+    """Bad values (``--set beta=-1``, ``--device cuda`` without a GPU) are usage
+    errors before any data is split or fitted."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from .utils._torch import resolve_device
+
+    try:
+        estimator = exp.MODELS[model](**params)
+        estimator._validate_params()
+        if estimator.get_params().get("device") is not None:
+            resolve_device(estimator.device)
+    except (InvalidParameterError, ValueError, RuntimeError) as exc:
+        raise _UsageError(str(exc)) from None
 
 
 def _check_stray_missing(bunch, fitted_on: str = "the training part") -> None:
@@ -806,7 +843,7 @@ def _split(args: argparse.Namespace, bunch, seed_offset: int = 0) -> exp.Split:
     if impute is None:
         _check_stray_missing(bunch)
     try:
-        return exp.split_and_scale(
+        split = exp.split_and_scale(
             bunch.data,
             bunch.target,
             test_size=args.test_size,
@@ -818,6 +855,24 @@ def _split(args: argparse.Namespace, bunch, seed_offset: int = 0) -> exp.Split:
         )
     except ValueError as exc:
         raise _UsageError(f"cannot split {bunch.name}: {exc}") from exc
+    # before any training: a test part the protocol can score (k-means with one
+    # cluster per class; k-NN, k = the number of classes, trained on 3/4 of it)
+    n_classes = len(np.unique(np.asarray(bunch.target)))
+    n_test = len(split.y_test)
+    if n_test - math.ceil(0.25 * n_test) < n_classes or len(np.unique(np.asarray(split.y_test))) < 2:
+        raise _UsageError(
+            f"the test part of {bunch.name} has {n_test} samples, too few to score {n_classes} "
+            f"classes (k-means and a k-NN with {n_classes} neighbours on 3/4 of it); give a "
+            "larger --test-size" + ("" if bunch.is_train is None else " (the folder's own split)")
+        )
+    if bunch.is_train is not None and seed_offset == 0:
+        ignored = [
+            opt for opt, name in (("--test-size", "test_size"), ("--split-seed", "split_seed"), ("--stratify", "stratify"), ("--splits", "splits"))
+            if hasattr(args, name) and getattr(args, name) != _option_defaults(args).get(name)
+        ]
+        if ignored:
+            print(f"skpoems: {', '.join(ignored)} ignored: the folder has its own train/test split (_tr/_te files)", file=sys.stderr)
+    return split
 
 
 def _split_info(args: argparse.Namespace, bunch) -> dict[str, Any]:
@@ -850,6 +905,24 @@ def _out_dir(args: argparse.Namespace, default: str) -> Path:
     except OSError as exc:
         raise _UsageError(f"--out {out}: cannot create the folder: {exc}") from None
     return out
+
+
+def _atomically(path: Path, write: Callable[[Path], Any]) -> None:
+    """Write ``path`` through a temporary file renamed at the end: an interrupted
+    run leaves the old file or none, never half of one."""
+    partial = path.with_name(path.name + ".partial")
+    try:
+        write(partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _write_record(out: Path, record: dict[str, Any]) -> None:
+    """``metrics.json``, written last and atomically: its presence says the
+    outputs it lists are complete."""
+    text = json.dumps(_jsonable(record), indent=2) + "\n"
+    _atomically(out / "metrics.json", lambda file: file.write_text(text))
 
 
 def _clear_previous(out: Path, owned: Sequence[str] = ()) -> None:
@@ -995,7 +1068,7 @@ def write_run_outputs(
 
     # the fitted preprocessing and model, to embed new samples from data laid out
     # like the input (joblib.load(...).transform(bunch.data)) or inspect the model
-    joblib.dump(split.pipeline(est), out / "model.joblib")
+    _atomically(out / "model.joblib", lambda file: joblib.dump(split.pipeline(est), file))
     files.append("model.joblib")
 
     extra = dict(extra or {})
@@ -1021,10 +1094,11 @@ def write_run_outputs(
         save_csv(r2, "variance_explained.csv")
         extra["reconstruction_r2"] = {str(omic): float(v) for omic, v in r2["total"].items()}
 
-    figure_files, skipped = ([], {})
+    figure_files, skipped, not_applicable = [], {}, {}
     if figures:
         figure_files, skipped = write_figures(
-            result, bunch, out / "figures", variance_table=r2, formats=figure_formats
+            result, bunch, out / "figures", variance_table=r2, formats=figure_formats,
+            not_applicable=not_applicable,
         )
         files += [f"figures/{f}" for f in figure_files]
 
@@ -1047,13 +1121,12 @@ def write_run_outputs(
         "timings": result.timings,
         "torch_threads": _torch_threads(),
         "figures_skipped": skipped,
+        "figures_not_applicable": not_applicable,
         **extra,
     }
     files.append("metrics.json")
     record["files"] = files
-    with open(out / "metrics.json", "w") as fh:
-        json.dump(_jsonable(record), fh, indent=2)
-        fh.write("\n")
+    _write_record(out, record)
     return record
 
 
@@ -1100,6 +1173,7 @@ def write_figures(
     *,
     variance_table: pd.DataFrame | None = None,
     formats: Sequence[str] = ("png",),
+    not_applicable: dict[str, str] | None = None,
 ) -> tuple[list[str], dict[str, str]]:
     """Write the paper's figures for one result; a failing figure is skipped.
 
@@ -1109,8 +1183,11 @@ def write_figures(
     ``variance_table``: the test part's ``variance_explained`` table when it was
     already computed (it is the slowest output), else it is computed here.
 
-    Returns the written file names and, for each skipped figure, why.
+    Returns the written file names and, for each skipped figure, why. The
+    figures that do not apply to the model (no W, no gating) are put in
+    ``not_applicable``, when given, with the reason.
     """
+    not_applicable = {} if not_applicable is None else not_applicable
     try:
         import matplotlib
 
@@ -1195,27 +1272,30 @@ def write_figures(
     def history(fig):
         _plotting("plot_training_history")(est, ax=fig.subplots())
 
-    specs: list[tuple[str, tuple[float, float], Callable, bool]] = [
-        ("embedding_tsne", (6.5, 5), embedding, True),
-        ("embedding_heatmap", (9, 5), heatmap, True),
-        ("subtype_correlations", (11, 4.8), correlations, True),
-        ("gating_weights", (7, 4.5), gating, hasattr(est, "transform_gating")),
-        ("top_features", (5.5 * n_omics, 4.5), top_features, has_w),
-        ("factor_features", (13, 11), factor_features, has_w),
-        ("activation_maps", (12, 3.0 * n_omics + 0.5), activation, has_w),
-        ("variance_explained", (7, 4.5), variance, hasattr(est, "module_")),
-        (
-            "training_history",
-            (7, 4.5),
-            history,
-            bool(getattr(est, "history_", None)),
-        ),
+    model = type(est).__name__
+    no_w = None if has_w else f"{model} has no sparse W (components_)"
+    # (name, size, draw, why the figure does not apply to this model, or None)
+    specs: list[tuple[str, tuple[float, float], Callable, str | None]] = [
+        ("embedding_tsne", (6.5, 5), embedding, None),
+        ("embedding_heatmap", (9, 5), heatmap, None),
+        ("subtype_correlations", (11, 4.8), correlations, None),
+        ("gating_weights", (7, 4.5), gating,
+         None if hasattr(est, "transform_gating") else f"{model} has no gating network"),
+        ("top_features", (5.5 * n_omics, 4.5), top_features, no_w),
+        ("factor_features", (13, 11), factor_features, no_w),
+        ("activation_maps", (12, 3.0 * n_omics + 0.5), activation, no_w),
+        ("variance_explained", (7, 4.5), variance,
+         None if hasattr(est, "module_") else f"{model} has no decoder"),
+        ("training_history", (7, 4.5), history,
+         None if getattr(est, "history_", None) else f"{model} records no training history"),
     ]
     folder.mkdir(parents=True, exist_ok=True)
     written: list[str] = []
     skipped: dict[str, str] = {}
-    for name, size, draw, applies in specs:
-        if not applies:
+    not_applicable.clear()
+    for name, size, draw, reason in specs:
+        if reason is not None:
+            not_applicable[name] = reason
             continue
         fig = plt.figure(figsize=size, layout="constrained")
         files = [f"{name}.{fmt}" for fmt in formats]
@@ -1305,9 +1385,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     wall = time.perf_counter() - t0
     record["timings"]["wall_s"] = wall
     record["timings"]["outputs_s"] = time.perf_counter() - t_fit
-    with open(out / "metrics.json", "w") as fh:
-        json.dump(_jsonable(record), fh, indent=2)
-        fh.write("\n")
+    _write_record(out, record)
 
     tr = record["training"]
     lines = [
@@ -1351,6 +1429,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     ]
     if record["figures_skipped"]:
         lines.append(f"  figures skipped: {', '.join(record['figures_skipped'])}")
+    if record.get("figures_not_applicable"):
+        reasons = {}
+        for name, why in record["figures_not_applicable"].items():
+            reasons.setdefault(why, []).append(name)
+        lines.append("  no " + "; no ".join(f"{', '.join(names)} ({why})" for why, names in reasons.items()))
     lines.append(f"total time {wall:.1f} s")
     print("\n".join(lines), flush=True)
     return 0
@@ -1450,7 +1533,7 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     # joblib.load("subtypes.joblib").predict(new.data) + 1 = cluster number)
     subtypes = prepared.pipeline(fitted)
     subtypes.steps.append(("kmeans", kmeans))
-    joblib.dump(subtypes, out / "subtypes.joblib")
+    _atomically(out / "subtypes.joblib", lambda file: joblib.dump(subtypes, file))
     markers = group_markers(prepared.X_train, clusters, n=50, target_names=cluster_names)
     markers.insert(3, "rank", markers.groupby(["group", "omic"], sort=False).cumcount() + 1)
     markers.rename(columns={"group": "cluster"}).to_csv(out / "cluster_markers.csv", index=False)
@@ -1459,9 +1542,7 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     if "reconstruction_r2" in record:
         record["reconstruction_r2_of"] = "every sample (the fitted ones: no test part)"
     record["timings"]["wall_s"] = time.perf_counter() - t0
-    with open(out / "metrics.json", "w") as fh:
-        json.dump(_jsonable(record), fh, indent=2)
-        fh.write("\n")
+    _write_record(out, record)
 
     tr = record["training"]
     sil = ", ".join(f"{kk} {v:.3f}" for kk, v in silhouettes.items())
@@ -1785,6 +1866,11 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
                 drop_none=False,
                 **_estimator_params(args, verbose=0 if args.quiet else 1, model=model, strict=False),
             )
+            if model == "pca":  # at most as many components as the training part allows
+                cap = min(est.n_components, *np.shape(split.X_train))
+                if cap < est.n_components and s == 0 and not args.quiet:
+                    print(f"  PCA: {cap} components (the training part's rank allows no more)", flush=True)
+                est.set_params(n_components=cap)
             if fill_baselines and model in exp.BASELINES:
                 from sklearn.impute import SimpleImputer
                 from sklearn.pipeline import make_pipeline
@@ -1884,7 +1970,8 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
         f"\n{caption}\n{md}\n\nwrote benchmark.csv, benchmark_runs.csv, "
         f"benchmark.md, benchmark.json to {out}/"
     )
-    return 0 if runs_frame["error"].fillna("").eq("").any() else 1
+    # 1 when a model failed on some split (the baselines' success hides nothing)
+    return 0 if runs_frame["error"].fillna("").eq("").all() else 1
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
@@ -2047,7 +2134,10 @@ def _dispatch(args: argparse.Namespace, subparser: argparse.ArgumentParser) -> i
     except _UsageError as exc:
         subparser.error(str(exc))  # exits with status 2
     except KeyboardInterrupt:
-        print("skpoems: interrupted", file=sys.stderr)
+        print(
+            "skpoems: interrupted (an output folder without metrics.json holds incomplete outputs)",
+            file=sys.stderr,
+        )
         return 130
     except Exception as exc:  # noqa: BLE001 - a clean message, not a traceback
         if os.environ.get("SKPOEMS_TRACEBACK"):

@@ -791,6 +791,12 @@ def test_sweep_selects_by_validation_loss(tmp_path):
         (["run", "--set", "beta"], "expected NAME=VALUE"),
         (["run", "--dataset", "nutrimouse", "--set", "betta=4"], "has no parameter 'betta'"),
         (["benchmark", "--dataset", "nutrimouse", "--models", "poems", "--set", "x=1"], "none of the models"),
+        (["run", *FAST, "--set", "max_iter=5"], "--set max_iter=... and --max-iter both set max_iter"),
+        (["run", *FAST, "--set", "beta=-1"], "The 'beta' parameter of POEMSTransformer must be"),
+        (["run", *FAST, "--test-size", "1.0"], "a number of test samples (at least 2)"),
+        (["run", *FAST, "--test-size", "4"], "the test part of nutrimouse has 4 samples, too few to score 5 classes"),
+        (["run", *FAST, "--top-variance", "1"], "1 is ambiguous"),
+        (["benchmark", *FAST, "--models", "all,pca"], "'all' stands alone"),
     ],
 )
 def test_usage_errors_exit_with_status_2(argv, message):
@@ -1051,3 +1057,26 @@ def test_out_and_data_paths_that_cannot_work_fail_before_training(tmp_path):
     pd.Series(["wt"] * 40, index=pd.Index(ids, name="sample"), name="genotype").to_csv(folder / "labels.csv")
     status, _, stderr = call(["run", "--data", str(folder), "--max-iter", "3", "--threads", "1"])
     assert status == 2 and "every labelled sample is of one class ('wt')" in stderr  # a usage error, before any fit
+
+
+def test_benchmark_fails_when_a_model_fails_even_beside_the_baselines(tmp_path, monkeypatch):
+    real = _cli.exp.run_protocol
+
+    def failing(est, *args, **kwargs):
+        if type(est).__name__ == "POEMTransformer":
+            raise RuntimeError("boom")
+        return real(est, *args, **kwargs)
+
+    monkeypatch.setattr(_cli.exp, "run_protocol", failing)
+    status, _, stderr = call(["benchmark", *FAST, "--models", "poem", "--out", str(tmp_path), "--quiet"])
+    assert status == 1 and "POEM (split 0) failed: RuntimeError: boom" in stderr
+
+
+def test_figures_a_model_lacks_are_named_with_the_reason(tmp_path):
+    status, stdout, stderr = call(["run", *FAST, "--model", "poem", "--out", str(tmp_path)])
+    assert status == 0, stderr
+    record = json.loads((tmp_path / "metrics.json").read_text())
+    assert record["figures_skipped"] == {}
+    assert set(record["figures_not_applicable"]) == {"top_features", "factor_features", "activation_maps"}
+    assert "no top_features, factor_features, activation_maps (POEMTransformer has no sparse W" in stdout
+    assert not list(tmp_path.glob("*.partial"))
