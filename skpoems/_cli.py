@@ -355,8 +355,9 @@ def _add_data_options(parser: argparse.ArgumentParser, *, split: bool = True) ->
         type=_top_variance,
         metavar="SHARE",
         default=None,
-        help="keep only each omic's most variable features, chosen on the training "
-        "part: a fraction in (0, 1] or a number per omic (the POEMS authors keep 0.25 "
+        help="keep only each omic's most variable features, chosen on the "
+        + ("training part" if split else "samples fitted")
+        + ": a fraction in (0, 1] or a number per omic (the POEMS authors keep 0.25 "
         "for KIRC; default: keep all)",
     )
     group.add_argument(
