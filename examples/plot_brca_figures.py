@@ -207,7 +207,7 @@ def make_figures(estimator, X_test, y_test, target_names, out_dir, *, random_sta
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[1].strip(),
+        description=__doc__.split("\n\n")[1].strip().rstrip(":") + " (see the module docstring for the list).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(

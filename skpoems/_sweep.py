@@ -24,6 +24,7 @@ import socket
 import time
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
+from numbers import Integral
 from typing import Any
 
 import joblib
@@ -81,8 +82,8 @@ def available_cores() -> int:
 
 def _task_threads(threads: int | Mapping[str, int] | None) -> int:
     """Torch threads for this task: an int, or looked up by Dask worker address."""
-    if isinstance(threads, int):
-        return max(1, threads)
+    if isinstance(threads, Integral) and not isinstance(threads, bool):
+        return max(1, int(threads))
     try:
         from distributed import get_worker
 
@@ -203,9 +204,10 @@ def run_sweep(
         The parameter settings, e.g. :func:`paper_grid`.
     n_jobs : int, default=None
         Concurrent local fits (joblib's meaning: None is 1, -1 all cores).
-    threads : int, default=None
-        Torch threads per fit. None: the machine's cores divided by the
-        concurrent fits on it (at least 1).
+    threads : int or dict of str to int, default=None
+        Torch threads per fit (a dict maps Dask worker addresses to threads).
+        None: the machine's cores divided by the concurrent fits on it (at
+        least 1).
     client : distributed.Client, default=None
         The Dask client of :func:`dask_backend`, to size threads per worker.
     progress : bool, default=False

@@ -71,6 +71,8 @@ def main(argv=None) -> None:
         "--params", type=json.loads, default={}, help='POEMSTransformer parameters as JSON, e.g. \'{"objective": "elbo"}\''
     )
     args = parser.parse_args(argv)
+    if not 0 < args.fraction < 1:
+        parser.error(f"--fraction must be in (0, 1) (the share of test patients that lose an omic), got {args.fraction}")
     warnings.simplefilter("ignore")
     t0 = time.perf_counter()
     brca = load_tcga_brca()

@@ -87,7 +87,7 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
 
 def main(argv=None) -> pd.DataFrame:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", default="tcga_brca")
+    parser.add_argument("--dataset", default="tcga_brca", choices=("tcga_brca", "nutrimouse"))
     parser.add_argument("--split-seeds", default="0-4", help="e.g. 0-4 or 0,3")
     parser.add_argument("--inits", type=int, default=3, help="N: the inits of n_init=N to train")
     parser.add_argument("--only", default="", help="train only these inits (e.g. 0,2), to spread one split over processes")
@@ -96,6 +96,9 @@ def main(argv=None) -> pd.DataFrame:
     parser.add_argument("--out", help="CSV to append each fit's row to")
     parser.add_argument("--combine", nargs="+", metavar="CSV", help="summarise earlier --out files, train nothing")
     args = parser.parse_args(argv)
+    only = [int(i) for i in args.only.split(",")] if args.only else list(range(args.inits))
+    if args.inits < 1 or not all(0 <= i < args.inits for i in only):
+        parser.error(f"--only takes init numbers 0 .. {args.inits - 1} of --inits {args.inits}, got {args.only!r}")
     if args.combine:
         return summarise(pd.concat([pd.read_csv(f) for f in args.combine], ignore_index=True))
     torch.set_num_threads(args.threads)
@@ -103,7 +106,7 @@ def main(argv=None) -> pd.DataFrame:
     rows = []
     for seed in parse_seeds(args.split_seeds):
         split = split_and_scale(bunch.data, bunch.target, stratify=True, random_state=seed)
-        for index in [int(i) for i in args.only.split(",")] if args.only else range(args.inits):
+        for index in only:
             est = one_init(index)(n_init=args.inits, max_iter=args.max_iter, random_state=0)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)

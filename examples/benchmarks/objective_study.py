@@ -188,6 +188,8 @@ def main(argv=None) -> None:
         models[f"PCA-{args.n_components}"] = PCA(n_components=args.n_components, random_state=0)
         models["raw"] = FunctionTransformer()
 
+    if args.splits < 1 and not args.split_seeds:
+        parser.error(f"--splits must be at least 1, got {args.splits}")
     rows = []
     for dataset in args.datasets.split(","):
         bunch = load_dataset(dataset)

@@ -32,7 +32,7 @@ from skpoems.metrics import evaluate_embedding
 
 def main(argv=None) -> pd.DataFrame:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", default="tcga_brca")
+    parser.add_argument("--dataset", default="tcga_brca", choices=("tcga_brca", "nutrimouse"))
     parser.add_argument("--splits", type=int, default=5)
     parser.add_argument("--components", default="8,32", help="comma list of PCA sizes")
     parser.add_argument("--kmeans-n-init", type=int, default=10, help="k-means initialisations per seed (the protocol: 10)")

@@ -221,7 +221,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     rec = sub.add_parser("record", help="fit and store the traces")
-    rec.add_argument("--dataset", default="tcga_brca")
+    rec.add_argument("--dataset", default="tcga_brca", choices=("tcga_brca", "nutrimouse", "planted"))
     rec.add_argument("--split-seeds", default="0,1,2,3,4")
     rec.add_argument("--max-iter", type=int, default=5000)
     rec.add_argument("--threads", type=int, default=1)

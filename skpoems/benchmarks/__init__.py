@@ -24,6 +24,8 @@ Available benchmarks:
 
 from __future__ import annotations
 
+import argparse
+
 #: Subcommand name -> module (inside this package) implementing ``main(argv)``.
 #: To add a benchmark (e.g. a whole-estimator epoch benchmark), add a module with
 #: ``DESCRIPTION`` and ``main(argv: list[str] | None = None) -> int`` and register
@@ -35,3 +37,14 @@ BENCHMARKS: dict[str, str] = {
 }
 
 __all__ = ["BENCHMARKS"]
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (repeats, epochs, sizes)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
+    return value

@@ -38,6 +38,8 @@ from typing import Any
 
 import torch
 
+from skpoems.benchmarks import positive_int
+
 DESCRIPTION = ("sparse decoder: chunked vs naive forward+backward time, GFLOP/s "
                "and peak memory")
 
@@ -188,11 +190,22 @@ def _fmt_bytes(n: float | None) -> str:
     return "-" if n is None else f"{n / 2**20:,.0f} MiB"
 
 
+def _memory_ratio(ratio: float) -> str:
+    """Ours' peak extra memory against naive's: ``1/7`` for a seventh; below a
+    ratio of 2 the multiple itself (``0.75x``, ``2.50x`` when ours needs more)."""
+    return f"1/{ratio:.0f}" if ratio >= 2 else f"{1 / max(ratio, 1e-12):.2f}x"
+
+
 def _parse_configs(text: str) -> list[tuple[int, int, int]]:
     configs = []
     for item in text.split(";"):
         if item.strip():
-            d, b, k = (int(v) for v in item.split(","))
+            try:
+                d, b, k = (positive_int(v) for v in item.split(","))
+            except (ValueError, argparse.ArgumentTypeError):
+                raise argparse.ArgumentTypeError(
+                    f"expected 'D,B,K' of integers >= 1 (features, batch, latent), got {item!r}"
+                ) from None
             configs.append((d, b, k))
     return configs
 
@@ -272,7 +285,7 @@ def _print_table(rows: list[dict[str, Any]], out: Callable[[str], None]) -> None
                       f"{row['percent_of_matmul']:.1f}%",
                       _fmt_bytes(row["peak_extra_bytes"]),
                       f"{row['speedup']:.2f}x" if "speedup" in row else "",
-                      f"1/{row['memory_ratio']:.0f}" if "memory_ratio" in row
+                      _memory_ratio(row["memory_ratio"]) if "memory_ratio" in row
                       else ""]
         elif "skipped" in row:
             note = f"skipped: {row['skipped']}"
@@ -294,15 +307,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m skpoems.benchmarks decoder", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeats", type=int, default=5,
+    parser.add_argument("--repeats", type=positive_int, default=5,
                         help="timed forward+backward repeats per run (default 5)")
     parser.add_argument("--out-dir", type=Path, default=None,
                         help="also write decoder.json and decoder.txt there")
     parser.add_argument("--dropout", type=float, default=0.2,
                         help="dropout probability (training mode; default 0.2)")
-    parser.add_argument("--hidden", type=int, default=HIDDEN,
+    parser.add_argument("--hidden", type=positive_int, default=HIDDEN,
                         help="hidden size H (default 100)")
-    parser.add_argument("--threads", type=int, default=None,
+    parser.add_argument("--threads", type=positive_int, default=None,
                         help="torch threads (default: torch's default)")
     parser.add_argument("--configs", type=_parse_configs, default=None,
                         help="'D,B,K;D,B,K;...' (default "
