@@ -373,15 +373,15 @@ def _add_data_options(parser: argparse.ArgumentParser, *, split: bool = True) ->
 
 def _add_model_options(parser: argparse.ArgumentParser, *, training: bool) -> None:
     group = parser.add_argument_group(
-        "model", "unset options keep each model's paper configuration"
+        "model", "unset options keep each model's defaults (--paper-config: the paper's configuration)"
     )
     group.add_argument(
         "--max-iter",
         type=_positive_int,
         metavar="N",
         default=DEMO_MAX_ITER,
-        help="maximum number of epochs (default: %(default)s; POEMS and POEM stop on "
-        "their own before it; the paper: 5000 with early stopping)",
+        help="maximum number of epochs (default: %(default)s; POEMS, POEM and "
+        "MOCSS-SparseVAE stop on their own before it; the paper: 5000 with early stopping)",
     )
     if training:
         group.add_argument(
@@ -425,7 +425,8 @@ def _add_model_options(parser: argparse.ArgumentParser, *, training: bool) -> No
         type=_positive_int,
         metavar="N",
         default=None,
-        help="early-stopping patience in epochs (default: 30)",
+        help="early-stopping patience in epochs (default: 30; --set n_iter_no_change=null "
+        "trains all --max-iter epochs)",
     )
     group.add_argument(
         "--random-state",
@@ -652,12 +653,14 @@ def build_parser() -> argparse.ArgumentParser:
         "embed",
         help="embed new samples with a model saved by run",
         description="Embed the samples of a folder of named omic tables (unscaled, "
-        "laid out as the data the model was trained on; labels are not needed) with "
-        "the model.joblib that `skpoems run` saved: its imputer, scaler and model. "
-        "Features are matched by name; features the model was not trained on are "
-        "ignored; an omic without a table in the folder is missing for every sample "
-        "(embedded from the others). Writes embedding.csv and, for POEMS and POEM, "
-        "gating_weights.csv.",
+        "laid out as the data the model was trained on; labels are not needed), or of "
+        "a MOGONET/MOCSS numbered folder (1_all.csv, ...; omics by file number), with "
+        "the model.joblib that `skpoems run` or `skpoems discover` saved: its imputer, "
+        "scaler and model. Features are matched by name; features the model was not "
+        "trained on are ignored; an omic without a table in the folder is missing for "
+        "every sample (embedded from the others). Writes embedding.csv and, for POEMS "
+        "and POEM, gating_weights.csv; with the output folder of `skpoems discover`, "
+        "also clusters.csv (each sample's nearest discovered cluster).",
     )
     embed.add_argument(
         "model",

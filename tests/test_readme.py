@@ -56,8 +56,8 @@ def prelude(code: str, ns: dict) -> None:
     """Define what a block uses but the README does not (the reader's own data)."""
     if "mrna" in code and "mrna" not in ns or "omics.items()" in code:
         ns.update(own_omics())
-    if "inspection." in code or "plotting." in code:
-        # the interpretation block: one fitted model of each kind on the same samples
+    if ("inspection." in code or "plotting." in code) and "poems" not in ns:
+        # the interpretation block alone: one fitted model of each kind on the same samples
         omics = own_omics()
         X = skpoems.concat_omics(omics["omics"])
         poems = skpoems.POEMSTransformer(random_state=0).fit(X)
@@ -83,6 +83,22 @@ def test_readme_python_examples_run(monkeypatch):
         short = [q.replace(default=3) if q.name == "max_iter" else q for q in sig.parameters.values()]
         monkeypatch.setattr(cls.__init__, "__signature__", sig.replace(parameters=short))
     assert skpoems.POEMSTransformer().max_iter == 3
+    # and 120 of the bundled patients, 30 features per omic (the blocks' calls,
+    # not their results, are tested)
+    full = skpoems.datasets.load_tcga_brca
+
+    def small_brca(**kwargs):
+        bunch = full(**kwargs)
+        rows = np.sort(np.random.RandomState(0).choice(len(bunch.target), 120, replace=False))
+        columns = np.concatenate([
+            np.flatnonzero(bunch.data.columns.get_level_values(0) == omic)[:30] for omic in bunch.omic_names
+        ])
+        bunch.data, bunch.target = bunch.data.iloc[rows, columns], bunch.target.iloc[rows]
+        bunch.feature_names = np.asarray(bunch.feature_names)[columns]
+        bunch.omic_dims = (30,) * len(bunch.omic_names)
+        return bunch
+
+    monkeypatch.setattr(skpoems.datasets, "load_tcga_brca", small_brca)
     ns: dict = {}
     try:
         for line, code in python_blocks():
