@@ -24,7 +24,8 @@ Available benchmarks:
 
 from __future__ import annotations
 
-import argparse
+# the argparse type of counts (repeats, epochs, sizes): an integer >= 1
+from skpoems._cli import _positive_int as positive_int
 
 #: Subcommand name -> module (inside this package) implementing ``main(argv)``.
 #: To add a benchmark (e.g. a whole-estimator epoch benchmark), add a module with
@@ -39,12 +40,3 @@ BENCHMARKS: dict[str, str] = {
 __all__ = ["BENCHMARKS"]
 
 
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1 (repeats, epochs, sizes)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
-    return value
