@@ -142,6 +142,70 @@ class OmicTransformer(
         self.transformer = transformer
         self.omic_dims = omic_dims
 
+    # ------------------------------------------------------ nested parameters
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Parameters; with ``deep`` and a dict ``transformer``, also each omic's
+        transformer (``transformer__<omic>``) and its parameters
+        (``transformer__<omic>__<param>``), as a ``ColumnTransformer`` exposes
+        them, so that ``GridSearchCV`` can tune one omic's step.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Include the parameters of the per-omic transformers.
+
+        Returns
+        -------
+        dict
+        """
+        params = super().get_params(deep=deep)
+        if deep and isinstance(self.transformer, Mapping):
+            for omic, step in self.transformer.items():
+                params[f"transformer__{omic}"] = step
+                if hasattr(step, "get_params"):
+                    params.update(
+                        (f"transformer__{omic}__{key}", value)
+                        for key, value in step.get_params(deep=True).items()
+                    )
+        return params
+
+    def set_params(self, **params: Any) -> OmicTransformer:
+        """Set parameters, including ``transformer__<omic>`` (replace one omic's
+        transformer in a dict ``transformer``) and ``transformer__<omic>__<param>``.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : OmicTransformer
+        """
+        if isinstance(self.transformer, Mapping):
+            by_omic = {str(k): k for k in self.transformer}
+            steps = dict(self.transformer)  # the user's dict is not modified
+            nested = [k for k in params if k.startswith("transformer__")]
+            for key in nested:
+                rest = key[len("transformer__"):]
+                omic = max((o for o in by_omic if rest == o or rest.startswith(o + "__")), key=len, default=None)
+                if omic is None:
+                    raise ValueError(
+                        f"Invalid parameter {key!r} for {type(self).__name__}: no omic "
+                        f"{rest.split('__')[0]!r} in its transformer dict (omics: {list(by_omic)})."
+                    )
+                value = params.pop(key)
+                if rest == omic:
+                    steps[by_omic[omic]] = value
+                else:
+                    step = steps[by_omic[omic]]
+                    if not hasattr(step, "set_params"):
+                        raise ValueError(f"Invalid parameter {key!r}: the step of omic {omic!r} is {step!r}.")
+                    steps[by_omic[omic]] = clone(step).set_params(**{rest[len(omic) + 2:]: value})
+            if nested:
+                self.transformer = steps
+        return super().set_params(**params)
+
     # ------------------------------------------------------------------ fit
     def _transformer_for(self, name: str) -> Any:
         spec = self.transformer

@@ -334,3 +334,23 @@ def test_in_a_column_transformer_beside_clinical_columns():
     assert list(out.columns[:2]) == ["omics__mRNA__f0", "omics__mRNA__f1"] and out.shape == (20, 10)
     with pytest.raises(ValueError, match="input_features"):
         ct.named_transformers_["omics"].get_feature_names_out([f"y{j}" for j in range(9)])
+
+
+def test_grid_search_tunes_one_omics_step():
+    """transformer__<omic>__<param>, as a ColumnTransformer exposes its steps;
+    the user's dict and transformers are left as they are."""
+    rng = np.random.RandomState(0)
+    y = np.arange(40) % 2
+    X = concat_omics({"mRNA": rng.rand(40, 6) + np.outer(y, [1, 0, 0, 0, 0, 0]), "miRNA": rng.rand(40, 4)})
+    selector = SelectKBest(f_classif, k=2)
+    steps = {"mRNA": selector, "miRNA": "passthrough"}
+    prep = OmicTransformer(steps)
+    assert prep.get_params()["transformer__mRNA__k"] == 2
+    search = GridSearchCV(make_pipeline(prep, KNeighborsClassifier(3)), {"omictransformer__transformer__mRNA__k": [1, 3]}, cv=2)
+    assert search.fit(X, y).best_estimator_[0].transformers_["mRNA"].k in (1, 3)
+    assert selector.k == 2 and prep.transformer is steps
+    prep.set_params(transformer__mRNA__k=5, transformer__miRNA=StandardScaler())
+    assert prep.transformer["mRNA"].k == 5 and isinstance(prep.transformer["miRNA"], StandardScaler)
+    assert selector.k == 2 and steps["miRNA"] == "passthrough"
+    with pytest.raises(ValueError, match="no omic 'RNA'"):
+        prep.set_params(transformer__RNA__k=1)
