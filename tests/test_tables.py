@@ -630,3 +630,12 @@ def test_a_count_feature_is_neither_sample_names_nor_a_sample_axis(tmp_path):
     pd.DataFrame({"id": [1, 2, 3, 5], "label": ["A", "B", "A", "B"]}).to_csv(tmp_path / "labels.csv", index=False)
     cohort = load_omics_tables(tmp_path)
     assert cohort.omic_dims == (2,) and list(cohort.data["counts"]["g1"]) == [3, 1, 2, 7]
+
+
+def test_a_label_file_without_a_header_row_is_refused(tmp_path):
+    """Its first line (a sample and its label) would be read as the header, and
+    that sample silently left unlabelled (with join='inner': dropped)."""
+    _write(tmp_path, {"mrna.csv": SAMPLES_X_GENES, "labels.csv": SUBTYPES.split("\n", 1)[1]})
+    for join in ("strict", "inner"):
+        with pytest.raises(ValueError, match=r"labels.csv has no header row: its first line \('TCGA-A1-0011-01', A\)"):
+            load_omics_tables(tmp_path, join=join)

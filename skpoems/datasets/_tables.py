@@ -290,6 +290,20 @@ def _labels_of(
         ) from None
 
 
+def _check_label_header(file: Path, first: str, table: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> None:
+    """Refuse a label file without a header row: its first line (a sample and its
+    label) was read as the header (``first``: its first field), and that sample
+    would silently go unlabelled."""
+    if first in set(map(str, table.index)):
+        return
+    if any(first in set(map(str, axis)) for t in tables.values() for axis in (t.index, t.columns)):
+        raise ValueError(
+            f"{file} has no header row: its first line ({first!r}, {', '.join(map(str, table.columns))}) "
+            "names a sample of the omics and was read as the header. Add a header line "
+            "(e.g. 'sample,label')."
+        )
+
+
 def _could_be_labels(raw: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> bool:
     """Whether the one table without numbers can be the labels, not a README
     read as a table: its sample names share a name (or a name's start, as TCGA
@@ -723,7 +737,10 @@ def load_omics_tables(
     label_ids = None
     n_unlabelled = 0
     if label_file is not None:
-        label_table, label_named = _with_names(_read_table(label_file), labels=True)
+        raw_labels = _read_table(label_file)
+        label_table, label_named = _with_names(raw_labels, labels=True)
+        if label_named:
+            _check_label_header(label_file, str(raw_labels.columns[0]), label_table, tables)
         if label_column is not None and label_column in label_table.columns:
             label_table, label_column = label_table[[label_column]], None
         unlabelled = label_table.isna().any(axis=1).to_numpy()
