@@ -624,8 +624,11 @@ def test_a_count_feature_is_neither_sample_names_nor_a_sample_axis(tmp_path):
     counts.to_csv(tmp_path / "counts.csv", index=False)
     named = pd.DataFrame({"g1": [1.0, 2, 3, 4], "g2": [0.5, 0.1, 0.2, 0.3]}, index=pd.Index(list("abcd"), name="s"))
     named.to_csv(tmp_path / "other.csv")
-    mixed = load_omics_tables(tmp_path)  # matched by position, as before
-    assert list(mixed.data["counts"]["g1"]) == [3, 1, 2, 7] and mixed.omic_dims == (2, 2)
+    # the counts stay a feature, so counts.csv has no sample names; beside a named
+    # omic, matching by position could pair different patients: refused
+    with pytest.raises(ValueError, match=r"other.csv name their samples but counts.csv does not"):
+        load_omics_tables(tmp_path)
+    assert list(load_omics_tables(tmp_path, omics=["counts"]).data["counts"]["g1"]) == [3, 1, 2, 7]
     (tmp_path / "other.csv").unlink()
     pd.DataFrame({"id": [1, 2, 3, 5], "label": ["A", "B", "A", "B"]}).to_csv(tmp_path / "labels.csv", index=False)
     cohort = load_omics_tables(tmp_path)
@@ -639,3 +642,66 @@ def test_a_label_file_without_a_header_row_is_refused(tmp_path):
     for join in ("strict", "inner"):
         with pytest.raises(ValueError, match=r"labels.csv has no header row: its first line \('TCGA-A1-0011-01', A\)"):
             load_omics_tables(tmp_path, join=join)
+
+
+def _shuffled_cohort(tmp_path, rng_seed=0):
+    """Two named omics listing 12 patients in different orders, and the truth."""
+    rng = np.random.default_rng(rng_seed)
+    ids = [f"TCGA-A{i:02d}-0001-01A" for i in range(12)]
+    subtype = pd.Series(["LumA", "Basal", "Her2"] * 4, index=ids, name="subtype")
+    mrna = pd.DataFrame(rng.random((12, 4)), index=pd.Index(ids, name="sample"), columns=[f"g{j}" for j in range(4)])
+    meth = pd.DataFrame(rng.random((12, 3)), index=pd.Index(ids, name="sample"), columns=[f"cg{j}" for j in range(3)])
+    mrna.iloc[rng.permutation(12)].to_csv(tmp_path / "mrna.csv")
+    meth.iloc[rng.permutation(12)].to_csv(tmp_path / "methylation.csv")
+    return ids, subtype, mrna, meth
+
+
+def test_unnamed_labels_beside_omics_in_different_orders_are_refused(tmp_path):
+    """Labels without sample names can only go by position; when the named omics
+    list their patients in different orders, that position means nothing (it
+    silently followed the alphabetically first omic)."""
+    ids, subtype, mrna, _ = _shuffled_cohort(tmp_path)
+    subtype.loc[mrna.index].to_frame().to_csv(tmp_path / "labels.csv", index=False)
+    with pytest.raises(ValueError, match=r"labels.csv has no sample names.*different orders.*Add a first column"):
+        load_omics_tables(tmp_path)
+    # the same omics in one order: position is unambiguous and still accepted
+    order = list(reversed(ids))
+    mrna.loc[order].to_csv(tmp_path / "mrna.csv")
+    pd.read_csv(tmp_path / "methylation.csv", index_col=0).loc[order].to_csv(tmp_path / "methylation.csv")
+    subtype.loc[order].to_frame().to_csv(tmp_path / "labels.csv", index=False)
+    cohort = load_omics_tables(tmp_path)
+    got = pd.Series(cohort.target_names[cohort.target.to_numpy()], index=cohort.data.index)
+    assert (got == subtype.loc[got.index]).all()
+
+
+def test_sample_names_in_a_later_column_of_the_label_file_are_used(tmp_path):
+    """A clinical table (subtype, barcode, age) whose barcodes are not its first
+    column: the labels are matched by the barcodes, not by position."""
+    ids, subtype, _, _ = _shuffled_cohort(tmp_path)
+    order = np.random.default_rng(1).permutation(12)
+    clinical = pd.DataFrame({
+        "subtype": subtype.to_numpy()[order],
+        "barcode": np.asarray(ids)[order],
+        "age": np.arange(40, 52)[order],
+    })
+    clinical.to_csv(tmp_path / "clinical_labels.csv", index=False)
+    cohort = load_omics_tables(tmp_path, labels="clinical_labels.csv", label_column="subtype")
+    got = pd.Series(cohort.target_names[cohort.target.to_numpy()], index=cohort.data.index)
+    assert (got == subtype.loc[got.index]).all()
+    assert len(got) == 12
+
+
+def test_a_label_file_in_the_folder_is_no_omic_when_labels_come_from_elsewhere(tmp_path):
+    """With an explicit label file, a numeric labels.csv of class codes in the
+    folder was read as a one-feature omic: the answer handed to the model."""
+    ids, subtype, _, _ = _shuffled_cohort(tmp_path)
+    codes = subtype.map({"LumA": 0, "Basal": 1, "Her2": 2})
+    codes.rename_axis("sample").to_frame("code").to_csv(tmp_path / "labels.csv")
+    subtype.rename_axis("sample").to_frame().to_csv(tmp_path / "clinical.csv")
+    cohort = load_omics_tables(tmp_path, labels=tmp_path / "clinical.csv")
+    assert cohort.omic_names == ["methylation", "mrna"]
+    assert "Not read (label files; the labels came from clinical.csv): labels.csv" in cohort.DESCR
+    # named as an omic, it is read as one
+    assert "labels" in load_omics_tables(
+        tmp_path, labels=tmp_path / "clinical.csv", omics=["mrna", "labels"]
+    ).omic_names

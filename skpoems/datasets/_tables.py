@@ -226,6 +226,35 @@ def _with_names(raw: pd.DataFrame, *, labels: bool) -> tuple[pd.DataFrame, bool]
     return table, True
 
 
+def _names_in_other_column(
+    raw: pd.DataFrame, named_tables: list[pd.DataFrame], label_column: str | None
+) -> tuple[pd.DataFrame, bool]:
+    """A label table whose sample names are not its first column (a clinical
+    table: subtype, barcode, age, ...): the one other column of unique values
+    that name most samples of an omic (along either of its axes) becomes the
+    index. Otherwise the table is returned as it is, without names."""
+    if raw.shape[1] < 2 or not isinstance(raw.index, pd.RangeIndex):
+        return raw, False
+    found = []
+    for column in raw.columns:
+        if column == label_column:
+            continue
+        values = raw[column]
+        if not values.is_unique or values.isna().any():
+            continue
+        ids = pd.Index([str(v).strip() for v in values], dtype=object)
+        if any(
+            _matches(ids, axis) >= min(len(ids), len(axis)) / 2
+            for table in named_tables
+            for axis in (table.index, table.columns)
+        ):
+            found.append((column, ids))
+    if len(found) != 1:
+        return raw, False
+    column, ids = found[0]
+    return raw.drop(columns=column).set_axis(ids, axis=0), True
+
+
 #: headers of a first column that holds sample ids, even numeric ones
 _ID_HEADER = re.compile(
     r"^(sample|patient|subject|case|donor|specimen|individual|participant|barcode|mouse|animal)?"
@@ -650,6 +679,7 @@ def load_omics_tables(
             stacklevel=2,
         )
     label_file = None
+    passed_over: list[str] = []
     if labels is False:
         if label_column is not None:
             raise ValueError("label_column goes with labels; labels=False reads none.")
@@ -661,6 +691,18 @@ def load_omics_tables(
         )
         if not label_file.is_file():
             raise ValueError(f"Label file not found: {labels} (nor {label_file}).")
+        # the folder's own label files are labels too, not omics (numeric class
+        # codes read as an omic would hand the answer to the model), unless named
+        wanted_omics = set() if omics is None else {str(name) for name in omics}
+        passed_over = [
+            f.name for stem, f in files.items()
+            if stem.lower().startswith("label") and stem not in wanted_omics
+            and f.resolve() != label_file.resolve()
+        ]
+        files = {
+            stem: f for stem, f in files.items()
+            if not stem.lower().startswith("label") or stem in wanted_omics
+        }
     else:
         named_labels = [
             f for stem, f in files.items() if stem.lower().startswith("label")
@@ -739,6 +781,10 @@ def load_omics_tables(
     if label_file is not None:
         raw_labels = _read_table(label_file)
         label_table, label_named = _with_names(raw_labels, labels=True)
+        if not label_named:
+            label_table, label_named = _names_in_other_column(
+                raw_labels, [t for k, t in tables.items() if named[k]], label_column
+            )
         if label_named:
             _check_label_header(label_file, str(raw_labels.columns[0]), label_table, tables)
         if label_column is not None and label_column in label_table.columns:
@@ -816,6 +862,30 @@ def load_omics_tables(
             )
     by_name = all(named[k] or transpose is True for k in names)
     sources = [str(files[k]) for k in names]
+    if not by_name and any(named[k] for k in names):
+        with_names = [files[k].name for k in names if named[k]]
+        without = [files[k].name for k in names if not named[k]]
+        raise ValueError(
+            f"{', '.join(with_names)} name their samples but {', '.join(without)} "
+            f"{'does' if len(without) == 1 else 'do'} not (no first column of sample "
+            "names): the omics cannot be matched by name, and matching by position "
+            "would pair rows of different patients unless every file lists them in "
+            "the same order. Add a first column of sample names to "
+            f"{', '.join(without)}."
+        )
+    if by_name and target is not None and label_ids is None:
+        orders = {files[k].name: tables[k].index for k in names}
+        first_file, first = next(iter(orders.items()))
+        differs = [f for f, index in orders.items() if not index.equals(first)]
+        if differs:
+            raise ValueError(
+                f"{label_file} has no sample names, so its labels could only be "
+                "matched by position, but the omic tables list different samples "
+                f"or the same in different orders ({first_file}: "
+                f"{', '.join(map(repr, first[:3].tolist()))}, ...; {differs[0]}: "
+                f"{', '.join(map(repr, orders[differs[0]][:3].tolist()))}, ...). "
+                f"Add a first column of sample names to {label_file.name}."
+            )
     if by_name:
         for key in names:
             index = tables[key].index
@@ -922,6 +992,11 @@ def load_omics_tables(
     if text_only:
         descr.append(
             f"Not read (no numbers): {', '.join(files[k].name for k in text_only)}"
+        )
+    if passed_over:
+        descr.append(
+            f"Not read (label files; the labels came from {label_file.name}): "
+            + ", ".join(passed_over)
         )
     return _make_bunch(
         frame=frame,
