@@ -172,6 +172,27 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             blocks = [np.where(observed[:, [v]], b, 0.0).astype(b.dtype) for v, b in enumerate(blocks)]
         return _Omics(list(blocks), observed, Xv.dtype, index)
 
+    def _check_trainable_omics(self, omics: _Omics, train: _Omics, val_idx: Any) -> None:
+        """Every omic needs a training sample that has it: its decoder (and its
+        noise scale) would otherwise learn nothing, and the losses become absurd
+        (about -1e11) without any error. (The validation split can leave an omic
+        that few samples have out of the training part.)"""
+        counts = train.observed.sum(axis=0)
+        for v in np.flatnonzero(counts < 1):
+            name = self.omic_names_[v]
+            held_out = (
+                f" after holding out {len(val_idx)} samples for early stopping "
+                f"(validation_fraction={self.validation_fraction:g}); {int(omics.observed[:, v].sum())} "
+                "samples have it in all" if val_idx is not None and len(val_idx) else ""
+            )
+            raise ValueError(
+                f"Omic {name!r} is observed in {int(counts[v])} of the {train.n_samples} "
+                f"training samples{held_out}, so there is nothing to learn its decoder "
+                "from: fit on more samples with this omic, drop it"
+                + (", or set early_stopping=False" if held_out else "")
+                + "."
+            )
+
     def _labelled(self, values: np.ndarray, omics: _Omics, columns: Any = None) -> Any:
         """``values`` as a DataFrame indexed by the samples' labels (if the input
         has them) when the estimator's transform output is pandas
@@ -341,6 +362,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         train_idx, val_idx = self._split_validation(omics.n_samples, rng)
         seeds = self._init_seeds(rng)[: 1 if warm else None]
         train = _Omics([b[train_idx] for b in omics.blocks], omics.observed[train_idx], omics.dtype)
+        self._check_trainable_omics(omics, train, val_idx)
         n_train = train.n_samples
         n_batches = math.ceil(n_train / min(self.batch_size, n_train))
         self.batch_size_ = math.ceil(n_train / n_batches)
@@ -525,13 +547,17 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 break
         bar.close()
         self.n_iter_ = len(self.loss_curve_)
-        self.best_iter_ = best_epoch
+        # the epoch whose weights are kept: the best validation epoch, or without
+        # early stopping the last one (the best finite one after a divergence)
+        self.best_iter_ = best_epoch if val_xs is not None or self.stop_reason_ == "diverged" else self.n_iter_
         if val_xs is not None:
             self.best_validation_score_ = -best_loss
             if best_state is not None:
                 module.load_state_dict(best_state)
-        elif averaged is not None:
-            module.load_state_dict(averaged.module.state_dict())
+        else:
+            self.__dict__.pop("best_validation_score_", None)  # of an earlier fit
+            if averaged is not None:
+                module.load_state_dict(averaged.module.state_dict())
         if not stopped and self.n_iter_no_change is not None:
             warnings.warn(
                 f"{type(self).__name__} reached max_iter={self.max_iter} epochs before "

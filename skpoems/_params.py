@@ -589,7 +589,8 @@ n_components_ : int
 n_iter_ : int
     Number of epochs run.
 best_iter_ : int
-    Epoch whose weights were kept (the best validation epoch).
+    Epoch whose weights were kept: the best validation epoch, or without early
+    stopping the last epoch (the best finite one after a divergence).
 stop_reason_ : str
     Why training ended: ``"no_improvement"`` (patience ran out),
     ``"converged"`` (``convergence_tol``), ``"max_iter"`` or ``"diverged"``

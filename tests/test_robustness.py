@@ -726,3 +726,38 @@ def test_a_flat_frame_of_prefixed_omics_read_as_one_is_warned():
         warnings.simplefilter("always")
         assert tiny(POEMSTransformer, omic_dims=(5, 4)).fit(frame).omic_dims_ == (5, 4)
     assert not [w for w in caught if "look like" in str(w.message)]
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_without_early_stopping_the_last_epoch_is_kept_and_said(cls):
+    """best_iter_ names the epoch whose weights were kept: without early stopping
+    the last one; a refit without early stopping drops the earlier fit's
+    best_validation_score_ (documented as "only with early stopping")."""
+    X = data(n=40)
+    est = tiny(cls, max_iter=6, n_iter_no_change=None).fit(X)
+    assert hasattr(est, "best_validation_score_")
+    est.set_params(early_stopping=False).fit(X)
+    assert est.n_iter_ == est.best_iter_ == 6
+    assert not hasattr(est, "best_validation_score_")
+    # the kept weights are those of the last epoch: one more epoch changes them
+    longer = tiny(cls, max_iter=7, n_iter_no_change=None, early_stopping=False).fit(X)
+    assert longer.best_iter_ == 7
+    assert not np.allclose(longer.transform(X), est.transform(X))
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_an_omic_left_out_of_the_training_part_is_named(cls):
+    """An omic that only the held-out validation samples have: its decoder never
+    trained and the losses were about -1e11, without an error."""
+    from sklearn.model_selection import train_test_split
+    from sklearn.utils import check_random_state
+
+    X = data(n=40)
+    # the samples that the early-stopping split of random_state=0 holds out
+    _, val = train_test_split(np.arange(40), test_size=0.2, random_state=check_random_state(0))
+    only_val = np.ones(40, dtype=bool)
+    only_val[val] = False
+    X["om1"][only_val] = np.nan
+    with pytest.raises(ValueError, match=r"'om1' is observed in 0 of the 32 training samples after holding out 8"):
+        tiny(cls).fit(X)
+    tiny(cls, early_stopping=False).fit(X)  # every sample trains: fine
