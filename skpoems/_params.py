@@ -505,6 +505,18 @@ MOCSS_SPARSE_LIKELIHOOD: dict[str, Param] = {
     name: (param.with_default(MOCSS_SPARSE_DEFAULTS[name]) if name in MOCSS_SPARSE_DEFAULTS else param)
     for name, param in LIKELIHOOD.items()
 }
+# each specific branch is a single-omic sparse VAE with a KL weight of its own
+MOCSS_SPARSE_LIKELIHOOD["beta"] = replace(
+    MOCSS_SPARSE_LIKELIHOOD["beta"],
+    doc="""
+    Weight of the KL term of each specific branch (a single-omic sparse VAE).
+    ``None`` picks it per branch from the objective (see :func:`resolve_beta`):
+    1 under ``"paper"`` (MODELS.md); under ``"elbo"``, ``D_v / (20 K)`` for the
+    ``D_v`` features of omic ``v`` and ``K = n_components``, the normalised beta
+    0.05 of POEMS applied to each branch's own data. The values used are
+    ``module_.specific[v].beta``. A number sets every branch's weight.
+    """,
+)
 
 MOCSS: dict[str, Param] = {
     "encoder_hidden": Param(

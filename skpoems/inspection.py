@@ -459,7 +459,9 @@ def top_features(estimator, n=10, *, factor=None, omic=None, method="auto", X=No
         Number of features per omic (fewer when an omic has fewer features).
     factor : int, default=None
         Rank by one factor (an embedding column, ``0 .. n_features_out - 1``)
-        instead of the aggregate.
+        instead of the aggregate. Omics the factor does not reach (all its
+        weights or attributions there are 0, e.g. a MOCSS factor specific to
+        another omic) are left out.
     omic : str or list of str, default=None
         Restrict to these omics (names from ``estimator.omic_names_``); None
         means every omic.
@@ -536,6 +538,8 @@ def top_features(estimator, n=10, *, factor=None, omic=None, method="auto", X=No
             if hit.size == 0:
                 continue
             strength = S[:, hit[0]]
+            if not strength.any():  # the factor does not reach this omic's features
+                continue  # (a MOCSS factor specific to another omic)
             best = np.full(S.shape[0], factor)
         order = np.argsort(-strength, kind="stable")[:n]
         for j in order:
@@ -548,11 +552,16 @@ def top_features(estimator, n=10, *, factor=None, omic=None, method="auto", X=No
                 )
             )
     if not rows:
+        where = [estimator.omic_names_[v] for v in omics]
         raise ValueError(
             f"Factor {factor} ({estimator.get_feature_names_out()[factor]}) has "
-            "no sparse "
-            f"weights in omics {[estimator.omic_names_[v] for v in omics]}; use "
-            "method='gradient' with X to rank features by the decoder."
+            + (
+                f"no sparse weights in omics {where}; use method='gradient' with X to "
+                "rank features by the decoder."
+                if method == "weights"
+                else f"no effect on the decoded features of omics {where} (their "
+                "decoders do not use it)."
+            )
         )
     table = pd.DataFrame(rows, columns=["omic", "feature", "factor", "strength"])
     table.attrs["method"] = method

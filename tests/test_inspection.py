@@ -803,3 +803,20 @@ def test_a_pipeline_is_pointed_to_its_last_step(small):
     with pytest.raises(TypeError, match=r"its last step: pipe\[-1\]"):
         top_features(pipe)
     assert len(top_features(pipe[-1], n=2, X=pipe[:-1].transform(X), method="gradient"))
+
+
+def test_top_features_of_a_specific_factor_leave_out_the_omics_it_does_not_reach():
+    """A MOCSS-SparseVAE factor specific to omic0 has no effect on omic1's
+    decoder: ranking by it listed omic1's first features with strength 0 under
+    method="gradient", while method="weights" left omic1 out."""
+    from skpoems import MOCSSSparseVAETransformer
+
+    X, _ = make_multiomics(n_samples=40, omic_dims=(8, 6), n_components=2, as_frame=True, random_state=0)
+    est = MOCSSSparseVAETransformer(n_components=2, max_iter=3, random_state=0).fit(X)
+    assert est.get_feature_names_out()[0].endswith("omic0_specific0")
+    for method in ("weights", "gradient"):
+        table = top_features(est, n=3, factor=0, method=method, X=X)
+        assert set(table["omic"]) == {"omic0"}, method
+        assert (table["strength"] > 0).all()
+    with pytest.raises(ValueError, match=r"no effect on the decoded features of omics \['omic1'\]"):
+        top_features(est, factor=0, omic="omic1", method="gradient", X=X)
