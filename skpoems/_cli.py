@@ -725,6 +725,26 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(text)).strip("_") or "omic"
 
 
+#: the loaders' Python remedies, as the options that give them on the command line
+_CLI_TERMS = (
+    (" (skpoems run: --join inner or --join outer)", ""),
+    ("join='inner'", "--join inner"),
+    ("join='outer'", "--join outer"),
+    ("labels=FILE", "--labels FILE"),
+    ("pass transpose=True", "pass --layout features-x-samples"),
+    (
+        "or name the omics to read (omics=[...])",
+        "or, if it holds the labels, pass it with --labels FILE --label-column NAME",
+    ),
+)
+
+
+def _in_cli_terms(message: str) -> str:
+    for python, option in _CLI_TERMS:
+        message = message.replace(python, option)
+    return message
+
+
 def _load(args: argparse.Namespace, *, require_labels: bool = True):
     try:
         if args.data is None and (
@@ -746,7 +766,7 @@ def _load(args: argparse.Namespace, *, require_labels: bool = True):
             transpose=_LAYOUTS[args.layout],
         )
     except (ValueError, OSError) as exc:
-        raise _UsageError(str(exc)) from exc
+        raise _UsageError(_in_cli_terms(str(exc))) from exc
 
 
 def _estimator_params(

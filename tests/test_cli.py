@@ -894,7 +894,8 @@ def test_data_folder_with_missing_omics_needs_join_outer(tmp_path):
     data, ids = mice_cohort(tmp_path, lipid_lacks=slice(1, None, 2))
     argv = ["run", "--data", str(data), *FAST[2:], "-q", "--no-figures", "--out", str(tmp_path / "out")]
     status, _, stderr = call(argv)
-    assert status == 2 and "--join inner or --join outer" in stderr
+    assert status == 2 and "Pass --join inner to keep the samples common to all files, or --join outer" in stderr
+    assert "join='" not in stderr  # the loader's Python remedy, in the CLI's terms
     status, stdout, stderr = call([*argv, "--join", "outer"])
     assert status == 0, stderr
     assert "2 omics (gene 120, lipid 21); samples lacking an omic: lipid 20" in stdout
@@ -1080,3 +1081,18 @@ def test_figures_a_model_lacks_are_named_with_the_reason(tmp_path):
     assert set(record["figures_not_applicable"]) == {"top_features", "factor_features", "activation_maps"}
     assert "no top_features, factor_features, activation_maps (POEMTransformer has no sparse W" in stdout
     assert not list(tmp_path.glob("*.partial"))
+
+
+def test_load_errors_name_the_options_not_the_python_arguments(tmp_path):
+    """The loaders' remedies (labels=FILE, omics=[...]) are said as CLI options."""
+    data, _ = mice_cohort(tmp_path, lipid_lacks=slice(0, 0))
+    argv = ["run", "--data", str(data), *FAST[2:], "-q", "--no-figures", "--out", str(tmp_path / "out")]
+    (data / "labels_old.csv").write_text((data / "labels.csv").read_text())
+    status, _, stderr = call(argv)
+    assert status == 2 and "pass --labels FILE to choose one" in stderr and "labels=FILE" not in stderr
+    (data / "labels_old.csv").unlink()
+    ids = pd.read_csv(data / "labels.csv", index_col=0).index
+    pd.DataFrame({"stage": ["I", "II"] * (len(ids) // 2), "age": 50}, index=ids).to_csv(data / "clinical.csv")
+    status, _, stderr = call(argv)
+    assert status == 2 and "pass it with --labels FILE --label-column NAME" in stderr
+    assert "omics=[" not in stderr
