@@ -1514,6 +1514,16 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     described = f"{n} samples, {sum(bunch.omic_dims)} features in {len(bunch.omic_dims)} omics ({dims})"
     if not args.quiet:
         print(f"skpoems discover: {name} on {bunch.name}: {described}", flush=True)
+    left_out = [line for line in str(getattr(bunch, "DESCR", "")).splitlines() if line.startswith("Left out")]
+    if left_out:  # a label file decided which samples were read: say so
+        print(
+            "note: " + "; ".join(line[len("Left out: "):] for line in left_out) + " were left "
+            "out (a label file in the folder decides which samples are read); to cluster "
+            "every sample, move it out of the folder or pass --labels with a file that "
+            "lists them all",
+            file=sys.stderr,
+            flush=True,
+        )
     t_fit = time.perf_counter()
     fitted = _fit_quietly(lambda: clone(est).fit(prepared.X_train))
     fit_s = time.perf_counter() - t_fit

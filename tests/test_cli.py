@@ -1096,3 +1096,23 @@ def test_load_errors_name_the_options_not_the_python_arguments(tmp_path):
     status, _, stderr = call(argv)
     assert status == 2 and "pass it with --labels FILE --label-column NAME" in stderr
     assert "omics=[" not in stderr
+
+
+def test_discover_says_which_samples_a_label_file_left_out(tmp_path):
+    """A label file in the folder decides, with --join outer, which samples are
+    read: discover clustered the labelled ones only, without a word."""
+    data, ids = mice_cohort(tmp_path, lipid_lacks=slice(0, 0))
+    labels = pd.read_csv(data / "labels.csv", index_col=0).iloc[:30]
+    labels.iloc[:2] = np.nan
+    labels.to_csv(data / "labels.csv")
+    out = tmp_path / "out"
+    status, _, stderr = call(
+        ["discover", "--data", str(data), *FAST[2:], "--join", "outer", "--n-clusters", "3",
+         "--out", str(out), "--no-figures"]
+    )
+    assert status == 0, stderr
+    assert (
+        "note: 2 sample(s) without a label in labels.csv; 10 sample(s) of the omic tables "
+        "that labels.csv does not list were left out" in stderr
+    )
+    assert len(pd.read_csv(out / "clusters.csv", index_col=0)) == 28

@@ -777,7 +777,8 @@ def load_omics_tables(
 
     target = target_names = None
     label_ids = None
-    n_unlabelled = 0
+    n_unlabelled = n_not_listed = 0
+    unlabelled_ids = pd.Index([])
     if label_file is not None:
         raw_labels = _read_table(label_file)
         label_table, label_named = _with_names(raw_labels, labels=True)
@@ -800,6 +801,9 @@ def load_omics_tables(
                     "unlabelled samples out."
                 )
             n_unlabelled = int(unlabelled.sum())
+            unlabelled_ids = pd.Index(label_table.index[unlabelled])
+            if sample_name_length is not None:
+                unlabelled_ids = _cut(unlabelled_ids, sample_name_length)
             if join == "strict":
                 raise ValueError(
                     f"{label_file} has no label for {n_unlabelled} sample(s) (e.g. "
@@ -908,6 +912,7 @@ def load_omics_tables(
                 dtype=object,
             )
             if label_ids is not None:
+                n_not_listed = int((~samples.isin(label_ids) & ~samples.isin(unlabelled_ids)).sum())
                 samples = samples[samples.isin(label_ids)]
             if len(samples) == 0:
                 raise ValueError(
@@ -982,6 +987,11 @@ def load_omics_tables(
     if n_unlabelled:
         descr.append(
             f"Left out: {n_unlabelled} sample(s) without a label in {label_file.name}"
+        )
+    if n_not_listed:
+        descr.append(
+            f"Left out: {n_not_listed} sample(s) of the omic tables that {label_file.name} "
+            "does not list"
         )
     if by_name and join == "outer":
         lacking = [
