@@ -705,3 +705,23 @@ def test_a_label_file_in_the_folder_is_no_omic_when_labels_come_from_elsewhere(t
     assert "labels" in load_omics_tables(
         tmp_path, labels=tmp_path / "clinical.csv", omics=["mrna", "labels"]
     ).omic_names
+
+
+def test_barcodes_cut_to_other_lengths_without_labels(tmp_path):
+    """Features x samples tables whose TCGA barcodes are cut to 15 and 16
+    characters, no labels: the orientation used to come out wrong (genes and
+    probes read as samples; with join='outer' they were clustered)."""
+    rng = np.random.default_rng(0)
+    patients = [f"TCGA-A0-{1000 + i}-01" for i in range(10)]
+    genes = pd.DataFrame(rng.random((6, 10)), index=[f"ENSG0000010000{j}.1" for j in range(6)], columns=patients)
+    probes = pd.DataFrame(rng.random((5, 10)), index=[f"cg0100000{j}" for j in range(5)], columns=[p + "A" for p in patients])
+    genes.to_csv(tmp_path / "mrna.csv")
+    probes.iloc[:, ::-1].to_csv(tmp_path / "methylation.csv")
+    with pytest.raises(ValueError, match=r"agree in their first 15 characters"):
+        load_omics_tables(tmp_path)
+    with pytest.raises(ValueError, match=r"No sample is in more than one of .*first 15 characters"):
+        load_omics_tables(tmp_path, join="outer")
+    cohort = load_omics_tables(tmp_path, sample_name_length=15)
+    assert cohort.omic_dims == (5, 6)  # methylation, mrna: samples are the rows
+    assert sorted(cohort.data.index) == patients
+    np.testing.assert_array_equal(cohort.data["mrna"].loc[patients].to_numpy(), genes.T.to_numpy())

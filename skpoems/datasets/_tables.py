@@ -411,7 +411,7 @@ def _matches(ids: pd.Index, names: pd.Index) -> int:
 
 
 def _orientation_without_labels(
-    tables: dict[str, pd.DataFrame], keys: list[str]
+    tables: dict[str, pd.DataFrame], keys: list[str], cut: int | None = None
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Votes for reading each named table by its rows or by its columns, without
     labels: the samples are the names that every omic shares.
@@ -421,12 +421,15 @@ def _orientation_without_labels(
     the shortest one's names. One consistent reading is taken. Several (when
     the omics also share feature names, e.g. mRNA and copy numbers both by gene,
     so that rows and columns are both shared) cannot be told apart by names and
-    are refused; none leaves the choice to the larger overlap, and the sample
-    mismatch is then reported by name.
+    are refused; none leaves the choice to the axis whose names agree more,
+    also in their first characters (TCGA barcodes cut to 15 and 16 characters),
+    and the sample mismatch is then reported by name. ``cut``
+    (``sample_name_length``) compares the names cut to that many characters.
     """
-    axes = {
-        k: (set(map(str, tables[k].index)), set(map(str, tables[k].columns))) for k in keys
-    }
+    def names(axis: pd.Index) -> set[str]:
+        return {str(s)[:cut] if cut is not None else str(s) for s in axis}
+
+    axes = {k: (names(tables[k].index), names(tables[k].columns)) for k in keys}
     consistent = []
     if len(keys) <= 12:
         for reading in itertools.product((0, 1), repeat=len(keys)):
@@ -450,6 +453,14 @@ def _orientation_without_labels(
         return {k: 1 - r for k, r in reading.items()}, dict(reading)
     shared_rows = len(set.intersection(*(axes[k][0] for k in keys)))
     shared_cols = len(set.intersection(*(axes[k][1] for k in keys)))
+    if shared_rows == shared_cols == 0:  # names that agree in their first characters
+        def agreeing(a: set[str], b: set[str]) -> int:
+            a_, b_ = pd.Index(sorted(a)), pd.Index(sorted(b))
+            return max(_matches(a_, b_), _matches(b_, a_))
+
+        first = keys[0]
+        shared_rows = sum(agreeing(axes[first][0], axes[k][0]) for k in keys[1:])
+        shared_cols = sum(agreeing(axes[first][1], axes[k][1]) for k in keys[1:])
     return {k: shared_rows for k in keys}, {k: shared_cols for k in keys}
 
 
@@ -458,6 +469,7 @@ def _orient(
     named: dict[str, bool],
     label_ids: pd.Index | None,
     transpose: bool | str,
+    cut: int | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Turn every omic table into samples x features.
 
@@ -471,7 +483,7 @@ def _orient(
             by_rows = {k: _matches(label_ids, tables[k].index) for k in with_names}
             by_cols = {k: _matches(label_ids, tables[k].columns) for k in with_names}
         elif len(with_names) > 1:
-            by_rows, by_cols = _orientation_without_labels(tables, with_names)
+            by_rows, by_cols = _orientation_without_labels(tables, with_names, cut)
         else:
             by_rows, by_cols = {k: 1 for k in with_names}, {k: 0 for k in with_names}
         transpose = {k: by_cols.get(k, 0) > by_rows.get(k, 0) for k in tables}
@@ -847,7 +859,7 @@ def load_omics_tables(
             # every number a labelled sample's name (or every labelled sample
             # among them): not a feature that happens to overlap the ids
             tables[key], named[key] = table.iloc[:, 1:].set_axis(ids), True
-    tables = _orient(tables, named, label_ids, transpose)
+    tables = _orient(tables, named, label_ids, transpose, sample_name_length)
     if sample_name_length is not None:
         for key, table in tables.items():
             if not isinstance(table.index, pd.RangeIndex):  # sample names
@@ -929,6 +941,17 @@ def load_omics_tables(
                         f"{', '.join(map(repr, tables[key].index[:2].tolist()))}, ...)."
                         + _prefix_hint([tables[key].index, samples], _CUT_HINT)
                     )
+            if len(names) > 1 and not any(
+                tables[a].index.isin(tables[b].index).any()
+                for i, a in enumerate(names) for b in names[i + 1:]
+            ):  # every patient would have one omic only: names that differ
+                raise ValueError(
+                    f"No sample is in more than one of {', '.join(sources[: len(names)])}: "
+                    "the omics name their samples differently (e.g. "
+                    + "; ".join(f"{files[k].name}: {tables[k].index[0]!r}" for k in names)
+                    + "), or a table is read the wrong way round (--layout / transpose)."
+                    + _prefix_hint([tables[k].index for k in names], _CUT_HINT)
+                )
         else:
             samples = _match_samples(
                 indexes,
