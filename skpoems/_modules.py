@@ -770,6 +770,9 @@ class MOCSS(nn.Module):
         """
         codes = [sh.encoder(x) for sh, x in zip(self.shared, xs)]
         total = xs[0].new_zeros(())
+        # what early stopping and score watch: the total with each specific branch's
+        # own monitor (e.g. without its priors, which do not depend on held-out data)
+        monitor = xs[0].new_zeros(())
         terms: dict[str, Tensor] = {}
         for v, (x, code, sh, sp) in enumerate(zip(xs, codes, self.shared, self.specific)):
             rows = None if observed is None else observed[:, v]
@@ -784,6 +787,8 @@ class MOCSS(nn.Module):
             terms[f"reconstruction/{v}"] = rec
             terms[f"specific/{v}"] = sp_out.total
             total = total + orth + sp_out.total + self.reconstruction_weight * rec
+            branch_monitor = sp_out.total if sp_out.monitor is None else sp_out.monitor
+            monitor = monitor + orth + branch_monitor + self.reconstruction_weight * rec
         projections = [head(code) for head, code in zip(self.heads, codes)]
         for u, v in itertools.combinations(range(len(xs)), 2):
             pu, pv = projections[u], projections[v]
@@ -795,7 +800,8 @@ class MOCSS(nn.Module):
             con = nt_xent(pu, pv, self.temperature)
             terms[f"contrastive/{u}-{v}"] = con
             total = total + con
-        return LossOutput(total, terms)
+            monitor = monitor + con
+        return LossOutput(total, terms, monitor=monitor)
 
     def on_epoch_start_(self, epoch: int) -> None:
         """Forward the epoch hook (KL warm-up) to the specific branches that have one."""
