@@ -51,7 +51,7 @@ _MOCSS_NOTES = """
     norm over the batch) and NT-Xent (a softmax over the batch) are losses of a
     batch, not sums over samples, so their value on ``X`` grows with the number
     of samples in ``X`` (up to 4096, evaluated at once): on 40 planted samples
-    MOCSS-AE scored -30.8, and -41.5 on the same samples twice over. Compare
+    a small MOCSS-AE scored -30.8, and -41.5 on the same samples twice over. Compare
     scores of X of about equal size only, as the folds of a ``GridSearchCV``
     are, not the train and test scores of ``cross_validate``.
 
