@@ -1671,9 +1671,13 @@ def _features_as_trained(pipe, data: pd.DataFrame, folder: str) -> tuple[pd.Data
     return X, notes
 
 
-def _named_tables_as_trained(folder: Path, omics: list[str], args: argparse.Namespace) -> pd.DataFrame:
+def _named_tables_as_trained(
+    folder: Path, omics: list[str], args: argparse.Namespace, trained: dict[str, list[str]] | None = None
+) -> pd.DataFrame:
     """The named tables of ``folder`` (``mrna.csv.gz``, ...), columns keyed by the
-    model's omic names."""
+    model's omic names. With ``--layout auto`` and the trained feature names,
+    tables whose rows rather than columns hold the trained features are read as
+    features x samples (a single omic cannot be oriented by shared sample names)."""
     from .datasets import load_omics_tables
     from .datasets._tables import _table_stem
 
@@ -1693,14 +1697,33 @@ def _named_tables_as_trained(folder: Path, omics: list[str], args: argparse.Name
             f"{folder} holds none of the model's omic tables ({', '.join(omics)}: files such as "
             f"{omics[0]}.csv or {omics[0].lower()}.csv.gz)."
         )
-    try:
+    def read(transpose: Any) -> pd.DataFrame:
         bunch = load_omics_tables(
             folder, labels=False, omics=list(files.values()), join=args.join,
-            sample_name_length=args.sample_name_length, transpose=_LAYOUTS[args.layout],
+            sample_name_length=args.sample_name_length, transpose=transpose,
         )
+        return bunch.data.rename(columns={stem: omic for omic, stem in files.items()}, level=0)
+
+    def n_trained(data: pd.DataFrame) -> int:
+        return sum(
+            len(set(map(str, data[omic].columns)) & set(map(str, trained.get(omic, []))))
+            for omic in files
+        )
+
+    try:
+        data = read(_LAYOUTS[args.layout])
     except (ValueError, OSError) as exc:
-        raise _UsageError(f"cannot read {args.data}: {exc}") from exc
-    data = bunch.data.rename(columns={stem: omic for omic, stem in files.items()}, level=0)
+        error = exc
+        data = None
+    if args.layout == "auto" and trained and (data is None or n_trained(data) < sum(len(trained.get(o, [])) for o in files) / 2):
+        try:  # the trained features are in the rows: features x samples tables
+            flipped = read(True)
+            if data is None or n_trained(flipped) > n_trained(data):
+                data = flipped
+        except (ValueError, OSError):
+            pass
+    if data is None:
+        raise _UsageError(f"cannot read {args.data}: {error}") from error
     return data
 
 
@@ -1766,7 +1789,7 @@ def _cmd_embed(args: argparse.Namespace) -> int:
     if folder.is_dir() and any(_folder._NUMBERED_FILE.match(f.name) for f in folder.iterdir()):
         data = _numbered_folder_as_trained(folder, _trained_features(pipe), args)
     else:
-        data = _named_tables_as_trained(folder, omics, args)
+        data = _named_tables_as_trained(folder, omics, args, _trained_features(pipe))
     X, notes = _features_as_trained(pipe, data, args.data)
     try:
         scaled = pipe[:-1].transform(X) if len(pipe) > 1 else X

@@ -341,6 +341,17 @@ def test_embed_new_samples_with_the_saved_model(run_dir, tmp_path):
     assert status == 0, stderr
     np.testing.assert_allclose(pd.read_csv(tmp_path / "c" / "embedding.csv", index_col=0).loc[ids], Z)
 
+    # one omic, features x samples: no other omic to orient it by shared sample
+    # names, so the trained feature names decide (it was read as samples x
+    # features, "lacks all the features")
+    g = tmp_path / "genes_only"
+    genes = pd.read_csv(g / "gene.csv", index_col=0)
+    genes.T.to_csv(g / "gene.csv")
+    status, stdout, stderr = call(["embed", str(out), "--data", str(g), "--out", str(tmp_path / "t")])
+    assert status == 0, stderr
+    flat = pd.read_csv(tmp_path / "t" / "embedding.csv", index_col=0)
+    np.testing.assert_allclose(flat.loc[genes.index], pd.read_csv(tmp_path / "g" / "embedding.csv", index_col=0).loc[genes.index])
+
 
 def test_embed_errors(run_dir, tmp_path):
     out, _ = run_dir
