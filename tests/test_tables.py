@@ -725,3 +725,21 @@ def test_barcodes_cut_to_other_lengths_without_labels(tmp_path):
     assert cohort.omic_dims == (5, 6)  # methylation, mrna: samples are the rows
     assert sorted(cohort.data.index) == patients
     np.testing.assert_array_equal(cohort.data["mrna"].loc[patients].to_numpy(), genes.T.to_numpy())
+
+
+def test_unique_numbers_in_a_label_file_are_not_taken_for_sample_ids(tmp_path):
+    """Numeric sample ids and a label file (subtype, age) whose ages are unique
+    and among the ids: the ages are not sample names (labels go by position,
+    as the omics list the patients in one order); under an id header they are."""
+    rng = np.random.default_rng(0)
+    ids = pd.Index([str(i) for i in range(30, 42)], name="patient_id")
+    pd.DataFrame(rng.random((12, 3)), index=ids, columns=["g0", "g1", "g2"]).to_csv(tmp_path / "mrna.csv")
+    pd.DataFrame(rng.random((12, 2)), index=ids, columns=["m0", "m1"]).to_csv(tmp_path / "mirna.csv")
+    subtype = ["A", "B", "C"] * 4
+    pd.DataFrame({"subtype": subtype, "age": np.arange(41, 29, -1)}).to_csv(tmp_path / "labels.csv", index=False)
+    cohort = load_omics_tables(tmp_path, label_column="subtype")
+    assert list(cohort.target_names[cohort.target.to_numpy()]) == subtype  # by position
+    pd.DataFrame({"subtype": subtype, "patient_id": np.arange(41, 29, -1)}).to_csv(tmp_path / "labels.csv", index=False)
+    cohort = load_omics_tables(tmp_path, label_column="subtype")
+    got = pd.Series(cohort.target_names[cohort.target.to_numpy()], index=cohort.data.index)
+    assert list(got.loc[[str(i) for i in range(41, 29, -1)]]) == subtype  # by the ids

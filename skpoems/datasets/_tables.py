@@ -231,8 +231,9 @@ def _names_in_other_column(
 ) -> tuple[pd.DataFrame, bool]:
     """A label table whose sample names are not its first column (a clinical
     table: subtype, barcode, age, ...): the one other column of unique values
-    that name most samples of an omic (along either of its axes) becomes the
-    index. Otherwise the table is returned as it is, without names."""
+    (text, or numbers under an id header such as ``patient_id``) that name most
+    samples of an omic (along either of its axes) becomes the index. Otherwise
+    the table is returned as it is, without names."""
     if raw.shape[1] < 2 or not isinstance(raw.index, pd.RangeIndex):
         return raw, False
     found = []
@@ -242,6 +243,8 @@ def _names_in_other_column(
         values = raw[column]
         if not values.is_unique or values.isna().any():
             continue
+        if pd.api.types.is_numeric_dtype(values) and not _is_id_header(column):
+            continue  # unique numbers (ages, say) are sample names only under an id header
         ids = pd.Index([str(v).strip() for v in values], dtype=object)
         if any(
             _matches(ids, axis) >= min(len(ids), len(axis)) / 2
