@@ -743,3 +743,13 @@ def test_unique_numbers_in_a_label_file_are_not_taken_for_sample_ids(tmp_path):
     cohort = load_omics_tables(tmp_path, label_column="subtype")
     got = pd.Series(cohort.target_names[cohort.target.to_numpy()], index=cohort.data.index)
     assert list(got.loc[[str(i) for i in range(41, 29, -1)]]) == subtype  # by the ids
+
+
+def test_one_sample_written_by_r_write_table(tmp_path):
+    """R's write.table of one new patient (features x samples): a header of one
+    quoted name, then "feature" value lines separated by a space."""
+    (tmp_path / "mirna.txt").write_text('"TCGA-B2-2002-01A"\n"hsa-mir-100" 0.25\n"hsa-mir-101" -0.5\n')
+    pd.DataFrame({"g0": [1.5], "g1": [2.0]}, index=pd.Index(["TCGA-B2-2002-01A"], name="sample")).to_csv(tmp_path / "mrna.csv")
+    cohort = load_omics_tables(tmp_path, transpose=True, omics=["mirna"])
+    assert cohort.data.index.tolist() == ["TCGA-B2-2002-01A"]
+    assert cohort.data["mirna"].loc["TCGA-B2-2002-01A"].to_dict() == {"hsa-mir-100": 0.25, "hsa-mir-101": -0.5}

@@ -90,7 +90,11 @@ def _separator(file: Path) -> tuple[str, str, int]:
     used = [sep for sep in ("\t", ",", ";") if sep in header]
     if len(used) == 1:
         sep = used[0]
-    elif not used and len(header.split()) > 1 and data and _has_number(data[0].split()[1:]):
+    elif (
+        not used and data and _has_number(data[0].split()[1:])
+        # several names, or one (R's write.table of one sample: a name, then values)
+        and (len(header.split()) > 1 or len(header.split()) == 1 and len(data[0].split()) == 2)
+    ):
         sep = r"\s+"
     else:
         sep = "," if ".csv" in file.name.lower() else "\t"
