@@ -1498,6 +1498,12 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     bunch = _load(args, require_labels=False)
     if getattr(bunch, "is_train", None) is not None:
         bunch.is_train = None  # every sample is fitted: a given split does not apply
+    left_out = [line for line in str(getattr(bunch, "DESCR", "")).splitlines() if line.startswith("Left out")]
+    labelled: np.ndarray | None = None  # which samples the labels name, where not all
+    if left_out:
+        every = _every_sample(args, bunch)
+        if every is not None:
+            bunch, labelled = every, every.target.notna().to_numpy()
     out = _out_dir(args, f"{_safe_name(bunch.name)}_{args.model}_subtypes")
     est = exp.make_estimator(
         args.model, drop_none=False, **_estimator_params(args, verbose=0 if args.quiet else 1, model=args.model)
@@ -1514,8 +1520,14 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     described = f"{n} samples, {sum(bunch.omic_dims)} features in {len(bunch.omic_dims)} omics ({dims})"
     if not args.quiet:
         print(f"skpoems discover: {name} on {bunch.name}: {described}", flush=True)
-    left_out = [line for line in str(getattr(bunch, "DESCR", "")).splitlines() if line.startswith("Left out")]
-    if left_out:  # a label file decided which samples were read: say so
+    if left_out and labelled is not None:
+        print(
+            "note: " + "; ".join(line[len("Left out: "):] for line in left_out)
+            + ": they are clustered, and left out of the comparison with the labels",
+            file=sys.stderr,
+            flush=True,
+        )
+    elif left_out:  # a label file decided which samples were read: say so
         print(
             "note: " + "; ".join(line[len("Left out: "):] for line in left_out) + " were left "
             "out (a label file in the folder decides which samples are read); to cluster "
@@ -1555,11 +1567,15 @@ def _cmd_discover(args: argparse.Namespace) -> int:
         "sizes": {cluster_names[c]: int((clusters == c).sum()) for c in range(k)},
     }
     if bunch.target is not None:
-        labels = _label_names(bunch.target, bunch.target_names)
+        known = np.ones(n, dtype=bool) if labelled is None else labelled
+        codes = np.asarray(bunch.target)[known].astype(np.int64)
+        labels = np.full(n, None, dtype=object)
+        labels[known] = _label_names(codes, bunch.target_names)
         table["label"] = labels
         clustering["against_labels"] = {
-            "adjusted_rand_index": float(adjusted_rand_score(labels, clusters)),
-            "nmi": float(normalized_mutual_info_score(labels, clusters)),
+            "adjusted_rand_index": float(adjusted_rand_score(labels[known], clusters[known])),
+            "nmi": float(normalized_mutual_info_score(labels[known], clusters[known])),
+            "n_labelled": int(known.sum()),
             "crosstab": pd.crosstab(table["cluster"], table["label"]).to_dict(orient="index"),
         }
     table.to_csv(out / "clusters.csv")
@@ -1590,7 +1606,10 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     ]
     if "against_labels" in clustering:
         agree = clustering["against_labels"]
-        lines.append(f"against the folder's labels: ARI {agree['adjusted_rand_index']:.3f}, NMI {agree['nmi']:.3f}")
+        of = "" if labelled is None else f" ({agree['n_labelled']} of the {n} samples have one)"
+        lines.append(
+            f"against the folder's labels{of}: ARI {agree['adjusted_rand_index']:.3f}, NMI {agree['nmi']:.3f}"
+        )
     lines.append("markers per cluster (Welch t-test against the other samples; cluster_markers.csv):")
     for c in cluster_names:
         # the first marker of each omic (none where the cluster or the others have
@@ -1606,6 +1625,40 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     lines.append(f"total time {record['timings']['wall_s']:.1f} s")
     print("\n".join(lines), flush=True)
     return 0
+
+
+def _every_sample(args: argparse.Namespace, bunch: Bunch) -> Bunch | None:
+    """``bunch`` with the samples its label file left out put back, unlabelled.
+
+    Labels only check the clusters of ``discover``, so they should not decide
+    which patients are clustered. The folder is read again without labels;
+    ``target`` becomes a float Series, NaN where a sample has no label. None
+    where that reading fails or differs from ``bunch`` in anything but the
+    samples (then the labelled samples alone are clustered, as read)."""
+    if args.data is None or not isinstance(bunch.data, pd.DataFrame) or bunch.target is None:
+        return None
+    try:
+        every = exp.load_dataset(
+            args.dataset, args.data, labels=False, join=args.join,
+            sample_name_length=args.sample_name_length, require_labels=False,
+            transpose=_LAYOUTS[args.layout],
+        )
+    except (ValueError, OSError):
+        return None
+    index = every.data.index
+    if not (
+        isinstance(every.data, pd.DataFrame)
+        and every.data.columns.equals(bunch.data.columns)
+        and bunch.data.index.isin(index).all()
+        and len(index) > len(bunch.data.index)
+    ):
+        return None
+    target = pd.Series(np.asarray(bunch.target), index=bunch.data.index, name="label")
+    every.target = target.reindex(index).astype(np.float64)
+    every.target_names = bunch.target_names
+    every.name = bunch.name
+    every.is_train = None
+    return every
 
 
 def _load_saved_model(path: str):

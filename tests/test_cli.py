@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.decomposition import PCA
+from sklearn.metrics import normalized_mutual_info_score
 from sklearn.model_selection import train_test_split
 
 from skpoems import _cli
@@ -1109,21 +1110,37 @@ def test_load_errors_name_the_options_not_the_python_arguments(tmp_path):
     assert "omics=[" not in stderr
 
 
-def test_discover_says_which_samples_a_label_file_left_out(tmp_path):
-    """A label file in the folder decides, with --join outer, which samples are
-    read: discover clustered the labelled ones only, without a word."""
+@pytest.mark.parametrize("join", ["outer", "inner"])
+def test_discover_clusters_the_samples_a_label_file_leaves_out(tmp_path, join):
+    """Labels only check discover's clusters: the samples a label file in the
+    folder does not list, or lists without a label, used to be left out of the
+    clustering (with --join outer, without a word at first)."""
     data, ids = mice_cohort(tmp_path, lipid_lacks=slice(0, 0))
-    labels = pd.read_csv(data / "labels.csv", index_col=0).iloc[:30]
+    full = pd.read_csv(data / "labels.csv", index_col=0)
+    labels = full.iloc[:30]
     labels.iloc[:2] = np.nan
     labels.to_csv(data / "labels.csv")
     out = tmp_path / "out"
-    status, _, stderr = call(
-        ["discover", "--data", str(data), *FAST[2:], "--join", "outer", "--n-clusters", "3",
+    status, stdout, stderr = call(
+        ["discover", "--data", str(data), *FAST[2:], "--join", join, "--n-clusters", "3",
          "--out", str(out), "--no-figures"]
     )
     assert status == 0, stderr
     assert (
         "note: 2 sample(s) without a label in labels.csv; 10 sample(s) of the omic tables "
-        "that labels.csv does not list were left out" in stderr
+        "that labels.csv does not list: they are clustered, "
+        "and left out of the comparison with the labels" in stderr
     )
-    assert len(pd.read_csv(out / "clusters.csv", index_col=0)) == 28
+    table = pd.read_csv(out / "clusters.csv", index_col=0)
+    assert len(table) == 40 and list(table.index) == list(ids)
+    n_labelled = 28
+    assert table["label"].notna().sum() == n_labelled
+    assert f"against the folder's labels ({n_labelled} of the 40 samples have one)" in stdout
+    record = json.loads((out / "metrics.json").read_text())
+    agree = record["clustering"]["against_labels"]
+    assert agree["n_labelled"] == n_labelled
+    known = table["label"].notna()
+    assert agree["nmi"] == pytest.approx(
+        normalized_mutual_info_score(table["label"][known], table["cluster"][known])
+    )
+    assert sum(sum(row.values()) for row in agree["crosstab"].values()) == n_labelled

@@ -220,6 +220,14 @@ def test_outer_join_makes_missing_omics_and_unlabelled_samples_are_left_out(coho
     )
     inner = load_omics_tables(folder, label_column="subtype", join="inner")
     assert list(inner.data.index) == ["TCGA-00", "TCGA-02", "TCGA-03"]
+    assert "Left out: 1 sample(s) without a label" in inner.DESCR
+    # a label file that lists fewer samples: DESCR counts those it leaves out,
+    # for either join (it used to for join="outer" only)
+    relabelled.drop(index="TCGA-03").to_csv(folder / "labels.csv")
+    for join, n in [("outer", 1), ("inner", 1)]:
+        fewer = load_omics_tables(folder, label_column="subtype", join=join)
+        assert "TCGA-03" not in fewer.data.index
+        assert f"Left out: {n} sample(s) of the omic tables that labels.csv does not list" in fewer.DESCR
 
 
 def test_labels_false_reads_every_sample_and_no_labels(cohort):

@@ -969,6 +969,11 @@ def load_omics_tables(
                 "(skpoems run: --join inner or --join outer).",
                 cut_hint=_CUT_HINT,
             )
+            if label_ids is not None and join == "inner":
+                common = indexes[0]
+                for other in indexes[1: len(names)]:
+                    common = common[common.isin(other)]
+                n_not_listed = int((~common.isin(label_ids) & ~common.isin(unlabelled_ids)).sum())
         blocks = [tables[k].reindex(samples) for k in names]
         index = pd.Index(samples, dtype=object, name="sample")
         if target is not None:
