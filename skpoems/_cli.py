@@ -629,7 +629,8 @@ def build_parser() -> argparse.ArgumentParser:
         "silhouette unless --n-clusters is given) and rank each cluster's marker "
         "features (Welch t-test of the scaled values against the other samples, "
         "Benjamini-Hochberg q-values). Labels are not needed; where the folder has "
-        "them, the clusters are compared with them (ARI, NMI). Writes the embedding, "
+        "them, the clusters are compared with them (ARI, NMI, over the labelled "
+        "samples: every sample of the omic tables is clustered). Writes the embedding, "
         "clusters.csv, cluster_markers.csv, the run outputs (W, top features, gating "
         "weights, model.joblib) and figures coloured by cluster.",
     )
