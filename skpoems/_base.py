@@ -483,7 +483,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             epoch_total = torch.zeros((), device=device)
             for batch in torch.tensor_split(perm, n_batches):
                 bx, bo = self._take(xs, obs, batch)
-                out = module.loss(bx, bo, prior_batch_size=len(batch), n_train=n_train)
+                out = module.loss(bx, bo, prior_batch_size=self.batch_size, n_train=n_train)
                 optimizer.zero_grad(set_to_none=True)
                 out.total.backward()
                 optimizer.step()
@@ -626,7 +626,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         for start in range(0, n, _EVAL_CHUNK):
             idx = torch.arange(start, min(start + _EVAL_CHUNK, n), device=device)
             bx, bo = self._take(xs, observed, idx)
-            out = module.loss(bx, bo, prior_batch_size=self.batch_size_, n_train=n_train, generator=generator)
+            out = module.loss(bx, bo, prior_batch_size=self.batch_size, n_train=n_train, generator=generator)
             w = len(idx) / n
             parts = {"monitor": out.total if out.monitor is None else out.monitor, "objective": out.total, **out.terms}
             for k, t in parts.items():
@@ -765,12 +765,16 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         return _like_input(X, blocks, list(self.omic_names_))
 
     def score(self, X: Any, y: Any = None) -> float:
-        """Minus the mean total loss on ``X`` (higher is better).
+        """Minus the mean held-out loss on ``X`` (higher is better).
 
         This is the criterion the paper selects hyper-parameters by (its "minimum
         total validation loss"), so an unsupervised ``GridSearchCV`` uses it by
-        default. Computed in eval mode (no dropout) with fixed reparameterisation
-        noise, so it is deterministic.
+        default. It is the quantity early stopping monitors (see ``monitor``,
+        where a model has it): the total loss with ``objective="paper"``; with
+        ``"elbo"``, the terms that depend on the data (likelihood and ``beta``
+        times KL), not the priors on W and sigma, which are the same for any
+        ``X``. Computed in eval mode (no dropout) with fixed
+        reparameterisation noise, so it is deterministic.
 
         Parameters
         ----------

@@ -372,8 +372,9 @@ class PoEVAE(nn.Module):
     omic_weights : sequence of float or None
         ``"elbo"`` only: weight of each omic's likelihood (default 1 each).
     kl_warmup : int
-        ``"elbo"`` only: epochs over which the KL weight grows linearly to ``beta``
-        (0: no warm-up). Held-out monitoring always uses ``beta``.
+        Epochs over which the KL weight of training grows linearly to ``beta``
+        (0: no warm-up), under either objective. Held-out monitoring always uses
+        ``beta``.
     omic_dropout : float
         Training only: the probability that a sample's posterior is inferred from
         a random proper subset of its observed omics (uniform over the non-empty

@@ -84,7 +84,9 @@ def training(
             Minibatch size, clipped to the number of training samples. Each epoch's
             shuffled samples are split into ``ceil(n_train / batch_size)`` batches
             of equal size (within one sample), so that no remainder batch gives a
-            few samples the weight of a full batch.
+            few samples the weight of a full batch. With ``objective="paper"`` the
+            prior terms of every batch are divided by this configured size (MODELS.md's
+            ``B_cfg``, as the reference does), not by the size actually used.
             """,
         ),
         "learning_rate": Param(learning_rate, "float", _positive_real, "Step size of the optimiser."),

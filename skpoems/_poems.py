@@ -157,9 +157,10 @@ class POEMSTransformer(_PoEBase):
 
     Deviations from the reference implementation, each for a reason:
     ``transform`` returns the posterior mean rather than a random sample (it must
-    be deterministic); epochs use equal-size minibatches and the prior terms are
-    divided by the actual batch size (the reference divides a small remainder
-    batch's priors by the configured size); the validation loss used for early
+    be deterministic); epochs use ``ceil(n_train / batch_size)`` minibatches of
+    equal size rather than full batches and a remainder (the prior terms of
+    ``objective="paper"`` are still divided by the configured ``batch_size``, as
+    the reference divides them); the validation loss used for early
     stopping and ``score`` is computed without dropout and with fixed
     reparameterisation noise, so that it is deterministic.
 

@@ -16,6 +16,7 @@ from skpoems._losses import (
     spike_slab_update,
 )
 from skpoems._modules import (
+    MOCSS,
     FeatureNoise,
     GatingNetwork,
     GaussianEncoder,
@@ -414,3 +415,31 @@ def test_mocss_sparse_vae_paper_config_and_defaults():
     assert (default.batch_size, default.learning_rate, default.weight_decay) == (128, 7e-4, 5e-4)
     assert (default.monitor_smoothing, default.convergence_tol) == (0.9, 1e-3)
     assert np.isfinite(default.fit(Xs).transform(Xs)).all()
+
+
+@pytest.mark.parametrize("name", ["POEMSTransformer", "POEMTransformer", "MOCSSSparseVAETransformer"])
+def test_paper_priors_divided_by_the_configured_batch_size(name, monkeypatch):
+    """MODELS.md divides the paper objective's prior terms by the configured batch
+    size B_cfg. Epochs use batches of equal size (560 training samples at batch
+    512: two of 280), and the priors were divided by 280, 1.83 times the
+    reference's weight; the validation loss used that size too."""
+    import skpoems
+
+    cls = getattr(skpoems, name)
+    rng = np.random.RandomState(0)
+    Xs = [rng.rand(30, 6), rng.rand(30, 4)]  # 24 training samples, 6 validation
+    est = cls(**skpoems.PAPER_CONFIG[name], n_components=3, max_iter=2, random_state=0)
+    est.set_params(batch_size=16)  # two batches of 12 per epoch
+    seen = []
+    target = PoEVAE if name != "MOCSSSparseVAETransformer" else MOCSS
+    original = target.loss
+
+    def spy(self, *args, **kwargs):
+        seen.append((self.training, kwargs["prior_batch_size"]))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(target, "loss", spy)
+    est.fit(Xs)
+    assert est.batch_size_ == 12 and est.n_train_samples_ == 24
+    assert {size for _, size in seen} == {16}
+    assert any(training for training, _ in seen) and any(not training for training, _ in seen)
