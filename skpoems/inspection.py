@@ -1141,8 +1141,12 @@ def group_markers(X, y, *, n=None, target_names=None):
         decreasing ``|t|``: ``group``, ``omic``, ``feature``, ``mean_in``,
         ``mean_out`` (the group's and the other samples' means), ``difference``
         (``mean_in - mean_out``: positive for features higher in the group),
-        ``t``, ``p_value`` and ``q_value``. A feature constant in both parts
-        has NaN statistics and comes last.
+        ``t``, ``p_value`` and ``q_value``. A feature constant within the group
+        and within the other samples, at different values (a mutation that
+        every sample of the group carries and no other does), separates them
+        perfectly: ``t`` is +-inf and ``p_value`` 0, and it comes first. One
+        constant at the same value in both parts has NaN statistics and comes
+        last.
 
     Examples
     --------
@@ -1197,8 +1201,12 @@ def group_markers(X, y, *, n=None, target_names=None):
             se2 = v1 / n1 + v0 / n0
             t = (m1 - m0) / np.sqrt(se2)
             df = se2**2 / ((v1 / n1) ** 2 / (n1 - 1) + (v0 / n0) ** 2 / (n0 - 1))
-            t = np.where(se2 > 0, t, np.nan)
-            p = np.where(np.isfinite(t), 2 * stats.t.sf(np.abs(t), df), np.nan)
+            # constant within both parts: a perfect marker where the two values
+            # differ (a mutation every sample of the group carries and no other
+            # does), no information where they are equal
+            perfect = (se2 == 0) & (m1 != m0)
+            t = np.where(se2 > 0, t, np.where(perfect, np.sign(m1 - m0) * np.inf, np.nan))
+            p = np.where(np.isfinite(t), 2 * stats.t.sf(np.abs(t), df), np.where(perfect, 0.0, np.nan))
         tables.append(
             pd.DataFrame(
                 {
@@ -1212,7 +1220,7 @@ def group_markers(X, y, *, n=None, target_names=None):
                     "p_value": p,
                     "q_value": _benjamini_hochberg(p),
                     "_omic": omic_of,
-                    "_order": np.where(np.isfinite(t), -np.abs(t), np.inf),
+                    "_order": np.where(np.isnan(t), np.inf, -np.abs(t)),
                 }
             )
         )

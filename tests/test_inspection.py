@@ -729,6 +729,23 @@ def test_group_markers_is_welchs_test_with_bh_q_values():
     assert short.iloc[8]["feature"] == "g4" and short.iloc[8]["group"] == 2
 
 
+def test_group_markers_ranks_a_perfect_binary_marker_first():
+    """A mutation every sample of a group carries and no other does has zero
+    variance in both parts: its t was NaN and it came last (or was cut by n),
+    below noise, although it separates the groups perfectly."""
+    rng = np.random.RandomState(0)
+    y = np.repeat([0, 1], 20)
+    mutations = (rng.rand(40, 5) < 0.2).astype(float)
+    mutations[:, 0] = y == 1  # "TP53": mutated in exactly group B
+    mutations[:, 4] = 1.0  # mutated everywhere: no information
+    table = group_markers({"mutation": mutations}, y, n=4, target_names=["A", "B"])
+    for group, sign in [("B", 1), ("A", -1)]:
+        top = table[table["group"] == group].iloc[0]
+        assert top["feature"] == "f0" and top["t"] == sign * np.inf
+        assert top["p_value"] == 0 and top["q_value"] == 0 and top["difference"] == sign * 1.0
+    assert "f4" not in set(table["feature"])  # constant everywhere: last, cut by n=4
+
+
 # ------------------------------------------------------- subtype_correlations
 def test_subtype_correlations_definition():
     rng = np.random.RandomState(0)
