@@ -1134,6 +1134,9 @@ def write_run_outputs(
             "n_samples": int(len(bunch.target)),
             "omic_names": list(bunch.omic_names),
             "omic_dims": [int(d) for d in bunch.omic_dims],
+            # the features the model saw, where --top-variance kept fewer
+            **({"omic_dims_used": [int(d) for d in est.omic_dims_]}
+               if hasattr(est, "omic_dims_") and list(est.omic_dims_) != list(bunch.omic_dims) else {}),
             "target_names": None
             if bunch.target_names is None
             else [str(t) for t in bunch.target_names],
@@ -1519,6 +1522,12 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     n = len(bunch.data)
     dims = ", ".join(f"{o} {d}" for o, d in zip(bunch.omic_names, bunch.omic_dims, strict=True))
     described = f"{n} samples, {sum(bunch.omic_dims)} features in {len(bunch.omic_dims)} omics ({dims})"
+    dims_out = getattr(prepared.scaler, "omic_dims_out_", None)
+    if dims_out is not None:  # --top-variance: the model sees these
+        described += (
+            f"; kept the most variable {sum(dims_out)} "
+            f"({', '.join(f'{o} {d}' for o, d in zip(bunch.omic_names, dims_out, strict=True))})"
+        )
     if not args.quiet:
         print(f"skpoems discover: {name} on {bunch.name}: {described}", flush=True)
     if left_out and labelled is not None:

@@ -872,8 +872,17 @@ def test_top_variance_option(tmp_path):
     assert len(pd.read_csv(out / "W_lipid.csv", index_col=0)) == 6
     record = json.loads((out / "metrics.json").read_text())
     assert record["split"]["top_variance"] == 0.25
+    assert record["dataset"]["omic_dims"] == [120, 21] and record["dataset"]["omic_dims_used"] == [30, 6]
     status, _, stderr = call(["run", *FAST, "--top-variance", "1.5"])
     assert status == 2 and "give a fraction in (0, 1] or a whole number" in stderr
+    # discover said "141 features" only, never the 36 the model was fitted on
+    status, stdout, stderr = call(
+        ["discover", *FAST, "--top-variance", "0.25", "--n-clusters", "3", "--no-figures", "--out", str(tmp_path / "d")]
+    )
+    assert status == 0, stderr
+    assert "141 features in 2 omics (gene 120, lipid 21); kept the most variable 36 (gene 30, lipid 6)" in stdout
+    record = json.loads((tmp_path / "d" / "metrics.json").read_text())
+    assert record["dataset"]["omic_dims_used"] == [30, 6]
 
 
 def test_data_folder_of_named_tables(tmp_path):
