@@ -247,6 +247,18 @@ def _check_unique_features(feature_names: Any, name: str, what: str = "Omic {nam
     )
 
 
+class _NoneOmicError(ValueError):
+    """An omic passed as None (a missing omic is a block of NaN)."""
+
+    def __init__(self, name: str, position: int, named: bool) -> None:
+        self.name, self.position, self.named = name, position, named
+        super().__init__(
+            f"Omic {name!r} is None. Samples that lack an omic pass it as a block of "
+            "NaN of its width (its number of features), e.g. np.full((n_samples, "
+            "n_features), np.nan); the model then infers the factors from the other omics."
+        )
+
+
 def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks:
     """Recognise the input form and split it into omic blocks (no conversion yet).
 
@@ -341,6 +353,8 @@ def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks
     ]
     for v, block in enumerate(blocks):
         name = names[v] if names is not None else f"omic{v}"
+        if block is None:
+            raise _NoneOmicError(name, v, names is not None)
         if sp.issparse(block):
             raise TypeError(
                 f"Omic {name!r} is a sparse matrix: skpoems models need dense arrays. "
@@ -686,7 +700,19 @@ class OmicInputMixin:
         Returns the blocks, the omic names and the validated flat 2-D input (whose
         ``dtype`` is that of every block).
         """
-        parsed = as_omic_blocks(X, self.omic_dims if reset else None)
+        try:
+            parsed = as_omic_blocks(X, self.omic_dims if reset else None)
+        except _NoneOmicError as exc:
+            fitted = list(getattr(self, "omic_names_", []))
+            v = fitted.index(exc.name) if exc.name in fitted else exc.position if exc.named is False else None
+            if reset or v is None or not 0 <= v < len(fitted):
+                raise
+            # a fitted model knows the width of the block of NaN to pass
+            raise ValueError(
+                f"Omic {fitted[v]!r} is None. Samples that lack an omic pass it as a block of NaN "
+                f"of its fitted width, e.g. {fitted[v]!r}: np.full((n_samples, {self.omic_dims_[v]}), "
+                "np.nan); the model then infers the factors from the other omics."
+            ) from None
         if not reset:
             parsed = in_fitted_order(parsed, list(self.omic_names_))
         if parsed.layout == "frame" and reset and self.omic_dims is None:

@@ -65,6 +65,11 @@ FIT_ERRORS = {
         ValueError,
         r"'omic1' must be a 2-D array .* shape \(4,\)\. One sample is a row: x.reshape\(1, -1\); an omic with a single feature is a column",
     ),
+    "None for an omic (dict)": (
+        lambda: {"mrna": np.zeros((4, 3)), "mirna": None},
+        ValueError,
+        r"Omic 'mirna' is None\. Samples that lack an omic pass it as a block of NaN",
+    ),
     "ragged nested list omic": (
         lambda: [[[0.0, 1.0], [2.0]], np.zeros((2, 3))],
         ValueError,
@@ -160,6 +165,10 @@ def test_bad_input_at_transform(cls, fitted_all):
     # the hint is what it says: the omic passed as NaN is treated as missing
     missing = est.transform({"om0": X["om0"], "om1": np.full((24, 4), np.nan)})
     assert missing.shape == est.transform(X).shape and np.isfinite(missing).all()
+    # None for the omic (in a dict or a list) gets the same hint, with the fitted width
+    for none in ({"om0": X["om0"], "om1": None}, [X["om0"], None]):
+        with pytest.raises(ValueError, match=r"Omic 'om1' is None\. .* 'om1': np.full\(\(n_samples, 4\), np.nan\)"):
+            est.transform(none)
     with pytest.raises(ValueError, match="'om1' has 5 features, but .* fitted with 4"):
         est.transform({"om0": X["om0"], "om1": np.zeros((24, 5))})
     with pytest.raises(ValueError, match="omics .* fitted with omics"):
