@@ -1842,9 +1842,6 @@ def _numbered_folder_as_trained(
 def _cmd_embed(args: argparse.Namespace) -> int:
     from .datasets import _folder
 
-    from .datasets import load_omics_tables
-    from .datasets._tables import _table_stem
-
     file, pipe = _load_saved_model(args.model)
     model = pipe[-1]
     omics = list(model.omic_names_)

@@ -3,7 +3,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-import scipy.sparse as sp
 
 from skpoems import concat_omics, split_omics
 from skpoems._omics import check_omic_dims
