@@ -448,8 +448,9 @@ def _add_model_options(parser: argparse.ArgumentParser, *, training: bool) -> No
             type=_threads,
             metavar="N|auto",
             default="auto",
-            help="torch CPU threads (default: auto, the cores that other work leaves "
-            "free, measured over one second at the start, at least 1)",
+            help="CPU threads of torch and of scikit-learn's OpenMP/BLAS code (default: "
+            "auto, the cores that other work leaves free, measured over one second "
+            "at the start, at least 1)",
         )
 
 
@@ -2242,12 +2243,19 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 def _dispatch(args: argparse.Namespace, subparser: argparse.ArgumentParser) -> int:
     import torch
 
+    from threadpoolctl import threadpool_limits
+
     previous_threads = torch.get_num_threads()
+    limits = None
     if args.command != "sweep" and getattr(args, "threads", None):
         threads = auto_threads() if args.threads == "auto" else args.threads
         torch.set_num_threads(threads)
+        # and scikit-learn's OpenMP / BLAS pools (k-means, t-SNE of the figures):
+        # left alone, they start one thread per core on a machine that is busy
+        limits = threads
     try:
-        return int(args.handler(args))
+        with threadpool_limits(limits=limits):
+            return int(args.handler(args))
     except _UsageError as exc:
         subparser.error(str(exc))  # exits with status 2
     except KeyboardInterrupt:
