@@ -80,8 +80,13 @@ def _same_value(a: Any, b: Any) -> bool:
 
 #: samples per chunk when embedding or evaluating without gradients.
 _EVAL_CHUNK = 4096
-#: inputs with larger absolute values trigger a warning to scale the data.
-_SCALE_WARNING = 1e3
+#: inputs with larger absolute values trigger a warning to scale the data: one
+#: omic of ages (about 60) beside min-max scaled ones already wrecked the fit of
+#: every omic without a word at the earlier 1e3, while z-scores, M-values and
+#: log2 expression stay below it.
+_SCALE_WARNING = 50.0
+#: how far outside [0, 1] the input of a sigmoid-output model may go unwarned.
+_UNIT_TOLERANCE = 0.1
 #: seed of the reparameterisation noise used when evaluating a loss (validation,
 #: ``score``): fixed, so the monitored loss is deterministic and comparable across epochs.
 _EVAL_SEED = 0
@@ -126,6 +131,10 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
 
     #: the optimiser of the model's paper configuration: "adamw" or "adam".
     _optimizer: str = "adamw"
+
+    #: whether the model reconstructs the omics through a sigmoid (MOCSS): values
+    #: outside [0, 1] cannot be reconstructed, and fit warns about them.
+    _sigmoid_reconstruction: bool = False
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod
@@ -354,6 +363,19 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                     UserWarning,
                     stacklevel=4,
                 )
+            elif self._sigmoid_reconstruction and block.size:
+                low, high = float(block.min()), float(block.max())
+                if low < -_UNIT_TOLERANCE or high > 1 + _UNIT_TOLERANCE:
+                    warnings.warn(
+                        f"Omic {name!r} has values from {low:.3g} to {high:.3g}, but "
+                        f"{type(self).__name__} reconstructs every omic through a sigmoid, "
+                        "whose outputs lie in (0, 1): values outside [0, 1] cannot be "
+                        "reconstructed (and impute returns values in (0, 1)). Min-max scale "
+                        "each feature to [0, 1] as the paper does, e.g. with "
+                        "skpoems.preprocessing.OmicTransformer() first in a Pipeline.",
+                        UserWarning,
+                        stacklevel=4,
+                    )
         if self.random_state is None:
             rng = np.random.RandomState(np.random.default_rng().integers(2**31 - 1))
         else:

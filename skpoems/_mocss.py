@@ -70,6 +70,8 @@ _MOCSS_NOTES = """
 class _MOCSSBase(_BaseOmicsTransformer):
     """Shared by the three MOCSS estimators: module assembly and output names."""
 
+    _sigmoid_reconstruction = True  # the shared autoencoders' decoders end in a sigmoid
+
     def _specific_branches(self, omics: _Omics) -> list:  # pragma: no cover - abstract
         raise NotImplementedError
 

@@ -376,6 +376,39 @@ def test_unscaled_input_is_named_and_never_yields_nan(cls):
 
 
 @pytest.mark.parametrize("cls", ALL)
+def test_an_omic_of_ages_beside_scaled_omics_is_named(cls):
+    """One omic in years (about 60) beside min-max scaled ones: no warning at the
+    earlier threshold of 1e3, while POEMS's noise scale of the scaled omics
+    doubled (ages up to 90) or the loss reached 1e14 (up to 250)."""
+    Xs, _ = make_planted(n_samples=40, omic_dims=(6, 4))
+    age = np.random.RandomState(0).normal(60, 10, (40, 1))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tiny(cls, max_iter=2).fit({"mrna": Xs[0], "age": age, "mirna": Xs[1]})
+    scale = [str(w.message) for w in caught if issubclass(w.category, UserWarning) and "'age'" in str(w.message)]
+    assert len(scale) == 1 and scale[0].startswith(f"Omic 'age' has values up to {age.max():.3g}")
+    assert not [w for w in caught if "'mrna'" in str(w.message) or "'mirna'" in str(w.message)]
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_values_outside_the_unit_interval_warn_for_sigmoid_models(cls):
+    """MOCSS reconstructs through a sigmoid: copy numbers -2..2 fitted silently,
+    and impute returned them in (0.09, 0.93). POEMS and POEM (linear outputs)
+    take z-scores without a word."""
+    Xs, _ = make_planted(n_samples=40, omic_dims=(6, 4))
+    cnv = np.random.RandomState(0).randint(-2, 3, (40, 5)).astype(float)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tiny(cls, max_iter=2).fit({"mrna": Xs[0], "cnv": cnv, "mirna": Xs[1] * 1.05})
+    named = [str(w.message) for w in caught if issubclass(w.category, UserWarning) and "Omic '" in str(w.message)]
+    if cls in (POEMSTransformer, POEMTransformer):
+        assert named == []
+    else:
+        assert len(named) == 1  # not the miRNA, 5% above 1
+        assert named[0].startswith(f"Omic 'cnv' has values from -2 to 2, but {cls.__name__} reconstructs every omic through a sigmoid")
+
+
+@pytest.mark.parametrize("cls", ALL)
 def test_pickle_and_joblib_round_trips(cls, fitted_all, tmp_path):
     est, _ = fitted_all[cls]
     X = data()
