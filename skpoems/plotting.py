@@ -1026,6 +1026,11 @@ def plot_variance_explained(r2, *, ax=None):
     if not factors:
         raise ValueError("r2 has no factor columns (only 'total').")
     values = r2[factors].to_numpy(dtype=float)
+    if r2.attrs.get("method") == "total":
+        raise ValueError(
+            "r2 holds the totals only (variance_explained with n_permutations=0): "
+            "compute it with n_permutations >= 1 for the factors' shares."
+        )
     totals = (
         r2["total"].to_numpy(dtype=float)
         if "total" in r2.columns

@@ -1127,6 +1127,40 @@ def test_figures_a_model_lacks_are_named_with_the_reason(tmp_path):
     assert not list(tmp_path.glob("*.partial"))
 
 
+def test_variance_permutations_zero_writes_the_r2_per_omic_only(tmp_path, monkeypatch):
+    """The Shapley split over factors is the slowest output (about 20 minutes at
+    40,000 features and 600 samples), and run / discover had no way to skip it."""
+    from skpoems import inspection
+
+    passes = []
+    real = inspection._coalition_values
+    monkeypatch.setattr(
+        inspection, "_coalition_values", lambda *a, **k: (passes.append(len(a[4])), real(*a, **k))[1]
+    )
+    full = tmp_path / "full"
+    status, _, stderr = call(["run", *FAST, "--out", str(full), "--quiet"])
+    assert status == 0, stderr
+    assert sum(passes) > 32
+    passes.clear()
+    out = tmp_path / "totals"
+    status, stdout, stderr = call(["run", *FAST, "--out", str(out), "--variance-permutations", "0"])
+    assert status == 0, stderr
+    assert passes == [1]  # one coalition: every factor
+    r2 = pd.read_csv(out / "variance_explained.csv", index_col=0)
+    assert list(r2.columns) == ["total"]
+    # the same totals as the full table's (the same fit: same seed and data)
+    np.testing.assert_allclose(
+        r2["total"], pd.read_csv(full / "variance_explained.csv", index_col=0)["total"], atol=1e-8
+    )  # (float32 decoding, batched differently)
+    record = json.loads((out / "metrics.json").read_text())
+    assert record["reconstruction_r2"] == pytest.approx(r2["total"].to_dict())
+    assert "variance_explained" in record["figures_not_applicable"]
+    assert not (out / "figures" / "variance_explained.png").exists()
+    assert (full / "figures" / "variance_explained.png").exists()
+    status, _, stderr = call(["run", *FAST, "--variance-permutations", "-1"])
+    assert status == 2 and "expected 0 or more" in stderr
+
+
 def test_load_errors_name_the_options_not_the_python_arguments(tmp_path):
     """The loaders' remedies (labels=FILE, omics=[...]) are said as CLI options."""
     data, _ = mice_cohort(tmp_path, lipid_lacks=slice(0, 0))

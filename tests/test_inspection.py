@@ -254,6 +254,21 @@ def test_variance_explained_sums_and_bounds(planted, planted_poems):
         assert r2.loc[omic, "total"] == pytest.approx(expected, rel=1e-4)
 
 
+def test_variance_explained_totals_alone(planted, planted_poems):
+    """n_permutations=0: the total per omic from one decoder pass, equal to the
+    full table's total; the factor columns are NaN and the heatmap refuses them."""
+    from skpoems.plotting import plot_variance_explained
+
+    X = planted[0]
+    totals = variance_explained(planted_poems, X, n_permutations=0)
+    assert totals.attrs["method"] == "total"
+    assert list(totals.columns) == [0, 1, 2, 3, "total"]
+    assert totals.drop(columns="total").isna().all().all()
+    np.testing.assert_allclose(totals["total"], variance_explained(planted_poems, X)["total"], atol=1e-9)
+    with pytest.raises(ValueError, match="totals only"):
+        plot_variance_explained(totals)
+
+
 def test_variance_explained_float32_decoding_matches_float64(planted, planted_poems):
     """The coalitions are decoded in float32 (the models' own precision, twice as
     fast); the shares agree with a float64 decoding to well below what a table or
