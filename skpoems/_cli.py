@@ -102,14 +102,22 @@ def _cluster_count(text: str) -> int | str:
     return value
 
 
-def _positive_int(text: str) -> int:
+def _int_at_least(low: int, text: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
+    if value < low:
+        raise argparse.ArgumentTypeError(f"expected an integer >= {low}, got {value}")
     return value
+
+
+def _positive_int(text: str) -> int:
+    return _int_at_least(1, text)
+
+
+def _non_negative_int(text: str) -> int:
+    return _int_at_least(0, text)
 
 
 def _positive_float(text: str) -> float:
@@ -240,16 +248,6 @@ def _add_variance_option(parser: argparse.ArgumentParser) -> None:
         "seconds for TCGA BRCA, about 20 minutes at 40,000 features and 600 "
         "samples); 0 writes only the R^2 per omic, one pass (default: 20)",
     )
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
-    return value
 
 
 def _list_of(convert: Callable[[str], Any], what: str) -> Callable[[str], list]:

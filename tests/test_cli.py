@@ -1158,7 +1158,7 @@ def test_variance_permutations_zero_writes_the_r2_per_omic_only(tmp_path, monkey
     assert not (out / "figures" / "variance_explained.png").exists()
     assert (full / "figures" / "variance_explained.png").exists()
     status, _, stderr = call(["run", *FAST, "--variance-permutations", "-1"])
-    assert status == 2 and "expected 0 or more" in stderr
+    assert status == 2 and "expected an integer >= 0, got -1" in stderr
 
 
 def test_load_errors_name_the_options_not_the_python_arguments(tmp_path):
