@@ -388,6 +388,9 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         n_train = train.n_samples
         n_batches = math.ceil(n_train / min(self.batch_size, n_train))
         self.batch_size_ = math.ceil(n_train / n_batches)
+        # the paper objective's prior divisor (MODELS.md's B_cfg): the configured
+        # size, kept with the fit so that score() does not follow set_params
+        self._prior_batch_size = int(self.batch_size)
         self.n_train_samples_ = n_train
         self.device_ = str(device)
         scores, best, best_score = [], None, -math.inf
@@ -505,7 +508,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             epoch_total = torch.zeros((), device=device)
             for batch in torch.tensor_split(perm, n_batches):
                 bx, bo = self._take(xs, obs, batch)
-                out = module.loss(bx, bo, prior_batch_size=self.batch_size, n_train=n_train)
+                out = module.loss(bx, bo, prior_batch_size=self._prior_batch_size, n_train=n_train)
                 optimizer.zero_grad(set_to_none=True)
                 out.total.backward()
                 optimizer.step()
@@ -648,7 +651,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         for start in range(0, n, _EVAL_CHUNK):
             idx = torch.arange(start, min(start + _EVAL_CHUNK, n), device=device)
             bx, bo = self._take(xs, observed, idx)
-            out = module.loss(bx, bo, prior_batch_size=self.batch_size, n_train=n_train, generator=generator)
+            out = module.loss(bx, bo, prior_batch_size=self._prior_batch_size, n_train=n_train, generator=generator)
             w = len(idx) / n
             parts = {"monitor": out.total if out.monitor is None else out.monitor, "objective": out.total, **out.terms}
             for k, t in parts.items():
@@ -836,6 +839,8 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 state["module_"] = module.to(resolve_device(device))
             except ValueError:
                 pass  # fitted on an accelerator this machine lacks: stay on CPU
+        if "module_" in state:  # saved before the prior divisor was kept with the fit
+            state.setdefault("_prior_batch_size", state.get("batch_size"))
         self.__dict__.update(state)
 
     def __sklearn_tags__(self):

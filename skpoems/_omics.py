@@ -704,7 +704,8 @@ class OmicInputMixin:
             parsed = as_omic_blocks(X, self.omic_dims if reset else None)
         except _NoneOmicError as exc:
             fitted = list(getattr(self, "omic_names_", []))
-            v = fitted.index(exc.name) if exc.name in fitted else exc.position if exc.named is False else None
+            # an unnamed list is matched by position, a dict by name
+            v = exc.position if not exc.named else fitted.index(exc.name) if exc.name in fitted else None
             if reset or v is None or not 0 <= v < len(fitted):
                 raise
             # a fitted model knows the width of the block of NaN to pass

@@ -1192,17 +1192,23 @@ def group_markers(X, y, *, n=None, target_names=None):
 
     def moments(rows):
         count = (present & rows[:, None]).sum(axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.where(count > 0, np.nansum(np.where(rows[:, None], M, np.nan), axis=0) / count, np.nan)
+        values = np.where(rows[:, None], M, np.nan)
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+            mean = np.where(count > 0, np.nansum(values, axis=0) / count, np.nan)
             centred = np.where(rows[:, None] & present, M - mean, 0.0)
             var = np.where(count > 1, (centred**2).sum(axis=0) / (count - 1), np.nan)
-        return count, mean, var
+            # constant part: its values all equal (a variance computed in floating
+            # point need not be exactly 0 for 0.7, 0.7, ...)
+            low, high = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
+        constant = (count > 1) & (low == high)
+        return count, np.where(constant, low, mean), np.where(constant, 0.0, var), constant
 
     tables = []
     for g, group in enumerate(groups):
         inside = codes == g
-        n1, m1, v1 = moments(inside)
-        n0, m0, v0 = moments(~inside)
+        n1, m1, v1, c1 = moments(inside)
+        n0, m0, v0, c0 = moments(~inside)
         with np.errstate(invalid="ignore", divide="ignore"):
             se2 = v1 / n1 + v0 / n0
             t = (m1 - m0) / np.sqrt(se2)
@@ -1210,8 +1216,9 @@ def group_markers(X, y, *, n=None, target_names=None):
             # constant within both parts: a perfect marker where the two values
             # differ (a mutation every sample of the group carries and no other
             # does), no information where they are equal
-            perfect = (se2 == 0) & (m1 != m0)
-            t = np.where(se2 > 0, t, np.where(perfect, np.sign(m1 - m0) * np.inf, np.nan))
+            both = c1 & c0
+            perfect = both & (m1 != m0)
+            t = np.where((se2 > 0) & ~both, t, np.where(perfect, np.sign(m1 - m0) * np.inf, np.nan))
             p = np.where(np.isfinite(t), 2 * stats.t.sf(np.abs(t), df), np.where(perfect, 0.0, np.nan))
         tables.append(
             pd.DataFrame(

@@ -759,6 +759,14 @@ def test_group_markers_ranks_a_perfect_binary_marker_first():
         assert top["feature"] == "f0" and top["t"] == sign * np.inf
         assert top["p_value"] == 0 and top["q_value"] == 0 and top["difference"] == sign * 1.0
     assert "f4" not in set(table["feature"])  # constant everywhere: last, cut by n=4
+    # values that binary floats do not hold exactly: a variance computed in floating
+    # point is not 0 (0.7 everywhere got t = 5.98, p = 2e-6; 0.1 against 0.3, t = -1.8e16)
+    y = np.array([0] * 7 + [1] * 33)
+    inexact = np.column_stack([np.full(40, 0.7), np.where(y == 0, 0.1, 0.3), np.random.RandomState(1).rand(40)])
+    table = group_markers({"m": inexact}, y).set_index(["group", "feature"])
+    assert table.loc[(0, "f1"), "t"] == -np.inf and table.loc[(0, "f1"), "p_value"] == 0
+    assert np.isnan(table.loc[(0, "f0"), "t"]) and np.isnan(table.loc[(0, "f0"), "q_value"])
+    assert list(table.loc[0].index) == ["f1", "f2", "f0"]
 
 
 # ------------------------------------------------------- subtype_correlations

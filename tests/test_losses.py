@@ -443,3 +443,7 @@ def test_paper_priors_divided_by_the_configured_batch_size(name, monkeypatch):
     assert est.batch_size_ == 12 and est.n_train_samples_ == 24
     assert {size for _, size in seen} == {16}
     assert any(training for training, _ in seen) and any(not training for training, _ in seen)
+    # score keeps the fitted divisor: set_params without a refit changes nothing
+    score = est.score(Xs)
+    seen.clear()
+    assert est.set_params(batch_size=4).score(Xs) == score and {size for _, size in seen} == {16}

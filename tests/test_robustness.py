@@ -169,6 +169,10 @@ def test_bad_input_at_transform(cls, fitted_all):
     for none in ({"om0": X["om0"], "om1": None}, [X["om0"], None]):
         with pytest.raises(ValueError, match=r"Omic 'om1' is None\. .* 'om1': np.full\(\(n_samples, 4\), np.nan\)"):
             est.transform(none)
+    # an unnamed list goes by position, even where the fitted names look like defaults
+    swapped = tiny(cls, max_iter=1).fit({"omic1": X["om0"], "omic0": X["om1"]})
+    with pytest.raises(ValueError, match=r"Omic 'omic0' is None\. .* 'omic0': np.full\(\(n_samples, 4\), np.nan\)"):
+        swapped.transform([X["om0"], None])
     with pytest.raises(ValueError, match="'om1' has 5 features, but .* fitted with 4"):
         est.transform({"om0": X["om0"], "om1": np.zeros((24, 5))})
     with pytest.raises(ValueError, match="omics .* fitted with omics"):
