@@ -80,11 +80,16 @@ def _same_value(a: Any, b: Any) -> bool:
 
 #: samples per chunk when embedding or evaluating without gradients.
 _EVAL_CHUNK = 4096
-#: inputs with larger absolute values trigger a warning to scale the data: one
-#: omic of ages (about 60) beside min-max scaled ones already wrecked the fit of
-#: every omic without a word at the earlier 1e3, while z-scores, M-values and
-#: log2 expression stay below it.
-_SCALE_WARNING = 50.0
+#: an omic whose 99th percentile of |x| exceeds this, or whose peak exceeds
+#: _SCALE_PEAK, triggers a warning to scale the data. One omic of ages (about 60)
+#: beside min-max scaled ones wrecked the fit of every omic without a word when
+#: the warning looked at the peak above 1e3 alone; z-scores (whose peak grows as
+#: sqrt(n) for a feature that one sample sets apart), M-values and log2
+#: expression have a 99th percentile below 20.
+_SCALE_WARNING = 20.0
+_SCALE_PEAK = 1e3
+#: values of |x| the percentile is taken over, at most (a strided sample beyond).
+_SCALE_SAMPLE = 1_000_000
 #: how far outside [0, 1] the input of a sigmoid-output model may go unwarned.
 _UNIT_TOLERANCE = 0.1
 #: seed of the reparameterisation noise used when evaluating a loss (validation,
@@ -351,11 +356,15 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         omics = self._validate_omics(X, reset=True)
         self._unscaled = {}  # omic -> peak |value|, named again if training diverges
         for name, block in zip(self.omic_names_, omics.blocks):
-            peak = float(np.abs(block).max(initial=0.0))
-            if peak > _SCALE_WARNING:
+            magnitude = np.abs(block).ravel()
+            peak = float(magnitude.max(initial=0.0))
+            sample = magnitude[:: magnitude.size // _SCALE_SAMPLE + 1]
+            typical = float(np.quantile(sample, 0.99)) if sample.size else 0.0
+            if peak > _SCALE_PEAK or typical > _SCALE_WARNING:
                 self._unscaled[name] = peak
                 warnings.warn(
-                    f"Omic {name!r} has values up to {peak:.3g}. {type(self).__name__} "
+                    f"Omic {name!r} has values up to {peak:.3g} (1% of them above "
+                    f"{typical:.3g}). {type(self).__name__} "
                     "expects features on a small scale (the paper min-max scales each "
                     "feature to [0, 1]); unscaled data can make training diverge. Use "
                     "skpoems.preprocessing.OmicTransformer() (MinMaxScaler per omic, e.g. "

@@ -394,6 +394,23 @@ def test_an_omic_of_ages_beside_scaled_omics_is_named(cls):
     assert not [w for w in caught if "'mrna'" in str(w.message) or "'mirna'" in str(w.message)]
 
 
+def test_z_scores_of_a_large_cohort_do_not_warn():
+    """A z-scored feature that one sample sets apart peaks at sqrt(n - 1): 54.8 in a
+    cohort of 3000, which a threshold on the peak alone took for unscaled data."""
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.RandomState(0)
+    mrna = rng.normal(size=(3000, 5))
+    mrna[:, 0] = 0.0
+    mrna[7, 0] = 1.0  # expressed in one patient
+    mrna = StandardScaler().fit_transform(mrna)
+    assert np.abs(mrna).max() > 50
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tiny(POEMSTransformer, max_iter=1).fit({"mrna": mrna, "cnv": rng.randint(-2, 3, (3000, 4)).astype(float)})
+    assert not [w for w in caught if "has values up to" in str(w.message)]
+
+
 @pytest.mark.parametrize("cls", ALL)
 def test_values_outside_the_unit_interval_warn_for_sigmoid_models(cls):
     """MOCSS reconstructs through a sigmoid: copy numbers -2..2 fitted silently,
