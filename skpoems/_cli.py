@@ -771,7 +771,7 @@ def _in_cli_terms(message: str) -> str:
     return message
 
 
-def _load(args: argparse.Namespace, *, require_labels: bool = True):
+def _load(args: argparse.Namespace, *, require_labels: bool = True, keep_unlabelled: bool = False):
     try:
         if args.data is None and (
             args.labels is not None or args.label_column is not None or args.join != "strict"
@@ -790,6 +790,7 @@ def _load(args: argparse.Namespace, *, require_labels: bool = True):
             sample_name_length=args.sample_name_length,
             require_labels=require_labels,
             transpose=_LAYOUTS[args.layout],
+            keep_unlabelled=keep_unlabelled,
         )
     except (ValueError, OSError) as exc:
         raise _UsageError(_in_cli_terms(str(exc))) from exc
@@ -1529,15 +1530,13 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     from .inspection import group_markers
 
     t0 = time.perf_counter()
-    bunch = _load(args, require_labels=False)
+    # the labels only check the clusters: they do not decide who is clustered
+    bunch = _load(args, require_labels=False, keep_unlabelled=True)
     if getattr(bunch, "is_train", None) is not None:
         bunch.is_train = None  # every sample is fitted: a given split does not apply
-    left_out = [line for line in str(getattr(bunch, "DESCR", "")).splitlines() if line.startswith("Left out")]
-    labelled: np.ndarray | None = None  # which samples the labels name, where not all
-    if left_out:
-        every = _every_sample(args, bunch)
-        if every is not None:
-            bunch, labelled = every, every.target.notna().to_numpy()
+    labelled: np.ndarray | None = None  # which samples have a label, where not all
+    if bunch.target is not None and pd.Series(bunch.target).isna().any():
+        labelled = pd.Series(bunch.target).notna().to_numpy()
     out = _out_dir(args, f"{_safe_name(bunch.name)}_{args.model}_subtypes")
     est = exp.make_estimator(
         args.model, drop_none=False, **_estimator_params(args, verbose=0 if args.quiet else 1, model=args.model)
@@ -1560,19 +1559,11 @@ def _cmd_discover(args: argparse.Namespace) -> int:
         )
     if not args.quiet:
         print(f"skpoems discover: {name} on {bunch.name}: {described}", flush=True)
-    if left_out and labelled is not None:
+    unlabelled = [line for line in str(getattr(bunch, "DESCR", "")).splitlines() if line.startswith("Unlabelled: ")]
+    if labelled is not None and unlabelled:
         print(
-            "note: " + "; ".join(line[len("Left out: "):] for line in left_out)
+            "note: " + unlabelled[0][len("Unlabelled: "):].split(" (kept")[0]
             + ": they are clustered, and left out of the comparison with the labels",
-            file=sys.stderr,
-            flush=True,
-        )
-    elif left_out:  # a label file decided which samples were read: say so
-        print(
-            "note: " + "; ".join(line[len("Left out: "):] for line in left_out) + " were left "
-            "out (a label file in the folder decides which samples are read); to cluster "
-            "every sample, move it out of the folder or pass --labels with a file that "
-            "lists them all",
             file=sys.stderr,
             flush=True,
         )
@@ -1617,7 +1608,9 @@ def _cmd_discover(args: argparse.Namespace) -> int:
             "adjusted_rand_index": float(adjusted_rand_score(labels[known], clusters[known])),
             "nmi": float(normalized_mutual_info_score(labels[known], clusters[known])),
             "n_labelled": int(known.sum()),
-            "crosstab": pd.crosstab(table["cluster"], table["label"]).to_dict(orient="index"),
+            # every cluster, those without a labelled sample too
+            "crosstab": pd.crosstab(table["cluster"], table["label"])
+            .reindex(cluster_names, fill_value=0).to_dict(orient="index"),
         }
     table.to_csv(out / "clusters.csv")
     # the subtypes of new patients: skpoems embed MODEL_FOLDER --data NEW (or
@@ -1666,40 +1659,6 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     lines.append(f"total time {record['timings']['wall_s']:.1f} s")
     print("\n".join(lines), flush=True)
     return 0
-
-
-def _every_sample(args: argparse.Namespace, bunch: Bunch) -> Bunch | None:
-    """``bunch`` with the samples its label file left out put back, unlabelled.
-
-    Labels only check the clusters of ``discover``, so they should not decide
-    which patients are clustered. The folder is read again without labels;
-    ``target`` becomes a float Series, NaN where a sample has no label. None
-    where that reading fails or differs from ``bunch`` in anything but the
-    samples (then the labelled samples alone are clustered, as read)."""
-    if args.data is None or not isinstance(bunch.data, pd.DataFrame) or bunch.target is None:
-        return None
-    try:
-        every = exp.load_dataset(
-            args.dataset, args.data, labels=False, join=args.join,
-            sample_name_length=args.sample_name_length, require_labels=False,
-            transpose=_LAYOUTS[args.layout],
-        )
-    except (ValueError, OSError):
-        return None
-    index = every.data.index
-    if not (
-        isinstance(every.data, pd.DataFrame)
-        and every.data.columns.equals(bunch.data.columns)
-        and bunch.data.index.isin(index).all()
-        and len(index) > len(bunch.data.index)
-    ):
-        return None
-    target = pd.Series(np.asarray(bunch.target), index=bunch.data.index, name="label")
-    every.target = target.reindex(index).astype(np.float64)
-    every.target_names = bunch.target_names
-    every.name = bunch.name
-    every.is_train = None
-    return every
 
 
 def _load_saved_model(path: str):

@@ -90,6 +90,7 @@ def load_dataset(
     sample_name_length: int | None = None,
     require_labels: bool = True,
     transpose: bool | str = "auto",
+    keep_unlabelled: bool = False,
 ) -> Bunch:
     """Load a bundled data set by name, or a folder of the user's.
 
@@ -112,6 +113,10 @@ def load_dataset(
     require_labels : bool, default=True
         Refuse a folder without labels (the evaluation protocol scores against
         them); False returns its ``target`` as None.
+    keep_unlabelled : bool, default=False
+        Keep the samples of a folder of named tables that its label file does
+        not label, with a missing ``target`` (see
+        :func:`~skpoems.datasets.load_omics_tables`).
 
     Returns
     -------
@@ -153,6 +158,7 @@ def load_dataset(
             bunch = datasets.load_omics_tables(
                 folder, labels=labels, label_column=label_column, join=join,
                 sample_name_length=sample_name_length, transpose=transpose,
+                keep_unlabelled=keep_unlabelled,
             )
             candidates = bunch.get("not_read") or []
             missing = "name the label file labels.csv, or pass labels=FILE (--labels FILE)" + (
@@ -164,7 +170,7 @@ def load_dataset(
                 f"{folder} has no labels, against which the evaluation protocol scores "
                 f"the embeddings: {missing}."
             )
-        classes = [] if bunch.target is None else np.unique(np.asarray(bunch.target))
+        classes = [] if bunch.target is None else np.unique(pd.Series(bunch.target).dropna().to_numpy())
         if require_labels and len(classes) == 1:
             only = str(classes[0] if bunch.target_names is None else bunch.target_names[int(classes[0])])
             raise ValueError(

@@ -1193,9 +1193,8 @@ def test_discover_clusters_the_samples_a_label_file_leaves_out(tmp_path, join):
     )
     assert status == 0, stderr
     assert (
-        "note: 2 sample(s) without a label in labels.csv; 10 sample(s) of the omic tables "
-        "that labels.csv does not list: they are clustered, "
-        "and left out of the comparison with the labels" in stderr
+        "note: 12 sample(s) that labels.csv does not list or lists without a label: they "
+        "are clustered, and left out of the comparison with the labels" in stderr
     )
     table = pd.read_csv(out / "clusters.csv", index_col=0)
     assert len(table) == 40 and list(table.index) == list(ids)
@@ -1210,3 +1209,35 @@ def test_discover_clusters_the_samples_a_label_file_leaves_out(tmp_path, join):
         normalized_mutual_info_score(table["label"][known], table["cluster"][known])
     )
     assert sum(sum(row.values()) for row in agree["crosstab"].values()) == n_labelled
+    assert list(agree["crosstab"]) == ["cluster 1", "cluster 2", "cluster 3"]
+
+
+def test_discover_clusters_unlabelled_samples_whatever_the_layout(tmp_path):
+    """The samples a label file leaves out are clustered also where a second read
+    of the folder without labels would differ: a label file of numeric codes not
+    named label* (read as an omic without labels), a single omic stored features
+    x samples (oriented by the labels only). And a cluster without any labelled
+    sample keeps its row of the crosstab."""
+    data, ids = mice_cohort(tmp_path, lipid_lacks=slice(0, 0))
+    labels = pd.read_csv(data / "labels.csv", index_col=0)
+    (data / "labels.csv").unlink()
+    codes = labels["diet"].astype("category").cat.codes.iloc[:30]
+    codes.to_frame("diet").to_csv(data / "diet.csv")
+    out = tmp_path / "a"
+    argv = [*FAST[2:], "--n-clusters", "3", "--no-figures", "--variance-permutations", "0", "--quiet"]
+    status, _, stderr = call(["discover", "--data", str(data), "--labels", "diet.csv", "--join", "outer", *argv, "--out", str(out)])
+    assert status == 0, stderr
+    table = pd.read_csv(out / "clusters.csv", index_col=0)
+    assert len(table) == 40 and table["label"].notna().sum() == 30
+    assert json.loads((out / "metrics.json").read_text())["dataset"]["omic_names"] == ["gene", "lipid"]
+
+    (data / "lipid.csv").unlink()
+    (data / "diet.csv").unlink()
+    gene = pd.read_csv(data / "gene.csv", index_col=0)
+    gene.T.rename_axis("gene").to_csv(data / "gene.csv")  # features x samples
+    labels.iloc[:30].to_csv(data / "labels.csv")
+    out = tmp_path / "b"
+    status, _, stderr = call(["discover", "--data", str(data), "--join", "outer", *argv, "--out", str(out)])
+    assert status == 0, stderr
+    table = pd.read_csv(out / "clusters.csv", index_col=0)
+    assert sorted(table.index) == sorted(ids) and table["label"].notna().sum() == 30

@@ -228,6 +228,26 @@ def test_outer_join_makes_missing_omics_and_unlabelled_samples_are_left_out(coho
         fewer = load_omics_tables(folder, label_column="subtype", join=join)
         assert "TCGA-03" not in fewer.data.index
         assert f"Left out: {n} sample(s) of the omic tables that labels.csv does not list" in fewer.DESCR
+    # keep_unlabelled: those samples stay, with a missing label (TCGA-03 not listed,
+    # TCGA-05 listed without a label), whatever the join
+    for join, kept in [("outer", 6), ("inner", 4), ("strict", None)]:
+        if kept is None:  # strict: the omics list different samples
+            with pytest.raises(ValueError, match="Pass join='inner'"):
+                load_omics_tables(folder, label_column="subtype", join=join, keep_unlabelled=True)
+            continue
+        every = load_omics_tables(folder, label_column="subtype", join=join, keep_unlabelled=True)
+        assert len(every.data) == kept and "TCGA-03" in every.data.index
+        assert str(every.target.dtype) == "Int64" and pd.isna(every.target["TCGA-03"])
+        labelled = every.target.dropna()
+        assert list(np.asarray(every.target_names)[labelled.to_numpy(dtype=int)]) == list(
+            labels["subtype"].loc[labelled.index]
+        )
+        assert "Left out" not in every.DESCR
+        assert f"Unlabelled: {int(every.target.isna().sum())} sample(s) that labels.csv" in every.DESCR
+        X, y = load_omics_tables(
+            folder, label_column="subtype", join=join, keep_unlabelled=True, as_frame=False, return_X_y=True
+        )
+        assert y.dtype == np.float64 and np.isnan(y).sum() == every.target.isna().sum()
 
 
 def test_labels_false_reads_every_sample_and_no_labels(cohort):

@@ -139,7 +139,10 @@ def _make_bunch(
         y: Any = target
     else:
         data = np.ascontiguousarray(frame.to_numpy(dtype=np.float64))
-        y = None if target is None else target.to_numpy()
+        # (missing labels of keep_unlabelled: NaN in a float array)
+        y = None if target is None else (
+            target.to_numpy(dtype=np.float64, na_value=np.nan) if target.hasnans else target.to_numpy()
+        )
     if return_X_y:
         return data, y
     return Bunch(

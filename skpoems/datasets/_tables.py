@@ -532,6 +532,7 @@ def load_omics_tables(
     transpose: bool | Literal["auto"] = "auto",
     join: Literal["strict", "inner", "outer"] = "strict",
     sample_name_length: int | None = None,
+    keep_unlabelled: bool = False,
     return_X_y: bool = False,
     as_frame: bool = True,
 ) -> Bunch | tuple[Any, Any]:
@@ -616,6 +617,13 @@ def load_omics_tables(
         them differently (an error names the length that would match them). Two
         samples that become one name (a patient's tumour and normal samples at
         12 characters) are an error. None: names as they are.
+    keep_unlabelled : bool, default=False
+        With labels matched by name: keep the samples of the omic tables that
+        the label file does not list, or lists without a label, rather than
+        leaving them out; their ``target`` is missing (``<NA>`` in a nullable
+        ``Int64`` Series, NaN in the float array of ``as_frame=False``), and
+        ``join`` matches the omics alone. For uses where the labels only check
+        an unsupervised result (``skpoems discover`` clusters every sample).
     return_X_y : bool, default=False
         If True, return ``(data, target)`` instead of a Bunch.
     as_frame : bool, default=True
@@ -823,7 +831,7 @@ def load_omics_tables(
             unlabelled_ids = pd.Index(label_table.index[unlabelled])
             if sample_name_length is not None:
                 unlabelled_ids = _cut(unlabelled_ids, sample_name_length)
-            if join == "strict":
+            if join == "strict" and not keep_unlabelled:
                 raise ValueError(
                     f"{label_file} has no label for {n_unlabelled} sample(s) (e.g. "
                     f"{label_table.index[row]!r}); pass join='inner' or join='outer' to "
@@ -922,7 +930,7 @@ def load_omics_tables(
                     f"once{cut} (if its rows are features, not samples, pass transpose=True)."
                 )
         indexes = [tables[k].index for k in names]
-        if label_ids is not None:
+        if label_ids is not None and not keep_unlabelled:
             indexes.append(label_ids)
             sources.append(str(label_file))
         if join == "outer":
@@ -932,7 +940,8 @@ def load_omics_tables(
             )
             if label_ids is not None:
                 n_not_listed = int((~samples.isin(label_ids) & ~samples.isin(unlabelled_ids)).sum())
-                samples = samples[samples.isin(label_ids)]
+                if not keep_unlabelled:
+                    samples = samples[samples.isin(label_ids)]
             if len(samples) == 0:
                 raise ValueError(
                     f"No labelled sample in {', '.join(sources)}."
@@ -976,8 +985,8 @@ def load_omics_tables(
                 n_not_listed = int((~common.isin(label_ids) & ~common.isin(unlabelled_ids)).sum())
         blocks = [tables[k].reindex(samples) for k in names]
         index = pd.Index(samples, dtype=object, name="sample")
-        if target is not None:
-            target = target.loc[samples] if label_ids is not None else target
+        if target is not None and label_ids is not None:
+            target = target.reindex(samples) if keep_unlabelled else target.loc[samples]
     else:
         rows = {str(files[k]): tables[k].shape[0] for k in names}
         if len(set(rows.values())) > 1:
@@ -1000,8 +1009,11 @@ def load_omics_tables(
                 )
             )
         target = pd.Series(
-            target.to_numpy(dtype=np.int64), index=index.copy(), name="label"
+            target.to_numpy(dtype=np.float64 if target.isna().any() else np.int64),
+            index=index.copy(), name="label",
         )
+        if keep_unlabelled:  # missing labels as <NA>, the codes as integers
+            target = target.astype("Int64")
 
     frame = _omics_frame([b.set_axis(index, axis=0) for b in blocks], names)
     frame.index = index
@@ -1017,8 +1029,14 @@ def load_omics_tables(
     )
     if target is not None:
         descr.append(
-            f"Labels from {label_file.name}: {_label_counts(target, target_names)}"
+            f"Labels from {label_file.name}: {_label_counts(target.dropna(), target_names)}"
         )
+    if keep_unlabelled and target is not None and target.isna().any():
+        descr.append(
+            f"Unlabelled: {int(target.isna().sum())} sample(s) that {label_file.name} "
+            "does not list or lists without a label (kept: keep_unlabelled=True)"
+        )
+        n_unlabelled = n_not_listed = 0
     if n_unlabelled:
         descr.append(
             f"Left out: {n_unlabelled} sample(s) without a label in {label_file.name}"
