@@ -2132,9 +2132,15 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     best_row = table.loc[table["validation_loss"].idxmin()]
     failed = int((table["error"] != "").sum())
 
-    # the selected configuration, refitted under the protocol and evaluated on test
+    # the selected configuration, refitted under the protocol and evaluated on test;
+    # with --threads, the refit and the outputs use as many threads as each sweep fit
     best_est = est.set_params(**best, verbose=0 if args.quiet else 1)
-    result = _fit_quietly(lambda: exp.run_protocol(best_est, None, None, split=split))
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)  # _dispatch restores it
+    with _pool_limits(args.threads):
+        result = _fit_quietly(lambda: exp.run_protocol(best_est, None, None, split=split))
     sweep_info = {
         "command": ["skpoems", *args.argv],
         "split": _split_info(args, bunch),
@@ -2148,16 +2154,17 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             "results_file": "../sweep_results.csv",
         },
     }
-    record = write_run_outputs(
-        result,
-        bunch,
-        args.model,
-        out / "best",
-        extra=sweep_info,
-        figures=not args.no_figures,
-        figure_formats=args.figure_format,
-        variance_permutations=args.variance_permutations,
-    )
+    with _pool_limits(args.threads):
+        record = write_run_outputs(
+            result,
+            bunch,
+            args.model,
+            out / "best",
+            extra=sweep_info,
+            figures=not args.no_figures,
+            figure_formats=args.figure_format,
+            variance_permutations=args.variance_permutations,
+        )
     wall = time.perf_counter() - t0
     with open(out / "sweep.json", "w") as fh:
         json.dump(
@@ -2230,10 +2237,16 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     )
 
 
+def _pool_limits(threads: int | None):
+    """scikit-learn's OpenMP/BLAS pools (k-means, t-SNE) limited to ``threads``;
+    None: as they are."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=threads)
+
+
 def _dispatch(args: argparse.Namespace, subparser: argparse.ArgumentParser) -> int:
     import torch
-
-    from threadpoolctl import threadpool_limits
 
     previous_threads = torch.get_num_threads()
     limits = None
@@ -2244,7 +2257,7 @@ def _dispatch(args: argparse.Namespace, subparser: argparse.ArgumentParser) -> i
         # left alone, they start one thread per core on a machine that is busy
         limits = threads
     try:
-        with threadpool_limits(limits=limits):
+        with _pool_limits(limits):
             return int(args.handler(args))
     except _UsageError as exc:
         subparser.error(str(exc))  # exits with status 2

@@ -677,6 +677,30 @@ def test_threads_limit_scikit_learns_pools_too(monkeypatch):
     assert {p["user_api"]: p["num_threads"] for p in threadpool_info()} == before  # restored
 
 
+def test_sweep_threads_apply_to_the_refit_too(monkeypatch, tmp_path):
+    """sweep --threads N set the threads of the sweep's fits only: the refit of
+    the selected configuration, its k-means and figures ran on every core."""
+    import torch
+    from threadpoolctl import threadpool_info
+
+    seen = {}
+    real = _cli.exp.run_protocol
+
+    def spy(*args, **kwargs):
+        seen["torch"] = torch.get_num_threads()
+        seen["pools"] = {p["user_api"]: p["num_threads"] for p in threadpool_info()}
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_cli.exp, "run_protocol", spy)
+    status, _, stderr = call(
+        ["sweep", "--dataset", "nutrimouse", "--batch-sizes", "16", "--learning-rates", "0.001",
+         "--weight-decays", "0", "--max-iter", "2", "--threads", "1", "--n-jobs", "1", "--no-figures",
+         "--quiet", "--variance-permutations", "0", "--out", str(tmp_path)]
+    )
+    assert status == 0, stderr
+    assert seen["torch"] == 1 and set(seen["pools"].values()) == {1}
+
+
 @pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="Linux /proc/stat")
 def test_busy_cores_sees_a_busy_core_at_once():
     """The one-second measure sees work that started a moment ago (the load
