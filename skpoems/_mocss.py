@@ -185,15 +185,18 @@ class MOCSSVAETransformer(_MOCSSBase):
 
     Examples
     --------
-    Clustering patients on the embedding, with the omics in one DataFrame:
+    Clustering patients on the embedding, with the omics in one DataFrame,
+    min-max scaled per omic first (the decoders end in a sigmoid):
 
     >>> from sklearn.cluster import KMeans
     >>> from sklearn.pipeline import make_pipeline
     >>> from skpoems import MOCSSVAETransformer, concat_omics
     >>> from skpoems.datasets import make_multiomics
+    >>> from skpoems.preprocessing import OmicTransformer
     >>> Xs, y = make_multiomics(n_samples=30, omic_dims=(8, 4), n_components=2, random_state=0)
     >>> mocss = MOCSSVAETransformer(n_components=2, encoder_hidden=(16,), max_iter=3, random_state=0)
-    >>> make_pipeline(mocss, KMeans(3, n_init=2, random_state=0)).fit_predict(concat_omics(Xs)).shape
+    >>> steps = make_pipeline(OmicTransformer(), mocss, KMeans(3, n_init=2, random_state=0))
+    >>> steps.fit_predict(concat_omics(Xs)).shape
     (30,)
     """
 
@@ -258,7 +261,9 @@ class MOCSSSparseVAETransformer(_MOCSSBase):
 
     >>> from skpoems import MOCSSSparseVAETransformer
     >>> from skpoems.datasets import make_multiomics
+    >>> from skpoems.preprocessing import OmicTransformer
     >>> Xs, _ = make_multiomics(n_samples=30, omic_dims=(8, 4), n_components=3, random_state=0)
+    >>> Xs = OmicTransformer().fit_transform(Xs)  # every feature to [0, 1]
     >>> sparse = MOCSSSparseVAETransformer(n_components=3, encoder_hidden=(16,), max_iter=3, random_state=0).fit(Xs)
     >>> [W.shape for W in sparse.components_]
     [(8, 3), (4, 3)]
