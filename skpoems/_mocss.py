@@ -242,8 +242,8 @@ class MOCSSSparseVAETransformer(_MOCSSBase):
     MODELS.md), so a default fit would run all ``max_iter`` epochs (about two
     hours there); with these defaults fits stop on their own (839-885 epochs on
     5 stratified splits of TCGA BRCA) with higher k-means ACC / NMI (0.565 /
-    0.459 against 0.539 / 0.412 for the paper's objective at 600 epochs) and a
-    slightly lower k-NN ACC (0.772 against 0.783), and level on nutrimouse.
+    0.459 against 0.538 / 0.411 for the paper's objective at 600 epochs) and a
+    slightly lower k-NN ACC (0.772 against 0.786), and level on nutrimouse.
     The paper's configuration (its objective, per-feature sigma, batch 512) is
     ``MOCSSSparseVAETransformer(**PAPER_CONFIG["MOCSSSparseVAETransformer"])``.
     {notes}
