@@ -1124,14 +1124,16 @@ def write_run_outputs(
     files.append("model.joblib")
 
     extra = dict(extra or {})
-    r2 = None
+    r2 = attributions = None
     if hasattr(est, "module_"):
-        from .inspection import top_features
+        from .inspection import decoder_attributions, top_features
 
         # the biomarker table of every model: decoder gradients at the training
         # samples, which rank the planted features of default fits where |W| does
-        # not (README, "Interpretation"); W itself is in W_<omic>.csv
-        top = top_features(est, n=20, X=split.X_train, method="gradient")
+        # not (README, "Interpretation"); W itself is in W_<omic>.csv. Computed
+        # once (a few epochs' work): the table and the figures rank by them.
+        attributions = decoder_attributions(est, split.X_train)
+        top = top_features(est, n=20, attributions=attributions)
         top.insert(1, "rank", top.groupby("omic", sort=False).cumcount() + 1)
         save_csv(top.set_index(["omic", "rank"]), "top_features.csv")
         extra["top_features"] = {
@@ -1151,7 +1153,7 @@ def write_run_outputs(
     if figures:
         figure_files, skipped = write_figures(
             result, bunch, out / "figures", variance_table=r2, formats=figure_formats,
-            not_applicable=not_applicable,
+            not_applicable=not_applicable, attributions=attributions,
         )
         files += [f"figures/{f}" for f in figure_files]
 
@@ -1217,9 +1219,14 @@ def _short_output_names(est: Any, names: Sequence[str]) -> list[str]:
     return [n[len(prefix) :] if n.startswith(prefix) else str(n) for n in names]
 
 
-def _top_factors(est: Any, n: int = 4) -> list[int]:
-    strength = sum(np.abs(W).sum(axis=0) for W in est.components_)
-    return [int(k) for k in np.argsort(-strength)[:n]]
+def _top_factors(est: Any, attributions: dict | None = None, n: int = 4) -> list[int]:
+    """The ``n`` factors with the largest total strength: decoder attributions
+    where given, else ``|W|``."""
+    if attributions is not None:
+        strength = sum(np.asarray(A).sum(axis=0) for A in attributions.values())
+    else:
+        strength = sum(np.abs(W).sum(axis=0) for W in est.components_)
+    return [int(k) for k in np.argsort(-strength, kind="stable")[:n]]
 
 
 def write_figures(
@@ -1230,6 +1237,7 @@ def write_figures(
     variance_table: pd.DataFrame | None = None,
     formats: Sequence[str] = ("png",),
     not_applicable: dict[str, str] | None = None,
+    attributions: dict | None = None,
 ) -> tuple[list[str], dict[str, str]]:
     """Write the paper's figures for one result; a failing figure is skipped.
 
@@ -1238,6 +1246,10 @@ def write_figures(
 
     ``variance_table``: the test part's ``variance_explained`` table when it was
     already computed (it is the slowest output), else it is computed here.
+    ``attributions``: the decoder attributions that ``top_features.csv`` ranks
+    by (``inspection.decoder_attributions`` at the training part); the top
+    features figures then rank by them too, for every model with a decoder,
+    else by ``|W|`` (models with W only).
 
     Returns the written file names and, for each skipped figure, why. The
     figures that do not apply to the model (no W, no gating) are put in
@@ -1299,16 +1311,16 @@ def write_figures(
         axes = np.atleast_1d(fig.subplots(1, n_omics))
         fn = _plotting("plot_top_features")
         for omic, ax in zip(omics, axes, strict=True):
-            fn(est, n=10, omic=omic, ax=ax)
+            fn(est, n=10, omic=omic, ax=ax, attributions=attributions)
 
     def factor_features(fig):
-        factors = _top_factors(est)
+        factors = _top_factors(est, attributions)
         axes = np.atleast_1d(
             fig.subplots(2, 2) if len(factors) == 4 else fig.subplots(1, len(factors))
         ).ravel()
         fn = _plotting("plot_factor_features")
         for factor, ax in zip(factors, axes, strict=True):
-            fn(est, factor, n=5, ax=ax)
+            fn(est, factor, n=5, ax=ax, attributions=attributions)
 
     def activation(fig):
         axes = np.atleast_1d(fig.subplots(n_omics, 1))
@@ -1337,8 +1349,10 @@ def write_figures(
         ("subtype_correlations", (11, 4.8), correlations, None),
         ("gating_weights", (7, 4.5), gating,
          None if hasattr(est, "transform_gating") else f"{model} has no gating network"),
-        ("top_features", (5.5 * n_omics, 4.5), top_features, no_w),
-        ("factor_features", (13, 11), factor_features, no_w),
+        ("top_features", (5.5 * n_omics, 4.5), top_features,
+         None if attributions is not None else no_w),
+        ("factor_features", (13, 11), factor_features,
+         None if attributions is not None else no_w),
         ("activation_maps", (12, 3.0 * n_omics + 0.5), activation, no_w),
         ("variance_explained", (7, 4.5), variance,
          f"{model} has no decoder" if not hasattr(est, "module_")

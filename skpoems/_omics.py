@@ -833,8 +833,9 @@ class OmicInputMixin:
                     f"e.g. block[fitted_names] with fitted_names = est.omic_feature_names()"
                     f"[{self.omic_names_.index(name)}]."
                 )
-            unseen = [str(f) for f in seen if f not in set(fitted)]
-            lacking = [str(f) for f in fitted if f not in set(seen)]
+            seen_set, fitted_set = set(seen), set(fitted)
+            unseen = [str(f) for f in seen if f not in fitted_set]
+            lacking = [str(f) for f in fitted if f not in seen_set]
             raise ValueError(
                 f"Omic {name!r} has feature names that differ from those seen at fit: "
                 f"{len(unseen)} unseen (e.g. {unseen[:3]}), {len(lacking)} missing (e.g. "

@@ -148,7 +148,19 @@ def _weight_factor_columns(estimator: Any) -> list[np.ndarray]:
     return cols
 
 
-def _resolve_method(estimator: Any, method: str, X: Any) -> str:
+def _resolve_method(estimator: Any, method: str, X: Any, attributions: Any = None) -> str:
+    if attributions is not None:
+        if X is not None:
+            raise ValueError(
+                "Pass X or attributions, not both: attributions are the decoder "
+                "gradients already computed at some samples (decoder_attributions)."
+            )
+        if method == "weights":
+            raise ValueError(
+                "attributions are decoder gradients: they rank features with "
+                "method='gradient' (or 'auto'), not method='weights'."
+            )
+        return "gradient"
     if method == "auto":
         # samples given: the decoder's own sensitivities, which rank features
         # correctly even while W is still near its random start (see top_features)
@@ -168,8 +180,50 @@ def _resolve_method(estimator: Any, method: str, X: Any) -> str:
     return method
 
 
+def _check_attributions(estimator: Any, attributions: Any) -> list[np.ndarray]:
+    """The (D_v, n_factors) matrices of a :func:`decoder_attributions` result,
+    checked against the fitted omics, features and factors."""
+    if not isinstance(attributions, dict):
+        raise TypeError(
+            "attributions must be the dict returned by decoder_attributions(estimator, X) "
+            f"(omic name -> features x factors), got {type(attributions).__name__}."
+        )
+    omics = list(estimator.omic_names_)
+    if list(attributions) != omics:
+        raise ValueError(
+            f"attributions has omics {list(attributions)}, but "
+            f"{type(estimator).__name__} was fitted with {omics}: pass "
+            "decoder_attributions(estimator, X) of this estimator."
+        )
+    names = estimator.omic_feature_names()
+    n_factors = _n_factors(estimator)
+    out = []
+    for v, omic in enumerate(omics):
+        A = attributions[omic]
+        if isinstance(A, pd.DataFrame) and not np.array_equal(
+            A.index.astype(str), np.asarray(names[v], dtype=str)
+        ):
+            raise ValueError(
+                f"attributions[{omic!r}] is indexed by other features than the ones "
+                f"{type(estimator).__name__} was fitted with for that omic."
+            )
+        A = np.asarray(A, dtype=float)
+        if A.shape != (len(names[v]), n_factors):
+            raise ValueError(
+                f"attributions[{omic!r}] has shape {A.shape}; this estimator needs "
+                f"({len(names[v])}, {n_factors}) (features x factors)."
+            )
+        if not np.isfinite(A).all() or (A < 0).any():
+            raise ValueError(
+                f"attributions[{omic!r}] holds negative or non-finite values; decoder "
+                "attributions are mean absolute derivatives."
+            )
+        out.append(A)
+    return out
+
+
 def _feature_scores(
-    estimator: Any, method: str, X: Any
+    estimator: Any, method: str, X: Any, attributions: Any = None
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per omic: a (D_v, m) score matrix and the embedding columns of its m columns."""
     if method == "weights":
@@ -178,9 +232,12 @@ def _feature_scores(
             (np.abs(np.asarray(W, dtype=float)), c)
             for W, c in zip(estimator.components_, cols, strict=True)
         ]
-    attributions = _decoder_jacobian_abs_mean(estimator, estimator.transform(X))
+    if attributions is not None:
+        blocks = _check_attributions(estimator, attributions)
+    else:
+        blocks = _decoder_jacobian_abs_mean(estimator, estimator.transform(X))
     all_cols = np.arange(_n_factors(estimator))
-    return [(A, all_cols) for A in attributions]
+    return [(A, all_cols) for A in blocks]
 
 
 def _group_codes(
@@ -336,7 +393,13 @@ def _directional_derivatives(decode: Any, z: Any, tangent: Any, state: dict) -> 
 
     if state.get("jvp", True):
         try:
-            _, tangents = torch.func.jvp(lambda q: tuple(decode(q)), (z,), (tangent,))
+            with warnings.catch_warnings():
+                # torch.func's first call scripts helpers of its own and warns that
+                # torch.jit.script is deprecated (torch 2.13): not the user's concern
+                warnings.filterwarnings(
+                    "ignore", message=".*torch.jit.script.* is deprecated", category=DeprecationWarning
+                )
+                _, tangents = torch.func.jvp(lambda q: tuple(decode(q)), (z,), (tangent,))
             state["jvp"] = True
             return list(tangents)
         except (RuntimeError, NotImplementedError):
@@ -432,10 +495,13 @@ def _decoder_jacobian_abs_mean(estimator: Any, Z: np.ndarray, *, closed_form: bo
         "omic": [str, list, tuple, None],
         "method": [StrOptions({"auto", "weights", "gradient"})],
         "X": "no_validation",
+        "attributions": [dict, None],
     },
     prefer_skip_nested_validation=True,
 )
-def top_features(estimator, n=10, *, factor=None, omic=None, method="auto", X=None):
+def top_features(
+    estimator, n=10, *, factor=None, omic=None, method="auto", X=None, attributions=None
+):
     """Rank the features of each omic, overall or for one latent factor.
 
     For each omic, features are ranked by a strength score and the ``n``
@@ -482,6 +548,13 @@ def top_features(estimator, n=10, *, factor=None, omic=None, method="auto", X=No
         Samples at whose embeddings the decoder is differentiated (in any form
         the estimator accepts); required for ``method="gradient"``, ignored for
         ``"weights"``.
+    attributions : dict, default=None
+        The decoder attributions already computed, as returned by
+        :func:`decoder_attributions` (``decoder_attributions(estimator, X)``),
+        instead of ``X``: ranks by them (``method="gradient"``) without
+        differentiating the decoder again. Differentiating costs about as much
+        as a few training epochs, so compute them once to rank overall, per
+        factor and per omic.
 
     Returns
     -------
@@ -495,8 +568,9 @@ def top_features(estimator, n=10, *, factor=None, omic=None, method="auto", X=No
     ------
     ValueError
         For an unknown omic name, a factor out of range, ``method="gradient"``
-        without ``X``, or a factor that has no sparse weights (MOCSS-SparseVAE's
-        shared factors, with ``method="weights"``).
+        without ``X`` or ``attributions``, both ``X`` and ``attributions``,
+        ``attributions`` of another estimator, or a factor that has no sparse
+        weights (MOCSS-SparseVAE's shared factors, with ``method="weights"``).
     TypeError
         For ``method="weights"`` on a model without ``components_``.
 
@@ -520,12 +594,16 @@ def top_features(estimator, n=10, *, factor=None, omic=None, method="auto", X=No
     {'omic0': 3, 'omic1': 3}
     >>> top_features(est, n=2, factor=1, omic="omic1")["factor"].tolist()
     [1, 1]
+    >>> from skpoems.inspection import decoder_attributions
+    >>> A = decoder_attributions(est, X)  # differentiate once, rank many ways
+    >>> top_features(est, n=2, attributions=A).attrs["method"]
+    'gradient'
     """
     _check_estimator(estimator)
     _check_factor(estimator, factor)
     omics = _omic_indices(estimator, omic)
-    method = _resolve_method(estimator, method, X)
-    scores = _feature_scores(estimator, method, X)
+    method = _resolve_method(estimator, method, X, attributions)
+    scores = _feature_scores(estimator, method, X, attributions)
     names = estimator.omic_feature_names()
     rows = []
     for v in omics:

@@ -220,10 +220,13 @@ def _barh_by_omic(
         "ax": "no_validation",
         "method": [StrOptions({"auto", "weights", "gradient"})],
         "X": "no_validation",
+        "attributions": [dict, None],
     },
     prefer_skip_nested_validation=True,
 )
-def plot_top_features(estimator, n=10, *, omic=None, ax=None, method="auto", X=None):
+def plot_top_features(
+    estimator, n=10, *, omic=None, ax=None, method="auto", X=None, attributions=None
+):
     """Bar chart of each omic's top-``n`` features by aggregated strength.
 
     The POEMS paper's figure 5: for each feature, ``sum_k |W_jk|`` over the
@@ -246,6 +249,9 @@ def plot_top_features(estimator, n=10, *, omic=None, ax=None, method="auto", X=N
         See :func:`skpoems.inspection.top_features`.
     X : array-like, DataFrame, list or dict, default=None
         Samples for ``method="gradient"`` (which ``"auto"`` then uses).
+    attributions : dict, default=None
+        :func:`skpoems.inspection.decoder_attributions` already computed, used
+        instead of ``X`` (see :func:`skpoems.inspection.top_features`).
 
     Returns
     -------
@@ -266,7 +272,9 @@ def plot_top_features(estimator, n=10, *, omic=None, ax=None, method="auto", X=N
     ['omic0', 'omic1']
     """
     _check_estimator(estimator)
-    table = top_features(estimator, n, omic=omic, method=method, X=X)
+    table = top_features(
+        estimator, n, omic=omic, method=method, X=X, attributions=attributions
+    )
     n_rows = len(table) + table["omic"].nunique()
     ax = _new_axes(ax, (7.2, min(1.6 + 0.21 * n_rows, 14.0)))
     omics = [estimator.omic_names_[v] for v in _omic_indices(estimator, omic)]
@@ -295,10 +303,13 @@ def plot_top_features(estimator, n=10, *, omic=None, ax=None, method="auto", X=N
         "ax": "no_validation",
         "method": [StrOptions({"auto", "weights", "gradient"})],
         "X": "no_validation",
+        "attributions": [dict, None],
     },
     prefer_skip_nested_validation=True,
 )
-def plot_factor_features(estimator, factor, n=5, *, ax=None, method="auto", X=None):
+def plot_factor_features(
+    estimator, factor, n=5, *, ax=None, method="auto", X=None, attributions=None
+):
     """Bar chart of the features that one latent factor drives most, in every omic.
 
     The POEMS paper's figure 6: ``|W_jk|`` of factor ``k`` for the top ``n``
@@ -321,6 +332,9 @@ def plot_factor_features(estimator, factor, n=5, *, ax=None, method="auto", X=No
         See :func:`skpoems.inspection.top_features`.
     X : array-like, DataFrame, list or dict, default=None
         Samples for ``method="gradient"`` (which ``"auto"`` then uses).
+    attributions : dict, default=None
+        :func:`skpoems.inspection.decoder_attributions` already computed, used
+        instead of ``X`` (see :func:`skpoems.inspection.top_features`).
 
     Returns
     -------
@@ -340,7 +354,9 @@ def plot_factor_features(estimator, factor, n=5, *, ax=None, method="auto", X=No
     'Top features of factor 1'
     """
     _check_estimator(estimator)
-    table = top_features(estimator, n, factor=factor, method=method, X=X)
+    table = top_features(
+        estimator, n, factor=factor, method=method, X=X, attributions=attributions
+    )
     n_rows = len(table) + table["omic"].nunique()
     ax = _new_axes(ax, (7.2, min(1.6 + 0.21 * n_rows, 14.0)))
     label = _factor_labels(estimator)[factor]

@@ -1141,13 +1141,34 @@ def test_benchmark_fails_when_a_model_fails_even_beside_the_baselines(tmp_path, 
     assert status == 1 and "POEM (split 0) failed: RuntimeError: boom" in stderr
 
 
-def test_figures_a_model_lacks_are_named_with_the_reason(tmp_path):
+def test_figures_a_model_lacks_are_named_with_the_reason(tmp_path, monkeypatch):
+    from skpoems import plotting
+
+    drawn = {}
+    real = plotting.plot_top_features
+
+    def spy(est, *args, **kwargs):
+        ax = real(est, *args, **kwargs)
+        drawn[kwargs["omic"]] = [t.get_text() for t in ax.get_yticklabels()]
+        return ax
+
+    monkeypatch.setattr(plotting, "plot_top_features", spy)
     status, stdout, stderr = call(["run", *FAST, "--model", "poem", "--out", str(tmp_path)])
     assert status == 0, stderr
     record = json.loads((tmp_path / "metrics.json").read_text())
     assert record["figures_skipped"] == {}
-    assert set(record["figures_not_applicable"]) == {"top_features", "factor_features", "activation_maps"}
-    assert "no top_features, factor_features, activation_maps (POEMTransformer has no sparse W" in stdout
+    # POEM has no W, but its decoder ranks features: only the map of W is missing
+    assert set(record["figures_not_applicable"]) == {"activation_maps"}
+    assert "no activation_maps (POEMTransformer has no sparse W" in stdout
+    assert {"top_features.png", "factor_features.png"} <= set(
+        f.name for f in (tmp_path / "figures").iterdir()
+    )
+    # the figure shows the features of top_features.csv (and the console), in order
+    top = pd.read_csv(tmp_path / "top_features.csv")
+    assert set(drawn) == {"gene", "lipid"}
+    for omic, labels in drawn.items():
+        expected = list(top.loc[top["omic"] == omic, "feature"][:10])
+        assert labels == expected
     assert not list(tmp_path.glob("*.partial"))
 
 

@@ -417,6 +417,47 @@ def test_top_features_gradient_on_poems(fitted, small):
     assert (table["factor"] == 0).all()
 
 
+@pytest.mark.parametrize("name", ["POEMSTransformer", "MOCSSAETransformer"])
+def test_top_features_from_precomputed_attributions(fitted, small, name):
+    """Differentiate once, rank many ways: the same tables as from X."""
+    X, _ = small
+    est = fitted[name]
+    A = decoder_attributions(est, X)
+    for kwargs in ({}, {"factor": 1}, {"omic": "omic2"}):
+        expected = top_features(est, n=3, X=X, method="gradient", **kwargs)
+        got = top_features(est, n=3, attributions=A, **kwargs)
+        pd.testing.assert_frame_equal(got, expected)
+        assert got.attrs["method"] == "gradient"
+    plain = {omic: frame.to_numpy() for omic, frame in A.items()}  # arrays work too
+    pd.testing.assert_frame_equal(
+        top_features(est, n=3, attributions=plain), top_features(est, n=3, attributions=A)
+    )
+
+
+def test_top_features_refuses_attributions_that_do_not_fit(fitted, small):
+    X, _ = small
+    est = fitted["POEMSTransformer"]
+    A = decoder_attributions(est, X)
+    with pytest.raises(ValueError, match="X or attributions, not both"):
+        top_features(est, X=X, attributions=A)
+    with pytest.raises(ValueError, match="method='gradient'"):
+        top_features(est, method="weights", attributions=A)
+    with pytest.raises(ValueError, match="has omics \\['omic0', 'omic1'\\]"):
+        top_features(est, attributions={k: A[k] for k in ("omic0", "omic1")})
+    with pytest.raises(ValueError, match="shape \\(10, 1\\).*\\(10, 2\\)"):
+        top_features(est, attributions={**A, "omic0": A["omic0"].iloc[:, :1]})
+    shuffled = A["omic0"].iloc[::-1]
+    with pytest.raises(ValueError, match="other features"):
+        top_features(est, attributions={**A, "omic0": shuffled})
+    with pytest.raises(ValueError, match="negative or non-finite"):
+        top_features(est, attributions={**A, "omic1": -A["omic1"]})
+    other = decoder_attributions(fitted["MOCSSAETransformer"], X)  # 8 factors, not 2
+    with pytest.raises(ValueError, match="shape"):
+        top_features(est, attributions=other)
+    with pytest.raises(InvalidParameterError, match="attributions"):
+        top_features(est, attributions=[A["omic0"]])
+
+
 def test_top_features_mocss_sparse_factor_columns(fitted):
     est = fitted["MOCSSSparseVAETransformer"]
     K = est.n_components
