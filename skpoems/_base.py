@@ -114,6 +114,15 @@ class _Omics:
     def complete(self) -> bool:
         return bool(self.observed.all())
 
+    def take(self, rows: np.ndarray) -> _Omics:
+        """The samples at positions ``rows``."""
+        return _Omics(
+            [b[rows] for b in self.blocks],
+            self.observed[rows],
+            self.dtype,
+            None if self.index is None else self.index[rows],
+        )
+
 
 #: what ``_train`` sets, kept from the best of ``n_init`` trainings
 _PER_INIT_ATTRIBUTES = (
@@ -793,9 +802,13 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         blocks = [b.copy() for b in omics.blocks]
         missing = ~omics.observed
         if missing.any():
-            recs = self._module_outputs(omics, "reconstruct")
+            # decode only the samples that lack an omic (a genome-wide cohort's
+            # decoders cost far more than its encoders)
+            rows = np.flatnonzero(missing.any(axis=1))
+            recs = self._module_outputs(omics.take(rows), "reconstruct")
             for v, block in enumerate(blocks):
-                block[missing[:, v]] = recs[v][missing[:, v]]
+                lack = missing[rows, v]
+                block[rows[lack]] = recs[v][lack]
         return _like_input(X, blocks, list(self.omic_names_))
 
     def score(self, X: Any, y: Any = None) -> float:

@@ -503,6 +503,34 @@ def test_impute_keeps_the_container_and_observed_values(cls):
     np.testing.assert_allclose(flat[:, 6:], filled["om1"], rtol=1e-6)
 
 
+@pytest.mark.parametrize("cls", ALL)
+def test_impute_decodes_only_the_samples_that_lack_an_omic(cls, monkeypatch):
+    """A genome-wide cohort's decoders dominate the cost: impute decoded every
+    omic of every sample (2.6 s and +381 MiB to fill 8 of 400 patients' miRNA)."""
+    X = data(n=30, dims=(6, 4, 5))
+    X["om1"][[3, 17]] = np.nan
+    X["om2"][[17, 25]] = np.nan
+    est = tiny(cls).fit(X)
+    module = type(est.module_)
+    real = module.reconstruct
+    sizes = []
+
+    def spy(self, xs, observed):
+        sizes.append(len(observed))
+        return real(self, xs, observed)
+
+    monkeypatch.setattr(module, "reconstruct", spy)
+    filled = est.impute(X)
+    assert sizes == [3]  # samples 3, 17 and 25
+    # the same values as decoding every sample (float64: up to rounding)
+    monkeypatch.setattr(module, "reconstruct", real)
+    whole = est._module_outputs(est._validate_omics(X, reset=False), "reconstruct")
+    for v, omic in enumerate(["om0", "om1", "om2"]):
+        lack = np.isnan(X[omic]).all(axis=1)
+        np.testing.assert_allclose(filled[omic][lack], whole[v][lack], rtol=1e-12, atol=1e-15)
+        np.testing.assert_array_equal(filled[omic][~lack], X[omic][~lack])
+
+
 @pytest.mark.parametrize("cls", POE)
 def test_impute_beats_mean_filling_on_planted_data(cls):
     """Hide omic 1 of held-out samples: imputing it from omic 0 through the product
