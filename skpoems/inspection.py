@@ -1252,7 +1252,7 @@ def group_markers(X, y, *, n=None, target_names=None):
 
     parsed = as_omic_blocks(X)
     names = parsed.names or [f"omic{v}" for v in range(len(parsed.blocks))]
-    blocks = [to_float_block(b, name).astype(np.float64) for b, name in zip(parsed.blocks, names, strict=True)]
+    blocks = [to_float_block(b, name) for b, name in zip(parsed.blocks, names, strict=True)]
     n_samples = blocks[0].shape[0]
     codes, groups = _group_codes(y, target_names, n_samples)
     features = []
@@ -1263,12 +1263,18 @@ def group_markers(X, y, *, n=None, target_names=None):
         features.append(
             [str(c) for c in cols] if cols is not None else [f"f{j}" for j in range(blocks[v].shape[1])]
         )
-    M = np.concatenate(blocks, axis=1)
     omic_of = np.concatenate([np.full(b.shape[1], v) for v, b in enumerate(blocks)])
     feature_of = np.concatenate([np.asarray(f, dtype=object) for f in features])
-    present = ~np.isnan(M)
+    # features in chunks of about _ELEMENTS_PER_CALL values, in float64: the
+    # temporaries stay a few times one chunk, not the data (450,000 CpG sites)
+    width = max(1, _ELEMENTS_PER_CALL // max(1, n_samples))
+    chunks = [
+        (block, start, min(start + width, block.shape[1]))
+        for block in blocks
+        for start in range(0, block.shape[1], width)
+    ]
 
-    def moments(rows):
+    def moments(M, present, rows):
         count = (present & rows[:, None]).sum(axis=0)
         values = np.where(rows[:, None], M, np.nan)
         with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
@@ -1282,11 +1288,10 @@ def group_markers(X, y, *, n=None, target_names=None):
         constant = (count > 1) & (low == high)
         return count, np.where(constant, low, mean), np.where(constant, 0.0, var), constant
 
-    tables = []
-    for g, group in enumerate(groups):
-        inside = codes == g
-        n1, m1, v1, c1 = moments(inside)
-        n0, m0, v0, c0 = moments(~inside)
+    def welch(M, inside):
+        present = ~np.isnan(M)
+        n1, m1, v1, c1 = moments(M, present, inside)
+        n0, m0, v0, c0 = moments(M, present, ~inside)
         with np.errstate(invalid="ignore", divide="ignore"):
             se2 = v1 / n1 + v0 / n0
             t = (m1 - m0) / np.sqrt(se2)
@@ -1298,6 +1303,16 @@ def group_markers(X, y, *, n=None, target_names=None):
             perfect = both & (m1 != m0)
             t = np.where((se2 > 0) & ~both, t, np.where(perfect, np.sign(m1 - m0) * np.inf, np.nan))
             p = np.where(np.isfinite(t), 2 * stats.t.sf(np.abs(t), df), np.where(perfect, 0.0, np.nan))
+        return m1, m0, t, p
+
+    tables = []
+    for g, group in enumerate(groups):
+        inside = codes == g
+        parts = [
+            welch(np.asarray(block[:, start:stop], dtype=np.float64), inside)
+            for block, start, stop in chunks
+        ]
+        m1, m0, t, p = (np.concatenate(column) for column in zip(*parts, strict=True))
         tables.append(
             pd.DataFrame(
                 {
@@ -1316,7 +1331,7 @@ def group_markers(X, y, *, n=None, target_names=None):
             )
         )
     table = pd.concat(tables, ignore_index=True)
-    table["_group"] = np.repeat(np.arange(len(groups)), M.shape[1])
+    table["_group"] = np.repeat(np.arange(len(groups)), len(omic_of))
     table = table.sort_values(["_group", "_omic", "_order"], kind="stable")
     if n is not None:
         table = table.groupby(["_group", "_omic"], sort=False).head(n)
