@@ -834,11 +834,20 @@ class MOCSS(nn.Module):
     def decode(self, embedding: Tensor) -> list[Tensor]:
         """Each omic as the mean of its shared decoder (on the mean shared code) and
         its specific decoder (on its specific code), from an embedding (n, (V+1) K)."""
+        return [self.decode_omic(embedding, v) for v in range(len(self.shared))]
+
+    def decode_omic(self, embedding: Tensor, v: int) -> Tensor:
+        """Omic ``v`` of :meth:`decode` alone: it reads only the columns
+        ``decoder_inputs(...)[v]`` of the embedding."""
         codes = embedding.chunk(len(self.shared) + 1, dim=1)
-        return [
-            0.5 * (sh.decoder(codes[-1]) + sp.decode(codes[v])[0])
-            for v, (sh, sp) in enumerate(zip(self.shared, self.specific))
-        ]
+        return 0.5 * (self.shared[v].decoder(codes[-1]) + self.specific[v].decode(codes[v])[0])
+
+    def decoder_inputs(self, width: int) -> list[list[int]]:
+        """The embedding columns (of ``width``) each omic's decoder reads: its
+        specific code and the shared code."""
+        V = len(self.shared)
+        K = width // (V + 1)
+        return [[*range(v * K, (v + 1) * K), *range(V * K, (V + 1) * K)] for v in range(V)]
 
     def reconstruct(self, xs: Sequence[Tensor], observed: Tensor | None = None) -> list[Tensor]:
         """Every omic reconstructed from the observed ones: as :meth:`decode`, except

@@ -786,8 +786,42 @@ def _is_float32(module: Any) -> bool:
     return all(p.dtype == torch.float32 for p in module.parameters())
 
 
-def _coalition_values(estimator, Z, blocks, observed, masks, cache) -> None:
-    """Explained variance per omic for each coalition mask (bitmask ints) not cached."""
+def _decode_omic(estimator, Z: np.ndarray, v: int) -> np.ndarray:
+    """Omic ``v`` of ``inverse_transform(Z)``, decoded alone (module ``decode_omic``)."""
+    import torch
+
+    from ._base import _EVAL_CHUNK
+
+    module = estimator.module_.eval()
+    device = next(module.parameters()).device
+    dtype = torch.float32 if Z.dtype == np.float32 else torch.float64
+    if dtype == torch.float64 and _is_float32(module):
+        module = copy.deepcopy(module).double()
+    with torch.no_grad():
+        z = torch.as_tensor(Z, dtype=dtype, device=device)
+        out = torch.cat(
+            [module.decode_omic(z[i : i + _EVAL_CHUNK], v) for i in range(0, len(z), _EVAL_CHUNK)]
+        ).cpu().numpy()
+    if not np.isfinite(out).all():
+        raise ValueError(
+            f"{type(estimator).__name__} decoded non-finite values for omic "
+            f"{estimator.omic_names_[v]!r}."
+        )
+    return out
+
+
+def _decoder_inputs(estimator: Any, width: int) -> list[np.ndarray] | None:
+    """The embedding columns each omic's decoder reads, where the model says
+    (MOCSS: its specific code and the shared code); None: every column."""
+    module = getattr(estimator, "module_", None)
+    if not (hasattr(module, "decoder_inputs") and hasattr(module, "decode_omic")):
+        return None
+    return [np.asarray(cols, dtype=int) for cols in module.decoder_inputs(width)]
+
+
+def _coalition_values(estimator, Z, blocks, observed, masks, cache, omic=None) -> None:
+    """Explained variance per omic for each coalition mask (bitmask ints) not
+    cached; with ``omic``, of that omic alone (a 1-vector), decoding it alone."""
     todo = [m for m in dict.fromkeys(masks) if m not in cache]
     n, n_factors = Z.shape
     zbar = Z.mean(axis=0)
@@ -795,24 +829,80 @@ def _coalition_values(estimator, Z, blocks, observed, masks, cache) -> None:
     # fast as a float64 copy, and the shares need no more digits
     module = getattr(estimator, "module_", None)
     dtype = np.float32 if module is not None and _is_float32(module) else np.float64
+    omics = range(len(blocks)) if omic is None else [omic]
+    blocks, observed = [blocks[v] for v in omics], observed[:, list(omics)]
     # (an omic that fewer than 2 samples have gets no variance: its row is NaN)
     denominators = [
-        x[observed[:, v]].var(axis=0).sum() if observed[:, v].sum() >= 2 else 0.0
-        for v, x in enumerate(blocks)
+        x[observed[:, i]].var(axis=0).sum() if observed[:, i].sum() >= 2 else 0.0
+        for i, x in enumerate(blocks)
     ]
     # as many coalitions per decoder call as keep the decoded values within budget
-    per_call = max(1, _ELEMENTS_PER_CALL // max(1, n * sum(estimator.omic_dims_)))
+    per_call = max(1, _ELEMENTS_PER_CALL // max(1, n * sum(x.shape[1] for x in blocks)))
     for start in range(0, len(todo), per_call):
         chunk = todo[start : start + per_call]
         stacked = np.empty((len(chunk) * n, n_factors), dtype=dtype)
         for i, mask in enumerate(chunk):
             keep = np.array([(mask >> k) & 1 for k in range(n_factors)], dtype=bool)
             stacked[i * n : (i + 1) * n] = np.where(keep, Z, zbar)
-        recs = estimator.inverse_transform(stacked)
+        if omic is None:
+            recs = estimator.inverse_transform(stacked)
+        else:
+            recs = [_decode_omic(estimator, stacked, omic)]
         for i, mask in enumerate(chunk):
             cache[mask] = _explained_variance(
                 blocks, observed, [r[i * n : (i + 1) * n] for r in recs], denominators
             )
+
+
+def _shapley(evaluate, players: Sequence[int], n_out: int, n_permutations: int, rng):
+    """Shapley values of the embedding columns ``players`` for the vector-valued
+    game ``evaluate(masks, cache)`` (``cache[mask]``: the values of the coalition
+    of the columns whose bits are set). Returns ``(phi, total, exact)``: ``phi``
+    of shape ``(n_out, len(players))`` (NaN when ``n_permutations == 0``) and the
+    value of all players. See :func:`variance_explained` for the method."""
+    m = len(players)
+    bits = [1 << int(k) for k in players]
+    full = sum(bits)
+    cache: dict[int, np.ndarray] = {0: np.zeros(n_out)}
+    phi = np.zeros((n_out, m))
+    exact = 2**m <= n_permutations * m
+    if n_permutations == 0:
+        evaluate([full], cache)
+        phi[:] = np.nan
+    elif exact:
+        subsets = [sum(b for i, b in enumerate(bits) if s >> i & 1) for s in range(1 << m)]
+        evaluate(subsets, cache)
+        weights = [
+            math.factorial(s) * math.factorial(m - s - 1) / math.factorial(m)
+            for s in range(m)
+        ]
+        for s in range(1 << m):
+            size = bin(s).count("1")
+            for i in range(m):
+                if not s >> i & 1:
+                    phi[:, i] += weights[size] * (cache[subsets[s | (1 << i)]] - cache[subsets[s]])
+    else:
+        orders = []
+        while len(orders) < n_permutations:
+            order = rng.permutation(m)
+            orders.append(order)
+            if len(orders) < n_permutations:
+                orders.append(order[::-1])
+        prefixes = []
+        for order in orders:
+            mask = 0
+            for i in order:
+                mask |= bits[int(i)]
+                prefixes.append(mask)
+        evaluate(prefixes, cache)
+        for order in orders:
+            mask = 0
+            for i in order:
+                new = mask | bits[int(i)]
+                phi[:, i] += cache[new] - cache[mask]
+                mask = new
+        phi /= len(orders)
+    return phi, cache[full], exact
 
 
 @validate_params(
@@ -870,7 +960,12 @@ def variance_explained(estimator, X, *, n_permutations=20, random_state=None):
     faster, or ``n_permutations=0`` for the totals alone (one decoder pass).
 
     For the MOCSS models the factors are the ``(n_omics + 1) * n_components``
-    embedding columns (specific and shared codes).
+    embedding columns (specific and shared codes). Omic ``v``'s decoder reads
+    only its specific code and the shared code, so every other column has a
+    share of exactly 0 for it; its shares are computed over those
+    ``2 * n_components`` columns alone (a game per omic, the same Shapley
+    values), decoding omic ``v`` alone, so the cost grows with the number of
+    omics, not its square.
 
     Parameters
     ----------
@@ -953,49 +1048,32 @@ def variance_explained(estimator, X, *, n_permutations=20, random_state=None):
             stacklevel=2,
         )
     m = Z.shape[1]
-    full = (1 << m) - 1
-    cache: dict[int, np.ndarray] = {0: np.zeros(len(blocks))}
-    phi = np.zeros((len(blocks), m))
-    exact = 2**m <= n_permutations * m
-    if n_permutations == 0:
-        _coalition_values(estimator, Z, blocks, observed, [full], cache)
-        phi[:] = np.nan
-    elif exact:
-        _coalition_values(estimator, Z, blocks, observed, list(range(1 << m)), cache)
-        weights = [
-            math.factorial(s) * math.factorial(m - s - 1) / math.factorial(m)
-            for s in range(m)
-        ]
-        for mask in range(1 << m):
-            size = bin(mask).count("1")
-            for k in range(m):
-                if not mask >> k & 1:
-                    phi[:, k] += weights[size] * (cache[mask | (1 << k)] - cache[mask])
+    rng = check_random_state(random_state)
+    inputs = _decoder_inputs(estimator, m)
+    if inputs is None:  # every omic reads every factor: one game for all omics
+        phi, total, exact = _shapley(
+            lambda masks, cache: _coalition_values(estimator, Z, blocks, observed, masks, cache),
+            range(m), len(blocks), n_permutations, rng,
+        )
     else:
-        rng = check_random_state(random_state)
-        orders = []
-        while len(orders) < n_permutations:
-            order = rng.permutation(m)
-            orders.append(order)
-            if len(orders) < n_permutations:
-                orders.append(order[::-1])
-        prefixes = []
-        for order in orders:
-            mask = 0
-            for k in order:
-                mask |= 1 << int(k)
-                prefixes.append(mask)
-        _coalition_values(estimator, Z, blocks, observed, prefixes, cache)
-        for order in orders:
-            mask = 0
-            for k in order:
-                new = mask | (1 << int(k))
-                phi[:, k] += cache[new] - cache[mask]
-                mask = new
-        phi /= len(orders)
+        # MOCSS: omic v reads its specific and the shared codes only, so the
+        # other factors are null players for it (share exactly 0, and Shapley
+        # values do not depend on null players): one game per omic over its
+        # inputs, decoding that omic alone (was n_omics^2 decoder work)
+        phi, total = np.zeros((len(blocks), m)), np.zeros(len(blocks))
+        for v, cols in enumerate(inputs):
+            phi_v, total_v, exact = _shapley(
+                lambda masks, cache, v=v: _coalition_values(
+                    estimator, Z, blocks, observed, masks, cache, omic=v
+                ),
+                cols, 1, n_permutations, rng,
+            )
+            phi[v, cols], total[v] = phi_v[0], total_v[0]
+            if n_permutations == 0:
+                phi[v] = np.nan
     table = pd.DataFrame(phi, index=pd.Index(list(estimator.omic_names_), name="omic"))
     table.columns = pd.Index(list(range(m)), dtype=object, name="factor")
-    table["total"] = cache[full] if full in cache else phi.sum(axis=1)
+    table["total"] = total
     table.attrs["method"] = "total" if n_permutations == 0 else "exact" if exact else "permutation"
     # the factors' display names (MOCSS: "<omic>_specific<k>", "shared<k>"), for plots
     table.attrs["factor_labels"] = [

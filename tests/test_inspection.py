@@ -354,6 +354,43 @@ def test_variance_explained_linear_closed_form(n_permutations):
     )
 
 
+@pytest.mark.parametrize("name", ["MOCSSAETransformer", "MOCSSSparseVAETransformer"])
+def test_variance_explained_mocss_one_game_per_omic(fitted, small, name, monkeypatch):
+    """A MOCSS omic's decoder reads its specific and the shared codes only: the
+    shares are those of the game over all columns (the others are null players),
+    computed per omic, decoding that omic alone (was n_omics^2 decoder work)."""
+    from skpoems import inspection
+
+    X, _ = small
+    est = fitted[name]
+    m = len(est.get_feature_names_out())  # (3 + 1) * 2 columns
+    # reference: the exact game over all m columns, decoding every omic together
+    Z = np.asarray(est.transform(X), dtype=np.float64)
+    blocks, observed = inspection._omic_blocks(est, X)
+    ref, ref_total, exact = inspection._shapley(
+        lambda masks, cache: inspection._coalition_values(est, Z, blocks, observed, masks, cache),
+        range(m), 3, 2**m, np.random.RandomState(0),
+    )
+    assert exact and ref.shape == (3, 8)
+
+    module = type(est.module_)
+    calls = []
+    real = module.decode
+
+    def spy(self, embedding):
+        calls.append(embedding.shape)
+        return real(self, embedding)
+
+    monkeypatch.setattr(module, "decode", spy)  # every omic at once: not used any more
+    r2 = variance_explained(est, X, n_permutations=20, random_state=0)
+    assert calls == [] and r2.attrs["method"] == "exact"  # 2 ** 4 subsets per omic
+    np.testing.assert_allclose(r2.drop(columns="total").to_numpy(dtype=float), ref, atol=1e-6)
+    np.testing.assert_allclose(r2["total"].to_numpy(dtype=float), ref_total, atol=1e-6)
+    for v in range(3):  # another omic's specific code: exactly 0 for this omic
+        others = [c for u in range(3) if u != v for c in (2 * u, 2 * u + 1)]
+        assert (r2.iloc[v][others] == 0).all()
+
+
 # --------------------------------------------------------------- top_features
 def test_top_features_table(small, fitted):
     X, _ = small
