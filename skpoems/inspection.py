@@ -170,7 +170,8 @@ def _resolve_method(estimator: Any, method: str, X: Any, attributions: Any = Non
     elif X is None:
         raise ValueError(
             f"Gradient attributions of {type(estimator).__name__} need samples: pass X "
-            "(the omics at whose embeddings the decoder is differentiated)"
+            "(the omics at whose embeddings the decoder is differentiated) or "
+            "attributions (decoder_attributions(estimator, X))"
             + (
                 "."
                 if hasattr(estimator, "components_")
@@ -189,11 +190,15 @@ def _check_attributions(estimator: Any, attributions: Any) -> list[np.ndarray]:
             f"(omic name -> features x factors), got {type(attributions).__name__}."
         )
     omics = list(estimator.omic_names_)
-    if list(attributions) != omics:
+    lacking = [omic for omic in omics if omic not in attributions]
+    extra = [str(key) for key in attributions if key not in omics]
+    if lacking or extra:
         raise ValueError(
-            f"attributions has omics {list(attributions)}, but "
-            f"{type(estimator).__name__} was fitted with {omics}: pass "
-            "decoder_attributions(estimator, X) of this estimator."
+            f"attributions must hold every omic of {type(estimator).__name__} ({omics}); "
+            + (f"missing {lacking}" if lacking else "")
+            + ("; " if lacking and extra else "")
+            + (f"unknown {extra}" if extra else "")
+            + ". Pass decoder_attributions(estimator, X) of this estimator."
         )
     names = estimator.omic_feature_names()
     n_factors = _n_factors(estimator)
@@ -206,6 +211,13 @@ def _check_attributions(estimator: Any, attributions: Any) -> list[np.ndarray]:
             raise ValueError(
                 f"attributions[{omic!r}] is indexed by other features than the ones "
                 f"{type(estimator).__name__} was fitted with for that omic."
+            )
+        if isinstance(A, pd.DataFrame) and not np.array_equal(
+            np.asarray(A.columns), np.arange(A.shape[1])
+        ):
+            raise ValueError(
+                f"attributions[{omic!r}] has columns {list(A.columns)[:5]}...; they must be "
+                "the factors 0, 1, ... in order, as decoder_attributions returns them."
             )
         A = np.asarray(A, dtype=float)
         if A.shape != (len(names[v]), n_factors):
@@ -569,8 +581,9 @@ def top_features(
     ValueError
         For an unknown omic name, a factor out of range, ``method="gradient"``
         without ``X`` or ``attributions``, both ``X`` and ``attributions``,
-        ``attributions`` of another estimator, or a factor that has no sparse
-        weights (MOCSS-SparseVAE's shared factors, with ``method="weights"``).
+        ``attributions`` whose omics, features or factors are not the
+        estimator's, or a factor that has no sparse weights (MOCSS-SparseVAE's
+        shared factors, with ``method="weights"``).
     TypeError
         For ``method="weights"`` on a model without ``components_``.
 
@@ -945,9 +958,10 @@ def variance_explained(estimator, X, *, n_permutations=20, random_state=None):
     make the reconstruction of an omic worse in combination with others), but
     the total is at most 1.
 
-    Computation. Exact (all ``2 ** m`` subsets of the ``m`` factors) when that
-    needs no more decoder passes than sampling, i.e. when ``2 ** m <=
-    n_permutations * m``; otherwise ``n_permutations`` random orders, drawn in
+    Computation. Exact (all ``2 ** m`` subsets of the ``m`` factors; for the
+    MOCSS models ``m = 2 * n_components``, see below) when that needs no more
+    decoder passes than sampling, i.e. when ``2 ** m <= n_permutations * m``;
+    otherwise ``n_permutations`` random orders, drawn in
     antithetic pairs (an order and its reverse). Sampled orders keep the sums
     exact: the contributions along each order telescope to ``EV_v(all)``.
     The cost is that of about ``n_permutations * m`` decoder passes over ``X``
@@ -964,8 +978,9 @@ def variance_explained(estimator, X, *, n_permutations=20, random_state=None):
     only its specific code and the shared code, so every other column has a
     share of exactly 0 for it; its shares are computed over those
     ``2 * n_components`` columns alone (a game per omic, the same Shapley
-    values), decoding omic ``v`` alone, so the cost grows with the number of
-    omics, not its square.
+    values), decoding omic ``v`` alone: about ``n_permutations * 2 *
+    n_components`` passes of one omic's decoders per omic, so the cost grows
+    with the number of omics, not its square.
 
     Parameters
     ----------
@@ -1069,8 +1084,8 @@ def variance_explained(estimator, X, *, n_permutations=20, random_state=None):
                 cols, 1, n_permutations, rng,
             )
             phi[v, cols], total[v] = phi_v[0], total_v[0]
-            if n_permutations == 0:
-                phi[v] = np.nan
+            if n_permutations == 0 or np.isnan(total_v[0]):
+                phi[v] = np.nan  # (no variance to explain: the whole row, as for POEMS)
     table = pd.DataFrame(phi, index=pd.Index(list(estimator.omic_names_), name="omic"))
     table.columns = pd.Index(list(range(m)), dtype=object, name="factor")
     table["total"] = total
@@ -1390,7 +1405,10 @@ def group_markers(X, y, *, n=None, target_names=None):
             welch(np.asarray(block[:, start:stop], dtype=np.float64), inside)
             for block, start, stop in chunks
         ]
-        m1, m0, t, p = (np.concatenate(column) for column in zip(*parts, strict=True))
+        m1, m0, t, p = (
+            (np.concatenate(column) for column in zip(*parts, strict=True))
+            if parts else (np.empty(0) for _ in range(4))
+        )
         tables.append(
             pd.DataFrame(
                 {

@@ -238,7 +238,8 @@ def plot_top_features(
     Parameters
     ----------
     estimator : fitted skpoems estimator
-        Any of the five models (models without ``components_`` need ``X``).
+        Any of the five models (models without ``components_`` need ``X`` or
+        ``attributions``).
     n : int, default=10
         Features per omic.
     omic : str or list of str, default=None
@@ -321,7 +322,8 @@ def plot_factor_features(
     Parameters
     ----------
     estimator : fitted skpoems estimator
-        Any of the five models (models without ``components_`` need ``X``).
+        Any of the five models (models without ``components_`` need ``X`` or
+        ``attributions``).
     factor : int
         The factor (embedding column, ``0 .. n_features_out - 1``).
     n : int, default=5

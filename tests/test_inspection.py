@@ -479,8 +479,16 @@ def test_top_features_refuses_attributions_that_do_not_fit(fitted, small):
         top_features(est, X=X, attributions=A)
     with pytest.raises(ValueError, match="method='gradient'"):
         top_features(est, method="weights", attributions=A)
-    with pytest.raises(ValueError, match="has omics \\['omic0', 'omic1'\\]"):
+    with pytest.raises(ValueError, match="missing \\['omic2'\\]"):
         top_features(est, attributions={k: A[k] for k in ("omic0", "omic1")})
+    with pytest.raises(ValueError, match="unknown \\['protein'\\]"):
+        top_features(est, attributions={**A, "protein": A["omic0"]})
+    reordered = {k: A[k] for k in ("omic2", "omic0", "omic1")}  # matched by name
+    pd.testing.assert_frame_equal(
+        top_features(est, n=3, attributions=reordered), top_features(est, n=3, attributions=A)
+    )
+    with pytest.raises(ValueError, match="factors 0, 1, ... in order"):
+        top_features(est, factor=1, attributions={**A, "omic0": A["omic0"][[1, 0]]})
     with pytest.raises(ValueError, match="shape \\(10, 1\\).*\\(10, 2\\)"):
         top_features(est, attributions={**A, "omic0": A["omic0"].iloc[:, :1]})
     shuffled = A["omic0"].iloc[::-1]
@@ -915,9 +923,10 @@ def test_subtype_correlations_errors():
         subtype_correlations(X, np.array(["a", "b"] * 5), target_names=["a", "b"])
 
 
-def test_variance_explained_undefined_cases_are_named(fitted, small):
+@pytest.mark.parametrize("name", ["POEMSTransformer", "MOCSSSparseVAETransformer"])
+def test_variance_explained_undefined_cases_are_named(fitted, small, name):
     X, _ = small
-    est = fitted["POEMSTransformer"]
+    est = fitted[name]
     with pytest.raises(ValueError, match="at least 2 samples"):
         variance_explained(est, X.iloc[:1])
     constant = X.copy()
