@@ -1172,6 +1172,23 @@ def test_figures_a_model_lacks_are_named_with_the_reason(tmp_path, monkeypatch):
     assert not list(tmp_path.glob("*.partial"))
 
 
+@pytest.mark.parametrize("command", ["run", "discover"])
+def test_many_features_get_a_note_on_cost_and_top_variance(tmp_path, monkeypatch, command):
+    """A genome-wide cohort (tens of thousands of genes and probes) trains for
+    hours; without a word, a slow first epoch looks like a hang."""
+    monkeypatch.setattr(_cli, "_MANY_FEATURES", 100)  # nutrimouse has 141
+    argv = [command, *FAST, "--no-figures", "--variance-permutations", "0"]
+    status, _, stderr = call([*argv, "--out", str(tmp_path / "all")])
+    assert status == 0, stderr
+    assert "note: 141 features" in stderr and "--top-variance 0.25" in stderr
+    status, _, stderr = call([*argv, "--top-variance", "0.5", "--out", str(tmp_path / "top")])
+    assert status == 0, stderr
+    assert "features. Every epoch" not in stderr
+    monkeypatch.setattr(_cli, "_MANY_FEATURES", 20_000)
+    status, _, stderr = call([*argv, "--out", str(tmp_path / "few")])
+    assert status == 0 and "features. Every epoch" not in stderr
+
+
 def test_variance_permutations_zero_writes_the_r2_per_omic_only(tmp_path, monkeypatch):
     """The Shapley split over factors is the slowest output (about 20 minutes at
     40,000 features and 600 samples), and run / discover had no way to skip it."""
