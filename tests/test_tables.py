@@ -1,6 +1,7 @@
 """load_omics_tables: a folder of named tables (the layout of the bundled data)."""
 
 import shutil
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -781,3 +782,24 @@ def test_one_sample_written_by_r_write_table(tmp_path):
     cohort = load_omics_tables(tmp_path, transpose=True, omics=["mirna"])
     assert cohort.data.index.tolist() == ["TCGA-B2-2002-01A"]
     assert cohort.data["mirna"].loc["TCGA-B2-2002-01A"].to_dict() == {"hsa-mir-100": 0.25, "hsa-mir-101": -0.5}
+
+
+def test_one_table_without_labels_that_may_be_features_x_samples_warns(tmp_path):
+    """With one omic and no labels no sample names can decide the layout: a
+    features x samples table (a cBioPortal-style mRNA file) was read as genes x
+    patients without a word, and discover then clustered the genes."""
+    rng = np.random.RandomState(0)
+    patients = [f"TCGA-{i:02d}" for i in range(30)]
+    genes = pd.Index([f"G{j}" for j in range(50)], name="gene")
+    pd.DataFrame(rng.rand(50, 30), index=genes, columns=patients).to_csv(tmp_path / "mrna.csv")
+    with pytest.warns(UserWarning, match=r"mrna: read as 50 samples x 30 features.*transpose=True"):
+        bunch = load_omics_tables(tmp_path)
+    assert bunch.data.shape == (50, 30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_omics_tables(tmp_path, transpose=True).data.shape == (30, 50)
+        # the usual samples x features table (more features than samples): no warning
+        pd.DataFrame(rng.rand(30, 50), index=pd.Index(patients, name="patient"), columns=genes).to_csv(
+            tmp_path / "mrna.csv"
+        )
+        assert load_omics_tables(tmp_path).data.shape == (30, 50)

@@ -493,6 +493,19 @@ def _orient(
             by_rows, by_cols = _orientation_without_labels(tables, with_names, cut)
         else:
             by_rows, by_cols = {k: 1 for k in with_names}, {k: 0 for k in with_names}
+            for k in with_names:  # nothing to judge by: samples x features, as documented
+                n_rows, n_cols = tables[k].shape
+                # one table alone, longer than wide: omics have more features than
+                # samples as a rule, so it may well be features x samples
+                if len(tables) == 1 and n_rows > n_cols:
+                    warnings.warn(
+                        f"{k}: read as {n_rows} samples x {n_cols} features (no labels and "
+                        "no other omic whose sample names could tell). If its rows are "
+                        "features and its columns samples, pass transpose=True (skpoems: "
+                        "--layout features-x-samples), or add a label file.",
+                        UserWarning,
+                        stacklevel=4,
+                    )
         transpose = {k: by_cols.get(k, 0) > by_rows.get(k, 0) for k in tables}
     else:
         transpose = {k: bool(transpose) for k in tables}
