@@ -861,6 +861,7 @@ def _check_parameters(model: str, params: dict[str, Any]) -> None:
     try:
         estimator = exp.MODELS[model](**params)
         estimator._validate_params()
+        estimator._check_layer_sizes()  # (what scikit-learn's constraints cannot say)
         if estimator.get_params().get("device") is not None:
             resolve_device(estimator.device)
     except (InvalidParameterError, ValueError, RuntimeError) as exc:

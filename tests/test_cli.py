@@ -852,6 +852,7 @@ def test_sweep_selects_by_validation_loss(tmp_path):
         (["benchmark", "--dataset", "nutrimouse", "--models", "poems", "--set", "x=1"], "none of the models"),
         (["run", *FAST, "--set", "max_iter=5"], "--set max_iter=... and --max-iter both set max_iter"),
         (["run", *FAST, "--set", "beta=-1"], "The 'beta' parameter of POEMSTransformer must be"),
+        (["run", *FAST, "--set", "encoder_hidden=[0]"], "The 'encoder_hidden' parameter of POEMSTransformer must be"),
         (["run", *FAST, "--test-size", "1.0"], "a number of test samples (at least 2)"),
         (["run", *FAST, "--test-size", "4"], "the test part of nutrimouse has 4 samples, too few to score 5 classes"),
         (["run", *FAST, "--top-variance", "1"], "1 is ambiguous"),
