@@ -826,6 +826,10 @@ def _estimator_params(
     if model in exp.MODELS:
         accepted = exp.MODELS[model]().get_params()
         given = {k for k, v in vars(args).items() if k in accepted and v != _option_defaults(args).get(k)}
+        names = [name for name, _ in getattr(args, "params", None) or []]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise _UsageError(f"--set {twice[0]}=... is given more than once: give each parameter once")
         for name, value in getattr(args, "params", []):
             if name in given and name != "verbose":
                 raise _UsageError(

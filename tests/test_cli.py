@@ -853,6 +853,7 @@ def test_sweep_selects_by_validation_loss(tmp_path):
         (["run", *FAST, "--set", "max_iter=5"], "--set max_iter=... and --max-iter both set max_iter"),
         (["run", *FAST, "--set", "beta=-1"], "The 'beta' parameter of POEMSTransformer must be"),
         (["run", *FAST, "--set", "encoder_hidden=[0]"], "The 'encoder_hidden' parameter of POEMSTransformer must be"),
+        (["run", *FAST, "--set", "beta=1", "--set", "beta=2"], "--set beta=... is given more than once"),
         (["run", *FAST, "--test-size", "1.0"], "a number of test samples (at least 2)"),
         (["run", *FAST, "--test-size", "4"], "the test part of nutrimouse has 4 samples, too few to score 5 classes"),
         (["run", *FAST, "--top-variance", "1"], "1 is ambiguous"),
