@@ -4,7 +4,7 @@ checked (speed is reported by running the benchmarks, never asserted)."""
 
 import re
 
-from skpoems.benchmarks import attributions, decoder, epoch
+from skpoems.benchmarks import attributions, decoder, epoch, inspection
 
 
 def test_decoder_benchmark_prints_both_methods(capsys, tmp_path):
@@ -34,3 +34,13 @@ def test_attributions_benchmark_prints_both_methods_and_agrees(capsys):
     assert re.search(r"speed-up of the closed form: \d+\.\dx", out)
     difference = float(re.search(r"largest \|difference\| (\S+)", out).group(1))
     assert difference < 1e-6  # the two methods compute the same attributions
+
+
+def test_inspection_benchmark_prints_every_step(capsys):
+    assert inspection.main(["--samples", "40", "--dims", "30,10", "--epochs", "1",
+                            "--omic-features", "8", "--omic-counts", "2,3"]) == 0
+    out = capsys.readouterr().out
+    for label in ("one training epoch", "transform of 40 samples", "impute of 1 samples lacking omic1",
+                  "group_markers, 4 groups", "the data", "  2 omics:", "  3 omics:"):
+        assert label in out, label
+    assert re.search(r"impute .* \d+\.\d\dx transform", out)

@@ -20,6 +20,12 @@ Available benchmarks:
     A whole training epoch of a default POEMSTransformer at the BRCA shape, ours
     against the naive formulation, and the peak memory of one epoch with a
     58,316-feature omic.
+
+``inspection``
+    The steps after training on a wide cohort (``transform``, ``impute``,
+    ``group_markers``, MOCSS ``variance_explained`` on 2-8 omics), each as a
+    multiple of one training epoch, and ``group_markers``' peak memory as a
+    multiple of the data.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ BENCHMARKS: dict[str, str] = {
     "attributions": "skpoems.benchmarks.attributions",
     "decoder": "skpoems.benchmarks.decoder",
     "epoch": "skpoems.benchmarks.epoch",
+    "inspection": "skpoems.benchmarks.inspection",
 }
 
 __all__ = ["BENCHMARKS"]
