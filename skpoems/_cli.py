@@ -1247,12 +1247,23 @@ def _short_output_names(est: Any, names: Sequence[str]) -> list[str]:
 
 
 def _top_factors(est: Any, attributions: dict | None = None, n: int = 4) -> list[int]:
-    """The ``n`` factors with the largest total strength: decoder attributions
-    where given, else ``|W|``."""
-    if attributions is not None:
-        strength = sum(np.asarray(A).sum(axis=0) for A in attributions.values())
-    else:
-        strength = sum(np.abs(W).sum(axis=0) for W in est.components_)
+    """The ``n`` strongest factors: decoder attributions where given, else
+    ``|W|``, as each omic's share per factor, averaged over the omics.
+
+    Shares, not sums: summed over features, an omic of 20,000 genes would
+    outvote one of 500 miRNAs whatever the factors do, so the figure would show
+    the factors of the largest omic only."""
+    blocks = (
+        list(attributions.values()) if attributions is not None
+        else [np.abs(W) for W in est.components_]
+    )
+    shares = []
+    for A in blocks:
+        per_factor = np.asarray(A, dtype=float).sum(axis=0)
+        total = per_factor.sum()
+        if np.isfinite(total) and total > 0:
+            shares.append(per_factor / total)
+    strength = np.mean(shares, axis=0) if shares else np.zeros(len(est.get_feature_names_out()))
     return [int(k) for k in np.argsort(-strength, kind="stable")[:n]]
 
 

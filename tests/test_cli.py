@@ -1305,3 +1305,24 @@ def test_discover_clusters_unlabelled_samples_whatever_the_layout(tmp_path):
     assert status == 0, stderr
     table = pd.read_csv(out / "clusters.csv", index_col=0)
     assert sorted(table.index) == sorted(ids) and table["label"].notna().sum() == 30
+
+
+def test_factor_figure_ranks_factors_by_each_omics_share_not_by_feature_count():
+    # factor 0 drives 1,000 features of one omic; factor 1 drives that omic
+    # half as hard and is all a 10-feature omic has. Summed over features, the
+    # large omic outvotes the small one (old ranking: factor 0 first); as
+    # shares per omic, factor 1 carries more of the two omics together.
+    big = np.zeros((1000, 3))
+    big[:, 0], big[:, 1] = 1.0, 0.5
+    small = np.zeros((10, 3))
+    small[:, 1] = 10.0
+    attributions = {"genes": big, "mirna": small}
+    assert _cli._top_factors(None, attributions, n=2) == [1, 0]
+
+    class Fitted:
+        components_ = [-big, small]  # |W| is ranked the same way
+
+    assert _cli._top_factors(Fitted(), None, n=2) == [1, 0]
+    # an omic with no attribution at all (a zero block) does not make the ranking NaN
+    ranked = _cli._top_factors(None, {**attributions, "empty": np.zeros((5, 3))}, n=3)
+    assert ranked == [1, 0, 2]
