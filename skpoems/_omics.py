@@ -183,20 +183,24 @@ def _foreign_frame_to_pandas(b: Any, name: str) -> Any:
         columns = b.column_names
     columns = [str(c) for c in columns]
     if hasattr(b, "to_numpy"):
-        values = np.asarray(b.to_numpy())
-        if values.dtype.kind in "biuf":
-            return pd.DataFrame(values, columns=columns, copy=False)
+        # the schema first: polars hands dates and durations to numpy as numbers
         schema = getattr(b, "schema", None)
         dtypes = dict(schema.items()) if hasattr(schema, "items") else {}
         bad = [
             str(c) for c, dt in dtypes.items()
             if not (getattr(dt, "is_numeric", lambda: True)() or str(dt) == "Boolean")
         ]
-        bad = bad or columns
-        raise TypeError(
-            f"Omic {name!r} has non-numeric column(s) {bad[:5]}"
-            f"{' ...' if len(bad) > 5 else ''}: every feature must be numeric."
-        )
+        if bad:
+            raise TypeError(
+                f"Omic {name!r} has non-numeric column(s) {bad[:5]}"
+                f"{' ...' if len(bad) > 5 else ''}: every feature must be numeric."
+            )
+        values = np.asarray(b.to_numpy())
+        if values.dtype.kind in "biuf":
+            return pd.DataFrame(values, columns=columns, copy=False)
+        # numeric or Boolean columns with nulls come back as objects (None for
+        # null): read as numbers with NaN, as the same pandas frame would be
+        return pd.DataFrame(to_float_block(values, name), columns=columns, copy=False)
     return b.to_pandas()
 
 
@@ -501,21 +505,98 @@ def _check_dims_agree(omic_dims: Sequence[int] | None, dims: list[int]) -> None:
         )
 
 
+def _is_text(value: Any) -> bool:
+    return isinstance(value, (str, bytes))
+
+
+def _object_to_float(values: np.ndarray, name: str, columns: Sequence | None = None) -> np.ndarray:
+    """Convert an object array of numbers (None/NaN/pd.NA missing) to float64.
+
+    One rule for every container, as scikit-learn's ``check_array``: text is
+    never parsed as numbers silently, even when it spells one ("0.5").
+    """
+    values = np.asarray(values, dtype=object)
+    if values.ndim == 2 and values.size:
+        text = np.frompyfunc(_is_text, 1, 1)(values).astype(bool)
+        if text.any():
+            rows, cols = np.nonzero(text)
+            where = (
+                f"in column(s) {list(dict.fromkeys(str(columns[c]) for c in cols))[:5]}"
+                if columns is not None else f"at row {rows[0]}, column {cols[0]}"
+            )
+            raise TypeError(
+                f"Omic {name!r} holds text {where}: {values[rows[0], cols[0]]!r}; "
+                "every feature must be numeric. Convert numbers written as text "
+                "explicitly (pd.to_numeric, np.asarray(block, dtype=float))."
+            )
+    missing = pd.isna(values)
+    if missing.any():
+        values = np.where(missing, np.nan, values)
+    try:
+        out = values.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"Omic {name!r} contains values that cannot be converted to numbers "
+            f"({exc}); every feature must be numeric."
+        ) from None
+    return out
+
+
+def _numpy_dtype(dtype: Any) -> np.dtype | None:
+    """The numpy dtype behind a pandas (also nullable or pyarrow) column dtype."""
+    if isinstance(dtype, np.dtype):
+        return dtype
+    inner = getattr(dtype, "numpy_dtype", None)  # Float32Dtype, ArrowDtype
+    try:
+        return np.dtype(inner) if inner is not None else None
+    except TypeError:
+        return None
+
+
+def _column_label(column: Any) -> str:
+    """A column as messages name it: the feature of an ``(omic, feature)`` pair."""
+    return str(column[-1]) if isinstance(column, tuple) else str(column)
+
+
 def to_float_block(block: Any, name: str) -> np.ndarray:
     """Convert one omic block to a float ndarray with a message naming the omic.
 
-    float32 stays float32; every other numeric or boolean type becomes float64.
+    float32 (numpy, pandas ``Float32``, pyarrow ``float32``) stays float32; every
+    other numeric or boolean type becomes float64. The same rules hold for every
+    container: complex values are refused (ValueError); text, dates, durations
+    and categories are refused naming the columns (TypeError); an object column
+    of numbers is read, with None/NaN/pd.NA as missing.
     """
     if isinstance(block, pd.DataFrame):
-        bad = [c for c, dt in block.dtypes.items() if not (
-            pd.api.types.is_numeric_dtype(dt) or pd.api.types.is_bool_dtype(dt)
-        )]
+        complex_, bad, objects = [], [], []
+        for c, dt in block.dtypes.items():
+            if pd.api.types.is_complex_dtype(dt):
+                complex_.append(_column_label(c))
+            elif isinstance(dt, pd.CategoricalDtype):
+                bad.append(_column_label(c))  # categories are not measurements, even of numbers
+            elif pd.api.types.is_bool_dtype(dt) or (
+                pd.api.types.is_numeric_dtype(dt)
+                and not pd.api.types.is_timedelta64_dtype(dt)
+            ):
+                continue
+            elif dt == object:
+                objects.append(c)
+            else:
+                bad.append(_column_label(c))
+        if complex_:
+            raise ValueError(
+                f"Omic {name!r} contains complex data (column(s) {complex_[:5]}), "
+                "which is not supported."
+            )
         if bad:
             raise TypeError(
-                f"Omic {name!r} has non-numeric column(s) {[str(c) for c in bad[:5]]}"
+                f"Omic {name!r} has non-numeric column(s) {bad[:5]}"
                 f"{' ...' if len(bad) > 5 else ''}: every feature must be numeric."
             )
-        dtypes = set(block.dtypes)
+        if objects:
+            # numbers held as Python objects (after .where or .replace, say): float64
+            return _object_to_float(block.to_numpy(dtype=object), name, [_column_label(c) for c in block.columns])
+        dtypes = {_numpy_dtype(dt) for dt in block.dtypes}
         dtype = np.float32 if dtypes == {np.dtype(np.float32)} else np.float64
         return block.to_numpy(dtype=dtype, na_value=np.nan)
     arr = np.asarray(block)
@@ -530,6 +611,13 @@ def to_float_block(block: Any, name: str) -> np.ndarray:
             f"Omic {name!r} is an array of strings (dtype {arr.dtype}); convert it "
             "to numbers explicitly, e.g. np.asarray(block, dtype=float)."
         )
+    if arr.dtype.kind in "mM":
+        raise TypeError(
+            f"Omic {name!r} holds dates or durations (dtype {arr.dtype}), not "
+            "measurements; every feature must be numeric."
+        )
+    if arr.dtype.kind == "O":
+        return _object_to_float(arr, name)
     try:
         return arr.astype(np.float64)
     except (TypeError, ValueError) as exc:
@@ -537,6 +625,24 @@ def to_float_block(block: Any, name: str) -> np.ndarray:
             f"Omic {name!r} contains values that cannot be converted to numbers "
             f"({exc}); every feature must be numeric."
         ) from None
+
+
+def _check_single_input_types(X: Any, omic_dims: Sequence[int] | None, names: list[str] | None) -> None:
+    """The one-2-D-input form: refuse what the list form refuses (text, dates,
+    categories, complex values), naming the omic and the columns, before
+    scikit-learn's validation (whose messages name neither, and which reads a
+    categorical column as its codes). Plain numeric input costs nothing here."""
+    if isinstance(X, pd.DataFrame):
+        if all(isinstance(dt, np.dtype) and dt.kind in "biuf" for dt in X.dtypes):
+            return
+    elif not isinstance(X, np.ndarray) or X.dtype.kind in "biuf" or X.ndim != 2:
+        return  # other containers and shapes: scikit-learn's validation speaks
+    try:
+        dims = check_omic_dims(omic_dims, X.shape[1])
+    except ValueError:
+        return  # validation reports the dims
+    for v, block in enumerate(split_omics(X, dims)):
+        to_float_block(block, names[v] if names else f"omic{v}")
 
 
 def check_missing_pattern(
@@ -719,6 +825,8 @@ class OmicInputMixin:
         if parsed.layout == "frame" and reset and self.omic_dims is None:
             _warn_if_prefixed_omics(X, type(self).__name__)
         if parsed.layout in ("array", "frame"):
+            _check_single_input_types(X, self.omic_dims if reset else self.omic_dims_,
+                                      None if reset else list(self.omic_names_))
             Xv = validate_data(
                 self,
                 X,

@@ -97,7 +97,37 @@ FIT_ERRORS = {
         TypeError,
         r"'om0' has non-numeric column\(s\) \['b'\]",
     ),
-    "strings in an array": (lambda: [np.array([["1", "a"], ["2", "b"]], dtype=object), np.zeros((2, 1))], TypeError, "'omic0' contains values"),
+    "strings in an array": (lambda: [np.array([["1", "a"], ["2", "b"]], dtype=object), np.zeros((2, 1))], TypeError, "'omic0' holds text"),
+    "numbers as text in an object array": (
+        lambda: [np.array([[0.5, "0.25"], [1.0, 2.0]], dtype=object), np.zeros((2, 1))],
+        TypeError,
+        r"'omic0' holds text at row 0, column 1: '0.25'",
+    ),
+    "complex values in a DataFrame": (
+        lambda: {"om0": pd.DataFrame({"a": [1.0, 2, 3], "b": [1j, 2, 3]}), "om1": np.zeros((3, 2))},
+        ValueError,
+        r"'om0' contains complex data \(column\(s\) \['b'\]\)",
+    ),
+    "dates in an array": (
+        lambda: [np.arange(6).astype("datetime64[D]").reshape(3, 2), np.zeros((3, 2))],
+        TypeError,
+        r"'omic0' holds dates or durations \(dtype datetime64\[D\]\)",
+    ),
+    "durations in an array": (
+        lambda: [np.arange(6).astype("timedelta64[D]").reshape(3, 2), np.zeros((3, 2))],
+        TypeError,
+        "'omic0' holds dates or durations",
+    ),
+    "categorical column": (
+        lambda: {"om0": pd.DataFrame({"a": [1.0, 2, 3], "c": pd.Categorical([True, False, True])}), "om1": np.zeros((3, 2))},
+        TypeError,
+        r"'om0' has non-numeric column\(s\) \['c'\]",
+    ),
+    "date column in a polars omic": (
+        lambda: [__import__("polars").DataFrame({"a": [1.0, 2, 3], "d": np.arange(3).astype("datetime64[D]")}), np.zeros((3, 2))],
+        TypeError,
+        r"'omic0' has non-numeric column\(s\) \['d'\]",
+    ),
     "numeric strings": (lambda: [np.array([["1", "2"], ["3", "4"]]), np.zeros((2, 1))], TypeError, "'omic0' is an array of strings"),
     "sample with no omic": (
         lambda: {"om0": np.where(np.arange(8)[:, None] == 2, np.nan, np.ones((8, 3))), "om1": np.where(np.arange(8)[:, None] == 2, np.nan, np.ones((8, 2)))},
@@ -852,3 +882,49 @@ def test_an_omic_left_out_of_the_training_part_is_named(cls):
     with pytest.raises(ValueError, match=r"'om1' is observed in 0 of the 32 training samples after holding out 8"):
         tiny(cls).fit(X)
     tiny(cls, early_stopping=False).fit(X)  # every sample trains: fine
+
+
+SINGLE_FRAME_ERRORS = {
+    "text": (lambda F: F.assign(g4=F["g4"].astype(object).where(F.index != 5, "n/a")), TypeError,
+             r"'omic1' holds text in column\(s\) \['g4'\]: 'n/a'"),
+    "dates": (lambda F: F.assign(g4=pd.Timestamp("2020-01-01")), TypeError, r"'omic1' has non-numeric column\(s\) \['g4'\]"),
+    "complex": (lambda F: F.assign(g1=F["g1"] + 1j), ValueError, r"'omic0' contains complex data \(column\(s\) \['g1'\]\)"),
+    "categories": (lambda F: F.assign(g4=pd.Categorical(F["g4"] > 0.5)), TypeError, r"'omic1' has non-numeric column\(s\) \['g4'\]"),
+}
+
+
+@pytest.mark.parametrize("case", list(SINGLE_FRAME_ERRORS))
+def test_one_frame_with_omic_dims_names_the_omic_of_a_bad_column(case):
+    """The one-2-D-input form refuses what the list form refuses, naming the
+    omic and the column (scikit-learn's own messages name neither, and it
+    reads a categorical column as its codes)."""
+    make, exc, match = SINGLE_FRAME_ERRORS[case]
+    F = pd.DataFrame(np.random.RandomState(0).rand(12, 6), columns=[f"g{j}" for j in range(6)])
+    with pytest.raises(exc, match=match):
+        tiny(POEMSTransformer, omic_dims=(3, 3)).fit(make(F))
+    est = tiny(POEMSTransformer, omic_dims=(3, 3)).fit(F)
+    with pytest.raises(exc, match=match):
+        est.transform(make(F))
+
+
+def test_numbers_in_other_containers_read_as_the_same_numbers():
+    """Object columns of numbers (after .where/.replace), pandas nullable float32
+    and polars Boolean columns with a missing block give what plain arrays give."""
+    X = data()
+    ref = tiny(POEMSTransformer).fit(X)
+    as_objects = {k: pd.DataFrame(v).astype(object) for k, v in X.items()}
+    est = tiny(POEMSTransformer).fit(as_objects)
+    np.testing.assert_array_equal(est.transform(as_objects), ref.transform(X))
+
+    X32 = {k: pd.DataFrame(v.astype(np.float32)).astype("Float32") for k, v in X.items()}
+    assert tiny(POEMSTransformer).fit(X32).transform(X32).dtype == np.float32
+
+    pl = pytest.importorskip("polars")  # in the test extras
+    mut = (np.random.RandomState(1).rand(24, 3) > 0.5).astype(float)
+    mut[:4] = np.nan  # four samples lack the omic
+    pandas_form = {"om0": pd.DataFrame(X["om0"]), "mut": pd.DataFrame(mut, columns=["a", "b", "c"]).astype("boolean")}
+    polars_form = {"om0": pl.DataFrame(X["om0"]), "mut": pl.from_pandas(pandas_form["mut"])}
+    assert polars_form["mut"].schema["a"] == pl.Boolean and polars_form["mut"].null_count().sum_horizontal().item() == 12
+    a = tiny(POEMSTransformer).fit(pandas_form)
+    b = tiny(POEMSTransformer).fit(polars_form)
+    np.testing.assert_array_equal(b.transform(polars_form), a.transform(pandas_form))
