@@ -585,8 +585,8 @@ def to_float_block(block: Any, name: str) -> np.ndarray:
                 bad.append(_column_label(c))
         if complex_:
             raise ValueError(
-                f"Omic {name!r} contains complex data (column(s) {complex_[:5]}), "
-                "which is not supported."
+                f"Complex data not supported: omic {name!r} holds complex values "
+                f"(column(s) {complex_[:5]})."
             )
         if bad:
             raise TypeError(
@@ -603,7 +603,7 @@ def to_float_block(block: Any, name: str) -> np.ndarray:
     if arr.dtype.kind in "biuf":
         return arr.astype(np.float32 if arr.dtype == np.float32 else np.float64, copy=False)
     if arr.dtype.kind == "c":
-        raise ValueError(f"Omic {name!r} contains complex data, which is not supported.")
+        raise ValueError(f"Complex data not supported: omic {name!r} holds complex values.")
     if arr.dtype.kind in "SU":
         # As scikit-learn's check_array: text is never parsed as numbers silently
         # (a file read without a numeric dtype would otherwise "work").

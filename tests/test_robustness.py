@@ -106,7 +106,7 @@ FIT_ERRORS = {
     "complex values in a DataFrame": (
         lambda: {"om0": pd.DataFrame({"a": [1.0, 2, 3], "b": [1j, 2, 3]}), "om1": np.zeros((3, 2))},
         ValueError,
-        r"'om0' contains complex data \(column\(s\) \['b'\]\)",
+        r"Complex data not supported: omic 'om0' holds complex values \(column\(s\) \['b'\]\)",
     ),
     "dates in an array": (
         lambda: [np.arange(6).astype("datetime64[D]").reshape(3, 2), np.zeros((3, 2))],
@@ -888,7 +888,7 @@ SINGLE_FRAME_ERRORS = {
     "text": (lambda F: F.assign(g4=F["g4"].astype(object).where(F.index != 5, "n/a")), TypeError,
              r"'omic1' holds text in column\(s\) \['g4'\]: 'n/a'"),
     "dates": (lambda F: F.assign(g4=pd.Timestamp("2020-01-01")), TypeError, r"'omic1' has non-numeric column\(s\) \['g4'\]"),
-    "complex": (lambda F: F.assign(g1=F["g1"] + 1j), ValueError, r"'omic0' contains complex data \(column\(s\) \['g1'\]\)"),
+    "complex": (lambda F: F.assign(g1=F["g1"] + 1j), ValueError, r"Complex data not supported: omic 'omic0' holds complex values \(column\(s\) \['g1'\]\)"),
     "categories": (lambda F: F.assign(g4=pd.Categorical(F["g4"] > 0.5)), TypeError, r"'omic1' has non-numeric column\(s\) \['g4'\]"),
 }
 
