@@ -20,8 +20,10 @@ selects hyper-parameters on its training part).
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -319,10 +321,28 @@ def _fit_preprocessing(
 
         if impute not in ("mean", "median"):
             raise ValueError(f"impute must be None, 'mean' or 'median'; got {impute!r}.")
-        # per omic, so that a sample's whole missing omic stays missing
-        imputer = OmicTransformer(SimpleImputer(strategy=impute, keep_empty_features=True))
-        imputer.fit(X_train)
-        X_train = imputer.transform(X_train)
+        # per omic, so that a sample's whole missing omic stays missing; a feature
+        # that no training sample measures has nothing to be filled from: left out
+        imputer = OmicTransformer(SimpleImputer(strategy=impute))
+        with _unfillable_features_quiet():
+            imputer.fit(X_train)
+            X_train = imputer.transform(X_train)
+        empty = {
+            name: [f for f in features if f not in set(kept)]
+            for name, features, kept in zip(
+                imputer.omic_names_, imputer.omic_feature_names(), imputer._names_out, strict=True
+            )
+        }
+        empty = {name: features for name, features in empty.items() if features}
+        if empty:
+            warnings.warn(
+                f"Left out {sum(map(len, empty.values()))} feature(s) that no training "
+                "sample measures (impute has nothing to fill them from): "
+                + "; ".join(f"omic {name!r}: {features[:5]}" + (" ..." if len(features) > 5 else "")
+                            for name, features in empty.items()),
+                UserWarning,
+                stacklevel=3,
+            )
     scaler = None
     if top_variance is not None:
         from sklearn.pipeline import make_pipeline
@@ -342,10 +362,20 @@ def _fit_preprocessing(
     return imputer, scaler
 
 
+@contextlib.contextmanager
+def _unfillable_features_quiet() -> Iterator[None]:
+    """scikit-learn's SimpleImputer warns at every call about the features it
+    leaves out; :func:`_fit_preprocessing` names them once, by omic and name."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Skipping features without any observed values")
+        yield
+
+
 def _preprocess(X: Any, imputer: Any, scaler: Any) -> Any:
     """Apply the fitted imputer and scaler of :func:`_fit_preprocessing`."""
     if imputer is not None:
-        X = imputer.transform(X)
+        with _unfillable_features_quiet():
+            X = imputer.transform(X)
     if isinstance(scaler, MinMaxScaler):
         return _apply_scaler(scaler, X)
     return X if scaler is None else scaler.transform(X)

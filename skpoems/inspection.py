@@ -1348,6 +1348,11 @@ def group_markers(X, y, *, n=None, target_names=None):
     blocks = [to_float_block(b, name) for b, name in zip(parsed.blocks, names, strict=True)]
     n_samples = blocks[0].shape[0]
     codes, groups = _group_codes(y, target_names, n_samples)
+    if np.unique(codes).size < 2:
+        raise ValueError(
+            f"group_markers compares each group with the other samples, but y has a "
+            f"single group ({groups[int(codes[0])]!r}): pass at least 2 groups."
+        )
     features = []
     for v, block in enumerate(parsed.blocks):
         cols = getattr(block, "columns", None)
@@ -1356,6 +1361,15 @@ def group_markers(X, y, *, n=None, target_names=None):
         features.append(
             [str(c) for c in cols] if cols is not None else [f"f{j}" for j in range(blocks[v].shape[1])]
         )
+    for v, block in enumerate(blocks):
+        infinite = np.isinf(block)
+        if infinite.any():
+            row, col = (int(i[0]) for i in np.nonzero(infinite))
+            raise ValueError(
+                f"Omic {names[v]!r} contains infinity (inf) in {int(infinite.sum())} value(s), "
+                f"e.g. feature {features[v][col]!r} of sample {row}: its means and "
+                "t statistics would be undefined. Replace or remove infinite values."
+            )
     omic_of = np.concatenate([np.full(b.shape[1], v) for v, b in enumerate(blocks)])
     feature_of = np.concatenate([np.asarray(f, dtype=object) for f in features])
     # features in chunks of about _ELEMENTS_PER_CALL values, in float64: the

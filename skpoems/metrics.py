@@ -29,6 +29,18 @@ _SCORE_KEYS = (
 )
 
 
+def _check_one_type(name: str, y: np.ndarray) -> None:
+    """Labels of mixed types (1 and "a") cannot be sorted into classes."""
+    try:
+        np.unique(y)
+    except TypeError:
+        kinds = sorted({type(v).__name__ for v in y.tolist()})
+        raise TypeError(
+            f"{name} mixes labels of different types ({', '.join(kinds)}), which cannot "
+            f"be ordered; give every label the same type, e.g. {name}.astype(str)."
+        ) from None
+
+
 def _check_labels(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
     """Return two 1-D label arrays of the same, non-zero length."""
     y_true = column_or_1d(np.asarray(y_true), warn=True)
@@ -43,6 +55,7 @@ def _check_labels(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
                 f"{name} has {int(missing.sum())} missing label(s) (NaN/None): score the "
                 "labelled samples only, e.g. y_true[mask], y_pred[mask] with mask = pandas.notna(y_true)."
             )
+        _check_one_type(name, y)
     return y_true, y_pred
 
 
@@ -208,6 +221,7 @@ def evaluate_embedding(
             f"y has {int(pd.isna(y).sum())} missing label(s) (NaN/None): score the "
             "labelled samples only, e.g. Z[mask], y[mask] with mask = pandas.notna(y)."
         )
+    _check_one_type("y", y)
     n_classes = np.unique(y).shape[0]
     if n_classes < 2:
         raise ValueError(

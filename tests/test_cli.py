@@ -1036,6 +1036,30 @@ def test_split_and_scale_imputes_stray_values_from_the_training_part():
         split_and_scale(X, np.arange(30) % 2, impute="zero")
 
 
+def test_impute_leaves_out_a_feature_no_training_sample_measures_and_says_so_once():
+    """It used to be filled with 0 (keep_empty_features), trained on and ranked
+    among the top features; scikit-learn's own warning named it by position."""
+    import warnings
+
+    from skpoems import concat_omics
+
+    rng = np.random.RandomState(0)
+    a, b = rng.rand(30, 4), rng.rand(30, 3)
+    a[[2, 20], 1] = np.nan
+    b[:, 0] = np.nan  # never measured
+    X = concat_omics({"a": a, "b": pd.DataFrame(b, columns=["never_measured", "m1", "m2"])})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        split = split_and_scale(X, np.arange(30) % 2, random_state=0, impute="median", scale=False)
+    messages = [str(w.message) for w in caught]
+    assert messages == [
+        "Left out 1 feature(s) that no training sample measures (impute has nothing to "
+        "fill them from): omic 'b': ['never_measured']"
+    ]
+    for part in (split.X_train, split.X_test):
+        assert list(part["b"].columns) == ["m1", "m2"] and not part.isna().any().any()
+
+
 def test_python_dash_m_and_version():
     root = Path(__file__).resolve().parents[1]
     env = {

@@ -968,3 +968,20 @@ def test_top_features_of_a_specific_factor_leave_out_the_omics_it_does_not_reach
         assert (table["strength"] > 0).all()
     with pytest.raises(ValueError, match=r"no effect on the decoded features of omics \['omic1'\]"):
         top_features(est, factor=0, omic="omic1", method="gradient", X=X)
+
+
+def test_group_markers_refuses_infinity_and_a_single_group():
+    """Both used to give a table of NaN statistics without a word."""
+    rng = np.random.RandomState(0)
+    X = {"mrna": rng.rand(20, 4), "mirna": rng.rand(20, 3)}
+    y = np.repeat(["A", "B"], 10)
+    bad = {**X, "mrna": X["mrna"].copy()}
+    bad["mrna"][2, 1] = np.inf
+    with pytest.raises(ValueError, match=r"Omic 'mrna' contains infinity \(inf\) in 1 value\(s\), e\.g\. feature 'f1' of sample 2"):
+        group_markers(bad, y)
+    with pytest.raises(ValueError, match=r"single group \('A'\): pass at least 2 groups"):
+        group_markers(X, np.repeat("A", 20))
+    # unused categories are no groups
+    with pytest.raises(ValueError, match=r"single group \('A'\)"):
+        group_markers(X, pd.Categorical(np.repeat("A", 20), categories=["A", "B"]))
+    assert len(group_markers(X, y)) == 2 * 7

@@ -250,3 +250,15 @@ def test_clustering_accuracy_refuses_missing_labels(y_true):
     """A missing label is no class: scored as one, it would inflate the accuracy."""
     with pytest.raises(ValueError, match="y_true has 2 missing label"):
         clustering_accuracy(y_true, [0, 0, 1, 1, 2, 2])
+
+
+def test_labels_of_mixed_types_get_a_message_not_a_numpy_error():
+    y = np.array([1, "a", 2, "b"] * 5, dtype=object)
+    Z = np.random.RandomState(0).rand(20, 2)
+    with pytest.raises(TypeError, match=r"y_true mixes labels of different types \(int, str\).*y_true\.astype\(str\)"):
+        clustering_accuracy(y, np.arange(20) % 2)
+    with pytest.raises(TypeError, match=r"y_pred mixes labels of different types \(int, str\)"):
+        clustering_accuracy(np.arange(20) % 2, y)
+    with pytest.raises(TypeError, match=r"y mixes labels of different types \(int, str\)"):
+        evaluate_embedding(Z, y, seeds=(0,))
+    assert clustering_accuracy(y.astype(str), y.astype(str)) == 1.0
