@@ -33,7 +33,8 @@ from tqdm.auto import tqdm
 
 from ._omics import OmicInputMixin, check_missing_pattern, sample_index
 from ._params import training
-from .utils._torch import resolve_device, seed_from_rng, torch_seeded
+from .utils._torch import resolve_device, seed_from_rng, training_mode_of_torch
+from .utils._warnings import user_stacklevel
 
 
 def _like_input(X: Any, blocks: list[np.ndarray], names: list[str]) -> Any:
@@ -379,7 +380,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                     "skpoems.preprocessing.OmicTransformer() (MinMaxScaler per omic, e.g. "
                     "first in a Pipeline; a plain MinMaxScaler there merges the omics into one).",
                     UserWarning,
-                    stacklevel=4,
+                    stacklevel=user_stacklevel(),
                 )
             elif self._sigmoid_reconstruction and block.size:
                 low, high = float(block.min()), float(block.max())
@@ -392,7 +393,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                         "each feature to [0, 1] as the paper does, e.g. with "
                         "skpoems.preprocessing.OmicTransformer() first in a Pipeline.",
                         UserWarning,
-                        stacklevel=4,
+                        stacklevel=user_stacklevel(),
                     )
         if self.random_state is None:
             rng = np.random.RandomState(np.random.default_rng().integers(2**31 - 1))
@@ -414,7 +415,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         scores, best, best_score = [], None, -math.inf
         for i, seed in enumerate(seeds):
             label = type(self).__name__ + (f" init {i + 1}/{len(seeds)}" if len(seeds) > 1 else "")
-            with torch_seeded(seed, device):
+            with training_mode_of_torch(seed, device):
                 # models train in float32 whatever torch's default dtype is (the data are float32)
                 module = self.module_ if warm else self._build_module(train)
                 self.module_ = module.to(device=device, dtype=torch.float32)
@@ -608,7 +609,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 "improving; consider increasing max_iter, or continue this fit with "
                 "set_params(warm_start=True).fit(X).",
                 ConvergenceWarning,
-                stacklevel=5,
+                stacklevel=user_stacklevel(),
             )
         module.eval()
 
@@ -636,7 +637,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             f"one) were restored. Lower learning_rate (now {self.learning_rate:g}) to "
             "train further.",
             RuntimeWarning,
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
 
     def _term_name(self, key: str) -> str:

@@ -39,6 +39,7 @@ from sklearn.utils import Bunch
 from ._mocss import MOCSSAETransformer, MOCSSSparseVAETransformer, MOCSSVAETransformer
 from ._poems import POEMSTransformer, POEMTransformer
 from .metrics import evaluate_embedding
+from .utils._warnings import user_stacklevel
 
 __all__ = [
     "BASELINES",
@@ -341,7 +342,7 @@ def _fit_preprocessing(
                 + "; ".join(f"omic {name!r}: {features[:5]}" + (" ..." if len(features) > 5 else "")
                             for name, features in empty.items()),
                 UserWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
     scaler = None
     if top_variance is not None:

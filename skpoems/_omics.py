@@ -27,6 +27,8 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .utils._warnings import user_stacklevel
+
 #: separator used to flatten ``(omic, feature)`` pairs into ``feature_names_in_``.
 OMIC_SEP = "__"
 
@@ -788,7 +790,7 @@ def _warn_if_prefixed_omics(X: pd.DataFrame, owner: str) -> None:
         f"omic_dims={dims}, or the omics as a list, dict or (omic, feature) MultiIndex "
         "frame (skpoems.concat_omics).",
         UserWarning,
-        stacklevel=4,
+        stacklevel=user_stacklevel(),
     )
 
 
@@ -926,7 +928,7 @@ class OmicInputMixin:
                         f"{type(self).__name__} was fitted with named features for it; its "
                         "columns are taken in the order seen at fit.",
                         UserWarning,
-                        stacklevel=5,
+                        stacklevel=user_stacklevel(),
                     )
                 continue
             seen = np.asarray(seen, dtype=str)

@@ -44,6 +44,8 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import check_is_fitted
 
+from .utils._warnings import user_stacklevel
+
 __all__ = [
     "activation_map",
     "decoder_attributions",
@@ -1060,7 +1062,7 @@ def variance_explained(estimator, X, *, n_permutations=20, random_state=None):
             "variance_explained: no variance to explain for omic(s) " + ", ".join(undefined)
             + "; their rows are NaN.",
             UserWarning,
-            stacklevel=2,
+            stacklevel=user_stacklevel(),
         )
     m = Z.shape[1]
     rng = check_random_state(random_state)

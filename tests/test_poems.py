@@ -137,6 +137,42 @@ def test_global_random_state_untouched(planted):
     assert torch.equal(torch.get_rng_state(), torch_state)
 
 
+def test_fit_seeds_no_accelerator_generator_it_does_not_use(planted, monkeypatch):
+    """torch.manual_seed also reseeds every GPU and the MPS generator, for good
+    (fork_rng restores only the devices it is given): a CPU fit must not."""
+    calls = []
+    for module, name in [(torch.cuda, "manual_seed_all"), (torch.cuda, "manual_seed"), (torch.mps, "manual_seed")]:
+        monkeypatch.setattr(module, name, lambda *a, _n=f"{module.__name__}.{name}", **k: calls.append(_n))
+    if hasattr(torch, "xpu"):
+        monkeypatch.setattr(torch.xpu, "manual_seed_all", lambda *a, **k: calls.append("torch.xpu.manual_seed_all"))
+    Xs, _ = planted
+    small(POEMSTransformer, max_iter=2).fit(Xs)
+    assert calls == []
+
+
+@pytest.mark.parametrize("cls", [POEMSTransformer, POEMTransformer])
+def test_fit_does_not_depend_on_the_callers_torch_settings(planted, cls):
+    """A seed gives the same model under torch.set_default_dtype(torch.float64)
+    (the initial draws were made in float64, then cast) and inside no_grad() or
+    inference_mode() (which stopped the fit with a torch error); the caller's
+    settings are back after the fit."""
+    Xs, _ = planted
+    reference = small(cls, max_iter=2).fit_transform(Xs)
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        Z = small(cls, max_iter=2).fit_transform(Xs)
+        assert torch.get_default_dtype() == torch.float64
+    finally:
+        torch.set_default_dtype(previous)
+    np.testing.assert_array_equal(Z, reference)
+    for context in (torch.no_grad, torch.inference_mode):
+        with context():
+            Z = small(cls, max_iter=2).fit_transform(Xs)
+            assert not torch.is_grad_enabled()
+        np.testing.assert_array_equal(Z, reference)
+
+
 def test_input_forms_give_the_same_model(planted):
     Xs, _ = planted
     names = ["mrna", "meth", "mirna"]
@@ -249,7 +285,17 @@ def test_grid_search_n_jobs_identical(planted, form):
     Xs, _ = planted
     X = np.hstack(Xs) if form == "array+omic_dims" else concat_omics(Xs)
     dims = (20, 15, 10) if form == "array+omic_dims" else None
-    g1, g2 = _grid(X, 1, dims), _grid(X, 2, dims)
+    # joblib's two workers train with cores // 2 torch threads each (loky's
+    # limit); the claim is for the same thread count (README)
+    import joblib
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(max(1, joblib.cpu_count() // 2))
+    try:
+        g1 = _grid(X, 1, dims)
+    finally:
+        torch.set_num_threads(threads)
+    g2 = _grid(X, 2, dims)
     assert len(g1.cv_results_["params"]) == 8
     np.testing.assert_array_equal(g1.cv_results_["mean_test_score"], g2.cv_results_["mean_test_score"])
     np.testing.assert_array_equal(g1.cv_results_["split0_test_score"], g2.cv_results_["split0_test_score"])

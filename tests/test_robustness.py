@@ -928,3 +928,16 @@ def test_numbers_in_other_containers_read_as_the_same_numbers():
     a = tiny(POEMSTransformer).fit(pandas_form)
     b = tiny(POEMSTransformer).fit(polars_form)
     np.testing.assert_array_equal(b.transform(polars_form), a.transform(pandas_form))
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_warnings_point_at_the_users_line(cls):
+    """They pointed at sklearn/base.py (scikit-learn's fit wrapper), so that
+    warnings.filterwarnings(module=...) of the user's code missed them."""
+    X = data()
+    X["om0"] = X["om0"] * 100  # unscaled: a UserWarning; max_iter=3: a ConvergenceWarning
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tiny(cls).fit(X)
+    assert {w.category.__name__ for w in caught} >= {"UserWarning", "ConvergenceWarning"}
+    assert {w.filename for w in caught} == {__file__}

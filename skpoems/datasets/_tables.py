@@ -23,6 +23,7 @@ import pandas as pd
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, Options, StrOptions, validate_params
 
+from ..utils._warnings import user_stacklevel
 from ._base import _make_bunch, _omics_frame
 from ._folder import (
     _encode_labels,
@@ -504,7 +505,7 @@ def _orient(
                         "features and its columns samples, pass transpose=True (skpoems: "
                         "--layout features-x-samples), or add a label file.",
                         UserWarning,
-                        stacklevel=4,
+                        stacklevel=user_stacklevel(),
                     )
         transpose = {k: by_cols.get(k, 0) > by_rows.get(k, 0) for k in tables}
     else:
@@ -716,7 +717,7 @@ def load_omics_tables(
             f"{folder}: not read: {', '.join(unread)} (only .csv, .tsv and .txt tables, "
             "optionally .gz, are read; save the others as CSV).",
             UserWarning,
-            stacklevel=2,
+            stacklevel=user_stacklevel(),
         )
     label_file = None
     passed_over: list[str] = []

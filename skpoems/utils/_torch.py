@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import numpy as np
 import torch
@@ -40,9 +40,36 @@ def torch_seeded(seed: int, device: torch.device) -> Iterator[None]:
     """Seed torch for the duration of a block, restoring the global state after.
 
     Module initialisation, dropout and reparameterisation noise then depend only on
-    ``seed``; the caller's global torch RNG state is untouched.
+    ``seed``; the caller's global torch RNG state is untouched. Only the
+    generators of the CPU and of ``device`` are seeded, each inside a
+    ``fork_rng`` that restores it: ``torch.manual_seed`` would also reseed every
+    GPU (and the MPS generator) for good.
     """
-    devices = [device.index or 0] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
+    with ExitStack() as stack:
+        stack.enter_context(torch.random.fork_rng(devices=[]))  # the CPU generator
+        torch.default_generator.manual_seed(seed)
+        if device.type == "cuda":
+            index = torch.cuda.current_device() if device.index is None else device.index
+            stack.enter_context(torch.random.fork_rng(devices=[index], device_type="cuda"))
+            with torch.cuda.device(index):
+                torch.cuda.manual_seed(seed)
+        elif device.type == "mps":
+            stack.callback(torch.mps.set_rng_state, torch.mps.get_rng_state())
+            torch.mps.manual_seed(seed)
         yield
+
+
+@contextmanager
+def training_mode_of_torch(seed: int, device: torch.device) -> Iterator[None]:
+    """What a fit needs of torch's global settings, whatever the caller set,
+    all restored after: the seed (:func:`torch_seeded`), float32 as the default
+    dtype (so that a caller's ``torch.set_default_dtype(torch.float64)`` does not
+    change the initial weights a seed gives), and gradients on (a fit called
+    inside ``torch.no_grad()`` or ``torch.inference_mode()``)."""
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float32)
+    try:
+        with torch_seeded(seed, device), torch.inference_mode(False), torch.enable_grad():
+            yield
+    finally:
+        torch.set_default_dtype(previous)
