@@ -222,7 +222,14 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         has them) when the estimator's transform output is pandas
         (``set_output``); else unchanged. scikit-learn's own wrapping cannot see
         the labels of a list or dict of DataFrames."""
-        if _get_output_config("transform", self)["dense"] != "pandas":
+        container = _get_output_config("transform", self)["dense"]
+        if container == "polars" and columns is not None:
+            # (transform's own output is wrapped by scikit-learn; this is for the
+            # other methods, e.g. transform_gating, which it does not wrap)
+            import polars as pl
+
+            return pl.DataFrame(values, schema=[str(c) for c in columns], orient="row")
+        if container != "pandas":
             return values
         return pd.DataFrame(values, index=omics.index, columns=columns)
 

@@ -115,7 +115,8 @@ class _PoEBase(_BaseOmicsTransformer):
         ndarray of shape (n_samples, n_omics)
             Rows sum to 1; an omic a sample lacks gets exactly 0. With pandas
             output (``set_output(transform="pandas")``) and row labels in ``X``, a
-            DataFrame with the samples' labels as index and the omics as columns.
+            DataFrame with the samples' labels as index and the omics as columns;
+            with polars output, a polars DataFrame with the omics as columns.
         """
         check_is_fitted(self)
         omics = self._validate_omics(X, reset=False)

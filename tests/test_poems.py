@@ -216,6 +216,16 @@ def test_set_output_pandas_keeps_index(planted):
     assert list(Z.columns) == list(est.get_feature_names_out())
 
 
+def test_set_output_polars_covers_the_gating_weights(planted):
+    pl = pytest.importorskip("polars")  # in the test extras
+    Xs, _ = planted
+    est = small(POEMSTransformer, max_iter=2).set_output(transform="polars").fit(Xs)
+    Z, alpha = est.transform(Xs), est.transform_gating(Xs)
+    assert isinstance(Z, pl.DataFrame) and isinstance(alpha, pl.DataFrame)  # alpha was an array
+    assert alpha.columns == list(est.omic_names_)
+    np.testing.assert_array_equal(alpha.to_numpy(), est.set_output(transform="default").transform_gating(Xs))
+
+
 def test_float32_stays_float32(planted):
     Xs, _ = planted
     X32 = [X.astype(np.float32) for X in Xs]

@@ -803,3 +803,46 @@ def test_one_table_without_labels_that_may_be_features_x_samples_warns(tmp_path)
             tmp_path / "mrna.csv"
         )
         assert load_omics_tables(tmp_path).data.shape == (30, 50)
+
+
+def _r_style_cohort(folder, mutation_rows):
+    ids = [f"S{i}" for i in range(12)]
+    rng = np.random.RandomState(0)
+    pd.DataFrame(rng.rand(12, 3), index=pd.Index(ids, name="sample"), columns=["g0", "g1", "g2"]).to_csv(folder / "mrna.csv")
+    (folder / "mutation.csv").write_text(
+        "sample,TP53,PIK3CA\n" + "".join(f"{s},{row}\n" for s, row in zip(ids, mutation_rows))
+    )
+    (folder / "labels.csv").write_text("sample,subtype\n" + "".join(f"{s},{'AB'[i % 2]}\n" for i, s in enumerate(ids)))
+
+
+def test_logical_table_with_empty_cells_is_read_as_ones_and_zeros(tmp_path):
+    """R's write.csv of a TRUE/FALSE matrix, NA as empty cells (patients without
+    the omic): pandas reads it as text, and the omic used to be left out without
+    a word."""
+    rows = [",", ","] + [f"{'TRUE' if i % 2 else 'FALSE'},FALSE" for i in range(2, 12)]
+    _r_style_cohort(tmp_path, rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bunch = load_omics_tables(tmp_path)
+    assert bunch.omic_names == ["mrna", "mutation"] and bunch.not_read == []
+    mutation = bunch.data["mutation"]
+    assert mutation.iloc[:2].isna().all().all()  # the two patients without the omic
+    np.testing.assert_array_equal(mutation["TP53"].iloc[2:], np.arange(2, 12) % 2)
+    assert (mutation["PIK3CA"].iloc[2:] == 0).all()
+
+
+def test_an_omic_with_a_text_marker_for_missing_values_is_named_in_a_warning(tmp_path):
+    """Numbers with "." for a missing value in every column: pandas reads the
+    table as text, and the omic used to be left out without a word. Tables of
+    text (labels, notes) are still passed over quietly."""
+    rows = [".,0.5" if i % 3 else "0.25,." for i in range(12)]
+    _r_style_cohort(tmp_path, rows)
+    (tmp_path / "README.txt").write_text("Data from the lab.\nExported on Monday.\n")
+    with pytest.warns(UserWarning, match=r"mutation\.csv is not read as an omic: its values are mostly numbers, but every column also holds text, such as '\.' in column 'TP53'") as caught:
+        bunch = load_omics_tables(tmp_path)
+    assert len(caught) == 1
+    assert {w.filename for w in caught} == {__file__}
+    assert bunch.omic_names == ["mrna"] and sorted(bunch.not_read) == ["README.txt", "mutation.csv"]
+    with warnings.catch_warnings():  # naming the omics leaves it out quietly
+        warnings.simplefilter("error")
+        assert load_omics_tables(tmp_path, omics=["mrna"]).omic_names == ["mrna"]

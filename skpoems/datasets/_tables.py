@@ -279,6 +279,49 @@ def _numeric_columns(table: pd.DataFrame) -> list[bool]:
     return [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
 
 
+_LOGICAL = {"true": 1.0, "false": 0.0}
+
+
+def _logical_as_numbers(table: pd.DataFrame) -> pd.DataFrame:
+    """Columns of TRUE/FALSE (R's ``write.csv`` of a logical matrix, such as
+    mutation calls) with missing cells as 1/0 and NaN. pandas reads them as
+    booleans only when no cell is empty, else as text, which would make the
+    table "hold no numbers"."""
+    out = table
+    for column in table.columns:
+        values = table[column]
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        present = values.dropna()
+        words = present.astype(str).str.strip().str.lower()
+        if len(words) and words.isin(list(_LOGICAL)).all():
+            if out is table:
+                out = table.copy()
+            out[column] = values.astype(object).map(
+                lambda v: np.nan if pd.isna(v) else _LOGICAL[str(v).strip().lower()]
+            ).astype(np.float64)
+    return out
+
+
+def _numbers_among_text(table: pd.DataFrame) -> tuple[str, Any] | None:
+    """For a table that pandas read as text only: when most of its cells are
+    numbers after all (an omic whose missing values are written as ".", "-" or
+    "n/a"), a column and a cell of it that is not a number; else (labels,
+    clinical notes, a README) None."""
+    numbers = cells = 0
+    example = None
+    for column in table.columns:
+        for value in table[column].dropna().head(100):
+            cells += 1
+            try:
+                float(value)
+                numbers += 1
+            except (TypeError, ValueError):
+                if example is None:
+                    example = (str(column), value)
+    return example if cells and numbers >= cells / 2 else None
+
+
 def _labels_of(
     table: pd.DataFrame, source: str, column: str | None
 ) -> tuple[pd.Series, np.ndarray | None]:
@@ -770,6 +813,7 @@ def load_omics_tables(
     tables, named, text_only = {}, {}, []
     for stem, frame in raw.items():
         table, has_names = _with_names(frame, labels=False)
+        table = _logical_as_numbers(table)
         numeric = _numeric_columns(table)
         if table.shape[1] == 0 or not any(numeric):
             text_only.append(stem)
@@ -801,6 +845,19 @@ def load_omics_tables(
         if _could_be_labels(raw[text_only[0]], tables):
             label_file = candidate
             text_only.pop()
+    for stem in text_only if omics is None else []:
+        # numbers with a text marker for missing values in every column: pandas
+        # reads the table as text, and an omic would be left out without a word
+        cell = _numbers_among_text(_with_names(raw[stem], labels=False)[0])
+        if cell is not None:
+            warnings.warn(
+                f"{files[stem]} is not read as an omic: its values are mostly numbers, "
+                f"but every column also holds text, such as {cell[1]!r} in column "
+                f"{cell[0]!r}. Leave a missing value's cell empty (or write NA), or "
+                "read the table with the right na_values yourself.",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
     if omics is not None:
         wanted = [str(name) for name in omics]
         unknown = [name for name in wanted if name not in tables]
