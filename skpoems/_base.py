@@ -700,8 +700,9 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         dtype = torch.float32
         if omics.dtype == np.float64:
             # Models train in float32. For float64 input, evaluate a float64 copy: the
-            # output is then independent of how samples are batched (float32 matrix
-            # products round differently for different batch sizes, ~1e-7).
+            # output then depends on how samples are batched only at float64's
+            # rounding (~1e-16) instead of float32's (~1e-7: matrix products round
+            # differently for different batch sizes).
             module, dtype = copy.deepcopy(module).double(), torch.float64
         xs, observed = self._tensors(omics, device, dtype)
         fn = getattr(module, what)
@@ -715,10 +716,28 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             outs = [torch.cat(chunks).cpu().numpy().astype(omics.dtype)]
         if not all(np.isfinite(o).all() for o in outs):
             raise ValueError(
-                f"{type(self).__name__} produced non-finite outputs: the input is far "
-                "outside the range seen in fit, or the model diverged (lower learning_rate)."
+                f"{type(self).__name__} produced non-finite outputs "
+                f"{self._nonfinite_rows(omics, outs)}: the input is far outside the "
+                "range seen in fit, or the model diverged (lower learning_rate)."
             )
         return outs if isinstance(chunks[0], (list, tuple)) else outs[0]
+
+    def _nonfinite_rows(self, omics: _Omics, outs: list[np.ndarray]) -> str:
+        """Which samples gave non-finite outputs, and the omic of the first one's
+        largest value (usually the culprit), for the error message."""
+        finite = np.all([np.isfinite(o.reshape(len(o), -1)).all(axis=1) for o in outs], axis=0)
+        rows = np.flatnonzero(~finite)
+        row = int(rows[0])
+        label = f"{omics.index[row]!r} (row {row})" if omics.index is not None else str(row)
+        largest = [
+            float(np.abs(b[row]).max()) if omics.observed[row, v] and b.shape[1] else -np.inf
+            for v, b in enumerate(omics.blocks)
+        ]
+        v = int(np.argmax(largest))
+        return (
+            f"for {rows.size} sample(s), e.g. sample {label}, whose largest value is "
+            f"{largest[v]:.3g} in omic {self.omic_names_[v]!r}"
+        )
 
     def _embed_omics(self, omics: _Omics) -> np.ndarray:
         return self._module_outputs(omics, "embed")

@@ -1065,7 +1065,11 @@ def variance_explained(estimator, X, *, n_permutations=20, random_state=None):
             stacklevel=user_stacklevel(),
         )
     m = Z.shape[1]
-    rng = check_random_state(random_state)
+    # random_state=None: fresh entropy, as the estimators do, not numpy's global
+    # generator (which check_random_state(None) would draw from and advance)
+    rng = check_random_state(
+        np.random.default_rng().integers(2**31 - 1) if random_state is None else random_state
+    )
     inputs = _decoder_inputs(estimator, m)
     if inputs is None:  # every omic reads every factor: one game for all omics
         phi, total, exact = _shapley(

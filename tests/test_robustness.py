@@ -941,3 +941,22 @@ def test_warnings_point_at_the_users_line(cls):
         tiny(cls).fit(X)
     assert {w.category.__name__ for w in caught} >= {"UserWarning", "ConvergenceWarning"}
     assert {w.filename for w in caught} == {__file__}
+
+
+def test_non_finite_outputs_name_the_sample_and_its_omic():
+    X = {k: pd.DataFrame(v, index=[f"p{i}" for i in range(24)]) for k, v in data().items()}
+    est = tiny(POEMSTransformer).fit(X)
+    X["om1"].iloc[7, 1] = 1e300  # finite, but far beyond anything seen in fit
+    with pytest.raises(ValueError, match=r"non-finite outputs for 1 sample\(s\), e\.g\. sample 'p7' \(row 7\), whose largest value is 1e\+300 in omic 'om1'"):
+        est.transform(X)
+
+
+def test_variance_explained_leaves_numpys_global_generator_alone():
+    from skpoems.inspection import variance_explained
+
+    X = data()
+    est = tiny(POEMSTransformer).fit(X)
+    np.random.seed(0)
+    state = np.random.get_state()[1].copy()
+    variance_explained(est, X, n_permutations=2)  # random_state=None
+    np.testing.assert_array_equal(np.random.get_state()[1], state)
