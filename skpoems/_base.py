@@ -33,7 +33,7 @@ from tqdm.auto import tqdm
 
 from ._omics import OmicInputMixin, check_missing_pattern, sample_index
 from ._params import training
-from .utils._torch import resolve_device, seed_from_rng, training_mode_of_torch
+from .utils._torch import float32_default, resolve_device, seed_from_rng, training_mode_of_torch
 from .utils._warnings import user_stacklevel
 
 
@@ -424,7 +424,11 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             label = type(self).__name__ + (f" init {i + 1}/{len(seeds)}" if len(seeds) > 1 else "")
             with training_mode_of_torch(seed, device):
                 # models train in float32 whatever torch's default dtype is (the data are float32)
-                module = self.module_ if warm else self._build_module(train)
+                if warm:
+                    module = self.module_
+                else:
+                    with float32_default():
+                        module = self._build_module(train)
                 self.module_ = module.to(device=device, dtype=torch.float32)
                 self._train(omics, train_idx, val_idx, device, label=label, resume=warm)
             scores.append(self._init_score(omics, train_idx, val_idx, device))
@@ -531,7 +535,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 module.on_epoch_start_(epoch)
             perm = torch.randperm(n_train, device=device)
             epoch_terms: dict[str, torch.Tensor] = {}
-            epoch_total = torch.zeros((), device=device)
+            epoch_total = torch.zeros((), dtype=torch.float32, device=device)
             for batch in torch.tensor_split(perm, n_batches):
                 bx, bo = self._take(xs, obs, batch)
                 out = module.loss(bx, bo, prior_batch_size=self._prior_batch_size, n_train=n_train)

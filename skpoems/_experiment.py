@@ -20,10 +20,9 @@ selects hyper-parameters on its training part).
 
 from __future__ import annotations
 
-import contextlib
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 from sklearn.decomposition import PCA
+from sklearn.impute import SimpleImputer
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import FunctionTransformer, MinMaxScaler
 from sklearn.utils import Bunch
@@ -316,24 +316,21 @@ def _fit_preprocessing(
     fitted on ``X_train``; either is None when not asked for."""
     imputer = None
     if impute is not None:
-        from sklearn.impute import SimpleImputer
-
         from .preprocessing import OmicTransformer
 
         if impute not in ("mean", "median"):
             raise ValueError(f"impute must be None, 'mean' or 'median'; got {impute!r}.")
         # per omic, so that a sample's whole missing omic stays missing; a feature
         # that no training sample measures has nothing to be filled from: left out
-        imputer = OmicTransformer(SimpleImputer(strategy=impute))
-        with _unfillable_features_quiet():
-            imputer.fit(X_train)
-            X_train = imputer.transform(X_train)
-        empty = {
-            name: [f for f in features if f not in set(kept)]
-            for name, features, kept in zip(
-                imputer.omic_names_, imputer.omic_feature_names(), imputer._names_out, strict=True
-            )
-        }
+        imputer = OmicTransformer(_NamedOnceImputer(strategy=impute))
+        imputer.fit(X_train)
+        X_train = imputer.transform(X_train)
+        empty = {}
+        for name, features, kept in zip(
+            imputer.omic_names_, imputer.omic_feature_names(), imputer._names_out, strict=True
+        ):
+            kept = set(kept)
+            empty[name] = [f for f in features if f not in kept]
         empty = {name: features for name, features in empty.items() if features}
         if empty:
             warnings.warn(
@@ -363,20 +360,28 @@ def _fit_preprocessing(
     return imputer, scaler
 
 
-@contextlib.contextmanager
-def _unfillable_features_quiet() -> Iterator[None]:
-    """scikit-learn's SimpleImputer warns at every call about the features it
-    leaves out; :func:`_fit_preprocessing` names them once, by omic and name."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Skipping features without any observed values")
-        yield
+class _NamedOnceImputer(SimpleImputer):
+    """SimpleImputer whose warning about the features it leaves out (those
+    without a training value), repeated at every call and naming them by
+    position, is silenced: :func:`_fit_preprocessing` names them once, by omic
+    and feature, and the saved pipeline (``model.joblib``, ``skpoems embed``)
+    transforms new patients without it."""
+
+    def fit(self, X, y=None):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Skipping features without any observed values")
+            return super().fit(X, y)
+
+    def transform(self, X):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Skipping features without any observed values")
+            return super().transform(X)
 
 
 def _preprocess(X: Any, imputer: Any, scaler: Any) -> Any:
     """Apply the fitted imputer and scaler of :func:`_fit_preprocessing`."""
     if imputer is not None:
-        with _unfillable_features_quiet():
-            X = imputer.transform(X)
+        X = imputer.transform(X)
     if isinstance(scaler, MinMaxScaler):
         return _apply_scaler(scaler, X)
     return X if scaler is None else scaler.transform(X)

@@ -192,10 +192,10 @@ def drop_omics(
     if observed is None:
         observed = torch.ones(n_samples, n_omics, dtype=torch.bool, device=device)
     keep = observed.clone()
-    todo = (torch.rand(n_samples, device=observed.device) < rate) & (observed.sum(dim=1) > 1)
+    todo = (torch.rand(n_samples, dtype=torch.float32, device=observed.device) < rate) & (observed.sum(dim=1) > 1)
     rows = todo.nonzero().squeeze(1)
     while rows.numel():  # rejection sampling: accepts at least half of the draws
-        bits = (torch.rand(rows.numel(), n_omics, device=observed.device) < 0.5) & observed[rows]
+        bits = (torch.rand(rows.numel(), n_omics, dtype=torch.float32, device=observed.device) < 0.5) & observed[rows]
         n_kept = bits.sum(dim=1)
         ok = (n_kept > 0) & (n_kept < observed[rows].sum(dim=1))
         keep[rows[ok]] = bits[ok]

@@ -172,6 +172,17 @@ def _is_foreign_frame(b: Any) -> bool:
     )
 
 
+def _foreign_bad_columns(b: Any) -> list[str]:
+    """The columns of a polars (or similar) table whose schema type is neither
+    numeric nor Boolean (nor all null)."""
+    schema = getattr(b, "schema", None)
+    dtypes = dict(schema.items()) if hasattr(schema, "items") else {}
+    return [
+        str(c) for c, dt in dtypes.items()
+        if not (getattr(dt, "is_numeric", lambda: True)() or str(dt) in ("Boolean", "Null"))
+    ]
+
+
 def _foreign_frame_to_pandas(b: Any, name: str) -> Any:
     """Read a polars (or other non-pandas) DataFrame omic into pandas, keeping its column names.
 
@@ -186,12 +197,7 @@ def _foreign_frame_to_pandas(b: Any, name: str) -> Any:
     columns = [str(c) for c in columns]
     if hasattr(b, "to_numpy"):
         # the schema first: polars hands dates and durations to numpy as numbers
-        schema = getattr(b, "schema", None)
-        dtypes = dict(schema.items()) if hasattr(schema, "items") else {}
-        bad = [
-            str(c) for c, dt in dtypes.items()
-            if not (getattr(dt, "is_numeric", lambda: True)() or str(dt) == "Boolean")
-        ]
+        bad = _foreign_bad_columns(b)
         if bad:
             raise TypeError(
                 f"Omic {name!r} has non-numeric column(s) {bad[:5]}"
@@ -511,23 +517,31 @@ def _is_text(value: Any) -> bool:
     return isinstance(value, (str, bytes))
 
 
+#: what ``pandas.api.types.infer_dtype`` says of a column of numbers (None/NaN skipped)
+_NUMBER_KINDS = frozenset({"floating", "integer", "mixed-integer-float", "decimal", "boolean", "empty"})
+
+
 def _object_to_float(values: np.ndarray, name: str, columns: Sequence | None = None) -> np.ndarray:
     """Convert an object array of numbers (None/NaN/pd.NA missing) to float64.
 
     One rule for every container, as scikit-learn's ``check_array``: text is
-    never parsed as numbers silently, even when it spells one ("0.5").
+    never parsed as numbers silently, even when it spells one ("0.5"). Each
+    column is classified by pandas (C speed); only a column of mixed kinds is
+    looked at value by value.
     """
     values = np.asarray(values, dtype=object)
-    if values.ndim == 2 and values.size:
-        text = np.frompyfunc(_is_text, 1, 1)(values).astype(bool)
-        if text.any():
-            rows, cols = np.nonzero(text)
-            where = (
-                f"in column(s) {list(dict.fromkeys(str(columns[c]) for c in cols))[:5]}"
-                if columns is not None else f"at row {rows[0]}, column {cols[0]}"
-            )
+    grid = values.reshape(len(values), -1) if values.ndim else values.reshape(1, 1)
+    for j in range(grid.shape[1]):
+        kind = pd.api.types.infer_dtype(grid[:, j], skipna=True)
+        if kind in _NUMBER_KINDS:
+            continue
+        if kind == "complex" or any(isinstance(v, complex) for v in grid[:, j]):
+            raise ValueError(f"Complex data not supported: omic {name!r} holds complex values.")
+        text = np.flatnonzero([_is_text(v) for v in grid[:, j]])
+        if text.size:
+            where = f"in column {str(columns[j])!r}" if columns is not None else f"at row {text[0]}, column {j}"
             raise TypeError(
-                f"Omic {name!r} holds text {where}: {values[rows[0], cols[0]]!r}; "
+                f"Omic {name!r} holds text {where}: {grid[text[0], j]!r}; "
                 "every feature must be numeric. Convert numbers written as text "
                 "explicitly (pd.to_numeric, np.asarray(block, dtype=float))."
             )
@@ -629,22 +643,47 @@ def to_float_block(block: Any, name: str) -> np.ndarray:
         ) from None
 
 
-def _check_single_input_types(X: Any, omic_dims: Sequence[int] | None, names: list[str] | None) -> None:
-    """The one-2-D-input form: refuse what the list form refuses (text, dates,
-    categories, complex values), naming the omic and the columns, before
-    scikit-learn's validation (whose messages name neither, and which reads a
-    categorical column as its codes). Plain numeric input costs nothing here."""
+def _single_input_as_numbers(X: Any, omic_dims: Sequence[int] | None, names: list[str] | None) -> Any:
+    """The one-2-D-input form read by the rules of the list form, naming the
+    omic and the columns: text, dates, categories and complex values refused,
+    object columns of numbers and nullable columns read with their missing
+    values as NaN, float32 kept. scikit-learn's own validation names neither the
+    omic nor the column, reads a categorical column as its codes and a polars
+    date as a day count. Plain numeric input is returned as it is."""
+    if _is_foreign_frame(X):
+        columns = [str(c) for c in (getattr(X, "columns", None) or X.column_names)]
+        bad = _foreign_bad_columns(X)
+        if bad:
+            try:
+                dims = check_omic_dims(omic_dims, len(columns))
+            except ValueError:
+                dims = (len(columns),)
+            bounds = np.cumsum([0, *dims])
+            v = int(np.searchsorted(bounds, columns.index(bad[0]), side="right")) - 1
+            omic = [c for c in bad if bounds[v] <= columns.index(c) < bounds[v + 1]]
+            raise TypeError(
+                f"Omic {names[v] if names else f'omic{v}'!r} has non-numeric column(s) "
+                f"{omic[:5]}{' ...' if len(omic) > 5 else ''}: every feature must be numeric."
+            )
+        X = _foreign_frame_to_pandas(X, "X")
     if isinstance(X, pd.DataFrame):
         if all(isinstance(dt, np.dtype) and dt.kind in "biuf" for dt in X.dtypes):
-            return
+            return X
     elif not isinstance(X, np.ndarray) or X.dtype.kind in "biuf" or X.ndim != 2:
-        return  # other containers and shapes: scikit-learn's validation speaks
+        return X  # other containers and shapes: scikit-learn's validation speaks
     try:
         dims = check_omic_dims(omic_dims, X.shape[1])
     except ValueError:
-        return  # validation reports the dims
-    for v, block in enumerate(split_omics(X, dims)):
+        return X  # validation reports the dims
+    blocks = [
         to_float_block(block, names[v] if names else f"omic{v}")
+        for v, block in enumerate(split_omics(X, dims))
+    ]
+    dtype = np.float32 if all(b.dtype == np.float32 for b in blocks) else np.float64
+    values = np.concatenate([b.astype(dtype, copy=False) for b in blocks], axis=1)
+    if isinstance(X, pd.DataFrame):
+        return pd.DataFrame(values, index=X.index, columns=X.columns, copy=False)
+    return values
 
 
 def check_missing_pattern(
@@ -827,8 +866,8 @@ class OmicInputMixin:
         if parsed.layout == "frame" and reset and self.omic_dims is None:
             _warn_if_prefixed_omics(X, type(self).__name__)
         if parsed.layout in ("array", "frame"):
-            _check_single_input_types(X, self.omic_dims if reset else self.omic_dims_,
-                                      None if reset else list(self.omic_names_))
+            X = _single_input_as_numbers(X, self.omic_dims if reset else self.omic_dims_,
+                                         None if reset else list(self.omic_names_))
             Xv = validate_data(
                 self,
                 X,

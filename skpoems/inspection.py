@@ -1371,9 +1371,10 @@ def group_markers(X, y, *, n=None, target_names=None):
         infinite = np.isinf(block)
         if infinite.any():
             row, col = (int(i[0]) for i in np.nonzero(infinite))
+            sample = f"{parsed.index[row]!r} (row {row})" if parsed.index is not None else str(row)
             raise ValueError(
                 f"Omic {names[v]!r} contains infinity (inf) in {int(infinite.sum())} value(s), "
-                f"e.g. feature {features[v][col]!r} of sample {row}: its means and "
+                f"e.g. feature {features[v][col]!r} of sample {sample}: its means and "
                 "t statistics would be undefined. Replace or remove infinite values."
             )
     omic_of = np.concatenate([np.full(b.shape[1], v) for v, b in enumerate(blocks)])

@@ -1058,6 +1058,9 @@ def test_impute_leaves_out_a_feature_no_training_sample_measures_and_says_so_onc
     ]
     for part in (split.X_train, split.X_test):
         assert list(part["b"].columns) == ["m1", "m2"] and not part.isna().any().any()
+    with warnings.catch_warnings():  # nor later, in the saved pipeline (skpoems embed)
+        warnings.simplefilter("error")
+        assert list(split.imputer.transform(X)["b"].columns) == ["m1", "m2"]
 
 
 def test_python_dash_m_and_version():

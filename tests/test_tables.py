@@ -846,3 +846,26 @@ def test_an_omic_with_a_text_marker_for_missing_values_is_named_in_a_warning(tmp
     with warnings.catch_warnings():  # naming the omics leaves it out quietly
         warnings.simplefilter("error")
         assert load_omics_tables(tmp_path, omics=["mrna"]).omic_names == ["mrna"]
+
+
+def test_one_true_false_column_stays_a_label_table_and_codes_stay_quiet(tmp_path):
+    """One TRUE/FALSE column (responder) with an unlabelled patient is a label
+    table, as before, not an omic of 1/0; a one-column table of codes with an
+    "unknown" is not an omic either, so no warning about missing-value markers."""
+    rng = np.random.RandomState(0)
+    idx = pd.Index([f"p{i}" for i in range(8)], name="sample")
+    pd.DataFrame(rng.rand(8, 3), index=idx, columns=["g1", "g2", "g3"]).to_csv(tmp_path / "mrna.csv")
+    pd.DataFrame(rng.rand(8, 2), index=idx, columns=["m1", "m2"]).to_csv(tmp_path / "mirna.csv")
+    (tmp_path / "response.csv").write_text("sample,responder\n" + "".join(
+        f"p{i},{['TRUE', 'FALSE'][i % 2] if i != 3 else ''}\n" for i in range(8)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the unlabelled patient is left out with a warning
+        bunch = load_omics_tables(tmp_path, join="inner")
+    assert sorted(bunch.omic_names) == ["mirna", "mrna"]
+    assert [str(n).upper() for n in bunch.target_names[bunch.target]] == ["TRUE", "FALSE", "TRUE", "TRUE", "FALSE", "TRUE", "FALSE"]
+    (tmp_path / "response.csv").unlink()
+    (tmp_path / "labels.csv").write_text("sample,subtype\n" + "".join(f"p{i},{i % 2}\n" for i in range(8)))
+    (tmp_path / "codes.csv").write_text("sample,code\n" + "".join(f"p{i},{'unknown' if i == 2 else i % 3}\n" for i in range(8)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert sorted(load_omics_tables(tmp_path).omic_names) == ["mirna", "mrna"]

@@ -283,23 +283,33 @@ _LOGICAL = {"true": 1.0, "false": 0.0}
 
 
 def _logical_as_numbers(table: pd.DataFrame) -> pd.DataFrame:
-    """Columns of TRUE/FALSE (R's ``write.csv`` of a logical matrix, such as
-    mutation calls) with missing cells as 1/0 and NaN. pandas reads them as
-    booleans only when no cell is empty, else as text, which would make the
-    table "hold no numbers"."""
-    out = table
+    """A matrix of TRUE/FALSE (R's ``write.csv`` of a logical matrix, such as
+    mutation calls) with missing cells, as 1/0 and NaN. pandas reads such
+    columns as booleans only when no cell is empty, else as text, which would
+    make the table "hold no numbers" and leave the omic out.
+
+    Only a table whose every column is then numeric, with at least two such
+    columns: one TRUE/FALSE column is a label (responder, say), whose table the
+    label detection may take, and a clinical table that mixes it with other
+    text stays an error."""
+    logical = []
     for column in table.columns:
         values = table[column]
         if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
             continue
         present = values.dropna()
-        words = present.astype(str).str.strip().str.lower()
-        if len(words) and words.isin(list(_LOGICAL)).all():
-            if out is table:
-                out = table.copy()
-            out[column] = values.astype(object).map(
-                lambda v: np.nan if pd.isna(v) else _LOGICAL[str(v).strip().lower()]
-            ).astype(np.float64)
+        if not len(present) or str(present.iloc[0]).strip().lower() not in _LOGICAL:
+            return table  # text that is not TRUE/FALSE (checked on one cell first)
+        if not present.astype(str).str.strip().str.lower().isin(list(_LOGICAL)).all():
+            return table
+        logical.append(column)
+    if len(logical) < 2:
+        return table
+    out = table.copy()
+    for column in logical:
+        out[column] = table[column].astype(object).map(
+            lambda v: np.nan if pd.isna(v) else _LOGICAL[str(v).strip().lower()]
+        ).astype(np.float64)
     return out
 
 
@@ -308,9 +318,11 @@ def _numbers_among_text(table: pd.DataFrame) -> tuple[str, Any] | None:
     numbers after all (an omic whose missing values are written as ".", "-" or
     "n/a"), a column and a cell of it that is not a number; else (labels,
     clinical notes, a README) None."""
+    if table.shape[1] < 2:
+        return None  # one column: labels (codes with an "unknown"), not an omic
     numbers = cells = 0
     example = None
-    for column in table.columns:
+    for column in table.columns[:50]:
         for value in table[column].dropna().head(100):
             cells += 1
             try:

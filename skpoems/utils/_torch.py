@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
@@ -59,17 +60,29 @@ def torch_seeded(seed: int, device: torch.device) -> Iterator[None]:
         yield
 
 
+_DEFAULT_DTYPE_LOCK = threading.Lock()
+
+
+@contextmanager
+def float32_default() -> Iterator[None]:
+    """float32 as torch's default dtype while a model is built, so that a
+    caller's ``torch.set_default_dtype(torch.float64)`` does not change the
+    initial weights a seed gives. The default dtype is global to the process:
+    the lock keeps fits that build their models at the same time in threads
+    from restoring each other's setting out of order."""
+    with _DEFAULT_DTYPE_LOCK:
+        previous = torch.get_default_dtype()
+        torch.set_default_dtype(torch.float32)
+        try:
+            yield
+        finally:
+            torch.set_default_dtype(previous)
+
+
 @contextmanager
 def training_mode_of_torch(seed: int, device: torch.device) -> Iterator[None]:
-    """What a fit needs of torch's global settings, whatever the caller set,
-    all restored after: the seed (:func:`torch_seeded`), float32 as the default
-    dtype (so that a caller's ``torch.set_default_dtype(torch.float64)`` does not
-    change the initial weights a seed gives), and gradients on (a fit called
-    inside ``torch.no_grad()`` or ``torch.inference_mode()``)."""
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float32)
-    try:
-        with torch_seeded(seed, device), torch.inference_mode(False), torch.enable_grad():
-            yield
-    finally:
-        torch.set_default_dtype(previous)
+    """What a fit needs of torch's settings, whatever the caller set: the
+    seed (:func:`torch_seeded`) and gradients on (a fit called inside
+    ``torch.no_grad()`` or ``torch.inference_mode()``; both are thread-local)."""
+    with torch_seeded(seed, device), torch.inference_mode(False), torch.enable_grad():
+        yield
