@@ -1248,6 +1248,11 @@ def subtype_correlations(X, y, *, target_names=None, center=False):
                 "Need at least 2 columns with values for every subtype to correlate "
                 f"the subtypes' mean profiles; got {profiles.shape[1]}."
             )
+        # one scale for all (correlations do not change): squares of values
+        # near 1e300 would overflow to inf and give NaN correlations
+        scale = np.abs(profiles).max() if profiles.size else 0.0
+        if scale > 0:
+            profiles = profiles / scale
         corr = np.corrcoef(profiles) if len(names) > 1 else np.ones((1, 1))
     index = pd.Index(names, name="subtype")
     return pd.DataFrame(corr, index=index, columns=index.copy())

@@ -985,3 +985,12 @@ def test_group_markers_refuses_infinity_and_a_single_group():
     with pytest.raises(ValueError, match=r"single group \('A'\)"):
         group_markers(X, pd.Categorical(np.repeat("A", 20), categories=["A", "B"]))
     assert len(group_markers(X, y)) == 2 * 7
+
+
+def test_subtype_correlations_do_not_overflow_on_huge_values():
+    rng = np.random.RandomState(0)
+    Z = rng.rand(20, 4)
+    y = np.repeat([0, 1], 10)
+    reference = subtype_correlations(Z, y)
+    huge = subtype_correlations(Z * 1e300, y)  # was NaN: squares overflowed
+    np.testing.assert_allclose(huge.to_numpy(), reference.to_numpy(), rtol=1e-10)
