@@ -756,6 +756,7 @@ _CLI_TERMS = (
     (" (skpoems run: --join inner or --join outer)", ""),
     ("join='inner'", "--join inner"),
     ("join='outer'", "--join outer"),
+    ("labels=FILE (--labels FILE)", "--labels FILE"),
     ("labels=FILE", "--labels FILE"),
     ("pass transpose=True", "pass --layout features-x-samples"),
     (

@@ -1353,3 +1353,17 @@ def test_factor_figure_ranks_factors_by_each_omics_share_not_by_feature_count():
     # an omic with no attribution at all (a zero block) does not make the ranking NaN
     ranked = _cli._top_factors(None, {**attributions, "empty": np.zeros((5, 3))}, n=3)
     assert ranked == [1, 0, 2]
+
+
+def test_a_folder_without_labels_names_the_option_once(tmp_path):
+    """The remedy read "pass --labels FILE (--labels FILE)"."""
+    import shutil
+
+    import skpoems.datasets
+
+    folder = Path(skpoems.datasets.__file__).parent / "data" / "nutrimouse"
+    shutil.copytree(folder, tmp_path / "mice")  # two label tables: diet and genotype
+    status, _, stderr = call(["run", "--data", str(tmp_path / "mice"), "--max-iter", "2", "--threads", "1"])
+    assert status == 2
+    assert "has no labels" in stderr and "or pass --labels FILE; the tables without numbers" in stderr
+    assert "(--labels FILE)" not in stderr
