@@ -764,28 +764,32 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         return self._labelled(self._embed_omics(omics), omics)
 
     @torch.no_grad()
-    def inverse_transform(self, Z: Any) -> list[np.ndarray]:
+    def inverse_transform(self, X: Any) -> list[np.ndarray]:
         """Decode embeddings back to the omics (the decoders' means).
 
         Parameters
         ----------
-        Z : array-like of shape (n_samples, n_features_out)
-            Embeddings, e.g. from :meth:`transform`.
+        X : array-like of shape (n_samples, n_features_out)
+            Embeddings ``Z``, e.g. from :meth:`transform`. (Named ``X`` as in
+            scikit-learn: a parameter of another name would be taken for
+            routable metadata, ``set_inverse_transform_request``.)
 
         Returns
         -------
         list of ndarray of shape (n_samples, n_features_v)
-            One array per omic, in the order of ``omic_names_``. A DataFrame ``Z``
-            (e.g. from ``transform`` with ``set_output(transform="pandas")``) gives
-            DataFrames instead, indexed like ``Z``, with each omic's feature names
-            (:meth:`omic_feature_names`) as columns.
+            One array per omic, in the order of ``omic_names_``. A DataFrame
+            of embeddings (e.g. from ``transform`` with
+            ``set_output(transform="pandas")``) gives DataFrames instead, indexed
+            like it, with each omic's feature names (:meth:`omic_feature_names`)
+            as columns.
         """
         check_is_fitted(self)
+        Z = X
         index = Z.index if isinstance(Z, pd.DataFrame) else None
         Z = check_array(Z, dtype=[np.float64, np.float32])
         if Z.shape[1] != self._n_features_out:
             raise ValueError(
-                f"Z has {Z.shape[1]} columns, but {type(self).__name__} embeddings have "
+                f"The embeddings have {Z.shape[1]} columns, but {type(self).__name__} embeddings have "
                 f"{self._n_features_out}."
             )
         module = self.module_.eval()
@@ -824,7 +828,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
 
         Returns
         -------
-        X_imputed
+        X_imputed : list, tuple, dict, DataFrame or ndarray
             The same container type as ``X`` (list, tuple, dict, DataFrame or 2-D
             array) with the missing blocks filled; ``X`` itself is not modified.
         """

@@ -95,7 +95,7 @@ class _MOCSSBase(_BaseOmicsTransformer):
 
         Parameters
         ----------
-        input_features : array-like of str or None
+        input_features : array-like of str or None, default=None
             Ignored (checked for consistency with ``feature_names_in_``).
 
         Returns

@@ -330,7 +330,7 @@ class OmicTransformer(
 
         Returns
         -------
-        X_out
+        X_out : list, tuple, dict, DataFrame or ndarray
             The same form as ``X``: a list or tuple of arrays or DataFrames, a dict,
             a MultiIndex DataFrame, or a 2-D array (whose omics have
             ``omic_dims_out_`` features). Missing omics stay NaN blocks; ``X`` is
@@ -352,7 +352,7 @@ class OmicTransformer(
 
         Returns
         -------
-        X_original
+        X_original : list, tuple, dict, DataFrame or ndarray
             The same form as ``X``, with ``omic_dims_`` features per omic.
         """
         return self._apply(X, "inverse_transform")
@@ -461,7 +461,7 @@ class OmicTransformer(
 
         Parameters
         ----------
-        transform : {"default", "pandas", "polars"} or None
+        transform : {"default", "pandas", "polars"} or None, default=None
             ``"pandas"`` (or ``"polars"``): a plain 2-D input gives a DataFrame
             whose columns are :meth:`get_feature_names_out`. Lists, dicts and
             MultiIndex DataFrames always keep their own form. None: unchanged.

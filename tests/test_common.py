@@ -1,5 +1,6 @@
 """scikit-learn's estimator checks, every one of them, for every estimator."""
 
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skpoems import (
@@ -25,3 +26,11 @@ ESTIMATORS = [
 @parametrize_with_checks(ESTIMATORS)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("est", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_inverse_transform_takes_no_routable_metadata(est):
+    """Its input was named Z, which scikit-learn took for metadata: every
+    estimator had a spurious set_inverse_transform_request(Z=...)."""
+    assert not hasattr(est, "set_inverse_transform_request")
+    assert est.get_metadata_routing().consumes("inverse_transform", ["Z"]) == set()

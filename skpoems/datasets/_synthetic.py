@@ -150,6 +150,9 @@ def make_multiomics(
        1 when the row is zero), and ``eps ~ N(0, 1)``. Because of ``s_j`` only
        the relative sizes of the entries of a row of ``W_v`` matter.
 
+    The return value is ``(X, y)``, or ``(X, y, components, latent,
+    component_omics)`` with ``return_components=True``.
+
     Parameters
     ----------
     n_samples : int, default=100
@@ -221,8 +224,6 @@ def make_multiomics(
         ``component_omics[v, k]`` is True when factor ``k`` drives omic ``v``
         (``W_v[:, k]`` has nonzero entries). Only with ``return_components=True``.
 
-    So the return value is ``(X, y)``, or ``(X, y, components, latent,
-    component_omics)`` with ``return_components=True``.
 
     See Also
     --------
