@@ -150,6 +150,32 @@ def test_fit_seeds_no_accelerator_generator_it_does_not_use(planted, monkeypatch
     assert calls == []
 
 
+def test_fits_in_threads_give_the_models_their_seeds_give_alone(planted):
+    """torch's generator is global to the process: two fits training at once in
+    threads (a thread pool, joblib's threading backend) drew from it in the
+    scheduler's order (other models than their seeds give), and each restored
+    the other's seeded state as the caller's."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    Xs, _ = planted
+    seeds = [0, 1, 2, 3]
+    alone = [small(POEMSTransformer, max_iter=15, random_state=s).fit_transform(Xs) for s in seeds]
+    torch.manual_seed(7)
+    state = torch.get_rng_state().clone()
+    start = Barrier(len(seeds))
+
+    def fit(seed):
+        start.wait()
+        return small(POEMSTransformer, max_iter=15, random_state=seed).fit_transform(Xs)
+
+    with ThreadPoolExecutor(len(seeds)) as pool:
+        threaded = list(pool.map(fit, seeds))
+    for seed, Z, reference in zip(seeds, threaded, alone):
+        np.testing.assert_array_equal(Z, reference, err_msg=f"random_state={seed}")
+    assert torch.equal(torch.get_rng_state(), state)
+
+
 @pytest.mark.parametrize("cls", [POEMSTransformer, POEMTransformer])
 def test_fit_does_not_depend_on_the_callers_torch_settings(planted, cls):
     """A seed gives the same model under torch.set_default_dtype(torch.float64)

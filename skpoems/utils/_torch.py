@@ -79,10 +79,25 @@ def float32_default() -> Iterator[None]:
             torch.set_default_dtype(previous)
 
 
+# Held while a fit trains. torch's random generators are global to the process,
+# so two fits training at the same time in threads (a thread pool, joblib's
+# "threading" backend) would draw from one generator in an order that depends on
+# the scheduler, and each would restore the other's seeded state as the caller's
+# when it ends. Re-entrant, so that a fit started from inside a fit's own thread
+# (a callback, say) does not deadlock.
+_TRAINING_LOCK = threading.RLock()
+
+
 @contextmanager
 def training_mode_of_torch(seed: int, device: torch.device) -> Iterator[None]:
     """What a fit needs of torch's settings, whatever the caller set: the
     seed (:func:`torch_seeded`) and gradients on (a fit called inside
-    ``torch.no_grad()`` or ``torch.inference_mode()``; both are thread-local)."""
-    with torch_seeded(seed, device), torch.inference_mode(False), torch.enable_grad():
+    ``torch.no_grad()`` or ``torch.inference_mode()``; both are thread-local).
+
+    Fits in threads of one process train one at a time (``_TRAINING_LOCK``), so
+    that a ``random_state`` gives the same model in a thread as alone and the
+    caller's generator state is restored. torch already spreads one fit over
+    the cores; parallel fits need processes (joblib's default backend).
+    """
+    with _TRAINING_LOCK, torch_seeded(seed, device), torch.inference_mode(False), torch.enable_grad():
         yield
