@@ -1434,6 +1434,27 @@ def _fmt_metrics(m: dict[str, float]) -> str:
     return format_evaluation(m, decimals=3)
 
 
+def _preprocessing_note(bunch, split: exp.Split) -> str:
+    """What ``--impute`` and ``--top-variance`` left of the features, for the
+    summary line: the model sees these, not the input tables' counts."""
+    note = ""
+    imputer = getattr(split, "imputer", None)
+    after_impute = getattr(imputer, "omic_dims_out_", None)
+    if after_impute is not None and tuple(after_impute) != tuple(bunch.omic_dims):
+        dropped = [(o, d - k) for o, d, k in zip(bunch.omic_names, bunch.omic_dims, after_impute, strict=True) if d > k]
+        note += (
+            f"; left out {sum(n for _, n in dropped)} that no training sample measures "
+            f"({', '.join(f'{o} {n}' for o, n in dropped)})"
+        )
+    dims_out = getattr(split.scaler, "omic_dims_out_", None)
+    if dims_out is not None:  # --top-variance: the model sees these
+        note += (
+            f"; kept the most variable {sum(dims_out)} "
+            f"({', '.join(f'{o} {d}' for o, d in zip(bunch.omic_names, dims_out, strict=True))})"
+        )
+    return note
+
+
 def _describe_data(bunch, split: exp.Split, est: Any | None = None) -> str:
     n_train, n_test = len(split.y_train), len(split.y_test)
     omics = (bunch.omic_names, bunch.omic_dims)
@@ -1450,13 +1471,7 @@ def _describe_data(bunch, split: exp.Split, est: Any | None = None) -> str:
             lacking = "; samples lacking an omic: " + ", ".join(
                 f"{omic} {n}" for omic, n in counts.items() if n
             )
-    kept = ""
-    dims_out = getattr(split.scaler, "omic_dims_out_", None)
-    if dims_out is not None:
-        kept = (
-            f"; kept the most variable {sum(dims_out)} "
-            f"({', '.join(f'{n} {d}' for n, d in zip(bunch.omic_names, dims_out, strict=True))})"
-        )
+    kept = _preprocessing_note(bunch, split)
     return (
         f"{len(bunch.target)} samples ({n_train} train{val}; {n_test} test), "
         f"{sum(bunch.omic_dims)} features in {len(bunch.omic_dims)} omics "
@@ -1605,12 +1620,7 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     n = len(bunch.data)
     dims = ", ".join(f"{o} {d}" for o, d in zip(bunch.omic_names, bunch.omic_dims, strict=True))
     described = f"{n} samples, {sum(bunch.omic_dims)} features in {len(bunch.omic_dims)} omics ({dims})"
-    dims_out = getattr(prepared.scaler, "omic_dims_out_", None)
-    if dims_out is not None:  # --top-variance: the model sees these
-        described += (
-            f"; kept the most variable {sum(dims_out)} "
-            f"({', '.join(f'{o} {d}' for o, d in zip(bunch.omic_names, dims_out, strict=True))})"
-        )
+    described += _preprocessing_note(bunch, prepared)
     if not args.quiet:
         print(f"skpoems discover: {name} on {bunch.name}: {described}", flush=True)
     unlabelled = [line for line in str(getattr(bunch, "DESCR", "")).splitlines() if line.startswith("Unlabelled: ")]

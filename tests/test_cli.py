@@ -994,6 +994,17 @@ def test_stray_missing_values_need_impute(tmp_path):
     assert len(lacking) and (gating.loc[lacking, "lipid"] == 0).all()  # still missing, not imputed
 
 
+@pytest.mark.parametrize("command", ["run", "discover"])
+def test_summary_counts_the_features_impute_leaves_out(tmp_path, command):
+    """The summary line named the input tables' 120 gene features although the
+    model saw the 119 left after --impute dropped the one nobody measured."""
+    data, _ = mice_cohort(tmp_path, lipid_lacks=slice(0, 0), gene_nan=[(row, 7) for row in range(40)])
+    argv = [command, "--data", str(data), *FAST[2:], "--impute", "median", "-q", "--no-figures", "--out", str(tmp_path / "out")]
+    status, stdout, stderr = call(argv)
+    assert status == 0, stderr
+    assert "141 features in 2 omics (gene 120, lipid 21); left out 1 that no training sample measures (gene 1)" in stdout
+
+
 def test_sample_name_length_option(tmp_path):
     """TCGA files naming samples at 16 and 15 characters and labels at 12."""
     rng = np.random.RandomState(0)
