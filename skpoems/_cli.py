@@ -390,6 +390,16 @@ def _add_data_options(parser: argparse.ArgumentParser, *, split: bool = True) ->
         "over the training part; a sample's whole missing omic stays missing "
         "(default: stray NaN are an error that names them)",
     )
+    group.add_argument(
+        "--log",
+        nargs="+",
+        metavar="OMIC",
+        default=None,
+        help="log-transform these omics first, log(1 + x): linear-scale abundances "
+        "such as read counts, TPM or intensities, whose few large values would "
+        "otherwise dominate each feature (the models warn, naming the omic, when "
+        "one looks so); the saved model.joblib applies it to new samples",
+    )
 
 
 def _add_model_options(parser: argparse.ArgumentParser, *, training: bool) -> None:
@@ -759,6 +769,7 @@ _CLI_TERMS = (
     ("labels=FILE (--labels FILE)", "--labels FILE"),
     ("labels=FILE", "--labels FILE"),
     ("pass transpose=True", "pass --layout features-x-samples"),
+    ("log names no omic", "--log names no omic"),
     (
         "or name the omics to read (omics=[...])",
         "or, if it holds the labels, pass it with --labels FILE --label-column NAME",
@@ -766,10 +777,17 @@ _CLI_TERMS = (
 )
 
 
+#: the models' remedy for linear-scale omics (``_base._warn_if_linear_scale``)
+_LOG_REMEDY = re.compile(r"Log-transform before scaling, e\.g\. skpoems\.preprocessing\.OmicTransformer\((\{.*?\})\)\.")
+
+
 def _in_cli_terms(message: str) -> str:
     for python, option in _CLI_TERMS:
         message = message.replace(python, option)
-    return message
+    return _LOG_REMEDY.sub(
+        lambda m: "Pass --log " + " ".join(re.findall(r"'([^']*)': make_pipeline\(FunctionTransformer", m.group(1))) + ".",
+        message,
+    )
 
 
 def _load(args: argparse.Namespace, *, require_labels: bool = True, keep_unlabelled: bool = False):
@@ -931,9 +949,10 @@ def _split(args: argparse.Namespace, bunch, seed_offset: int = 0) -> exp.Split:
             is_train=bunch.is_train,
             top_variance=getattr(args, "top_variance", None),
             impute=impute,
+            log=getattr(args, "log", None),
         )
     except ValueError as exc:
-        raise _UsageError(f"cannot split {bunch.name}: {exc}") from exc
+        raise _UsageError(f"cannot split {bunch.name}: {_in_cli_terms(str(exc))}") from exc
     # before any training: a test part the protocol can score (k-means with one
     # cluster per class; k-NN, k = the number of classes, trained on 3/4 of it)
     n_classes = len(np.unique(np.asarray(bunch.target)))
@@ -958,6 +977,7 @@ def _split_info(args: argparse.Namespace, bunch) -> dict[str, Any]:
     selection = {
         "top_variance": getattr(args, "top_variance", None),
         "impute": getattr(args, "impute", None),
+        "log": getattr(args, "log", None),
     }
     if bunch.is_train is not None:
         return {"given": True, "source": "the folder's _tr/_te files", **selection}
@@ -1613,9 +1633,9 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     if args.impute is None:
         _check_stray_missing(bunch, "all samples")
     try:
-        prepared = exp.preprocess_all(bunch.data, impute=args.impute, top_variance=args.top_variance)
+        prepared = exp.preprocess_all(bunch.data, impute=args.impute, top_variance=args.top_variance, log=args.log)
     except ValueError as exc:
-        raise _UsageError(f"cannot prepare {bunch.name}: {exc}") from exc
+        raise _UsageError(f"cannot prepare {bunch.name}: {_in_cli_terms(str(exc))}") from exc
     name = exp.DISPLAY_NAMES[args.model]
     n = len(bunch.data)
     dims = ", ".join(f"{o} {d}" for o, d in zip(bunch.omic_names, bunch.omic_dims, strict=True))
@@ -1645,7 +1665,7 @@ def _cmd_discover(args: argparse.Namespace) -> int:
 
     # the run's outputs and figures, with the clusters as the groups
     split = exp.Split(prepared.X_train, prepared.X_train, clusters, clusters, prepared.scaler,
-                      prepared.is_train, prepared.imputer)
+                      prepared.is_train, prepared.imputer, prepared.log)
     result = exp.ProtocolResult(fitted, split, embedding, {}, {"fit_s": fit_s})
     groups = Bunch(**{**bunch, "target": clusters, "target_names": cluster_names})
     record = write_run_outputs(
@@ -2295,9 +2315,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """Warnings as one line each, without the source line."""
+    """Warnings as one line each, without the source line, remedies as options."""
     print(
-        f"skpoems: {category.__name__}: {message}", file=file or sys.stderr, flush=True
+        f"skpoems: {category.__name__}: {_in_cli_terms(str(message))}", file=file or sys.stderr, flush=True
     )
 
 

@@ -253,6 +253,9 @@ class Split:
     imputer : OmicTransformer or None
         The per-omic ``SimpleImputer`` fitted on ``X_train`` that filled stray
         missing values when ``impute`` was given, else None.
+    log : OmicTransformer or None
+        ``log1p`` of the omics named in ``log`` (the others passed through),
+        applied first; None when ``log`` was not given.
     """
 
     X_train: Any
@@ -262,6 +265,7 @@ class Split:
     scaler: Any
     is_train: np.ndarray
     imputer: Any = None
+    log: Any = None
 
     def pipeline(self, estimator: Any) -> Any:
         """The fitted preprocessing of this split followed by ``estimator``.
@@ -276,6 +280,8 @@ class Split:
         from sklearn.pipeline import Pipeline
 
         steps: list[tuple[str, Any]] = []
+        if self.log is not None:
+            steps.append(("log", self.log))
         if self.imputer is not None:
             steps.append(("impute", self.imputer))
         if isinstance(self.scaler, MinMaxScaler):
@@ -309,11 +315,50 @@ def _scale_like_training(X: Any, scaler: MinMaxScaler) -> Any:
     return _apply_scaler(scaler, X)
 
 
+def _log1p(values: np.ndarray) -> np.ndarray:
+    """``log1p`` that refuses values at or below -1 (where it gives NaN or -inf):
+    the log step of :func:`split_and_scale` (importable, so picklable)."""
+    values = np.asarray(values, dtype=np.float64)
+    low = np.nanmin(values, initial=np.inf)
+    if low <= -1:
+        raise ValueError(
+            f"log1p needs values above -1, and the omic has values down to {low:.3g}: "
+            "it looks log-scaled already (or centred). Do not log-transform it."
+        )
+    return np.log1p(values)
+
+
+def _fit_log(X_train: Any, log: Sequence[str] | None) -> Any:
+    """The per-omic ``log1p`` step of the omics named in ``log``, or None."""
+    if not log:
+        return None
+    from .preprocessing import OmicTransformer
+
+    if isinstance(log, str):
+        log = [log]
+    names = OmicTransformer("passthrough").fit(X_train).omic_names_
+    unknown = [name for name in log if name not in names]
+    if unknown:
+        raise ValueError(f"log names no omic {unknown}; the omics are {names}.")
+    step = OmicTransformer(
+        {
+            name: FunctionTransformer(_log1p, inverse_func=np.expm1, feature_names_out="one-to-one")
+            if name in log
+            else "passthrough"
+            for name in names
+        }
+    )
+    return step.fit(X_train)
+
+
 def _fit_preprocessing(
-    X_train: Any, *, impute: str | None, top_variance: Any, scale: bool
-) -> tuple[Any, Any]:
-    """The imputer and the scaler (or selection) of :func:`split_and_scale`,
-    fitted on ``X_train``; either is None when not asked for."""
+    X_train: Any, *, impute: str | None, top_variance: Any, scale: bool, log: Sequence[str] | None = None
+) -> tuple[Any, Any, Any]:
+    """The log step, the imputer and the scaler (or selection) of
+    :func:`split_and_scale`, fitted on ``X_train``; each is None when not asked for."""
+    log_step = _fit_log(X_train, log)
+    if log_step is not None:
+        X_train = log_step.transform(X_train)
     imputer = None
     if impute is not None:
         from .preprocessing import OmicTransformer
@@ -357,7 +402,7 @@ def _fit_preprocessing(
             else np.asarray(X_train, dtype=np.float64)
         )
         scaler = MinMaxScaler().fit(train_values)
-    return imputer, scaler
+    return log_step, imputer, scaler
 
 
 class _NamedOnceImputer(SimpleImputer):
@@ -378,8 +423,10 @@ class _NamedOnceImputer(SimpleImputer):
             return super().transform(X)
 
 
-def _preprocess(X: Any, imputer: Any, scaler: Any) -> Any:
-    """Apply the fitted imputer and scaler of :func:`_fit_preprocessing`."""
+def _preprocess(X: Any, log_step: Any, imputer: Any, scaler: Any) -> Any:
+    """Apply the fitted steps of :func:`_fit_preprocessing`."""
+    if log_step is not None:
+        X = log_step.transform(X)
     if imputer is not None:
         X = imputer.transform(X)
     if isinstance(scaler, MinMaxScaler):
@@ -388,7 +435,8 @@ def _preprocess(X: Any, imputer: Any, scaler: Any) -> Any:
 
 
 def preprocess_all(
-    X: Any, y: Any = None, *, impute: str | None = None, top_variance: Any = None
+    X: Any, y: Any = None, *, impute: str | None = None, top_variance: Any = None,
+    log: Sequence[str] | None = None,
 ) -> Split:
     """Impute, select and scale every sample, for a fit on the whole cohort.
 
@@ -397,9 +445,9 @@ def preprocess_all(
     returned :class:`Split` has every sample in both ``X_train`` and
     ``X_test`` (``is_train`` all True).
     """
-    imputer, scaler = _fit_preprocessing(X, impute=impute, top_variance=top_variance, scale=True)
-    Xp = _preprocess(X, imputer, scaler)
-    return Split(Xp, Xp, y, y, scaler, np.ones(len(X), dtype=bool), imputer)
+    log_step, imputer, scaler = _fit_preprocessing(X, impute=impute, top_variance=top_variance, scale=True, log=log)
+    Xp = _preprocess(X, log_step, imputer, scaler)
+    return Split(Xp, Xp, y, y, scaler, np.ones(len(X), dtype=bool), imputer, log_step)
 
 
 def split_and_scale(
@@ -413,6 +461,7 @@ def split_and_scale(
     scale: bool = True,
     top_variance: float | None = None,
     impute: str | None = None,
+    log: Sequence[str] | None = None,
 ) -> Split:
     """Steps 1-2 of the protocol: train/test split, then min-max scaling.
 
@@ -446,6 +495,10 @@ def split_and_scale(
         median over the training rows, before selection and scaling. A sample's
         whole missing omic (its block all NaN) stays missing: the models handle
         it. None leaves NaN as they are (the models refuse stray NaN).
+    log : list of str, default=None
+        Omics to log-transform first, ``log1p(x)`` (linear-scale abundances:
+        read counts, TPM, intensities), before imputation, selection and
+        scaling. Values at or below -1 are an error naming the omic.
 
     Returns
     -------
@@ -471,9 +524,9 @@ def split_and_scale(
         raise ValueError("The split left the training or the test part empty.")
     X_train, X_test = _take_rows(X, train_rows), _take_rows(X, test_rows)
     y_train, y_test = _take_rows(y, train_rows), _take_rows(y, test_rows)
-    imputer, scaler = _fit_preprocessing(X_train, impute=impute, top_variance=top_variance, scale=scale)
-    X_train, X_test = _preprocess(X_train, imputer, scaler), _preprocess(X_test, imputer, scaler)
-    return Split(X_train, X_test, y_train, y_test, scaler, is_train, imputer)
+    steps = _fit_preprocessing(X_train, impute=impute, top_variance=top_variance, scale=scale, log=log)
+    X_train, X_test = _preprocess(X_train, *steps), _preprocess(X_test, *steps)
+    return Split(X_train, X_test, y_train, y_test, steps[2], is_train, steps[1], steps[0])
 
 
 @dataclass

@@ -1024,3 +1024,39 @@ class OmicInputMixin:
                     f"Omic {self.omic_names_[v]!r} has {d} features, but "
                     f"{type(self).__name__} was fitted with {d_fit} features for it."
                 )
+
+
+#: A typical (median) feature skewness above this, on features of many distinct
+#: values, marks an omic as linear-scale abundances (counts, TPM, intensities).
+#: Measured on the bundled TCGA BRCA mRNA: log2 values 0.34, the same values
+#: exponentiated 6.8 (read counts alike), their square root 2.7; nutrimouse's
+#: lipid percentages 1.15, methylation beta values -1.1.
+LINEAR_SCALE_SKEWNESS = 2.0
+#: features with fewer distinct values (binary calls, low counts, copy numbers)
+#: are skewed by nature, not by a missing log: they do not count
+_SKEW_MIN_DISTINCT = 10
+_SKEW_MAX_COLUMNS = 2000
+
+
+def typical_skewness(block: np.ndarray) -> float | None:
+    """The median skewness of an omic's features (samples in rows, no NaN), or
+    None when it says nothing: fewer than 20 samples, or fewer than half of the
+    features with at least 10 distinct values.
+
+    Skewness does not change under a feature's positive scaling and shift, so
+    raw and min-max scaled values give the same answer. At most 2000 evenly
+    spaced features are looked at (the median needs no more)."""
+    n, d = block.shape
+    if n < 20 or d == 0:
+        return None
+    cols = np.unique(np.linspace(0, d - 1, min(d, _SKEW_MAX_COLUMNS)).round().astype(int))
+    x = np.sort(np.asarray(block[:, cols], dtype=np.float64), axis=0)
+    distinct = 1 + (np.diff(x, axis=0) != 0).sum(axis=0)
+    many = distinct >= _SKEW_MIN_DISTINCT
+    if many.sum() < len(cols) / 2:
+        return None
+    x = x[:, many]
+    centred = x - x.mean(axis=0)
+    m2 = (centred**2).mean(axis=0)
+    m3 = (centred**3).mean(axis=0)
+    return float(np.median(m3 / m2**1.5))

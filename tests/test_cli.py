@@ -1005,6 +1005,37 @@ def test_summary_counts_the_features_impute_leaves_out(tmp_path, command):
     assert "141 features in 2 omics (gene 120, lipid 21); left out 1 that no training sample measures (gene 1)" in stdout
 
 
+def test_log_option_for_a_linear_scale_omic(tmp_path):
+    """A folder of read counts beside log-scale values: the model's warning
+    names the omic with the option that fixes it; --log applies log(1 + x)
+    before scaling, in the saved model too (skpoems embed), and refuses an
+    omic that is log-scaled already or that does not exist."""
+    data, ids = mice_cohort(tmp_path, lipid_lacks=slice(0, 0))
+    gene = pd.read_csv(data / "gene.csv", index_col=0)
+    z = (gene - gene.mean()) / gene.std()
+    np.round(np.exp2(3 * z + 8)).to_csv(data / "gene.csv")
+    out = tmp_path / "out"
+    argv = ["run", "--data", str(data), *FAST[2:], "-q", "--no-figures", "--out", str(out)]
+    status, _, stderr = call(argv)
+    assert status == 0, stderr
+    assert "Omic(s) 'gene' (" in stderr and "look like linear-scale abundances" in stderr
+    assert stderr.rstrip().endswith("Pass --log gene.")
+    status, _, stderr = call([*argv, "--log", "gene"])
+    assert status == 0 and "linear-scale" not in stderr, stderr
+    assert json.loads((out / "metrics.json").read_text())["split"]["log"] == ["gene"]
+    pipe = joblib.load(out / "model.joblib")
+    assert [name for name, _ in pipe.steps] == ["log", "scale", "model"]
+    status, _, stderr = call(["embed", str(out / "model.joblib"), "--data", str(data), "-q", "--out", str(tmp_path / "embedded")])
+    assert status == 0, stderr
+    Z = pd.read_csv(out / "embedding.csv", index_col=0)
+    again = pd.read_csv(tmp_path / "embedded" / "embedding.csv", index_col=0)
+    np.testing.assert_allclose(again.loc[Z.index].to_numpy(), Z.to_numpy(), rtol=1e-5, atol=1e-6)
+    status, _, stderr = call([*argv, "--log", "genes"])
+    assert status == 2 and "--log names no omic ['genes']; the omics are ['gene', 'lipid']" in stderr
+    status, _, stderr = call(["run", *FAST, "-q", "--no-figures", "--out", str(out), "--log", "gene"])
+    assert status == 2 and "Omic 'gene'" in stderr and "log1p needs values above -1" in stderr
+
+
 def test_sample_name_length_option(tmp_path):
     """TCGA files naming samples at 16 and 15 characters and labels at 12."""
     rng = np.random.RandomState(0)

@@ -216,3 +216,9 @@ def test_model_selection_example_runs(capsys):
     out = capsys.readouterr().out
     assert "k-NN accuracy of the held-out folds" in out
     assert "refitted on all 40 samples" in out and "['gene', 'lipid']" in out
+
+
+def test_linear_scale_script_runs_and_flags_only_the_linear_forms():
+    table = load("linear_scale").main(["--splits", "1", "--components", "4"])
+    assert len(table) == 6
+    assert table["warns"].tolist() == [False, True, False] * 2
