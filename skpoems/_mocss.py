@@ -291,4 +291,5 @@ class MOCSSSparseVAETransformer(_MOCSSBase):
 
 
 for _cls in (MOCSSAETransformer, MOCSSVAETransformer, MOCSSSparseVAETransformer):
-    _cls.__doc__ = _cls.__doc__.replace("    {notes}\n", _MOCSS_NOTES.rstrip("\n") + "\n\n")
+    if _cls.__doc__:  # None under python -OO
+        _cls.__doc__ = _cls.__doc__.replace("    {notes}\n", _MOCSS_NOTES.rstrip("\n") + "\n\n")

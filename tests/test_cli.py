@@ -1126,6 +1126,18 @@ def test_python_dash_m_and_version():
     assert stdout.startswith("skpoems ")
 
 
+def test_the_package_and_the_command_work_without_docstrings():
+    """python -OO strips docstrings: importing skpoems raised AttributeError
+    (the MOCSS docstrings were completed at import)."""
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, "-OO", "-m", "skpoems", "run", "--help"], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--log OMIC" in done.stdout
+
+
 def test_embed_reads_the_mogonet_numbered_layout(tmp_path):
     """A model trained on a MOGONET folder embeds such a folder, matched by file number."""
     mice = load_nutrimouse()
