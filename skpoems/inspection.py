@@ -254,17 +254,63 @@ def _feature_scores(
     return [(A, all_cols) for A in blocks]
 
 
+def _check_label_order(y: Any, samples: Any, data_name: str = "X") -> None:
+    """Labels are matched to the samples by position: a Series ``y`` whose index
+    names samples must name the data's samples (``samples``, its row labels), in
+    the same order; else a ValueError with the fix. Nothing to check when either
+    has no row labels (a default 0..n-1 index)."""
+    from ._omics import _is_default_index, _label
+
+    if not isinstance(y, pd.Series) or not isinstance(samples, pd.Index):
+        return
+    if _is_default_index(y.index) or y.index.equals(samples):
+        return
+    same_samples = len(y.index) == len(samples) and y.index.isin(samples).all() and samples.isin(y.index).all()
+    if _is_default_index(samples) and not same_samples:
+        return  # data without row labels: y's own labels name nothing to match
+    if same_samples:
+        at = int(np.flatnonzero(np.asarray(y.index) != np.asarray(samples))[0])
+        raise ValueError(
+            "y's index names the same samples as the data, in another order (position "
+            f"{at}: {_label(y.index[at])!r} in y, {_label(samples[at])!r} in the data), and labels "
+            f"are matched by position: pass y.loc[{data_name}.index], or y.to_numpy() if the "
+            "order is right."
+        )
+    only_y = y.index.difference(samples)
+    only_data = samples.difference(y.index)
+    raise ValueError(
+        "y's index does not name the samples of the data "
+        f"({len(only_y)} of its labels are not among them, e.g. {_label(only_y[0])!r}"
+        + (f"; {len(only_data)} samples have no label, e.g. {_label(only_data[0])!r}" if len(only_data) else "")
+        + f"), and labels are matched by position: pass y.reindex({data_name}.index) to match "
+        "them by name, or y.to_numpy() to match them by position."
+    )
+
+
+def _sample_labels(X: Any) -> pd.Index | None:
+    """The row labels of the data a ``y`` goes with (None: none)."""
+    from ._omics import sample_index
+
+    try:
+        return sample_index(X)
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
 def _group_codes(
-    y: Any, target_names: Any, n_samples: int | None = None
+    y: Any, target_names: Any, n_samples: int | None = None, samples: Any = None, data_name: str = "X"
 ) -> tuple[np.ndarray, list]:
     """Integer group codes 0..C-1 of ``y`` and the display name of each group.
 
     Integer labels with ``target_names`` are looked up in it (a label ``c`` is
-    ``target_names[c]``); other labels are used as names themselves, in sorted
+    ``target_names[c]``, or ``target_names[c]`` of a dict keyed by the codes);
+    other labels are used as names themselves, in sorted
     order (a pandas Categorical keeps its category order). Missing labels (NaN,
     None, pandas NA: patients without a subtype) form one last group,
-    ``"unlabelled"``.
+    ``"unlabelled"``. ``samples``: the data's row labels, which a Series ``y``
+    with its own must match (:func:`_check_label_order`).
     """
+    _check_label_order(y, samples, data_name)
     if isinstance(y, pd.api.extensions.ExtensionArray) and not isinstance(y, pd.Categorical):
         y = pd.Series(y)  # nullable string / Int64 / Arrow labels: df[col].array, .values
     if isinstance(y, pd.Series) and not isinstance(y.dtype, (pd.CategoricalDtype, np.dtype)):
@@ -319,6 +365,15 @@ def _group_codes(
             ) from None
         if target_names is None:
             names = [u.item() if hasattr(u, "item") else u for u in uniques]
+        elif isinstance(target_names, dict):  # {label: name}, for labels of any type
+            labels = [u.item() if hasattr(u, "item") else u for u in uniques]
+            unnamed = [label for label in labels if label not in target_names]
+            if unnamed:
+                raise ValueError(
+                    f"target_names is a dict of {len(target_names)} names, but y holds labels "
+                    f"it does not name: {unnamed[:5]}."
+                )
+            names = [target_names[label] for label in labels]
         else:
             target_names = list(np.asarray(target_names).tolist())
             if y_arr.dtype.kind not in "iu":
@@ -1130,8 +1185,9 @@ def gating_summary(estimator, X=None, y=None, *, target_names=None):
     y : array-like of shape (n_samples,), default=None
         Group labels (e.g. subtypes) of those samples; None gives the overall
         row only. Missing labels (NaN, None) form a last group, ``"unlabelled"``.
-    target_names : array-like of str, default=None
-        Names of integer labels: label ``c`` is shown as ``target_names[c]``.
+    target_names : array-like of str or dict, default=None
+        Names of integer labels: label ``c`` is shown as ``target_names[c]``; or
+        a dict from label to name (labels of any type).
 
     Returns
     -------
@@ -1159,7 +1215,7 @@ def gating_summary(estimator, X=None, y=None, *, target_names=None):
     columns = pd.Index(list(estimator.omic_names_), name="omic")
     rows = {"all": G.mean(axis=0)}
     if y is not None:
-        codes, names = _group_codes(y, target_names, G.shape[0])
+        codes, names = _group_codes(y, target_names, G.shape[0], None if X is None else _sample_labels(X))
         if "all" in names:
             raise ValueError(
                 "A group is named 'all', which is the name of the overall row; "
@@ -1207,8 +1263,9 @@ def subtype_correlations(X, y, *, target_names=None, center=False):
         subtype are dropped.
     y : array-like of shape (n_samples,)
         Subtype labels; missing ones (NaN, None) form a last group, ``"unlabelled"``.
-    target_names : array-like of str, default=None
-        Names of integer labels: label ``c`` is shown as ``target_names[c]``.
+    target_names : array-like of str or dict, default=None
+        Names of integer labels: label ``c`` is shown as ``target_names[c]``; or
+        a dict from label to name (labels of any type).
     center : bool, default=False
         Subtract the overall column means before correlating (see above).
 
@@ -1233,7 +1290,7 @@ def subtype_correlations(X, y, *, target_names=None, center=False):
            [-0.66,  1.  ]])
     """
     M, _ = _as_matrix(X)
-    codes, names = _group_codes(y, target_names, M.shape[0])
+    codes, names = _group_codes(y, target_names, M.shape[0], _sample_labels(X))
     with warnings.catch_warnings():
         # all-NaN columns of a subtype (mean of empty slice), constant profiles
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -1319,8 +1376,9 @@ def group_markers(X, y, *, n=None, target_names=None):
     n : int, default=None
         Keep the ``n`` features with the largest ``|t|`` per group and omic;
         None keeps every feature.
-    target_names : array-like of str, default=None
-        Names of integer labels: label ``c`` is shown as ``target_names[c]``.
+    target_names : array-like of str or dict, default=None
+        Names of integer labels: label ``c`` is shown as ``target_names[c]``; or
+        a dict from label to name (labels of any type).
 
     Returns
     -------
@@ -1358,7 +1416,7 @@ def group_markers(X, y, *, n=None, target_names=None):
     names = parsed.names or [f"omic{v}" for v in range(len(parsed.blocks))]
     blocks = [to_float_block(b, name) for b, name in zip(parsed.blocks, names, strict=True)]
     n_samples = blocks[0].shape[0]
-    codes, groups = _group_codes(y, target_names, n_samples)
+    codes, groups = _group_codes(y, target_names, n_samples, _sample_labels(X))
     if np.unique(codes).size < 2:
         raise ValueError(
             f"group_markers compares each group with the other samples, but y has a "

@@ -7,11 +7,19 @@ the Axes (or an array of Axes) and never saves, shows or clears a figure. Omic,
 feature, factor and subtype names come from the fitted estimator or from the
 data (DataFrame columns, ``target_names``), never from this module.
 
+Labels ``y`` are matched to the samples by position, as in scikit-learn; a
+pandas Series whose index names the samples must list them in the data's order
+(a ValueError says so, with the fix, when it does not). Groups are coloured with
+Okabe and Ito's colour-blind-safe palette (up to 8 groups), patients without a
+label in grey; long names are shortened in the middle, keeping both ends and
+keeping different names different (``MAX_LABEL_LENGTH``).
+
 The tables behind the figures are in :mod:`skpoems.inspection`.
 """
 
 from __future__ import annotations
 
+import math
 from numbers import Integral, Real
 from typing import Any
 
@@ -30,7 +38,9 @@ from .inspection import (
     _check_estimator,
     _factor_labels,
     _group_codes,
+    _check_label_order,
     _omic_indices,
+    _sample_labels,
     activation_map,
     subtype_correlations,
     top_features,
@@ -73,20 +83,76 @@ def _new_axes(ax, figsize):
     return ax
 
 
-def _shorten(label: Any, max_length: int = MAX_LABEL_LENGTH) -> str:
-    """Cut a label to ``max_length`` characters, ending in an ellipsis if cut."""
+def _shorten(label: Any, max_length: int | None = None) -> str:
+    """Cut a label to ``max_length`` characters (default
+    :data:`MAX_LABEL_LENGTH`, read at the call) by an ellipsis in the middle, so
+    that both ends stay: ``ENSG00000141510.17|TP53`` -> ``ENSG00000…510.17|TP53``
+    (identifiers differ at the start, gene symbols and suffixes at the end)."""
     text = str(label)
-    return text if len(text) <= max_length else text[: max_length - 1] + "\u2026"
+    limit = max(MAX_LABEL_LENGTH if max_length is None else max_length, 3)
+    if len(text) <= limit:
+        return text
+    head = limit // 2
+    return text[:head] + "\u2026" + text[len(text) - (limit - 1 - head):]
+
+
+def _shorten_all(labels: Any) -> list[str]:
+    """:func:`_shorten` of each label, with labels that would become equal
+    (but are not) given more characters until they differ."""
+    texts = [str(label) for label in labels]
+    limit = max(MAX_LABEL_LENGTH, 3)
+    short = [_shorten(t, limit) for t in texts]
+    longest = max((len(t) for t in texts), default=0)
+    while limit < longest:
+        seen: dict[str, set[str]] = {}
+        for full, cut in zip(texts, short, strict=True):
+            seen.setdefault(cut, set()).add(full)
+        clashing = {cut for cut, fulls in seen.items() if len(fulls) > 1}
+        if not clashing:
+            break
+        limit += 4
+        short = [_shorten(t, limit) if cut in clashing else cut for t, cut in zip(texts, short, strict=True)]
+    return short
+
+
+#: Okabe and Ito's colour-blind-safe categorical colours (2008), black last
+_OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
 
 
 def _palette(n: int) -> list:
-    """``n`` distinct categorical colours (tab10, tab20, then evenly spaced hues)."""
+    """``n`` distinct categorical colours: Okabe-Ito's colour-blind-safe eight,
+    then matplotlib's tab20, then tab20, tab20b and tab20c (60 colours), then
+    evenly spaced colours of a colour map that does not wrap around (turbo)."""
+    from matplotlib.colors import to_rgba
+
     plt = _pyplot()
-    if n <= 10:
-        return [plt.get_cmap("tab10")(i) for i in range(n)]
+    if n <= len(_OKABE_ITO):
+        return [to_rgba(c) for c in _OKABE_ITO[:n]]
     if n <= 20:
         return [plt.get_cmap("tab20")(i) for i in range(n)]
-    return [plt.get_cmap("hsv")(i / n) for i in range(n)]
+    if n <= 60:
+        return [plt.get_cmap(name)(i) for name in ("tab20", "tab20b", "tab20c") for i in range(20)][:n]
+    return [plt.get_cmap("turbo")(0.05 + 0.9 * i / (n - 1)) for i in range(n)]
+
+
+def _text_color(background: Any) -> str:
+    """Black or white, whichever reads better on ``background`` (WCAG contrast)."""
+    from matplotlib.colors import to_rgb
+
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in to_rgb(background))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return "black" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "white"
+
+
+def _has_unlabelled(y: Any) -> bool:
+    """Whether ``y`` has missing labels (the last group of :func:`_group_codes`)."""
+    try:
+        return bool(np.asarray(pd.isna(y if isinstance(y, pd.Series) else pd.Series(y))).any())
+    except (TypeError, ValueError):
+        return False
 
 
 def _thin_ticks(n: int, max_ticks: int) -> np.ndarray:
@@ -186,7 +252,7 @@ def _barh_by_omic(
         )
         handles[omic] = bars
         positions.extend(ys)
-        labels.extend(_shorten(f) for f in part["feature"])
+        labels.extend(_shorten_all(part["feature"]))
         row += len(part) + 1  # a blank row between omics
     n_rows = len(positions)
     fontsize = 9 if n_rows <= 30 else (7 if n_rows <= 60 else 5)
@@ -446,12 +512,12 @@ def plot_activation_map(estimator, omic, *, threshold=0.01, ax=None):
     factor_ticks = _thin_ticks(n_factors, max(2, int(height_in / 0.16)))
     ax.set_yticks(factor_ticks)
     ax.set_yticklabels(
-        [_shorten(labels[int(active.index[i])]) for i in factor_ticks], fontsize=7
+        _shorten_all([labels[int(active.index[i])] for i in factor_ticks]), fontsize=7
     )
     if n_features <= 60:
         ax.set_xticks(np.arange(n_features))
         ax.set_xticklabels(
-            [_shorten(f) for f in active.columns], rotation=90, fontsize=7
+            _shorten_all(active.columns), rotation=90, fontsize=7
         )
     ax.set_xlabel(f"{estimator.omic_names_[v]} features ({n_features})")
     ax.set_ylabel("Latent factor")
@@ -507,8 +573,9 @@ def plot_gating_weights(
     omic_names : list of str, default=None
         Omic names, e.g. ``estimator.omic_names_``; default the DataFrame's
         columns, else ``"omic0"``, ``"omic1"``, ...
-    target_names : array-like of str, default=None
-        Names of integer labels in ``y``.
+    target_names : array-like of str or dict, default=None
+        Names of integer labels (label ``c`` is shown as ``target_names[c]``), or a
+        dict from label to name (labels of any type).
     by : {"sample", "subtype"}, default="sample"
         One bar per sample, or one per group.
     ax : matplotlib Axes, default=None
@@ -527,8 +594,8 @@ def plot_gating_weights(
     >>> G = np.array([[0.6, 0.4], [0.5, 0.5], [0.2, 0.8]])
     >>> ax = plot_gating_weights(G, [1, 0, 1], omic_names=["mRNA", "miRNA"],
     ...                          target_names=["Basal", "LumA"])
-    >>> [t.get_text() for t in ax.get_legend().get_texts()]
-    ['mRNA', 'miRNA']
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]  # as stacked, top first
+    ['miRNA', 'mRNA']
     """
     G = np.asarray(gating_weights, dtype=float)
     if G.ndim != 2:
@@ -552,13 +619,13 @@ def plot_gating_weights(
     if by == "subtype":
         if y is None:
             raise ValueError("by='subtype' needs y (the group of each sample).")
-        codes, names = _group_codes(y, target_names, n)
+        codes, names = _group_codes(y, target_names, n, _sample_labels(gating_weights), "gating_weights")
         means = np.vstack(
             [G.mean(axis=0)] + [G[codes == c].mean(axis=0) for c in range(len(names))]
         )
         counts = [n] + [int((codes == c).sum()) for c in range(len(names))]
         labels = [f"All\n(n={counts[0]})"] + [
-            f"{_shorten(g)}\n(n={k})" for g, k in zip(names, counts[1:], strict=True)
+            f"{g}\n(n={k})" for g, k in zip(_shorten_all(names), counts[1:], strict=True)
         ]
         ax = _new_axes(ax, (1.6 + 0.9 * len(labels), 4.0))
         xs = np.arange(len(labels))
@@ -581,7 +648,7 @@ def plot_gating_weights(
                         ha="center",
                         va="center",
                         fontsize=8,
-                        color="white",
+                        color=_text_color(colors[v]),
                     )
             bottom += means[:, v]
         ax.set_xticks(xs)
@@ -596,7 +663,7 @@ def plot_gating_weights(
     else:
         ax = _new_axes(ax, (9.0, 3.2))
         if y is not None:
-            codes, names = _group_codes(y, target_names, n)
+            codes, names = _group_codes(y, target_names, n, _sample_labels(gating_weights), "gating_weights")
             order = _group_order(codes, G[:, 0])
         else:
             order = np.arange(n)
@@ -625,7 +692,7 @@ def plot_gating_weights(
                 ax.axvline(b, color="black", linestyle="--", linewidth=0.9)
             edges = np.concatenate([[-0.5], bounds, [n - 0.5]])
             present = np.unique(sorted_codes)
-            _label_groups(ax, "x", edges, [_shorten(names[c]) for c in present], 8)
+            _label_groups(ax, "x", edges, _shorten_all([names[c] for c in present]), 8)
             group_name = getattr(y, "name", None)
             ax.set_xlabel(
                 f"Samples grouped by "
@@ -637,7 +704,9 @@ def plot_gating_weights(
     ax.set_ylim(0, 1)
     ax.set_ylabel(r"Gating weight $\alpha$")
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(title="Omic", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    # listed top to bottom as the omics are stacked (the first omic at the bottom)
+    handles, names = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], names[::-1], title="Omic", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return ax
 
 
@@ -708,8 +777,9 @@ def plot_subtype_correlations(
         Their embedding (``transform(X)``).
     y : array-like of shape (n_samples,)
         Subtype labels; missing ones (NaN, None) form a last group, ``"unlabelled"``.
-    target_names : array-like of str, default=None
-        Names of integer labels in ``y``.
+    target_names : array-like of str or dict, default=None
+        Names of integer labels (label ``c`` is shown as ``target_names[c]``), or a
+        dict from label to name (labels of any type).
     axes : array-like of matplotlib Axes, default=None
         Two Axes (``n_omics + 1`` with ``per_omic=True``); None creates a figure.
     center : bool, default=False
@@ -750,11 +820,13 @@ def plot_subtype_correlations(
         panels.append((f"Input features ({M.shape[1]})", M))
     Zm, _ = _as_matrix(Z)
     panels.append((f"Embedding ({Zm.shape[1]} factors)", Zm))
+    _check_label_order(y, _sample_labels(X), "X")
+    _check_label_order(y, _sample_labels(Z), "Z")
     mats = [
         subtype_correlations(data, y, target_names=target_names, center=center)
         for _, data in panels
     ]
-    labels = [_shorten(s) for s in mats[0].index]
+    labels = _shorten_all(mats[0].index)
     k = len(labels)
     plt = _pyplot()
     if axes is None:
@@ -814,8 +886,9 @@ def plot_embedding_heatmap(
     feature_names : list of str, default=None
         Factor names, e.g. ``estimator.get_feature_names_out()``; default the
         DataFrame's columns, else ``0 .. n_factors - 1``.
-    target_names : array-like of str, default=None
-        Names of integer labels.
+    target_names : array-like of str or dict, default=None
+        Names of integer labels (label ``c`` is shown as ``target_names[c]``), or a
+        dict from label to name (labels of any type).
     ax : matplotlib Axes, default=None
         Axes to draw on; None creates a figure.
 
@@ -837,7 +910,7 @@ def plot_embedding_heatmap(
     """
     M, names = _matrix_and_names(Z, feature_names)
     n, K = M.shape
-    codes, groups = _group_codes(labels, target_names, n)
+    codes, groups = _group_codes(labels, target_names, n, _sample_labels(Z), "Z")
     order = np.argsort(codes, kind="stable")
     ax = _new_axes(ax, (min(2.5 + 0.28 * K, 14.0), 5.0))
     data = M[order]
@@ -864,11 +937,11 @@ def plot_embedding_heatmap(
         ax,
         "y",
         edges,
-        [f"{_shorten(groups[c])} ({int((codes == c).sum())})" for c in present],
+        [f"{g} ({int((codes == c).sum())})" for g, c in zip(_shorten_all([groups[c] for c in present]), present, strict=True)],
         8,
     )
     ticks = _thin_ticks(K, 48)
-    tick_labels = [_shorten(names[t]) for t in ticks]
+    tick_labels = _shorten_all([names[t] for t in ticks])
     ax.set_xticks(ticks)
     ax.set_xticklabels(
         tick_labels, rotation=_rotation(tick_labels), fontsize=7 if K > 20 else 8
@@ -913,8 +986,9 @@ def plot_embedding(Z, y, *, method="tsne", target_names=None, random_state=0, ax
         ``"unlabelled"``.
     method : {"tsne", "umap", "pca"}, default="tsne"
         The projection.
-    target_names : array-like of str, default=None
-        Names of integer labels.
+    target_names : array-like of str or dict, default=None
+        Names of integer labels (label ``c`` is shown as ``target_names[c]``), or a
+        dict from label to name (labels of any type).
     random_state : int, RandomState instance or None, default=0
         Seed of t-SNE / UMAP.
     ax : matplotlib Axes, default=None
@@ -945,7 +1019,16 @@ def plot_embedding(Z, y, *, method="tsne", target_names=None, random_state=0, ax
             "Plot a one-factor embedding against the subtypes directly, e.g. as a strip plot."
         )
     n = M.shape[0]
-    codes, groups = _group_codes(y, target_names, n)
+    codes, groups = _group_codes(y, target_names, n, _sample_labels(Z), "Z")
+    if n < 2:
+        raise ValueError(f"A 2-D map of the embedding needs at least 2 samples; Z has {n}.")
+    if not np.ptp(M, axis=0).any():
+        # (scikit-learn's t-SNE divides by the spread of its PCA start: a constant
+        # input crashed the Python process)
+        raise ValueError(
+            "Z is constant: every sample has the same embedding, so there is nothing "
+            "to map (a model whose embedding collapsed?)."
+        )
     if method == "umap":
         try:
             import umap
@@ -974,17 +1057,22 @@ def plot_embedding(Z, y, *, method="tsne", target_names=None, random_state=0, ax
         axis_name = "PC"
     ax = _new_axes(ax, (6.0, 4.8))
     colors = _palette(len(groups))
+    if _has_unlabelled(y):
+        colors[-1] = (0.6, 0.6, 0.6, 1.0)  # the last group, patients without a label: grey
     size = 28 if n <= 300 else 14
-    for c, name in enumerate(groups):
+    counts = np.bincount(codes, minlength=len(groups))
+    handles = {}
+    # the largest groups first, so that small ones are drawn over them, not hidden
+    for c in sorted(range(len(groups)), key=lambda c: (-counts[c], c)):
         pts = coords[codes == c]
-        ax.scatter(
+        handles[c] = ax.scatter(
             pts[:, 0],
             pts[:, 1],
             s=size,
             color=colors[c],
             alpha=0.8,
             linewidths=0,
-            label=str(name),
+            label=str(groups[c]),
         )
     ax.set_xlabel(f"{axis_name} 1")
     ax.set_ylabel(f"{axis_name} 2")
@@ -992,12 +1080,16 @@ def plot_embedding(Z, y, *, method="tsne", target_names=None, random_state=0, ax
         ax.set_xticks([])
         ax.set_yticks([])
     legend_title = getattr(y, "name", None)
+    present = [c for c in range(len(groups)) if c in handles]
     ax.legend(
+        [handles[c] for c in present],
+        [str(groups[c]) for c in present],
         title=str(legend_title) if legend_title is not None else None,
         loc="upper left",
         bbox_to_anchor=(1.01, 1.0),
         frameon=False,
         markerscale=1.3,
+        ncols=math.ceil(len(present) / 16),  # about 16 entries fit the default height
     )
     ax.set_title(f"{axis_name} of the embedding")
     return ax
@@ -1085,14 +1177,14 @@ def plot_variance_explained(r2, *, ax=None):
     widest = max((len(_shorten(f)) for f in factors), default=1)
     # horizontal 8-pt labels need about 0.6 * 8 pt per character plus a gap
     ticks = _thin_ticks(K, max(2, min(40, int(width_in * 72 / (4.8 * (widest + 1.5))))))
-    tick_labels = [_shorten(factors[t]) for t in ticks]
+    tick_labels = _shorten_all([factors[t] for t in ticks])
     ax.set_xticks(ticks)
     ax.set_xticklabels(tick_labels, rotation=_rotation(tick_labels), fontsize=8)
     ax.set_yticks(np.arange(V))
     ax.set_yticklabels(
         [
-            f"{_shorten(o)} (total {t:.2f})"
-            for o, t in zip(r2.index, totals, strict=True)
+            f"{o} (total {t:.2f})"
+            for o, t in zip(_shorten_all(r2.index), totals, strict=True)
         ]
     )
     ax.set_xlabel("Latent factor")

@@ -104,7 +104,7 @@ def test_plot_top_features_shortens_long_names(poems):
     assert ax_out is ax
     labels = _texts(ax.get_yticklabels())
     assert all(len(t) <= 20 for t in labels)
-    assert LONG_NAME[:19] + "\u2026" in labels
+    assert LONG_NAME[:10] + "\u2026" + LONG_NAME[-9:] in labels  # both ends kept
     assert W.shape == (10,)
     assert ax.get_title() == "Top 10 mRNA features"
     assert ax.get_legend() is None  # one omic: no legend needed
@@ -130,7 +130,7 @@ def test_plot_factor_features(poems):
     assert ax.get_title() == "Top features of factor 2"
     table = top_features(poems, n=3, factor=2)
     assert _texts(ax.get_yticklabels())[:3] == [
-        t[:19] + "\u2026" if len(t) > 20 else t for t in table["feature"][:3]
+        t[:10] + "\u2026" + t[-9:] if len(t) > 20 else t for t in table["feature"][:3]
     ]
     with pytest.raises(ValueError, match="out of range"):
         plot_factor_features(poems, 3)
@@ -167,7 +167,8 @@ def test_plot_gating_weights_per_sample(poems, data):
     X, y = data
     G = poems.transform_gating(X)
     ax = plot_gating_weights(G, y, omic_names=poems.omic_names_, target_names=SUBTYPES)
-    assert _texts(ax.get_legend().get_texts()) == ["mRNA", "methylation", "miRNA"]
+    # listed as stacked: the first omic at the bottom
+    assert _texts(ax.get_legend().get_texts()) == ["miRNA", "methylation", "mRNA"]
     assert _texts(ax.get_xticklabels()) == SUBTYPES
     assert ax.get_xlabel() == "Samples grouped by subtype (n=60)"
     dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
@@ -179,7 +180,9 @@ def test_plot_gating_weights_per_subtype(poems, data):
     X, y = data
     G = pd.DataFrame(poems.transform_gating(X), columns=poems.omic_names_)
     ax = plot_gating_weights(G, y, target_names=SUBTYPES, by="subtype")
-    assert _texts(ax.get_legend().get_texts()) == ["mRNA", "methylation", "miRNA"]
+    assert _texts(ax.get_legend().get_texts()) == ["miRNA", "methylation", "mRNA"]
+    for text in ax.texts:  # values readable on their band (WCAG contrast of black or white)
+        assert text.get_color() in ("black", "white")
     assert _texts(ax.get_xticklabels()) == ["All\n(n=60)"] + [
         f"{s}\n(n=20)" for s in SUBTYPES
     ]
@@ -194,7 +197,7 @@ def test_plot_gating_weights_errors():
     with pytest.raises(ValueError, match="omic_names has 3 names"):
         plot_gating_weights(G, omic_names=["a", "b", "c"])
     ax = plot_gating_weights(G)
-    assert _texts(ax.get_legend().get_texts()) == ["omic0", "omic1"]
+    assert _texts(ax.get_legend().get_texts()) == ["omic1", "omic0"]
 
 
 # ---------------------------------------------------------------- embeddings
@@ -271,7 +274,7 @@ def test_plot_embedding(poems, data, method):
 def test_plot_embedding_umap_needs_umap_learn(monkeypatch):
     monkeypatch.setitem(sys.modules, "umap", None)
     with pytest.raises(ImportError, match=r"pip install skpoems\[umap\]"):
-        plot_embedding(np.zeros((10, 2)), np.zeros(10), method="umap")
+        plot_embedding(np.arange(20.0).reshape(10, 2), np.zeros(10), method="umap")
 
 
 def test_plot_embedding_errors():
@@ -345,7 +348,9 @@ def test_variance_explained_of_mocss_names_its_factors(data):
     assert r2.attrs["factor_labels"] == list(est.get_feature_names_out())
     ax = plot_variance_explained(r2)
     names = list(est.get_feature_names_out())
-    assert all(any(n.startswith(t.rstrip("…")) for n in names) for t in _texts(ax.get_xticklabels()))
+    for tick in _texts(ax.get_xticklabels()):  # whole, or both ends of a name
+        head, _, tail = tick.partition("…")
+        assert any(n.startswith(head) and n.endswith(tail) for n in names)
     assert "shared0" in _texts(ax.get_xticklabels())
     # a table with nothing explained keeps a 0..1 colour scale
     flat = r2.copy()
@@ -358,3 +363,99 @@ def test_training_history_without_early_stopping_names_the_smoothed_training_los
     ax = plot_training_history(est)
     assert "training loss (smoothed)" in _texts(ax.get_legend().get_texts())
     assert all(float(t).is_integer() for t in ax.get_xticks())
+
+
+# ------------------------------------------------ labels, colours, names (audit)
+def _frame(n=40, k=4, seed=0):
+    rng = np.random.RandomState(seed)
+    ids = [f"p{i}" for i in range(n)]
+    return pd.DataFrame(rng.randn(n, k), index=ids), pd.Series(np.arange(n) % 3, index=ids, name="subtype")
+
+
+def test_labels_in_another_order_than_the_samples_are_refused(poems, data):
+    """Labels are matched by position: a Series y whose index names the samples
+    in another order gave every sample another's subtype, without a word."""
+    from skpoems.inspection import gating_summary, group_markers, subtype_correlations
+
+    X, y_data = data
+    named = X.set_axis([f"p{i}" for i in range(len(X))])
+    labels = pd.Series(np.asarray(y_data), index=named.index)
+    with pytest.raises(ValueError, match=r"y\.loc\[X\.index\]"):
+        gating_summary(poems, named, labels.iloc[::-1])
+    assert gating_summary(poems, named, labels).shape[0] == 1 + len(np.unique(labels))
+
+    Z, y = _frame()
+    shuffled = y.sample(frac=1, random_state=0)
+    G = pd.DataFrame(np.full((40, 2), 0.5), index=Z.index, columns=["a", "b"])
+    calls = [
+        lambda labels: plot_embedding(Z, labels, method="pca"),
+        lambda labels: plot_embedding_heatmap(Z, labels),
+        lambda labels: plot_gating_weights(G, labels),
+        lambda labels: plot_gating_weights(G, labels, by="subtype"),
+        lambda labels: plot_subtype_correlations(Z, Z, labels),
+        lambda labels: subtype_correlations(Z, labels),
+        lambda labels: group_markers({"a": Z}, labels),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=r"in another order \(position 0: 'p.*y\.loc\["):
+            call(shuffled)
+        call(y)  # the same order: fine
+        call(y.to_numpy())  # no index: by position
+        plt.close("all")
+    other = y.set_axis([f"q{i}" for i in range(40)])
+    with pytest.raises(ValueError, match=r"does not name the samples .*'q0'.*y\.reindex\(Z\.index\)"):
+        plot_embedding(Z, other, method="pca")
+    # data without row labels: y's own index names nothing to match, unless it
+    # is a reordering of 0..n-1 (a shuffled or split y beside a positional Z)
+    plot_embedding(Z.to_numpy(), other, method="pca")
+    with pytest.raises(ValueError, match="in another order"):
+        plot_embedding(Z.reset_index(drop=True), y.reset_index(drop=True).sample(frac=1, random_state=0), method="pca")
+
+
+def test_target_names_as_a_dict_map_labels_to_names():
+    Z, y = _frame()
+    names = {2: "LumA", 0: "Basal", 1: "Her2"}
+    ax = plot_embedding(Z, y.to_numpy(), method="pca", target_names=names)
+    assert _texts(ax.get_legend().get_texts()) == ["Basal", "Her2", "LumA"]
+    text_labels = np.array(["b", "h", "l"])[y.to_numpy()]
+    ax = plot_embedding(Z, text_labels, method="pca", target_names={"b": "Basal", "h": "Her2", "l": "LumA"})
+    assert _texts(ax.get_legend().get_texts()) == ["Basal", "Her2", "LumA"]
+    with pytest.raises(ValueError, match=r"does not name: \[2\]"):
+        plot_embedding(Z, y.to_numpy(), method="pca", target_names={0: "Basal", 1: "Her2"})
+
+
+def test_a_constant_embedding_is_refused_before_tsne():
+    """scikit-learn's t-SNE crashed the Python process (segmentation fault) on a
+    constant input: a collapsed model's figure ended `skpoems run`."""
+    with pytest.raises(ValueError, match="Z is constant"):
+        plot_embedding(np.zeros((40, 4)), np.arange(40) % 3, method="tsne")
+
+
+def test_small_groups_are_drawn_over_large_ones_in_distinct_colour_blind_safe_colours():
+    from matplotlib.colors import to_hex
+
+    rng = np.random.RandomState(0)
+    y = np.array(["common"] * 300 + ["rare"] * 10 + [None] * 5, dtype=object)
+    ax = plot_embedding(rng.randn(315, 3), y, method="pca")
+    sizes = [len(c.get_offsets()) for c in ax.collections]
+    assert sizes == [300, 10, 5]  # drawn largest first
+    assert _texts(ax.get_legend().get_texts()) == ["common", "rare", "unlabelled"]  # legend in label order
+    colours = [to_hex(c.get_facecolor()[0], keep_alpha=False) for c in ax.collections]
+    assert colours[:2] == ["#0072b2", "#e69f00"] and colours[2] == "#999999"  # Okabe-Ito, unlabelled grey
+    many = np.arange(250) % 25
+    ax = plot_embedding(rng.randn(250, 3), many, method="pca")
+    colours = {to_hex(c.get_facecolor()[0]) for c in ax.collections}
+    assert len(colours) == 25  # no colour repeats (hsv wrapped round: first and last were red)
+    assert ax.get_legend()._ncols == 2  # 25 entries in two columns, not cut off
+
+
+def test_shortened_names_keep_both_ends_distinct_and_follow_max_label_length(monkeypatch):
+    import skpoems.plotting as plotting
+
+    names = ["ENSG00000141510.17|TP53", "ENSG00000141510.17|TP53-AS1", "TG(16:0/18:1/18:2)_isomer_A",
+             "TG(16:0/18:1/18:2)_isomer_B"]
+    short = plotting._shorten_all(names)
+    assert short[0] == "ENSG000001\u20260.17|TP53" and short[1].endswith("TP53-AS1")
+    assert len(set(short)) == 4 and all(len(t) <= 24 for t in short)
+    monkeypatch.setattr(plotting, "MAX_LABEL_LENGTH", 60)
+    assert plotting._shorten_all(names) == names
