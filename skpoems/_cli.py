@@ -214,6 +214,11 @@ def auto_threads() -> int:
 
 
 FIGURE_FORMATS = ("png", "pdf", "svg")
+#: vector figures whose text stays text (editable in Illustrator or Inkscape),
+#: and the same SVG ids every run
+_EDITABLE_TEXT = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none", "svg.hashsalt": "skpoems"}
+#: no creation date in the files, so that the same run writes the same bytes
+_NO_DATE = {"pdf": {"CreationDate": None}, "svg": {"Date": None}}
 
 
 def _figure_formats(text: str) -> list[str]:
@@ -232,8 +237,15 @@ def _add_figure_format(parser: argparse.ArgumentParser) -> None:
         type=_figure_formats,
         default=["png"],
         metavar="FORMAT[,FORMAT]",
-        help="file format(s) of the figures: png (150 dpi), pdf or svg (vector, for "
-        "a paper), e.g. png,pdf (default: png)",
+        help="file format(s) of the figures: png, pdf or svg (vector, for "
+        "a paper, with text that stays editable text), e.g. png,pdf (default: png)",
+    )
+    parser.add_argument(
+        "--figure-dpi",
+        type=_positive_int,
+        default=150,
+        metavar="DPI",
+        help="resolution of the png figures (default: %(default)s; journals ask for 300 or more)",
     )
 
 
@@ -1101,6 +1113,7 @@ def write_run_outputs(
     figure_formats: Sequence[str] = ("png",),
     split_table: bool = True,
     variance_permutations: int = 20,
+    figure_dpi: int = 150,
 ) -> dict[str, Any]:
     """Write the files of ``skpoems run`` for one protocol result; return the record.
 
@@ -1201,7 +1214,7 @@ def write_run_outputs(
     if figures:
         figure_files, skipped = write_figures(
             result, bunch, out / "figures", variance_table=r2, formats=figure_formats,
-            not_applicable=not_applicable, attributions=attributions,
+            not_applicable=not_applicable, attributions=attributions, dpi=figure_dpi,
         )
         files += [f"figures/{f}" for f in figure_files]
 
@@ -1297,11 +1310,14 @@ def write_figures(
     formats: Sequence[str] = ("png",),
     not_applicable: dict[str, str] | None = None,
     attributions: dict | None = None,
+    dpi: int = 150,
 ) -> tuple[list[str], dict[str, str]]:
     """Write the paper's figures for one result; a failing figure is skipped.
 
     Each figure is drawn once and saved in every one of ``formats`` ("png" at
-    150 dpi; "pdf" and "svg" as vector graphics, for a paper).
+    ``dpi``; "pdf" and "svg" as vector graphics, for a paper: text as editable
+    text, TrueType in PDF and ``<text>`` in SVG, and no creation date, so that
+    the same run writes the same bytes).
 
     ``variance_table``: the test part's ``variance_explained`` table when it was
     already computed (it is the slowest output), else it is computed here.
@@ -1433,7 +1449,8 @@ def write_figures(
         try:
             draw(fig)
             for file in files:
-                fig.savefig(folder / file, dpi=150, bbox_inches="tight")
+                with matplotlib.rc_context(_EDITABLE_TEXT):
+                    fig.savefig(folder / file, dpi=dpi, bbox_inches="tight", metadata=_NO_DATE.get(file.rsplit(".", 1)[1]))
                 written.append(file)
         except Exception as exc:  # noqa: BLE001 - a figure must never end the run
             for file in files:
@@ -1527,6 +1544,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         },
         figures=not args.no_figures,
         figure_formats=args.figure_format,
+        figure_dpi=args.figure_dpi,
         variance_permutations=args.variance_permutations,
     )
     wall = time.perf_counter() - t0
@@ -1670,7 +1688,7 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     groups = Bunch(**{**bunch, "target": clusters, "target_names": cluster_names})
     record = write_run_outputs(
         result, groups, args.model, out, figures=not args.no_figures,
-        figure_formats=args.figure_format, split_table=False,
+        figure_formats=args.figure_format, figure_dpi=args.figure_dpi, split_table=False,
         variance_permutations=args.variance_permutations,
         extra={"command": ["skpoems", *args.argv]},
     )
@@ -2247,6 +2265,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             extra=sweep_info,
             figures=not args.no_figures,
             figure_formats=args.figure_format,
+            figure_dpi=args.figure_dpi,
             variance_permutations=args.variance_permutations,
         )
     wall = time.perf_counter() - t0

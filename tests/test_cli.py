@@ -522,17 +522,24 @@ def test_run_other_models(tmp_path, model, has_gating, has_w):
 def test_figure_format_writes_vector_figures_for_a_paper(tmp_path):
     out = tmp_path / "vector"
     status, stdout, stderr = call(
-        ["run", *FAST, "--model", "mocss-ae", "--out", str(out), "--figure-format", "pdf,svg"]
+        ["run", *FAST, "--model", "mocss-ae", "--out", str(out), "--figure-format", "pdf,svg,png", "--figure-dpi", "300"]
     )
     assert status == 0, stderr
     record = json.loads((out / "metrics.json").read_text())
     figures = [f for f in record["files"] if f.startswith("figures/")]
     assert "figures/training_history.pdf" in figures and "figures/training_history.svg" in figures
-    assert not list((out / "figures").glob("*.png"))
     for name in figures:
-        head = (out / name).read_bytes()[:200]
-        assert head.startswith(b"%PDF") if name.endswith(".pdf") else b"<svg" in head or head.startswith(b"<?xml")
-    assert "figures/*.pdf, figures/*.svg)" in stdout
+        data = (out / name).read_bytes()
+        if name.endswith(".pdf"):  # text as TrueType (editable), not Type 3 glyph drawings; no date
+            assert data.startswith(b"%PDF") and b"/Type3" not in data and b"/CIDFontType2" in data
+            assert b"/CreationDate" not in data
+        elif name.endswith(".svg"):  # text as <text>, not paths
+            assert b"<svg" in data[:400] and b"<text" in data and b"<dc:date>" not in data
+    from PIL import Image
+
+    with Image.open(out / "figures" / "training_history.png") as image:
+        assert round(image.info["dpi"][0]) == 300
+    assert "figures/*.pdf, figures/*.svg, figures/*.png)" in stdout
     status, _, stderr = call(["run", *FAST, "--out", str(tmp_path / "x"), "--figure-format", "jpg"])
     assert status == 2 and "expected a comma-separated list of png, pdf, svg; got 'jpg'" in stderr
 
