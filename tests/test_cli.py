@@ -253,6 +253,7 @@ def test_run_writes_every_output(run_dir, mice):
         "stratify": False,
         "top_variance": None,
         "impute": None,
+        "log": None,
     }
     for name in record["files"]:
         assert (out / name).is_file(), name
