@@ -397,11 +397,12 @@ def _group_codes(
     return codes.astype(np.int64), names
 
 
-def _as_matrix(X: Any) -> tuple[np.ndarray, list[str] | None]:
+def _as_matrix(X: Any, name: str = "X") -> tuple[np.ndarray, list[str] | None]:
     """Return a float 2-D matrix from an array, a DataFrame or a multi-omic input.
 
     Multi-omic inputs (list/tuple of 2-D blocks, dict, MultiIndex DataFrame) are
-    concatenated column-wise. NaN (a missing omic block) is kept.
+    concatenated column-wise. NaN (a missing omic block) is kept. ``name``: the
+    argument's name, for the messages.
     """
     from ._omics import as_omic_blocks, to_float_block
 
@@ -416,7 +417,7 @@ def _as_matrix(X: Any) -> tuple[np.ndarray, list[str] | None]:
         blocks.append(arr)
     M = np.concatenate(blocks, axis=1) if len(blocks) > 1 else blocks[0]
     if np.isinf(M).any():
-        raise ValueError("X contains infinite values.")
+        raise ValueError(f"{name} contains infinite values.")
     return M, parsed.names
 
 

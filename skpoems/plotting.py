@@ -78,6 +78,14 @@ def _pyplot():
 
 def _new_axes(ax, figsize):
     plt = _pyplot()
+    from matplotlib.axes import Axes
+
+    if ax is not None and not isinstance(ax, Axes):
+        raise TypeError(
+            f"ax must be a matplotlib Axes; got {type(ax).__name__}"
+            + (" (a Figure: pass fig.add_subplot() or fig.gca())" if hasattr(ax, "add_subplot") else "")
+            + "."
+        )
     if ax is None:
         _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
@@ -597,10 +605,16 @@ def plot_gating_weights(
     >>> [t.get_text() for t in ax.get_legend().get_texts()]  # as stacked, top first
     ['miRNA', 'mRNA']
     """
-    G = np.asarray(gating_weights, dtype=float)
-    if G.ndim != 2:
+    try:
+        G = np.asarray(gating_weights, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(
+            "gating_weights must be numbers (e.g. estimator.transform_gating(X)); got "
+            f"{np.asarray(gating_weights).dtype} values."
+        ) from None
+    if G.ndim != 2 or 0 in G.shape:
         raise ValueError(
-            f"gating_weights must be 2-D (n_samples, n_omics); got shape {G.shape}."
+            f"gating_weights must be 2-D (n_samples, n_omics) with a sample and an omic; got shape {G.shape}."
         )
     n, V = G.shape
     if omic_names is None:
@@ -714,7 +728,7 @@ def plot_gating_weights(
 def _matrix_and_names(
     Z: Any, feature_names: Any = None
 ) -> tuple[np.ndarray, list[str]]:
-    M, _ = _as_matrix(Z)
+    M, _ = _as_matrix(Z, "Z")
     if feature_names is None:
         cols = getattr(Z, "columns", None)
         if isinstance(cols, pd.MultiIndex):
@@ -818,7 +832,12 @@ def plot_subtype_correlations(
     else:
         M, _ = _as_matrix(X)
         panels.append((f"Input features ({M.shape[1]})", M))
-    Zm, _ = _as_matrix(Z)
+    Zm, _ = _as_matrix(Z, "Z")
+    if Zm.shape[0] != panels[0][1].shape[0]:
+        raise ValueError(
+            f"X has {panels[0][1].shape[0]} samples but Z has {Zm.shape[0]}: pass the "
+            "embedding of the same samples, e.g. Z = estimator.transform(X)."
+        )
     panels.append((f"Embedding ({Zm.shape[1]} factors)", Zm))
     _check_label_order(y, _sample_labels(X), "X")
     _check_label_order(y, _sample_labels(Z), "Z")
@@ -1010,7 +1029,7 @@ def plot_embedding(Z, y, *, method="tsne", target_names=None, random_state=0, ax
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
     ['Basal', 'LumA']
     """
-    M, _ = _as_matrix(Z)
+    M, _ = _as_matrix(Z, "Z")
     if not np.all(np.isfinite(M)):
         raise ValueError("Z contains NaN or infinite values.")
     if M.shape[1] < 2:
@@ -1132,6 +1151,8 @@ def plot_variance_explained(r2, *, ax=None):
     >>> [t.get_text() for t in ax.get_yticklabels()]
     ['mRNA (total 0.40)', 'miRNA (total 0.45)']
     """
+    if len(r2) == 0:
+        raise ValueError("r2 has no omic (no row): pass the table of inspection.variance_explained.")
     factors = [c for c in r2.columns if not (isinstance(c, str) and c == "total")]
     if not factors:
         raise ValueError("r2 has no factor columns (only 'total').")
@@ -1298,6 +1319,19 @@ def plot_training_history(estimator, columns=None, *, ax=None):
     title = f"{type(estimator).__name__}: {len(frame)} epochs"
     if reason:
         title += f", {reasons.get(reason, reason)}"
+    # the first epochs' losses are often far above the rest: scaled to them, the
+    # epochs that decided when training stopped are a flat line. The axis then
+    # covers the epochs after the first 5% (they run off the top).
+    values = frame[columns].to_numpy(dtype=float)
+    finite = np.isfinite(values)
+    if len(frame) >= 20 and finite.any():
+        later = values[max(1, len(frame) // 20):]
+        later = later[np.isfinite(later)]
+        low, high = float(values[finite].min()), float(values[finite].max())
+        if later.size and (later.max() - low) < 0.5 * (high - low):
+            margin = 0.05 * (later.max() - low) or 1.0
+            ax.set_ylim(low - margin, later.max() + margin)
+            title += " (first epochs off the top)"
     ax.set_title(title)
     ax.set_xlabel("Epoch")
     ax.set_ylabel("Loss")

@@ -459,3 +459,36 @@ def test_shortened_names_keep_both_ends_distinct_and_follow_max_label_length(mon
     assert len(set(short)) == 4 and all(len(t) <= 24 for t in short)
     monkeypatch.setattr(plotting, "MAX_LABEL_LENGTH", 60)
     assert plotting._shorten_all(names) == names
+
+
+def test_training_history_axis_is_not_set_by_the_first_epochs(poems):
+    """Epoch 1's loss (425) set the y range: the epochs that decided when the fit
+    stopped were a flat line over 3% of the axis."""
+    import copy
+
+    est = copy.copy(poems)
+    est.history_ = {"epoch": list(range(1, 201)), "train_loss": [425.0] + list(np.linspace(10, -20, 199)),
+                    "validation_loss": [400.0] + list(np.linspace(12, -18, 199))}
+    ax = plot_training_history(est)
+    low, high = ax.get_ylim()
+    assert high < 20 and low < -20
+    assert "(first epochs off the top)" in ax.get_title()
+
+
+def test_plotting_errors_name_the_argument_and_the_problem():
+    rng = np.random.RandomState(0)
+    Z, y, X = rng.randn(40, 4), np.arange(40) % 4, rng.rand(40, 10)
+    bad = Z.copy()
+    bad[0, 0] = np.inf
+    with pytest.raises(ValueError, match="^Z contains infinite values"):
+        plot_embedding_heatmap(bad, y)
+    with pytest.raises(ValueError, match="X has 40 samples but Z has 30"):
+        plot_subtype_correlations(X, Z[:30], y)
+    with pytest.raises(ValueError, match=r"got shape \(0, 2\)"):
+        plot_gating_weights(np.zeros((0, 2)))
+    with pytest.raises(TypeError, match="gating_weights must be numbers"):
+        plot_gating_weights(np.array([["a", "b"]] * 40), y)
+    with pytest.raises(ValueError, match="r2 has no omic"):
+        plot_variance_explained(pd.DataFrame(rng.rand(2, 3), index=["mRNA", "miRNA"]).iloc[:0])
+    with pytest.raises(TypeError, match=r"ax must be a matplotlib Axes; got Figure \(a Figure: pass fig.add_subplot\(\)"):
+        plot_embedding(Z, y, method="pca", ax=plt.figure())
