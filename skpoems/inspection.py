@@ -570,8 +570,15 @@ def _decoder_jacobian_abs_mean(estimator: Any, Z: np.ndarray, *, closed_form: bo
     prefer_skip_nested_validation=True,
 )
 def top_features(
-    estimator, n=10, *, factor=None, omic=None, method="auto", X=None, attributions=None
-):
+    estimator: Any,
+    n: int = 10,
+    *,
+    factor: int | None = None,
+    omic: Any = None,
+    method: str = "auto",
+    X: Any = None,
+    attributions: dict[str, Any] | None = None,
+) -> pd.DataFrame:
     """Rank the features of each omic, overall or for one latent factor.
 
     For each omic, features are ranked by a strength score and the ``n``
@@ -721,7 +728,7 @@ def top_features(
     {"estimator": _ESTIMATOR, "threshold": [Interval(Real, 0, None, closed="left")]},
     prefer_skip_nested_validation=True,
 )
-def activation_map(estimator, threshold=0.01):
+def activation_map(estimator: Any, threshold: float = 0.01) -> dict[str, pd.DataFrame]:
     """Binary maps ``|W| > threshold`` of the sparse feature-to-factor matrices.
 
     The POEMS paper's activation maps (appendix B.1, figure 7; threshold 0.01).
@@ -775,7 +782,7 @@ def activation_map(estimator, threshold=0.01):
 @validate_params(
     {"estimator": _ESTIMATOR, "X": "no_validation"}, prefer_skip_nested_validation=True
 )
-def decoder_attributions(estimator, X):
+def decoder_attributions(estimator: Any, X: Any) -> dict[str, pd.DataFrame]:
     """Measure how strongly each factor drives each feature through the decoder.
 
     ``A_v[j, k] = mean_i |d x_hat_vj / d z_k|`` evaluated at ``z_i``, the
@@ -985,7 +992,9 @@ def _shapley(evaluate, players: Sequence[int], n_out: int, n_permutations: int, 
     },
     prefer_skip_nested_validation=True,
 )
-def variance_explained(estimator, X, *, n_permutations=20, random_state=None):
+def variance_explained(
+    estimator: Any, X: Any, *, n_permutations: int = 20, random_state: Any = None
+) -> pd.DataFrame:
     """Share of each omic's variance explained by each factor (Shapley decomposition).
 
     Definitions. Let ``Z = transform(X)`` and ``z_bar`` its column means. For a
@@ -1168,7 +1177,7 @@ def variance_explained(estimator, X, *, n_permutations=20, random_state=None):
     },
     prefer_skip_nested_validation=True,
 )
-def gating_summary(estimator, X=None, y=None, *, target_names=None):
+def gating_summary(estimator: Any, X: Any = None, y: Any = None, *, target_names: Any = None) -> pd.DataFrame:
     """Mean gating weight of each omic, over all samples and per group.
 
     The gating weights ``alpha`` of POEMS and POEM say how much each omic's
@@ -1241,7 +1250,7 @@ def gating_summary(estimator, X=None, y=None, *, target_names=None):
     },
     prefer_skip_nested_validation=True,
 )
-def subtype_correlations(X, y, *, target_names=None, center=False):
+def subtype_correlations(X: Any, y: Any, *, target_names: Any = None, center: bool = False) -> pd.DataFrame:
     """Subtype-by-subtype correlation matrix of the subtypes' mean profiles.
 
     The POEMS paper's figure 3: for each subtype ``c`` the mean profile
@@ -1350,7 +1359,7 @@ def _benjamini_hochberg(p: np.ndarray) -> np.ndarray:
     },
     prefer_skip_nested_validation=True,
 )
-def group_markers(X, y, *, n=None, target_names=None):
+def group_markers(X: Any, y: Any, *, n: int | None = None, target_names: Any = None) -> pd.DataFrame:
     """Marker features of each group (subtype or cluster) against the other samples.
 
     For every group ``g`` and feature ``j``, Welch's t-test compares the values
@@ -1483,7 +1492,7 @@ def group_markers(X, y, *, n=None, target_names=None):
             p = np.where(np.isfinite(t), 2 * stats.t.sf(np.abs(t), df), np.where(perfect, 0.0, np.nan))
         return m1, m0, t, p
 
-    tables = []
+    tables: list[pd.DataFrame] = []
     for g, group in enumerate(groups):
         inside = codes == g
         parts = [

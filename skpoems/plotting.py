@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from numbers import Integral, Real
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,9 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 from sklearn.utils.validation import check_is_fitted, check_random_state
+
+if TYPE_CHECKING:  # matplotlib is imported only when a function is called
+    from matplotlib.axes import Axes
 
 from .inspection import (
     _as_matrix,
@@ -299,8 +302,15 @@ def _barh_by_omic(
     prefer_skip_nested_validation=True,
 )
 def plot_top_features(
-    estimator, n=10, *, omic=None, ax=None, method="auto", X=None, attributions=None
-):
+    estimator: Any,
+    n: int = 10,
+    *,
+    omic: Any = None,
+    ax: Axes | None = None,
+    method: str = "auto",
+    X: Any = None,
+    attributions: dict[str, Any] | None = None,
+) -> Axes:
     """Bar chart of each omic's top-``n`` features by aggregated strength.
 
     The POEMS paper's figure 5: for each feature, ``sum_k |W_jk|`` over the
@@ -383,8 +393,15 @@ def plot_top_features(
     prefer_skip_nested_validation=True,
 )
 def plot_factor_features(
-    estimator, factor, n=5, *, ax=None, method="auto", X=None, attributions=None
-):
+    estimator: Any,
+    factor: int,
+    n: int = 5,
+    *,
+    ax: Axes | None = None,
+    method: str = "auto",
+    X: Any = None,
+    attributions: dict[str, Any] | None = None,
+) -> Axes:
     """Bar chart of the features that one latent factor drives most, in every omic.
 
     The POEMS paper's figure 6: ``|W_jk|`` of factor ``k`` for the top ``n``
@@ -460,7 +477,7 @@ def plot_factor_features(
     },
     prefer_skip_nested_validation=True,
 )
-def plot_activation_map(estimator, omic, *, threshold=0.01, ax=None):
+def plot_activation_map(estimator: Any, omic: Any, *, threshold: float = 0.01, ax: Axes | None = None) -> Axes:
     """Binary map of the active feature-to-factor connections ``|W| > threshold``.
 
     The POEMS paper's figure 7 for one omic: one row per factor, one column per
@@ -560,8 +577,14 @@ def _group_order(codes: np.ndarray, key: np.ndarray | None = None) -> np.ndarray
     prefer_skip_nested_validation=True,
 )
 def plot_gating_weights(
-    gating_weights, y=None, *, omic_names=None, target_names=None, by="sample", ax=None
-):
+    gating_weights: Any,
+    y: Any = None,
+    *,
+    omic_names: Any = None,
+    target_names: Any = None,
+    by: str = "sample",
+    ax: Axes | None = None,
+) -> Axes:
     """Stacked bars of the gating weights: each omic's share per sample or per group.
 
     The POEMS paper's figure 4. ``by="sample"``: one bar per sample, stacked by
@@ -772,8 +795,15 @@ def _annotate_matrix(ax, C: np.ndarray, fmt: str = "{:.2f}", fontsize: int = 8) 
     prefer_skip_nested_validation=True,
 )
 def plot_subtype_correlations(
-    X, Z, y, *, target_names=None, axes=None, center=False, per_omic=False
-):
+    X: Any,
+    Z: Any,
+    y: Any,
+    *,
+    target_names: Any = None,
+    axes: Any = None,
+    center: bool = False,
+    per_omic: bool = False,
+) -> np.ndarray:
     """Subtype correlation matrices of the inputs and of the embedding, side by side.
 
     The POEMS paper's figure 3: entry ``(c, c')`` is the Pearson correlation of
@@ -887,8 +917,8 @@ def plot_subtype_correlations(
     prefer_skip_nested_validation=True,
 )
 def plot_embedding_heatmap(
-    Z, labels, *, feature_names=None, target_names=None, ax=None
-):
+    Z: Any, labels: Any, *, feature_names: Any = None, target_names: Any = None, ax: Axes | None = None
+) -> Axes:
     """Heatmap of the embedding with samples sorted by cluster or subtype.
 
     The POEMS paper's figure 8: one row per sample, one column per factor;
@@ -986,7 +1016,15 @@ def plot_embedding_heatmap(
     },
     prefer_skip_nested_validation=True,
 )
-def plot_embedding(Z, y, *, method="tsne", target_names=None, random_state=0, ax=None):
+def plot_embedding(
+    Z: Any,
+    y: Any,
+    *,
+    method: str = "tsne",
+    target_names: Any = None,
+    random_state: Any = 0,
+    ax: Axes | None = None,
+) -> Axes:
     """Two-dimensional map of the embedding, coloured by subtype.
 
     The POEMS paper's figure 9. ``"tsne"``: scikit-learn's
@@ -1117,7 +1155,7 @@ def plot_embedding(Z, y, *, method="tsne", target_names=None, random_state=0, ax
 @validate_params(
     {"r2": [pd.DataFrame], "ax": "no_validation"}, prefer_skip_nested_validation=True
 )
-def plot_variance_explained(r2, *, ax=None):
+def plot_variance_explained(r2: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Heatmap of the variance of each omic explained by each factor.
 
     Draws the table of :func:`skpoems.inspection.variance_explained`: one row
@@ -1233,7 +1271,7 @@ _HISTORY_LABELS = {
     },
     prefer_skip_nested_validation=True,
 )
-def plot_training_history(estimator, columns=None, *, ax=None):
+def plot_training_history(estimator: Any, columns: Any = None, *, ax: Axes | None = None) -> Axes:
     """Loss curves of a fit, with the epoch early stopping kept.
 
     Draws the columns of ``estimator.history_`` against the epoch. By default
