@@ -265,8 +265,11 @@ def _barh_by_omic(
         positions.extend(ys)
         labels.extend(_shorten_all(part["feature"]))
         row += len(part) + 1  # a blank row between omics
-    n_rows = len(positions)
-    fontsize = 9 if n_rows <= 30 else (7 if n_rows <= 60 else 5)
+    n_rows = row
+    # a label line is about 1.25 x its font size: the font that fits the Axes'
+    # height (9 pt at most, 4 at least)
+    room = _axes_inches(ax)[1] * 72 / max(n_rows, 1) / 1.25
+    fontsize = float(np.clip(room, 4.0, 9.0))
     ax.set_yticks(positions)
     ax.set_yticklabels(labels, fontsize=fontsize)
     ax.set_ylim(row - 0.5, -0.7)  # first feature on top
@@ -361,7 +364,7 @@ def plot_top_features(
         estimator, n, omic=omic, method=method, X=X, attributions=attributions
     )
     n_rows = len(table) + table["omic"].nunique()
-    ax = _new_axes(ax, (7.2, min(1.6 + 0.21 * n_rows, 14.0)))
+    ax = _new_axes(ax, (7.2, 1.6 + 0.16 * n_rows))
     omics = [estimator.omic_names_[v] for v in _omic_indices(estimator, omic)]
     if table.attrs.get("method") == "weights":
         xlabel = r"Aggregated strength $\sum_k |W_{jk}|$"
@@ -451,7 +454,7 @@ def plot_factor_features(
         estimator, n, factor=factor, method=method, X=X, attributions=attributions
     )
     n_rows = len(table) + table["omic"].nunique()
-    ax = _new_axes(ax, (7.2, min(1.6 + 0.21 * n_rows, 14.0)))
+    ax = _new_axes(ax, (7.2, 1.6 + 0.16 * n_rows))
     label = _factor_labels(estimator)[factor]
     if table.attrs.get("method") == "weights":
         xlabel = r"Absolute loading $|W_{jk}|$"
@@ -689,10 +692,12 @@ def plot_gating_weights(
                     )
             bottom += means[:, v]
         ax.set_xticks(xs)
-        # 8-pt labels fit about 12 characters under a bar; longer ones are slanted
-        slanted = max(len(line) for label in labels for line in label.split("\n")) > 12
+        # an 8-pt character is about 4.8 pt wide: labels wider than a bar's slot of
+        # the Axes (12 characters in a figure of our own size) are slanted
+        slot = _axes_inches(ax)[0] * 72 / len(labels)
+        slanted = max(len(line) for label in labels for line in label.split("\n")) * 4.8 > 0.95 * slot
         ax.set_xticklabels(
-            labels, fontsize=8, rotation=40 if slanted else 0, ha="right" if slanted else "center",
+            [label.replace("\n", " ") for label in labels] if slanted else labels, fontsize=8, rotation=40 if slanted else 0, ha="right" if slanted else "center",
             rotation_mode="anchor",
         )
         ax.set_xlim(-0.6, len(labels) - 0.4)

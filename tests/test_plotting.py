@@ -492,3 +492,37 @@ def test_plotting_errors_name_the_argument_and_the_problem():
         plot_variance_explained(pd.DataFrame(rng.rand(2, 3), index=["mRNA", "miRNA"]).iloc[:0])
     with pytest.raises(TypeError, match=r"ax must be a matplotlib Axes; got Figure \(a Figure: pass fig.add_subplot\(\)"):
         plot_embedding(Z, y, method="pca", ax=plt.figure())
+
+
+def test_group_names_are_slanted_when_the_given_axes_has_no_room_for_them():
+    """On a 7-inch Axes, 13 bars of 10-character names overprinted: slanting
+    depended on the name length alone, not on the room."""
+    rng = np.random.RandomState(0)
+    names = [f"Subtype_{i:02d}" for i in range(12)]
+    G, y = rng.dirichlet([2, 2, 2], 300), np.arange(300) % 12
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    plot_gating_weights(G, y, target_names=names, by="subtype", ax=ax)
+    assert {t.get_rotation() for t in ax.get_xticklabels()} == {40.0}
+    assert ax.get_xticklabels()[1].get_text() == "Subtype_00 (n=25)"  # one line when slanted
+    fig, ax = plt.subplots(figsize=(30, 4.5))  # room enough: upright, two lines
+    plot_gating_weights(G, y, target_names=names, by="subtype", ax=ax)
+    assert {t.get_rotation() for t in ax.get_xticklabels()} == {0.0}
+
+
+def test_many_top_features_get_room_or_a_font_that_fits():
+    """n=100 over 3 omics: the figure stopped growing at 14 inches, and 297 of
+    299 neighbouring names overprinted."""
+    X, _ = make_multiomics(n_samples=40, omic_dims=(110, 110, 110), n_components=2, random_state=0)
+    est = POEMSTransformer(n_components=2, max_iter=1, random_state=0).fit(X)
+    ax = plot_top_features(est, n=100, method="weights")
+    fig = ax.get_figure()
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.get_yticklabels() if t.get_text()]
+    assert len(boxes) == 300 and not any(a.overlaps(b) for a, b in zip(boxes, boxes[1:]))
+    fig, ax = plt.subplots(figsize=(7, 6))  # the user's Axes: a smaller font, at least 4 pt
+    plot_top_features(est, n=100, method="weights", ax=ax)
+    assert {t.get_fontsize() for t in ax.get_yticklabels()} == {4.0}
+    fig, ax = plt.subplots(figsize=(7, 6))
+    plot_top_features(est, n=5, method="weights", ax=ax)
+    assert {t.get_fontsize() for t in ax.get_yticklabels()} == {9.0}
