@@ -1239,8 +1239,11 @@ def plot_variance_explained(r2: pd.DataFrame, *, ax: Axes | None = None) -> Axes
         factors = [str(lab) for lab in labels]
     width_in, _ = _axes_inches(ax)
     widest = max((len(_shorten(f)) for f in factors), default=1)
-    # horizontal 8-pt labels need about 0.6 * 8 pt per character plus a gap
-    ticks = _thin_ticks(K, max(2, min(40, int(width_in * 72 / (4.8 * (widest + 1.5))))))
+    # horizontal 8-pt labels (factor numbers) need about 0.6 * 8 pt per character
+    # plus a gap; longer ones are drawn vertically (_rotation), one line of about
+    # 1.3 * 8 pt each
+    per_label = 4.8 * (widest + 1.5) if _rotation([_shorten(f) for f in factors]) == 0 else 10.5
+    ticks = _thin_ticks(K, max(2, min(80, int(width_in * 72 / per_label))))
     tick_labels = _shorten_all([factors[t] for t in ticks])
     ax.set_xticks(ticks)
     ax.set_xticklabels(tick_labels, rotation=_rotation(tick_labels), fontsize=8)

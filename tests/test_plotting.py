@@ -526,3 +526,15 @@ def test_many_top_features_get_room_or_a_font_that_fits():
     fig, ax = plt.subplots(figsize=(7, 6))
     plot_top_features(est, n=5, method="weights", ax=ax)
     assert {t.get_fontsize() for t in ax.get_yticklabels()} == {9.0}
+
+
+def test_variance_explained_names_every_factor_that_fits_vertically():
+    """44 MOCSS factors on a 12-inch Axes: only 9 were named (the thinning
+    assumed horizontal labels, then drew them vertically)."""
+    names = [f"omic{v}_specific{k}" for v in range(10) for k in range(4)] + [f"shared{k}" for k in range(4)]
+    r2 = pd.DataFrame(np.random.RandomState(0).rand(10, 44) / 44, index=[f"omic{v}" for v in range(10)])
+    r2["total"] = r2.sum(axis=1)
+    r2.attrs["factor_labels"] = names
+    ax = plot_variance_explained(r2)
+    shown = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert len(shown) == 44 and {t.get_rotation() for t in ax.get_xticklabels()} == {90.0}
