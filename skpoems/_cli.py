@@ -1382,8 +1382,20 @@ def write_figures(
             ax=ax,
         )
 
+    # many omics: panels in rows of three (top features) or two (activation maps)
+    top_cols = min(n_omics, 3)
+    top_rows = math.ceil(n_omics / top_cols)
+    map_cols = 1 if n_omics <= 4 else 2
+    map_rows = math.ceil(n_omics / map_cols)
+
+    def grid(fig, rows, cols):
+        axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+        for ax in axes[n_omics:]:
+            ax.set_axis_off()
+        return axes[:n_omics]
+
     def top_features(fig):
-        axes = np.atleast_1d(fig.subplots(1, n_omics))
+        axes = grid(fig, top_rows, top_cols)
         fn = _plotting("plot_top_features")
         for omic, ax in zip(omics, axes, strict=True):
             fn(est, n=10, omic=omic, ax=ax, attributions=attributions)
@@ -1396,9 +1408,13 @@ def write_figures(
         fn = _plotting("plot_factor_features")
         for factor, ax in zip(factors, axes, strict=True):
             fn(est, factor, n=5, ax=ax, attributions=attributions)
+        # one legend of the omics' colours (the same in every panel), top right
+        for ax in [a for i, a in enumerate(axes) if i != min(1, len(axes) - 1)]:
+            if ax.get_legend() is not None:
+                ax.get_legend().remove()
 
     def activation(fig):
-        axes = np.atleast_1d(fig.subplots(n_omics, 1))
+        axes = grid(fig, map_rows, map_cols)
         fn = _plotting("plot_activation_map")
         for omic, ax in zip(omics, axes, strict=True):
             fn(est, omic, threshold=0.01, ax=ax)
@@ -1424,11 +1440,11 @@ def write_figures(
         ("subtype_correlations", (11, 4.8), correlations, None),
         ("gating_weights", (7, 4.5), gating,
          None if hasattr(est, "transform_gating") else f"{model} has no gating network"),
-        ("top_features", (5.5 * n_omics, 4.5), top_features,
+        ("top_features", (5.5 * top_cols, 4.5 * top_rows), top_features,
          None if attributions is not None else no_w),
         ("factor_features", (13, 11), factor_features,
          None if attributions is not None else no_w),
-        ("activation_maps", (12, 3.0 * n_omics + 0.5), activation, no_w),
+        ("activation_maps", (12 * map_cols, 3.0 * map_rows + 0.5), activation, no_w),
         ("variance_explained", (7, 4.5), variance,
          f"{model} has no decoder" if not hasattr(est, "module_")
          else "the factors' shares were not computed (--variance-permutations 0)"

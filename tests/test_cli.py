@@ -545,6 +545,29 @@ def test_figure_format_writes_vector_figures_for_a_paper(tmp_path):
     assert status == 2 and "expected a comma-separated list of png, pdf, svg; got 'jpg'" in stderr
 
 
+def test_figures_of_many_omics_wrap_into_a_grid(tmp_path):
+    """Ten omics: the top-features figure was one row of ten panels, 55 inches
+    wide, the activation maps a column 30 inches tall, and every factor panel
+    repeated the ten-entry legend."""
+    from PIL import Image
+
+    rng = np.random.RandomState(0)
+    data = tmp_path / "ten"
+    data.mkdir()
+    ids = [f"s{i}" for i in range(60)]
+    for v in range(10):
+        pd.DataFrame(rng.rand(60, 6), index=ids, columns=[f"o{v}_f{j}" for j in range(6)]).to_csv(data / f"omic{v}.csv")
+    pd.DataFrame({"group": np.array(["a", "b", "c"])[np.arange(60) % 3]}, index=ids).to_csv(data / "labels.csv")
+    out = tmp_path / "out"
+    status, _, stderr = call(["run", "--data", str(data), "--max-iter", "2", "--threads", "1", "-q",
+                              "--variance-permutations", "0", "--out", str(out)])
+    assert status == 0, stderr
+    for name, most in {"top_features": (17.0, 18.5), "activation_maps": (24.5, 16.0)}.items():
+        with Image.open(out / "figures" / f"{name}.png") as image:
+            width, height = (side / 150 for side in image.size)
+        assert width <= most[0] and height <= most[1], (name, width, height)
+
+
 def test_set_passes_any_estimator_parameter(tmp_path):
     status, _, stderr = call(
         [
