@@ -16,7 +16,7 @@ import warnings
 from abc import abstractmethod
 from dataclasses import dataclass
 from numbers import Integral
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -97,6 +97,9 @@ _UNIT_TOLERANCE = 0.1
 #: ``score``): fixed, so the monitored loss is deterministic and comparable across epochs.
 _EVAL_SEED = 0
 
+#: the estimator a method returns itself as (``typing.Self`` needs Python 3.11)
+_Self = TypeVar("_Self", bound="_BaseOmicsTransformer")
+
 
 @dataclass
 class _Omics:
@@ -150,6 +153,20 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
     #: whether the model reconstructs the omics through a sigmoid (MOCSS): values
     #: outside [0, 1] cannot be reconstructed, and fit warns about them.
     _sigmoid_reconstruction: bool = False
+
+    if TYPE_CHECKING:
+        # the fitted torch module (PoEVAE or MOCSS), declared Any: torch types the
+        # submodules reached through it (module_.decoders, ...) as Tensor | Module
+        module_: Any
+
+        # scikit-learn's set_output (inherited), declared with the type it returns
+        def set_output(
+            self: _Self,
+            *,
+            transform: Literal["default", "pandas", "polars"] | None = None,
+        ) -> _Self:
+            """Set the output container of ``transform`` and ``fit_transform``."""
+            ...
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod
@@ -247,7 +264,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
 
     # -------------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X: Any, y: Any = None) -> _BaseOmicsTransformer:
+    def fit(self: _Self, X: Any, y: Any = None) -> _Self:
         """Fit the model.
 
         Parameters
@@ -269,7 +286,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
+    def fit_transform(self, X: Any, y: Any = None) -> Any:
         """Fit the model and return the embedding of ``X``.
 
         Same as ``fit(X).transform(X)`` (the posterior mean after training).
@@ -283,7 +300,8 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
 
         Returns
         -------
-        ndarray of shape (n_samples, n_features_out)
+        Z : ndarray or DataFrame of shape (n_samples, n_features_out)
+            As :meth:`transform` returns it.
         """
         omics = self._fit(X)
         return self._labelled(self._embed_omics(omics), omics)
@@ -416,12 +434,12 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         self._check_trainable_omics(omics, train, val_idx)
         n_train = train.n_samples
         n_batches = math.ceil(n_train / min(self.batch_size, n_train))
-        self.batch_size_ = math.ceil(n_train / n_batches)
+        self.batch_size_: int = math.ceil(n_train / n_batches)
         # the paper objective's prior divisor (MODELS.md's B_cfg): the configured
         # size, kept with the fit so that score() does not follow set_params
         self._prior_batch_size = int(self.batch_size)
-        self.n_train_samples_ = n_train
-        self.device_ = str(device)
+        self.n_train_samples_: int = n_train
+        self.device_: str = str(device)
         scores, best, best_score = [], None, -math.inf
         for i, seed in enumerate(seeds):
             label = type(self).__name__ + (f" init {i + 1}/{len(seeds)}" if len(seeds) > 1 else "")
@@ -440,8 +458,8 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 best = {name: getattr(self, name) for name in _PER_INIT_ATTRIBUTES if hasattr(self, name)}
         for name, value in best.items():
             setattr(self, name, value)
-        self.init_scores_ = np.asarray(scores)
-        self.n_components_ = self.n_components
+        self.init_scores_: np.ndarray = np.asarray(scores)
+        self.n_components_: int = self.n_components
         self._model_params = self._model_parameters()
         self._set_fitted_attributes(omics)
         return omics
@@ -548,9 +566,9 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         evaluated = module if averaged is None else averaged.module
 
         # copies, so that the records of an earlier fit that a user holds stay as they were
-        self.loss_curve_ = list(getattr(self, "loss_curve_", [])) if resume else []
-        self.validation_scores_ = list(getattr(self, "validation_scores_", [])) if resume else []
-        self.history_ = list(getattr(self, "history_", [])) if resume else []
+        self.loss_curve_: list[float] = list(getattr(self, "loss_curve_", [])) if resume else []
+        self.validation_scores_: list[float] = list(getattr(self, "validation_scores_", [])) if resume else []
+        self.history_: list[dict[str, Any]] = list(getattr(self, "history_", [])) if resume else []
         first = len(self.loss_curve_)  # epochs already trained (warm start)
         # best_loss: the raw monitored loss of the kept weights; best_criterion: the
         # (smoothed, see monitor_smoothing) value that early stopping compares
@@ -560,7 +578,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         smoothing, smoothed = float(self.monitor_smoothing), None
         no_improvement = 0
         stopped = False
-        self.stop_reason_ = "max_iter"
+        self.stop_reason_: str = "max_iter"
         # the convergence test (convergence_tol) compares the last window's fall of
         # the criterion with its fall since the first epoch
         conv_tol = getattr(self, "convergence_tol", None)
@@ -645,12 +663,12 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 self.stop_reason_ = "converged"
                 break
         bar.close()
-        self.n_iter_ = len(self.loss_curve_)
+        self.n_iter_: int = len(self.loss_curve_)
         # the epoch whose weights are kept: the best validation epoch, or without
         # early stopping the last one (the best finite one after a divergence)
-        self.best_iter_ = best_epoch if val_xs is not None or self.stop_reason_ == "diverged" else self.n_iter_
+        self.best_iter_: int = best_epoch if val_xs is not None or self.stop_reason_ == "diverged" else self.n_iter_
         if val_xs is not None:
-            self.best_validation_score_ = -best_loss
+            self.best_validation_score_: float = -best_loss
             if best_state is not None:
                 module.load_state_dict(best_state)
         else:
@@ -795,7 +813,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
     def _embed_omics(self, omics: _Omics) -> np.ndarray:
         return self._module_outputs(omics, "embed")
 
-    def transform(self, X: Any) -> np.ndarray:
+    def transform(self, X: Any) -> Any:
         """Embed ``X``: the posterior mean of the latent factors (deterministic).
 
         Parameters
@@ -805,15 +823,18 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
 
         Returns
         -------
-        ndarray of shape (n_samples, n_features_out)
-            float32 input gives float32 output, anything else float64.
+        Z : ndarray or DataFrame of shape (n_samples, n_features_out)
+            float32 input gives float32 output, anything else float64. An
+            ndarray by default; with ``set_output(transform="pandas")`` a pandas
+            DataFrame (indexed by the samples' labels when ``X`` has them), with
+            ``"polars"`` a polars DataFrame. (Annotated ``Any`` for that reason.)
         """
         check_is_fitted(self)
         omics = self._validate_omics(X, reset=False)
         return self._labelled(self._embed_omics(omics), omics)
 
     @torch.no_grad()
-    def inverse_transform(self, X: Any) -> list[np.ndarray]:
+    def inverse_transform(self, X: Any) -> list[Any]:
         """Decode embeddings back to the omics (the decoders' means).
 
         Parameters
@@ -830,7 +851,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             of embeddings (e.g. from ``transform`` with
             ``set_output(transform="pandas")``) gives DataFrames instead, indexed
             like it, with each omic's feature names (:meth:`omic_feature_names`)
-            as columns.
+            as columns (annotated ``list[Any]`` for that reason).
         """
         check_is_fitted(self)
         Z = X
@@ -930,14 +951,14 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         return -loss
 
     # ---------------------------------------------------------- persistence
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         module = state.get("module_")
         if module is not None and next(module.parameters()).device.type != "cpu":
             state["module_"] = copy.deepcopy(module).cpu()
         return state
 
-    def __setstate__(self, state: dict) -> None:
+    def __setstate__(self, state: dict[str, Any]) -> None:
         module = state.get("module_")
         device = state.get("device_")
         if module is not None and device is not None and device != "cpu":

@@ -8,6 +8,7 @@ projection heads, orthogonality and NT-Xent losses) plus its own specific branch
 from __future__ import annotations
 
 from numbers import Real
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from sklearn.utils._param_validation import Interval
@@ -35,6 +36,12 @@ from ._params import (
 )
 from ._params import MOCSS as MOCSS_PARAMS
 from ._poems import feature_noises, sparse_decoder
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import torch
+
 
 _MOCSS_NOTES = """
     The embedding is ``[specific_1, ..., specific_V, mean over omics of shared_v]``,
@@ -90,7 +97,7 @@ class _MOCSSBase(_BaseOmicsTransformer):
     def _n_features_out(self) -> int:
         return (len(self.omic_dims_) + 1) * getattr(self, "n_components_", self.n_components)
 
-    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Output names: ``"<omic>_specific<k>"`` per omic, then ``"shared<k>"``.
 
         Parameters
@@ -146,6 +153,59 @@ class MOCSSAETransformer(_MOCSSBase):
     ['mrna_specific0', 'mirna_specific0', 'shared0']
     """
 
+    if TYPE_CHECKING:
+        # with_params writes __init__ at run time; type checkers read this copy
+        # (tests/test_typing.py checks that the two agree)
+        n_components: int
+        omic_dims: Sequence[int] | np.ndarray | None
+        encoder_hidden: Sequence[int] | np.ndarray
+        projection_dim: int
+        temperature: float
+        reconstruction_weight: float
+        batch_size: int
+        learning_rate: float
+        weight_decay: float
+        max_iter: int
+        warm_start: bool
+        ema_decay: float
+        early_stopping: bool
+        validation_fraction: float
+        n_iter_no_change: int | None
+        tol: float
+        convergence_tol: float | None
+        monitor_smoothing: float
+        n_init: int
+        random_state: int | np.random.RandomState | None
+        device: Literal["auto", "cpu", "cuda", "mps"] | torch.device
+        verbose: int
+
+        def __init__(
+            self,
+            n_components: int = 32,
+            *,
+            omic_dims: Sequence[int] | np.ndarray | None = None,
+            encoder_hidden: Sequence[int] | np.ndarray = (512, 256, 128),
+            projection_dim: int = 8,
+            temperature: float = 0.4,
+            reconstruction_weight: float = 0.7,
+            batch_size: int = 256,
+            learning_rate: float = 3e-4,
+            weight_decay: float = 7e-4,
+            max_iter: int = 5000,
+            warm_start: bool = False,
+            ema_decay: float = 0.0,
+            early_stopping: bool = True,
+            validation_fraction: float = 0.2,
+            n_iter_no_change: int | None = 30,
+            tol: float = 0.0,
+            convergence_tol: float | None = None,
+            monitor_smoothing: float = 0.0,
+            n_init: int = 1,
+            random_state: int | np.random.RandomState | None = None,
+            device: Literal["auto", "cpu", "cuda", "mps"] | torch.device = "auto",
+            verbose: int = 0,
+        ) -> None: ...
+
     _optimizer = "adam"
 
     def _specific_branches(self, omics: _Omics) -> list:
@@ -199,6 +259,61 @@ class MOCSSVAETransformer(_MOCSSBase):
     >>> steps.fit_predict(concat_omics(Xs)).shape
     (30,)
     """
+
+    if TYPE_CHECKING:
+        # with_params writes __init__ at run time; type checkers read this copy
+        # (tests/test_typing.py checks that the two agree)
+        n_components: int
+        omic_dims: Sequence[int] | np.ndarray | None
+        encoder_hidden: Sequence[int] | np.ndarray
+        projection_dim: int
+        temperature: float
+        reconstruction_weight: float
+        beta: float
+        batch_size: int
+        learning_rate: float
+        weight_decay: float
+        max_iter: int
+        warm_start: bool
+        ema_decay: float
+        early_stopping: bool
+        validation_fraction: float
+        n_iter_no_change: int | None
+        tol: float
+        convergence_tol: float | None
+        monitor_smoothing: float
+        n_init: int
+        random_state: int | np.random.RandomState | None
+        device: Literal["auto", "cpu", "cuda", "mps"] | torch.device
+        verbose: int
+
+        def __init__(
+            self,
+            n_components: int = 32,
+            *,
+            omic_dims: Sequence[int] | np.ndarray | None = None,
+            encoder_hidden: Sequence[int] | np.ndarray = (512, 256, 128),
+            projection_dim: int = 8,
+            temperature: float = 0.4,
+            reconstruction_weight: float = 0.7,
+            beta: float = 1.0,
+            batch_size: int = 512,
+            learning_rate: float = 5e-4,
+            weight_decay: float = 5e-4,
+            max_iter: int = 5000,
+            warm_start: bool = False,
+            ema_decay: float = 0.0,
+            early_stopping: bool = True,
+            validation_fraction: float = 0.2,
+            n_iter_no_change: int | None = 30,
+            tol: float = 0.0,
+            convergence_tol: float | None = None,
+            monitor_smoothing: float = 0.0,
+            n_init: int = 1,
+            random_state: int | np.random.RandomState | None = None,
+            device: Literal["auto", "cpu", "cuda", "mps"] | torch.device = "auto",
+            verbose: int = 0,
+        ) -> None: ...
 
     def _specific_branches(self, omics: _Omics) -> list:
         return [
@@ -269,6 +384,91 @@ class MOCSSSparseVAETransformer(_MOCSSBase):
     [(8, 3), (4, 3)]
     """
 
+    if TYPE_CHECKING:
+        # with_params writes __init__ at run time; type checkers read this copy
+        # (tests/test_typing.py checks that the two agree)
+        n_components: int
+        omic_dims: Sequence[int] | np.ndarray | None
+        encoder_hidden: Sequence[int] | np.ndarray
+        projection_dim: int
+        temperature: float
+        reconstruction_weight: float
+        objective: Literal["paper", "elbo"]
+        noise: Literal["feature", "omic"]
+        decoder_hidden: int
+        dropout: float
+        beta: float | None
+        kl_warmup: int
+        sigma_prior_df: float
+        sigma_prior_quantile: float
+        sigma_prior_floor: float
+        sigma_prior_chi2_quantile: float
+        lambda0: float
+        lambda1: float
+        theta_a: float
+        theta_b: float | None
+        row_normalize: bool
+        components_learning_rate: float | None
+        batch_size: int
+        learning_rate: float
+        weight_decay: float
+        max_iter: int
+        warm_start: bool
+        ema_decay: float
+        early_stopping: bool
+        validation_fraction: float
+        n_iter_no_change: int | None
+        tol: float
+        convergence_tol: float | None
+        monitor_smoothing: float
+        n_init: int
+        random_state: int | np.random.RandomState | None
+        device: Literal["auto", "cpu", "cuda", "mps"] | torch.device
+        verbose: int
+
+        def __init__(
+            self,
+            n_components: int = 32,
+            *,
+            omic_dims: Sequence[int] | np.ndarray | None = None,
+            encoder_hidden: Sequence[int] | np.ndarray = (512, 256, 128),
+            projection_dim: int = 8,
+            temperature: float = 0.4,
+            reconstruction_weight: float = 0.7,
+            objective: Literal["paper", "elbo"] = "elbo",
+            noise: Literal["feature", "omic"] = "omic",
+            decoder_hidden: int = 100,
+            dropout: float = 0.2,
+            beta: float | None = None,
+            kl_warmup: int = 0,
+            sigma_prior_df: float = 10.0,
+            sigma_prior_quantile: float = 0.1,
+            sigma_prior_floor: float = 0.01,
+            sigma_prior_chi2_quantile: float = 0.9,
+            lambda0: float = 5.0,
+            lambda1: float = 0.5,
+            theta_a: float = 1.0,
+            theta_b: float | None = None,
+            row_normalize: bool = False,
+            components_learning_rate: float | None = None,
+            batch_size: int = 128,
+            learning_rate: float = 7e-4,
+            weight_decay: float = 5e-4,
+            max_iter: int = 5000,
+            warm_start: bool = False,
+            ema_decay: float = 0.0,
+            early_stopping: bool = True,
+            validation_fraction: float = 0.2,
+            n_iter_no_change: int | None = 30,
+            tol: float = 0.0,
+            convergence_tol: float | None = 1e-3,
+            monitor_smoothing: float = 0.9,
+            n_init: int = 1,
+            random_state: int | np.random.RandomState | None = None,
+            device: Literal["auto", "cpu", "cuda", "mps"] | torch.device = "auto",
+            verbose: int = 0,
+        ) -> None: ...
+
     def _specific_branches(self, omics: _Omics) -> list:
         hidden = tuple(self.encoder_hidden)
         return [
@@ -285,7 +485,7 @@ class MOCSSSparseVAETransformer(_MOCSSBase):
         ]
 
     def _set_fitted_attributes(self, omics: _Omics) -> None:
-        self.components_ = [
+        self.components_: list[np.ndarray] = [
             branch.decoders[0].mask().detach().cpu().numpy().astype(np.float64) for branch in self.module_.specific
         ]
 

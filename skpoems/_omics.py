@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Integral
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -841,6 +841,11 @@ class OmicInputMixin:
     afterwards. Uses the ``omic_dims`` parameter for plain 2-D input. Torch-free.
     """
 
+    if TYPE_CHECKING:
+        # set by scikit-learn's validate_data, which type checkers do not follow
+        n_features_in_: int
+        feature_names_in_: np.ndarray
+
     def _validate_omic_blocks(self, X: Any, *, reset: bool) -> tuple[list[np.ndarray], list[str], Any]:
         """Split X into float blocks (NaN kept), with the omics' names.
 
@@ -914,8 +919,8 @@ class OmicInputMixin:
             )
             blocks = split_omics(Xv, [b.shape[1] for b in blocks])
         if reset:
-            self.omic_dims_ = tuple(int(b.shape[1]) for b in blocks)
-            self.omic_names_ = list(names)
+            self.omic_dims_: tuple[int, ...] = tuple(int(b.shape[1]) for b in blocks)
+            self.omic_names_: list[str] = list(names)
         return list(blocks), list(names), Xv
 
     def omic_feature_names(self) -> list[np.ndarray]:

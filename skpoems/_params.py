@@ -16,7 +16,7 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, TypeVar
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -39,6 +39,9 @@ class Param:
         default = f'"{self.default}"' if isinstance(self.default, str) else repr(self.default)
         return f"{name} : {self.type}, default={default}\n{body}\n"
 
+
+#: an estimator class, which :func:`with_params` returns as it got it
+_C = TypeVar("_C", bound=type)
 
 _positive_int = [Interval(Integral, 1, None, closed="left")]
 _positive_real = [Interval(Real, 0, None, closed="neither")]
@@ -648,7 +651,7 @@ gating_weights_ : ndarray of shape (n_samples, n_omics)
 """
 
 
-def with_params(*groups: dict[str, Param], attributes: str = "") -> Callable[[type], type]:
+def with_params(*groups: dict[str, Param], attributes: str = "") -> Callable[[_C], _C]:
     """Class decorator: explicit ``__init__``, constraints and docstring from params.
 
     The first parameter is positional-or-keyword, the others keyword-only (the
@@ -656,13 +659,17 @@ def with_params(*groups: dict[str, Param], attributes: str = "") -> Callable[[ty
     ``    {parameters}`` in the class docstring is replaced by the "Parameters"
     section, and a line ``    {attributes}`` by the "Attributes" section:
     ``attributes`` (model-specific entries) then :data:`FITTED_ATTRIBUTES`.
+
+    Type checkers cannot run the decorator, so each decorated class also spells
+    out the same ``__init__`` (and its parameters' attribute types) in an ``if
+    TYPE_CHECKING:`` block; ``tests/test_typing.py`` checks that the two agree.
     """
     params: dict[str, Param] = {}
     for group in groups:
         params.update(group)
     names = list(params)
 
-    def decorate(cls: type) -> type:
+    def decorate(cls: _C) -> _C:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             bound = __init__.__signature__.bind(self, *args, **kwargs)
             bound.apply_defaults()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
@@ -27,6 +27,11 @@ from ._params import (
     training,
     with_params,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import torch
 
 
 def initial_noise_scales(block: np.ndarray, observed: np.ndarray) -> np.ndarray:
@@ -100,9 +105,9 @@ class _PoEBase(_BaseOmicsTransformer):
         )
 
     def _set_fitted_attributes(self, omics: _Omics) -> None:
-        self.gating_weights_ = self._module_outputs(omics, "gating_weights")
+        self.gating_weights_: np.ndarray = self._module_outputs(omics, "gating_weights")
 
-    def transform_gating(self, X: Any) -> np.ndarray:
+    def transform_gating(self, X: Any) -> Any:
         """Gating weights alpha of new samples: each omic's weight in the product of experts.
 
         Parameters
@@ -112,11 +117,12 @@ class _PoEBase(_BaseOmicsTransformer):
 
         Returns
         -------
-        ndarray of shape (n_samples, n_omics)
-            Rows sum to 1; an omic a sample lacks gets exactly 0. With pandas
-            output (``set_output(transform="pandas")``) and row labels in ``X``, a
-            DataFrame with the samples' labels as index and the omics as columns;
-            with polars output, a polars DataFrame with the omics as columns.
+        alpha : ndarray or DataFrame of shape (n_samples, n_omics)
+            Rows sum to 1; an omic a sample lacks gets exactly 0. An ndarray by
+            default; with pandas output (``set_output(transform="pandas")``) a
+            DataFrame with the omics as columns (indexed by the samples' labels
+            when ``X`` has them), with polars output a polars DataFrame with the
+            omics as columns. (Annotated ``Any`` for that reason.)
         """
         check_is_fitted(self)
         omics = self._validate_omics(X, reset=False)
@@ -191,12 +197,99 @@ class POEMSTransformer(_PoEBase):
     ((40, 3), (40, 2), [(12, 3), (5, 3)])
     """
 
+    if TYPE_CHECKING:
+        # with_params writes __init__ at run time; type checkers read this copy
+        # (tests/test_typing.py checks that the two agree)
+        n_components: int
+        omic_dims: Sequence[int] | np.ndarray | None
+        encoder_hidden: Sequence[int] | np.ndarray
+        gating_hidden: int
+        objective: Literal["paper", "elbo"]
+        noise: Literal["feature", "omic"]
+        decoder_hidden: int
+        dropout: float
+        beta: float | None
+        kl_warmup: int
+        sigma_prior_df: float
+        sigma_prior_quantile: float
+        sigma_prior_floor: float
+        sigma_prior_chi2_quantile: float
+        omic_balance: Literal["features", "omics"]
+        monitor: Literal["loss", "reconstruction"]
+        omic_dropout: float
+        lambda0: float
+        lambda1: float
+        theta_a: float
+        theta_b: float | None
+        row_normalize: bool
+        components_learning_rate: float | None
+        batch_size: int
+        learning_rate: float
+        weight_decay: float
+        max_iter: int
+        warm_start: bool
+        ema_decay: float
+        early_stopping: bool
+        validation_fraction: float
+        n_iter_no_change: int | None
+        tol: float
+        convergence_tol: float | None
+        monitor_smoothing: float
+        n_init: int
+        random_state: int | np.random.RandomState | None
+        device: Literal["auto", "cpu", "cuda", "mps"] | torch.device
+        verbose: int
+
+        def __init__(
+            self,
+            n_components: int = 32,
+            *,
+            omic_dims: Sequence[int] | np.ndarray | None = None,
+            encoder_hidden: Sequence[int] | np.ndarray = (100, 100),
+            gating_hidden: int = 64,
+            objective: Literal["paper", "elbo"] = "elbo",
+            noise: Literal["feature", "omic"] = "omic",
+            decoder_hidden: int = 100,
+            dropout: float = 0.2,
+            beta: float | None = None,
+            kl_warmup: int = 0,
+            sigma_prior_df: float = 10.0,
+            sigma_prior_quantile: float = 0.1,
+            sigma_prior_floor: float = 0.01,
+            sigma_prior_chi2_quantile: float = 0.9,
+            omic_balance: Literal["features", "omics"] = "features",
+            monitor: Literal["loss", "reconstruction"] = "loss",
+            omic_dropout: float = 0.5,
+            lambda0: float = 5.0,
+            lambda1: float = 0.5,
+            theta_a: float = 1.0,
+            theta_b: float | None = None,
+            row_normalize: bool = False,
+            components_learning_rate: float | None = None,
+            batch_size: int = 128,
+            learning_rate: float = 9e-4,
+            weight_decay: float = 1e-4,
+            max_iter: int = 5000,
+            warm_start: bool = False,
+            ema_decay: float = 0.0,
+            early_stopping: bool = True,
+            validation_fraction: float = 0.2,
+            n_iter_no_change: int | None = 30,
+            tol: float = 0.0,
+            convergence_tol: float | None = 1e-3,
+            monitor_smoothing: float = 0.9,
+            n_init: int = 1,
+            random_state: int | np.random.RandomState | None = None,
+            device: Literal["auto", "cpu", "cuda", "mps"] | torch.device = "auto",
+            verbose: int = 0,
+        ) -> None: ...
+
     def _decoder(self, n_features: int) -> SparseDecoder:
         return sparse_decoder(self, n_features)
 
     def _set_fitted_attributes(self, omics: _Omics) -> None:
         super()._set_fitted_attributes(omics)
-        self.components_ = [dec.mask().detach().cpu().numpy().astype(np.float64) for dec in self.module_.decoders]
+        self.components_: list[np.ndarray] = [dec.mask().detach().cpu().numpy().astype(np.float64) for dec in self.module_.decoders]
 
 
 @with_params(
@@ -238,11 +331,86 @@ class POEMTransformer(_PoEBase):
     (40, 3)
     """
 
+    if TYPE_CHECKING:
+        # with_params writes __init__ at run time; type checkers read this copy
+        # (tests/test_typing.py checks that the two agree)
+        n_components: int
+        omic_dims: Sequence[int] | np.ndarray | None
+        encoder_hidden: Sequence[int] | np.ndarray
+        gating_hidden: int
+        objective: Literal["paper", "elbo"]
+        noise: Literal["feature", "omic"]
+        decoder_hidden: int
+        dropout: float
+        beta: float | None
+        kl_warmup: int
+        sigma_prior_df: float
+        sigma_prior_quantile: float
+        sigma_prior_floor: float
+        sigma_prior_chi2_quantile: float
+        omic_balance: Literal["features", "omics"]
+        monitor: Literal["loss", "reconstruction"]
+        omic_dropout: float
+        batch_size: int
+        learning_rate: float
+        weight_decay: float
+        max_iter: int
+        warm_start: bool
+        ema_decay: float
+        early_stopping: bool
+        validation_fraction: float
+        n_iter_no_change: int | None
+        tol: float
+        convergence_tol: float | None
+        monitor_smoothing: float
+        n_init: int
+        random_state: int | np.random.RandomState | None
+        device: Literal["auto", "cpu", "cuda", "mps"] | torch.device
+        verbose: int
+
+        def __init__(
+            self,
+            n_components: int = 32,
+            *,
+            omic_dims: Sequence[int] | np.ndarray | None = None,
+            encoder_hidden: Sequence[int] | np.ndarray = (100, 100),
+            gating_hidden: int = 64,
+            objective: Literal["paper", "elbo"] = "elbo",
+            noise: Literal["feature", "omic"] = "omic",
+            decoder_hidden: int = 100,
+            dropout: float = 0.2,
+            beta: float | None = None,
+            kl_warmup: int = 0,
+            sigma_prior_df: float = 10.0,
+            sigma_prior_quantile: float = 0.1,
+            sigma_prior_floor: float = 0.01,
+            sigma_prior_chi2_quantile: float = 0.9,
+            omic_balance: Literal["features", "omics"] = "features",
+            monitor: Literal["loss", "reconstruction"] = "loss",
+            omic_dropout: float = 0.5,
+            batch_size: int = 128,
+            learning_rate: float = 7e-4,
+            weight_decay: float = 3e-4,
+            max_iter: int = 5000,
+            warm_start: bool = False,
+            ema_decay: float = 0.0,
+            early_stopping: bool = True,
+            validation_fraction: float = 0.2,
+            n_iter_no_change: int | None = 30,
+            tol: float = 0.0,
+            convergence_tol: float | None = 1e-3,
+            monitor_smoothing: float = 0.9,
+            n_init: int = 1,
+            random_state: int | np.random.RandomState | None = None,
+            device: Literal["auto", "cpu", "cuda", "mps"] | torch.device = "auto",
+            verbose: int = 0,
+        ) -> None: ...
+
     def _decoder(self, n_features: int) -> DenseDecoder:
         return DenseDecoder(n_features, self.n_components, self.decoder_hidden, dropout=self.dropout)
 
     @property
-    def components_(self):
+    def components_(self) -> NoReturn:
         raise AttributeError(
             "POEMTransformer has no components_: its decoders are dense, so there is no "
             "sparse feature-to-factor matrix W. Use POEMSTransformer for W, or "

@@ -17,7 +17,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from numbers import Integral, Real
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -44,6 +44,11 @@ from ._omics import (
 )
 
 __all__ = ["OmicTransformer", "SelectTopVariance"]
+
+# the estimators that fit, set_params and set_output return (typing.Self needs
+# Python 3.11)
+_OmicTransformerT = TypeVar("_OmicTransformerT", bound="OmicTransformer")
+_SelectTopVarianceT = TypeVar("_SelectTopVarianceT", bound="SelectTopVariance")
 
 
 class OmicTransformer(
@@ -139,8 +144,8 @@ class OmicTransformer(
     }
 
     def __init__(self, transformer: Any = None, *, omic_dims: Any = None) -> None:
-        self.transformer = transformer
-        self.omic_dims = omic_dims
+        self.transformer: Any = transformer
+        self.omic_dims: Any = omic_dims
 
     # ------------------------------------------------------ nested parameters
     def get_params(self, deep: bool = True) -> dict[str, Any]:
@@ -169,7 +174,7 @@ class OmicTransformer(
                     )
         return params
 
-    def set_params(self, **params: Any) -> OmicTransformer:
+    def set_params(self: _OmicTransformerT, **params: Any) -> _OmicTransformerT:
         """Set parameters, including ``transformer__<omic>`` (replace one omic's
         transformer in a dict ``transformer``) and ``transformer__<omic>__<param>``.
 
@@ -245,7 +250,7 @@ class OmicTransformer(
             )
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X: Any, y: Any = None) -> OmicTransformer:
+    def fit(self: _OmicTransformerT, X: Any, y: Any = None) -> _OmicTransformerT:
         """Fit one transformer per omic on the samples that have that omic.
 
         Parameters
@@ -267,8 +272,8 @@ class OmicTransformer(
             y = column_or_1d(y, warn=True) if not hasattr(y, "iloc") else y.to_numpy()
             check_consistent_length(blocks[0], y)
         feature_names = self.omic_feature_names()
-        self.transformers_ = {}
-        self._names_out = []
+        self.transformers_: dict[str, Any] = {}
+        self._names_out: list[np.ndarray] = []
         for block, name, features in zip(blocks, names, feature_names):
             rows = _observed_rows(block)
             if not rows.any():
@@ -285,7 +290,7 @@ class OmicTransformer(
                 n_out = block.shape[1]
             self.transformers_[name] = est
             self._names_out.append(_output_names(est, features, n_out))
-        self.omic_dims_out_ = tuple(len(n) for n in self._names_out)
+        self.omic_dims_out_: tuple[int, ...] = tuple(len(n) for n in self._names_out)
         return self
 
     # ------------------------------------------------------------ transform
@@ -456,7 +461,11 @@ class OmicTransformer(
             dtype=object,
         )
 
-    def set_output(self, *, transform: str | None = None) -> OmicTransformer:
+    def set_output(
+        self: _OmicTransformerT,
+        *,
+        transform: Literal["default", "pandas", "polars"] | None = None,
+    ) -> _OmicTransformerT:
         """Choose the output container of a plain 2-D input.
 
         Parameters
@@ -526,11 +535,16 @@ class SelectTopVariance(SelectorMixin, BaseEstimator):
         ],
     }
 
+    if TYPE_CHECKING:
+        # set by scikit-learn's validate_data, which type checkers do not follow
+        n_features_in_: int
+        feature_names_in_: np.ndarray
+
     def __init__(self, n_features: float = 0.25) -> None:
         self.n_features = n_features
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X: Any, y: Any = None) -> SelectTopVariance:
+    def fit(self: _SelectTopVarianceT, X: Any, y: Any = None) -> _SelectTopVarianceT:
         """Compute the feature variances.
 
         Parameters
@@ -548,7 +562,7 @@ class SelectTopVariance(SelectorMixin, BaseEstimator):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
             variances = np.nanvar(X, axis=0)
-        self.variances_ = np.where(np.isnan(variances), -np.inf, variances)
+        self.variances_: np.ndarray = np.where(np.isnan(variances), -np.inf, variances)
         return self
 
     def _n_kept(self) -> int:

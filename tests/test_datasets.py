@@ -4,6 +4,7 @@ import csv
 import gzip
 import hashlib
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -776,6 +777,19 @@ def test_omics_files_samples_by_features(tmp_path):
     np.testing.assert_array_equal(omics.data.to_numpy(), table.to_numpy())
     assert omics.target_names.tolist() == ["normal", "tumour"]
     assert omics.target.tolist() == [0, 1]
+
+
+def test_omics_files_take_any_mapping(kirc_folder):
+    """``files`` is annotated as a Mapping: a read-only mapping works as a dict
+    does (it was refused: only dict passed the parameter check); a list of
+    pairs is still refused."""
+    folder, samples, gene, _ = kirc_folder
+    omics = load_omics_files(MappingProxyType({"mRNA": folder / "gene1.csv.gz"}))
+    assert omics.omic_names == ["mRNA"]
+    assert omics.data.index.tolist() == samples
+    np.testing.assert_allclose(omics.data["mRNA"].to_numpy(), gene.T.to_numpy())
+    with pytest.raises(InvalidParameterError, match="'files' parameter"):
+        load_omics_files([("mRNA", folder / "gene1.csv.gz")])
 
 
 def test_omics_files_refuse_a_sample_listed_twice(kirc_folder):

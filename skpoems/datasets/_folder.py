@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from numbers import Integral
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -30,7 +30,7 @@ _MISSING_VALUES = frozenset(
     {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
      "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
 )
-_PathLike = str | os.PathLike
+_PathLike = str | os.PathLike[str]
 
 
 # --------------------------------------------------------------------------- #
@@ -487,6 +487,32 @@ def _read_split_layout(
     return blocks, sources, headers, is_train, raw_labels, label_source
 
 
+@overload
+def load_omics_folder(
+    path: _PathLike,
+    *,
+    omic_names: Sequence[str] | None = ...,
+    return_X_y: Literal[False] = ...,
+    as_frame: bool = ...,
+) -> Bunch: ...
+@overload
+def load_omics_folder(
+    path: _PathLike,
+    *,
+    omic_names: Sequence[str] | None = ...,
+    return_X_y: Literal[True],
+    as_frame: bool = ...,
+) -> tuple[Any, Any]: ...
+@overload
+def load_omics_folder(
+    path: _PathLike,
+    *,
+    omic_names: Sequence[str] | None = ...,
+    return_X_y: bool,
+    as_frame: bool = ...,
+) -> Bunch | tuple[Any, Any]: ...
+
+
 @validate_params(
     {
         "path": [str, os.PathLike],
@@ -908,9 +934,44 @@ def _labels_from_table(
     return pd.Series(codes, index=labels.index), names
 
 
+@overload
+def load_omics_files(
+    files: Mapping[str, _PathLike],
+    labels: _PathLike | pd.Series | pd.DataFrame | None = ...,
+    *,
+    transpose: bool = ...,
+    join: Literal["strict", "inner"] = ...,
+    sample_name_length: int | None = ...,
+    return_X_y: Literal[False] = ...,
+    as_frame: bool = ...,
+) -> Bunch: ...
+@overload
+def load_omics_files(
+    files: Mapping[str, _PathLike],
+    labels: _PathLike | pd.Series | pd.DataFrame | None = ...,
+    *,
+    transpose: bool = ...,
+    join: Literal["strict", "inner"] = ...,
+    sample_name_length: int | None = ...,
+    return_X_y: Literal[True],
+    as_frame: bool = ...,
+) -> tuple[Any, Any]: ...
+@overload
+def load_omics_files(
+    files: Mapping[str, _PathLike],
+    labels: _PathLike | pd.Series | pd.DataFrame | None = ...,
+    *,
+    transpose: bool = ...,
+    join: Literal["strict", "inner"] = ...,
+    sample_name_length: int | None = ...,
+    return_X_y: bool,
+    as_frame: bool = ...,
+) -> Bunch | tuple[Any, Any]: ...
+
+
 @validate_params(
     {
-        "files": [dict],
+        "files": [Mapping],
         "labels": [str, os.PathLike, pd.Series, pd.DataFrame, None],
         "transpose": ["boolean"],
         "join": [StrOptions({"strict", "inner"})],
@@ -940,7 +1001,7 @@ def load_omics_files(
 
     Parameters
     ----------
-    files : dict of str to path-like
+    files : dict or other mapping of str to path-like
         ``{omic_name: file}``, in the order the omics should appear.
 
     labels : path-like, Series or DataFrame, default=None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from numbers import Integral, Real
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -41,7 +41,7 @@ _LINKS = {
 }
 
 
-def _check_omic_dims(omic_dims: int | Sequence[int]) -> tuple[int, ...]:
+def _check_omic_dims(omic_dims: int | Sequence[int] | np.ndarray) -> tuple[int, ...]:
     """Validate ``omic_dims``: one positive integer per omic."""
     if isinstance(omic_dims, Integral):
         omic_dims = (int(omic_dims),)
@@ -88,6 +88,56 @@ def _class_centers(
     return class_sep * signs
 
 
+@overload
+def make_multiomics(
+    n_samples: int = ...,
+    omic_dims: int | Sequence[int] | np.ndarray = ...,
+    n_components: int = ...,
+    n_classes: int = ...,
+    *,
+    class_sep: float = ...,
+    n_shared_components: int | None = ...,
+    density: float = ...,
+    noise: float = ...,
+    link: Literal["tanh", "sigmoid", "linear"] = ...,
+    random_state: Any = ...,
+    return_components: Literal[False] = ...,
+    as_frame: bool = ...,
+) -> tuple[Any, Any]: ...
+@overload
+def make_multiomics(
+    n_samples: int = ...,
+    omic_dims: int | Sequence[int] | np.ndarray = ...,
+    n_components: int = ...,
+    n_classes: int = ...,
+    *,
+    class_sep: float = ...,
+    n_shared_components: int | None = ...,
+    density: float = ...,
+    noise: float = ...,
+    link: Literal["tanh", "sigmoid", "linear"] = ...,
+    random_state: Any = ...,
+    return_components: Literal[True],
+    as_frame: bool = ...,
+) -> tuple[Any, Any, list[np.ndarray], np.ndarray, np.ndarray]: ...
+@overload
+def make_multiomics(
+    n_samples: int = ...,
+    omic_dims: int | Sequence[int] | np.ndarray = ...,
+    n_components: int = ...,
+    n_classes: int = ...,
+    *,
+    class_sep: float = ...,
+    n_shared_components: int | None = ...,
+    density: float = ...,
+    noise: float = ...,
+    link: Literal["tanh", "sigmoid", "linear"] = ...,
+    random_state: Any = ...,
+    return_components: bool,
+    as_frame: bool = ...,
+) -> tuple[Any, Any] | tuple[Any, Any, list[np.ndarray], np.ndarray, np.ndarray]: ...
+
+
 @validate_params(
     {
         "n_samples": [Interval(Integral, 1, None, closed="left")],
@@ -107,7 +157,7 @@ def _class_centers(
 )
 def make_multiomics(
     n_samples: int = 100,
-    omic_dims: int | Sequence[int] = (50, 40, 30),
+    omic_dims: int | Sequence[int] | np.ndarray = (50, 40, 30),
     n_components: int = 5,
     n_classes: int = 3,
     *,
@@ -119,7 +169,7 @@ def make_multiomics(
     random_state: Any = None,
     return_components: bool = False,
     as_frame: bool = False,
-) -> tuple[Any, ...]:
+) -> tuple[Any, Any] | tuple[Any, Any, list[np.ndarray], np.ndarray, np.ndarray]:
     """Generate multi-omics data with planted sparse factors and planted subtypes.
 
     The data follow the generative model of a sparse multi-omics VAE such as

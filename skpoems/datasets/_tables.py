@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Sequence
 from numbers import Integral
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -36,7 +36,7 @@ from ._folder import (
 
 __all__ = ["load_omics_tables"]
 
-_PathLike = str | os.PathLike
+_PathLike = str | os.PathLike[str]
 #: endings of tables in other formats, named in a warning when a folder has them
 _OTHER_TABLES = (".xlsx", ".xls", ".bz2", ".zip", ".xz", ".zst", ".parquet", ".feather", ".rds", ".rdata", ".h5")
 #: file name endings read as tables (gzip-compressed when they end in ``.gz``)
@@ -576,6 +576,50 @@ def _orient(
             table.index = pd.Index([str(s) for s in table.index], dtype=object)
         out[key] = table
     return out
+
+
+@overload
+def load_omics_tables(
+    path: _PathLike,
+    *,
+    labels: _PathLike | Literal[False] | None = ...,
+    label_column: str | None = ...,
+    omics: Sequence[str] | None = ...,
+    transpose: bool | Literal["auto"] = ...,
+    join: Literal["strict", "inner", "outer"] = ...,
+    sample_name_length: int | None = ...,
+    keep_unlabelled: bool = ...,
+    return_X_y: Literal[False] = ...,
+    as_frame: bool = ...,
+) -> Bunch: ...
+@overload
+def load_omics_tables(
+    path: _PathLike,
+    *,
+    labels: _PathLike | Literal[False] | None = ...,
+    label_column: str | None = ...,
+    omics: Sequence[str] | None = ...,
+    transpose: bool | Literal["auto"] = ...,
+    join: Literal["strict", "inner", "outer"] = ...,
+    sample_name_length: int | None = ...,
+    keep_unlabelled: bool = ...,
+    return_X_y: Literal[True],
+    as_frame: bool = ...,
+) -> tuple[Any, Any]: ...
+@overload
+def load_omics_tables(
+    path: _PathLike,
+    *,
+    labels: _PathLike | Literal[False] | None = ...,
+    label_column: str | None = ...,
+    omics: Sequence[str] | None = ...,
+    transpose: bool | Literal["auto"] = ...,
+    join: Literal["strict", "inner", "outer"] = ...,
+    sample_name_length: int | None = ...,
+    keep_unlabelled: bool = ...,
+    return_X_y: bool,
+    as_frame: bool = ...,
+) -> Bunch | tuple[Any, Any]: ...
 
 
 @validate_params(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -131,6 +131,20 @@ def _read_brca() -> tuple[list[pd.DataFrame], pd.DataFrame]:
     return blocks, labels
 
 
+@overload
+def load_tcga_brca(
+    *, return_X_y: Literal[False] = ..., as_frame: bool = ...
+) -> Bunch: ...
+@overload
+def load_tcga_brca(
+    *, return_X_y: Literal[True], as_frame: bool = ...
+) -> tuple[Any, Any]: ...
+@overload
+def load_tcga_brca(
+    *, return_X_y: bool, as_frame: bool = ...
+) -> Bunch | tuple[Any, Any]: ...
+
+
 @validate_params(
     {"return_X_y": ["boolean"], "as_frame": ["boolean"]},
     prefer_skip_nested_validation=True,
@@ -253,6 +267,29 @@ def load_tcga_brca(
         as_frame=as_frame,
         return_X_y=return_X_y,
     )
+
+
+@overload
+def load_nutrimouse(
+    *,
+    return_X_y: Literal[False] = ...,
+    as_frame: bool = ...,
+    target: Literal["diet", "genotype"] = ...,
+) -> Bunch: ...
+@overload
+def load_nutrimouse(
+    *,
+    return_X_y: Literal[True],
+    as_frame: bool = ...,
+    target: Literal["diet", "genotype"] = ...,
+) -> tuple[Any, Any]: ...
+@overload
+def load_nutrimouse(
+    *,
+    return_X_y: bool,
+    as_frame: bool = ...,
+    target: Literal["diet", "genotype"] = ...,
+) -> Bunch | tuple[Any, Any]: ...
 
 
 @validate_params(
