@@ -475,9 +475,11 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         0.619 / 0.506 / 0.812."""
         found = {}
         for v, (name, block) in enumerate(zip(self.omic_names_, omics.blocks)):
-            skewness = typical_skewness(block[omics.observed[:, v]])
+            rows = None if omics.observed[:, v].all() else omics.observed[:, v]
+            skewness = typical_skewness(block, rows)
             if skewness is not None and skewness > LINEAR_SCALE_SKEWNESS:
-                found[name] = (skewness, float(block[omics.observed[:, v]].min(initial=0.0)))
+                low = float(block.min(initial=0.0) if rows is None else block[rows].min(initial=0.0))
+                found[name] = (skewness, low)
         if not found:
             return set()
         listing = ", ".join(f"{name!r} ({skewness:.1f})" for name, (skewness, _) in found.items())
@@ -486,7 +488,11 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         if loggable:
             steps = ", ".join(
                 f"{name!r}: "
-                + ("make_pipeline(FunctionTransformer(np.log1p), MinMaxScaler())" if name in loggable else "MinMaxScaler()")
+                + (
+                    "make_pipeline(FunctionTransformer(np.log1p, inverse_func=np.expm1), MinMaxScaler())"
+                    if name in loggable
+                    else "MinMaxScaler()"
+                )
                 for name in self.omic_names_
             )
             remedy = f" Log-transform before scaling, e.g. skpoems.preprocessing.OmicTransformer({{{steps}}})."

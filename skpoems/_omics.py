@@ -1043,19 +1043,23 @@ _SKEW_MIN_DISTINCT = 10
 _SKEW_MAX_COLUMNS = 2000
 
 
-def typical_skewness(block: np.ndarray) -> float | None:
+def typical_skewness(block: np.ndarray, rows: np.ndarray | None = None) -> float | None:
     """The median skewness of an omic's features (samples in rows, no NaN), or
     None when it says nothing: fewer than 20 samples, or fewer than half of the
-    features with at least 10 distinct values.
+    features with at least 10 distinct values. ``rows``: a boolean mask of the
+    samples to use (those that have the omic); None: all.
 
     Skewness does not change under a feature's positive scaling and shift, so
     raw and min-max scaled values give the same answer. At most 2000 evenly
-    spaced features are looked at (the median needs no more)."""
-    n, d = block.shape
+    spaced features are looked at (the median needs no more), and only they
+    are copied."""
+    d = block.shape[1]
+    n = block.shape[0] if rows is None else int(np.count_nonzero(rows))
     if n < 20 or d == 0:
         return None
     cols = np.unique(np.linspace(0, d - 1, min(d, _SKEW_MAX_COLUMNS)).round().astype(int))
-    x = np.sort(np.asarray(block[:, cols], dtype=np.float64), axis=0)
+    x = block[:, cols] if rows is None else block[:, cols][rows]
+    x = np.sort(np.asarray(x, dtype=np.float64), axis=0)
     distinct = 1 + (np.diff(x, axis=0) != 0).sum(axis=0)
     many = distinct >= _SKEW_MIN_DISTINCT
     if many.sum() < len(cols) / 2:
