@@ -450,6 +450,8 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 else:
                     with float32_default():
                         module = self._build_module(train)
+                if i == len(seeds) - 1:
+                    del train  # a copy of the training rows, which the last model is built from
                 self.module_ = module.to(device=device, dtype=torch.float32)
                 self._train(omics, train_idx, val_idx, device, label=label, resume=warm)
             scores.append(self._init_score(omics, train_idx, val_idx, device))
@@ -561,6 +563,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         xs, obs = self._take(xs_all, obs_all, t_idx)
         v_idx = torch.as_tensor(val_idx, device=device)
         val_xs, val_obs = self._take(xs_all, obs_all, v_idx) if len(val_idx) else (None, None)
+        del xs_all, obs_all  # (a copy of every sample for float64 input: not kept for training)
         n_train = len(train_idx)
         n_batches = math.ceil(n_train / self.batch_size_)
         optimizer = self._make_optimizer(module)
@@ -690,6 +693,9 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 ConvergenceWarning,
                 stacklevel=user_stacklevel(),
             )
+        # the last step's gradients would double the fitted model's memory (pickles
+        # and copies drop them anyway); a warm start computes its own
+        module.zero_grad(set_to_none=True)
         module.eval()
 
     def _handle_divergence(self, epoch: int, best_state: dict | None, best_epoch: int) -> None:
