@@ -928,7 +928,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 block[rows[lack]] = recs[v][lack]
         return _like_input(X, blocks, list(self.omic_names_))
 
-    def score(self, X: Any, y: Any = None) -> float:
+    def score(self, X: Any, y: Any = None, sample_weight: None = None) -> float:
         """Minus the mean held-out loss on ``X`` (higher is better).
 
         This is the criterion the paper selects hyper-parameters by (its "minimum
@@ -946,12 +946,23 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             See :meth:`fit`.
         y : Ignored
             Not used, present for API consistency.
+        sample_weight : None
+            Sample weights are not supported (the losses are means over batches
+            of samples). The parameter is there because scikit-learn's
+            ``Pipeline.score`` passes it under metadata routing
+            (``sklearn.set_config(enable_metadata_routing=True)``), where a
+            ``score`` without it made every pipeline score fail.
 
         Returns
         -------
         float
         """
         check_is_fitted(self)
+        if sample_weight is not None:
+            raise ValueError(
+                f"{type(self).__name__}.score does not take sample weights (its losses are "
+                "means over batches of samples); pass sample_weight=None."
+            )
         omics = self._validate_omics(X, reset=False)
         xs, observed = self._tensors(omics, next(self.module_.parameters()).device)
         loss, _ = self._evaluate_loss(xs, observed, self.n_train_samples_)

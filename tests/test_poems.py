@@ -316,6 +316,25 @@ def _grid(X, n_jobs, omic_dims=None):
     return grid.fit(X)
 
 
+def test_pipeline_scores_under_metadata_routing(planted):
+    """scikit-learn's Pipeline.score passes sample_weight to the last step under
+    metadata routing: a score without it made every candidate of the README's
+    unsupervised GridSearchCV score NaN, and the search picked the worse one."""
+    import sklearn
+
+    from skpoems.preprocessing import OmicTransformer
+
+    Xs, _ = planted
+    X = concat_omics(Xs)
+    pipe = Pipeline([("scale", OmicTransformer()), ("poems", small(POEMSTransformer, max_iter=3))])
+    with sklearn.config_context(enable_metadata_routing=True):
+        search = GridSearchCV(pipe, {"poems__learning_rate": [1e-4, 1e-2]}, cv=2, error_score="raise").fit(X)
+        assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+        assert np.isfinite(pipe.fit(X).score(X))
+    with pytest.raises(ValueError, match="does not take sample weights"):
+        small(POEMSTransformer, max_iter=1).fit(Xs).score(Xs, sample_weight=np.ones(len(Xs[0])))
+
+
 @pytest.mark.parametrize("form", ["array+omic_dims", "concat_omics"])
 def test_grid_search_n_jobs_identical(planted, form):
     Xs, _ = planted
