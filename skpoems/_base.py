@@ -466,6 +466,23 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         self._set_fitted_attributes(omics)
         return omics
 
+    def _check_one_omic_on_purpose(self, n_features: int) -> None:
+        """A plain 2-D input without ``omic_dims`` is read as one omic, and a
+        model of one omic integrates nothing. That happens unseen when a step
+        before the model returns a plain array (an OmicTransformer given a 2-D
+        array, scikit-learn meta-estimators such as BaggingClassifier that
+        convert X), so it is said; ``omic_dims=(n_features,)`` says it is meant."""
+        dims = f"({n_features},)"
+        warnings.warn(
+            f"{type(self).__name__} got one 2-D array without omic_dims, so it reads it as a "
+            "single omic and integrates nothing. If it holds several omics side by side, "
+            "pass omic_dims (e.g. the omic_dims_out_ of the OmicTransformer before it), or "
+            "the omics as a list, dict or (omic, feature) MultiIndex frame "
+            f"(skpoems.concat_omics); for one omic on purpose, pass omic_dims={dims}.",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
+
     def _warn_if_linear_scale(self, omics: _Omics) -> set[str]:
         """Warn about omics that look like linear-scale abundances (counts, TPM,
         intensities: a typical feature strongly right-skewed), whose few large

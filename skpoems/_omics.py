@@ -812,16 +812,17 @@ def concat_omics(Xs: Any, *, omic_names: Sequence[str] | None = None) -> pd.Data
     return out
 
 
-def _warn_if_prefixed_omics(X: pd.DataFrame, owner: str) -> None:
+def _warn_if_prefixed_omics(X: pd.DataFrame, owner: str) -> bool:
     """Warn when a flat DataFrame's columns name several omics (``omic__feature``,
-    as OmicTransformer's pandas output names them) but are read as one omic."""
+    as OmicTransformer's pandas output names them) but are read as one omic;
+    return whether it warned."""
     columns = [str(c) for c in X.columns]
     if not all(OMIC_SEP in c for c in columns):
-        return
+        return False
     prefixes = [c.split(OMIC_SEP, 1)[0] for c in columns]
     groups = [p for i, p in enumerate(prefixes) if i == 0 or p != prefixes[i - 1]]
     if len(groups) < 2 or len(set(groups)) != len(groups):
-        return
+        return False
     dims = tuple(prefixes.count(g) for g in groups)
     warnings.warn(
         f"{owner}: X is one DataFrame whose columns look like {len(groups)} omics "
@@ -831,6 +832,7 @@ def _warn_if_prefixed_omics(X: pd.DataFrame, owner: str) -> None:
         UserWarning,
         stacklevel=user_stacklevel(),
     )
+    return True
 
 
 class OmicInputMixin:
@@ -845,6 +847,10 @@ class OmicInputMixin:
         # set by scikit-learn's validate_data, which type checkers do not follow
         n_features_in_: int
         feature_names_in_: np.ndarray
+
+    def _check_one_omic_on_purpose(self, n_features: int) -> None:
+        """Hook: a plain 2-D input without ``omic_dims`` is one omic (the
+        integrating models warn; see ``_BaseOmicsTransformer``)."""
 
     def _validate_omic_blocks(self, X: Any, *, reset: bool) -> tuple[list[np.ndarray], list[str], Any]:
         """Split X into float blocks (NaN kept), with the omics' names.
@@ -869,7 +875,9 @@ class OmicInputMixin:
         if not reset:
             parsed = in_fitted_order(parsed, list(self.omic_names_))
         if parsed.layout == "frame" and reset and self.omic_dims is None:
-            _warn_if_prefixed_omics(X, type(self).__name__)
+            prefixed = _warn_if_prefixed_omics(X, type(self).__name__)
+        else:
+            prefixed = False
         if parsed.layout in ("array", "frame"):
             X = _single_input_as_numbers(X, self.omic_dims if reset else self.omic_dims_,
                                          None if reset else list(self.omic_names_))
@@ -880,6 +888,8 @@ class OmicInputMixin:
                 dtype=[np.float64, np.float32],
                 ensure_all_finite=False,  # checked per omic by the caller, naming the omic
             )
+            if reset and self.omic_dims is None and not prefixed:
+                self._check_one_omic_on_purpose(Xv.shape[1])
             dims = check_omic_dims(self.omic_dims, Xv.shape[1]) if reset else self.omic_dims_
             names = [f"omic{v}" for v in range(len(dims))] if reset else list(self.omic_names_)
             blocks = split_omics(Xv, dims)

@@ -90,9 +90,10 @@ class OmicTransformer(
 
     omic_dims_out_ : tuple of int
         Number of output features of each omic. Pass it as ``omic_dims`` to the
-        next skpoems estimator when the input is a plain 2-D array and a
-        transformer changes the number of features (the structured forms carry
-        it themselves).
+        next skpoems estimator whenever the input is a plain 2-D array: the
+        output is then one plain array too, which the next model would read as a
+        single omic (it warns). The structured forms (list, dict, MultiIndex
+        frame) carry the omics themselves.
 
     n_features_in_ : int
         Total number of input features.

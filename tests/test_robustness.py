@@ -436,6 +436,39 @@ def test_a_fitted_model_keeps_no_gradients(cls):
     assert all(p.grad is None for p in est.module_.parameters())
 
 
+def test_a_plain_array_read_as_one_omic_is_said_unless_meant():
+    """A plain 2-D array without omic_dims is one omic, and a one-omic model
+    integrates nothing. It reached the models unseen from an OmicTransformer
+    given a 2-D array (which returns a plain array) and from meta-estimators
+    that convert X (BaggingClassifier): the model trained on one omic silently."""
+    from sklearn.pipeline import Pipeline
+
+    from skpoems.preprocessing import OmicTransformer
+
+    Xs, _ = make_planted(n_samples=40, omic_dims=(6, 4))
+    flat = np.hstack(Xs)
+
+    def messages(fit):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fit()
+        return [str(w.message) for w in caught if "integrates nothing" in str(w.message) or "look like" in str(w.message)]
+
+    found = messages(lambda: tiny(POEMSTransformer, max_iter=1).fit(flat))
+    assert len(found) == 1 and "pass omic_dims=(10,)" in found[0] and "omic_dims_out_" in found[0]
+    pipe = Pipeline([("scale", OmicTransformer(omic_dims=(6, 4))), ("poems", tiny(POEMSTransformer, max_iter=1))])
+    assert len(messages(lambda: pipe.fit(flat))) == 1
+    assert pipe["poems"].omic_dims_ == (10,)
+    # meant, or not one omic: no word
+    assert messages(lambda: tiny(POEMSTransformer, max_iter=1, omic_dims=(10,)).fit(flat)) == []
+    assert messages(lambda: tiny(POEMSTransformer, max_iter=1, omic_dims=(6, 4)).fit(flat)) == []
+    assert messages(lambda: tiny(POEMSTransformer, max_iter=1).fit(Xs)) == []
+    assert messages(lambda: OmicTransformer().fit(flat)) == []
+    prefixed = pd.DataFrame(flat, columns=[f"a__{i}" for i in range(6)] + [f"b__{i}" for i in range(4)])
+    found = messages(lambda: tiny(POEMSTransformer, max_iter=1).fit(prefixed))
+    assert len(found) == 1 and "look like 2 omics" in found[0]  # the more precise warning only
+
+
 def _counts_like(block, spread=3.0):
     """Read-count-like values of a block: 2 ** (spread * z-score + 8), rounded."""
     z = (block - block.mean(axis=0)) / block.std(axis=0)
