@@ -25,9 +25,18 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.feature_selection import SelectorMixin
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._indexing import _safe_indexing
 from sklearn.utils._set_output import _get_output_config
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
 from sklearn.utils.validation import (
     check_consistent_length,
+    _num_samples,
     check_is_fitted,
     column_or_1d,
     validate_data,
@@ -250,8 +259,37 @@ class OmicTransformer(
                 )
             )
 
+    def _routing_key(self, name: str) -> str:
+        """The name an omic's transformer is routed metadata by: its omic for a
+        dict of transformers, else ``"transformer"`` (one for all omics)."""
+        return name if isinstance(self.transformer, Mapping) else "transformer"
+
+    def get_metadata_routing(self) -> MetadataRouter:
+        """Route the metadata of ``fit`` to the omics' transformers.
+
+        With ``sklearn.set_config(enable_metadata_routing=True)``, metadata that
+        a transformer requests (e.g. ``StandardScaler().set_fit_request(
+        sample_weight=True)``) reaches its ``fit``, restricted to the samples
+        that have the omic, as a ``ColumnTransformer`` routes it to its columns.
+
+        Returns
+        -------
+        routing : MetadataRouter
+        """
+        router = MetadataRouter(owner=self)
+        spec = self.transformer
+        named = {str(k): t for k, t in spec.items()} if isinstance(spec, Mapping) else {"transformer": spec}
+        for key, est in named.items():
+            if est is None or isinstance(est, str):
+                continue
+            router.add(
+                **{key: est},
+                method_mapping=MethodMapping().add(caller="fit", callee="fit").add(caller="fit_transform", callee="fit"),
+            )
+        return router
+
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self: _OmicTransformerT, X: Any, y: Any = None) -> _OmicTransformerT:
+    def fit(self: _OmicTransformerT, X: Any, y: Any = None, **params: Any) -> _OmicTransformerT:
         """Fit one transformer per omic on the samples that have that omic.
 
         Parameters
@@ -262,11 +300,16 @@ class OmicTransformer(
             Passed on to each omic's transformer (restricted to the samples
             that have the omic), for supervised steps such as ``SelectKBest``;
             unsupervised transformers ignore it.
+        **params : dict
+            Metadata for the transformers' ``fit``, e.g. ``sample_weight``, with
+            metadata routing enabled only (see :meth:`get_metadata_routing`).
 
         Returns
         -------
         self : OmicTransformer
         """
+        _raise_for_params(params, self, "fit")
+        routed = process_routing(self, "fit", **params) if _routing_enabled() else None
         blocks, names, _ = self._validate_omic_blocks(X, reset=True)
         self._check_transformer_keys()
         if y is not None:
@@ -283,8 +326,16 @@ class OmicTransformer(
                 )
             est = self._transformer_for(name)
             if not isinstance(est, str):
+                # (routed may be scikit-learn's empty request, which has no "in")
+                step = None if routed is None else routed.get(self._routing_key(name))
+                metadata = {
+                    key: _safe_indexing(value, np.flatnonzero(rows))
+                    if hasattr(value, "__len__") and not isinstance(value, str) and _num_samples(value) == len(rows)
+                    else value
+                    for key, value in ({} if step is None else step.fit).items()
+                }
                 with _naming(name, "fit"):
-                    est.fit(block[rows], None if y is None else y[rows])
+                    est.fit(block[rows], None if y is None else y[rows], **metadata)
                 with _naming(name, "transform"):
                     n_out = est.transform(block[rows][:1]).shape[1]
             else:

@@ -9,7 +9,8 @@ from sklearn.impute import SimpleImputer
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import MinMaxScaler, StandardScaler
+from sklearn.base import clone
+from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skpoems import POEMTransformer, concat_omics
@@ -354,3 +355,32 @@ def test_grid_search_tunes_one_omics_step():
     assert selector.k == 2 and steps["miRNA"] == "passthrough"
     with pytest.raises(ValueError, match="no omic 'RNA'"):
         prep.set_params(transformer__RNA__k=1)
+
+
+def test_metadata_routing_reaches_each_omics_transformer():
+    """With metadata routing, a transformer's requested sample_weight was
+    dropped silently (the scalers fitted unweighted; ColumnTransformer routes it).
+    It now reaches each omic's fit, restricted to the samples that have the omic."""
+    import sklearn
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.RandomState(0)
+    a, b = rng.rand(30, 3), rng.rand(30, 2)
+    b[:5] = np.nan  # five samples lack omic b
+    X = concat_omics({"a": a, "b": b})
+    y, weights = np.arange(30) % 2, rng.rand(30) + 0.1
+    with sklearn.config_context(enable_metadata_routing=True):
+        scaler = StandardScaler().set_fit_request(sample_weight=True)
+        prep = OmicTransformer({"a": scaler, "b": clone(scaler)})
+        pipe = Pipeline([("prep", prep), ("clf", FunctionTransformer())]).fit(X, y, sample_weight=weights)
+        fitted = pipe["prep"].transformers_
+        np.testing.assert_allclose(fitted["a"].mean_, np.average(a, axis=0, weights=weights))
+        np.testing.assert_allclose(fitted["b"].mean_, np.average(b[5:], axis=0, weights=weights[5:]))
+        one = OmicTransformer(scaler).fit(X, sample_weight=weights)  # one transformer for all
+        np.testing.assert_allclose(one.transformers_["a"].mean_, fitted["a"].mean_)
+        lr = LogisticRegression().set_fit_request(sample_weight=True)
+        Pipeline([("prep", OmicTransformer()), ("clf", lr)]).fit(X.fillna(0), y, sample_weight=weights)
+    with pytest.raises((TypeError, ValueError), match="enable_metadata_routing=True"):
+        OmicTransformer().fit(X, sample_weight=weights)
