@@ -176,6 +176,36 @@ def test_fits_in_threads_give_the_models_their_seeds_give_alone(planted):
     assert torch.equal(torch.get_rng_state(), state)
 
 
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork (POSIX)")
+def test_a_process_forked_while_a_thread_trains_can_train():
+    """The training lock, held by a thread at fork, was inherited held by a thread
+    that does not exist in the child: its first fit waited for ever."""
+    import os
+    import threading
+
+    from skpoems.utils import _torch
+
+    held, release = threading.Event(), threading.Event()
+
+    def train():
+        with _torch.training_mode_of_torch(0, torch.device("cpu")):
+            held.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=train)
+    thread.start()
+    held.wait(30)
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: can it take the lock?
+            os._exit(0 if _torch._TRAINING_LOCK.acquire(timeout=5) else 1)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        release.set()
+        thread.join()
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
 @pytest.mark.parametrize("cls", [POEMSTransformer, POEMTransformer])
 def test_fit_does_not_depend_on_the_callers_torch_settings(planted, cls):
     """A seed gives the same model under torch.set_default_dtype(torch.float64)

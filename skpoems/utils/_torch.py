@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -86,6 +87,19 @@ def float32_default() -> Iterator[None]:
 # when it ends. Re-entrant, so that a fit started from inside a fit's own thread
 # (a callback, say) does not deadlock.
 _TRAINING_LOCK = threading.RLock()
+
+
+def _new_locks_in_child() -> None:
+    """A process forked while a thread trains inherits the locks held by a thread
+    that does not exist in it: every fit there would wait for ever. The child
+    starts with free ones."""
+    global _TRAINING_LOCK, _DEFAULT_DTYPE_LOCK
+    _TRAINING_LOCK = threading.RLock()
+    _DEFAULT_DTYPE_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_new_locks_in_child)
 
 
 @contextmanager
