@@ -496,7 +496,12 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         for v, (name, block) in enumerate(zip(self.omic_names_, omics.blocks)):
             rows = None if omics.observed[:, v].all() else omics.observed[:, v]
             skewness = typical_skewness(block, rows)
-            if skewness is not None and skewness > LINEAR_SCALE_SKEWNESS:
+            if skewness is None or skewness <= LINEAR_SCALE_SKEWNESS:
+                continue
+            # a log must remove most of it: features skewed by zeros (genes most
+            # samples do not express) stay skewed on a log scale, and are not linear
+            logged = typical_skewness(block, rows, logged=True)
+            if logged is not None and logged < skewness / 2:
                 low = float(block.min(initial=0.0) if rows is None else block[rows].min(initial=0.0))
                 found[name] = (skewness, low)
         if not found:
@@ -508,7 +513,8 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             steps = ", ".join(
                 f"{name!r}: "
                 + (
-                    "make_pipeline(FunctionTransformer(np.log1p, inverse_func=np.expm1), MinMaxScaler())"
+                    "make_pipeline(FunctionTransformer(np.log1p, inverse_func=np.expm1, check_inverse=False), "
+                    "MinMaxScaler())"
                     if name in loggable
                     else "MinMaxScaler()"
                 )

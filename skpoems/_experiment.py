@@ -342,7 +342,8 @@ def _fit_log(X_train: Any, log: Sequence[str] | None) -> Any:
         raise ValueError(f"log names no omic {unknown}; the omics are {names}.")
     step = OmicTransformer(
         {
-            name: FunctionTransformer(_log1p, inverse_func=np.expm1, feature_names_out="one-to-one")
+            # (exact inverses; scikit-learn's check of it sees the stray NaN as unequal)
+            name: FunctionTransformer(_log1p, inverse_func=np.expm1, feature_names_out="one-to-one", check_inverse=False)
             if name in log
             else "passthrough"
             for name in names

@@ -263,11 +263,9 @@ def _check_label_order(y: Any, samples: Any, data_name: str = "X") -> None:
 
     if not isinstance(y, pd.Series) or not isinstance(samples, pd.Index):
         return
-    if _is_default_index(y.index) or y.index.equals(samples):
-        return
+    if _is_default_index(y.index) or _is_default_index(samples) or y.index.equals(samples):
+        return  # (data without row labels: y's own labels name nothing to match)
     same_samples = len(y.index) == len(samples) and y.index.isin(samples).all() and samples.isin(y.index).all()
-    if _is_default_index(samples) and not same_samples:
-        return  # data without row labels: y's own labels name nothing to match
     if same_samples:
         at = int(np.flatnonzero(np.asarray(y.index) != np.asarray(samples))[0])
         raise ValueError(

@@ -361,6 +361,15 @@ def test_pipeline_scores_under_metadata_routing(planted):
         search = GridSearchCV(pipe, {"poems__learning_rate": [1e-4, 1e-2]}, cv=2, error_score="raise").fit(X)
         assert np.isfinite(search.cv_results_["mean_test_score"]).all()
         assert np.isfinite(pipe.fit(X).score(X))
+        # the README's weighted search: fit's sample_weight to the scaler, its own scoring
+        from sklearn.preprocessing import StandardScaler
+
+        weighted = Pipeline([("scale", OmicTransformer(StandardScaler().set_fit_request(sample_weight=True))),
+                             ("poems", small(POEMSTransformer, max_iter=3))])
+        search = GridSearchCV(weighted, {"poems__learning_rate": [1e-4, 1e-2]}, cv=2, error_score="raise",
+                              scoring=lambda est, X, y=None: est.score(X))
+        search.fit(X, sample_weight=np.linspace(0.5, 1.5, len(X)))
+        assert np.isfinite(search.cv_results_["mean_test_score"]).all()
     with pytest.raises(ValueError, match="does not take sample weights"):
         small(POEMSTransformer, max_iter=1).fit(Xs).score(Xs, sample_weight=np.ones(len(Xs[0])))
 
