@@ -36,6 +36,9 @@ from ._params import training
 from .utils._torch import float32_default, resolve_device, seed_from_rng, training_mode_of_torch
 from .utils._warnings import user_stacklevel
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
 
 def _like_input(X: Any, blocks: list[np.ndarray], names: list[str]) -> Any:
     """Put per-omic blocks (in the fitted omic order ``names``) back into the
@@ -155,6 +158,29 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
     _sigmoid_reconstruction: bool = False
 
     if TYPE_CHECKING:
+        # the parameters every model has, for type checkers (with_params sets them
+        # at run time; each model's own are declared in its class or base class,
+        # and tests/test_typing.py checks all against the run-time signature)
+        n_components: int
+        omic_dims: Sequence[int] | np.ndarray | None
+        encoder_hidden: Sequence[int] | np.ndarray
+        batch_size: int
+        learning_rate: float
+        weight_decay: float
+        max_iter: int
+        warm_start: bool
+        ema_decay: float
+        early_stopping: bool
+        validation_fraction: float
+        n_iter_no_change: int | None
+        tol: float
+        convergence_tol: float | None
+        monitor_smoothing: float
+        n_init: int
+        random_state: int | np.random.RandomState | None
+        device: Literal["auto", "cpu", "cuda", "mps"] | torch.device
+        verbose: int
+
         # the fitted torch module (PoEVAE or MOCSS), declared Any: torch types the
         # submodules reached through it (module_.decoders, ...) as Tensor | Module
         module_: Any

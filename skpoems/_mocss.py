@@ -77,6 +77,11 @@ _MOCSS_NOTES = """
 class _MOCSSBase(_BaseOmicsTransformer):
     """Shared by the three MOCSS estimators: module assembly and output names."""
 
+    if TYPE_CHECKING:  # the parameters of the three MOCSS models (see _BaseOmicsTransformer)
+        projection_dim: int
+        temperature: float
+        reconstruction_weight: float
+
     _sigmoid_reconstruction = True  # the shared autoencoders' decoders end in a sigmoid
 
     def _specific_branches(self, omics: _Omics) -> list:  # pragma: no cover - abstract
@@ -156,28 +161,6 @@ class MOCSSAETransformer(_MOCSSBase):
     if TYPE_CHECKING:
         # with_params writes __init__ at run time; type checkers read this copy
         # (tests/test_typing.py checks that the two agree)
-        n_components: int
-        omic_dims: Sequence[int] | np.ndarray | None
-        encoder_hidden: Sequence[int] | np.ndarray
-        projection_dim: int
-        temperature: float
-        reconstruction_weight: float
-        batch_size: int
-        learning_rate: float
-        weight_decay: float
-        max_iter: int
-        warm_start: bool
-        ema_decay: float
-        early_stopping: bool
-        validation_fraction: float
-        n_iter_no_change: int | None
-        tol: float
-        convergence_tol: float | None
-        monitor_smoothing: float
-        n_init: int
-        random_state: int | np.random.RandomState | None
-        device: Literal["auto", "cpu", "cuda", "mps"] | torch.device
-        verbose: int
 
         def __init__(
             self,
@@ -263,29 +246,7 @@ class MOCSSVAETransformer(_MOCSSBase):
     if TYPE_CHECKING:
         # with_params writes __init__ at run time; type checkers read this copy
         # (tests/test_typing.py checks that the two agree)
-        n_components: int
-        omic_dims: Sequence[int] | np.ndarray | None
-        encoder_hidden: Sequence[int] | np.ndarray
-        projection_dim: int
-        temperature: float
-        reconstruction_weight: float
         beta: float
-        batch_size: int
-        learning_rate: float
-        weight_decay: float
-        max_iter: int
-        warm_start: bool
-        ema_decay: float
-        early_stopping: bool
-        validation_fraction: float
-        n_iter_no_change: int | None
-        tol: float
-        convergence_tol: float | None
-        monitor_smoothing: float
-        n_init: int
-        random_state: int | np.random.RandomState | None
-        device: Literal["auto", "cpu", "cuda", "mps"] | torch.device
-        verbose: int
 
         def __init__(
             self,
@@ -387,12 +348,6 @@ class MOCSSSparseVAETransformer(_MOCSSBase):
     if TYPE_CHECKING:
         # with_params writes __init__ at run time; type checkers read this copy
         # (tests/test_typing.py checks that the two agree)
-        n_components: int
-        omic_dims: Sequence[int] | np.ndarray | None
-        encoder_hidden: Sequence[int] | np.ndarray
-        projection_dim: int
-        temperature: float
-        reconstruction_weight: float
         objective: Literal["paper", "elbo"]
         noise: Literal["feature", "omic"]
         decoder_hidden: int
@@ -409,22 +364,6 @@ class MOCSSSparseVAETransformer(_MOCSSBase):
         theta_b: float | None
         row_normalize: bool
         components_learning_rate: float | None
-        batch_size: int
-        learning_rate: float
-        weight_decay: float
-        max_iter: int
-        warm_start: bool
-        ema_decay: float
-        early_stopping: bool
-        validation_fraction: float
-        n_iter_no_change: int | None
-        tol: float
-        convergence_tol: float | None
-        monitor_smoothing: float
-        n_init: int
-        random_state: int | np.random.RandomState | None
-        device: Literal["auto", "cpu", "cuda", "mps"] | torch.device
-        verbose: int
 
         def __init__(
             self,

@@ -86,6 +86,22 @@ def sparse_decoder(est: _BaseOmicsTransformer, n_features: int) -> SparseDecoder
 class _PoEBase(_BaseOmicsTransformer):
     """Shared by POEMS and POEM: encoders, gating, product of experts, noise model."""
 
+    if TYPE_CHECKING:  # the parameters of POEMS and POEM (see _BaseOmicsTransformer)
+        gating_hidden: int
+        objective: Literal["paper", "elbo"]
+        noise: Literal["feature", "omic"]
+        decoder_hidden: int
+        dropout: float
+        beta: float | None
+        kl_warmup: int
+        sigma_prior_df: float
+        sigma_prior_quantile: float
+        sigma_prior_floor: float
+        sigma_prior_chi2_quantile: float
+        omic_balance: Literal["features", "omics"]
+        monitor: Literal["loss", "reconstruction"]
+        omic_dropout: float
+
     def _decoder(self, n_features: int):  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -200,45 +216,12 @@ class POEMSTransformer(_PoEBase):
     if TYPE_CHECKING:
         # with_params writes __init__ at run time; type checkers read this copy
         # (tests/test_typing.py checks that the two agree)
-        n_components: int
-        omic_dims: Sequence[int] | np.ndarray | None
-        encoder_hidden: Sequence[int] | np.ndarray
-        gating_hidden: int
-        objective: Literal["paper", "elbo"]
-        noise: Literal["feature", "omic"]
-        decoder_hidden: int
-        dropout: float
-        beta: float | None
-        kl_warmup: int
-        sigma_prior_df: float
-        sigma_prior_quantile: float
-        sigma_prior_floor: float
-        sigma_prior_chi2_quantile: float
-        omic_balance: Literal["features", "omics"]
-        monitor: Literal["loss", "reconstruction"]
-        omic_dropout: float
         lambda0: float
         lambda1: float
         theta_a: float
         theta_b: float | None
         row_normalize: bool
         components_learning_rate: float | None
-        batch_size: int
-        learning_rate: float
-        weight_decay: float
-        max_iter: int
-        warm_start: bool
-        ema_decay: float
-        early_stopping: bool
-        validation_fraction: float
-        n_iter_no_change: int | None
-        tol: float
-        convergence_tol: float | None
-        monitor_smoothing: float
-        n_init: int
-        random_state: int | np.random.RandomState | None
-        device: Literal["auto", "cpu", "cuda", "mps"] | torch.device
-        verbose: int
 
         def __init__(
             self,
@@ -334,39 +317,6 @@ class POEMTransformer(_PoEBase):
     if TYPE_CHECKING:
         # with_params writes __init__ at run time; type checkers read this copy
         # (tests/test_typing.py checks that the two agree)
-        n_components: int
-        omic_dims: Sequence[int] | np.ndarray | None
-        encoder_hidden: Sequence[int] | np.ndarray
-        gating_hidden: int
-        objective: Literal["paper", "elbo"]
-        noise: Literal["feature", "omic"]
-        decoder_hidden: int
-        dropout: float
-        beta: float | None
-        kl_warmup: int
-        sigma_prior_df: float
-        sigma_prior_quantile: float
-        sigma_prior_floor: float
-        sigma_prior_chi2_quantile: float
-        omic_balance: Literal["features", "omics"]
-        monitor: Literal["loss", "reconstruction"]
-        omic_dropout: float
-        batch_size: int
-        learning_rate: float
-        weight_decay: float
-        max_iter: int
-        warm_start: bool
-        ema_decay: float
-        early_stopping: bool
-        validation_fraction: float
-        n_iter_no_change: int | None
-        tol: float
-        convergence_tol: float | None
-        monitor_smoothing: float
-        n_init: int
-        random_state: int | np.random.RandomState | None
-        device: Literal["auto", "cpu", "cuda", "mps"] | torch.device
-        verbose: int
 
         def __init__(
             self,
