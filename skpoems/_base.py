@@ -31,7 +31,13 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm.auto import tqdm
 
-from ._omics import LINEAR_SCALE_SKEWNESS, OmicInputMixin, check_missing_pattern, sample_index, typical_skewness
+from ._omics import (
+    LINEAR_SCALE_SKEWNESS,
+    OmicInputMixin,
+    check_missing_pattern,
+    linear_scale_skewness,
+    sample_index,
+)
 from ._params import training
 from .utils._torch import float32_default, resolve_device, seed_from_rng, training_mode_of_torch
 from .utils._warnings import user_stacklevel
@@ -521,13 +527,8 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         found = {}
         for v, (name, block) in enumerate(zip(self.omic_names_, omics.blocks)):
             rows = None if omics.observed[:, v].all() else omics.observed[:, v]
-            skewness = typical_skewness(block, rows)
-            if skewness is None or skewness <= LINEAR_SCALE_SKEWNESS:
-                continue
-            # a log must remove most of it: features skewed by zeros (genes most
-            # samples do not express) stay skewed on a log scale, and are not linear
-            logged = typical_skewness(block, rows, logged=True)
-            if logged is not None and logged < skewness / 2:
+            skewness = linear_scale_skewness(block, rows)
+            if skewness is not None:
                 low = float(block.min(initial=0.0) if rows is None else block[rows].min(initial=0.0))
                 found[name] = (skewness, low)
         if not found:

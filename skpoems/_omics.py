@@ -1048,7 +1048,9 @@ class OmicInputMixin:
 #: typical_skewness(logged=True)), their square root 2.7 (0.8); nutrimouse's
 #: lipid percentages 1.1, methylation beta values -1.1. Log-scale values of
 #: genes that most samples do not express (zero in 90% of them) are skewed too,
-#: 3.0, but a log leaves them so (3.0): they are not linear-scale.
+#: 3.0, but a log leaves them so (3.0): they are not linear-scale. Raw counts of
+#: such genes are caught by the skewness of their values above the minimum (the
+#: samples that express them; see linear_scale_skewness).
 LINEAR_SCALE_SKEWNESS = 2.0
 #: features with fewer distinct values (binary calls, low counts, copy numbers)
 #: are skewed by nature, not by a missing log: they do not count
@@ -1057,16 +1059,18 @@ _SKEW_MAX_COLUMNS = 2000
 
 
 def _skewness(x: np.ndarray) -> np.ndarray:
-    """Skewness of each column."""
-    centred = x - x.mean(axis=0)
-    m2 = (centred**2).mean(axis=0)
-    m3 = (centred**3).mean(axis=0)
+    """Skewness of each column, over its values that are not NaN."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # (a column of NaN only)
+        centred = x - np.nanmean(x, axis=0)
+        m2 = np.nanmean(centred**2, axis=0)
+        m3 = np.nanmean(centred**3, axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         return m3 / m2**1.5
 
 
 def typical_skewness(
-    block: np.ndarray, rows: np.ndarray | None = None, *, logged: bool = False
+    block: np.ndarray, rows: np.ndarray | None = None, *, logged: bool = False, above_minimum: bool = False
 ) -> float | None:
     """The median skewness of an omic's features (samples in rows, no NaN), or
     None when it says nothing: fewer than 20 samples, or fewer than half of the
@@ -1075,6 +1079,9 @@ def typical_skewness(
     skewness of each feature after a log, ``log1p((x - min) / m)`` with ``m``
     the median of its values above the minimum (a log that does not depend on
     the feature's scale or shift, so it reads min-max scaled values as raw ones).
+    ``above_minimum``: of each feature's values above its minimum only (at
+    least 10 distinct ones), i.e. of the samples that express a gene, whatever
+    the share of zeros.
 
     Skewness does not change under a feature's positive scaling and shift, so
     raw and min-max scaled values give the same answer. At most 2000 evenly
@@ -1088,15 +1095,38 @@ def typical_skewness(
     x = block[:, cols] if rows is None else block[:, cols][rows]
     x = np.sort(np.asarray(x, dtype=np.float64), axis=0)
     distinct = 1 + (np.diff(x, axis=0) != 0).sum(axis=0)
-    many = distinct >= _SKEW_MIN_DISTINCT
+    many = distinct - int(above_minimum) >= _SKEW_MIN_DISTINCT
     if many.sum() < len(cols) / 2:
         return None
     x = x[:, many]
-    if logged:
+    if logged or above_minimum:
         x = x - x[0]  # (sorted: the first row is the minimum)
         above = np.where(x > 0, x, np.nan)
+    if logged:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # (a column without any)
             middle = np.nanmedian(above, axis=0)
         x = np.log1p(x / np.where(middle > 0, middle, 1.0))
+    if above_minimum:
+        x = np.where(np.isnan(above), np.nan, x)
     return float(np.nanmedian(_skewness(x)))
+
+
+def linear_scale_skewness(block: np.ndarray, rows: np.ndarray | None = None) -> float | None:
+    """The typical skewness that marks an omic as linear-scale abundances, or None.
+
+    Its typical feature is skewed above ``LINEAR_SCALE_SKEWNESS`` and a log at
+    least halves that (features skewed by zeros, such as log values of genes
+    most samples do not express, stay skewed on a log scale: they are not
+    linear). Failing that, the same test on the values above each feature's
+    minimum: raw counts of genes that most samples do not express are skewed
+    by their zeros, which a log leaves, but the counts of the samples that
+    express them are skewed as linear values are, and a log removes that."""
+    for above_minimum in (False, True):
+        skewness = typical_skewness(block, rows, above_minimum=above_minimum)
+        if skewness is None or skewness <= LINEAR_SCALE_SKEWNESS:
+            continue
+        logged = typical_skewness(block, rows, logged=True, above_minimum=above_minimum)
+        if logged is not None and logged < skewness / 2:
+            return skewness
+    return None

@@ -145,6 +145,67 @@ class _PoEBase(_BaseOmicsTransformer):
         alpha = self._module_outputs(omics, "gating_weights")
         return self._labelled(alpha, omics, columns=list(self.omic_names_))
 
+    def score_samples(self, X: Any) -> np.ndarray:
+        """Evidence lower bound (ELBO) of each sample under the fitted model, in nats.
+
+        ``E_q[log p(x | z)] - KL(q(z | x) || N(0, I))``: how well the generative
+        model explains the sample, a lower bound on its log-likelihood (as
+        ``PCA.score_samples`` and ``GaussianMixture.score_samples`` give theirs).
+        The log-likelihood is the Gaussian one of every feature of the sample's
+        observed omics, with the model's sigma; the KL is that of the joint
+        posterior. Low values flag patients the model explains poorly: outliers,
+        an omic measured on another scale, or one omic of another patient (a
+        sample swap). On TCGA BRCA, POEMS ranked patients with a swapped omic
+        about as well as probabilistic PCA of the omics side by side did (ROC AUC
+        0.64-0.73 against 0.66-0.76, ``examples/benchmarks/sample_swaps.py``).
+
+        It is the plain ELBO (``beta`` = 1, every feature counted once) whatever
+        the model was trained with, so it is comparable between samples and
+        between models fitted on the same features. It differs from
+        :meth:`score`, which is the training criterion on held-out data
+        (``beta`` times the KL, ``omic_balance`` weights, one posterior draw) and
+        a mean over samples. The expectation over the posterior is a mean over 16
+        fixed draws (antithetic pairs), the same for every sample: the result is
+        deterministic and does not depend on the other samples in ``X``. (On a
+        default fit of small planted data it was within 0.12 nats on average of
+        a 4096-draw estimate, whose spread over the samples was 6.8 nats.) It
+        costs 16 decoder passes over ``X``.
+
+        A sample lacking an omic is scored on its observed omics only (the
+        missing features are marginalised out), a sum over fewer features: compare
+        samples that have the same omics.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame, list, tuple or dict
+            The omics, in any form accepted by :meth:`fit`, scaled as the
+            training data were.
+
+        Returns
+        -------
+        elbo : ndarray of shape (n_samples,)
+            Higher is better explained; the dtype of the input (float32 or
+            float64).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skpoems import POEMSTransformer
+        >>> from skpoems.datasets import make_multiomics
+        >>> X, _ = make_multiomics(n_samples=60, omic_dims=(8, 6), n_components=2,
+        ...                        random_state=0)
+        >>> est = POEMSTransformer(n_components=2, max_iter=20, random_state=0).fit(X)
+        >>> elbo = est.score_samples(X)
+        >>> elbo.shape
+        (60,)
+        >>> shifted = [X[0] + 3.0, X[1]]  # the first omic far off its training range
+        >>> bool((est.score_samples(shifted) < elbo).all())
+        True
+        """
+        check_is_fitted(self)
+        omics = self._validate_omics(X, reset=False)
+        return self._module_outputs(omics, "sample_elbo")
+
 
 @with_params(
     COMMON,

@@ -222,3 +222,19 @@ def test_linear_scale_script_runs_and_flags_only_the_linear_forms():
     table = load("linear_scale").main(["--splits", "1", "--components", "4"])
     assert len(table) == 6
     assert table["warns"].tolist() == [False, True, False] * 2
+
+
+def test_sample_swaps_script_plants_swaps_between_subtypes_and_scores_them():
+    module = load("sample_swaps")
+    X = pd.DataFrame({("a", "f"): np.arange(12.0), ("b", "g"): -np.arange(12.0)})
+    y = np.repeat([0, 1, 2], 4)
+    swapped_X, swapped = module.plant_swaps(X, y, "a", 3, np.random.default_rng(0))
+    assert swapped.sum() == 6
+    assert swapped_X["b"].equals(X["b"])  # the other omic untouched
+    moved = swapped_X[("a", "f")].to_numpy()
+    np.testing.assert_array_equal(moved[~swapped], np.arange(12.0)[~swapped])
+    assert sorted(moved[swapped]) == sorted(np.flatnonzero(swapped))  # exchanged among themselves
+    assert all(y[int(moved[i])] != y[i] for i in np.flatnonzero(swapped))  # with another subtype
+    table = module.main(["--max-iter", "2", "--pairs", "3", "--components", "4", "--threads", "1"])
+    assert table.index.tolist() == ["mRNA", "methylation", "miRNA"]
+    assert ((table >= 0) & (table <= 1)).all().all()

@@ -14,7 +14,9 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
 
+import skpoems._base
 from skpoems import PAPER_CONFIG, POEMSTransformer, POEMTransformer, concat_omics
+from skpoems._modules import PoEVAE
 
 SMALL = dict(n_components=4, encoder_hidden=(16,), decoder_hidden=16, gating_hidden=8)
 MODELS = [POEMSTransformer, POEMTransformer]
@@ -308,6 +310,7 @@ def test_pickle_round_trip(cls, fitted, planted):
     np.testing.assert_array_equal(clone.transform(Xs), est.transform(Xs))
     np.testing.assert_array_equal(clone.transform_gating(Xs), est.transform_gating(Xs))
     assert clone.score(Xs) == est.score(Xs)
+    np.testing.assert_array_equal(clone.score_samples(Xs), est.score_samples(Xs))
 
 
 def test_score_is_minus_validation_style_loss(fitted, planted):
@@ -315,6 +318,40 @@ def test_score_is_minus_validation_style_loss(fitted, planted):
     est = fitted[POEMSTransformer]
     s = est.score(Xs)
     assert np.isfinite(s) and s == est.score(Xs)  # deterministic
+
+
+@pytest.mark.parametrize("cls", MODELS)
+def test_score_samples_is_each_samples_elbo(cls, planted, monkeypatch):
+    """With beta = 1 the held-out loss is the mean negative ELBO at one posterior
+    draw: over many draws, the mean of score_samples must agree with it. A lost
+    log(2 pi), log sigma or KL term would be off by tens of nats."""
+    Xs, _ = planted
+    est = small(cls, beta=1.0, max_iter=100, learning_rate=1e-2).fit(Xs)  # KL about 4 nats
+    monkeypatch.setattr(PoEVAE, "ELBO_DRAWS", 4096)
+    elbo = est.score_samples(Xs)
+    scores = []
+    for seed in range(50):
+        monkeypatch.setattr(skpoems._base, "_EVAL_SEED", seed)
+        scores.append(est.score(Xs))
+    assert elbo.shape == (len(Xs[0]),) and elbo.dtype == np.float64
+    assert abs(elbo.mean() - np.mean(scores)) < 0.3, (elbo.mean(), np.mean(scores))
+
+
+def test_score_samples_per_sample_and_with_missing_omics(fitted, planted):
+    Xs, _ = planted
+    est = fitted[POEMSTransformer]
+    full = est.score_samples(Xs)
+    np.testing.assert_array_equal(est.score_samples(Xs), full)  # deterministic
+    np.testing.assert_allclose(est.score_samples([x[7:9] for x in Xs]), full[7:9], rtol=1e-12)
+    lacking = [x.copy() for x in Xs]
+    lacking[2][:5] = np.nan
+    part = est.score_samples(lacking)
+    assert np.isfinite(part).all()
+    np.testing.assert_allclose(part[5:], full[5:], rtol=1e-12)  # the others are unaffected
+    assert not np.isclose(part[:5], full[:5]).any()
+    # a sample's omic far off its training range is explained worse
+    assert (est.score_samples([Xs[0], Xs[1] + 2.0, Xs[2]]) < full).all()
+    assert est.score_samples([x.astype(np.float32) for x in Xs]).dtype == np.float32
 
 
 @pytest.mark.parametrize("cls", MODELS)

@@ -514,6 +514,26 @@ def test_a_linear_scale_omic_is_named_with_a_log_remedy_that_works(cls):
     assert not [w for w in caught if "linear-scale" in str(w.message) or "values up to" in str(w.message)]
 
 
+def test_raw_counts_of_rarely_expressed_genes_are_taken_for_linear_scale():
+    """Counts of genes that most samples do not express are skewed by their zeros,
+    which a log leaves (so the test of the whole feature passed them), but the
+    counts of the samples that express them are skewed as linear values are; the
+    same genes on a log scale stay quiet."""
+    rng = np.random.RandomState(0)
+    other = make_planted(n_samples=300, omic_dims=(6,))[0][0]
+    counts = np.where(rng.rand(300, 40) < 0.1, np.round(rng.lognormal(4, 1.5, (300, 40))), 0.0)  # 10% express
+
+    def linear_scale_warnings(block):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            tiny(POEMSTransformer, max_iter=1).fit({"counts": block / block.max(), "other": other})
+        return [str(w.message) for w in caught if "linear-scale" in str(w.message)]
+
+    found = linear_scale_warnings(counts)
+    assert len(found) == 1 and found[0].startswith("Omic(s) 'counts' (")
+    assert linear_scale_warnings(np.log2(1 + counts)) == []
+
+
 @pytest.mark.parametrize(
     "kind",
     ["log counts", "beta values", "binary calls", "low counts", "copy numbers", "log of rarely expressed genes"],

@@ -7,7 +7,9 @@ of each form with the paper's protocol (k-means ACC / NMI and k-NN ACC of the
 test patients, the paper's five seeds) on stratified 80/20 splits, min-max
 scaling fitted on the training part, and prints the typical feature skewness
 that the models' warning looks at (``skpoems._omics.typical_skewness``; the
-warning fires above ``LINEAR_SCALE_SKEWNESS`` when a log at least halves it). ``log1p`` of the linear values
+warning fires above ``LINEAR_SCALE_SKEWNESS`` when a log at least halves it, or
+when that holds for the values above each feature's minimum:
+``skpoems._omics.linear_scale_skewness``). ``log1p`` of the linear values
 is the remedy the warning prints (``skpoems run --log``).
 
     python examples/benchmarks/linear_scale.py --splits 5
@@ -23,7 +25,7 @@ from sklearn.decomposition import PCA
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import MinMaxScaler
 
-from skpoems._omics import LINEAR_SCALE_SKEWNESS, typical_skewness
+from skpoems._omics import linear_scale_skewness, typical_skewness
 from skpoems.datasets import load_tcga_brca
 from skpoems.metrics import evaluate_embedding
 
@@ -50,7 +52,7 @@ def main(argv=None) -> pd.DataFrame:
             skewness, logged = typical_skewness(values), typical_skewness(values, logged=True)
             rows.append({"omic": omic, "values": form, "typical skewness": round(skewness, 2),
                          "after a log": round(logged, 2),
-                         "warns": skewness > LINEAR_SCALE_SKEWNESS and logged < skewness / 2,
+                         "warns": linear_scale_skewness(values) is not None,
                          **mean.round(3).to_dict()})
     table = pd.DataFrame(rows)
     print(f"PCA-{args.components} of one omic, {args.splits} stratified splits of TCGA BRCA (mean)")
