@@ -677,8 +677,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Benjamini-Hochberg q-values). Labels are not needed; where the folder has "
         "them, the clusters are compared with them (ARI, NMI, over the labelled "
         "samples: every sample of the omic tables is clustered). Writes the embedding, "
-        "clusters.csv, cluster_markers.csv, the run outputs (W, top features, gating "
-        "weights, model.joblib) and figures coloured by cluster.",
+        "clusters.csv (with POEMS and POEM also each sample's ELBO: how well the model "
+        "explains it, low values worth a look), cluster_markers.csv, the run outputs (W, "
+        "top features, gating weights, model.joblib) and figures coloured by cluster.",
     )
     _add_data_options(discover, split=False)
     _add_model_choice(discover)
@@ -1730,6 +1731,10 @@ def _cmd_discover(args: argparse.Namespace) -> int:
             "crosstab": pd.crosstab(table["cluster"], table["label"])
             .reindex(cluster_names, fill_value=0).to_dict(orient="index"),
         }
+    if hasattr(fitted, "score_samples"):
+        # how well the model explains each sample (POEMS, POEM): the lowest are
+        # worth a look (outliers, an omic on another scale or of another patient)
+        table["elbo"] = fitted.score_samples(prepared.X_train)
     table.to_csv(out / "clusters.csv")
     # the subtypes of new patients: skpoems embed MODEL_FOLDER --data NEW (or
     # joblib.load("subtypes.joblib").predict(new.data) + 1 = cluster number)

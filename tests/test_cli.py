@@ -387,6 +387,8 @@ def test_discover_finds_clusters_and_their_markers(tmp_path):
     sizes = clusters["cluster"].value_counts()
     assert list(sizes.sort_index()) == sorted(sizes, reverse=True)  # numbered by size
     assert set(clusters["label"]) == set(mice.target_names)  # the folder's labels, to compare
+    model = joblib.load(out / "model.joblib")
+    np.testing.assert_allclose(clusters["elbo"], model[-1].score_samples(model[:-1].transform(mice.data)), rtol=1e-6)
     assert -1 <= clustering["against_labels"]["adjusted_rand_index"] <= 1
     for name in record["files"]:
         assert (out / name).is_file(), name
