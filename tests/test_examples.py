@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "examples" / "benchmarks"
 DATA_DIR = Path(__file__).resolve().parents[1] / "skpoems" / "datasets" / "data"
@@ -238,3 +239,17 @@ def test_sample_swaps_script_plants_swaps_between_subtypes_and_scores_them():
     table = module.main(["--max-iter", "2", "--pairs", "3", "--components", "4", "--threads", "1"])
     assert table.index.tolist() == ["mRNA", "methylation", "miRNA"]
     assert ((table >= 0) & (table <= 1)).all().all()
+
+
+def test_mixture_prior_script_trains_its_prior():
+    module = load("mixture_prior")
+    table = module.main(["--split-seeds", "0", "--max-iter", "2", "--mixture-components", "3"])
+    assert table.index.tolist() == [0] and table.loc[0, "epochs"] == 2
+    est = module.MixturePriorPOEMS(n_components=2, max_iter=3, random_state=0)
+    X = [np.random.RandomState(0).rand(40, 5), np.random.RandomState(1).rand(40, 4)]
+    est.fit(X)
+    prior = est.module_.prior
+    assert prior.means.shape == (10, 2)
+    start = module.MixturePrior(2, 10).means
+    assert not torch.equal(prior.means.detach(), start.detach())  # the prior is trained with the rest
+    assert "kl" in " ".join(est.history_[0])
