@@ -709,7 +709,9 @@ def build_parser() -> argparse.ArgumentParser:
         "trained on are ignored; an omic without a table in the folder is missing for "
         "every sample (embedded from the others). Writes embedding.csv and, for POEMS "
         "and POEM, gating_weights.csv; with the output folder of `skpoems discover`, "
-        "also clusters.csv (each sample's nearest discovered cluster).",
+        "also clusters.csv (each sample's nearest discovered cluster and, for POEMS and "
+        "POEM, its ELBO: new samples far below the cohort's ELBO are not explained by "
+        "the model).",
     )
     embed.add_argument(
         "model",
@@ -1985,7 +1987,10 @@ def _cmd_embed(args: argparse.Namespace) -> int:
         kmeans = None  # not this model's clusters
     if kmeans is not None:  # a model of skpoems discover: assign the clusters
         assigned = np.asarray([f"cluster {c + 1}" for c in kmeans.predict(np.asarray(Z, dtype=np.float64))])
-        pd.DataFrame({"cluster": assigned}, index=index).to_csv(out / "clusters.csv")
+        table = pd.DataFrame({"cluster": assigned}, index=index)
+        if hasattr(model, "score_samples"):  # as in discover's clusters.csv
+            table["elbo"] = model.score_samples(scaled)
+        table.to_csv(out / "clusters.csv")
         written.append("clusters.csv")
     lacking = {omic: int(X[omic].isna().all(axis=1).sum()) for omic in omics}
     lines = [

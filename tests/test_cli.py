@@ -423,8 +423,10 @@ def test_discover_finds_clusters_and_their_markers(tmp_path):
     new_mice(tmp_path / "new")
     status, stdout, stderr = call(["embed", str(out), "--data", str(tmp_path / "new"), "--out", str(tmp_path / "e")])
     assert status == 0, stderr
-    assigned = pd.read_csv(tmp_path / "e" / "clusters.csv", index_col=0)["cluster"]
-    assert list(assigned.loc[[f"m{i}" for i in range(40)]]) == list(clusters["cluster"])
+    assigned = pd.read_csv(tmp_path / "e" / "clusters.csv", index_col=0)
+    mice_ids = [f"m{i}" for i in range(40)]
+    assert list(assigned.loc[mice_ids, "cluster"]) == list(clusters["cluster"])
+    np.testing.assert_allclose(assigned.loc[mice_ids, "elbo"], clusters["elbo"], rtol=1e-5)  # the same ELBO
     assert "clusters of skpoems discover (nearest k-means centre): cluster 1" in stdout
 
 
