@@ -527,14 +527,17 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         found = {}
         for v, (name, block) in enumerate(zip(self.omic_names_, omics.blocks)):
             rows = None if omics.observed[:, v].all() else omics.observed[:, v]
-            skewness = linear_scale_skewness(block, rows)
-            if skewness is not None:
+            measured = linear_scale_skewness(block, rows)
+            if measured is not None:
                 low = float(block.min(initial=0.0) if rows is None else block[rows].min(initial=0.0))
-                found[name] = (skewness, low)
+                found[name] = (*measured, low)
         if not found:
             return set()
-        listing = ", ".join(f"{name!r} ({skewness:.1f})" for name, (skewness, _) in found.items())
-        loggable = [name for name, (_, low) in found.items() if low > -1]
+        where = " among the values above each feature's minimum"
+        listing = ", ".join(
+            f"{name!r} ({skewness:.1f}{where if above else ''})" for name, (skewness, above, _) in found.items()
+        )
+        loggable = [name for name, (_, _, low) in found.items() if low > -1]
         remedy = ""
         if loggable:
             steps = ", ".join(
@@ -552,6 +555,12 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             remedy += (
                 " Omic(s) " + ", ".join(repr(n) for n in found if n not in loggable)
                 + " have values below -1, where log1p is undefined: bring them to a log scale where they were made."
+            )
+        if any(above for _, above, _ in found.values()):
+            remedy += (
+                " (Skewed" + where + ": raw counts of features that most samples lack, or, if the values "
+                "are logs already, features barely above zero, which a log leaves skewed: keep the most "
+                "variable features first, skpoems.preprocessing.SelectTopVariance.)"
             )
         warnings.warn(
             f"Omic(s) {listing} look like linear-scale abundances (counts, TPM or intensities): "

@@ -678,7 +678,9 @@ def build_parser() -> argparse.ArgumentParser:
         "them, the clusters are compared with them (ARI, NMI, over the labelled "
         "samples: every sample of the omic tables is clustered). Writes the embedding, "
         "clusters.csv (with POEMS and POEM also each sample's ELBO: how well the model "
-        "explains it, low values worth a look), cluster_markers.csv, the run outputs (W, "
+        "explains it, low values worth a look; it sums over the omics a sample has, so "
+        "compare samples with the same omics, whose number is in omics_observed where "
+        "some lack one), cluster_markers.csv, the run outputs (W, "
         "top features, gating weights, model.joblib) and figures coloured by cluster.",
     )
     _add_data_options(discover, split=False)
@@ -710,8 +712,8 @@ def build_parser() -> argparse.ArgumentParser:
         "every sample (embedded from the others). Writes embedding.csv and, for POEMS "
         "and POEM, gating_weights.csv; with the output folder of `skpoems discover`, "
         "also clusters.csv (each sample's nearest discovered cluster and, for POEMS and "
-        "POEM, its ELBO: new samples far below the cohort's ELBO are not explained by "
-        "the model).",
+        "POEM, its ELBO: new samples far below the ELBO of the cohort's samples with the "
+        "same omics are not explained by the model).",
     )
     embed.add_argument(
         "model",
@@ -785,6 +787,8 @@ _CLI_TERMS = (
     ("labels=FILE", "--labels FILE"),
     ("pass transpose=True", "pass --layout features-x-samples"),
     ("log names no omic", "--log names no omic"),
+    ("keep the most variable features first, skpoems.preprocessing.SelectTopVariance",
+     "keep the most variable features first (--top-variance)"),
     (
         "or name the omics to read (omics=[...])",
         "or, if it holds the labels, pass it with --labels FILE --label-column NAME",
@@ -1081,6 +1085,26 @@ def _fit_quietly(fn: Callable[[], Any]) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return fn()
+
+
+def _elbo_columns(model: Any, X: Any) -> dict[str, np.ndarray]:
+    """clusters.csv's ``elbo`` column (POEMS, POEM: ``score_samples``) and, where
+    a sample lacks an omic, ``omics_observed``: an ELBO sums over the features of
+    the omics a sample has, so only samples with the same omics compare. Empty
+    for a model without ``score_samples``; NaN, with a warning, where the model
+    cannot score the samples (the clusters are written all the same)."""
+    if not hasattr(model, "score_samples"):
+        return {}
+    observed = model._validate_omics(X, reset=False).observed
+    try:
+        elbo = np.asarray(model.score_samples(X), dtype=np.float64)
+    except ValueError as exc:
+        warnings.warn(f"No ELBO in clusters.csv: {exc}", RuntimeWarning, stacklevel=2)
+        elbo = np.full(len(observed), np.nan)
+    columns = {"elbo": elbo}
+    if not observed.all():
+        columns["omics_observed"] = observed.sum(axis=1)
+    return columns
 
 
 def _label_names(y: Any, target_names: Any) -> np.ndarray:
@@ -1733,10 +1757,10 @@ def _cmd_discover(args: argparse.Namespace) -> int:
             "crosstab": pd.crosstab(table["cluster"], table["label"])
             .reindex(cluster_names, fill_value=0).to_dict(orient="index"),
         }
-    if hasattr(fitted, "score_samples"):
-        # how well the model explains each sample (POEMS, POEM): the lowest are
-        # worth a look (outliers, an omic on another scale or of another patient)
-        table["elbo"] = fitted.score_samples(prepared.X_train)
+    # how well the model explains each sample (POEMS, POEM): the lowest are worth
+    # a look (outliers, an omic on another scale or of another patient)
+    for column, values in _elbo_columns(fitted, prepared.X_train).items():
+        table[column] = values
     table.to_csv(out / "clusters.csv")
     # the subtypes of new patients: skpoems embed MODEL_FOLDER --data NEW (or
     # joblib.load("subtypes.joblib").predict(new.data) + 1 = cluster number)
@@ -1987,10 +2011,8 @@ def _cmd_embed(args: argparse.Namespace) -> int:
         kmeans = None  # not this model's clusters
     if kmeans is not None:  # a model of skpoems discover: assign the clusters
         assigned = np.asarray([f"cluster {c + 1}" for c in kmeans.predict(np.asarray(Z, dtype=np.float64))])
-        table = pd.DataFrame({"cluster": assigned}, index=index)
-        if hasattr(model, "score_samples"):  # as in discover's clusters.csv
-            table["elbo"] = model.score_samples(scaled)
-        table.to_csv(out / "clusters.csv")
+        # with the ELBO as in discover's clusters.csv
+        pd.DataFrame({"cluster": assigned, **_elbo_columns(model, scaled)}, index=index).to_csv(out / "clusters.csv")
         written.append("clusters.csv")
     lacking = {omic: int(X[omic].isna().all(axis=1).sum()) for omic in omics}
     lines = [

@@ -634,7 +634,9 @@ class PoEVAE(nn.Module):
         """
         mean, logvar, _ = self.encode(xs, observed)
         std = torch.exp(0.5 * logvar)
-        half = torch.randn((self.ELBO_DRAWS // 2, mean.shape[1]), generator=torch.Generator().manual_seed(0))
+        # float32 whatever torch's default dtype: the same draws in every session
+        generator = torch.Generator().manual_seed(0)
+        half = torch.randn((self.ELBO_DRAWS // 2, mean.shape[1]), dtype=torch.float32, generator=generator)
         draws = torch.cat([half, -half]).to(dtype=mean.dtype, device=mean.device)
         log_lik = mean.new_zeros(mean.shape[0])
         for eps in draws:

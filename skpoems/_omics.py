@@ -1112,8 +1112,11 @@ def typical_skewness(
     return float(np.nanmedian(_skewness(x)))
 
 
-def linear_scale_skewness(block: np.ndarray, rows: np.ndarray | None = None) -> float | None:
-    """The typical skewness that marks an omic as linear-scale abundances, or None.
+def linear_scale_skewness(
+    block: np.ndarray, rows: np.ndarray | None = None
+) -> tuple[float, bool] | None:
+    """The typical skewness that marks an omic as linear-scale abundances, and
+    whether it is that of the values above each feature's minimum; or None.
 
     Its typical feature is skewed above ``LINEAR_SCALE_SKEWNESS`` and a log at
     least halves that (features skewed by zeros, such as log values of genes
@@ -1121,12 +1124,14 @@ def linear_scale_skewness(block: np.ndarray, rows: np.ndarray | None = None) -> 
     linear). Failing that, the same test on the values above each feature's
     minimum: raw counts of genes that most samples do not express are skewed
     by their zeros, which a log leaves, but the counts of the samples that
-    express them are skewed as linear values are, and a log removes that."""
+    express them are skewed as linear values are, and a log removes that.
+    (Scale-free, so log values of barely expressed genes, log2(FPKM + 1) of
+    FPKM near 0.05, where the log is nearly linear, look the same.)"""
     for above_minimum in (False, True):
         skewness = typical_skewness(block, rows, above_minimum=above_minimum)
         if skewness is None or skewness <= LINEAR_SCALE_SKEWNESS:
             continue
         logged = typical_skewness(block, rows, logged=True, above_minimum=above_minimum)
         if logged is not None and logged < skewness / 2:
-            return skewness
+            return skewness, above_minimum
     return None

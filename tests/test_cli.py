@@ -447,6 +447,15 @@ def test_discover_without_labels_and_with_a_missing_omic(tmp_path):
     clustering = json.loads((out / "metrics.json").read_text())["clustering"]
     assert clustering["chosen_by"] == "given" and "against_labels" not in clustering
     assert "against the folder's labels" not in stdout
+    # POEMS: each mouse's ELBO, and how many omics it sums over
+    poems_out = tmp_path / "poems"
+    status, _, stderr = call([*argv[:-3], str(poems_out), "-q", "--no-figures", "--n-clusters", "3", "--join", "outer"])
+    assert status == 0, stderr
+    clusters = pd.read_csv(poems_out / "clusters.csv", index_col=0)
+    assert list(clusters.columns) == ["cluster", "elbo", "omics_observed"] and clusters["elbo"].notna().all()
+    has_lipid = clusters.index.isin(pd.read_csv(data / "lipid.csv", index_col=0).index)
+    assert (~has_lipid).sum() == 10
+    assert (clusters["omics_observed"] == np.where(has_lipid, 2, 1)).all()
     status, _, stderr = call([*argv, "--n-clusters", "1"])
     assert status == 2 and "expected 'auto' or an integer >= 2" in stderr
 

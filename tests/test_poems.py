@@ -337,6 +337,47 @@ def test_score_samples_is_each_samples_elbo(cls, planted, monkeypatch):
     assert abs(elbo.mean() - np.mean(scores)) < 0.3, (elbo.mean(), np.mean(scores))
 
 
+@pytest.mark.parametrize("noise", ["omic", "feature"])
+def test_score_samples_of_samples_lacking_an_omic_against_a_direct_estimate(planted, monkeypatch, noise):
+    """The ELBO of a sample lacking omic 2: the posterior given omics 0 and 1
+    only, the likelihood of those two only. Computed here independently from
+    the posterior moments, the decoder and sigma, with other draws."""
+    Xs, _ = planted
+    est = small(POEMSTransformer, noise=noise, max_iter=60, learning_rate=1e-2).fit(Xs)
+    lacking = [x[:6].copy() for x in Xs]
+    lacking[2][:] = np.nan
+    monkeypatch.setattr(PoEVAE, "ELBO_DRAWS", 4096)
+    elbo = est.score_samples(lacking)
+    module = est.module_
+    with torch.no_grad():
+        xs = [torch.tensor(x[:6], dtype=torch.float32) for x in Xs]
+        observed = torch.tensor([[True, True, False]] * 6)
+        mean, logvar, _ = module.encode(xs, observed)
+        mean, std = mean.double().numpy(), np.exp(0.5 * logvar.double().numpy())
+        sigmas = [np.broadcast_to(np.exp(n.log_sigma.double().numpy()), (x.shape[1],)) for n, x in zip(module.noises, Xs)]
+    draws = 4096
+    z = mean + std * np.random.RandomState(1).standard_normal((draws, *mean.shape))  # (draws, 6, K)
+    decoded = est.inverse_transform(z.reshape(-1, mean.shape[1]))
+    log_lik = np.zeros(6)
+    for v in (0, 1):  # not omic 2
+        r = (Xs[v][:6] - decoded[v].reshape(draws, 6, -1)) / sigmas[v]
+        log_lik += (-0.5 * r**2 - np.log(sigmas[v]) - 0.5 * np.log(2 * np.pi)).sum(axis=2).mean(axis=0)
+    kl = 0.5 * (mean**2 + std**2 - 1 - 2 * np.log(std)).sum(axis=1)
+    np.testing.assert_allclose(elbo, log_lik - kl, atol=0.3)
+
+
+def test_score_samples_does_not_depend_on_torchs_default_dtype(fitted, planted):
+    Xs, _ = planted
+    est = fitted[POEMSTransformer]
+    expected = est.score_samples(Xs)
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        np.testing.assert_allclose(est.score_samples(Xs), expected, rtol=1e-10)
+    finally:
+        torch.set_default_dtype(previous)
+
+
 def test_score_samples_per_sample_and_with_missing_omics(fitted, planted):
     Xs, _ = planted
     est = fitted[POEMSTransformer]
