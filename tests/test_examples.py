@@ -236,7 +236,7 @@ def test_sample_swaps_script_plants_swaps_between_subtypes_and_scores_them():
     np.testing.assert_array_equal(moved[~swapped], np.arange(12.0)[~swapped])
     assert sorted(moved[swapped]) == sorted(np.flatnonzero(swapped))  # exchanged among themselves
     assert all(y[int(moved[i])] != y[i] for i in np.flatnonzero(swapped))  # with another subtype
-    table = module.main(["--max-iter", "2", "--pairs", "3", "--components", "4", "--threads", "1"])
+    table = module.main(["--max-iter", "2", "--pairs", "3", "--components", "4", "--repeats", "1", "--threads", "1"])
     assert table.index.tolist() == ["mRNA", "methylation", "miRNA"]
     assert ((table >= 0) & (table <= 1)).all().all()
 

@@ -36,10 +36,10 @@ from skpoems.datasets import load_tcga_brca
 
 def plant_swaps(X: pd.DataFrame, y: np.ndarray, omic: str, n_pairs: int, rng: np.random.Generator):
     """Exchange ``omic`` between ``n_pairs`` pairs of patients of different labels."""
-    X = X.copy()
+    values = X.to_numpy(copy=True)
+    cols = np.arange(X.shape[1])[X.columns.get_loc(omic)]
     swapped = np.zeros(len(X), dtype=bool)
-    order = rng.permutation(len(X))
-    for i in order:
+    for i in rng.permutation(len(X)):
         if swapped.sum() >= 2 * n_pairs:
             break
         if swapped[i]:
@@ -49,12 +49,9 @@ def plant_swaps(X: pd.DataFrame, y: np.ndarray, omic: str, n_pairs: int, rng: np
         if partners.size == 0:
             continue
         j = rng.choice(partners)
-        block = X[omic].to_numpy()
-        a, b = block[i].copy(), block[j].copy()
-        X.loc[X.index[i], omic] = b
-        X.loc[X.index[j], omic] = a
+        values[np.ix_([i, j], cols)] = values[np.ix_([j, i], cols)]
         swapped[[i, j]] = True
-    return X, swapped
+    return pd.DataFrame(values, index=X.index, columns=X.columns), swapped
 
 
 def main(argv=None) -> pd.DataFrame:
@@ -63,6 +60,7 @@ def main(argv=None) -> pd.DataFrame:
     parser.add_argument("--pairs", type=int, default=10, help="swapped pairs per omic (default 10)")
     parser.add_argument("--max-iter", type=int, default=5000)
     parser.add_argument("--components", type=int, default=32, help="PCA components (default 32)")
+    parser.add_argument("--repeats", type=int, default=3, help="draws of the swaps per omic (default 3)")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -78,7 +76,7 @@ def main(argv=None) -> pd.DataFrame:
     y = np.asarray(split.y_test)
     rows = []
     for omic in omics:
-        for repeat in range(3):
+        for repeat in range(args.repeats):
             rng = np.random.default_rng(100 * args.split_seed + repeat)
             X_bad, swapped = plant_swaps(split.X_test, y, omic, args.pairs, rng)
             scores = {
@@ -90,7 +88,7 @@ def main(argv=None) -> pd.DataFrame:
                          **{name: roc_auc_score(swapped, -s) for name, s in scores.items()}})
     table = pd.DataFrame(rows).groupby("swapped omic", sort=False).mean().drop(columns="repeat")
     print(f"POEMS: {est.n_iter_} epochs in {fit_s:.0f} s; test patients: {len(y)}, "
-          f"{2 * args.pairs} of them swapped per omic, 3 draws of the swaps")
+          f"{2 * args.pairs} of them swapped per omic, {args.repeats} draws of the swaps")
     print("ROC AUC of minus the score for the swapped patients (0.5 = chance)")
     print(table.round(3).to_string())
     return table
