@@ -26,12 +26,48 @@ preprocessing
     (``OmicTransformer``, ``SelectTopVariance``), for pipelines.
 """
 
-from . import datasets, inspection, metrics, plotting, preprocessing
-from ._mocss import MOCSSAETransformer, MOCSSSparseVAETransformer, MOCSSVAETransformer
-from ._omics import concat_omics, split_omics
-from ._paper import PAPER_CONFIG
-from ._poems import POEMSTransformer, POEMTransformer
-from .metrics import clustering_accuracy, evaluate_embedding
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the names below, for type checkers and IDEs
+    from . import datasets, inspection, metrics, plotting, preprocessing
+    from ._mocss import MOCSSAETransformer, MOCSSSparseVAETransformer, MOCSSVAETransformer
+    from ._omics import concat_omics, split_omics
+    from ._paper import PAPER_CONFIG
+    from ._poems import POEMSTransformer, POEMTransformer
+    from .metrics import clustering_accuracy, evaluate_embedding
+
+# Imported on first use (PEP 562), as scikit-learn and scipy do: ``import
+# skpoems``, the data loaders, the metrics and ``skpoems --help`` do not load
+# torch (about 1.7 s); the estimators do.
+_SUBMODULES = ("datasets", "inspection", "metrics", "plotting", "preprocessing")
+_ATTRIBUTES = {
+    "MOCSSAETransformer": "._mocss",
+    "MOCSSSparseVAETransformer": "._mocss",
+    "MOCSSVAETransformer": "._mocss",
+    "POEMSTransformer": "._poems",
+    "POEMTransformer": "._poems",
+    "PAPER_CONFIG": "._paper",
+    "concat_omics": "._omics",
+    "split_omics": "._omics",
+    "clustering_accuracy": ".metrics",
+    "evaluate_embedding": ".metrics",
+}
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _ATTRIBUTES:
+        value = getattr(importlib.import_module(_ATTRIBUTES[name], __name__), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __version__ = "0.1.0.dev0"
 

@@ -20,9 +20,10 @@ selects hyper-parameters on its training part).
 
 from __future__ import annotations
 
+import importlib
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,8 +37,6 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import FunctionTransformer, MinMaxScaler
 from sklearn.utils import Bunch
 
-from ._mocss import MOCSSAETransformer, MOCSSSparseVAETransformer, MOCSSVAETransformer
-from ._poems import POEMSTransformer, POEMTransformer
 from .metrics import evaluate_embedding
 from .utils._warnings import user_stacklevel
 
@@ -53,14 +52,34 @@ __all__ = [
     "split_and_scale",
 ]
 
+class _EstimatorClasses(Mapping):
+    """Command-line name -> estimator class, each class imported on first use,
+    so that ``skpoems --help`` and usage errors do not wait for torch."""
+
+    _WHERE = {
+        "poems": ("._poems", "POEMSTransformer"),
+        "poem": ("._poems", "POEMTransformer"),
+        "mocss-ae": ("._mocss", "MOCSSAETransformer"),
+        "mocss-vae": ("._mocss", "MOCSSVAETransformer"),
+        "mocss-sparsevae": ("._mocss", "MOCSSSparseVAETransformer"),
+    }
+
+    def __getitem__(self, name: str) -> type:
+        module, attribute = self._WHERE[name]
+        return getattr(importlib.import_module(module, __package__), attribute)
+
+    def __iter__(self):
+        return iter(self._WHERE)
+
+    def __len__(self) -> int:
+        return len(self._WHERE)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
 #: command-line name -> estimator class, in the paper's table order.
-MODELS: dict[str, type] = {
-    "poems": POEMSTransformer,
-    "poem": POEMTransformer,
-    "mocss-ae": MOCSSAETransformer,
-    "mocss-vae": MOCSSVAETransformer,
-    "mocss-sparsevae": MOCSSSparseVAETransformer,
-}
+MODELS: Mapping[str, type] = _EstimatorClasses()
 
 #: command-line name -> the paper's display name.
 DISPLAY_NAMES: dict[str, str] = {

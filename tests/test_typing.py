@@ -20,6 +20,7 @@ import pytest
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
+import skpoems
 import skpoems.datasets
 from skpoems import (
     MOCSSAETransformer,
@@ -215,3 +216,45 @@ def test_loader_overloads_match_runtime(func, flag):
         ("Literal[True]", False),
         ("bool", False),
     ]
+
+
+def test_lazy_top_level_names_match_what_type_checkers_read():
+    """``skpoems/__init__`` imports its names on first use (PEP 562); its
+    ``TYPE_CHECKING`` imports must name the same objects from the same modules."""
+    tree = ast.parse(inspect.getsource(skpoems))
+    checked = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            for stmt in node.body:
+                for alias in stmt.names:
+                    checked[alias.name] = "." + (stmt.module or alias.name)
+    lazy = {**skpoems._ATTRIBUTES, **{name: f".{name}" for name in skpoems._SUBMODULES}}
+    assert checked == lazy
+    assert set(skpoems.__all__) == {*lazy, "__version__"}
+    for name in skpoems.__all__:
+        assert getattr(skpoems, name) is not None
+        assert name in dir(skpoems)
+    with pytest.raises(AttributeError, match="no attribute 'POEMS'"):
+        skpoems.POEMS  # noqa: B018
+
+
+def test_import_and_command_line_help_do_not_load_torch():
+    """Loading torch takes about 1.7 s: the loaders, metrics, preprocessing,
+    plotting and ``skpoems --help`` do without it; an estimator loads it."""
+    import subprocess
+
+    code = (
+        "import sys, skpoems, skpoems.datasets, skpoems.metrics, skpoems.preprocessing, "
+        "skpoems.inspection, skpoems.plotting, skpoems._cli\n"
+        "from skpoems._experiment import MODELS\n"
+        "assert list(MODELS) == ['poems', 'poem', 'mocss-ae', 'mocss-vae', 'mocss-sparsevae']\n"
+        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+        "try:\n"
+        "    skpoems._cli.main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "assert 'torch' not in sys.modules, 'torch was imported by --help'\n"
+        "assert MODELS['poems'] is skpoems.POEMSTransformer and 'torch' in sys.modules\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
