@@ -34,6 +34,7 @@ from tqdm.auto import tqdm
 from ._omics import (
     LINEAR_SCALE_SKEWNESS,
     OmicInputMixin,
+    as_omic_blocks,
     check_missing_pattern,
     linear_scale_skewness,
     sample_index,
@@ -392,6 +393,20 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 "the parameters back."
             )
 
+    def _check_warm_omic_dims(self, X: Any) -> None:
+        """``omic_dims`` set to other sizes than the fitted ones before a warm
+        start: the flat input would be split otherwise than the model was built
+        for (``None`` splits it as fitted, as ``transform`` does)."""
+        dims = self.omic_dims
+        if dims is None or as_omic_blocks(X).layout not in ("array", "frame"):
+            return
+        if not _same_value(tuple(dims), tuple(self.omic_dims_)):
+            raise ValueError(
+                f"omic_dims is {tuple(dims)!r} but the model was fitted with omic sizes "
+                f"{tuple(self.omic_dims_)!r} (omic_dims only says how to split a flat input; "
+                "set it back, or to None)."
+            )
+
     def _model_parameters(self) -> dict[str, Any]:
         """The parameters the fitted model is built from (all but the training loop's)."""
         return {k: v for k, v in self.get_params(deep=False).items() if k not in _LOOP_PARAMETERS}
@@ -413,14 +428,18 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         if warm:
             self._check_warm_parameters()
             # the same omics and features as the fitted model, or an error naming them
+            # (parsed as transform parses it: a dict or MultiIndex in the fitted
+            # order of the omics, a flat input split by the fitted omic_dims_)
             try:
-                self._validate_omics(X, reset=False)
+                self._check_warm_omic_dims(X)
+                omics = self._validate_omics(X, reset=False)
             except ValueError as exc:
                 raise ValueError(
                     f"warm_start=True continues the fitted model, which needs the omics and "
                     f"features it was fitted on: {exc} Set warm_start=False to fit afresh."
                 ) from None
-        omics = self._validate_omics(X, reset=True)
+        else:
+            omics = self._validate_omics(X, reset=True)
         self._unscaled = {}  # omic -> peak |value|, named again if training diverges
         skewed = self._linear_scale = self._warn_if_linear_scale(omics)
         for name, block in zip(self.omic_names_, omics.blocks):

@@ -45,6 +45,7 @@ from sklearn.utils.validation import (
 from ._omics import (
     OMIC_SEP,
     OmicInputMixin,
+    _is_default_index,
     as_omic_blocks,
     check_omic_dims,
     flat_feature_names,
@@ -432,7 +433,42 @@ class OmicTransformer(
                 f"inverse_transform expects omics with {self.omic_dims_out_} features "
                 f"(the output of transform); got {dims}."
             )
+        self._check_output_names(X, parsed)
         return blocks, parsed
+
+    def _check_output_names(self, X: Any, parsed: Any) -> None:
+        """Omics are undone by name, as transform applies them: an input naming
+        other omics, or other features than transform's output, is refused (it
+        was undone by position with another omic's scaler, and relabelled)."""
+        if parsed.names is not None and list(parsed.names) != list(self.omic_names_):
+            raise ValueError(
+                f"inverse_transform got omics {list(parsed.names)}, but {type(self).__name__} "
+                f"was fitted with omics {list(self.omic_names_)}: each omic is undone by "
+                "its own transformer, found by name."
+            )
+        if parsed.layout == "frame":
+            labelled = [(None, X.columns, self.get_feature_names_out())]
+        else:
+            labelled = [
+                (name, parsed.blocks[v].columns, self._names_out[v])
+                for v, name in enumerate(self.omic_names_)
+                if isinstance(parsed.blocks[v], pd.DataFrame)
+            ]
+        for name, columns, expected in labelled:
+            if _is_default_index(columns):
+                continue  # a frame built from an array carries no names
+            if isinstance(columns, pd.MultiIndex) and name is not None:
+                columns = columns.get_level_values(-1)
+            given = np.asarray(columns.astype(str), dtype=object)
+            if not np.array_equal(given, np.asarray(expected, dtype=str).astype(object)):
+                where = f"Omic {name!r} has" if name is not None else "X has"
+                differ = [str(g) for g, e in zip(given, expected) if str(g) != str(e)][:3]
+                raise ValueError(
+                    f"{where} features other than the output of transform for it "
+                    f"(first differences: {differ}; expected e.g. "
+                    f"{[str(e) for e in list(expected)[:3]]}); inverse_transform relabels its "
+                    "output with the fitted names, so it needs the columns transform wrote."
+                )
 
     def _like(
         self, X: Any, parsed: Any, blocks: list[np.ndarray], names: list[np.ndarray], columns: np.ndarray

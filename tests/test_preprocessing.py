@@ -250,6 +250,46 @@ def test_inverse_transform_returns_to_the_original_scale():
     assert np.all(decoded[1] > lo - (hi - lo)) and np.all(decoded[1] < hi + (hi - lo))
 
 
+def test_inverse_transform_finds_each_omic_by_name():
+    """Each omic is undone by its own scaler, found by name as transform finds
+    it: other omic names or feature names are refused (they were undone by
+    position, with another omic's scaler, and relabelled with the fitted names)."""
+    rng = np.random.RandomState(0)
+    mrna, mirna = 100 * rng.rand(20, 3), rng.rand(20, 3)
+    ot = OmicTransformer().fit({"mRNA": mrna, "miRNA": mirna})
+    ones = np.ones((1, 3))
+    with pytest.raises(ValueError, match=r"got omics \['miRNA', 'other'\], but OmicTransformer was fitted"):
+        ot.inverse_transform({"miRNA": ones, "other": ones})
+    back = ot.inverse_transform({"miRNA": ones, "mRNA": ones})  # any key order
+    np.testing.assert_allclose(back["miRNA"][0], mirna.max(axis=0))
+    np.testing.assert_allclose(back["mRNA"][0], mrna.max(axis=0))
+    frames = {
+        "mRNA": pd.DataFrame(mrna, columns=list("abc")),
+        "miRNA": pd.DataFrame(mirna, columns=list("xyz")),
+    }
+    ot = OmicTransformer().fit(frames)
+    out = ot.transform(frames)
+    back = ot.inverse_transform(out)["mRNA"]
+    assert list(back.columns) == list("abc")
+    np.testing.assert_allclose(back.to_numpy(), mrna)
+    with pytest.raises(ValueError, match=r"Omic 'mRNA' has features other than the output of transform"):
+        ot.inverse_transform({**out, "mRNA": out["mRNA"].set_axis(list("xyz"), axis=1)})
+    # a frame built from an array carries no names: matched by position
+    unnamed = ot.inverse_transform([pd.DataFrame(out["mRNA"].to_numpy()), out["miRNA"]])
+    assert list(unnamed[0].columns) == list("abc")
+    X = concat_omics(frames)
+    ot = OmicTransformer().fit(X)
+    renamed = ot.transform(X)
+    renamed.columns = pd.MultiIndex.from_tuples([("foo" if o == "mRNA" else "bar", f) for o, f in X.columns])
+    with pytest.raises(ValueError, match=r"got omics \['foo', 'bar'\]"):
+        ot.inverse_transform(renamed)
+    flat = OmicTransformer(omic_dims=(3, 3)).set_output(transform="pandas").fit(np.hstack([mrna, mirna]))
+    Xt = flat.transform(np.hstack([mrna, mirna]))
+    np.testing.assert_allclose(flat.inverse_transform(Xt), np.hstack([mrna, mirna]))
+    with pytest.raises(ValueError, match="X has features other than the output of transform"):
+        flat.inverse_transform(Xt.set_axis([f"g{i}" for i in range(6)], axis=1))
+
+
 def test_grid_search_refits_the_scaling_inside_each_fold():
     X = concat_omics(omics(40))
     y = np.arange(40) % 2

@@ -799,6 +799,35 @@ def test_warm_start_continues_training(cls):
     assert est.n_iter_ == 3 and [r["epoch"] for r in est.history_] == [1, 2, 3]
 
 
+@pytest.mark.parametrize("cls", ALL)
+def test_warm_start_matches_omics_as_transform_does(cls):
+    """A warm start reads the omics as ``transform`` does: a dict by name in any
+    key order (each omic's encoder and decoder go on with its own data: the
+    omics once traded places, silently when they had the same width), a flat
+    input split by the fitted sizes; ``omic_dims`` changed to other sizes is
+    refused."""
+    rng = np.random.RandomState(0)
+    X = {"m": rng.rand(40, 5), "n": rng.rand(40, 5)}
+    est = tiny(cls, max_iter=5, n_iter_no_change=None).fit(X)
+    Z = est.transform(X)
+    # a learning rate of ~0: training on leaves the model as it was
+    est.set_params(warm_start=True, max_iter=1, learning_rate=1e-12).fit({"n": X["n"], "m": X["m"]})
+    assert est.omic_names_ == ["m", "n"] and est.n_iter_ == 6
+    np.testing.assert_allclose(est.transform(X), Z, atol=1e-6)
+    wide = {"m": rng.rand(40, 4), "n": X["n"]}
+    est = tiny(cls, max_iter=2).fit(wide)
+    est.set_params(warm_start=True).fit({"n": wide["n"], "m": wide["m"]})
+    assert est.omic_names_ == ["m", "n"] and est.omic_dims_ == (4, 5)
+    flat = np.hstack([X["m"], rng.rand(40, 4)])
+    est = tiny(cls, omic_dims=(5, 4), max_iter=2).fit(flat)
+    est.set_params(warm_start=True, omic_dims=None).fit(flat)  # None: split as fitted
+    assert est.omic_dims_ == (5, 4) and est.n_iter_ == 4
+    for dims in [(4, 5), (3, 3, 3)]:
+        with pytest.raises(ValueError, match=r"omic_dims is \(.*\) but the model was fitted with omic sizes \(5, 4\)"):
+            est.set_params(omic_dims=dims).fit(flat)
+    assert est.omic_dims_ == (5, 4) and est.n_iter_ == 4
+
+
 def test_warm_start_equals_one_long_fit_in_epochs_not_weights():
     """A warm start repeats the first fit exactly, then continues (same split)."""
     X = data(n=40)
