@@ -450,6 +450,35 @@ def _label(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _check_label_order(y: Any, samples: Any, data_name: str = "X") -> None:
+    """Labels are matched to the samples by position: a Series ``y`` whose index
+    names samples must name the data's samples (``samples``, its row labels), in
+    the same order; else a ValueError with the fix. Nothing to check when either
+    has no row labels (a default 0..n-1 index)."""
+    if not isinstance(y, pd.Series) or not isinstance(samples, pd.Index):
+        return
+    if _is_default_index(y.index) or _is_default_index(samples) or y.index.equals(samples):
+        return  # (data without row labels: y's own labels name nothing to match)
+    same_samples = len(y.index) == len(samples) and y.index.isin(samples).all() and samples.isin(y.index).all()
+    if same_samples:
+        at = int(np.flatnonzero(np.asarray(y.index) != np.asarray(samples))[0])
+        raise ValueError(
+            "y's index names the same samples as the data, in another order (position "
+            f"{at}: {_label(y.index[at])!r} in y, {_label(samples[at])!r} in the data), and labels "
+            f"are matched by position: pass y.loc[{data_name}.index], or y.to_numpy() if the "
+            "order is right."
+        )
+    only_y = y.index.difference(samples)
+    only_data = samples.difference(y.index)
+    raise ValueError(
+        "y's index does not name the samples of the data "
+        f"({len(only_y)} of its labels are not among them, e.g. {_label(only_y[0])!r}"
+        + (f"; {len(only_data)} samples have no label, e.g. {_label(only_data[0])!r}" if len(only_data) else "")
+        + f"), and labels are matched by position: pass y.reindex({data_name}.index) to match "
+        "them by name, or y.to_numpy() to match them by position."
+    )
+
+
 def _check_indices_agree(blocks: list, names: list[str] | None) -> None:
     """Refuse DataFrame omics whose rows are labelled as different samples.
 

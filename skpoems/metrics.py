@@ -17,6 +17,8 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils import check_array, check_consistent_length, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from ._omics import _check_label_order
+
 __all__ = ["clustering_accuracy", "evaluate_embedding", "format_evaluation"]
 
 _SCORE_KEYS = (
@@ -152,7 +154,9 @@ def evaluate_embedding(
         The embedding, e.g. ``transform(X_test)`` (ndarray or DataFrame).
 
     y : array-like of shape (n_samples,)
-        True classes (ints or strings).
+        True classes (ints or strings), matched to the rows of ``Z`` by
+        position. A Series whose index names the samples must name those of a
+        DataFrame ``Z`` in the same order (else a ValueError with the fix).
 
     seeds : array-like of int, default=(0, 12, 21, 42, 1234)
         The random states of the repetitions (the paper's five seeds).
@@ -204,6 +208,9 @@ def evaluate_embedding(
     >>> scores["kmeans_acc"], scores["knn_acc"]
     (1.0, 1.0)
     """
+    # a Series y naming other samples, or the same in another order, than a
+    # DataFrame Z (e.g. transform's pandas output) would be paired by position
+    _check_label_order(y, getattr(Z, "index", None), "Z")
     Z = check_array(Z, dtype=[np.float64, np.float32], ensure_min_samples=2)
     y = column_or_1d(np.asarray(y), warn=True)
     check_consistent_length(Z, y)

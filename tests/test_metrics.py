@@ -262,3 +262,23 @@ def test_labels_of_mixed_types_get_a_message_not_a_numpy_error():
     with pytest.raises(TypeError, match=r"y mixes labels of different types \(int, str\)"):
         evaluate_embedding(Z, y, seeds=(0,))
     assert clustering_accuracy(y.astype(str), y.astype(str)) == 1.0
+
+
+def test_evaluate_embedding_refuses_labels_of_other_or_reordered_samples():
+    """Labels are paired with rows by position: a Series y whose index names
+    the rows of a DataFrame Z in another order scored a perfect embedding as
+    noise without a word (inspection and plotting refused it already)."""
+    rng = np.random.RandomState(0)
+    patients = [f"TCGA-{i:02d}" for i in range(60)]
+    y = pd.Series(np.repeat([0, 1, 2], 20), index=patients)
+    Z = pd.DataFrame(rng.randn(60, 2) + 4 * y.to_numpy()[:, None], index=patients)
+    assert evaluate_embedding(Z, y, n_init=1, seeds=[0])["kmeans_acc"] == 1.0
+    shuffled = y.sample(frac=1, random_state=0)
+    with pytest.raises(ValueError, match=r"the same samples as the data, in another order.*y.loc\[Z.index\]"):
+        evaluate_embedding(Z, shuffled, n_init=1, seeds=[0])
+    assert evaluate_embedding(Z, shuffled.loc[Z.index], n_init=1, seeds=[0])["kmeans_acc"] == 1.0
+    with pytest.raises(ValueError, match="does not name the samples of the data"):
+        evaluate_embedding(Z, y.set_axis([f"P{i}" for i in range(60)]), n_init=1, seeds=[0])
+    # no row labels on either side: by position, as before
+    assert evaluate_embedding(Z.to_numpy(), shuffled, n_init=1, seeds=[0])["kmeans_acc"] < 1.0
+    assert evaluate_embedding(Z, y.to_numpy(), n_init=1, seeds=[0])["kmeans_acc"] == 1.0
