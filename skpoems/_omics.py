@@ -259,6 +259,33 @@ def _check_unique_features(feature_names: Any, name: str, what: str = "Omic {nam
     )
 
 
+def _check_flat_frame_features(columns: pd.Index, omic_dims: Sequence[int] | None) -> None:
+    """Duplicate columns of one flat DataFrame. Split by ``omic_dims``, a name
+    repeated in two omics (TP53 in mRNA and in methylation) is not a duplicate
+    to average: such omics need a form that keeps them apart."""
+    try:
+        dims = check_omic_dims(omic_dims, len(columns)) if omic_dims is not None else None
+    except ValueError:
+        dims = None  # reported with the dims
+    if dims is not None and len(dims) > 1:
+        bounds = np.cumsum([0, *dims])
+        for v in range(len(dims)):
+            _check_unique_features(columns[bounds[v] : bounds[v + 1]], f"omic{v}")
+        names = np.asarray(columns.astype(str), dtype=object)
+        values, counts = np.unique(names, return_counts=True)
+        shared = values[counts > 1]
+        if shared.size:
+            raise ValueError(
+                f"The DataFrame X names features {list(map(str, shared[:5]))}"
+                f"{' ...' if shared.size > 5 else ''} in more than one of its omics "
+                f"(omic_dims={tuple(dims)}), and a flat frame names each column once. Keep "
+                "the omics apart: pass a dict {name: frame} or a list of frames, or one frame "
+                "with (omic, feature) columns (skpoems.concat_omics)."
+            )
+        return
+    _check_unique_features(columns, "X", what="The DataFrame X")
+
+
 class _NoneOmicError(ValueError):
     """An omic passed as None (a missing omic is a block of NaN)."""
 
@@ -356,7 +383,7 @@ def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks
         # a single 2-D input: sklearn's validation happens in the estimator
         layout = "frame" if isinstance(X, pd.DataFrame) else "array"
         if layout == "frame":
-            _check_unique_features(X.columns, "X", what="The DataFrame X")
+            _check_flat_frame_features(X.columns, omic_dims)
         return OmicBlocks([X], None, None, getattr(X, "index", None), layout)
 
     blocks = [
@@ -888,7 +915,11 @@ class OmicInputMixin:
         ``dtype`` is that of every block).
         """
         try:
-            parsed = as_omic_blocks(X, self.omic_dims if reset else None)
+            # (a flat DataFrame at transform: split as fitted, for its duplicate check)
+            flat_frame = isinstance(X, pd.DataFrame) and not isinstance(X.columns, pd.MultiIndex)
+            if flat_frame and not reset:
+                X = self._as_fitted_flat_names(X)
+            parsed = as_omic_blocks(X, self.omic_dims if reset else self.omic_dims_ if flat_frame else None)
         except _NoneOmicError as exc:
             fitted = list(getattr(self, "omic_names_", []))
             # an unnamed list is matched by position, a dict by name
@@ -943,9 +974,12 @@ class OmicInputMixin:
             blocks = [b.astype(dtype, copy=False) for b in blocks]
             flat = np.concatenate(blocks, axis=1)
             if feature_names is not None:
+                fitted_names = getattr(self, "feature_names_in_", None) if not reset else None
                 flat = pd.DataFrame(
                     flat,
-                    columns=flat_feature_names(names, feature_names),
+                    # (checked omic by omic above; a model fitted on one flat frame
+                    # keeps its columns' own names)
+                    columns=flat_feature_names(names, feature_names) if fitted_names is None else fitted_names,
                     index=parsed.index,
                     copy=False,
                 )
@@ -961,6 +995,23 @@ class OmicInputMixin:
             self.omic_dims_: tuple[int, ...] = tuple(int(b.shape[1]) for b in blocks)
             self.omic_names_: list[str] = list(names)
         return list(blocks), list(names), Xv
+
+    def _as_fitted_flat_names(self, X: pd.DataFrame) -> pd.DataFrame:
+        """A flat DataFrame whose columns are the fitted features under their
+        other spelling (``"TP53"`` for ``"mRNA__TP53"`` or the reverse: a model
+        fitted on one flat frame keeps its columns' names, one fitted on omics
+        kept apart prefixes them), relabelled as fitted; else unchanged."""
+        fitted = getattr(self, "feature_names_in_", None)
+        if fitted is None or len(X.columns) != len(fitted):
+            return X
+        given = np.asarray(X.columns.astype(str), dtype=object)
+        if np.array_equal(given, fitted):
+            return X
+        per_omic = self.omic_feature_names()
+        spellings = (np.concatenate(per_omic), flat_feature_names(list(self.omic_names_), per_omic))
+        if any(np.array_equal(given, other) for other in spellings):
+            return X.set_axis(pd.Index(fitted, dtype=object), axis=1)
+        return X
 
     def omic_feature_names(self) -> list[np.ndarray]:
         """Feature names of each omic, as seen during fit.

@@ -596,7 +596,9 @@ omic_names_ : list of str
 n_features_in_ : int
     Total number of features over all omics.
 feature_names_in_ : ndarray of shape (n_features_in_,)
-    ``"omic__feature"`` names, when the input carried feature names.
+    ``"omic__feature"`` names, when the input carried feature names; the
+    columns' own names for one flat DataFrame split by ``omic_dims``. Either
+    spelling is accepted at transform, in any input form.
 module_ : torch.nn.Module
     The fitted torch module (:class:`skpoems._modules.PoEVAE` or
     :class:`skpoems._modules.MOCSS`).

@@ -940,6 +940,40 @@ def test_encoder_hidden_must_be_positive_ints(cls, hidden):
     tiny(cls, encoder_hidden=()).fit(data())  # no hidden layer
 
 
+@pytest.mark.parametrize("cls", [POEMSTransformer, MOCSSAETransformer])
+def test_one_flat_frame_and_the_omics_apart_are_the_same_data(cls):
+    """A model fitted on one flat DataFrame split by omic_dims (feature names
+    as the columns have them) transforms the same omics in any other form, and
+    one fitted on the omics apart (``"omic__feature"`` names) a flat frame of
+    the columns' own names: the same numbers. A gene in two omics of a flat
+    frame is refused with the forms that keep them apart (the message told
+    users to average mRNA with methylation)."""
+    rng = np.random.RandomState(0)
+    mrna = pd.DataFrame(rng.rand(30, 3), columns=["TP53", "BRCA1", "ESR1"])
+    meth = pd.DataFrame(rng.rand(30, 2), columns=["cg1", "cg2"])
+    flat = pd.concat([mrna, meth], axis=1)
+    est = tiny(cls, omic_dims=(3, 2)).fit(flat)
+    assert list(est.feature_names_in_) == list(flat.columns)
+    Z = est.transform(flat)
+    for form in ([mrna, meth], {"omic0": mrna, "omic1": meth}, concat_omics([mrna, meth])):
+        np.testing.assert_array_equal(est.transform(form), Z)
+    with pytest.raises(ValueError, match="'omic0' has the features seen at fit in another order"):
+        est.transform([mrna[["BRCA1", "TP53", "ESR1"]], meth])
+    apart = {"mRNA": mrna, "meth": meth.set_axis(["TP53", "ESR1"], axis=1)}
+    with pytest.raises(ValueError, match=r"names features \['ESR1', 'TP53'\] in more than one of its omics.*concat_omics"):
+        tiny(cls, omic_dims=(3, 2)).fit(pd.concat(list(apart.values()), axis=1))
+    with pytest.raises(ValueError, match="duplicate feature names: 'TP53'"):  # within one omic: a duplicate
+        tiny(cls, omic_dims=(4, 1)).fit(pd.concat([mrna, mrna[["TP53"]], meth.iloc[:, :1]], axis=1))
+    est = tiny(cls).fit(apart)
+    assert list(est.feature_names_in_)[3:] == ["meth__TP53", "meth__ESR1"]
+    Z = est.transform(apart)
+    np.testing.assert_array_equal(est.transform(pd.concat(list(apart.values()), axis=1)), Z)
+    with pytest.raises(ValueError, match="feature names should match"):
+        est.transform(pd.concat([mrna[["BRCA1", "TP53", "ESR1"]], meth], axis=1))
+    with pytest.raises(ValueError, match="in more than one of its omics"):  # not the fitted columns
+        est.transform(pd.concat([mrna[["BRCA1", "TP53", "ESR1"]], apart["meth"]], axis=1))
+
+
 @pytest.mark.parametrize("cls", ALL)
 def test_dataframe_omics_beside_arrays_keep_and_check_their_names(cls):
     X = data()
