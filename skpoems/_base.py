@@ -99,6 +99,10 @@ _EVAL_CHUNK = 4096
 #: expression have a 99th percentile below 20.
 _SCALE_WARNING = 20.0
 _SCALE_PEAK = 1e3
+#: a new sample whose largest |value| of an omic exceeds this many times the
+#: omic's largest at fit gets a warning (_check_within_fit): min-max scaled
+#: training data peaks at 1, and values of 10 mean ten ranges beyond it.
+_BEYOND_FIT = 10.0
 #: values of |x| the percentile is taken over, at most (a strided sample beyond).
 _SCALE_SAMPLE = 1_000_000
 #: how far outside [0, 1] the input of a sigmoid-output model may go unwarned.
@@ -229,6 +233,43 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         return super().get_feature_names_out(input_features)
 
     # ------------------------------------------------------------- validation
+    def _new_omics(self, X: Any) -> _Omics:
+        """``X`` validated against the fit, for the fitted model's methods
+        (transform, impute, score, ...), with :meth:`_check_within_fit`."""
+        omics = self._validate_omics(X, reset=False)
+        self._check_within_fit(omics)
+        return omics
+
+    def _check_within_fit(self, omics: _Omics) -> None:
+        """Warn about samples far outside the values the model was fitted on.
+
+        A sample whose largest ``|value|`` of an omic is above ``_BEYOND_FIT``
+        times that omic's largest at fit is on another scale (linear values where
+        the fit had logs, or scaled by another scaler) or has a value in other
+        units; the encoders extrapolate it, silently, to embeddings thousands of
+        times the fitted ones. (Models pickled before this check: no check.)"""
+        peaks = getattr(self, "_fit_peaks", None) or {}
+        for name, block in zip(self.omic_names_, omics.blocks):
+            fit_peak = peaks.get(name)
+            if not fit_peak or block.size == 0:
+                continue
+            sample_peak = np.abs(block).max(axis=1)  # (a missing omic's rows are 0)
+            far = np.flatnonzero(sample_peak > _BEYOND_FIT * fit_peak)
+            if not far.size:
+                continue
+            names = [omics.index[i] if omics.index is not None else int(i) for i in far[:3]]
+            warnings.warn(
+                f"Omic {name!r}: {far.size} of {len(block)} samples have values beyond "
+                f"{_BEYOND_FIT:g} times the largest seen at fit (up to {sample_peak.max():.3g}; "
+                f"at fit {fit_peak:.3g}), e.g. sample(s) {', '.join(map(repr, names))}. "
+                "Their embedding extrapolates far outside the data the model learnt from: "
+                "check that they are on the fit's scale (the same units, log or linear as at "
+                "fit, scaled by the scaler fitted with the model). A feature almost constant "
+                "in the training data, which min-max scaling stretches, can do this too.",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
+
     def _validate_omics(self, X: Any, *, reset: bool) -> _Omics:
         """Validate X in any accepted form; set or check the fitted input metadata."""
         blocks, names, Xv = self._validate_omic_blocks(X, reset=reset)
@@ -441,10 +482,12 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         else:
             omics = self._validate_omics(X, reset=True)
         self._unscaled = {}  # omic -> peak |value|, named again if training diverges
+        self._fit_peaks: dict[str, float] = {}  # omic -> peak |value| at fit (_check_within_fit)
         skewed = self._linear_scale = self._warn_if_linear_scale(omics)
         for name, block in zip(self.omic_names_, omics.blocks):
             magnitude = np.abs(block).ravel()
             peak = float(magnitude.max(initial=0.0))
+            self._fit_peaks[name] = peak
             sample = magnitude[:: magnitude.size // _SCALE_SAMPLE + 1]
             typical = float(np.quantile(sample, 0.99)) if sample.size else 0.0
             if peak > _SCALE_PEAK or typical > _SCALE_WARNING:
@@ -920,7 +963,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             ``"polars"`` a polars DataFrame. (Annotated ``Any`` for that reason.)
         """
         check_is_fitted(self)
-        omics = self._validate_omics(X, reset=False)
+        omics = self._new_omics(X)
         return self._labelled(self._embed_omics(omics), omics)
 
     @torch.no_grad()
@@ -993,7 +1036,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             array) with the missing blocks filled; ``X`` itself is not modified.
         """
         check_is_fitted(self)
-        omics = self._validate_omics(X, reset=False)
+        omics = self._new_omics(X)
         blocks = [b.copy() for b in omics.blocks]
         missing = ~omics.observed
         if missing.any():
@@ -1041,7 +1084,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 f"{type(self).__name__}.score does not take sample weights (its losses are "
                 "means over batches of samples); pass sample_weight=None."
             )
-        omics = self._validate_omics(X, reset=False)
+        omics = self._new_omics(X)
         xs, observed = self._tensors(omics, next(self.module_.parameters()).device)
         loss, _ = self._evaluate_loss(xs, observed, self.n_train_samples_)
         if not math.isfinite(loss):

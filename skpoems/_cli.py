@@ -778,6 +778,23 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(text)).strip("_") or "omic"
 
 
+def _safe_names(texts: Sequence[str]) -> list[str]:
+    """:func:`_safe_name` of each, made unique (``mRNA seq`` and ``mRNA_seq``,
+    or ``mRNA`` and ``mrna`` on a file system blind to case, would write one
+    file over the other): a repeat gets ``_2``, ``_3``, ..."""
+    out: list[str] = []
+    taken: set[str] = set()
+    for text in texts:
+        base = name = _safe_name(text)
+        n = 1
+        while name.lower() in taken:
+            n += 1
+            name = f"{base}_{n}"
+        taken.add(name.lower())
+        out.append(name)
+    return out
+
+
 #: the loaders' Python remedies, as the options that give them on the command line
 _CLI_TERMS = (
     (" (skpoems run: --join inner or --join outer)", ""),
@@ -785,6 +802,11 @@ _CLI_TERMS = (
     ("join='outer'", "--join outer"),
     ("labels=FILE (--labels FILE)", "--labels FILE"),
     ("labels=FILE", "--labels FILE"),
+    ("pass transpose=True (skpoems: --layout features-x-samples)", "pass --layout features-x-samples"),
+    ("Pass transpose=False if every table is samples x features or transpose=True if "
+     "features x samples (skpoems: --layout samples-x-features or features-x-samples)",
+     "Pass --layout samples-x-features if every table is samples x features or --layout "
+     "features-x-samples if features x samples"),
     ("pass transpose=True", "pass --layout features-x-samples"),
     ("log names no omic", "--log names no omic"),
     ("keep the most variable features first, skpoems.preprocessing.SelectTopVariance",
@@ -958,6 +980,17 @@ def _split(args: argparse.Namespace, bunch, seed_offset: int = 0) -> exp.Split:
     impute = getattr(args, "impute", None)
     if impute is None:
         _check_stray_missing(bunch)
+    if args.stratify and bunch.is_train is None:
+        # (scikit-learn's message names the class by its code)
+        counts = pd.Series(_label_names(bunch.target, bunch.target_names)).value_counts()
+        rare = counts[counts < 2]
+        if len(rare):
+            raise _UsageError(
+                f"cannot split {bunch.name} with --stratify: every class needs at least 2 "
+                "samples (one in each part), and "
+                + ", ".join(f"{name!r} has {n}" for name, n in rare.items())
+                + ". Drop such classes from the labels, or leave out --stratify."
+            )
     try:
         split = exp.split_and_scale(
             bunch.data,
@@ -1013,9 +1046,13 @@ def _split_info(args: argparse.Namespace, bunch) -> dict[str, Any]:
 _EMBED_FILES = ("embedding.csv", "gating_weights.csv", "clusters.csv")
 
 
+def _out_path(args: argparse.Namespace, default: str) -> Path:
+    return Path(args.out) if args.out else Path("skpoems_results") / default
+
+
 def _out_dir(args: argparse.Namespace, default: str) -> Path:
     """The output folder, created (before any training, so that a bad path fails early)."""
-    out = Path(args.out) if args.out else Path("skpoems_results") / default
+    out = _out_path(args, default)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
@@ -1043,14 +1080,14 @@ def _write_record(out: Path, record: dict[str, Any]) -> None:
     _atomically(out / "metrics.json", lambda file: file.write_text(text))
 
 
-def _clear_previous(out: Path, owned: Sequence[str] = ()) -> None:
+def _clear_previous(out: Path, owned: Sequence[str] = (), *, recorded: bool = True) -> None:
     """Remove what an earlier command wrote to ``out`` (the files its
-    ``metrics.json`` lists, and ``owned``), so that no stale file (a
-    ``subtypes.joblib`` of an earlier ``discover``, say) sits beside the new
-    ones; other files are kept."""
+    ``metrics.json`` lists unless not ``recorded``, and ``owned``), so that no
+    stale file (a ``subtypes.joblib`` of an earlier ``discover``, say) sits
+    beside the new ones; other files are kept."""
     listed = list(owned)
     record = out / "metrics.json"
-    if record.is_file():
+    if recorded and record.is_file():
         try:
             listed += [str(f) for f in json.loads(record.read_text()).get("files", [])]
         except (ValueError, AttributeError, TypeError):
@@ -1097,7 +1134,9 @@ def _elbo_columns(model: Any, X: Any) -> dict[str, np.ndarray]:
         return {}
     observed = model._validate_omics(X, reset=False).observed
     try:
-        elbo = np.asarray(model.score_samples(X), dtype=np.float64)
+        with warnings.catch_warnings():  # (said by transform, of the same samples)
+            warnings.filterwarnings("ignore", message="Omic .* samples have values beyond")
+            elbo = np.asarray(model.score_samples(X), dtype=np.float64)
     except ValueError as exc:
         warnings.warn(f"No ELBO in clusters.csv: {exc}", RuntimeWarning, stacklevel=2)
         elbo = np.full(len(observed), np.nan)
@@ -1194,13 +1233,14 @@ def write_run_outputs(
     components = getattr(est, "components_", None) if _has_components(est) else None
     if components is not None:
         names = est.omic_feature_names()
-        for omic, W, feats in zip(est.omic_names_, components, names, strict=True):
+        stems = _safe_names(est.omic_names_)
+        for omic, W, feats, stem in zip(est.omic_names_, components, names, stems, strict=True):
             frame = pd.DataFrame(
                 W,
                 index=pd.Index(feats, name="feature"),
                 columns=_w_columns(est, omic, W.shape[1]),
             )
-            save_csv(frame, f"W_{_safe_name(omic)}.csv")
+            save_csv(frame, f"W_{stem}.csv")
 
     if getattr(est, "history_", None):
         history = pd.DataFrame(est.history_).set_index("epoch")
@@ -1743,7 +1783,18 @@ def _cmd_discover(args: argparse.Namespace) -> int:
         "silhouette": {str(kk): v for kk, v in silhouettes.items()},
         "sizes": {cluster_names[c]: int((clusters == c).sum()) for c in range(k)},
     }
-    if bunch.target is not None:
+    n_known = n if labelled is None else int(labelled.sum())
+    if bunch.target is not None and n_known < 2:
+        # (scikit-learn scores no samples as a perfect agreement: 1.0)
+        print(
+            f"note: the folder's labels name {n_known} of the {n} samples, too few to compare "
+            "the clusters with (no ARI or NMI). If the label file names the samples otherwise "
+            "(TCGA barcodes: 12 characters name a patient, 15 or 16 a sample), cut the names "
+            "to one length with --sample-name-length.",
+            file=sys.stderr,
+            flush=True,
+        )
+    if bunch.target is not None and n_known >= 2:
         known = np.ones(n, dtype=bool) if labelled is None else labelled
         codes = np.asarray(bunch.target)[known].astype(np.int64)
         labels = np.full(n, None, dtype=object)
@@ -1883,17 +1934,22 @@ def _named_tables_as_trained(
     from .datasets import load_omics_tables
     from .datasets._tables import _table_stem
 
-    stems = (
-        [s for s in (_table_stem(f) for f in sorted(folder.iterdir()) if f.is_file()) if s]
-        if folder.is_dir() else list(omics)
+    named = (
+        [(s, f.name) for s, f in ((_table_stem(f), f) for f in sorted(folder.iterdir()) if f.is_file()) if s]
+        if folder.is_dir() else [(o, o) for o in omics]
     )
     # each omic's table: its name as the file's (mrna.csv for "mrna"), else
     # matched without case (mrna.csv for the bundled data's "mRNA")
     files = {}
     for omic in omics:
-        same = [s for s in stems if s == omic] or [s for s in stems if s.lower() == omic.lower()]
+        same = [n for n in named if n[0] == omic] or [n for n in named if n[0].lower() == omic.lower()]
+        if len(same) > 1:
+            raise _UsageError(
+                f"{folder} holds {len(same)} tables for the model's omic {omic!r} "
+                f"({', '.join(name for _, name in same)}): keep one of them there."
+            )
         if len(same) == 1:
-            files[omic] = same[0]
+            files[omic] = same[0][0]
     if not files:
         raise _UsageError(
             f"{folder} holds none of the model's omic tables ({', '.join(omics)}: files such as "
@@ -1912,18 +1968,27 @@ def _named_tables_as_trained(
             for omic in files
         )
 
-    try:
-        data = read(_LAYOUTS[args.layout])
-    except (ValueError, OSError) as exc:
-        error = exc
-        data = None
-    if args.layout == "auto" and trained and (data is None or n_trained(data) < sum(len(trained.get(o, [])) for o in files) / 2):
-        try:  # the trained features are in the rows: features x samples tables
-            flipped = read(True)
-            if data is None or n_trained(flipped) > n_trained(data):
-                data = flipped
-        except (ValueError, OSError):
-            pass
+    n_features = sum(len(trained.get(o, [])) for o in files) if trained else 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            data = read(_LAYOUTS[args.layout])
+        except (ValueError, OSError) as exc:
+            error = exc
+            data = None
+        if args.layout == "auto" and trained and (data is None or n_trained(data) < n_features / 2):
+            try:  # the trained features are in the rows: features x samples tables
+                flipped = read(True)
+                if data is None or n_trained(flipped) > n_trained(data):
+                    data = flipped
+            except (ValueError, OSError):
+                pass
+    for w in caught:
+        # the loader's doubt about a lone table's orientation: the trained
+        # features, found in its columns, settle it
+        settled = data is not None and trained and n_trained(data) == n_features and "read as" in str(w.message)
+        if not settled:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if data is None:
         raise _UsageError(f"cannot read {args.data}: {error}") from error
     return data
@@ -1981,6 +2046,16 @@ def _numbered_folder_as_trained(
 def _cmd_embed(args: argparse.Namespace) -> int:
     from .datasets import _folder
 
+    out_name = f"{_safe_name(Path(args.data).resolve().name)}_embedding"
+    out = _out_path(args, out_name)
+    if (out / "metrics.json").is_file():  # (embed writes none)
+        # e.g. --out the model's own folder: its embedding.csv would be replaced
+        raise _UsageError(
+            f"--out {out} holds the outputs of an earlier skpoems command (its metrics.json "
+            "lists them, the saved model among them if it is that command's folder); embed "
+            f"writes {', '.join(_EMBED_FILES)}, which would replace that command's: give "
+            "embed a folder of its own."
+        )
     file, pipe = _load_saved_model(args.model)
     model = pipe[-1]
     omics = list(model.omic_names_)
@@ -1993,11 +2068,13 @@ def _cmd_embed(args: argparse.Namespace) -> int:
     try:
         scaled = pipe[:-1].transform(X) if len(pipe) > 1 else X
         Z = model.transform(scaled)
-        gating = model.transform_gating(scaled) if hasattr(model, "transform_gating") else None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (transform's warnings about the same data)
+            gating = model.transform_gating(scaled) if hasattr(model, "transform_gating") else None
     except ValueError as exc:
         raise _UsageError(f"cannot embed {args.data}: {exc}") from exc
-    out = _out_dir(args, f"{_safe_name(Path(args.data).resolve().name)}_embedding")
-    _clear_previous(out, owned=_EMBED_FILES)
+    out = _out_dir(args, out_name)
+    _clear_previous(out, owned=_EMBED_FILES, recorded=False)
     index = X.index.rename(X.index.name or "sample")
     pd.DataFrame(Z, index=index, columns=model.get_feature_names_out()).to_csv(out / "embedding.csv")
     written = ["embedding.csv"]

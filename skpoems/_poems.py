@@ -141,7 +141,7 @@ class _PoEBase(_BaseOmicsTransformer):
             omics as columns. (Annotated ``Any`` for that reason.)
         """
         check_is_fitted(self)
-        omics = self._validate_omics(X, reset=False)
+        omics = self._new_omics(X)
         alpha = self._module_outputs(omics, "gating_weights")
         return self._labelled(alpha, omics, columns=list(self.omic_names_))
 
@@ -203,7 +203,7 @@ class _PoEBase(_BaseOmicsTransformer):
         True
         """
         check_is_fitted(self)
-        omics = self._validate_omics(X, reset=False)
+        omics = self._new_omics(X)
         return self._module_outputs(omics, "sample_elbo")
 
 

@@ -36,6 +36,7 @@ from sklearn.utils.validation import check_is_fitted, check_random_state
 if TYPE_CHECKING:  # matplotlib is imported only when a function is called
     from matplotlib.axes import Axes
 
+from ._omics import _is_default_index
 from .inspection import (
     _as_matrix,
     _check_estimator,
@@ -874,8 +875,22 @@ def plot_subtype_correlations(
             "embedding of the same samples, e.g. Z = estimator.transform(X)."
         )
     panels.append((f"Embedding ({Zm.shape[1]} factors)", Zm))
-    _check_label_order(y, _sample_labels(X), "X")
-    _check_label_order(y, _sample_labels(Z), "Z")
+    x_rows, z_rows = _sample_labels(X), _sample_labels(Z)
+    differ = (
+        np.flatnonzero(np.asarray(x_rows, dtype=object) != np.asarray(z_rows, dtype=object))
+        if x_rows is not None and z_rows is not None and len(x_rows) == len(z_rows)
+        and not (_is_default_index(x_rows) or _is_default_index(z_rows))
+        else []
+    )
+    if len(differ):
+        at = int(differ[0])
+        raise ValueError(
+            f"X's rows and Z's name other samples, or the same in another order (row {at}: "
+            f"{x_rows[at]!r} in X, {z_rows[at]!r} in Z); rows are paired by position: pass "
+            "the embedding of X as it is, e.g. Z = estimator.transform(X)."
+        )
+    _check_label_order(y, x_rows, "X")
+    _check_label_order(y, z_rows, "Z")
     mats = [
         subtype_correlations(data, y, target_names=target_names, center=center)
         for _, data in panels

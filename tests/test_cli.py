@@ -472,7 +472,8 @@ def test_layout_option_settles_tables_that_share_feature_names(tmp_path):
         pd.DataFrame(rng.random((30, 40)), index=samples, columns=genes).T.to_csv(data / f"{omic}.csv")
     argv = ["discover", "--data", str(data), *FAST[2:], "--n-clusters", "2", "-q", "--no-figures", "--out", str(tmp_path / "out")]
     status, _, stderr = call(argv)
-    assert status == 2 and "--layout samples-x-features or features-x-samples" in stderr
+    assert status == 2 and "Pass --layout samples-x-features if every table is samples x features or --layout features-x-samples" in stderr
+    assert "transpose=" not in stderr and "(skpoems:" not in stderr
     status, _, stderr = call([*argv, "--layout", "features-x-samples"])
     assert status == 0, stderr
     assert sorted(pd.read_csv(tmp_path / "out" / "clusters.csv", index_col=0).index) == samples
@@ -1063,7 +1064,9 @@ def test_log_option_for_a_linear_scale_omic(tmp_path):
     status, _, stderr = call(argv)
     assert status == 0, stderr
     assert "Omic(s) 'gene' (" in stderr and "look like linear-scale abundances" in stderr
-    assert stderr.rstrip().endswith("Pass --log gene.")
+    assert "Pass --log gene." in stderr
+    # counts of test mice beyond ten times the scaled training range, named too
+    assert "Omic 'gene':" in stderr and "samples have values beyond 10 times" in stderr
     status, _, stderr = call([*argv, "--log", "gene"])
     assert status == 0 and "linear-scale" not in stderr, stderr
     assert json.loads((out / "metrics.json").read_text())["split"]["log"] == ["gene"]
@@ -1482,3 +1485,89 @@ def test_a_folder_without_labels_names_the_option_once(tmp_path):
     assert status == 2
     assert "has no labels" in stderr and "or pass --labels FILE; the tables without numbers" in stderr
     assert "(--labels FILE)" not in stderr
+
+
+def test_embed_into_a_folder_of_another_command_is_refused_and_deletes_nothing(run_dir, tmp_path):
+    """``embed RUN --out RUN`` deleted the run (its metrics.json lists the saved
+    model) and wrote its embedding.csv over the run's test embedding."""
+    out, _ = run_dir
+    new_mice(tmp_path / "new")
+    before = {f.name: f.stat().st_mtime_ns for f in out.iterdir()}
+    status, _, stderr = call(["embed", str(out), "--data", str(tmp_path / "new"), "--out", str(out)])
+    assert status == 2 and "holds the outputs of an earlier skpoems command" in stderr
+    assert {f.name: f.stat().st_mtime_ns for f in out.iterdir()} == before
+    # a folder of its own, embedded into twice: the second run replaces the first
+    for _ in range(2):
+        status, _, stderr = call(["embed", str(out), "--data", str(tmp_path / "new"), "--out", str(tmp_path / "e"), "-q"])
+        assert status == 0, stderr
+    assert sorted(f.name for f in (tmp_path / "e").iterdir()) == ["embedding.csv", "gating_weights.csv"]
+
+
+def test_embed_refuses_two_tables_of_one_omic_and_trusts_the_trained_features(run_dir, tmp_path):
+    out, _ = run_dir
+    new_mice(tmp_path / "new")
+    pd.read_csv(tmp_path / "new" / "gene.csv", index_col=0).iloc[:, :5].to_csv(tmp_path / "new" / "gene.csv.gz")
+    status, _, stderr = call(["embed", str(out), "--data", str(tmp_path / "new"), "--out", str(tmp_path / "e")])
+    assert status == 2 and "2 tables for the model's omic 'gene' (gene.csv, gene.csv.gz)" in stderr
+    # a one-omic folder whose columns hold the trained features: no doubt about
+    # its orientation (the loader's warning was printed, its remedy twice)
+    (tmp_path / "new" / "gene.csv.gz").unlink()
+    (tmp_path / "new" / "lipid.csv.gz").unlink()
+    status, _, stderr = call(["embed", str(out), "--data", str(tmp_path / "new"), "--out", str(tmp_path / "e"), "-q"])
+    assert status == 0, stderr
+    assert "read as" not in stderr and "UserWarning" not in stderr
+
+
+def test_embed_warns_about_samples_on_another_scale(run_dir, tmp_path):
+    out, _ = run_dir
+    mice, ids = new_mice(tmp_path / "new")
+    gene = pd.read_csv(tmp_path / "new" / "gene.csv", index_col=0)
+    gene.iloc[3, 0] = gene.iloc[:, 0].max() * 1e4  # one value in other units
+    gene.to_csv(tmp_path / "new" / "gene.csv")
+    status, _, stderr = call(["embed", str(out), "--data", str(tmp_path / "new"), "--out", str(tmp_path / "e"), "-q"])
+    assert status == 0, stderr
+    assert stderr.count("samples have values beyond") == 1
+    assert "Omic 'gene': 1 of 40 samples have values beyond 10 times the largest seen at fit" in stderr
+    assert "'m3'" in stderr
+
+
+def test_discover_does_not_score_clusters_against_labels_of_no_sample(tmp_path):
+    """scikit-learn scores empty label sets as perfect agreement (ARI 1, NMI 1)."""
+    data, ids = mice_cohort(tmp_path, lipid_lacks=slice(0))
+    labels = pd.read_csv(data / "labels.csv", index_col=0)
+    labels.set_axis([f"mouse-{i}" for i in range(40)]).to_csv(data / "labels.csv")
+    out = tmp_path / "out"
+    status, stdout, stderr = call(
+        ["discover", "--data", str(data), *FAST[2:], "--out", str(out), "--no-figures", "--n-clusters", "3"]
+    )
+    assert status == 0, stderr
+    assert "against the folder's labels" not in stdout and "ARI" not in stdout
+    assert "the folder's labels name 0 of the 40 samples" in stderr and "--sample-name-length" in stderr
+    assert "against_labels" not in json.loads((out / "metrics.json").read_text())["clustering"]
+
+
+def test_w_files_of_omics_whose_names_write_alike_are_kept_apart(tmp_path):
+    mice = load_dataset("nutrimouse")
+    data = tmp_path / "cohort"
+    data.mkdir()
+    ids = [f"m{i}" for i in range(40)]
+    mice.data["gene"].set_axis(ids).to_csv(data / "expr seq.csv")
+    mice.data["lipid"].set_axis(ids).to_csv(data / "expr_seq.csv")
+    pd.DataFrame({"diet": np.asarray(mice.target_names)[mice.target]}, index=ids).to_csv(data / "labels.csv")
+    out = tmp_path / "out"
+    status, _, stderr = call(["run", "--data", str(data), *FAST[2:], "--out", str(out), "-q", "--no-figures"])
+    assert status == 0, stderr
+    w = {f: pd.read_csv(out / f, index_col=0) for f in ("W_expr_seq.csv", "W_expr_seq_2.csv")}
+    assert [len(t) for t in w.values()] == [120, 21]  # gene ("expr seq" sorts first), lipid
+    assert "W_expr_seq_2.csv" in json.loads((out / "metrics.json").read_text())["files"]
+    assert _cli._safe_names(["mRNA", "mrna", "mRNA"]) == ["mRNA", "mrna_2", "mRNA_3"]
+
+
+def test_stratify_names_a_class_too_small_to_split(tmp_path):
+    data, ids = mice_cohort(tmp_path, lipid_lacks=slice(0))
+    labels = pd.read_csv(data / "labels.csv", index_col=0)
+    labels.iloc[0, 0] = "Rare"
+    labels.to_csv(data / "labels.csv")
+    status, _, stderr = call(["run", "--data", str(data), *FAST[2:], "--stratify", "--out", str(tmp_path / "o")])
+    assert status == 2
+    assert "every class needs at least 2 samples (one in each part), and 'Rare' has 1" in stderr

@@ -234,6 +234,19 @@ def test_plot_subtype_correlations_per_omic(poems, data):
         plot_subtype_correlations(X, Z, y, axes=axes)
 
 
+def test_plot_subtype_correlations_refuses_x_and_z_of_other_rows(poems, data):
+    """X and Z are paired row by row; rows labelled in another order were
+    blamed on y ("pass y.loc[X.index]"), which did not help."""
+    X, y = data
+    patients = [f"P{i:03d}" for i in range(len(y))]
+    frames = {omic: X[omic].set_axis(patients) for omic in ("mRNA", "methylation", "miRNA")}
+    Z = pd.DataFrame(poems.transform(X), index=patients)
+    plot_subtype_correlations(frames, Z, y)
+    with pytest.raises(ValueError, match=r"X's rows and Z's name other samples, or the same in another order \(row 0: 'P\d+' in X, 'P000' in Z\)"):
+        plot_subtype_correlations({k: v.iloc[::-1] for k, v in frames.items()}, Z, y)
+    plot_subtype_correlations(X, Z, y)  # arrays: paired by position
+
+
 def test_plot_embedding_heatmap(poems, data):
     X, y = data
     Z = pd.DataFrame(poems.transform(X), columns=poems.get_feature_names_out())

@@ -1202,3 +1202,27 @@ def test_one_frame_with_omic_dims_reads_numbers_as_the_list_form_does():
     assert str(nulls.schema["g5"]) == "Null"
     with pytest.raises(ValueError, match="'omic1' contains NaN in 12 sample"):
         est.fit(nulls)  # the stray-NaN message, not a type error
+
+
+@pytest.mark.parametrize("cls", [POEMSTransformer, MOCSSVAETransformer])
+def test_samples_far_outside_the_fitted_values_are_named(cls):
+    """Values on another scale than the fit (linear where the fit had logs, one
+    cell in other units) were embedded silently, thousands of times the fitted
+    embeddings; now a warning names the omic and the samples."""
+    X = data(n=30)
+    est = tiny(cls).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the fitted data, and a bit beyond: nothing
+        est.transform(X)
+        est.transform({k: 2 * v for k, v in X.items()})
+    far = {k: v.copy() for k, v in X.items()}
+    far["om1"][[4, 7], 0] = 50 * np.abs(X["om1"]).max()
+    for method in ("transform", "score", *(("score_samples", "transform_gating") if cls in POE else ())):
+        with pytest.warns(UserWarning, match=r"Omic 'om1': 2 of 30 samples have values beyond 10 times the largest seen at fit.*sample\(s\) 4, 7"):
+            getattr(est, method)(far)
+    np.testing.assert_array_equal(far["om0"], X["om0"])  # nothing modified
+    old = tiny(cls).fit(X)
+    del old._fit_peaks  # a model pickled before the check: none
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        old.transform(far)

@@ -640,9 +640,12 @@ def test_real_exports_read_with_their_labels(tmp_path, files, options, omics):
 
 
 def test_thousands_separators_are_not_decimal_commas(tmp_path):
+    """1,034 beside whole numbers below 1000 written without a comma: thousands
+    separators (1034; it was refused as text before), never decimal commas (1.034)."""
     counts = "sample\tg1\tg2\n" + "".join(f'{s}\t"1,{i}34"\t{i}7\n' for i, s in enumerate(S4))
-    with pytest.raises(ValueError, match="counts.tsv mixes numbers with text"):
-        load_omics_tables(_write(tmp_path, {"counts.tsv": counts, "labels.csv": SUBTYPES}))
+    cohort = load_omics_tables(_write(tmp_path, {"counts.tsv": counts, "labels.csv": SUBTYPES}))
+    assert list(cohort.data["counts"]["g1"]) == [1034, 1134, 1234, 1334]
+    assert list(cohort.data["counts"]["g2"]) == [7, 17, 27, 37]
 
 
 def test_a_count_feature_is_neither_sample_names_nor_a_sample_axis(tmp_path):
@@ -869,3 +872,198 @@ def test_one_true_false_column_stays_a_label_table_and_codes_stay_quiet(tmp_path
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert sorted(load_omics_tables(tmp_path).omic_names) == ["mirna", "mrna"]
+
+
+# --------------------------------------------------------------------------- #
+# mistakes in users' folders: an error (naming the file) rather than wrong data
+# --------------------------------------------------------------------------- #
+def _numbered_cohort(tmp_path, header, label_header=None, n=16, seed=0):
+    """mrna and methylation tables (and labels) whose first column holds the
+    sample ids 1001.. under ``header``, methylation in another row order."""
+    rng = np.random.RandomState(seed)
+    ids = pd.Index(range(1001, 1001 + n), name=header)
+    mrna = pd.DataFrame(rng.rand(n, 4), index=ids, columns=[f"g{j}" for j in range(4)])
+    meth = pd.DataFrame(rng.rand(n, 3), index=ids, columns=[f"c{j}" for j in range(3)])
+    labels = pd.DataFrame({"label": np.where(np.arange(n) % 3, "A", "B")}, index=ids)
+    mrna.to_csv(tmp_path / "mrna.csv")
+    meth.sample(frac=1, random_state=seed).to_csv(tmp_path / "methylation.csv")
+    if label_header is not None:
+        labels.rename_axis(label_header).sample(frac=1, random_state=seed + 1).to_csv(tmp_path / "labels.csv")
+    return [str(i) for i in ids], mrna, meth, labels
+
+
+@pytest.mark.parametrize("header", ["SubjectNo", "subject", "index", "Patient No."])
+@pytest.mark.parametrize("with_labels", [True, False])
+def test_numeric_sample_ids_under_other_headers_are_matched_by_name(tmp_path, header, with_labels):
+    """1001, 1002, ... in the first column of every file under a header that does
+    not name ids: the column was read as a feature and the files paired by
+    position, so rows listed in other orders paired different patients."""
+    ids, mrna, meth, labels = _numbered_cohort(tmp_path, header, header if with_labels else None)
+    cohort = load_omics_tables(tmp_path)
+    assert cohort.omic_dims == (3, 4)  # no id feature
+    np.testing.assert_array_equal(cohort.data["mrna"].loc[ids].to_numpy(), mrna.to_numpy())
+    np.testing.assert_array_equal(cohort.data["methylation"].loc[ids].to_numpy(), meth.to_numpy())
+    if with_labels:
+        got = pd.Series(cohort.target_names[cohort.target.to_numpy()], index=cohort.data.index)
+        assert list(got.loc[ids]) == list(labels["label"])
+
+
+def test_numeric_first_columns_that_hold_the_same_numbers_are_sample_ids(tmp_path):
+    """Different headers (index, k), one set of numbers in another order: ids."""
+    ids, mrna, meth, _ = _numbered_cohort(tmp_path, "index")
+    meth.rename_axis("k").iloc[::-1].to_csv(tmp_path / "methylation.csv")
+    cohort = load_omics_tables(tmp_path)
+    np.testing.assert_array_equal(cohort.data["methylation"].loc[ids].to_numpy(), meth.to_numpy())
+
+
+def test_numeric_first_columns_of_one_header_that_share_few_numbers_are_refused(tmp_path):
+    """Ids that differ between the files, or a count feature: cannot be told
+    apart, so it is refused with the header that makes them sample names."""
+    _, _, meth, _ = _numbered_cohort(tmp_path, "index")
+    meth.set_axis(pd.Index(range(2001, 2001 + len(meth)), name="index"), axis=0).to_csv(tmp_path / "methylation.csv")
+    with pytest.raises(ValueError, match=r"methylation.csv and mrna.csv both start with a column 'index' of whole numbers.*share only 0.*sample_id"):
+        load_omics_tables(tmp_path)
+
+
+def test_unique_whole_number_features_stay_features(tmp_path):
+    """Counts in the first column of each omic (other headers, other numbers):
+    features of tables matched by position, as before."""
+    rng = np.random.RandomState(0)
+    tp53 = pd.DataFrame({"TP53": rng.permutation(500)[:12] + 1, "EGFR": rng.rand(12)})
+    brca = pd.DataFrame({"BRCA1": rng.permutation(500)[:12] + 1, "m2": rng.rand(12)})
+    tp53.to_csv(tmp_path / "mrna.csv", index=False)
+    brca.to_csv(tmp_path / "cnv.csv", index=False)
+    cohort = load_omics_tables(tmp_path)
+    assert cohort.omic_dims == (2, 2) and list(cohort.data.index) == list(range(12))
+    assert list(cohort.data["mrna"]["TP53"]) == list(tp53["TP53"])
+
+
+def test_a_numeric_first_column_beside_named_omics_is_named_in_the_error(tmp_path):
+    ids, mrna, meth, _ = _numbered_cohort(tmp_path, "patient_id")
+    meth.rename_axis("SeqIndex").to_csv(tmp_path / "methylation.csv")
+    with pytest.raises(ValueError, match=r"mrna.csv name their samples but methylation.csv does not.*'SeqIndex'\) holds whole numbers"):
+        load_omics_tables(tmp_path)
+
+
+def test_decimal_commas_in_semicolon_tables_with_three_decimals(tmp_path):
+    """9,877 in a semicolon table is 9.877 (it read as thousands, hence as text,
+    and the omic was silently left out)."""
+    mrna, mirna, labels = _small_cohort()
+    mrna = mrna + 5  # every value >= 1 with 3 decimals: 5,877
+    mrna.to_csv(tmp_path / "mrna.csv", sep=";", decimal=",", float_format="%.3f")
+    mirna.to_csv(tmp_path / "mirna.csv")
+    labels.to_csv(tmp_path / "labels.csv")
+    cohort = load_omics_tables(tmp_path)
+    assert cohort.omic_names == ["mirna", "mrna"] and cohort.not_read == []
+    np.testing.assert_allclose(cohort.data["mrna"].to_numpy(), mrna.to_numpy())
+
+
+def _with_thousands(table, sep="\t"):
+    return "\n".join(
+        ["sample" + sep + sep.join(table.columns)]
+        + [i + sep + sep.join(f'"{v:,}"' if sep == "," else f"{v:,}" for v in row) for i, row in table.iterrows()]
+    ) + "\n"
+
+
+def test_numbers_with_commas_are_read_or_refused_never_left_out(tmp_path):
+    """Thousands separators where the values say so (12,345,678, or a quoted
+    1,234 in a comma table) are read; a tab table of d,ddd values only (5877 or
+    5.877?) is refused naming the file and both readings: it was silently not
+    read as an omic."""
+    mrna, mirna, labels = _small_cohort()
+    mirna.to_csv(tmp_path / "mirna.csv")
+    labels.to_csv(tmp_path / "labels.csv")
+    counts = (mrna * 3000 + 1000).round().astype(int)
+    (tmp_path / "mrna.tsv").write_text(_with_thousands(counts))
+    with pytest.raises(ValueError, match=r"mrna.tsv holds no numbers as read.*such as '\d,\d{3}'.*thousands separator.*decimal comma"):
+        load_omics_tables(tmp_path)
+    big = counts * 1000  # 1,234,567: thousands
+    (tmp_path / "mrna.tsv").write_text(_with_thousands(big))
+    np.testing.assert_array_equal(load_omics_tables(tmp_path).data["mrna"].to_numpy(), big.to_numpy())
+    (tmp_path / "mrna.tsv").unlink()
+    (tmp_path / "mrna.csv").write_text(_with_thousands(counts, sep=","))
+    np.testing.assert_array_equal(load_omics_tables(tmp_path).data["mrna"].to_numpy(), counts.to_numpy())
+
+
+def test_a_decimal_comma_below_the_sniffed_lines_is_not_read_as_thousands(tmp_path):
+    """pandas' thousands=',' reads 0,5 as 5: the columns are converted only when
+    every value is written as thousands."""
+    rows = [f"S{i}\t{1000 + i:,}\t{i}" for i in range(60)] + ["S60\t0,5\t7"]
+    (tmp_path / "mrna.tsv").write_text("sample\tg1\tg2\n" + "\n".join(rows) + "\n")
+    with pytest.raises(ValueError, match=r"mrna.tsv mixes numbers with text: column\(s\) \['g1'\].*commas"):
+        load_omics_tables(tmp_path)
+
+
+def test_two_files_of_one_table_are_refused(tmp_path):
+    """mrna.csv and mrna.csv.gz: one was read and the other silently ignored."""
+    mrna, mirna, _ = _small_cohort()
+    mrna.to_csv(tmp_path / "mrna.csv")
+    mrna.iloc[:, :2].to_csv(tmp_path / "mrna.csv.gz")
+    mirna.to_csv(tmp_path / "mirna.csv")
+    for options in ({}, {"omics": ["mirna"]}, {"labels": False}):
+        with pytest.raises(ValueError, match=r"mrna.csv and .*mrna.csv.gz both exist.*Keep only one"):
+            load_omics_tables(tmp_path, **options)
+
+
+@pytest.mark.parametrize("layout", ["samples-x-features", "features-x-samples", "no-names"])
+def test_an_omic_table_without_its_header_row_is_refused(tmp_path, layout):
+    """to_csv(header=False): the first sample's values became the feature names
+    and that sample was lost."""
+    mrna, mirna, _ = _small_cohort()
+    mrna = mrna + np.random.RandomState(1).rand(*mrna.shape) / 1000  # not 3 decimals
+    table = mrna.T if layout == "features-x-samples" else mrna
+    table.to_csv(tmp_path / "mrna.csv", header=False, index=layout != "no-names")
+    mirna.to_csv(tmp_path / "mirna.csv")
+    with pytest.raises(ValueError, match=r"mrna.csv seems to have no header row: its first line holds numbers"):
+        load_omics_tables(tmp_path, join="outer")
+
+
+def test_numbers_as_column_names_are_no_missing_header(tmp_path):
+    """m/z values as metabolite names, NMR bins in ppm (sorted, among the
+    intensities), Entrez ids as gene names: a header."""
+    rng = np.random.RandomState(0)
+    ids = pd.Index([f"S{i}" for i in range(10)], name="sample")
+    mz = pd.DataFrame(rng.rand(10, 3) * 1e5, index=ids, columns=["133.0142", "101.0244", "180.063"])
+    mz.to_csv(tmp_path / "metab.csv")
+    nmr = pd.DataFrame(rng.rand(10, 6) * 10, index=ids, columns=["0.98", "1.02", "1.5", "3.5", "5.2", "7.26"])
+    nmr.to_csv(tmp_path / "nmr.csv")
+    entrez = pd.DataFrame(rng.randint(0, 20000, (10, 3)), index=ids, columns=["7157", "2099", "672"])
+    entrez.to_csv(tmp_path / "mrna.csv")
+    cohort = load_omics_tables(tmp_path, transpose=False)
+    for name, table in {"metab": mz, "nmr": nmr, "mrna": entrez}.items():
+        assert list(cohort.data[name].columns) == list(table.columns)
+
+
+def test_a_feature_name_with_a_comma_in_a_semicolon_table(tmp_path):
+    """2,3-butanediol in the header of a semicolon table: the header holds both
+    separators; the data lines split evenly on ';' only (',' was taken)."""
+    mrna, mirna, labels = _small_cohort()
+    metab = mrna.rename(columns={"g0": "2,3-butanediol"})
+    metab.to_csv(tmp_path / "metab.csv", sep=";", decimal=",")
+    mirna.to_csv(tmp_path / "mirna.csv")
+    labels.to_csv(tmp_path / "labels.csv")
+    cohort = load_omics_tables(tmp_path)
+    assert list(cohort.data["metab"].columns) == list(metab.columns)
+    np.testing.assert_allclose(cohort.data["metab"].to_numpy(), metab.to_numpy())
+
+
+def test_a_header_without_data_rows_is_refused(tmp_path):
+    """An empty export was silently left out (skpoems run then failed with an
+    unrelated zip() error)."""
+    mrna, mirna, labels = _small_cohort()
+    mrna.iloc[:0].to_csv(tmp_path / "mrna.csv")
+    mirna.to_csv(tmp_path / "mirna.csv")
+    labels.to_csv(tmp_path / "labels.csv")
+    with pytest.raises(ValueError, match=r"mrna.csv has a header row \('', 'g0', 'g1', \.\.\.\) but no data rows"):
+        load_omics_tables(tmp_path)
+    assert load_omics_tables(tmp_path, omics=["mirna"]).omic_names == ["mirna"]
+
+
+@pytest.mark.parametrize("labels", [["A", "B", "A", "B", "A", "B"], ["1", "0", "1", "1", "0", "0"]])
+def test_labels_without_a_header_and_names_say_so(tmp_path, labels):
+    """One label short, its first line read as the header: the count error says so."""
+    mrna, _, _ = _small_cohort(n=6)
+    mrna.to_csv(tmp_path / "mrna.csv", index=False)
+    (tmp_path / "labels.csv").write_text("\n".join(labels) + "\n")
+    with pytest.raises(ValueError, match=rf"labels.csv has 5 labels but the omics have 6 samples.*Its first line \('{labels[0]}'\) looks like a label"):
+        load_omics_tables(tmp_path)

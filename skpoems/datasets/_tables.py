@@ -8,6 +8,7 @@ column of sample names.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import itertools
 import os
@@ -61,18 +62,17 @@ def _is_unnamed(header: Any) -> bool:
 _SNIFF_LINES = 50
 
 
-def _separator(file: Path) -> tuple[str, str, int]:
-    """(separator, decimal mark, number of leading ``#`` comment lines) of a
-    table, from its first lines.
+def _separator(file: Path) -> tuple[str, str, bool, int]:
+    """(separator, decimal mark, whether commas separate thousands, number of
+    leading ``#`` comment lines) of a table, from its first lines.
 
     The separator is the one of tab, comma and semicolon that the header line
-    uses (the file name's, comma for .csv and tab otherwise, when it uses none
-    or several of them), or runs of spaces when the header holds no tab, comma
-    or semicolon but spaces (R's ``write.table`` default). Semicolon and tab
-    tables are what spreadsheets write where the decimal mark is a comma
-    ("0,5"): their decimal mark is a comma when the values of the first data
-    lines are so written (a patient without the omic may have an empty first
-    line; names such as 2,3-butanediol do not count).
+    uses; where it uses several (a semicolon table with a feature named
+    2,3-butanediol), the one on which the header and the data lines split into
+    the same number of fields; else the file name's (comma for .csv, tab
+    otherwise). Runs of spaces when the header holds no tab, comma or
+    semicolon but spaces (R's ``write.table`` default). Numbers written with
+    commas are read as :func:`_comma_reading` decides.
     """
     opener = gzip.open if file.name.lower().endswith(".gz") else open
     try:
@@ -89,6 +89,12 @@ def _separator(file: Path) -> tuple[str, str, int]:
         comments -= 1
     header, data = (lines[comments], lines[comments + 1 :]) if comments < len(lines) else ("", [])
     used = [sep for sep in ("\t", ",", ";") if sep in header]
+    default = "," if ".csv" in file.name.lower() else "\t"
+    if len(used) > 1:
+        # the separator is the one that splits every line alike (a name may hold
+        # another one: 2,3-butanediol in a semicolon table)
+        even = [sep for sep in used if _splits_evenly([header, *data], sep)]
+        used = even if len(even) == 1 else [default]
     if len(used) == 1:
         sep = used[0]
     elif (
@@ -98,9 +104,19 @@ def _separator(file: Path) -> tuple[str, str, int]:
     ):
         sep = r"\s+"
     else:
-        sep = "," if ".csv" in file.name.lower() else "\t"
-    comma_decimal = sep in (";", "\t") and _comma_decimals(data, sep)
-    return sep, "," if comma_decimal else ".", comments
+        sep = default
+    decimal, thousands = _comma_reading(data, sep)
+    return sep, decimal, thousands, comments
+
+
+def _splits_evenly(lines: list[str], sep: str) -> bool:
+    """Whether every non-blank line splits on ``sep`` (quotes respected) into the
+    same number (above one) of fields."""
+    counts = {
+        len(next(csv.reader([line.rstrip("\r\n")], delimiter=sep), []))
+        for line in lines if line.strip()
+    }
+    return len(counts) == 1 and counts.pop() > 1
 
 
 def _is_data_line(line: str) -> bool:
@@ -111,15 +127,77 @@ def _is_data_line(line: str) -> bool:
     return _has_number(line.split()[1:])
 
 
-def _comma_decimals(lines: list[str], sep: str) -> bool:
-    """Whether the values (after each line's first field, which may be a name such
-    as 2,3-butanediol) are written with decimal commas: some value is ``0,5``
-    and none ``0.5``, and not every one reads as thousands (``1,034``)."""
-    values = [f.strip().strip('"') for line in lines for f in line.rstrip("\r\n").split(sep)[1:]]
-    commas = [v for v in values if re.fullmatch(r"[-+]?\d+,\d+(?:[eE][-+]?\d+)?", v)]
-    if not commas or any(re.fullmatch(r"[-+]?\d*\.\d+(?:[eE][-+]?\d+)?", v) for v in values):
-        return False
-    return not all(re.fullmatch(r"[-+]?[1-9]\d{0,2}(?:,\d{3})+", v) for v in commas)
+#: a number with a decimal comma (0,5; 1,5e-3)
+_DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+(?:[eE][-+]?\d+)?")
+#: a number with commas between groups of three digits (1,234; 12,345,678.5)
+_THOUSANDS = re.compile(r"[-+]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_POINT_NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_WHOLE_NUMBER = re.compile(r"[-+]?\d+")
+
+
+def _comma_reading(lines: list[str], sep: str) -> tuple[str, bool]:
+    """(decimal mark, whether commas separate thousands) of numbers written with
+    commas, from the values of the data lines (after each line's first field,
+    which may be a name such as 2,3-butanediol).
+
+    * Semicolon tables are what spreadsheets write where the decimal mark is a
+      comma: "9,877" is 9.877 (unless a value such as 1,234,567 has several
+      groups, or decimal points after the groups: thousands).
+    * Comma tables (values quoted): "1,234" is 1234; commas that are no
+      thousands separators (0,5) are not numbers.
+    * Tab tables: decimal commas where some value is not written as thousands
+      (0,5; 1,25), thousands where the values say so (1,234,567; 1,234.5;
+      0.5 beside 1,234; whole numbers below 1000 written without a comma beside
+      1,234 and above it with one). Where every value is d,ddd and nothing tells
+      (5,877: 5877 or 5.877?) neither: the values stay text and the loader
+      names the table and both readings.
+    """
+    if sep not in (";", "\t", ","):
+        return ".", False
+    values = [
+        f.strip().strip('"').strip() for line in lines
+        for f in next(csv.reader([line.rstrip("\r\n")], delimiter=sep), [])[1:]
+    ]
+    commas = [v for v in values if "," in v and (_DECIMAL_COMMA.fullmatch(v) or _THOUSANDS.fullmatch(v))]
+    if not commas:
+        return ".", False
+    points = any(_POINT_NUMBER.fullmatch(v) for v in values)
+    as_thousands = all(_THOUSANDS.fullmatch(v) for v in commas)
+    certain = as_thousands and any(v.count(",") > 1 or "." in v for v in commas)
+    as_decimal = not points and all(_DECIMAL_COMMA.fullmatch(v) for v in commas)
+    if sep == ",":
+        return ".", as_thousands
+    if sep == ";":
+        return ("," if as_decimal and not certain else "."), certain
+    whole = [abs(int(v)) for v in values if _WHOLE_NUMBER.fullmatch(v)]
+    if as_thousands and (certain or points or (whole and max(whole) < 1000)):
+        return ".", True
+    if as_decimal and (not as_thousands or (whole and max(whole) >= 1000)):
+        return ",", False
+    return ".", False
+
+
+def _without_thousands(table: pd.DataFrame) -> pd.DataFrame:
+    """Columns read as text because their numbers have thousands separators
+    (1,234), as numbers: only columns whose every value is such a number or a
+    plain one, so that a decimal comma further down (0,5) stays text."""
+    out = table
+    for column in table.columns:
+        values = table[column]
+        if pd.api.types.is_numeric_dtype(values):
+            continue
+        text = values.dropna().astype(str).str.strip()
+        if not len(text) or not text.str.contains(",", regex=False).any():
+            continue
+        plain = text.str.fullmatch(_THOUSANDS.pattern) | text.str.fullmatch(
+            rf"{_POINT_NUMBER.pattern}|{_WHOLE_NUMBER.pattern}"
+        )
+        if not plain.all():
+            continue
+        if out is table:
+            out = table.copy()
+        out[column] = pd.to_numeric(values.astype(object).where(values.isna(), text.str.replace(",", "", regex=False)))
+    return out
 
 
 #: annotation columns before the samples of a cBioPortal table (data_mrna_*.txt)
@@ -162,7 +240,7 @@ def _has_number(fields: list[str]) -> bool:
 
 def _read_table(file: Path) -> pd.DataFrame:
     """Read a table with a header row, tab-, comma- or semicolon-separated."""
-    sep, decimal, comments = _separator(file)
+    sep, decimal, thousands, comments = _separator(file)
     options = {"sep": sep, "skiprows": comments, "skipinitialspace": True, "encoding": "utf-8-sig"}
     try:
         table = pd.read_csv(file, decimal=decimal, **options)
@@ -172,7 +250,6 @@ def _read_table(file: Path) -> pd.DataFrame:
         raise ValueError(
             f"{file} could not be read as a table with a header row: {exc}"
         ) from exc
-    check_header_unique(file, sep, skiprows=comments)
     if isinstance(table.index, pd.MultiIndex):
         # rows with more fields than the header: pandas would silently make the
         # extra leading fields row labels
@@ -181,6 +258,16 @@ def _read_table(file: Path) -> pd.DataFrame:
             f"row (read with separator {sep!r}). Write the table with one header "
             "field per column (tab, comma or semicolon separated)."
         )
+    if len(table) == 0:
+        raise ValueError(
+            f"{file} has a header row ({', '.join(repr('' if str(c).startswith('Unnamed: ') else str(c)) for c in table.columns[:3])}"
+            f"{', ...' if table.shape[1] > 3 else ''}) but no data rows: an empty export? "
+            "Write its data, or move the file out of the folder."
+        )
+    if thousands:
+        table = _without_thousands(table)
+    _check_header_row(file, table, sep, decimal, comments)
+    check_header_unique(file, sep, skiprows=comments)
     # a separator at the end of every line (a spreadsheet export) makes empty,
     # unnamed last columns
     while table.shape[1] > 1 and str(table.columns[-1]).startswith("Unnamed:") and table.iloc[:, -1].isna().all():
@@ -195,6 +282,67 @@ def _read_table(file: Path) -> pd.DataFrame:
         if len(ids) == len(table) and ids.notna().all():
             table[table.columns[0]] = ids.str.strip().to_numpy()
     return table
+
+
+def _check_header_row(file: Path, table: pd.DataFrame, sep: str, decimal: str, comments: int) -> None:
+    """Refuse a table written without its header row (``to_csv(header=False)``):
+    the first row of data would become the column names, and its sample (or
+    feature) would be lost. Its header cells after the first are then numbers
+    that lie within the values of their columns, as a row of data does. Whole
+    numbers, all different, are names (numeric sample ids, Entrez gene ids),
+    and so are sorted numbers (NMR bins in ppm, time points) and numbers unlike
+    the values below them (m/z values)."""
+    if not isinstance(table.index, pd.RangeIndex):
+        return  # a header without a field for the row names: names, not data
+    row = pd.read_csv(
+        file, sep=sep, header=None, nrows=1, dtype=str, skiprows=comments,
+        skipinitialspace=True, encoding="utf-8-sig", keep_default_na=False,
+    ).iloc[0].tolist()[: table.shape[1]]
+
+    def number(cell: Any) -> float | None:
+        text = str(cell).strip().strip('"').strip()
+        try:
+            return float(text.replace(",", ".") if decimal == "," else text)
+        except ValueError:
+            return None
+
+    cells = row[1:]
+    numbers: dict[int, float] = {}  # column position: the number its header holds
+    for j, cell in enumerate(cells, start=1):
+        if str(cell).strip().strip('"').strip().upper() in ("", "NA", "NAN"):
+            continue  # a missing value of the first row
+        value = number(cell)
+        if value is None:
+            return  # a name
+        numbers[j] = value
+    values = list(numbers.values())
+    if not values or not np.isfinite(values).all():
+        return
+    if all(v.is_integer() for v in values) and len(set(values)) == len(values):
+        return
+    # sorted numbers are names (ppm bins, time points), where a row of data is
+    # not sorted (but for 2 / k! of rows of k values: at least 5 of them, with
+    # the first field where it is a number too, a table without sample names)
+    line = ([lead] if row and (lead := number(row[0])) is not None else []) + values
+    steps = np.diff(line)
+    if len(line) >= 5 and ((steps > 0).all() or (steps < 0).all()):
+        return
+    within = sum(
+        bool(column.min() <= value <= column.max())
+        for j, value in numbers.items()
+        if pd.api.types.is_numeric_dtype(column := table.iloc[:, j]) and column.notna().any()
+    )
+    if within < len(values) / 2:
+        return
+    shown = ", ".join(str(c).strip() for c in cells[:3]) + (", ..." if len(cells) > 3 else "")
+    raise ValueError(
+        f"{file} seems to have no header row: its first line holds numbers ({shown}) "
+        "where the column names (feature names, or the samples of a features x "
+        "samples table) should be, and they lie among the values of their columns, "
+        "as a row of data does. Read as it is, that row's values would become the "
+        "column names and its sample would be lost. Write the table with its header "
+        "row (pandas: to_csv without header=False; R: write.csv)."
+    )
 
 
 def _with_names(raw: pd.DataFrame, *, labels: bool) -> tuple[pd.DataFrame, bool]:
@@ -263,16 +411,114 @@ def _names_in_other_column(
     return raw.drop(columns=column).set_axis(ids, axis=0), True
 
 
-#: headers of a first column that holds sample ids, even numeric ones
+#: headers of a first column that holds sample ids, even numeric ones: sample_id,
+#: Sample ID, patient, barcode, subject, SubjectNo, Patient No., ...
 _ID_HEADER = re.compile(
-    r"^(sample|patient|subject|case|donor|specimen|individual|participant|barcode|mouse|animal)?"
-    r"[ _.-]?(id|ids|name|names|barcode|barcodes|sample|samples|patient|patients)$",
+    r"^(?:(?:sample|patient|subject|case|donor|specimen|individual|participant|barcode|mouse|animal)"
+    r"(?:[ _.-]?(?:id|ids|name|names|barcode|barcodes|sample|samples|patient|patients|no|nr|num|number)\.?)?"
+    r"|[ _.-]?(?:id|ids|name|names|barcode|barcodes|sample|samples|patient|patients))$",
     re.IGNORECASE,
 )
 
 
 def _is_id_header(header: Any) -> bool:
     return isinstance(header, str) and bool(_ID_HEADER.match(header.strip()))
+
+
+def _id_column(table: pd.DataFrame) -> tuple[str, pd.Index] | None:
+    """The first column of a table without sample names as the numeric sample
+    ids it may hold: its header and its values as text ("1001"), when they are
+    whole numbers, all different and none missing, and other columns follow.
+    Such a column may as well be a feature (a count): see
+    :func:`_shared_id_columns`."""
+    if table.shape[1] < 2 or len(table) < 2 or not isinstance(table.index, pd.RangeIndex):
+        return None
+    first = table.columns[0]
+    values = table[first]
+    if _is_unnamed(first) or pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        return None
+    if values.isna().any() or not values.is_unique:
+        return None
+    ids = _ids_as_text(values.to_numpy())
+    return None if ids is None else (str(first).strip(), ids)
+
+
+def _same_header(a: str, b: str) -> bool:
+    """``SubjectNo`` and ``subject_no`` alike."""
+    return re.sub(r"[ _.-]", "", a).lower() == re.sub(r"[ _.-]", "", b).lower()
+
+
+def _shared_id_columns(
+    columns: dict[Any, tuple[str, pd.Index]],
+) -> tuple[set[Any], list[tuple[Any, Any]]]:
+    """Which of the files' first columns of whole numbers (see :func:`_id_column`)
+    hold sample ids under a header that does not say so (``SubjectNo``,
+    ``index``): those whose numbers another file's first column holds too, as
+    the same set, or under the same header with at least half of them shared
+    (join="inner"/"outer": not every file lists every sample). A count that is
+    a feature does not recur so. Also returns the pairs of files whose columns
+    have one header but share fewer of their numbers: sample ids that differ
+    between the files, or a feature, which cannot be told apart."""
+    keys = list(columns)
+    agreeing: set[Any] = set()
+    clashes = []
+    for i, a in enumerate(keys):
+        for b in keys[i + 1 :]:
+            (header_a, ids_a), (header_b, ids_b) = columns[a], columns[b]
+            set_a, set_b = set(ids_a), set(ids_b)
+            same = _same_header(header_a, header_b)
+            if set_a == set_b or (same and len(set_a & set_b) >= min(len(set_a), len(set_b)) / 2):
+                agreeing |= {a, b}
+            elif same:
+                clashes.append((a, b))
+    return agreeing, clashes
+
+
+#: a number written with a comma: 9,877; 1,234,567; 1.234,5; -0,5e-3
+_COMMA_NUMBER = re.compile(r"[-+]?\d[\d.,]*,\d+(?:[eE][-+]?\d+)?")
+
+
+def _commas_in_numbers(table: pd.DataFrame) -> tuple[str, str] | None:
+    """For a table's text columns that mostly hold numbers written with commas
+    (decimal commas or thousands separators that were not read as such), a
+    column and a value; else None."""
+    numbers = cells = 0
+    example = None
+    for column in table.columns[:50]:
+        if pd.api.types.is_numeric_dtype(table[column]):
+            continue
+        for value in table[column].dropna().head(100):
+            cells += 1
+            text = str(value).strip()
+            if _COMMA_NUMBER.fullmatch(text):
+                numbers += 1
+                if example is None:
+                    example = (str(column), text)
+    return example if cells and numbers >= cells / 2 else None
+
+
+def _comma_cause(file: Path, column: str, value: str) -> str:
+    """Why numbers such as ``value`` were not read, and how to write them."""
+    sep = _separator(file)[0]
+    if _THOUSANDS.fullmatch(value) and "." not in value and value.count(",") == 1:
+        reading = (
+            f"{value} may be {value.replace(',', '')} (a thousands separator) or "
+            f"{value.replace(',', '.')} (a decimal comma), and the table does not tell which"
+        )
+    else:
+        reading = (
+            "commas are read as decimal commas (0,5) in semicolon and tab tables, as "
+            "thousands separators (1,234) where every such number is written so, and "
+            "not in a table that mixes them, or mixes them with decimal points"
+        )
+    return (
+        f"the values are numbers written with commas, such as {value!r} in column "
+        f"{column!r}, which were not read as numbers (separator {sep!r}): {reading}. "
+        "Write the numbers without thousands separators and with decimal points, or "
+        "with decimal commas in a semicolon-separated table (what spreadsheets write "
+        "where the decimal mark is a comma; pandas: to_csv(sep=';', decimal=','), R: "
+        "write.csv2)."
+    )
 
 
 def _numeric_columns(table: pd.DataFrame) -> list[bool]:
@@ -655,19 +901,35 @@ def load_omics_tables(
     gzip-compressed, ``.csv.gz``) with a header row is read; the file name
     without its ending is the omic's name (``mrna.csv.gz`` -> ``"mrna"``) and
     the header gives the feature names. Values are separated by commas, tabs
-    or semicolons, whichever the header line uses (semicolon tables with
-    decimal commas, "0,5", as spreadsheets write them in many locales, are read
-    as numbers; so are tab-separated ones); a header without a field for the
-    row names and space-separated tables (R's ``write.table``) are understood. A name repeated in the header row is an
-    error. This is the layout of the data bundled
+    or semicolons, whichever the header line uses (where it uses several, as
+    in a semicolon table with a feature named 2,3-butanediol, the one that
+    splits every line alike); a header without a field for the
+    row names and space-separated tables (R's ``write.table``) are understood.
+    Numbers written with commas: in semicolon tables decimal commas ("0,5",
+    "9,877", as spreadsheets write them in many locales); in comma tables
+    thousands separators ("1,234", quoted); in tab tables decimal commas, or
+    thousands separators where the values say so (1,234,567; 1,234 beside
+    whole numbers below 1000 written without one); a table whose numbers
+    could be either (every one 5,877: 5877 or 5.877?) is an error naming
+    both readings, never an omic silently left out. A name repeated in the
+    header row is an error, and so are a table without its header row (its
+    first line numbers that lie among the values below them), a header row
+    without data rows, and two files of one name with different endings
+    (``mrna.csv`` and ``mrna.csv.gz``). This is the layout of the data bundled
     with skpoems (``mrna.csv.gz``, ``methylation.csv.gz``, ``mirna.csv.gz``,
     ``labels.csv``) and of most exports from R or pandas.
 
     * Sample names: a first column with an empty header or non-numeric values
       holds the sample names (TCGA barcodes, say), and so does a first column
       of numbers under a header that names ids (``patient_id``, ``sample``,
-      ``Sample ID``, ...; read as text, so ``00123`` keeps its zeros) or whose
-      numbers the labels list as sample names. Spaces around names and labels
+      ``Sample ID``, ``subject``, ``SubjectNo``, ...; read as text, so
+      ``00123`` keeps its zeros) or whose numbers the labels list as sample
+      names. A first column of whole numbers, all different, under another
+      header (``index``) holds sample names where another file's first
+      column holds the same numbers, or at least half of them under the same
+      header; under the same header but with fewer in common (ids that
+      differ, or a count that is a feature?) it is an error that says how to
+      head a column of ids. Spaces around names and labels
       are dropped, and so is an empty last column (a separator at the end of
       every line). Omics with sample names are
       matched by name (see ``join``); without them, rows are matched by
@@ -802,11 +1064,19 @@ def load_omics_tables(
             if not folder.exists()
             else f"{folder} is not a folder."
         )
-    files = {
-        _table_stem(entry): entry
-        for entry in sorted(folder.iterdir(), key=lambda p: p.name.lower())
-        if entry.is_file() and _table_stem(entry) is not None
-    }
+    files: dict[str, Path] = {}
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name.lower()):
+        stem = _table_stem(entry) if entry.is_file() else None
+        if stem is None:
+            continue
+        if stem in files:
+            # mrna.csv and mrna.csv.gz: one omic in two files, one would be read
+            # and the other silently passed over
+            raise ValueError(
+                f"{files[stem]} and {entry} both exist: both are the table {stem!r} (a "
+                "file name without its ending names the table). Keep only one of them."
+            )
+        files[stem] = entry
     unread = sorted(
         entry.name for entry in folder.iterdir()
         if entry.is_file() and _table_stem(entry) is None and entry.name.lower().endswith(_OTHER_TABLES)
@@ -872,6 +1142,12 @@ def load_omics_tables(
         table = _logical_as_numbers(table)
         numeric = _numeric_columns(table)
         if table.shape[1] == 0 or not any(numeric):
+            if wanted is None or stem in wanted:
+                # numbers with commas that were not read as numbers: an omic that
+                # would be left out without a word
+                found = _commas_in_numbers(table)
+                if found is not None:
+                    raise ValueError(f"{files[stem]} holds no numbers as read: {_comma_cause(files[stem], *found)}")
             text_only.append(stem)
             continue
         if not all(numeric):
@@ -879,12 +1155,17 @@ def load_omics_tables(
                 continue
             bad = [
                 str(c) for c, ok in zip(table.columns, numeric, strict=True) if not ok
-            ][:5]
+            ]
+            found = _commas_in_numbers(table[bad])
             raise ValueError(
-                f"{files[stem]} mixes numbers with text: column(s) {bad} are not numeric. "
-                "An omic table holds numbers only, after an optional first column of "
-                "sample names. If it is not an omic (clinical data, say), move it out of "
-                "the folder or name the omics to read (omics=[...])."
+                f"{files[stem]} mixes numbers with text: column(s) {bad[:5]} are not numeric. "
+                + (
+                    f"In those, {_comma_cause(files[stem], *found)}"
+                    if found is not None else
+                    "An omic table holds numbers only, after an optional first column of "
+                    "sample names. If it is not an omic (clinical data, say), move it out of "
+                    "the folder or name the omics to read (omics=[...])."
+                )
             )
         table = table.astype(np.float64)
         infinite = np.isinf(table.to_numpy())
@@ -929,13 +1210,37 @@ def load_omics_tables(
             "with a header row and numeric values (one per omic)."
         )
 
+    raw_labels = label_table = None
+    label_named = False
+    if label_file is not None:
+        raw_labels = _read_table(label_file)
+        label_table, label_named = _with_names(raw_labels, labels=True)
+    # a first column of whole numbers, all different, under a header that does
+    # not say they are sample ids (SubjectNo, index): the sample ids where they
+    # recur in the other files' first column, else a feature (a count); matched
+    # by position, rows listed in other orders would pair different patients
+    id_columns: dict[Any, tuple[str, pd.Index]] = {}
+    if transpose is not True:
+        for key in tables:
+            column = None if named[key] else _id_column(tables[key])
+            if column is not None:
+                id_columns[key] = column
+        if raw_labels is not None and not label_named and str(raw_labels.columns[0]) != label_column:
+            column = _id_column(raw_labels)
+            if column is not None:
+                id_columns[None] = column  # None: the label file
+    shared_ids, id_clashes = _shared_id_columns(id_columns)
+    for key in shared_ids:
+        if key is None:
+            label_table, label_named = raw_labels.iloc[:, 1:].set_axis(id_columns[key][1], axis=0), True
+        else:
+            tables[key], named[key] = tables[key].iloc[:, 1:].set_axis(id_columns[key][1], axis=0), True
+
     target = target_names = None
     label_ids = None
     n_unlabelled = n_not_listed = 0
     unlabelled_ids = pd.Index([])
     if label_file is not None:
-        raw_labels = _read_table(label_file)
-        label_table, label_named = _with_names(raw_labels, labels=True)
         if not label_named:
             label_table, label_named = _names_in_other_column(
                 raw_labels, [t for k, t in tables.items() if named[k]], label_column
@@ -1001,6 +1306,22 @@ def load_omics_tables(
             # every number a labelled sample's name (or every labelled sample
             # among them): not a feature that happens to overlap the ids
             tables[key], named[key] = table.iloc[:, 1:].set_axis(ids), True
+    for a, b in id_clashes:
+        if (label_named if a is None else named[a]) and (label_named if b is None else named[b]):
+            continue  # both matched by name (with a third file, or the labels)
+        file_a, file_b = (label_file if k is None else files[k] for k in (a, b))
+        (header, ids_a), (_, ids_b) = id_columns[a], id_columns[b]
+        raise ValueError(
+            f"{file_a.name} and {file_b.name} both start with a column {header!r} of whole "
+            f"numbers, all different ({', '.join(ids_a[:2])}, ...; {', '.join(ids_b[:2])}, ...), "
+            f"but share only {len(set(ids_a) & set(ids_b))} of them: sample ids that the "
+            "files give differently, or a feature (a count)? Matched by position, the "
+            "rows of different patients could be paired. If the column holds the sample "
+            "ids, head it as such in every file (sample_id, patient_id, subject_id, ...: "
+            "numbers under such a header are sample names, matched by name); if it is a "
+            "feature, add a first column of sample names to every file (or pass "
+            "transpose=True if the files are features x samples)."
+        )
     tables = _orient(tables, named, label_ids, transpose, sample_name_length)
     if sample_name_length is not None:
         for key, table in tables.items():
@@ -1023,6 +1344,10 @@ def load_omics_tables(
     if not by_name and any(named[k] for k in names):
         with_names = [files[k].name for k in names if named[k]]
         without = [files[k].name for k in names if not named[k]]
+        numbers = [
+            f"{files[k].name}: {column[0]!r}" for k in names
+            if not named[k] and (column := _id_column(tables[k])) is not None
+        ]
         raise ValueError(
             f"{', '.join(with_names)} name their samples but {', '.join(without)} "
             f"{'does' if len(without) == 1 else 'do'} not (no first column of sample "
@@ -1030,6 +1355,12 @@ def load_omics_tables(
             "would pair rows of different patients unless every file lists them in "
             "the same order. Add a first column of sample names to "
             f"{', '.join(without)}."
+            + (
+                f" Its first column ({'; '.join(numbers)}) holds whole numbers, all "
+                "different: if they are the sample ids, head the column as such "
+                "(sample_id, patient_id, subject_id, ...)."
+                if numbers else ""
+            )
         )
     if by_name and target is not None and label_ids is None:
         orders = {files[k].name: tables[k].index for k in names}
@@ -1127,6 +1458,18 @@ def load_omics_tables(
         index = pd.RangeIndex(blocks[0].shape[0], name="sample")
     if target is not None:
         if len(target) != len(index):
+            hint = ""
+            if not label_named and len(target) + 1 == len(index) and label_table.shape[1] == 1:
+                # the first label read as the header
+                first = str(label_table.columns[0]).strip()
+                labels_read = set(map(str, target_names)) if target_names is not None else {str(v) for v in target}
+                code = pd.to_numeric(first, errors="coerce")  # a numeric code read as the header
+                if first in labels_read or (np.isfinite(code) and float(code).is_integer()):
+                    hint = (
+                        f" Its first line ({first!r}) looks like a label, read as the header: "
+                        "add a header line (e.g. 'label'), or better a first column of "
+                        "sample names with a header (e.g. 'sample,label')."
+                    )
             raise ValueError(
                 f"{label_file} has {len(target)} labels but the omics have {len(index)} samples"
                 + (
@@ -1134,6 +1477,7 @@ def load_omics_tables(
                     if not by_name
                     else "."
                 )
+                + hint
             )
         target = pd.Series(
             target.to_numpy(dtype=np.float64 if target.isna().any() else np.int64),
