@@ -615,8 +615,10 @@ def top_features(
         For an unknown omic name, a factor out of range, ``method="gradient"``
         without ``X`` or ``attributions``, both ``X`` and ``attributions``,
         ``attributions`` whose omics, features or factors are not the
-        estimator's, or a factor that has no sparse weights (MOCSS-SparseVAE's
-        shared factors, with ``method="weights"``).
+        estimator's, a factor that has no sparse weights (MOCSS-SparseVAE's
+        shared factors, with ``method="weights"``), or the aggregate of
+        ``method="weights"`` for a model fitted with ``row_normalize=True``
+        (whose rows of ``|W|`` all sum to 1).
     TypeError
         For ``method="weights"`` on a model without ``components_``.
 
@@ -649,6 +651,12 @@ def top_features(
     _check_factor(estimator, factor)
     omics = _omic_indices(estimator, omic)
     method = _resolve_method(estimator, method, X, attributions)
+    if method == "weights" and factor is None and getattr(estimator, "row_normalize", False):
+        raise ValueError(
+            "With row_normalize=True every feature's row of |W| sums to 1, so the sum "
+            "over factors ranks nothing (ties broken by rounding). Rank by the decoder "
+            "instead (pass X: method='gradient'), or by one factor (factor=k)."
+        )
     scores = _feature_scores(estimator, method, X, attributions)
     names = estimator.omic_feature_names()
     rows = []

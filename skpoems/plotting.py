@@ -1249,9 +1249,15 @@ def plot_variance_explained(r2: pd.DataFrame, *, ax: Axes | None = None) -> Axes
                     fontsize=8,
                     color="white" if value > 0.6 * top else "black",
                 )
+    # attrs["factor_labels"][k] names factor column k (pandas keeps attrs through
+    # a selection or reordering of the columns: look the names up by key)
     labels = r2.attrs.get("factor_labels")
-    if labels is not None and len(labels) == K:
-        factors = [str(lab) for lab in labels]
+    if labels is not None and all(
+        isinstance(f, (int, np.integer)) and not isinstance(f, bool) and 0 <= f < len(labels) for f in factors
+    ):
+        factors = [str(labels[f]) for f in factors]
+    else:
+        factors = [str(f) for f in factors]
     width_in, _ = _axes_inches(ax)
     widest = max((len(_shorten(f)) for f in factors), default=1)
     # horizontal 8-pt labels (factor numbers) need about 0.6 * 8 pt per character

@@ -410,6 +410,20 @@ def test_top_features_table(small, fitted):
         assert part["strength"].is_monotonic_decreasing
 
 
+@pytest.mark.parametrize("cls", [POEMSTransformer, MOCSSSparseVAETransformer])
+def test_top_features_by_weights_refuse_row_normalized_w(small, cls):
+    """Under row_normalize=True each feature's |W| row sums to 1: the aggregate
+    ranking by weights was float32 rounding noise, returned without a word."""
+    X, _ = small
+    est = _fit(cls, X, row_normalize=True)
+    assert all(np.allclose(np.abs(W).sum(axis=1), 1.0, atol=1e-5) for W in est.components_ if W.size)
+    for method in ("auto", "weights"):
+        with pytest.raises(ValueError, match="row_normalize=True every feature's row of \\|W\\| sums to 1"):
+            top_features(est, n=3, method=method)
+    assert top_features(est, n=3, factor=0, omic="omic0")["factor"].tolist() == [0, 0, 0]
+    assert top_features(est, n=3, X=X).attrs["method"] == "gradient"
+
+
 def test_top_features_one_factor_and_omic(fitted, small):
     X, _ = small
     est = fitted["POEMSTransformer"]

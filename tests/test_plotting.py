@@ -314,6 +314,17 @@ def test_plot_variance_explained(poems, data):
     )
     with pytest.raises(ValueError, match="no factor columns"):
         plot_variance_explained(r2[["total"]])
+    # factors sorted by share: each column keeps its own name (the names were
+    # given by position, so a sorted table showed other factors' names)
+    from skpoems.plotting import _shorten_all
+
+    mocss = MOCSSAETransformer(n_components=1, max_iter=3, random_state=0).fit(data[0])
+    r2 = variance_explained(mocss, data[0])
+    names = r2.attrs["factor_labels"]
+    order = [2, 0, 3, 1]
+    ax = plot_variance_explained(r2[[*order, "total"]])
+    assert _texts(ax.get_xticklabels()) == _shorten_all([names[k] for k in order])
+    np.testing.assert_allclose(ax.get_images()[0].get_array(), r2[order].to_numpy(dtype=float))
 
 
 def test_plot_training_history(poems, data):
