@@ -656,7 +656,10 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         metavar="N",
         default=None,
-        help="torch threads per fit (default: cores / concurrent fits per machine)",
+        help="torch threads per fit (default: cores / concurrent fits per machine). A fit "
+        "depends on its thread count (floating-point sums), so without --threads the "
+        "results change with --n-jobs; the refit of the selected configuration uses "
+        "the threads its sweep fit had",
     )
     _add_output_options(sweep, "<dataset>_<model>_sweep")
     sweep.add_argument(
@@ -841,7 +844,7 @@ def _load(args: argparse.Namespace, *, require_labels: bool = True, keep_unlabel
                 "--labels, --label-column, --join, --sample-name-length and --layout go "
                 "with --data FOLDER."
             )
-        return exp.load_dataset(
+        bunch = exp.load_dataset(
             args.dataset,
             args.data,
             labels=args.labels,
@@ -854,6 +857,11 @@ def _load(args: argparse.Namespace, *, require_labels: bool = True, keep_unlabel
         )
     except (ValueError, OSError) as exc:
         raise _UsageError(_in_cli_terms(str(exc))) from exc
+    # the samples the loader left out, and why (they are in no output)
+    for line in str(getattr(bunch, "DESCR", "")).splitlines():
+        if line.startswith("Left out: "):
+            print(f"note: left out {line[len('Left out: '):]}", file=sys.stderr, flush=True)
+    return bunch
 
 
 def _estimator_params(
@@ -890,7 +898,13 @@ def _estimator_params(
         twice = sorted({name for name in names if names.count(name) > 1})
         if twice:
             raise _UsageError(f"--set {twice[0]}=... is given more than once: give each parameter once")
+        swept = {"batch_size": "--batch-sizes", "learning_rate": "--learning-rates", "weight_decay": "--weight-decays"}
         for name, value in getattr(args, "params", []):
+            if getattr(args, "command", None) == "sweep" and name in swept:
+                raise _UsageError(
+                    f"--set {name}=... in a sweep: the grid sets {name} (the option "
+                    f"{swept[name]}), so it would be ignored; give the values with {swept[name]}"
+                )
             if name in given and name != "verbose":
                 raise _UsageError(
                     f"--set {name}=... and --{name.replace('_', '-')} both set {name}: give one of them"
@@ -903,6 +917,10 @@ def _estimator_params(
                     f"its parameters: {', '.join(sorted(accepted))}"
                 )
         _check_parameters(model, params)
+    elif model == "pca":  # the baseline's size follows the models' (as --n-components)
+        for name, value in getattr(args, "params", None) or []:
+            if name == "n_components":
+                params[name] = value
     return params
 
 
@@ -1269,13 +1287,16 @@ def write_run_outputs(
             for omic, group in top.groupby("omic", sort=False)
         }
 
-        from .inspection import variance_explained
+        from .inspection import reconstruction_r2, variance_explained
 
-        # reconstruction R^2 of the test part per omic ("total") and its split over
+        # explained variance of the test part per omic ("total") and its split over
         # factors (with --variance-permutations 0, the totals only)
         r2 = variance_explained(est, split.X_test, n_permutations=variance_permutations, random_state=0)
         save_csv(r2[["total"]] if variance_permutations == 0 else r2, "variance_explained.csv")
-        extra["reconstruction_r2"] = {str(omic): float(v) for omic, v in r2["total"].items()}
+        # and the reconstruction's R^2, where an offset counts too (the printed line)
+        extra["reconstruction_r2"] = {
+            str(omic): float(v) for omic, v in reconstruction_r2(est, split.X_test).items()
+        }
 
     figure_files, skipped, not_applicable = [], {}, {}
     if figures:
@@ -2334,6 +2355,16 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             f"{args.weight_decays}), max_iter={args.max_iter}, on {where}",
             flush=True,
         )
+    if est.get_params().get("objective") == "paper" and len(set(args.batch_sizes)) > 1:
+        # (MODELS.md: the prior terms of every batch are divided by batch_size)
+        print(
+            "note: under objective='paper' (--paper-config) the validation loss holds the "
+            "prior terms divided by batch_size, which lowers it for larger batches whatever "
+            "the fit: the selection favours large batches (as with the reference code). The default "
+            "objective's validation loss does not depend on the batch size.",
+            file=sys.stderr,
+            flush=True,
+        )
     t_sweep = time.perf_counter()
     with contextlib.ExitStack() as stack:
         client = None
@@ -2359,14 +2390,18 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     best_row = table.loc[table["validation_loss"].idxmin()]
     failed = int((table["error"] != "").sum())
 
-    # the selected configuration, refitted under the protocol and evaluated on test;
-    # with --threads, the refit and the outputs use as many threads as each sweep fit
+    # the selected configuration, refitted under the protocol and evaluated on test
+    # with as many torch threads as its sweep fit had: the floating-point sums,
+    # and so the fit, depend on them (with other threads best/ was another fit)
     best_est = est.set_params(**best, verbose=0 if args.quiet else 1)
-    if args.threads:
+    refit_threads = args.threads
+    if not refit_threads and "threads" in table and pd.notna(best_row.get("threads")):
+        refit_threads = int(best_row["threads"])
+    if refit_threads:
         import torch
 
-        torch.set_num_threads(args.threads)  # _dispatch restores it
-    with _pool_limits(args.threads):
+        torch.set_num_threads(refit_threads)  # _dispatch restores it
+    with _pool_limits(refit_threads):
         result = _fit_quietly(lambda: exp.run_protocol(best_est, None, None, split=split))
     sweep_info = {
         "command": ["skpoems", *args.argv],

@@ -52,6 +52,7 @@ __all__ = [
     "decoder_attributions",
     "gating_summary",
     "group_markers",
+    "reconstruction_r2",
     "subtype_correlations",
     "top_features",
     "variance_explained",
@@ -957,6 +958,71 @@ def _shapley(evaluate, players: Sequence[int], n_out: int, n_permutations: int, 
                 mask = new
         phi /= len(orders)
     return phi, cache[full], exact
+
+
+@validate_params({"estimator": _ESTIMATOR, "X": "no_validation"}, prefer_skip_nested_validation=True)
+def reconstruction_r2(estimator: Any, X: Any) -> pd.Series:
+    """Coefficient of determination of each omic's reconstruction.
+
+    ``R^2_v = 1 - sum_ij (x_ij - x_hat_ij)^2 / sum_ij (x_ij - mean_j)^2`` over the
+    features ``j`` of omic ``v`` and the samples ``i`` of ``X`` that have it, with
+    ``x_hat = inverse_transform(transform(X))`` (the decoders' means at the
+    posterior mean) and ``mean_j`` feature ``j``'s mean over those samples:
+    scikit-learn's ``r2_score`` with ``multioutput="variance_weighted"``. 0 is
+    the score of predicting each feature's mean, and it is negative for a
+    reconstruction worse than that. Unlike the ``"total"`` of
+    :func:`variance_explained` (an explained-variance score), a constant
+    offset of the reconstruction counts against it.
+
+    Parameters
+    ----------
+    estimator : fitted skpoems estimator
+        Any of the five models.
+    X : array-like, DataFrame, list or dict
+        Samples to reconstruct (e.g. the test split), in any form the estimator
+        accepts. A sample lacking an omic does not count for that omic.
+
+    Returns
+    -------
+    Series of float
+        Indexed by the omic names (named ``"omic"``), named ``"r2"``. NaN, with
+        a warning, for an omic that fewer than 2 samples of ``X`` have or whose
+        features are all constant on them.
+
+    Examples
+    --------
+    >>> from skpoems import POEMSTransformer
+    >>> from skpoems.datasets import make_multiomics
+    >>> from skpoems.inspection import reconstruction_r2
+    >>> X, _ = make_multiomics(n_samples=60, omic_dims=(8, 6), n_components=2,
+    ...                        as_frame=True, random_state=0)
+    >>> est = POEMSTransformer(n_components=2, max_iter=2, random_state=0).fit(X)
+    >>> reconstruction_r2(est, X).index.tolist()
+    ['omic0', 'omic1']
+    """
+    _check_estimator(estimator)
+    Z = estimator.transform(X)  # validates X
+    decoded = estimator.inverse_transform(np.asarray(Z, dtype=np.float64))
+    blocks, observed = _omic_blocks(estimator, X)
+    values, undefined = [], []
+    for v, (name, x) in enumerate(zip(estimator.omic_names_, blocks, strict=True)):
+        rows = observed[:, v]
+        x = x[rows].astype(np.float64)
+        total = ((x - x.mean(axis=0)) ** 2).sum() if len(x) >= 2 else 0.0
+        if total <= 0:
+            undefined.append(f"{name!r}")
+            values.append(np.nan)
+            continue
+        residual = ((x - np.asarray(decoded[v], dtype=np.float64)[rows]) ** 2).sum()
+        values.append(float(1.0 - residual / total))
+    if undefined:
+        warnings.warn(
+            "reconstruction_r2: no variance to explain for omic(s) " + ", ".join(undefined)
+            + " (fewer than 2 samples have it, or its features are constant on them); NaN.",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
+    return pd.Series(values, index=pd.Index(list(estimator.omic_names_), name="omic"), name="r2")
 
 
 @validate_params(

@@ -1240,6 +1240,7 @@ def load_omics_tables(
     label_ids = None
     n_unlabelled = n_not_listed = 0
     unlabelled_ids = pd.Index([])
+    no_data = pd.Index([])  # labelled samples that no omic table lists (join="outer")
     if label_file is not None:
         if not label_named:
             label_table, label_named = _names_in_other_column(
@@ -1398,6 +1399,8 @@ def load_omics_tables(
             )
             if label_ids is not None:
                 n_not_listed = int((~samples.isin(label_ids) & ~samples.isin(unlabelled_ids)).sum())
+                # labelled samples of no omic table: nothing to embed them from
+                no_data = label_ids[~label_ids.isin(samples)]
                 if not keep_unlabelled:
                     samples = samples[samples.isin(label_ids)]
             if len(samples) == 0:
@@ -1516,6 +1519,11 @@ def load_omics_tables(
         descr.append(
             f"Left out: {n_not_listed} sample(s) of the omic tables that {label_file.name} "
             "does not list"
+        )
+    if len(no_data):
+        descr.append(
+            f"Left out: {len(no_data)} labelled sample(s) that no omic table lists "
+            f"(e.g. {', '.join(map(repr, [str(s) for s in no_data[:3]]))})"
         )
     if by_name and join == "outer":
         lacking = [
