@@ -253,7 +253,9 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             fit_peak = peaks.get(name)
             if not fit_peak or block.size == 0:
                 continue
-            sample_peak = np.abs(block).max(axis=1)  # (a missing omic's rows are 0)
+            # |value| per sample without an |block| copy (600 x 100,000 float32:
+            # 0.30 s and 240 MB with np.abs first); a missing omic's rows are 0
+            sample_peak = np.maximum(block.max(axis=1), -block.min(axis=1))
             far = np.flatnonzero(sample_peak > _BEYOND_FIT * fit_peak)
             if not far.size:
                 continue

@@ -68,6 +68,9 @@ class _EstimatorClasses(Mapping):
         module, attribute = self._WHERE[name]
         return getattr(importlib.import_module(module, __package__), attribute)
 
+    def __contains__(self, name: object) -> bool:  # (Mapping's would import the class)
+        return name in self._WHERE
+
     def __iter__(self):
         return iter(self._WHERE)
 

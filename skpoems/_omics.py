@@ -497,12 +497,19 @@ def _check_label_order(y: Any, samples: Any, data_name: str = "X") -> None:
         )
     only_y = y.index.difference(samples)
     only_data = samples.difference(y.index)
+    found = []
+    if len(only_y):
+        found.append(f"{len(only_y)} of its labels are not among them, e.g. {_label(only_y[0])!r}")
+    if len(only_data):
+        found.append(f"{len(only_data)} samples have no label, e.g. {_label(only_data[0])!r}")
+    if not found:  # the same names, some of them repeated
+        repeated = y.index[y.index.duplicated()]
+        found.append(f"it names {_label(repeated[0])!r} more than once" if len(repeated) else "in another number")
     raise ValueError(
-        "y's index does not name the samples of the data "
-        f"({len(only_y)} of its labels are not among them, e.g. {_label(only_y[0])!r}"
-        + (f"; {len(only_data)} samples have no label, e.g. {_label(only_data[0])!r}" if len(only_data) else "")
-        + f"), and labels are matched by position: pass y.reindex({data_name}.index) to match "
-        "them by name, or y.to_numpy() to match them by position."
+        "y's index does not name the samples of the data one by one "
+        f"({'; '.join(found)}), and labels are matched by position: pass "
+        f"y.reindex({data_name}.index) to match them by name, or y.to_numpy() to match "
+        "them by position."
     )
 
 

@@ -279,6 +279,12 @@ def test_evaluate_embedding_refuses_labels_of_other_or_reordered_samples():
     assert evaluate_embedding(Z, shuffled.loc[Z.index], n_init=1, seeds=[0])["kmeans_acc"] == 1.0
     with pytest.raises(ValueError, match="does not name the samples of the data"):
         evaluate_embedding(Z, y.set_axis([f"P{i}" for i in range(60)]), n_init=1, seeds=[0])
+    # labels of some of the samples, or of one sample twice: refused, not an IndexError
+    with pytest.raises(ValueError, match=r"1 samples have no label, e.g. 'TCGA-59'"):
+        evaluate_embedding(Z, y.iloc[:59], n_init=1, seeds=[0])
+    twice = y.set_axis([*patients[:59], patients[0]])
+    with pytest.raises(ValueError, match=r"1 samples have no label, e.g. 'TCGA-59'"):
+        evaluate_embedding(Z, twice, n_init=1, seeds=[0])
     # no row labels on either side: by position, as before
     assert evaluate_embedding(Z.to_numpy(), shuffled, n_init=1, seeds=[0])["kmeans_acc"] < 1.0
     assert evaluate_embedding(Z, y.to_numpy(), n_init=1, seeds=[0])["kmeans_acc"] == 1.0

@@ -1034,6 +1034,27 @@ def test_numbers_as_column_names_are_no_missing_header(tmp_path):
         assert list(cohort.data[name].columns) == list(table.columns)
 
 
+def test_decimal_column_names_among_the_values_under_a_named_first_column_are_a_header(tmp_path):
+    """Samples named group.replicate (1.1, 2.1, ...) over expression values of
+    0..5, unsorted probe positions over values of 0..1: the first cell names the
+    row names' column (gene, sample), which a row of data would not (it was
+    refused as a table without its header row)."""
+    rng = np.random.RandomState(0)
+    (tmp_path / "a").mkdir()
+    genes = pd.Index([f"g{i}" for i in range(6)], name="gene")
+    pd.DataFrame(rng.uniform(0, 5, (6, 4)), index=genes, columns=["1.1", "2.1", "1.2", "2.2"]).to_csv(tmp_path / "a" / "mrna.csv")
+    assert load_omics_tables(tmp_path / "a", transpose=True).data.shape == (4, 6)
+    (tmp_path / "b").mkdir()
+    ids = pd.Index([f"s{i}" for i in range(6)], name="sample")
+    meth = pd.DataFrame(rng.uniform(0, 1, (6, 4)), index=ids, columns=["0.25", "0.75", "0.5", "0.1"])
+    meth.to_csv(tmp_path / "b" / "meth.csv")
+    assert list(load_omics_tables(tmp_path / "b", transpose=False).data["meth"].columns) == list(meth.columns)
+    # the same table written without its header: its first line is s0's row
+    meth.to_csv(tmp_path / "b" / "meth.csv", header=False)
+    with pytest.raises(ValueError, match="seems to have no header row"):
+        load_omics_tables(tmp_path / "b", transpose=False)
+
+
 def test_a_feature_name_with_a_comma_in_a_semicolon_table(tmp_path):
     """2,3-butanediol in the header of a semicolon table: the header holds both
     separators; the data lines split evenly on ';' only (',' was taken)."""

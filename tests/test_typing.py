@@ -248,6 +248,7 @@ def test_import_and_command_line_help_do_not_load_torch():
         "skpoems.inspection, skpoems.plotting, skpoems._cli\n"
         "from skpoems._experiment import MODELS\n"
         "assert list(MODELS) == ['poems', 'poem', 'mocss-ae', 'mocss-vae', 'mocss-sparsevae']\n"
+        "assert 'poems' in MODELS and 'pca' not in MODELS\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
         "try:\n"
         "    skpoems._cli.main(['--help'])\n"

@@ -306,6 +306,17 @@ def _check_header_row(file: Path, table: pd.DataFrame, sep: str, decimal: str, c
         except ValueError:
             return None
 
+    # a header's first cell names the row names' column ("gene", "sample", or
+    # nothing); a row of data has a row name there, shaped like those below it
+    # (P000 over P001, P002, ...)
+    first = str(row[0]).strip().strip('"').strip() if row else ""
+    if not first:
+        return
+    if number(first) is None:
+        shape = re.sub(r"\d", "0", first)
+        below = table.iloc[:50, 0].dropna().astype(str).str.strip().str.replace(r"\d", "0", regex=True)
+        if not (below == shape).any():
+            return
     cells = row[1:]
     numbers: dict[int, float] = {}  # column position: the number its header holds
     for j, cell in enumerate(cells, start=1):
