@@ -4,9 +4,12 @@ checked (speed is reported by running the benchmarks, never asserted)."""
 
 import re
 
+import pytest
+
 from skpoems.benchmarks import attributions, decoder, epoch, inspection
 
 
+@pytest.mark.slow  # about 11 s each: the default suite stays under 10 minutes on 2 cores
 def test_decoder_benchmark_prints_both_methods(capsys, tmp_path):
     assert decoder.main(["--configs", "40,8,4", "--repeats", "1", "--hidden", "5",
                          "--threads", "1", "--out-dir", str(tmp_path)]) == 0
@@ -17,6 +20,7 @@ def test_decoder_benchmark_prints_both_methods(capsys, tmp_path):
     assert (tmp_path / "decoder.json").exists() and (tmp_path / "decoder.txt").exists()
 
 
+@pytest.mark.slow  # about 11 s each: the default suite stays under 10 minutes on 2 cores
 def test_epoch_benchmark_prints_every_variant(capsys):
     assert epoch.main(["--epochs", "1", "--repeats", "1", "--dims", "50,20",
                        "--big-features", "30"]) == 0
@@ -27,6 +31,7 @@ def test_epoch_benchmark_prints_every_variant(capsys):
     assert "50+20 features, batch 128" in out
 
 
+@pytest.mark.slow  # about 11 s each: the default suite stays under 10 minutes on 2 cores
 def test_attributions_benchmark_prints_both_methods_and_agrees(capsys):
     assert attributions.main(["--samples", "20", "--dims", "30,10", "--epochs", "1"]) == 0
     out = capsys.readouterr().out

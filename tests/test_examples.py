@@ -225,6 +225,7 @@ def test_linear_scale_script_runs_and_flags_only_the_linear_forms():
     assert table["warns"].tolist() == [False, True, False] * 2
 
 
+@pytest.mark.slow  # 11 s: the default suite stays under 10 minutes on 2 cores
 def test_sample_swaps_script_plants_swaps_between_subtypes_and_scores_them():
     module = load("sample_swaps")
     X = pd.DataFrame({("a", "f"): np.arange(12.0), ("b", "g"): -np.arange(12.0)})
