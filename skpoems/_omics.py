@@ -1031,7 +1031,7 @@ class OmicInputMixin:
         list of ndarray of str
             One array of length ``n_features_v`` per omic.
         """
-        check_is_fitted(self)
+        check_is_fitted(self, "omic_dims_")  # set early in fit, which uses them too
         bounds = np.cumsum([0, *self.omic_dims_])
         names = getattr(self, "feature_names_in_", None)
         out = []

@@ -198,6 +198,9 @@ class OmicTransformer(
         -------
         self : OmicTransformer
         """
+        if "transformer" in params:
+            # a new dict first, then its nested parameters (as ColumnTransformer)
+            super().set_params(transformer=params.pop("transformer"))
         if isinstance(self.transformer, Mapping):
             by_omic = {str(k): k for k in self.transformer}
             steps = dict(self.transformer)  # the user's dict is not modified
@@ -311,6 +314,9 @@ class OmicTransformer(
         """
         _raise_for_params(params, self, "fit")
         routed = process_routing(self, "fit", **params) if _routing_enabled() else None
+        # a fit that fails leaves an unfitted transformer (NotFittedError), not
+        # the new omic names beside the old transformers
+        self.__dict__.pop("omic_dims_out_", None)
         blocks, names, _ = self._validate_omic_blocks(X, reset=True)
         self._check_transformer_keys()
         if y is not None:
@@ -371,11 +377,19 @@ class OmicTransformer(
                         )
                     with _naming(name, method):
                         values = getattr(est, method)(block[rows])
+                    if hasattr(values, "toarray"):  # a sparse output (e.g. OneHotEncoder)
+                        values = values.toarray()
                 result[rows] = np.asarray(values, dtype=block.dtype)
+                _check_still_observed(result, rows, name, method, parsed.index)
             out.append(result)
         if inverse:
             names = self.omic_feature_names()
-            return self._like(X, parsed, out, names, flat_feature_names(self.omic_names_, names))
+            # a flat table gets back the columns fit saw (a flat frame split by
+            # omic_dims has no "omic__" prefix in them)
+            columns = getattr(self, "feature_names_in_", None)
+            if columns is None:
+                columns = flat_feature_names(self.omic_names_, names)
+            return self._like(X, parsed, out, names, columns)
         return self._like(X, parsed, out, self._names_out, self.get_feature_names_out())
 
     def transform(self, X: Any) -> Any:
@@ -419,12 +433,12 @@ class OmicTransformer(
         """Blocks of an input in the output space (for inverse_transform)."""
         parsed = in_fitted_order(as_omic_blocks(X), self.omic_names_)
         if parsed.layout in ("array", "frame"):
-            flat = to_float_block(X, "X").astype(float)
+            flat = to_float_block(X, "X")  # float32 stays float32, as in transform
             dims = check_omic_dims(self.omic_dims_out_, flat.shape[1])
             blocks = np.split(flat, np.cumsum(dims)[:-1], axis=1)
         else:
             blocks = [
-                to_float_block(b, (parsed.names or self.omic_names_)[v] if v < len(parsed.names or self.omic_names_) else f"omic{v}").astype(float)
+                to_float_block(b, (parsed.names or self.omic_names_)[v] if v < len(parsed.names or self.omic_names_) else f"omic{v}")
                 for v, b in enumerate(parsed.blocks)
             ]
         dims = tuple(b.shape[1] for b in blocks)
@@ -446,8 +460,14 @@ class OmicTransformer(
                 f"was fitted with omics {list(self.omic_names_)}: each omic is undone by "
                 "its own transformer, found by name."
             )
-        if parsed.layout == "frame":
-            labelled = [(None, X.columns, self.get_feature_names_out())]
+        if parsed.layout in ("array", "frame"):
+            # one 2-D table: a DataFrame carries its flat names, an array none
+            table = parsed.blocks[0] if parsed.blocks else None
+            labelled = (
+                [(None, table.columns, self.get_feature_names_out())]
+                if isinstance(table, pd.DataFrame)
+                else []
+            )
         else:
             labelled = [
                 (name, parsed.blocks[v].columns, self._names_out[v])
@@ -480,9 +500,12 @@ class OmicTransformer(
         def frame(v: int, block: np.ndarray, like: Any) -> Any:
             if not isinstance(like, pd.DataFrame):
                 return block
-            return pd.DataFrame(
-                block, index=like.index, columns=pd.Index(names[v], dtype=object)
-            )
+            columns = pd.Index(names[v], dtype=object)
+            if len(like.columns) == len(columns) and list(like.columns.astype(str)) == list(
+                columns.astype(str)
+            ):
+                columns = like.columns  # the same features: keep their labels (7157, not "7157")
+            return pd.DataFrame(block, index=like.index, columns=columns)
 
         # parsed.blocks: the input's omics in the fitted order, polars frames read into pandas
         if parsed.layout == "dict":
@@ -523,13 +546,18 @@ class OmicTransformer(
         Parameters
         ----------
         input_features : array-like of str or None, default=None
-            Ignored beyond a consistency check with ``feature_names_in_``.
+            Input feature names. With ``feature_names_in_`` they must equal it;
+            without (fitted on a plain array), they name the features in place
+            of ``f0, f1, ...``, split by ``omic_dims_``, as scikit-learn's
+            transformers use them, so that a ``Pipeline`` after a step that
+            outputs arrays keeps the names.
 
         Returns
         -------
         ndarray of str
         """
         check_is_fitted(self)
+        names_out = self._names_out
         if input_features is not None:
             expected = getattr(self, "feature_names_in_", None)
             given = list(map(str, input_features))
@@ -540,10 +568,20 @@ class OmicTransformer(
                 expected is not None and not generic and given != list(expected)
             ):
                 raise ValueError("input_features is not equal to feature_names_in_.")
+            if expected is None and not generic:
+                bounds = np.cumsum([0, *self.omic_dims_])
+                names_out = [
+                    _output_names(
+                        self.transformers_[omic],
+                        np.asarray(given[bounds[v] : bounds[v + 1]], dtype=object),
+                        self.omic_dims_out_[v],
+                    )
+                    for v, omic in enumerate(self.omic_names_)
+                ]
         return np.asarray(
             [
                 f"{omic}{OMIC_SEP}{f}"
-                for omic, n in zip(self.omic_names_, self._names_out)
+                for omic, n in zip(self.omic_names_, names_out)
                 for f in n
             ],
             dtype=object,
@@ -575,6 +613,9 @@ class OmicTransformer(
             )
         self._sklearn_output_config = {"transform": transform}
         return self
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "omic_dims_out_")  # set last by a fit that succeeded
 
     def __sklearn_tags__(self):  # noqa: D105
         tags = super().__sklearn_tags__()
@@ -657,7 +698,8 @@ class SelectTopVariance(SelectorMixin, BaseEstimator):
         d = self.n_features_in_
         if isinstance(self.n_features, Integral):
             return min(int(self.n_features), d)
-        return max(1, int(np.ceil(self.n_features * d)))
+        # rounded to 9 digits first: 0.07 * 100 is 7.000000000000001 in floats
+        return max(1, int(np.ceil(round(self.n_features * d, 9))))
 
     def _get_support_mask(self) -> np.ndarray:
         check_is_fitted(self)
@@ -675,6 +717,25 @@ class SelectTopVariance(SelectorMixin, BaseEstimator):
 def _observed_rows(block: np.ndarray) -> np.ndarray:
     """Samples that have the omic: not every value of the row is NaN."""
     return ~np.isnan(block).all(axis=1)
+
+
+def _check_still_observed(
+    result: np.ndarray, rows: np.ndarray, name: str, method: str, index: Any
+) -> None:
+    """A sample that has the omic must not come out all NaN: the next model
+    would read it as a sample lacking the omic (e.g. a stray NaN in the features
+    a selector keeps)."""
+    lost = np.flatnonzero(rows & np.isnan(result).all(axis=1)) if result.shape[1] else []
+    if len(lost):
+        labels = [str(index[i]) for i in lost[:5]] if index is not None else []
+        which = ", ".join(labels) if labels else ", ".join(f"sample {i}" for i in lost[:5])
+        raise ValueError(
+            f"Omic {name!r} ({method}): {len(lost)} sample(s) that have the omic came out "
+            f"all NaN ({which}{', ...' if len(lost) > 5 else ''}; positions "
+            f"{', '.join(f'sample {i}' for i in lost[:5])}), which the next model would "
+            "read as a missing omic. Their values are NaN in every feature the "
+            "transformer keeps; impute them first, e.g. make_pipeline(SimpleImputer(), ...)."
+        )
 
 
 def _output_names(est: Any, features: np.ndarray, n_out: int) -> np.ndarray:

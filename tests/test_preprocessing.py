@@ -424,3 +424,113 @@ def test_metadata_routing_reaches_each_omics_transformer():
         Pipeline([("prep", OmicTransformer()), ("clf", lr)]).fit(X.fillna(0), y, sample_weight=weights)
     with pytest.raises((TypeError, ValueError), match="enable_metadata_routing=True"):
         OmicTransformer().fit(X, sample_weight=weights)
+
+
+# ------------------------------------------------- review of the preprocessing
+
+
+@pytest.mark.parametrize("output", ["default", "polars"])
+def test_inverse_transform_of_a_plain_array_of_several_omics(output):
+    if output == "polars":
+        pytest.importorskip("polars")
+    X = np.random.RandomState(0).rand(10, 5) * 10
+    ot = OmicTransformer(omic_dims=(3, 2)).set_output(transform=output).fit(X)
+    back = ot.inverse_transform(ot.transform(X))
+    np.testing.assert_allclose(np.asarray(back), X)
+
+
+def test_observed_sample_turned_all_nan_is_refused_by_omic_and_sample():
+    # a stray NaN in a kept feature of a selector would make the sample's whole
+    # output row NaN, which the next model reads as a missing omic
+    rng = np.random.RandomState(0)
+    mrna = rng.rand(20, 4) * np.array([10, 10, 0.1, 0.1])
+    mrna[3, :2] = np.nan
+    X = {"mRNA": mrna, "miRNA": rng.rand(20, 3)}
+    ot = OmicTransformer(make_pipeline(SelectTopVariance(2), MinMaxScaler()))
+    with pytest.raises(ValueError, match=r"(?s)'mRNA'.*sample 3.*missing omic"):
+        ot.fit_transform(X)
+    # imputing first keeps the sample
+    ot = OmicTransformer(make_pipeline(SimpleImputer(), SelectTopVariance(2), MinMaxScaler()))
+    assert not np.isnan(ot.fit_transform(X)["mRNA"][3]).any()
+
+
+def test_sparse_output_of_a_transformer_is_made_dense():
+    from sklearn.preprocessing import OneHotEncoder
+
+    X = {"a": np.random.RandomState(0).randint(0, 3, (12, 2)).astype(float), "b": np.ones((12, 1))}
+    ot = OmicTransformer({"a": OneHotEncoder(), "b": "passthrough"})
+    out = ot.fit_transform(X)
+    assert isinstance(out["a"], np.ndarray) and out["a"].shape == (12, 6)
+    np.testing.assert_array_equal(out["a"].sum(axis=1), 2)
+
+
+def test_set_params_of_the_whole_dict_and_one_omic_in_one_call():
+    X = omics()
+    for start in (None, {"mRNA": "passthrough", "miRNA": "passthrough"}):
+        ot = OmicTransformer(start).set_params(
+            transformer={"mRNA": SelectTopVariance(3), "miRNA": "passthrough"},
+            transformer__mRNA__n_features=1,
+        )
+        assert ot.transformer["mRNA"].n_features == 1
+        assert ot.fit_transform(X)["mRNA"].shape == (30, 1)
+
+
+def test_feature_names_from_input_features_when_fitted_without_names():
+    X = concat_omics(omics()).to_numpy()
+    names = [f"gene{j}" for j in range(8)]
+    ot = OmicTransformer(omic_dims=(5, 3)).fit(X)
+    assert list(ot.get_feature_names_out(names)) == [
+        f"omic{0 if j < 5 else 1}__gene{j}" for j in range(8)
+    ]
+    pipe = make_pipeline(FunctionTransformer(feature_names_out="one-to-one"), ot)
+    pipe.fit(pd.DataFrame(X, columns=names))
+    assert list(pipe.get_feature_names_out())[-1] == "omic1__gene7"
+    with pytest.raises(ValueError, match="input_features"):
+        ot.get_feature_names_out(names[:4])
+
+
+def test_failed_fit_leaves_no_half_fitted_transformer():
+    from sklearn.exceptions import NotFittedError
+
+    X = omics()
+    bad = {"mRNA": X["mRNA"], "miRNA": X["miRNA"].where(X["miRNA"] < 5, np.inf)}
+    ot = OmicTransformer()
+    with pytest.raises(ValueError, match="miRNA"):
+        ot.fit(bad)
+    with pytest.raises(NotFittedError):
+        ot.transform(X)
+    ot = OmicTransformer({"mRNA": "passthrough", "miRNA": "passthrough"}).fit(X)
+    with pytest.raises(ValueError, match="every omic"):
+        ot.fit({"a": X["mRNA"], "b": X["miRNA"]})
+    with pytest.raises(NotFittedError):
+        ot.transform(X)
+
+
+def test_inverse_transform_keeps_float32_and_the_input_column_names():
+    X = concat_omics(omics()).astype(np.float32)
+    flat = pd.DataFrame(X.to_numpy(), columns=[f"{o}_{f}" for o, f in X.columns])
+    ot = OmicTransformer(omic_dims=(5, 3)).set_output(transform="pandas").fit(flat)
+    back = ot.inverse_transform(ot.transform(flat))
+    assert list(back.columns) == list(flat.columns)
+    assert (back.dtypes == np.float32).all()
+    blocks = [X["mRNA"].to_numpy(), X["miRNA"].to_numpy()]
+    ot = OmicTransformer().fit(blocks)
+    assert all(b.dtype == np.float32 for b in ot.inverse_transform(ot.transform(blocks)))
+
+
+def test_integer_column_labels_survive():
+    rng = np.random.RandomState(0)
+    X = {"a": pd.DataFrame(rng.rand(12, 3)), "b": pd.DataFrame(rng.rand(12, 2), columns=[7157, 672])}
+    ot = OmicTransformer().fit(X)
+    out = ot.transform(X)
+    assert out["b"].columns.tolist() == [7157, 672]
+    assert out["b"][7157].shape == (12,)
+    back = ot.inverse_transform(out)
+    assert back["b"].columns.equals(X["b"].columns)
+    np.testing.assert_allclose(back["b"], X["b"])
+
+
+@pytest.mark.parametrize("fraction, d, kept", [(0.07, 100, 7), (0.14, 50, 7), (0.07, 200, 14), (0.25, 10, 3)])
+def test_select_top_variance_fraction_rounds_up_exactly(fraction, d, kept):
+    X = np.random.RandomState(0).rand(5, d)
+    assert SelectTopVariance(fraction).fit(X).get_support().sum() == kept
