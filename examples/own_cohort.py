@@ -123,6 +123,13 @@ def main(argv=None) -> None:
         )
     print(cohort.DESCR)
     X, y = cohort.data, cohort.target
+    if y is None:
+        raise SystemExit(
+            "This workflow scores the embedding against known subtypes, so it needs "
+            "labels (a labels file in the folder, or --labels FILE). For a cohort "
+            "without labels, find subtypes with examples/discover_subtypes.py --data "
+            "FOLDER or `skpoems discover FOLDER`."
+        )
 
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.2, stratify=y, random_state=args.random_state

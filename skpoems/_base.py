@@ -9,6 +9,7 @@ to build (``_build_module``) and which optimiser to use.
 from __future__ import annotations
 
 import copy
+import itertools
 import logging
 import math
 import time
@@ -164,8 +165,8 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
     #: the optimiser of the model's paper configuration: "adamw" or "adam".
     _optimizer: str = "adamw"
 
-    #: whether the model reconstructs the omics through a sigmoid (MOCSS): values
-    #: outside [0, 1] cannot be reconstructed, and fit warns about them.
+    #: whether the model reconstructs the omics through a sigmoid (MOCSS; one
+    #: affine map per omic after it): fit warns about values outside [0, 1].
     _sigmoid_reconstruction: bool = False
 
     if TYPE_CHECKING:
@@ -308,6 +309,43 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 "from: fit on more samples with this omic, drop it"
                 + (", or set early_stopping=False" if held_out else "")
                 + "."
+            )
+        self._warn_if_omics_unlinked(train)
+
+    def _warn_if_omics_unlinked(self, train: _Omics) -> None:
+        """Omics are put in one space only through samples that have several of
+        them (the product of experts, the contrastive pairs). Omics linked to
+        the others by fewer than 2 training samples, directly or through other
+        omics, are fitted as separate models whose embeddings share axes by
+        chance: said, naming the groups."""
+        V = train.observed.shape[1]
+        if V < 2 or train.observed.all():
+            return
+        both = train.observed.T.astype(np.int64) @ train.observed.astype(np.int64)
+        group = list(range(V))  # union-find over the omics linked by >= 2 samples
+
+        def root(v: int) -> int:
+            while group[v] != v:
+                v = group[v]
+            return v
+
+        for u, v in itertools.combinations(range(V), 2):
+            if both[u, v] >= 2:
+                group[root(u)] = root(v)
+        groups: dict[int, list[str]] = {}
+        for v in range(V):
+            groups.setdefault(root(v), []).append(self.omic_names_[v])
+        if len(groups) > 1:
+            listed = " | ".join(", ".join(repr(n) for n in g) for g in groups.values())
+            warnings.warn(
+                f"The omics fall into {len(groups)} groups that fewer than 2 training "
+                f"samples link (samples having omics of two groups): {listed}. "
+                f"{type(self).__name__} aligns omics only through samples that have "
+                "several of them, so each group gets its own embedding, on axes that "
+                "mean different things for samples of different groups; fit on "
+                "samples measured in omics of both groups, or fit the groups apart.",
+                UserWarning,
+                stacklevel=user_stacklevel(),
             )
 
     def _labelled(self, values: np.ndarray, omics: _Omics, columns: Any = None) -> Any:
@@ -512,8 +550,9 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                     warnings.warn(
                         f"Omic {name!r} has values from {low:.3g} to {high:.3g}, but "
                         f"{type(self).__name__} reconstructs every omic through a sigmoid, "
-                        "whose outputs lie in (0, 1): values outside [0, 1] cannot be "
-                        "reconstructed (and impute returns values in (0, 1)). Min-max scale "
+                        "with one scale and offset per omic: it is made for features on "
+                        "one [0, 1] scale, and a feature outside it is reconstructed "
+                        "(and imputed) on the wrong scale. Min-max scale "
                         "each feature to [0, 1] as the paper does, e.g. with "
                         "skpoems.preprocessing.OmicTransformer() first in a Pipeline.",
                         UserWarning,

@@ -790,6 +790,12 @@ class MOCSS(nn.Module):
         self.heads = nn.ModuleList(heads)
         self.temperature = temperature
         self.reconstruction_weight = reconstruction_weight
+        # (omic, path: shared / specific decoder, (scale, offset)): the affine map
+        # that puts each decoder's output on its omic's scale; see calibrate_
+        # per omic (a_shared, a_specific, offset, a_alone, offset_alone): decode() is
+        # a_shared * shared decoder + a_specific * specific decoder + offset, a
+        # missing omic a_alone * shared decoder + offset_alone; see calibrate_
+        self.register_buffer("calibration", torch.tensor([0.5, 0.5, 0.0, 1.0, 0.0]).repeat(len(self.shared), 1))
 
     def loss(self, xs: Sequence[Tensor], observed: Tensor | None = None, **branch_kwargs) -> LossOutput:
         """MOCSS loss of a minibatch (see the class notes).
@@ -868,7 +874,79 @@ class MOCSS(nn.Module):
         """Omic ``v`` of :meth:`decode` alone: it reads only the columns
         ``decoder_inputs(...)[v]`` of the embedding."""
         codes = embedding.chunk(len(self.shared) + 1, dim=1)
-        return 0.5 * (self.shared[v].decoder(codes[-1]) + self.specific[v].decode(codes[v])[0])
+        shared, specific = self._paths(codes[-1], codes[v], v)
+        calibration = getattr(self, "calibration", None)  # None in models pickled before it
+        if calibration is None:
+            return 0.5 * (shared + specific)
+        a_shared, a_specific, offset = calibration[v, :3]
+        return a_shared * shared + a_specific * specific + offset
+
+    def path_weights(self, v: int) -> tuple[Tensor | float, Tensor | float]:
+        """The weights of omic ``v``'s shared and specific decoders in :meth:`decode`."""
+        calibration = getattr(self, "calibration", None)
+        return (0.5, 0.5) if calibration is None else (calibration[v, 0], calibration[v, 1])
+
+    def _shared_alone(self, shared_code: Tensor, v: int) -> Tensor:
+        """Omic ``v`` from its shared decoder alone (a sample lacking the omic)."""
+        x_hat = self.shared[v].decoder(shared_code)
+        calibration = getattr(self, "calibration", None)
+        return x_hat if calibration is None else calibration[v, 3] * x_hat + calibration[v, 4]
+
+    def _paths(self, shared_code: Tensor, specific_code: Tensor, v: int) -> tuple[Tensor, Tensor]:
+        """Omic ``v`` from its shared and from its specific decoder (uncalibrated)."""
+        return self.shared[v].decoder(shared_code), self.specific[v].decode(specific_code)[0]
+
+    @torch.no_grad()
+    def calibration_moments(self, xs: Sequence[Tensor], observed: Tensor | None = None) -> Tensor:
+        """Normal equations of :meth:`calibrate_`, summed over the samples that
+        have each omic: shape (n_omics, 3, 4), ``[F^T F | F^T x]`` for the
+        regressors ``F = [y_shared, y_specific, 1]`` (the two decoders' outputs)
+        and the data ``x`` over all values, in float64, so that chunks of samples
+        add up."""
+        embedding = self.embed(xs, observed)
+        codes = embedding.chunk(len(self.shared) + 1, dim=1)
+        out = torch.zeros(len(self.shared), 3, 4, dtype=torch.float64, device=embedding.device)
+        for v, x in enumerate(xs):
+            rows = slice(None) if observed is None else observed[:, v]
+            y1, y2 = self._paths(codes[-1][rows], codes[v][rows], v)
+            x = x[rows]
+            count = y1.new_tensor(float(x.numel()), dtype=torch.float64)
+            s1, s2, sx = (torch.sum(t, dtype=torch.float64) for t in (y1, y2, x))
+            s11, s12, s22, s1x, s2x = (
+                torch.sum(a * b, dtype=torch.float64) for a, b in ((y1, y1), (y1, y2), (y2, y2), (y1, x), (y2, x))
+            )
+            out[v] = torch.stack(
+                [torch.stack([s11, s12, s1, s1x]), torch.stack([s12, s22, s2, s2x]), torch.stack([s1, s2, count, sx])]
+            )
+        return out
+
+    @torch.no_grad()
+    def calibrate_(self, moments: Tensor) -> None:
+        """Put the decoders' outputs on the data's scale: least squares of the
+        data on the two decoders' outputs of each omic (what :meth:`decode`
+        returns) and on its shared decoder's alone (a sample lacking the omic),
+        from :meth:`calibration_moments` of the training data.
+
+        The MOCSS reconstruction loss centres and row-normalises the output, so a
+        decoder trained by it alone is defined only up to a scale and an offset
+        (``normalized_reconstruction_loss(a * y + c, x)`` does not depend on
+        ``a > 0`` and ``c``): its raw output is not on the data's scale, and
+        ``inverse_transform``, ``impute`` and reconstruction R^2 would be
+        meaningless. These five numbers per omic are fitted after training; the
+        loss, the training and the embedding do not use them. An omic without
+        data keeps the plain average of its decoders.
+        """
+        calibration = torch.tensor([0.5, 0.5, 0.0, 1.0, 0.0], dtype=torch.float64).repeat(len(self.shared), 1)
+        for v, m in enumerate(moments.double().cpu()):
+            gram, rhs = m[:, :3], m[:, 3]
+            if gram[2, 2] <= 0:
+                continue
+            joint = torch.linalg.pinv(gram) @ rhs
+            alone = torch.linalg.pinv(gram[[0, 2]][:, [0, 2]]) @ rhs[[0, 2]]
+            fitted = torch.cat([joint, alone])
+            if torch.isfinite(fitted).all():
+                calibration[v] = fitted
+        self.calibration.copy_(calibration.to(self.calibration))
 
     def decoder_inputs(self, width: int) -> list[list[int]]:
         """The embedding columns (of ``width``) each omic's decoder reads: its
@@ -886,6 +964,6 @@ class MOCSS(nn.Module):
             return recs
         shared = embedding.chunk(len(self.shared) + 1, dim=1)[-1]
         return [
-            torch.where(observed[:, v : v + 1], rec, sh.decoder(shared))
-            for v, (rec, sh) in enumerate(zip(recs, self.shared))
+            torch.where(observed[:, v : v + 1], rec, self._shared_alone(shared, v))
+            for v, rec in enumerate(recs)
         ]

@@ -523,6 +523,11 @@ MOCSS_SPARSE_LIKELIHOOD["beta"] = replace(
     """,
 )
 
+MOCSS_SPARSE_LIKELIHOOD["dropout"] = replace(
+    MOCSS_SPARSE_LIKELIHOOD["dropout"],
+    doc="Dropout probability in the specific branches' sparse decoders (the encoders have none, as in MOCSS).",
+)
+
 MOCSS: dict[str, Param] = {
     "encoder_hidden": Param(
         (512, 256, 128),
@@ -541,6 +546,16 @@ MOCSS: dict[str, Param] = {
         0.7, "float", _non_negative_real, "Weight of the normalised reconstruction losses."
     ),
 }
+
+# (MOCSS-SparseVAE lists this group after MOCSS, so these texts replace MOCSS's)
+MOCSS_SPARSE_LIKELIHOOD["encoder_hidden"] = replace(
+    MOCSS["encoder_hidden"],
+    doc="""
+    Hidden layer sizes of every encoder (shared and specific, tanh). The shared
+    decoders mirror them and end in a sigmoid; the specific branches' sparse
+    decoders have one hidden layer of ``decoder_hidden`` units instead.
+    """,
+)
 
 SPARSE: dict[str, Param] = {
     "lambda0": Param(5.0, "float", _positive_real, "Spike scale of the spike-and-slab lasso prior on W."),

@@ -477,10 +477,10 @@ def _module_abs_jacobian_mean(module: Any, z: Any, dims: Sequence[int]) -> list[
 
     Uses the structure of the models: POEMS's sparse decoders have a closed-form
     Jacobian (:func:`~skpoems._sparse_decoder.sparse_decode_abs_jacobian_mean`); a
-    MOCSS omic is the mean of its specific decoder (on its own code) and its
-    shared decoder (on the shared code), so its Jacobian is half of each of
-    theirs in those columns and zero elsewhere, each computed the best way for
-    that decoder. Anything else is differentiated generically.
+    MOCSS omic is a weighted sum of its specific decoder (on its own code) and
+    its shared decoder (on the shared code; ``MOCSS.path_weights``), so its
+    Jacobian is each of theirs times its weight in those columns and zero
+    elsewhere, each computed the best way for that decoder. Anything else is differentiated generically.
     """
     from ._modules import MOCSS, PoEVAE, SparseDecoder
     from ._sparse_decoder import sparse_decode_abs_jacobian_mean
@@ -494,8 +494,9 @@ def _module_abs_jacobian_mean(module: Any, z: Any, dims: Sequence[int]) -> list[
         for v, (sh, sp) in enumerate(zip(module.shared, module.specific, strict=True)):
             A = z.new_zeros(dims[v], z.shape[1])
             start = sum(c.shape[1] for c in codes[:v])
-            A[:, start : start + codes[v].shape[1]] = 0.5 * _module_abs_jacobian_mean(sp, codes[v], dims[v : v + 1])[0]
-            A[:, shared_start:] = 0.5 * _generic_abs_jacobian_mean(lambda q, sh=sh: [sh.decoder(q)], codes[-1], dims[v])[0]
+            a_shared, a_specific = (abs(float(a)) for a in module.path_weights(v))
+            A[:, start : start + codes[v].shape[1]] = a_specific * _module_abs_jacobian_mean(sp, codes[v], dims[v : v + 1])[0]
+            A[:, shared_start:] = a_shared * _generic_abs_jacobian_mean(lambda q, sh=sh: [sh.decoder(q)], codes[-1], dims[v])[0]
             out.append(A)
         return out
     return _generic_abs_jacobian_mean(module.decode, z, sum(dims))

@@ -43,10 +43,27 @@ def _check_one_type(name: str, y: np.ndarray) -> None:
         ) from None
 
 
+def _as_labels(name: str, y: Any) -> Any:
+    """Labels as given, except a one-column DataFrame (``pd.read_csv(...,
+    index_col=0)``) becomes its column, so that its index is checked like a
+    Series'; a plain sequence mixing types is refused before numpy would turn
+    1 and "1" into one class."""
+    if isinstance(y, pd.DataFrame) and y.shape[1] == 1:
+        return y.iloc[:, 0]
+    if isinstance(y, (list, tuple)):
+        values = np.empty(len(y), dtype=object)
+        try:
+            values[:] = y
+        except ValueError:  # nested: column_or_1d says what is wrong
+            return y
+        _check_one_type(name, values[~np.asarray(pd.isna(values), dtype=bool)])
+    return y
+
+
 def _check_labels(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
     """Return two 1-D label arrays of the same, non-zero length."""
-    y_true = column_or_1d(np.asarray(y_true), warn=True)
-    y_pred = column_or_1d(np.asarray(y_pred), warn=True)
+    y_true = column_or_1d(np.asarray(_as_labels("y_true", y_true)), warn=True)
+    y_pred = column_or_1d(np.asarray(_as_labels("y_pred", y_pred)), warn=True)
     check_consistent_length(y_true, y_pred)
     if y_true.shape[0] == 0:
         raise ValueError("y_true and y_pred are empty: need at least one sample.")
@@ -210,6 +227,7 @@ def evaluate_embedding(
     """
     # a Series y naming other samples, or the same in another order, than a
     # DataFrame Z (e.g. transform's pandas output) would be paired by position
+    y = _as_labels("y", y)
     _check_label_order(y, getattr(Z, "index", None), "Z")
     Z = check_array(Z, dtype=[np.float64, np.float32], ensure_min_samples=2)
     y = column_or_1d(np.asarray(y), warn=True)
@@ -273,16 +291,17 @@ def evaluate_embedding(
 
 
 @validate_params(
-    {"scores": [dict], "decimals": [Interval(Integral, 0, None, closed="left")]},
+    {"scores": [Mapping, pd.Series], "decimals": [Interval(Integral, 0, None, closed="left")]},
     prefer_skip_nested_validation=True,
 )
-def format_evaluation(scores: Mapping[str, float], *, decimals: int = 2) -> str:
+def format_evaluation(scores: Mapping[str, float] | pd.Series, *, decimals: int = 2) -> str:
     """Format the output of :func:`evaluate_embedding` like the paper's tables.
 
     Parameters
     ----------
-    scores : dict
-        The dict returned by :func:`evaluate_embedding`.
+    scores : dict or Series
+        The dict returned by :func:`evaluate_embedding`, or any mapping with its
+        keys, e.g. ``pd.DataFrame(list_of_scores).mean()`` over several splits.
 
     decimals : int, default=2
         Number of decimals.

@@ -254,3 +254,16 @@ def test_mixture_prior_script_trains_its_prior():
     start = module.MixturePrior(2, 10).means
     assert not torch.equal(prior.means.detach(), start.detach())  # the prior is trained with the rest
     assert "kl" in " ".join(est.history_[0])
+
+
+def test_own_cohort_example_without_labels_says_what_to_run(tmp_path):
+    from skpoems.datasets import load_nutrimouse
+
+    mice = load_nutrimouse()
+    for omic in ("gene", "lipid"):
+        mice.data[omic].set_axis([f"m{i}" for i in range(40)]).to_csv(tmp_path / f"{omic}.csv")
+    spec = importlib.util.spec_from_file_location("own_cohort", BENCHMARKS.parent / "own_cohort.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with pytest.raises(SystemExit, match="needs labels.*discover"):  # was a TypeError from train_test_split
+        module.main(["--data", str(tmp_path), "--max-iter", "2"])

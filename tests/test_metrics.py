@@ -288,3 +288,38 @@ def test_evaluate_embedding_refuses_labels_of_other_or_reordered_samples():
     # no row labels on either side: by position, as before
     assert evaluate_embedding(Z.to_numpy(), shuffled, n_init=1, seeds=[0])["kmeans_acc"] < 1.0
     assert evaluate_embedding(Z, y.to_numpy(), n_init=1, seeds=[0])["kmeans_acc"] == 1.0
+
+
+# ------------------------------------------------------ review of the metrics
+
+
+def test_one_column_dataframe_labels_are_checked_for_order():
+    """pd.read_csv("labels.csv", index_col=0) gives a one-column DataFrame: its
+    index is checked as a Series' is (it was paired by position: a perfect
+    embedding scored 0.37)."""
+    Z = pd.DataFrame(
+        np.repeat(np.eye(3) * 10, 10, axis=0) + np.random.RandomState(0).rand(30, 3),
+        index=[f"p{i}" for i in range(30)],
+    )
+    y = pd.DataFrame({"subtype": np.repeat(["a", "b", "c"], 10)}, index=Z.index)
+    assert evaluate_embedding(Z, y)["kmeans_acc"] == 1.0
+    with pytest.raises(ValueError, match="order"):
+        evaluate_embedding(Z, y.sample(frac=1.0, random_state=0))
+
+
+def test_plain_list_mixing_label_types_is_refused():
+    with pytest.raises(TypeError, match="mixes labels"):
+        clustering_accuracy([1, "1", 2, "2"], [0, 1, 2, 3])
+    with pytest.raises(TypeError, match="mixes labels"):
+        evaluate_embedding(np.eye(4), [1, "1", 2, "2"])
+    assert clustering_accuracy(["a", "a", "b"], [1, 1, 0]) == 1.0
+
+
+def test_format_evaluation_takes_the_mean_of_several_splits():
+    rows = [
+        dict(kmeans_acc=0.6, kmeans_acc_std=0.02, kmeans_nmi=0.5, kmeans_nmi_std=0.01, knn_acc=0.8, knn_acc_std=0.03),
+        dict(kmeans_acc=0.7, kmeans_acc_std=0.04, kmeans_nmi=0.4, kmeans_nmi_std=0.03, knn_acc=0.9, knn_acc_std=0.05),
+    ]
+    assert format_evaluation(pd.DataFrame(rows).mean()) == (
+        "ACC k-means 0.65 (0.03) | NMI k-means 0.45 (0.02) | ACC k-NN 0.85 (0.04)"
+    )

@@ -1226,3 +1226,22 @@ def test_samples_far_outside_the_fitted_values_are_named(cls):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         old.transform(far)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_omics_that_no_sample_links_are_said(cls):
+    """Omic A measured on samples 0-19 and omic B on 20-39 only: no sample
+    combines them (no product of two experts, no contrastive pair), so the two
+    halves get unrelated embeddings; that used to fit without a word."""
+    X = data(n=40, dims=(6, 4, 3))
+    X["om0"][20:] = np.nan
+    X["om1"][:20] = np.nan
+    X["om2"][:20] = np.nan
+    with pytest.warns(UserWarning, match=r"2 groups .*'om0' \| 'om1', 'om2'"):
+        tiny(cls, early_stopping=False).fit(X)
+    # linked through a third omic (om0-om2 and om2-om1): one group, no warning
+    X["om2"][:] = 0.5
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tiny(cls, early_stopping=False).fit(X)
+    assert not [w for w in caught if "groups" in str(w.message)]
