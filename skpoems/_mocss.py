@@ -89,8 +89,9 @@ _MOCSS_NOTES = """
     the observed omics' shared codes. MOCSS aligns the shared codes of different
     omics only through the contrastive projection heads, so this cross-omic
     reconstruction is rough: on planted data it did not beat filling with the
-    training means (R^2 -0.02 to -0.17 against -0.01), while POEMS and POEM (whose product of experts is a joint
-    posterior over all omics) did. Prefer those for imputation.
+    training means (R^2 -0.01 to -0.03 against -0.01, three models, two seeds),
+    while POEMS and POEM (whose product of experts is a joint posterior over all
+    omics) did. Prefer those for imputation.
 """
 
 

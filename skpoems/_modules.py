@@ -746,6 +746,28 @@ class VariationalAutoencoder(nn.Module):
         return LossOutput(total, {"reconstruction": rec, "kl": kl}, embedding=mean)
 
 
+def _normal_equations(y1: Tensor, y2: Tensor | None, x: Tensor) -> Tensor:
+    """``[F^T F | F^T x]`` (3 x 4, float64 on the CPU) for ``F = [y1, y2, 1]``
+    over all values (``y2`` None: a column of zeros). Each product is summed per
+    sample on its device in its own precision (MPS has no float64) and the
+    per-sample sums are added up in float64: no float64 copy of the block."""
+
+    def total(a: Tensor, b: Tensor | None = None) -> Tensor:
+        t = a if b is None else a * b
+        return t.reshape(len(t), -1).sum(dim=1).cpu().double().sum()
+
+    zero = torch.zeros((), dtype=torch.float64)
+    count = torch.tensor(float(x.numel()), dtype=torch.float64)
+    s1, sx, s11, s1x = total(y1), total(x), total(y1, y1), total(y1, x)
+    if y2 is None:
+        s2 = s12 = s22 = s2x = zero
+    else:
+        s2, s12, s22, s2x = total(y2), total(y1, y2), total(y2, y2), total(y2, x)
+    return torch.stack(
+        [torch.stack([s11, s12, s1, s1x]), torch.stack([s12, s22, s2, s2x]), torch.stack([s1, s2, count, sx])]
+    )
+
+
 class MOCSS(nn.Module):
     """Shared and specific representations with contrastive alignment (MOCSS).
 
@@ -790,8 +812,6 @@ class MOCSS(nn.Module):
         self.heads = nn.ModuleList(heads)
         self.temperature = temperature
         self.reconstruction_weight = reconstruction_weight
-        # (omic, path: shared / specific decoder, (scale, offset)): the affine map
-        # that puts each decoder's output on its omic's scale; see calibrate_
         # per omic (a_shared, a_specific, offset, a_alone, offset_alone): decode() is
         # a_shared * shared decoder + a_specific * specific decoder + offset, a
         # missing omic a_alone * shared decoder + offset_alone; see calibrate_
@@ -866,8 +886,10 @@ class MOCSS(nn.Module):
         return torch.cat([*specific, (shared * w).sum(dim=1) / w.sum(dim=1)], dim=1)
 
     def decode(self, embedding: Tensor) -> list[Tensor]:
-        """Each omic as the mean of its shared decoder (on the mean shared code) and
-        its specific decoder (on its specific code), from an embedding (n, (V+1) K)."""
+        """Each omic from its shared decoder (on the mean shared code) and its
+        specific decoder (on its specific code), from an embedding (n, (V+1) K):
+        ``a_shared * shared + a_specific * specific + offset`` with the fitted
+        ``calibration`` (the plain mean of the two before it is fitted)."""
         return [self.decode_omic(embedding, v) for v in range(len(self.shared))]
 
     def decode_omic(self, embedding: Tensor, v: int) -> Tensor:
@@ -898,34 +920,43 @@ class MOCSS(nn.Module):
 
     @torch.no_grad()
     def calibration_moments(self, xs: Sequence[Tensor], observed: Tensor | None = None) -> Tensor:
-        """Normal equations of :meth:`calibrate_`, summed over the samples that
-        have each omic: shape (n_omics, 3, 4), ``[F^T F | F^T x]`` for the
-        regressors ``F = [y_shared, y_specific, 1]`` (the two decoders' outputs)
-        and the data ``x`` over all values, in float64, so that chunks of samples
-        add up."""
+        """Normal equations of :meth:`calibrate_`, summed over samples, on the CPU
+        in float64 so that chunks of samples add up: shape (n_omics, 2, 3, 4).
+
+        ``[v, 0]`` is ``[F^T F | F^T x]`` for the regressors ``F = [y_shared,
+        y_specific, 1]`` (omic ``v``'s two decoders on the embedding of the
+        samples that have it, as :meth:`decode` reads it) and its data ``x``,
+        over all values. ``[v, 1]`` the same with ``F = [y_alone, 0, 1]``:
+        the shared decoder on the mean shared code of the *other* omics, which
+        is what a sample lacking omic ``v`` has (:meth:`reconstruct`), over the
+        samples that have omic ``v`` and another one.
+        """
+        V = len(self.shared)
         embedding = self.embed(xs, observed)
-        codes = embedding.chunk(len(self.shared) + 1, dim=1)
-        out = torch.zeros(len(self.shared), 3, 4, dtype=torch.float64, device=embedding.device)
+        codes = embedding.chunk(V + 1, dim=1)
+        have = torch.ones(len(xs[0]), V, dtype=torch.bool, device=embedding.device) if observed is None else observed
+        shared = torch.stack([sh.encoder(x) for sh, x in zip(self.shared, xs)], dim=1)
+        out = torch.zeros(V, 2, 3, 4, dtype=torch.float64)
         for v, x in enumerate(xs):
-            rows = slice(None) if observed is None else observed[:, v]
-            y1, y2 = self._paths(codes[-1][rows], codes[v][rows], v)
-            x = x[rows]
-            count = y1.new_tensor(float(x.numel()), dtype=torch.float64)
-            s1, s2, sx = (torch.sum(t, dtype=torch.float64) for t in (y1, y2, x))
-            s11, s12, s22, s1x, s2x = (
-                torch.sum(a * b, dtype=torch.float64) for a, b in ((y1, y1), (y1, y2), (y2, y2), (y1, x), (y2, x))
-            )
-            out[v] = torch.stack(
-                [torch.stack([s11, s12, s1, s1x]), torch.stack([s12, s22, s2, s2x]), torch.stack([s1, s2, count, sx])]
-            )
+            rows = have[:, v]
+            y_shared, y_specific = self._paths(codes[-1][rows], codes[v][rows], v)
+            out[v, 0] = _normal_equations(y_shared, y_specific, x[rows])
+            others = have.clone()
+            others[:, v] = False
+            rows = rows & others.any(dim=1)
+            if bool(rows.any()):
+                w = others[rows].to(shared.dtype).unsqueeze(-1)
+                code = (shared[rows] * w).sum(dim=1) / w.sum(dim=1)
+                out[v, 1] = _normal_equations(self.shared[v].decoder(code), None, x[rows])
         return out
 
     @torch.no_grad()
     def calibrate_(self, moments: Tensor) -> None:
         """Put the decoders' outputs on the data's scale: least squares of the
         data on the two decoders' outputs of each omic (what :meth:`decode`
-        returns) and on its shared decoder's alone (a sample lacking the omic),
-        from :meth:`calibration_moments` of the training data.
+        returns) and on its shared decoder's alone from the other omics (a
+        sample lacking the omic), from :meth:`calibration_moments` of the
+        samples the model was fitted on.
 
         The MOCSS reconstruction loss centres and row-normalises the output, so a
         decoder trained by it alone is defined only up to a scale and an offset
@@ -934,19 +965,23 @@ class MOCSS(nn.Module):
         ``inverse_transform``, ``impute`` and reconstruction R^2 would be
         meaningless. These five numbers per omic are fitted after training; the
         loss, the training and the embedding do not use them. An omic without
-        data keeps the plain average of its decoders.
+        data keeps the plain average of its decoders; without samples that have
+        it and another omic, its shared decoder alone keeps scale 1, offset 0.
         """
         calibration = torch.tensor([0.5, 0.5, 0.0, 1.0, 0.0], dtype=torch.float64).repeat(len(self.shared), 1)
-        for v, m in enumerate(moments.double().cpu()):
-            gram, rhs = m[:, :3], m[:, 3]
-            if gram[2, 2] <= 0:
-                continue
-            joint = torch.linalg.pinv(gram) @ rhs
-            alone = torch.linalg.pinv(gram[[0, 2]][:, [0, 2]]) @ rhs[[0, 2]]
-            fitted = torch.cat([joint, alone])
-            if torch.isfinite(fitted).all():
-                calibration[v] = fitted
-        self.calibration.copy_(calibration.to(self.calibration))
+        for v, (joint, alone) in enumerate(moments.double().cpu()):
+            if joint[2, 2] > 0:
+                fitted = torch.linalg.pinv(joint[:, :3]) @ joint[:, 3]
+                if torch.isfinite(fitted).all():
+                    calibration[v, :3] = fitted
+            if alone[2, 2] > 0:
+                fitted = torch.linalg.pinv(alone[[0, 2]][:, [0, 2]]) @ alone[[0, 2], 3]
+                if torch.isfinite(fitted).all():
+                    calibration[v, 3:] = fitted
+        if getattr(self, "calibration", None) is None:  # a model pickled before it existed
+            self.register_buffer("calibration", calibration.float().to(next(self.parameters()).device))
+        else:
+            self.calibration.copy_(calibration.to(self.calibration))
 
     def decoder_inputs(self, width: int) -> list[list[int]]:
         """The embedding columns (of ``width``) each omic's decoder reads: its

@@ -1003,7 +1003,11 @@ def reconstruction_r2(estimator: Any, X: Any) -> pd.Series:
     """
     _check_estimator(estimator)
     Z = estimator.transform(X)  # validates X
-    decoded = estimator.inverse_transform(np.asarray(Z, dtype=np.float64))
+    # decoded in the precision the torch model was trained in (float32): a float64
+    # copy of the model took 3x as long, for digits R^2 does not need
+    module = getattr(estimator, "module_", None)
+    precision = np.float32 if module is not None and _is_float32(module) else np.float64
+    decoded = estimator.inverse_transform(np.asarray(Z, dtype=precision))
     blocks, observed = _omic_blocks(estimator, X)
     values, undefined = [], []
     for v, (name, x) in enumerate(zip(estimator.omic_names_, blocks, strict=True)):

@@ -39,7 +39,7 @@ def _check_one_type(name: str, y: np.ndarray) -> None:
         kinds = sorted({type(v).__name__ for v in y.tolist()})
         raise TypeError(
             f"{name} mixes labels of different types ({', '.join(kinds)}), which cannot "
-            f"be ordered; give every label the same type, e.g. {name}.astype(str)."
+            f"be ordered; give every label the same type, e.g. [str(v) for v in {name}]."
         ) from None
 
 

@@ -52,6 +52,7 @@ from ._omics import (
     in_fitted_order,
     to_float_block,
 )
+from .utils._warnings import user_stacklevel
 
 __all__ = ["OmicTransformer", "SelectTopVariance"]
 
@@ -204,7 +205,8 @@ class OmicTransformer(
         if isinstance(self.transformer, Mapping):
             by_omic = {str(k): k for k in self.transformer}
             steps = dict(self.transformer)  # the user's dict is not modified
-            nested = [k for k in params if k.startswith("transformer__")]
+            # whole steps first, then their parameters (as ColumnTransformer)
+            nested = sorted((k for k in params if k.startswith("transformer__")), key=lambda k: k.count("__"))
             for key in nested:
                 rest = key[len("transformer__"):]
                 omic = max((o for o in by_omic if rest == o or rest.startswith(o + "__")), key=len, default=None)
@@ -325,6 +327,18 @@ class OmicTransformer(
         feature_names = self.omic_feature_names()
         self.transformers_: dict[str, Any] = {}
         self._names_out: list[np.ndarray] = []
+        # each omic's own column labels when they are not text (e.g. Entrez ids
+        # 7157, 672), which the output keeps rather than their names "7157", "672"
+        parsed = in_fitted_order(as_omic_blocks(X), self.omic_names_)
+        self._labels_in: list[list[Any] | None] = [
+            list(b.columns)
+            if parsed.layout in ("list", "dict")
+            and isinstance(b, pd.DataFrame)
+            and not isinstance(b.columns, pd.MultiIndex)
+            and not all(isinstance(c, str) for c in b.columns)
+            else None
+            for b in parsed.blocks
+        ]
         for block, name, features in zip(blocks, names, feature_names):
             rows = _observed_rows(block)
             if not rows.any():
@@ -500,11 +514,9 @@ class OmicTransformer(
         def frame(v: int, block: np.ndarray, like: Any) -> Any:
             if not isinstance(like, pd.DataFrame):
                 return block
-            columns = pd.Index(names[v], dtype=object)
-            if len(like.columns) == len(columns) and list(like.columns.astype(str)) == list(
-                columns.astype(str)
-            ):
-                columns = like.columns  # the same features: keep their labels (7157, not "7157")
+            columns = self._own_labels(v, like, names[v])
+            if columns is None:
+                columns = pd.Index(names[v], dtype=object)
             return pd.DataFrame(block, index=like.index, columns=columns)
 
         # parsed.blocks: the input's omics in the fitted order, polars frames read into pandas
@@ -538,6 +550,25 @@ class OmicTransformer(
         import polars as pl
 
         return pl.DataFrame(flat, schema=[str(c) for c in columns], orient="row")
+
+    def _own_labels(self, v: int, like: pd.DataFrame, names: np.ndarray) -> pd.Index | None:
+        """The user's own column labels of omic ``v``'s output features, when
+        they are not text (integers 7157, 672 rather than "7157", "672"): from
+        the frame fit saw and the frame at hand. None: use the names."""
+        lookup: dict[str, Any] = {}
+        fitted = getattr(self, "_labels_in", None)  # None: fitted before it existed
+        for labels in (
+            fitted[v] if fitted is not None else None,
+            None if isinstance(like.columns, pd.MultiIndex) else list(like.columns),
+        ):
+            if labels is not None and not all(isinstance(c, str) for c in labels):
+                lookup.update((str(c), c) for c in labels)
+        mapped = [lookup.get(str(n), _NO_LABEL) for n in names]
+        if not lookup or any(c is _NO_LABEL for c in mapped):
+            return None
+        if list(like.columns) == mapped:
+            return like.columns  # the same features in the same order: keep its dtype
+        return pd.Index(mapped)
 
     # ----------------------------------------------------------- names, output
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
@@ -719,22 +750,27 @@ def _observed_rows(block: np.ndarray) -> np.ndarray:
     return ~np.isnan(block).all(axis=1)
 
 
+_NO_LABEL = object()  # a name without a label of the user's (_own_labels)
+
+
 def _check_still_observed(
     result: np.ndarray, rows: np.ndarray, name: str, method: str, index: Any
 ) -> None:
-    """A sample that has the omic must not come out all NaN: the next model
-    would read it as a sample lacking the omic (e.g. a stray NaN in the features
-    a selector keeps)."""
+    """Say when a sample that has the omic comes out all NaN (e.g. NaN in every
+    feature a selector keeps): the next skpoems model reads it as a sample
+    lacking the omic, which may be right (nothing it keeps was measured) but
+    must not happen unseen."""
     lost = np.flatnonzero(rows & np.isnan(result).all(axis=1)) if result.shape[1] else []
     if len(lost):
-        labels = [str(index[i]) for i in lost[:5]] if index is not None else []
-        which = ", ".join(labels) if labels else ", ".join(f"sample {i}" for i in lost[:5])
-        raise ValueError(
+        shown = [str(index[i]) for i in lost[:5]] if index is not None else [f"row {i}" for i in lost[:5]]
+        warnings.warn(
             f"Omic {name!r} ({method}): {len(lost)} sample(s) that have the omic came out "
-            f"all NaN ({which}{', ...' if len(lost) > 5 else ''}; positions "
-            f"{', '.join(f'sample {i}' for i in lost[:5])}), which the next model would "
-            "read as a missing omic. Their values are NaN in every feature the "
-            "transformer keeps; impute them first, e.g. make_pipeline(SimpleImputer(), ...)."
+            f"all NaN ({', '.join(shown)}{', ...' if len(lost) > 5 else ''}): their values "
+            "are NaN in every feature the transformer keeps. The next skpoems model reads "
+            "them as lacking the omic; to keep their other values, impute first, e.g. "
+            "OmicTransformer(make_pipeline(SimpleImputer(), ...)).",
+            UserWarning,
+            stacklevel=user_stacklevel(),
         )
 
 

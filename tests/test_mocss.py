@@ -228,7 +228,12 @@ def test_calibration_is_the_least_squares_map_of_each_decoder():
         x = xs[v][rows].double().numpy().ravel()
         y1, y2 = (y.double().detach().numpy().ravel() for y in module._paths(codes[-1][rows], codes[v][rows], v))
         joint = np.linalg.lstsq(np.column_stack([y1, y2, np.ones_like(x)]), x, rcond=None)[0]
-        alone = np.polyfit(y1, x, 1)
+        # a missing omic is decoded from the other omic's shared code: fitted on
+        # that code (the samples that have both), not on the mean including its own
+        both = observed.all(dim=1)
+        other = module.shared[1 - v].encoder(xs[1 - v][both])
+        y_alone = module.shared[v].decoder(other).double().detach().numpy().ravel()
+        alone = np.polyfit(y_alone, xs[v][both].double().numpy().ravel(), 1)
         assert module.calibration[v].tolist() == pytest.approx([*joint, *alone], rel=1e-4, abs=1e-5)
     # decode and a missing omic's reconstruction use them
     rec = module.reconstruct(xs, observed)[1][:10]
@@ -244,7 +249,8 @@ def test_calibration_is_the_least_squares_map_of_each_decoder():
 def test_impute_is_on_the_data_scale():
     """A MOCSS imputation is its shared decoder on the other omics' shared code.
     Uncalibrated, it was far off the data's scale (R^2 -3.9 against -0.01 for
-    filling with the training means); calibrated it is near the means (-0.07).
+    filling with the training means); calibrated on the other omics' shared
+    code, as it is used, it is near the means.
     It still does not beat them: POEMS and POEM are the models to impute with."""
     from sklearn.preprocessing import minmax_scale
 
@@ -258,4 +264,14 @@ def test_impute_is_on_the_data_scale():
     truth = Xs[1][test]
     imputed = est.impute([Xs[0][test], np.full_like(truth, np.nan)])[1]
     r2 = 1 - ((truth - imputed) ** 2).sum() / ((truth - truth.mean(0)) ** 2).sum()
-    assert r2 > -0.3, r2
+    assert r2 > -0.1, r2
+
+
+def test_warm_start_of_a_model_pickled_before_the_calibration():
+    X = make_planted(n_samples=40, omic_dims=(8, 6), random_state=0)[0]
+    est = small(MOCSSAETransformer, max_iter=3).fit(X)
+    del est.module_._buffers["calibration"]  # as a module pickled before it existed
+    recs = est.inverse_transform(est.transform(X))  # the plain mean of the decoders
+    assert all(np.isfinite(r).all() for r in recs)
+    est.set_params(warm_start=True, max_iter=5).fit(X)  # was an AttributeError at its end
+    assert est.module_.calibration.shape == (2, 5)

@@ -439,16 +439,22 @@ def test_inverse_transform_of_a_plain_array_of_several_omics(output):
     np.testing.assert_allclose(np.asarray(back), X)
 
 
-def test_observed_sample_turned_all_nan_is_refused_by_omic_and_sample():
-    # a stray NaN in a kept feature of a selector would make the sample's whole
-    # output row NaN, which the next model reads as a missing omic
+def test_observed_sample_turned_all_nan_is_said_by_omic_and_sample():
+    # NaN in every feature a selector keeps make the sample's whole output row
+    # NaN, which the next model reads as a missing omic: said, not silent (a
+    # warning: for a sample measured in none of the kept features that reading
+    # may be right, and one such patient must not fail a whole transform)
     rng = np.random.RandomState(0)
     mrna = rng.rand(20, 4) * np.array([10, 10, 0.1, 0.1])
     mrna[3, :2] = np.nan
     X = {"mRNA": mrna, "miRNA": rng.rand(20, 3)}
     ot = OmicTransformer(make_pipeline(SelectTopVariance(2), MinMaxScaler()))
-    with pytest.raises(ValueError, match=r"(?s)'mRNA'.*sample 3.*missing omic"):
-        ot.fit_transform(X)
+    with pytest.warns(UserWarning, match=r"'mRNA' \(transform\): 1 sample\(s\) .* all NaN \(row 3\).*lacking the omic"):
+        out = ot.fit_transform(X)
+    assert np.isnan(out["mRNA"][3]).all() and not np.isnan(out["mRNA"][[2, 4]]).any()
+    frame = {k: pd.DataFrame(v, index=[f"p{i}" for i in range(20)]) for k, v in X.items()}
+    with pytest.warns(UserWarning, match=r"all NaN \(p3\)"):
+        ot.transform(frame)
     # imputing first keeps the sample
     ot = OmicTransformer(make_pipeline(SimpleImputer(), SelectTopVariance(2), MinMaxScaler()))
     assert not np.isnan(ot.fit_transform(X)["mRNA"][3]).any()
@@ -473,6 +479,10 @@ def test_set_params_of_the_whole_dict_and_one_omic_in_one_call():
         )
         assert ot.transformer["mRNA"].n_features == 1
         assert ot.fit_transform(X)["mRNA"].shape == (30, 1)
+    # one omic's whole step and its parameter, in either order
+    ot = OmicTransformer({"mRNA": "passthrough", "miRNA": "passthrough"})
+    ot.set_params(transformer__mRNA__n_features=1, transformer__mRNA=SelectTopVariance(3))
+    assert ot.transformer["mRNA"].n_features == 1
 
 
 def test_feature_names_from_input_features_when_fitted_without_names():
@@ -482,8 +492,10 @@ def test_feature_names_from_input_features_when_fitted_without_names():
     assert list(ot.get_feature_names_out(names)) == [
         f"omic{0 if j < 5 else 1}__gene{j}" for j in range(8)
     ]
-    pipe = make_pipeline(FunctionTransformer(feature_names_out="one-to-one"), ot)
+    # a step that outputs arrays (as SimpleImputer does) hands the names on
+    pipe = make_pipeline(SimpleImputer(), ot)
     pipe.fit(pd.DataFrame(X, columns=names))
+    assert not hasattr(pipe[-1], "feature_names_in_")
     assert list(pipe.get_feature_names_out())[-1] == "omic1__gene7"
     with pytest.raises(ValueError, match="input_features"):
         ot.get_feature_names_out(names[:4])
@@ -528,6 +540,20 @@ def test_integer_column_labels_survive():
     back = ot.inverse_transform(out)
     assert back["b"].columns.equals(X["b"].columns)
     np.testing.assert_allclose(back["b"], X["b"])
+    # with a selector too, both ways
+    ot = OmicTransformer(SelectTopVariance(1)).fit(X)
+    kept = ot.transform(X)["b"].columns.tolist()
+    assert len(kept) == 1 and kept[0] in (7157, 672)
+    assert ot.inverse_transform(ot.transform(X))["b"].columns.tolist() == [7157, 672]
+
+
+def test_per_omic_frames_with_multiindex_columns():
+    M = concat_omics(omics())
+    X = {"mRNA": M.loc[:, ["mRNA"]], "miRNA": M.loc[:, ["miRNA"]]}
+    ot = OmicTransformer().fit(X)
+    out = ot.transform(X)
+    assert out["miRNA"].columns.tolist() == ["m0", "m1", "m2"]
+    np.testing.assert_allclose(ot.inverse_transform(out)["mRNA"], M["mRNA"])
 
 
 @pytest.mark.parametrize("fraction, d, kept", [(0.07, 100, 7), (0.14, 50, 7), (0.07, 200, 14), (0.25, 10, 3)])
