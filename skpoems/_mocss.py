@@ -151,7 +151,9 @@ class _MOCSSBase(_BaseOmicsTransformer):
         device = next(module.parameters()).device
         xs, observed = self._tensors(omics, device)
         moments = sum(
-            module.calibration_moments(*self._take(xs, observed, torch.arange(start, min(start + _EVAL_CHUNK, omics.n_samples), device=device)))
+            module.calibration_moments(
+                *self._take(xs, observed, torch.arange(start, min(start + _EVAL_CHUNK, omics.n_samples), device=device))
+            )
             for start in range(0, omics.n_samples, _EVAL_CHUNK)
         )
         module.calibrate_(moments)
