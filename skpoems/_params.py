@@ -384,9 +384,13 @@ LIKELIHOOD: dict[str, Param] = {
         "float",
         [Interval(Real, 0, 1, closed="both")],
         """
-        Quantile of the initial noise scales (feature standard deviations) that
-        sets the prior scale: ``s = max(q, sigma_prior_floor) ** 2 *
-        chi2.ppf(sigma_prior_chi2_quantile, nu) / nu`` (KIRC: 0.05).
+        Quantile of the initial noise scales that sets the prior scale: ``s =
+        max(q, sigma_prior_floor) ** 2 * chi2.ppf(sigma_prior_chi2_quantile, nu)
+        / nu`` (KIRC: 0.05). With ``noise="feature"`` the initial scales are the
+        feature standard deviations; with ``noise="omic"`` they are one value per
+        omic (the root mean square of its feature standard deviations), which is
+        then its own quantile: this parameter has no effect there, and only
+        ``sigma_prior_floor`` can change ``s``.
         """,
     ),
     "sigma_prior_floor": Param(

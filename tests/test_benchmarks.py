@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from skpoems.benchmarks import attributions, decoder, epoch, inspection
+from skpoems.benchmarks import attributions, decoder, epoch, inspection, loader
 
 
 @pytest.mark.slow  # about 11 s each: the default suite stays under 10 minutes on 2 cores
@@ -49,3 +49,10 @@ def test_inspection_benchmark_prints_every_step(capsys):
                   "group_markers, 4 groups", "the data", "  2 omics:", "  3 omics:"):
         assert label in out, label
     assert re.search(r"impute .* \d+\.\d\dx transform", out)
+
+
+def test_loader_benchmark_prints_both_times(capsys):
+    assert loader.main(["--samples", "12", "--dims", "30,10", "--repeats", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "load_omics_tables" in out and "(12 x 40 loaded)" in out
+    assert re.search(r"ratio: \d+\.\d\dx plain reading", out)

@@ -1029,7 +1029,8 @@ def test_reconstruction_r2_is_r2_score_of_the_samples_that_have_each_omic(fitted
     for v, omic in enumerate(est.omic_names_):
         rows = Xm[omic].notna().all(axis=1).to_numpy()
         expected = r2_score(Xm[omic].to_numpy()[rows], decoded[v][rows], multioutput="variance_weighted")
-        assert r2[omic] == pytest.approx(expected, abs=1e-10)
+        # (reconstruction_r2 decodes in the model's float32; this in float64)
+        assert r2[omic] == pytest.approx(expected, abs=1e-6)
     # R^2 <= the explained variance, which ignores the residuals' mean
     total = variance_explained(est, Xm, n_permutations=0)["total"]
     assert (r2 <= total + 1e-9).all()

@@ -364,6 +364,29 @@ def test_a_name_repeated_in_the_header_row_is_refused_not_renamed(tmp_path, layo
         load_omics_tables(tmp_path)
 
 
+@pytest.mark.parametrize("sep", [",", "\t", ";"])
+def test_quoted_header_names_holding_the_separator_are_one_name_each(tmp_path, sep):
+    """The header line is split with quotes respected (R's write.csv quotes every
+    name): a name holding the separator ("2,3-butanediol") is one name, a repeated
+    one is named with its columns, and cells read as missing are no repeat."""
+    import csv
+    import re
+
+    ids = [f"TCGA-{i:02d}" for i in range(6)]
+    rng = np.random.RandomState(0)
+    names = [f"2{sep}3-butanediol", "ESR1", f"x{sep}y", "NA", "NA"]
+    table = pd.DataFrame(rng.rand(6, 5), index=pd.Index(ids, name="sample"), columns=names)
+    table.to_csv(tmp_path / "mrna.csv", sep=sep, quoting=csv.QUOTE_ALL)
+    pd.DataFrame(rng.rand(6, 2), index=ids, columns=["m1", "m2"]).to_csv(tmp_path / "mirna.csv")
+    pd.DataFrame({"subtype": list("ababab")}, index=ids).to_csv(tmp_path / "labels.csv")
+    bunch = load_omics_tables(tmp_path)
+    assert list(bunch.data["mrna"].columns[:3]) == names[:3]
+    table.rename(columns={"ESR1": f"x{sep}y"}).to_csv(tmp_path / "mrna.csv", sep=sep, quoting=csv.QUOTE_ALL)
+    repeated = re.escape(repr(f"x{sep}y"))
+    with pytest.raises(ValueError, match=rf"mrna.csv lists {repeated} more than once in its header row \(columns 3, 4\)"):
+        load_omics_tables(tmp_path)
+
+
 def test_semicolon_tables_with_decimal_commas_are_read_as_numbers(tmp_path):
     """What spreadsheets write where the decimal mark is a comma ("0,5"): it was
     read as a one-feature omic before."""

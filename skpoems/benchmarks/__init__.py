@@ -26,6 +26,10 @@ Available benchmarks:
     ``group_markers``, MOCSS ``variance_explained`` on 2-8 omics), each as a
     multiple of one training epoch, and ``group_markers``' peak memory as a
     multiple of the data.
+
+``loader``
+    The folder loader (``load_omics_tables``) on a wide folder of CSV tables,
+    against plain ``pandas.read_csv`` of the same files.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ BENCHMARKS: dict[str, str] = {
     "decoder": "skpoems.benchmarks.decoder",
     "epoch": "skpoems.benchmarks.epoch",
     "inspection": "skpoems.benchmarks.inspection",
+    "loader": "skpoems.benchmarks.loader",
 }
 
 __all__ = ["BENCHMARKS"]

@@ -777,13 +777,26 @@ def _folder_descr(
 # --------------------------------------------------------------------------- #
 # POEMS KIRC layout: features x samples with a header row of barcodes
 # --------------------------------------------------------------------------- #
-def check_header_unique(file: Path, sep: str = ",", skiprows: int = 0) -> None:
+try:  # the strings that pandas.read_csv reads as missing by default
+    from pandas._libs.parsers import STR_NA_VALUES as _NA_STRINGS
+except ImportError:  # pragma: no cover
+    _NA_STRINGS = _MISSING_VALUES
+
+
+def check_header_unique(
+    file: Path, sep: str = ",", skiprows: int = 0, fields: list[str] | None = None
+) -> None:
     """Refuse a table whose header row lists a name twice.
 
     pandas reads a repeated header as ``"TCGA-01"`` and ``"TCGA-01.1"``, which
-    would silently turn a sample or feature listed twice into two.
+    would silently turn a sample or feature listed twice into two. ``fields``:
+    the header line's fields when already read (as ``read_csv(..., dtype=str,
+    keep_default_na=False)`` reads them); else it is read from ``file``.
     """
-    header = pd.read_csv(file, sep=sep, header=None, nrows=1, dtype=str, skiprows=skiprows).iloc[0]
+    if fields is None:
+        header = pd.read_csv(file, sep=sep, header=None, nrows=1, dtype=str, skiprows=skiprows).iloc[0]
+    else:  # pandas' own missing-value strings are no names, as read_csv reads them
+        header = pd.Series([None if f in _NA_STRINGS else f for f in fields], dtype=object)
     repeated = header[header.duplicated() & header.notna()]
     if len(repeated):
         first = repeated.iloc[0]

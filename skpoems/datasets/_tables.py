@@ -64,7 +64,17 @@ _SNIFF_LINES = 50
 
 def _separator(file: Path) -> tuple[str, str, bool, int]:
     """(separator, decimal mark, whether commas separate thousands, number of
-    leading ``#`` comment lines) of a table, from its first lines.
+    leading ``#`` comment lines) of a table, from its first lines: see
+    :func:`_sniff`."""
+    return _sniff(file)[:4]
+
+
+def _sniff(file: Path) -> tuple[str, str, bool, int, list[str] | None]:
+    """(separator, decimal mark, whether commas separate thousands, number of
+    leading ``#`` comment lines, the first lines read) of a table, from its
+    first lines. The lines are None where a carriage return alone ends a line
+    (pandas' ``skiprows`` counts such lines otherwise): :func:`_header_fields`
+    then leaves the header to pandas.
 
     The separator is the one of tab, comma and semicolon that the header line
     uses; where it uses several (a semicolon table with a feature named
@@ -78,6 +88,7 @@ def _separator(file: Path) -> tuple[str, str, bool, int]:
     try:
         with opener(file, "rt", encoding="utf-8-sig", errors="replace") as fh:
             lines = list(itertools.islice(fh, _SNIFF_LINES + 1))
+            endings = fh.newlines  # the line endings met so far (read ahead included)
     except OSError as exc:
         raise ValueError(f"{file} could not be read: {exc}") from exc
     # "#" lines above the header are comments (cBioPortal's metadata); a "#" line
@@ -106,17 +117,27 @@ def _separator(file: Path) -> tuple[str, str, bool, int]:
     else:
         sep = default
     decimal, thousands = _comma_reading(data, sep)
-    return sep, decimal, thousands, comments
+    lone_cr = endings == "\r" or (isinstance(endings, tuple) and "\r" in endings)
+    return sep, decimal, thousands, comments, None if lone_cr else lines
 
 
 def _splits_evenly(lines: list[str], sep: str) -> bool:
     """Whether every non-blank line splits on ``sep`` (quotes respected) into the
     same number (above one) of fields."""
-    counts = {
-        len(next(csv.reader([line.rstrip("\r\n")], delimiter=sep), []))
-        for line in lines if line.strip()
-    }
+    counts = {_field_count(line.rstrip("\r\n"), sep) for line in lines if line.strip()}
     return len(counts) == 1 and counts.pop() > 1
+
+
+def _field_count(text: str, sep: str) -> int:
+    """The number of fields into which the csv module splits ``text`` on ``sep``
+    (raising as it does), counted without splitting where nothing but the
+    separators can make fields: no quote, no line break, no field longer than the
+    csv module reads (a wide table's line holds tens of thousands of fields)."""
+    if text and '"' not in text and "\r" not in text and "\n" not in text and (
+        len(text) <= csv.field_size_limit() or max(map(len, text.split(sep))) <= csv.field_size_limit()
+    ):
+        return text.count(sep) + 1
+    return len(next(csv.reader([text], delimiter=sep), []))
 
 
 def _is_data_line(line: str) -> bool:
@@ -154,6 +175,8 @@ def _comma_reading(lines: list[str], sep: str) -> tuple[str, bool]:
     """
     if sep not in (";", "\t", ","):
         return ".", False
+    if not _may_hold_commas(lines, sep):
+        return ".", False  # no value with a comma: what the reading below finds
     values = [
         f.strip().strip('"').strip() for line in lines
         for f in next(csv.reader([line.rstrip("\r\n")], delimiter=sep), [])[1:]
@@ -175,6 +198,60 @@ def _comma_reading(lines: list[str], sep: str) -> tuple[str, bool]:
     if as_decimal and (not as_thousands or (whole and max(whole) >= 1000)):
         return ",", False
     return ".", False
+
+
+def _may_hold_commas(lines: list[str], sep: str) -> bool:
+    """Whether a field of ``lines`` split on ``sep`` (quotes respected) may hold a
+    comma; False only where none can, so that :func:`_comma_reading` need not
+    split every field of a wide table's lines. A comma in a field of a comma
+    table is quoted: its line holds a quote; in a tab or semicolon table, its
+    line holds the comma. Lines on which the csv module would find a field
+    longer than it reads are split as :func:`_comma_reading` splits them, to
+    raise as it does."""
+    sign = '"' if sep == "," else ","
+    limit = csv.field_size_limit()
+    for line in lines:
+        if sign in line:
+            return True
+        if len(line) > limit:
+            text = line.rstrip("\r\n")
+            if '"' in text or "\r" in text or "\n" in text or max(map(len, text.split(sep))) > limit:
+                next(csv.reader([text], delimiter=sep), [])
+    return False
+
+
+def _header_fields(lines: list[str] | None, comments: int, sep: str, *, initial_space: bool) -> list[str] | None:
+    """The fields of a table's header line (after ``comments`` lines), from the
+    first lines of the table (:func:`_sniff`), as ``pandas.read_csv(file, sep=sep,
+    header=None, nrows=1, dtype=str, skiprows=comments, keep_default_na=False,
+    skipinitialspace=initial_space)`` reads them, without reading the file again
+    nor building one pandas column per field (tens of thousands in a wide table).
+
+    None where the csv module might read the line otherwise than pandas: no
+    lines (:func:`_sniff`: lines ended by a carriage return alone); a
+    separator other than a tab, comma or semicolon; a blank header line (pandas
+    skips it); a byte order mark at its start (pandas drops one more); a quote in the comment lines above it (pandas' ``skiprows``
+    respects quoted line breaks); a quoted field that spans lines, or text after
+    a closing quote (``"a"b``); a field longer than the csv module reads.
+    """
+    if lines is None or sep not in ("\t", ",", ";") or comments >= len(lines):
+        return None
+    header = lines[comments]
+    if any('"' in line for line in lines[:comments]) or not header.strip() or "\0" in header or header.startswith("\ufeff"):
+        return None
+    reader = csv.reader(iter(lines[comments:]), delimiter=sep, skipinitialspace=initial_space, strict=True)
+    try:
+        fields = next(reader)
+    except (csv.Error, StopIteration):
+        return None
+    return fields if reader.line_num == 1 else None
+
+
+def _check_header_unique(file: Path, sep: str, comments: int, lines: list[str] | None) -> None:
+    """:func:`check_header_unique` on the header line of ``lines`` (the first lines
+    of ``file``) where :func:`_header_fields` reads it as pandas does."""
+    fields = _header_fields(lines, comments, sep, initial_space=False)
+    check_header_unique(file, sep, skiprows=comments, fields=fields)
 
 
 def _without_thousands(table: pd.DataFrame) -> pd.DataFrame:
@@ -240,7 +317,7 @@ def _has_number(fields: list[str]) -> bool:
 
 def _read_table(file: Path) -> pd.DataFrame:
     """Read a table with a header row, tab-, comma- or semicolon-separated."""
-    sep, decimal, thousands, comments = _separator(file)
+    sep, decimal, thousands, comments, lines = _sniff(file)
     options = {"sep": sep, "skiprows": comments, "skipinitialspace": True, "encoding": "utf-8-sig"}
     try:
         table = pd.read_csv(file, decimal=decimal, **options)
@@ -266,8 +343,8 @@ def _read_table(file: Path) -> pd.DataFrame:
         )
     if thousands:
         table = _without_thousands(table)
-    _check_header_row(file, table, sep, decimal, comments)
-    check_header_unique(file, sep, skiprows=comments)
+    _check_header_row(file, table, sep, decimal, comments, lines)
+    _check_header_unique(file, sep, comments, lines)
     # a separator at the end of every line (a spreadsheet export) makes empty,
     # unnamed last columns
     while table.shape[1] > 1 and str(table.columns[-1]).startswith("Unnamed:") and table.iloc[:, -1].isna().all():
@@ -284,20 +361,26 @@ def _read_table(file: Path) -> pd.DataFrame:
     return table
 
 
-def _check_header_row(file: Path, table: pd.DataFrame, sep: str, decimal: str, comments: int) -> None:
+def _check_header_row(
+    file: Path, table: pd.DataFrame, sep: str, decimal: str, comments: int, lines: list[str] | None = None
+) -> None:
     """Refuse a table written without its header row (``to_csv(header=False)``):
     the first row of data would become the column names, and its sample (or
     feature) would be lost. Its header cells after the first are then numbers
     that lie within the values of their columns, as a row of data does. Whole
     numbers, all different, are names (numeric sample ids, Entrez gene ids),
     and so are sorted numbers (NMR bins in ppm, time points) and numbers unlike
-    the values below them (m/z values)."""
+    the values below them (m/z values). ``lines``: the first lines of the file
+    (:func:`_sniff`), to read the header line from."""
     if not isinstance(table.index, pd.RangeIndex):
         return  # a header without a field for the row names: names, not data
-    row = pd.read_csv(
-        file, sep=sep, header=None, nrows=1, dtype=str, skiprows=comments,
-        skipinitialspace=True, encoding="utf-8-sig", keep_default_na=False,
-    ).iloc[0].tolist()[: table.shape[1]]
+    fields = _header_fields(lines, comments, sep, initial_space=True)
+    if fields is None:
+        fields = pd.read_csv(
+            file, sep=sep, header=None, nrows=1, dtype=str, skiprows=comments,
+            skipinitialspace=True, encoding="utf-8-sig", keep_default_na=False,
+        ).iloc[0].tolist()
+    row = fields[: table.shape[1]]
 
     def number(cell: Any) -> float | None:
         text = str(cell).strip().strip('"').strip()
@@ -532,7 +615,19 @@ def _comma_cause(file: Path, column: str, value: str) -> str:
     )
 
 
+def _column_dtypes(table: pd.DataFrame) -> pd.Series | None:
+    """The dtype of each column, where ``table[column]`` is one column of that
+    dtype (names unique): read at once rather than column by column (tens of
+    thousands in a wide table); None otherwise."""
+    if table.columns.is_unique and not isinstance(table.columns, pd.MultiIndex):
+        return table.dtypes
+    return None
+
+
 def _numeric_columns(table: pd.DataFrame) -> list[bool]:
+    dtypes = _column_dtypes(table)
+    if dtypes is not None:
+        return [pd.api.types.is_numeric_dtype(dtype) for dtype in dtypes]
     return [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
 
 
@@ -550,7 +645,13 @@ def _logical_as_numbers(table: pd.DataFrame) -> pd.DataFrame:
     label detection may take, and a clinical table that mixes it with other
     text stays an error."""
     logical = []
-    for column in table.columns:
+    dtypes = _column_dtypes(table)
+    kinds = None if dtypes is None else dtypes.tolist()
+    for j, column in enumerate(table.columns):
+        if kinds is not None and (
+            pd.api.types.is_numeric_dtype(kinds[j]) or pd.api.types.is_bool_dtype(kinds[j])
+        ):
+            continue  # as below, without taking the column out
         values = table[column]
         if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
             continue
