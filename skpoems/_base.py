@@ -525,10 +525,12 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         self._fit_peaks: dict[str, float] = {}  # omic -> peak |value| at fit (_check_within_fit)
         skewed = self._linear_scale = self._warn_if_linear_scale(omics)
         for name, block in zip(self.omic_names_, omics.blocks):
-            magnitude = np.abs(block).ravel()
-            peak = float(magnitude.max(initial=0.0))
+            # max |x| and |x| at every step-th value in row order, without an
+            # |block| copy (a block is a column view of the validated input)
+            peak = max(float(block.max(initial=0.0)), -float(block.min(initial=0.0)))
+            flat = np.arange(0, block.size, block.size // _SCALE_SAMPLE + 1)
+            sample = np.abs(block[flat // max(block.shape[1], 1), flat % max(block.shape[1], 1)])
             self._fit_peaks[name] = peak
-            sample = magnitude[:: magnitude.size // _SCALE_SAMPLE + 1]
             typical = float(np.quantile(sample, 0.99)) if sample.size else 0.0
             if peak > _SCALE_PEAK or typical > _SCALE_WARNING:
                 self._unscaled[name] = peak

@@ -569,7 +569,9 @@ SPARSE: dict[str, Param] = {
         None,
         "float or None",
         [Interval(Real, 0, None, closed="neither"), None],
-        "Beta(a, b) prior on theta: b. ``None`` uses ``n_features_v / 10`` per omic.",
+        "Beta(a, b) prior on theta: b. ``None`` uses ``n_features_v / 10`` per omic. "
+        "The EM update of theta is clipped to [1e-6, 1 - 1e-6], which binds only for "
+        "omics of fewer than about 10 features (MODELS.md's formula can exceed 1 there).",
     ),
     "row_normalize": Param(
         False,
