@@ -486,7 +486,15 @@ def _module_abs_jacobian_mean(module: Any, z: Any, dims: Sequence[int]) -> list[
     from ._sparse_decoder import sparse_decode_abs_jacobian_mean
 
     if isinstance(module, PoEVAE) and all(isinstance(d, SparseDecoder) for d in module.decoders):
-        return [sparse_decode_abs_jacobian_mean(z, d.mask(), d.hidden.weight, d.out_weight) for d in module.decoders]
+        # in float32, the precision the models train in (the float64 copy's weights
+        # are the float32 ones exactly): 4x faster than float64 at genome scale,
+        # within about 1e-4 of it relative to the largest attribution
+        return [
+            sparse_decode_abs_jacobian_mean(
+                z.float(), d.mask().float(), d.hidden.weight.float(), d.out_weight.float()
+            ).to(z.dtype)
+            for d in module.decoders
+        ]
     if isinstance(module, MOCSS):
         codes = z.chunk(len(module.shared) + 1, dim=1)
         shared_start = z.shape[1] - codes[-1].shape[1]
@@ -773,12 +781,17 @@ def decoder_attributions(estimator: Any, X: Any) -> dict[str, pd.DataFrame]:
     models. For POEMS the chain rule gives ``d x_hat_j / d z_k = W_jk * (...)``,
     so a zero ``W_jk`` gives a zero attribution.
 
-    Derivatives are computed in float64 in eval mode (no dropout), with
-    forward-mode automatic differentiation (``torch.func.jvp``, one pass per
-    factor). Decoders whose kernels have no forward-mode rule (the sparse
-    decoder's memory-bounded kernel) are differentiated by central differences
-    in float64 instead; these decoders are piecewise linear in ``z`` (ReLU), so
-    central differences are exact (to ~1e-8) except within ``1e-8`` of a kink.
+    Derivatives are computed in eval mode (no dropout). The sparse decoders
+    (POEMS, the specific branches of MOCSS-SparseVAE) are differentiated in
+    closed form (``d x_hat_bj / d z_bk = W_jk sum_h C_jh 1[a_bjh > 0] G_hk``),
+    in float32, the precision the models train in: within about 1e-4 of
+    float64, relative to the largest attribution, and 4x faster at genome
+    scale. The
+    other decoders are differentiated in float64 with forward-mode automatic
+    differentiation (``torch.func.jvp``, one pass per factor), or by central
+    differences where a kernel has no forward-mode rule; these decoders are
+    piecewise linear in ``z`` (ReLU), so central differences are exact (to
+    ~1e-8) except within ``1e-8`` of a kink.
 
     Parameters
     ----------

@@ -691,8 +691,14 @@ def test_structured_attributions_equal_differentiating_the_whole_decoder(fitted,
     Z = est.transform(X)
     fast = _decoder_jacobian_abs_mean(est, Z)
     generic = _decoder_jacobian_abs_mean(est, Z, closed_form=False)
+    # the sparse closed form runs in float32 (its float64 exactness is tested on
+    # the kernel, tests/test_sparse_decoder.py); the rest in float64
+    sparse = name in ("POEMSTransformer", "MOCSSSparseVAETransformer")
     for a, b in zip(fast, generic, strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+        if sparse:
+            np.testing.assert_allclose(a, b, rtol=0, atol=1e-4 * np.abs(b).max())
+        else:
+            np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
 
 
 def test_decoder_attributions_do_not_depend_on_the_call_size(fitted, small, monkeypatch):
