@@ -527,6 +527,12 @@ def plot_activation_map(estimator: Any, omic: Any, *, threshold: float = 0.01, a
     cell_pt = width_px / max(n_features, 1) * 72.0 / fig.dpi
     color = _pyplot().get_cmap("tab10")(3)
     positions = [np.flatnonzero(row) for row in active.to_numpy()]
+    if n_features > width_px > 0:
+        # more features than pixel columns: one line per occupied pixel column
+        # (at its centre, less than a pixel away), not one per connection (a
+        # dense W of 30,000 features x 32 factors is about a million lines)
+        step = n_features / width_px
+        positions = [(np.unique(np.floor(p / step)) + 0.5) * step - 0.5 for p in positions]
     ax.eventplot(
         positions,
         lineoffsets=np.arange(n_factors),

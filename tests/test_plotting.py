@@ -562,3 +562,19 @@ def test_variance_explained_names_every_factor_that_fits_vertically():
     ax = plot_variance_explained(r2)
     shown = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
     assert len(shown) == 44 and {t.get_rotation() for t in ax.get_xticklabels()} == {90.0}
+
+
+def test_activation_map_of_more_features_than_pixels_draws_one_line_per_pixel_column():
+    """A dense W of 30,000 features x 32 factors was about a million lines
+    (seconds to draw, megabytes of vector output); one line per occupied pixel
+    column looks the same."""
+    rng = np.random.RandomState(0)
+    X = [rng.rand(20, 5000), rng.rand(20, 3)]
+    est = POEMSTransformer(n_components=3, max_iter=1, random_state=0).fit(X)
+    ax = plot_activation_map(est, "omic0", threshold=0.0)
+    width_px = ax.get_window_extent().width
+    positions = [c.get_positions() for c in ax.collections]
+    assert len(positions) == 3
+    for p in positions:  # every factor row, spanning the features
+        assert 0 < len(p) <= np.ceil(width_px) and min(p) < 10 and max(p) > 4990
+    assert ax.get_title().endswith("(15000 of 15000, 100%)")
