@@ -487,7 +487,8 @@ def plot_activation_map(estimator: Any, omic: Any, *, threshold: float = 0.01, a
     The POEMS paper's figure 7 for one omic: one row per factor, one column per
     feature, a mark where ``|W_jk| > threshold``. Each active connection is
     drawn as a line at least half a point wide, so that sparse connections stay
-    visible when there are more features than pixels.
+    visible when there are more features than pixels; then the connections
+    that share a pixel column are drawn as one line, at its centre.
 
     Parameters
     ----------
