@@ -7,6 +7,7 @@ projection heads, orthogonality and NT-Xent losses) plus its own specific branch
 
 from __future__ import annotations
 
+from dataclasses import replace
 from numbers import Real
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -28,6 +29,7 @@ from ._modules import (
 from ._params import (
     COMMON,
     COMPONENTS_ATTRIBUTE,
+    LIKELIHOOD,
     MOCSS_SPARSE_LIKELIHOOD,
     SPARSE,
     Param,
@@ -260,7 +262,17 @@ _VAE_PARAMS = {
         "float",
         [Interval(Real, 0, None, closed="left")],
         "Weight of the specific VAEs' KL term (averaged over samples and latent dimensions).",
-    )
+    ),
+    "kl_warmup": replace(
+        LIKELIHOOD["kl_warmup"],
+        doc="""
+        Epochs over which the specific VAEs' KL weight grows linearly from
+        ``beta / kl_warmup`` to ``beta`` (0: no warm-up, as in the paper), as in
+        POEMS, POEM and MOCSS-SparseVAE. Early stopping does not count epochs of
+        the warm-up, whose training objective still changes; the validation loss
+        always weighs the KL by ``beta``.
+        """,
+    ),
 }
 
 
@@ -304,6 +316,7 @@ class MOCSSVAETransformer(_MOCSSBase):
         # with_params writes __init__ at run time; type checkers read this copy
         # (tests/test_typing.py checks that the two agree)
         beta: float
+        kl_warmup: int
 
         def __init__(
             self,
@@ -315,6 +328,7 @@ class MOCSSVAETransformer(_MOCSSBase):
             temperature: float = 0.4,
             reconstruction_weight: float = 0.7,
             beta: float = 1.0,
+            kl_warmup: int = 0,
             batch_size: int = 512,
             learning_rate: float = 5e-4,
             weight_decay: float = 5e-4,
@@ -341,6 +355,7 @@ class MOCSSVAETransformer(_MOCSSBase):
                 tuple(self.encoder_hidden),
                 reconstruction_weight=self.reconstruction_weight,
                 beta=self.beta,
+                kl_warmup=self.kl_warmup,
             )
             for b in omics.blocks
         ]

@@ -352,7 +352,30 @@ class PoEOutput:
     reconstructions: list[Tensor]  # (n, D_v) per omic
 
 
-class PoEVAE(nn.Module):
+class KLWarmup:
+    """Mixin of the VAE modules: the KL weight ``beta`` with a linear warm-up.
+
+    Epoch ``e`` of a warm-up of ``kl_warmup`` epochs weighs the KL of training by
+    ``beta * (e + 1) / kl_warmup``; evaluation (the validation loss, ``score``)
+    always by ``beta``. The class defaults keep modules pickled without a
+    warm-up working.
+    """
+
+    beta: float = 1.0
+    kl_warmup: int = 0
+    kl_scale: float = 1.0
+    training: bool
+
+    def _kl_weight(self) -> float:
+        """``beta``, times the warm-up factor while training."""
+        return self.beta * (self.kl_scale if self.training else 1.0)
+
+    def on_epoch_start_(self, epoch: int) -> None:
+        """KL warm-up: the KL weight grows linearly to ``beta`` over ``kl_warmup`` epochs."""
+        self.kl_scale = min(1.0, (epoch + 1) / self.kl_warmup) if self.kl_warmup else 1.0
+
+
+class PoEVAE(KLWarmup, nn.Module):
     """Gated product-of-experts VAE over any number of omics (POEMS and POEM).
 
     Parameters
@@ -414,7 +437,6 @@ class PoEVAE(nn.Module):
         self.beta = beta
         self.omic_weights = list(omic_weights) if omic_weights is not None else [1.0] * len(self.encoders)
         self.kl_warmup = kl_warmup
-        self.kl_scale = 1.0
 
     def encode(self, xs: Sequence[Tensor], observed: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
         """Joint posterior ``(mean, logvar)`` and log gating weights of a batch."""
@@ -561,14 +583,6 @@ class PoEVAE(nn.Module):
         monitor = nll_total + self.beta * kl
         return LossOutput(total, terms, embedding=out.mean, monitor=monitor)
 
-    def _kl_weight(self) -> float:
-        """``beta``, times the warm-up factor while training."""
-        return self.beta * (self.kl_scale if self.training else 1.0)
-
-    def on_epoch_start_(self, epoch: int) -> None:
-        """KL warm-up: the KL weight grows linearly to ``beta`` over ``kl_warmup`` epochs."""
-        self.kl_scale = min(1.0, (epoch + 1) / self.kl_warmup) if self.kl_warmup else 1.0
-
 
     @torch.no_grad()
     def _store_residuals(self, v: int, x: Tensor, x_hat: Tensor, observed: Tensor | None, n_train: int) -> None:
@@ -699,14 +713,15 @@ class Autoencoder(nn.Module):
         return LossOutput(self.reconstruction_weight * rec, {"reconstruction": rec}, embedding=code)
 
 
-class VariationalAutoencoder(nn.Module):
+class VariationalAutoencoder(KLWarmup, nn.Module):
     """MOCSS-VAE's specific branch: the MOCSS autoencoder with a Gaussian encoder.
 
     The tanh body ends in mean and log-variance heads (:class:`GaussianEncoder`);
     the decoder sees a reparameterised sample, the code (embedding) is the mean.
     Loss: ``reconstruction_weight`` times the normalised reconstruction loss plus
     ``beta`` times the KL to N(0, I) averaged over samples and latent dimensions
-    (the normalisation of POEMS' paper objective).
+    (the normalisation of POEMS' paper objective), with the warm-up of
+    :class:`KLWarmup`.
     """
 
     def __init__(
@@ -717,12 +732,14 @@ class VariationalAutoencoder(nn.Module):
         *,
         reconstruction_weight: float = 0.7,
         beta: float = 1.0,
+        kl_warmup: int = 0,
     ) -> None:
         super().__init__()
         self.encoder = GaussianEncoder(n_features, n_latent, hidden, activation="tanh", dropout=0.0)
         self.decoder = mocss_decoder(n_latent, hidden, n_features)
         self.reconstruction_weight = reconstruction_weight
         self.beta = beta
+        self.kl_warmup = kl_warmup
         kaiming_normal_(self)
 
     def embed(self, xs: Sequence[Tensor], observed: Tensor | None = None) -> Tensor:
@@ -742,7 +759,7 @@ class VariationalAutoencoder(nn.Module):
         x_hat = self.decoder(mean + torch.exp(0.5 * logvar) * eps)
         rec = normalized_reconstruction_loss(x_hat, xs[0])
         kl = kl_std_normal(mean, logvar).mean() / mean.shape[1]
-        total = self.reconstruction_weight * rec + self.beta * kl
+        total = self.reconstruction_weight * rec + self._kl_weight() * kl
         return LossOutput(total, {"reconstruction": rec, "kl": kl}, embedding=mean)
 
 

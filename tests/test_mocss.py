@@ -188,6 +188,38 @@ def test_sparse_vae_early_stopping_leaves_out_the_branch_priors():
         assert record["validation_loss"] == pytest.approx(record["validation_objective"], rel=1e-12)
 
 
+def test_vae_branch_kl_warmup_scales_kl_while_training_only():
+    """MOCSS-VAE's specific branch: epoch e of a warm-up of W epochs weighs the KL by
+    beta * (e + 1) / W while training; evaluation (validation loss, score) by beta."""
+    from skpoems._modules import VariationalAutoencoder
+
+    torch.manual_seed(0)
+    branch = VariationalAutoencoder(6, 3, (8,), reconstruction_weight=0.7, beta=2.0, kl_warmup=4)
+    x = torch.rand(10, 6)
+
+    def parts(epoch, training):
+        branch.train(training)
+        branch.on_epoch_start_(epoch)
+        out = branch.loss([x], generator=torch.Generator().manual_seed(3))
+        return out.total.item(), out.terms["kl"].item()
+
+    full, kl = parts(10, True)
+    for epoch in range(4):
+        total, _ = parts(epoch, True)
+        assert total == pytest.approx(full - 2.0 * kl * (1 - (epoch + 1) / 4), rel=1e-6)
+    assert parts(0, False) == parts(10, False)
+
+
+def test_vae_early_stopping_waits_for_kl_warmup(planted):
+    Xs, _ = planted
+    params = dict(max_iter=200, n_iter_no_change=1, learning_rate=0.05)
+    n_plain = small(MOCSSVAETransformer, **params).fit(Xs).n_iter_
+    assert n_plain < 150
+    warm = small(MOCSSVAETransformer, kl_warmup=n_plain + 10, **params).fit(Xs)
+    assert warm.n_iter_ >= n_plain + 10 + 1
+    assert all(branch.kl_scale == 1.0 for branch in warm.module_.specific)
+
+
 # --------------------------------------------------- decoders on the data's scale
 
 
