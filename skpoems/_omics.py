@@ -584,8 +584,15 @@ def _is_text(value: Any) -> bool:
 _NUMBER_KINDS = frozenset({"floating", "integer", "mixed-integer-float", "decimal", "boolean", "empty"})
 
 
-def _object_to_float(values: np.ndarray, name: str, columns: Sequence | None = None) -> np.ndarray:
+def _sentence_start(subject: str) -> str:
+    """``subject`` capitalised, to begin a message ("omic 'mRNA'" -> "Omic 'mRNA'")."""
+    return subject[:1].upper() + subject[1:]
+
+
+def _object_to_float(values: np.ndarray, subject: str, columns: Sequence | None = None) -> np.ndarray:
     """Convert an object array of numbers (None/NaN/pd.NA missing) to float64.
+
+    ``subject``: what the messages call the array (``"omic 'mRNA'"``).
 
     One rule for every container, as scikit-learn's ``check_array``: text is
     never parsed as numbers silently, even when it spells one ("0.5"). Each
@@ -599,12 +606,12 @@ def _object_to_float(values: np.ndarray, name: str, columns: Sequence | None = N
         if kind in _NUMBER_KINDS:
             continue
         if kind == "complex" or any(isinstance(v, complex) for v in grid[:, j]):
-            raise ValueError(f"Complex data not supported: omic {name!r} holds complex values.")
+            raise ValueError(f"Complex data not supported: {subject} holds complex values.")
         text = np.flatnonzero([_is_text(v) for v in grid[:, j]])
         if text.size:
             where = f"in column {str(columns[j])!r}" if columns is not None else f"at row {text[0]}, column {j}"
             raise TypeError(
-                f"Omic {name!r} holds text {where}: {grid[text[0], j]!r}; "
+                f"{_sentence_start(subject)} holds text {where}: {grid[text[0], j]!r}; "
                 "every feature must be numeric. Convert numbers written as text "
                 "explicitly (pd.to_numeric, np.asarray(block, dtype=float))."
             )
@@ -615,7 +622,7 @@ def _object_to_float(values: np.ndarray, name: str, columns: Sequence | None = N
         out = values.astype(np.float64)
     except (TypeError, ValueError) as exc:
         raise TypeError(
-            f"Omic {name!r} contains values that cannot be converted to numbers "
+            f"{_sentence_start(subject)} contains values that cannot be converted to numbers "
             f"({exc}); every feature must be numeric."
         ) from None
     return out
@@ -637,8 +644,11 @@ def _column_label(column: Any) -> str:
     return str(column[-1]) if isinstance(column, tuple) else str(column)
 
 
-def to_float_block(block: Any, name: str) -> np.ndarray:
+def to_float_block(block: Any, name: str, *, subject: str | None = None) -> np.ndarray:
     """Convert one omic block to a float ndarray with a message naming the omic.
+
+    ``subject``: what the messages call the block when it is not an omic (e.g.
+    ``"Z"``); by default ``"omic <name>"``.
 
     float32 (numpy, pandas ``Float32``, pyarrow ``float32``) stays float32; every
     other numeric or boolean type becomes float64. The same rules hold for every
@@ -646,6 +656,7 @@ def to_float_block(block: Any, name: str) -> np.ndarray:
     and categories are refused naming the columns (TypeError); an object column
     of numbers is read, with None/NaN/pd.NA as missing.
     """
+    subject = f"omic {name!r}" if subject is None else subject
     if isinstance(block, pd.DataFrame):
         complex_, bad, objects = [], [], []
         for c, dt in block.dtypes.items():
@@ -664,17 +675,17 @@ def to_float_block(block: Any, name: str) -> np.ndarray:
                 bad.append(_column_label(c))
         if complex_:
             raise ValueError(
-                f"Complex data not supported: omic {name!r} holds complex values "
+                f"Complex data not supported: {subject} holds complex values "
                 f"(column(s) {complex_[:5]})."
             )
         if bad:
             raise TypeError(
-                f"Omic {name!r} has non-numeric column(s) {bad[:5]}"
+                f"{_sentence_start(subject)} has non-numeric column(s) {bad[:5]}"
                 f"{' ...' if len(bad) > 5 else ''}: every feature must be numeric."
             )
         if objects:
             # numbers held as Python objects (after .where or .replace, say): float64
-            return _object_to_float(block.to_numpy(dtype=object), name, [_column_label(c) for c in block.columns])
+            return _object_to_float(block.to_numpy(dtype=object), subject, [_column_label(c) for c in block.columns])
         dtypes = {_numpy_dtype(dt) for dt in block.dtypes}
         dtype = np.float32 if dtypes == {np.dtype(np.float32)} else np.float64
         return block.to_numpy(dtype=dtype, na_value=np.nan)
@@ -682,26 +693,26 @@ def to_float_block(block: Any, name: str) -> np.ndarray:
     if arr.dtype.kind in "biuf":
         return arr.astype(np.float32 if arr.dtype == np.float32 else np.float64, copy=False)
     if arr.dtype.kind == "c":
-        raise ValueError(f"Complex data not supported: omic {name!r} holds complex values.")
+        raise ValueError(f"Complex data not supported: {subject} holds complex values.")
     if arr.dtype.kind in "SU":
         # As scikit-learn's check_array: text is never parsed as numbers silently
         # (a file read without a numeric dtype would otherwise "work").
         raise TypeError(
-            f"Omic {name!r} is an array of strings (dtype {arr.dtype}); convert it "
+            f"{_sentence_start(subject)} is an array of strings (dtype {arr.dtype}); convert it "
             "to numbers explicitly, e.g. np.asarray(block, dtype=float)."
         )
     if arr.dtype.kind in "mM":
         raise TypeError(
-            f"Omic {name!r} holds dates or durations (dtype {arr.dtype}), not "
+            f"{_sentence_start(subject)} holds dates or durations (dtype {arr.dtype}), not "
             "measurements; every feature must be numeric."
         )
     if arr.dtype.kind == "O":
-        return _object_to_float(arr, name)
+        return _object_to_float(arr, subject)
     try:
         return arr.astype(np.float64)
     except (TypeError, ValueError) as exc:
         raise TypeError(
-            f"Omic {name!r} contains values that cannot be converted to numbers "
+            f"{_sentence_start(subject)} contains values that cannot be converted to numbers "
             f"({exc}); every feature must be numeric."
         ) from None
 

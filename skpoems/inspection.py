@@ -69,8 +69,18 @@ _ESTIMATOR = [HasMethods(["transform", "inverse_transform", "get_feature_names_o
 
 
 # ---------------------------------------------------------------------- helpers
+def _reject_pipeline(estimator: Any, what: str = "a fitted skpoems model") -> None:
+    """A Pipeline where a model is expected: say to pass its last step."""
+    if hasattr(estimator, "steps"):
+        raise TypeError(
+            f"Got a {type(estimator).__name__}, but this function needs {what}: pass its "
+            "last step, pipe[-1], with X as that step sees it: pipe[:-1].transform(X)."
+        )
+
+
 def _check_estimator(estimator: Any) -> None:
     """Fitted skpoems-style estimator: omic metadata and a torch decoder."""
+    _reject_pipeline(estimator)
     check_is_fitted(estimator)
     missing = [
         a for a in ("omic_names_", "omic_dims_", "module_") if not hasattr(estimator, a)
@@ -80,12 +90,7 @@ def _check_estimator(estimator: Any) -> None:
             f"{type(estimator).__name__} is not a fitted skpoems model (it lacks "
             f"{', '.join(missing) or 'omic_feature_names'}); pass one of "
             "POEMSTransformer, POEMTransformer, MOCSSAETransformer, "
-            "MOCSSVAETransformer or MOCSSSparseVAETransformer after fit"
-            + (
-                " (of a Pipeline, its last step: pipe[-1], with X as that step sees it: "
-                "pipe[:-1].transform(X))."
-                if hasattr(estimator, "steps") else "."
-            )
+            "MOCSSVAETransformer or MOCSSSparseVAETransformer after fit."
         )
 
 
@@ -280,6 +285,8 @@ def _group_codes(
     with its own must match (:func:`_check_label_order`).
     """
     _check_label_order(y, samples, data_name)
+    if isinstance(y, tuple):
+        y = list(y)  # (pd.isna reads a tuple as one value)
     if isinstance(y, pd.api.extensions.ExtensionArray) and not isinstance(y, pd.Categorical):
         y = pd.Series(y)  # nullable string / Int64 / Arrow labels: df[col].array, .values
     if isinstance(y, pd.Series) and not isinstance(y.dtype, (pd.CategoricalDtype, np.dtype)):
@@ -378,7 +385,10 @@ def _as_matrix(X: Any, name: str = "X") -> tuple[np.ndarray, list[str] | None]:
     parsed = as_omic_blocks(X)
     blocks = []
     for v, block in enumerate(parsed.blocks):
-        arr = to_float_block(block, parsed.names[v] if parsed.names else f"omic{v}").astype(float)
+        # the messages name the argument (and its omic, for a multi-omic X)
+        omic = parsed.names[v] if parsed.names else f"omic{v}"
+        subject = name if len(parsed.blocks) == 1 else f"omic {omic!r} of {name}"
+        arr = to_float_block(block, omic, subject=subject).astype(float)
         if arr.ndim != 2:
             raise ValueError(
                 f"Expected a 2-D array (samples x columns); got shape {arr.shape}."
@@ -388,6 +398,23 @@ def _as_matrix(X: Any, name: str = "X") -> tuple[np.ndarray, list[str] | None]:
     if np.isinf(M).any():
         raise ValueError(f"{name} contains infinite values.")
     return M, parsed.names
+
+
+def _input_omics(X: Any, omic_dims: Any = None) -> tuple[list[str], list[Any], Any]:
+    """The omics of an input as the estimators see it: ``(names, blocks, parsed)``.
+
+    A plain 2-D ``X`` is split by ``omic_dims`` into omics named ``omic0``,
+    ``omic1``, ... (as a model fitted with ``omic_dims`` names them), or is one
+    omic without it.
+    """
+    from ._omics import as_omic_blocks, split_omics
+
+    parsed = as_omic_blocks(X, omic_dims)
+    blocks = parsed.blocks
+    if omic_dims is not None and parsed.layout in ("array", "frame"):
+        blocks = split_omics(blocks[0], omic_dims)
+    names = parsed.names or [f"omic{v}" for v in range(len(blocks))]
+    return names, blocks, parsed
 
 
 def _omic_blocks(estimator: Any, X: Any) -> tuple[list[np.ndarray], np.ndarray]:
@@ -1230,7 +1257,7 @@ def variance_explained(
 
 @validate_params(
     {
-        "estimator": [HasMethods(["transform_gating"])],
+        "estimator": "no_validation",
         "X": "no_validation",
         "y": ["array-like", None],
         "target_names": ["array-like", None],
@@ -1277,7 +1304,13 @@ def gating_summary(estimator: Any, X: Any = None, y: Any = None, *, target_names
     >>> table.index.tolist(), table.columns.tolist()
     (['all', 'A', 'B'], ['omic0', 'omic1'])
     """
+    _reject_pipeline(estimator, "a fitted POEMSTransformer or POEMTransformer")
     check_is_fitted(estimator)
+    if not hasattr(estimator, "transform_gating"):
+        raise TypeError(
+            f"{type(estimator).__name__} has no gating network: gating_summary needs a "
+            "fitted POEMSTransformer or POEMTransformer."
+        )
     G = np.asarray(
         estimator.gating_weights_ if X is None else estimator.transform_gating(X),
         dtype=float,
@@ -1337,7 +1370,12 @@ def subtype_correlations(X: Any, y: Any, *, target_names: Any = None, center: bo
         Names of integer labels: label ``c`` is shown as ``target_names[c]``; or
         a dict from label to name (labels of any type).
     center : bool, default=False
-        Subtract the overall column means before correlating (see above).
+        Subtract the overall column means before correlating (see above). The
+        centred profiles, weighted by the subtypes' sizes, sum to zero, which
+        biases their correlations towards negative values; with two subtypes
+        they are opposite multiples of each other, so their correlation is -1
+        whatever the data, and ``center=True`` needs at least three groups
+        (ValueError otherwise).
 
     Returns
     -------
@@ -1361,6 +1399,12 @@ def subtype_correlations(X: Any, y: Any, *, target_names: Any = None, center: bo
     """
     M, _ = _as_matrix(X)
     codes, names = _group_codes(y, target_names, M.shape[0], _sample_labels(X))
+    if center and len(names) == 2:
+        raise ValueError(
+            f"center=True with two groups ({names[0]!r}, {names[1]!r}): their centred mean "
+            "profiles are opposite multiples of each other, so their correlation is -1 "
+            "whatever the data. Use center=False, or compare at least three groups."
+        )
     with warnings.catch_warnings():
         # all-NaN columns of a subtype (mean of empty slice), constant profiles
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -1416,10 +1460,13 @@ def _benjamini_hochberg(p: np.ndarray) -> np.ndarray:
         "y": ["array-like"],
         "n": [Interval(Integral, 1, None, closed="left"), None],
         "target_names": ["array-like", None],
+        "omic_dims": ["array-like", None],
     },
     prefer_skip_nested_validation=True,
 )
-def group_markers(X: Any, y: Any, *, n: int | None = None, target_names: Any = None) -> pd.DataFrame:
+def group_markers(
+    X: Any, y: Any, *, n: int | None = None, target_names: Any = None, omic_dims: Any = None
+) -> pd.DataFrame:
     """Marker features of each group (subtype or cluster) against the other samples.
 
     For every group ``g`` and feature ``j``, Welch's t-test compares the values
@@ -1449,6 +1496,11 @@ def group_markers(X: Any, y: Any, *, n: int | None = None, target_names: Any = N
     target_names : array-like of str or dict, default=None
         Names of integer labels: label ``c`` is shown as ``target_names[c]``; or
         a dict from label to name (labels of any type).
+    omic_dims : array-like of int, default=None
+        Number of features of each omic when ``X`` is one 2-D array or DataFrame
+        of several omics side by side (a model's ``omic_dims``): the omics are
+        then named ``omic0``, ``omic1``, ... and their features numbered within
+        each omic, as the model names them. None: such an ``X`` is one omic.
 
     Returns
     -------
@@ -1480,11 +1532,15 @@ def group_markers(X: Any, y: Any, *, n: int | None = None, target_names: Any = N
     """
     from scipy import stats
 
-    from ._omics import as_omic_blocks, to_float_block
+    from ._omics import to_float_block
 
-    parsed = as_omic_blocks(X)
-    names = parsed.names or [f"omic{v}" for v in range(len(parsed.blocks))]
-    blocks = [to_float_block(b, name) for b, name in zip(parsed.blocks, names, strict=True)]
+    names, raw, parsed = _input_omics(X, omic_dims)
+    blocks = [to_float_block(b, name) for b, name in zip(raw, names, strict=True)]
+    if blocks[0].ndim != 2:
+        raise ValueError(
+            f"X must be 2-D (samples x features); got shape {blocks[0].shape}. One "
+            "feature: x.reshape(-1, 1)."
+        )
     n_samples = blocks[0].shape[0]
     codes, groups = _group_codes(y, target_names, n_samples, _sample_labels(X))
     if np.unique(codes).size < 2:
@@ -1493,7 +1549,7 @@ def group_markers(X: Any, y: Any, *, n: int | None = None, target_names: Any = N
             f"single group ({groups[int(codes[0])]!r}): pass at least 2 groups."
         )
     features = []
-    for v, block in enumerate(parsed.blocks):
+    for v, block in enumerate(raw):
         cols = getattr(block, "columns", None)
         if isinstance(cols, pd.MultiIndex):
             cols = cols.get_level_values(-1)

@@ -43,7 +43,9 @@ from .inspection import (
     _factor_labels,
     _group_codes,
     _check_label_order,
+    _input_omics,
     _omic_indices,
+    _reject_pipeline,
     _sample_labels,
     activation_map,
     subtype_correlations,
@@ -804,6 +806,7 @@ def _annotate_matrix(ax, C: np.ndarray, fmt: str = "{:.2f}", fontsize: int = 8) 
         "axes": "no_validation",
         "center": ["boolean"],
         "per_omic": ["boolean"],
+        "omic_dims": ["array-like", None],
     },
     prefer_skip_nested_validation=True,
 )
@@ -816,6 +819,7 @@ def plot_subtype_correlations(
     axes: Any = None,
     center: bool = False,
     per_omic: bool = False,
+    omic_dims: Any = None,
 ) -> np.ndarray:
     """Subtype correlation matrices of the inputs and of the embedding, side by side.
 
@@ -845,7 +849,11 @@ def plot_subtype_correlations(
         computation.
     per_omic : bool, default=False
         One panel per omic of ``X`` (as in the reference implementation) instead
-        of one for all input features.
+        of one for all input features. A plain 2-D ``X`` needs ``omic_dims``.
+    omic_dims : array-like of int, default=None
+        Number of features of each omic when ``X`` is one 2-D array or DataFrame
+        of several omics side by side (the model's ``omic_dims``), for
+        ``per_omic=True``; the panels are then named ``omic0``, ``omic1``, ...
 
     Returns
     -------
@@ -866,11 +874,14 @@ def plot_subtype_correlations(
     """
     panels = []
     if per_omic:
-        from ._omics import as_omic_blocks
-
-        parsed = as_omic_blocks(X)
-        names = parsed.names or [f"omic{v}" for v in range(len(parsed.blocks))]
-        for name, block in zip(names, parsed.blocks, strict=True):
+        names, blocks, parsed = _input_omics(X, omic_dims)
+        if parsed.layout in ("array", "frame") and omic_dims is None:
+            raise ValueError(
+                "per_omic=True needs the omics of X, but X is one 2-D matrix: pass "
+                "omic_dims (the number of features of each omic, as given to the "
+                "model), the omics as a list or dict, or per_omic=False."
+            )
+        for name, block in zip(names, blocks, strict=True):
             panels.append((f"{name} ({np.shape(block)[1]} features)", block))
     else:
         M, _ = _as_matrix(X)
@@ -1356,6 +1367,7 @@ def plot_training_history(estimator: Any, columns: Any = None, *, ax: Axes | Non
     >>> [t.get_text() for t in ax.get_legend().get_texts()][:2]
     ['training loss', 'validation loss']
     """
+    _reject_pipeline(estimator, "a fitted skpoems model (its history_)")
     check_is_fitted(estimator, "history_")
     frame = pd.DataFrame(estimator.history_)
     if frame.empty:

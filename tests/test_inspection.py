@@ -19,6 +19,7 @@ from skpoems import (
 )
 from skpoems.datasets import PLANTED_FACTORS, make_multiomics
 from skpoems.inspection import (
+    _as_matrix,
     activation_map,
     decoder_attributions,
     gating_summary,
@@ -803,7 +804,7 @@ def test_gating_summary_errors(fitted, small):
         gating_summary(est, X, y, target_names=["a", "b"])
     with pytest.raises(ValueError, match="needs y"):
         gating_summary(est, X, target_names=["a", "b", "c"])
-    with pytest.raises(InvalidParameterError, match="transform_gating"):
+    with pytest.raises(TypeError, match="MOCSSAETransformer has no gating network"):
         gating_summary(fitted["MOCSSAETransformer"], X)
 
 
@@ -933,6 +934,35 @@ def test_subtype_correlations_inputs(small):
     assert list(subtype_correlations(X, categorical).index) == ["x", "w"]
 
 
+def test_subtype_correlations_center_needs_three_groups():
+    """Centred, two groups' profiles are opposite multiples: correlation -1 for any data."""
+    rng = np.random.RandomState(0)
+    X, y = rng.rand(30, 10), np.arange(30) % 2
+    with pytest.raises(ValueError, match="opposite multiples"):
+        subtype_correlations(X, y, center=True)
+    assert subtype_correlations(X, y).shape == (2, 2)
+    assert subtype_correlations(X, np.arange(30) % 3, center=True).shape == (3, 3)
+
+
+def test_labels_in_a_tuple_are_read_as_in_a_list():
+    """pd.isna reads a tuple as one value: missing labels in a tuple were a 'nan' group."""
+    Z = np.random.RandomState(0).rand(6, 4)
+    labels = [0, 1, np.nan, 0, 1, 1]
+    expected = subtype_correlations(Z, labels)
+    assert list(expected.index) == [0, 1, "unlabelled"]
+    pd.testing.assert_frame_equal(subtype_correlations(Z, tuple(labels)), expected)
+    named = subtype_correlations(Z, ("A", "B", None, "A", "B", "B"))
+    assert list(named.index) == ["A", "B", "unlabelled"]
+
+
+def test_messages_about_an_embedding_do_not_call_it_an_omic():
+    Z = pd.DataFrame({"f0": np.arange(6.0), "f1": np.arange(6.0) ** 2, "cluster": ["a"] * 6})
+    with pytest.raises(TypeError, match=r"^Z has non-numeric column\(s\) \['cluster'\]"):
+        _as_matrix(Z, "Z")
+    with pytest.raises(TypeError, match=r"^Omic 'b' of X has non-numeric"):
+        _as_matrix({"a": Z[["f0"]], "b": Z}, "X")
+
+
 def test_subtype_correlations_errors():
     X = np.random.RandomState(0).rand(10, 4)
     with pytest.raises(ValueError, match="10 samples"):
@@ -968,8 +998,16 @@ def test_a_pipeline_is_pointed_to_its_last_step(small):
 
     X, _ = small
     pipe = make_pipeline(OmicTransformer(), POEMSTransformer(n_components=2, max_iter=2, random_state=0)).fit(X)
-    with pytest.raises(TypeError, match=r"its last step: pipe\[-1\]"):
+    with pytest.raises(TypeError, match=r"its last step, pipe\[-1\]"):
         top_features(pipe)
+    # (gating_summary: was "must implement transform_gating"; plot_training_history:
+    # "This Pipeline instance is not fitted yet")
+    with pytest.raises(TypeError, match=r"its last step, pipe\[-1\]"):
+        gating_summary(pipe, X)
+    from skpoems.plotting import plot_training_history
+
+    with pytest.raises(TypeError, match=r"its last step, pipe\[-1\]"):
+        plot_training_history(pipe)
     assert len(top_features(pipe[-1], n=2, X=pipe[:-1].transform(X), method="gradient"))
 
 
@@ -988,6 +1026,31 @@ def test_top_features_of_a_specific_factor_leave_out_the_omics_it_does_not_reach
         assert (table["strength"] > 0).all()
     with pytest.raises(ValueError, match=r"no effect on the decoded features of omics \['omic1'\]"):
         top_features(est, factor=0, omic="omic1", method="gradient", X=X)
+
+
+def test_group_markers_splits_a_flat_matrix_by_omic_dims(small):
+    """One 2-D matrix of several omics with the model's omic_dims: the omics and their
+    features are named as the model names them (was: one omic 'omic0', global f35)."""
+    X, y = small
+    flat = X.to_numpy()
+    dims = [X[o].shape[1] for o in ("omic0", "omic1", "omic2")]
+    table = group_markers(flat, y, omic_dims=dims)
+    by_list = group_markers([X[o].to_numpy() for o in ("omic0", "omic1", "omic2")], y)
+    pd.testing.assert_frame_equal(table, by_list)
+    est = POEMSTransformer(n_components=2, max_iter=1, omic_dims=dims, random_state=0).fit(flat)
+    assert set(zip(table["omic"], table["feature"])) == {
+        (omic, feature)
+        for omic, features in zip(est.omic_names_, est.omic_feature_names(), strict=True)
+        for feature in features
+    }
+    assert set(group_markers(flat, y)["omic"]) == {"omic0"}  # without omic_dims: one omic
+    with pytest.raises(ValueError, match="omic_dims"):
+        group_markers(flat, y, omic_dims=[dims[0], 1])
+
+
+def test_group_markers_refuses_a_1d_x():
+    with pytest.raises(ValueError, match=r"must be 2-D .* x.reshape\(-1, 1\)"):
+        group_markers(np.random.RandomState(0).rand(20), np.arange(20) % 2)
 
 
 def test_group_markers_refuses_infinity_and_a_single_group():

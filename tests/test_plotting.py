@@ -234,6 +234,22 @@ def test_plot_subtype_correlations_per_omic(poems, data):
         plot_subtype_correlations(X, Z, y, axes=axes)
 
 
+def test_plot_subtype_correlations_per_omic_of_a_flat_matrix(poems, data):
+    """A flat matrix is split by omic_dims; without them per_omic=True is refused
+    (it drew one panel titled 'omic0' for all omics)."""
+    X, y = data
+    Z = poems.transform(X)
+    out = plot_subtype_correlations(X.to_numpy(), Z, y, per_omic=True, omic_dims=(10, 8, 6))
+    assert [ax.get_title() for ax in out] == [
+        "omic0 (10 features)",
+        "omic1 (8 features)",
+        "omic2 (6 features)",
+        "Embedding (3 factors)",
+    ]
+    with pytest.raises(ValueError, match="pass omic_dims"):
+        plot_subtype_correlations(X.to_numpy(), Z, y, per_omic=True)
+
+
 def test_plot_subtype_correlations_refuses_x_and_z_of_other_rows(poems, data):
     """X and Z are paired row by row; rows labelled in another order were
     blamed on y ("pass y.loc[X.index]"), which did not help."""
