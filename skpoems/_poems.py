@@ -34,15 +34,23 @@ if TYPE_CHECKING:
     import torch
 
 
-def initial_noise_scales(block: np.ndarray, observed: np.ndarray) -> np.ndarray:
+def initial_noise_scales(block: np.ndarray, observed: np.ndarray, fallback: float = 0.01) -> np.ndarray:
     """Per-feature standard deviation over the samples that have the omic.
 
-    Constant features would start with sigma = 0 (log sigma = -inf); they get
-    ``1e-3`` times the largest standard deviation of the omic instead (at least 1e-6).
+    Constant features (common: ``MinMaxScaler`` maps them to 0) would start with
+    sigma = 0 (log sigma = -inf). They start at the 10% quantile of the other
+    features' standard deviations instead, the level on which the sigma prior
+    is built, or at ``fallback`` (``sigma_prior_floor``) when no feature of the
+    omic varies. A tiny starting sigma (it was 1e-3 times the largest standard
+    deviation) is harmless where sigma is set in closed form (``"elbo"``), but
+    the paper's objective learns log sigma by gradient at the learning rate:
+    such a feature's squared errors, divided by sigma^2, then outweighed every
+    other term for hundreds of epochs and the embedding fell to chance level.
     """
     std = block[observed].std(axis=0) if observed.any() else np.zeros(block.shape[1])
-    floor = max(1e-6, 1e-3 * float(std.max(initial=0.0)))
-    return np.maximum(std, floor)
+    varying = std[std > 0]
+    floor = float(np.quantile(varying, 0.1)) if varying.size else fallback
+    return np.where(std > 0, std, floor)
 
 
 def feature_noises(est: _BaseOmicsTransformer, omics: _Omics) -> list[FeatureNoise]:
@@ -54,7 +62,7 @@ def feature_noises(est: _BaseOmicsTransformer, omics: _Omics) -> list[FeatureNoi
     """
     noises = []
     for v, block in enumerate(omics.blocks):
-        sigma = initial_noise_scales(block, omics.observed[:, v])
+        sigma = initial_noise_scales(block, omics.observed[:, v], est.sigma_prior_floor)
         if est.noise == "omic":
             sigma = np.sqrt(np.mean(sigma**2, keepdims=True))
         df, scale = sigma_prior_params(

@@ -284,6 +284,29 @@ def test_set_output_polars_covers_the_gating_weights(planted):
     np.testing.assert_array_equal(alpha.to_numpy(), est.set_output(transform="default").transform_gating(Xs))
 
 
+def test_constant_features_start_with_sigma_on_the_data_scale():
+    """A constant feature (MinMaxScaler maps them to 0) starts at the 10% quantile of
+    the other features' standard deviations, not at 1e-3 times the largest: under
+    the paper's objective, which learns log sigma by gradient, such a sigma stayed
+    tiny for hundreds of epochs and the feature's errors / sigma^2 outweighed the
+    rest of the loss (planted 3-class data, 4 seeds: k-NN ACC 0.55 against 0.74)."""
+    from skpoems._poems import initial_noise_scales
+
+    rng = np.random.RandomState(0)
+    block = np.hstack([rng.rand(50, 20) * np.linspace(0.1, 1.0, 20), np.zeros((50, 3))])
+    sigma = initial_noise_scales(block, np.ones(50, dtype=bool))
+    std = block.std(axis=0)
+    np.testing.assert_array_equal(sigma[:20], std[:20])
+    np.testing.assert_allclose(sigma[20:], np.quantile(std[:20], 0.1))
+    assert (initial_noise_scales(np.ones((50, 4)), np.ones(50, dtype=bool), 0.01) == 0.01).all()
+    Xs = [np.hstack([minmax := block[:, :20], np.zeros((50, 3))]), rng.rand(50, 6)]
+    paper = dict(PAPER_CONFIG["POEMSTransformer"], n_components=2, max_iter=1, random_state=0)
+    est = POEMSTransformer(**paper).fit(Xs)
+    clean = POEMSTransformer(**paper).fit([minmax, Xs[1]])
+    # one epoch: the loss with the constant features was 1e4-1e5 times that without
+    assert abs(est.loss_curve_[0]) < 2 * abs(clean.loss_curve_[0]) + 10
+
+
 def test_float32_stays_float32(planted):
     Xs, _ = planted
     X32 = [X.astype(np.float32) for X in Xs]
