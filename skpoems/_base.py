@@ -566,7 +566,13 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             rng = check_random_state(self.random_state)
         device = resolve_device(self.device)
         train_idx, val_idx = self._split_validation(omics.n_samples, rng)
-        seeds = self._init_seeds(rng)[: 1 if warm else None]
+        seeds = self._init_seeds(rng)
+        if warm:
+            # each continuation draws its own minibatch order, dropout and noise: from
+            # the seed and the epochs trained so far (the same seed every time would
+            # replay one draw in every call of a loop of warm fits)
+            entropy = np.random.SeedSequence([seeds[0], len(self.loss_curve_)]).generate_state(4)
+            seeds = [seed_from_rng(np.random.RandomState(entropy))]
         train = _Omics([b[train_idx] for b in omics.blocks], omics.observed[train_idx], omics.dtype)
         self._check_trainable_omics(omics, train, val_idx)
         n_train = train.n_samples
@@ -749,6 +755,15 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         # a warm start that diverges at once falls back to the weights it started from
         start_state = copy.deepcopy(evaluated.state_dict()) if resume else None
         smoothing, smoothed = float(self.monitor_smoothing), None
+        if resume and val_xs is not None:
+            # the weights a warm start begins from compete with its epochs: they stay
+            # unless an epoch improves on them on this validation split, so that a
+            # continuation never returns a worse model (MLPClassifier keeps its best
+            # validation score across warm fits likewise)
+            start_loss = self._evaluate_loss(val_xs, val_obs, n_train, evaluated)[0]
+            if math.isfinite(start_loss):
+                best_loss = best_criterion = smoothed = start_loss
+                best_state, best_epoch = start_state, getattr(self, "best_iter_", first)
         no_improvement = 0
         stopped = False
         self.stop_reason_: str = "max_iter"

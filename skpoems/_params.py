@@ -117,8 +117,14 @@ def training(
             from the first fit) and ``n_iter_`` counts every epoch. The
             validation split is drawn again (the same one for an int
             ``random_state`` and the same samples), the optimiser starts with
-            fresh moment estimates, early stopping's patience and smoothing start
-            again, and ``n_init`` applies to the first fit only.
+            fresh moment estimates, early stopping's patience starts again, and
+            ``n_init`` applies to the first fit only. The weights the
+            continuation starts from are evaluated on its validation split first
+            and kept (with their ``best_iter_``) unless one of its epochs improves
+            on them, so a warm fit never returns a worse model on that split.
+            Each continuation draws its own minibatch order, dropout and noise
+            (from ``random_state`` and the epochs trained so far: reproducible,
+            but not the same draw in every call of a loop of warm fits).
             """,
         ),
         "ema_decay": Param(
