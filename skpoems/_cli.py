@@ -1065,7 +1065,13 @@ _EMBED_FILES = ("embedding.csv", "gating_weights.csv", "clusters.csv")
 
 
 def _out_path(args: argparse.Namespace, default: str) -> Path:
-    return Path(args.out) if args.out else Path("skpoems_results") / default
+    out = Path(args.out) if args.out else Path("skpoems_results") / default
+    data = getattr(args, "data", None)
+    if data and Path(data).is_dir() and out.resolve() == Path(data).resolve():
+        # its CSV outputs (embedding.csv, top_features.csv) would be read as
+        # omics of that folder the next time
+        raise _UsageError(f"--out {out} is the data folder: give the outputs a folder of their own.")
+    return out
 
 
 def _out_dir(args: argparse.Namespace, default: str) -> Path:
@@ -1922,7 +1928,15 @@ def _features_as_trained(pipe, data: pd.DataFrame, folder: str) -> tuple[pd.Data
         names = [str(n) for n in names]
         if omic not in present:  # no file: every sample lacks the omic
             blocks.append(pd.DataFrame(np.nan, index=data.index, columns=names))
-            notes.append(f"{omic}: no table in the folder, missing for every sample")
+            unused = data.attrs.get("unused_tables", [])
+            notes.append(
+                f"{omic}: no table in the folder, missing for every sample"
+                + (
+                    f" (not read: {', '.join(unused)}; if one of them is this omic, name it "
+                    f"{omic}.csv, as the model calls it)"
+                    if unused else ""
+                )
+            )
             continue
         block = data[omic]
         block.columns = block.columns.map(str)
@@ -2012,6 +2026,12 @@ def _named_tables_as_trained(
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if data is None:
         raise _UsageError(f"cannot read {args.data}: {error}") from error
+    # the folder's other tables (not labels), named where an omic has no table:
+    # meth.csv for the model's "methylation" is not read, and not silently either
+    data.attrs["unused_tables"] = [
+        name for stem, name in named
+        if stem not in files.values() and not stem.lower().startswith("label")
+    ]
     return data
 
 

@@ -347,8 +347,20 @@ def test_embed_new_samples_with_the_saved_model(run_dir, tmp_path):
     new_mice(tmp_path / "genes_only", lipid_rows=None)
     status, stdout, stderr = call(["embed", str(out / "model.joblib"), "--data", str(tmp_path / "genes_only"), "--out", str(tmp_path / "g")])
     assert status == 0, stderr
-    assert "lipid: no table in the folder, missing for every sample" in stdout
+    assert "lipid: no table in the folder, missing for every sample\n" in stdout
     assert (pd.read_csv(tmp_path / "g" / "gating_weights.csv", index_col=0)["lipid"] == 0).all()
+    # a table under another name is named, not passed over in silence
+    (tmp_path / "new" / "lipid.csv.gz").rename(tmp_path / "new" / "lipids.csv.gz")
+    status, stdout, stderr = call(["embed", str(out), "--data", str(tmp_path / "new"), "--out", str(tmp_path / "r")])
+    assert status == 0, stderr
+    assert (
+        "lipid: no table in the folder, missing for every sample (not read: lipids.csv.gz; "
+        "if one of them is this omic, name it lipid.csv, as the model calls it)"
+    ) in stdout
+    (tmp_path / "new" / "lipids.csv.gz").rename(tmp_path / "new" / "lipid.csv.gz")
+    # the data folder as the output folder: its CSV outputs would be read as omics next time
+    status, _, stderr = call(["embed", str(out), "--data", str(tmp_path / "new"), "--out", str(tmp_path / "new")])
+    assert status == 2 and "is the data folder: give the outputs a folder of their own" in stderr
 
     # file names matched without case when no name is exact (GENE.csv for "gene")
     (tmp_path / "new" / "gene.csv").rename(tmp_path / "new" / "GENE.csv")

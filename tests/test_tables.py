@@ -746,6 +746,49 @@ def test_sample_names_in_a_later_column_of_the_label_file_are_used(tmp_path):
     assert len(got) == 12
 
 
+@pytest.mark.parametrize("mistake", ["repeated", "blank"])
+@pytest.mark.parametrize("layout", ["first", "later"])
+def test_label_sample_names_with_a_repeat_or_a_blank_are_refused(tmp_path, mistake, layout):
+    """A label file whose sample-name column repeats a name or lacks one was read
+    without names and paired with the samples by position: with the labels in
+    another order than the omics, 26% of the patients got their own label, and
+    nothing was said. Refused now, naming the column and the name or line."""
+    ids, subtype, mrna, meth = _shuffled_cohort(tmp_path)
+    mrna.to_csv(tmp_path / "mrna.csv")  # both omics in one order: position was accepted
+    meth.to_csv(tmp_path / "methylation.csv")
+    names = list(reversed(ids))
+    names[5] = names[4] if mistake == "repeated" else None
+    labels = pd.DataFrame({"patient": names, "pam50": subtype.loc[list(reversed(ids))].to_numpy()})
+    if layout == "later":
+        labels = labels[["pam50", "patient"]].assign(age=np.arange(40, 52))
+    labels.to_csv(tmp_path / "labels.csv", index=False)
+    message = f"'{ids[-5]}' more than once" if mistake == "repeated" else "no name on line 7"
+    for label_column in (None, "pam50"):
+        if layout == "later" and label_column is None:
+            continue  # (several columns: the label column must be named)
+        with pytest.raises(ValueError, match=rf"labels\.csv: column 'patient' names the samples .*{message}"):
+            load_omics_tables(tmp_path, label_column=label_column, join="inner")
+
+
+def test_sample_names_that_differ_in_case_only_are_named(tmp_path):
+    mrna, mirna, _ = _small_cohort()
+    mrna.to_csv(tmp_path / "mrna.csv")
+    mirna.set_axis(mirna.index.str.lower(), axis=0).to_csv(tmp_path / "mirna.csv")
+    with pytest.raises(ValueError, match=r"agree when upper and lower case are not told apart \('(S000' and 's000|s000' and 'S000)'\)"):
+        load_omics_tables(tmp_path, labels=False)
+
+
+def test_numeric_feature_ids_beside_features_x_samples_omics_point_to_transpose(tmp_path):
+    """Entrez ids in mrna.csv's first column, the other omic features x samples too:
+    the error said to head the gene ids as sample ids; it points to transpose."""
+    mrna, mirna, _ = _small_cohort()
+    mrna.T.set_axis(pd.Index([101, 102, 103, 104, 105], name="gene_id"), axis=0).to_csv(tmp_path / "mrna.csv")
+    mirna.T.to_csv(tmp_path / "mirna.csv")
+    with pytest.raises(ValueError, match=r"The header of mrna\.csv holds the other files' sample names.*transpose=True"):
+        load_omics_tables(tmp_path, labels=False)
+    assert load_omics_tables(tmp_path, labels=False, transpose=True).omic_dims == (3, 5)
+
+
 def test_a_label_file_in_the_folder_is_no_omic_when_labels_come_from_elsewhere(tmp_path):
     """With an explicit label file, a numeric labels.csv of class codes in the
     folder was read as a one-feature omic: the answer handed to the model."""
@@ -857,21 +900,36 @@ def test_logical_table_with_empty_cells_is_read_as_ones_and_zeros(tmp_path):
     assert (mutation["PIK3CA"].iloc[2:] == 0).all()
 
 
-def test_an_omic_with_a_text_marker_for_missing_values_is_named_in_a_warning(tmp_path):
+def test_an_omic_with_a_text_marker_for_missing_values_is_refused(tmp_path):
     """Numbers with "." for a missing value in every column: pandas reads the
-    table as text, and the omic used to be left out without a word. Tables of
-    text (labels, notes) are still passed over quietly."""
+    table as text. The omic used to be left out with a warning only, and a run
+    went on with the other omics; it is an error naming the cell now. Tables of
+    text (labels, notes) are still passed over quietly, and naming the other
+    omics leaves the table out."""
     rows = [".,0.5" if i % 3 else "0.25,." for i in range(12)]
     _r_style_cohort(tmp_path, rows)
     (tmp_path / "README.txt").write_text("Data from the lab.\nExported on Monday.\n")
-    with pytest.warns(UserWarning, match=r"mutation\.csv is not read as an omic: its values are mostly numbers, but every column also holds text, such as '\.' in column 'TP53'") as caught:
-        bunch = load_omics_tables(tmp_path)
-    assert len(caught) == 1
-    assert {w.filename for w in caught} == {__file__}
-    assert bunch.omic_names == ["mrna"] and sorted(bunch.not_read) == ["README.txt", "mutation.csv"]
-    with warnings.catch_warnings():  # naming the omics leaves it out quietly
+    with pytest.raises(ValueError, match=r"mutation\.csv is not readable as an omic: its values are mostly numbers, but every column also holds text, such as '\.' in column 'TP53'"):
+        load_omics_tables(tmp_path)
+    with pytest.raises(ValueError, match=r"mutation\.csv is not readable as an omic"):
+        load_omics_tables(tmp_path, omics=["mutation"])  # (was: "no numeric table named 'mutation'")
+    with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert load_omics_tables(tmp_path, omics=["mrna"]).omic_names == ["mrna"]
+
+
+def test_a_second_header_line_is_named_as_such(tmp_path):
+    """Firehose files have a second header line (gene_id, normalized_count, ...)."""
+    rng = np.random.default_rng(0)
+    ids = [f"TCGA-{i:02d}" for i in range(8)]
+    pd.DataFrame(rng.random((8, 3)), index=pd.Index(ids, name="sample"), columns=["a", "b", "c"]).to_csv(
+        tmp_path / "mirna.csv"
+    )
+    lines = ["Hybridization REF," + ",".join(ids), "gene_id," + ",".join(["normalized_count"] * 8)]
+    lines += [f"G{j}|{j}," + ",".join(f"{v:.3f}" for v in rng.random(8)) for j in range(5)]
+    (tmp_path / "mrna.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match=r"mrna\.csv .* a second header line.*skiprows=\[1\]"):
+        load_omics_tables(tmp_path)
 
 
 def test_one_true_false_column_stays_a_label_table_and_codes_stay_quiet(tmp_path):

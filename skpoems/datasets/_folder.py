@@ -847,7 +847,7 @@ def _read_table(
 
 
 def _prefix_hint(indexes: Sequence[pd.Index], how: str = "e.g. table.index.str[:{length}]") -> str:
-    """A hint when tables name the same samples at different lengths.
+    """A hint when tables name the same samples at different lengths or cases.
 
     TCGA barcodes name a patient with 12 characters (``TCGA-A1-A0SB``) and a
     sample with 15 or 16 (``TCGA-A1-A0SB-01``, ``...-01A``); tables from different
@@ -858,6 +858,16 @@ def _prefix_hint(indexes: Sequence[pd.Index], how: str = "e.g. table.index.str[:
     if len(names) < 2 or not all(names):
         return ""
     matched = len(set.intersection(*(set(n) for n in names)))
+    folded = [{s.casefold(): s for s in n} for n in names]
+    common = set.intersection(*(set(f) for f in folded))
+    if len(common) > matched and len(common) >= min(map(len, folded)) / 2:
+        key = sorted(common)[0]
+        examples = list(dict.fromkeys(f[key] for f in folded))
+        return (
+            f" The names agree when upper and lower case are not told apart "
+            f"({' and '.join(map(repr, examples))}), which would make {len(common)} samples "
+            "common to all: write them alike first (e.g. table.index.str.upper())."
+        )
     for length in sorted({len(s) for n in names for s in n}, reverse=True):
         if length < 4:
             break

@@ -461,8 +461,10 @@ def _with_names(raw: pd.DataFrame, *, labels: bool) -> tuple[pd.DataFrame, bool]
     # sample ids that are numbers (1001, 00123) under a header that says so
     ids = _is_id_header(first) and values.is_unique and values.notna().all()
     if labels:
+        # (text with a repeated or blank value: labels, or sample names with a
+        # mistake, which _names_in_other_column tells apart and refuses)
         has_names = raw.shape[1] > 1 and (
-            _is_unnamed(first) or ids or (not numeric and values.is_unique)
+            _is_unnamed(first) or ids or (not numeric and values.is_unique and values.notna().all())
         )
     else:
         has_names = _is_unnamed(first) or ids or not numeric
@@ -474,13 +476,18 @@ def _with_names(raw: pd.DataFrame, *, labels: bool) -> tuple[pd.DataFrame, bool]
 
 
 def _names_in_other_column(
-    raw: pd.DataFrame, named_tables: list[pd.DataFrame], label_column: str | None
+    raw: pd.DataFrame, named_tables: list[pd.DataFrame], label_column: str | None, source: Any = "The label file"
 ) -> tuple[pd.DataFrame, bool]:
     """A label table whose sample names are not its first column (a clinical
     table: subtype, barcode, age, ...): the one other column of unique values
     (text, or numbers under an id header such as ``patient_id``) that name most
     samples of an omic (along either of its axes) becomes the index. Otherwise
-    the table is returned as it is, without names."""
+    the table is returned as it is, without names.
+
+    A column that names most samples of an omic but lists one twice or has a
+    blank is refused (ValueError naming it): read without names, the labels
+    would be paired with the samples by position, i.e. with other patients.
+    """
     if raw.shape[1] < 2 or not isinstance(raw.index, pd.RangeIndex):
         return raw, False
     found = []
@@ -488,17 +495,32 @@ def _names_in_other_column(
         if column == label_column:
             continue
         values = raw[column]
-        if not values.is_unique or values.isna().any():
-            continue
         if pd.api.types.is_numeric_dtype(values) and not _is_id_header(column):
             continue  # unique numbers (ages, say) are sample names only under an id header
         ids = pd.Index([str(v).strip() for v in values], dtype=object)
-        if any(
-            _matches(ids, axis) >= min(len(ids), len(axis)) / 2
+        present = ids[values.notna().to_numpy()]
+        distinct = present.unique()
+        if not any(
+            _matches(distinct, axis) >= min(len(distinct), len(axis)) / 2
             for table in named_tables
             for axis in (table.index, table.columns)
         ):
-            found.append((column, ids))
+            continue
+        if values.isna().any():
+            line = int(np.flatnonzero(values.isna().to_numpy())[0]) + 2
+            raise ValueError(
+                f"{source}: column {str(column)!r} names the samples (it matches the omics' "
+                f"sample names) but has no name on line {line}: name every sample, or "
+                "remove that line. Its labels cannot be matched to the samples without it."
+            )
+        if not values.is_unique:
+            repeated = ids[ids.duplicated()][0]
+            raise ValueError(
+                f"{source}: column {str(column)!r} names the samples (it matches the omics' "
+                f"sample names) but lists {repeated!r} more than once: keep one line per "
+                "sample. Its labels cannot be matched to the samples otherwise."
+            )
+        found.append((column, ids))
     if len(found) != 1:
         return raw, False
     column, ids = found[0]
@@ -690,6 +712,37 @@ def _numbers_among_text(table: pd.DataFrame) -> tuple[str, Any] | None:
                 if example is None:
                     example = (str(column), value)
     return example if cells and numbers >= cells / 2 else None
+
+
+def _refuse_numbers_among_text(file: Path, table: pd.DataFrame) -> None:
+    """ValueError for a table read as text whose cells are mostly numbers: an omic
+    whose every column also holds text. Its first row of text in every column is
+    a second header line (Firehose files: ``gene_id, normalized_count, ...``)."""
+    cell = _numbers_among_text(table)
+    if cell is None:
+        return
+    first = table.iloc[0] if len(table) else pd.Series(dtype=object)
+    second_header = len(table) > 1 and not any(_is_number(v) for v in first.dropna()) and first.notna().all()
+    cause = (
+        f"its first line after the header is text in every column ({', '.join(map(repr, first.iloc[:3].tolist()))}, "
+        "...): a second header line, as Firehose files have. Remove it (pandas: "
+        "read_csv(..., skiprows=[1]); shell: sed -i 2d FILE)."
+        if second_header else
+        f"every column also holds text, such as {cell[1]!r} in column {cell[0]!r}. Leave a "
+        "missing value's cell empty (or write NA)."
+    )
+    raise ValueError(
+        f"{file} is not readable as an omic: its values are mostly numbers, but {cause} "
+        "If it is not an omic, move it out of the folder or name the omics to read (omics=[...])."
+    )
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _labels_of(
@@ -1066,7 +1119,13 @@ def load_omics_tables(
       only where it names some of the omics' samples (or, without sample
       names, has as many rows): a ``README.txt`` is not. Files with other
       endings (``README.md``, ``LICENSE``) are ignored. With ``omics`` given,
-      the other tables are not required to be readable or numeric.
+      the other tables are not required to be readable or numeric. A table
+      read as text whose cells are mostly numbers (a missing-value marker such
+      as ``-`` in every column, or a second header line) is an omic that cannot
+      be read: ValueError naming the cell, rather than a cohort without it.
+    * A label column that names most samples of an omic but repeats a name or
+      has a blank is refused (it cannot be matched by name, and matching by
+      position would pair labels with other patients).
 
     Parameters
     ----------
@@ -1294,19 +1353,11 @@ def load_omics_tables(
         if _could_be_labels(raw[text_only[0]], tables):
             label_file = candidate
             text_only.pop()
-    for stem in text_only if omics is None else []:
-        # numbers with a text marker for missing values in every column: pandas
-        # reads the table as text, and an omic would be left out without a word
-        cell = _numbers_among_text(_with_names(raw[stem], labels=False)[0])
-        if cell is not None:
-            warnings.warn(
-                f"{files[stem]} is not read as an omic: its values are mostly numbers, "
-                f"but every column also holds text, such as {cell[1]!r} in column "
-                f"{cell[0]!r}. Leave a missing value's cell empty (or write NA), or "
-                "read the table with the right na_values yourself.",
-                UserWarning,
-                stacklevel=user_stacklevel(),
-            )
+    for stem in text_only if omics is None else [s for s in text_only if s in wanted]:
+        # numbers with text in every column (a missing-value marker, a second
+        # header line): pandas reads the table as text, and an omic would be left
+        # out without a word (or, named in omics, reported as absent)
+        _refuse_numbers_among_text(files[stem], _with_names(raw[stem], labels=False)[0])
     if omics is not None:
         wanted = [str(name) for name in omics]
         unknown = [name for name in wanted if name not in tables]
@@ -1356,7 +1407,7 @@ def load_omics_tables(
     if label_file is not None:
         if not label_named:
             label_table, label_named = _names_in_other_column(
-                raw_labels, [t for k, t in tables.items() if named[k]], label_column
+                raw_labels, [t for k, t in tables.items() if named[k]], label_column, label_file
             )
         if label_named:
             _check_label_header(label_file, str(raw_labels.columns[0]), label_table, tables)
@@ -1461,6 +1512,17 @@ def load_omics_tables(
             f"{files[k].name}: {column[0]!r}" for k in names
             if not named[k] and (column := _id_column(tables[k])) is not None
         ]
+        # a header that holds other files' sample names (along either axis, before
+        # any table is turned): a features x samples table with numeric feature ids
+        turned = [
+            files[k].name for k in names
+            if not named[k] and any(
+                _matches(pd.Index([str(a) for a in axis]), pd.Index([str(c) for c in tables[k].columns[1:]]))
+                >= min(len(axis), tables[k].shape[1] - 1) / 2
+                for other in names if other != k
+                for axis in (tables[other].index, tables[other].columns)
+            )
+        ]
         raise ValueError(
             f"{', '.join(with_names)} name their samples but {', '.join(without)} "
             f"{'does' if len(without) == 1 else 'do'} not (no first column of sample "
@@ -1469,6 +1531,11 @@ def load_omics_tables(
             "the same order. Add a first column of sample names to "
             f"{', '.join(without)}."
             + (
+                f" The header of {', '.join(turned)} holds the other files' sample names: "
+                "if it is a features x samples table (its first column the feature ids, "
+                "e.g. Entrez gene ids), pass transpose=True (skpoems: --layout "
+                "features-x-samples)."
+                if turned else
                 f" Its first column ({'; '.join(numbers)}) holds whole numbers, all "
                 "different: if they are the sample ids, head the column as such "
                 "(sample_id, patient_id, subject_id, ...)."
