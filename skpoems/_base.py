@@ -607,7 +607,35 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         self.n_components_: int = self.n_components
         self._model_params = self._model_parameters()
         self._set_fitted_attributes(omics)
+        self._warn_if_collapsed(omics)
         return omics
+
+    def _warn_if_collapsed(self, omics: _Omics) -> None:
+        """Warn when the fitted model embeds every sample (nearly) alike: a network
+        whose units died or saturated, typically under too large a learning rate
+        (learning_rate=1.0 in a grid: every sample on one point, while the loss
+        stayed finite, so nothing else said so). Checked on up to 512 training
+        samples, in float32."""
+        rows = np.unique(np.linspace(0, omics.n_samples - 1, min(omics.n_samples, 512)).astype(int))
+        if len(rows) < 2:
+            return
+        module = self.module_.eval()
+        device = next(module.parameters()).device
+        with torch.no_grad():
+            Z = module.embed(*self._tensors(omics.take(rows), device, torch.float32)).double().cpu().numpy()
+        if not np.isfinite(Z).all():
+            return  # (transform says so)
+        spread = float(Z.std(axis=0).max())
+        if spread <= 1e-6 * (1.0 + float(np.abs(Z).max())):
+            warnings.warn(
+                f"{type(self).__name__} embeds every training sample at the same point (the "
+                f"largest standard deviation of a factor is {spread:.1e}): training collapsed, "
+                "its units dead or saturated, typically from too large a learning_rate (now "
+                f"{self.learning_rate:g}). Lower learning_rate (or weight_decay); the "
+                "embedding carries no information about the samples.",
+                RuntimeWarning,
+                stacklevel=user_stacklevel(),
+            )
 
     def _check_one_omic_on_purpose(self, n_features: int) -> None:
         """A plain 2-D input without ``omic_dims`` is read as one omic, and a

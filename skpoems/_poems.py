@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 import numpy as np
@@ -27,6 +28,7 @@ from ._params import (
     training,
     with_params,
 )
+from .utils._warnings import user_stacklevel
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -34,23 +36,26 @@ if TYPE_CHECKING:
     import torch
 
 
-def initial_noise_scales(block: np.ndarray, observed: np.ndarray, fallback: float = 0.01) -> np.ndarray:
-    """Per-feature standard deviation over the samples that have the omic.
+def initial_noise_scales(block: np.ndarray, observed: np.ndarray, floor: float = 0.01) -> np.ndarray:
+    """Per-feature standard deviation over the samples that have the omic, at
+    least ``floor`` (``sigma_prior_floor``, the floor of the sigma prior's scale).
 
     Constant features (common: ``MinMaxScaler`` maps them to 0) would start with
     sigma = 0 (log sigma = -inf). They start at the 10% quantile of the other
     features' standard deviations instead, the level on which the sigma prior
-    is built, or at ``fallback`` (``sigma_prior_floor``) when no feature of the
-    omic varies. A tiny starting sigma (it was 1e-3 times the largest standard
-    deviation) is harmless where sigma is set in closed form (``"elbo"``), but
-    the paper's objective learns log sigma by gradient at the learning rate:
+    is built. Nearly constant ones (standard deviation below ``floor``: 1% of
+    the range on min-max scaled data; the bundled data have none) start at
+    ``floor``. A tiny starting sigma (it was 1e-3 times the largest standard
+    deviation for a constant feature, the standard deviation itself for a nearly
+    constant one) is harmless where sigma is set in closed form (``"elbo"``),
+    but the paper's objective learns log sigma by gradient at the learning rate:
     such a feature's squared errors, divided by sigma^2, then outweighed every
     other term for hundreds of epochs and the embedding fell to chance level.
     """
     std = block[observed].std(axis=0) if observed.any() else np.zeros(block.shape[1])
     varying = std[std > 0]
-    floor = float(np.quantile(varying, 0.1)) if varying.size else fallback
-    return np.where(std > 0, std, floor)
+    constant = float(np.quantile(varying, 0.1)) if varying.size else floor
+    return np.maximum(np.where(std > 0, std, constant), floor)
 
 
 def feature_noises(est: _BaseOmicsTransformer, omics: _Omics) -> list[FeatureNoise]:
@@ -130,6 +135,17 @@ class _PoEBase(_BaseOmicsTransformer):
 
     def _set_fitted_attributes(self, omics: _Omics) -> None:
         self.gating_weights_: np.ndarray = self._module_outputs(omics, "gating_weights")
+        if self.n_components <= 2 and len(omics.blocks) > 1:
+            warnings.warn(
+                f"{type(self).__name__}(n_components={self.n_components}): the gating network "
+                "normalises each expert's mean over its n_components values (LayerNorm, "
+                "MODELS.md), which leaves nothing of one value and only the sign of the "
+                "difference of two: the gating weights are (nearly) the same for every "
+                "sample that has the same omics. Use n_components >= 3 to read gating "
+                "weights per sample.",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
 
     def transform_gating(self, X: Any) -> Any:
         """Gating weights alpha of new samples: each omic's weight in the product of experts.

@@ -1299,7 +1299,7 @@ def gating_summary(estimator: Any, X: Any = None, y: Any = None, *, target_names
     >>> from skpoems.inspection import gating_summary
     >>> X, y = make_multiomics(n_samples=60, omic_dims=(8, 6), n_components=2,
     ...                        n_classes=2, as_frame=True, random_state=0)
-    >>> est = POEMSTransformer(n_components=2, max_iter=2, random_state=0).fit(X)
+    >>> est = POEMSTransformer(n_components=3, max_iter=2, random_state=0).fit(X)
     >>> table = gating_summary(est, X, y, target_names=["A", "B"])
     >>> table.index.tolist(), table.columns.tolist()
     (['all', 'A', 'B'], ['omic0', 'omic1'])

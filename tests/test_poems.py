@@ -299,6 +299,11 @@ def test_constant_features_start_with_sigma_on_the_data_scale():
     np.testing.assert_array_equal(sigma[:20], std[:20])
     np.testing.assert_allclose(sigma[20:], np.quantile(std[:20], 0.1))
     assert (initial_noise_scales(np.ones((50, 4)), np.ones(50, dtype=bool), 0.01) == 0.01).all()
+    # nearly constant (below sigma_prior_floor): the floor, not their own tiny spread
+    near = block.copy()
+    near[:, :3] = 0.5 + 1e-4 * rng.rand(50, 3)
+    sigma = initial_noise_scales(near, np.ones(50, dtype=bool), 0.01)
+    assert (sigma[:3] == 0.01).all() and (sigma[3:20] == std[3:20]).all()
     Xs = [np.hstack([minmax := block[:, :20], np.zeros((50, 3))]), rng.rand(50, 6)]
     paper = dict(PAPER_CONFIG["POEMSTransformer"], n_components=2, max_iter=1, random_state=0)
     est = POEMSTransformer(**paper).fit(Xs)

@@ -838,6 +838,36 @@ def test_warm_start_never_returns_worse_weights_than_it_started_from(cls):
             assert est.best_iter_ > best_iter
 
 
+def test_a_collapsed_fit_says_so():
+    """learning_rate=1.0 (a value in a GridSearchCV grid) left POEMS embedding every
+    sample at one point with a finite loss, and nothing said so."""
+    from skpoems.datasets import make_multiomics
+    from skpoems.preprocessing import OmicTransformer
+
+    X, _ = make_multiomics(n_samples=100, omic_dims=(30, 20, 10), random_state=0)
+    X = OmicTransformer().fit_transform(X)
+    params = dict(n_components=4, encoder_hidden=(32,), max_iter=40, batch_size=32, random_state=0)
+    with pytest.warns(RuntimeWarning, match=r"embeds every training sample at the same point .* learning_rate \(now 1\)"):
+        collapsed = POEMSTransformer(learning_rate=1.0, **params).fit(X)
+    assert collapsed.transform(X).std(axis=0).max() < 1e-6
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        POEMSTransformer(learning_rate=1e-3, **params).fit(X)
+
+
+@pytest.mark.parametrize("cls", POE)
+def test_gating_of_one_or_two_components_is_said_to_ignore_the_input(cls):
+    """LayerNorm over K values leaves nothing of one value: the gating weights were
+    the same for every sample, without a word."""
+    X = data(n=30)
+    with pytest.warns(UserWarning, match=r"n_components=1\): the gating network normalises"):
+        one = tiny(cls, n_components=1, max_iter=5).fit(X)
+    np.testing.assert_allclose(one.gating_weights_, one.gating_weights_[:1].repeat(30, axis=0), atol=1e-6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        tiny(cls, n_components=3, max_iter=1, n_iter_no_change=None).fit(X)
+
+
 def test_each_warm_fit_draws_its_own_training_noise(monkeypatch):
     """An int random_state seeded every warm fit alike, so a loop of warm fits
     replayed one minibatch order, dropout and noise draw in every call; each
