@@ -61,3 +61,34 @@ def impute_r2_on_planted(cls):
         return 1 - ((truth - pred) ** 2).sum() / ((truth - truth.mean(0)) ** 2).sum()
 
     return r2(imputed), r2(np.broadcast_to(Xs[1][train].mean(0), truth.shape))
+
+
+def check_kl_warmup(module, loss, beta, warmup, rel):
+    """Epoch e of a warm-up of ``warmup`` epochs weighs the KL of ``loss()`` (a
+    LossOutput of ``module``) by beta * (e + 1) / warmup while training, and by
+    beta in evaluation (validation loss, score)."""
+
+    def parts(epoch, training):
+        module.train(training)
+        module.on_epoch_start_(epoch)
+        out = loss()
+        return out.total.item(), out.terms["kl"].item()
+
+    full, kl = parts(warmup + 6, True)
+    for epoch in range(warmup):
+        total, _ = parts(epoch, True)
+        assert total == pytest.approx(full - beta * kl * (1 - (epoch + 1) / warmup), rel=rel)
+    assert parts(0, False) == parts(warmup + 6, False)
+
+
+def check_early_stopping_waits_for_kl_warmup(make, Xs):
+    """``make(**params)``: an estimator whose early stopping fires at once
+    (patience 1) stops no earlier than the end of its KL warm-up; returns the
+    warmed-up fit."""
+    params = dict(max_iter=200, n_iter_no_change=1, learning_rate=0.05)
+    n_plain = make(**params).fit(Xs).n_iter_
+    assert n_plain < 150
+    warm = make(kl_warmup=n_plain + 10, **params).fit(Xs)
+    assert warm.n_iter_ >= n_plain + 10 + 1
+    return warm
+

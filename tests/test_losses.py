@@ -5,6 +5,7 @@ import copy
 import numpy as np
 import pytest
 import torch
+from conftest import check_kl_warmup
 from scipy import stats
 
 from skpoems._losses import (
@@ -24,6 +25,7 @@ from skpoems._modules import (
     SparseDecoder,
     product_of_experts,
 )
+
 
 @pytest.fixture(autouse=True)
 def _float64():
@@ -270,19 +272,11 @@ def test_kl_warmup_scales_kl_while_training_only(objective):
     """Epoch e of a warm-up of W epochs weighs the KL by beta * (e + 1) / W; evaluation by beta."""
     module = _poems_module(objective=objective, beta=2.0, kl_warmup=4)
     xs = [torch.rand(8, 6), torch.rand(8, 4)]
-
-    def parts(epoch, training):
-        module.train(training)
-        module.on_epoch_start_(epoch)
-        out = module.loss(xs, prior_batch_size=8, n_train=100, generator=torch.Generator().manual_seed(3))
-        return out.total.item(), out.terms["kl"].item()
-
-    full, kl = parts(10, True)
-    for epoch in range(4):
-        total, _ = parts(epoch, True)
-        assert total == pytest.approx(full - 2.0 * kl * (1 - (epoch + 1) / 4), rel=1e-9)
-    # evaluation (validation loss, score) always weighs the KL by beta
-    assert parts(0, False) == parts(10, False)
+    check_kl_warmup(
+        module,
+        lambda: module.loss(xs, prior_batch_size=8, n_train=100, generator=torch.Generator().manual_seed(3)),
+        2.0, 4, 1e-9,
+    )
 
 
 @pytest.mark.parametrize("objective", ["paper", "elbo"])

@@ -5,14 +5,24 @@ import math
 import numpy as np
 import pytest
 import torch
-from conftest import impute_r2_on_planted, make_planted
+from conftest import (
+    check_early_stopping_waits_for_kl_warmup,
+    check_kl_warmup,
+    impute_r2_on_planted,
+    make_planted,
+)
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 
-from skpoems import MOCSSAETransformer, MOCSSSparseVAETransformer, MOCSSVAETransformer, concat_omics
+from skpoems import (
+    MOCSSAETransformer,
+    MOCSSSparseVAETransformer,
+    MOCSSVAETransformer,
+    concat_omics,
+)
 from skpoems._losses import normalized_reconstruction_loss, nt_xent, orthogonality_loss
 
 MODELS = [MOCSSAETransformer, MOCSSVAETransformer, MOCSSSparseVAETransformer]
@@ -196,27 +206,11 @@ def test_vae_branch_kl_warmup_scales_kl_while_training_only():
     torch.manual_seed(0)
     branch = VariationalAutoencoder(6, 3, (8,), reconstruction_weight=0.7, beta=2.0, kl_warmup=4)
     x = torch.rand(10, 6)
-
-    def parts(epoch, training):
-        branch.train(training)
-        branch.on_epoch_start_(epoch)
-        out = branch.loss([x], generator=torch.Generator().manual_seed(3))
-        return out.total.item(), out.terms["kl"].item()
-
-    full, kl = parts(10, True)
-    for epoch in range(4):
-        total, _ = parts(epoch, True)
-        assert total == pytest.approx(full - 2.0 * kl * (1 - (epoch + 1) / 4), rel=1e-6)
-    assert parts(0, False) == parts(10, False)
+    check_kl_warmup(branch, lambda: branch.loss([x], generator=torch.Generator().manual_seed(3)), 2.0, 4, 1e-6)
 
 
 def test_vae_early_stopping_waits_for_kl_warmup(planted):
-    Xs, _ = planted
-    params = dict(max_iter=200, n_iter_no_change=1, learning_rate=0.05)
-    n_plain = small(MOCSSVAETransformer, **params).fit(Xs).n_iter_
-    assert n_plain < 150
-    warm = small(MOCSSVAETransformer, kl_warmup=n_plain + 10, **params).fit(Xs)
-    assert warm.n_iter_ >= n_plain + 10 + 1
+    warm = check_early_stopping_waits_for_kl_warmup(lambda **kw: small(MOCSSVAETransformer, **kw), planted[0])
     assert all(branch.kl_scale == 1.0 for branch in warm.module_.specific)
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import make_planted
+from conftest import check_early_stopping_waits_for_kl_warmup, make_planted
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 from sklearn.model_selection import GridSearchCV, cross_val_score
@@ -531,12 +531,7 @@ def test_params_documented():
 
 
 def test_early_stopping_waits_for_kl_warmup(planted):
-    Xs, _ = planted
-    params = dict(max_iter=200, n_iter_no_change=1, learning_rate=0.05)
-    n_plain = small(POEMSTransformer, **params).fit(Xs).n_iter_
-    assert n_plain < 150
-    warm = small(POEMSTransformer, kl_warmup=n_plain + 10, **params).fit(Xs)
-    assert warm.n_iter_ >= n_plain + 10 + 1
+    warm = check_early_stopping_waits_for_kl_warmup(lambda **kw: small(POEMSTransformer, **kw), planted[0])
     assert warm.module_.kl_scale == 1.0
 
 
@@ -707,7 +702,11 @@ def test_convergence_tol_is_not_fooled_by_a_short_early_plateau(planted):
 
 
 def test_convergence_tol_defaults():
-    from skpoems import MOCSSAETransformer, MOCSSSparseVAETransformer, MOCSSVAETransformer
+    from skpoems import (
+        MOCSSAETransformer,
+        MOCSSSparseVAETransformer,
+        MOCSSVAETransformer,
+    )
 
     assert POEMSTransformer().convergence_tol == POEMTransformer().convergence_tol == 1e-3
     for cls in (MOCSSAETransformer, MOCSSVAETransformer):
