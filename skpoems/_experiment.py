@@ -654,7 +654,9 @@ def run_protocol(
         structure into the skpoems models; a plain array needs the estimator's
         ``omic_dims``.
     y : array-like of shape (n_samples,)
-        Labels, used only for the split (when stratified) and the scores.
+        Labels, used only for the split (when stratified) and the scores. The
+        scores use as many k-means clusters and k-NN neighbours as ``y`` has
+        classes, also when the test part lacks one.
     test_size, random_state, stratify, is_train, scale
         See :func:`split_and_scale`.
     seeds : sequence of int, default=(0, 12, 21, 42, 1234)
@@ -693,7 +695,13 @@ def run_protocol(
     t2 = time.perf_counter()
     Z = np.asarray(fitted.transform(split.X_test), dtype=np.float64)
     t3 = time.perf_counter()
-    metrics = evaluate_embedding(Z, np.asarray(split.y_test), seeds=seeds)
+    # k-means clusters and k-NN neighbours: the number of classes (MODELS.md: of
+    # subtypes), counted over all labels, not over the test part, which may lack
+    # a class (nutrimouse: 8 test mice of 5 diets)
+    n_classes = len(np.unique(np.concatenate([np.asarray(split.y_train), np.asarray(split.y_test)])))
+    metrics = evaluate_embedding(
+        Z, np.asarray(split.y_test), seeds=seeds, n_clusters=n_classes, n_neighbors=n_classes
+    )
     t4 = time.perf_counter()
     index = split.X_test.index if isinstance(split.X_test, pd.DataFrame) else None
     embedding = pd.DataFrame(Z, index=index, columns=_output_names(fitted, Z.shape[1]))

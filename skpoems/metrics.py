@@ -208,8 +208,9 @@ def evaluate_embedding(
 
     Notes
     -----
-    The k-NN split is not stratified, as in the authors' code. ``n_neighbors``
-    must not exceed the size of the k-NN training part.
+    The k-NN split is not stratified, as MODELS.md specifies it
+    (``train_test_split(random_state=seed)``). ``n_neighbors`` must not exceed
+    the size of the k-NN training part.
 
     Examples
     --------

@@ -142,6 +142,18 @@ def test_run_protocol_returns_a_complete_result(mice):
     assert result.scaler is result.split.scaler
 
 
+def test_run_protocol_scores_with_as_many_clusters_as_classes(mice):
+    """MODELS.md: k = the number of subtypes. A test part lacking a class (8 test
+    mice of 5 diets, split seed 2) was scored with 4 clusters and 4 neighbours."""
+    from skpoems.metrics import evaluate_embedding
+
+    result = run_protocol(PCA(n_components=3, random_state=1), mice.data, mice.target, random_state=2)
+    y_test = np.asarray(result.split.y_test)
+    assert len(np.unique(y_test)) == 4 and len(np.unique(mice.target)) == 5
+    assert result.metrics == evaluate_embedding(result.embedding, y_test, n_clusters=5, n_neighbors=5)
+    assert result.metrics != evaluate_embedding(result.embedding, y_test)
+
+
 def test_make_estimator_and_load_dataset():
     assert [DISPLAY_NAMES[m] for m in MODELS] == [
         "POEMS",
