@@ -136,13 +136,17 @@ class _PoEBase(_BaseOmicsTransformer):
     def _set_fitted_attributes(self, omics: _Omics) -> None:
         self.gating_weights_: np.ndarray = self._module_outputs(omics, "gating_weights")
         if self.n_components <= 2 and len(omics.blocks) > 1:
+            effect = (
+                "which leaves nothing of one value: the gating weights are the same for "
+                "every sample that has the same omics"
+                if self.n_components == 1 else
+                "which leaves only the sign of the difference of two values: the gating "
+                "weights are close to a binary choice per omic"
+            )
             warnings.warn(
                 f"{type(self).__name__}(n_components={self.n_components}): the gating network "
                 "normalises each expert's mean over its n_components values (LayerNorm, "
-                "MODELS.md), which leaves nothing of one value and only the sign of the "
-                "difference of two: the gating weights are (nearly) the same for every "
-                "sample that has the same omics. Use n_components >= 3 to read gating "
-                "weights per sample.",
+                f"MODELS.md), {effect}. Use n_components >= 3 to read gating weights per sample.",
                 UserWarning,
                 stacklevel=user_stacklevel(),
             )

@@ -770,6 +770,76 @@ def test_label_sample_names_with_a_repeat_or_a_blank_are_refused(tmp_path, mista
             load_omics_tables(tmp_path, label_column=label_column, join="inner")
 
 
+def test_label_columns_that_only_resemble_sample_names_are_not_refused(tmp_path):
+    """A repeated patient column beside a clean sample column (TCGA sample-level
+    tables), and class names that prefix the sample names, are no sample-name
+    column with a mistake (the first version of the check refused both)."""
+    rng = np.random.default_rng(0)
+
+    def omics(folder, samples):
+        folder.mkdir()
+        for omic, width in (("mrna", 5), ("meth", 4)):
+            pd.DataFrame(
+                rng.random((len(samples), width)), index=pd.Index(samples, name="sample"),
+                columns=[f"{omic}{j}" for j in range(width)],
+            ).to_csv(folder / f"{omic}.csv")
+        return folder
+
+    samples = [f"TCGA-A1-A{i:03d}-01" for i in range(10)] + ["TCGA-A1-A000-06"]
+    folder = omics(tmp_path / "a", samples)
+    subtype = ["LumA", "Basal"] * 5 + ["LumA"]
+    pd.DataFrame({"patient": [x[:12] for x in samples], "sample": samples, "subtype": subtype}).to_csv(
+        folder / "labels.csv", index=False
+    )
+    cohort = load_omics_tables(folder, label_column="subtype")
+    got = pd.Series(cohort.target_names[cohort.target.to_numpy()], index=cohort.data.index)
+    assert got.loc[samples].tolist() == subtype
+    samples = [f"case_{i:02d}" for i in range(6)] + [f"ctrl_{i:02d}" for i in range(6)]
+    folder = omics(tmp_path / "b", samples)
+    pd.DataFrame({"group": [x[:4] for x in samples], "sample": samples}).to_csv(folder / "labels.csv", index=False)
+    cohort = load_omics_tables(folder)
+    assert list(cohort.target_names) == ["case", "ctrl"] and len(cohort.target) == 12
+
+
+def test_text_in_every_column_of_an_annotation_table_is_passed_over_with_a_warning(tmp_path):
+    """clinical.csv with "[Not Available]" in every numeric column is sample
+    annotations, not an omic that cannot be read: a warning, as before."""
+    mrna, mirna, labels = _small_cohort()
+    mrna.to_csv(tmp_path / "mrna.csv")
+    mirna.to_csv(tmp_path / "mirna.csv")
+    labels.to_frame().to_csv(tmp_path / "labels.csv")
+    age = [str(40 + i) for i in range(12)]
+    age[3] = "[Not Available]"
+    size = [f"{1 + i / 10:.1f}" for i in range(12)]
+    size[5] = "[Not Available]"
+    pd.DataFrame({"sample": mrna.index, "age": age, "size_cm": size}).to_csv(tmp_path / "clinical.csv", index=False)
+    with pytest.warns(UserWarning, match=r"clinical\.csv is not read as an omic \(its name says sample annotations\)"):
+        cohort = load_omics_tables(tmp_path)
+    assert cohort.omic_names == ["mirna", "mrna"]
+
+
+def test_a_sample_without_values_is_not_called_a_second_header_line_only(tmp_path):
+    mrna, mirna, _ = _small_cohort()
+    mrna.to_csv(tmp_path / "mrna.csv")
+    text = mirna.astype(str)
+    text.iloc[0, :] = "-"  # the first sample lacks the omic
+    text.to_csv(tmp_path / "mirna.csv")
+    with pytest.raises(ValueError, match=r"If it is a second header line .* if it is a sample without values, leave its cells empty"):
+        load_omics_tables(tmp_path, labels=False)
+
+
+def test_shared_feature_names_in_a_header_do_not_point_to_transpose(tmp_path):
+    """cnv.csv without its sample column, keyed by the genes that mrna.csv has too:
+    the header holds features, and transposing is the wrong fix."""
+    mrna, _, _ = _small_cohort()
+    mrna.to_csv(tmp_path / "mrna.csv")
+    pd.DataFrame(np.random.default_rng(0).random((12, 5)), columns=mrna.columns).to_csv(
+        tmp_path / "cnv.csv", index=False
+    )
+    with pytest.raises(ValueError, match=r"Add a first column of sample names to cnv\.csv\.$"):
+        load_omics_tables(tmp_path, labels=False)
+
+
 def test_sample_names_that_differ_in_case_only_are_named(tmp_path):
     mrna, mirna, _ = _small_cohort()
     mrna.to_csv(tmp_path / "mrna.csv")
@@ -784,7 +854,7 @@ def test_numeric_feature_ids_beside_features_x_samples_omics_point_to_transpose(
     mrna, mirna, _ = _small_cohort()
     mrna.T.set_axis(pd.Index([101, 102, 103, 104, 105], name="gene_id"), axis=0).to_csv(tmp_path / "mrna.csv")
     mirna.T.to_csv(tmp_path / "mirna.csv")
-    with pytest.raises(ValueError, match=r"The header of mrna\.csv holds the other files' sample names.*transpose=True"):
+    with pytest.raises(ValueError, match=r"head the column as such .* The header of mrna\.csv holds names that the other files hold too.*transpose=True"):
         load_omics_tables(tmp_path, labels=False)
     assert load_omics_tables(tmp_path, labels=False, transpose=True).omic_dims == (3, 5)
 
@@ -928,7 +998,7 @@ def test_a_second_header_line_is_named_as_such(tmp_path):
     lines = ["Hybridization REF," + ",".join(ids), "gene_id," + ",".join(["normalized_count"] * 8)]
     lines += [f"G{j}|{j}," + ",".join(f"{v:.3f}" for v in rng.random(8)) for j in range(5)]
     (tmp_path / "mrna.csv").write_text("\n".join(lines) + "\n")
-    with pytest.raises(ValueError, match=r"mrna\.csv .* a second header line.*skiprows=\[1\]"):
+    with pytest.raises(ValueError, match=r"mrna\.csv .* \('gene_id'\) is text in every column .* second header line .*skiprows=\[1\]"):
         load_omics_tables(tmp_path)
 
 

@@ -484,13 +484,16 @@ def _names_in_other_column(
     samples of an omic (along either of its axes) becomes the index. Otherwise
     the table is returned as it is, without names.
 
-    A column that names most samples of an omic but lists one twice or has a
-    blank is refused (ValueError naming it): read without names, the labels
-    would be paired with the samples by position, i.e. with other patients.
+    Where no such column is found, a column of nearly all distinct values that
+    names most samples of an omic but lists one twice or has a blank is refused
+    (ValueError naming it): read without names, the labels would be paired with
+    the samples by position, i.e. with other patients. (A column of patient
+    barcodes that repeats a patient beside a clean column of sample barcodes,
+    or class names that prefix the sample names, are no such column.)
     """
     if raw.shape[1] < 2 or not isinstance(raw.index, pd.RangeIndex):
         return raw, False
-    found = []
+    found, flawed = [], []
     for column in raw.columns:
         if column == label_column:
             continue
@@ -498,29 +501,38 @@ def _names_in_other_column(
         if pd.api.types.is_numeric_dtype(values) and not _is_id_header(column):
             continue  # unique numbers (ages, say) are sample names only under an id header
         ids = pd.Index([str(v).strip() for v in values], dtype=object)
-        present = ids[values.notna().to_numpy()]
-        distinct = present.unique()
-        if not any(
-            _matches(distinct, axis) >= min(len(distinct), len(axis)) / 2
+        if values.is_unique and values.notna().all():
+            if any(
+                _matches(ids, axis) >= min(len(ids), len(axis)) / 2
+                for table in named_tables
+                for axis in (table.index, table.columns)
+            ):
+                found.append((column, ids))
+            continue
+        # a column of sample names with a mistake: nearly all values distinct
+        # (not class names that prefix the samples' names) and naming most
+        # samples of an omic; refused below unless a clean column names them
+        present = pd.Index(ids[values.notna().to_numpy()]).unique()
+        if len(present) >= 0.8 * len(values) and any(
+            _matches(present, axis) >= min(len(present), len(axis)) / 2
             for table in named_tables
             for axis in (table.index, table.columns)
         ):
-            continue
+            flawed.append((column, values, ids))
+    if not found and flawed:
+        column, values, ids = flawed[0]
         if values.isna().any():
             line = int(np.flatnonzero(values.isna().to_numpy())[0]) + 2
             raise ValueError(
-                f"{source}: column {str(column)!r} names the samples (it matches the omics' "
+                f"{source}: column {str(column)!r} names the samples (it holds the omics' "
                 f"sample names) but has no name on line {line}: name every sample, or "
                 "remove that line. Its labels cannot be matched to the samples without it."
             )
-        if not values.is_unique:
-            repeated = ids[ids.duplicated()][0]
-            raise ValueError(
-                f"{source}: column {str(column)!r} names the samples (it matches the omics' "
-                f"sample names) but lists {repeated!r} more than once: keep one line per "
-                "sample. Its labels cannot be matched to the samples otherwise."
-            )
-        found.append((column, ids))
+        raise ValueError(
+            f"{source}: column {str(column)!r} names the samples (it holds the omics' "
+            f"sample names) but lists {ids[ids.duplicated()][0]!r} more than once: keep one "
+            "line per sample. Its labels cannot be matched to the samples otherwise."
+        )
     if len(found) != 1:
         return raw, False
     column, ids = found[0]
@@ -714,6 +726,14 @@ def _numbers_among_text(table: pd.DataFrame) -> tuple[str, Any] | None:
     return example if cells and numbers >= cells / 2 else None
 
 
+#: names of sample-annotation tables (clinical.csv, phenotypes.tsv, sample_info.csv,
+#: metadata.csv, survival.csv, ...), which may hold numbers with text markers
+_ANNOTATION_NAME = re.compile(
+    r"^(?:clinical|clin|annotation|annot|pheno|metadata|meta|sample|patient|covariate|survival|characteristic)",
+    re.IGNORECASE,
+)
+
+
 def _refuse_numbers_among_text(file: Path, table: pd.DataFrame) -> None:
     """ValueError for a table read as text whose cells are mostly numbers: an omic
     whose every column also holds text. Its first row of text in every column is
@@ -722,12 +742,20 @@ def _refuse_numbers_among_text(file: Path, table: pd.DataFrame) -> None:
     if cell is None:
         return
     first = table.iloc[0] if len(table) else pd.Series(dtype=object)
-    second_header = len(table) > 1 and not any(_is_number(v) for v in first.dropna()) and first.notna().all()
+    # only the first line is text: a second header line (Firehose files have one)
+    # or a sample (or feature) whose values are all a missing-value marker
+    rest = table.iloc[1:]
+    first_only = (
+        len(table) > 1 and first.notna().all() and not any(_is_number(v) for v in first)
+        and all(_is_number(v) for v in rest.iloc[:100, :50].stack().tolist())
+    )
     cause = (
-        f"its first line after the header is text in every column ({', '.join(map(repr, first.iloc[:3].tolist()))}, "
-        "...): a second header line, as Firehose files have. Remove it (pandas: "
-        "read_csv(..., skiprows=[1]); shell: sed -i 2d FILE)."
-        if second_header else
+        f"its first line after the header ({table.index[0]!r}) is text in every column "
+        f"({', '.join(map(repr, first.iloc[:3].tolist()))}, ...) and the rest numbers. If "
+        "it is a second header line (Firehose files have one), remove it (pandas: "
+        "read_csv(..., skiprows=[1])); if it is a sample without values, leave its "
+        "cells empty (or write NA)."
+        if first_only else
         f"every column also holds text, such as {cell[1]!r} in column {cell[0]!r}. Leave a "
         "missing value's cell empty (or write NA)."
     )
@@ -1356,8 +1384,23 @@ def load_omics_tables(
     for stem in text_only if omics is None else [s for s in text_only if s in wanted]:
         # numbers with text in every column (a missing-value marker, a second
         # header line): pandas reads the table as text, and an omic would be left
-        # out without a word (or, named in omics, reported as absent)
-        _refuse_numbers_among_text(files[stem], _with_names(raw[stem], labels=False)[0])
+        # out without a word (or, named in omics, reported as absent). A table
+        # named as sample annotations (clinical.csv: ages and sizes with
+        # "[Not Available]") is passed over with a warning instead.
+        table = _with_names(raw[stem], labels=False)[0]
+        if omics is None and _ANNOTATION_NAME.match(stem):
+            cell = _numbers_among_text(table)
+            if cell is not None:
+                warnings.warn(
+                    f"{files[stem]} is not read as an omic (its name says sample annotations): "
+                    f"its values are mostly numbers, but every column also holds text, such as "
+                    f"{cell[1]!r} in column {cell[0]!r}. If it is an omic, rename it, or name "
+                    "the omics to read (omics=[...]).",
+                    UserWarning,
+                    stacklevel=user_stacklevel(),
+                )
+            continue
+        _refuse_numbers_among_text(files[stem], table)
     if omics is not None:
         wanted = [str(name) for name in omics]
         unknown = [name for name in wanted if name not in tables]
@@ -1516,7 +1559,7 @@ def load_omics_tables(
         # any table is turned): a features x samples table with numeric feature ids
         turned = [
             files[k].name for k in names
-            if not named[k] and any(
+            if not named[k] and _id_column(tables[k]) is not None and any(
                 _matches(pd.Index([str(a) for a in axis]), pd.Index([str(c) for c in tables[k].columns[1:]]))
                 >= min(len(axis), tables[k].shape[1] - 1) / 2
                 for other in names if other != k
@@ -1531,15 +1574,17 @@ def load_omics_tables(
             "the same order. Add a first column of sample names to "
             f"{', '.join(without)}."
             + (
-                f" The header of {', '.join(turned)} holds the other files' sample names: "
-                "if it is a features x samples table (its first column the feature ids, "
-                "e.g. Entrez gene ids), pass transpose=True (skpoems: --layout "
-                "features-x-samples)."
-                if turned else
                 f" Its first column ({'; '.join(numbers)}) holds whole numbers, all "
                 "different: if they are the sample ids, head the column as such "
                 "(sample_id, patient_id, subject_id, ...)."
                 if numbers else ""
+            )
+            + (
+                f" The header of {', '.join(turned)} holds names that the other files "
+                "hold too: if those are the sample names and the first column feature "
+                "ids (e.g. Entrez gene ids; a features x samples table), pass "
+                "transpose=True (skpoems: --layout features-x-samples) instead."
+                if turned else ""
             )
         )
     if by_name and target is not None and label_ids is None:
