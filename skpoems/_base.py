@@ -792,6 +792,18 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             if math.isfinite(start_loss):
                 best_loss = best_criterion = smoothed = start_loss
                 best_state, best_epoch = start_state, getattr(self, "best_iter_", first)
+                kept = self.history_[best_epoch - 1] if 0 < best_epoch <= len(self.history_) else {}
+                if (
+                    smoothing > 0
+                    and "monitored_smoothed" in kept
+                    and kept.get("validation_loss") == start_loss
+                ):
+                    # the same validation split (the kept epoch's loss again): go on
+                    # from the smoothed criterion that chose these weights. Their raw
+                    # loss is the least of noisy values, below the smoothed curve,
+                    # which then rarely beat it within the patience: continuations
+                    # stopped after n_iter_no_change epochs on the old weights
+                    best_criterion = smoothed = kept["monitored_smoothed"]
         no_improvement = 0
         stopped = False
         self.stop_reason_: str = "max_iter"

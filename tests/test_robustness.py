@@ -11,7 +11,7 @@ import pytest
 import scipy.sparse as sp
 import torch
 from conftest import impute_r2_on_planted, make_planted
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skpoems import (
@@ -866,6 +866,27 @@ def test_gating_of_one_or_two_components_is_said_to_ignore_the_input(cls):
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         tiny(cls, n_components=3, max_iter=1, n_iter_no_change=None).fit(X)
+
+
+def test_continuing_a_fit_at_max_iter_trains_on_under_smoothing():
+    """The ConvergenceWarning's advice: a fit still improving at max_iter goes on
+    with warm_start. Seeding the smoothed criterion with the kept epoch's raw loss
+    (the least of noisy values) stopped the continuation after n_iter_no_change
+    epochs on the old weights; it goes on from the kept epoch's smoothed value."""
+    rng = np.random.RandomState(0)
+    Z = rng.normal(size=(300, 3))
+    X = [1 / (1 + np.exp(-(Z @ rng.normal(size=(3, d)) + rng.normal(0, 0.5, (300, d))))) for d in (200, 150)]
+    est = POEMTransformer(random_state=0, max_iter=300, n_iter_no_change=10, learning_rate=9e-4, encoder_hidden=(64,))
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X)
+    assert est.stop_reason_ == "max_iter" and est.monitor_smoothing > 0
+    first_best, first_score = est.best_iter_, est.best_validation_score_
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.set_params(warm_start=True, max_iter=100).fit(X)
+    # (the first version stopped at epoch 310 on the weights of epoch 297)
+    assert est.n_iter_ > 300 + 10 and est.best_iter_ > first_best
+    assert est.best_validation_score_ > first_score
 
 
 def test_each_warm_fit_draws_its_own_training_noise(monkeypatch):
