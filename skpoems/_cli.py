@@ -1375,14 +1375,22 @@ def _short_output_names(est: Any, names: Sequence[str]) -> list[str]:
 
 
 def _top_factors(est: Any, attributions: dict | None = None, n: int = 4) -> list[int]:
-    """The ``n`` strongest factors: decoder attributions where given, else
+    """The ``n`` strongest factors: decoder attributions where given (each
+    factor's weighed by its standard deviation, as ``top_features`` does), else
     ``|W|``, as each omic's share per factor, averaged over the omics.
 
     Shares, not sums: summed over features, an omic of 20,000 genes would
     outvote one of 500 miRNAs whatever the factors do, so the figure would show
     the factors of the largest omic only."""
+    from .inspection import _attribution_spread
+
+    spread = (
+        None if attributions is None
+        else _attribution_spread(attributions, np.shape(next(iter(attributions.values())))[1])
+    )
     blocks = (
-        list(attributions.values()) if attributions is not None
+        [np.asarray(A, dtype=float) * (1.0 if spread is None else spread) for A in attributions.values()]
+        if attributions is not None
         else [np.abs(W) for W in est.components_]
     )
     shares = []

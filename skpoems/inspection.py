@@ -255,10 +255,30 @@ def _feature_scores(
         ]
     if attributions is not None:
         blocks = _check_attributions(estimator, attributions)
+        spread = _attribution_spread(attributions, _n_factors(estimator))
     else:
-        blocks = _decoder_jacobian_abs_mean(estimator, estimator.transform(X))
+        Z = estimator.transform(X)
+        blocks = _decoder_jacobian_abs_mean(estimator, Z)
+        spread = np.asarray(Z, dtype=float).std(axis=0)
+    if spread is not None:
+        # a factor's derivative counts by how far the factor moves over the
+        # samples: a factor that hardly varies (a collapsed latent dimension) can
+        # have large slopes everywhere without explaining anything, and summed
+        # over factors such slopes drowned planted markers (see top_features)
+        blocks = [A * spread[None, :] for A in blocks]
     all_cols = np.arange(_n_factors(estimator))
     return [(A, all_cols) for A in blocks]
+
+
+def _attribution_spread(attributions: dict, n_factors: int) -> np.ndarray | None:
+    """The standard deviation of each factor over the samples a
+    :func:`decoder_attributions` result was computed at (its ``attrs``), or
+    None for attributions built otherwise."""
+    for A in attributions.values():
+        spread = getattr(A, "attrs", {}).get("factor_std")
+        if spread is not None and len(spread) == n_factors:
+            return np.asarray(spread, dtype=float)
+    return None
 
 
 def _sample_labels(X: Any) -> pd.Index | None:
@@ -597,7 +617,17 @@ def top_features(
 
     With ``method="gradient"`` the score ``|W_jk|`` is replaced by the decoder
     attribution ``A_jk = mean_i |d x_hat_ij / d z_ik|`` of
-    :func:`decoder_attributions`, evaluated at the embeddings of ``X``.
+    :func:`decoder_attributions`, evaluated at the embeddings of ``X``, times
+    the standard deviation ``sd_k`` of factor ``k`` over those samples:
+    ``sd_k A_jk`` is the typical change of feature ``j``'s reconstruction when
+    factor ``k`` moves as it does across the samples, in the feature's units. A
+    factor that hardly varies (a latent dimension the KL term switched off) can
+    have large slopes without explaining anything; summed over factors
+    unweighted, such slopes drowned the planted markers of a simulated
+    four-omic cohort in the top 20 of each omic (copy number 15 of 20, CpG
+    sites 0 of 20; weighted 20 of 20 and 11 of 20, one default POEMS fit).
+    Within one factor the weight changes no ranking. Attributions passed without the ``attrs`` that
+    :func:`decoder_attributions` sets are used unweighted.
 
     Parameters
     ----------
@@ -834,7 +864,9 @@ def decoder_attributions(estimator: Any, X: Any) -> dict[str, pd.DataFrame]:
         For each omic (in fit order), a DataFrame of shape
         ``(n_features_v, n_features_out)``: index the feature names (named
         ``"feature"``), columns the factors (embedding columns ``0 ..
-        n_features_out - 1``, named ``"factor"``).
+        n_features_out - 1``, named ``"factor"``). ``attrs["factor_std"]``:
+        the standard deviation of each factor over ``X``, by which
+        :func:`top_features` weighs the columns.
 
     Examples
     --------
@@ -851,17 +883,18 @@ def decoder_attributions(estimator: Any, X: Any) -> dict[str, pd.DataFrame]:
     _check_estimator(estimator)
     Z = estimator.transform(X)
     attributions = _decoder_jacobian_abs_mean(estimator, Z)
+    spread = np.asarray(Z, dtype=float).std(axis=0).tolist()
     names = estimator.omic_feature_names()
-    return {
-        omic: pd.DataFrame(
+    out = {}
+    for v, (omic, A) in enumerate(zip(estimator.omic_names_, attributions, strict=True)):
+        frame = pd.DataFrame(
             A,
             index=pd.Index(names[v], name="feature"),
             columns=pd.RangeIndex(A.shape[1], name="factor"),
         )
-        for v, (omic, A) in enumerate(
-            zip(estimator.omic_names_, attributions, strict=True)
-        )
-    }
+        frame.attrs["factor_std"] = list(spread)
+        out[omic] = frame
+    return out
 
 
 def _explained_variance(blocks, observed, recs, denominators) -> np.ndarray:

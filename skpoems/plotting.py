@@ -374,7 +374,7 @@ def plot_top_features(
     else:
         xlabel = (
             r"Aggregated decoder attribution "
-            r"$\sum_k \mathrm{mean}\,|\partial\hat{x}_j / \partial z_k|$"
+            r"$\sum_k \mathrm{sd}(z_k)\,\mathrm{mean}\,|\partial\hat{x}_j / \partial z_k|$"
         )
     title = (
         f"Top {n} features per omic"
@@ -463,7 +463,7 @@ def plot_factor_features(
         xlabel = r"Absolute loading $|W_{jk}|$"
     else:
         xlabel = (
-            r"Decoder attribution $\mathrm{mean}\,|\partial\hat{x}_j / \partial z_k|$"
+            r"Decoder attribution $\mathrm{sd}(z_k)\,\mathrm{mean}\,|\partial\hat{x}_j / \partial z_k|$"
         )
     return _barh_by_omic(
         ax,

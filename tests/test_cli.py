@@ -1535,6 +1535,14 @@ def test_factor_figure_ranks_factors_by_each_omics_share_not_by_feature_count():
     # an omic with no attribution at all (a zero block) does not make the ranking NaN
     ranked = _cli._top_factors(None, {**attributions, "empty": np.zeros((5, 3))}, n=3)
     assert ranked == [1, 0, 2]
+    # decoder_attributions' frames carry each factor's spread over the samples: a
+    # factor that hardly moves (factor 1 here) does not head the figure
+    steep = big.copy()
+    steep[:, 2] = 0.3
+    assert _cli._top_factors(None, {"genes": steep}, n=2) == [0, 1]
+    frame = pd.DataFrame(steep)
+    frame.attrs["factor_std"] = [1e-3, 1.0, 1.0]
+    assert _cli._top_factors(None, {"genes": frame}, n=2) == [1, 2]
 
 
 def test_a_folder_without_labels_names_the_option_once(tmp_path):

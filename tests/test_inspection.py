@@ -452,8 +452,12 @@ def test_top_features_gradient_for_models_without_w(fitted, small, name):
     assert set(table["feature"]) <= set(X.columns.get_level_values(1))
     assert table["factor"].between(0, len(est.get_feature_names_out()) - 1).all()
     A = decoder_attributions(est, X)
-    top0 = A["omic0"].sum(axis=1).sort_values(ascending=False).index[:2]
+    spread = np.asarray(est.transform(X)).std(axis=0)
+    np.testing.assert_allclose(A["omic0"].attrs["factor_std"], spread)
+    # each factor's attribution weighed by how far the factor moves over X
+    top0 = (A["omic0"] * spread).sum(axis=1).sort_values(ascending=False).index[:2]
     assert list(table[table["omic"] == "omic0"]["feature"]) == list(top0)
+    pd.testing.assert_frame_equal(top_features(est, n=2, attributions=A), table, check_exact=False, rtol=1e-9)
     with pytest.raises(ValueError, match="pass X"):
         top_features(est)
     with pytest.raises(TypeError, match="no components_"):
@@ -480,10 +484,34 @@ def test_top_features_from_precomputed_attributions(fitted, small, name):
         got = top_features(est, n=3, attributions=A, **kwargs)
         pd.testing.assert_frame_equal(got, expected)
         assert got.attrs["method"] == "gradient"
-    plain = {omic: frame.to_numpy() for omic, frame in A.items()}  # arrays work too
+    # arrays work too, used as given (without the factor_std of A's attrs)
+    plain = {omic: frame.to_numpy() * np.asarray(frame.attrs["factor_std"]) for omic, frame in A.items()}
     pd.testing.assert_frame_equal(
-        top_features(est, n=3, attributions=plain), top_features(est, n=3, attributions=A)
+        top_features(est, n=3, attributions=plain), top_features(est, n=3, attributions=A),
+        check_exact=False, rtol=1e-12,
     )
+
+
+def test_top_features_weigh_each_factor_by_how_far_it_moves(fitted, small):
+    """A factor that hardly varies over the samples (a latent dimension the KL
+    switched off) may have large slopes without explaining anything: unweighted,
+    such slopes outranked the features a varying factor drives."""
+    X, _ = small
+    est = fitted["POEMSTransformer"]
+    A = decoder_attributions(est, X)
+    n_factors = A["omic0"].shape[1]
+    spread = np.full(n_factors, 1e-3)
+    spread[0] = 1.0
+    for omic, frame in A.items():
+        values = np.full(frame.shape, 0.01)
+        values[:, 1] = 5.0  # steep but idle factor 1, on every feature
+        values[-1, 1] = 0.0
+        values[-1, 0] = 1.0  # the last feature: what the moving factor drives
+        frame.loc[:, :] = values
+        frame.attrs["factor_std"] = spread.tolist()
+    table = top_features(est, n=1, attributions=A)
+    last = [est.omic_feature_names()[v][-1] for v in range(len(est.omic_names_))]
+    assert table["feature"].tolist() == last and (table["factor"] == 0).all()
 
 
 def test_top_features_refuses_attributions_that_do_not_fit(fitted, small):
