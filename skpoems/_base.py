@@ -783,6 +783,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         # a warm start that diverges at once falls back to the weights it started from
         start_state = copy.deepcopy(evaluated.state_dict()) if resume else None
         smoothing, smoothed = float(self.monitor_smoothing), None
+        start_best = None  # (raw held-out loss, state, epoch) of a warm start's weights
         if resume and val_xs is not None:
             # the weights a warm start begins from compete with its epochs: they stay
             # unless an epoch improves on them on this validation split, so that a
@@ -792,6 +793,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             if math.isfinite(start_loss):
                 best_loss = best_criterion = smoothed = start_loss
                 best_state, best_epoch = start_state, getattr(self, "best_iter_", first)
+                start_best = (start_loss, start_state, best_epoch)
                 kept = self.history_[best_epoch - 1] if 0 < best_epoch <= len(self.history_) else {}
                 if (
                     smoothing > 0
@@ -891,6 +893,12 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 self.stop_reason_ = "converged"
                 break
         bar.close()
+        if start_best is not None and not best_loss <= start_best[0]:
+            # the smoothed criterion chose an epoch whose own held-out loss is worse
+            # than the starting weights' (after a steep descent the kept epoch's
+            # smoothed value sits far above its raw loss): keep those, so that a
+            # warm fit never returns a worse model on its validation split
+            best_loss, best_state, best_epoch = start_best
         self.n_iter_: int = len(self.loss_curve_)
         # the epoch whose weights are kept: the best validation epoch, or without
         # early stopping the last one (the best finite one after a divergence)

@@ -245,39 +245,56 @@ def _check_attributions(estimator: Any, attributions: Any) -> list[np.ndarray]:
 
 def _feature_scores(
     estimator: Any, method: str, X: Any, attributions: Any = None
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per omic: a (D_v, m) score matrix and the embedding columns of its m columns."""
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray | None]:
+    """Per omic: a (D_v, m) score matrix and the embedding columns of its m
+    columns; and, for gradient scores, each factor's standard deviation over
+    the samples (None: unknown, or weights)."""
     if method == "weights":
         cols = _weight_factor_columns(estimator)
         return [
             (np.abs(np.asarray(W, dtype=float)), c)
             for W, c in zip(estimator.components_, cols, strict=True)
-        ]
+        ], None
     if attributions is not None:
         blocks = _check_attributions(estimator, attributions)
         spread = _attribution_spread(attributions, _n_factors(estimator))
     else:
         Z = estimator.transform(X)
         blocks = _decoder_jacobian_abs_mean(estimator, Z)
-        spread = np.asarray(Z, dtype=float).std(axis=0)
-    if spread is not None:
-        # a factor's derivative counts by how far the factor moves over the
-        # samples: a factor that hardly varies (a collapsed latent dimension) can
-        # have large slopes everywhere without explaining anything, and summed
-        # over factors such slopes drowned planted markers (see top_features)
-        blocks = [A * spread[None, :] for A in blocks]
+        spread = _usable_spread(np.asarray(Z, dtype=float).std(axis=0) if len(Z) > 1 else None)
     all_cols = np.arange(_n_factors(estimator))
-    return [(A, all_cols) for A in blocks]
+    return [(A, all_cols) for A in blocks], spread
+
+
+def _usable_spread(spread: Any) -> np.ndarray | None:
+    """Factor standard deviations to weigh attributions by, or None where they
+    say nothing (one sample, all zero, not finite, negative)."""
+    if spread is None:
+        return None
+    spread = np.asarray(spread, dtype=float)
+    if not np.isfinite(spread).all() or (spread < 0).any() or not spread.any():
+        return None
+    return spread
 
 
 def _attribution_spread(attributions: dict, n_factors: int) -> np.ndarray | None:
     """The standard deviation of each factor over the samples a
     :func:`decoder_attributions` result was computed at (its ``attrs``), or
-    None for attributions built otherwise."""
-    for A in attributions.values():
-        spread = getattr(A, "attrs", {}).get("factor_std")
+    None for attributions built otherwise (with a warning for DataFrames that
+    lost them: copies through CSV files or ``pd.concat`` do)."""
+    frames = [A for A in attributions.values() if isinstance(A, pd.DataFrame)]
+    for A in frames:
+        spread = A.attrs.get("factor_std")
         if spread is not None and len(spread) == n_factors:
-            return np.asarray(spread, dtype=float)
+            return _usable_spread(spread)
+    if frames:
+        warnings.warn(
+            "attributions lack attrs['factor_std'] (the factors' standard deviations that "
+            "decoder_attributions records; a copy through a CSV file or pd.concat drops "
+            "them): the overall ranking sums the factors unweighted, unlike top_features(X=).",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
     return None
 
 
@@ -618,9 +635,10 @@ def top_features(
     With ``method="gradient"`` the score ``|W_jk|`` is replaced by the decoder
     attribution ``A_jk = mean_i |d x_hat_ij / d z_ik|`` of
     :func:`decoder_attributions`, evaluated at the embeddings of ``X``, times
-    the standard deviation ``sd_k`` of factor ``k`` over those samples:
-    ``sd_k A_jk`` is the typical change of feature ``j``'s reconstruction when
-    factor ``k`` moves as it does across the samples, in the feature's units. A
+    for ``factor=None`` the standard deviation ``sd_k`` of factor ``k`` over
+    those samples: ``sum_k sd_k A_jk`` sums the typical changes of feature
+    ``j``'s reconstruction when each factor moves as it does across the
+    samples, in the feature's units. A
     factor that hardly varies (a latent dimension the KL term switched off) can
     have large slopes without explaining anything; summed over factors
     unweighted, such slopes drowned the planted markers of a simulated
@@ -628,8 +646,10 @@ def top_features(
     Planted markers among the top 20 of each omic, unweighted -> weighted:
     CpG sites 1 -> 17 and 0 -> 11 (of 20), mRNA 0 -> 0 and 1 -> 4 (of 18),
     copy number 6 -> 5 and 18 -> 20 (of 30), mutations 3 of 3 either way.
-    Within one factor the weight changes no ranking. Attributions passed without the ``attrs`` that
-    :func:`decoder_attributions` sets are used unweighted.
+    ``factor=k`` ranks by ``A_jk`` alone (a weight would change no ranking
+    there). Attributions passed without the ``attrs`` that
+    :func:`decoder_attributions` sets are summed unweighted (with a warning
+    for DataFrames), and so is a single sample, whose factors do not vary.
 
     Parameters
     ----------
@@ -726,12 +746,18 @@ def top_features(
             "over factors ranks nothing (ties broken by rounding). Rank by the decoder "
             "instead (pass X: method='gradient'), or by one factor (factor=k)."
         )
-    scores = _feature_scores(estimator, method, X, attributions)
+    scores, spread = _feature_scores(estimator, method, X, attributions)
     names = estimator.omic_feature_names()
     rows = []
     for v in omics:
         S, cols = scores[v]
         if factor is None:
+            if spread is not None:
+                # a factor's derivative counts by how far the factor moves over
+                # the samples: one that hardly varies (a collapsed latent
+                # dimension) can have steep slopes without explaining anything,
+                # and summed over factors such slopes drowned planted markers
+                S = S * spread[None, :]
             strength = S.sum(axis=1)
             best = cols[np.argmax(S, axis=1)] if S.shape[1] else np.full(S.shape[0], -1)
         else:

@@ -463,7 +463,7 @@ def plot_factor_features(
         xlabel = r"Absolute loading $|W_{jk}|$"
     else:
         xlabel = (
-            r"Decoder attribution $\mathrm{sd}(z_k)\,\mathrm{mean}\,|\partial\hat{x}_j / \partial z_k|$"
+            r"Decoder attribution $\mathrm{mean}\,|\partial\hat{x}_j / \partial z_k|$"
         )
     return _barh_by_omic(
         ax,

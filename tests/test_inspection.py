@@ -514,6 +514,22 @@ def test_top_features_weigh_each_factor_by_how_far_it_moves(fitted, small):
     assert table["feature"].tolist() == last and (table["factor"] == 0).all()
 
 
+def test_weighted_ranking_falls_back_where_spreads_say_nothing(fitted, small):
+    """One sample: no factor varies, and the weighted scores were all 0 (index
+    order). Frames that lost attrs['factor_std'] (a CSV round trip) warn."""
+    X, _ = small
+    est = fitted["POEMTransformer"]
+    one = X.iloc[:1]
+    table = top_features(est, n=3, X=one)
+    plain = {k: v.to_numpy() for k, v in decoder_attributions(est, one).items()}
+    pd.testing.assert_frame_equal(table, top_features(est, n=3, attributions=plain), check_exact=False, rtol=1e-12)
+    assert (table["strength"] > 0).all()
+    A = decoder_attributions(est, X)
+    lost = {k: pd.DataFrame(v.to_numpy(), index=v.index, columns=v.columns) for k, v in A.items()}
+    with pytest.warns(UserWarning, match=r"attributions lack attrs\['factor_std'\]"):
+        top_features(est, n=3, attributions=lost)
+
+
 def test_top_features_refuses_attributions_that_do_not_fit(fitted, small):
     X, _ = small
     est = fitted["POEMSTransformer"]

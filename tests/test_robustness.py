@@ -889,6 +889,23 @@ def test_continuing_a_fit_at_max_iter_trains_on_under_smoothing():
     assert est.best_validation_score_ > first_score
 
 
+def test_a_warm_fit_after_a_steep_descent_keeps_the_better_start():
+    """After a steep descent the kept epoch's smoothed value sits far above its raw
+    loss; an epoch between the two lowered the smoothed bar and replaced the
+    starting weights with worse ones (0.33 -> 1.12 held-out loss)."""
+    from skpoems.datasets import make_multiomics
+
+    X = make_multiomics(n_samples=120, omic_dims=(30, 20, 10), random_state=0)[0]
+    est = POEMTransformer(
+        random_state=2, max_iter=60, n_iter_no_change=5, batch_size=16, learning_rate=2e-2, monitor_smoothing=0.9
+    ).fit(X)
+    before, best_iter = est.best_validation_score_, est.best_iter_
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.set_params(warm_start=True, max_iter=1, learning_rate=3e-3).fit(X)
+    assert est.best_validation_score_ >= before and est.best_iter_ == best_iter
+
+
 def test_each_warm_fit_draws_its_own_training_noise(monkeypatch):
     """An int random_state seeded every warm fit alike, so a loop of warm fits
     replayed one minibatch order, dropout and noise draw in every call; each
