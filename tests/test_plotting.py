@@ -239,13 +239,10 @@ def test_plot_subtype_correlations_per_omic_of_a_flat_matrix(poems, data):
     (it drew one panel titled 'omic0' for all omics)."""
     X, y = data
     Z = poems.transform(X)
-    out = plot_subtype_correlations(X.to_numpy(), Z, y, per_omic=True, omic_dims=(10, 8, 6))
-    assert [ax.get_title() for ax in out] == [
-        "omic0 (10 features)",
-        "omic1 (8 features)",
-        "omic2 (6 features)",
-        "Embedding (3 factors)",
-    ]
+    dims = (10, 8, 6)
+    out = plot_subtype_correlations(X.to_numpy(), Z, y, per_omic=True, omic_dims=dims)
+    titles = [f"omic{v} ({d} features)" for v, d in enumerate(dims)] + ["Embedding (3 factors)"]
+    assert [ax.get_title() for ax in out] == titles
     with pytest.raises(ValueError, match="pass omic_dims"):
         plot_subtype_correlations(X.to_numpy(), Z, y, per_omic=True)
 
