@@ -256,9 +256,11 @@ def _add_variance_option(parser: argparse.ArgumentParser) -> None:
         default=20,
         metavar="N",
         help="factor orders of variance_explained.csv, the Shapley split of each "
-        "omic's reconstruction R^2 over the factors (about N x factors decoder passes: "
+        "omic's explained variance over the factors (about N x factors decoder passes: "
         "seconds for TCGA BRCA, about 20 minutes at 40,000 features and 600 "
-        "samples); 0 writes only the R^2 per omic, one pass (default: 20)",
+        "samples); 0 writes only each omic's total, one pass (default: 20). The "
+        "explained variance ignores a constant offset of the reconstruction, so it is "
+        "at least the reconstruction R^2 that metrics.json records",
     )
 
 
@@ -328,7 +330,8 @@ def _add_data_options(parser: argparse.ArgumentParser, *, split: bool = True) ->
         help="your own data: a folder of named tables, one per omic (mrna.csv.gz, "
         "mirna.csv, ..., with a header row and optionally a first column of sample "
         "names) plus labels.csv; or the MOGONET/MOCSS layout (1_all.csv, ..., "
-        "labels_all.csv, or the _tr/_te split, which is then used as the train/test split)",
+        "labels_all.csv, or the _tr/_te split, "
+        + ("which is then used as the train/test split)" if split else "whose parts are pooled)"),
     )
     group.add_argument(
         "--labels",
@@ -399,7 +402,8 @@ def _add_data_options(parser: argparse.ArgumentParser, *, split: bool = True) ->
         default=None,
         help="fill stray missing values (NaN in a sample that has other values of "
         "the omic, as methylation arrays have) with each feature's mean or median "
-        "over the training part; a sample's whole missing omic stays missing "
+        + ("over the training part" if split else "over the samples fitted")
+        + "; a sample's whole missing omic stays missing "
         "(default: stray NaN are an error that names them)",
     )
     group.add_argument(
@@ -507,8 +511,8 @@ def _add_layout_option(group) -> None:
         choices=list(_LAYOUTS),
         default="auto",
         help="with --data (named tables): how every table is laid out (default: auto, "
-        "judged per table from the sample names: those of the labels, else the names "
-        "all omics share)",
+        "judged per table from the sample names: those of the labels where there are "
+        "labels, else the names all omics share)",
     )
 
 
@@ -705,7 +709,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     embed = commands.add_parser(
         "embed",
-        help="embed new samples with a model saved by run",
+        help="embed new samples with a model saved by run or discover",
         description="Embed the samples of a folder of named omic tables (unscaled, "
         "laid out as the data the model was trained on; labels are not needed), or of "
         "a MOGONET/MOCSS numbered folder (1_all.csv, ...; omics by file number), with "
@@ -721,10 +725,13 @@ def build_parser() -> argparse.ArgumentParser:
     embed.add_argument(
         "model",
         metavar="MODEL",
-        help="model.joblib written by skpoems run (or the run's output folder)",
+        help="model.joblib written by skpoems run or discover (or that output folder)",
     )
     embed.add_argument(
-        "--data", metavar="FOLDER", required=True, help="the folder of named omic tables"
+        "--data",
+        metavar="FOLDER",
+        required=True,
+        help="the folder of named omic tables, or a MOGONET/MOCSS numbered folder",
     )
     embed.add_argument(
         "--join",

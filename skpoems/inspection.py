@@ -696,7 +696,9 @@ def top_features(
         Columns ``omic``, ``feature`` (names seen in fit), ``factor`` (int) and
         ``strength`` (float); ``n`` rows per omic, omics in fit order, strongest
         first within each omic. The frame's ``attrs["method"]`` says which
-        method was used.
+        method was used; for ``"gradient"``, ``attrs["weighted"]`` says
+        whether the factors were weighted by their standard deviations (False
+        for ``factor=k``, a single sample, or attributions without them).
 
     Raises
     ------
@@ -792,6 +794,8 @@ def top_features(
         )
     table = pd.DataFrame(rows, columns=["omic", "feature", "factor", "strength"])
     table.attrs["method"] = method
+    if method == "gradient":
+        table.attrs["weighted"] = factor is None and spread is not None
     return table
 
 

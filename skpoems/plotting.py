@@ -371,10 +371,15 @@ def plot_top_features(
     omics = [estimator.omic_names_[v] for v in _omic_indices(estimator, omic)]
     if table.attrs.get("method") == "weights":
         xlabel = r"Aggregated strength $\sum_k |W_{jk}|$"
-    else:
+    elif table.attrs.get("weighted"):
         xlabel = (
             r"Aggregated decoder attribution "
             r"$\sum_k \mathrm{sd}(z_k)\,\mathrm{mean}\,|\partial\hat{x}_j / \partial z_k|$"
+        )
+    else:  # no factor spread to weigh by (one sample, attributions without attrs)
+        xlabel = (
+            r"Aggregated decoder attribution "
+            r"$\sum_k \mathrm{mean}\,|\partial\hat{x}_j / \partial z_k|$ (unweighted)"
         )
     title = (
         f"Top {n} features per omic"

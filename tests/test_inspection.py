@@ -524,10 +524,13 @@ def test_weighted_ranking_falls_back_where_spreads_say_nothing(fitted, small):
     plain = {k: v.to_numpy() for k, v in decoder_attributions(est, one).items()}
     pd.testing.assert_frame_equal(table, top_features(est, n=3, attributions=plain), check_exact=False, rtol=1e-12)
     assert (table["strength"] > 0).all()
+    assert table.attrs["weighted"] is False
     A = decoder_attributions(est, X)
+    assert top_features(est, n=3, attributions=A).attrs["weighted"] is True
+    assert top_features(est, n=3, factor=0, attributions=A).attrs["weighted"] is False
     lost = {k: pd.DataFrame(v.to_numpy(), index=v.index, columns=v.columns) for k, v in A.items()}
     with pytest.warns(UserWarning, match=r"attributions lack attrs\['factor_std'\]"):
-        top_features(est, n=3, attributions=lost)
+        assert top_features(est, n=3, attributions=lost).attrs["weighted"] is False
 
 
 def test_top_features_refuses_attributions_that_do_not_fit(fitted, small):

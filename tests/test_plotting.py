@@ -120,6 +120,10 @@ def test_plot_top_features_uses_given_axes_only(poems):
 def test_plot_top_features_gradient_model(poem, data):
     ax = plot_top_features(poem, n=3, X=data[0])
     assert "attribution" in ax.get_xlabel()
+    assert "sd}(z_k)" in ax.get_xlabel()
+    # one sample: no factor varies, the bars are the unweighted sum and say so
+    label = plot_top_features(poem, n=3, X=data[0].iloc[:1]).get_xlabel()
+    assert "unweighted" in label and "sd}(z_k)" not in label
     assert _texts(ax.get_legend().get_texts()) == ["mRNA", "methylation", "miRNA"]
     with pytest.raises(ValueError, match="pass X"):
         plot_top_features(poem)
