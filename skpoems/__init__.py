@@ -69,6 +69,8 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
 
 
+# pickles of the estimators record this and warn when loaded by another version:
+# change it with every change of the fitted state
 __version__ = "0.1.0.dev0"
 
 __all__ = [

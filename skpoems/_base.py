@@ -9,6 +9,7 @@ to build (``_build_module``) and which optimiser to use.
 from __future__ import annotations
 
 import copy
+import inspect
 import itertools
 import logging
 import math
@@ -114,6 +115,22 @@ _EVAL_SEED = 0
 
 #: the estimator a method returns itself as (``typing.Self`` needs Python 3.11)
 _Self = TypeVar("_Self", bound="_BaseOmicsTransformer")
+
+
+def _package_version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _parameter_defaults(cls: type) -> dict[str, Any]:
+    """Each constructor parameter's default value."""
+    signature = inspect.signature(cls.__init__)
+    return {
+        name: parameter.default
+        for name, parameter in signature.parameters.items()
+        if parameter.default is not inspect.Parameter.empty
+    }
 
 
 @dataclass
@@ -1206,9 +1223,12 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         module = state.get("module_")
         if module is not None and next(module.parameters()).device.type != "cpu":
             state["module_"] = copy.deepcopy(module).cpu()
+        state["_skpoems_version"] = _package_version()
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        saved_by = state.pop("_skpoems_version", None)
         module = state.get("module_")
         device = state.get("device_")
         if module is not None and device is not None and device != "cpu":
@@ -1216,9 +1236,39 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 state["module_"] = module.to(resolve_device(device))
             except ValueError:
                 pass  # fitted on an accelerator this machine lacks: stay on CPU
-        if "module_" in state:  # saved before the prior divisor was kept with the fit
+            except RuntimeError as error:  # no such GPU here (cuda:1 on one GPU), out of memory
+                warnings.warn(
+                    f"{type(self).__name__} was fitted on {device} and could not be moved "
+                    f"there on loading ({str(error).splitlines()[0]}); it stays on the CPU.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+        if "module_" in state:  # fitted attributes added since: their values then
             state.setdefault("_prior_batch_size", state.get("batch_size"))
+            state.setdefault("n_components_", state.get("n_components"))
+        # parameters added after the model was saved: their defaults, so that
+        # repr, get_params, clone and grid searches work on the loaded model
+        missing = [name for name in self._get_param_names() if name not in state]
+        defaults = _parameter_defaults(type(self))
+        for name in missing:
+            state[name] = defaults[name]
         self.__dict__.update(state)
+        current = _package_version()
+        if saved_by != current or missing:
+            warnings.warn(
+                f"This {type(self).__name__} was saved by "
+                + (f"skpoems {saved_by}" if saved_by else "an earlier skpoems that recorded no version")
+                + f" and is loaded by skpoems {current}"
+                + (
+                    f"; the parameters {missing} did not exist then and were set to their "
+                    "current defaults (a clone or refit of this model uses them)"
+                    if missing
+                    else ""
+                )
+                + ". It may not behave as it did: refit it with this version where you can.",
+                UserWarning,
+                stacklevel=2,
+            )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

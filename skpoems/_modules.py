@@ -219,6 +219,10 @@ class SparseDecoder(nn.Module):
     kept for the backward pass, one byte per sample, feature and hidden unit).
     """
 
+    #: None: the default of sparse_decode; the class value serves decoders
+    #: pickled before the attribute existed
+    activation_budget: int | None = None
+
     def __init__(
         self,
         n_features: int,
@@ -248,7 +252,7 @@ class SparseDecoder(nn.Module):
         self.theta_b = n_features / 10.0 if theta_b is None else theta_b
         # Bytes the decoder may keep between forward and backward (None: the
         # default of sparse_decode; 0: always recompute, as the benchmark compares).
-        self.activation_budget: int | None = None
+        self.activation_budget = None
 
     def mask(self) -> Tensor:
         """The feature-to-factor matrix used by the decoder, shape (D, K)."""

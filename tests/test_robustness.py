@@ -11,9 +11,11 @@ import pytest
 import scipy.sparse as sp
 import torch
 from conftest import impute_r2_on_planted, make_planted
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
+import skpoems
 from skpoems import (
     MOCSSAETransformer,
     MOCSSSparseVAETransformer,
@@ -626,6 +628,60 @@ def test_model_from_gpu_machine_loads_on_cpu(fitted_all, monkeypatch):
     clone.__setstate__(pickle.loads(pickle.dumps(state)))
     assert next(clone.module_.parameters()).device.type == "cpu"
     np.testing.assert_array_equal(clone.transform(data()), est.transform(data()))
+
+
+def test_model_that_cannot_go_back_to_its_gpu_loads_on_cpu(fitted_all, monkeypatch):
+    """cuda:1 on a one-GPU machine, or no memory left there: the model stays on
+    the CPU with a warning, instead of failing to load."""
+    import skpoems._base
+
+    est, _ = fitted_all[POEMSTransformer]
+    state = est.__getstate__()
+    state["device_"] = "cuda:1"
+
+    def no_such_gpu(device):
+        raise RuntimeError("CUDA error: invalid device ordinal")
+
+    monkeypatch.setattr(skpoems._base, "resolve_device", no_such_gpu)
+    clone = POEMSTransformer.__new__(POEMSTransformer)
+    with pytest.warns(UserWarning, match=r"fitted on cuda:1 and could not be moved there .*invalid device ordinal.*stays on the CPU"):
+        clone.__setstate__(pickle.loads(pickle.dumps(state)))
+    np.testing.assert_array_equal(clone.transform(data()), est.transform(data()))
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_pickles_record_the_version_and_older_ones_get_new_parameters(cls, fitted_all):
+    """A pickle of this version loads silently. One saved by another version
+    warns; one saved before a parameter existed gets its default (repr, clone
+    and grid searches read every parameter) and names it in the warning."""
+    est, _ = fitted_all[cls]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        same = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(same.transform(data()), est.transform(data()))
+
+    state = est.__getstate__()
+    state["_skpoems_version"] = "0.0.1"
+    with pytest.warns(UserWarning, match=rf"This {cls.__name__} was saved by skpoems 0.0.1 and is loaded by skpoems {skpoems.__version__}\. It may not"):
+        cls.__new__(cls).__setstate__(state)
+
+    old = est.__getstate__()
+    del old["_skpoems_version"], old["warm_start"], old["n_init"], old["n_components_"]
+    loaded = cls.__new__(cls)
+    with pytest.warns(UserWarning, match=r"earlier skpoems that recorded no version .* the parameters \['n_init', 'warm_start'\] did not exist then"):
+        loaded.__setstate__(old)
+    assert "n_init" not in repr(loaded) and loaded.get_params()["warm_start"] is False
+    assert clone(loaded).get_params() == est.get_params()
+    np.testing.assert_array_equal(loaded.transform(data()), est.transform(data()))
+    assert list(loaded.get_feature_names_out()) == list(est.get_feature_names_out())
+
+
+def test_sparse_decoder_pickled_before_the_activation_budget_decodes(fitted_all):
+    est, _ = fitted_all[POEMSTransformer]
+    model = copy.deepcopy(est)
+    for decoder in model.module_.decoders:
+        del decoder.__dict__["activation_budget"]
+    np.testing.assert_allclose(model.inverse_transform(model.transform(data()))[0], est.inverse_transform(est.transform(data()))[0])
 
 
 # ------------------------------------------------------- decoding and imputation
