@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -117,6 +118,7 @@ def main(argv: list[str] | None = None) -> dict:
         plot_embedding(Z, clusters, method="pca", target_names=names, ax=axes[0])
         plot_gating_weights(model.transform_gating(X), clusters, omic_names=model.omic_names_,
                             target_names=names, by="subtype", ax=axes[1])
+        Path(args.figures).parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(args.figures, dpi=150)
         print(f"\nwrote {args.figures}")
     return out

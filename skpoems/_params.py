@@ -258,8 +258,10 @@ def training(
             """
             Seeds the validation split, weight initialisation, minibatch order,
             dropout and reparameterisation noise. An int gives bitwise-identical
-            fits (on the same hardware and thread count). Fitting never touches
-            numpy's or torch's global random state.
+            fits (on the same hardware and thread count). Fitting leaves numpy's
+            and torch's global random states as it found them; it seeds torch's
+            global generator while it runs, so another thread drawing from it
+            meanwhile changes the fit (see the README's model selection notes).
             """,
         ),
         "device": Param(

@@ -646,6 +646,51 @@ def test_load_dataset_detects_a_gzip_numbered_folder(tmp_path):
     assert bunch.target.tolist() == [0, 1, 0, 1]
 
 
+def test_folder_reads_bz2_and_xz_and_refuses_what_it_cannot_read(tmp_path):
+    """A trailing omic in another format left no gap in the numbering and was
+    left out silently; bz2 and xz files were among them."""
+    import bz2
+    import lzma
+
+    blocks = _make_blocks(5, (3, 2, 4))
+    _write_all(tmp_path, blocks, labels=[0, 1, 0, 1, 1])
+    expected = load_omics_folder(tmp_path)
+    for name, opener in (("2_all.csv", bz2.open), ("3_all.csv", lzma.open), ("labels_all.csv", bz2.open)):
+        ending = ".bz2" if opener is bz2.open else ".xz"
+        with opener(tmp_path / (name + ending), "wb") as fh:
+            fh.write((tmp_path / name).read_bytes())
+        (tmp_path / name).unlink()
+    read = load_omics_folder(tmp_path)
+    assert read.omic_dims == (3, 2, 4)
+    pd.testing.assert_frame_equal(read.data, expected.data)
+    pd.testing.assert_series_equal(read.target, expected.target)
+    (tmp_path / "4_all.xlsx").write_bytes(b"PK\x03\x04")
+    with pytest.raises(ValueError, match=r"holds 4_all.xlsx, named like the numbered layout's files but not read"):
+        load_omics_folder(tmp_path)
+
+
+@pytest.mark.parametrize("separator", ["\t", ";"])
+def test_folder_and_files_name_a_separator_that_is_not_a_comma(tmp_path, separator):
+    word = "tab" if separator == "\t" else "semicolon"
+    np.savetxt(tmp_path / "1_all.csv", _make_blocks(4, (3,))[0], delimiter=separator)
+    with pytest.raises(ValueError, match=f"1_all.csv is not comma-separated: its first line holds {word}s"):
+        load_omics_folder(tmp_path)
+    table = pd.DataFrame(np.arange(6.0).reshape(2, 3), index=["s1", "s2"], columns=list("abc"))
+    table.to_csv(tmp_path / "mrna.tsv", sep=separator)
+    with pytest.raises(ValueError, match=f"mrna.tsv is not comma-separated: its header holds {word}s"):
+        load_omics_files({"mRNA": tmp_path / "mrna.tsv"}, transpose=False)
+
+
+def test_files_name_a_file_that_is_not_utf8(kirc_folder):
+    folder, samples, gene, _ = kirc_folder
+    gene.rename(index={"a": "caf\u00e9"}).to_csv(folder / "latin.csv", encoding="latin-1")
+    with pytest.raises(ValueError, match=r"latin.csv is not UTF-8 text .*CSV UTF-8"):
+        load_omics_files({"mRNA": folder / "latin.csv"})
+    pd.Series(["A"] * 6, index=samples, name="label").rename(index={samples[0]: "\u00e9"}).to_csv(folder / "lab.csv", encoding="latin-1")
+    with pytest.raises(ValueError, match=r"lab.csv is not UTF-8 text"):
+        load_omics_files({"mRNA": folder / "gene1.csv.gz"}, labels=folder / "lab.csv")
+
+
 @pytest.mark.parametrize("file", ["2_all.csv", "labels_all.csv", "1_featname.csv"])
 def test_folder_refuses_a_file_both_plain_and_gzip(tmp_path, file):
     blocks = _make_blocks(3, (2, 2))

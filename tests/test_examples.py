@@ -159,11 +159,11 @@ def test_discover_subtypes_example(tmp_path, capsys):
     spec.loader.exec_module(example)
     folder = tmp_path / "mice"
     shutil.copytree(DATA_DIR / "nutrimouse", folder)
-    out = example.main(["--data", str(folder), "--max-iter", "2", "--figures", str(tmp_path / "f.png")])
+    out = example.main(["--data", str(folder), "--max-iter", "2", "--figures", str(tmp_path / "new" / "f.png")])
     assert out["k"] == len(set(out["clusters"])) and 2 <= out["k"] <= 10
     assert out["silhouette"].idxmax() == out["k"]
     assert set(out["markers"]["omic"]) == {"gene", "lipid"} and "ari" not in out
-    assert (tmp_path / "f.png").stat().st_size > 0
+    assert (tmp_path / "new" / "f.png").stat().st_size > 0  # its folder is made
     (folder / "genotype.csv").unlink()  # diet.csv is then the label table
     out = example.main(["--data", str(folder), "--max-iter", "2"])
     assert -1 <= out["ari"] <= 1

@@ -619,6 +619,35 @@ def test_tables_in_other_formats_are_named_not_silently_skipped(tmp_path):
         assert load_omics_tables(tmp_path).omic_names == ["mirna", "mrna"]
 
 
+
+def test_bz2_and_xz_tables_are_read(tmp_path):
+    """pandas reads them, and an omic saved so was left out with a warning."""
+    mrna, mirna, _ = _small_cohort()
+    mrna.to_csv(tmp_path / "mrna.csv.xz")
+    mirna.to_csv(tmp_path / "mirna.tsv.bz2", sep="\t")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read = load_omics_tables(tmp_path)
+    assert read.omic_names == ["mirna", "mrna"]
+    np.testing.assert_allclose(read.data["mrna"].to_numpy(), mrna.loc[read.data.index].to_numpy())
+    mrna.to_csv(tmp_path / "mrna.csv")
+    with pytest.raises(ValueError, match=r"mrna.csv and .*mrna.csv.xz both exist"):
+        load_omics_tables(tmp_path)
+
+
+def test_arrays_keep_the_sample_names_the_loader_ordered(cohort):
+    """With as_frame=False the rows are in the loader's order (the first
+    omic's, then samples only later omics list): sample_names maps them back."""
+    folder, truth, labels = cohort
+    truth["meth"].drop(index=["TCGA-01", "TCGA-04"]).to_csv(folder / "meth.tsv", sep="\t")
+    frames = load_omics_tables(folder, label_column="subtype", join="outer")
+    arrays = load_omics_tables(folder, label_column="subtype", join="outer", as_frame=False)
+    assert list(arrays.sample_names) == list(frames.data.index) == list(frames.sample_names)
+    assert list(arrays.sample_names) != sorted(arrays.sample_names)
+    np.testing.assert_array_equal(arrays.data, frames.data.to_numpy())
+    assert list(load_nutrimouse(as_frame=False).sample_names) == list(load_nutrimouse().data.index)
+    assert list(load_tcga_brca(as_frame=False).sample_names[:2]) == list(load_tcga_brca().data.index[:2])
+
 S4 = ["TCGA-A1-0011-01", "TCGA-A2-0022-01", "TCGA-A3-0033-01", "TCGA-A4-0044-01"]
 GENES_X_SAMPLES = "gene\t" + "\t".join(S4) + "\nTP53\t0.1\t0.2\t0.3\t0.4\nEGFR\t1.1\t1.2\t1.3\t1.4\nMYC\t2.1\t2.2\t2.3\t2.4\n"
 SUBTYPES = "sample,subtype\n" + "".join(f"{s},{'AB'[i % 2]}\n" for i, s in enumerate(S4))

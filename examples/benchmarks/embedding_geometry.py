@@ -130,7 +130,7 @@ def main(argv=None) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             est.fit(split.X_train)
-        gating = dict(zip(est.omic_names_, np.asarray(est.gating_weights_).mean(axis=0).round(3)))
+        gating = dict(zip(est.omic_names_, np.asarray(est.gating_weights_).mean(axis=0).round(3).tolist()))
         print(
             f"split {seed}: {est.n_iter_} epochs in {time.perf_counter() - start:.0f} s; "
             f"mean gating weights (training patients) {gating}",

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
 from collections.abc import Sequence
 from importlib import resources
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -13,6 +17,26 @@ from sklearn.utils import Bunch
 __all__: list[str] = []
 
 _DATA_PACKAGE = "skpoems.datasets"
+
+#: compressed file endings the loaders read (pandas.read_csv infers the same
+#: compressions from a file's name)
+COMPRESSIONS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+def strip_compression(name: str) -> str:
+    """``1_all.csv.gz`` -> ``1_all.csv``: a file name without its compression."""
+    for ending in COMPRESSIONS:
+        if name.lower().endswith(ending):
+            return name[: -len(ending)]
+    return name
+
+
+def open_text(file: Path, **kwargs: Any) -> IO[str]:
+    """Open ``file`` as text, decompressed by its ending (see ``COMPRESSIONS``)."""
+    for ending, opener in COMPRESSIONS.items():
+        if file.name.lower().endswith(ending):
+            return opener(file, "rt", **kwargs)
+    return open(file, **kwargs)  # noqa: SIM115 - the caller closes it
 
 
 def _resource(dataset: str, filename: str) -> Any:
@@ -152,6 +176,9 @@ def _make_bunch(
         omic_names=omic_names,
         omic_dims=omic_dims,
         feature_names=np.asarray(features, dtype=object),
+        # the rows' names also where data is an array: the loaders order the
+        # samples themselves (joins, label order), so rows must map back
+        sample_names=np.asarray(frame.index, dtype=object),
         DESCR=descr,
         **extra,
     )

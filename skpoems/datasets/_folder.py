@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import gzip
 import itertools
 import os
 import re
@@ -17,13 +16,15 @@ import pandas as pd
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from ._base import _make_bunch, _omics_frame
+from ._base import _make_bunch, _omics_frame, open_text, strip_compression
 
 __all__ = ["load_omics_folder", "load_omics_files"]
 
-#: numbered omic files, optionally gzip-compressed (callers detect the layout by it)
-_NUMBERED_FILE = re.compile(r"^(\d+)_(all|tr|te|featname)\.csv(?:\.gz)?$")
-_LABEL_FILE = re.compile(r"^labels_(all|tr|te)\.csv(?:\.gz)?$")
+#: numbered omic files, optionally compressed (callers detect the layout by it)
+_NUMBERED_FILE = re.compile(r"^(\d+)_(all|tr|te|featname)\.csv(?:\.gz|\.bz2|\.xz)?$")
+_LABEL_FILE = re.compile(r"^labels_(all|tr|te)\.csv(?:\.gz|\.bz2|\.xz)?$")
+#: names of that layout in a format that is not read (1_all.xlsx, 3_all.csv.zip)
+_LAYOUT_NAME = re.compile(r"^(?:\d+_(?:all|tr|te|featname)|labels_(?:all|tr|te))\.", re.IGNORECASE)
 #: the strings that pandas.read_csv reads as missing by default (as the data files
 #: and load_omics_tables' label tables are read)
 _MISSING_VALUES = frozenset(
@@ -46,9 +47,8 @@ def _not_utf8(file: Path, exc: UnicodeDecodeError) -> ValueError:
 def _read_rows(file: Path, n_rows: int | None = None) -> list[list[str]]:
     """The CSV rows of a file (its first ``n_rows``, if given): UTF-8 with or
     without a byte order mark, gunzipped when the name ends in ``.gz``."""
-    opener = gzip.open if file.name.endswith(".gz") else open
     try:
-        with opener(file, "rt", encoding="utf-8-sig", newline="") as fh:
+        with open_text(file, encoding="utf-8-sig", newline="") as fh:
             return list(itertools.islice(csv.reader(fh), n_rows))
     except UnicodeDecodeError as exc:
         raise _not_utf8(file, exc) from exc
@@ -81,6 +81,16 @@ def _read_numbers(file: Path, skip_header: bool) -> np.ndarray:
     except (OSError, EOFError) as exc:
         raise ValueError(f"{file} could not be read: {exc}") from exc
     return frame.to_numpy(dtype=np.float64)
+
+
+def _other_separator(text: str) -> str | None:
+    """The separator a line read as one comma-separated field uses instead
+    ("tab" or "semicolon"), or None."""
+    if "\t" in text:
+        return "tab"
+    if ";" in text:
+        return "semicolon"
+    return None
 
 
 def _is_number(cell: str) -> bool:
@@ -124,6 +134,14 @@ def _read_matrix(file: Path) -> tuple[np.ndarray, list[str] | None]:
             return np.ascontiguousarray(body[:, 1:]), (
                 None if names == default_names else [name.strip() for name in names]
             )
+    separator = _other_separator(first[0]) if len(first) == 1 else None
+    if separator:
+        raise ValueError(
+            f"{file} is not comma-separated: its first line holds {separator}s "
+            f"({first[0][:40]!r}). The numbered files are comma-separated "
+            "(np.savetxt(file, X, delimiter=',') writes them so; numbers with "
+            "decimal points, not commas)."
+        )
     if has_text:
         cell = next(cell for cell in first if not _is_number(cell))
         number = _NUMBERED_FILE.match(file.name).group(1)
@@ -239,12 +257,13 @@ def _check_omic_names(
 # --------------------------------------------------------------------------- #
 def _layout_files(folder: Path, pattern: re.Pattern[str]) -> dict[str, Path]:
     """The files of ``folder`` whose names match ``pattern``, keyed by their name
-    without ``.gz``; refuse a file present both plain and gzip-compressed."""
+    without its compression ending; refuse a file present both plain and
+    compressed."""
     files: dict[str, Path] = {}
     for entry in sorted(folder.iterdir()):
         if pattern.match(entry.name) is None or not entry.is_file():
             continue
-        key = entry.name.removesuffix(".gz")
+        key = strip_compression(entry.name)
         if key in files:
             raise ValueError(
                 f"{files[key]} and {entry} both exist: keep only one of them."
@@ -259,6 +278,19 @@ def _scan_folder(folder: Path) -> tuple[int, dict[int, dict[str, Path]]]:
     Returns the number of omics and, for each omic number, its files by kind
     (``"all"``, ``"tr"``, ``"te"``, ``"featname"``).
     """
+    unread = sorted(
+        entry.name
+        for entry in folder.iterdir()
+        if _LAYOUT_NAME.match(entry.name)
+        and not (_NUMBERED_FILE.match(entry.name) or _LABEL_FILE.match(entry.name))
+    )
+    if unread:  # an omic left out silently (the last one leaves no gap) is worse
+        raise ValueError(
+            f"{folder} holds {', '.join(unread)}, named like the numbered layout's files "
+            "but not read: they are read as comma-separated .csv files, optionally "
+            ".gz, .bz2 or .xz, named in lower case (1_all.csv, labels_all.csv.gz). "
+            "Save them so, or move them out of the folder."
+        )
     kinds: dict[int, dict[str, Path]] = {}
     for key, entry in _layout_files(folder, _NUMBERED_FILE).items():
         number_text, kind = _NUMBERED_FILE.match(key).groups()
@@ -548,10 +580,13 @@ def load_omics_folder(
     position, so a missing one (a blank line, ``NA``, ``NaN``, ``null``, ``None``
     ... as in :func:`pandas.read_csv`) is an error rather than a class.
     Any number of omics is read (``1_*``, ``2_*``, ... until the last one found);
-    other files in the folder are ignored.
+    other files in the folder are ignored, except files named like these in
+    another format (``3_all.xlsx``, ``3_all.csv.zip``), which are refused rather
+    than left out.
 
-    Every file may be gzip-compressed (``1_all.csv.gz``, ``labels_all.csv.gz``,
-    ...; not both ``1_all.csv`` and ``1_all.csv.gz``) and is read as UTF-8, with
+    Every file may be compressed (``1_all.csv.gz``, ``labels_all.csv.gz``,
+    ``2_all.csv.bz2``, ``3_all.csv.xz``; not both ``1_all.csv`` and
+    ``1_all.csv.gz``) and is read as UTF-8, with
     or without a byte order mark (Excel's "CSV UTF-8"). A data file that
     :meth:`pandas.DataFrame.to_csv` wrote with its row index is also read: a
     header row with an empty first cell, then a first column ``0, 1, 2, ...``
@@ -597,6 +632,8 @@ def load_omics_folder(
             Feature names in column order: from ``N_featname.csv``, else from
             the data files' header row (see above), else ``"<omic name>_f000"``,
             ``"<omic name>_f001"``, ...
+        sample_names : ndarray of shape (n_samples,)
+            The rows' index in ``data`` (the files name no samples: 0, 1, ...).
         is_train : ndarray of shape (n_samples,) of bool or None
             True for the rows of ``N_tr.csv``; None for the ``_all`` layout.
         DESCR : str
@@ -821,6 +858,16 @@ def _read_table(
         raise ValueError(f"{file} is empty.") from exc
     except pd.errors.ParserError as exc:
         raise ValueError(f"{file} could not be parsed as a CSV table: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(file, exc) from exc
+    if table.shape[1] == 0 or (table.shape[1] == 1 and _other_separator(str(table.columns[0]))):
+        separator = _other_separator(f"{table.index.name}") or _other_separator(str(table.columns[0]))
+        if separator:
+            raise ValueError(
+                f"{file} is not comma-separated: its header holds {separator}s. "
+                "load_omics_files reads comma-separated tables (load_omics_tables "
+                "also reads tab- and semicolon-separated ones)."
+            )
     check_header_unique(file)
     if transpose:
         table = table.T
@@ -1016,7 +1063,8 @@ def load_omics_files(
 ) -> Bunch | tuple[Any, Any]:
     """Load omic tables that carry sample and feature names (the POEMS KIRC layout).
 
-    Each file is a CSV table (gzip-compressed if its name ends in ``.gz``) with
+    Each file is a CSV table (compressed if its name ends in ``.gz``, ``.bz2`` or
+    ``.xz``) with
     names in its first row and first column. By default (``transpose=True``) the
     rows are features and the columns samples, as in the KIRC files distributed
     with POEMS (``gene1.csv.gz``, ``methyl.csv.gz``, ``miRNA1.csv.gz``). Samples
@@ -1075,6 +1123,9 @@ def load_omics_files(
             Number of features of each omic.
         feature_names : ndarray of shape (n_features,)
             Feature names in column order.
+        sample_names : ndarray of shape (n_samples,)
+            The rows' sample names, in the order of ``data`` (object dtype),
+            also where ``data`` is an array.
         DESCR : str
             A short description of what was read.
 
@@ -1129,7 +1180,10 @@ def load_omics_files(
             label_file = Path(labels)
             if not label_file.is_file():
                 raise ValueError(f"Label file not found: {label_file}")
-            label_table = pd.read_csv(label_file, index_col=0)
+            try:
+                label_table = pd.read_csv(label_file, index_col=0)
+            except UnicodeDecodeError as exc:
+                raise _not_utf8(label_file, exc) from exc
             label_source = str(label_file)
         label_codes, target_names = _labels_from_table(label_table, label_source)
         label_codes.index = pd.Index(

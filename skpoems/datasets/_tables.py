@@ -9,7 +9,6 @@ column of sample names.
 from __future__ import annotations
 
 import csv
-import gzip
 import itertools
 import os
 import re
@@ -25,7 +24,7 @@ from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, Options, StrOptions, validate_params
 
 from ..utils._warnings import user_stacklevel
-from ._base import _make_bunch, _omics_frame
+from ._base import COMPRESSIONS, _make_bunch, _omics_frame, open_text
 from ._folder import (
     _encode_labels,
     _label_counts,
@@ -39,9 +38,12 @@ __all__ = ["load_omics_tables"]
 
 _PathLike = str | os.PathLike[str]
 #: endings of tables in other formats, named in a warning when a folder has them
-_OTHER_TABLES = (".xlsx", ".xls", ".bz2", ".zip", ".xz", ".zst", ".parquet", ".feather", ".rds", ".rdata", ".h5")
-#: file name endings read as tables (gzip-compressed when they end in ``.gz``)
-_TABLE_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
+_OTHER_TABLES = (".xlsx", ".xls", ".zip", ".zst", ".parquet", ".feather", ".rds", ".rdata", ".h5")
+#: file name endings read as tables (compressed when they end in ``.gz``, ``.bz2``
+#: or ``.xz``)
+_TABLE_SUFFIXES = tuple(
+    table + compression for table in (".csv", ".tsv", ".txt") for compression in ("", *COMPRESSIONS)
+)
 
 
 def _table_stem(path: Path) -> str | None:
@@ -84,9 +86,8 @@ def _sniff(file: Path) -> tuple[str, str, bool, int, list[str] | None]:
     semicolon but spaces (R's ``write.table`` default). Numbers written with
     commas are read as :func:`_comma_reading` decides.
     """
-    opener = gzip.open if file.name.lower().endswith(".gz") else open
     try:
-        with opener(file, "rt", encoding="utf-8-sig", errors="replace") as fh:
+        with open_text(file, encoding="utf-8-sig", errors="replace") as fh:
             lines = list(itertools.islice(fh, _SNIFF_LINES + 1))
             endings = fh.newlines  # the line endings met so far (read ahead included)
     except OSError as exc:
@@ -1210,8 +1211,9 @@ def load_omics_tables(
     data : :class:`~sklearn.utils.Bunch`
         ``data``, ``target`` (int64 codes, or None without labels),
         ``target_names`` (class names in code order, or None for numeric
-        labels), ``omic_names``, ``omic_dims``, ``feature_names`` and ``DESCR``,
-        as for the other loaders, and ``not_read``: the files of tables without
+        labels), ``omic_names``, ``omic_dims``, ``feature_names``,
+        ``sample_names`` (the rows' names, also where ``data`` is an array) and
+        ``DESCR``, as for the other loaders, and ``not_read``: the files of tables without
         numbers that were not read as omics (possible label files).
     (data, target) : tuple if ``return_X_y`` is True
 
@@ -1283,7 +1285,7 @@ def load_omics_tables(
     if unread:
         warnings.warn(
             f"{folder}: not read: {', '.join(unread)} (only .csv, .tsv and .txt tables, "
-            "optionally .gz, are read; save the others as CSV).",
+            "optionally .gz, .bz2 or .xz, are read; save the others as CSV).",
             UserWarning,
             stacklevel=user_stacklevel(),
         )
