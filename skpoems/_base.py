@@ -1184,6 +1184,17 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         ``X``. Computed in eval mode (no dropout) with fixed
         reparameterisation noise, so it is deterministic.
 
+        Scores are comparable between settings of the training (``batch_size``,
+        ``learning_rate``, ``weight_decay``, the epochs and early stopping),
+        not between settings that change the loss itself: ``beta`` (and
+        ``n_components`` where ``beta`` is derived from it), ``noise``,
+        ``objective``, ``omic_balance``, and MOCSS's ``reconstruction_weight``
+        and ``temperature``. A search over those by ``score`` picks the setting
+        whose loss is smallest (on planted data, the smallest ``beta`` and the
+        smallest MOCSS ``reconstruction_weight``), not the best model. Score
+        them by a downstream metric (``scoring=`` of the search), or, for POEMS
+        and POEM, by the plain ELBO, ``score_samples(X).mean()``.
+
         Parameters
         ----------
         X : array-like, DataFrame, list, tuple or dict
