@@ -624,6 +624,9 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         self.n_components_: int = self.n_components
         self._model_params = self._model_parameters()
         self._set_fitted_attributes(omics)
+        # the samples' embedding, as transform gives it: inspection ranks features
+        # by the decoder's gradients there when no samples are passed
+        self.embedding_: np.ndarray = self._embed_omics(omics)
         self._warn_if_collapsed(omics)
         return omics
 

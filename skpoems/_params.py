@@ -634,6 +634,12 @@ module_ : torch.nn.Module
 n_components_ : int
     ``n_components`` of the fit (the output size until the next fit, whatever
     ``set_params`` does meanwhile).
+embedding_ : ndarray of shape (n_samples, n_features_out)
+    ``transform`` of the samples passed to ``fit`` (validation part included),
+    as an array. :func:`skpoems.inspection.top_features` and
+    :func:`~skpoems.inspection.decoder_attributions` differentiate the decoder
+    there when no samples are passed. A saved model carries it: the training
+    patients' embedding goes wherever the model file goes.
 n_iter_ : int
     Number of epochs run.
 best_iter_ : int

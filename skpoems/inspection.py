@@ -27,6 +27,7 @@ Two kinds of feature attributions:
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import warnings
 from collections.abc import Sequence
@@ -157,6 +158,26 @@ def _weight_factor_columns(estimator: Any) -> list[np.ndarray]:
     return cols
 
 
+def _fitted_embedding(estimator: Any) -> np.ndarray | None:
+    """The embedding of the samples passed to fit (``embedding_``), or None for
+    models saved before it was kept."""
+    return getattr(estimator, "embedding_", None)
+
+
+def _embedding_at(estimator: Any, X: Any) -> np.ndarray:
+    """``transform(X)``, or the fit samples' embedding for X=None."""
+    if X is not None:
+        return estimator.transform(X)
+    Z = _fitted_embedding(estimator)
+    if Z is None:
+        raise ValueError(
+            f"This {type(estimator).__name__} was saved without the embedding of its fit "
+            "samples (embedding_): pass X, the samples at whose embeddings the decoder "
+            "is differentiated."
+        )
+    return Z
+
+
 def _resolve_method(estimator: Any, method: str, X: Any, attributions: Any = None) -> str:
     if attributions is not None:
         if X is not None:
@@ -171,12 +192,18 @@ def _resolve_method(estimator: Any, method: str, X: Any, attributions: Any = Non
             )
         return "gradient"
     if method == "auto":
-        # samples given: the decoder's own sensitivities, which rank features
-        # correctly even while W is still near its random start (see top_features)
-        method = "gradient" if X is not None or not hasattr(estimator, "components_") else "weights"
+        # the decoder's own sensitivities (at X, else at the fit samples'
+        # embedding), which rank features correctly even while W is still near
+        # its random start (see top_features); |W| only for models saved before
+        # the embedding was kept
+        method = (
+            "gradient"
+            if X is not None or _fitted_embedding(estimator) is not None or not hasattr(estimator, "components_")
+            else "weights"
+        )
     if method == "weights":
         _weight_factor_columns(estimator)  # raises for models without W
-    elif X is None:
+    elif X is None and _fitted_embedding(estimator) is None:
         raise ValueError(
             f"Gradient attributions of {type(estimator).__name__} need samples: pass X "
             "(the omics at whose embeddings the decoder is differentiated) or "
@@ -259,7 +286,7 @@ def _feature_scores(
         blocks = _check_attributions(estimator, attributions)
         spread = _attribution_spread(attributions, _n_factors(estimator))
     else:
-        Z = estimator.transform(X)
+        Z = _embedding_at(estimator, X)
         blocks = _decoder_jacobian_abs_mean(estimator, Z)
         spread = _usable_spread(np.asarray(Z, dtype=float).std(axis=0) if len(Z) > 1 else None)
     all_cols = np.arange(_n_factors(estimator))
@@ -634,7 +661,8 @@ def top_features(
 
     With ``method="gradient"`` the score ``|W_jk|`` is replaced by the decoder
     attribution ``A_jk = mean_i |d x_hat_ij / d z_ik|`` of
-    :func:`decoder_attributions`, evaluated at the embeddings of ``X``, times
+    :func:`decoder_attributions`, evaluated at the embeddings of ``X`` (without
+    ``X``, of the samples passed to fit), times
     for ``factor=None`` the standard deviation ``sd_k`` of factor ``k`` over
     those samples: ``sum_k sd_k A_jk`` sums the typical changes of feature
     ``j``'s reconstruction when each factor moves as it does across the
@@ -668,20 +696,23 @@ def top_features(
     method : {"auto", "weights", "gradient"}, default="auto"
         ``"weights"``: the sparse matrices ``components_`` (POEMS,
         MOCSS-SparseVAE), the paper's ranking. ``"gradient"``: decoder
-        attributions at the samples ``X``. ``"auto"``: ``"gradient"`` when
-        ``X`` is given or the estimator has no ``components_``, else
-        ``"weights"``. Pass ``X`` (e.g. the training omics) when the fit may
-        have ended before the spike-and-slab prior sparsified W: a feature the
-        decoder ignores can keep a large random ``|W_jk|``, because its output
-        head, not W, switches it off. On the planted benchmark
+        attributions at the samples ``X``, or without ``X`` at the samples
+        passed to fit (their ``embedding_``). ``"auto"``: ``"gradient"``
+        (``"weights"`` only for a model saved before ``embedding_`` was kept,
+        without ``X``). ``|W|`` can mislead when the fit ended before the
+        spike-and-slab prior sparsified W: a feature the decoder ignores can
+        keep a large random ``|W_jk|``, because its output head, not W,
+        switches it off, and scaling a row of W by ``a`` and its output head
+        by ``1/a`` leaves the model unchanged. On the planted benchmark
         (:data:`skpoems.datasets.PLANTED_FACTORS`, 400 samples) fully default
         POEMS fits (``random_state`` 0-3, early stopping after 618-742 epochs)
         gave top-feature precision 0.27-0.36 by ``|W|`` (chance 0.20) and 1.00
-        by gradient.
+        by gradient (the "auto" ranking since the fit keeps ``embedding_``;
+        before, "auto" without ``X`` ranked by ``|W|``).
     X : array-like, DataFrame, list or dict, default=None
         Samples at whose embeddings the decoder is differentiated (in any form
-        the estimator accepts); required for ``method="gradient"``, ignored for
-        ``"weights"``.
+        the estimator accepts), e.g. held-out samples; None: the samples passed
+        to fit. Ignored for ``"weights"``.
     attributions : dict, default=None
         The decoder attributions already computed, as returned by
         :func:`decoder_attributions` (``decoder_attributions(estimator, X)``),
@@ -704,7 +735,8 @@ def top_features(
     ------
     ValueError
         For an unknown omic name, a factor out of range, ``method="gradient"``
-        without ``X`` or ``attributions``, both ``X`` and ``attributions``,
+        without ``X`` or ``attributions`` for a model saved before it kept
+        ``embedding_``, both ``X`` and ``attributions``,
         ``attributions`` whose omics, features or factors are not the
         estimator's, a factor that has no sparse weights (MOCSS-SparseVAE's
         shared factors, with ``method="weights"``), or the aggregate of
@@ -857,7 +889,7 @@ def activation_map(estimator: Any, threshold: float = 0.01) -> dict[str, pd.Data
 @validate_params(
     {"estimator": _ESTIMATOR, "X": "no_validation"}, prefer_skip_nested_validation=True
 )
-def decoder_attributions(estimator: Any, X: Any) -> dict[str, pd.DataFrame]:
+def decoder_attributions(estimator: Any, X: Any = None) -> dict[str, pd.DataFrame]:
     """Measure how strongly each factor drives each feature through the decoder.
 
     ``A_v[j, k] = mean_i |d x_hat_vj / d z_k|`` evaluated at ``z_i``, the
@@ -886,9 +918,10 @@ def decoder_attributions(estimator: Any, X: Any) -> dict[str, pd.DataFrame]:
     ----------
     estimator : fitted skpoems estimator
         Any of the five models.
-    X : array-like, DataFrame, list or dict
+    X : array-like, DataFrame, list or dict, default=None
         Samples at whose embeddings the decoder is differentiated (e.g. the test
-        split), in any form the estimator accepts.
+        split), in any form the estimator accepts. None: the samples passed to
+        fit (their embedding, ``embedding_``).
 
     Returns
     -------
@@ -913,7 +946,7 @@ def decoder_attributions(estimator: Any, X: Any) -> dict[str, pd.DataFrame]:
     ((6, 2), True)
     """
     _check_estimator(estimator)
-    Z = estimator.transform(X)
+    Z = _embedding_at(estimator, X)
     attributions = _decoder_jacobian_abs_mean(estimator, Z)
     spread = np.asarray(Z, dtype=float).std(axis=0).tolist()
     names = estimator.omic_feature_names()
@@ -1320,6 +1353,27 @@ def variance_explained(
     return table
 
 
+def _complete_gating_rows(G: np.ndarray) -> np.ndarray:
+    """The samples that have every omic (a missing omic's gating weight is
+    exactly 0), with a warning naming how many others there are."""
+    complete = (G > 0).all(axis=1)
+    if not complete.all():
+        lacking = [int((G[:, v] == 0).sum()) for v in range(G.shape[1])]
+        warnings.warn(
+            f"{int((~complete).sum())} of {len(G)} samples lack an omic (samples without "
+            f"each omic: {lacking}); the mean gating weights are over the "
+            f"{int(complete.sum())} samples that have every omic (a sample lacking an "
+            "omic gives it 0 and its other omics more, which is not less reliance).",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
+    return complete
+
+
+def _mean_rows(G: np.ndarray) -> np.ndarray:
+    return G.mean(axis=0) if len(G) else np.full(G.shape[1], np.nan)
+
+
 @validate_params(
     {
         "estimator": "no_validation",
@@ -1336,6 +1390,14 @@ def gating_summary(estimator: Any, X: Any = None, y: Any = None, *, target_names
     expert counts in a sample's product of experts (rows sum to 1; an omic the
     sample lacks gets 0). The paper's figure 4 shows them per sample; this table
     averages them.
+
+    Weights are comparable only between samples that have the same omics: a
+    sample lacking an omic gives it 0 and its other omics more. So where some
+    samples lack an omic, the means are over the samples that have every omic
+    (with a warning that says how many were left out): averaged over all, a
+    subtype whose patients more often lack an omic looked as if it relied on
+    that omic less (planted data: 0.16 against 0.32-0.33 for the other
+    subtypes, 0.32-0.33 for every subtype among the patients that have it).
 
     Parameters
     ----------
@@ -1355,7 +1417,8 @@ def gating_summary(estimator: Any, X: Any = None, y: Any = None, *, target_names
     -------
     DataFrame of shape (1 + n_groups, n_omics)
         Columns the omic names; first row ``"all"`` (every sample), then one row
-        per group in label order (index named ``"group"``). Rows sum to 1.
+        per group in label order (index named ``"group"``). Rows sum to 1 (NaN
+        for a group without a sample that has every omic).
 
     Examples
     --------
@@ -1381,7 +1444,8 @@ def gating_summary(estimator: Any, X: Any = None, y: Any = None, *, target_names
         dtype=float,
     )
     columns = pd.Index(list(estimator.omic_names_), name="omic")
-    rows = {"all": G.mean(axis=0)}
+    complete = _complete_gating_rows(G)
+    rows = {"all": _mean_rows(G[complete])}
     if y is not None:
         codes, names = _group_codes(y, target_names, G.shape[0], None if X is None else _sample_labels(X))
         if "all" in names:
@@ -1390,7 +1454,7 @@ def gating_summary(estimator: Any, X: Any = None, y: Any = None, *, target_names
                 "rename it."
             )
         for c, name in enumerate(names):
-            rows[name] = G[codes == c].mean(axis=0)
+            rows[name] = _mean_rows(G[complete & (codes == c)])
     elif target_names is not None:
         raise ValueError("target_names needs y (the labels to name).")
     table = pd.DataFrame(
@@ -1427,8 +1491,8 @@ def subtype_correlations(X: Any, y: Any, *, target_names: Any = None, center: bo
     X : array-like of shape (n_samples, n_columns), DataFrame, list or dict
         Input features or an embedding. A multi-omic input (list of blocks,
         dict, MultiIndex DataFrame) is concatenated column-wise. NaN (a missing
-        omic block) is ignored in the means; columns undefined for some
-        subtype are dropped.
+        omic block) is ignored in the means; each pair of subtypes is
+        correlated over the columns both have values for.
     y : array-like of shape (n_samples,)
         Subtype labels; missing ones (NaN, None) form a last group, ``"unlabelled"``.
     target_names : array-like of str or dict, default=None
@@ -1478,20 +1542,41 @@ def subtype_correlations(X: Any, y: Any, *, target_names: Any = None, center: bo
         )
         if center:
             profiles = profiles - np.nanmean(M, axis=0)
-        profiles = profiles[:, np.all(np.isfinite(profiles), axis=0)]
-        if profiles.shape[1] < 2:
+        defined = np.isfinite(profiles)
+        if not _pairs_have_columns(defined):
             raise ValueError(
-                "Need at least 2 columns with values for every subtype to correlate "
-                f"the subtypes' mean profiles; got {profiles.shape[1]}."
+                "Need at least 2 columns with values for both subtypes of every pair to "
+                "correlate the subtypes' mean profiles; got "
+                f"{int(defined.all(axis=0).sum())} defined for every subtype."
             )
         # one scale for all (correlations do not change): squares of values
         # near 1e300 would overflow to inf and give NaN correlations
-        scale = np.abs(profiles).max() if profiles.size else 0.0
+        scale = np.abs(profiles[defined]).max() if defined.any() else 0.0
         if scale > 0:
             profiles = profiles / scale
-        corr = np.corrcoef(profiles) if len(names) > 1 else np.ones((1, 1))
+        # each pair over the columns both subtypes have values for: an omic that
+        # one small group lacks (unlabelled samples without miRNA) is left out of
+        # that group's pairs only, not of every pair
+        corr = np.ones((len(names), len(names)))
+        for a, b in itertools.combinations(range(len(names)), 2):
+            both = defined[a] & defined[b]
+            corr[a, b] = corr[b, a] = (
+                np.corrcoef(profiles[a, both], profiles[b, both])[0, 1] if both.sum() >= 2 else np.nan
+            )
+        for a in range(len(names)):  # a constant profile: NaN, as np.corrcoef gives
+            if defined[a].sum() < 2 or np.ptp(profiles[a, defined[a]]) == 0:
+                corr[a, a] = np.nan
     index = pd.Index(names, name="subtype")
     return pd.DataFrame(corr, index=index, columns=index.copy())
+
+
+def _pairs_have_columns(defined: np.ndarray) -> bool:
+    """Whether every pair of rows (the row, if one) has at least 2 columns
+    defined in both."""
+    pairs = itertools.combinations_with_replacement(range(len(defined)), 2) if len(defined) == 1 else (
+        itertools.combinations(range(len(defined)), 2)
+    )
+    return all((defined[a] & defined[b]).sum() >= 2 for a, b in pairs)
 
 
 def _factor_labels(estimator: Any) -> list[str]:
@@ -1564,7 +1649,8 @@ def group_markers(
         Group of each sample, e.g. k-means clusters of an embedding. Missing
         labels form a group ``"unlabelled"``.
     n : int, default=None
-        Keep the ``n`` features with the largest ``|t|`` per group and omic;
+        Keep the ``n`` features with the smallest p-values per group and omic
+        (ties, such as p-values that underflow to 0, by the largest ``|t|``);
         None keeps every feature.
     target_names : array-like of str or dict, default=None
         Names of integer labels: label ``c`` is shown as ``target_names[c]``; or
@@ -1578,8 +1664,11 @@ def group_markers(
     Returns
     -------
     DataFrame
-        One row per (group, omic, feature), sorted by group, omic and
-        decreasing ``|t|``: ``group``, ``omic``, ``feature``, ``mean_in``,
+        One row per (group, omic, feature), sorted by group, omic, increasing
+        p-value and decreasing ``|t|`` (Welch's degrees of freedom differ
+        between features, so ``|t|`` alone does not order the p-values: with a
+        group of 5 samples against 95, the 20 largest ``|t|`` missed two of the
+        20 smallest p-values): ``group``, ``omic``, ``feature``, ``mean_in``,
         ``mean_out`` (the group's and the other samples' means), ``difference``
         (``mean_in - mean_out``: positive for features higher in the group),
         ``t``, ``p_value`` and ``q_value``. A feature constant within the group
@@ -1705,13 +1794,14 @@ def group_markers(
                     "p_value": p,
                     "q_value": _benjamini_hochberg(p),
                     "_omic": omic_of,
+                    "_p": np.where(np.isnan(p), np.inf, p),
                     "_order": np.where(np.isnan(t), np.inf, -np.abs(t)),
                 }
             )
         )
     table = pd.concat(tables, ignore_index=True)
     table["_group"] = np.repeat(np.arange(len(groups)), len(omic_of))
-    table = table.sort_values(["_group", "_omic", "_order"], kind="stable")
+    table = table.sort_values(["_group", "_omic", "_p", "_order"], kind="stable")
     if n is not None:
         table = table.groupby(["_group", "_omic"], sort=False).head(n)
-    return table.drop(columns=["_group", "_omic", "_order"]).reset_index(drop=True)
+    return table.drop(columns=["_group", "_omic", "_p", "_order"]).reset_index(drop=True)

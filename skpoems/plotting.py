@@ -40,10 +40,12 @@ from ._omics import _is_default_index
 from .inspection import (
     _as_matrix,
     _check_estimator,
+    _complete_gating_rows,
     _factor_labels,
     _group_codes,
     _check_label_order,
     _input_omics,
+    _mean_rows,
     _omic_indices,
     _reject_pipeline,
     _sample_labels,
@@ -339,7 +341,8 @@ def plot_top_features(
     method : {"auto", "weights", "gradient"}, default="auto"
         See :func:`skpoems.inspection.top_features`.
     X : array-like, DataFrame, list or dict, default=None
-        Samples for ``method="gradient"`` (which ``"auto"`` then uses).
+        Samples at which the decoder is differentiated for ``"gradient"`` (the
+        ``"auto"`` ranking); None: the samples passed to fit.
     attributions : dict, default=None
         :func:`skpoems.inspection.decoder_attributions` already computed, used
         instead of ``X`` (see :func:`skpoems.inspection.top_features`).
@@ -435,7 +438,8 @@ def plot_factor_features(
     method : {"auto", "weights", "gradient"}, default="auto"
         See :func:`skpoems.inspection.top_features`.
     X : array-like, DataFrame, list or dict, default=None
-        Samples for ``method="gradient"`` (which ``"auto"`` then uses).
+        Samples at which the decoder is differentiated for ``"gradient"`` (the
+        ``"auto"`` ranking); None: the samples passed to fit.
     attributions : dict, default=None
         :func:`skpoems.inspection.decoder_attributions` already computed, used
         instead of ``X`` (see :func:`skpoems.inspection.top_features`).
@@ -609,7 +613,9 @@ def plot_gating_weights(
     omic; with ``y`` the samples are grouped (dashed separators, group names on
     the axis) and sorted within each group by the first omic's weight.
     ``by="subtype"``: the mean weights of all samples and of each group (needs
-    ``y``), with the values written on the segments.
+    ``y``), with the values written on the segments; where some samples lack an
+    omic, over the samples that have every omic, as :func:`gating_summary`
+    explains (with a warning; ``n`` counts them).
 
     Parameters
     ----------
@@ -675,10 +681,13 @@ def plot_gating_weights(
         if y is None:
             raise ValueError("by='subtype' needs y (the group of each sample).")
         codes, names = _group_codes(y, target_names, n, _sample_labels(gating_weights), "gating_weights")
+        # over the samples that have every omic, as gating_summary (a missing
+        # omic's 0 is not less reliance)
+        complete = _complete_gating_rows(G)
         means = np.vstack(
-            [G.mean(axis=0)] + [G[codes == c].mean(axis=0) for c in range(len(names))]
+            [_mean_rows(G[complete])] + [_mean_rows(G[complete & (codes == c)]) for c in range(len(names))]
         )
-        counts = [n] + [int((codes == c).sum()) for c in range(len(names))]
+        counts = [int(complete.sum())] + [int((complete & (codes == c)).sum()) for c in range(len(names))]
         labels = [f"All\n(n={counts[0]})"] + [
             f"{g}\n(n={k})" for g, k in zip(_shorten_all(names), counts[1:], strict=True)
         ]

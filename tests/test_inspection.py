@@ -1,6 +1,8 @@
 """Tests of skpoems.inspection: biomarker tables, decoder attributions, variance
 explained, gating summaries and subtype correlations."""
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -138,7 +140,10 @@ def _group_precisions(est, planted, matching, samples=None):
             if not group:
                 continue
             learned, _ = matching[k]
-            top = top_features(est, n=len(group), factor=learned, omic=omic, X=samples)
+            top = top_features(
+                est, n=len(group), factor=learned, omic=omic, X=samples,
+                method="weights" if samples is None else "gradient",
+            )
             assert (top["factor"] == learned).all()
             assert top.attrs["method"] == ("weights" if samples is None else "gradient")
             precisions.append(len(group & set(top["feature"])) / len(group))
@@ -396,7 +401,7 @@ def test_variance_explained_mocss_one_game_per_omic(fitted, small, name, monkeyp
 def test_top_features_table(small, fitted):
     X, _ = small
     est = fitted["POEMSTransformer"]
-    table = top_features(est, n=4)
+    table = top_features(est, n=4, method="weights")
     assert list(table.columns) == ["omic", "feature", "factor", "strength"]
     assert table.attrs["method"] == "weights"
     assert list(table["omic"].unique()) == ["omic0", "omic1", "omic2"]
@@ -418,17 +423,17 @@ def test_top_features_by_weights_refuse_row_normalized_w(small, cls):
     X, _ = small
     est = _fit(cls, X, row_normalize=True)
     assert all(np.allclose(np.abs(W).sum(axis=1), 1.0, atol=1e-5) for W in est.components_ if W.size)
-    for method in ("auto", "weights"):
-        with pytest.raises(ValueError, match="row_normalize=True every feature's row of \\|W\\| sums to 1"):
-            top_features(est, n=3, method=method)
-    assert top_features(est, n=3, factor=0, omic="omic0")["factor"].tolist() == [0, 0, 0]
+    with pytest.raises(ValueError, match="row_normalize=True every feature's row of \\|W\\| sums to 1"):
+        top_features(est, n=3, method="weights")
+    assert top_features(est, n=3, factor=0, omic="omic0", method="weights")["factor"].tolist() == [0, 0, 0]
     assert top_features(est, n=3, X=X).attrs["method"] == "gradient"
+    assert top_features(est, n=3).attrs["method"] == "gradient"  # auto: at the fit samples
 
 
 def test_top_features_one_factor_and_omic(fitted, small):
     X, _ = small
     est = fitted["POEMSTransformer"]
-    table = top_features(est, n=3, factor=1, omic=["omic2", "omic0"])
+    table = top_features(est, n=3, factor=1, omic=["omic2", "omic0"], method="weights")
     assert list(table["omic"].unique()) == ["omic0", "omic2"]  # fit order
     W = np.abs(est.components_[2][:, 1])
     part = table[table["omic"] == "omic2"]
@@ -436,7 +441,7 @@ def test_top_features_one_factor_and_omic(fitted, small):
     np.testing.assert_allclose(part["strength"], np.sort(W)[::-1][:3])
     assert (table["factor"] == 1).all()
     # more than an omic has: all of its features
-    assert len(top_features(est, n=100, omic="omic2")) == 6
+    assert len(top_features(est, n=100, omic="omic2", method="weights")) == 6
 
 
 @pytest.mark.parametrize(
@@ -458,8 +463,17 @@ def test_top_features_gradient_for_models_without_w(fitted, small, name):
     top0 = (A["omic0"] * spread).sum(axis=1).sort_values(ascending=False).index[:2]
     assert list(table[table["omic"] == "omic0"]["feature"]) == list(top0)
     pd.testing.assert_frame_equal(top_features(est, n=2, attributions=A), table, check_exact=False, rtol=1e-9)
+    # without X: at the samples passed to fit (embedding_), here X itself
+    pd.testing.assert_frame_equal(top_features(est, n=2), table)
+    for omic, frame in decoder_attributions(est).items():
+        pd.testing.assert_frame_equal(frame, A[omic])
+        assert frame.attrs == A[omic].attrs
+    old = copy.deepcopy(est)
+    del old.embedding_  # a model saved before the embedding was kept
     with pytest.raises(ValueError, match="pass X"):
-        top_features(est)
+        top_features(old)
+    with pytest.raises(ValueError, match="saved without the embedding of its fit samples"):
+        decoder_attributions(old)
     with pytest.raises(TypeError, match="no components_"):
         top_features(est, method="weights")
 
@@ -568,16 +582,16 @@ def test_top_features_refuses_attributions_that_do_not_fit(fitted, small):
 def test_top_features_mocss_sparse_factor_columns(fitted):
     est = fitted["MOCSSSparseVAETransformer"]
     K = est.n_components
-    table = top_features(est, n=2)
+    table = top_features(est, n=2, method="weights")
     for v, omic in enumerate(est.omic_names_):
         factors = table[table["omic"] == omic]["factor"]
         assert factors.between(v * K, v * K + K - 1).all()  # "<omic>_specific<k>"
     # omic1's first specific factor only has weights in omic1
-    one = top_features(est, n=2, factor=K)
+    one = top_features(est, n=2, factor=K, method="weights")
     assert set(one["omic"]) == {"omic1"}
     shared = len(est.omic_names_) * K
     with pytest.raises(ValueError, match="no sparse weights"):
-        top_features(est, factor=shared)
+        top_features(est, factor=shared, method="weights")
 
 
 @pytest.mark.parametrize(
@@ -806,6 +820,39 @@ def test_gating_summary(fitted, small):
     assert list(gating_summary(est, X, labels).index) == ["all", "a", "b"]
 
 
+def test_gating_means_leave_out_samples_that_lack_an_omic(fitted, small):
+    """A sample lacking an omic gives it 0 (and its other omics more): averaged
+    with the others, a subtype whose patients lack the omic more often looked
+    as if it relied on it less."""
+    from skpoems.plotting import plot_gating_weights
+
+    X, y = small
+    est = fitted["POEMSTransformer"]
+    y = np.asarray(y)
+    lacking = np.flatnonzero(y == 0)[:8]
+    Xm = X.copy()
+    Xm.loc[Xm.index[lacking], "omic1"] = np.nan
+    G = est.transform_gating(Xm)
+    assert (G[lacking, 1] == 0).all()
+    keep = np.ones(len(y), dtype=bool)
+    keep[lacking] = False
+    with pytest.warns(UserWarning, match=r"8 of 60 samples lack an omic \(samples without each omic: \[0, 8, 0\]\); the mean gating weights are over the 52 samples"):
+        table = gating_summary(est, Xm, y)
+    np.testing.assert_allclose(table.loc["all"], G[keep].mean(axis=0))
+    np.testing.assert_allclose(table.loc[0], G[keep & (y == 0)].mean(axis=0))
+    np.testing.assert_allclose(table.sum(axis=1), 1.0, rtol=1e-6)
+    with pytest.warns(UserWarning, match="8 of 60 samples lack an omic"):
+        ax = plot_gating_weights(G, y, by="subtype")
+    heights = [p.get_height() for p in ax.patches]
+    np.testing.assert_allclose(heights[1], table.loc[0].iloc[0])  # omic0's segment of group 0
+    assert ax.get_xticklabels()[0].get_text().endswith("(n=52)")
+    # a group in which every sample lacks the omic: NaN, not a mean of zeros
+    none = X.copy()
+    none.loc[none.index[y == 0], "omic1"] = np.nan
+    with pytest.warns(UserWarning):
+        assert gating_summary(est, none, y).loc[0].isna().all()
+
+
 def test_missing_labels_form_an_unlabelled_group(fitted, small):
     """Patients without a subtype (NaN, None, pandas NA, a Categorical's missing
     value) are one last group, not a crash nor merged into a subtype."""
@@ -874,8 +921,8 @@ def test_group_markers_is_welchs_test_with_bh_q_values():
         assert list(rows["omic"].unique()) == ["mRNA", "miRNA"]
         for omic, block in [("mRNA", mrna.to_numpy()), ("miRNA", mirna)]:
             part = rows[rows["omic"] == omic]
-            t = part["t"].to_numpy()
-            assert (np.diff(np.abs(t[np.isfinite(t)])) <= 0).all()  # by decreasing |t|
+            pv = part["p_value"].to_numpy()
+            assert (np.diff(pv[np.isfinite(pv)]) >= 0).all()  # by increasing p-value
             for r in part[np.isfinite(part["t"])].itertuples():
                 j = int(r.feature[1:])
                 x = block[:, j]
@@ -896,6 +943,24 @@ def test_group_markers_is_welchs_test_with_bh_q_values():
     short = group_markers({"mRNA": mrna, "miRNA": mirna}, y, n=2)
     assert len(short) == 3 * 2 * 2
     assert short.iloc[8]["feature"] == "g4" and short.iloc[8]["group"] == 2
+
+
+def test_group_markers_rank_by_p_value_not_by_t():
+    """Welch's degrees of freedom differ between features: with a group of 5
+    against 95, a feature of larger |t| can have a larger p-value (a feature
+    that varies within the small group), and n= kept it over smaller ones."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(100, 40))
+    y = np.r_[np.ones(5), np.zeros(95)].astype(int)
+    X[:5, :20] += rng.uniform(1.5, 4.0, size=20) * np.where(np.arange(20) % 2, 1.0, 3.0)
+    X[:5, ::2] += rng.normal(scale=2.0, size=(5, 20))  # noisy inside the group: fewer df
+    full = group_markers(X, y)
+    group1 = full[full["group"] == 1]
+    assert (np.diff(group1["p_value"].to_numpy()) >= 0).all()
+    by_t = group1.reindex(group1["t"].abs().sort_values(ascending=False).index)
+    assert list(by_t["feature"][:10]) != list(group1["feature"][:10])  # the orders differ here
+    top = group_markers(X, y, n=10)
+    assert set(top[top["group"] == 1]["feature"]) == set(group1.nsmallest(10, "p_value")["feature"])
 
 
 def test_group_markers_in_feature_chunks_equals_one_pass(monkeypatch):
@@ -979,6 +1044,26 @@ def test_subtype_correlations_inputs(small):
         pd.Categorical(np.where(y == 0, "x", "w"), categories=["x", "w"])
     )
     assert list(subtype_correlations(X, categorical).index) == ["x", "w"]
+
+
+def test_subtype_correlations_pair_over_the_columns_both_have():
+    """Two unlabelled samples without omic b made b's columns undefined for the
+    'unlabelled' group, and they were dropped for every pair: the 200 features
+    that separate subtypes 0 and 1 were left out of their correlation."""
+    rng = np.random.RandomState(0)
+    y = np.r_[np.zeros(59), np.ones(59), np.full(2, np.nan)]
+    a = rng.normal(size=(120, 10))
+    b = rng.normal(size=(120, 200)) + np.where(y[:, None] == 1, -1.0, 1.0) * rng.uniform(0.5, 2, 200)
+    b[118:] = np.nan
+    X = {"a": a, "b": b}
+    corr = subtype_correlations(X, y, center=True)
+    labelled = subtype_correlations({"a": a[:118], "b": b[:118]}, y[:118], center=False)
+    assert corr.loc[0.0, 1.0] < -0.9
+    m0, m1 = (np.nanmean(np.hstack([a, b])[y == c], axis=0) - np.nanmean(np.hstack([a, b]), axis=0) for c in (0, 1))
+    assert corr.loc[0.0, 1.0] == pytest.approx(np.corrcoef(m0, m1)[0, 1])
+    unlabelled = np.hstack([a[118:], b[118:]]).mean(axis=0)[:10] - np.nanmean(np.hstack([a, b]), axis=0)[:10]
+    assert corr.loc[0.0, "unlabelled"] == pytest.approx(np.corrcoef(m0[:10], unlabelled)[0, 1])
+    assert labelled.shape == (2, 2)
 
 
 def test_subtype_correlations_center_needs_three_groups():

@@ -1,5 +1,6 @@
 """Tests of skpoems.plotting (Agg backend): every figure, names from the data."""
 
+import copy
 import sys
 
 import matplotlib
@@ -91,7 +92,8 @@ def test_plot_top_features_all_omics(poems):
     expected = [f if len(f) <= 20 else f[:19] + "\u2026" for f in table["feature"]]
     assert labels == expected
     assert "Top 4 features per omic" == ax.get_title()
-    assert "W" in ax.get_xlabel()
+    assert "sd}(z_k)" in ax.get_xlabel()  # the decoder's gradients at the fit samples
+    assert "W_{jk}" in plot_top_features(poems, n=4, method="weights").get_xlabel()
     # bar colours follow the omics: one colour per omic
     colors = {tuple(p.get_facecolor()) for p in ax.patches}
     assert len(colors) == 3
@@ -125,8 +127,10 @@ def test_plot_top_features_gradient_model(poem, data):
     label = plot_top_features(poem, n=3, X=data[0].iloc[:1]).get_xlabel()
     assert "unweighted" in label and "sd}(z_k)" not in label
     assert _texts(ax.get_legend().get_texts()) == ["mRNA", "methylation", "miRNA"]
+    old = copy.deepcopy(poem)
+    del old.embedding_  # a model saved before the fit kept its samples' embedding
     with pytest.raises(ValueError, match="pass X"):
-        plot_top_features(poem)
+        plot_top_features(old)
 
 
 def test_plot_factor_features(poems):

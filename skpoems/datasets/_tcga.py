@@ -200,6 +200,9 @@ def load_tcga_brca(
             ``(1000, 1000, 503)``, the number of columns of each omic.
         feature_names : ndarray of shape (2503,)
             Feature names in column order (object dtype).
+        sample_names : ndarray of shape (n_samples,)
+            The rows' sample names (object dtype), also where ``data``
+            is an array.
         DESCR : str
             Description of the data set: source, preprocessing, class counts,
             licence and citations.
@@ -353,6 +356,9 @@ def load_nutrimouse(
             ``(120, 21)``.
         feature_names : ndarray of shape (141,)
             Feature names in column order (object dtype).
+        sample_names : ndarray of shape (n_samples,)
+            The rows' sample names (object dtype), also where ``data``
+            is an array.
         DESCR : str
             Description of the data set, its provenance, licence and citations.
 
