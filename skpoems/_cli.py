@@ -86,7 +86,14 @@ def _param_assignment(text: str) -> tuple[str, Any]:
     try:
         return name, json.loads(value)
     except json.JSONDecodeError:
-        return name, value
+        pass
+    python = {"None": "null", "True": "true", "False": "false"}
+    if value in python or value.startswith("("):
+        spelled = python.get(value) or "[" + value.strip("()").rstrip(",") + "]"
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: values are JSON, not Python: write {name}={spelled}"
+        )
+    return name, value
 
 
 def _cluster_count(text: str) -> int | str:
@@ -1211,6 +1218,7 @@ def write_run_outputs(
     split_table: bool = True,
     variance_permutations: int = 20,
     figure_dpi: int = 150,
+    write_record: bool = True,
 ) -> dict[str, Any]:
     """Write the files of ``skpoems run`` for one protocol result; return the record.
 
@@ -1346,7 +1354,8 @@ def write_run_outputs(
     }
     files.append("metrics.json")
     record["files"] = files
-    _write_record(out, record)
+    if write_record:  # (else the caller writes it once its own files are written)
+        _write_record(out, record)
     return record
 
 
@@ -1794,6 +1803,8 @@ def _cmd_discover(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
+    if args.n_clusters != "auto" and args.n_clusters >= n:  # before training, not after
+        raise _UsageError(f"cannot cluster {n} samples into {args.n_clusters} or more clusters.")
     t_fit = time.perf_counter()
     fitted = _fit_quietly(lambda: clone(est).fit(prepared.X_train))
     fit_s = time.perf_counter() - t_fit
@@ -1816,7 +1827,15 @@ def _cmd_discover(args: argparse.Namespace) -> int:
         figure_formats=args.figure_format, figure_dpi=args.figure_dpi, split_table=False,
         variance_permutations=args.variance_permutations,
         extra={"command": ["skpoems", *args.argv]},
+        write_record=False,  # last, once clusters.csv, subtypes.joblib and the markers are written
     )
+    # the record describes the data (not the clusters that stood in for labels
+    # above), and nothing was held out
+    record["dataset"]["target_names"] = (
+        None if bunch.target_names is None or bunch.target is None else [str(t) for t in bunch.target_names]
+    )
+    record.pop("metrics", None)
+    record["training"].pop("n_test", None)
     table = pd.DataFrame({"cluster": np.asarray(cluster_names, dtype=object)[clusters]}, index=index)
     clustering: dict[str, Any] = {
         "method": "k-means on the embedding (n_init=10, random_state=0)",
@@ -2492,7 +2511,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         f"wrote sweep_results.csv, sweep.json and best/ ({len(record['files'])} files) "
         f"to {out}/; total time {wall:.1f} s"
     )
-    return 0
+    # 1 when a configuration failed (its error is in sweep_results.csv), as benchmark
+    return 1 if failed else 0
 
 
 # ----------------------------------------------------------------------- main

@@ -18,6 +18,8 @@ from dataclasses import dataclass, replace
 from numbers import Integral, Real
 from typing import Any, TypeVar
 
+import numpy as np
+
 from sklearn.utils._param_validation import Interval, StrOptions
 
 
@@ -43,7 +45,21 @@ class Param:
 #: an estimator class, which :func:`with_params` returns as it got it
 _C = TypeVar("_C", bound=type)
 
-_positive_int = [Interval(Integral, 1, None, closed="left")]
+class _Count(Interval):
+    """An int of at least ``low``, not a bool: ``True`` is an ``Integral``, and
+    ``--set batch_size=true`` trained with batches of one sample."""
+
+    def __init__(self, low: int) -> None:
+        super().__init__(Integral, low, None, closed="left")
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
+
+    def __str__(self) -> str:
+        return f"{super().__str__()} (not a bool)"
+
+
+_positive_int = [_Count(1)]
 _positive_real = [Interval(Real, 0, None, closed="neither")]
 _non_negative_real = [Interval(Real, 0, None, closed="left")]
 _probability = [Interval(Real, 0, 1, closed="left")]
@@ -161,7 +177,7 @@ def training(
         "n_iter_no_change": Param(
             30,
             "int or None",
-            [Interval(Integral, 1, None, closed="left"), None],
+            [_Count(1), None],
             """
             Patience: number of epochs without an improvement of more than ``tol``
             of the monitored loss (smoothed when ``monitor_smoothing > 0``) before
@@ -366,7 +382,7 @@ LIKELIHOOD: dict[str, Param] = {
     "kl_warmup": Param(
         0,
         "int",
-        [Interval(Integral, 0, None, closed="left")],
+        [_Count(0)],
         """
         Epochs over which the KL weight grows linearly from ``beta / kl_warmup``
         to ``beta`` (0: no warm-up, as in the paper). Early stopping does not

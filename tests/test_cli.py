@@ -430,6 +430,9 @@ def test_discover_finds_clusters_and_their_markers(tmp_path):
     for name in record["files"]:
         assert (out / name).is_file(), name
     assert "split.csv" not in record["files"]
+    # the record describes the data, not the clusters that stood in for labels
+    assert record["dataset"]["target_names"] == list(mice.target_names)
+    assert "metrics" not in record and "n_test" not in record["training"]  # nothing held out
 
     markers = pd.read_csv(out / "cluster_markers.csv")
     assert list(markers.columns) == [
@@ -465,6 +468,17 @@ def test_discover_finds_clusters_and_their_markers(tmp_path):
     assert list(assigned.loc[mice_ids, "cluster"]) == list(clusters["cluster"])
     np.testing.assert_allclose(assigned.loc[mice_ids, "elbo"], clusters["elbo"], rtol=1e-5)  # the same ELBO
     assert "clusters of skpoems discover (nearest k-means centre): cluster 1" in stdout
+
+
+def test_discover_refuses_too_many_clusters_before_training(tmp_path, monkeypatch):
+    from skpoems import POEMSTransformer
+
+    def no_fit(self, X, y=None):
+        raise AssertionError("trained before the usage error")
+
+    monkeypatch.setattr(POEMSTransformer, "fit", no_fit)
+    status, _, stderr = call(["discover", *FAST, "--n-clusters", "40", "--out", str(tmp_path / "o")])
+    assert status == 2 and "cannot cluster 40 samples into 40 or more clusters" in stderr
 
 
 def test_discover_without_labels_and_with_a_missing_omic(tmp_path):
@@ -914,6 +928,18 @@ def test_sweep_selects_by_validation_loss(tmp_path):
     assert "selected: batch_size=" in stdout
 
 
+def test_sweep_exits_1_when_a_configuration_failed(tmp_path):
+    """As benchmark does: a failure recorded only in a table was easy to miss."""
+    status, stdout, stderr = call(
+        ["sweep", *FAST, "--batch-sizes", "8", "--learning-rates", "1e-3,1e3", "--weight-decays", "1e-4",
+         "--out", str(tmp_path), "-q", "--no-figures"]
+    )
+    table = pd.read_csv(tmp_path / "sweep_results.csv").fillna({"error": ""})
+    assert (table["error"] != "").sum() == 1, table
+    assert status == 1 and "(1 failed)" in stdout
+    assert (tmp_path / "best" / "embedding.csv").is_file()  # the others' best is still refitted
+
+
 def test_sweep_refits_the_selected_configuration_with_its_threads(tmp_path, monkeypatch):
     """A fit depends on its torch thread count: without --threads the sweep's
     fits get cores / concurrent fits, and the refit written to best/ ran with
@@ -961,6 +987,10 @@ def test_sweep_refits_the_selected_configuration_with_its_threads(tmp_path, monk
         (["run", *FAST, "--set", "max_iter=5"], "--set max_iter=... and --max-iter both set max_iter"),
         (["run", *FAST, "--set", "beta=-1"], "The 'beta' parameter of POEMSTransformer must be"),
         (["run", *FAST, "--set", "encoder_hidden=[0]"], "The 'encoder_hidden' parameter of POEMSTransformer must be"),
+        # JSON true is an int to scikit-learn's constraints: batches of one sample
+        (["run", *FAST, "--set", "batch_size=true"], "The 'batch_size' parameter of POEMSTransformer must be an int in the range [1, inf) (not a bool)"),
+        (["run", *FAST, "--set", "convergence_tol=None"], "values are JSON, not Python: write convergence_tol=null"),
+        (["run", *FAST, "--set", "encoder_hidden=(50, 50)"], "write encoder_hidden=[50, 50]"),
         (["run", *FAST, "--set", "beta=1", "--set", "beta=2"], "--set beta=... is given more than once"),
         (["run", *FAST, "--test-size", "1.0"], "a number of test samples (at least 2)"),
         (["run", *FAST, "--test-size", "4"], "the test part of nutrimouse has 4 samples, too few to score 5 classes"),
