@@ -1302,6 +1302,10 @@ def write_run_outputs(
         attributions = decoder_attributions(est, split.X_train)
         top = top_features(est, n=20, attributions=attributions)
         top.insert(1, "rank", top.groupby("omic", sort=False).cumcount() + 1)
+        # the factor by name too, as embedding.csv and W_<omic>.csv name them (a
+        # MOCSS position such as 72 is "shared8")
+        factor_names = np.asarray(est.get_feature_names_out(), dtype=object)
+        top.insert(top.columns.get_loc("factor") + 1, "factor_name", factor_names[top["factor"].to_numpy()])
         save_csv(top.set_index(["omic", "rank"]), "top_features.csv")
         extra["top_features"] = {
             str(omic): [str(f) for f in group["feature"]]
@@ -1313,6 +1317,7 @@ def write_run_outputs(
         # explained variance of the test part per omic ("total") and its split over
         # factors (with --variance-permutations 0, the totals only)
         r2 = variance_explained(est, split.X_test, n_permutations=variance_permutations, random_state=0)
+        r2 = r2.rename(columns=lambda c: c if c == "total" else str(factor_names[int(c)]))  # as embedding.csv
         save_csv(r2[["total"]] if variance_permutations == 0 else r2, "variance_explained.csv")
         # and the reconstruction's R^2, where an offset counts too (the printed line)
         extra["reconstruction_r2"] = {

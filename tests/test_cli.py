@@ -225,7 +225,9 @@ def test_run_writes_every_output(run_dir, mice):
         assert list(W.index) == list(mice.data[omic].columns)
 
     top = pd.read_csv(out / "top_features.csv")
-    assert list(top.columns) == ["omic", "rank", "feature", "factor", "strength"]
+    assert list(top.columns) == ["omic", "rank", "feature", "factor", "factor_name", "strength"]
+    # factors by name too, as embedding.csv's columns and W_<omic>.csv's name them
+    assert (top["factor_name"] == Z.columns[top["factor"]]).all()
     for omic in mice.omic_names:
         rows = top[top["omic"] == omic]
         assert list(rows["rank"]) == list(range(1, 21))
@@ -239,7 +241,7 @@ def test_run_writes_every_output(run_dir, mice):
 
     r2 = pd.read_csv(out / "variance_explained.csv", index_col=0)
     assert list(r2.index) == ["gene", "lipid"]
-    assert list(r2.columns[-1:]) == ["total"]
+    assert list(r2.columns) == [*Z.columns, "total"]
     np.testing.assert_allclose(r2.drop(columns="total").sum(axis=1), r2["total"], atol=1e-9)
     assert {"train_loss", "validation_loss"} <= set(history)
 
