@@ -1158,11 +1158,15 @@ _SKEW_MAX_COLUMNS = 2000
 
 def _skewness(x: np.ndarray) -> np.ndarray:
     """Skewness of each column, over its values that are not NaN."""
+    # the plain means where there is no NaN: nanmean copies and masks, and the
+    # check ran 50 ms per omic of TCGA BRCA (0.2 s of every fit); x*x*x, not x**3
+    mean = np.mean if not np.isnan(x).any() else np.nanmean
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # (a column of NaN only)
-        centred = x - np.nanmean(x, axis=0)
-        m2 = np.nanmean(centred**2, axis=0)
-        m3 = np.nanmean(centred**3, axis=0)
+        centred = x - mean(x, axis=0)
+        squared = centred * centred
+        m2 = mean(squared, axis=0)
+        m3 = mean(squared * centred, axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         return m3 / m2**1.5
 
