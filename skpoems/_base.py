@@ -435,7 +435,8 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             As :meth:`transform` returns it.
         """
         omics = self._fit(X)
-        return self._labelled(self._embed_omics(omics), omics)
+        # embedding_ is that embedding (a copy: the caller may write into it)
+        return self._labelled(self.embedding_.copy(), omics)
 
     def _split_validation(self, n: int, rng: np.random.RandomState) -> tuple[np.ndarray, np.ndarray]:
         idx = np.arange(n)
@@ -1251,9 +1252,13 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             except ValueError:
                 pass  # fitted on an accelerator this machine lacks: stay on CPU
             except RuntimeError as error:  # no such GPU here (cuda:1 on one GPU), out of memory
+                # Module.to moves parameter by parameter: one that failed halfway
+                # leaves the others there, so bring them all back
+                state["module_"] = module.cpu()
+                reason = (str(error).splitlines() or [type(error).__name__])[0]
                 warnings.warn(
                     f"{type(self).__name__} was fitted on {device} and could not be moved "
-                    f"there on loading ({str(error).splitlines()[0]}); it stays on the CPU.",
+                    f"there on loading ({reason}); it stays on the CPU.",
                     UserWarning,
                     stacklevel=2,
                 )

@@ -89,7 +89,7 @@ def _param_assignment(text: str) -> tuple[str, Any]:
         pass
     python = {"None": "null", "True": "true", "False": "false"}
     if value in python or value.startswith("("):
-        spelled = python.get(value) or "[" + value.strip("()").rstrip(",") + "]"
+        spelled = python.get(value) or re.sub(r",\s*\]", "]", value.replace("(", "[").replace(")", "]"))
         raise argparse.ArgumentTypeError(
             f"{text!r}: values are JSON, not Python: write {name}={spelled}"
         )

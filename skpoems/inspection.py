@@ -1353,12 +1353,22 @@ def variance_explained(
     return table
 
 
-def _complete_gating_rows(G: np.ndarray) -> np.ndarray:
-    """The samples that have every omic (a missing omic's gating weight is
-    exactly 0), with a warning naming how many others there are."""
-    complete = (G > 0).all(axis=1)
+def _complete_gating_rows(G: np.ndarray, observed: np.ndarray | None = None) -> np.ndarray:
+    """The samples that have every omic some sample has (``observed``, else a
+    missing omic's gating weight: exactly 0), with a warning naming how many
+    others there are; an error where no sample has them all."""
+    has = G > 0 if observed is None else np.asarray(observed, dtype=bool)
+    present = has.any(axis=0)  # an omic no sample has (new samples without it) is no gap
+    complete = has[:, present].all(axis=1)
+    lacking = [int((~has[:, v]).sum()) for v in range(G.shape[1])]
+    if not complete.any():
+        raise ValueError(
+            f"No sample has every omic that the samples have (samples without each omic: "
+            f"{lacking}), and gating weights compare only between samples with the same "
+            "omics (a sample lacking an omic gives it 0 and its other omics more). Pass "
+            "the samples of one pattern of omics, e.g. those that have a given omic."
+        )
     if not complete.all():
-        lacking = [int((G[:, v] == 0).sum()) for v in range(G.shape[1])]
         warnings.warn(
             f"{int((~complete).sum())} of {len(G)} samples lack an omic (samples without "
             f"each omic: {lacking}); the mean gating weights are over the "
@@ -1394,7 +1404,8 @@ def gating_summary(estimator: Any, X: Any = None, y: Any = None, *, target_names
     Weights are comparable only between samples that have the same omics: a
     sample lacking an omic gives it 0 and its other omics more. So where some
     samples lack an omic, the means are over the samples that have every omic
-    (with a warning that says how many were left out): averaged over all, a
+    that some sample has (with a warning that says how many were left out; an
+    error where none has them all): averaged over all, a
     subtype whose patients more often lack an omic looked as if it relied on
     that omic less (planted data: 0.16 against 0.32-0.33 for the other
     subtypes, 0.32-0.33 for every subtype among the patients that have it).
@@ -1416,9 +1427,10 @@ def gating_summary(estimator: Any, X: Any = None, y: Any = None, *, target_names
     Returns
     -------
     DataFrame of shape (1 + n_groups, n_omics)
-        Columns the omic names; first row ``"all"`` (every sample), then one row
-        per group in label order (index named ``"group"``). Rows sum to 1 (NaN
-        for a group without a sample that has every omic).
+        Columns the omic names; first row ``"all"`` (every sample that has
+        every omic, see above), then one row per group in label order (index
+        named ``"group"``). Rows sum to 1 (NaN for a group without a sample that
+        has every omic).
 
     Examples
     --------
@@ -1444,7 +1456,9 @@ def gating_summary(estimator: Any, X: Any = None, y: Any = None, *, target_names
         dtype=float,
     )
     columns = pd.Index(list(estimator.omic_names_), name="omic")
-    complete = _complete_gating_rows(G)
+    # which samples have which omic: from X where given (a gating weight that
+    # underflows to 0 in float32 is no missing omic), else from the zeros
+    complete = _complete_gating_rows(G, None if X is None else _omic_blocks(estimator, X)[1])
     rows = {"all": _mean_rows(G[complete])}
     if y is not None:
         codes, names = _group_codes(y, target_names, G.shape[0], None if X is None else _sample_labels(X))

@@ -330,8 +330,7 @@ def plot_top_features(
     Parameters
     ----------
     estimator : fitted skpoems estimator
-        Any of the five models (models without ``components_`` need ``X`` or
-        ``attributions``).
+        Any of the five models.
     n : int, default=10
         Features per omic.
     omic : str or list of str, default=None
@@ -427,8 +426,7 @@ def plot_factor_features(
     Parameters
     ----------
     estimator : fitted skpoems estimator
-        Any of the five models (models without ``components_`` need ``X`` or
-        ``attributions``).
+        Any of the five models.
     factor : int
         The factor (embedding column, ``0 .. n_features_out - 1``).
     n : int, default=5

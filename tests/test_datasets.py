@@ -664,6 +664,11 @@ def test_folder_reads_bz2_and_xz_and_refuses_what_it_cannot_read(tmp_path):
     assert read.omic_dims == (3, 2, 4)
     pd.testing.assert_frame_equal(read.data, expected.data)
     pd.testing.assert_series_equal(read.target, expected.target)
+    # backups, checksums, folders and a second format beside a readable file: ignored
+    for name in ("1_all.csv.bak", "1_all.csv~", "2_all.csv.bz2.md5", "labels_all.txt", "3_all.tsv"):
+        (tmp_path / name).write_text("x")
+    (tmp_path / "2_all.csv.d").mkdir()
+    pd.testing.assert_frame_equal(load_omics_folder(tmp_path).data, expected.data)
     (tmp_path / "4_all.xlsx").write_bytes(b"PK\x03\x04")
     with pytest.raises(ValueError, match=r"holds 4_all.xlsx, named like the numbered layout's files but not read"):
         load_omics_folder(tmp_path)

@@ -2,6 +2,7 @@
 explained, gating summaries and subtype correlations."""
 
 import copy
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -851,6 +852,22 @@ def test_gating_means_leave_out_samples_that_lack_an_omic(fitted, small):
     none.loc[none.index[y == 0], "omic1"] = np.nan
     with pytest.warns(UserWarning):
         assert gating_summary(est, none, y).loc[0].isna().all()
+    # new samples that all lack an omic share one pattern: every one counts
+    new = X.copy()
+    new.loc[:, "omic2"] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = gating_summary(est, new, y)
+    np.testing.assert_allclose(table.loc["all"], est.transform_gating(new).mean(axis=0))
+    assert (table["omic2"] == 0).all()
+    # no sample has every omic (omic1 on half the samples, omic2 on the other half)
+    halves = X.copy()
+    halves.loc[halves.index[:30], "omic1"] = np.nan
+    halves.loc[halves.index[30:], "omic2"] = np.nan
+    with pytest.raises(ValueError, match=r"No sample has every omic .*\[0, 30, 30\].*Pass the samples of one pattern"):
+        gating_summary(est, halves, y)
+    with pytest.raises(ValueError, match="No sample has every omic"):
+        plot_gating_weights(est.transform_gating(halves), y, by="subtype")
 
 
 def test_missing_labels_form_an_unlabelled_group(fitted, small):

@@ -648,6 +648,14 @@ def test_model_that_cannot_go_back_to_its_gpu_loads_on_cpu(fitted_all, monkeypat
         clone.__setstate__(pickle.loads(pickle.dumps(state)))
     np.testing.assert_array_equal(clone.transform(data()), est.transform(data()))
 
+    # an error without a message (it was an IndexError while loading)
+    def silent(device):
+        raise RuntimeError()
+
+    monkeypatch.setattr(skpoems._base, "resolve_device", silent)
+    with pytest.warns(UserWarning, match=r"could not be moved there on loading \(RuntimeError\)"):
+        POEMSTransformer.__new__(POEMSTransformer).__setstate__(pickle.loads(pickle.dumps(state)))
+
 
 @pytest.mark.parametrize("cls", ALL)
 def test_pickles_record_the_version_and_older_ones_get_new_parameters(cls, fitted_all):

@@ -24,7 +24,11 @@ __all__ = ["load_omics_folder", "load_omics_files"]
 _NUMBERED_FILE = re.compile(r"^(\d+)_(all|tr|te|featname)\.csv(?:\.gz|\.bz2|\.xz)?$")
 _LABEL_FILE = re.compile(r"^labels_(all|tr|te)\.csv(?:\.gz|\.bz2|\.xz)?$")
 #: names of that layout in a format that is not read (1_all.xlsx, 3_all.csv.zip)
-_LAYOUT_NAME = re.compile(r"^(?:\d+_(?:all|tr|te|featname)|labels_(?:all|tr|te))\.", re.IGNORECASE)
+_LAYOUT_NAME = re.compile(
+    r"^(?:\d+_(?:all|tr|te|featname)|labels_(?:all|tr|te))"
+    r"\.(?:csv\.(?:zip|zst)|xlsx|xls|tsv|txt|parquet|feather|h5|rds)(?:\.(?:gz|bz2|xz|zip))?$",
+    re.IGNORECASE,
+)
 #: the strings that pandas.read_csv reads as missing by default (as the data files
 #: and load_omics_tables' label tables are read)
 _MISSING_VALUES = frozenset(
@@ -278,11 +282,16 @@ def _scan_folder(folder: Path) -> tuple[int, dict[int, dict[str, Path]]]:
     Returns the number of omics and, for each omic number, its files by kind
     (``"all"``, ``"tr"``, ``"te"``, ``"featname"``).
     """
+    entries = [entry for entry in folder.iterdir() if entry.is_file()]
+    readable = {
+        entry.name.split(".")[0] for entry in entries
+        if _NUMBERED_FILE.match(entry.name) or _LABEL_FILE.match(entry.name)
+    }
+    # a table in a format not read (3_all.xlsx) where no readable file of that
+    # name is (a 3_all.tsv beside 3_all.csv, a backup 1_all.csv.bak are ignored)
     unread = sorted(
-        entry.name
-        for entry in folder.iterdir()
-        if _LAYOUT_NAME.match(entry.name)
-        and not (_NUMBERED_FILE.match(entry.name) or _LABEL_FILE.match(entry.name))
+        entry.name for entry in entries
+        if _LAYOUT_NAME.match(entry.name) and entry.name.split(".")[0] not in readable
     )
     if unread:  # an omic left out silently (the last one leaves no gap) is worse
         raise ValueError(
