@@ -2393,9 +2393,14 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     bunch = _load(args)
+    est = exp.make_estimator(args.model, drop_none=False, **_estimator_params(args, verbose=0, model=args.model))
+    if not est.get_params().get("early_stopping", False):  # before any output folder or fit
+        raise _UsageError(
+            "a sweep selects by validation loss, which needs early stopping: drop "
+            "--set early_stopping=false"
+        )
     out = _out_dir(args, f"{_safe_name(bunch.name)}_{args.model}_sweep")
     split = _split(args, bunch)
-    est = exp.make_estimator(args.model, drop_none=False, **_estimator_params(args, verbose=0, model=args.model))
     configurations = _sweep.paper_grid(
         args.batch_sizes, args.learning_rates, args.weight_decays
     )

@@ -999,6 +999,7 @@ def test_sweep_refits_the_selected_configuration_with_its_threads(tmp_path, monk
         (["run", *FAST, "--top-variance", "1"], "1 is ambiguous"),
         (["benchmark", *FAST, "--models", "all,pca"], "'all' stands alone"),
         (["sweep", *FAST, "--set", "learning_rate=0.5"], "--set learning_rate=... in a sweep: the grid sets learning_rate"),
+        (["sweep", *FAST, "--set", "early_stopping=false"], "a sweep selects by validation loss, which needs early stopping"),
     ],
 )
 def test_usage_errors_exit_with_status_2(argv, message):
