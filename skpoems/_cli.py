@@ -2252,6 +2252,8 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     out = _out_dir(args, f"{_safe_name(bunch.name)}_benchmark")
     models = list(args.models)
     accepted = set().union(*(exp.MODELS[m]().get_params() for m in models if m in exp.MODELS))
+    if "pca" in models:  # the PCA baseline takes --set n_components too
+        accepted.add("n_components")
     unknown = [name for name, _ in args.params if name not in accepted]
     if unknown:
         raise _UsageError(f"--set {unknown[0]}: none of the models {', '.join(models)} has this parameter")

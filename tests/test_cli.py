@@ -1685,6 +1685,11 @@ def test_benchmark_set_n_components_sizes_the_pca_baseline_too(tmp_path):
     assert status == 0, stderr
     table = pd.read_csv(tmp_path / "benchmark.csv").set_index("model")
     assert table.loc["PCA", "n_features_out"] == 2 and table.loc["MOCSS-AE", "n_features_out"] == 6
+    # the baseline alone: --set n_components sizes it (it was refused as no model's parameter)
+    status, _, stderr = call(["benchmark", *FAST, "--models", "pca", "--set", "n_components=3",
+                              "--out", str(tmp_path / "pca"), "-q"])
+    assert status == 0, stderr
+    assert pd.read_csv(tmp_path / "pca" / "benchmark.csv").set_index("model").loc["PCA", "n_features_out"] == 3
 
 
 def test_samples_the_loader_leaves_out_are_named(tmp_path):
