@@ -43,11 +43,17 @@ def test_attributions_benchmark_prints_both_methods_and_agrees(capsys):
 
 def test_inspection_benchmark_prints_every_step(capsys):
     assert inspection.main(["--samples", "40", "--dims", "30,10", "--epochs", "1",
-                            "--omic-features", "8", "--omic-counts", "2,3"]) == 0
+                            "--omic-features", "8", "--omic-counts", "2,3",
+                            "--shapley-samples", "30", "--shapley-dims", "20,12",
+                            "--shapley-permutations", "2"]) == 0
     out = capsys.readouterr().out
     for label in ("one training epoch", "transform of 40 samples", "impute of 1 samples lacking omic1",
-                  "group_markers, 4 groups", "the data", "  2 omics:", "  3 omics:"):
+                  "group_markers, 4 groups", "the data", "  2 omics:", "  3 omics:",
+                  "of POEMS (30 samples x (20 + 12) features, permutation)"):
         assert label in out, label
+    # the incremental chains compute the table of decoding every coalition afresh
+    difference = float(re.search(r"largest difference (\S+)", out).group(1))
+    assert difference < 1e-5
     assert re.search(r"impute .* \d+\.\d\dx transform", out)
 
 

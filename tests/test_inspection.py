@@ -299,6 +299,31 @@ def test_variance_explained_permutation_sums_exactly(planted, planted_poems):
     np.testing.assert_allclose(sampled["total"], exact["total"], rtol=1e-10)
 
 
+def test_variance_explained_poems_chains_match_fresh_decoding(planted, planted_poems, monkeypatch):
+    """POEMS's sampled orders are computed incrementally along each order (a
+    rank-one update of the decoder's pre-activations per factor added, 2-3x
+    faster at the BRCA shape): the same table as decoding every coalition afresh,
+    its shares add up to the total exactly, and samples lacking an omic do not
+    count for it."""
+    from skpoems import inspection
+
+    X = planted[0].copy()
+    X.loc[X.index[:30], "omic2"] = np.nan
+    calls = []
+    real = inspection._chain_values
+    monkeypatch.setattr(
+        inspection, "_chain_values", lambda *args: calls.append(1) or real(*args)
+    )
+    chained = variance_explained(planted_poems, X, n_permutations=3, random_state=0)
+    assert calls and chained.attrs["method"] == "permutation"
+    monkeypatch.setattr(inspection, "_chain_values", lambda *args: None)
+    fresh = variance_explained(planted_poems, X, n_permutations=3, random_state=0)
+    np.testing.assert_allclose(chained.to_numpy(float), fresh.to_numpy(float), atol=1e-6)
+    np.testing.assert_array_equal(chained["total"], fresh["total"])
+    factors = chained.drop(columns="total").to_numpy(dtype=float)
+    np.testing.assert_allclose(factors.sum(axis=1), chained["total"], rtol=1e-10)
+
+
 class _LinearModel(BaseEstimator):
     """A fitted-estimator stand-in with a linear decoder x_v = z @ A_v.T + 0.5."""
 

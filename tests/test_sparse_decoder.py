@@ -15,6 +15,7 @@ from skpoems._sparse_decoder import (
     dropout_keep_probability,
     sparse_decode,
     sparse_decode_abs_jacobian_mean,
+    sparse_decode_chain_residuals,
     sparse_decode_reference,
 )
 
@@ -373,3 +374,24 @@ def test_abs_jacobian_mean_matches_autograd(max_elements: int) -> None:
     assert torch.all(got[0] == 0)  # a feature that sees no factor
     empty = sparse_decode_abs_jacobian_mean(z[:0], mask, g, c)
     assert empty.shape == (11, 4) and torch.all(empty == 0)
+
+
+@pytest.mark.parametrize("max_elements", [1, 40, 2**19])
+def test_chain_residuals_match_decoding_each_coalition(max_elements: int) -> None:
+    """Along each order, the incremental pre-activations give the residual
+    variance of decoding every prefix coalition afresh (factors outside it at
+    the center), for every chunking of the features (1: one at a time)."""
+    z, mask, g, c, c0 = _inputs(9, 13, 5, 6, requires_grad=False)
+    x = torch.randn(9, 13, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    center = z.mean(dim=0) + 0.3  # any center, not only the mean
+    orders = torch.tensor([[2, 0, 4, 1, 3], [3, 1, 4, 0, 2], [0, 1, 2, 3, 4]])
+    got = sparse_decode_chain_residuals(z, center, mask, g, c, c0, x, orders, max_elements=max_elements)
+    expected = torch.empty(3, 5, dtype=torch.float64)
+    for o, order in enumerate(orders.tolist()):
+        for i in range(5):
+            keep = torch.zeros(5, dtype=torch.bool)
+            keep[order[: i + 1]] = True
+            decoded = sparse_decode(torch.where(keep, z, center), mask, g, c, c0, dropout=0.2, training=False)
+            expected[o, i] = (x - decoded).var(dim=0, correction=0).sum()
+    torch.testing.assert_close(got, expected, rtol=1e-10, atol=1e-12)
+    assert sparse_decode_chain_residuals(z[:0], center, mask, g, c, c0, x[:0], orders).shape == (3, 5)
