@@ -73,8 +73,10 @@ _MOCSS_NOTES = """
     ``a * shared decoder + offset``), five numbers per omic. The training, the
     loss and the embedding do not use them. Without them a small MOCSS-AE's
     reconstruction R^2 on planted data was 0.39 / 0.43, and 0.56 / 0.62 with
-    them. A sample's ``inverse_transform(transform(X))`` decodes a missing
-    omic's zero specific code too; ``impute`` leaves it out.
+    them. A row of an embedding whose ``v``-specific code is exactly zero
+    (how ``transform`` marks a sample lacking omic ``v``) is decoded as such a
+    sample, so ``inverse_transform(transform(X))`` fills a missing omic as
+    ``impute`` does.
 
     ``score`` and the validation loss: the normalised reconstruction (a Frobenius
     norm over the batch) and NT-Xent (a softmax over the batch) are losses of a

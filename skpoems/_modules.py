@@ -915,14 +915,33 @@ class MOCSS(nn.Module):
 
     def decode_omic(self, embedding: Tensor, v: int) -> Tensor:
         """Omic ``v`` of :meth:`decode` alone: it reads only the columns
-        ``decoder_inputs(...)[v]`` of the embedding."""
+        ``decoder_inputs(...)[v]`` of the embedding.
+
+        A row whose ``v``-specific code is exactly zero is how :meth:`embed`
+        marks a sample lacking omic ``v`` (the codes are tanh or Gaussian
+        means, never exactly zero otherwise): it is decoded from the shared
+        code alone, as :meth:`reconstruct` and ``impute`` do, so that
+        ``decode(embed(xs))`` is the reconstruction. (Decoded with the zero
+        code, a MOCSS-SparseVAE's hidden omic scored R^2 -3.3 on planted data,
+        against -0.02 from the shared code alone.)
+        """
         codes = embedding.chunk(len(self.shared) + 1, dim=1)
         shared, specific = self._paths(codes[-1], codes[v], v)
         calibration = getattr(self, "calibration", None)  # None in models pickled before it
         if calibration is None:
-            return 0.5 * (shared + specific)
-        a_shared, a_specific, offset = calibration[v, :3]
-        return a_shared * shared + a_specific * specific + offset
+            out = 0.5 * (shared + specific)
+        else:
+            a_shared, a_specific, offset = calibration[v, :3]
+            out = a_shared * shared + a_specific * specific + offset
+        absent = self.lacking(embedding, v)
+        if bool(absent.any()):
+            out = torch.where(absent[:, None], self._shared_alone(codes[-1], v), out)
+        return out
+
+    def lacking(self, embedding: Tensor, v: int) -> Tensor:
+        """The rows of ``embedding`` that lack omic ``v`` (an exactly zero
+        ``v``-specific code, as :meth:`embed` writes it), shape (n,)."""
+        return (embedding.chunk(len(self.shared) + 1, dim=1)[v] == 0).all(dim=1)
 
     def path_weights(self, v: int) -> tuple[Tensor | float, Tensor | float]:
         """The weights of omic ``v``'s shared and specific decoders in :meth:`decode`."""

@@ -571,7 +571,8 @@ def _module_abs_jacobian_mean(module: Any, z: Any, dims: Sequence[int]) -> list[
     MOCSS omic is a weighted sum of its specific decoder (on its own code) and
     its shared decoder (on the shared code; ``MOCSS.path_weights``), so its
     Jacobian is each of theirs times its weight in those columns and zero
-    elsewhere, each computed the best way for that decoder. Anything else is differentiated generically.
+    elsewhere, each computed the best way for that decoder (a sample lacking
+    the omic: its shared decoder alone, ``MOCSS.decode_omic``). Anything else is differentiated generically.
     """
     from ._modules import MOCSS, PoEVAE, SparseDecoder
     from ._sparse_decoder import sparse_decode_abs_jacobian_mean
@@ -594,8 +595,23 @@ def _module_abs_jacobian_mean(module: Any, z: Any, dims: Sequence[int]) -> list[
             A = z.new_zeros(dims[v], z.shape[1])
             start = sum(c.shape[1] for c in codes[:v])
             a_shared, a_specific = (abs(float(a)) for a in module.path_weights(v))
-            A[:, start : start + codes[v].shape[1]] = a_specific * _module_abs_jacobian_mean(sp, codes[v], dims[v : v + 1])[0]
-            A[:, shared_start:] = a_shared * _generic_abs_jacobian_mean(lambda q, sh=sh: [sh.decoder(q)], codes[-1], dims[v])[0]
+            # a row lacking omic v is decoded from the shared code alone (decode_omic):
+            # its slopes are 0 in the specific columns, a_alone times the shared ones
+            absent = module.lacking(z, v)
+            share = float((~absent).sum()) / len(z)
+            calibration = getattr(module, "calibration", None)
+            a_alone = 1.0 if calibration is None else abs(float(calibration[v, 3]))
+            shared_slopes = lambda rows, sh=sh: _generic_abs_jacobian_mean(  # noqa: E731
+                lambda q: [sh.decoder(q)], codes[-1][rows], dims[v]
+            )[0]
+            if share > 0:
+                present = codes[v][~absent]
+                A[:, start : start + codes[v].shape[1]] = (
+                    share * a_specific * _module_abs_jacobian_mean(sp, present, dims[v : v + 1])[0]
+                )
+                A[:, shared_start:] = share * a_shared * shared_slopes(~absent)
+            if share < 1:
+                A[:, shared_start:] += (1 - share) * a_alone * shared_slopes(absent)
             out.append(A)
         return out
     return _generic_abs_jacobian_mean(module.decode, z, sum(dims))
