@@ -2051,12 +2051,17 @@ def _named_tables_as_trained(
             error = exc
             data = None
         if args.layout == "auto" and trained and (data is None or n_trained(data) < n_features / 2):
-            try:  # the trained features are in the rows: features x samples tables
-                flipped = read(True)
-                if data is None or n_trained(flipped) > n_trained(data):
-                    data = flipped
-            except (ValueError, OSError):
-                pass
+            # the loader could not orient the tables (e.g. omics that share feature
+            # names, such as genes of mRNA and copy number, cannot be told apart from
+            # sample names), or found few trained features: the orientation in which
+            # the tables hold more of the trained features, if any
+            for transpose in (False, True):
+                try:
+                    candidate = read(transpose)
+                except (ValueError, OSError):
+                    continue
+                if n_trained(candidate) > (0 if data is None else n_trained(data)):
+                    data = candidate
     for w in caught:
         # the loader's doubt about a lone table's orientation: the trained
         # features, found in its columns, settle it

@@ -1623,6 +1623,36 @@ def test_embed_refuses_two_tables_of_one_omic_and_trusts_the_trained_features(ru
     assert "read as" not in stderr and "UserWarning" not in stderr
 
 
+def test_embed_reads_omics_that_share_feature_names(tmp_path):
+    """mRNA and copy number keyed by the same gene symbols: the loader cannot
+    orient such tables from the names alone, and ``run`` settles it with the
+    labels; ``embed`` settles it with the trained feature names (it tried only
+    the transposed reading and said the features were absent)."""
+    rng = np.random.RandomState(0)
+    ids, genes = [f"s{i}" for i in range(30)], [f"G{j}" for j in range(20)]
+    for folder in ("cohort", "new"):
+        (tmp_path / folder).mkdir()
+    for omic in ("mrna", "cnv"):
+        table = pd.DataFrame(rng.rand(30, 20), index=ids, columns=genes)
+        table.to_csv(tmp_path / "cohort" / f"{omic}.csv")
+        table.iloc[:5].to_csv(tmp_path / "new" / f"{omic}.csv")
+    pd.Series(["a", "b", "c"] * 10, index=ids, name="y").to_csv(tmp_path / "cohort" / "labels.csv")
+    out = tmp_path / "run"
+    status, _, stderr = call(["run", "--data", str(tmp_path / "cohort"), "--max-iter", "3", "--threads", "1",
+                              "--no-figures", "--out", str(out), "-q"])
+    assert status == 0, stderr
+    for folder, n in (("new", 5), ("cohort", 30)):
+        status, _, stderr = call(["embed", str(out), "--data", str(tmp_path / folder),
+                                  "--out", str(tmp_path / f"e_{folder}"), "-q"])
+        assert status == 0, stderr
+        embedding = pd.read_csv(tmp_path / f"e_{folder}" / "embedding.csv", index_col=0)
+        assert list(embedding.index) == ids[:n]
+    # the same samples, the same embedding as the run's own test split
+    test = pd.read_csv(out / "embedding.csv", index_col=0)
+    again = pd.read_csv(tmp_path / "e_cohort" / "embedding.csv", index_col=0).loc[test.index]
+    np.testing.assert_allclose(again.to_numpy(), test.to_numpy(), rtol=1e-5, atol=1e-6)
+
+
 def test_embed_warns_about_samples_on_another_scale(run_dir, tmp_path):
     out, _ = run_dir
     mice, ids = new_mice(tmp_path / "new")
