@@ -79,6 +79,19 @@ logger = logging.getLogger(__name__)
 _LOOP_PARAMETERS = frozenset(training(1, 1.0, 0.0)) | {"components_learning_rate", "omic_dims"}
 
 
+def _observed_range(block: np.ndarray, rows: np.ndarray) -> tuple[float, float]:
+    """(min, max) of the rows of ``block`` marked in ``rows`` (at least one),
+    a few thousand rows at a time, without a copy of the whole block."""
+    if rows.all():
+        return float(block.min()), float(block.max())
+    low, high = np.inf, -np.inf
+    for start in range(0, len(block), 4096):
+        part = block[start : start + 4096][rows[start : start + 4096]]
+        if part.size:
+            low, high = min(low, float(part.min())), max(high, float(part.max()))
+    return low, high
+
+
 def _same_value(a: Any, b: Any) -> bool:
     """Parameter equality that treats lists, tuples and arrays alike."""
     if isinstance(a, (list, tuple, np.ndarray)) or isinstance(b, (list, tuple, np.ndarray)):
@@ -109,6 +122,8 @@ _BEYOND_FIT = 10.0
 _SCALE_SAMPLE = 1_000_000
 #: how far outside [0, 1] the input of a sigmoid-output model may go unwarned.
 _UNIT_TOLERANCE = 0.1
+#: an omic that some training samples lack and fewer than this many have is named
+_FEW_SAMPLES = 10
 #: seed of the reparameterisation noise used when evaluating a loss (validation,
 #: ``score``): fixed, so the monitored loss is deterministic and comparable across epochs.
 _EVAL_SEED = 0
@@ -327,6 +342,14 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 + (", or set early_stopping=False" if held_out else "")
                 + "."
             )
+        for v in np.flatnonzero((counts < _FEW_SAMPLES) & (counts < train.n_samples)):
+            warnings.warn(
+                f"Omic {self.omic_names_[v]!r} is observed in only {int(counts[v])} of the "
+                f"{train.n_samples} training samples: its decoder, and every reconstruction "
+                "or imputation of it, rest on that many samples.",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
         self._warn_if_omics_unlinked(train)
 
     def _warn_if_omics_unlinked(self, train: _Omics) -> None:
@@ -542,7 +565,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         self._unscaled = {}  # omic -> peak |value|, named again if training diverges
         self._fit_peaks: dict[str, float] = {}  # omic -> peak |value| at fit (_check_within_fit)
         skewed = self._linear_scale = self._warn_if_linear_scale(omics)
-        for name, block in zip(self.omic_names_, omics.blocks):
+        for v, (name, block) in enumerate(zip(self.omic_names_, omics.blocks)):
             # max |x| and |x| at every step-th value in row order, without an
             # |block| copy (a block is a column view of the validated input)
             peak = max(float(block.max(initial=0.0)), -float(block.min(initial=0.0)))
@@ -565,7 +588,8 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                     stacklevel=user_stacklevel(),
                 )
             elif self._sigmoid_reconstruction and block.size:
-                low, high = float(block.min()), float(block.max())
+                # over the samples that have the omic (the others' rows hold zeros)
+                low, high = _observed_range(block, omics.observed[:, v])
                 if low < -_UNIT_TOLERANCE or high > 1 + _UNIT_TOLERANCE:
                     warnings.warn(
                         f"Omic {name!r} has values from {low:.3g} to {high:.3g}, but "

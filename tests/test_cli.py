@@ -495,10 +495,14 @@ def test_discover_without_labels_and_with_a_missing_omic(tmp_path):
     record = json.loads((out / "metrics.json").read_text())
     assert record["figures_skipped"] == {} and "figures/embedding_tsne.png" in record["files"]
     clusters = pd.read_csv(out / "clusters.csv", index_col=0)
-    assert sorted(clusters.index) == sorted(ids) and list(clusters.columns) == ["cluster"]
-    assert clusters["cluster"].nunique() == 3
+    # MOCSS has no ELBO, but how many omics each mouse has is written all the same
+    assert sorted(clusters.index) == sorted(ids) and list(clusters.columns) == ["cluster", "omics_observed"]
+    assert clusters["cluster"].nunique() == 3 and (clusters["omics_observed"] == 1).sum() == 10
     clustering = json.loads((out / "metrics.json").read_text())["clustering"]
     assert clustering["chosen_by"] == "given" and "against_labels" not in clustering
+    lacking = clustering["samples_lacking_each_omic"]
+    assert sum(c["lipid"] for c in lacking.values()) == 10 and sum(c["gene"] for c in lacking.values()) == 0
+    assert set(lacking) == set(clusters["cluster"])
     assert "against the folder's labels" not in stdout
     # POEMS: each mouse's ELBO, and how many omics it sums over
     poems_out = tmp_path / "poems"
@@ -1745,3 +1749,28 @@ def test_sweep_under_the_paper_objective_notes_its_batch_size_bias(tmp_path):
     assert "the selection favours large batches" in stderr
     status, _, stderr = call(argv)
     assert status == 0 and "favours large batches" not in stderr, stderr
+
+
+def test_clusters_made_of_samples_lacking_an_omic_are_named():
+    """A cluster of samples that lack an omic most samples have can follow the
+    missing pattern rather than biology (a short fit on TCGA BRCA did so)."""
+    observed = np.ones((40, 2), dtype=bool)
+    observed[:10, 1] = False  # 25% lack omic "b", all in cluster 1
+    clusters = np.repeat([0, 1, 2], [10, 20, 10])
+    names = ["cluster 1", "cluster 2", "cluster 3"]
+    with pytest.warns(UserWarning, match=r"10 of the 10 samples of cluster 1 lack omic 'b' \(25% of all"):
+        table = _cli._clusters_of_missing_omics(observed, clusters, names, ["a", "b"])
+    assert table == {"cluster 1": {"a": 0, "b": 10}, "cluster 2": {"a": 0, "b": 0}, "cluster 3": {"a": 0, "b": 0}}
+    import warnings as _warnings
+
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("error")
+        # spread over the clusters, a cluster under 5 samples, or an omic most lack: no warning
+        spread = observed.copy()
+        spread[:, 1] = np.arange(40) % 4 != 0
+        _cli._clusters_of_missing_omics(spread, clusters, names, ["a", "b"])
+        _cli._clusters_of_missing_omics(observed, np.repeat([0, 1], [4, 36]), names[:2], ["a", "b"])
+        most = np.ones((40, 2), dtype=bool)
+        most[:30, 1] = False
+        _cli._clusters_of_missing_omics(most, clusters, names, ["a", "b"])
+        assert _cli._clusters_of_missing_omics(np.ones((40, 2), dtype=bool), clusters, names, ["a", "b"]) is None

@@ -1255,6 +1255,30 @@ def test_an_omic_left_out_of_the_training_part_is_named(cls):
     tiny(cls, early_stopping=False).fit(X)  # every sample trains: fine
 
 
+@pytest.mark.parametrize("cls", ALL)
+def test_an_omic_that_few_training_samples_have_is_named(cls):
+    """An omic that 3 of 60 samples have fitted silently: its decoder and its
+    imputations rest on those 3. All samples of a small data set having it is
+    not the case (nothing is missing)."""
+    X = data(n=60)
+    X["om1"][3:] = np.nan
+    with pytest.warns(UserWarning, match=r"'om1' is observed in only 3 of the 60 training samples"):
+        tiny(cls, early_stopping=False).fit(X)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*is observed in only")
+        tiny(cls, early_stopping=False).fit(data(n=8))
+
+
+def test_the_unit_range_warning_reads_the_samples_that_have_the_omic():
+    """MOCSS's warning about values outside [0, 1] said "from 0" for data in
+    [0.2, 1.5]: the zeros standing in for the samples that lack the omic."""
+    X = data(n=30)
+    X["om1"] = 0.2 + 1.3 * X["om1"]
+    X["om1"][:5] = np.nan
+    with pytest.warns(UserWarning, match=r"'om1' has values from 0\.2\d* to 1\.4"):
+        tiny(MOCSSAETransformer).fit(X)
+
+
 SINGLE_FRAME_ERRORS = {
     "text": (lambda F: F.assign(g4=F["g4"].astype(object).where(F.index != 5, "n/a")), TypeError,
              r"'omic1' holds text in column 'g4': 'n/a'"),
