@@ -282,7 +282,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         units; the encoders extrapolate it, silently, to embeddings thousands of
         times the fitted ones. (Models pickled before this check: no check.)"""
         peaks = getattr(self, "_fit_peaks", None) or {}
-        for name, block in zip(self.omic_names_, omics.blocks):
+        for v, (name, block) in enumerate(zip(self.omic_names_, omics.blocks)):
             fit_peak = peaks.get(name)
             if not fit_peak or block.size == 0:
                 continue
@@ -293,10 +293,16 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             if not far.size:
                 continue
             names = [omics.index[i] if omics.index is not None else int(i) for i in far[:3]]
+            # the features of those samples beyond the fit's peak, largest first
+            feature_peak = np.abs(block[far]).max(axis=0)
+            beyond = np.flatnonzero(feature_peak > _BEYOND_FIT * fit_peak)
+            beyond = beyond[np.argsort(-feature_peak[beyond], kind="stable")]
+            features = [str(f) for f in self.omic_feature_names()[v][beyond[:3]]]
             warnings.warn(
                 f"Omic {name!r}: {far.size} of {len(block)} samples have values beyond "
                 f"{_BEYOND_FIT:g} times the largest seen at fit (up to {sample_peak.max():.3g}; "
-                f"at fit {fit_peak:.3g}), e.g. sample(s) {', '.join(map(repr, names))}. "
+                f"at fit {fit_peak:.3g}), e.g. sample(s) {', '.join(map(repr, names))}, in "
+                f"{beyond.size} feature(s), e.g. {', '.join(map(repr, features))}. "
                 "Their embedding extrapolates far outside the data the model learnt from: "
                 "check that they are on the fit's scale (the same units, log or linear as at "
                 "fit, scaled by the scaler fitted with the model). A feature almost constant "

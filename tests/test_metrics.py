@@ -1,6 +1,7 @@
 """Tests of skpoems.metrics against brute force and hand-computed values."""
 
 import itertools
+import warnings
 from collections import Counter
 
 import numpy as np
@@ -179,6 +180,21 @@ def test_evaluate_embedding_perfect_toy():
         "knn_acc": 1.0,
         "knn_acc_std": 0.0,
     }
+
+
+def test_evaluate_embedding_warns_when_knn_votes_over_most_of_its_training_part():
+    """k = 5 neighbours of 6 training samples is about a vote of the whole part:
+    on a small cohort every embedding scored the same (the PCA baseline and the
+    raw features too). Said once, with the majority rate; not for k <= half."""
+    rng = np.random.RandomState(0)
+    y = np.array([0] * 5 + [1, 2, 3, 4])
+    Z = rng.normal(size=(9, 3))
+    with pytest.warns(UserWarning, match=r"n_neighbors=5 of the 6 samples .* predicting the most frequent") as record:
+        evaluate_embedding(Z, y)
+    assert sum("most frequent" in str(w.message) for w in record) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        evaluate_embedding(Z, y, n_neighbors=3)
 
 
 def test_evaluate_embedding_hand_computed_std():

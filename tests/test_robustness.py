@@ -1405,8 +1405,9 @@ def test_samples_far_outside_the_fitted_values_are_named(cls):
         est.transform({k: 2 * v for k, v in X.items()})
     far = {k: v.copy() for k, v in X.items()}
     far["om1"][[4, 7], 0] = 50 * np.abs(X["om1"]).max()
+    far["om1"][7, 2] = 80 * np.abs(X["om1"]).max()  # and the features: the largest first
     for method in ("transform", "score", *(("score_samples", "transform_gating") if cls in POE else ())):
-        with pytest.warns(UserWarning, match=r"Omic 'om1': 2 of 30 samples have values beyond 10 times the largest seen at fit.*sample\(s\) 4, 7"):
+        with pytest.warns(UserWarning, match=r"Omic 'om1': 2 of 30 samples have values beyond 10 times the largest seen at fit.*sample\(s\) 4, 7, in 2 feature\(s\), e.g. 'f2', 'f0'\."):
             getattr(est, method)(far)
     np.testing.assert_array_equal(far["om0"], X["om0"])  # nothing modified
     old = tiny(cls).fit(X)
