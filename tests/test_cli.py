@@ -1442,20 +1442,25 @@ def test_variance_permutations_zero_writes_the_r2_per_omic_only(tmp_path, monkey
     40,000 features and 600 samples), and run / discover had no way to skip it."""
     from skpoems import inspection
 
-    passes = []
-    real = inspection._coalition_values
+    passes, orders = [], []
+    real, real_chains = inspection._coalition_values, inspection._chain_values
     monkeypatch.setattr(
         inspection, "_coalition_values", lambda *a, **k: (passes.append(len(a[4])), real(*a, **k))[1]
+    )
+    # (POEMS walks its sampled orders incrementally, coalition after coalition)
+    monkeypatch.setattr(
+        inspection, "_chain_values", lambda *a: (orders.append(len(a[4])), real_chains(*a))[1]
     )
     full = tmp_path / "full"
     status, _, stderr = call(["run", *FAST, "--out", str(full), "--quiet"])
     assert status == 0, stderr
-    assert sum(passes) > 32
+    assert orders == [20] and passes == [1]  # 20 orders of the 32 factors, and all of them
     passes.clear()
+    orders.clear()
     out = tmp_path / "totals"
     status, stdout, stderr = call(["run", *FAST, "--out", str(out), "--variance-permutations", "0"])
     assert status == 0, stderr
-    assert passes == [1]  # one coalition: every factor
+    assert passes == [1] and orders == []  # one coalition: every factor
     r2 = pd.read_csv(out / "variance_explained.csv", index_col=0)
     assert list(r2.columns) == ["total"]
     # the same totals as the full table's (the same fit: same seed and data)
