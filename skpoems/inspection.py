@@ -930,6 +930,18 @@ def decoder_attributions(estimator: Any, X: Any = None) -> dict[str, pd.DataFram
     piecewise linear in ``z`` (ReLU), so central differences are exact (to
     ~1e-8) except within ``1e-8`` of a kink.
 
+    Samples lacking an omic. The mean is over every sample of ``X``, each at
+    the decoded mean ``inverse_transform`` gives it. For POEMS and POEM that
+    is the decoder at the posterior of the omics the sample has. A MOCSS
+    sample lacking omic ``v`` decodes it from the shared code alone (its
+    ``v``-specific code is zero), so it adds 0 to the ``v``-specific columns
+    and its shared decoder's slopes to the shared ones: MOCSS rankings move
+    with the share of samples lacking the omic (the miRNA of 25% of 300
+    TCGA BRCA patients hidden, 60 epochs: 7-15 of a MOCSS model's top 20
+    miRNAs were those of the patients that have miRNA, 19 of POEMS's). To
+    rank an omic's features among the samples that have it, pass those
+    samples as ``X``.
+
     Parameters
     ----------
     estimator : fitted skpoems estimator
