@@ -92,6 +92,16 @@ def _observed_range(block: np.ndarray, rows: np.ndarray) -> tuple[float, float]:
     return low, high
 
 
+def _to_tensor(block: np.ndarray, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """A C-contiguous tensor copy of ``block`` (one copy, whatever its layout: the
+    blocks may be the caller's arrays, Fortran-ordered or read-only)."""
+    x = torch.empty(block.shape, dtype=dtype, device=device)
+    with warnings.catch_warnings():  # read, never written
+        warnings.filterwarnings("ignore", "The given NumPy array is not writable")
+        x.copy_(torch.from_numpy(block))
+    return x
+
+
 def _same_value(a: Any, b: Any) -> bool:
     """Parameter equality that treats lists, tuples and arrays alike."""
     if isinstance(a, (list, tuple, np.ndarray)) or isinstance(b, (list, tuple, np.ndarray)):
@@ -325,7 +335,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                     "have it."
                 )
         if not observed.all():
-            blocks = [np.where(observed[:, [v]], b, 0.0).astype(b.dtype) for v, b in enumerate(blocks)]
+            blocks = [np.where(observed[:, [v]], b, 0.0).astype(b.dtype, copy=False) for v, b in enumerate(blocks)]
         return _Omics(list(blocks), observed, Xv.dtype, index)
 
     def _check_trainable_omics(self, omics: _Omics, train: _Omics, val_idx: Any) -> None:
@@ -414,8 +424,24 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
     def _tensors(
         self, omics: _Omics, device: torch.device, dtype: torch.dtype = torch.float32
     ) -> tuple[list[torch.Tensor], torch.Tensor | None]:
-        xs = [torch.tensor(b, dtype=dtype, device=device) for b in omics.blocks]
+        xs = [_to_tensor(b, dtype, device) for b in omics.blocks]
         observed = None if omics.complete else torch.as_tensor(omics.observed, device=device)
+        return xs, observed
+
+    @staticmethod
+    def _row_tensors(
+        omics: _Omics, rows: np.ndarray, device: torch.device, dtype: torch.dtype = torch.float32
+    ) -> tuple[list[torch.Tensor], torch.Tensor | None]:
+        """The rows ``rows`` of each block as tensors (``_take`` of ``_tensors``), a
+        few thousand rows at a time: no tensor of every sample on the way."""
+        xs = []
+        for b in omics.blocks:
+            x = torch.empty((len(rows), b.shape[1]), dtype=dtype, device=device)
+            for start in range(0, len(rows), _EVAL_CHUNK):
+                part = rows[start : start + _EVAL_CHUNK]
+                x[start : start + len(part)] = torch.from_numpy(b[part])  # (a fresh, writable array)
+            xs.append(x)
+        observed = None if omics.complete else torch.as_tensor(omics.observed[rows], device=device)
         return xs, observed
 
     @staticmethod
@@ -772,7 +798,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         (minus the training loss without early stopping), in eval mode."""
         if len(val_idx):
             return float(self.best_validation_score_)
-        xs, observed = self._take(*self._tensors(omics, device), torch.as_tensor(train_idx, device=device))
+        xs, observed = self._row_tensors(omics, train_idx, device)
         return -self._evaluate_loss(xs, observed, len(train_idx))[0]
 
     def _set_fitted_attributes(self, omics: _Omics) -> None:
@@ -807,12 +833,8 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
     ) -> None:
         """Train ``module_``; with ``resume``, continue the records of the previous fit."""
         module = self.module_
-        xs_all, obs_all = self._tensors(omics, device)
-        t_idx = torch.as_tensor(train_idx, device=device)
-        xs, obs = self._take(xs_all, obs_all, t_idx)
-        v_idx = torch.as_tensor(val_idx, device=device)
-        val_xs, val_obs = self._take(xs_all, obs_all, v_idx) if len(val_idx) else (None, None)
-        del xs_all, obs_all  # (a copy of every sample for float64 input: not kept for training)
+        xs, obs = self._row_tensors(omics, train_idx, device)
+        val_xs, val_obs = self._row_tensors(omics, val_idx, device) if len(val_idx) else (None, None)
         n_train = len(train_idx)
         n_batches = math.ceil(n_train / self.batch_size_)
         optimizer = self._make_optimizer(module)
@@ -1037,7 +1059,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         sums: dict[str, torch.Tensor] = {}
         for start in range(0, n, _EVAL_CHUNK):
             idx = torch.arange(start, min(start + _EVAL_CHUNK, n), device=device)
-            bx, bo = self._take(xs, observed, idx)
+            bx, bo = (xs, observed) if n <= _EVAL_CHUNK else self._take(xs, observed, idx)
             out = module.loss(bx, bo, prior_batch_size=self._prior_batch_size, n_train=n_train, generator=generator)
             w = len(idx) / n
             parts = {"monitor": out.total if out.monitor is None else out.monitor, "objective": out.total, **out.terms}
@@ -1065,12 +1087,14 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             # rounding (~1e-16) instead of float32's (~1e-7: matrix products round
             # differently for different batch sizes).
             module, dtype = copy.deepcopy(module).double(), torch.float64
-        xs, observed = self._tensors(omics, device, dtype)
         fn = getattr(module, what)
         chunks = []
         for start in range(0, omics.n_samples, _EVAL_CHUNK):
-            idx = torch.arange(start, min(start + _EVAL_CHUNK, omics.n_samples), device=device)
-            chunks.append(fn(*self._take(xs, observed, idx)))
+            rows = slice(start, min(start + _EVAL_CHUNK, omics.n_samples))
+            xs = [_to_tensor(b[rows], dtype, device) for b in omics.blocks]
+            observed = None if omics.complete else torch.as_tensor(omics.observed[rows], device=device)
+            chunks.append(fn(xs, observed))
+            del xs
         if isinstance(chunks[0], (list, tuple)):
             outs = [torch.cat([c[v] for c in chunks]).cpu().numpy().astype(omics.dtype) for v in range(len(chunks[0]))]
         else:

@@ -990,7 +990,10 @@ class OmicInputMixin:
                 ]
             dtype = np.float32 if all(b.dtype == np.float32 for b in blocks) else np.float64
             blocks = [b.astype(dtype, copy=False) for b in blocks]
-            flat = np.concatenate(blocks, axis=1)
+            # scikit-learn's validation (n_features_in_, feature_names_in_) reads the
+            # columns only: the first row of each omic stands in for the data
+            # (concatenating every sample copied the whole input, kept all fit long)
+            flat = np.concatenate([b[:1] for b in blocks], axis=1)
             if feature_names is not None:
                 fitted_names = getattr(self, "feature_names_in_", None) if not reset else None
                 flat = pd.DataFrame(
@@ -998,7 +1001,7 @@ class OmicInputMixin:
                     # (checked omic by omic above; a model fitted on one flat frame
                     # keeps its columns' own names)
                     columns=flat_feature_names(names, feature_names) if fitted_names is None else fitted_names,
-                    index=parsed.index,
+                    index=None if parsed.index is None else parsed.index[:1],
                     copy=False,
                 )
             Xv = validate_data(
@@ -1008,7 +1011,6 @@ class OmicInputMixin:
                 dtype=[np.float64, np.float32],
                 ensure_all_finite=False,  # checked per omic by the caller, naming the omic
             )
-            blocks = split_omics(Xv, [b.shape[1] for b in blocks])
         if reset:
             self.omic_dims_: tuple[int, ...] = tuple(int(b.shape[1]) for b in blocks)
             self.omic_names_: list[str] = list(names)

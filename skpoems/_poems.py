@@ -52,7 +52,7 @@ def initial_noise_scales(block: np.ndarray, observed: np.ndarray, floor: float =
     such a feature's squared errors, divided by sigma^2, then outweighed every
     other term for hundreds of epochs and the embedding fell to chance level.
     """
-    std = block[observed].std(axis=0) if observed.any() else np.zeros(block.shape[1])
+    std = (block if observed.all() else block[observed]).std(axis=0) if observed.any() else np.zeros(block.shape[1])
     varying = std[std > 0]
     constant = float(np.quantile(varying, 0.1)) if varying.size else floor
     return np.maximum(np.where(std > 0, std, constant), floor)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from skpoems.benchmarks import attributions, decoder, epoch, inspection, loader
+from skpoems.benchmarks import attributions, decoder, epoch, inspection, loader, memory
 
 
 @pytest.mark.slow  # about 11 s each: the default suite stays under 10 minutes on 2 cores
@@ -62,3 +62,11 @@ def test_loader_benchmark_prints_both_times(capsys):
     out = capsys.readouterr().out
     assert "load_omics_tables" in out and "(12 x 40 loaded)" in out
     assert re.search(r"ratio: \d+\.\d\dx plain reading", out)
+
+
+def test_memory_benchmark_prints_every_stage(capsys):
+    assert memory.main(["--samples", "30", "--dims", "40,20", "--forms", "float32 list"]) == 0
+    out = capsys.readouterr().out
+    ratios = re.search(r"float32 list \(0 MiB\): setup (\S+)x, fit (\S+)x, transform (\S+)x", out)
+    assert ratios is not None, out
+    assert all(float(r) > 0 for r in ratios.groups())

@@ -716,6 +716,33 @@ def test_inverse_transform_shapes_dtypes_and_errors(cls):
 
 
 @pytest.mark.parametrize("cls", ALL)
+def test_the_input_is_read_in_place_and_never_written(cls):
+    """Fit, transform, score, impute and the inspection functions read the
+    caller's float32 arrays without copying them whole (a concatenated copy of
+    every sample lived through the whole fit: 1x the data at genome scale), and
+    never write to them: read-only arrays work everywhere."""
+    from skpoems import inspection
+
+    X = {k: v.astype(np.float32) for k, v in data(n=40, dims=(6, 4, 5)).items()}
+    X["om1"][:6] = np.nan
+    before = {k: v.copy() for k, v in X.items()}
+    for v in X.values():
+        v.flags.writeable = False
+    est = tiny(cls)
+    blocks, _, _ = est._validate_omic_blocks(X, reset=True)
+    assert all(np.shares_memory(b, X[k]) for b, k in zip(blocks, X, strict=True))
+    est.fit(X)
+    est.transform(X)
+    est.score(X)
+    est.impute(X)
+    inspection.reconstruction_r2(est, X)
+    inspection.variance_explained(est, X, n_permutations=1, random_state=0)
+    inspection.top_features(est, X=X)
+    for k, v in X.items():
+        np.testing.assert_array_equal(v, before[k])
+
+
+@pytest.mark.parametrize("cls", ALL)
 def test_impute_keeps_the_container_and_observed_values(cls):
     X = data(n=30, dims=(6, 4))
     X["om1"][:5] = np.nan

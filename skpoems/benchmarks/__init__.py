@@ -27,6 +27,11 @@ Available benchmarks:
     multiple of one training epoch, and ``group_markers``' peak memory as a
     multiple of the data.
 
+``memory``
+    The peak memory of a POEMS fit (its setup, a one-epoch fit) and of
+    ``transform`` on a genome-scale cohort, as a multiple of the input, in
+    fresh processes, for list, float64 and DataFrame input.
+
 ``loader``
     The folder loader (``load_omics_tables``) on a wide folder of CSV tables,
     against plain ``pandas.read_csv`` of the same files.
@@ -47,6 +52,7 @@ BENCHMARKS: dict[str, str] = {
     "epoch": "skpoems.benchmarks.epoch",
     "inspection": "skpoems.benchmarks.inspection",
     "loader": "skpoems.benchmarks.loader",
+    "memory": "skpoems.benchmarks.memory",
 }
 
 __all__ = ["BENCHMARKS"]
