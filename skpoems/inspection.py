@@ -1315,9 +1315,10 @@ def variance_explained(
     decoder_hidden`` values instead of a pass of the decoder (the same table
     to within 1e-6; 2.7 times faster at the shape of the TCGA BRCA test split,
     ``python -m skpoems.benchmarks inspection``, where the time goes to memory
-    traffic rather than arithmetic): about 10 seconds for the 154 test
-    patients of TCGA BRCA (2,503 features) and 8 minutes for 600 patients of
-    41,000 features on two CPU cores. Pass a sample of patients or fewer
+    traffic rather than arithmetic): 9.5 seconds for 154 patients of the
+    TCGA BRCA shape (2,503 features) and 72 seconds per 2 orders, so about 12
+    minutes for the default 20, for 600 patients of 41,000 features, on two
+    CPU cores. Pass a sample of patients or fewer
     ``n_permutations`` to go faster, or ``n_permutations=0`` for the totals
     alone (one decoder pass).
 
