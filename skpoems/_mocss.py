@@ -153,10 +153,10 @@ class _MOCSSBase(_BaseOmicsTransformer):
         the MOCSS reconstruction loss leaves each decoder's scale and offset free."""
         module = self.module_.eval()
         device = next(module.parameters()).device
-        xs, observed = self._tensors(omics, device)
+        # a chunk of samples at a time, with no tensor of every sample on the way
         moments = sum(
             module.calibration_moments(
-                *self._take(xs, observed, torch.arange(start, min(start + _EVAL_CHUNK, omics.n_samples), device=device))
+                *self._row_tensors(omics, np.arange(start, min(start + _EVAL_CHUNK, omics.n_samples)), device)
             )
             for start in range(0, omics.n_samples, _EVAL_CHUNK)
         )
