@@ -1351,8 +1351,10 @@ def write_run_outputs(
         # explained variance of the test part per omic ("total") and its split over
         # factors (with --variance-permutations 0, the totals only)
         r2 = variance_explained(est, split.X_test, n_permutations=variance_permutations, random_state=0)
-        r2 = r2.rename(columns=lambda c: c if c == "total" else str(factor_names[int(c)]))  # as embedding.csv
-        save_csv(r2[["total"]] if variance_permutations == 0 else r2, "variance_explained.csv")
+        # the CSV's columns named as embedding.csv's; the figure keeps the factor
+        # numbers, which its labels are looked up by (as every other figure's)
+        table = r2.rename(columns=lambda c: c if c == "total" else str(factor_names[int(c)]))
+        save_csv(table[["total"]] if variance_permutations == 0 else table, "variance_explained.csv")
         # and the reconstruction's R^2, where an offset counts too (the printed line)
         extra["reconstruction_r2"] = {
             str(omic): float(v) for omic, v in reconstruction_r2(est, split.X_test).items()
@@ -1525,8 +1527,11 @@ def write_figures(
 
     def correlations(fig):
         axes = fig.subplots(1, 2)
+        # centred where it can be (3 subtypes or more): uncentred, the subtypes'
+        # mean profiles share the overall mean and every pair correlates near 1
         _plotting("plot_subtype_correlations")(
-            split.X_test, Z, y, target_names=target_names, axes=axes
+            split.X_test, Z, y, target_names=target_names, axes=axes,
+            center=len(np.unique(np.asarray(y)[~pd.isna(y)])) >= 3,
         )
 
     def gating(fig):

@@ -20,6 +20,7 @@ The tables behind the figures are in :mod:`skpoems.inspection`.
 from __future__ import annotations
 
 import math
+import warnings
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,7 @@ if TYPE_CHECKING:  # matplotlib is imported only when a function is called
     from matplotlib.axes import Axes
 
 from ._omics import _is_default_index
+from .utils._warnings import user_stacklevel
 from .inspection import (
     _as_matrix,
     _check_estimator,
@@ -137,17 +139,21 @@ _OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", 
 
 def _palette(n: int) -> list:
     """``n`` distinct categorical colours: Okabe-Ito's colour-blind-safe eight,
-    then matplotlib's tab20, then tab20, tab20b and tab20c (60 colours), then
-    evenly spaced colours of a colour map that does not wrap around (turbo)."""
+    then the colours of matplotlib's tab20, tab20b and tab20c less their greys
+    (grey marks unlabelled samples; tab20's 18 first), then evenly spaced
+    colours of a colour map that does not wrap around (turbo)."""
     from matplotlib.colors import to_rgba
 
     plt = _pyplot()
     if n <= len(_OKABE_ITO):
         return [to_rgba(c) for c in _OKABE_ITO[:n]]
-    if n <= 20:
-        return [plt.get_cmap("tab20")(i) for i in range(n)]
-    if n <= 60:
-        return [plt.get_cmap(name)(i) for name in ("tab20", "tab20b", "tab20c") for i in range(20)][:n]
+    # without the greys of the tab palettes: grey is the colour of unlabelled samples
+    tab = [
+        c for name in ("tab20", "tab20b", "tab20c") for c in (plt.get_cmap(name)(i) for i in range(20))
+        if max(c[:3]) - min(c[:3]) > 0.05
+    ]
+    if n <= len(tab):
+        return tab[:n]
     return [plt.get_cmap("turbo")(0.05 + 0.9 * i / (n - 1)) for i in range(n)]
 
 
@@ -927,6 +933,18 @@ def plot_subtype_correlations(
     ]
     labels = _shorten_all(mats[0].index)
     k = len(labels)
+    if not center and k >= 3:
+        off_diagonal = [C.to_numpy()[~np.eye(k, dtype=bool)] for C in mats]
+        flat = [title for (title, _), o in zip(panels, off_diagonal, strict=True) if np.nanmin(o) > 0.95]
+        if flat:
+            warnings.warn(
+                f"Every pair of subtypes correlates above 0.95 in {', '.join(flat)}: uncentred "
+                "(the paper's computation), the mean profiles share the overall mean profile, "
+                "which hides how the subtypes differ. center=True correlates their deviations "
+                "from it.",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
     plt = _pyplot()
     if axes is None:
         side = max(3.2, 0.55 * k + 1.4)
@@ -951,7 +969,7 @@ def plot_subtype_correlations(
         ax.set_yticks(np.arange(k))
         ax.set_yticklabels(labels if i == 0 else [])
         ax.set_title(title)
-    label = "Correlation of subtype mean profiles" + (" (centred)" if center else "")
+    label = "Correlation of subtype mean profiles" + (" (centred)" if center else " (uncentred)")
     _figure_of(axes[0]).colorbar(image, ax=list(axes), shrink=0.8, label=label)
     return axes
 
@@ -1160,8 +1178,10 @@ def plot_embedding(
     else:
         from sklearn.decomposition import PCA
 
-        coords = PCA(n_components=2).fit_transform(M)
-        axis_name = "PC"
+        pca = PCA(n_components=2).fit(M)
+        coords = pca.transform(M)
+        axis_name = "PCA"
+    owned = ax is None
     ax = _new_axes(ax, (6.0, 4.8))
     colors = _palette(len(groups))
     if _has_unlabelled(y):
@@ -1181,16 +1201,21 @@ def plot_embedding(
             linewidths=0,
             label=str(groups[c]),
         )
-    ax.set_xlabel(f"{axis_name} 1")
-    ax.set_ylabel(f"{axis_name} 2")
+    if method == "pca":  # with the share of the embedding's variance on each axis
+        share = pca.explained_variance_ratio_
+        ax.set_xlabel(f"PC1 ({share[0]:.0%})")
+        ax.set_ylabel(f"PC2 ({share[1]:.0%})")
+    else:
+        ax.set_xlabel(f"{axis_name} 1")
+        ax.set_ylabel(f"{axis_name} 2")
     if method != "pca":
         ax.set_xticks([])
         ax.set_yticks([])
     legend_title = getattr(y, "name", None)
     present = [c for c in range(len(groups)) if c in handles]
-    ax.legend(
+    legend = ax.legend(
         [handles[c] for c in present],
-        [str(groups[c]) for c in present],
+        _shorten_all([groups[c] for c in present]),
         title=str(legend_title) if legend_title is not None else None,
         loc="upper left",
         bbox_to_anchor=(1.01, 1.0),
@@ -1199,6 +1224,13 @@ def plot_embedding(
         ncols=math.ceil(len(present) / 16),  # about 16 entries fit the default height
     )
     ax.set_title(f"{axis_name} of the embedding")
+    if owned:
+        # a figure of its own: widened by the legend, which the layout would
+        # otherwise make room for by shrinking the map (to a sliver for 16
+        # long subtype names)
+        fig = _figure_of(ax)
+        width = legend.get_window_extent(fig.canvas.get_renderer()).width / fig.dpi
+        fig.set_size_inches(max(6.0, 4.6 + width), fig.get_size_inches()[1])
     return ax
 
 
@@ -1267,13 +1299,17 @@ def plot_variance_explained(r2: pd.DataFrame, *, ax: Axes | None = None) -> Axes
         vmin=0.0,
         vmax=top if top > 0 else 1.0,  # nothing explained: an honest 0..1 scale
     )
+    # two decimals where the shares are large, three where they are all small
+    # (typical shares of 32 factors are a few hundredths: "0.00" everywhere)
+    digits = 2 if top >= 0.1 else 3
     if K <= 16:
         for (i, j), value in np.ndenumerate(values):
             if np.isfinite(value):
+                text = f"{value:.{digits}f}"
                 ax.text(
                     j,
                     i,
-                    f"{value:.2f}",
+                    "0" if float(text) == 0 else text,
                     ha="center",
                     va="center",
                     fontsize=8,
@@ -1309,7 +1345,7 @@ def plot_variance_explained(r2: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     ax.set_title("Variance explained per omic and factor")
     extend = "min" if np.nanmin(values) < 0 else "neither"
     _figure_of(ax).colorbar(
-        image, ax=ax, label="Share explained", extend=extend, shrink=0.9
+        image, ax=ax, label="Fraction of the omic's variance explained", extend=extend, shrink=0.9
     )
     return ax
 

@@ -1779,3 +1779,31 @@ def test_clusters_made_of_samples_lacking_an_omic_are_named():
         most[:30, 1] = False
         _cli._clusters_of_missing_omics(most, clusters, names, ["a", "b"])
         assert _cli._clusters_of_missing_omics(np.ones((40, 2), dtype=bool), clusters, names, ["a", "b"]) is None
+
+
+def test_run_figures_number_the_factors_and_centre_the_subtype_correlations(tmp_path, monkeypatch):
+    """The variance figure got the CSV's renamed columns ("poemstransformer12",
+    unlike every other figure's factor numbers), and the subtype correlations
+    were uncentred, every cell near 1.00 on min-max scaled data."""
+    from skpoems import plotting
+
+    seen = {}
+    real_variance, real_correlations = plotting.plot_variance_explained, plotting.plot_subtype_correlations
+
+    def variance(r2, **kwargs):
+        seen["columns"] = list(r2.columns)
+        return real_variance(r2, **kwargs)
+
+    def correlations(X, Z, y, **kwargs):
+        seen["center"], seen["classes"] = kwargs.get("center"), len(np.unique(y))
+        return real_correlations(X, Z, y, **kwargs)
+
+    monkeypatch.setattr(plotting, "plot_variance_explained", variance)
+    monkeypatch.setattr(plotting, "plot_subtype_correlations", correlations)
+    out = tmp_path / "out"
+    status, _, stderr = call(["run", *FAST, "--out", str(out), "-q"])
+    assert status == 0, stderr
+    assert seen["columns"] == [*range(32), "total"]
+    assert seen["center"] is (seen["classes"] >= 3)
+    csv = pd.read_csv(out / "variance_explained.csv", index_col=0)
+    assert csv.columns[0] == "poemstransformer0"  # the CSV keeps embedding.csv's names

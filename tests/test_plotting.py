@@ -2,6 +2,7 @@
 
 import copy
 import sys
+import warnings
 
 import matplotlib
 
@@ -300,9 +301,33 @@ def test_plot_embedding(poems, data, method):
     ax = plot_embedding(poems.transform(X), y, method=method, target_names=SUBTYPES)
     assert _texts(ax.get_legend().get_texts()) == SUBTYPES
     assert ax.get_legend().get_title().get_text() == "subtype"
-    prefix = {"tsne": "t-SNE", "pca": "PC"}[method]
-    assert ax.get_xlabel() == f"{prefix} 1"
+    if method == "pca":  # each axis with its share of the embedding's variance
+        from sklearn.decomposition import PCA
+
+        share = PCA(n_components=2).fit(poems.transform(X)).explained_variance_ratio_
+        assert ax.get_xlabel() == f"PC1 ({share[0]:.0%})" and ax.get_ylabel() == f"PC2 ({share[1]:.0%})"
+        assert ax.get_title() == "PCA of the embedding"  # (it said "PC of the embedding")
+    else:
+        assert ax.get_xlabel() == "t-SNE 1" and ax.get_title() == "t-SNE of the embedding"
     assert sum(len(c.get_offsets()) for c in ax.collections) == 60
+
+
+def test_plot_embedding_many_long_subtype_names_keep_the_map_readable():
+    """16 long subtype names: the legend squeezed the map of a 6-inch figure to
+    a sliver; the figure now widens by the legend, names are shortened, and no
+    group is drawn in the grey of unlabelled samples."""
+    rng = np.random.RandomState(0)
+    names = [f"Luminal {i} (PAM50) cohort 2, long name" for i in range(16)]
+    y = pd.Series(np.asarray(names, dtype=object)[np.arange(160) % 16], name="subtype")
+    ax = plot_embedding(rng.randn(160, 4), y, method="pca")
+    fig = ax.get_figure()
+    fig.canvas.draw()
+    assert ax.get_window_extent().width / fig.dpi > 3.0  # inches of map
+    assert all(len(t) <= 20 for t in _texts(ax.get_legend().get_texts()))
+    colors = [tuple(c.get_facecolor()[0][:3]) for c in ax.collections]
+    assert all(max(c) - min(c) > 0.05 for c in colors)  # none grey
+    assert len(set(colors)) == 16
+    plt.close(fig)
 
 
 def test_plot_embedding_umap_needs_umap_learn(monkeypatch):
@@ -599,3 +624,34 @@ def test_activation_map_of_more_features_than_pixels_draws_one_line_per_pixel_co
     for p in positions:  # every factor row, spanning the features
         assert 0 < len(p) <= np.ceil(width_px) and min(p) < 10 and max(p) > 4990
     assert ax.get_title().endswith("(15000 of 15000, 100%)")
+
+
+def test_uncentred_subtype_correlations_near_one_are_flagged():
+    """Features on a common [0, 1] scale: every uncentred pair of subtype means
+    correlated near 1 (a CLI figure read 1.00 in every cell); the figure says
+    so and names the remedy. Centred, the same data shows the subtypes apart."""
+    rng = np.random.RandomState(0)
+    y = np.arange(60) % 3
+    base = rng.rand(1, 30) * 0.8
+    X = np.clip(base + 0.05 * rng.randn(60, 30) + 0.03 * (y[:, None] == np.arange(30) % 3), 0, 1)
+    Z = X[:, :5] + 3.0
+    with pytest.warns(UserWarning, match=r"Every pair of subtypes correlates above 0.95 in .*center=True"):
+        axes = plot_subtype_correlations(X, Z, y)
+    assert "(uncentred)" in axes[0].get_figure().axes[-1].get_ylabel()
+    plt.close(axes[0].get_figure())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        axes = plot_subtype_correlations(X, Z, y, center=True)
+    assert "(centred)" in axes[0].get_figure().axes[-1].get_ylabel()
+    plt.close(axes[0].get_figure())
+
+
+def test_plot_variance_explained_shows_small_shares():
+    """Shares of a few hundredths were all written "0.00" (and "-0.00")."""
+    r2 = pd.DataFrame([[0.031, 0.004, -0.0001], [0.012, 0.02, 0.006]], index=["a", "b"], columns=[0, 1, 2])
+    r2["total"] = r2.sum(axis=1)
+    ax = plot_variance_explained(r2)
+    texts = _texts(ax.texts)
+    assert "0.031" in texts and "0.004" in texts and "-0.000" not in texts and "0" in texts
+    assert ax.get_figure().axes[-1].get_ylabel() == "Fraction of the omic's variance explained"
+    plt.close(ax.get_figure())
