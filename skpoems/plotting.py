@@ -1437,9 +1437,15 @@ def plot_training_history(estimator: Any, columns: Any = None, *, ax: Axes | Non
     labels = dict(_HISTORY_LABELS)
     if "validation_loss" not in frame:  # no early stopping: the training loss is watched
         labels["monitored_smoothed"] = "training loss (smoothed)"
-    for column in columns:
-        ax.plot(frame["epoch"], frame[column], label=labels.get(column, column))
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    # the package's colour-blind-safe colours, and line styles that tell the
+    # curves apart in grey scale too
+    styles = ("-", "-.", ":", (0, (5, 1)))
+    for i, (column, color) in enumerate(zip(columns, _palette(len(columns)), strict=True)):
+        ax.plot(
+            frame["epoch"], frame[column], label=labels.get(column, column), color=color,
+            linestyle=styles[i % len(styles)],
+        )
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins="auto", min_n_ticks=2))
     best = getattr(estimator, "best_iter_", None)
     if best and "validation_loss" in frame:
         ax.axvline(best, color="0.5", linestyle="--", linewidth=1, label=f"kept epoch ({best})")

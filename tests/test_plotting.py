@@ -655,3 +655,16 @@ def test_plot_variance_explained_shows_small_shares():
     assert "0.031" in texts and "0.004" in texts and "-0.000" not in texts and "0" in texts
     assert ax.get_figure().axes[-1].get_ylabel() == "Fraction of the omic's variance explained"
     plt.close(ax.get_figure())
+
+
+def test_training_history_uses_the_colour_blind_safe_colours(poems):
+    """The curves took matplotlib's default tab10 red and green."""
+    from matplotlib.colors import to_hex
+
+    from skpoems.plotting import _OKABE_ITO
+
+    ax = plot_training_history(poems)
+    curves = [line for line in ax.get_lines() if not line.get_label().startswith("kept epoch")]
+    assert [to_hex(line.get_color()) for line in curves] == [c.lower() for c in _OKABE_ITO[: len(curves)]]
+    assert len({str(line.get_linestyle()) for line in curves}) == len(curves)
+    plt.close(ax.get_figure())

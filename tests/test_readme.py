@@ -70,8 +70,9 @@ def test_readme_has_python_examples():
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_readme_python_examples_run(monkeypatch):
+def test_readme_python_examples_run(monkeypatch, tmp_path):
     pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)  # the files a block writes (a saved figure) go there
     import matplotlib
 
     matplotlib.use("Agg")
