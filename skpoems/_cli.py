@@ -1510,11 +1510,16 @@ def write_figures(
     n_omics = len(omics)
     has_w = _has_components(est)
 
+    # which samples the figures show: the held-out test part (run), or every
+    # sample (discover, whose "test" part is all of them)
+    shown = "every sample" if split.X_test is split.X_train else "test samples"
+
     def embedding(fig):
         ax = fig.subplots()
         _plotting("plot_embedding")(
             Z, y, method="tsne", target_names=target_names, random_state=0, ax=ax
         )
+        ax.set_title(f"{ax.get_title()} ({shown}, n={len(Z)})")
 
     def heatmap(fig):
         ax = fig.subplots()

@@ -1798,12 +1798,21 @@ def test_run_figures_number_the_factors_and_centre_the_subtype_correlations(tmp_
         seen["center"], seen["classes"] = kwargs.get("center"), len(np.unique(y))
         return real_correlations(X, Z, y, **kwargs)
 
+    real_embedding = plotting.plot_embedding
+
+    def embedding(*args, **kwargs):
+        seen["embedding_axes"] = real_embedding(*args, **kwargs)
+        return seen["embedding_axes"]
+
     monkeypatch.setattr(plotting, "plot_variance_explained", variance)
     monkeypatch.setattr(plotting, "plot_subtype_correlations", correlations)
+    monkeypatch.setattr(plotting, "plot_embedding", embedding)
     out = tmp_path / "out"
     status, _, stderr = call(["run", *FAST, "--out", str(out), "-q"])
     assert status == 0, stderr
     assert seen["columns"] == [*range(32), "total"]
+    # which samples the map shows, and how few (8 test mice)
+    assert seen["embedding_axes"].get_title() == "t-SNE of the embedding (test samples, n=8)"
     assert seen["center"] is (seen["classes"] >= 3)
     csv = pd.read_csv(out / "variance_explained.csv", index_col=0)
     assert csv.columns[0] == "poemstransformer0"  # the CSV keeps embedding.csv's names
