@@ -1302,7 +1302,12 @@ def plot_variance_explained(r2: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     # two decimals where the shares are large, three where they are all small
     # (typical shares of 32 factors are a few hundredths: "0.00" everywhere)
     digits = 2 if top >= 0.1 else 3
-    if K <= 16:
+    # values written in the cells where they fit: about 0.6 font sizes per
+    # character of "-0.031", in a cell of the Axes' width as now, less a fifth
+    # for what a layout engine takes later (a panel of a user's figure is narrow)
+    cell_pt = 0.8 * _axes_inches(ax)[0] * 72 / K
+    fontsize = next((f for f in (8, 6) if 0.6 * f * (digits + 3) <= cell_pt), None)
+    if K <= 16 and fontsize is not None:
         for (i, j), value in np.ndenumerate(values):
             if np.isfinite(value):
                 text = f"{value:.{digits}f}"
@@ -1312,7 +1317,7 @@ def plot_variance_explained(r2: pd.DataFrame, *, ax: Axes | None = None) -> Axes
                     "0" if float(text) == 0 else text,
                     ha="center",
                     va="center",
-                    fontsize=8,
+                    fontsize=fontsize,
                     color="white" if value > 0.6 * top else "black",
                 )
     # attrs["factor_labels"][k] names factor column k (pandas keeps attrs through

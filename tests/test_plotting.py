@@ -668,3 +668,15 @@ def test_training_history_uses_the_colour_blind_safe_colours(poems):
     assert [to_hex(line.get_color()) for line in curves] == [c.lower() for c in _OKABE_ITO[: len(curves)]]
     assert len({str(line.get_linestyle()) for line in curves}) == len(curves)
     plt.close(ax.get_figure())
+
+
+def test_plot_variance_explained_writes_values_only_where_they_fit():
+    """In a narrow panel of a user's figure the 8-pt values of 12 factors
+    overprinted each other; they are left out there, kept in a figure of its own."""
+    r2 = pd.DataFrame(np.full((3, 12), 0.021), index=["a", "b", "c"], columns=range(12))
+    own = plot_variance_explained(r2)
+    assert len(own.texts) == 36
+    fig, axes = plt.subplots(2, 3, figsize=(9, 5))
+    narrow = plot_variance_explained(r2, ax=axes[0, 0])
+    assert len(narrow.texts) == 0
+    plt.close("all")
