@@ -14,7 +14,11 @@ process, computes :func:`skpoems.inspection.decoder_attributions` (what
   at a time, in bounded blocks of samples,
 
 and prints the seconds, the peak resident memory of each process, their ratio
-and the largest difference between the two results. Run it on an otherwise idle
+and the largest difference between the two results. With ``--model mocss_ae``
+or ``--model poem`` (dense decoders, differentiated by forward-mode automatic
+differentiation) it compares instead every factor at once (``vmap`` over the
+tangents, one primal pass shared by them; the default) with one ``jvp`` per
+factor. Run it on an otherwise idle
 machine.
 """
 
@@ -42,7 +46,8 @@ def _data(n_samples: int, dims: tuple[int, ...]) -> list[np.ndarray]:
 
 def _worker(spec: dict) -> dict:
     """Fit (same seed in every process) and time one attribution method."""
-    from skpoems import MOCSSSparseVAETransformer, POEMSTransformer
+    from skpoems import MOCSSAETransformer, MOCSSSparseVAETransformer, POEMSTransformer, POEMTransformer
+    from skpoems import inspection
     from skpoems.benchmarks.decoder import _peak_rss
     from skpoems.inspection import _decoder_jacobian_abs_mean
 
@@ -50,8 +55,11 @@ def _worker(spec: dict) -> dict:
     X = _data(spec["n_samples"], tuple(spec["dims"]))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cls = {"poems": POEMSTransformer, "mocss_sparse_vae": MOCSSSparseVAETransformer}[spec["model"]]
+        cls = {"poems": POEMSTransformer, "mocss_sparse_vae": MOCSSSparseVAETransformer,
+               "mocss_ae": MOCSSAETransformer, "poem": POEMTransformer}[spec["model"]]
         est = cls(max_iter=spec["epochs"], random_state=0).fit(X)
+    if not spec.get("batched", True):  # one jvp per factor, as before the batched path
+        inspection._all_factors_abs_jacobian_mean = lambda *args: None
     Z = est.transform(X)
     before = _peak_rss()
     start = time.perf_counter()
@@ -76,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dims", default="20000,5000,800", help="features per omic, comma-separated")
     parser.add_argument("--epochs", type=int, default=2, help="training epochs before measuring")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--model", choices=["poems", "mocss_sparse_vae"], default="poems")
+    parser.add_argument("--model", choices=["poems", "mocss_sparse_vae", "mocss_ae", "poem"], default="poems")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -85,18 +93,25 @@ def main(argv: list[str] | None = None) -> int:
     dims = [int(d) for d in args.dims.split(",")]
     print(f"decoder attributions of {args.model}: {args.samples} samples, {'+'.join(map(str, dims))} "
           f"features, {args.threads} torch thread(s), each method in a fresh process")
+    dense = args.model in ("mocss_ae", "poem")
+    variants = (
+        (("all factors at once", {"closed_form": True, "batched": True}),
+         ("one factor at a time", {"closed_form": True, "batched": False}))
+        if dense else
+        (("closed form", {"closed_form": True}), ("finite differences", {"closed_form": False}))
+    )
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for label, closed in (("closed form", True), ("finite differences", False)):
+        for i, (label, variant) in enumerate(variants):
             spec = {"n_samples": args.samples, "dims": dims, "epochs": args.epochs, "threads": args.threads,
-                    "model": args.model,
-                    "closed_form": closed, "out": str(Path(tmp) / f"{closed}.npy")}
+                    "model": args.model, **variant, "out": str(Path(tmp) / f"{i}.npy")}
             results[label] = r = _run(spec)
             r["A"] = np.load(spec["out"])
-            print(f"  {label:19s} {r['seconds']:8.2f} s   peak RSS {r['peak_rss'] / 2**20:8.0f} MiB "
+            print(f"  {label:20s} {r['seconds']:8.2f} s   peak RSS {r['peak_rss'] / 2**20:8.0f} MiB "
                   f"(after the fit {r['peak_before'] / 2**20:.0f} MiB)")
-    a, b = results["closed form"], results["finite differences"]
-    print(f"  speed-up of the closed form: {b['seconds'] / a['seconds']:.1f}x; "
+    a, b = (results[label] for label, _ in variants)
+    print(f"  speed-up of {'every factor at once' if dense else 'the closed form'}: "
+          f"{b['seconds'] / a['seconds']:.1f}x; "
           f"largest |difference| {np.abs(a['A'] - b['A']).max():.1e} (largest value {np.abs(b['A']).max():.2f})")
     return 0
 
