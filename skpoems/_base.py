@@ -94,7 +94,10 @@ def _observed_range(block: np.ndarray, rows: np.ndarray) -> tuple[float, float]:
 
 def _to_tensor(block: np.ndarray, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
     """A C-contiguous tensor copy of ``block`` (one copy, whatever its layout: the
-    blocks may be the caller's arrays, Fortran-ordered or read-only)."""
+    blocks may be the caller's arrays, Fortran-ordered or read-only; a reversed
+    view, which torch cannot read, is copied by numpy first)."""
+    if any(stride < 0 for stride in block.strides):
+        block = np.ascontiguousarray(block)
     x = torch.empty(block.shape, dtype=dtype, device=device)
     with warnings.catch_warnings():  # read, never written
         warnings.filterwarnings("ignore", "The given NumPy array is not writable")

@@ -1162,14 +1162,15 @@ def _fit_quietly(fn: Callable[[], Any]) -> Any:
         return fn()
 
 
-def _elbo_columns(model: Any, X: Any) -> dict[str, np.ndarray]:
+def _elbo_columns(model: Any, X: Any, observed: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """clusters.csv's ``elbo`` column (POEMS, POEM: ``score_samples``) and, where
     a sample lacks an omic, ``omics_observed`` (every model): an ELBO sums over
     the features of the omics a sample has, so only samples with the same omics
     compare, and clusters that follow which omics samples have are worth
     knowing of. NaN, with a warning, where the model cannot score the samples
     (the clusters are written all the same)."""
-    observed = model._validate_omics(X, reset=False).observed
+    if observed is None:
+        observed = model._validate_omics(X, reset=False).observed
     if not hasattr(model, "score_samples"):
         return {} if observed.all() else {"omics_observed": observed.sum(axis=1)}
     try:
@@ -1920,12 +1921,10 @@ def _cmd_discover(args: argparse.Namespace) -> int:
         }
     # how well the model explains each sample (POEMS, POEM): the lowest are worth
     # a look (outliers, an omic on another scale or of another patient)
-    for column, values in _elbo_columns(fitted, prepared.X_train).items():
+    observed = fitted._validate_omics(prepared.X_train, reset=False).observed
+    for column, values in _elbo_columns(fitted, prepared.X_train, observed).items():
         table[column] = values
-    lacking = _clusters_of_missing_omics(
-        fitted._validate_omics(prepared.X_train, reset=False).observed, clusters, cluster_names,
-        list(fitted.omic_names_),
-    )
+    lacking = _clusters_of_missing_omics(observed, clusters, cluster_names, list(fitted.omic_names_))
     if lacking is not None:
         clustering["samples_lacking_each_omic"] = lacking
     table.to_csv(out / "clusters.csv")

@@ -1033,12 +1033,5 @@ class MOCSS(nn.Module):
     def reconstruct(self, xs: Sequence[Tensor], observed: Tensor | None = None) -> list[Tensor]:
         """Every omic reconstructed from the observed ones: as :meth:`decode`, except
         that a missing omic (no specific code) comes from its shared decoder alone."""
-        embedding = self.embed(xs, observed)
-        recs = self.decode(embedding)
-        if observed is None:
-            return recs
-        shared = embedding.chunk(len(self.shared) + 1, dim=1)[-1]
-        return [
-            torch.where(observed[:, v : v + 1], rec, self._shared_alone(shared, v))
-            for v, rec in enumerate(recs)
-        ]
+        # (decode reads a missing omic's zero specific code as missing: decode_omic)
+        return self.decode(self.embed(xs, observed))

@@ -929,8 +929,11 @@ class OmicInputMixin:
     def _validate_omic_blocks(self, X: Any, *, reset: bool) -> tuple[list[np.ndarray], list[str], Any]:
         """Split X into float blocks (NaN kept), with the omics' names.
 
-        Returns the blocks, the omic names and the validated flat 2-D input (whose
-        ``dtype`` is that of every block).
+        Returns the blocks, the omic names and scikit-learn's validation of the
+        flat 2-D input: the whole input for one 2-D array (the blocks are its
+        columns), else a stand-in of the first sample of every omic (the blocks
+        are the caller's arrays, as floats, read in place: never write to them).
+        Only its ``dtype``, that of every block, describes the data.
         """
         try:
             # (a flat DataFrame at transform: split as fitted, for its duplicate check)

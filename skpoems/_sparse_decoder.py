@@ -815,8 +815,10 @@ def sparse_decode_chain_residuals(
     of a chain is one rank-one update of the (B, J*H) pre-activations of a chunk
     of J features, the ReLU and the contraction with ``C``: three passes over
     the chunk instead of the (J*H) x K x B matmul of decoding ``z_S`` afresh
-    (K times the work). Chunks of features keep every work tensor within
-    ``max_elements``, so memory does not grow with B * D.
+    (K times the work). Chunks of J features keep the work tensors (B x J*H
+    pre-activations and activations, K x J*H steps) within ``max_elements``,
+    or at one feature each where a single feature needs more, so memory does
+    not grow with the number of features.
 
     Parameters
     ----------
@@ -845,7 +847,7 @@ def sparse_decode_chain_residuals(
         return out
     deviation_rows = (z - center).t().contiguous()  # row k: z[:, k] - center[k]
     start = (mask * center) @ hidden_weight.t()  # (D, H): the pre-activations at the center
-    feats = max(1, min(n_features, max_elements // (batch * hidden)))
+    feats = max(1, min(n_features, max_elements // (max(batch, latent) * hidden)))
     order_list = orders.tolist()
     for j in range(0, n_features, feats):
         width = min(feats, n_features - j)

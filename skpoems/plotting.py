@@ -1229,7 +1229,7 @@ def plot_embedding(
         # otherwise make room for by shrinking the map (to a sliver for 16
         # long subtype names)
         fig = _figure_of(ax)
-        width = legend.get_window_extent(fig.canvas.get_renderer()).width / fig.dpi
+        width = legend.get_window_extent().width / fig.dpi  # (any backend's renderer)
         fig.set_size_inches(max(6.0, 4.6 + width), fig.get_size_inches()[1])
     return ax
 

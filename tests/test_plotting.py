@@ -680,3 +680,25 @@ def test_plot_variance_explained_writes_values_only_where_they_fit():
     narrow = plot_variance_explained(r2, ax=axes[0, 0])
     assert len(narrow.texts) == 0
     plt.close("all")
+
+
+def test_plot_embedding_on_a_vector_backend(tmp_path):
+    """Widening the figure by its legend asked the canvas for a renderer, which
+    only Agg canvases have: a PDF canvas raised AttributeError."""
+    from matplotlib.backends.backend_pdf import FigureCanvasPdf
+
+    rng = np.random.RandomState(0)
+    fig = plt.figure(figsize=(6.0, 4.8), layout="constrained")
+    FigureCanvasPdf(fig)
+    ax = fig.add_subplot()
+    plot_embedding(rng.randn(40, 4), np.arange(40) % 4, method="pca", ax=ax)
+    fig.savefig(tmp_path / "map.pdf")
+    # a figure of its own, made by pyplot with the PDF backend
+    plt.close("all")
+    plt.switch_backend("pdf")
+    try:
+        own = plot_embedding(rng.randn(40, 4), np.arange(40) % 4, method="pca")
+        own.get_figure().savefig(tmp_path / "own.pdf")
+    finally:
+        plt.close("all")
+        plt.switch_backend("Agg")

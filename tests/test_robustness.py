@@ -740,6 +740,21 @@ def test_the_input_is_read_in_place_and_never_written(cls):
     inspection.top_features(est, X=X)
     for k, v in X.items():
         np.testing.assert_array_equal(v, before[k])
+    # other layouts of the caller's arrays: reversed views (which torch cannot
+    # read: fit and transform failed on them), Fortran order, float64, a frame
+    expected = est.transform(X)
+    layouts = {
+        "reversed rows": {k: v[::-1] for k, v in X.items()},
+        "reversed columns": {k: v[:, ::-1] for k, v in X.items()},
+        "Fortran order": {k: np.asfortranarray(v) for k, v in X.items()},
+    }
+    for name, Xl in layouts.items():
+        fitted = tiny(cls).fit(Xl)
+        assert np.isfinite(fitted.transform(Xl)).all(), name
+    np.testing.assert_array_equal(est.transform(layouts["Fortran order"]), expected)
+    np.testing.assert_array_equal(est.transform({k: v[::-1] for k, v in layouts["reversed rows"].items()}), expected)
+    frames = {k: pd.DataFrame(v).iloc[::-1] for k, v in X.items()}
+    assert np.isfinite(tiny(cls).fit(frames).transform(frames)).all()
 
 
 @pytest.mark.parametrize("cls", ALL)
