@@ -8,9 +8,9 @@ input forms: a list of float32 arrays, a list of float64 arrays and one float32
 pandas DataFrame with (omic, feature) columns. It prints, above the process's
 memory before the data existed and as a multiple of the input's size:
 
-* ``setup``: the peak when training starts (input validation, the checks of
-  the data's scale, the validation split, the model and the training tensors:
-  the copies of the data a fit makes);
+* ``setup``: the peak when training is about to start (input validation,
+  the checks of the data's scale, the validation split, the model and the
+  training and validation tensors: the copies of the data a fit makes);
 * ``fit``: the peak of a whole one-epoch fit (the epoch adds the decoders'
   activations, which grow with the batch size times the features, not with the
   samples, and the end-of-fit embedding of every sample);
@@ -84,7 +84,8 @@ def _worker(form: str, stage: str, n_samples: int, dims: tuple[int, ...]) -> Non
         def stop(self, *args, **kwargs):
             raise _TrainingStarts
 
-        _BaseOmicsTransformer._train = stop
+        # the optimiser is made right after the training and validation tensors
+        _BaseOmicsTransformer._make_optimizer = stop
         try:
             est.fit(X)
         except _TrainingStarts:
