@@ -1607,7 +1607,8 @@ def write_figures(
         ("embedding_heatmap", (9, 5), heatmap, None),
         ("subtype_correlations", (11, 4.8), correlations, None),
         ("gating_weights", (7, 4.5), gating,
-         None if hasattr(est, "transform_gating") else f"{model} has no gating network"),
+         f"{model} has no gating network" if not hasattr(est, "transform_gating")
+         else "one omic: its gating weight is 1 for every sample" if n_omics == 1 else None),
         ("top_features", (5.5 * top_cols, 4.5 * top_rows), top_features,
          None if attributions is not None else no_w),
         ("factor_features", (13, 11), factor_features,

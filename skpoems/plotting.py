@@ -668,6 +668,14 @@ def plot_gating_weights(
             f"gating_weights must be 2-D (n_samples, n_omics) with a sample and an omic; got shape {G.shape}."
         )
     n, V = G.shape
+    if V == 1:
+        warnings.warn(
+            "One omic: its gating weight is 1 for every sample, so the figure shows "
+            "nothing about the samples (gating weights share a sample's reliance out "
+            "between its omics).",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
     if omic_names is None:
         cols = getattr(gating_weights, "columns", None)
         omic_names = (

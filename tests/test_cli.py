@@ -1816,3 +1816,20 @@ def test_run_figures_number_the_factors_and_centre_the_subtype_correlations(tmp_
     assert seen["center"] is (seen["classes"] >= 3)
     csv = pd.read_csv(out / "variance_explained.csv", index_col=0)
     assert csv.columns[0] == "poemstransformer0"  # the CSV keeps embedding.csv's names
+
+
+def test_one_omic_run_draws_no_gating_figure(tmp_path):
+    """One omic: every gating weight is 1, a solid block said nothing."""
+    mice = load_dataset("nutrimouse")
+    data = tmp_path / "cohort"
+    data.mkdir()
+    ids = [f"m{i}" for i in range(40)]
+    mice.data["gene"].set_axis(ids).to_csv(data / "gene.csv")
+    pd.Series(np.asarray(mice.target_names)[mice.target], index=ids, name="diet").to_csv(data / "labels.csv")
+    out = tmp_path / "out"
+    status, _, stderr = call(["run", "--data", str(data), *FAST[2:], "--out", str(out), "-q"])
+    assert status == 0, stderr
+    record = json.loads((out / "metrics.json").read_text())
+    assert record["figures_not_applicable"]["gating_weights"] == "one omic: its gating weight is 1 for every sample"
+    assert not (out / "figures" / "gating_weights.png").exists()
+    assert "One omic: its gating weight" not in stderr

@@ -702,3 +702,10 @@ def test_plot_embedding_on_a_vector_backend(tmp_path):
     finally:
         plt.close("all")
         plt.switch_backend("Agg")
+
+
+def test_gating_weights_of_one_omic_are_flagged():
+    """One omic: a solid block of 1.0, drawn without a word."""
+    with pytest.warns(UserWarning, match="One omic: its gating weight is 1 for every sample"):
+        ax = plot_gating_weights(np.ones((10, 1)), np.arange(10) % 2)
+    plt.close(ax.get_figure())
