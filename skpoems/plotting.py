@@ -971,7 +971,10 @@ def plot_subtype_correlations(
     for i, (ax, (title, _), C) in enumerate(zip(axes, panels, mats, strict=True)):
         image = ax.imshow(C.to_numpy(), cmap="RdBu_r", vmin=-1, vmax=1)
         if k <= 12:
-            _annotate_matrix(ax, C.to_numpy(), fontsize=8 if k <= 6 else 6)
+            fontsize = 8 if k <= 6 else 6
+            # only where "-0.12" fits a cell (a fifth kept for a layout engine)
+            if 0.6 * fontsize * 5 <= 0.8 * _axes_inches(ax)[0] * 72 / k:
+                _annotate_matrix(ax, C.to_numpy(), fontsize=fontsize)
         ax.set_xticks(np.arange(k))
         ax.set_xticklabels(labels, rotation=45, ha="right", rotation_mode="anchor")
         ax.set_yticks(np.arange(k))

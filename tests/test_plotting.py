@@ -709,3 +709,16 @@ def test_gating_weights_of_one_omic_are_flagged():
     with pytest.warns(UserWarning, match="One omic: its gating weight is 1 for every sample"):
         ax = plot_gating_weights(np.ones((10, 1)), np.arange(10) % 2)
     plt.close(ax.get_figure())
+
+
+def test_subtype_correlations_write_values_only_where_they_fit():
+    """Values written in the cells of a figure of its own, not in narrow panels
+    of a user's figure, where they overprinted."""
+    rng = np.random.RandomState(0)
+    X, Z, y = rng.rand(60, 12), rng.randn(60, 3), np.arange(60) % 6
+    axes = plot_subtype_correlations(X, Z, y, center=True)
+    assert all(len(ax.texts) == 36 for ax in axes)
+    fig, grid = plt.subplots(2, 6, figsize=(9, 4))
+    narrow = plot_subtype_correlations(X, Z, y, center=True, axes=grid[0, :2])
+    assert all(len(ax.texts) == 0 for ax in narrow)
+    plt.close("all")
