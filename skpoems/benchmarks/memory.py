@@ -42,17 +42,6 @@ class _TrainingStarts(Exception):
     pass
 
 
-def _current_rss() -> int | None:
-    """Resident set size of this process now (bytes; Linux), else None."""
-    import os
-
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return None
-
-
 def _input(form: str, n_samples: int, dims: tuple[int, ...]):
     import pandas as pd
 
@@ -72,7 +61,7 @@ def _worker(form: str, stage: str, n_samples: int, dims: tuple[int, ...]) -> Non
 
     from skpoems import POEMSTransformer
     from skpoems._base import _BaseOmicsTransformer
-    from skpoems.benchmarks.decoder import _peak_rss
+    from skpoems.benchmarks.decoder import _current_rss, _peak_rss
 
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
