@@ -157,6 +157,38 @@ def _palette(n: int) -> list:
     return [plt.get_cmap("turbo")(0.05 + 0.9 * i / (n - 1)) for i in range(n)]
 
 
+def _chosen_colors(palette: Any, groups: list, defaults: list) -> list:
+    """The groups' colours: ``defaults`` with those that ``palette`` (a dict keyed
+    by group names, or a list in group order) chooses, each checked."""
+    from matplotlib.colors import to_rgba
+
+    if palette is None:
+        return defaults
+    names = [str(g) for g in groups]
+    if isinstance(palette, dict):
+        unknown = [k for k in palette if str(k) not in names]
+        if unknown:
+            raise ValueError(
+                f"palette names {unknown!r}, which are not groups of y; its groups: {names!r}."
+            )
+        chosen = {str(k): c for k, c in palette.items()}
+        pairs = [(name, chosen.get(name, default)) for name, default in zip(names, defaults, strict=True)]
+    else:
+        if len(palette) < len(names):
+            raise ValueError(
+                f"palette has {len(palette)} colours for {len(names)} groups ({names!r}); pass one per "
+                "group, in legend order, or a dict from group name to colour."
+            )
+        pairs = list(zip(names, palette))
+    colors = []
+    for name, color in pairs:
+        try:
+            colors.append(to_rgba(color))
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"palette: {color!r} (group {name!r}) is not a matplotlib colour.") from exc
+    return colors
+
+
 def _text_color(background: Any) -> str:
     """Black or white, whichever reads better on ``background`` (WCAG contrast)."""
     from matplotlib.colors import to_rgb
@@ -1091,6 +1123,7 @@ def plot_embedding_heatmap(
         "method": [StrOptions({"tsne", "umap", "pca"})],
         "target_names": ["array-like", None],
         "random_state": ["random_state"],
+        "palette": [dict, list, tuple, None],
         "ax": "no_validation",
     },
     prefer_skip_nested_validation=True,
@@ -1102,6 +1135,7 @@ def plot_embedding(
     method: str = "tsne",
     target_names: Any = None,
     random_state: Any = 0,
+    palette: Any = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Two-dimensional map of the embedding, coloured by subtype.
@@ -1127,6 +1161,14 @@ def plot_embedding(
         dict from label to name (labels of any type).
     random_state : int, RandomState instance or None, default=0
         Seed of t-SNE / UMAP.
+    palette : dict or list of colours, default=None
+        The groups' colours (any matplotlib colour): a dict from a group's name
+        as the legend shows it (after ``target_names``) to its colour, so that
+        a subtype keeps its colour across figures and papers (groups it does
+        not name keep the default colours); or a list, one colour per group in
+        legend order. None: Okabe and Ito's colour-blind-safe colours
+        (matplotlib's tab palettes, less their greys, past eight groups), grey
+        for unlabelled samples.
     ax : matplotlib Axes, default=None
         Axes to draw on; None creates a figure.
 
@@ -1197,6 +1239,7 @@ def plot_embedding(
     colors = _palette(len(groups))
     if _has_unlabelled(y):
         colors[-1] = (0.6, 0.6, 0.6, 1.0)  # the last group, patients without a label: grey
+    colors = _chosen_colors(palette, groups, colors)
     size = 28 if n <= 300 else 14
     counts = np.bincount(codes, minlength=len(groups))
     handles = {}

@@ -722,3 +722,30 @@ def test_subtype_correlations_write_values_only_where_they_fit():
     narrow = plot_subtype_correlations(X, Z, y, center=True, axes=grid[0, :2])
     assert all(len(ax.texts) == 0 for ax in narrow)
     plt.close("all")
+
+
+def test_plot_embedding_palette_keeps_a_subtype_colour():
+    """A subtype's colour set by the user (the same across figures), by name or
+    in legend order; the rest keep the defaults; bad palettes are named."""
+    from matplotlib.colors import to_rgba
+
+    rng = np.random.RandomState(0)
+    Z, y = rng.randn(30, 3), np.array(["Basal", "LumA", "LumB"] * 10, dtype=object)
+
+    def colors(ax):
+        return {t.get_text(): tuple(h.get_facecolor()[0][:3]) for t, h in
+                zip(ax.get_legend().get_texts(), ax.get_legend().legend_handles, strict=True)}
+
+    default = colors(plot_embedding(Z, y, method="pca"))
+    chosen = colors(plot_embedding(Z, y, method="pca", palette={"LumA": "#1f78b4"}))
+    assert chosen["LumA"] == to_rgba("#1f78b4")[:3]
+    assert chosen["Basal"] == default["Basal"] and chosen["LumB"] == default["LumB"]
+    listed = colors(plot_embedding(Z, y, method="pca", palette=["red", "green", "blue"]))
+    assert listed["LumB"] == to_rgba("blue")[:3]
+    with pytest.raises(ValueError, match="palette names \\['Her2'\\], which are not groups"):
+        plot_embedding(Z, y, method="pca", palette={"Her2": "red"})
+    with pytest.raises(ValueError, match="palette has 2 colours for 3 groups"):
+        plot_embedding(Z, y, method="pca", palette=["red", "green"])
+    with pytest.raises(ValueError, match="'notacolour' \\(group 'LumA'\\) is not a matplotlib colour"):
+        plot_embedding(Z, y, method="pca", palette={"LumA": "notacolour"})
+    plt.close("all")
