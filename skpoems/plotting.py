@@ -86,8 +86,22 @@ def _pyplot():
     return plt
 
 
-def _new_axes(ax, figsize):
-    plt = _pyplot()
+def _new_figure(default_size, figsize=None):
+    """A new figure (constrained layout) of ``figsize``, None: ``default_size``."""
+    if figsize is not None:
+        try:
+            size = np.asarray(figsize, dtype=float) if np.ndim(figsize) == 1 else None
+        except (TypeError, ValueError):
+            size = None
+        if size is None or size.shape != (2,) or not np.all(np.isfinite(size) & (size > 0)):
+            raise ValueError(f"figsize must be (width, height) in inches, two positive numbers; got {figsize!r}.")
+        default_size = tuple(size)
+    return _pyplot().figure(figsize=default_size, layout="constrained")
+
+
+def _new_axes(ax, default_size, figsize=None):
+    """``ax``, or the Axes of a new figure of ``figsize`` (None: ``default_size``)."""
+    _pyplot()  # (matplotlib's install hint)
     from matplotlib.axes import Axes
 
     if ax is not None and not isinstance(ax, Axes):
@@ -97,7 +111,7 @@ def _new_axes(ax, figsize):
             + "."
         )
     if ax is None:
-        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+        ax = _new_figure(default_size, figsize).subplots()
     return ax
 
 
@@ -340,7 +354,7 @@ def _barh_by_omic(
         "estimator": _ESTIMATOR,
         "n": [Interval(Integral, 1, None, closed="left")],
         "omic": [str, list, tuple, None],
-        "ax": "no_validation",
+        "figsize": ["array-like", None], "ax": "no_validation",
         "method": [StrOptions({"auto", "weights", "gradient"})],
         "X": "no_validation",
         "attributions": [dict, None],
@@ -352,6 +366,7 @@ def plot_top_features(
     n: int = 10,
     *,
     omic: Any = None,
+    figsize: Any = None,
     ax: Axes | None = None,
     method: str = "auto",
     X: Any = None,
@@ -373,6 +388,9 @@ def plot_top_features(
         Features per omic.
     omic : str or list of str, default=None
         Only these omics; None shows every omic.
+    figsize : (float, float), default=None
+        Width and height in inches of the figure made when ``ax`` is None;
+        None: a size that fits the content.
     ax : matplotlib Axes, default=None
         Axes to draw on; None creates a figure.
     method : {"auto", "weights", "gradient"}, default="auto"
@@ -407,7 +425,7 @@ def plot_top_features(
         estimator, n, omic=omic, method=method, X=X, attributions=attributions
     )
     n_rows = len(table) + table["omic"].nunique()
-    ax = _new_axes(ax, (7.2, 1.6 + 0.16 * n_rows))
+    ax = _new_axes(ax, (7.2, 1.6 + 0.16 * n_rows), figsize)
     omics = [estimator.omic_names_[v] for v in _omic_indices(estimator, omic)]
     if table.attrs.get("method") == "weights":
         xlabel = r"Aggregated strength $\sum_k |W_{jk}|$"
@@ -436,7 +454,7 @@ def plot_top_features(
         "estimator": _ESTIMATOR,
         "factor": [Interval(Integral, 0, None, closed="left")],
         "n": [Interval(Integral, 1, None, closed="left")],
-        "ax": "no_validation",
+        "figsize": ["array-like", None], "ax": "no_validation",
         "method": [StrOptions({"auto", "weights", "gradient"})],
         "X": "no_validation",
         "attributions": [dict, None],
@@ -448,6 +466,7 @@ def plot_factor_features(
     factor: int,
     n: int = 5,
     *,
+    figsize: Any = None,
     ax: Axes | None = None,
     method: str = "auto",
     X: Any = None,
@@ -469,6 +488,9 @@ def plot_factor_features(
         The factor (embedding column, ``0 .. n_features_out - 1``).
     n : int, default=5
         Features per omic.
+    figsize : (float, float), default=None
+        Width and height in inches of the figure made when ``ax`` is None;
+        None: a size that fits the content.
     ax : matplotlib Axes, default=None
         Axes to draw on; None creates a figure.
     method : {"auto", "weights", "gradient"}, default="auto"
@@ -502,7 +524,7 @@ def plot_factor_features(
         estimator, n, factor=factor, method=method, X=X, attributions=attributions
     )
     n_rows = len(table) + table["omic"].nunique()
-    ax = _new_axes(ax, (7.2, 1.6 + 0.16 * n_rows))
+    ax = _new_axes(ax, (7.2, 1.6 + 0.16 * n_rows), figsize)
     label = _factor_labels(estimator)[factor]
     if table.attrs.get("method") == "weights":
         xlabel = r"Absolute loading $|W_{jk}|$"
@@ -524,11 +546,13 @@ def plot_factor_features(
         "estimator": _ESTIMATOR,
         "omic": [str],
         "threshold": [Interval(Real, 0, None, closed="left")],
-        "ax": "no_validation",
+        "figsize": ["array-like", None], "ax": "no_validation",
     },
     prefer_skip_nested_validation=True,
 )
-def plot_activation_map(estimator: Any, omic: Any, *, threshold: float = 0.01, ax: Axes | None = None) -> Axes:
+def plot_activation_map(
+    estimator: Any, omic: Any, *, threshold: float = 0.01, figsize: Any = None, ax: Axes | None = None
+) -> Axes:
     """Binary map of the active feature-to-factor connections ``|W| > threshold``.
 
     The POEMS paper's figure 7 for one omic: one row per factor, one column per
@@ -545,6 +569,9 @@ def plot_activation_map(estimator: Any, omic: Any, *, threshold: float = 0.01, a
         The omic (a name in ``estimator.omic_names_``).
     threshold : float, default=0.01
         Activation threshold on ``|W_jk|``.
+    figsize : (float, float), default=None
+        Width and height in inches of the figure made when ``ax`` is None;
+        None: a size that fits the content.
     ax : matplotlib Axes, default=None
         Axes to draw on; None creates a figure.
 
@@ -569,7 +596,7 @@ def plot_activation_map(estimator: Any, omic: Any, *, threshold: float = 0.01, a
     v = _omic_indices(estimator, omic)[0]
     active = activation_map(estimator, threshold)[estimator.omic_names_[v]]
     n_factors, n_features = active.shape
-    ax = _new_axes(ax, (8.0, min(1.6 + 0.22 * n_factors, 9.0)))
+    ax = _new_axes(ax, (8.0, min(1.6 + 0.22 * n_factors, 9.0)), figsize)
     fig = _figure_of(ax)
     width_px = ax.get_window_extent().width
     cell_pt = width_px / max(n_features, 1) * 72.0 / fig.dpi
@@ -630,7 +657,7 @@ def _group_order(codes: np.ndarray, key: np.ndarray | None = None) -> np.ndarray
         "omic_names": ["array-like", None],
         "target_names": ["array-like", None],
         "by": [StrOptions({"sample", "subtype"})],
-        "ax": "no_validation",
+        "figsize": ["array-like", None], "ax": "no_validation",
     },
     prefer_skip_nested_validation=True,
 )
@@ -641,6 +668,7 @@ def plot_gating_weights(
     omic_names: Any = None,
     target_names: Any = None,
     by: str = "sample",
+    figsize: Any = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Stacked bars of the gating weights: each omic's share per sample or per group.
@@ -669,6 +697,9 @@ def plot_gating_weights(
         dict from label to name (labels of any type).
     by : {"sample", "subtype"}, default="sample"
         One bar per sample, or one per group.
+    figsize : (float, float), default=None
+        Width and height in inches of the figure made when ``ax`` is None;
+        None: a size that fits the content.
     ax : matplotlib Axes, default=None
         Axes to draw on; None creates a figure.
 
@@ -735,7 +766,7 @@ def plot_gating_weights(
         labels = [f"All\n(n={counts[0]})"] + [
             f"{g}\n(n={k})" for g, k in zip(_shorten_all(names), counts[1:], strict=True)
         ]
-        ax = _new_axes(ax, (1.6 + 0.9 * len(labels), 4.0))
+        ax = _new_axes(ax, (1.6 + 0.9 * len(labels), 4.0), figsize)
         xs = np.arange(len(labels))
         bottom = np.zeros(len(labels))
         for v in range(V):
@@ -771,7 +802,7 @@ def plot_gating_weights(
         ax.set_xlim(-0.6, len(labels) - 0.4)
         ax.set_title(r"Mean gating weights $\alpha$ per group")
     else:
-        ax = _new_axes(ax, (9.0, 3.2))
+        ax = _new_axes(ax, (9.0, 3.2), figsize)
         if y is not None:
             codes, names = _group_codes(y, target_names, n, _sample_labels(gating_weights), "gating_weights")
             order = _group_order(codes, G[:, 0])
@@ -865,6 +896,7 @@ def _annotate_matrix(ax, C: np.ndarray, fmt: str = "{:.2f}", fontsize: int = 8) 
         "center": ["boolean"],
         "per_omic": ["boolean"],
         "omic_dims": ["array-like", None],
+        "figsize": ["array-like", None],
     },
     prefer_skip_nested_validation=True,
 )
@@ -878,6 +910,7 @@ def plot_subtype_correlations(
     center: bool = False,
     per_omic: bool = False,
     omic_dims: Any = None,
+    figsize: Any = None,
 ) -> np.ndarray:
     """Subtype correlation matrices of the inputs and of the embedding, side by side.
 
@@ -912,6 +945,9 @@ def plot_subtype_correlations(
         Number of features of each omic when ``X`` is one 2-D array or DataFrame
         of several omics side by side (the model's ``omic_dims``), for
         ``per_omic=True``; the panels are then named ``omic0``, ``omic1``, ...
+    figsize : (float, float), default=None
+        Width and height in inches of the figure made when ``axes`` is None;
+        None: a size that fits the subtypes and panels.
 
     Returns
     -------
@@ -985,15 +1021,9 @@ def plot_subtype_correlations(
                 UserWarning,
                 stacklevel=user_stacklevel(),
             )
-    plt = _pyplot()
     if axes is None:
         side = max(3.2, 0.55 * k + 1.4)
-        _, axes = plt.subplots(
-            1,
-            len(panels),
-            figsize=(side * len(panels) + 1.0, side + 0.4),
-            layout="constrained",
-        )
+        axes = _new_figure((side * len(panels) + 1.0, side + 0.4), figsize).subplots(1, len(panels))
     axes = np.atleast_1d(np.asarray(axes, dtype=object)).ravel()
     if len(axes) != len(panels):
         raise ValueError(
@@ -1023,12 +1053,13 @@ def plot_subtype_correlations(
         "labels": ["array-like"],
         "feature_names": ["array-like", None],
         "target_names": ["array-like", None],
-        "ax": "no_validation",
+        "figsize": ["array-like", None], "ax": "no_validation",
     },
     prefer_skip_nested_validation=True,
 )
 def plot_embedding_heatmap(
-    Z: Any, labels: Any, *, feature_names: Any = None, target_names: Any = None, ax: Axes | None = None
+    Z: Any, labels: Any, *, feature_names: Any = None, target_names: Any = None, figsize: Any = None,
+    ax: Axes | None = None,
 ) -> Axes:
     """Heatmap of the embedding with samples sorted by cluster or subtype.
 
@@ -1049,6 +1080,9 @@ def plot_embedding_heatmap(
     target_names : array-like of str or dict, default=None
         Names of integer labels (label ``c`` is shown as ``target_names[c]``), or a
         dict from label to name (labels of any type).
+    figsize : (float, float), default=None
+        Width and height in inches of the figure made when ``ax`` is None;
+        None: a size that fits the content.
     ax : matplotlib Axes, default=None
         Axes to draw on; None creates a figure.
 
@@ -1072,7 +1106,7 @@ def plot_embedding_heatmap(
     n, K = M.shape
     codes, groups = _group_codes(labels, target_names, n, _sample_labels(Z), "Z")
     order = np.argsort(codes, kind="stable")
-    ax = _new_axes(ax, (min(2.5 + 0.28 * K, 14.0), 5.0))
+    ax = _new_axes(ax, (min(2.5 + 0.28 * K, 14.0), 5.0), figsize)
     data = M[order]
     finite = data[np.isfinite(data)]
     if finite.size and finite.min() < 0 < finite.max():
@@ -1124,7 +1158,7 @@ def plot_embedding_heatmap(
         "target_names": ["array-like", None],
         "random_state": ["random_state"],
         "palette": [dict, list, tuple, None],
-        "ax": "no_validation",
+        "figsize": ["array-like", None], "ax": "no_validation",
     },
     prefer_skip_nested_validation=True,
 )
@@ -1136,6 +1170,7 @@ def plot_embedding(
     target_names: Any = None,
     random_state: Any = 0,
     palette: Any = None,
+    figsize: Any = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Two-dimensional map of the embedding, coloured by subtype.
@@ -1169,6 +1204,9 @@ def plot_embedding(
         legend order. None: Okabe and Ito's colour-blind-safe colours
         (matplotlib's tab palettes, less their greys, past eight groups), grey
         for unlabelled samples.
+    figsize : (float, float), default=None
+        Width and height in inches of the figure made when ``ax`` is None;
+        None: a size that fits the content.
     ax : matplotlib Axes, default=None
         Axes to draw on; None creates a figure.
 
@@ -1234,8 +1272,8 @@ def plot_embedding(
         pca = PCA(n_components=2).fit(M)
         coords = pca.transform(M)
         axis_name = "PCA"
-    owned = ax is None
-    ax = _new_axes(ax, (6.0, 4.8))
+    owned = ax is None and figsize is None  # (a figure of the size the user gave is kept)
+    ax = _new_axes(ax, (6.0, 4.8), figsize)
     colors = _palette(len(groups))
     if _has_unlabelled(y):
         colors[-1] = (0.6, 0.6, 0.6, 1.0)  # the last group, patients without a label: grey
@@ -1289,9 +1327,9 @@ def plot_embedding(
 
 
 @validate_params(
-    {"r2": [pd.DataFrame], "ax": "no_validation"}, prefer_skip_nested_validation=True
+    {"r2": [pd.DataFrame], "figsize": ["array-like", None], "ax": "no_validation"}, prefer_skip_nested_validation=True
 )
-def plot_variance_explained(r2: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+def plot_variance_explained(r2: pd.DataFrame, *, figsize: Any = None, ax: Axes | None = None) -> Axes:
     """Heatmap of the variance of each omic explained by each factor.
 
     Draws the table of :func:`skpoems.inspection.variance_explained`: one row
@@ -1306,6 +1344,9 @@ def plot_variance_explained(r2: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     r2 : DataFrame of shape (n_omics, n_factors + 1)
         The output of :func:`~skpoems.inspection.variance_explained` (a
         ``"total"`` column is optional).
+    figsize : (float, float), default=None
+        Width and height in inches of the figure made when ``ax`` is None;
+        None: a size that fits the content.
     ax : matplotlib Axes, default=None
         Axes to draw on; None creates a figure.
 
@@ -1343,7 +1384,7 @@ def plot_variance_explained(r2: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     )
     V, K = values.shape
     # at least wide enough for the title beside the colour bar
-    ax = _new_axes(ax, (min(max(3.0 + 0.42 * K, 5.2), 15.0), max(1.4 + 0.5 * V, 2.6)))
+    ax = _new_axes(ax, (min(max(3.0 + 0.42 * K, 5.2), 15.0), max(1.4 + 0.5 * V, 2.6)), figsize)
     top = np.nanmax(values) if np.isfinite(values).any() else 1.0
     image = ax.imshow(
         values,
@@ -1421,11 +1462,13 @@ _HISTORY_LABELS = {
     {
         "estimator": [HasMethods(["fit", "transform"])],
         "columns": [list, tuple, None],
-        "ax": "no_validation",
+        "figsize": ["array-like", None], "ax": "no_validation",
     },
     prefer_skip_nested_validation=True,
 )
-def plot_training_history(estimator: Any, columns: Any = None, *, ax: Axes | None = None) -> Axes:
+def plot_training_history(
+    estimator: Any, columns: Any = None, *, figsize: Any = None, ax: Axes | None = None
+) -> Axes:
     """Loss curves of a fit, with the epoch early stopping kept.
 
     Draws the columns of ``estimator.history_`` against the epoch. By default
@@ -1447,6 +1490,9 @@ def plot_training_history(estimator: Any, columns: Any = None, *, ax: Axes | Non
         Keys of ``history_`` to draw; None draws ``"train_loss"``,
         ``"validation_loss"`` and ``"monitored_smoothed"``, those the fit
         recorded.
+    figsize : (float, float), default=None
+        Width and height in inches of the figure made when ``ax`` is None;
+        None: a size that fits the content.
     ax : matplotlib Axes, default=None
         Axes to draw on; None creates a figure.
 
@@ -1492,7 +1538,7 @@ def plot_training_history(estimator: Any, columns: Any = None, *, ax: Axes | Non
             )
     from matplotlib.ticker import MaxNLocator
 
-    ax = _new_axes(ax, (7, 4.5))
+    ax = _new_axes(ax, (7, 4.5), figsize)
     labels = dict(_HISTORY_LABELS)
     if "validation_loss" not in frame:  # no early stopping: the training loss is watched
         labels["monitored_smoothed"] = "training loss (smoothed)"

@@ -749,3 +749,30 @@ def test_plot_embedding_palette_keeps_a_subtype_colour():
     with pytest.raises(ValueError, match="'notacolour' \\(group 'LumA'\\) is not a matplotlib colour"):
         plot_embedding(Z, y, method="pca", palette={"LumA": "notacolour"})
     plt.close("all")
+
+
+def test_every_figure_takes_a_figsize(poems, data):
+    """A paper's column width: every function that makes its figure takes its
+    size (none did; automatic sizes reached 7.2 x 21.3 inches)."""
+    X, y = data
+    Z = poems.transform(X)
+    r2 = variance_explained(poems, X, n_permutations=1, random_state=0)
+    calls = {
+        "top_features": lambda **k: plot_top_features(poems, **k),
+        "factor_features": lambda **k: plot_factor_features(poems, factor=0, **k),
+        "activation_map": lambda **k: plot_activation_map(poems, poems.omic_names_[0], **k),
+        "gating_weights": lambda **k: plot_gating_weights(poems.transform_gating(X), y, **k),
+        "embedding_heatmap": lambda **k: plot_embedding_heatmap(Z, y, **k),
+        "embedding": lambda **k: plot_embedding(Z, y, method="pca", **k),
+        "variance_explained": lambda **k: plot_variance_explained(r2, **k),
+        "training_history": lambda **k: plot_training_history(poems, **k),
+        "subtype_correlations": lambda **k: plot_subtype_correlations(X, Z, y, **k)[0],
+    }
+    for name, draw in calls.items():
+        fig = draw(figsize=(3.5, 2.5)).get_figure()
+        assert tuple(fig.get_size_inches()) == (3.5, 2.5), name
+        plt.close(fig)
+    with pytest.raises(ValueError, match=r"figsize must be \(width, height\) in inches"):
+        plot_embedding(Z, y, method="pca", figsize=(3.5, -1))
+    with pytest.raises(ValueError, match=r"figsize must be"):
+        plot_variance_explained(r2, figsize=("wide", 2))
