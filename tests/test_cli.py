@@ -1820,12 +1820,8 @@ def test_run_figures_number_the_factors_and_centre_the_subtype_correlations(tmp_
 
 def test_one_omic_run_draws_no_gating_figure(tmp_path):
     """One omic: every gating weight is 1, a solid block said nothing."""
-    mice = load_dataset("nutrimouse")
-    data = tmp_path / "cohort"
-    data.mkdir()
-    ids = [f"m{i}" for i in range(40)]
-    mice.data["gene"].set_axis(ids).to_csv(data / "gene.csv")
-    pd.Series(np.asarray(mice.target_names)[mice.target], index=ids, name="diet").to_csv(data / "labels.csv")
+    data, _ = mice_cohort(tmp_path, lipid_lacks=slice(0))
+    (data / "lipid.csv").unlink()  # the gene table alone
     out = tmp_path / "out"
     status, _, stderr = call(["run", "--data", str(data), *FAST[2:], "--out", str(out), "-q"])
     assert status == 0, stderr
