@@ -215,6 +215,31 @@ def _text_color(background: Any) -> str:
     return "black" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "white"
 
 
+def _colormap(cmap: Any, default: str):
+    """The matplotlib Colormap ``cmap`` (a registered name or a Colormap), None: ``default``."""
+    plt = _pyplot()
+    from matplotlib.colors import Colormap
+
+    if cmap is None:
+        cmap = default
+    if isinstance(cmap, Colormap):
+        return cmap
+    if isinstance(cmap, str):
+        try:
+            return plt.get_cmap(cmap)
+        except ValueError:
+            pass
+    raise ValueError(
+        f"cmap must be a matplotlib colour map or the name of one (e.g. 'viridis', "
+        f"'RdBu_r'; see matplotlib.colormaps); got {cmap!r}."
+    )
+
+
+def _cell_text_color(image: Any, value: float) -> str:
+    """Black or white for a cell of ``image`` (an AxesImage) holding ``value``."""
+    return _text_color(image.cmap(image.norm(value)))
+
+
 def _has_unlabelled(y: Any) -> bool:
     """Whether ``y`` has missing labels (the last group of :func:`_group_codes`)."""
     try:
@@ -872,7 +897,7 @@ def _matrix_and_names(
     return M, feature_names
 
 
-def _annotate_matrix(ax, C: np.ndarray, fmt: str = "{:.2f}", fontsize: int = 8) -> None:
+def _annotate_matrix(ax, image, C: np.ndarray, fmt: str = "{:.2f}", fontsize: int = 8) -> None:
     for (i, j), value in np.ndenumerate(C):
         if np.isfinite(value):
             ax.text(
@@ -882,7 +907,7 @@ def _annotate_matrix(ax, C: np.ndarray, fmt: str = "{:.2f}", fontsize: int = 8) 
                 ha="center",
                 va="center",
                 fontsize=fontsize,
-                color="white" if abs(value) > 0.6 else "black",
+                color=_cell_text_color(image, value),
             )
 
 
@@ -897,6 +922,7 @@ def _annotate_matrix(ax, C: np.ndarray, fmt: str = "{:.2f}", fontsize: int = 8) 
         "per_omic": ["boolean"],
         "omic_dims": ["array-like", None],
         "figsize": ["array-like", None],
+        "cmap": "no_validation",
     },
     prefer_skip_nested_validation=True,
 )
@@ -911,6 +937,7 @@ def plot_subtype_correlations(
     per_omic: bool = False,
     omic_dims: Any = None,
     figsize: Any = None,
+    cmap: Any = None,
 ) -> np.ndarray:
     """Subtype correlation matrices of the inputs and of the embedding, side by side.
 
@@ -948,6 +975,10 @@ def plot_subtype_correlations(
     figsize : (float, float), default=None
         Width and height in inches of the figure made when ``axes`` is None;
         None: a size that fits the subtypes and panels.
+    cmap : str or matplotlib Colormap, default=None
+        Colour map of the correlations, on [-1, 1]; None: ``"RdBu_r"`` (a
+        diverging map, white at 0). Cell values are written in black or white,
+        whichever reads better on the cell's colour.
 
     Returns
     -------
@@ -966,6 +997,7 @@ def plot_subtype_correlations(
     >>> [ax.get_title() for ax in axes]
     ['Input features (12)', 'Embedding (3 factors)']
     """
+    colormap = _colormap(cmap, "RdBu_r")
     panels = []
     if per_omic:
         names, blocks, parsed = _input_omics(X, omic_dims)
@@ -1031,12 +1063,12 @@ def plot_subtype_correlations(
         )
     image = None
     for i, (ax, (title, _), C) in enumerate(zip(axes, panels, mats, strict=True)):
-        image = ax.imshow(C.to_numpy(), cmap="RdBu_r", vmin=-1, vmax=1)
+        image = ax.imshow(C.to_numpy(), cmap=colormap, vmin=-1, vmax=1)
         if k <= 12:
             fontsize = 8 if k <= 6 else 6
             # only where "-0.12" fits a cell (a fifth kept for a layout engine)
             if 0.6 * fontsize * 5 <= 0.8 * _axes_inches(ax)[0] * 72 / k:
-                _annotate_matrix(ax, C.to_numpy(), fontsize=fontsize)
+                _annotate_matrix(ax, image, C.to_numpy(), fontsize=fontsize)
         ax.set_xticks(np.arange(k))
         ax.set_xticklabels(labels, rotation=45, ha="right", rotation_mode="anchor")
         ax.set_yticks(np.arange(k))
@@ -1054,12 +1086,13 @@ def plot_subtype_correlations(
         "feature_names": ["array-like", None],
         "target_names": ["array-like", None],
         "figsize": ["array-like", None], "ax": "no_validation",
+        "cmap": "no_validation",
     },
     prefer_skip_nested_validation=True,
 )
 def plot_embedding_heatmap(
     Z: Any, labels: Any, *, feature_names: Any = None, target_names: Any = None, figsize: Any = None,
-    ax: Axes | None = None,
+    ax: Axes | None = None, cmap: Any = None,
 ) -> Axes:
     """Heatmap of the embedding with samples sorted by cluster or subtype.
 
@@ -1085,6 +1118,10 @@ def plot_embedding_heatmap(
         None: a size that fits the content.
     ax : matplotlib Axes, default=None
         Axes to draw on; None creates a figure.
+    cmap : str or matplotlib Colormap, default=None
+        Colour map of the values; None: ``"RdBu_r"`` centred at 0 for an
+        embedding with both signs, else ``"viridis"``. A given map keeps the
+        same limits (symmetric about 0 for both signs).
 
     Returns
     -------
@@ -1106,21 +1143,18 @@ def plot_embedding_heatmap(
     n, K = M.shape
     codes, groups = _group_codes(labels, target_names, n, _sample_labels(Z), "Z")
     order = np.argsort(codes, kind="stable")
-    ax = _new_axes(ax, (min(2.5 + 0.28 * K, 14.0), 5.0), figsize)
     data = M[order]
     finite = data[np.isfinite(data)]
-    if finite.size and finite.min() < 0 < finite.max():
+    both_signs = bool(finite.size) and finite.min() < 0 < finite.max()
+    colormap = _colormap(cmap, "RdBu_r" if both_signs else "viridis")
+    ax = _new_axes(ax, (min(2.5 + 0.28 * K, 14.0), 5.0), figsize)
+    if both_signs:
         limit = float(np.percentile(np.abs(finite), 99)) or 1.0
         image = ax.imshow(
-            data,
-            aspect="auto",
-            interpolation="nearest",
-            cmap="RdBu_r",
-            vmin=-limit,
-            vmax=limit,
+            data, aspect="auto", interpolation="nearest", cmap=colormap, vmin=-limit, vmax=limit
         )
     else:
-        image = ax.imshow(data, aspect="auto", interpolation="nearest", cmap="viridis")
+        image = ax.imshow(data, aspect="auto", interpolation="nearest", cmap=colormap)
     sorted_codes = codes[order]
     bounds = np.flatnonzero(np.diff(sorted_codes)) + 0.5
     for b in bounds:
@@ -1329,7 +1363,9 @@ def plot_embedding(
 @validate_params(
     {"r2": [pd.DataFrame], "figsize": ["array-like", None], "ax": "no_validation"}, prefer_skip_nested_validation=True
 )
-def plot_variance_explained(r2: pd.DataFrame, *, figsize: Any = None, ax: Axes | None = None) -> Axes:
+def plot_variance_explained(
+    r2: pd.DataFrame, *, figsize: Any = None, ax: Axes | None = None, cmap: Any = None
+) -> Axes:
     """Heatmap of the variance of each omic explained by each factor.
 
     Draws the table of :func:`skpoems.inspection.variance_explained`: one row
@@ -1349,6 +1385,10 @@ def plot_variance_explained(r2: pd.DataFrame, *, figsize: Any = None, ax: Axes |
         None: a size that fits the content.
     ax : matplotlib Axes, default=None
         Axes to draw on; None creates a figure.
+    cmap : str or matplotlib Colormap, default=None
+        Colour map of the shares, from 0 to the largest share; None:
+        ``"Blues"``. Cell values are written in black or white, whichever
+        reads better on the cell's colour.
 
     Returns
     -------
@@ -1383,6 +1423,7 @@ def plot_variance_explained(r2: pd.DataFrame, *, figsize: Any = None, ax: Axes |
         else np.nansum(values, axis=1)
     )
     V, K = values.shape
+    colormap = _colormap(cmap, "Blues")
     # at least wide enough for the title beside the colour bar
     ax = _new_axes(ax, (min(max(3.0 + 0.42 * K, 5.2), 15.0), max(1.4 + 0.5 * V, 2.6)), figsize)
     top = np.nanmax(values) if np.isfinite(values).any() else 1.0
@@ -1390,7 +1431,7 @@ def plot_variance_explained(r2: pd.DataFrame, *, figsize: Any = None, ax: Axes |
         values,
         aspect="auto",
         interpolation="nearest",
-        cmap="Blues",
+        cmap=colormap,
         vmin=0.0,
         vmax=top if top > 0 else 1.0,  # nothing explained: an honest 0..1 scale
     )
@@ -1413,7 +1454,7 @@ def plot_variance_explained(r2: pd.DataFrame, *, figsize: Any = None, ax: Axes |
                     ha="center",
                     va="center",
                     fontsize=fontsize,
-                    color="white" if value > 0.6 * top else "black",
+                    color=_cell_text_color(image, value),
                 )
     # attrs["factor_labels"][k] names factor column k (pandas keeps attrs through
     # a selection or reordering of the columns: look the names up by key)

@@ -776,3 +776,33 @@ def test_every_figure_takes_a_figsize(poems, data):
         plot_embedding(Z, y, method="pca", figsize=(3.5, -1))
     with pytest.raises(ValueError, match=r"figsize must be"):
         plot_variance_explained(r2, figsize=("wide", 2))
+
+
+def test_heatmaps_take_a_colour_map_and_write_values_that_read_on_it(poems, data):
+    """A journal's colour scheme or a colour-blind-safe map: the three heatmaps
+    take ``cmap=`` (none did), refuse an unknown one before drawing, and write
+    cell values in the colour that reads on the cell (it was fixed by value:
+    black on the dark cells of a reversed map)."""
+    X, y = data
+    Z = poems.transform(X)
+    r2 = pd.DataFrame({0: [0.02, 0.5], 1: [0.4, 0.01], "total": [0.42, 0.51]}, index=["a", "b"])
+    ax = plot_variance_explained(r2, cmap="Greys_r")
+    assert ax.images[0].get_cmap().name == "Greys_r"
+    # Greys_r: the smallest share is black, the largest white
+    colours = {t.get_text(): t.get_color() for t in ax.texts}
+    assert colours["0.02"] == "white" and colours["0.50"] == "black"
+    assert plot_variance_explained(r2).images[0].get_cmap().name == "Blues"
+    axes = plot_subtype_correlations(X, Z, y, cmap="PuOr")
+    assert {a.images[0].get_cmap().name for a in axes} == {"PuOr"}
+    assert plot_embedding_heatmap(Z, y, cmap="cividis").images[0].get_cmap().name == "cividis"
+    assert plot_embedding_heatmap(np.abs(Z), y).images[0].get_cmap().name == "viridis"
+    assert plot_embedding_heatmap(Z, y).images[0].get_cmap().name == "RdBu_r"
+    plt.close("all")
+    for draw in (
+        lambda: plot_variance_explained(r2, cmap="Blu"),
+        lambda: plot_subtype_correlations(X, Z, y, cmap=3),
+        lambda: plot_embedding_heatmap(Z, y, cmap="notamap"),
+    ):
+        with pytest.raises(ValueError, match="cmap must be a matplotlib colour map or the name of one"):
+            draw()
+        assert not plt.get_fignums()  # refused before a figure was made
