@@ -426,10 +426,15 @@ def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks
         )
     # per omic: its column names, or None for an array (any DataFrame omic is
     # checked by name at transform, whatever form the other omics have)
+    # (a frame whose columns are pandas' default 0..p-1, pd.DataFrame(array), has
+    # no feature names either, as in scikit-learn: named "0", "1", ... at fit, it
+    # drew a feature-name warning at every later transform of the array)
     feature_names = None
-    if any(isinstance(b, pd.DataFrame) for b in blocks):
+    if any(isinstance(b, pd.DataFrame) and not _is_default_index(b.columns) for b in blocks):
         feature_names = [
-            omic_column_names(b, names[v] if names else f"omic{v}") if isinstance(b, pd.DataFrame) else None
+            omic_column_names(b, names[v] if names else f"omic{v}")
+            if isinstance(b, pd.DataFrame) and not _is_default_index(b.columns)
+            else None
             for v, b in enumerate(blocks)
         ]
         for v, features in enumerate(feature_names):
@@ -868,14 +873,16 @@ def concat_omics(Xs: Any, *, omic_names: Sequence[str] | None = None) -> pd.Data
         raise ValueError(f"omic_names must be unique, got {names}.")
     frames = []
     for v, block in enumerate(parsed.blocks):
+        # (features named as the models name them: a frame with pandas' default
+        # column numbers has no names, as an array)
+        named = parsed.feature_names is not None and parsed.feature_names[v] is not None
         if isinstance(block, pd.DataFrame):
-            feats = parsed.feature_names[v]
             # a copy with its own dtypes (nullable Float64 or pyarrow columns stay
             # numeric), rows by position as for arrays
             frame = block.reset_index(drop=True)
         else:
             frame = pd.DataFrame(np.asarray(block))
-            feats = [f"f{j}" for j in range(frame.shape[1])]
+        feats = parsed.feature_names[v] if named else [f"f{j}" for j in range(frame.shape[1])]
         frame.columns = pd.MultiIndex.from_arrays(
             [[names[v]] * frame.shape[1], list(feats)], names=["omic", "feature"]
         )
@@ -1081,7 +1088,8 @@ class OmicInputMixin:
             if seen is None:
                 if not np.array_equal(fitted, _default_feature_names(len(fitted))):
                     warnings.warn(
-                        f"Omic {name!r} has no feature names (an array), but "
+                        f"Omic {name!r} has no feature names (an array, or a frame with "
+                        f"pandas' default column numbers), but "
                         f"{type(self).__name__} was fitted with named features for it; its "
                         "columns are taken in the order seen at fit.",
                         UserWarning,

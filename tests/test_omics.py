@@ -131,3 +131,34 @@ def test_split_omics_checks_the_dims(dims):
     with pytest.raises(ValueError, match="omic_dims"):
         split_omics(np.zeros((4, 5)), dims)
     assert [b.shape for b in split_omics(np.zeros((4, 5)).tolist(), (2, 3))] == [(4, 2), (4, 3)]
+
+
+def test_frames_with_pandas_default_column_numbers_have_no_feature_names():
+    """pd.DataFrame(array) omics (columns 0..p-1) carry no feature names, as in
+    scikit-learn: named "0", "1", ... at fit, they drew a feature-name warning at
+    every later transform of the arrays (and the reverse). Integer names that are
+    not pandas' default numbering (Entrez gene ids) stay names."""
+    import warnings
+
+    from skpoems import POEMSTransformer
+
+    rng = np.random.RandomState(0)
+    arrays = [rng.rand(30, 5), rng.rand(30, 3)]
+    frames = [pd.DataFrame(a) for a in arrays]
+    est = POEMSTransformer(n_components=2, max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(frames)
+        other = POEMSTransformer(n_components=2, max_iter=2, random_state=0).fit(arrays)
+    assert not hasattr(est, "feature_names_in_")
+    assert list(est.omic_feature_names()[0]) == ["f0", "f1", "f2", "f3", "f4"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_allclose(est.transform(arrays), est.transform(frames))
+        np.testing.assert_allclose(other.transform(frames), other.transform(arrays))
+    entrez = [pd.DataFrame(arrays[0], columns=[7157, 672, 675, 1956, 2064]), frames[1]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        named = POEMSTransformer(n_components=2, max_iter=2, random_state=0).fit(entrez)
+    assert list(named.omic_feature_names()[0]) == ["7157", "672", "675", "1956", "2064"]
+    assert list(named.omic_feature_names()[1]) == ["f0", "f1", "f2"]
