@@ -319,6 +319,19 @@ def _rotation(labels: list[str]) -> int:
     return 0 if max((len(t) for t in labels), default=0) <= 3 else 90
 
 
+def _set_factor_ticks(ax, names: list[str], fontsize: float, max_ticks: int = 80) -> None:
+    """Label the x axis's columns with ``names``, every one that fits the Axes'
+    width as now: horizontal labels (factor numbers) take about 0.6 font sizes
+    per character plus a gap, vertical ones one line of about 1.3 font sizes."""
+    shortened = [_shorten(n) for n in names]
+    widest = max((len(n) for n in shortened), default=1)
+    per_label = 0.6 * fontsize * (widest + 1.5) if _rotation(shortened) == 0 else 1.3 * fontsize
+    ticks = _thin_ticks(len(names), max(2, min(max_ticks, int(_axes_inches(ax)[0] * 72 / per_label))))
+    tick_labels = _shorten_all([names[t] for t in ticks])
+    ax.set_xticks(ticks)
+    ax.set_xticklabels(tick_labels, rotation=_rotation(tick_labels), fontsize=fontsize)
+
+
 def _short_factor_labels(estimator: Any) -> list[str]:
     """``"0"``, ``"1"``, ... for numbered factors, the output names otherwise."""
     return [
@@ -1168,12 +1181,7 @@ def plot_embedding_heatmap(
         [f"{g} ({int((codes == c).sum())})" for g, c in zip(_shorten_all([groups[c] for c in present]), present, strict=True)],
         8,
     )
-    ticks = _thin_ticks(K, 48)
-    tick_labels = _shorten_all([names[t] for t in ticks])
-    ax.set_xticks(ticks)
-    ax.set_xticklabels(
-        tick_labels, rotation=_rotation(tick_labels), fontsize=7 if K > 20 else 8
-    )
+    _set_factor_ticks(ax, [str(n) for n in names], 7 if K > 20 else 8, max_ticks=48)
     ax.set_xlabel("Latent factor")
     group_name = getattr(labels, "name", None)
     ax.set_ylabel(
@@ -1465,16 +1473,7 @@ def plot_variance_explained(
         factors = [str(labels[f]) for f in factors]
     else:
         factors = [str(f) for f in factors]
-    width_in, _ = _axes_inches(ax)
-    widest = max((len(_shorten(f)) for f in factors), default=1)
-    # horizontal 8-pt labels (factor numbers) need about 0.6 * 8 pt per character
-    # plus a gap; longer ones are drawn vertically (_rotation), one line of about
-    # 1.3 * 8 pt each
-    per_label = 4.8 * (widest + 1.5) if _rotation([_shorten(f) for f in factors]) == 0 else 10.5
-    ticks = _thin_ticks(K, max(2, min(80, int(width_in * 72 / per_label))))
-    tick_labels = _shorten_all([factors[t] for t in ticks])
-    ax.set_xticks(ticks)
-    ax.set_xticklabels(tick_labels, rotation=_rotation(tick_labels), fontsize=8)
+    _set_factor_ticks(ax, factors, 8)
     ax.set_yticks(np.arange(V))
     ax.set_yticklabels(
         [

@@ -806,3 +806,19 @@ def test_heatmaps_take_a_colour_map_and_write_values_that_read_on_it(poems, data
         with pytest.raises(ValueError, match="cmap must be a matplotlib colour map or the name of one"):
             draw()
         assert not plt.get_fignums()  # refused before a figure was made
+
+
+def test_embedding_heatmap_factor_numbers_do_not_overlap_in_a_panel():
+    """32 factors in one panel of a 2 x 2 figure: the numbers were thinned to a
+    fixed 48, so all 32 were drawn and ran into each other ("1213141516...")."""
+    Z = np.random.RandomState(0).randn(60, 32)
+    fig = plt.figure(figsize=(10, 8), layout="constrained")
+    ax = fig.subplots(2, 2)[1, 1]
+    plot_embedding_heatmap(Z, np.arange(60) % 3, ax=ax)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
+    assert len(boxes) >= 8
+    # a visible gap between neighbours (they touched, 0.25 pixels apart)
+    assert min(b.x0 - a.x1 for a, b in zip(boxes, boxes[1:])) >= 3
+    plt.close(fig)
