@@ -1041,6 +1041,18 @@ class OmicInputMixin:
         spellings = (np.concatenate(per_omic), flat_feature_names(list(self.omic_names_), per_omic))
         if any(np.array_equal(given, other) for other in spellings):
             return X.set_axis(pd.Index(fitted, dtype=object), axis=1)
+        for spelling in (fitted, *spellings):
+            if len(set(spelling)) == len(spelling) and set(given) == set(spelling):
+                # the fitted features in another order (scikit-learn's check listed
+                # every one of them as both unseen and missing in the other spelling)
+                j = int(np.flatnonzero(given != spelling)[0])
+                raise ValueError(
+                    f"X has the features seen at fit in another order (column {j} is "
+                    f"{str(given[j])!r}, at fit {str(spelling[j])!r}). Reorder its columns as at "
+                    "fit, e.g. X[est.feature_names_in_]"
+                    + ("" if spelling is fitted else " after naming them as at fit")
+                    + "."
+                )
         return X
 
     def omic_feature_names(self) -> list[np.ndarray]:
@@ -1099,6 +1111,16 @@ class OmicInputMixin:
             seen = np.asarray(seen, dtype=str)
             fitted = np.asarray(fitted, dtype=str)
             if np.array_equal(seen, fitted):
+                continue
+            if len(seen) == len(fitted) and np.array_equal(fitted, _default_feature_names(len(fitted))):
+                # an array at fit (named f0, f1, ... beside named omics), a frame now:
+                # nothing to check its names against; by position, as scikit-learn does
+                warnings.warn(
+                    f"Omic {name!r} has feature names, but {type(self).__name__} was fitted "
+                    "with an array for it (no names); its columns are taken by position.",
+                    UserWarning,
+                    stacklevel=user_stacklevel(),
+                )
                 continue
             if set(seen) == set(fitted):
                 j = int(np.flatnonzero(seen != fitted)[0])

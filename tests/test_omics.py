@@ -162,3 +162,50 @@ def test_frames_with_pandas_default_column_numbers_have_no_feature_names():
         named = POEMSTransformer(n_components=2, max_iter=2, random_state=0).fit(entrez)
     assert list(named.omic_feature_names()[0]) == ["7157", "672", "675", "1956", "2064"]
     assert list(named.omic_feature_names()[1]) == ["f0", "f1", "f2"]
+
+
+def test_an_omic_given_as_an_array_at_fit_takes_a_frame_later_with_a_warning():
+    """One omic an array at fit (beside a named one), a DataFrame at transform:
+    it was refused for names 'unseen' against the placeholders f0, f1, ...;
+    scikit-learn takes a named input after an unnamed fit, with a warning."""
+    import warnings
+
+    from skpoems import POEMSTransformer
+
+    rng = np.random.RandomState(0)
+    A = pd.DataFrame(rng.rand(30, 4), columns=[f"g{j}" for j in range(4)])
+    B = rng.rand(30, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = POEMSTransformer(n_components=2, max_iter=2, random_state=0).fit([A, B])
+    named_b = pd.DataFrame(B, columns=["m0", "m1", "m2"])
+    with pytest.warns(UserWarning, match="Omic 'omic1' has feature names, but POEMSTransformer was fitted with an array"):
+        Z = est.transform([A, named_b])
+    np.testing.assert_allclose(Z, est.transform([A, B]))
+    with pytest.raises(ValueError, match="Omic 'omic0' has feature names that differ"):
+        est.transform([A.set_axis(["x0", "x1", "x2", "x3"], axis=1), B])
+
+
+def test_a_flat_frame_of_the_fitted_features_in_another_order_is_named_as_such():
+    """A model fitted on omics given apart, then a flat frame with the columns in
+    another order: scikit-learn's check listed every feature as unseen (the
+    plain name) and missing (the prefixed one)."""
+    import warnings
+
+    from skpoems import POEMSTransformer, concat_omics
+
+    rng = np.random.RandomState(0)
+    X = concat_omics({
+        "a": pd.DataFrame(rng.rand(30, 4), columns=list("pqrs")),
+        "b": pd.DataFrame(rng.rand(30, 3), columns=list("xyz")),
+    })
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = POEMSTransformer(n_components=2, max_iter=2, random_state=0).fit(X)
+    flat = X.set_axis([f for _, f in X.columns], axis=1)
+    prefixed = X.set_axis(list(est.feature_names_in_), axis=1)
+    np.testing.assert_allclose(est.transform(flat), est.transform(prefixed))
+    with pytest.raises(ValueError, match=r"features seen at fit in another order \(column 0 is 'z', at fit 'p'\)"):
+        est.transform(flat[flat.columns[::-1]])
+    with pytest.raises(ValueError, match=r"column 0 is 'b__z', at fit 'a__p'\)\. .*X\[est\.feature_names_in_\]\."):
+        est.transform(prefixed[prefixed.columns[::-1]])
