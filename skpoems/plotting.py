@@ -1287,6 +1287,12 @@ def plot_embedding(
             "Z is constant: every sample has the same embedding, so there is nothing "
             "to map (a model whose embedding collapsed?)."
         )
+    if method != "pca":
+        # t-SNE and UMAP read distances relative to each sample's neighbourhood:
+        # one scale for the whole embedding changes nothing but the arithmetic,
+        # where a spread of 1e-30 or 1e40 crashed the Python process (t-SNE)
+        M = np.asarray(M, dtype=np.float64)
+        M = (M - M.mean(axis=0)) / np.abs(M - M.mean(axis=0)).max()
     if method == "umap":
         try:
             import umap

@@ -822,3 +822,22 @@ def test_embedding_heatmap_factor_numbers_do_not_overlap_in_a_panel():
     # a visible gap between neighbours (they touched, 0.25 pixels apart)
     assert min(b.x0 - a.x1 for a, b in zip(boxes, boxes[1:])) >= 3
     plt.close(fig)
+
+
+def test_tsne_map_of_a_tiny_or_huge_embedding_is_drawn_not_a_crash():
+    """An embedding of spread 1e-30 (a collapsed model) or 1e40 crashed the
+    Python process inside scikit-learn's t-SNE (a dead notebook kernel); one
+    scale for the whole embedding does not change the map."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, matplotlib; matplotlib.use('Agg')\n"
+        "from skpoems.plotting import plot_embedding\n"
+        "Z = np.random.RandomState(0).rand(30, 2); y = np.arange(30) % 2\n"
+        "maps = [plot_embedding(Z * s, y, method='tsne', random_state=0).collections[0].get_offsets()\n"
+        "        for s in (1.0, 1e-30, 1e40)]\n"
+        "assert all(np.allclose(m, maps[0], atol=1e-3) for m in maps), maps\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
