@@ -349,8 +349,15 @@ def _group_codes(
     with its own must match (:func:`_check_label_order`).
     """
     _check_label_order(y, samples, data_name)
-    if isinstance(y, tuple):
-        y = list(y)  # (pd.isna reads a tuple as one value)
+    if isinstance(y, (list, tuple)):
+        # read value by value: numpy would turn [1, "1"] into two strings "1", one group
+        values = np.empty(len(y), dtype=object)
+        try:
+            values[:] = y
+        except ValueError:  # nested: the shape check below says what is wrong
+            y = list(y)  # (pd.isna reads a tuple as one value)
+        else:
+            y = pd.Series(values).infer_objects().to_numpy()
     if isinstance(y, pd.api.extensions.ExtensionArray) and not isinstance(y, pd.Categorical):
         y = pd.Series(y)  # nullable string / Int64 / Arrow labels: df[col].array, .values
     if isinstance(y, pd.Series) and not isinstance(y.dtype, (pd.CategoricalDtype, np.dtype)):
@@ -401,7 +408,7 @@ def _group_codes(
             kinds = sorted({type(v).__name__ for v in y_arr.tolist()})
             raise TypeError(
                 f"y mixes labels of different types ({', '.join(kinds)}), which cannot be "
-                "ordered; give every label the same type, e.g. y.astype(str)."
+                "ordered; give every label the same type, e.g. [str(v) for v in y]."
             ) from None
         if target_names is None:
             names = [u.item() if hasattr(u, "item") else u for u in uniques]

@@ -1326,3 +1326,19 @@ def test_reconstruction_r2_is_r2_score_of_the_samples_that_have_each_omic(fitted
     # R^2 <= the explained variance, which ignores the residuals' mean
     total = variance_explained(est, Xm, n_permutations=0)["total"]
     assert (r2 <= total + 1e-9).all()
+
+
+def test_labels_mixing_1_and_the_text_1_are_refused_not_merged():
+    """[1, ..., "1", ...] became one group "1" (numpy reads the list as text),
+    merging two subtypes in every per-group summary; metrics refused it."""
+    from skpoems.inspection import group_markers, subtype_correlations
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(30, 4)
+    y = [1] * 10 + ["1"] * 10 + [2] * 10
+    for call in (lambda: subtype_correlations(X, y), lambda: group_markers({"a": X}, y)):
+        with pytest.raises(TypeError, match=r"y mixes labels of different types \(int, str\)"):
+            call()
+    # one type in a list still works, missing labels included
+    assert list(subtype_correlations(X, [1] * 15 + [2] * 15).index) == [1, 2]
+    assert list(subtype_correlations(X, ["a"] * 14 + [None] + ["b"] * 15).index) == ["a", "b", "unlabelled"]
