@@ -183,6 +183,38 @@ def _foreign_bad_columns(b: Any) -> list[str]:
     ]
 
 
+def _plain_array(b: Any, name: str) -> Any:
+    """A torch tensor or numpy masked array omic as a plain numpy array (else
+    ``b`` as it is): a tensor detached and on the CPU, in float32 where numpy
+    has no type of its own (bfloat16); a masked array with its masked entries
+    missing (NaN), not the values hidden under the mask."""
+    if type(b).__module__.split(".")[0] == "torch" and hasattr(b, "detach"):
+        t = b.detach()
+        if getattr(t, "layout", None) is not None and "strided" not in str(t.layout):
+            raise TypeError(
+                f"Omic {name!r} is a sparse tensor: skpoems models need dense arrays. "
+                "Convert with .to_dense()."
+            )
+        t = t.cpu()
+        if not (t.is_complex() or t.is_floating_point()) or str(t.dtype) in ("torch.float16", "torch.float32", "torch.float64"):
+            return t.numpy()
+        return t.float().numpy()  # bfloat16, float8: no numpy type
+    if isinstance(b, np.ma.MaskedArray):
+        mask = np.ma.getmaskarray(b)
+        data = np.ma.getdata(b)
+        if not mask.any():
+            return data
+        if data.dtype.kind not in "biuf":
+            raise TypeError(
+                f"Omic {name!r} is a masked array of {data.dtype} values: every feature "
+                "must be numeric."
+            )
+        out = data.astype(np.float32 if data.dtype == np.float32 else np.float64)
+        out[mask] = np.nan  # (a copy: the user's array is not written to)
+        return out
+    return b
+
+
 def _foreign_frame_to_pandas(b: Any, name: str) -> Any:
     """Read a polars (or other non-pandas) DataFrame omic into pandas, keeping its column names.
 
@@ -382,12 +414,14 @@ def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks
             )
         # a single 2-D input: sklearn's validation happens in the estimator
         layout = "frame" if isinstance(X, pd.DataFrame) else "array"
+        X = _plain_array(X, "X")
         if layout == "frame":
             _check_flat_frame_features(X.columns, omic_dims)
         return OmicBlocks([X], None, None, getattr(X, "index", None), layout)
 
     blocks = [
-        _foreign_frame_to_pandas(b, names[v] if names is not None else f"omic{v}")
+        _foreign_frame_to_pandas(_plain_array(b, names[v] if names is not None else f"omic{v}"),
+                                 names[v] if names is not None else f"omic{v}")
         for v, b in enumerate(blocks)
     ]
     for v, block in enumerate(blocks):
@@ -823,6 +857,25 @@ def flat_feature_names(names: list[str], feature_names: list[np.ndarray]) -> np.
     )
 
 
+def _check_flat_names_unique(names: list[str], feature_names: list[np.ndarray]) -> None:
+    """Two (omic, feature) pairs that flatten to one ``"omic__feature"`` name
+    (omic "a" feature "b__c" and omic "a__b" feature "c") are refused, naming
+    both, before a data-frame library's own error about duplicate columns."""
+    seen: dict[str, tuple[str, str]] = {}
+    for omic, features in zip(names, feature_names):
+        for f in features:
+            flat = f"{omic}{OMIC_SEP}{f}"
+            if flat in seen:
+                other = seen[flat]
+                raise ValueError(
+                    f"Feature {str(f)!r} of omic {omic!r} and feature {other[1]!r} of omic "
+                    f"{other[0]!r} are both named {flat!r} once flattened into "
+                    f"feature_names_in_ (omic{OMIC_SEP}feature): rename the omic or the "
+                    f"features (avoid {OMIC_SEP!r} in names)."
+                )
+            seen[flat] = (omic, str(f))
+
+
 def _default_feature_names(n_features: int) -> np.ndarray:
     """The names of an omic given without names: ``"f0"``, ``"f1"``, ..."""
     return np.asarray([f"f{j}" for j in range(n_features)], dtype=object)
@@ -967,7 +1020,7 @@ class OmicInputMixin:
         else:
             prefixed = False
         if parsed.layout in ("array", "frame"):
-            X = _single_input_as_numbers(X, self.omic_dims if reset else self.omic_dims_,
+            X = _single_input_as_numbers(parsed.blocks[0], self.omic_dims if reset else self.omic_dims_,
                                          None if reset else list(self.omic_names_))
             Xv = validate_data(
                 self,
@@ -1006,6 +1059,8 @@ class OmicInputMixin:
             flat = np.concatenate([b[:1] for b in blocks], axis=1)
             if feature_names is not None:
                 fitted_names = getattr(self, "feature_names_in_", None) if not reset else None
+                if fitted_names is None:
+                    _check_flat_names_unique(names, feature_names)
                 flat = pd.DataFrame(
                     flat,
                     # (checked omic by omic above; a model fitted on one flat frame

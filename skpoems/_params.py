@@ -282,10 +282,11 @@ def training(
         ),
         "device": Param(
             "auto",
-            '{"auto", "cpu", "cuda", "mps"} or torch.device',
-            [StrOptions({"auto", "cpu", "cuda", "mps"}), "torch.device"],
+            '{"auto", "cpu", "cuda", "mps"}, "cuda:<index>" or torch.device',
+            [_DeviceName(), "torch.device"],
             """
-            Where to train. ``"auto"`` uses CUDA when available, else the CPU.
+            Where to train. ``"auto"`` uses CUDA when available, else the CPU;
+            ``"cuda:1"`` (or ``torch.device("cuda", 1)``) a given GPU.
             Fitted models pickle with CPU tensors and load on any machine.
             """,
         ),
@@ -753,6 +754,25 @@ def with_params(*groups: dict[str, Param], attributes: str = "") -> Callable[[_C
         return cls
 
     return decorate
+
+
+class _DeviceName(StrOptions):
+    """``"auto"``, ``"cpu"``, ``"cuda"``, ``"mps"``, or one of the devices with an
+    index (``"cuda:1"``), as torch spells a device."""
+
+    def __init__(self) -> None:
+        super().__init__({"auto", "cpu", "cuda", "mps"})
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        if not isinstance(val, str):
+            return False
+        kind, colon, index = val.partition(":")
+        if not colon:
+            return val in self.options
+        return kind in ("cpu", "cuda", "mps") and index.isascii() and index.isdigit()
+
+    def __str__(self) -> str:
+        return "a str among {'auto', 'cpu', 'cuda', 'mps'} or 'cuda:<index>'"
 
 
 def _resolve(constraint: Any) -> Any:

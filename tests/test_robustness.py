@@ -1479,3 +1479,69 @@ def test_omics_that_no_sample_links_are_said(cls):
         warnings.simplefilter("always")
         tiny(cls, early_stopping=False).fit(X)
     assert not [w for w in caught if "groups" in str(w.message)]
+
+
+def test_torch_tensors_and_masked_arrays_are_read_as_the_user_means_them():
+    """A tensor that requires grad or is bfloat16 raised torch's own error; a
+    masked array's mask was ignored, so the value hidden under it (a -999
+    fill) became data (a min-max scale of [-999, 1])."""
+    from skpoems.preprocessing import OmicTransformer
+
+    rng = np.random.RandomState(0)
+    A, B = rng.rand(30, 3), rng.rand(30, 4)
+
+    def fit_transform(X):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return skpoems.POEMSTransformer(n_components=2, max_iter=2, random_state=0).fit_transform(X)
+
+    Z = fit_transform([A, B])
+    np.testing.assert_allclose(fit_transform([torch.tensor(A, requires_grad=True), B]), Z)
+    np.testing.assert_allclose(fit_transform([torch.tensor(A).bfloat16(), B]), Z, atol=0.05)
+    flat = torch.tensor(np.hstack([A, B]), requires_grad=True)
+    assert skpoems.POEMSTransformer(n_components=2, max_iter=1, omic_dims=[3, 4]).fit_transform(flat).shape == (30, 2)
+    with pytest.raises(TypeError, match="Omic 'omic0' is a sparse tensor"):
+        fit_transform([torch.tensor(A).to_sparse(), B])
+
+    filled = A.copy()
+    filled[3] = -999.0
+    masked = np.ma.masked_array(filled, mask=np.zeros_like(filled, dtype=bool))
+    masked.mask[3] = True  # sample 3 lacks the omic
+    scaled = OmicTransformer().fit_transform([masked, B])[0]
+    assert np.isnan(scaled[3]).all() and np.isclose(np.nanmin(scaled), 0.0) and np.isclose(np.nanmax(scaled), 1.0)
+    assert (masked.data[3] == -999.0).all()  # the user's array is not written to
+    stray = np.ma.masked_array(A, mask=A > 0.9)  # masked cells inside observed samples
+    with pytest.raises(ValueError, match="Omic 'omic0' contains NaN in"):
+        fit_transform([stray, B])
+
+
+def test_omic_and_feature_names_that_flatten_to_one_name_are_refused_naming_both():
+    """Omic 'a' feature 'b__c' and omic 'a__b' feature 'c' are both 'a__b__c'
+    in feature_names_in_: a data-frame library's duplicate-column error named
+    neither omic."""
+    rng = np.random.RandomState(0)
+    X = {
+        "a": pd.DataFrame(rng.rand(20, 3), columns=["b__c", "x", "y"]),
+        "a__b": pd.DataFrame(rng.rand(20, 2), columns=["c", "z"]),
+    }
+    with pytest.raises(ValueError, match=r"Feature 'c' of omic 'a__b' and feature 'b__c' of omic 'a' are both named 'a__b__c'"):
+        skpoems.POEMSTransformer(n_components=2, max_iter=1).fit(X)
+
+
+@pytest.mark.parametrize("Estimator", [skpoems.POEMSTransformer, skpoems.MOCSSAETransformer])
+def test_device_names_with_an_index_are_accepted_and_other_devices_refused(Estimator):
+    """"cpu:0" / "cuda:1" (torch's spelling) were refused while
+    torch.device("cuda:1") was accepted; torch.device("meta") passed the check
+    and failed deep inside torch."""
+    X = [np.random.RandomState(0).rand(20, 3), np.random.RandomState(1).rand(20, 2)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert Estimator(n_components=2, max_iter=1, device="cpu:0").fit(X).device_ == "cpu:0"
+    with pytest.raises(ValueError, match="device='meta' is not a device skpoems trains on"):
+        Estimator(n_components=2, max_iter=1, device=torch.device("meta")).fit(X)
+    for bad in ("gpu", "cuda:x", "cpu:"):
+        with pytest.raises(InvalidParameterError, match="'cuda:<index>'"):
+            Estimator(n_components=2, max_iter=1, device=bad).fit(X)
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="device='cuda:1' was requested but CUDA is not available"):
+            Estimator(n_components=2, max_iter=1, device="cuda:1").fit(X)

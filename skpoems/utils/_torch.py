@@ -20,6 +20,11 @@ def resolve_device(device: str | torch.device) -> torch.device:
     if isinstance(device, str) and device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     dev = torch.device(device)
+    if dev.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(
+            f"device={str(device)!r} is not a device skpoems trains on: use 'cpu', 'cuda' "
+            "(or 'cuda:<index>'), 'mps' or 'auto'."
+        )
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(
             f"device={str(device)!r} was requested but CUDA is not available on this "
