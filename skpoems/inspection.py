@@ -1867,6 +1867,16 @@ def group_markers(
             f"group_markers compares each group with the other samples, but y has a "
             f"single group ({groups[int(codes[0])]!r}): pass at least 2 groups."
         )
+    sizes = np.bincount(codes, minlength=len(groups))
+    lone = [str(groups[g]) for g in range(len(groups)) if sizes[g] == 1]
+    if lone:
+        warnings.warn(
+            f"Group(s) {lone[:5]} of y hold a single sample: a t-test needs at least 2 "
+            "samples on each side, so their t and p values are NaN (their differences "
+            "of means are still given).",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
     features = []
     for v, block in enumerate(raw):
         cols = getattr(block, "columns", None)

@@ -241,7 +241,7 @@ def evaluate_embedding(
     # DataFrame Z (e.g. transform's pandas output) would be paired by position
     y = _as_labels("y", y)
     _check_label_order(y, getattr(Z, "index", None), "Z")
-    Z = check_array(Z, dtype=[np.float64, np.float32], ensure_min_samples=2)
+    Z = _safe_scale(check_array(Z, dtype=[np.float64, np.float32], ensure_min_samples=2))
     y = column_or_1d(np.asarray(y), warn=True)
     check_consistent_length(Z, y)
     seed_values = np.asarray(seeds)
@@ -311,6 +311,18 @@ def evaluate_embedding(
         "knn_acc": float(np.mean(knn)),
         "knn_acc_std": float(np.std(knn)),
     }
+
+
+def _safe_scale(Z: np.ndarray) -> np.ndarray:
+    """``Z`` divided by a power of two near its largest value when that is far
+    from 1, else ``Z`` itself. k-means and k-NN read squared distances, which
+    overflowed for an embedding of size 1e19 in float32 (every distance inf:
+    chance-level scores) or 1e160 in float64; both are invariant to a common
+    scale, and a power of two changes no digit of the arithmetic."""
+    top = float(np.abs(Z).max()) if Z.size else 0.0
+    if top == 0.0 or 2.0**-16 <= top <= 2.0**16:
+        return Z
+    return np.ldexp(Z, -int(np.frexp(top)[1])).astype(Z.dtype, copy=False)
 
 
 def _majority_rate(y_train, y_test) -> float:

@@ -1342,3 +1342,16 @@ def test_labels_mixing_1_and_the_text_1_are_refused_not_merged():
     # one type in a list still works, missing labels included
     assert list(subtype_correlations(X, [1] * 15 + [2] * 15).index) == [1, 2]
     assert list(subtype_correlations(X, ["a"] * 14 + [None] + ["b"] * 15).index) == ["a", "b", "unlabelled"]
+
+
+def test_group_markers_warns_of_a_group_of_one_sample():
+    """A group of one sample got NaN t and p values for every feature, without
+    a word."""
+    from skpoems.inspection import group_markers
+
+    X = np.random.RandomState(0).rand(21, 4)
+    y = ["a"] * 10 + ["b"] * 10 + ["c"]
+    with pytest.warns(UserWarning, match=r"Group\(s\) \['c'\] of y hold a single sample"):
+        table = group_markers(X, y)
+    assert table.loc[table["group"] == "c", "t"].isna().all()
+    assert table.loc[table["group"] == "a", "t"].notna().all()

@@ -370,3 +370,16 @@ def test_format_evaluation_takes_the_mean_of_several_splits():
     assert format_evaluation(pd.DataFrame(rows).mean()) == (
         "ACC k-means 0.65 (0.03) | NMI k-means 0.45 (0.02) | ACC k-NN 0.85 (0.04)"
     )
+
+
+def test_scores_of_an_embedding_of_any_size_are_those_of_its_shape():
+    """k-means and k-NN read squared distances: a separable float32 embedding
+    of size 1e19 (or float64 of 1e200) overflowed to inf everywhere and scored
+    k-means ACC 0.5; both are invariant to a common scale."""
+    rng = np.random.RandomState(0)
+    y = np.arange(60) % 2
+    Z = (rng.randn(60, 3) * 0.3 + 5 * y[:, None]).astype(np.float32)
+    base = evaluate_embedding(Z, y)
+    assert base["kmeans_acc"] == 1.0
+    for scale, dtype in ((1e19, np.float32), (1e-30, np.float32), (1e200, np.float64), (1e-200, np.float64)):
+        assert evaluate_embedding(Z.astype(dtype) * dtype(scale), y) == base, scale
