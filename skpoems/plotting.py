@@ -757,16 +757,24 @@ def plot_gating_weights(
     >>> [t.get_text() for t in ax.get_legend().get_texts()]  # as stacked, top first
     ['miRNA', 'mRNA']
     """
-    try:
-        G = np.asarray(gating_weights, dtype=float)
-    except (TypeError, ValueError):
+    raw = np.asarray(gating_weights)
+    if raw.dtype.kind not in "biuf":  # (text is not parsed as numbers, as for the omics)
         raise TypeError(
             "gating_weights must be numbers (e.g. estimator.transform_gating(X)); got "
-            f"{np.asarray(gating_weights).dtype} values."
-        ) from None
+            f"{raw.dtype} values."
+        )
+    G = raw.astype(float)
     if G.ndim != 2 or 0 in G.shape:
         raise ValueError(
             f"gating_weights must be 2-D (n_samples, n_omics) with a sample and an omic; got shape {G.shape}."
+        )
+    outside = ~(np.isfinite(G) & (G >= 0) & (G <= 1 + 1e-6))
+    if outside.any():
+        row, col = (int(i[0]) for i in np.nonzero(outside))
+        raise ValueError(
+            f"gating_weights must be weights in [0, 1] (a sample's omics share 1; a "
+            f"missing omic gets 0); {int(outside.sum())} value(s) are not, e.g. "
+            f"{float(G[row, col])!r} at row {row}, column {col}. Pass estimator.transform_gating(X)."
         )
     n, V = G.shape
     if V == 1:

@@ -841,3 +841,18 @@ def test_tsne_map_of_a_tiny_or_huge_embedding_is_drawn_not_a_crash():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+
+
+def test_plot_gating_weights_refuses_what_are_not_weights():
+    """NaN, negative, infinite and text weights were drawn as they came (an
+    all-NaN matrix as an empty figure)."""
+    G = np.full((4, 2), 0.5)
+    for bad, value in ((np.nan, "nan"), (-0.2, "-0.2"), (np.inf, "inf"), (1.5, "1.5")):
+        weights = G.copy()
+        weights[2, 1] = bad
+        with pytest.raises(ValueError, match=rf"weights in \[0, 1\].*e\.g\. {value} at row 2, column 1"):
+            plot_gating_weights(weights, [0, 0, 1, 1], by="subtype")
+    with pytest.raises(TypeError, match="gating_weights must be numbers"):
+        plot_gating_weights(G.astype(str))
+    plot_gating_weights(np.array([[1.0, 0.0], [0.3, 0.7]]))  # a missing omic's 0 is a weight
+    plt.close("all")
