@@ -766,6 +766,11 @@ class _UsageError(Exception):
     """A problem with the user's input (exit status 2)."""
 
 
+class _DataError(_UsageError):
+    """A problem with the user's data (exit status 2): reported in one line,
+    without the usage block, which says nothing about it and would bury it."""
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
@@ -832,7 +837,10 @@ _CLI_TERMS = (
         "or name the omics to read (omics=[...])",
         "or, if it holds the labels, pass it with --labels FILE --label-column NAME",
     ),
+    ("label_column=NAME", "--label-column NAME"),
 )
+#: a Python keyword argument with a number, as the option (sample_name_length=12)
+_CLI_NUMBERS = re.compile(r"\bsample_name_length=(\d+)")
 
 
 #: the models' remedy for linear-scale omics (``_base._warn_if_linear_scale``)
@@ -842,6 +850,7 @@ _LOG_REMEDY = re.compile(r"Log-transform before scaling, e\.g\. skpoems\.preproc
 def _in_cli_terms(message: str) -> str:
     for python, option in _CLI_TERMS:
         message = message.replace(python, option)
+    message = _CLI_NUMBERS.sub(r"--sample-name-length \1", message)
     return _LOG_REMEDY.sub(
         lambda m: "Pass --log " + " ".join(re.findall(r"'([^']*)': make_pipeline\(FunctionTransformer", m.group(1))) + ".",
         message,
@@ -870,7 +879,7 @@ def _load(args: argparse.Namespace, *, require_labels: bool = True, keep_unlabel
             keep_unlabelled=keep_unlabelled,
         )
     except (ValueError, OSError) as exc:
-        raise _UsageError(_in_cli_terms(str(exc))) from exc
+        raise _DataError(_in_cli_terms(str(exc))) from exc
     # the samples the loader left out, and why (they are in no output)
     for line in str(getattr(bunch, "DESCR", "")).splitlines():
         if line.startswith("Left out: "):
@@ -977,7 +986,7 @@ def _check_stray_missing(bunch, fitted_on: str = "the training part") -> None:
         if stray.any():
             rows = np.flatnonzero(stray)
             examples = ", ".join(repr(str(data.index[r])) for r in rows[:3])
-            raise _UsageError(
+            raise _DataError(
                 f"omic {omic!r} has {int(nan[rows].sum())} stray missing value(s) in "
                 f"{rows.size} sample(s) that have its other values (e.g. {examples}). "
                 "Pass --impute median (or mean) to fill them with each feature's "
@@ -1036,7 +1045,7 @@ def _split(args: argparse.Namespace, bunch, seed_offset: int = 0) -> exp.Split:
             log=getattr(args, "log", None),
         )
     except ValueError as exc:
-        raise _UsageError(f"cannot split {bunch.name}: {_in_cli_terms(str(exc))}") from exc
+        raise _DataError(f"cannot split {bunch.name}: {_in_cli_terms(str(exc))}") from exc
     # before any training: a test part the protocol can score (k-means with one
     # cluster per class; k-NN, k = the number of classes, trained on 3/4 of it)
     n_classes = len(np.unique(np.asarray(bunch.target)))
@@ -1838,7 +1847,7 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     try:
         prepared = exp.preprocess_all(bunch.data, impute=args.impute, top_variance=args.top_variance, log=args.log)
     except ValueError as exc:
-        raise _UsageError(f"cannot prepare {bunch.name}: {_in_cli_terms(str(exc))}") from exc
+        raise _DataError(f"cannot prepare {bunch.name}: {_in_cli_terms(str(exc))}") from exc
     name = exp.DISPLAY_NAMES[args.model]
     n = len(bunch.data)
     dims = ", ".join(f"{o} {d}" for o, d in zip(bunch.omic_names, bunch.omic_dims, strict=True))
@@ -2119,7 +2128,7 @@ def _named_tables_as_trained(
         if not settled:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if data is None:
-        raise _UsageError(f"cannot read {args.data}: {error}") from error
+        raise _DataError(f"cannot read {args.data}: {_in_cli_terms(str(error))}") from error
     # the folder's other tables (not labels), named where an omic has no table:
     # meth.csv for the model's "methylation" is not read, and not silently either
     data.attrs["unused_tables"] = [
@@ -2159,7 +2168,7 @@ def _numbered_folder_as_trained(
             )
         data = load_omics_folder(folder, omic_names=omics).data
     except (ValueError, OSError) as exc:
-        raise _UsageError(f"cannot read {folder}: {exc}") from exc
+        raise _DataError(f"cannot read {folder}: {_in_cli_terms(str(exc))}") from exc
     # an omic without feature names (no N_featname.csv, no header row): its
     # columns are the trained features in their order, as MOGONET's files are
     blocks = []
@@ -2207,7 +2216,7 @@ def _cmd_embed(args: argparse.Namespace) -> int:
             warnings.simplefilter("ignore")  # (transform's warnings about the same data)
             gating = model.transform_gating(scaled) if hasattr(model, "transform_gating") else None
     except ValueError as exc:
-        raise _UsageError(f"cannot embed {args.data}: {exc}") from exc
+        raise _DataError(f"cannot embed {args.data}: {_in_cli_terms(str(exc))}") from exc
     out = _out_dir(args, out_name)
     _clear_previous(out, owned=_EMBED_FILES, recorded=False)
     index = X.index.rename(X.index.name or "sample")
@@ -2644,6 +2653,9 @@ def _dispatch(args: argparse.Namespace, subparser: argparse.ArgumentParser) -> i
     try:
         with _pool_limits(limits):
             return int(args.handler(args))
+    except _DataError as exc:  # the message alone: the usage block would bury it
+        print(f"{subparser.prog}: error: {exc}", file=sys.stderr)
+        return 2
     except _UsageError as exc:
         subparser.error(str(exc))  # exits with status 2
     except KeyboardInterrupt:

@@ -1095,7 +1095,7 @@ def test_data_folder_of_named_tables(tmp_path):
     assert "the tables without numbers, which may hold labels, are batches.csv, pheno.csv" in stderr
     argv = ["run", "--data", str(data), "--labels", "pheno.csv", *FAST[2:], "-q", "--no-figures"]
     status, _, stderr = call([*argv, "--out", str(tmp_path)])
-    assert status == 2 and "label_column=NAME (one of ['diet', 'sex']; skpoems run: --label-column NAME)" in stderr
+    assert status == 2 and "--label-column NAME (one of ['diet', 'sex'])." in stderr and "label_column" not in stderr
     out = tmp_path / "out"
     status, stdout, stderr = call([*argv, "--label-column", "diet", "--out", str(out)])
     assert status == 0, stderr
@@ -1829,3 +1829,19 @@ def test_one_omic_run_draws_no_gating_figure(tmp_path):
     assert record["figures_not_applicable"]["gating_weights"] == "one omic: its gating weight is 1 for every sample"
     assert not (out / "figures" / "gating_weights.png").exists()
     assert "One omic: its gating weight" not in stderr
+
+
+def test_a_data_error_is_one_clean_line_in_cli_terms(tmp_path):
+    """No usage block above a data error, and options rather than Python
+    keywords in it (sample_name_length=12, label_column=NAME, join='inner')."""
+    rng = np.random.RandomState(0)
+    ids = [f"TCGA-A1-A{i:03d}" for i in range(8)]
+    pd.DataFrame(rng.rand(8, 3), index=[f"{s}-01A" for s in ids], columns=list("abc")).to_csv(tmp_path / "mrna.csv")
+    pd.DataFrame(rng.rand(8, 2), index=[f"{s}-01" for s in ids], columns=list("xy")).to_csv(tmp_path / "mirna.csv")
+    pd.DataFrame({"sample": ids, "subtype": list("ABAB") * 2}).to_csv(tmp_path / "labels.csv", index=False)
+    status, _, stderr = call(["run", "--data", str(tmp_path), "--threads", "1"])
+    assert status == 2 and stderr.startswith("skpoems run: error: ") and stderr.count("\n") == 1, stderr
+    assert "usage:" not in stderr and "(--sample-name-length 12)" in stderr and "sample_name_length" not in stderr
+    assert "Pass --join inner to keep" in stderr and "join=" not in stderr
+    status, _, stderr = call(["run", "--model", "nope"])  # an argument error keeps its usage
+    assert status == 2 and "usage:" in stderr

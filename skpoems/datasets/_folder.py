@@ -914,16 +914,9 @@ def _prefix_hint(indexes: Sequence[pd.Index], how: str = "e.g. table.index.str[:
     if len(names) < 2 or not all(names):
         return ""
     matched = len(set.intersection(*(set(n) for n in names)))
-    folded = [{s.casefold(): s for s in n} for n in names]
-    common = set.intersection(*(set(f) for f in folded))
-    if len(common) > matched and len(common) >= min(map(len, folded)) / 2:
-        key = sorted(common)[0]
-        examples = list(dict.fromkeys(f[key] for f in folded))
-        return (
-            f" The names agree when upper and lower case are not told apart "
-            f"({' and '.join(map(repr, examples))}), which would make {len(common)} samples "
-            "common to all: write them alike first (e.g. table.index.str.upper())."
-        )
+    spelling = _spelling_hint(names, matched)
+    if spelling:
+        return spelling
     for length in sorted({len(s) for n in names for s in n}, reverse=True):
         if length < 4:
             break
@@ -942,16 +935,57 @@ def _prefix_hint(indexes: Sequence[pd.Index], how: str = "e.g. table.index.str[:
     return ""
 
 
+#: ways in which files spell the same sample names differently, and what the
+#: names agree under: R's make.names (read.csv, data.frame) writes "-" as "."
+_MAKE_NAMES = (
+    "; R writes '-' in column names as '.' (make.names: read.csv and data.frame do so "
+    "unless given check.names=FALSE)"
+)
+_RESPELLINGS = (
+    (str.casefold, "when upper and lower case are not told apart", ""),
+    (lambda s: s.replace(".", "-"), "when '.' is read as '-'", _MAKE_NAMES),
+    (lambda s: s.replace(".", "-").casefold(), "when '.' is read as '-' and upper and "
+     "lower case are not told apart", _MAKE_NAMES),
+)
+
+
+def _spelling_hint(names: Sequence[Sequence[str]], matched: int, common_to: str = "common to all") -> str:
+    """A hint when the sample names of ``names`` (one list per file) agree in
+    another case or with "." for "-" (R's make.names): they are not matched
+    so, only named."""
+    dots = any("." in s for n in names for s in n)
+    for fold, how, why in _RESPELLINGS if dots else _RESPELLINGS[:1]:
+        folded = [{fold(s): s for s in n} for n in names]
+        common = set.intersection(*(set(f) for f in folded))
+        if len(common) > matched and len(common) >= min(map(len, folded)) / 2:
+            key = sorted(common)[0]
+            examples = list(dict.fromkeys(f[key] for f in folded))
+            return (
+                f" The names agree {how} ({' and '.join(map(repr, examples))}{why}), which would "
+                f"make {len(common)} samples {common_to}: write them alike in every file "
+                "(they are not matched otherwise)."
+            )
+    return ""
+
+
 def _match_samples(
     indexes: Sequence[pd.Index],
     sources: Sequence[str],
     join: str,
     hint: str = "Pass join='inner' to keep the common samples.",
     cut_hint: str = "e.g. table.index.str[:{length}]",
+    hint_indexes: Sequence[pd.Index] | None = None,
 ) -> pd.Index:
     """The samples of named tables: all the same (``"strict"``) or the common ones
-    (``"inner"``), in the order of the first table."""
+    (``"inner"``), in the order of the first table. ``hint_indexes``: the names
+    by which to say how the names would agree (:func:`_prefix_hint`), where not
+    ``indexes`` (labels that are not matched, but should agree too)."""
     samples = indexes[0]
+
+    def names_hint() -> str:
+        found = _prefix_hint(hint_indexes, cut_hint) if hint_indexes is not None else ""
+        return found or _prefix_hint(indexes, cut_hint)
+
     for source, index in zip(sources[1:], indexes[1:], strict=True):
         if join == "strict":
             if len(index) != len(samples) or not index.isin(samples).all():
@@ -962,14 +996,14 @@ def _match_samples(
                     f"{source} lists {len(index)} samples and {sources[0]} lists "
                     f"{len(samples)}; {len(only_here)} are only in the former and "
                     f"{len(only_first)} only in the latter (e.g. {example}). " + hint
-                    + _prefix_hint(indexes, cut_hint)
+                    + names_hint()
                 )
         else:
             common = samples[samples.isin(index)]
             if len(common) == 0:
                 raise ValueError(
                     f"No sample is common to all of {', '.join(sources)}."
-                    + _prefix_hint(indexes, cut_hint)
+                    + names_hint()
                 )
             samples = common
     if len(samples) == 0:

@@ -27,10 +27,13 @@ from ..utils._warnings import user_stacklevel
 from ._base import COMPRESSIONS, _make_bunch, _omics_frame, open_text
 from ._folder import (
     _encode_labels,
+    _is_row_index,
     _label_counts,
     _labels_from_table,
     _match_samples,
+    _not_utf8,
     _prefix_hint,
+    _spelling_hint,
     check_header_unique,
 )
 
@@ -40,10 +43,40 @@ _PathLike = str | os.PathLike[str]
 #: endings of tables in other formats, named in a warning when a folder has them
 _OTHER_TABLES = (".xlsx", ".xls", ".zip", ".zst", ".parquet", ".feather", ".rds", ".rdata", ".h5")
 #: file name endings read as tables (compressed when they end in ``.gz``, ``.bz2``
-#: or ``.xz``)
+#: or ``.xz``): text tables, also under the endings of LinkedOmics (``.cct``,
+#: ``.cbt``: tab-separated, features x samples) and of GCT files (``.gct``: two
+#: lines, the version and the dimensions, above the header)
 _TABLE_SUFFIXES = tuple(
-    table + compression for table in (".csv", ".tsv", ".txt") for compression in ("", *COMPRESSIONS)
+    table + compression
+    for table in (".csv", ".tsv", ".txt", ".tab", ".cct", ".cbt", ".gct")
+    for compression in ("", *COMPRESSIONS)
 )
+#: files of a folder that are not tables, so not named among the files not read:
+#: documentation, code, images, checksums, ...
+_NOT_TABLE_ENDINGS = (
+    ".md", ".rst", ".html", ".htm", ".pdf", ".doc", ".docx", ".json", ".yaml", ".yml",
+    ".toml", ".ini", ".cfg", ".xml", ".log", ".py", ".r", ".rmd", ".ipynb", ".sh", ".png",
+    ".jpg", ".jpeg", ".gif", ".svg", ".md5", ".sha1", ".sha256", ".joblib", ".lock",
+)
+_NOT_TABLE_NAME = re.compile(
+    r"^(?:readme|manifest|licen[cs]e|copying|notice|changelog|changes|citation|authors|"
+    r"md5sums?|sha\d*sums?|checksums?|thumbs|desktop|icon\r?)(?:[._ -].*)?$",
+    re.IGNORECASE,
+)
+
+
+def _is_not_table(name: str) -> bool:
+    """Whether a file that is not read is no table either (a README, a hidden
+    file, a script, an image, ...), so that it goes unnamed."""
+    return (
+        name.startswith((".", "~$")) or bool(_NOT_TABLE_NAME.match(name))
+        or name.lower().endswith(_NOT_TABLE_ENDINGS)
+    )
+
+
+#: a second copy of a file, as a browser or a file manager names it: ``mrna (1)``,
+#: ``mrna_copy``, ``mrna - Copy``, ``mrna copy 2``
+_COPY_SUFFIX = re.compile(r"(?:\s*\(\d+\)|[ _-]+(?:-\s*)?copy(?:[ _]*\(?\d+\)?)?)$", re.IGNORECASE)
 
 
 def _table_stem(path: Path) -> str | None:
@@ -89,6 +122,22 @@ def _sniff(file: Path) -> tuple[str, str, bool, int, list[str] | None]:
     try:
         with open_text(file, encoding="utf-8-sig", errors="replace") as fh:
             lines = list(itertools.islice(fh, _SNIFF_LINES + 1))
+            geo = bool(lines) and lines[0].lower().startswith(("!series_", "!sample_", "!database_"))
+            if geo:  # a GEO series matrix: its table lies between two marker lines
+                begin = next((i for i, line in enumerate(lines) if _is_geo_begin(line)), None)
+                while begin is None and (line := fh.readline()):
+                    lines.append(line)
+                    if _is_geo_begin(line):
+                        begin = len(lines) - 1
+                if begin is None:
+                    raise ValueError(
+                        f"{file} is a GEO series matrix file (its lines start with '!Series_', "
+                        "'!Sample_', ...) without a table: it holds no "
+                        "'!series_matrix_table_begin' line. Download the series matrix with its "
+                        "table, or save the table (probes x samples, with a header row) as a "
+                        "file of its own."
+                    )
+                lines += list(itertools.islice(fh, _SNIFF_LINES + 1))
             endings = fh.newlines  # the line endings met so far (read ahead included)
     except OSError as exc:
         raise ValueError(f"{file} could not be read: {exc}") from exc
@@ -99,6 +148,10 @@ def _sniff(file: Path) -> tuple[str, str, bool, int, list[str] | None]:
         comments += 1
     if 0 < comments < len(lines) and _is_data_line(lines[comments]):
         comments -= 1
+    if geo:
+        comments = begin + 1
+    elif lines and re.match(r"#1\.[23]\s*$", lines[0]) and len(lines) > 1 and re.fullmatch(r"\d+(?:\s+\d+)+", lines[1].strip()):
+        comments = 2  # a GCT file: its version and its dimensions above the header
     header, data = (lines[comments], lines[comments + 1 :]) if comments < len(lines) else ("", [])
     used = [sep for sep in ("\t", ",", ";") if sep in header]
     default = "," if ".csv" in file.name.lower() else "\t"
@@ -113,13 +166,46 @@ def _sniff(file: Path) -> tuple[str, str, bool, int, list[str] | None]:
         not used and data and _has_number(data[0].split()[1:])
         # several names, or one (R's write.table of one sample: a name, then values)
         and (len(header.split()) > 1 or len(header.split()) == 1 and len(data[0].split()) == 2)
-    ):
+    ) or (not used and _space_separated_names(header, data)):
         sep = r"\s+"
     else:
         sep = default
     decimal, thousands = _comma_reading(data, sep)
     lone_cr = endings == "\r" or (isinstance(endings, tuple) and "\r" in endings)
     return sep, decimal, thousands, comments, None if lone_cr else lines
+
+
+def _is_geo_begin(line: str) -> bool:
+    return line.strip().lower() == "!series_matrix_table_begin"
+
+
+def _space_fields(line: str) -> list[str]:
+    """The fields of a line separated by runs of spaces, quotes respected."""
+    try:
+        return next(csv.reader([line.strip()], delimiter=" ", skipinitialspace=True), [])
+    except csv.Error:
+        return []
+
+
+def _space_separated_names(header: str, data: list[str]) -> bool:
+    """Whether a table without tabs, commas or semicolons is separated by spaces
+    although its second field is text (R's ``write.table`` of labels:
+    ``"sample" "subtype"``, then ``TCGA-3C-AAAU "LumA"``): every data line splits
+    into the same number (above one) of fields, and so does the header (or, quoted
+    as R writes it, into one field fewer: no field for the row names), with a
+    different first field on every data line (sample names; a one-column file of
+    labels that hold spaces, "Luminal A", repeats its first words)."""
+    rows = [line for line in data if line.strip()]
+    if len(rows) < 2 or any(sep in line for line in rows for sep in ("\t", ",", ";")):
+        return False
+    counts = {len(_space_fields(line)) for line in rows}
+    if len(counts) != 1 or (n := counts.pop()) < 2:
+        return False
+    n_header = len(_space_fields(header))
+    if n_header != n and not (n_header == n - 1 and header.lstrip().startswith('"')):
+        return False
+    firsts = [_space_fields(line)[0] for line in rows]
+    return len(set(firsts)) == len(firsts)
 
 
 def _splits_evenly(lines: list[str], sep: str) -> bool:
@@ -282,16 +368,37 @@ def _without_thousands(table: pd.DataFrame) -> pd.DataFrame:
 _GENE_ANNOTATIONS = ("Hugo_Symbol", "Entrez_Gene_Id", "Cytoband")
 
 
+#: headers of gene-annotation columns of a features x samples table (other
+#: portals' and tools' own names, compared in lower case without separators):
+#: symbols, Entrez, Ensembl, RefSeq and locus ids, names and descriptions
+_GENE_ANNOTATION = re.compile(
+    r"^(?:hugo\w*|(?:gene)?symbols?|entrez\w*|ensembl\w*|refseq\w*|locus\w*|cytoband|"
+    r"gene(?:ids?|names?|titles?|descriptions?|types?|biotypes?)|geneid|biotype|"
+    r"descriptions?|identifiers?)$"
+)
+
+
+def _is_gene_annotation(header: Any) -> bool:
+    return isinstance(header, str) and bool(_GENE_ANNOTATION.match(re.sub(r"[ _.-]", "", header.strip().lower())))
+
+
 def _annotated_genes(table: pd.DataFrame) -> pd.DataFrame:
     """A cBioPortal table (``Hugo_Symbol``, ``Entrez_Gene_Id``, then the samples)
     with one first column of gene names instead of its annotation columns: the
     symbol, ``symbol|entrez`` where a symbol is missing or repeated (as the
-    pan-cancer files have them), the Entrez id without a symbol."""
+    pan-cancer files have them), the Entrez id without a symbol.
+
+    Likewise a table of numbers whose first column of names is followed by
+    gene-annotation columns under other names (``gene, Entrez_ID``; ``Symbol,
+    Entrez``; GCT's ``Name, Description``): the annotations are dropped (read
+    as they are, a numeric one would be a sample), the first column names the
+    features, with the first numeric id (``symbol|id``) where a name is missing
+    or repeated."""
     lead = 0
     while lead < table.shape[1] and table.columns[lead] in _GENE_ANNOTATIONS:
         lead += 1
     if lead == 0 or lead == table.shape[1] or "Hugo_Symbol" not in table.columns[:lead]:
-        return table
+        return _other_annotations(table)
     symbols = table["Hugo_Symbol"].astype("string").str.strip()
     if "Entrez_Gene_Id" in table.columns[:lead]:
         entrez = _ids_as_text(table["Entrez_Gene_Id"].fillna(-1).to_numpy())
@@ -303,6 +410,31 @@ def _annotated_genes(table: pd.DataFrame) -> pd.DataFrame:
         names = symbols
     out = table.iloc[:, lead:].copy()
     out.insert(0, "gene", names.astype(object).to_numpy())
+    return out
+
+
+def _other_annotations(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`_annotated_genes` for annotation columns not named as cBioPortal's:
+    only after a first column of names, and only where every column after them
+    holds numbers (a features x samples omic, not a label or clinical table)."""
+    lead = 1
+    while lead < table.shape[1] and _is_gene_annotation(table.columns[lead]):
+        lead += 1
+    if lead == 1 or lead == table.shape[1] or pd.api.types.is_numeric_dtype(table.iloc[:, 0]):
+        return table
+    if not all(_numeric_columns(table.iloc[:, lead:])):
+        return table
+    names = table.iloc[:, 0].astype("string").str.strip()
+    clash = names.isna() | names.duplicated(keep=False)
+    ids = next(
+        (_ids_as_text(table.iloc[:, j].fillna(-1).to_numpy()) for j in range(1, lead)
+         if pd.api.types.is_numeric_dtype(table.iloc[:, j])), None,
+    )
+    if clash.any() and ids is not None:
+        ids = pd.Series(ids, index=table.index)
+        names = names.where(~clash, names.fillna("") + "|" + ids).str.lstrip("|")
+    out = table.iloc[:, lead:].copy()
+    out.insert(0, table.columns[0], names.astype(object).to_numpy())
     return out
 
 
@@ -324,10 +456,14 @@ def _read_table(file: Path) -> pd.DataFrame:
         table = pd.read_csv(file, decimal=decimal, **options)
     except pd.errors.EmptyDataError as exc:
         raise ValueError(f"{file} is empty.") from exc
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise _not_text(file, exc) from exc
+    except pd.errors.ParserError as exc:
         raise ValueError(
             f"{file} could not be read as a table with a header row: {exc}"
         ) from exc
+    if comments and len(table) and str(table.iloc[-1, 0]).strip().lower() == "!series_matrix_table_end":
+        table = table.iloc[:-1]  # the end of a GEO series matrix's table
     if isinstance(table.index, pd.MultiIndex):
         # rows with more fields than the header: pandas would silently make the
         # extra leading fields row labels
@@ -351,6 +487,12 @@ def _read_table(file: Path) -> pd.DataFrame:
     while table.shape[1] > 1 and str(table.columns[-1]).startswith("Unnamed:") and table.iloc[:, -1].isna().all():
         table = table.iloc[:, :-1]
     table.columns = [c.strip() if isinstance(c, str) else c for c in table.columns]
+    if table.shape[1] > 1 and not pd.api.types.is_numeric_dtype(table.iloc[:, 0]):
+        # rows of bare separators (",,,,": a spreadsheet's empty rows) below a
+        # first column of names: no name and no value, not a sample named "nan"
+        empty = table.isna().all(axis=1).to_numpy()
+        if empty.any():
+            table = table[~empty].reset_index(drop=True)
     if isinstance(table.columns[0], str) and table.columns[0].startswith("#"):  # a "#gene" header
         table = table.rename(columns={table.columns[0]: table.columns[0].lstrip("#").strip()})
     table = _annotated_genes(table)
@@ -360,6 +502,23 @@ def _read_table(file: Path) -> pd.DataFrame:
         if len(ids) == len(table) and ids.notna().all():
             table[table.columns[0]] = ids.str.strip().to_numpy()
     return table
+
+
+def _not_text(file: Path, exc: UnicodeDecodeError) -> ValueError:
+    """The error for a table that is not UTF-8 text: UTF-16 (Excel's "Unicode
+    Text"), Latin-1 or another encoding, or not text at all."""
+    try:
+        opener = next((o for ending, o in COMPRESSIONS.items() if file.name.lower().endswith(ending)), open)
+        with opener(file, "rb") as fh:
+            start = fh.read(4)
+    except (OSError, EOFError):
+        start = b""
+    if start[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(start) == 4 and (start[1::2] == b"\0\0" or start[::2] == b"\0\0")):
+        return ValueError(
+            f"{file} is UTF-16 text (what Excel saves as \"Unicode Text\"), not UTF-8. Save it "
+            "as UTF-8 (in Excel: CSV UTF-8; or iconv -f UTF-16 -t UTF-8 FILE)."
+        )
+    return _not_utf8(file, exc)
 
 
 def _check_header_row(
@@ -456,6 +615,7 @@ def _with_names(raw: pd.DataFrame, *, labels: bool) -> tuple[pd.DataFrame, bool]
         return table, True
     if raw.shape[1] == 0:
         return raw, False
+    raw = _without_row_numbers(raw)
     first = raw.columns[0]
     values = raw[first]
     numeric = pd.api.types.is_numeric_dtype(values)
@@ -474,6 +634,24 @@ def _with_names(raw: pd.DataFrame, *, labels: bool) -> tuple[pd.DataFrame, bool]
     table = raw.set_index(first)
     table.index = pd.Index([str(s).strip() for s in table.index], dtype=object)
     return table, True
+
+
+def _without_row_numbers(raw: pd.DataFrame) -> pd.DataFrame:
+    """A table without its first column where that column has an empty header and
+    counts the rows (``1 .. n``, R's ``write.csv`` of a data frame without row
+    names; ``0 .. n-1``, pandas' ``to_csv`` of one with a default index) and the
+    next column names them (text, all different, or ids under an id header): the
+    row numbers are no sample names."""
+    if raw.shape[1] < 3 or not _is_unnamed(raw.columns[0]) or len(raw) < 2:
+        return raw
+    numbers, names = raw.iloc[:, 0], raw.iloc[:, 1]
+    if not pd.api.types.is_integer_dtype(numbers) or not _is_row_index(numbers.to_numpy()):
+        return raw
+    if not names.is_unique or names.isna().any() or (
+        pd.api.types.is_numeric_dtype(names) and not _is_id_header(raw.columns[1])
+    ):
+        return raw
+    return raw.iloc[:, 1:]
 
 
 def _names_in_other_column(
@@ -735,6 +913,26 @@ _ANNOTATION_NAME = re.compile(
 )
 
 
+#: words in the names of sample-annotation tables, as a whole word of the name
+#: (survival.csv, TCGA-BRCA.survival.tsv, BRCA_clinicalMatrix, GDC_phenotype.tsv),
+#: for tables of numbers, which are omics unless named so
+_ANNOTATION_WORDS = frozenset({
+    "clinical", "clin", "clinicalmatrix", "clinicaldata", "survival", "pheno", "phenotype",
+    "phenotypes", "phenodata", "metadata", "covariate", "covariates", "characteristics",
+    "annotation", "annotations", "sampleinfo", "sampleannotation", "sampleannotations",
+    "patientinfo", "patientdata", "demographics",
+})
+
+
+def _is_annotation_name(stem: str) -> bool:
+    """Whether a table's name says it holds sample annotations: one of its words
+    (or two adjacent ones, sample_info) is such a word."""
+    words = [w for w in re.split(r"[^a-z0-9]+", stem.lower()) if w]
+    return any(w in _ANNOTATION_WORDS for w in words) or any(
+        a + b in _ANNOTATION_WORDS for a, b in itertools.pairwise(words)
+    )
+
+
 def _refuse_numbers_among_text(file: Path, table: pd.DataFrame) -> None:
     """ValueError for a table read as text whose cells are mostly numbers: an omic
     whose every column also holds text. Its first row of text in every column is
@@ -818,8 +1016,25 @@ def _labels_of(
     except ValueError as exc:
         raise ValueError(
             f"{exc} Or pick the column that holds the labels: label_column=NAME "
-            f"(one of {list(map(str, table.columns))}; skpoems run: --label-column NAME)."
+            f"(one of {list(map(str, table.columns))})."
         ) from None
+
+
+def _dots_as_missing(table: pd.DataFrame) -> pd.DataFrame:
+    """A label table whose "." cells (a missing value as SAS, Stata and many
+    clinical exports write it; pandas reads it as text) are missing: a sample
+    without a label, never a class named "."."""
+    out = table
+    for j in range(table.shape[1]):
+        values = table.iloc[:, j]
+        if pd.api.types.is_numeric_dtype(values):
+            continue
+        dot = (values.astype("string").str.strip() == ".").fillna(False).to_numpy(dtype=bool)
+        if dot.any():
+            if out is table:
+                out = table.copy()
+            out.iloc[:, j] = values.mask(dot)
+    return out
 
 
 def _check_label_header(file: Path, first: str, table: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> None:
@@ -856,7 +1071,7 @@ def _could_be_labels(raw: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> bool
     return False
 
 
-_CUT_HINT = "sample_name_length={length}; skpoems run: --sample-name-length {length}"
+_CUT_HINT = "sample_name_length={length}"
 
 
 def _header_names_samples(table: pd.DataFrame, label_ids: pd.Index) -> bool:
@@ -1091,8 +1306,13 @@ def load_omics_tables(
 ) -> Bunch | tuple[Any, Any]:
     """Load a folder of named omic tables, one file per omic, and their labels.
 
-    Every ``*.csv``, ``*.tsv`` or ``*.txt`` file of the folder (each optionally
-    gzip-compressed, ``.csv.gz``) with a header row is read; the file name
+    Every ``*.csv``, ``*.tsv``, ``*.txt`` or ``*.tab`` file of the folder (each
+    optionally compressed, ``.csv.gz``), LinkedOmics' ``*.cct``/``*.cbt`` and
+    GCT ``*.gct`` files, with a header row, is read (a GEO series matrix file:
+    the table between its ``!series_matrix_table_begin`` and ``_end`` lines);
+    other files that may hold data (``HiSeqV2``, ``.xlsx``) are named in a
+    warning, hidden files are ignored, and two tables whose names differ by a
+    copy's mark (``mrna.tsv`` and ``mrna (1).tsv``) are refused. The file name
     without its ending is the omic's name (``mrna.csv.gz`` -> ``"mrna"``) and
     the header gives the feature names. Values are separated by commas, tabs
     or semicolons, whichever the header line uses (where it uses several, as
@@ -1111,7 +1331,9 @@ def load_omics_tables(
     without data rows, and two files of one name with different endings
     (``mrna.csv`` and ``mrna.csv.gz``). This is the layout of the data bundled
     with skpoems (``mrna.csv.gz``, ``methylation.csv.gz``, ``mirna.csv.gz``,
-    ``labels.csv``) and of most exports from R or pandas.
+    ``labels.csv``) and of most exports from R or pandas. Rows of bare
+    separators (``,,,,``) are ignored; a table that is not UTF-8 (UTF-16,
+    Latin-1) is an error that says so.
 
     * Sample names: a first column with an empty header or non-numeric values
       holds the sample names (TCGA barcodes, say), and so does a first column
@@ -1144,7 +1366,12 @@ def load_omics_tables(
       0/1 column per class (one-hot). ``label_column`` picks one column of any
       other table.
     * Other tables that hold no numbers (sample annotations) are not read as
-      omics; ``DESCR`` lists them. The one such table is taken for the labels
+      omics; ``DESCR`` lists them. Neither are tables of numbers named as
+      sample annotations (``survival.csv``, ``TCGA-BRCA.survival.tsv``,
+      ``clinical_data.csv``: a word of the name), with a warning; ``omics``
+      reads them. Gene-annotation columns after the first column of a
+      features x samples table (``Entrez_ID``, ``Symbol``, ``Ensembl``,
+      ``Description``, ...) are not samples. The one such table is taken for the labels
       only where it names some of the omics' samples (or, without sample
       names, has as many rows): a ``README.txt`` is not. Files with other
       endings (``README.md``, ``LICENSE``) are ignored. With ``omics`` given,
@@ -1154,7 +1381,9 @@ def load_omics_tables(
       be read: ValueError naming the cell, rather than a cohort without it.
     * A label column that names most samples of an omic but repeats a name or
       has a blank is refused (it cannot be matched by name, and matching by
-      position would pair labels with other patients).
+      position would pair labels with other patients). A label ``.`` is a
+      missing label, and a first column ``1 .. n`` with an empty header (R's
+      ``write.csv``) before a column of sample names is dropped.
 
     Parameters
     ----------
@@ -1267,7 +1496,8 @@ def load_omics_tables(
         )
     files: dict[str, Path] = {}
     for entry in sorted(folder.iterdir(), key=lambda p: p.name.lower()):
-        stem = _table_stem(entry) if entry.is_file() else None
+        # (hidden files are no tables: macOS's "._mrna.tsv" beside mrna.tsv)
+        stem = _table_stem(entry) if entry.is_file() and not entry.name.startswith(".") else None
         if stem is None:
             continue
         if stem in files:
@@ -1278,14 +1508,32 @@ def load_omics_tables(
                 "file name without its ending names the table). Keep only one of them."
             )
         files[stem] = entry
+    copies: dict[str, list[str]] = {}
+    for stem in files:
+        copies.setdefault(_COPY_SUFFIX.sub("", stem), []).append(stem)
+    for group in copies.values():
+        if len(group) > 1:
+            # mrna.tsv and "mrna (1).tsv": a browser's second download, which
+            # would be read as a second omic (the same data twice)
+            names = " and ".join(files[stem].name for stem in group)
+            raise ValueError(
+                f"{folder} holds {names}: their names differ only by a copy's mark "
+                "(' (1)', '_copy'), so they are one table downloaded or copied twice, "
+                "which would be read as two omics. Keep only one of them (or, if they "
+                "hold different omics, name them so)."
+            )
+    # files that are not read, named: an omic left out without a word is worse
+    # (documentation, scripts, images and hidden files go unnamed)
     unread = sorted(
         entry.name for entry in folder.iterdir()
-        if entry.is_file() and _table_stem(entry) is None and entry.name.lower().endswith(_OTHER_TABLES)
+        if entry.is_file() and _table_stem(entry) is None and not _is_not_table(entry.name)
     )
     if unread:
         warnings.warn(
-            f"{folder}: not read: {', '.join(unread)} (only .csv, .tsv and .txt tables, "
-            "optionally .gz, .bz2 or .xz, are read; save the others as CSV).",
+            f"{folder}: not read: {', '.join(unread)} (only .csv, .tsv, .txt and .tab "
+            "tables, LinkedOmics' .cct/.cbt and GCT files, optionally .gz, .bz2 or .xz, "
+            "are read; save the others as CSV, and give a table without an ending "
+            "(Xena's HiSeqV2) one: HiSeqV2.tsv).",
             UserWarning,
             stacklevel=user_stacklevel(),
         )
@@ -1337,7 +1585,7 @@ def load_omics_tables(
         except ValueError:
             if wanted is None or stem in wanted:
                 raise
-    tables, named, text_only = {}, {}, []
+    tables, named, text_only, annotations = {}, {}, [], []
     for stem, frame in raw.items():
         table, has_names = _with_names(frame, labels=False)
         table = _logical_as_numbers(table)
@@ -1377,6 +1625,18 @@ def load_omics_tables(
                 f"{table.index[row]!r}, column {table.columns[col]!r}): a value too large to "
                 "measure is an error upstream; fix it, or leave the cell empty (missing)."
             )
+        if omics is None and _is_annotation_name(stem):
+            # survival.csv (OS, OS.time, age): sample annotations that happen to
+            # be numbers, not an omic
+            annotations.append(stem)
+            warnings.warn(
+                f"{files[stem]} is not read as an omic: its name says it holds sample "
+                "annotations (clinical data, survival, phenotypes), not measurements. If it "
+                "is an omic, rename it, or name the omics to read (omics=[...]).",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
+            continue
         tables[stem], named[stem] = table, has_names
     if label_file is None and labels is None and len(text_only) == 1:
         candidate = files[text_only[0]]
@@ -1413,9 +1673,20 @@ def load_omics_tables(
             )
         tables = {name: tables[name] for name in wanted}
     if not tables:
+        present = sorted(entry.name for entry in folder.iterdir() if entry.is_file() and not entry.name.startswith("."))
+        passed = (
+            f" Passed over: {', '.join(files[k].name for k in annotations)} (named as sample "
+            "annotations) and " if annotations else " "
+        )
         raise ValueError(
             f"No omic table in {folder}: expected files such as mrna.csv or mirna.csv.gz "
             "with a header row and numeric values (one per omic)."
+            + (
+                f"{passed}{', '.join(files[k].name for k in text_only) or 'no table'} "
+                f"without numbers. The folder holds {len(present)} file(s): "
+                f"{', '.join(present[:20])}{', ...' if len(present) > 20 else ''}."
+                if present else " The folder is empty."
+            )
         )
 
     raw_labels = label_table = None
@@ -1447,6 +1718,7 @@ def load_omics_tables(
     target = target_names = None
     label_ids = None
     n_unlabelled = n_not_listed = 0
+    not_listed = pd.Index([])  # samples of the omics that the labels do not list
     unlabelled_ids = pd.Index([])
     no_data = pd.Index([])  # labelled samples that no omic table lists (join="outer")
     if label_file is not None:
@@ -1458,6 +1730,8 @@ def load_omics_tables(
             _check_label_header(label_file, str(raw_labels.columns[0]), label_table, tables)
         if label_column is not None and label_column in label_table.columns:
             label_table, label_column = label_table[[label_column]], None
+        # "." is a missing value (SAS, Stata and VCF write it so), never a class
+        label_table = _dots_as_missing(label_table)
         unlabelled = label_table.isna().any(axis=1).to_numpy()
         if unlabelled.any():
             row = int(np.flatnonzero(unlabelled)[0])
@@ -1602,6 +1876,13 @@ def load_omics_tables(
                 f"{', '.join(map(repr, orders[differs[0]][:3].tolist()))}, ...). "
                 f"Add a first column of sample names to {label_file.name}."
             )
+    def names_hint(indexes: list[pd.Index]) -> str:
+        """:func:`_prefix_hint` of the omics' names, with the labels' where the
+        samples are kept without them (keep_unlabelled): a length or spelling
+        at which the labels would match too, first."""
+        found = _prefix_hint([*indexes, label_ids], _CUT_HINT) if keep_unlabelled and label_ids is not None else ""
+        return found or _prefix_hint(indexes, _CUT_HINT)
+
     if by_name:
         for key in names:
             index = tables[key].index
@@ -1624,7 +1905,8 @@ def load_omics_tables(
                 dtype=object,
             )
             if label_ids is not None:
-                n_not_listed = int((~samples.isin(label_ids) & ~samples.isin(unlabelled_ids)).sum())
+                not_listed = samples[~samples.isin(label_ids) & ~samples.isin(unlabelled_ids)]
+                n_not_listed = len(not_listed)
                 # labelled samples of no omic table: nothing to embed them from
                 no_data = label_ids[~label_ids.isin(samples)]
                 if not keep_unlabelled:
@@ -1653,13 +1935,15 @@ def load_omics_tables(
                     "the omics name their samples differently (e.g. "
                     + "; ".join(f"{files[k].name}: {tables[k].index[0]!r}" for k in names)
                     + "), or a table is read the wrong way round (--layout / transpose)."
-                    + _prefix_hint([tables[k].index for k in names], _CUT_HINT)
+                    + names_hint([tables[k].index for k in names])
                 )
         else:
             samples = _match_samples(
                 indexes,
                 sources,
                 join,
+                # (labels matched to no sample, kept_unlabelled: their names too)
+                hint_indexes=[*indexes, label_ids] if keep_unlabelled and label_ids is not None else None,
                 hint="Pass join='inner' to keep the samples common to all files, or "
                 "join='outer' to keep every sample, with NaN for the omics it lacks "
                 "(skpoems run: --join inner or --join outer).",
@@ -1669,7 +1953,8 @@ def load_omics_tables(
                 common = indexes[0]
                 for other in indexes[1: len(names)]:
                     common = common[common.isin(other)]
-                n_not_listed = int((~common.isin(label_ids) & ~common.isin(unlabelled_ids)).sum())
+                not_listed = common[~common.isin(label_ids) & ~common.isin(unlabelled_ids)]
+                n_not_listed = len(not_listed)
         blocks = [tables[k].reindex(samples) for k in names]
         index = pd.Index(samples, dtype=object, name="sample")
         if target is not None and label_ids is not None:
@@ -1742,9 +2027,15 @@ def load_omics_tables(
             f"Left out: {n_unlabelled} sample(s) without a label in {label_file.name}"
         )
     if n_not_listed:
+        # names the labels spell otherwise (TCGA.3C.AAAU for TCGA-3C-AAAU): said,
+        # not matched
+        unmatched = label_ids[~label_ids.isin(index)]
+        respelled = _spelling_hint(
+            [[str(s) for s in not_listed], [str(s) for s in unmatched]], 0, "labelled"
+        ) if len(not_listed) and len(unmatched) else ""
         descr.append(
             f"Left out: {n_not_listed} sample(s) of the omic tables that {label_file.name} "
-            "does not list"
+            "does not list" + (f".{respelled}" if respelled else "")
         )
     if len(no_data):
         descr.append(
@@ -1760,6 +2051,10 @@ def load_omics_tables(
     if text_only:
         descr.append(
             f"Not read (no numbers): {', '.join(files[k].name for k in text_only)}"
+        )
+    if annotations:
+        descr.append(
+            f"Not read (named as sample annotations): {', '.join(files[k].name for k in annotations)}"
         )
     if passed_over:
         descr.append(
