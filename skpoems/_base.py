@@ -1256,6 +1256,12 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         them by a downstream metric (``scoring=`` of the search), or, for POEMS
         and POEM, by the plain ELBO, ``score_samples(X).mean()``.
 
+        The MOCSS models' contrastive term compares each sample with the other
+        samples of ``X`` (up to 4,096 at a time), so their score falls with the
+        number of samples scored (about as the log of it: -9.9 on 10 mice of
+        nutrimouse, -19.0 on all 40, for one model): compare MOCSS scores on
+        sets of one size, as the folds of a cross-validation nearly are.
+
         Parameters
         ----------
         X : array-like, DataFrame, list, tuple or dict

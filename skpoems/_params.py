@@ -274,8 +274,11 @@ def training(
             """
             Seeds the validation split, weight initialisation, minibatch order,
             dropout and reparameterisation noise. An int gives bitwise-identical
-            fits (on the same hardware and thread count). Fitting leaves numpy's
-            and torch's global random states as it found them; it seeds torch's
+            fits (on the same hardware and thread count). None draws fresh
+            entropy at every fit, not from numpy's global generator:
+            ``np.random.seed`` does not make such fits reproducible (pass an
+            int). Fitting leaves numpy's and torch's global random states as it
+            found them; it seeds torch's
             global generator while it runs, so another thread drawing from it
             meanwhile changes the fit (see the README's model selection notes).
             """,
