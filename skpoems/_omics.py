@@ -16,6 +16,7 @@ first, so their column names become the feature names.
 
 from __future__ import annotations
 
+import datetime
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -628,6 +629,13 @@ def _sentence_start(subject: str) -> str:
     return subject[:1].upper() + subject[1:]
 
 
+def _is_time(value: Any) -> bool:
+    """A date, time or duration (numpy casts np.timedelta64 to a count of its unit)."""
+    return isinstance(
+        value, (np.datetime64, np.timedelta64, datetime.date, datetime.time, datetime.timedelta, pd.Period)
+    ) and not pd.isna(value)
+
+
 def _object_to_float(values: np.ndarray, subject: str, columns: Sequence | None = None) -> np.ndarray:
     """Convert an object array of numbers (None/NaN/pd.NA missing) to float64.
 
@@ -646,6 +654,13 @@ def _object_to_float(values: np.ndarray, subject: str, columns: Sequence | None 
             continue
         if kind == "complex" or any(isinstance(v, complex) for v in grid[:, j]):
             raise ValueError(f"Complex data not supported: {subject} holds complex values.")
+        when = np.flatnonzero([_is_time(v) for v in grid[:, j]])
+        if when.size:
+            where = f"in column {str(columns[j])!r}" if columns is not None else f"at row {when[0]}, column {j}"
+            raise TypeError(
+                f"{_sentence_start(subject)} holds dates or durations {where}: "
+                f"{grid[when[0], j]!r}, not measurements; every feature must be numeric."
+            )
         text = np.flatnonzero([_is_text(v) for v in grid[:, j]])
         if text.size:
             where = f"in column {str(columns[j])!r}" if columns is not None else f"at row {text[0]}, column {j}"
@@ -919,6 +934,12 @@ def concat_omics(Xs: Any, *, omic_names: Sequence[str] | None = None) -> pd.Data
             "MultiIndex DataFrame); got a single 2-D input."
         )
     n_omics = len(parsed.blocks)
+    if omic_names is not None and (
+        isinstance(omic_names, (str, bytes)) or not all(isinstance(o, str) for o in omic_names)
+    ):
+        raise TypeError(
+            f"omic_names must be a list of str, one name per omic; got {omic_names!r}."
+        )
     names = list(omic_names) if omic_names is not None else (parsed.names or _default_names(n_omics))
     if len(names) != n_omics:
         raise ValueError(f"Got {len(names)} omic_names for {n_omics} omics.")

@@ -62,6 +62,30 @@ _OmicTransformerT = TypeVar("_OmicTransformerT", bound="OmicTransformer")
 _SelectTopVarianceT = TypeVar("_SelectTopVarianceT", bound="SelectTopVariance")
 
 
+def _transformed(values: Any, n_rows: int, n_out: int | None, name: str, est: Any, method: str) -> np.ndarray:
+    """The output of an omic's transformer as a 2-D float array of ``n_rows``
+    rows (and ``n_out`` columns, where given), else a ValueError naming the omic
+    and the transformer (numpy's own error named neither)."""
+    if hasattr(values, "toarray"):  # a sparse output (e.g. OneHotEncoder)
+        values = values.toarray()
+    values = np.asarray(values)
+    problem = None
+    if values.ndim != 2:
+        problem = f"an array of shape {values.shape}, not 2-D (samples x features)"
+    elif values.shape[0] != n_rows:
+        problem = f"{values.shape[0]} rows for {n_rows} samples (a transformer must keep every sample)"
+    elif n_out is not None and values.shape[1] != n_out:
+        problem = f"{values.shape[1]} columns, where it gave {n_out} at fit"
+    elif values.dtype.kind not in "biuf":
+        problem = f"{values.dtype} values, not real numbers"
+    if problem:
+        raise ValueError(
+            f"The transformer of omic {name!r} ({type(est).__name__}) returned {problem} "
+            f"from {method}."
+        )
+    return values
+
+
 class OmicTransformer(
     OmicInputMixin, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
 ):
@@ -358,7 +382,8 @@ class OmicTransformer(
                 with _naming(name, "fit"):
                     est.fit(block[rows], None if y is None else y[rows], **metadata)
                 with _naming(name, "transform"):
-                    n_out = est.transform(block[rows][:1]).shape[1]
+                    first = est.transform(block[rows][:1])
+                n_out = _transformed(first, 1, None, name, est, "transform").shape[1]
             else:
                 n_out = block.shape[1]
             self.transformers_[name] = est
@@ -391,8 +416,7 @@ class OmicTransformer(
                         )
                     with _naming(name, method):
                         values = getattr(est, method)(block[rows])
-                    if hasattr(values, "toarray"):  # a sparse output (e.g. OneHotEncoder)
-                        values = values.toarray()
+                    values = _transformed(values, int(rows.sum()), n_out, name, est, method)
                 result[rows] = np.asarray(values, dtype=block.dtype)
                 _check_still_observed(result, rows, name, method, parsed.index)
             out.append(result)

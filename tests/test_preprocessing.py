@@ -560,3 +560,21 @@ def test_per_omic_frames_with_multiindex_columns():
 def test_select_top_variance_fraction_rounds_up_exactly(fraction, d, kept):
     X = np.random.RandomState(0).rand(5, d)
     assert SelectTopVariance(fraction).fit(X).get_support().sum() == kept
+
+
+def test_a_custom_transformer_whose_output_is_not_a_table_of_the_samples_is_named():
+    """A transformer that drops rows, returns 1-D or complex output raised a
+    bare numpy error (or cast complex to real with a ComplexWarning) naming
+    neither the omic nor the transformer."""
+    from sklearn.preprocessing import FunctionTransformer
+
+    rng = np.random.RandomState(0)
+    X = [rng.rand(10, 3), rng.rand(10, 2)]
+    cases = {
+        "drops": (FunctionTransformer(lambda a: a[:-1]), r"returned 0 rows for 1 samples"),
+        "flat": (FunctionTransformer(lambda a: a.sum(axis=1)), r"returned an array of shape \(\d+,\), not 2-D"),
+        "complex": (FunctionTransformer(lambda a: a + 1j), r"returned complex128 values, not real numbers"),
+    }
+    for transformer, message in cases.values():
+        with pytest.raises(ValueError, match=r"The transformer of omic 'omic0' \(FunctionTransformer\) " + message):
+            OmicTransformer(transformer=transformer).fit_transform(X)

@@ -1545,3 +1545,22 @@ def test_device_names_with_an_index_are_accepted_and_other_devices_refused(Estim
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="device='cuda:1' was requested but CUDA is not available"):
             Estimator(n_components=2, max_iter=1, device="cuda:1").fit(X)
+
+
+def test_dates_in_object_arrays_and_bad_omic_names_of_concat_omics_are_refused():
+    """Durations held as objects (a column after .where, a list of lists) were
+    read as day counts; concat_omics took omic_names="ab" as two names."""
+    import datetime
+
+    B = np.random.RandomState(0).rand(10, 3)
+    for value in (np.timedelta64(3, "D"), np.datetime64("2020-01-01"), datetime.date(2020, 1, 1), pd.Timedelta(1, "D")):
+        A = np.random.RandomState(1).rand(10, 2).astype(object)
+        A[1, 1] = value
+        with pytest.raises(TypeError, match=r"Omic 'omic0' holds dates or durations at row 1, column 1"):
+            skpoems.POEMSTransformer(n_components=2, max_iter=1).fit([A, B])
+    listed = [[np.timedelta64(i, "D"), 1.0] for i in range(10)]
+    with pytest.raises(TypeError, match="holds dates or durations"):
+        skpoems.POEMSTransformer(n_components=2, max_iter=1).fit([listed, B])
+    for names in ("ab", [None, "b"]):
+        with pytest.raises(TypeError, match="omic_names must be a list of str"):
+            skpoems.concat_omics([np.ones((3, 2)), np.ones((3, 1))], omic_names=names)
