@@ -1017,18 +1017,30 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                     for name in unscaled if name in getattr(self, "_linear_scale", ())
                 )
             )
+        decay = self.learning_rate * getattr(self, "weight_decay", 0.0)
+        # (AdamW multiplies the weights by 1 - learning_rate * weight_decay each step)
+        decay_note = (
+            f" learning_rate x weight_decay is {decay:g}: each step multiplies the weights "
+            f"by {1 - decay:g}, which drives them past 0; lower weight_decay (now "
+            f"{self.weight_decay:g}) below {1 / self.learning_rate:g}."
+            if decay >= 1 else ""
+        )
         if best_state is None:
             raise ValueError(
                 f"{type(self).__name__}: the loss became NaN or infinite in epoch {epoch} "
-                f"before any finite epoch; lower learning_rate (now {self.learning_rate:g}) "
-                "or check the input scale (min-max scaling to [0, 1] is recommended)."
+                "before any finite epoch;"
+                + (
+                    decay_note
+                    or f" lower learning_rate (now {self.learning_rate:g}) or check the input "
+                    "scale (min-max scaling to [0, 1] is recommended)."
+                )
             )
         self.module_.load_state_dict(best_state)
         warnings.warn(
             f"{type(self).__name__}: the loss became NaN or infinite in epoch {epoch}; "
             f"training stopped and the weights of epoch {best_epoch} (the best finite "
             f"one) were restored. Lower learning_rate (now {self.learning_rate:g}) to "
-            "train further.",
+            "train further." + decay_note,
             RuntimeWarning,
             stacklevel=user_stacklevel(),
         )

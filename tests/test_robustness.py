@@ -1564,3 +1564,11 @@ def test_dates_in_object_arrays_and_bad_omic_names_of_concat_omics_are_refused()
     for names in ("ab", [None, "b"]):
         with pytest.raises(TypeError, match="omic_names must be a list of str"):
             skpoems.concat_omics([np.ones((3, 2)), np.ones((3, 1))], omic_names=names)
+
+
+def test_a_weight_decay_that_wipes_the_weights_out_is_named():
+    """learning_rate x weight_decay >= 1 flips the weights' sign at each AdamW
+    step; the fit's error told the user to lower learning_rate."""
+    X = [np.random.RandomState(0).rand(30, 3), np.random.RandomState(1).rand(30, 2)]
+    with pytest.raises(ValueError, match=r"learning_rate x weight_decay is 9e\+06.*lower weight_decay \(now 1e\+10\)"):
+        skpoems.POEMSTransformer(n_components=2, max_iter=5, weight_decay=1e10).fit(X)
