@@ -59,6 +59,19 @@ class _Count(Interval):
         return f"{super().__str__()} (not a bool)"
 
 
+class _Fraction(Interval):
+    """A real number in (0, 1], not a bool (``True`` is a ``Real`` equal to 1)."""
+
+    def __init__(self) -> None:
+        super().__init__(Real, 0, 1, closed="right")
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
+
+    def __str__(self) -> str:
+        return f"{super().__str__()} (not a bool)"
+
+
 _positive_int = [_Count(1)]
 _positive_real = [Interval(Real, 0, None, closed="neither")]
 _non_negative_real = [Interval(Real, 0, None, closed="left")]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from numbers import Integral, Real
+from numbers import Integral
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
@@ -24,7 +24,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.feature_selection import SelectorMixin
 from sklearn.preprocessing import MinMaxScaler
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils._indexing import _safe_indexing
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.metadata_routing import (
@@ -42,6 +42,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._params import _Count, _Fraction
 from ._omics import (
     OMIC_SEP,
     OmicInputMixin,
@@ -713,10 +714,7 @@ class SelectTopVariance(SelectorMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "n_features": [
-            Interval(Integral, 1, None, closed="left"),
-            Interval(Real, 0, 1, closed="right"),
-        ],
+        "n_features": [_Count(1), _Fraction()],
     }
 
     if TYPE_CHECKING:

@@ -578,3 +578,16 @@ def test_a_custom_transformer_whose_output_is_not_a_table_of_the_samples_is_name
     for transformer, message in cases.values():
         with pytest.raises(ValueError, match=r"The transformer of omic 'omic0' \(FunctionTransformer\) " + message):
             OmicTransformer(transformer=transformer).fit_transform(X)
+
+
+def test_select_top_variance_refuses_a_bool_count():
+    """n_features=True kept one feature (True is an int and a real equal to 1),
+    where the estimators refuse bools for counts."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X = np.random.RandomState(0).rand(10, 4)
+    for flag in (True, np.True_):
+        with pytest.raises(InvalidParameterError, match=r"\(not a bool\)"):
+            SelectTopVariance(n_features=flag).fit(X)
+    assert SelectTopVariance(n_features=1).fit(X).get_support().sum() == 1
+    assert SelectTopVariance(n_features=1.0).fit(X).get_support().sum() == 4
