@@ -168,7 +168,12 @@ def evaluate_embedding(
       on how the labels are coded) and its
       accuracy measured on the second.
 
-    The paper applies this to the embeddings of its held-out test samples.
+    The paper applies this to the embeddings of its held-out test samples. As
+    in the paper, the k-NN split is random and not stratified, and it draws
+    rows by position: the same embedding with its rows in another order gets
+    other parts, so its k-NN accuracy moves within its spread over seeds
+    (``knn_acc_std``; on a small test part, 0.1 or more). Compare embeddings
+    of the same samples in the same order, over several seeds.
 
     Parameters
     ----------
