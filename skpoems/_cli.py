@@ -687,7 +687,8 @@ def build_parser() -> argparse.ArgumentParser:
         "sample, fit the model on all of them (early stopping holds out its own "
         "validation part), cluster the embedding with k-means (k chosen by the "
         "silhouette unless --n-clusters is given) and rank each cluster's marker "
-        "features (Welch t-test of the scaled values against the other samples, "
+        "features (Welch t-test of the scaled values against the other samples, or "
+        "with --marker-test wilcoxon a rank-sum test, for binary or discrete omics; "
         "Benjamini-Hochberg q-values). Labels are not needed; where the folder has "
         "them, the clusters are compared with them (ARI, NMI, over the labelled "
         "samples: every sample of the omic tables is clustered). Writes the embedding, "
@@ -706,6 +707,14 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="number of clusters (default: auto, the k in 2..10 with the highest "
         "silhouette of the embedding)",
+    )
+    discover.add_argument(
+        "--marker-test",
+        choices=("welch", "wilcoxon"),
+        default="welch",
+        help="test of each cluster's markers against the other samples: welch "
+        "(default; continuous values) or wilcoxon (a rank-sum test: mutations, "
+        "copy-number states, counts, on which Welch's p-values are far too small)",
     )
     _add_model_options(discover, training=True)
     _add_output_options(discover, "<dataset>_<model>_subtypes")
@@ -1943,7 +1952,7 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     subtypes = prepared.pipeline(fitted)
     subtypes.steps.append(("kmeans", kmeans))
     _atomically(out / "subtypes.joblib", lambda file: joblib.dump(subtypes, file))
-    markers = group_markers(prepared.X_train, clusters, n=50, target_names=cluster_names)
+    markers = group_markers(prepared.X_train, clusters, n=50, target_names=cluster_names, test=args.marker_test)
     markers.insert(3, "rank", markers.groupby(["group", "omic"], sort=False).cumcount() + 1)
     markers.rename(columns={"group": "cluster"}).to_csv(out / "cluster_markers.csv", index=False)
     record["files"] = ["clusters.csv", "cluster_markers.csv", "subtypes.joblib", *record["files"]]
@@ -1969,11 +1978,14 @@ def _cmd_discover(args: argparse.Namespace) -> int:
         lines.append(
             f"against the folder's labels{of}: ARI {agree['adjusted_rand_index']:.3f}, NMI {agree['nmi']:.3f}"
         )
-    lines.append("markers per cluster (Welch t-test against the other samples; cluster_markers.csv):")
+    test_name, statistic = (
+        ("Welch t-test", "t") if args.marker_test == "welch" else ("Wilcoxon rank-sum test", "z")
+    )
+    lines.append(f"markers per cluster ({test_name} against the other samples; cluster_markers.csv):")
     for c in cluster_names:
         # the first marker of each omic (none where the cluster or the others have
         # fewer than 2 samples with the omic: no test)
-        top = markers[(markers["group"] == c) & (markers["rank"] == 1) & markers["t"].notna()]
+        top = markers[(markers["group"] == c) & (markers["rank"] == 1) & markers[statistic].notna()]
         lines.append(
             f"  {c}: " + (", ".join(
                 f"{r.omic} {r.feature} ({'+' if r.difference > 0 else '-'}{abs(r.difference):.2f}, q={r.q_value:.1g})"

@@ -1072,12 +1072,17 @@ def test_top_variance_option(tmp_path):
     assert status == 2 and "give a fraction in (0, 1] or a whole number" in stderr
     # discover said "141 features" only, never the 36 the model was fitted on
     status, stdout, stderr = call(
-        ["discover", *FAST, "--top-variance", "0.25", "--n-clusters", "3", "--no-figures", "--out", str(tmp_path / "d")]
+        ["discover", *FAST, "--top-variance", "0.25", "--n-clusters", "3", "--no-figures", "--out", str(tmp_path / "d"),
+         "--marker-test", "wilcoxon"]
     )
     assert status == 0, stderr
     assert "141 features in 2 omics (gene 120, lipid 21); kept the most variable 36 (gene 30, lipid 6)" in stdout
     record = json.loads((tmp_path / "d" / "metrics.json").read_text())
     assert record["dataset"]["omic_dims_used"] == [30, 6]
+    # the markers by the rank-sum test (for binary or discrete omics)
+    markers = pd.read_csv(tmp_path / "d" / "cluster_markers.csv")
+    assert {"z", "auc"} <= set(markers.columns) and "t" not in markers.columns
+    assert "markers per cluster (Wilcoxon rank-sum test against the other samples" in stdout
 
 
 def test_data_folder_of_named_tables(tmp_path):
