@@ -727,7 +727,9 @@ def top_features(
     for ``factor=None`` the standard deviation ``sd_k`` of factor ``k`` over
     those samples: ``sum_k sd_k A_jk`` sums the typical changes of feature
     ``j``'s reconstruction when each factor moves as it does across the
-    samples, in the feature's units. A
+    samples, in the feature's units (so features are ranked fairly only on
+    one scale: the min-max scaling the models are fitted on, not raw counts
+    next to fractions). A
     factor that hardly varies (a latent dimension the KL term switched off) can
     have large slopes without explaining anything; summed over factors
     unweighted, such slopes drowned the planted markers of a simulated
