@@ -828,6 +828,9 @@ def _safe_names(texts: Sequence[str]) -> list[str]:
 
 #: the loaders' Python remedies, as the options that give them on the command line
 _CLI_TERMS = (
+    ("If it is an omic, rename it, or name the omics to read (omics=[...]).", "If it is an omic, rename it."),
+    ("pass test='wilcoxon' (a rank-sum test) for such omics", "pass --marker-test wilcoxon (a rank-sum test)"),
+    (" of y hold a single sample", " hold a single sample"),
     (" (skpoems run: --join inner or --join outer)", ""),
     ("join='inner'", "--join inner"),
     ("join='outer'", "--join outer"),

@@ -511,8 +511,11 @@ def _omic_blocks(estimator: Any, X: Any) -> tuple[list[np.ndarray], np.ndarray]:
 
 # ------------------------------------------------------- decoder derivatives
 def _eval_copy(estimator: Any):
-    """Copy the fitted torch module: float64, eval mode, no parameter gradients."""
+    """Copy the fitted torch module: float64, eval mode, no parameter gradients
+    (on the CPU for a model on MPS, which has no float64)."""
     module = copy.deepcopy(estimator.module_)
+    if next(module.parameters()).device.type == "mps":
+        module = module.cpu()
     return module.double().eval().requires_grad_(False)
 
 
@@ -1063,7 +1066,7 @@ def _decode_omic(estimator, Z: np.ndarray, v: int) -> np.ndarray:
 
     module = estimator.module_.eval()
     device = next(module.parameters()).device
-    dtype = torch.float32 if Z.dtype == np.float32 else torch.float64
+    dtype = torch.float32 if Z.dtype == np.float32 or device.type == "mps" else torch.float64
     if dtype == torch.float64 and _is_float32(module):
         module = copy.deepcopy(module).double()
     with torch.no_grad():
@@ -1328,9 +1331,11 @@ def variance_explained(
 ) -> pd.DataFrame:
     """Share of each omic's variance explained by each factor (Shapley decomposition).
 
-    Definitions. Let ``Z = transform(X)`` and ``z_bar`` its column means. For a
-    set ``S`` of factors, ``Z_S`` keeps the columns in ``S`` and sets the others
-    to their mean ``z_bar``; ``X_hat_S = inverse_transform(Z_S)``. The explained
+    Definitions. Let ``Z = transform(X)`` and, for omic ``v``, ``z_bar`` its
+    column means over the samples that have omic ``v`` (all of them where none
+    lacks it). For a set ``S`` of factors, ``Z_S`` keeps the columns in ``S``
+    and sets the others to their mean ``z_bar``; ``X_hat_S =
+    inverse_transform(Z_S)``. The explained
     variance of omic ``v`` by ``S`` is the pooled explained-variance score
 
     ``EV_v(S) = 1 - sum_j Var_i(x_ij - x_hat_S,ij) / sum_j Var_i(x_ij)``
@@ -1774,17 +1779,6 @@ def _benjamini_hochberg(p: np.ndarray) -> np.ndarray:
     return q
 
 
-@validate_params(
-    {
-        "X": "no_validation",
-        "y": ["array-like"],
-        "n": [Interval(Integral, 1, None, closed="left"), None],
-        "target_names": ["array-like", None],
-        "omic_dims": ["array-like", None],
-        "test": [StrOptions({"welch", "wilcoxon"})],
-    },
-    prefer_skip_nested_validation=True,
-)
 def _separation_p(n1: np.ndarray, n0: np.ndarray) -> np.ndarray:
     """Two-sided p-value of a perfect separation of ``n1`` against ``n0``
     samples under random groups: ``1 / C(n1 + n0, n1)``, twice that where the
@@ -1844,6 +1838,17 @@ def _rank_sum(
     return z, auc, p
 
 
+@validate_params(
+    {
+        "X": "no_validation",
+        "y": ["array-like"],
+        "n": [Interval(Integral, 1, None, closed="left"), None],
+        "target_names": ["array-like", None],
+        "omic_dims": ["array-like", None],
+        "test": [StrOptions({"welch", "wilcoxon"})],
+    },
+    prefer_skip_nested_validation=True,
+)
 def group_markers(
     X: Any,
     y: Any,
@@ -1965,7 +1970,7 @@ def group_markers(
         )
     sizes = np.bincount(codes, minlength=len(groups))
     lone = [str(groups[g]) for g in range(len(groups)) if sizes[g] == 1]
-    if lone:
+    if lone and test == "welch":  # (a rank-sum test takes one sample: p >= 2 / n)
         warnings.warn(
             f"Group(s) {lone[:5]} of y hold a single sample: a t-test needs at least 2 "
             "samples on each side, so their t and p values are NaN (their differences "

@@ -69,7 +69,14 @@ def _transformed(values: Any, n_rows: int, n_out: int | None, name: str, est: An
     and the transformer (numpy's own error named neither)."""
     if hasattr(values, "toarray"):  # a sparse output (e.g. OneHotEncoder)
         values = values.toarray()
+    if isinstance(values, pd.DataFrame):  # (nullable Float64 columns: NaN for NA)
+        values = values.to_numpy(dtype=np.float64, na_value=np.nan)
     values = np.asarray(values)
+    if values.dtype.kind == "O":  # numbers held as objects: read as floats where they are
+        try:
+            values = values.astype(np.float64)
+        except (TypeError, ValueError):
+            pass
     problem = None
     if values.ndim != 2:
         problem = f"an array of shape {values.shape}, not 2-D (samples x features)"

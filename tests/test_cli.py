@@ -1850,3 +1850,22 @@ def test_a_data_error_is_one_clean_line_in_cli_terms(tmp_path):
     assert "Pass --join inner to keep" in stderr and "join=" not in stderr
     status, _, stderr = call(["run", "--model", "nope"])  # an argument error keeps its usage
     assert status == 2 and "usage:" in stderr
+
+
+def test_library_remedies_are_given_in_cli_terms():
+    """The rank-sum remedy of group_markers and the annotation-table warning
+    named Python arguments (test='wilcoxon', omics=[...]) the CLI has no
+    spelling for."""
+    import warnings
+
+    from skpoems._cli import _in_cli_terms
+    from skpoems.inspection import group_markers
+
+    X = (np.random.RandomState(0).rand(100, 50) < 0.1).astype(float)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        group_markers(X, np.r_[np.zeros(5), np.ones(94), 2.0])
+    messages = [_in_cli_terms(str(w.message)) for w in caught]
+    assert any("pass --marker-test wilcoxon (a rank-sum test)" in m for m in messages), messages
+    assert any(m.startswith("Group(s) ['2'] hold a single sample") for m in messages), messages
+    assert not any("test=" in m or " of y " in m for m in messages)

@@ -1413,3 +1413,18 @@ def test_variance_explained_of_an_omic_ignores_the_samples_lacking_it(Estimator)
     every = variance_explained(est, X, n_permutations=20, random_state=0)
     having = variance_explained(est, [X[0][~lacking], X[1][~lacking]], n_permutations=20, random_state=0)
     np.testing.assert_allclose(every.iloc[1].to_numpy(float), having.iloc[1].to_numpy(float), atol=1e-7)
+
+
+def test_group_markers_checks_its_parameters():
+    """The rank-sum helpers were inserted between group_markers and its
+    parameter check, which then checked nothing: test="foo" ran the rank-sum
+    test and n=0 returned an empty table."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = np.random.RandomState(0).rand(20, 3), np.arange(20) % 2
+    for kwargs in ({"test": "foo"}, {"test": "Wilcoxon"}, {"n": 0}, {"n": 1.5}):
+        with pytest.raises(InvalidParameterError):
+            group_markers(X, y, **kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a group of one is no warning for the rank-sum test
+        group_markers(X, [0] * 19 + [1], test="wilcoxon")

@@ -578,6 +578,10 @@ def test_a_custom_transformer_whose_output_is_not_a_table_of_the_samples_is_name
     for transformer, message in cases.values():
         with pytest.raises(ValueError, match=r"The transformer of omic 'omic0' \(FunctionTransformer\) " + message):
             OmicTransformer(transformer=transformer).fit_transform(X)
+    # numbers held as objects, or a frame of nullable floats, are still numbers
+    for numbers in (lambda a: np.asarray(a).astype(object), lambda a: pd.DataFrame(a).astype("Float64")):
+        out = OmicTransformer(transformer=FunctionTransformer(numbers)).fit_transform(X)
+        np.testing.assert_allclose(out[0], X[0])
 
 
 def test_select_top_variance_refuses_a_bool_count():

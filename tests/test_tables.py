@@ -1440,7 +1440,7 @@ def test_rows_of_bare_separators_are_ignored(tmp_path):
     assert cohort.omic_dims == (3, 5) and len(cohort.target) == 12
 
 
-@pytest.mark.parametrize("copy", ["mrna (1).csv", "mrna_copy.csv", "mrna - Copy.csv"])
+@pytest.mark.parametrize("copy", ["mrna (1).csv", "mrna copy.csv", "mrna - Copy.csv"])
 def test_a_second_download_of_a_table_is_refused(tmp_path, copy):
     mrna, _, _ = _write_small(tmp_path)
     mrna.to_csv(tmp_path / copy)
@@ -1480,3 +1480,32 @@ def test_the_cut_hint_with_kept_unlabelled_samples_matches_the_labels_too(tmp_pa
     labels.rename_axis("sample").to_csv(tmp_path / "labels.csv")
     with pytest.raises(ValueError, match=r"first 12 characters .*sample_name_length=12\)"):
         load_omics_tables(tmp_path, keep_unlabelled=True)
+
+
+def test_gene_annotations_after_r_row_numbers_are_not_samples(tmp_path):
+    """R's write.csv of data.frame(gene, Entrez_ID, samples...): the row numbers
+    came first, so the annotation column was second and read as a sample."""
+    mrna, mirna, _ = _small_cohort()
+    table = mrna.T.rename_axis("gene").reset_index()
+    table.insert(1, "Entrez_ID", 1000 + np.arange(5))
+    table.index = np.arange(1, 6)
+    table.to_csv(tmp_path / "mrna.csv", index_label="")
+    mirna.T.rename_axis("gene").to_csv(tmp_path / "mirna.csv")
+    cohort = load_omics_tables(tmp_path, labels=False, join="outer")
+    assert sorted(cohort.data.index) == list(mrna.index)
+    assert list(cohort.data["mrna"].columns) == list(mrna.columns)
+
+
+def test_copies_of_tables_not_read_and_omic_names_with_annotation_words(tmp_path):
+    """The copy check refused a folder for a copy of a table that omics= leaves
+    out; dna_copy (copy number) beside dna is no copy; clinical_proteomics
+    (CPTAC) is an omic, not sample annotations."""
+    mrna, mirna, _ = _write_small(tmp_path)
+    mirna.to_csv(tmp_path / "mirna (1).csv")
+    assert load_omics_tables(tmp_path, omics=["mrna"]).omic_names == ["mrna"]
+    (tmp_path / "mirna (1).csv").unlink()
+    mrna.to_csv(tmp_path / "dna.csv")
+    mrna.to_csv(tmp_path / "dna_copy.csv")
+    mrna.to_csv(tmp_path / "clinical_proteomics.csv")
+    cohort = load_omics_tables(tmp_path)
+    assert sorted(cohort.omic_names) == ["clinical_proteomics", "dna", "dna_copy", "mirna", "mrna"]

@@ -75,8 +75,11 @@ def _is_not_table(name: str) -> bool:
 
 
 #: a second copy of a file, as a browser or a file manager names it: ``mrna (1)``,
-#: ``mrna_copy``, ``mrna - Copy``, ``mrna copy 2``
-_COPY_SUFFIX = re.compile(r"(?:\s*\(\d+\)|[ _-]+(?:-\s*)?copy(?:[ _]*\(?\d+\)?)?)$", re.IGNORECASE)
+#: ``mrna - Copy`` (Windows), ``mrna copy 2`` (macOS), ``mrna (copy)`` (GNOME); not
+#: ``dna_copy`` (copy number)
+_COPY_SUFFIX = re.compile(
+    r"(?:\s?\(\d+\)|\s-\scopy(?:\s\(\d+\))?|\scopy(?:\s\d+)?|\s\((?:another\s)?copy\))$", re.IGNORECASE
+)
 
 
 def _table_stem(path: Path) -> str | None:
@@ -495,7 +498,11 @@ def _read_table(file: Path) -> pd.DataFrame:
             table = table[~empty].reset_index(drop=True)
     if isinstance(table.columns[0], str) and table.columns[0].startswith("#"):  # a "#gene" header
         table = table.rename(columns={table.columns[0]: table.columns[0].lstrip("#").strip()})
-    table = _annotated_genes(table)
+    # (R's write.csv row numbers first: a gene-annotation column is then second;
+    # the row numbers are otherwise dropped later, by _with_names)
+    numbered = _without_row_numbers(table)
+    annotated = _annotated_genes(numbered)
+    table = annotated if numbered is table or annotated is not numbered else table
     if _is_id_header(table.columns[0]) and not _is_unnamed(table.columns[0]):
         # sample ids as text, as written (leading zeros kept: 00123)
         ids = pd.read_csv(file, usecols=[0], dtype=str, **options).iloc[:, 0]
@@ -924,10 +931,22 @@ _ANNOTATION_WORDS = frozenset({
 })
 
 
+#: words of omics' names (measurements), which outweigh an annotation word:
+#: clinical_proteomics (CPTAC), mrna_covariates_regressed, survival_genes
+_MEASUREMENT_WORD = re.compile(
+    r"^(?:m?rna|mirna|lncrna|rnaseq|seq|expr\w*|transcript\w*|gene|genes|proteom\w*|protein\w*|"
+    r"phospho\w*|rppa|methyl\w*|meth|cpg|dna|cnv|cna|copy|gistic|mut\w*|snv|metabol\w*|"
+    r"lipid\w*|atac|chip|counts?|tpm|fpkm|rpkm|cpm|abundance|omics?|\w+omics?|\w+omes?)$"
+)
+
+
 def _is_annotation_name(stem: str) -> bool:
     """Whether a table's name says it holds sample annotations: one of its words
-    (or two adjacent ones, sample_info) is such a word."""
+    (or two adjacent ones, sample_info) is such a word, and none names a
+    measurement (clinical_proteomics is an omic)."""
     words = [w for w in re.split(r"[^a-z0-9]+", stem.lower()) if w]
+    if any(_MEASUREMENT_WORD.match(w) for w in words):
+        return False
     return any(w in _ANNOTATION_WORDS for w in words) or any(
         a + b in _ANNOTATION_WORDS for a, b in itertools.pairwise(words)
     )
@@ -1508,20 +1527,6 @@ def load_omics_tables(
                 "file name without its ending names the table). Keep only one of them."
             )
         files[stem] = entry
-    copies: dict[str, list[str]] = {}
-    for stem in files:
-        copies.setdefault(_COPY_SUFFIX.sub("", stem), []).append(stem)
-    for group in copies.values():
-        if len(group) > 1:
-            # mrna.tsv and "mrna (1).tsv": a browser's second download, which
-            # would be read as a second omic (the same data twice)
-            names = " and ".join(files[stem].name for stem in group)
-            raise ValueError(
-                f"{folder} holds {names}: their names differ only by a copy's mark "
-                "(' (1)', '_copy'), so they are one table downloaded or copied twice, "
-                "which would be read as two omics. Keep only one of them (or, if they "
-                "hold different omics, name them so)."
-            )
     # files that are not read, named: an omic left out without a word is worse
     # (documentation, scripts, images and hidden files go unnamed)
     unread = sorted(
@@ -1576,6 +1581,20 @@ def load_omics_tables(
     # with ``omics`` given, other tables may be anything (clinical data, notes):
     # one that cannot be read, or mixes text with numbers, is passed over
     wanted = None if omics is None else {str(name) for name in omics}
+    copies: dict[str, list[str]] = {}
+    for stem in files:
+        copies.setdefault(_COPY_SUFFIX.sub("", stem), []).append(stem)
+    for group in copies.values():
+        if len(group) > 1 and (wanted is None or wanted.intersection(group)):
+            # mrna.tsv and "mrna (1).tsv": a browser's second download, which
+            # would be read as a second omic (the same data twice)
+            names = " and ".join(files[stem].name for stem in group)
+            raise ValueError(
+                f"{folder} holds {names}: their names differ only by a copy's mark "
+                "(' (1)', ' - Copy', ' copy'), so they are one table downloaded or copied "
+                "twice, which would be read as two omics. Keep only one of them (or, if "
+                "they hold different omics, name them so)."
+            )
     raw = {}
     for stem, file in files.items():
         if label_file is not None and file.resolve() == label_file.resolve():
