@@ -702,7 +702,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         module = self.module_.eval()
         device = next(module.parameters()).device
         with torch.no_grad():
-            Z = module.embed(*self._tensors(omics.take(rows), device, torch.float32)).double().cpu().numpy()
+            Z = module.embed(*self._tensors(omics.take(rows), device, torch.float32)).cpu().double().numpy()
         if not np.isfinite(Z).all():
             return  # (transform says so)
         spread = float(Z.std(axis=0).max())
@@ -1017,7 +1017,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                     for name in unscaled if name in getattr(self, "_linear_scale", ())
                 )
             )
-        decay = self.learning_rate * getattr(self, "weight_decay", 0.0)
+        decay = self.learning_rate * getattr(self, "weight_decay", 0.0) if self._optimizer == "adamw" else 0.0
         # (AdamW multiplies the weights by 1 - learning_rate * weight_decay each step)
         decay_note = (
             f" learning_rate x weight_decay is {decay:g}: each step multiplies the weights "
@@ -1070,7 +1070,9 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         module.eval()
         n = xs[0].shape[0]
         device = xs[0].device
-        generator = torch.Generator(device=device).manual_seed(_EVAL_SEED)
+        # the fixed noise drawn on the CPU and moved: the same on every device
+        # (CUDA's stream differs from the CPU's, and between GPU models)
+        generator = torch.Generator(device="cpu").manual_seed(_EVAL_SEED)
         sums: dict[str, torch.Tensor] = {}
         for start in range(0, n, _EVAL_CHUNK):
             idx = torch.arange(start, min(start + _EVAL_CHUNK, n), device=device)
@@ -1096,7 +1098,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         module = self.module_.eval()
         device = next(module.parameters()).device
         dtype = torch.float32
-        if omics.dtype == np.float64:
+        if omics.dtype == np.float64 and device.type != "mps":  # (MPS has no float64)
             # Models train in float32. For float64 input, evaluate a float64 copy: the
             # output then depends on how samples are batched only at float64's
             # rounding (~1e-16) instead of float32's (~1e-7: matrix products round
@@ -1194,7 +1196,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         module = self.module_.eval()
         device = next(module.parameters()).device
         dtype = torch.float32
-        if Z.dtype == np.float64:  # as transform: a float64 copy, so no overflow to inf
+        if Z.dtype == np.float64 and device.type != "mps":  # as transform: a float64 copy, so no overflow to inf
             module, dtype = copy.deepcopy(module).double(), torch.float64
         z = torch.tensor(Z, dtype=dtype, device=device)  # a copy: Z may be read-only
         parts = [module.decode(z[i : i + _EVAL_CHUNK]) for i in range(0, len(z), _EVAL_CHUNK)]

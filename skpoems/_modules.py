@@ -67,6 +67,16 @@ def mlp(
     return nn.Sequential(*layers)
 
 
+
+def standard_normal_like(mean: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    """Standard normal noise of ``mean``'s shape, dtype and device. With a
+    ``generator`` (the fixed noise of evaluations), drawn on the generator's
+    device and moved: a CPU generator then gives the same noise on every device
+    (CUDA's own stream differs from the CPU's and between GPU models)."""
+    if generator is None or generator.device == mean.device:
+        return torch.randn(mean.shape, dtype=mean.dtype, device=mean.device, generator=generator)
+    return torch.randn(mean.shape, dtype=mean.dtype, device=generator.device, generator=generator).to(mean.device)
+
 class GaussianEncoder(nn.Module):
     """Encoder of one omic into a diagonal Gaussian ``N(mean, exp(logvar))``.
 
@@ -468,7 +478,7 @@ class PoEVAE(KLWarmup, nn.Module):
         """Encode, sample ``z`` by reparameterisation (if ``sample``) and decode."""
         mean, logvar, log_gating = self.encode(xs, observed)
         if sample:
-            eps = torch.randn(mean.shape, dtype=mean.dtype, device=mean.device, generator=generator)
+            eps = standard_normal_like(mean, generator)
             z = mean + torch.exp(0.5 * logvar) * eps
         else:
             z = mean
@@ -654,7 +664,7 @@ class PoEVAE(KLWarmup, nn.Module):
         std = torch.exp(0.5 * logvar)
         # float32 whatever torch's default dtype: the same draws in every session
         generator = torch.Generator().manual_seed(0)
-        half = torch.randn((self.ELBO_DRAWS // 2, mean.shape[1]), dtype=torch.float32, generator=generator)
+        half = torch.randn((self.ELBO_DRAWS // 2, mean.shape[1]), dtype=torch.float32, device="cpu", generator=generator)
         draws = torch.cat([half, -half]).to(dtype=mean.dtype, device=mean.device)
         log_lik = mean.new_zeros(mean.shape[0])
         for eps in draws:
@@ -759,7 +769,7 @@ class VariationalAutoencoder(KLWarmup, nn.Module):
     ) -> LossOutput:
         """Weighted reconstruction plus KL; ``embedding`` is the posterior mean."""
         mean, logvar = self.encoder(xs[0])
-        eps = torch.randn(mean.shape, dtype=mean.dtype, device=mean.device, generator=generator)
+        eps = standard_normal_like(mean, generator)
         x_hat = self.decoder(mean + torch.exp(0.5 * logvar) * eps)
         rec = normalized_reconstruction_loss(x_hat, xs[0])
         kl = kl_std_normal(mean, logvar).mean() / mean.shape[1]
@@ -777,8 +787,9 @@ def _normal_equations(y1: Tensor, y2: Tensor | None, x: Tensor) -> Tensor:
         t = a if b is None else a * b
         return t.reshape(len(t), -1).sum(dim=1).cpu().double().sum()
 
-    zero = torch.zeros((), dtype=torch.float64)
-    count = torch.tensor(float(x.numel()), dtype=torch.float64)
+    # (on the CPU, as the sums: not on a default device set by the user)
+    zero = torch.zeros((), dtype=torch.float64, device="cpu")
+    count = torch.tensor(float(x.numel()), dtype=torch.float64, device="cpu")
     s1, sx, s11, s1x = total(y1), total(x), total(y1, y1), total(y1, x)
     if y2 is None:
         s2 = s12 = s22 = s2x = zero
@@ -976,7 +987,7 @@ class MOCSS(nn.Module):
         codes = embedding.chunk(V + 1, dim=1)
         have = torch.ones(len(xs[0]), V, dtype=torch.bool, device=embedding.device) if observed is None else observed
         shared = torch.stack([sh.encoder(x) for sh, x in zip(self.shared, xs)], dim=1)
-        out = torch.zeros(V, 2, 3, 4, dtype=torch.float64)
+        out = torch.zeros(V, 2, 3, 4, dtype=torch.float64, device="cpu")
         for v, x in enumerate(xs):
             rows = have[:, v]
             y_shared, y_specific = self._paths(codes[-1][rows], codes[v][rows], v)
@@ -1008,7 +1019,7 @@ class MOCSS(nn.Module):
         data keeps the plain average of its decoders; without samples that have
         it and another omic, its shared decoder alone keeps scale 1, offset 0.
         """
-        calibration = torch.tensor([0.5, 0.5, 0.0, 1.0, 0.0], dtype=torch.float64).repeat(len(self.shared), 1)
+        calibration = torch.tensor([0.5, 0.5, 0.0, 1.0, 0.0], dtype=torch.float64, device="cpu").repeat(len(self.shared), 1)
         for v, (joint, alone) in enumerate(moments.double().cpu()):
             if joint[2, 2] > 0:
                 fitted = torch.linalg.pinv(joint[:, :3]) @ joint[:, 3]

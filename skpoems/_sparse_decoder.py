@@ -837,12 +837,12 @@ def sparse_decode_chain_residuals(
 
     Returns
     -------
-    Tensor of shape (n_orders, K), float64, on ``z``'s device.
+    Tensor of shape (n_orders, K), float64, on the CPU.
     """
     batch, latent = z.shape
     n_features, hidden = out_weight.shape
     n_orders = orders.shape[0]
-    out = torch.zeros(n_orders, latent, dtype=torch.float64, device=z.device)
+    out = torch.zeros(n_orders, latent, dtype=torch.float64, device="cpu")  # (MPS has no float64)
     if batch == 0 or n_features == 0 or n_orders == 0:
         return out
     deviation_rows = (z - center).t().contiguous()  # row k: z[:, k] - center[k]
@@ -867,5 +867,5 @@ def sparse_decode_chain_residuals(
                 residual = target - act.view(batch, width, hidden).mul_(head).sum(dim=2)
                 residual -= residual.mean(dim=0)  # (6x faster than var(dim=0) here)
                 sums[o, i] = torch.dot(residual.view(-1), residual.view(-1)) / batch
-        out += sums.double()
+        out += sums.cpu().double()
     return out

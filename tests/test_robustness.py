@@ -1572,3 +1572,15 @@ def test_a_weight_decay_that_wipes_the_weights_out_is_named():
     X = [np.random.RandomState(0).rand(30, 3), np.random.RandomState(1).rand(30, 2)]
     with pytest.raises(ValueError, match=r"learning_rate x weight_decay is 9e\+06.*lower weight_decay \(now 1e\+10\)"):
         skpoems.POEMSTransformer(n_components=2, max_iter=5, weight_decay=1e10).fit(X)
+
+
+def test_a_cuda_index_beyond_the_machines_gpus_is_named(monkeypatch):
+    """'cuda:5' on a one-GPU machine reached torch's "invalid device ordinal"
+    inside the seeding; it is refused first, naming the GPUs there are."""
+    from skpoems.utils._torch import resolve_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    assert resolve_device("cuda:0") == torch.device("cuda:0")
+    with pytest.raises(ValueError, match=r"device='cuda:5' was requested but this machine has 1 CUDA device\(s\) \(cuda:0 \.\. cuda:0\)"):
+        resolve_device("cuda:5")

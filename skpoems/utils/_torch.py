@@ -30,6 +30,12 @@ def resolve_device(device: str | torch.device) -> torch.device:
             f"device={str(device)!r} was requested but CUDA is not available on this "
             "machine; use device='cpu' or device='auto'."
         )
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ValueError(
+            f"device={str(device)!r} was requested but this machine has "
+            f"{torch.cuda.device_count()} CUDA device(s) (cuda:0 .. "
+            f"cuda:{torch.cuda.device_count() - 1})."
+        )
     if dev.type == "mps" and not torch.backends.mps.is_available():
         raise ValueError(f"device={str(device)!r} was requested but MPS is not available.")
     return dev
