@@ -1124,11 +1124,18 @@ def _coalition_values(estimator, Z, blocks, observed, masks, cache, omic=None) -
             for i, mask in enumerate(chunk):
                 keep = np.array([(mask >> k) & 1 for k in range(n_factors)], dtype=bool)
                 stacked[i * n : (i + 1) * n] = np.where(keep, Z, zbar)
-            decoded = estimator.inverse_transform(stacked) if omic is None else [_decode_omic(estimator, stacked, omic)]
-            for i in range(len(blocks)):
-                if pattern_of[i] == j:
-                    recs[i] = decoded[i]
-            del decoded, stacked
+            alone = hasattr(module, "decode_omic")
+            if omic is None and (len(zbars) == 1 or not alone):
+                decoded = estimator.inverse_transform(stacked)
+                for i in range(len(blocks)):
+                    if pattern_of[i] == j:
+                        recs[i] = decoded[i]
+                del decoded
+            else:  # only the omics of this pattern, each decoded alone
+                for i in range(len(blocks)):
+                    if pattern_of[i] == j:
+                        recs[i] = _decode_omic(estimator, stacked, omics[i])
+            del stacked
         for i, mask in enumerate(chunk):
             cache[mask] = _explained_variance(
                 blocks, observed, [r[i * n : (i + 1) * n] for r in recs], denominators
