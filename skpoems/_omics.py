@@ -189,6 +189,11 @@ def _plain_array(b: Any, name: str) -> Any:
     ``b`` as it is): a tensor detached and on the CPU, in float32 where numpy
     has no type of its own (bfloat16); a masked array with its masked entries
     missing (NaN), not the values hidden under the mask."""
+    if hasattr(b, "collect") and hasattr(b, "lazy") and not hasattr(b, "shape"):
+        raise TypeError(
+            f"{'X' if name == 'X' else f'Omic {name!r}'} is a lazy frame ({type(b).__name__}): "
+            "its rows are not computed yet. Pass its .collect()."
+        )
     if type(b).__module__.split(".")[0] == "torch" and hasattr(b, "detach"):
         t = b.detach()
         if getattr(t, "layout", None) is not None and "strided" not in str(t.layout):

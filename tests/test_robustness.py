@@ -1584,3 +1584,13 @@ def test_a_cuda_index_beyond_the_machines_gpus_is_named(monkeypatch):
     assert resolve_device("cuda:0") == torch.device("cuda:0")
     with pytest.raises(ValueError, match=r"device='cuda:5' was requested but this machine has 1 CUDA device\(s\) \(cuda:0 \.\. cuda:0\)"):
         resolve_device("cuda:5")
+
+
+def test_a_lazy_frame_is_named_as_such():
+    """A polars LazyFrame was "a 2-D array ... with 0 dimension(s), shape ()"."""
+    pl = pytest.importorskip("polars")
+    lazy = pl.DataFrame({"a": np.arange(10.0), "b": np.arange(10.0)}).lazy()
+    with pytest.raises(TypeError, match=r"Omic 'omic0' is a lazy frame \(LazyFrame\).*\.collect\(\)"):
+        skpoems.POEMSTransformer(n_components=2, max_iter=1).fit([lazy, np.ones((10, 3))])
+    with pytest.raises(TypeError, match=r"^X is a lazy frame"):
+        skpoems.POEMSTransformer(n_components=2, max_iter=1).fit(lazy)
