@@ -20,6 +20,8 @@ The tables behind the figures are in :mod:`skpoems.inspection`.
 from __future__ import annotations
 
 import math
+import re
+import textwrap
 import warnings
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any
@@ -314,6 +316,22 @@ def _label_groups(ax, axis: str, edges: np.ndarray, labels: list[str], fontsize:
     ax.tick_params(axis=axis, length=0)
 
 
+def _set_title(ax, text: str) -> None:
+    """``ax.set_title(text)``, wrapped into lines that fit the Axes' width (a
+    long title over a narrow panel of a user's figure ran into its neighbours'),
+    never inside a ``$...$`` formula."""
+    from matplotlib.font_manager import FontProperties
+
+    size = FontProperties(size=_pyplot().rcParams["axes.titlesize"]).get_size_in_points()
+    # about 0.55 font sizes per character; a title may overhang its Axes a little
+    per_line = max(12, int(1.1 * _axes_inches(ax)[0] * 72 / (0.55 * size)))
+    if len(text) > per_line:
+        protected = re.sub(r"\$[^$]*\$", lambda m: m.group(0).replace(" ", "\x00"), text)
+        lines = textwrap.wrap(protected, per_line, break_long_words=False, break_on_hyphens=False)
+        text = "\n".join(lines).replace("\x00", " ")
+    ax.set_title(text)
+
+
 def _rotation(labels: list[str]) -> int:
     """Horizontal tick labels when all are short (factor numbers), else vertical."""
     return 0 if max((len(t) for t in labels), default=0) <= 3 else 90
@@ -323,7 +341,26 @@ def _set_factor_ticks(ax, names: list[str], fontsize: float, max_ticks: int = 80
     """Label the x axis's columns with ``names``, every one that fits the Axes'
     width as now: horizontal labels (factor numbers) take about 0.6 font sizes
     per character plus a gap, vertical ones one line of about 1.3 font sizes."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     shortened = [_shorten(n) for n in names]
+    if _rotation(shortened) == 0 and max((len(n) for n in shortened), default=0) <= 3:
+        # factor numbers: as many as fit the Axes' width when drawn (a layout
+        # engine narrows a panel after this function: a count fixed now ran the
+        # numbers together), at whole positions
+        labels = _shorten_all(names)
+
+        class _Columns(MaxNLocator):  # (only positions of columns: no blank ticks)
+            def tick_values(self, vmin, vmax):
+                ticks = super().tick_values(vmin, vmax)
+                return ticks[(ticks >= 0) & (ticks <= len(labels) - 1)]
+
+        ax.xaxis.set_major_locator(_Columns(nbins="auto", integer=True, min_n_ticks=2))
+        ax.xaxis.set_major_formatter(
+            FuncFormatter(lambda x, _: labels[int(round(x))] if 0 <= round(x) < len(labels) else "")
+        )
+        ax.tick_params(axis="x", labelsize=fontsize)
+        return
     widest = max((len(n) for n in shortened), default=1)
     per_label = 0.6 * fontsize * (widest + 1.5) if _rotation(shortened) == 0 else 1.3 * fontsize
     ticks = _thin_ticks(len(names), max(2, min(max_ticks, int(_axes_inches(ax)[0] * 72 / per_label))))
@@ -369,7 +406,7 @@ def _barh_by_omic(
     ax.set_yticklabels(labels, fontsize=fontsize)
     ax.set_ylim(row - 0.5, -0.7)  # first feature on top
     ax.set_xlabel(xlabel)
-    ax.set_title(title)
+    _set_title(ax, title)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=5))  # short, non-overlapping ticks
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="x", linewidth=0.5, alpha=0.4)
@@ -671,9 +708,10 @@ def plot_activation_map(
     ax.set_ylabel("Latent factor")
     count = int(active.to_numpy().sum())
     share = 100.0 * count / active.size if active.size else 0.0
-    ax.set_title(
+    _set_title(
+        ax,
         f"{estimator.omic_names_[v]}: active connections $|W| > {threshold:g}$ "
-        f"({count} of {active.size}, {share:.3g}%)"
+        f"({count} of {active.size}, {share:.3g}%)",
     )
     for spine in ax.spines.values():
         spine.set_linewidth(0.6)
@@ -815,6 +853,9 @@ def plot_gating_weights(
         ax = _new_axes(ax, (1.6 + 0.9 * len(labels), 4.0), figsize)
         xs = np.arange(len(labels))
         bottom = np.zeros(len(labels))
+        # values written where "0.29" fits a bar (0.7 of a slot; 8 pt, about 0.6
+        # font sizes per character, a fifth kept for a layout engine)
+        fits = 0.6 * 8 * 4 <= 0.8 * 0.7 * _axes_inches(ax)[0] * 72 / len(labels)
         for v in range(V):
             ax.bar(
                 xs,
@@ -825,7 +866,7 @@ def plot_gating_weights(
                 label=omic_names[v],
             )
             for x, b, h in zip(xs, bottom, means[:, v], strict=True):
-                if h >= 0.06:
+                if h >= 0.06 and fits:
                     ax.text(
                         x,
                         b + h / 2,
@@ -846,7 +887,7 @@ def plot_gating_weights(
             rotation_mode="anchor",
         )
         ax.set_xlim(-0.6, len(labels) - 0.4)
-        ax.set_title(r"Mean gating weights $\alpha$ per group")
+        _set_title(ax, r"Mean gating weights $\alpha$ per group")
     else:
         ax = _new_axes(ax, (9.0, 3.2), figsize)
         if y is not None:
@@ -887,7 +928,7 @@ def plot_gating_weights(
             )
         else:
             ax.set_xlabel(f"Sample (n={n})")
-        ax.set_title(r"Per-sample gating weights $\alpha$")
+        _set_title(ax, r"Per-sample gating weights $\alpha$")
     ax.set_ylim(0, 1)
     ax.set_ylabel(r"Gating weight $\alpha$")
     ax.spines[["top", "right"]].set_visible(False)
@@ -1094,7 +1135,7 @@ def plot_subtype_correlations(
         ax.set_xticklabels(labels, rotation=45, ha="right", rotation_mode="anchor")
         ax.set_yticks(np.arange(k))
         ax.set_yticklabels(labels if i == 0 else [])
-        ax.set_title(title)
+        _set_title(ax, title)
     label = "Correlation of subtype mean profiles" + (" (centred)" if center else " (uncentred)")
     _figure_of(axes[0]).colorbar(image, ax=list(axes), shrink=0.8, label=label)
     return axes
@@ -1195,7 +1236,7 @@ def plot_embedding_heatmap(
     ax.set_ylabel(
         f"Samples sorted by {group_name if group_name is not None else 'group'} (n={n})"
     )
-    ax.set_title("Embedding heatmap")
+    _set_title(ax, "Embedding heatmap")
     _figure_of(ax).colorbar(image, ax=ax, label="Embedding value", shrink=0.9)
     return ax
 
@@ -1371,7 +1412,7 @@ def plot_embedding(
         markerscale=1.3,
         ncols=math.ceil(len(present) / 16),  # about 16 entries fit the default height
     )
-    ax.set_title(f"{axis_name} of the embedding")
+    _set_title(ax, f"{axis_name} of the embedding")
     if owned:
         # a figure of its own: widened by the legend, which the layout would
         # otherwise make room for by shrinking the map (to a sliver for 16
@@ -1496,7 +1537,7 @@ def plot_variance_explained(
         ]
     )
     ax.set_xlabel("Latent factor")
-    ax.set_title("Variance explained per omic and factor")
+    _set_title(ax, "Variance explained per omic and factor")
     extend = "min" if np.nanmin(values) < 0 else "neither"
     _figure_of(ax).colorbar(
         image, ax=ax, label="Fraction of the omic's variance explained", extend=extend, shrink=0.9
@@ -1631,8 +1672,13 @@ def plot_training_history(
             margin = 0.05 * (later.max() - low) or 1.0
             ax.set_ylim(low - margin, later.max() + margin)
             title += " (first epochs off the top)"
-    ax.set_title(title)
+    _set_title(ax, title)
     ax.set_xlabel("Epoch")
     ax.set_ylabel("Loss")
-    ax.legend(frameon=False)
+    if _axes_inches(ax)[0] >= 4.0:
+        ax.legend(frameon=False)
+    else:  # a narrow panel: below the Axes, where it hides no curve
+        ax.legend(
+            frameon=False, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2,
+        )
     return ax

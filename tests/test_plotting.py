@@ -233,7 +233,8 @@ def test_plot_subtype_correlations_per_omic(poems, data):
     out = plot_subtype_correlations(
         X, Z, y, target_names=SUBTYPES, axes=axes, per_omic=True, center=True
     )
-    assert [ax.get_title() for ax in out] == [
+    # (titles wrapped to the narrow panels of a 1 x 4 figure)
+    assert [ax.get_title().replace("\n", " ") for ax in out] == [
         "mRNA (10 features)",
         "methylation (8 features)",
         "miRNA (6 features)",
@@ -542,7 +543,7 @@ def test_training_history_axis_is_not_set_by_the_first_epochs(poems):
     ax = plot_training_history(est)
     low, high = ax.get_ylim()
     assert high < 20 and low < -20
-    assert "(first epochs off the top)" in ax.get_title()
+    assert "(first epochs off the top)" in ax.get_title().replace("\n", " ")
 
 
 def test_plotting_errors_name_the_argument_and_the_problem():
@@ -856,3 +857,34 @@ def test_plot_gating_weights_refuses_what_are_not_weights():
         plot_gating_weights(G.astype(str))
     plot_gating_weights(np.array([[1.0, 0.0], [0.3, 0.7]]))  # a missing omic's 0 is a weight
     plt.close("all")
+
+
+def test_titles_and_legends_of_neighbouring_panels_do_not_collide(poems, data):
+    """Six figures as panels of one 12 x 8 figure: long titles ran into the
+    neighbours' (variance heatmap into training history), the history's legend
+    covered its curves, and bar values ran together ("0.290.31")."""
+    X, y = data
+    r2 = pd.DataFrame(
+        np.random.RandomState(0).rand(2, 32) / 32, index=poems.omic_names_[:2]
+    ).assign(total=0.5)
+    fig = plt.figure(figsize=(12, 8), layout="constrained")
+    axes = fig.subplots(2, 3)
+    plot_gating_weights(poems.transform_gating(X), np.arange(len(X)) % 5, by="subtype", ax=axes[0, 0])
+    plot_variance_explained(r2, ax=axes[0, 1])
+    plot_training_history(poems, ax=axes[0, 2])
+    plot_factor_features(poems, factor=0, ax=axes[1, 0])
+    plot_activation_map(poems, poems.omic_names_[0], ax=axes[1, 1])
+    plot_embedding(poems.transform(X), y, method="pca", ax=axes[1, 2])
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for row in axes:
+        titles = [ax.title.get_window_extent(renderer) for ax in row]
+        for left, right in zip(titles, titles[1:]):
+            assert left.x1 < right.x0, (left, right)
+    legend = axes[0, 2].get_legend().get_window_extent(renderer)
+    assert legend.y1 < axes[0, 2].get_window_extent(renderer).y0  # below the curves
+    values = sorted((t.get_window_extent(renderer) for t in axes[0, 0].texts), key=lambda b: (b.y0, b.x0))
+    for a in values:
+        for b in values:
+            assert a is b or not a.overlaps(b)
+    plt.close(fig)
