@@ -278,6 +278,13 @@ def omic_column_names(block: pd.DataFrame, name: str) -> np.ndarray:
                 "(e.g. X['mrna'] of a frame with (omic, feature) columns), or pass the whole "
                 "(omic, feature) frame as X."
             )
+    missing = np.flatnonzero(pd.isna(columns))
+    if missing.size:
+        raise ValueError(
+            f"Omic {name!r} has {missing.size} column(s) without a name (NaN or None; "
+            f"column {int(missing[0])} first): feature names label components_, biomarker "
+            "tables and figures. Name every column, or pass the omic as an array."
+        )
     return np.asarray(columns.astype(str), dtype=object)
 
 

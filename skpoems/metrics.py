@@ -52,6 +52,11 @@ def _as_labels(name: str, y: Any) -> Any:
     1 and "1" into one class."""
     if isinstance(y, pd.DataFrame) and y.shape[1] == 1:
         return y.iloc[:, 0]
+    if isinstance(y, (dict, set, frozenset, str, bytes)):
+        raise TypeError(
+            f"{name} must be a 1-D sequence of labels, one per sample (a list, array or "
+            f"Series); got a {type(y).__name__}."
+        )
     if isinstance(y, (list, tuple)):
         values = np.empty(len(y), dtype=object)
         try:

@@ -1594,3 +1594,15 @@ def test_a_lazy_frame_is_named_as_such():
         skpoems.POEMSTransformer(n_components=2, max_iter=1).fit([lazy, np.ones((10, 3))])
     with pytest.raises(TypeError, match=r"^X is a lazy frame"):
         skpoems.POEMSTransformer(n_components=2, max_iter=1).fit(lazy)
+
+
+def test_columns_without_a_name_and_labels_in_a_dict_are_named_as_such():
+    """Columns [nan, None] were "duplicate feature names: 'nan' (2 times)";
+    clustering_accuracy({0: 1}, ...) said "y should be a 1d array"."""
+    from skpoems.metrics import clustering_accuracy
+
+    frame = pd.DataFrame(np.random.RandomState(0).rand(10, 3), columns=["a", np.nan, None])
+    with pytest.raises(ValueError, match=r"Omic 'omic0' has 2 column\(s\) without a name \(NaN or None; column 1 first\)"):
+        skpoems.POEMSTransformer(n_components=2, max_iter=1).fit([frame, np.ones((10, 2))])
+    with pytest.raises(TypeError, match="y_true must be a 1-D sequence of labels, one per sample"):
+        clustering_accuracy({0: 1}, [1])
