@@ -582,7 +582,7 @@ def test_folder_names_a_file_that_is_not_utf8(tmp_path, file):
         load_omics_folder(tmp_path)
 
 
-@pytest.mark.parametrize("token", ["NA", "", "NaN", "nan", "N/A", "null", "None"])
+@pytest.mark.parametrize("token", ["NA", "", "NaN", "nan", "N/A", "null", "None", "."])
 @pytest.mark.parametrize("labels", [["0", "1", "2", "0"], ["LumA", "Basal", "B", "A"]])
 def test_folder_refuses_missing_labels(tmp_path, token, labels):
     _write_all(tmp_path, _make_blocks(5, (2,)))

@@ -193,12 +193,14 @@ def _read_labels(file: Path) -> list[str]:
     cannot be left out of the label file alone.
     """
     rows = _read_lines(file, "label")
-    missing = [(line_no, value) for line_no, value in rows if value in _MISSING_VALUES]
+    # (and ".", the missing value of SAS, Stata and clinical exports, as the
+    # label tables of named folders read it)
+    missing = [(line_no, value) for line_no, value in rows if value in _MISSING_VALUES or value == "."]
     if missing:
         lines = ", ".join(str(n) for n, _ in missing[:5]) + (", ..." if len(missing) > 5 else "")
         tokens = sorted({v for _, v in missing if v})
         read_as = (
-            f" ({', '.join(map(repr, tokens))} read as missing, as pandas reads it; a class "
+            f" ({', '.join(map(repr, tokens))} read as missing; a class "
             "of that name must be renamed)" if tokens else ""
         )
         raise ValueError(
