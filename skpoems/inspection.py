@@ -542,6 +542,8 @@ def _directional_derivatives(decode: Any, z: Any, tangent: Any, state: dict) -> 
                 _, tangents = torch.func.jvp(lambda q: tuple(decode(q)), (z,), (tangent,))
             state["jvp"] = True
             return list(tangents)
+        except _OUT_OF_MEMORY():
+            raise  # (not a missing forward-mode rule: the other paths would not fit either)
         except (RuntimeError, NotImplementedError):
             state["jvp"] = False
     with torch.no_grad():
@@ -549,6 +551,14 @@ def _directional_derivatives(decode: Any, z: Any, tangent: Any, state: dict) -> 
         plus = decode(z + h * tangent)
         minus = decode(z - h * tangent)
         return [(p - m) / (2.0 * h) for p, m in zip(plus, minus, strict=True)]
+
+
+def _OUT_OF_MEMORY() -> type:
+    """torch's out-of-memory error (a RuntimeError, so caught with the errors of
+    a decoder without forward-mode rules, unless named first)."""
+    import torch
+
+    return getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
 
 
 def _all_factors_abs_jacobian_mean(decode: Any, z: Any, n_features: int) -> list[Any] | None:
@@ -579,6 +589,8 @@ def _all_factors_abs_jacobian_mean(decode: Any, z: Any, n_features: int) -> list
                     out = [z.new_zeros(d.shape[2], m) for d in derivs]
                 for v, dv in enumerate(derivs):
                     out[v] += dv.detach().abs().sum(dim=1).T
+    except _OUT_OF_MEMORY():
+        raise
     except (RuntimeError, NotImplementedError):
         return None
     return [a / n for a in out]

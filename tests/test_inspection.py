@@ -1428,3 +1428,22 @@ def test_group_markers_checks_its_parameters():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a group of one is no warning for the rank-sum test
         group_markers(X, [0] * 19 + [1], test="wilcoxon")
+
+
+def test_attributions_do_not_hide_running_out_of_memory(monkeypatch):
+    """Out of memory is a RuntimeError, caught with a decoder's missing
+    forward-mode rule: attributions silently went on by another path (finite
+    differences), or left a GPU in a failed state."""
+    from skpoems.inspection import decoder_attributions
+
+    X = [np.random.RandomState(0).rand(30, 6), np.random.RandomState(1).rand(30, 4)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = POEMTransformer(n_components=2, max_iter=2, random_state=0).fit(X)
+
+    def out_of_memory(*args, **kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+
+    monkeypatch.setattr(torch.func, "jvp", out_of_memory)
+    with pytest.raises(torch.OutOfMemoryError):
+        decoder_attributions(est, X)
