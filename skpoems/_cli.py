@@ -2295,9 +2295,13 @@ def _markdown_table(table: pd.DataFrame) -> str:
         "epochs",
     ]
     rows = []
+    most = table["n_splits"].max() if "n_splits" in table else None
     for _, r in table.iterrows():
+        partial = most is not None and 0 < r["n_splits"] < most
         cells = [
-            str(r["model"]),
+            # (a model that failed on some splits: its means are over fewer splits
+            # than the others', which the table must say)
+            str(r["model"]) + (f" ({int(r['n_splits'])} of {int(most)} splits)" if partial else ""),
             str(int(r["n_features_out"])) if pd.notna(r["n_features_out"]) else "-",
         ]
         for key, _ in _METRIC_COLUMNS:
@@ -2481,10 +2485,29 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             "--set early_stopping=false"
         )
     out = _out_dir(args, f"{_safe_name(bunch.name)}_{args.model}_sweep")
+    # no stale results of an earlier sweep beside this one's, should it fail
+    _clear_previous(out, owned=("sweep_results.csv", "sweep.json"), recorded=False)
+    _clear_previous(out / "best")
     split = _split(args, bunch)
-    configurations = _sweep.paper_grid(
-        args.batch_sizes, args.learning_rates, args.weight_decays
+    # each value once (--batch-sizes 8,8 fitted twice, counted as two settings)
+    batch_sizes, learning_rates, weight_decays = (
+        list(dict.fromkeys(v)) for v in (args.batch_sizes, args.learning_rates, args.weight_decays)
     )
+    # batches at least as large as the part each fit trains on are one full batch:
+    # the same fit (on nutrimouse, 100 of the paper grid's 125)
+    n = len(split.X_train)
+    n_fit = n - int(np.ceil(est.get_params().get("validation_fraction", 0.0) * n))
+    full = [b for b in batch_sizes if b >= n_fit]
+    if len(full) > 1:
+        print(
+            f"note: batch sizes {', '.join(map(str, full))} are all at least the {n_fit} samples "
+            f"each fit trains on: one full batch each, the same fit; only {full[0]} is kept",
+            file=sys.stderr,
+            flush=True,
+        )
+        batch_sizes = [b for b in batch_sizes if b < n_fit] + [full[0]]
+    args.batch_sizes, args.learning_rates, args.weight_decays = batch_sizes, learning_rates, weight_decays
+    configurations = _sweep.paper_grid(batch_sizes, learning_rates, weight_decays)
     if args.scheduler:
         where = f"Dask scheduler {args.scheduler}"
     elif args.dask_local:

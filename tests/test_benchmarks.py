@@ -20,6 +20,17 @@ def test_decoder_benchmark_prints_both_methods(capsys, tmp_path):
     assert (tmp_path / "decoder.json").exists() and (tmp_path / "decoder.txt").exists()
 
 
+def test_epoch_benchmark_refuses_times_a_busy_machine_made_up(capsys, monkeypatch):
+    """An epoch's time is a difference of two fits' times: on a busy machine it
+    printed "naive: -3.199 s/epoch, speed-up: -0.11x"."""
+    times = {"POEMSTransformer": 0.3, "RecomputePOEMSTransformer": 0.4, "NaivePOEMSTransformer": -3.2}
+    monkeypatch.setattr(epoch, "seconds_per_epoch", lambda cls, *args: times[cls.__name__])
+    assert epoch.main(["--epochs", "1", "--repeats", "1", "--dims", "5,3", "--threads", "1"]) == 1
+    captured = capsys.readouterr()
+    assert "1 timed epochs per fit, best of 1" in captured.out
+    assert "these times are not measurements" in captured.err
+
+
 @pytest.mark.slow  # about 11 s each: the default suite stays under 10 minutes on 2 cores
 def test_epoch_benchmark_prints_every_variant(capsys):
     assert epoch.main(["--epochs", "1", "--repeats", "1", "--dims", "50,20",

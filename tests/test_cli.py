@@ -1869,3 +1869,44 @@ def test_library_remedies_are_given_in_cli_terms():
     assert any("pass --marker-test wilcoxon (a rank-sum test)" in m for m in messages), messages
     assert any(m.startswith("Group(s) ['2'] hold a single sample") for m in messages), messages
     assert not any("test=" in m or " of y " in m for m in messages)
+
+
+def test_sweep_fits_each_setting_once_and_leaves_no_stale_results(tmp_path):
+    """--batch-sizes 8,8 fitted twice; batch sizes at or above the part each fit
+    trains on (25 mice) are one full batch, the same fit, counted as other
+    settings; a failed sweep left an earlier sweep's sweep.json and best/ beside
+    its own results."""
+    out = tmp_path / "s"
+    argv = ["sweep", *FAST, "--learning-rates", "1e-3", "--weight-decays", "1e-4", "--out", str(out), "-q", "--no-figures"]
+    status, _, stderr = call([*argv, "--batch-sizes", "8,8,64,512"])
+    assert status == 0, stderr
+    table = pd.read_csv(out / "sweep_results.csv")
+    assert sorted(table["batch_size"]) == [8, 64], table
+    assert "batch sizes 64, 512 are all at least the 25 samples each fit trains on" in stderr
+    assert (out / "sweep.json").is_file() and (out / "best" / "metrics.json").is_file()
+    status, _, _ = call(["sweep", *FAST, "--batch-sizes", "8", "--learning-rates", "1e6", "--weight-decays", "0",
+                         "--out", str(out), "-q", "--no-figures"])
+    assert status == 1
+    assert not (out / "sweep.json").exists() and not (out / "best" / "metrics.json").exists()
+
+
+def test_benchmark_table_says_when_a_model_has_fewer_splits(tmp_path, monkeypatch):
+    """A model that failed on a split was averaged over fewer splits than the
+    baselines next to it, and benchmark.md did not say so."""
+    protocol = _cli.exp.run_protocol
+    calls = []
+
+    def failing_once(est, *args, **kwargs):
+        if type(est).__name__ == "POEMSTransformer":
+            calls.append(1)
+            if len(calls) == 2:
+                raise RuntimeError("simulated failure")
+        return protocol(est, *args, **kwargs)
+
+    monkeypatch.setattr(_cli.exp, "run_protocol", failing_once)
+    status, stdout, _ = call(["benchmark", *FAST, "--splits", "3", "--models", "poems", "--out", str(tmp_path), "-q"])
+    assert status == 1
+    text = (tmp_path / "benchmark.md").read_text()
+    assert "POEMS (2 of 3 splits)" in text and "POEMS (2 of 3 splits)" in stdout
+    others = [line for line in text.splitlines() if line.startswith("| ") and "POEMS" not in line]
+    assert len(others) >= 3 and not any("splits)" in line for line in others)  # the header and baselines

@@ -121,15 +121,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--dims", default=",".join(map(str, BRCA_DIMS)),
                         help="features per omic of the timed epoch (default: BRCA's)")
+    parser.add_argument("--threads", type=positive_int, default=None,
+                        help="torch threads (default: torch's own count; on a shared machine, 1)")
     parser.add_argument("--worker-memory", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
+    if args.threads:
+        torch.set_num_threads(args.threads)
     if args.worker_memory:
         _memory_worker(args.big_features, 512)
         return 0
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; float32 matmul "
-          f"{matmul_gflops():.1f} GFLOP/s")
+          f"{matmul_gflops():.1f} GFLOP/s; {args.epochs} timed epochs per fit, best of "
+          f"{args.repeats}")
     dims = tuple(int(d) for d in args.dims.split(","))
     X = _data(700, dims)  # 560 training + 140 validation samples
     ours = seconds_per_epoch(POEMSTransformer, X, args.epochs, args.repeats)
@@ -140,10 +145,17 @@ def main(argv: list[str] | None = None) -> int:
     recompute = seconds_per_epoch(RecomputePOEMSTransformer, X, args.epochs, args.repeats)
     print(f"  ours, recomputing activations in the backward: {recompute:.3f} s/epoch "
           f"(keeping them is {recompute / ours:.2f}x faster)")
+    naive = None
     if not args.skip_naive:
         naive = seconds_per_epoch(NaivePOEMSTransformer, X, args.epochs, args.repeats)
         print(f"  naive: {naive:.3f} s/epoch")
         print(f"  speed-up: {naive / ours:.2f}x")
+    if min(t for t in (ours, recompute, naive) if t is not None) <= 0:
+        # an epoch's time is a difference of two fits' times: other processes
+        # taking the cores meanwhile can make it negative, and the ratios nonsense
+        print("these times are not measurements: an epoch took no time or less (the machine "
+              "was busy); rerun on an idle machine, with --threads 1 and more --epochs", file=sys.stderr)
+        return 1
     out = subprocess.run(
         [sys.executable, "-m", "skpoems.benchmarks.epoch", "--worker-memory", "--big-features", str(args.big_features)],
         capture_output=True, text=True, check=True,
