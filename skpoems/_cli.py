@@ -1158,6 +1158,12 @@ def _clear_previous(out: Path, owned: Sequence[str] = (), *, recorded: bool = Tr
             file.unlink()
 
 
+def _torch_threads() -> int:
+    import torch
+
+    return int(torch.get_num_threads())
+
+
 def _versions() -> dict[str, str]:
     import sklearn
     import torch
@@ -2457,6 +2463,16 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
                     "split": _split_info(args, bunch),
                     "n_splits": n_splits,
                     "max_iter": args.max_iter,
+                    # each model's parameters as resolved (--paper-config, --set and
+                    # the defaults of this version) and the torch threads of the fits
+                    "parameters": {
+                        m: exp.make_estimator(
+                            m, drop_none=False, **_estimator_params(args, verbose=0, model=m, strict=False)
+                        ).get_params()
+                        for m in models if m in exp.MODELS
+                    },
+                    "threads": _torch_threads(),
+                    "evaluation_seeds": list(exp.PAPER_SEEDS),
                     "baselines_fill_missing_omics": bool(fill_baselines),
                     "table": table.to_dict(orient="records"),
                     "wall_s": wall,
@@ -2575,6 +2591,19 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         "command": ["skpoems", *args.argv],
         "split": _split_info(args, bunch),
         "sweep": {
+            "model": args.model,
+            # the grid swept (each value once; batch sizes of one full batch, once)
+            "grid": {
+                "batch_size": list(args.batch_sizes),
+                "learning_rate": list(args.learning_rates),
+                "weight_decay": list(args.weight_decays),
+            },
+            # every other parameter of the swept estimator, as resolved
+            "parameters": {
+                k: v for k, v in est.get_params().items()
+                if k not in ("batch_size", "learning_rate", "weight_decay", "verbose")
+            },
+            "threads_per_fit": refit_threads,
             "n_configurations": len(configurations),
             "failed": failed,
             "backend": where,

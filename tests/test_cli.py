@@ -1884,6 +1884,10 @@ def test_sweep_fits_each_setting_once_and_leaves_no_stale_results(tmp_path):
     assert sorted(table["batch_size"]) == [8, 64], table
     assert "batch sizes 64, 512 are all at least the 25 samples each fit trains on" in stderr
     assert (out / "sweep.json").is_file() and (out / "best" / "metrics.json").is_file()
+    # the grid swept and the resolved parameters are recorded (README: "the grid")
+    sweep = json.loads((out / "sweep.json").read_text())["sweep"]
+    assert sweep["grid"] == {"batch_size": [8, 64], "learning_rate": [1e-3], "weight_decay": [1e-4]}
+    assert sweep["parameters"]["max_iter"] == 3 and sweep["threads_per_fit"] == 1
     status, _, _ = call(["sweep", *FAST, "--batch-sizes", "8", "--learning-rates", "1e6", "--weight-decays", "0",
                          "--out", str(out), "-q", "--no-figures"])
     assert status == 1
@@ -1908,5 +1912,8 @@ def test_benchmark_table_says_when_a_model_has_fewer_splits(tmp_path, monkeypatc
     assert status == 1
     text = (tmp_path / "benchmark.md").read_text()
     assert "POEMS (2 of 3 splits)" in text and "POEMS (2 of 3 splits)" in stdout
+    record = json.loads((tmp_path / "benchmark.json").read_text())
+    assert record["parameters"]["poems"]["max_iter"] == 3 and record["threads"] == 1
+    assert record["evaluation_seeds"] == [0, 12, 21, 42, 1234]
     others = [line for line in text.splitlines() if line.startswith("| ") and "POEMS" not in line]
     assert len(others) >= 3 and not any("splits)" in line for line in others)  # the header and baselines
