@@ -515,16 +515,31 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         return np.sort(train), np.sort(val)
 
     def _fit(self, X: Any) -> _Omics:
-        """Fit; a fit that raises (or is interrupted) leaves the estimator as it was."""
+        """Fit; a fit that raises leaves the estimator as it was. Interrupted
+        (Ctrl-C, KeyboardInterrupt) after some epochs, it keeps the best weights
+        so far, completes the fitted model and then raises the interrupt again
+        (a search or a script above it stops as before)."""
         before = dict(self.__dict__)
         if self._warm():  # training goes on in the fitted module itself
             before["module_"] = copy.deepcopy(self.module_)
         try:
-            return self._fit_unguarded(X)
+            omics = self._fit_unguarded(X)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(before)
             raise
+        interrupt = self.__dict__.pop("_interrupt", None)
+        if interrupt is not None:
+            warnings.warn(
+                f"{type(self).__name__}: training interrupted by the user after epoch "
+                f"{self.n_iter_}; the fitted model keeps the weights of epoch {self.best_iter_} "
+                "(stop_reason_='interrupted'), ready to use, or to continue with "
+                "set_params(warm_start=True).fit(X).",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
+            raise interrupt
+        return omics
 
     def _warm(self) -> bool:
         return bool(getattr(self, "warm_start", False)) and hasattr(self, "module_")
@@ -678,6 +693,8 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             if best is None or scores[-1] > best_score:  # NaN never wins
                 best_score = scores[-1]
                 best = {name: getattr(self, name) for name in _PER_INIT_ATTRIBUTES if hasattr(self, name)}
+            if "_interrupt" in self.__dict__:
+                break  # (Ctrl-C: no further initialisations; the best so far is kept)
         for name, value in best.items():
             setattr(self, name, value)
         self.init_scores_: np.ndarray = np.asarray(scores)
@@ -896,78 +913,95 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             desc=label or type(self).__name__,
             unit="epoch",
         )
-        for epoch in bar:
-            epoch_start = time.perf_counter()
-            module.train()
-            if hasattr(module, "on_epoch_start_"):
-                module.on_epoch_start_(epoch)
-            perm = torch.randperm(n_train, device=device)
-            epoch_terms: dict[str, torch.Tensor] = {}
-            epoch_total = torch.zeros((), dtype=torch.float32, device=device)
-            for batch in torch.tensor_split(perm, n_batches):
-                bx, bo = self._take(xs, obs, batch)
-                out = module.loss(bx, bo, prior_batch_size=self._prior_batch_size, n_train=n_train)
-                optimizer.zero_grad(set_to_none=True)
-                out.total.backward()
-                optimizer.step()
-                module.after_step_()
-                if averaged is not None:
-                    averaged.update_parameters(module)
-                weight = len(batch) / n_train
-                epoch_total = epoch_total + out.total.detach() * weight
-                for k, t in out.terms.items():
-                    epoch_terms[k] = epoch_terms.get(k, 0.0) + t.detach() * weight
-            keys = list(epoch_terms)
-            values = torch.stack([epoch_total, *(epoch_terms[k] for k in keys)]).tolist()
-            train_loss = values[0]
-            record = {"epoch": epoch + 1, "train_loss": train_loss}
-            record.update({f"train_{self._term_name(k)}": val for k, val in zip(keys, values[1:])})
-            monitored = train_loss
-            if val_xs is not None:
-                val_loss, val_terms = self._evaluate_loss(val_xs, val_obs, n_train, evaluated)
-                record["validation_loss"] = val_loss
-                record.update({f"validation_{k}": val for k, val in val_terms.items()})
-                self.validation_scores_.append(-val_loss)
-                monitored = val_loss
-            criterion = monitored
-            if smoothing > 0 and math.isfinite(monitored):
-                smoothed = monitored if smoothed is None else smoothing * smoothed + (1 - smoothing) * monitored
-                criterion = record["monitored_smoothed"] = smoothed
-            record["time_s"] = time.perf_counter() - epoch_start
-            self.loss_curve_.append(train_loss)
-            self.history_.append(record)
-            if not (math.isfinite(train_loss) and math.isfinite(monitored)):
-                if best_state is None and start_state is not None:
-                    best_state, best_epoch = start_state, first
-                self._handle_divergence(epoch + 1, best_state, best_epoch)
-                stopped = True
-                self.stop_reason_ = "diverged"
-                break
-            criteria.append(criterion)
-            if criterion < best_criterion - self.tol:
-                best_loss, best_criterion, best_epoch, no_improvement = monitored, criterion, epoch + 1, 0
-                best_state = copy.deepcopy(evaluated.state_dict())
-            elif epoch + 1 >= getattr(self, "kl_warmup", 0):
-                no_improvement += 1
-            if self.verbose:
-                bar.set_postfix(
-                    train=f"{train_loss:.4g}",
-                    **({"valid": f"{record['validation_loss']:.4g}"} if val_xs is not None else {}),
-                    best=best_epoch,
-                )
-            if self.n_iter_no_change is not None and no_improvement >= self.n_iter_no_change:
-                stopped = True
-                self.stop_reason_ = "no_improvement"
-                break
-            if (
-                conv_window is not None
-                and len(criteria) > conv_window
-                and epoch + 1 >= getattr(self, "kl_warmup", 0) + conv_window
-                and criteria[-1 - conv_window] - criteria[-1] < conv_tol * (criteria[0] - criteria[-1])
-            ):
-                stopped = True
-                self.stop_reason_ = "converged"
-                break
+        try:
+            for epoch in bar:
+                epoch_start = time.perf_counter()
+                module.train()
+                if hasattr(module, "on_epoch_start_"):
+                    module.on_epoch_start_(epoch)
+                perm = torch.randperm(n_train, device=device)
+                epoch_terms: dict[str, torch.Tensor] = {}
+                epoch_total = torch.zeros((), dtype=torch.float32, device=device)
+                for batch in torch.tensor_split(perm, n_batches):
+                    bx, bo = self._take(xs, obs, batch)
+                    out = module.loss(bx, bo, prior_batch_size=self._prior_batch_size, n_train=n_train)
+                    optimizer.zero_grad(set_to_none=True)
+                    out.total.backward()
+                    optimizer.step()
+                    module.after_step_()
+                    if averaged is not None:
+                        averaged.update_parameters(module)
+                    weight = len(batch) / n_train
+                    epoch_total = epoch_total + out.total.detach() * weight
+                    for k, t in out.terms.items():
+                        epoch_terms[k] = epoch_terms.get(k, 0.0) + t.detach() * weight
+                keys = list(epoch_terms)
+                values = torch.stack([epoch_total, *(epoch_terms[k] for k in keys)]).tolist()
+                train_loss = values[0]
+                record = {"epoch": epoch + 1, "train_loss": train_loss}
+                record.update({f"train_{self._term_name(k)}": val for k, val in zip(keys, values[1:])})
+                monitored = train_loss
+                if val_xs is not None:
+                    val_loss, val_terms = self._evaluate_loss(val_xs, val_obs, n_train, evaluated)
+                    record["validation_loss"] = val_loss
+                    record.update({f"validation_{k}": val for k, val in val_terms.items()})
+                    self.validation_scores_.append(-val_loss)
+                    monitored = val_loss
+                criterion = monitored
+                if smoothing > 0 and math.isfinite(monitored):
+                    smoothed = monitored if smoothed is None else smoothing * smoothed + (1 - smoothing) * monitored
+                    criterion = record["monitored_smoothed"] = smoothed
+                record["time_s"] = time.perf_counter() - epoch_start
+                self.loss_curve_.append(train_loss)
+                self.history_.append(record)
+                if not (math.isfinite(train_loss) and math.isfinite(monitored)):
+                    if best_state is None and start_state is not None:
+                        best_state, best_epoch = start_state, first
+                    self._handle_divergence(epoch + 1, best_state, best_epoch)
+                    stopped = True
+                    self.stop_reason_ = "diverged"
+                    break
+                criteria.append(criterion)
+                if criterion < best_criterion - self.tol:
+                    # (the copy first: an interrupt never leaves best_epoch naming
+                    # other weights than best_state)
+                    state = copy.deepcopy(evaluated.state_dict())
+                    best_loss, best_criterion, best_epoch, no_improvement, best_state = (
+                        monitored, criterion, epoch + 1, 0, state
+                    )
+                elif epoch + 1 >= getattr(self, "kl_warmup", 0):
+                    no_improvement += 1
+                if self.verbose:
+                    bar.set_postfix(
+                        train=f"{train_loss:.4g}",
+                        **({"valid": f"{record['validation_loss']:.4g}"} if val_xs is not None else {}),
+                        best=best_epoch,
+                    )
+                if self.n_iter_no_change is not None and no_improvement >= self.n_iter_no_change:
+                    stopped = True
+                    self.stop_reason_ = "no_improvement"
+                    break
+                if (
+                    conv_window is not None
+                    and len(criteria) > conv_window
+                    and epoch + 1 >= getattr(self, "kl_warmup", 0) + conv_window
+                    and criteria[-1 - conv_window] - criteria[-1] < conv_tol * (criteria[0] - criteria[-1])
+                ):
+                    stopped = True
+                    self.stop_reason_ = "converged"
+                    break
+        except KeyboardInterrupt as interrupt:
+            # Ctrl-C: keep what the completed epochs learned (the best weights so
+            # far), as scikit-learn's MLP does; _fit raises it again once the model
+            # is complete. Nothing to keep before the first epoch completes.
+            done = len(self.history_)
+            if done <= first:
+                bar.close()
+                raise
+            del self.loss_curve_[done:], self.validation_scores_[done:]  # (an epoch cut short)
+            self._interrupt = interrupt
+            stopped = True
+            self.stop_reason_ = "interrupted"
         bar.close()
         if start_best is not None and not best_loss <= start_best[0]:
             # the smoothed criterion chose an epoch whose own held-out loss is worse

@@ -802,6 +802,7 @@ _STOP_REASONS = {
     "no_improvement": "no improvement for n_iter_no_change epochs",
     "max_iter": "epoch budget spent",
     "diverged": "diverged",
+    "interrupted": "interrupted",
 }
 
 

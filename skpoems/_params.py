@@ -680,8 +680,10 @@ best_iter_ : int
     stopping the last epoch (the best finite one after a divergence).
 stop_reason_ : str
     Why training ended: ``"no_improvement"`` (patience ran out),
-    ``"converged"`` (``convergence_tol``), ``"max_iter"`` or ``"diverged"``
-    (non-finite loss; the best finite weights were kept).
+    ``"converged"`` (``convergence_tol``), ``"max_iter"``, ``"diverged"``
+    (non-finite loss; the best finite weights were kept) or ``"interrupted"``
+    (Ctrl-C: the best weights of the completed epochs were kept, and ``fit``
+    raised the KeyboardInterrupt again).
 loss_curve_ : list of float
     Training loss per epoch.
 validation_scores_ : list of float

@@ -1655,6 +1655,7 @@ def plot_training_history(
         "converged": "converged",
         "max_iter": "reached max_iter",
         "diverged": "diverged",
+        "interrupted": "interrupted",
     }
     title = f"{type(estimator).__name__}: {len(frame)} epochs"
     if reason:

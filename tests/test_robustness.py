@@ -1606,3 +1606,51 @@ def test_columns_without_a_name_and_labels_in_a_dict_are_named_as_such():
         skpoems.POEMSTransformer(n_components=2, max_iter=1).fit([frame, np.ones((10, 2))])
     with pytest.raises(TypeError, match="y_true must be a 1-D sequence of labels, one per sample"):
         clustering_accuracy({0: 1}, [1])
+
+
+@pytest.mark.parametrize("cls", [POEMSTransformer, skpoems.MOCSSAETransformer])
+def test_ctrl_c_during_training_keeps_the_best_weights_so_far(cls, monkeypatch):
+    """Ctrl-C at epoch 300 of a long fit threw the whole fit away (the estimator
+    went back to unfitted, without a word). As scikit-learn's MLP, the fit keeps
+    the best weights of the completed epochs, with a warning, and raises the
+    interrupt again (a search or script above stops as before); before the
+    first epoch completes there is nothing to keep."""
+    X = data()
+    make_optimizer = cls._make_optimizer
+
+    def interrupted_at(step):
+        def make(self, module):
+            optimizer = make_optimizer(self, module)
+            real, count = optimizer.step, [0]
+
+            def counted(*args, **kwargs):
+                count[0] += 1
+                if count[0] == step:
+                    raise KeyboardInterrupt
+                return real(*args, **kwargs)
+
+            optimizer.step = counted
+            return optimizer
+        return make
+
+    est = tiny(cls, max_iter=50, batch_size=1000, n_iter_no_change=None)  # one step per epoch
+    monkeypatch.setattr(cls, "_make_optimizer", interrupted_at(8))
+    with pytest.warns(UserWarning, match=r"training interrupted by the user after epoch 7; the fitted model keeps"):
+        with pytest.raises(KeyboardInterrupt):
+            est.fit(X)
+    assert est.stop_reason_ == "interrupted" and est.n_iter_ == 7 and len(est.history_) == 7
+    assert len(est.loss_curve_) == 7 and 1 <= est.best_iter_ <= 7
+    Z = est.transform(X)
+    assert np.isfinite(Z).all() and Z.shape == (len(X["om0"]), len(est.get_feature_names_out()))
+    # continued where it stopped
+    monkeypatch.setattr(cls, "_make_optimizer", make_optimizer)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.set_params(warm_start=True, max_iter=3).fit(X)
+    assert est.n_iter_ == 10
+    # interrupted in the first epoch: nothing learned, nothing kept
+    fresh = tiny(cls, max_iter=50, batch_size=1000)
+    monkeypatch.setattr(cls, "_make_optimizer", interrupted_at(1))
+    with pytest.raises(KeyboardInterrupt):
+        fresh.fit(X)
+    assert not hasattr(fresh, "module_")
