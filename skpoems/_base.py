@@ -524,7 +524,13 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             before["module_"] = copy.deepcopy(self.module_)
         try:
             omics = self._fit_unguarded(X)
-        except BaseException:
+        except BaseException as exc:
+            trained = len(self.__dict__.get("history_", [])) - len(before.get("history_", []))
+            if isinstance(exc, Exception) and trained > 0 and hasattr(exc, "add_note"):
+                exc.add_note(
+                    f"({type(self).__name__} failed after {trained} epoch(s) of training; the "
+                    "estimator is as it was before this fit.)"
+                )
             self.__dict__.clear()
             self.__dict__.update(before)
             raise
@@ -976,6 +982,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                         train=f"{train_loss:.4g}",
                         **({"valid": f"{record['validation_loss']:.4g}"} if val_xs is not None else {}),
                         best=best_epoch,
+                        refresh=False,  # (shown with the epoch's count, not ahead of it)
                     )
                 if self.n_iter_no_change is not None and no_improvement >= self.n_iter_no_change:
                     stopped = True

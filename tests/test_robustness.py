@@ -1654,3 +1654,30 @@ def test_ctrl_c_during_training_keeps_the_best_weights_so_far(cls, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         fresh.fit(X)
     assert not hasattr(fresh, "module_")
+
+
+def test_an_error_mid_training_says_when_and_that_the_fit_was_undone(monkeypatch):
+    """A RuntimeError or MemoryError at epoch k came back as it was: nothing
+    said that k epochs had run and were undone."""
+    X = data()
+    make_optimizer = POEMSTransformer._make_optimizer
+
+    def make(self, module):
+        optimizer = make_optimizer(self, module)
+        real, count = optimizer.step, [0]
+
+        def failing(*args, **kwargs):
+            count[0] += 1
+            if count[0] == 4:
+                raise RuntimeError("injected")
+            return real(*args, **kwargs)
+
+        optimizer.step = failing
+        return optimizer
+
+    monkeypatch.setattr(POEMSTransformer, "_make_optimizer", make)
+    est = tiny(POEMSTransformer, max_iter=10, batch_size=1000)
+    with pytest.raises(RuntimeError, match="injected") as raised:
+        est.fit(X)
+    assert any("failed after 3 epoch(s) of training; the estimator is as it was" in n for n in raised.value.__notes__)
+    assert not hasattr(est, "module_")
