@@ -350,12 +350,21 @@ def _set_factor_ticks(ax, names: list[str], fontsize: float, max_ticks: int = 80
         # numbers together), at whole positions
         labels = _shorten_all(names)
 
-        class _Columns(MaxNLocator):  # (only positions of columns: no blank ticks)
+        # (a number of about 0.6 font sizes per digit and a gap of 1.5 digits)
+        per_label = 0.6 * fontsize * (max(len(label) for label in labels) + 1.5)
+
+        class _Columns(MaxNLocator):  # only positions of columns, as many as fit when drawn
             def tick_values(self, vmin, vmax):
+                axes = self.axis.axes if self.axis is not None else None
+                if axes is not None:
+                    width_pt = axes.get_window_extent().width * 72 / axes.get_figure().dpi
+                    self.set_params(nbins=max(1, min(max_ticks, int(width_pt / per_label))))
                 ticks = super().tick_values(vmin, vmax)
                 return ticks[(ticks >= 0) & (ticks <= len(labels) - 1)]
 
-        ax.xaxis.set_major_locator(_Columns(nbins="auto", integer=True, min_n_ticks=2))
+        ax.xaxis.set_major_locator(
+            _Columns(nbins="auto", integer=True, min_n_ticks=2, steps=[1, 2, 5, 10])
+        )
         ax.xaxis.set_major_formatter(
             FuncFormatter(lambda x, _: labels[int(round(x))] if 0 <= round(x) < len(labels) else "")
         )
