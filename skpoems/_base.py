@@ -13,6 +13,7 @@ import inspect
 import itertools
 import logging
 import math
+import sys
 import time
 import warnings
 from abc import abstractmethod
@@ -913,9 +914,12 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         conv_tol = getattr(self, "convergence_tol", None)
         conv_window = None if self.n_iter_no_change is None or conv_tol is None else 2 * self.n_iter_no_change
         criteria: list[float] = []
+        # verbose=1: a progress bar; verbose >= 2: one plain line per epoch, for
+        # logs (a batch job's file, nohup), where a bar is a run of '\r' refreshes
+        lines = self.verbose >= 2
         bar = tqdm(
             range(first, first + self.max_iter),
-            disable=not self.verbose,
+            disable=not self.verbose or lines,
             desc=label or type(self).__name__,
             unit="epoch",
         )
@@ -977,7 +981,15 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                     )
                 elif epoch + 1 >= getattr(self, "kl_warmup", 0):
                     no_improvement += 1
-                if self.verbose:
+                if lines:
+                    print(
+                        f"{label or type(self).__name__}: epoch {epoch + 1}, train loss {train_loss:.6g}"
+                        + (f", validation loss {record['validation_loss']:.6g}" if val_xs is not None else "")
+                        + f", best epoch {best_epoch}, {record['time_s']:.2f} s",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                elif self.verbose:
                     bar.set_postfix(
                         train=f"{train_loss:.4g}",
                         **({"valid": f"{record['validation_loss']:.4g}"} if val_xs is not None else {}),
@@ -1010,6 +1022,13 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             stopped = True
             self.stop_reason_ = "interrupted"
         bar.close()
+        if lines:
+            print(
+                f"{label or type(self).__name__}: stopped after {len(self.loss_curve_)} epochs "
+                f"({self.stop_reason_})",
+                file=sys.stderr,
+                flush=True,
+            )
         if start_best is not None and not best_loss <= start_best[0]:
             # the smoothed criterion chose an epoch whose own held-out loss is worse
             # than the starting weights' (after a steep descent the kept epoch's

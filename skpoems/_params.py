@@ -307,7 +307,10 @@ def training(
             """,
         ),
         "verbose": Param(
-            0, "int", ["verbose"], "Show a progress bar with the training and validation loss when > 0."
+            0, "int", ["verbose"],
+            "1: a progress bar with the training and validation loss; 2 or more: one "
+            "plain line per epoch on stderr instead (for log files, where a bar is a "
+            "run of refreshes), and why training stopped."
         ),
     }
 

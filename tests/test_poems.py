@@ -806,3 +806,16 @@ def test_components_learning_rate_gives_w_its_own_step_size(planted):
     assert len(groups[0]["params"]) + len(groups[1]["params"]) == n_params
     default = POEMSTransformer(n_components=3, max_iter=1, random_state=0).fit(Xs)
     assert len(default._make_optimizer(default.module_).param_groups) == 1
+
+
+def test_verbose_2_writes_one_plain_line_per_epoch(planted, capsys):
+    """verbose=2 printed what verbose=1 prints: a bar, which a log file (a batch
+    job's, nohup) keeps as a run of '\\r' refreshes."""
+    Xs, _ = planted
+    small(POEMSTransformer, max_iter=3, n_iter_no_change=None, verbose=2).fit(Xs)
+    err = capsys.readouterr().err
+    assert "\r" not in err
+    lines = err.strip().splitlines()
+    assert [line.split(",")[0] for line in lines[:3]] == [f"POEMSTransformer: epoch {e}" for e in (1, 2, 3)]
+    assert "validation loss" in lines[0] and "best epoch" in lines[0]
+    assert lines[3] == "POEMSTransformer: stopped after 3 epochs (max_iter)"
