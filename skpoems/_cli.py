@@ -2728,7 +2728,9 @@ def _dispatch(args: argparse.Namespace, subparser: argparse.ArgumentParser) -> i
         subparser.error(str(exc))  # exits with status 2
     except KeyboardInterrupt:
         print(
-            "skpoems: interrupted (an output folder without metrics.json holds incomplete outputs)",
+            "skpoems: interrupted. Outputs are written once training is done, metrics.json "
+            "last: a folder without metrics.json holds no complete run (interrupted during "
+            "training, run and discover leave an earlier run's folder as it was).",
             file=sys.stderr,
         )
         return 130

@@ -1917,3 +1917,21 @@ def test_benchmark_table_says_when_a_model_has_fewer_splits(tmp_path, monkeypatc
     assert record["evaluation_seeds"] == [0, 12, 21, 42, 1234]
     others = [line for line in text.splitlines() if line.startswith("| ") and "POEMS" not in line]
     assert len(others) >= 3 and not any("splits)" in line for line in others)  # the header and baselines
+
+
+def test_ctrl_c_exits_130_and_says_what_the_folder_holds(tmp_path, monkeypatch):
+    """Interrupted during training, the message spoke of "incomplete outputs"
+    although nothing had been written and the folder held the earlier run."""
+    out = tmp_path / "r"
+    status, _, stderr = call(["run", *FAST, "--out", str(out), "-q", "--no-figures"])
+    assert status == 0, stderr
+    before = sorted(p.name for p in out.iterdir())
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_cli.exp, "run_protocol", interrupted)
+    status, _, stderr = call(["run", *FAST, "--out", str(out), "-q", "--no-figures"])
+    assert status == 130
+    assert "a folder without metrics.json holds no complete run" in stderr
+    assert sorted(p.name for p in out.iterdir()) == before  # the earlier run, as it was
