@@ -2503,7 +2503,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         )
     out = _out_dir(args, f"{_safe_name(bunch.name)}_{args.model}_sweep")
     # no stale results of an earlier sweep beside this one's, should it fail
-    _clear_previous(out, owned=("sweep_results.csv", "sweep.json"), recorded=False)
+    _clear_previous(out, owned=("sweep_results.csv", "sweep_results.partial.csv", "sweep.json"), recorded=False)
     _clear_previous(out / "best")
     split = _split(args, bunch)
     # each value once (--batch-sizes 8,8 fitted twice, counted as two settings)
@@ -2559,6 +2559,13 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                 client = stack.enter_context(backend)
             except ImportError as exc:
                 raise _UsageError(str(exc)) from exc
+        # each finished fit appended to a partial file: Ctrl-C keeps them
+        partial = out / "sweep_results.partial.csv"
+        partial.unlink(missing_ok=True)
+
+        def keep(record: dict[str, Any]) -> None:
+            pd.DataFrame([record]).to_csv(partial, mode="a", header=not partial.exists(), index=False)
+
         table = _sweep.run_sweep(
             est,
             split.X_train,
@@ -2567,9 +2574,11 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             threads=args.threads,
             client=client,
             progress=not args.quiet,
+            on_result=keep,
         )
     sweep_s = time.perf_counter() - t_sweep
     table.to_csv(out / "sweep_results.csv", index=False)
+    partial.unlink(missing_ok=True)
     parameters = ["batch_size", "learning_rate", "weight_decay"]
     best = _sweep.select_best(table, parameters)
     best_row = table.loc[table["validation_loss"].idxmin()]

@@ -23,7 +23,7 @@ import os
 import socket
 import time
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from numbers import Integral
 from typing import Any
 
@@ -185,6 +185,7 @@ def run_sweep(
     threads: int | Mapping[str, int] | None = None,
     client: Any = None,
     progress: bool = False,
+    on_result: Callable[[dict[str, Any]], None] | None = None,
 ) -> pd.DataFrame:
     """Fit every configuration on ``X`` and record its validation loss.
 
@@ -212,6 +213,10 @@ def run_sweep(
         The Dask client of :func:`dask_backend`, to size threads per worker.
     progress : bool, default=False
         Show a progress bar over configurations.
+    on_result : callable, default=None
+        Called with each configuration's row (a dict) as it comes back, in
+        the given order (e.g. to append it to a file, so that an interrupted
+        sweep keeps the fits it finished).
 
     Returns
     -------
@@ -246,7 +251,12 @@ def run_sweep(
         from tqdm.auto import tqdm
 
         results = tqdm(results, total=len(configurations), desc="sweep", unit="fit")
-    table = pd.DataFrame(list(results))
+    rows = []
+    for record in results:
+        rows.append(record)
+        if on_result is not None:
+            on_result(record)  # (as each fit ends: an interrupted sweep keeps the finished ones)
+    table = pd.DataFrame(rows)
     table["rank"] = (
         table["validation_loss"].rank(method="min", na_option="bottom").astype(int)
     )

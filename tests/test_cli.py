@@ -1935,3 +1935,31 @@ def test_ctrl_c_exits_130_and_says_what_the_folder_holds(tmp_path, monkeypatch):
     assert status == 130
     assert "a folder without metrics.json holds no complete run" in stderr
     assert sorted(p.name for p in out.iterdir()) == before  # the earlier run, as it was
+
+
+def test_an_interrupted_sweep_keeps_the_fits_it_finished(tmp_path, monkeypatch):
+    """Ctrl-C mid-sweep lost every finished fit (results were kept in memory
+    until the end): they are appended to sweep_results.partial.csv as they end."""
+    from skpoems import _sweep
+
+    fit = _sweep.fit_configuration
+    count = [0]
+
+    def interrupted_at_the_third(*args, **kwargs):
+        count[0] += 1
+        if count[0] == 3:
+            raise KeyboardInterrupt
+        return fit(*args, **kwargs)
+
+    monkeypatch.setattr(_sweep, "fit_configuration", interrupted_at_the_third)
+    out = tmp_path / "s"
+    status, _, _ = call(["sweep", *FAST, "--batch-sizes", "8", "--learning-rates", "1e-3,5e-4,1e-4",
+                         "--weight-decays", "1e-4", "--out", str(out), "-q", "--no-figures"])
+    assert status == 130
+    kept = pd.read_csv(out / "sweep_results.partial.csv")
+    assert list(kept["learning_rate"]) == [1e-3, 5e-4] and kept["validation_loss"].notna().all()
+    assert not (out / "sweep_results.csv").exists()
+    monkeypatch.setattr(_sweep, "fit_configuration", fit)
+    status, _, _ = call(["sweep", *FAST, "--batch-sizes", "8", "--learning-rates", "1e-3",
+                         "--weight-decays", "1e-4", "--out", str(out), "-q", "--no-figures"])
+    assert status == 0 and not (out / "sweep_results.partial.csv").exists()
