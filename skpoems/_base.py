@@ -538,7 +538,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         interrupt = self.__dict__.pop("_interrupt", None)
         if interrupt is not None:
             warnings.warn(
-                f"{type(self).__name__}: training interrupted by the user after epoch "
+                f"{type(self).__name__}: training interrupted {f'({interrupt})' if str(interrupt) else 'by the user'} after epoch "
                 f"{self.n_iter_}; the fitted model keeps the weights of epoch {self.best_iter_} "
                 "(stop_reason_='interrupted'), ready to use, or to continue with "
                 "set_params(warm_start=True).fit(X).",

@@ -29,7 +29,9 @@ import math
 import os
 import platform
 import re
+import signal
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -2336,6 +2338,9 @@ def _has_nan(X: Any) -> bool:
     return bool(np.isnan(values).any())
 
 
+_BENCHMARK_FILES = ("benchmark.csv", "benchmark_runs.csv", "benchmark.md", "benchmark.json")
+
+
 def _cmd_benchmark(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     bunch = _load(args)
@@ -2364,7 +2369,16 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     )
     if fill_baselines and not args.quiet:
         print("  PCA and raw features: missing omics filled with the training part's means", flush=True)
-    runs = []
+    # no stale results of an earlier benchmark beside this one's, should it stop;
+    # each finished fit is appended to a partial file: Ctrl-C keeps them
+    _clear_previous(out, owned=(*_BENCHMARK_FILES, "benchmark_runs.partial.csv"), recorded=False)
+    partial = out / "benchmark_runs.partial.csv"
+    runs: list[dict[str, Any]] = []
+
+    def keep(row: dict[str, Any]) -> None:
+        runs.append(row)  # all rows rewritten: a failed fit's row has fewer columns
+        _atomically(partial, lambda path: pd.DataFrame(runs).drop(columns="key").to_csv(path, index=False))
+
     for model in models:
         for s, split in enumerate(splits):
             est = exp.make_estimator(
@@ -2399,7 +2413,7 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
                     f"  {row['model']} (split {s}) failed: {row['error']}",
                     file=sys.stderr,
                 )
-                runs.append(row)
+                keep(row)
                 continue
             tr = result.training_summary()
             row.update(result.metrics)
@@ -2411,7 +2425,7 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
                 best_validation_loss=tr.get("best_validation_loss", np.nan),
                 error="",
             )
-            runs.append(row)
+            keep(row)
             if not args.quiet:
                 print(
                     f"  {row['model']:<16} {_fmt_metrics(result.metrics)}  "
@@ -2482,10 +2496,8 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
             fh,
             indent=2,
         )
-    print(
-        f"\n{caption}\n{md}\n\nwrote benchmark.csv, benchmark_runs.csv, "
-        f"benchmark.md, benchmark.json to {out}/"
-    )
+    partial.unlink(missing_ok=True)
+    print(f"\n{caption}\n{md}\n\nwrote {', '.join(_BENCHMARK_FILES)} to {out}/")
     # 1 when a model failed on some split (the baselines' success hides nothing)
     return 0 if runs_frame["error"].fillna("").eq("").all() else 1
 
@@ -2716,6 +2728,29 @@ def _pool_limits(threads: int | None):
     return threadpool_limits(limits=threads)
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a batch scheduler's time limit): handled as Ctrl-C,
+    so that a fit keeps its best weights and a sweep or benchmark its rows."""
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise _Terminated("SIGTERM")
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM raises :class:`_Terminated` in the main thread while the command
+    runs (Python's default ends the process at once, without a word)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _dispatch(args: argparse.Namespace, subparser: argparse.ArgumentParser) -> int:
     import torch
 
@@ -2728,21 +2763,28 @@ def _dispatch(args: argparse.Namespace, subparser: argparse.ArgumentParser) -> i
         # left alone, they start one thread per core on a machine that is busy
         limits = threads
     try:
-        with _pool_limits(limits):
+        with _pool_limits(limits), _sigterm_as_interrupt():
             return int(args.handler(args))
     except _DataError as exc:  # the message alone: the usage block would bury it
         print(f"{subparser.prog}: error: {exc}", file=sys.stderr)
         return 2
     except _UsageError as exc:
         subparser.error(str(exc))  # exits with status 2
-    except KeyboardInterrupt:
-        print(
-            "skpoems: interrupted. Outputs are written once training is done, metrics.json "
-            "last: a folder without metrics.json holds no complete run (interrupted during "
-            "training, run and discover leave an earlier run's folder as it was).",
-            file=sys.stderr,
+    except KeyboardInterrupt as interrupt:
+        terminated = isinstance(interrupt, _Terminated)
+        what = {
+            "benchmark": "The fits that finished, if any, are in benchmark_runs.partial.csv; "
+            "the tables are written once all have finished.",
+            "sweep": "The fits that finished, if any, are in sweep_results.partial.csv; "
+            "sweep_results.csv and sweep.json are written once all have finished.",
+        }.get(
+            args.command,
+            "Outputs are written once training is done, metrics.json last: a folder without "
+            "metrics.json holds no complete run (interrupted during training, run and discover "
+            "leave an earlier run's folder as it was).",
         )
-        return 130
+        print(f"skpoems: {'terminated (SIGTERM)' if terminated else 'interrupted'}. {what}", file=sys.stderr)
+        return 128 + signal.SIGTERM if terminated else 130
     except Exception as exc:  # noqa: BLE001 - a clean message, not a traceback
         if os.environ.get("SKPOEMS_TRACEBACK"):
             raise

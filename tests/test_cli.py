@@ -1963,3 +1963,98 @@ def test_an_interrupted_sweep_keeps_the_fits_it_finished(tmp_path, monkeypatch):
     status, _, _ = call(["sweep", *FAST, "--batch-sizes", "8", "--learning-rates", "1e-3",
                          "--weight-decays", "1e-4", "--out", str(out), "-q", "--no-figures"])
     assert status == 0 and not (out / "sweep_results.partial.csv").exists()
+
+
+def test_an_interrupted_benchmark_keeps_the_fits_it_finished(tmp_path, monkeypatch):
+    """Ctrl-C mid-benchmark lost every finished fit (rows were kept in memory
+    until the end) and left an earlier benchmark's tables beside the new run:
+    the rows go to benchmark_runs.partial.csv as they end, failed ones too."""
+    protocol = _cli.exp.run_protocol
+    calls = []
+
+    def failing_then_interrupted(est, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("simulated failure")
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return protocol(est, *args, **kwargs)
+
+    out = tmp_path / "b"
+    status, _, _ = call(["benchmark", *FAST, "--splits", "1", "--models", "poems", "--no-baselines",
+                         "--out", str(out), "-q"])
+    assert status == 0 and (out / "benchmark.csv").exists()
+    monkeypatch.setattr(_cli.exp, "run_protocol", failing_then_interrupted)
+    status, _, stderr = call(["benchmark", *FAST, "--splits", "3", "--models", "poems", "--no-baselines",
+                              "--out", str(out), "-q"])
+    assert status == 130 and "benchmark_runs.partial.csv" in stderr
+    kept = pd.read_csv(out / "benchmark_runs.partial.csv")
+    assert list(kept["split"]) == [0, 1]
+    assert "simulated failure" in kept["error"][0] and kept["error"].isna()[1]
+    assert kept["kmeans_acc"].isna()[0] and kept["kmeans_acc"].notna()[1]
+    assert not any((out / name).exists() for name in _cli._BENCHMARK_FILES)  # no stale tables
+    monkeypatch.setattr(_cli.exp, "run_protocol", protocol)
+    status, _, _ = call(["benchmark", *FAST, "--splits", "1", "--models", "poems", "--no-baselines",
+                         "--out", str(out), "-q"])
+    assert status == 0 and not (out / "benchmark_runs.partial.csv").exists()
+
+
+def test_sigterm_is_handled_as_an_interrupt(tmp_path):
+    """SIGTERM (kill, a batch scheduler's time limit) ended the process at once
+    without a word and without the interrupted fit's or sweep's handling: it is
+    handled as Ctrl-C, with a message and exit status 143 (128 + 15)."""
+    import signal
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    command = [sys.executable, "-m", "skpoems", "run", "--dataset", "nutrimouse", "--threads", "1",
+               "--max-iter", "100000", "--set", "n_iter_no_change=null", "--set", "convergence_tol=null",
+               "--out", str(tmp_path / "r"), "--no-figures"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as proc:
+        first = proc.stdout.readline()  # the data's description, printed before training
+        seen, deadline = "", time.monotonic() + 120
+        while "best=" not in seen and time.monotonic() < deadline:  # an epoch done
+            seen += proc.stderr.read(1)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=120)
+        stderr = seen + stderr
+    assert "POEMS on nutrimouse" in first, first + stderr
+    assert proc.returncode == 143, stderr
+    assert "skpoems: terminated (SIGTERM)" in stderr and "Traceback" not in stderr
+    assert "training interrupted (SIGTERM) after epoch" in stderr  # the fit's own handling ran
+    assert not (tmp_path / "r" / "metrics.json").exists()
+
+
+def test_sigterm_during_training_keeps_the_best_weights(monkeypatch):
+    """Under the CLI's handler SIGTERM reaches the estimator as an interrupt: the
+    fit keeps the best weights of its completed epochs, then the signal goes on up."""
+    import os
+    import signal
+
+    from skpoems import POEMSTransformer
+
+    rng = np.random.default_rng(0)
+    X = [rng.random((40, 6)), rng.random((40, 4))]
+    make_optimizer = POEMSTransformer._make_optimizer
+
+    def terminated_at_step_5(self, module):
+        optimizer = make_optimizer(self, module)
+        real, count = optimizer.step, [0]
+
+        def step(*args, **kwargs):
+            count[0] += 1
+            if count[0] == 5:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(30)  # the handler's exception ends the sleep
+            return real(*args, **kwargs)
+
+        optimizer.step = step
+        return optimizer
+
+    monkeypatch.setattr(POEMSTransformer, "_make_optimizer", terminated_at_step_5)
+    est = POEMSTransformer(n_components=3, max_iter=50, batch_size=1000, random_state=0)
+    with _cli._sigterm_as_interrupt():
+        with pytest.warns(UserWarning, match=r"interrupted \(SIGTERM\) after epoch 4"), pytest.raises(_cli._Terminated):
+            est.fit(X)
+    assert est.stop_reason_ == "interrupted" and est.n_iter_ == 4
+    assert np.isfinite(est.transform(X)).all()
