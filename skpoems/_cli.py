@@ -366,6 +366,16 @@ def _add_data_options(parser: argparse.ArgumentParser, *, split: bool = True) ->
     )
     _add_layout_option(group)
     group.add_argument(
+        "--omics",
+        type=_omic_names,
+        metavar="NAME[,NAME...]",
+        default=None,
+        help="with --data (named tables): the omics to read, by file name without its "
+        "ending (data_mrna_seq_v2_rsem,data_methylation_hm450), in this order; the "
+        "folder's other tables are then passed over whatever they hold (default: every "
+        "table of numbers that is not named as sample annotations)",
+    )
+    group.add_argument(
         "--sample-name-length",
         type=_positive_int,
         metavar="N",
@@ -512,6 +522,15 @@ def _add_model_options(parser: argparse.ArgumentParser, *, training: bool) -> No
 
 #: ``--layout`` to ``load_omics_tables(transpose=...)``
 _LAYOUTS = {"auto": "auto", "samples-x-features": False, "features-x-samples": True}
+
+
+def _omic_names(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"{text!r}: give omic names separated by commas (mrna,mirna)")
+    if len(set(names)) < len(names):
+        raise argparse.ArgumentTypeError(f"{text!r} names an omic twice")
+    return names
 
 
 def _add_layout_option(group) -> None:
@@ -831,7 +850,10 @@ def _safe_names(texts: Sequence[str]) -> list[str]:
 
 #: the loaders' Python remedies, as the options that give them on the command line
 _CLI_TERMS = (
-    ("If it is an omic, rename it, or name the omics to read (omics=[...]).", "If it is an omic, rename it."),
+    ("If it is an omic, rename it, or name the omics to read (omics=[...]).",
+     "If it is an omic, rename it, or name the omics to read (--omics NAME,NAME)."),
+    ("or name the omics to read (omics=[...])", "or name the omics to read (--omics NAME,NAME)"),
+    ("labels=FILE, label_column=NAME", "--labels FILE --label-column NAME"),
     ("pass test='wilcoxon' (a rank-sum test) for such omics", "pass --marker-test wilcoxon (a rank-sum test)"),
     (" of y hold a single sample", " hold a single sample"),
     (" (skpoems run: --join inner or --join outer)", ""),
@@ -848,10 +870,6 @@ _CLI_TERMS = (
     ("log names no omic", "--log names no omic"),
     ("keep the most variable features first, skpoems.preprocessing.SelectTopVariance",
      "keep the most variable features first (--top-variance)"),
-    (
-        "or name the omics to read (omics=[...])",
-        "or, if it holds the labels, pass it with --labels FILE --label-column NAME",
-    ),
     ("label_column=NAME", "--label-column NAME"),
 )
 #: a Python keyword argument with a number, as the option (sample_name_length=12)
@@ -876,10 +894,10 @@ def _load(args: argparse.Namespace, *, require_labels: bool = True, keep_unlabel
     try:
         if args.data is None and (
             args.labels is not None or args.label_column is not None or args.join != "strict"
-            or args.sample_name_length is not None or args.layout != "auto"
+            or args.sample_name_length is not None or args.layout != "auto" or args.omics is not None
         ):
             raise ValueError(
-                "--labels, --label-column, --join, --sample-name-length and --layout go "
+                "--labels, --label-column, --join, --omics, --sample-name-length and --layout go "
                 "with --data FOLDER."
             )
         bunch = exp.load_dataset(
@@ -892,6 +910,7 @@ def _load(args: argparse.Namespace, *, require_labels: bool = True, keep_unlabel
             require_labels=require_labels,
             transpose=_LAYOUTS[args.layout],
             keep_unlabelled=keep_unlabelled,
+            omics=args.omics,
         )
     except (ValueError, OSError) as exc:
         raise _DataError(_in_cli_terms(str(exc))) from exc

@@ -116,6 +116,7 @@ def load_dataset(
     require_labels: bool = True,
     transpose: bool | str = "auto",
     keep_unlabelled: bool = False,
+    omics: Sequence[str] | None = None,
 ) -> Bunch:
     """Load a bundled data set by name, or a folder of the user's.
 
@@ -142,6 +143,9 @@ def load_dataset(
         Keep the samples of a folder of named tables that its label file does
         not label, with a missing ``target`` (see
         :func:`~skpoems.datasets.load_omics_tables`).
+    omics : sequence of str, default=None
+        The omics of a folder of named tables to read, by name and in this
+        order (see :func:`~skpoems.datasets.load_omics_tables`).
 
     Returns
     -------
@@ -169,12 +173,12 @@ def load_dataset(
         if numbered or not folder.is_dir():
             if (
                 labels is not None or label_column is not None or join != "strict"
-                or sample_name_length is not None or transpose != "auto"
+                or sample_name_length is not None or transpose != "auto" or omics is not None
             ):
                 raise ValueError(
                     f"{folder} is in the MOGONET/MOCSS layout, whose labels are "
                     "labels_all.csv (or labels_tr.csv/labels_te.csv) and whose rows "
-                    "are matched by position; a label file, label column, join, "
+                    "are matched by position; a label file, label column, join, omics, "
                     "sample name length or layout cannot be chosen."
                 )
             bunch = datasets.load_omics_folder(folder)
@@ -183,7 +187,7 @@ def load_dataset(
             bunch = datasets.load_omics_tables(
                 folder, labels=labels, label_column=label_column, join=join,
                 sample_name_length=sample_name_length, transpose=transpose,
-                keep_unlabelled=keep_unlabelled,
+                keep_unlabelled=keep_unlabelled, omics=omics,
             )
             candidates = bunch.get("not_read") or []
             missing = "name the label file labels.csv, or pass labels=FILE (--labels FILE)" + (

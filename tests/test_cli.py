@@ -983,7 +983,7 @@ def test_sweep_refits_the_selected_configuration_with_its_threads(tmp_path, monk
         (["run", "--max-iter", "0"], "expected an integer >= 1"),
         (["sweep", "--learning-rates", "1e-3,x"], "expected a number"),
         (["run", "--dataset", "nutrimouse", "--data", "x"], "not allowed with"),
-        (["run", "--dataset", "nutrimouse", "--labels", "diet.csv"], "--labels, --label-column, --join, --sample-name-length and --layout go with --data"),
+        (["run", "--dataset", "nutrimouse", "--labels", "diet.csv"], "--labels, --label-column, --join, --omics, --sample-name-length and --layout go with --data"),
         (["sweep", "--n-jobs", "0"], "expected a non-zero integer"),
         (["sweep", "--n-jobs", "2", "--dask-local", "2"], "not allowed with"),
         (["nope"], "invalid choice: 'nope'"),
@@ -1490,10 +1490,31 @@ def test_load_errors_name_the_options_not_the_python_arguments(tmp_path):
     assert status == 2 and "pass --labels FILE to choose one" in stderr and "labels=FILE" not in stderr
     (data / "labels_old.csv").unlink()
     ids = pd.read_csv(data / "labels.csv", index_col=0).index
+    extra = pd.DataFrame(np.ones((len(ids), 4)), index=ids, columns=list("abcd"))
+    extra["note"] = "x"
+    extra.to_csv(data / "extra.csv")
+    status, _, stderr = call(argv)
+    assert status == 2 and "name the omics to read (--omics NAME,NAME)" in stderr
+    assert "omics=[" not in stderr
+    # --omics reads the ones named, whatever the others hold
+    status, stdout, stderr = call([*argv, "--omics", "lipid,gene"])
+    assert status == 0, stderr
+    assert "141 features in 2 omics (lipid 21, gene 120)" in stdout
+    # a clinical table is passed over with a warning
+    (data / "extra.csv").unlink()
     pd.DataFrame({"stage": ["I", "II"] * (len(ids) // 2), "age": 50}, index=ids).to_csv(data / "clinical.csv")
     status, _, stderr = call(argv)
-    assert status == 2 and "pass it with --labels FILE --label-column NAME" in stderr
-    assert "omics=[" not in stderr
+    assert status == 0 and "clinical.csv is not read as an omic" in stderr
+    assert "(--omics NAME,NAME)" in stderr and "omics=[" not in stderr
+
+
+def test_omics_option_is_checked_and_goes_with_data(tmp_path):
+    status, _, stderr = call(["run", *FAST, "--omics", "gene,,lipid"])
+    assert status == 2 and "give omic names separated by commas" in stderr
+    status, _, stderr = call(["run", *FAST, "--omics", "gene,gene"])
+    assert status == 2 and "names an omic twice" in stderr
+    status, _, stderr = call(["run", *FAST, "--omics", "gene"])
+    assert status == 2 and "--omics, --sample-name-length and --layout go with --data FOLDER" in stderr
 
 
 @pytest.mark.parametrize("join", ["outer", "inner"])

@@ -146,7 +146,7 @@ def test_omics_and_label_column(cohort):
     [
         (
             lambda f: pd.DataFrame(
-                {"id": ["a", "b"], "x": [1.0, 2.0], "y": ["u", "v"]}
+                {"id": ["a", "b"], **{f"x{j}": [1.0, 2.0] for j in range(5)}, "y": ["u", "v"]}
             ).to_csv(f / "bad.csv", index=False),
             r"bad.csv mixes numbers with text: column\(s\) \['y'\]",
         ),
@@ -579,9 +579,61 @@ def test_a_readme_is_not_taken_for_labels_and_unasked_tables_are_passed_over(tmp
     cohort = load_omics_tables(tmp_path)
     assert cohort.target is None and cohort.not_read == ["README.txt"]
     pd.DataFrame({"age": [50] * 12, "stage": ["II"] * 12}, index=mrna.index).to_csv(tmp_path / "clinical.csv")
-    with pytest.raises(ValueError, match="clinical.csv mixes numbers with text.*omics="):
-        load_omics_tables(tmp_path)
+    with pytest.warns(UserWarning, match="clinical.csv is not read as an omic: its name says.*label_column="):
+        cohort = load_omics_tables(tmp_path)
+    assert cohort.omic_names == ["mirna", "mrna"] and "clinical.csv" in cohort.DESCR
     assert load_omics_tables(tmp_path, omics=["mrna", "mirna"]).omic_dims == (5, 3)
+
+
+def test_portal_tables_that_mix_numbers_with_text_are_passed_over(tmp_path):
+    """A cBioPortal or GDC download stopped the reader at its first clinical
+    table, mutation list or manifest, one file per run (a user moved five files
+    aside before the first model): tables that are not omics by their name or
+    their columns are passed over with a warning each."""
+    mrna, mirna, _ = _small_cohort()
+    mrna.to_csv(tmp_path / "mrna.csv")
+    mirna.to_csv(tmp_path / "mirna.csv")
+    ids = list(mrna.index)
+    patient = pd.DataFrame({"PATIENT_ID": ids, "SUBTYPE": ["LumA", "Basal"] * 6, "AGE": range(40, 52)})
+    (tmp_path / "data_clinical_patient.txt").write_text(
+        "#Patient Identifier\tSubtype\tAge\n#x\tx\tx\n#STRING\tSTRING\tNUMBER\n#1\t1\t1\n"
+        + patient.to_csv(sep="\t", index=False)
+    )
+    maf = pd.DataFrame({"Hugo_Symbol": ["TP53", "PIK3CA"], "Entrez_Gene_Id": [7157, 5290],
+                        "Variant_Classification": ["Missense_Mutation"] * 2,
+                        "Tumor_Sample_Barcode": ids[:2], "Start_Position": [7577120, 178952085]})
+    (tmp_path / "data_mutations.txt").write_text("#version 2.4\n" + maf.to_csv(sep="\t", index=False))
+    pd.DataFrame({"id": ["u1", "u2"], "filename": ["a.tsv", "b.tsv"], "md5": ["0f", "1e"], "size": [10, 20],
+                  "state": ["released"] * 2}).to_csv(tmp_path / "MANIFEST.txt", sep="\t", index=False)
+    pd.DataFrame({"PATIENT_ID": ids[:4], "START_DATE": [0, 10, 20, 30], "EVENT_TYPE": ["STATUS"] * 4,
+                  "STATUS": ["Alive", "Dead", "Alive", "Alive"]}).to_csv(tmp_path / "data_timeline_status.txt", sep="\t", index=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cohort = load_omics_tables(tmp_path)
+    assert cohort.omic_names == ["mirna", "mrna"] and cohort.omic_dims == (3, 5)
+    said = "\n".join(str(w.message) for w in caught)
+    assert "data_clinical_patient.txt is not read as an omic: its name says" in said
+    assert "data_mutations.txt is not read as an omic: it is a mutation list" in said
+    assert "MANIFEST.txt is not read as an omic: it is a download manifest" in said
+    assert "data_timeline_status.txt is not read as an omic: 2 of its 3 columns hold words" in said
+    for name in ("data_clinical_patient.txt", "data_mutations.txt", "MANIFEST.txt", "data_timeline_status.txt"):
+        assert name in cohort.DESCR
+    # and one of them gives the labels
+    labelled = load_omics_tables(tmp_path, labels="data_clinical_patient.txt", label_column="SUBTYPE")
+    assert list(labelled.target_names) == ["Basal", "LumA"]
+
+
+def test_all_tables_that_cannot_be_read_are_named_at_once(tmp_path):
+    """An omic with a stray text column is still refused (not passed over: it
+    may be a measurement), but every such table in one error, not one per run."""
+    mrna, mirna, _ = _small_cohort()
+    for name, frame in (("mrna", mrna), ("mirna", mirna)):
+        frame = frame.copy()
+        frame["note"] = "x"
+        frame.to_csv(tmp_path / f"{name}.csv")
+    with pytest.raises(ValueError, match=r"2 tables cannot be read as omics:\n- .*mirna.csv mixes numbers with text: "
+                                         r"column\(s\) \['note'\].*\n- .*mrna.csv mixes"):
+        load_omics_tables(tmp_path)
 
 
 def test_cbioportal_tables_with_gene_annotations_and_comment_lines(tmp_path):
@@ -1290,7 +1342,7 @@ def test_a_numeric_table_named_as_sample_annotations_is_not_an_omic(tmp_path, na
     with pytest.warns(UserWarning, match=rf"{re.escape(name)} is not read as an omic: its name says it holds sample annotations"):
         cohort = load_omics_tables(tmp_path)
     assert cohort.omic_names == ["mirna", "mrna"]
-    assert f"Not read (named as sample annotations): {name}" in cohort.DESCR
+    assert f"Not read (sample annotations, mutation lists or manifests: not omics): {name}" in cohort.DESCR
     # named among the omics, it is one; a name that only starts like one is an omic
     assert load_omics_tables(tmp_path, omics=["mrna", name.rsplit(".", 1)[0]]).omic_dims[1] == 3
     (tmp_path / name).rename(tmp_path / "metabolome.csv")

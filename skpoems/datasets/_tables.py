@@ -952,6 +952,49 @@ def _is_annotation_name(stem: str) -> bool:
     )
 
 
+#: columns of a mutation list (MAF: cBioPortal's data_mutations.txt, GDC's .maf)
+_MAF_COLUMNS = frozenset({"tumor_sample_barcode", "variant_classification", "hgvsp_short", "start_position"})
+#: columns of a download manifest (GDC client's MANIFEST.txt, Firehose's)
+_MANIFEST_COLUMNS = frozenset({"md5", "md5sum", "filename", "file_name", "file_id"})
+
+
+def _not_an_omic(stem: str, table: pd.DataFrame, numeric: Sequence[bool]) -> tuple[str, bool] | None:
+    """Why a table that mixes numeric and text columns is not an omic (sample
+    annotations, a mutation list, a download manifest, a table of which many
+    columns hold words), and whether it has a row per sample (may hold labels);
+    None for a table that may be an omic with a fault (a column of numbers
+    written with text, a stray label column)."""
+    columns = {str(c).strip().lower() for c in [table.index.name, *table.columns] if c is not None}
+    if _is_annotation_name(stem):
+        return "its name says it holds sample annotations (clinical data, survival, phenotypes)", True
+    if len(columns & _MAF_COLUMNS) >= 2:
+        return "it is a mutation list (MAF: one row per mutation), not a table of samples", False
+    if len(columns & _MANIFEST_COLUMNS) >= 2:
+        return "it is a download manifest (file names and checksums)", False
+    words = []
+    for j in np.flatnonzero(~np.asarray(numeric, dtype=bool)):
+        column = table.columns[j]
+        cells = table.iloc[:, j].dropna().head(100)
+        text = [v for v in cells if not _is_number(v)]
+        if len(text) > len(cells) / 2:
+            words.append((column, text[0]))
+    if words and 3 * len(words) >= table.shape[1]:  # a third: clinical tables, not a stray column
+        column, value = words[0]
+        return (
+            f"{len(words)} of its {table.shape[1]} columns hold words (such as {value!r} in "
+            f"{column!r}), as sample annotations do"
+        ), True
+    return None
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _refuse_numbers_among_text(file: Path, table: pd.DataFrame) -> None:
     """ValueError for a table read as text whose cells are mostly numbers: an omic
     whose every column also holds text. Its first row of text in every column is
@@ -1388,7 +1431,13 @@ def load_omics_tables(
       omics; ``DESCR`` lists them. Neither are tables of numbers named as
       sample annotations (``survival.csv``, ``TCGA-BRCA.survival.tsv``,
       ``clinical_data.csv``: a word of the name), with a warning; ``omics``
-      reads them. Gene-annotation columns after the first column of a
+      reads them. Tables that mix numeric and text columns are passed over
+      with a warning when their name says sample annotations, when they are a
+      mutation list (MAF columns such as ``Tumor_Sample_Barcode``) or a
+      download manifest (``filename``, ``md5``), or when words fill at least a
+      third of their columns (cBioPortal's ``data_timeline_*.txt``); other
+      such tables (an omic with a stray text column) are errors, all named in
+      one message. Gene-annotation columns after the first column of a
       features x samples table (``Entrez_ID``, ``Symbol``, ``Ensembl``,
       ``Description``, ...) are not samples. The one such table is taken for the labels
       only where it names some of the omics' samples (or, without sample
@@ -1605,6 +1654,7 @@ def load_omics_tables(
             if wanted is None or stem in wanted:
                 raise
     tables, named, text_only, annotations = {}, {}, [], []
+    mixed: list[str] = []  # the errors of tables that mix numbers with text, all named at once
     for stem, frame in raw.items():
         table, has_names = _with_names(frame, labels=False)
         table = _logical_as_numbers(table)
@@ -1625,7 +1675,25 @@ def load_omics_tables(
                 str(c) for c, ok in zip(table.columns, numeric, strict=True) if not ok
             ]
             found = _commas_in_numbers(table[bad])
-            raise ValueError(
+            reason = None if found is not None or omics is not None else _not_an_omic(stem, table, numeric)
+            if reason is not None:
+                reason, samples = reason
+                # clinical tables, mutation lists, manifests: numbers beside text
+                # columns; passed over, as tables of text are
+                annotations.append(stem)
+                warnings.warn(
+                    f"{files[stem]} is not read as an omic: {reason}. If it is an omic, "
+                    "make every column but the first numeric, or name the omics to read "
+                    "(omics=[...])."
+                    + (
+                        " To take the labels from one of its columns: labels=FILE, label_column=NAME."
+                        if samples and labels is None and label_file is None else ""
+                    ),
+                    UserWarning,
+                    stacklevel=user_stacklevel(),
+                )
+                continue
+            mixed.append(
                 f"{files[stem]} mixes numbers with text: column(s) {bad[:5]} are not numeric. "
                 + (
                     f"In those, {_comma_cause(files[stem], *found)}"
@@ -1635,6 +1703,7 @@ def load_omics_tables(
                     "the folder or name the omics to read (omics=[...])."
                 )
             )
+            continue
         table = table.astype(np.float64)
         infinite = np.isinf(table.to_numpy())
         if infinite.any():
@@ -1657,6 +1726,10 @@ def load_omics_tables(
             )
             continue
         tables[stem], named[stem] = table, has_names
+    if mixed:
+        raise ValueError(" ".join(mixed) if len(mixed) == 1 else "\n".join(
+            [f"{len(mixed)} tables cannot be read as omics:", *(f"- {m}" for m in mixed)]
+        ))
     if label_file is None and labels is None and len(text_only) == 1:
         candidate = files[text_only[0]]
         if _could_be_labels(raw[text_only[0]], tables):
@@ -1694,8 +1767,8 @@ def load_omics_tables(
     if not tables:
         present = sorted(entry.name for entry in folder.iterdir() if entry.is_file() and not entry.name.startswith("."))
         passed = (
-            f" Passed over: {', '.join(files[k].name for k in annotations)} (named as sample "
-            "annotations) and " if annotations else " "
+            f" Passed over: {', '.join(files[k].name for k in annotations)} (sample "
+            "annotations, mutation lists or manifests: not omics) and " if annotations else " "
         )
         raise ValueError(
             f"No omic table in {folder}: expected files such as mrna.csv or mirna.csv.gz "
@@ -2073,7 +2146,8 @@ def load_omics_tables(
         )
     if annotations:
         descr.append(
-            f"Not read (named as sample annotations): {', '.join(files[k].name for k in annotations)}"
+            "Not read (sample annotations, mutation lists or manifests: not omics): "
+            + ", ".join(files[k].name for k in annotations)
         )
     if passed_over:
         descr.append(
