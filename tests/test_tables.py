@@ -465,9 +465,29 @@ def test_sample_name_length_matches_tcga_barcodes(tmp_path):
 
 
 def test_sample_name_length_refuses_two_samples_of_one_patient(tmp_path):
+    """The error named no original sample and suggested transpose=True, which
+    led nowhere: it names the two samples that became one and what they are."""
     _tcga_folder(tmp_path, normal=True)
-    with pytest.raises(ValueError, match=r"mrna.csv lists sample 'TCGA-A1-A000' more than once after cutting the names to 12 characters"):
+    with pytest.raises(ValueError, match=r"mrna.csv lists sample 'TCGA-A1-A000' more than once after cutting the names "
+                                         r"to 12 characters: 'TCGA-A1-A000-01A' and 'TCGA-A1-A000-11A' become one \(1 name"
+                                         r"\(s\) in all\)\. They are one patient's several samples.*10-19 for normal"):
         load_omics_tables(tmp_path, sample_name_length=12)
+    with pytest.raises(ValueError, match="lists sample .* more than once after cutting") as error:
+        load_omics_tables(tmp_path, sample_name_length=12)
+    assert "transpose" not in str(error.value)
+
+
+def test_aliquot_barcodes_get_the_sample_length_as_a_hint(tmp_path):
+    """Firehose names samples by aliquot barcodes (28 characters), which differ
+    between the analytes of one sample (-11R-A000-07 for mRNA, -13R-A000-13 for
+    miRNA): only the names' own length was tried, so no hint came."""
+    rng = np.random.RandomState(0)
+    samples = [f"TCGA-A1-A{i:03d}-01A" for i in range(10)]
+    pd.DataFrame(rng.rand(10, 4), index=[s + "-11R-A000-07" for s in samples], columns=list("abcd")).to_csv(tmp_path / "mrna.csv")
+    pd.DataFrame(rng.rand(10, 3), index=[s + "-13R-A000-13" for s in samples], columns=list("xyz")).to_csv(tmp_path / "mirna.csv")
+    with pytest.raises(ValueError, match=r"first 16 characters .* which would make 10 samples common to all: .*sample_name_length=16\)"):
+        load_omics_tables(tmp_path)
+    assert load_omics_tables(tmp_path, sample_name_length=16).omic_dims == (3, 4)
 
 
 def test_numeric_feature_ids_in_a_named_first_column(tmp_path):
@@ -1465,6 +1485,17 @@ def test_a_dot_label_is_missing_not_a_class(tmp_path):
     _write_small(tmp_path, labels=labels)
     with pytest.raises(ValueError, match=r"has no label for 2 sample\(s\) \(e.g. 'S002'\)"):
         load_omics_tables(tmp_path)
+    cohort = load_omics_tables(tmp_path, join="inner")
+    assert cohort.target_names.tolist() == ["A", "B"] and len(cohort.target) == 10
+
+
+@pytest.mark.parametrize("marker", ["[Not Available]", "[Unknown]", "[Discrepancy]", "not reported", "'--"])
+def test_tcga_and_gdc_placeholders_are_missing_labels_not_classes(tmp_path, marker):
+    """A TCGA clinical table's "[Not Available]" was a class of its own."""
+    _, _, labels = _small_cohort()
+    labels = labels.copy()
+    labels.iloc[[2, 5]] = marker
+    _write_small(tmp_path, labels=labels)
     cohort = load_omics_tables(tmp_path, join="inner")
     assert cohort.target_names.tolist() == ["A", "B"] and len(cohort.target) == 10
 

@@ -919,7 +919,11 @@ def _prefix_hint(indexes: Sequence[pd.Index], how: str = "e.g. table.index.str[:
     spelling = _spelling_hint(names, matched)
     if spelling:
         return spelling
-    for length in sorted({len(s) for n in names for s in n}, reverse=True):
+    # the names' lengths, where a part of them ends (TCGA-A1-A0SB|-01A|-11R) and
+    # TCGA's patient, sample and sample-with-vial lengths (aliquot barcodes of 28)
+    lengths = {len(s) for n in names for s in n} | {12, 15, 16}
+    lengths |= {m.start() for n in names for s in n[:200] for m in re.finditer(r"[-_.|]", s)}
+    for length in sorted(lengths, reverse=True):
         if length < 4:
             break
         cut = [{s[:length] for s in n} for n in names]
@@ -927,12 +931,19 @@ def _prefix_hint(indexes: Sequence[pd.Index], how: str = "e.g. table.index.str[:
         if len(common) > matched and len(common) >= min(map(len, cut)) / 2:
             key = sorted(common)[0]
             examples = list(dict.fromkeys(next(s for s in n if s[:length] == key) for n in names))
+            merged = sum(len(set(n)) - len(c) for n, c in zip(names, cut, strict=True))
             return (
                 f" The names agree in their first {length} characters "
                 f"({' and '.join(map(repr, examples))}), which would make {len(common)} "
                 f"samples common to all: cut them to one length first "
                 f"({how.format(length=length)}). TCGA barcodes name a patient with 12 "
                 "characters and a sample with 15 or 16."
+                + (
+                    f" At {length} characters {merged} name(s) of a table would fall together "
+                    "with another of the same table (a patient's tumour and normal samples?): "
+                    "keep one sample per patient first."
+                    if merged else ""
+                )
             )
     return ""
 

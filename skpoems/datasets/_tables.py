@@ -1082,16 +1082,26 @@ def _labels_of(
         ) from None
 
 
+#: missing-value markers of label tables that pandas reads as text: SAS's and
+#: Stata's ".", TCGA's clinical placeholders, GDC's "not reported" and "'--"
+_MISSING_LABELS = frozenset({
+    ".", "[not available]", "[unknown]", "[not evaluated]", "[not applicable]", "[discrepancy]",
+    "[not reported]", "[completed]", "not reported", "--", "'--",
+})
+
+
 def _dots_as_missing(table: pd.DataFrame) -> pd.DataFrame:
     """A label table whose "." cells (a missing value as SAS, Stata and many
-    clinical exports write it; pandas reads it as text) are missing: a sample
-    without a label, never a class named "."."""
+    clinical exports write it; pandas reads it as text) or TCGA's and GDC's
+    placeholders (``[Not Available]``, ``not reported``, ...) are missing: a
+    sample without a label, never a class named so."""
     out = table
     for j in range(table.shape[1]):
         values = table.iloc[:, j]
         if pd.api.types.is_numeric_dtype(values):
             continue
-        dot = (values.astype("string").str.strip() == ".").fillna(False).to_numpy(dtype=bool)
+        text = values.astype("string").str.strip().str.lower()
+        dot = text.isin(_MISSING_LABELS).fillna(False).to_numpy(dtype=bool)
         if dot.any():
             if out is table:
                 out = table.copy()
@@ -1167,6 +1177,16 @@ def _header_shared(
         if _matches(rows, header) >= min(len(rows), len(header)) / 2:
             return True
     return False
+
+
+#: what to do when a patient's several samples would become one name
+_SEVERAL_SAMPLES = (
+    "They are one patient's several samples: a TCGA barcode's sample type (its "
+    "characters 14-15, TCGA-A1-A0SB-01) is 01-09 for tumours and 10-19 for normal "
+    "tissue. Keep one sample per patient first (the primary tumours: "
+    "table.loc[table.index.str[13:15] == '01']), or cut the names to a length that "
+    "keeps them apart (15 or 16 for TCGA samples)."
+)
 
 
 def _cut(index: pd.Index, length: int) -> pd.Index:
@@ -1449,7 +1469,8 @@ def load_omics_tables(
       be read: ValueError naming the cell, rather than a cohort without it.
     * A label column that names most samples of an omic but repeats a name or
       has a blank is refused (it cannot be matched by name, and matching by
-      position would pair labels with other patients). A label ``.`` is a
+      position would pair labels with other patients). A label ``.`` (or
+      TCGA's ``[Not Available]``, ``[Unknown]``, ..., GDC's ``not reported``) is a
       missing label, and a first column ``1 .. n`` with an empty header (R's
       ``write.csv``) before a column of sample names is dropped.
 
@@ -1898,9 +1919,11 @@ def load_omics_tables(
             "transpose=True if the files are features x samples)."
         )
     tables = _orient(tables, named, label_ids, transpose, sample_name_length)
+    uncut: dict[str, pd.Index] = {}
     if sample_name_length is not None:
         for key, table in tables.items():
             if not isinstance(table.index, pd.RangeIndex):  # sample names
+                uncut[key] = table.index
                 table.index = _cut(table.index, sample_name_length)
     names = list(tables)
     for key in names:
@@ -1979,13 +2002,19 @@ def load_omics_tables(
         for key in names:
             index = tables[key].index
             if index.duplicated().any():
-                cut = (
-                    f" after cutting the names to {sample_name_length} characters (two "
-                    "samples of one patient?)" if sample_name_length is not None else ""
-                )
+                first = index[index.duplicated()][0]
+                if key in uncut and not uncut[key].duplicated().any():
+                    # distinct names made one by the cut: a patient's samples
+                    merged = [str(u) for u, c in zip(uncut[key], index, strict=True) if c == first]
+                    raise ValueError(
+                        f"{files[key]} lists sample {first!r} more than once after cutting the "
+                        f"names to {sample_name_length} characters: {' and '.join(map(repr, merged[:3]))} "
+                        f"become one ({int(index.duplicated().sum())} name(s) in all). "
+                        + _SEVERAL_SAMPLES
+                    )
                 raise ValueError(
-                    f"{files[key]} lists sample {index[index.duplicated()][0]!r} more than "
-                    f"once{cut} (if its rows are features, not samples, pass transpose=True)."
+                    f"{files[key]} lists sample {first!r} more than "
+                    "once (if its rows are features, not samples, pass transpose=True)."
                 )
         indexes = [tables[k].index for k in names]
         if label_ids is not None and not keep_unlabelled:
