@@ -1370,8 +1370,9 @@ def test_a_numeric_table_named_as_sample_annotations_is_not_an_omic(tmp_path, na
 
 
 def test_files_not_read_are_named_and_tab_separated_endings_are_read(tmp_path):
-    """LinkedOmics' .cct, GCT and .tab are read; Xena's HiSeqV2 (no ending) is
-    named in a warning; a README, a hidden file and a JSON file are not."""
+    """LinkedOmics' .cct, GCT and .tab are read; a table that is not read (an
+    Excel file, a comma table without an ending) is named in a warning; a
+    README, a hidden file and a JSON file are not."""
     mrna, mirna, labels = _small_cohort()
     mrna.T.rename_axis("attrib_name").to_csv(tmp_path / "mrna.cct", sep="\t")
     with open(tmp_path / "mirna.gct", "w") as fh:
@@ -1381,11 +1382,12 @@ def test_files_not_read_are_named_and_tab_separated_endings_are_read(tmp_path):
         ).to_csv(fh, sep="\t")
     mirna.T.rename_axis("gene").to_csv(tmp_path / "meth.tab", sep="\t")
     labels.rename_axis("sample").to_csv(tmp_path / "labels.csv")
-    mrna.T.rename_axis("sample").to_csv(tmp_path / "HiSeqV2", sep="\t")
+    mrna.T.rename_axis("sample").to_csv(tmp_path / "expression")  # commas, no ending
+    (tmp_path / "proteome.xlsx").write_bytes(b"PK\x03\x04\x00")
     (tmp_path / "README.md").write_text("# data\n")
     (tmp_path / "._mrna.cct").write_bytes(b"\x00\x05\x16\x07\xb0")
     (tmp_path / "info.json").write_text("{}")
-    with pytest.warns(UserWarning, match=r"not read: HiSeqV2 \(only .csv") as caught:
+    with pytest.warns(UserWarning, match=r"not read: expression, proteome.xlsx \(only .csv") as caught:
         cohort = load_omics_tables(tmp_path)
     assert len(caught) == 1
     assert cohort.omic_names == ["meth", "mirna", "mrna"] and cohort.omic_dims == (3, 3, 5)
@@ -1394,11 +1396,54 @@ def test_files_not_read_are_named_and_tab_separated_endings_are_read(tmp_path):
 
 
 def test_no_omic_table_lists_what_the_folder_holds(tmp_path):
-    _small_cohort()[0].to_csv(tmp_path / "HiSeqV2.gz", sep="\t")
+    _small_cohort()[0].to_csv(tmp_path / "expression.gz")  # commas, no ending
     (tmp_path / "labels.csv").write_text("sample,label\nS000,A\n")
-    with pytest.warns(UserWarning, match="not read: HiSeqV2.gz"):
-        with pytest.raises(ValueError, match=r"No omic table in .*The folder holds 2 file\(s\): HiSeqV2.gz, labels.csv\."):
+    with pytest.warns(UserWarning, match="not read: expression.gz"):
+        with pytest.raises(ValueError, match=r"No omic table in .*The folder holds 2 file\(s\): expression.gz, labels.csv\."):
             load_omics_tables(tmp_path)
+
+
+def test_no_omic_table_counts_the_subfolders_of_a_gdc_download(tmp_path):
+    """A GDC download (one folder per file beside MANIFEST.txt) was said to
+    hold "1 file(s)" and "no table without numbers", the folders unmentioned."""
+    for i in range(3):
+        (tmp_path / f"0000000{i}-1111-2222").mkdir()
+        pd.DataFrame({"gene_id": ["g1", "g2"], "tpm": [1.0, 2.0]}).to_csv(
+            tmp_path / f"0000000{i}-1111-2222" / "counts.tsv", sep="\t", index=False
+        )
+    pd.DataFrame({"id": ["a"], "filename": ["x/counts.tsv"], "md5": ["0f"], "size": [1], "state": ["released"]}).to_csv(
+        tmp_path / "MANIFEST.txt", sep="\t", index=False
+    )
+    with pytest.warns(UserWarning, match="download manifest"):
+        with pytest.raises(ValueError, match=r"Passed over: MANIFEST.txt \(.*\)\. The folder holds 1 file\(s\): "
+                                             r"MANIFEST.txt\. Its 3 subfolder\(s\) are not read \(a GDC download") as error:
+            load_omics_tables(tmp_path)
+    assert "no table" not in str(error.value)
+
+
+def test_xena_tables_without_an_ending_are_read(tmp_path):
+    """UCSC Xena's downloads have no ending (HiSeqV2, miRNA_HiSeq_gene.gz,
+    BRCA_clinicalMatrix): they were only named in a warning, so a Xena folder
+    read as it came held "no omic table"."""
+    mrna, mirna, labels = _small_cohort()
+    mrna.T.rename_axis("sample").to_csv(tmp_path / "HiSeqV2", sep="\t")
+    mirna.T.rename_axis("sample").to_csv(tmp_path / "miRNA_HiSeq_gene.gz", sep="\t")
+    clinical = pd.DataFrame({"PAM50Call_RNAseq": labels.to_numpy(), "age": 50, "gender": "FEMALE"}, index=labels.index)
+    clinical.rename_axis("sampleID").to_csv(tmp_path / "BRCA_clinicalMatrix", sep="\t")
+    (tmp_path / "variants.vcf").write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\n1\t100\n")
+    (tmp_path / "HumanMethylation450.bin").write_bytes(bytes(range(256)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cohort = load_omics_tables(tmp_path, labels="BRCA_clinicalMatrix", label_column="PAM50Call_RNAseq")
+    assert cohort.omic_names == ["HiSeqV2", "miRNA_HiSeq_gene"] and cohort.omic_dims == (5, 3)
+    np.testing.assert_allclose(cohort.data["HiSeqV2"].loc[mrna.index].to_numpy(), mrna.to_numpy())
+    np.testing.assert_allclose(cohort.data["miRNA_HiSeq_gene"].loc[mirna.index].to_numpy(), mirna.to_numpy())
+    assert cohort.target_names.tolist() == ["A", "B"]
+    said = " ".join(str(w.message) for w in caught)
+    assert "not read: HumanMethylation450.bin, variants.vcf" in said
+    # without labels named, the clinical matrix is passed over, not an omic
+    with pytest.warns(UserWarning, match="BRCA_clinicalMatrix is not read as an omic"):
+        assert load_omics_tables(tmp_path, labels=False).omic_names == ["HiSeqV2", "miRNA_HiSeq_gene"]
 
 
 def test_a_geo_series_matrix_is_read_from_its_table(tmp_path):

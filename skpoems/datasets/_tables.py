@@ -83,12 +83,28 @@ _COPY_SUFFIX = re.compile(
 
 
 def _table_stem(path: Path) -> str | None:
-    """``mrna.csv.gz`` -> ``mrna``; None for a file that is not a table."""
+    """``mrna.csv.gz`` -> ``mrna``; ``HiSeqV2`` or ``HiSeqV2.gz`` (UCSC Xena's
+    tables have no ending) -> ``HiSeqV2`` where the first line is text split by
+    tabs; None for a file that is not a table."""
     name = path.name
     for suffix in sorted(_TABLE_SUFFIXES, key=len, reverse=True):
         if name.lower().endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)]
-    return None
+    bare = next((name[: -len(e)] for e in COMPRESSIONS if name.lower().endswith(e)), name)
+    ending = Path(bare).suffix
+    if (
+        not bare or _is_not_table(name) or name.lower().endswith(_OTHER_TABLES)
+        # a file type's ending (.vcf, .seg, .maf, .bam): not a table of ours;
+        # Xena's names hold dots too (TCGA.BRCA.sampleMap%2FHiSeqV2)
+        or (ending and len(ending) <= 6 and ending[1:].isalnum())
+    ):
+        return None
+    try:
+        with open_text(path, encoding="utf-8") as fh:
+            first = fh.readline(1 << 16)
+    except (OSError, UnicodeDecodeError, EOFError, ValueError):
+        return None  # binary, or not compressed as its ending says
+    return bare if "\t" in first and "\x00" not in first and first.strip() else None
 
 
 def _is_unnamed(header: Any) -> bool:
@@ -1391,9 +1407,10 @@ def load_omics_tables(
     Every ``*.csv``, ``*.tsv``, ``*.txt`` or ``*.tab`` file of the folder (each
     optionally compressed, ``.csv.gz``), LinkedOmics' ``*.cct``/``*.cbt`` and
     GCT ``*.gct`` files, with a header row, is read (a GEO series matrix file:
-    the table between its ``!series_matrix_table_begin`` and ``_end`` lines);
-    other files that may hold data (``HiSeqV2``, ``.xlsx``) are named in a
-    warning, hidden files are ignored, and two tables whose names differ by a
+    the table between its ``!series_matrix_table_begin`` and ``_end`` lines),
+    and so is a file without an ending whose first line is split by tabs
+    (UCSC Xena's ``HiSeqV2``, ``HiSeqV2.gz``); other files that may hold data
+    (``.xlsx``, a comma table without an ending) are named in a warning, hidden files are ignored, and two tables whose names differ by a
     copy's mark (``mrna.tsv`` and ``mrna (1).tsv``) are refused. The file name
     without its ending is the omic's name (``mrna.csv.gz`` -> ``"mrna"``) and
     the header gives the feature names. Values are separated by commas, tabs
@@ -1607,8 +1624,8 @@ def load_omics_tables(
         warnings.warn(
             f"{folder}: not read: {', '.join(unread)} (only .csv, .tsv, .txt and .tab "
             "tables, LinkedOmics' .cct/.cbt and GCT files, optionally .gz, .bz2 or .xz, "
-            "are read; save the others as CSV, and give a table without an ending "
-            "(Xena's HiSeqV2) one: HiSeqV2.tsv).",
+            "and tab-separated tables without an ending (Xena's HiSeqV2, HiSeqV2.gz) are "
+            "read; save the others as CSV).",
             UserWarning,
             stacklevel=user_stacklevel(),
         )
@@ -1789,17 +1806,25 @@ def load_omics_tables(
         present = sorted(entry.name for entry in folder.iterdir() if entry.is_file() and not entry.name.startswith("."))
         passed = (
             f" Passed over: {', '.join(files[k].name for k in annotations)} (sample "
-            "annotations, mutation lists or manifests: not omics) and " if annotations else " "
+            "annotations, mutation lists or manifests: not omics)." if annotations else ""
+        ) + (
+            f" Without numbers: {', '.join(files[k].name for k in text_only)}." if text_only else ""
+        )
+        subfolders = sum(1 for entry in folder.iterdir() if entry.is_dir() and not entry.name.startswith("."))
+        inside = (
+            f" Its {subfolders} subfolder(s) are not read (a GDC download puts each file in a "
+            "folder of its own: merge one omic's per-sample files into one table per omic first)."
+            if subfolders else ""
         )
         raise ValueError(
             f"No omic table in {folder}: expected files such as mrna.csv or mirna.csv.gz "
             "with a header row and numeric values (one per omic)."
             + (
-                f"{passed}{', '.join(files[k].name for k in text_only) or 'no table'} "
-                f"without numbers. The folder holds {len(present)} file(s): "
+                f"{passed} The folder holds {len(present)} file(s): "
                 f"{', '.join(present[:20])}{', ...' if len(present) > 20 else ''}."
-                if present else " The folder is empty."
+                if present else " The folder holds no file."
             )
+            + inside
         )
 
     raw_labels = label_table = None
