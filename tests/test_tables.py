@@ -1463,6 +1463,49 @@ def test_a_geo_series_matrix_is_read_from_its_table(tmp_path):
         load_omics_tables(tmp_path)
 
 
+def test_formats_that_are_features_x_samples_are_read_so(tmp_path):
+    """A GEO series matrix alone was read as probes x samples (a real one: 54,675
+    "patients"), and cBioPortal tables that share gene names (mRNA, methylation
+    and copy numbers by gene) were refused as undecidable: formats that are
+    features x samples by definition are read so."""
+    rng = np.random.RandomState(0)
+    samples = [f"GSM{i}" for i in range(8)]
+    probes = pd.DataFrame(rng.rand(12, 8), index=pd.Index([f"{i}_at" for i in range(12)], name="ID_REF"), columns=samples)
+    geo = tmp_path / "geo"
+    geo.mkdir()
+    (geo / "GSE1_series_matrix.txt").write_text(
+        "!Series_title\t\"A study\"\n!series_matrix_table_begin\n" + probes.to_csv(sep="\t")
+        + "!series_matrix_table_end\n"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "read as 12 samples x 8 features" warning
+        cohort = load_omics_tables(geo)
+    assert cohort.data.shape == (8, 12) and list(cohort.data.index) == samples
+
+    cbio = tmp_path / "cbio"
+    cbio.mkdir()
+    ids = [f"TCGA-A1-A00{i}-01" for i in range(8)]
+    genes = ["TP53", "BRCA1", "GATA3", "ESR1", "ERBB2"]
+    for name in ("data_mrna_seq_v2_rsem", "data_methylation_hm450", "data_cna"):
+        table = pd.DataFrame(rng.rand(5, 8), columns=ids)
+        table.insert(0, "Entrez_Gene_Id", [7157, 672, 2625, 2099, 2064])
+        table.insert(0, "Hugo_Symbol", genes)
+        (cbio / f"{name}.txt").write_text(table.to_csv(sep="\t", index=False))
+    cohort = load_omics_tables(cbio)
+    assert cohort.omic_dims == (5, 5, 5) and list(cohort.data.index) == ids
+    assert list(cohort.data["data_cna"].columns) == genes
+    # LinkedOmics' .cct and .cbt likewise, with a samples x features table beside them
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    pd.DataFrame(rng.rand(5, 8), index=pd.Index(genes, name="attrib_name"), columns=ids).to_csv(linked / "rna.cct", sep="\t")
+    pd.DataFrame(rng.rand(5, 8), index=pd.Index(genes, name="attrib_name"), columns=ids).to_csv(linked / "cnv.cct", sep="\t")
+    pd.DataFrame(rng.rand(8, 5), index=pd.Index(ids, name="sample"), columns=genes).to_csv(linked / "protein.csv")
+    cohort = load_omics_tables(linked)
+    assert cohort.omic_names == ["cnv", "protein", "rna"] and cohort.data.shape == (8, 15)
+    # an explicit layout still wins
+    assert load_omics_tables(linked, omics=["rna"], transpose=False).data.shape == (5, 8)
+
+
 @pytest.mark.parametrize(
     ("encoding", "message"),
     [("utf-16", r"mrna.csv is UTF-16 text \(what Excel saves as \"Unicode Text\"\), not UTF-8"),

@@ -13,7 +13,7 @@ import itertools
 import os
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from numbers import Integral
 from pathlib import Path
 from typing import Any, Literal, overload
@@ -519,6 +519,13 @@ def _read_table(file: Path) -> pd.DataFrame:
     numbered = _without_row_numbers(table)
     annotated = _annotated_genes(numbered)
     table = annotated if numbered is table or annotated is not numbered else table
+    # formats that are features x samples by definition: LinkedOmics' .cct/.cbt,
+    # GCT, a GEO series matrix, and tables with gene-annotation columns
+    # (cBioPortal's Hugo_Symbol, Entrez_Gene_Id): the sample names do not decide
+    ending = next((file.name[: -len(e)] for e in COMPRESSIONS if file.name.lower().endswith(e)), file.name)
+    geo = bool(lines) and lines[0].lower().startswith(("!series_", "!sample_", "!database_"))
+    if annotated is not numbered or geo or ending.lower().endswith((".cct", ".cbt", ".gct")):
+        table.attrs["features_x_samples"] = True
     if _is_id_header(table.columns[0]) and not _is_unnamed(table.columns[0]):
         # sample ids as text, as written (leading zeros kept: 00123)
         ids = pd.read_csv(file, usecols=[0], dtype=str, **options).iloc[:, 0]
@@ -1227,7 +1234,7 @@ def _matches(ids: pd.Index, names: pd.Index) -> int:
 
 
 def _orientation_without_labels(
-    tables: dict[str, pd.DataFrame], keys: list[str], cut: int | None = None
+    tables: dict[str, pd.DataFrame], keys: list[str], cut: int | None = None, fixed: Collection[str] = ()
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Votes for reading each named table by its rows or by its columns, without
     labels: the samples are the names that every omic shares.
@@ -1241,6 +1248,7 @@ def _orientation_without_labels(
     also in their first characters (TCGA barcodes cut to 15 and 16 characters),
     and the sample mismatch is then reported by name. ``cut``
     (``sample_name_length``) compares the names cut to that many characters.
+    The tables of ``fixed`` are read by their columns (features x samples).
     """
     def names(axis: pd.Index) -> set[str]:
         return {str(s)[:cut] if cut is not None else str(s) for s in axis}
@@ -1248,7 +1256,7 @@ def _orientation_without_labels(
     axes = {k: (names(tables[k].index), names(tables[k].columns)) for k in keys}
     consistent = []
     if len(keys) <= 12:
-        for reading in itertools.product((0, 1), repeat=len(keys)):
+        for reading in itertools.product(*(((1,) if k in fixed else (0, 1)) for k in keys)):
             chosen = [axes[k][r] for k, r in zip(keys, reading, strict=True)]
             shared = set.intersection(*chosen)
             if shared and len(shared) >= 0.5 * min(len(c) for c in chosen):
@@ -1286,23 +1294,27 @@ def _orient(
     label_ids: pd.Index | None,
     transpose: bool | str,
     cut: int | None = None,
+    known: Collection[str] = (),
 ) -> dict[str, pd.DataFrame]:
     """Turn every omic table into samples x features.
 
     ``transpose="auto"``: a table with names on both axes is transposed when its
     header, not its first column, holds the samples, judged by the sample names
-    of the labels or, without them, by the names that all omics share.
+    of the labels or, without them, by the names that all omics share; the
+    tables of ``known`` (formats that are features x samples) are transposed.
     """
     if transpose is not True and transpose is not False:
+        known = {k for k in known if named[k]}
         with_names = [k for k in tables if named[k]]
+        free = [k for k in with_names if k not in known]
         if label_ids is not None:
-            by_rows = {k: _matches(label_ids, tables[k].index) for k in with_names}
-            by_cols = {k: _matches(label_ids, tables[k].columns) for k in with_names}
-        elif len(with_names) > 1:
-            by_rows, by_cols = _orientation_without_labels(tables, with_names, cut)
+            by_rows = {k: _matches(label_ids, tables[k].index) for k in free}
+            by_cols = {k: _matches(label_ids, tables[k].columns) for k in free}
+        elif len(with_names) > 1 and free:
+            by_rows, by_cols = _orientation_without_labels(tables, with_names, cut, fixed=known)
         else:
-            by_rows, by_cols = {k: 1 for k in with_names}, {k: 0 for k in with_names}
-            for k in with_names:  # nothing to judge by: samples x features, as documented
+            by_rows, by_cols = {k: 1 for k in free}, {k: 0 for k in free}
+            for k in free:  # nothing to judge by: samples x features, as documented
                 n_rows, n_cols = tables[k].shape
                 # one table alone, longer than wide: omics have more features than
                 # samples as a rule, so it may well be features x samples
@@ -1315,7 +1327,7 @@ def _orient(
                         UserWarning,
                         stacklevel=user_stacklevel(),
                     )
-        transpose = {k: by_cols.get(k, 0) > by_rows.get(k, 0) for k in tables}
+        transpose = {k: k in known or by_cols.get(k, 0) > by_rows.get(k, 0) for k in tables}
     else:
         transpose = {k: bool(transpose) for k in tables}
     out = {}
@@ -1455,7 +1467,11 @@ def load_omics_tables(
       first column names the features, numbers too (Entrez gene ids).
       Without labels, omics that also share feature names (mRNA and copy
       numbers, both by gene) share names along both axes: that is refused
-      rather than guessed; pass ``transpose`` or labels.
+      rather than guessed; pass ``transpose`` or labels. Formats that are
+      features x samples by definition are read so whatever the names: a GEO
+      series matrix, LinkedOmics' ``.cct``/``.cbt``, GCT, and tables with
+      gene-annotation columns (cBioPortal's ``Hugo_Symbol``,
+      ``Entrez_Gene_Id``).
     * Labels: ``labels`` names the label file; by default the one table whose
       name starts with ``label`` (``labels.csv``, ``label.csv.gz``), else the
       one table of the folder that holds no numbers (e.g. ``diet.csv``). A
@@ -1943,7 +1959,8 @@ def load_omics_tables(
             "feature, add a first column of sample names to every file (or pass "
             "transpose=True if the files are features x samples)."
         )
-    tables = _orient(tables, named, label_ids, transpose, sample_name_length)
+    known = {stem for stem in tables if raw[stem].attrs.get("features_x_samples")}
+    tables = _orient(tables, named, label_ids, transpose, sample_name_length, known)
     uncut: dict[str, pd.Index] = {}
     if sample_name_length is not None:
         for key, table in tables.items():
