@@ -17,6 +17,7 @@ first, so their column names become the feature names.
 from __future__ import annotations
 
 import datetime
+import math
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -1335,6 +1336,51 @@ def typical_skewness(
     if above_minimum:
         x = np.where(np.isnan(above), np.nan, x)
     return float(np.nanmedian(_skewness(x)))
+
+
+def outlier_samples(block: np.ndarray, rows: np.ndarray | None = None) -> tuple[np.ndarray, float, float] | None:
+    """A few samples far outside the others in most features of an omic (a
+    patient left on a linear scale among logged ones, a block in other units):
+    their positions (among all rows), the share of the features whose most
+    extreme value they hold, and how far out they are (the median over those
+    features of their deviation from the feature's median over the 99th
+    percentile of the other samples' deviations); None when there are none.
+
+    The samples: at most 1% of them (or 3), each holding the most
+    extreme value of a tenth of the features; together at least half, at 5
+    times the others' range or more. Measured: on TCGA BRCA and nutrimouse as
+    bundled, and min-max scaled, no omic has such samples (BRCA's methylation
+    has one holding 16% of the extremes at 1.4 times); 3 of 769 BRCA patients
+    multiplied by 100 hold every extreme at 130 times, 3 left unlogged
+    (``2 ** x``) 54-87% at 26 times. Needs 20 samples and 20 varying features
+    (of at most 2000, evenly spaced, that are looked at)."""
+    observed = np.flatnonzero(rows) if rows is not None else np.arange(block.shape[0])
+    values = block[observed] if rows is not None else block
+    if values.shape[1] > 2000:  # evenly spaced features suffice to find such samples
+        values = values[:, np.linspace(0, values.shape[1] - 1, 2000).astype(int)]
+    n = values.shape[0]
+    if n < 20 or values.shape[1] < 20:
+        return None
+    with np.errstate(invalid="ignore"):
+        deviation = np.abs(values - np.nanmedian(values, axis=0))
+    deviation = np.nan_to_num(deviation, nan=0.0)
+    varying = deviation.max(axis=0) > 0
+    if varying.sum() < 20:
+        return None
+    deviation = deviation[:, varying]
+    extreme = deviation.argmax(axis=0)
+    counts = np.bincount(extreme, minlength=n)
+    top = np.argsort(counts, kind="stable")[::-1][: max(3, math.ceil(0.01 * n))]
+    flagged = np.sort(top[counts[top] >= 0.1 * deviation.shape[1]])
+    share = counts[flagged].sum() / deviation.shape[1]
+    if not len(flagged) or share < 0.5:
+        return None
+    held = np.isin(extreme, flagged)
+    others = np.quantile(np.delete(deviation, flagged, axis=0)[:, held], 0.99, axis=0)
+    ratio = float(np.median(deviation[:, held].max(axis=0) / np.maximum(others, np.finfo(float).tiny)))
+    if ratio < 5:
+        return None
+    return observed[flagged], float(share), ratio
 
 
 def linear_scale_skewness(

@@ -517,6 +517,52 @@ def test_a_linear_scale_omic_is_named_with_a_log_remedy_that_works(cls):
     assert not [w for w in caught if "linear-scale" in str(w.message) or "values up to" in str(w.message)]
 
 
+def test_a_few_outlier_samples_are_named_not_taken_for_linear_scale():
+    """Three of 300 patients left unlogged (or in other units) among logged
+    ones: fit said nothing (x100) or called the omic linear-scale and printed a
+    log1p remedy that gives NaN on logged data. The samples are named, and the
+    omic is not called linear-scale; clean real data draw no such warning."""
+    from skpoems.datasets import load_tcga_brca
+
+    brca = load_tcga_brca()
+    X = {o: brca.data[o].to_numpy(np.float64)[:300] for o in brca.omic_names}
+    X = {o: (v - v.min(0)) / (v.max(0) - v.min(0)) for o, v in X.items()}  # min-max
+
+    def fit_messages(data):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            POEMSTransformer(n_components=4, max_iter=1, random_state=0).fit(data)
+        return [str(w.message) for w in caught]
+
+    assert not [m for m in fit_messages(X) if "outliers" in m or "linear-scale" in m]
+    for corrupt in (lambda v: v * 100, lambda v: 2 ** (20 * v)):
+        bad = dict(X, mRNA=X["mRNA"].copy())
+        bad["mRNA"][[120, 3, 50]] = corrupt(bad["mRNA"][[120, 3, 50]])
+        said = fit_messages(bad)
+        named = [m for m in said if m.startswith("Omic 'mRNA': sample(s) at row(s) 3, 50, 120 of X hold")]
+        assert len(named) == 1 and "outliers on another scale" in named[0], said
+        assert not [m for m in said if "linear-scale" in m]
+        assert not [m for m in said if "sample(s) at row(s)" in m and "'mRNA'" not in m]
+
+
+def test_outlier_samples_statistic():
+    """Chance extremes are not outliers: heavy-tailed noise, few samples or
+    features; missing rows are skipped and positions are of all rows."""
+    from skpoems._omics import outlier_samples
+
+    rng = np.random.default_rng(0)
+    for draw in (rng.standard_normal, rng.lognormal, rng.standard_cauchy):
+        assert outlier_samples(draw(size=(40, 30))) is None
+    block = rng.random((60, 40))
+    block[[7, 30]] += 50
+    assert outlier_samples(block[:19]) is None and outlier_samples(block[:, :19]) is None
+    rows, share, ratio = outlier_samples(block)
+    assert list(rows) == [7, 30] and share == 1.0 and ratio > 50
+    observed = np.ones(60, dtype=bool)
+    observed[:10] = False  # (row 7 lacks the omic)
+    assert list(outlier_samples(block, observed)[0]) == [30]
+
+
 def test_raw_counts_of_rarely_expressed_genes_are_taken_for_linear_scale():
     """Counts of genes that most samples do not express are skewed by their zeros,
     which a log leaves (so the test of the whole feature passed them), but the
