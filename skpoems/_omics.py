@@ -755,9 +755,21 @@ def to_float_block(block: Any, name: str, *, subject: str | None = None) -> np.n
             return _object_to_float(block.to_numpy(dtype=object), subject, [_column_label(c) for c in block.columns])
         dtypes = {_numpy_dtype(dt) for dt in block.dtypes}
         dtype = np.float32 if dtypes == {np.dtype(np.float32)} else np.float64
-        return block.to_numpy(dtype=dtype, na_value=np.nan)
+        out = block.to_numpy(dtype=dtype, na_value=np.nan)
+        if np.dtype(np.float16) in dtypes:
+            halves = [j for j, dt in enumerate(block.dtypes) if _numpy_dtype(dt) == np.float16]
+            to_float_block(out[:, halves].astype(np.float16), name, subject=subject)  # (inf from float16: said so)
+        return out
     arr = np.asarray(block)
     if arr.dtype.kind in "biuf":
+        if arr.dtype == np.float16 and np.isinf(arr).any():
+            # (the inf error after conversion would not say where it came from)
+            raise ValueError(
+                f"{_sentence_start(subject)} is float16 and holds infinity (inf) in "
+                f"{int(np.isinf(arr).any(axis=-1).sum()) if arr.ndim == 2 else int(np.isinf(arr).sum())} "
+                "row(s): float16 tops out at 65504, so larger values (raw counts) became inf "
+                "when the data were stored as float16. Store them as float32 or float64."
+            )
         return arr.astype(np.float32 if arr.dtype == np.float32 else np.float64, copy=False)
     if arr.dtype.kind == "c":
         raise ValueError(f"Complex data not supported: {subject} holds complex values.")

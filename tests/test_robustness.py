@@ -563,6 +563,21 @@ def test_outlier_samples_statistic():
     assert list(outlier_samples(block, observed)[0]) == [30]
 
 
+@pytest.mark.parametrize("frame", [False, True])
+def test_float16_overflow_is_named_as_such(frame):
+    """Raw counts stored as float16 overflow to inf above 65504: the error said
+    "contains infinity", not where it came from."""
+    rng = np.random.default_rng(0)
+    with np.errstate(over="ignore"):
+        counts = (rng.random((30, 5)) * 1e5).astype(np.float16)
+    block = pd.DataFrame(counts) if frame else counts
+    with pytest.raises(ValueError, match=r"Omic 'omic0' is float16 and holds infinity \(inf\) in \d+ row\(s\): float16 tops out at 65504"):
+        POEMSTransformer(max_iter=1).fit([block, rng.random((30, 4))])
+    fine = rng.random((30, 5)).astype(np.float16)  # float16 without inf is read
+    est = POEMSTransformer(max_iter=1, n_components=3).fit([pd.DataFrame(fine) if frame else fine, rng.random((30, 4))])
+    assert np.isfinite(est.transform([fine, rng.random((30, 4))])).all()
+
+
 def test_raw_counts_of_rarely_expressed_genes_are_taken_for_linear_scale():
     """Counts of genes that most samples do not express are skewed by their zeros,
     which a log leaves (so the test of the whole feature passed them), but the
