@@ -623,6 +623,8 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             omics = self._validate_omics(X, reset=True)
         self._unscaled = {}  # omic -> peak |value|, named again if training diverges
         self._fit_peaks: dict[str, float] = {}  # omic -> peak |value| at fit (_check_within_fit)
+        if not warm:
+            self._warn_of_omic_sizes(omics)
         outliers = self._outliers = self._warn_of_outlier_samples(omics)
         skewed = self._linear_scale = self._warn_if_linear_scale(omics, exclude=outliers)
         for v, (name, block) in enumerate(zip(self.omic_names_, omics.blocks)):
@@ -757,6 +759,30 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             "pass omic_dims (e.g. the omic_dims_out_ of the OmicTransformer before it), or "
             "the omics as a list, dict or (omic, feature) MultiIndex frame "
             f"(skpoems.concat_omics); for one omic on purpose, pass omic_dims={dims}.",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
+
+    def _warn_of_omic_sizes(self, omics: _Omics) -> None:
+        """Warn when, under ``omic_balance="features"``, one omic has at least 10
+        times the features of another: every feature counts once in the
+        likelihood, so the small omic weighs little (20,000 noisy mRNA features
+        beside 300 miRNAs that carried planted classes: k-means NMI 0.02 by
+        default, 0.58 with ``omic_balance="omics"``, about miRNA's alone)."""
+        if getattr(self, "omic_balance", None) != "features" or getattr(self, "objective", None) != "elbo":
+            return
+        dims = {name: block.shape[1] for name, block in zip(self.omic_names_, omics.blocks)}
+        large, small = max(dims, key=dims.get), min(dims, key=dims.get)
+        if dims[large] < 10 * dims[small]:
+            return
+        warnings.warn(
+            f"Omic {large!r} has {dims[large]} features, {dims[large] / dims[small]:.0f} times "
+            f"omic {small!r}'s {dims[small]}: with omic_balance='features' every feature counts "
+            f"once in the likelihood, so {small!r} makes {dims[small] / sum(dims.values()):.1%} of "
+            "it and the embedding may ignore it. If the smaller omic matters, pass "
+            "omic_balance='omics' (every omic weighs as an omic of average size), or keep each "
+            "omic's most variable features first (skpoems.preprocessing.SelectTopVariance; the "
+            "paper kept 1000 per omic).",
             UserWarning,
             stacklevel=user_stacklevel(),
         )

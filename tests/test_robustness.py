@@ -578,6 +578,30 @@ def test_float16_overflow_is_named_as_such(frame):
     assert np.isfinite(est.transform([fine, rng.random((30, 4))])).all()
 
 
+def test_omics_of_very_different_sizes_are_named_under_feature_balance():
+    """20,000 mRNA features beside 300 miRNAs: every feature counts once, so the
+    small omic weighs 1.5% of the likelihood (planted classes in miRNA: k-means
+    NMI 0.02), without a word; omic_balance='omics' or the paper's objective
+    (which averages each omic over its features) draw no warning."""
+    rng = np.random.default_rng(0)
+    X = {"mRNA": rng.random((40, 400)), "miRNA": rng.random((40, 20)), "protein": rng.random((40, 60))}
+
+    def size_warnings(**params):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            POEMSTransformer(n_components=3, max_iter=1, **params).fit(X)
+        return [str(w.message) for w in caught if "times omic" in str(w.message)]
+
+    found = size_warnings()
+    assert len(found) == 1
+    assert found[0].startswith("Omic 'mRNA' has 400 features, 20 times omic 'miRNA''s 20: with omic_balance='features'")
+    assert "'miRNA' makes 4.2% of it" in found[0] and "omic_balance='omics'" in found[0]
+    assert not size_warnings(omic_balance="omics")
+    assert not size_warnings(objective="paper")
+    del X["mRNA"]
+    assert not size_warnings()  # 3 times: no warning
+
+
 def test_raw_counts_of_rarely_expressed_genes_are_taken_for_linear_scale():
     """Counts of genes that most samples do not express are skewed by their zeros,
     which a log leaves (so the test of the whole feature passed them), but the
