@@ -643,6 +643,55 @@ def test_portal_tables_that_mix_numbers_with_text_are_passed_over(tmp_path):
     assert list(labelled.target_names) == ["Basal", "LumA"]
 
 
+def test_z_scores_of_another_table_are_not_a_second_omic(tmp_path):
+    """cBioPortal ships data_mrna_seq_v2_rsem_zscores_ref_all_samples.txt beside
+    data_mrna_seq_v2_rsem.txt: both were read, mRNA counted three times."""
+    mrna, mirna, _ = _small_cohort()
+    mrna.to_csv(tmp_path / "data_mrna.csv")
+    ((mrna - mrna.mean()) / mrna.std()).to_csv(tmp_path / "data_mrna_zscores_ref_all_samples.csv")
+    ((mrna - mrna.mean()) / mrna.std()).to_csv(tmp_path / "data_mrna_Zscores.csv")
+    mirna.to_csv(tmp_path / "data_mirna.csv")
+    with pytest.warns(UserWarning, match=r"data_mrna_zscores_ref_all_samples.csv is not read as an omic: it holds z-scores of data_mrna.csv"):
+        cohort = load_omics_tables(tmp_path)
+    assert cohort.omic_names == ["data_mirna", "data_mrna"]
+    assert "Not read (z-scores of another table): data_mrna_Zscores.csv, data_mrna_zscores_ref_all_samples.csv" in cohort.DESCR
+    # named, it is read; alone (no source table), it is an omic
+    assert load_omics_tables(tmp_path, omics=["data_mrna_Zscores", "data_mirna"]).omic_dims == (5, 3)
+    (tmp_path / "data_mrna.csv").unlink()
+    (tmp_path / "data_mrna_Zscores.csv").unlink()
+    assert load_omics_tables(tmp_path).omic_names == ["data_mirna", "data_mrna_zscores_ref_all_samples"]
+
+
+def test_a_tcga_level_3_table_with_several_columns_per_sample_is_explained(tmp_path):
+    """Firehose's Level 3 methylation files give each sample 4 columns under one
+    name: the error said "Average the repeats", which is wrong for them."""
+    samples = ["TCGA-A1-A000-01A", "TCGA-A1-A001-01A"]
+    header = "Hybridization REF\t" + "\t".join(s for s in samples for _ in range(4))
+    second = "Composite Element REF\t" + "\t".join(["Beta_value", "Gene_Symbol", "Chromosome", "Genomic_Coordinate"] * 2)
+    rows = [f"cg{i:08d}\t" + "\t".join(["0.5", "TP53", "17", "7577120"] * 2) for i in range(3)]
+    (tmp_path / "BRCA.methylation.data.txt").write_text("\n".join([header, second, *rows]) + "\n")
+    with pytest.raises(ValueError, match=r"is a TCGA Level 3 table .* such as 'TCGA-A1-A000-01A' \(columns 2, 3, 4, 5\).*Keep one column per sample \(Beta_value") as error:
+        load_omics_tables(tmp_path)
+    assert "Average the repeats" not in str(error.value)
+
+
+def test_a_label_column_may_be_a_row_of_an_attributes_x_samples_table(tmp_path):
+    """Firehose's clin.merged.picked.txt and LinkedOmics' .tsi hold one row per
+    clinical attribute and one column per sample: label_column named a row and
+    got "has no column 'vital_status'; its columns are [48 barcodes]"."""
+    mrna, mirna, labels = _small_cohort()
+    mrna.to_csv(tmp_path / "mrna.csv")
+    mirna.to_csv(tmp_path / "mirna.csv")
+    clinical = pd.DataFrame(
+        {s: {"years_to_birth": 40 + i, "subtype": lab, "gender": "female"} for i, (s, lab) in enumerate(labels.items())}
+    )
+    clinical.rename_axis("Hybridization REF").to_csv(tmp_path / "clin.merged.picked.txt", sep="\t")
+    cohort = load_omics_tables(tmp_path, labels="clin.merged.picked.txt", label_column="subtype")
+    assert [cohort.target_names[c] for c in cohort.target] == list(labels.loc[cohort.data.index])
+    with pytest.raises(ValueError, match="has no column 'stage'"):
+        load_omics_tables(tmp_path, labels="clin.merged.picked.txt", label_column="stage")
+
+
 def test_all_tables_that_cannot_be_read_are_named_at_once(tmp_path):
     """An omic with a stray text column is still refused (not passed over: it
     may be a measurement), but every such table in one error, not one per run."""

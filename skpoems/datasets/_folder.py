@@ -849,6 +849,17 @@ def check_header_unique(
     if len(repeated):
         first = repeated.iloc[0]
         where = [int(i) + 1 for i in np.flatnonzero(header.to_numpy() == first)]
+        if len(header) and str(header.iloc[0]).strip().lower() == "hybridization ref":
+            raise ValueError(
+                f"{file} is a TCGA Level 3 table as Firehose and the GDC legacy archive "
+                f"ship it (its header starts 'Hybridization REF'): each sample, such as "
+                f"{first!r} (columns {', '.join(map(str, where[:4]))}), has several columns, "
+                "named in its second header row (methylation: Beta_value, Gene_Symbol, ...; "
+                "miRNA: read_count, reads_per_million_miRNA_mapped, cross-mapped). Keep one "
+                "column per sample (Beta_value, reads_per_million_miRNA_mapped or "
+                "normalized_count) and drop the second header row, or use Firehose's "
+                "preprocessed files, which hold one."
+            )
         raise ValueError(
             f"{file} lists {first!r} more than once in its header row (columns "
             f"{', '.join(map(str, where))}): every sample and every feature must be "

@@ -975,6 +975,10 @@ def _is_annotation_name(stem: str) -> bool:
     )
 
 
+#: the ending of a table derived from another by z-scoring (cBioPortal's
+#: ``_zscores_ref_all_samples``, ``_Zscores``)
+_ZSCORES = re.compile(r"[_.-]zscores?(?:[_.-].*)?$", re.IGNORECASE)
+
 #: columns of a mutation list (MAF: cBioPortal's data_mutations.txt, GDC's .maf)
 _MAF_COLUMNS = frozenset({"tumor_sample_barcode", "variant_classification", "hgvsp_short", "start_position"})
 #: columns of a download manifest (GDC client's MANIFEST.txt, Firehose's)
@@ -1784,6 +1788,23 @@ def load_omics_tables(
         raise ValueError(" ".join(mixed) if len(mixed) == 1 else "\n".join(
             [f"{len(mixed)} tables cannot be read as omics:", *(f"- {m}" for m in mixed)]
         ))
+    derived = []
+    if omics is None:
+        # cBioPortal's data_mrna_seq_v2_rsem_zscores_ref_all_samples.txt beside
+        # data_mrna_seq_v2_rsem.txt: the same measurements again, which read as
+        # another omic would count twice
+        for stem in list(tables):
+            source = _ZSCORES.sub("", stem)
+            if source != stem and source in tables:
+                derived.append(stem)
+                del tables[stem], named[stem]
+                warnings.warn(
+                    f"{files[stem]} is not read as an omic: it holds z-scores of {files[source].name}, "
+                    "the same measurements again, which would count twice. To read it instead, "
+                    "name the omics to read (omics=[...]).",
+                    UserWarning,
+                    stacklevel=user_stacklevel(),
+                )
     if label_file is None and labels is None and len(text_only) == 1:
         candidate = files[text_only[0]]
         if _could_be_labels(raw[text_only[0]], tables):
@@ -1848,6 +1869,16 @@ def load_omics_tables(
     if label_file is not None:
         raw_labels = _read_table(label_file)
         label_table, label_named = _with_names(raw_labels, labels=True)
+        if (
+            label_column is not None and label_named
+            and label_column not in set(map(str, label_table.columns))
+            and label_column in set(map(str, label_table.index))
+        ):
+            # attributes x samples (Firehose's clin.merged.picked, LinkedOmics'
+            # .tsi): the label column is a row
+            label_table = label_table.T
+            label_table.index = pd.Index([str(s) for s in label_table.index], dtype=object)
+            label_table.columns = [str(c) for c in label_table.columns]
     # a first column of whole numbers, all different, under a header that does
     # not say they are sample ids (SubjectNo, index): the sample ids where they
     # recur in the other files' first column, else a feature (a count); matched
@@ -2220,6 +2251,8 @@ def load_omics_tables(
             "Not read (sample annotations, mutation lists or manifests: not omics): "
             + ", ".join(files[k].name for k in annotations)
         )
+    if derived:
+        descr.append(f"Not read (z-scores of another table): {', '.join(files[k].name for k in derived)}")
     if passed_over:
         descr.append(
             f"Not read (label files; the labels came from {label_file.name}): "
