@@ -780,9 +780,9 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             f"omic {small!r}'s {dims[small]}: with omic_balance='features' every feature counts "
             f"once in the likelihood, so {small!r} makes {dims[small] / sum(dims.values()):.1%} of "
             "it and the embedding may ignore it. If the smaller omic matters, pass "
-            "omic_balance='omics' (every omic weighs as an omic of average size), or keep each "
-            "omic's most variable features first (skpoems.preprocessing.SelectTopVariance; the "
-            "paper kept 1000 per omic).",
+            "omic_balance='omics' (every omic weighs as an omic of average size), or keep the "
+            "same number of most variable features of each omic first "
+            "(skpoems.preprocessing.SelectTopVariance(n_features=1000), as the paper kept 1000 per omic).",
             UserWarning,
             stacklevel=user_stacklevel(),
         )
@@ -802,9 +802,12 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 continue
             where, share, ratio = measured
             found[name] = where
-            listing = ", ".join(map(str, where[:10])) + (", ..." if len(where) > 10 else "")
+            listing = ", ".join(
+                f"{omics.index[i]!r} (row {i})" if omics.index is not None else str(i) for i in where[:10]
+            ) + (", ..." if len(where) > 10 else "")
             warnings.warn(
-                f"Omic {name!r}: sample(s) at row(s) {listing} of X hold the most extreme value of "
+                f"Omic {name!r}: sample(s) {'' if omics.index is not None else 'at row(s) '}{listing} "
+                "of X hold the most extreme value of "
                 f"{share:.0%} of its features, typically {ratio:.3g} times as far from the "
                 "feature's median as the other samples go: outliers on another scale (left "
                 "unlogged among logged samples? other units?). Scaled with the rest, they "

@@ -869,8 +869,8 @@ _CLI_TERMS = (
     ("pass transpose=True", "pass --layout features-x-samples"),
     ("log names no omic", "--log names no omic"),
     ("pass omic_balance='omics'", "pass --set omic_balance=omics"),
-    ("(skpoems.preprocessing.SelectTopVariance; the paper kept 1000 per omic)",
-     "(--top-variance SHARE; the paper kept 1000 per omic)"),
+    ("(skpoems.preprocessing.SelectTopVariance(n_features=1000), as the paper kept 1000 per omic)",
+     "(--top-variance 1000, as the paper kept 1000 per omic)"),
     ("keep the most variable features first, skpoems.preprocessing.SelectTopVariance",
      "keep the most variable features first (--top-variance)"),
     ("label_column=NAME", "--label-column NAME"),
@@ -2763,14 +2763,18 @@ def _raise_terminated(signum: int, frame: Any) -> None:
 def _sigterm_as_interrupt():
     """SIGTERM raises :class:`_Terminated` in the main thread while the command
     runs (Python's default ends the process at once, without a word)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or sys.platform == "win32"  # (SIGTERM there is TerminateProcess, never delivered)
+        or signal.getsignal(signal.SIGTERM) is signal.SIG_IGN  # ignored by whoever started us
+    ):
         yield
         return
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    finally:  # (None: a handler installed from C, which Python cannot restore)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def _dispatch(args: argparse.Namespace, subparser: argparse.ArgumentParser) -> int:

@@ -2020,6 +2020,7 @@ def test_an_interrupted_benchmark_keeps_the_fits_it_finished(tmp_path, monkeypat
     assert status == 0 and not (out / "benchmark_runs.partial.csv").exists()
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is TerminateProcess on Windows")
 def test_sigterm_is_handled_as_an_interrupt(tmp_path):
     """SIGTERM (kill, a batch scheduler's time limit) ended the process at once
     without a word and without the interrupted fit's or sweep's handling: it is
@@ -2046,6 +2047,7 @@ def test_sigterm_is_handled_as_an_interrupt(tmp_path):
     assert not (tmp_path / "r" / "metrics.json").exists()
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is TerminateProcess on Windows")
 def test_sigterm_during_training_keeps_the_best_weights(monkeypatch):
     """Under the CLI's handler SIGTERM reaches the estimator as an interrupt: the
     fit keeps the best weights of its completed epochs, then the signal goes on up."""
@@ -2079,3 +2081,17 @@ def test_sigterm_during_training_keeps_the_best_weights(monkeypatch):
             est.fit(X)
     assert est.stop_reason_ == "interrupted" and est.n_iter_ == 4
     assert np.isfinite(est.transform(X)).all()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no SIGTERM handlers on Windows")
+def test_an_ignored_sigterm_stays_ignored():
+    """nohup-like parents that ignore SIGTERM: the CLI does not take it back."""
+    import signal
+
+    previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        with _cli._sigterm_as_interrupt():
+            assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -543,6 +543,11 @@ def test_a_few_outlier_samples_are_named_not_taken_for_linear_scale():
         assert len(named) == 1 and "outliers on another scale" in named[0], said
         assert not [m for m in said if "linear-scale" in m]
         assert not [m for m in said if "sample(s) at row(s)" in m and "'mRNA'" not in m]
+    # frames: the samples by name
+    index = pd.Index([f"TCGA-{i:03d}" for i in range(300)])
+    framed = {o: pd.DataFrame(v, index=index) for o, v in bad.items()}
+    said = fit_messages(framed)
+    assert any(m.startswith("Omic 'mRNA': sample(s) 'TCGA-003' (row 3), 'TCGA-050' (row 50), 'TCGA-120' (row 120) of X hold") for m in said), said
 
 
 def test_outlier_samples_statistic():
@@ -561,6 +566,13 @@ def test_outlier_samples_statistic():
     observed = np.ones(60, dtype=bool)
     observed[:10] = False  # (row 7 lacks the omic)
     assert list(outlier_samples(block, observed)[0]) == [30]
+    # 0/1 mutation calls with three hypermutated samples first: their ties went
+    # to the first row, and the other samples' zero spread made the ratio 4e307
+    for seed in range(10):
+        draw = np.random.default_rng(seed)
+        calls = (draw.random((200, 1000)) < 0.005).astype(float)
+        calls[:3] = draw.random((3, 1000)) < 0.3
+        assert outlier_samples(calls) is None and outlier_samples(calls[::-1]) is None
 
 
 @pytest.mark.parametrize("frame", [False, True])
@@ -573,6 +585,11 @@ def test_float16_overflow_is_named_as_such(frame):
     block = pd.DataFrame(counts) if frame else counts
     with pytest.raises(ValueError, match=r"Omic 'omic0' is float16 and holds infinity \(inf\) in \d+ row\(s\): float16 tops out at 65504"):
         POEMSTransformer(max_iter=1).fit([block, rng.random((30, 4))])
+    logged = np.zeros((30, 5), dtype=np.float16)
+    with np.errstate(divide="ignore"):
+        logged = np.log(logged)  # -inf: not an overflow, the general message
+    with pytest.raises(ValueError, match=r"Omic 'omic0' contains infinity \(inf\) in 30 sample"):
+        POEMSTransformer(max_iter=1).fit([logged, rng.random((30, 4))])
     fine = rng.random((30, 5)).astype(np.float16)  # float16 without inf is read
     est = POEMSTransformer(max_iter=1, n_components=3).fit([pd.DataFrame(fine) if frame else fine, rng.random((30, 4))])
     assert np.isfinite(est.transform([fine, rng.random((30, 4))])).all()

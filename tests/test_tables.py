@@ -643,6 +643,29 @@ def test_portal_tables_that_mix_numbers_with_text_are_passed_over(tmp_path):
     assert list(labelled.target_names) == ["Basal", "LumA"]
 
 
+def test_omics_with_name_columns_or_censored_values_are_not_passed_over(tmp_path):
+    """MaxQuant's proteinGroups.txt (samples as columns beside Gene names,
+    Protein names, Reverse, ...) and metabolites with "<LOD" cells were passed
+    over as sample annotations by the words-in-columns rule: a fit went on
+    without them. They are errors naming the columns, as before."""
+    mrna, _, _ = _small_cohort()
+    mrna.to_csv(tmp_path / "mrna.csv")
+    rng = np.random.default_rng(0)
+    proteins = pd.DataFrame(rng.random((6, len(mrna))), columns=[f"LFQ intensity {s}" for s in mrna.index])
+    for j, name in enumerate(["Gene names", "Protein names", "Majority protein IDs", "Reverse", "Potential contaminant", "Fasta headers"]):
+        proteins.insert(j, name, [f"{name} {i}" for i in range(6)])
+    proteins.insert(0, "Protein IDs", [f"P{i}" for i in range(6)])
+    proteins.to_csv(tmp_path / "proteinGroups.txt", sep="\t", index=False)
+    with pytest.raises(ValueError, match=r"proteinGroups.txt mixes numbers with text"):
+        load_omics_tables(tmp_path)
+    (tmp_path / "proteinGroups.txt").unlink()
+    metabolites = pd.DataFrame(rng.random((len(mrna), 6)), index=mrna.index, columns=[f"m{j}" for j in range(6)]).astype(object)
+    metabolites.iloc[:9, :4] = "<LOD"
+    metabolites.to_csv(tmp_path / "measurements.csv")
+    with pytest.raises(ValueError, match=r"measurements.csv mixes numbers with text"):
+        load_omics_tables(tmp_path)
+
+
 def test_z_scores_of_another_table_are_not_a_second_omic(tmp_path):
     """cBioPortal ships data_mrna_seq_v2_rsem_zscores_ref_all_samples.txt beside
     data_mrna_seq_v2_rsem.txt: both were read, mRNA counted three times."""
@@ -1480,6 +1503,9 @@ def test_xena_tables_without_an_ending_are_read(tmp_path):
     clinical = pd.DataFrame({"PAM50Call_RNAseq": labels.to_numpy(), "age": 50, "gender": "FEMALE"}, index=labels.index)
     clinical.rename_axis("sampleID").to_csv(tmp_path / "BRCA_clinicalMatrix", sep="\t")
     (tmp_path / "variants.vcf").write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\n1\t100\n")
+    # files without an ending that are not tables: prose after a tab line, ragged rows
+    (tmp_path / "NOTES").write_text("name\tvalue\nThese samples were run on Monday.\n")
+    (tmp_path / "download_log").write_text("a\tb\n1\t2\n1\t2\t3\t4\n")
     (tmp_path / "HumanMethylation450.bin").write_bytes(bytes(range(256)))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -1489,7 +1515,8 @@ def test_xena_tables_without_an_ending_are_read(tmp_path):
     np.testing.assert_allclose(cohort.data["miRNA_HiSeq_gene"].loc[mirna.index].to_numpy(), mirna.to_numpy())
     assert cohort.target_names.tolist() == ["A", "B"]
     said = " ".join(str(w.message) for w in caught)
-    assert "not read: HumanMethylation450.bin, variants.vcf" in said
+    assert "not read: HumanMethylation450.bin, NOTES, variants.vcf" in said
+    assert "download_log is not read: it has no ending and could not be read as a table" in said
     # without labels named, the clinical matrix is passed over, not an omic
     with pytest.warns(UserWarning, match="BRCA_clinicalMatrix is not read as an omic"):
         assert load_omics_tables(tmp_path, labels=False).omic_names == ["HiSeqV2", "miRNA_HiSeq_gene"]
@@ -1553,6 +1580,20 @@ def test_formats_that_are_features_x_samples_are_read_so(tmp_path):
     assert cohort.omic_names == ["cnv", "protein", "rna"] and cohort.data.shape == (8, 15)
     # an explicit layout still wins
     assert load_omics_tables(linked, omics=["rna"], transpose=False).data.shape == (5, 8)
+
+
+def test_a_samples_x_features_table_with_a_description_column_follows_the_labels(tmp_path):
+    """Any gene-annotation column marked a table as features x samples whatever
+    the labels said: a samples x features table with a Description column was
+    transposed and refused. Only cBioPortal's columns mark a format, and only
+    without labels."""
+    mrna, _, labels = _write_small(tmp_path)
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame(rng.random((len(mrna), 20)), index=mrna.index.rename("sample"), columns=[f"m{j}" for j in range(20)])
+    table.insert(0, "Description", "plasma")
+    table.to_csv(tmp_path / "metabolites.csv")
+    cohort = load_omics_tables(tmp_path)
+    assert cohort.data["metabolites"].shape == (len(mrna), 20)
 
 
 @pytest.mark.parametrize(
@@ -1620,7 +1661,7 @@ def test_a_dot_label_is_missing_not_a_class(tmp_path):
     labels = labels.copy()
     labels.iloc[[2, 5]] = "."
     _write_small(tmp_path, labels=labels)
-    with pytest.raises(ValueError, match=r"has no label for 2 sample\(s\) \(e.g. 'S002'\)"):
+    with pytest.raises(ValueError, match=r"has no label for 2 sample\(s\) \(e.g. 'S002': its label reads '.', a missing value\)"):
         load_omics_tables(tmp_path)
     cohort = load_omics_tables(tmp_path, join="inner")
     assert cohort.target_names.tolist() == ["A", "B"] and len(cohort.target) == 10
@@ -1633,6 +1674,8 @@ def test_tcga_and_gdc_placeholders_are_missing_labels_not_classes(tmp_path, mark
     labels = labels.copy()
     labels.iloc[[2, 5]] = marker
     _write_small(tmp_path, labels=labels)
+    with pytest.raises(ValueError, match=rf"has no label for 2 sample\(s\) \(e.g. 'S002': its label reads {re.escape(repr(marker))}, a missing value\)"):
+        load_omics_tables(tmp_path)
     cohort = load_omics_tables(tmp_path, join="inner")
     assert cohort.target_names.tolist() == ["A", "B"] and len(cohort.target) == 10
 

@@ -101,10 +101,13 @@ def _table_stem(path: Path) -> str | None:
         return None
     try:
         with open_text(path, encoding="utf-8") as fh:
-            first = fh.readline(1 << 16)
+            first, second = fh.readline(1 << 16), fh.readline(1 << 16)
     except (OSError, UnicodeDecodeError, EOFError, ValueError):
         return None  # binary, or not compressed as its ending says
-    return bare if "\t" in first and "\x00" not in first and first.strip() else None
+    tabs = first.count("\t")
+    # a header and a data line split alike (one more field: no header for the row names)
+    table = tabs and "\x00" not in first + second and second.count("\t") in (tabs, tabs + 1)
+    return bare if table else None
 
 
 def _is_unnamed(header: Any) -> bool:
@@ -520,11 +523,12 @@ def _read_table(file: Path) -> pd.DataFrame:
     annotated = _annotated_genes(numbered)
     table = annotated if numbered is table or annotated is not numbered else table
     # formats that are features x samples by definition: LinkedOmics' .cct/.cbt,
-    # GCT, a GEO series matrix, and tables with gene-annotation columns
-    # (cBioPortal's Hugo_Symbol, Entrez_Gene_Id): the sample names do not decide
+    # GCT, a GEO series matrix, and cBioPortal's tables (Hugo_Symbol,
+    # Entrez_Gene_Id first); without labels their sample names do not decide
     ending = next((file.name[: -len(e)] for e in COMPRESSIONS if file.name.lower().endswith(e)), file.name)
     geo = bool(lines) and lines[0].lower().startswith(("!series_", "!sample_", "!database_"))
-    if annotated is not numbered or geo or ending.lower().endswith((".cct", ".cbt", ".gct")):
+    cbioportal = annotated is not numbered and {"Hugo_Symbol", "Entrez_Gene_Id"} & set(numbered.columns[:2])
+    if cbioportal or geo or ending.lower().endswith((".cct", ".cbt", ".gct")):
         table.attrs["features_x_samples"] = True
     if _is_id_header(table.columns[0]) and not _is_unnamed(table.columns[0]):
         # sample ids as text, as written (leading zeros kept: 00123)
@@ -979,6 +983,10 @@ def _is_annotation_name(stem: str) -> bool:
 #: ``_zscores_ref_all_samples``, ``_Zscores``)
 _ZSCORES = re.compile(r"[_.-]zscores?(?:[_.-].*)?$", re.IGNORECASE)
 
+#: cells of a measurement that are flags or censored values, not words: "<LOD",
+#: "ND", "n.d.", "BLQ", "+" (MaxQuant's flags), "> 1000"
+_CENSORED = re.compile(r"[<>]\s*\S*|nd|n\.d\.?|n/d|lod|loq|blq|bdl|\+|-|na|n\.a\.?", re.IGNORECASE)
+
 #: columns of a mutation list (MAF: cBioPortal's data_mutations.txt, GDC's .maf)
 _MAF_COLUMNS = frozenset({"tumor_sample_barcode", "variant_classification", "hgvsp_short", "start_position"})
 #: columns of a download manifest (GDC client's MANIFEST.txt, Firehose's)
@@ -998,14 +1006,16 @@ def _not_an_omic(stem: str, table: pd.DataFrame, numeric: Sequence[bool]) -> tup
         return "it is a mutation list (MAF: one row per mutation), not a table of samples", False
     if len(columns & _MANIFEST_COLUMNS) >= 2:
         return "it is a download manifest (file names and checksums)", False
+    if any(_MEASUREMENT_WORD.match(w) for w in re.split(r"[^a-z0-9]+", stem.lower()) if w):
+        return None  # proteinGroups.txt (MaxQuant's gene and protein names), metabolites.csv
     words = []
     for j in np.flatnonzero(~np.asarray(numeric, dtype=bool)):
         column = table.columns[j]
         cells = table.iloc[:, j].dropna().head(100)
-        text = [v for v in cells if not _is_number(v)]
+        text = [v for v in cells if not _is_number(v) and not _CENSORED.fullmatch(str(v).strip())]
         if len(text) > len(cells) / 2:
             words.append((column, text[0]))
-    if words and 3 * len(words) >= table.shape[1]:  # a third: clinical tables, not a stray column
+    if words and 2 * len(words) >= table.shape[1]:  # half: clinical tables, not an omic's annotations
         column, value = words[0]
         return (
             f"{len(words)} of its {table.shape[1]} columns hold words (such as {value!r} in "
@@ -1304,11 +1314,13 @@ def _orient(
 
     ``transpose="auto"``: a table with names on both axes is transposed when its
     header, not its first column, holds the samples, judged by the sample names
-    of the labels or, without them, by the names that all omics share; the
-    tables of ``known`` (formats that are features x samples) are transposed.
+    of the labels or, without them, by the names that all omics share; without
+    labels, the tables of ``known`` (formats that are features x samples) are
+    transposed.
     """
     if transpose is not True and transpose is not False:
-        known = {k for k in known if named[k]}
+        # (with labels, their sample names decide for every table)
+        known = {k for k in known if named[k]} if label_ids is None else set()
         with_names = [k for k in tables if named[k]]
         free = [k for k in with_names if k not in known]
         if label_ids is not None:
@@ -1471,8 +1483,8 @@ def load_omics_tables(
       first column names the features, numbers too (Entrez gene ids).
       Without labels, omics that also share feature names (mRNA and copy
       numbers, both by gene) share names along both axes: that is refused
-      rather than guessed; pass ``transpose`` or labels. Formats that are
-      features x samples by definition are read so whatever the names: a GEO
+      rather than guessed; pass ``transpose`` or labels. Without labels,
+      formats that are features x samples by definition are read so: a GEO
       series matrix, LinkedOmics' ``.cct``/``.cbt``, GCT, and tables with
       gene-annotation columns (cBioPortal's ``Hugo_Symbol``,
       ``Entrez_Gene_Id``).
@@ -1491,10 +1503,11 @@ def load_omics_tables(
       reads them. Tables that mix numeric and text columns are passed over
       with a warning when their name says sample annotations, when they are a
       mutation list (MAF columns such as ``Tumor_Sample_Barcode``) or a
-      download manifest (``filename``, ``md5``), or when words fill at least a
-      third of their columns (cBioPortal's ``data_timeline_*.txt``); other
-      such tables (an omic with a stray text column) are errors, all named in
-      one message. Gene-annotation columns after the first column of a
+      download manifest (``filename``, ``md5``), or when words fill at least
+      half of their columns and the name does not say a measurement (cBioPortal's
+      ``data_timeline_*.txt``); other such tables (an omic with a stray text
+      column, MaxQuant's ``proteinGroups.txt`` with its name columns) are
+      errors, all named in one message. Gene-annotation columns after the first column of a
       features x samples table (``Entrez_ID``, ``Symbol``, ``Ensembl``,
       ``Description``, ...) are not samples. The one such table is taken for the labels
       only where it names some of the omics' samples (or, without sample
@@ -1708,9 +1721,18 @@ def load_omics_tables(
             continue
         try:
             raw[stem] = _read_table(file)
-        except ValueError:
-            if wanted is None or stem in wanted:
-                raise
+        except ValueError as exc:
+            if wanted is not None and stem not in wanted:
+                continue
+            if wanted is None and not file.name.lower().endswith(_TABLE_SUFFIXES):
+                # a file without an ending that only looked like a table (a log)
+                warnings.warn(
+                    f"{file} is not read: it has no ending and could not be read as a table ({exc})",
+                    UserWarning,
+                    stacklevel=user_stacklevel(),
+                )
+                continue
+            raise
     tables, named, text_only, annotations = {}, {}, [], []
     mixed: list[str] = []  # the errors of tables that mix numbers with text, all named at once
     for stem, frame in raw.items():
@@ -1916,6 +1938,7 @@ def load_omics_tables(
         if label_column is not None and label_column in label_table.columns:
             label_table, label_column = label_table[[label_column]], None
         # "." is a missing value (SAS, Stata and VCF write it so), never a class
+        as_written = label_table
         label_table = _dots_as_missing(label_table)
         unlabelled = label_table.isna().any(axis=1).to_numpy()
         if unlabelled.any():
@@ -1932,9 +1955,11 @@ def load_omics_tables(
             if sample_name_length is not None:
                 unlabelled_ids = _cut(unlabelled_ids, sample_name_length)
             if join == "strict" and not keep_unlabelled:
+                cell = as_written.iloc[row][label_table.iloc[row].isna().to_numpy()].iloc[0]
+                written = "" if pd.isna(cell) else f": its label reads {str(cell).strip()!r}, a missing value"
                 raise ValueError(
                     f"{label_file} has no label for {n_unlabelled} sample(s) (e.g. "
-                    f"{label_table.index[row]!r}); pass join='inner' or join='outer' to "
+                    f"{label_table.index[row]!r}{written}); pass join='inner' or join='outer' to "
                     "leave them out."
                 )
             label_table = label_table[~unlabelled]
