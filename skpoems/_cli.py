@@ -869,6 +869,8 @@ _CLI_TERMS = (
     ("pass transpose=True", "pass --layout features-x-samples"),
     ("log names no omic", "--log names no omic"),
     ("pass omic_balance='omics'", "pass --set omic_balance=omics"),
+    ("drop them first (e.g. data.loc[data.index.str[13:15] < '10'])",
+     "remove them from the tables first"),
     ("(skpoems.preprocessing.SelectTopVariance(n_features=1000), as the paper kept 1000 per omic)",
      "(--top-variance 1000, as the paper kept 1000 per omic)"),
     ("keep the most variable features first, skpoems.preprocessing.SelectTopVariance",

@@ -477,6 +477,24 @@ def test_sample_name_length_refuses_two_samples_of_one_patient(tmp_path):
     assert "transpose" not in str(error.value)
 
 
+def test_tcga_normal_samples_among_tumours_are_noted(tmp_path):
+    """Xena's and GDC's matrices hold normal tissue (sample type 11) beside the
+    tumours: read silently, discover clustered them with the tumours."""
+    rng = np.random.RandomState(0)
+    samples = [f"TCGA-A1-A{i:03d}-01" for i in range(10)] + ["TCGA-A1-A000-11", "TCGA-A1-A001-11"]
+    pd.DataFrame(rng.rand(12, 4), index=pd.Index(samples, name="sample"), columns=list("abcd")).to_csv(tmp_path / "mrna.csv")
+    pd.DataFrame(rng.rand(12, 3), index=pd.Index(samples, name="sample"), columns=list("xyz")).to_csv(tmp_path / "mirna.csv")
+    with pytest.warns(UserWarning, match=r"2 of the 12 samples are TCGA normal tissue \(sample type 10-19 .* e.g. 'TCGA-A1-A000-11'\)"):
+        cohort = load_omics_tables(tmp_path)
+    assert "Note: 2 of the 12 samples are TCGA normal tissue" in cohort.DESCR
+    for f in ("mrna.csv", "mirna.csv"):  # tumours only: no note
+        table = pd.read_csv(tmp_path / f, index_col=0)
+        table[table.index.str[13:15] < "10"].to_csv(tmp_path / f)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert "normal tissue" not in load_omics_tables(tmp_path).DESCR
+
+
 def test_aliquot_barcodes_get_the_sample_length_as_a_hint(tmp_path):
     """Firehose names samples by aliquot barcodes (28 characters), which differ
     between the analytes of one sample (-11R-A000-07 for mRNA, -13R-A000-13 for

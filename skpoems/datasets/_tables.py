@@ -1226,6 +1226,26 @@ _SEVERAL_SAMPLES = (
 )
 
 
+#: a TCGA sample barcode and its sample type (01-09 tumour, 10-19 normal, 20-29 control)
+_TCGA_SAMPLE = re.compile(r"^TCGA[-.]\w{2}[-.]\w{4}[-.](\d{2})", re.IGNORECASE)
+
+
+def _tcga_normal_note(index: pd.Index) -> str:
+    """What to say when TCGA samples of normal tissue (sample type 10-19) sit
+    among tumours: unsupervised clusters then part tissues, not subtypes."""
+    types = [m.group(1) for m in map(_TCGA_SAMPLE.match, map(str, index)) if m]
+    normal = [t for t in types if "10" <= t <= "19"]
+    if not normal or len(normal) == len(types) or len(types) < len(index) / 2:
+        return ""
+    example = next(str(s) for s in index if (m := _TCGA_SAMPLE.match(str(s))) and "10" <= m.group(1) <= "19")
+    return (
+        f"{len(normal)} of the {len(index)} samples are TCGA normal tissue (sample type 10-19 in "
+        f"characters 14-15 of the barcode, e.g. {example!r}), read beside the tumours: "
+        "clusters would part tissues rather than tumour subtypes. To keep the tumours only, "
+        "drop them first (e.g. data.loc[data.index.str[13:15] < '10'])."
+    )
+
+
 def _cut(index: pd.Index, length: int) -> pd.Index:
     return pd.Index([str(s)[:length] for s in index], dtype=object, name=index.name)
 
@@ -2221,6 +2241,9 @@ def load_omics_tables(
 
     frame = _omics_frame([b.set_axis(index, axis=0) for b in blocks], names)
     frame.index = index
+    normal = _tcga_normal_note(index)
+    if normal:
+        warnings.warn(f"{folder}: {normal}", UserWarning, stacklevel=user_stacklevel())
     descr = [f"Multi-omics data read from the folder {folder}", ""]
     descr += [
         f"  {k}: {t.shape[1]} features ({files[k].name})"
@@ -2235,6 +2258,8 @@ def load_omics_tables(
         descr.append(
             f"Labels from {label_file.name}: {_label_counts(target.dropna(), target_names)}"
         )
+    if normal:
+        descr.append(f"Note: {normal}")
     if keep_unlabelled and target is not None and target.isna().any():
         descr.append(
             f"Unlabelled: {int(target.isna().sum())} sample(s) that {label_file.name} "
