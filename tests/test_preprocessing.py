@@ -1,5 +1,7 @@
 """Per-omic preprocessing that keeps the omic structure (skpoems.preprocessing)."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -595,3 +597,24 @@ def test_select_top_variance_refuses_a_bool_count():
             SelectTopVariance(n_features=flag).fit(X)
     assert SelectTopVariance(n_features=1).fit(X).get_support().sum() == 1
     assert SelectTopVariance(n_features=1.0).fit(X).get_support().sum() == 4
+
+
+def test_features_varying_only_at_float_precision_are_named_before_min_max_scaling():
+    """800 columns of 7.0 + 1e-6 noise (float32) beside real ones: min-max
+    scaling stretched the rounding noise over [0, 1] without a word. Constant
+    columns and real ones (the bundled data) draw no warning; a log pipeline
+    ending in MinMaxScaler is checked too."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, MinMaxScaler
+
+    rng = np.random.default_rng(0)
+    noise = (7.0 + 1e-6 * rng.standard_normal((50, 5))).astype(np.float32).astype(np.float64)
+    block = np.hstack([rng.random((50, 10)), noise, np.full((50, 2), 3.0)])
+    X = {"mrna": block, "mirna": rng.random((50, 4))}
+    with pytest.warns(UserWarning, match=r"Omic 'mrna': 5 feature\(s\) vary by less than a millionth of their value \(e.g. 'f10': 6.99"):
+        OmicTransformer().fit(X)
+    with pytest.warns(UserWarning, match=r"Omic 'mrna': 5 feature\(s\) vary by less than a millionth .*column 10"):
+        OmicTransformer(make_pipeline(FunctionTransformer(np.log1p), MinMaxScaler())).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        OmicTransformer().fit({"mrna": np.hstack([block[:, :10], block[:, 15:]]), "mirna": X["mirna"]})
