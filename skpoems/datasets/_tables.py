@@ -1063,14 +1063,6 @@ def _refuse_numbers_among_text(file: Path, table: pd.DataFrame) -> None:
     )
 
 
-def _is_number(value: Any) -> bool:
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
 def _labels_of(
     table: pd.DataFrame, source: str, column: str | None
 ) -> tuple[pd.Series, np.ndarray | None]:
