@@ -869,6 +869,8 @@ _CLI_TERMS = (
     ("pass transpose=True", "pass --layout features-x-samples"),
     ("log names no omic", "--log names no omic"),
     ("pass omic_balance='omics'", "pass --set omic_balance=omics"),
+    ("name the omics to read (omics=[...])", "name the omics to read (--omics NAME,NAME)"),
+    ("(--layout / transpose)", "(--layout)"),
     ("drop them first (e.g. data.loc[data.index.str[13:15] < '10'])",
      "remove them from the tables first"),
     ("(skpoems.preprocessing.SelectTopVariance(n_features=1000), as the paper kept 1000 per omic)",
@@ -2732,16 +2734,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     args.argv = argv
     subparser = parser._subparsers._group_actions[0].choices[args.command]
+    shown: set[str] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        _show_warning(message, category, filename, lineno, file, line, shown=shown)
+
     with warnings.catch_warnings():
-        warnings.showwarning = _show_warning
+        warnings.showwarning = show
         return _dispatch(args, subparser)
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """Warnings as one line each, without the source line, remedies as options."""
-    print(
-        f"skpoems: {category.__name__}: {_in_cli_terms(str(message))}", file=file or sys.stderr, flush=True
-    )
+def _show_warning(message, category, filename, lineno, file=None, line=None, *, shown: set[str] | None = None) -> None:
+    """Warnings as one line each, without the source line, remedies as options;
+    a text ``shown`` already is not repeated (a benchmark's every model and
+    split drew the same warning)."""
+    text = f"skpoems: {category.__name__}: {_in_cli_terms(str(message))}"
+    if shown is not None:
+        if text in shown:
+            return
+        shown.add(text)
+    print(text, file=file or sys.stderr, flush=True)
 
 
 def _pool_limits(threads: int | None):

@@ -2095,3 +2095,20 @@ def test_an_ignored_sigterm_stays_ignored():
         assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_a_warning_is_shown_once_per_command(tmp_path, monkeypatch):
+    """benchmark printed the same warning for every model and split (14 times
+    for 7 models x 2 splits); other warnings still show."""
+    import warnings
+
+    protocol = _cli.exp.run_protocol
+
+    def warning(est, *args, **kwargs):
+        warnings.warn("the same remedy, pass omic_balance='omics'", UserWarning, stacklevel=2)
+        return protocol(est, *args, **kwargs)
+
+    monkeypatch.setattr(_cli.exp, "run_protocol", warning)
+    status, _, stderr = call(["benchmark", *FAST, "--splits", "2", "--models", "poems", "--out", str(tmp_path), "-q"])
+    assert status == 0
+    assert stderr.count("the same remedy") == 1 and "pass --set omic_balance=omics" in stderr
