@@ -477,6 +477,29 @@ def test_sample_name_length_refuses_two_samples_of_one_patient(tmp_path):
     assert "transpose" not in str(error.value)
 
 
+def test_an_axis_of_sample_ids_decides_the_orientation_without_labels(tmp_path):
+    """Without labels, a table of 30 proteins x 48 TCGA samples (cBioPortal's
+    RPPA) was read as 30 samples, a protein as a sample, without a word; two
+    Firehose tables whose aliquot barcodes differ were read gene-wise, and the
+    error listed genes as samples. TCGA barcodes and GSM ids are samples."""
+    rng = np.random.RandomState(0)
+    samples = [f"TCGA-A1-A{i:03d}-01" for i in range(48)]
+    rppa = pd.DataFrame(rng.rand(30, 48), index=pd.Index([f"P{i}|PROT{i}" for i in range(30)], name="Composite.Element.REF"), columns=samples)
+    rppa.to_csv(tmp_path / "data_rppa.txt", sep="\t")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cohort = load_omics_tables(tmp_path)
+    assert cohort.data.shape == (48, 30) and list(cohort.data.index) == samples
+    (tmp_path / "data_rppa.txt").unlink()
+    genes = pd.Index([f"GENE{i}|{1000 + i}" for i in range(20)], name="gene")
+    pd.DataFrame(rng.rand(20, 48), index=genes, columns=[s + "A-11R-A000-07" for s in samples]).to_csv(tmp_path / "mrna.txt", sep="\t")
+    pd.DataFrame(rng.rand(20, 48), index=genes, columns=[s + "A-13R-A000-13" for s in samples]).to_csv(tmp_path / "mirna.txt", sep="\t")
+    with pytest.raises(ValueError, match=r"e.g. \['TCGA-A1-A000-01A-1.*sample_name_length=16") as error:
+        load_omics_tables(tmp_path)
+    assert "GENE" not in str(error.value).split("The names agree")[0]
+    assert load_omics_tables(tmp_path, sample_name_length=16).data.shape == (48, 40)
+
+
 def test_tcga_normal_samples_among_tumours_are_noted(tmp_path):
     """Xena's and GDC's matrices hold normal tissue (sample type 11) beside the
     tumours: read silently, discover clustered them with the tumours."""

@@ -13,7 +13,7 @@ import itertools
 import os
 import re
 import warnings
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from numbers import Integral
 from pathlib import Path
 from typing import Any, Literal, overload
@@ -1260,7 +1260,7 @@ def _matches(ids: pd.Index, names: pd.Index) -> int:
 
 
 def _orientation_without_labels(
-    tables: dict[str, pd.DataFrame], keys: list[str], cut: int | None = None, fixed: Collection[str] = ()
+    tables: dict[str, pd.DataFrame], keys: list[str], cut: int | None = None, fixed: Mapping[str, int] | None = None
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Votes for reading each named table by its rows or by its columns, without
     labels: the samples are the names that every omic shares.
@@ -1274,7 +1274,8 @@ def _orientation_without_labels(
     also in their first characters (TCGA barcodes cut to 15 and 16 characters),
     and the sample mismatch is then reported by name. ``cut``
     (``sample_name_length``) compares the names cut to that many characters.
-    The tables of ``fixed`` are read by their columns (features x samples).
+    ``fixed``: tables whose reading is known (1: by their columns, features x
+    samples; 0: by their rows).
     """
     def names(axis: pd.Index) -> set[str]:
         return {str(s)[:cut] if cut is not None else str(s) for s in axis}
@@ -1282,7 +1283,8 @@ def _orientation_without_labels(
     axes = {k: (names(tables[k].index), names(tables[k].columns)) for k in keys}
     consistent = []
     if len(keys) <= 12:
-        for reading in itertools.product(*(((1,) if k in fixed else (0, 1)) for k in keys)):
+        fixed = fixed or {}
+        for reading in itertools.product(*(((fixed[k],) if k in fixed else (0, 1)) for k in keys)):
             chosen = [axes[k][r] for k, r in zip(keys, reading, strict=True)]
             shared = set.intersection(*chosen)
             if shared and len(shared) >= 0.5 * min(len(c) for c in chosen):
@@ -1314,6 +1316,26 @@ def _orientation_without_labels(
     return {k: shared_rows for k in keys}, {k: shared_cols for k in keys}
 
 
+#: names that are sample ids by their shape: TCGA and TARGET barcodes, GEO samples
+_SAMPLE_ID = re.compile(r"^(?:TCGA[-._]\w{2}[-._]\w{4}|TARGET[-._]\d{2}[-._]\w{6}|GSM\d{3,})", re.IGNORECASE)
+
+
+def _id_axis(table: pd.DataFrame) -> int | None:
+    """1 when the header of ``table`` holds sample ids by their shape (TCGA
+    barcodes, GSM ids) and its rows do not, 0 for the other way round, else
+    None."""
+    def share(axis: pd.Index) -> float:
+        names = [str(n) for n in axis[:500]]
+        return sum(bool(_SAMPLE_ID.match(n)) for n in names) / max(len(names), 1)
+
+    rows, cols = share(table.index), share(table.columns)
+    if cols >= 0.8 and rows < 0.2:
+        return 1
+    if rows >= 0.8 and cols < 0.2:
+        return 0
+    return None
+
+
 def _orient(
     tables: dict[str, pd.DataFrame],
     named: dict[str, bool],
@@ -1331,15 +1353,22 @@ def _orient(
     transposed.
     """
     if transpose is not True and transpose is not False:
-        # (with labels, their sample names decide for every table)
-        known = {k for k in known if named[k]} if label_ids is None else set()
         with_names = [k for k in tables if named[k]]
-        free = [k for k in with_names if k not in known]
+        # (with labels, their sample names decide for every table); without, the
+        # format, or an axis of sample ids (TCGA barcodes, GEO's GSM) facing one
+        # of other names
+        fixed: dict[str, int] = {}
+        if label_ids is None:
+            for k in with_names:
+                reading = 1 if k in known else _id_axis(tables[k])
+                if reading is not None:
+                    fixed[k] = reading
+        free = [k for k in with_names if k not in fixed]
         if label_ids is not None:
             by_rows = {k: _matches(label_ids, tables[k].index) for k in free}
             by_cols = {k: _matches(label_ids, tables[k].columns) for k in free}
         elif len(with_names) > 1 and free:
-            by_rows, by_cols = _orientation_without_labels(tables, with_names, cut, fixed=known)
+            by_rows, by_cols = _orientation_without_labels(tables, with_names, cut, fixed=fixed)
         else:
             by_rows, by_cols = {k: 1 for k in free}, {k: 0 for k in free}
             for k in free:  # nothing to judge by: samples x features, as documented
@@ -1355,7 +1384,9 @@ def _orient(
                         UserWarning,
                         stacklevel=user_stacklevel(),
                     )
-        transpose = {k: k in known or by_cols.get(k, 0) > by_rows.get(k, 0) for k in tables}
+        transpose = {
+            k: bool(fixed[k]) if k in fixed else by_cols.get(k, 0) > by_rows.get(k, 0) for k in tables
+        }
     else:
         transpose = {k: bool(transpose) for k in tables}
     out = {}
@@ -1496,10 +1527,11 @@ def load_omics_tables(
       Without labels, omics that also share feature names (mRNA and copy
       numbers, both by gene) share names along both axes: that is refused
       rather than guessed; pass ``transpose`` or labels. Without labels,
-      formats that are features x samples by definition are read so: a GEO
+      formats that are features x samples by definition are read so (a GEO
       series matrix, LinkedOmics' ``.cct``/``.cbt``, GCT, and tables with
-      gene-annotation columns (cBioPortal's ``Hugo_Symbol``,
-      ``Entrez_Gene_Id``).
+      cBioPortal's ``Hugo_Symbol``, ``Entrez_Gene_Id`` columns), and so is
+      a table whose header holds sample ids by their shape (TCGA and TARGET
+      barcodes, GEO's GSM ids) and whose rows do not (or the other way round).
     * Labels: ``labels`` names the label file; by default the one table whose
       name starts with ``label`` (``labels.csv``, ``label.csv.gz``), else the
       one table of the folder that holds no numbers (e.g. ``diet.csv``). A
