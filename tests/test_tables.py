@@ -1534,6 +1534,21 @@ def test_no_omic_table_counts_the_subfolders_of_a_gdc_download(tmp_path):
     assert "no table" not in str(error.value)
 
 
+def test_per_sample_files_of_one_omic_are_refused(tmp_path):
+    """GDC's per-sample STAR count files gathered in one folder were read as 12
+    omics of 6 "samples" (unstranded, tpm_unstranded, ...), without a word."""
+    rng = np.random.default_rng(0)
+    genes = [f"ENSG{i:011d}.1" for i in range(30)]
+    for i in range(4):
+        table = pd.DataFrame(rng.random((30, 3)), index=pd.Index(genes, name="gene_id"),
+                             columns=["unstranded", "tpm_unstranded", "fpkm_unstranded"])
+        table.insert(0, "gene_name", [f"G{j}" for j in range(30)])
+        table.to_csv(tmp_path / f"{i:08d}-aaaa.rna_seq.augmented_star_gene_counts.tsv", sep="\t")
+    with pytest.raises(ValueError, match=r"4 tables of .* have the same rows and the same columns \(unstranded, "
+                                         r"tpm_unstranded, fpkm_unstranded\): one omic split into a file per sample"):
+        load_omics_tables(tmp_path, labels=False)
+
+
 def test_xena_tables_without_an_ending_are_read(tmp_path):
     """UCSC Xena's downloads have no ending (HiSeqV2, miRNA_HiSeq_gene.gz,
     BRCA_clinicalMatrix): they were only named in a warning, so a Xena folder

@@ -1854,6 +1854,27 @@ def load_omics_tables(
         raise ValueError(" ".join(mixed) if len(mixed) == 1 else "\n".join(
             [f"{len(mixed)} tables cannot be read as omics:", *(f"- {m}" for m in mixed)]
         ))
+    alike: dict[tuple, list[str]] = {}
+    for stem, table in tables.items():
+        key = (tuple(map(str, table.columns)), tuple(map(str, table.index)))
+        alike.setdefault(key, []).append(stem)
+    def suffix(group: list[str]) -> str:  # (what the per-sample files' names share)
+        return os.path.commonprefix([k[::-1] for k in group])[::-1]
+
+    split = next((g for g in alike.values() if len(g) >= 3 and len(suffix(g)) >= 8), None)
+    if split is not None:
+        # GDC's per-sample files (one STAR count table per sample, named by a
+        # file id before a common ending): every table has the same rows and
+        # columns, and each would be read as an omic
+        shown = ", ".join(files[k].name for k in split[:3])
+        columns = list(map(str, tables[split[0]].columns[:4]))
+        raise ValueError(
+            f"{len(split)} tables of {folder} ({shown}{', ...' if len(split) > 3 else ''}) have "
+            f"the same rows and the same columns ({', '.join(columns)}{', ...' if tables[split[0]].shape[1] > 4 else ''}): "
+            f"one omic split into a file per sample (as GDC downloads are), which would be read as "
+            f"{len(split)} omics. Merge them into one table per omic first (one column per "
+            "sample, e.g. each file's tpm_unstranded, named by the sample)."
+        )
     derived = []
     if omics is None:
         # cBioPortal's data_mrna_seq_v2_rsem_zscores_ref_all_samples.txt beside
