@@ -756,6 +756,27 @@ def test_a_label_column_may_be_a_row_of_an_attributes_x_samples_table(tmp_path):
         load_omics_tables(tmp_path, labels="clin.merged.picked.txt", label_column="stage")
 
 
+def test_a_clinical_label_table_is_checked_before_its_blanks_are_counted(tmp_path):
+    """With a clinical table as labels, the first error was "has no label for N
+    sample(s) ... pass join='inner'" when the label column was misspelt, when
+    none was named, or when the blanks belonged to patients the omics lack;
+    only the next run told the real problem."""
+    mrna, mirna, labels = _small_cohort()
+    mrna.to_csv(tmp_path / "mrna.csv")
+    mirna.to_csv(tmp_path / "mirna.csv")
+    clinical = pd.DataFrame({"SUBTYPE": labels, "AGE": np.arange(12) + 40.0, "STAGE": ["II"] * 12}, index=labels.index)
+    clinical.iloc[3, 1] = np.nan  # a blank age
+    others = pd.DataFrame({"SUBTYPE": [np.nan, "[Not Available]"], "AGE": [50.0, 60.0], "STAGE": ["I", "I"]},
+                          index=["OTHER-1", "OTHER-2"])  # patients the omics do not have, unlabelled
+    pd.concat([clinical, others]).rename_axis("PATIENT_ID").to_csv(tmp_path / "data_clinical_patient.tsv", sep="\t")
+    with pytest.raises(ValueError, match=r"has no column 'Subtype'; its columns are \['SUBTYPE', 'AGE', 'STAGE'\]"):
+        load_omics_tables(tmp_path, labels="data_clinical_patient.tsv", label_column="Subtype")
+    with pytest.raises(ValueError, match=r"must be one-hot .* pick the column that holds the labels: label_column=NAME"):
+        load_omics_tables(tmp_path, labels="data_clinical_patient.tsv")
+    cohort = load_omics_tables(tmp_path, labels="data_clinical_patient.tsv", label_column="SUBTYPE")
+    assert len(cohort.target) == 12 and cohort.target_names.tolist() == ["A", "B"]
+
+
 def test_all_tables_that_cannot_be_read_are_named_at_once(tmp_path):
     """An omic with a stray text column is still refused (not passed over: it
     may be a measurement), but every such table in one error, not one per run."""

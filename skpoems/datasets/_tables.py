@@ -2000,12 +2000,33 @@ def load_omics_tables(
             )
         if label_named:
             _check_label_header(label_file, str(raw_labels.columns[0]), label_table, tables)
-        if label_column is not None and label_column in label_table.columns:
+        if label_column is not None:
+            if label_column not in label_table.columns:  # (before any count of labels)
+                raise ValueError(
+                    f"{label_file} has no column {label_column!r}; its columns are "
+                    f"{list(map(str, label_table.columns))}."
+                )
             label_table, label_column = label_table[[label_column]], None
         # "." is a missing value (SAS, Stata and VCF write it so), never a class
         as_written = label_table
         label_table = _dots_as_missing(label_table)
+        if label_table.shape[1] > 2 and label_table.notna().all(axis=1).any():
+            # a table of several columns is labels only if one-hot: else the
+            # error that asks for label_column, before blanks in other columns count
+            _labels_of(label_table[label_table.notna().all(axis=1)], str(label_file), None)
         unlabelled = label_table.isna().any(axis=1).to_numpy()
+        if unlabelled.any() and label_named:
+            # only the samples that the omics list count (a clinical table lists
+            # patients of other studies or normal samples the omics lack)
+            listed = {
+                str(n)[:sample_name_length] if sample_name_length is not None else str(n)
+                for t in tables.values() for axis in (t.index, t.columns) for n in axis
+            }
+            names = [str(n)[:sample_name_length] if sample_name_length is not None else str(n) for n in label_table.index]
+            if any(n in listed for n in names):
+                elsewhere = unlabelled & ~np.isin(names, list(listed))
+                label_table, as_written = label_table[~elsewhere], as_written[~elsewhere]
+                unlabelled = unlabelled[~elsewhere]
         if unlabelled.any():
             row = int(np.flatnonzero(unlabelled)[0])
             if not label_named:
