@@ -509,6 +509,11 @@ def test_tcga_normal_samples_among_tumours_are_noted(tmp_path):
     pd.DataFrame(rng.rand(12, 3), index=pd.Index(samples, name="sample"), columns=list("xyz")).to_csv(tmp_path / "mirna.csv")
     with pytest.warns(UserWarning, match=r"2 of the 12 samples are TCGA normal tissue \(sample type 10-19 .* e.g. 'TCGA-A1-A000-11'\)"):
         cohort = load_omics_tables(tmp_path)
+    mirna = pd.read_csv(tmp_path / "mirna.csv", index_col=0)
+    mirna.iloc[:10].to_csv(tmp_path / "mirna.csv")  # the tumours only: the join error says what the others are
+    with pytest.raises(ValueError, match=r"Of those, 2 are TCGA normal tissue \(sample type 10-19, e.g. 'TCGA-A1-A000-11'\), which omics measured on tumours alone lack"):
+        load_omics_tables(tmp_path)
+    mirna.to_csv(tmp_path / "mirna.csv")
     assert "Note: 2 of the 12 samples are TCGA normal tissue" in cohort.DESCR
     for f in ("mrna.csv", "mirna.csv"):  # tumours only: no note
         table = pd.read_csv(tmp_path / f, index_col=0)
@@ -718,11 +723,16 @@ def test_z_scores_of_another_table_are_not_a_second_omic(tmp_path):
     with pytest.warns(UserWarning, match=r"data_mrna_zscores_ref_all_samples.csv is not read as an omic: it holds z-scores of data_mrna.csv"):
         cohort = load_omics_tables(tmp_path)
     assert cohort.omic_names == ["data_mirna", "data_mrna"]
-    assert "Not read (z-scores of another table): data_mrna_Zscores.csv, data_mrna_zscores_ref_all_samples.csv" in cohort.DESCR
+    assert "Not read (derived from another table): data_mrna_Zscores.csv, data_mrna_zscores_ref_all_samples.csv" in cohort.DESCR
     # named, it is read; alone (no source table), it is an omic
     assert load_omics_tables(tmp_path, omics=["data_mrna_Zscores", "data_mirna"]).omic_dims == (5, 3)
-    (tmp_path / "data_mrna.csv").unlink()
-    (tmp_path / "data_mrna_Zscores.csv").unlink()
+    # copy-number calls beside the log2 ratios they are called from: the ratios
+    (mirna * 4 - 2).round().to_csv(tmp_path / "data_cna.csv")
+    (mirna * 4 - 2).to_csv(tmp_path / "data_log2_cna.csv")
+    with pytest.warns(UserWarning, match=r"data_cna.csv is not read as an omic: data_log2_cna.csv holds the same copy numbers"):
+        assert load_omics_tables(tmp_path).omic_names == ["data_log2_cna", "data_mirna", "data_mrna"]
+    for name in ("data_mrna.csv", "data_mrna_Zscores.csv", "data_cna.csv", "data_log2_cna.csv"):
+        (tmp_path / name).unlink()
     assert load_omics_tables(tmp_path).omic_names == ["data_mirna", "data_mrna_zscores_ref_all_samples"]
 
 
@@ -1553,6 +1563,25 @@ def test_no_omic_table_counts_the_subfolders_of_a_gdc_download(tmp_path):
                                              r"MANIFEST.txt\. Its 3 subfolder\(s\) are not read \(a GDC download") as error:
             load_omics_tables(tmp_path)
     assert "no table" not in str(error.value)
+
+
+def test_a_label_file_with_another_ending_is_not_called_unread(tmp_path):
+    """LinkedOmics' clinical .tsi passed as labels was still warned "not read";
+    with the omics named, the folder's other files (a .seg) do not matter."""
+    mrna, mirna, labels = _small_cohort()
+    mrna.to_csv(tmp_path / "mrna.csv")
+    mirna.to_csv(tmp_path / "mirna.csv")
+    labels.rename_axis("sample").rename("subtype").to_csv(tmp_path / "clinical.tsi", sep="\t")
+    (tmp_path / "cna_hg19.seg").write_text("ID\tchrom\nS000\t1\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cohort = load_omics_tables(tmp_path, labels="clinical.tsi")
+    said = " ".join(str(w.message) for w in caught)
+    assert "not read: cna_hg19.seg (" in said and "clinical.tsi" not in said
+    assert cohort.target_names.tolist() == ["A", "B"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_omics_tables(tmp_path, labels="clinical.tsi", omics=["mrna", "mirna"])
 
 
 def test_per_sample_files_of_one_omic_are_refused(tmp_path):

@@ -992,6 +992,10 @@ def _spelling_hint(names: Sequence[Sequence[str]], matched: int, common_to: str 
     return ""
 
 
+#: a TCGA sample barcode's sample type (characters 14-15: 01-09 tumour, 10-19 normal)
+_TCGA_TYPE = re.compile(r"^TCGA[-.]\w{2}[-.]\w{4}[-.](\d{2})", re.IGNORECASE)
+
+
 def _match_samples(
     indexes: Sequence[pd.Index],
     sources: Sequence[str],
@@ -1016,10 +1020,20 @@ def _match_samples(
                 only_here = index.difference(samples)
                 only_first = samples.difference(index)
                 example = (only_here if len(only_here) else only_first)[:3].tolist()
+                normal = [
+                    str(n) for n in only_here.append(only_first)
+                    if (m := _TCGA_TYPE.match(str(n))) and "10" <= m.group(1) <= "19"
+                ]
                 raise ValueError(
                     f"{source} lists {len(index)} samples and {sources[0]} lists "
                     f"{len(samples)}; {len(only_here)} are only in the former and "
-                    f"{len(only_first)} only in the latter (e.g. {example}). " + hint
+                    f"{len(only_first)} only in the latter (e.g. {example}). "
+                    + (
+                        f"Of those, {len(normal)} are TCGA normal tissue (sample type 10-19, e.g. "
+                        f"{normal[0]!r}), which omics measured on tumours alone lack. "
+                        if normal else ""
+                    )
+                    + hint
                     + names_hint()
                 )
         else:

@@ -1693,11 +1693,16 @@ def load_omics_tables(
         files[stem] = entry
     # files that are not read, named: an omic left out without a word is worse
     # (documentation, scripts, images and hidden files go unnamed)
+    label_path = (
+        None if labels is None or labels is False
+        else (Path(labels) if Path(labels).is_file() else folder / Path(labels).name).resolve()
+    )
     unread = sorted(
         entry.name for entry in folder.iterdir()
         if entry.is_file() and _table_stem(entry) is None and not _is_not_table(entry.name)
+        and entry.resolve() != label_path  # (a .tsi or .xlsx-less label file named as labels)
     )
-    if unread:
+    if unread and omics is None:  # (with the omics named, other files do not matter)
         warnings.warn(
             f"{folder}: not read: {', '.join(unread)} (only .csv, .tsv, .txt and .tab "
             "tables, LinkedOmics' .cct/.cbt and GCT files, optionally .gz, .bz2 or .xz, "
@@ -1881,6 +1886,20 @@ def load_omics_tables(
         # data_mrna_seq_v2_rsem.txt: the same measurements again, which read as
         # another omic would count twice
         for stem in list(tables):
+            # cBioPortal's data_cna.txt (GISTIC calls -2..2) beside data_log2_cna.txt
+            # (the log2 ratios they are called from): the ratios are kept
+            ratios = next((k for k in tables if k != stem and re.sub(r"log2_|_log2", "", k, count=1) == stem), None)
+            if ratios is not None:
+                derived.append(stem)
+                del tables[stem], named[stem]
+                warnings.warn(
+                    f"{files[stem]} is not read as an omic: {files[ratios].name} holds the same "
+                    "copy numbers as log2 ratios, from which such calls are made; both would count "
+                    "them twice. To read it instead, name the omics to read (omics=[...]).",
+                    UserWarning,
+                    stacklevel=user_stacklevel(),
+                )
+                continue
             source = _ZSCORES.sub("", stem)
             if source != stem and source in tables:
                 derived.append(stem)
@@ -2368,7 +2387,7 @@ def load_omics_tables(
             + ", ".join(files[k].name for k in annotations)
         )
     if derived:
-        descr.append(f"Not read (z-scores of another table): {', '.join(files[k].name for k in derived)}")
+        descr.append(f"Not read (derived from another table): {', '.join(files[k].name for k in derived)}")
     if passed_over:
         descr.append(
             f"Not read (label files; the labels came from {label_file.name}): "
