@@ -533,14 +533,15 @@ def _omic_names(text: str) -> list[str]:
     return names
 
 
-def _add_layout_option(group) -> None:
+def _add_layout_option(group, *, labels: bool = True) -> None:
     group.add_argument(
         "--layout",
         choices=list(_LAYOUTS),
         default="auto",
         help="with --data (named tables): how every table is laid out (default: auto, "
-        "judged per table from the sample names: those of the labels where there are "
-        "labels, else the names all omics share)",
+        "judged per table from the sample names: "
+        + ("those of the labels where there are labels, else " if labels else "")
+        + "the names all omics share, the file's format or names shaped as sample ids)",
     )
 
 
@@ -778,7 +779,7 @@ def build_parser() -> argparse.ArgumentParser:
         "whose files lack it; inner = the samples of every omic; strict = every "
         "file lists the same samples",
     )
-    _add_layout_option(embed)
+    _add_layout_option(embed, labels=False)
     embed.add_argument(
         "--sample-name-length",
         type=_positive_int,

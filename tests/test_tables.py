@@ -747,6 +747,10 @@ def test_a_tcga_level_3_table_with_several_columns_per_sample_is_explained(tmp_p
     with pytest.raises(ValueError, match=r"is a TCGA Level 3 table .* such as 'TCGA-A1-A000-01A' \(columns 2, 3, 4, 5\).*Keep one column per sample \(Beta_value") as error:
         load_omics_tables(tmp_path)
     assert "Average the repeats" not in str(error.value)
+    # two such files: both named in one error (the user met them one run at a time)
+    (tmp_path / "BRCA.mirnaseq.data.txt").write_text((tmp_path / "BRCA.methylation.data.txt").read_text())
+    with pytest.raises(ValueError, match=r"^2 tables cannot be read:\n- .*BRCA.methylation.data.txt is a TCGA Level 3.*\n- .*BRCA.mirnaseq.data.txt is a TCGA"):
+        load_omics_tables(tmp_path)
 
 
 def test_a_label_column_may_be_a_row_of_an_attributes_x_samples_table(tmp_path):

@@ -1765,6 +1765,7 @@ def load_omics_tables(
                 "they hold different omics, name them so)."
             )
     raw = {}
+    unreadable: list[str] = []  # every table that cannot be read, named at once
     for stem, file in files.items():
         if label_file is not None and file.resolve() == label_file.resolve():
             continue
@@ -1781,7 +1782,11 @@ def load_omics_tables(
                     stacklevel=user_stacklevel(),
                 )
                 continue
-            raise
+            unreadable.append(str(exc))
+    if unreadable:
+        raise ValueError(unreadable[0] if len(unreadable) == 1 else "\n".join(
+            [f"{len(unreadable)} tables cannot be read:", *(f"- {m}" for m in unreadable)]
+        ))
     tables, named, text_only, annotations = {}, {}, [], []
     mixed: list[str] = []  # the errors of tables that mix numbers with text, all named at once
     for stem, frame in raw.items():
