@@ -2112,3 +2112,11 @@ def test_a_warning_is_shown_once_per_command(tmp_path, monkeypatch):
     status, _, stderr = call(["benchmark", *FAST, "--splits", "2", "--models", "poems", "--out", str(tmp_path), "-q"])
     assert status == 0
     assert stderr.count("the same remedy") == 1 and "pass --set omic_balance=omics" in stderr
+
+
+def test_the_small_knn_part_warning_names_an_option(tmp_path):
+    """The k-NN warning told CLI users to "pass a smaller n_neighbors", which
+    the CLI has no option for."""
+    status, _, stderr = call(["run", *FAST, "--out", str(tmp_path), "-q", "--no-figures"])
+    assert status == 0 and "k-NN with n_neighbors=5" in stderr
+    assert "Score more samples (a larger --test-size)." in stderr and "smaller n_neighbors" not in stderr
