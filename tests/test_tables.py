@@ -731,8 +731,14 @@ def test_z_scores_of_another_table_are_not_a_second_omic(tmp_path):
     (mirna * 4 - 2).to_csv(tmp_path / "data_log2_cna.csv")
     with pytest.warns(UserWarning, match=r"data_cna.csv is not read as an omic: data_log2_cna.csv holds the same copy numbers"):
         assert load_omics_tables(tmp_path).omic_names == ["data_log2_cna", "data_mirna", "data_mrna"]
-    for name in ("data_mrna.csv", "data_mrna_Zscores.csv", "data_cna.csv", "data_log2_cna.csv"):
+    for name in ("data_mrna_Zscores.csv", "data_cna.csv", "data_log2_cna.csv"):
         (tmp_path / name).unlink()
+    # (other omics beside their log2 version are not copy numbers: both read)
+    np.log2(mrna + 1).to_csv(tmp_path / "data_mrna_log2.csv")
+    with pytest.warns(UserWarning, match="holds z-scores of data_mrna.csv"):
+        assert load_omics_tables(tmp_path).omic_names == ["data_mirna", "data_mrna", "data_mrna_log2"]
+    (tmp_path / "data_mrna_log2.csv").unlink()
+    (tmp_path / "data_mrna.csv").unlink()
     assert load_omics_tables(tmp_path).omic_names == ["data_mirna", "data_mrna_zscores_ref_all_samples"]
 
 

@@ -1893,7 +1893,9 @@ def load_omics_tables(
         for stem in list(tables):
             # cBioPortal's data_cna.txt (GISTIC calls -2..2) beside data_log2_cna.txt
             # (the log2 ratios they are called from): the ratios are kept
-            ratios = next((k for k in tables if k != stem and re.sub(r"log2_|_log2", "", k, count=1) == stem), None)
+            ratios = next(
+                (k for k in tables if k != stem and re.sub(r"log2_|_log2", "", k, count=1) == stem), None
+            ) if re.search(r"cna|cnv|copy|gistic", stem, re.IGNORECASE) else None
             if ratios is not None:
                 derived.append(stem)
                 del tables[stem], named[stem]
