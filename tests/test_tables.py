@@ -1829,9 +1829,10 @@ def test_a_second_download_of_a_table_is_refused(tmp_path, copy):
 
 
 def test_sample_names_written_with_dots_get_a_hint(tmp_path):
-    """R's make.names: TCGA.3C.AAAU in the labels for TCGA-3C-AAAU."""
+    """R's make.names: P.3C.AAAU in the labels for P-3C-AAAU. (TCGA barcodes
+    are matched so, and in any case: see the next test.)"""
     mrna, mirna, labels = _small_cohort()
-    ids = [f"TCGA-A1-A{i:03d}" for i in range(12)]
+    ids = [f"P-A1-A{i:03d}" for i in range(12)]
     for frame in (mrna, mirna, labels):
         frame.index = ids
     mrna.to_csv(tmp_path / "mrna.csv")
@@ -1839,11 +1840,27 @@ def test_sample_names_written_with_dots_get_a_hint(tmp_path):
     labels.set_axis([s.replace("-", ".") if i < 4 else s for i, s in enumerate(ids)]).rename_axis("sample").to_csv(
         tmp_path / "labels.csv"
     )
-    with pytest.raises(ValueError, match=r"The names agree when '.' is read as '-' \('TCGA-A1-A000' and 'TCGA.A1.A000'; R writes"):
+    with pytest.raises(ValueError, match=r"The names agree when '.' is read as '-' \('P-A1-A000' and 'P.A1.A000'; R writes"):
         load_omics_tables(tmp_path)
     cohort = load_omics_tables(tmp_path, join="inner")
     assert len(cohort.target) == 8
     assert re.search(r"Left out: 4 sample\(s\) of the omic tables that labels.csv does not list\. The names agree when '.' is read as '-'", cohort.DESCR)
+
+
+def test_tcga_barcodes_in_lower_case_or_with_dots_are_matched(tmp_path):
+    """Firehose's clinical files write barcodes in lower case (tcga-a1-a000),
+    R's make.names with dots (TCGA.A1.A000): they were only hinted at, and a
+    user edited the files by hand. Barcodes are matched in their defined form
+    (upper case, '-'); other parts of the names are kept."""
+    mrna, mirna, labels = _small_cohort()
+    ids = [f"TCGA-A1-A{i:03d}-01" for i in range(12)]
+    mrna.set_axis(ids).rename_axis("sample").to_csv(tmp_path / "mrna.csv")
+    mirna.set_axis([s.replace("-", ".") for s in ids]).T.rename_axis("gene").to_csv(tmp_path / "mirna.csv")
+    labels.set_axis([s.lower() for s in ids]).rename_axis("sample").to_csv(tmp_path / "labels.csv")
+    cohort = load_omics_tables(tmp_path)
+    assert list(cohort.data.index) == ids and cohort.target_names.tolist() == ["A", "B"]
+    assert [cohort.target_names[c] for c in cohort.target] == list(labels)
+    np.testing.assert_allclose(cohort.data["mirna"].to_numpy(), mirna.to_numpy())
 
 
 def test_the_cut_hint_with_kept_unlabelled_samples_matches_the_labels_too(tmp_path):

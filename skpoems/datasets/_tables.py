@@ -1238,6 +1238,28 @@ def _tcga_normal_note(index: pd.Index) -> str:
     )
 
 
+#: a TCGA barcode in any case and with "-", "." or "_" (patient, sample, vial,
+#: portion, analyte, plate, centre)
+_TCGA_BARCODE = re.compile(
+    r"tcga([-._])[a-z0-9]{2}\1[a-z0-9]{4}(?:\1\d{2}[a-z]?(?:\1\d{2}[a-z](?:\1[a-z0-9]{4}(?:\1\d{2})?)?)?)?",
+    re.IGNORECASE,
+)
+
+
+def _canonical_barcodes(axis: pd.Index) -> pd.Index:
+    """``axis`` with its TCGA barcodes in their defined form (upper case, "-"),
+    where at least 80% of its names are barcodes; else as it is."""
+    names = [str(n) for n in axis]
+    found = [_TCGA_BARCODE.match(n) for n in names]
+    if not names or sum(m is not None for m in found) < 0.8 * len(names):
+        return axis
+    out = [
+        n if m is None else m.group(0).upper().replace(".", "-").replace("_", "-") + n[m.end():]
+        for n, m in zip(names, found, strict=True)
+    ]
+    return axis if out == names else pd.Index(out, dtype=object, name=axis.name)
+
+
 def _cut(index: pd.Index, length: int) -> pd.Index:
     return pd.Index([str(s)[:length] for s in index], dtype=object, name=index.name)
 
@@ -1603,7 +1625,9 @@ def load_omics_tables(
         (``TCGA-A1-A0SB-01``, ``...-01A``), and files from different portals cut
         them differently (an error names the length that would match them). Two
         samples that become one name (a patient's tumour and normal samples at
-        12 characters) are an error. None: names as they are.
+        12 characters) are an error. None: names as they are. (TCGA barcodes
+        are matched in their defined form, upper case with ``-``, whatever the
+        file wrote: ``tcga-a1-a0sb`` and ``TCGA.A1.A0SB`` are ``TCGA-A1-A0SB``.)
     keep_unlabelled : bool, default=False
         With labels matched by name: keep the samples of the omic tables that
         the label file does not list, or lists without a label, rather than
@@ -2012,6 +2036,13 @@ def load_omics_tables(
             label_table, label_named = raw_labels.iloc[:, 1:].set_axis(id_columns[key][1], axis=0), True
         else:
             tables[key], named[key] = tables[key].iloc[:, 1:].set_axis(id_columns[key][1], axis=0), True
+    # TCGA barcodes as the barcode defines them: Firehose's clinical files write
+    # them in lower case, R's make.names with dots (tcga-a1-a0sb, TCGA.A1.A0SB)
+    for key in tables:
+        if named[key]:
+            tables[key] = tables[key].set_axis(_canonical_barcodes(tables[key].index), axis=0).set_axis(
+                _canonical_barcodes(tables[key].columns), axis=1
+            )
 
     target = target_names = None
     label_ids = None
@@ -2026,6 +2057,7 @@ def load_omics_tables(
             )
         if label_named:
             _check_label_header(label_file, str(raw_labels.columns[0]), label_table, tables)
+            label_table = label_table.set_axis(_canonical_barcodes(label_table.index), axis=0)
         if label_column is not None:
             if label_column not in label_table.columns:  # (before any count of labels)
                 raise ValueError(
