@@ -2239,6 +2239,21 @@ def _numbered_folder_as_trained(
     return pd.concat(blocks, axis=1, keys=omics, names=data.columns.names)
 
 
+def _trained_option(folder: Path, option: str) -> str | None:
+    """The value of ``option`` in the command recorded by the ``metrics.json``
+    of the saved model's folder, or None."""
+    try:
+        command = json.loads((folder / "metrics.json").read_text()).get("command", [])
+    except (OSError, ValueError, AttributeError):
+        return None
+    for i, word in enumerate(command):
+        if word == option and i + 1 < len(command):
+            return str(command[i + 1])
+        if isinstance(word, str) and word.startswith(option + "="):
+            return word.split("=", 1)[1]
+    return None
+
+
 def _cmd_embed(args: argparse.Namespace) -> int:
     from .datasets import _folder
 
@@ -2256,6 +2271,19 @@ def _cmd_embed(args: argparse.Namespace) -> int:
     model = pipe[-1]
     omics = list(model.omic_names_)
     folder = Path(args.data)
+    if args.sample_name_length is None:
+        # the length the model's samples were matched at (TCGA barcodes that
+        # differ per omic beyond it): new samples are matched so too
+        trained_length = _trained_option(file.parent, "--sample-name-length")
+        if trained_length is not None and trained_length.isdigit():
+            args.sample_name_length = int(trained_length)
+            if not args.quiet:
+                print(
+                    f"note: sample names cut to {trained_length} characters, as for training "
+                    "(--sample-name-length)",
+                    file=sys.stderr,
+                    flush=True,
+                )
     if folder.is_dir() and any(_folder._NUMBERED_FILE.match(f.name) for f in folder.iterdir()):
         data = _numbered_folder_as_trained(folder, _trained_features(pipe), args)
     else:

@@ -2120,3 +2120,32 @@ def test_the_small_knn_part_warning_names_an_option(tmp_path):
     status, _, stderr = call(["run", *FAST, "--out", str(tmp_path), "-q", "--no-figures"])
     assert status == 0 and "k-NN with n_neighbors=5" in stderr
     assert "Score more samples (a larger --test-size)." in stderr and "smaller n_neighbors" not in stderr
+
+
+def test_embed_matches_names_at_the_length_the_model_was_trained_with(tmp_path):
+    """Aliquot barcodes that differ per omic (-11R for RNA, -11D for DNA):
+    run needed --sample-name-length 16, and embed without it read each new
+    patient as two samples, each lacking an omic, without a word."""
+    rng = np.random.RandomState(0)
+    ids = [f"TCGA-A1-A{i:03d}-01A" for i in range(30)]
+    for folder, n in (("cohort", 30), ("new", 4)):
+        (tmp_path / folder).mkdir()
+        pd.DataFrame(rng.rand(n, 8), index=[s + "-11R-A000-07" for s in ids[:n]],
+                     columns=[f"g{j}" for j in range(8)]).rename_axis("sample").to_csv(tmp_path / folder / "mrna.csv")
+        pd.DataFrame(rng.rand(n, 6), index=[s + "-11D-A000-05" for s in ids[:n]],
+                     columns=[f"cg{j}" for j in range(6)]).rename_axis("sample").to_csv(tmp_path / folder / "meth.csv")
+    pd.Series(["a", "b", "c"] * 10, index=pd.Index(ids, name="sample"), name="y").to_csv(tmp_path / "cohort" / "labels.csv")
+    out = tmp_path / "run"
+    status, _, stderr = call(["run", "--data", str(tmp_path / "cohort"), "--sample-name-length", "16", "--max-iter", "3",
+                              "--threads", "1", "--no-figures", "--out", str(out), "-q"])
+    assert status == 0, stderr
+    status, _, stderr = call(["embed", str(out), "--data", str(tmp_path / "new"), "--out", str(tmp_path / "e")])
+    assert status == 0, stderr
+    assert "note: sample names cut to 16 characters, as for training (--sample-name-length)" in stderr
+    embedding = pd.read_csv(tmp_path / "e" / "embedding.csv", index_col=0)
+    assert list(embedding.index) == ids[:4]
+    # an explicit length wins
+    status, _, stderr = call(["embed", str(out), "--data", str(tmp_path / "new"), "--sample-name-length", "12",
+                              "--out", str(tmp_path / "e12"), "-q"])
+    assert status == 0, stderr
+    assert list(pd.read_csv(tmp_path / "e12" / "embedding.csv", index_col=0).index) == [s[:12] for s in ids[:4]]
