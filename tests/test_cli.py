@@ -1868,7 +1868,12 @@ def test_a_data_error_is_one_clean_line_in_cli_terms(tmp_path):
     status, _, stderr = call(["run", "--data", str(tmp_path), "--threads", "1"])
     assert status == 2 and stderr.startswith("skpoems run: error: ") and stderr.count("\n") == 1, stderr
     assert "usage:" not in stderr and "(--sample-name-length 12)" in stderr and "sample_name_length" not in stderr
-    assert "Pass --join inner to keep" in stderr and "join=" not in stderr
+    assert "join" not in stderr  # (no name in common: a join would not help, the cut does)
+    (tmp_path / "mirna.csv").write_text(
+        pd.DataFrame(rng.rand(6, 2), index=[f"{s}-01A" for s in ids[:6]], columns=list("xy")).to_csv()
+    )
+    status, _, stderr = call(["run", "--data", str(tmp_path), "--threads", "1", "--sample-name-length", "12"])
+    assert status == 2 and "Pass --join inner to keep" in stderr and "join=" not in stderr
     status, _, stderr = call(["run", "--model", "nope"])  # an argument error keeps its usage
     assert status == 2 and "usage:" in stderr
 

@@ -494,9 +494,11 @@ def test_an_axis_of_sample_ids_decides_the_orientation_without_labels(tmp_path):
     genes = pd.Index([f"GENE{i}|{1000 + i}" for i in range(20)], name="gene")
     pd.DataFrame(rng.rand(20, 48), index=genes, columns=[s + "A-11R-A000-07" for s in samples]).to_csv(tmp_path / "mrna.txt", sep="\t")
     pd.DataFrame(rng.rand(20, 48), index=genes, columns=[s + "A-13R-A000-13" for s in samples]).to_csv(tmp_path / "mirna.txt", sep="\t")
-    with pytest.raises(ValueError, match=r"e.g. \['TCGA-A1-A000-01A-1.*sample_name_length=16") as error:
+    with pytest.raises(ValueError, match=r"have no sample name in common \(e.g. 'TCGA-A1-A000-01A-1.*sample_name_length=16") as error:
         load_omics_tables(tmp_path)
     assert "GENE" not in str(error.value).split("The names agree")[0]
+    # (no join advice: an outer join would read each patient twice, once per omic)
+    assert "join" not in str(error.value)
     assert load_omics_tables(tmp_path, sample_name_length=16).data.shape == (48, 40)
 
 
@@ -795,6 +797,18 @@ def test_a_clinical_label_table_is_checked_before_its_blanks_are_counted(tmp_pat
         load_omics_tables(tmp_path, labels="data_clinical_patient.tsv")
     cohort = load_omics_tables(tmp_path, labels="data_clinical_patient.tsv", label_column="SUBTYPE")
     assert len(cohort.target) == 12 and cohort.target_names.tolist() == ["A", "B"]
+    # patient barcodes against sample barcodes: the length that matches them,
+    # not "no label for 2 sample(s), pass join='inner'" first
+    for name in ("mrna.csv", "mirna.csv"):
+        table = pd.read_csv(tmp_path / name, index_col=0)
+        table.set_axis([f"TCGA-A1-A{i:03d}-01" for i in range(12)]).to_csv(tmp_path / name)
+    patients = pd.concat([clinical, others]).set_axis([f"TCGA-A1-A{i:03d}" for i in range(14)])
+    patients.rename_axis("PATIENT_ID").to_csv(tmp_path / "data_clinical_patient.tsv", sep="\t")
+    with pytest.raises(ValueError, match=r"first 12 characters .*sample_name_length=12") as error:
+        load_omics_tables(tmp_path, labels="data_clinical_patient.tsv", label_column="SUBTYPE")
+    assert "no label" not in str(error.value)
+    cohort = load_omics_tables(tmp_path, labels="data_clinical_patient.tsv", label_column="SUBTYPE", sample_name_length=12)
+    assert len(cohort.target) == 12
 
 
 def test_all_tables_that_cannot_be_read_are_named_at_once(tmp_path):

@@ -1024,6 +1024,14 @@ def _match_samples(
                     str(n) for n in only_here.append(only_first)
                     if (m := _TCGA_TYPE.match(str(n))) and "10" <= m.group(1) <= "19"
                 ]
+                names = names_hint()
+                if names and not index.isin(samples).any():
+                    # no name in common, but a cut would match them: joining
+                    # (outer) would read each patient twice, once per omic
+                    raise ValueError(
+                        f"{source} and {sources[0]} have no sample name in common (e.g. "
+                        f"{index[:1].tolist()[0]!r} and {samples[:1].tolist()[0]!r})." + names
+                    )
                 raise ValueError(
                     f"{source} lists {len(index)} samples and {sources[0]} lists "
                     f"{len(samples)}; {len(only_here)} are only in the former and "
@@ -1034,7 +1042,7 @@ def _match_samples(
                         if normal else ""
                     )
                     + hint
-                    + names_hint()
+                    + names
                 )
         else:
             common = samples[samples.isin(index)]

@@ -2081,10 +2081,11 @@ def load_omics_tables(
                 for t in tables.values() for axis in (t.index, t.columns) for n in axis
             }
             names = [str(n)[:sample_name_length] if sample_name_length is not None else str(n) for n in label_table.index]
-            if any(n in listed for n in names):
-                elsewhere = unlabelled & ~np.isin(names, list(listed))
-                label_table, as_written = label_table[~elsewhere], as_written[~elsewhere]
-                unlabelled = unlabelled[~elsewhere]
+            # (when none is among them, the names do not match yet: the join's
+            # error says so, with the length that would match them)
+            elsewhere = unlabelled & ~np.isin(names, list(listed))
+            label_table, as_written = label_table[~elsewhere], as_written[~elsewhere]
+            unlabelled = unlabelled[~elsewhere]
         if unlabelled.any():
             row = int(np.flatnonzero(unlabelled)[0])
             if not label_named:
