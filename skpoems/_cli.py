@@ -870,6 +870,7 @@ _CLI_TERMS = (
     ("pass transpose=True", "pass --layout features-x-samples"),
     ("log names no omic", "--log names no omic"),
     ("pass omic_balance='omics'", "pass --set omic_balance=omics"),
+    ("remove it (pandas: read_csv(..., skiprows=[1]))", "delete that line from the file"),
     ("Score more samples, or pass a smaller n_neighbors.", "Score more samples (a larger --test-size)."),
     ("name the omics to read (omics=[...])", "name the omics to read (--omics NAME,NAME)"),
     ("(--layout / transpose)", "(--layout)"),

@@ -1266,7 +1266,15 @@ def test_a_second_header_line_is_named_as_such(tmp_path):
         tmp_path / "mirna.csv"
     )
     lines = ["Hybridization REF," + ",".join(ids), "gene_id," + ",".join(["normalized_count"] * 8)]
-    lines += [f"G{j}|{j}," + ",".join(f"{v:.3f}" for v in rng.random(8)) for j in range(5)]
+    values = rng.random((5, 8)).round(3)
+    lines += [f"G{j}|{j}," + ",".join(f"{v:.3f}" for v in values[j]) for j in range(5)]
+    # a TCGA Level 3 table (its header starts 'Hybridization REF'): the format's
+    # second header row is dropped (a user had to edit the file)
+    (tmp_path / "mrna.csv").write_text("\n".join(lines) + "\n")
+    cohort = load_omics_tables(tmp_path)
+    np.testing.assert_allclose(cohort.data["mrna"].loc[ids].to_numpy(), values.T)
+    # elsewhere, a second header line is named
+    lines[0] = "gene," + ",".join(ids)
     (tmp_path / "mrna.csv").write_text("\n".join(lines) + "\n")
     with pytest.raises(ValueError, match=r"mrna\.csv .* \('gene_id'\) is text in every column .* second header line .*skiprows=\[1\]"):
         load_omics_tables(tmp_path)

@@ -473,7 +473,13 @@ def _has_number(fields: list[str]) -> bool:
 def _read_table(file: Path) -> pd.DataFrame:
     """Read a table with a header row, tab-, comma- or semicolon-separated."""
     sep, decimal, thousands, comments, lines = _sniff(file)
-    options = {"sep": sep, "skiprows": comments, "skipinitialspace": True, "encoding": "utf-8-sig"}
+    options: dict[str, Any] = {"sep": sep, "skiprows": comments, "skipinitialspace": True, "encoding": "utf-8-sig"}
+    if lines and len(lines) > comments + 1 and lines[comments].lower().startswith("hybridization ref"):
+        # a TCGA Level 3 table (Firehose, the GDC legacy archive): its second
+        # header row names each column's quantity (gene_id, normalized_count)
+        second = lines[comments + 1].rstrip("\r\n").split(sep)
+        if len(second) > 1 and not any(_is_number(f) for f in second[1:]):
+            options["skiprows"] = [*range(comments), comments + 1]
     try:
         table = pd.read_csv(file, decimal=decimal, **options)
     except pd.errors.EmptyDataError as exc:
