@@ -1614,6 +1614,9 @@ def test_a_label_file_with_another_ending_is_not_called_unread(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         load_omics_tables(tmp_path, labels="clinical.tsi", omics=["mrna", "mirna"])
+    with pytest.warns(UserWarning, match=r"clinical.tsi is LinkedOmics' clinical table \(attributes x samples\): "
+                                         r"to take labels from it, pass labels=FILE, label_column=NAME"):
+        load_omics_tables(tmp_path, labels=False)
 
 
 def test_per_sample_files_of_one_omic_are_refused(tmp_path):

@@ -1733,11 +1733,17 @@ def load_omics_tables(
         and entry.resolve() != label_path  # (a .tsi or .xlsx-less label file named as labels)
     )
     if unread and omics is None:  # (with the omics named, other files do not matter)
+        clinical = [name for name in unread if name.lower().endswith((".tsi", ".tsi.gz"))]
         warnings.warn(
             f"{folder}: not read: {', '.join(unread)} (only .csv, .tsv, .txt and .tab "
             "tables, LinkedOmics' .cct/.cbt and GCT files, optionally .gz, .bz2 or .xz, "
             "and tab-separated tables without an ending (Xena's HiSeqV2, HiSeqV2.gz) are "
-            "read; save the others as CSV).",
+            "read; save the others as CSV)."
+            + (
+                f" {clinical[0]} is LinkedOmics' clinical table (attributes x samples): to "
+                "take labels from it, pass labels=FILE, label_column=NAME."
+                if clinical and label_path is None else ""
+            ),
             UserWarning,
             stacklevel=user_stacklevel(),
         )
