@@ -394,13 +394,14 @@ def _barh_by_omic(
 
     present = [o for o in omic_names if (table["omic"] == o).any()]
     colors = dict(zip(omic_names, _palette(len(omic_names)), strict=True))
+    short = dict(zip(omic_names, _shorten_all(omic_names), strict=True))  # (legend: portal file names)
     positions, labels, handles = [], [], {}
     row = 0
     for omic in present:
         part = table[table["omic"] == omic]
         ys = row + np.arange(len(part))
         bars = ax.barh(
-            ys, part["strength"].to_numpy(), height=0.8, color=colors[omic], label=omic
+            ys, part["strength"].to_numpy(), height=0.8, color=colors[omic], label=short[omic]
         )
         handles[omic] = bars
         positions.extend(ys)
@@ -423,7 +424,7 @@ def _barh_by_omic(
     if len(present) > 1:
         ax.legend(
             [handles[o] for o in present],
-            present,
+            [short[o] for o in present],
             title="Omic",
             loc="upper left",
             bbox_to_anchor=(1.01, 1.0),
@@ -526,7 +527,7 @@ def plot_top_features(
     title = (
         f"Top {n} features per omic"
         if len(omics) > 1
-        else f"Top {n} {omics[0]} features"
+        else f"Top {n} {_shorten(omics[0])} features"
     )
     return _barh_by_omic(
         ax, table, list(estimator.omic_names_), xlabel=xlabel, title=title
@@ -713,13 +714,13 @@ def plot_activation_map(
         ax.set_xticklabels(
             _shorten_all(active.columns), rotation=90, fontsize=7
         )
-    ax.set_xlabel(f"{estimator.omic_names_[v]} features ({n_features})")
+    ax.set_xlabel(f"{_shorten(estimator.omic_names_[v])} features ({n_features})")
     ax.set_ylabel("Latent factor")
     count = int(active.to_numpy().sum())
     share = 100.0 * count / active.size if active.size else 0.0
     _set_title(
         ax,
-        f"{estimator.omic_names_[v]}: active connections $|W| > {threshold:g}$ "
+        f"{_shorten(estimator.omic_names_[v])}: active connections $|W| > {threshold:g}$ "
         f"({count} of {active.size}, {share:.3g}%)",
     )
     for spine in ax.spines.values():
@@ -872,7 +873,7 @@ def plot_gating_weights(
                 bottom=bottom,
                 width=0.7,
                 color=colors[v],
-                label=omic_names[v],
+                label=_shorten_all(omic_names)[v],
             )
             for x, b, h in zip(xs, bottom, means[:, v], strict=True):
                 if h >= 0.06 and fits:
@@ -919,7 +920,7 @@ def plot_gating_weights(
                 step="post",
                 color=colors[v],
                 linewidth=0,
-                label=omic_names[v],
+                label=_shorten_all(omic_names)[v],
             )
         ax.set_xlim(-0.5, n - 0.5)
         if y is not None:

@@ -888,3 +888,32 @@ def test_titles_and_legends_of_neighbouring_panels_do_not_collide(poems, data):
         for b in values:
             assert a is b or not a.overlaps(b)
     plt.close(fig)
+
+
+def test_long_omic_names_are_shortened_in_legends_and_titles():
+    """Portal file names as omic names (Firehose's 100-character ones) crowded
+    the legends and titles; variance_explained alone shortened them."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from skpoems import POEMSTransformer
+    from skpoems.plotting import plot_activation_map, plot_gating_weights, plot_top_features
+
+    rng = np.random.default_rng(0)
+    long = [
+        "BRCA.rnaseqv2__illuminahiseq_rnaseqv2__unc_edu__Level_3__RSEM_genes_normalized__data.data",
+        "BRCA.mirnaseq__illuminahiseq_mirnaseq__bcgsc_ca__Level_3__miR_gene_expression__data.data",
+    ]
+    X = {long[0]: rng.random((30, 6)), long[1]: rng.random((30, 4))}
+    est = POEMSTransformer(n_components=3, max_iter=2, random_state=0).fit(X)
+    ax = plot_top_features(est, n=3)
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert len(texts) == 2 and len(set(texts)) == 2 and all(len(t) < 40 for t in texts)
+    ax = plot_gating_weights(est.gating_weights_, omic_names=list(est.omic_names_))
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert all(len(t) < 40 for t in texts)
+    ax = plot_activation_map(est, omic=long[0])
+    assert len(ax.get_title()) < 100 and "\u2026" in ax.get_xlabel()
+    plt.close("all")
