@@ -1680,6 +1680,31 @@ def test_a_geo_series_matrix_is_read_from_its_table(tmp_path):
         load_omics_tables(tmp_path)
 
 
+def test_labels_from_the_sample_characteristics_of_a_geo_series_matrix(tmp_path):
+    """A GEO series matrix keeps its samples' subtypes in !Sample_characteristics
+    lines: passed as the label file it said "No omic table" (it was taken for
+    labels and left out of the omics), and nothing else read them."""
+    rng = np.random.default_rng(0)
+    samples = [f"GSM{100 + i}" for i in range(12)]
+    subtypes = ["LumA", "Basal", "Her2"] * 4
+    probes = pd.DataFrame(rng.random((6, 12)), index=pd.Index([f"{i}_at" for i in range(6)], name="ID_REF"), columns=samples)
+    header = [
+        '!Series_title\t"A study"',
+        "!Sample_title\t" + "\t".join(f'"tumour {i}"' for i in range(12)),
+        "!Sample_geo_accession\t" + "\t".join(f'"{s}"' for s in samples),
+        "!Sample_characteristics_ch1\t" + "\t".join(f'"subtype: {t}"' for t in subtypes),
+        "!Sample_characteristics_ch1\t" + "\t".join(f'"age: {40 + i}"' for i in range(12)),
+    ]
+    (tmp_path / "GSE1_series_matrix.txt").write_text(
+        "\n".join(header) + "\n!series_matrix_table_begin\n" + probes.to_csv(sep="\t") + "!series_matrix_table_end\n"
+    )
+    cohort = load_omics_tables(tmp_path, labels="GSE1_series_matrix.txt", label_column="subtype")
+    assert cohort.omic_names == ["GSE1_series_matrix"] and list(cohort.data.index) == samples
+    assert [cohort.target_names[c] for c in cohort.target] == subtypes
+    with pytest.raises(ValueError, match=r"label_column=NAME \(one of \['title', 'subtype', 'age'\]\)"):
+        load_omics_tables(tmp_path, labels="GSE1_series_matrix.txt")
+
+
 def test_formats_that_are_features_x_samples_are_read_so(tmp_path):
     """A GEO series matrix alone was read as probes x samples (a real one: 54,675
     "patients"), and cBioPortal tables that share gene names (mRNA, methylation

@@ -201,6 +201,43 @@ def _is_geo_begin(line: str) -> bool:
     return line.strip().lower() == "!series_matrix_table_begin"
 
 
+def _geo_samples(file: Path) -> pd.DataFrame | None:
+    """The samples of a GEO series matrix file with their annotations: its
+    ``!Sample_geo_accession`` ids as the first column (``sample``), then
+    ``title``, ``source_name`` and one column per key of its
+    ``!Sample_characteristics_ch*`` lines (``subtype: LumA`` -> column
+    ``subtype``); None for another file."""
+    try:
+        with open_text(file, encoding="utf-8-sig", errors="replace") as fh:
+            first = fh.readline()
+            if not first.lower().startswith(("!series_", "!sample_", "!database_")):
+                return None
+            ids: list[str] = []
+            columns: dict[str, list[Any]] = {}
+            for line in itertools.chain([first], fh):
+                if _is_geo_begin(line):
+                    break
+                fields = [f.strip().strip('"') for f in line.rstrip("\r\n").split("\t")]
+                key, values = fields[0].lower(), fields[1:]
+                if key == "!sample_geo_accession":
+                    ids = values
+                elif key in ("!sample_title", "!sample_source_name_ch1"):
+                    columns[key.split("_", 1)[1].removesuffix("_ch1")] = values
+                elif key.startswith("!sample_characteristics_ch"):
+                    # "subtype: LumA"; cells of one line may hold different keys
+                    for j, value in enumerate(values):
+                        name, sep, text = value.partition(":")
+                        name = name.strip() if sep else key[len("!sample_"):]
+                        columns.setdefault(name, [None] * len(values))[j] = text.strip() if sep else value
+    except OSError:
+        return None
+    if not ids:
+        return None
+    table = pd.DataFrame({k: v for k, v in columns.items() if len(v) == len(ids)})
+    table.insert(0, "sample", ids)
+    return table.replace("", np.nan)
+
+
 def _space_fields(line: str) -> list[str]:
     """The fields of a line separated by runs of spaces, quotes respected."""
     try:
@@ -1601,7 +1638,9 @@ def load_omics_tables(
     path : str or path-like
         The folder.
     labels : str, path-like, None or False, default=None
-        The label file: a name in the folder or a path. None: found as above;
+        The label file: a name in the folder or a path. A GEO series matrix
+        gives the ``!Sample_characteristics`` of its samples (``subtype: LumA``:
+        a column ``subtype``) and is still read as an omic. None: found as above;
         no labels when the folder has none. False: read no labels, even where
         the folder has them (e.g. to embed new samples: every sample of the
         omic tables is kept, labelled or not).
@@ -1803,7 +1842,7 @@ def load_omics_tables(
     raw = {}
     unreadable: list[str] = []  # every table that cannot be read, named at once
     for stem, file in files.items():
-        if label_file is not None and file.resolve() == label_file.resolve():
+        if label_file is not None and file.resolve() == label_file.resolve() and _geo_samples(file) is None:
             continue
         try:
             raw[stem] = _read_table(file)
@@ -2016,7 +2055,8 @@ def load_omics_tables(
     raw_labels = label_table = None
     label_named = False
     if label_file is not None:
-        raw_labels = _read_table(label_file)
+        geo = _geo_samples(label_file)  # a GEO series matrix: its sample characteristics
+        raw_labels = _read_table(label_file) if geo is None else geo
         label_table, label_named = _with_names(raw_labels, labels=True)
         if (
             label_column is not None and label_named
