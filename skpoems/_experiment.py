@@ -194,6 +194,17 @@ def load_dataset(
                 f"; the tables without numbers, which may hold labels, are {', '.join(candidates)}"
                 if candidates else ""
             )
+            if bunch.target is None and require_labels:
+                # a GEO series matrix keeps its samples' characteristics
+                for entry in sorted(folder.iterdir()):
+                    geo = datasets._tables._geo_samples(entry) if entry.is_file() else None
+                    if geo is not None and geo.shape[1] > 1:
+                        keys = ", ".join(map(str, geo.columns[1:6]))
+                        missing += (
+                            f"; {entry.name} holds its samples' characteristics ({keys}): take "
+                            f"them as labels with --labels {entry.name} --label-column NAME"
+                        )
+                        break
         if bunch.target is None and require_labels:
             raise ValueError(
                 f"{folder} has no labels, against which the evaluation protocol scores "

@@ -2154,3 +2154,23 @@ def test_embed_matches_names_at_the_length_the_model_was_trained_with(tmp_path):
                               "--out", str(tmp_path / "e12"), "-q"])
     assert status == 0, stderr
     assert list(pd.read_csv(tmp_path / "e12" / "embedding.csv", index_col=0).index) == [s[:12] for s in ids[:4]]
+
+
+def test_a_geo_folder_without_labels_points_to_its_characteristics(tmp_path):
+    """A GEO folder's only way to labels was a hand-made labels.csv; the error
+    names the series matrix's characteristics and the options that take them."""
+    rng = np.random.default_rng(0)
+    samples = [f"GSM{100 + i}" for i in range(30)]
+    probes = pd.DataFrame(rng.random((8, 30)), index=pd.Index([f"{i}_at" for i in range(8)], name="ID_REF"), columns=samples)
+    header = ["!Series_title\t\"A study\"", "!Sample_geo_accession\t" + "\t".join(f'"{s}"' for s in samples),
+              "!Sample_characteristics_ch1\t" + "\t".join(f'"subtype: {t}"' for t in ["LumA", "Basal", "Her2"] * 10)]
+    (tmp_path / "GSE1_series_matrix.txt").write_text(
+        "\n".join(header) + "\n!series_matrix_table_begin\n" + probes.to_csv(sep="\t") + "!series_matrix_table_end\n"
+    )
+    argv = ["run", "--data", str(tmp_path), "--threads", "1", "--max-iter", "2", "-q", "--no-figures", "--out", str(tmp_path / "o")]
+    status, _, stderr = call(argv)
+    assert status == 2 and "GSE1_series_matrix.txt holds its samples' characteristics (subtype): take them as labels " \
+                           "with --labels GSE1_series_matrix.txt --label-column NAME" in stderr
+    status, stdout, stderr = call([*argv, "--labels", "GSE1_series_matrix.txt", "--label-column", "subtype"])
+    assert status == 0, stderr
+    assert "30 samples" in stdout
