@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import math
 import os
@@ -2240,19 +2241,22 @@ def _numbered_folder_as_trained(
     return pd.concat(blocks, axis=1, keys=omics, names=data.columns.names)
 
 
-def _trained_option(folder: Path, option: str) -> str | None:
-    """The value of ``option`` in the command recorded by the ``metrics.json``
-    of the saved model's folder, or None."""
+def _trained_option(folder: Path, name: str) -> Any:
+    """The value of the option ``name`` (its argparse name) in the command
+    recorded by the ``metrics.json`` of the saved model's folder, parsed as
+    the command parsed it (abbreviations included), or None."""
     try:
-        command = json.loads((folder / "metrics.json").read_text()).get("command", [])
+        command = json.loads((folder / "metrics.json").read_text()).get("command")
     except (OSError, ValueError, AttributeError):
         return None
-    for i, word in enumerate(command):
-        if word == option and i + 1 < len(command):
-            return str(command[i + 1])
-        if isinstance(word, str) and word.startswith(option + "="):
-            return word.split("=", 1)[1]
-    return None
+    if not isinstance(command, list) or len(command) < 2 or not all(isinstance(w, str) for w in command):
+        return None
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            parsed = build_parser().parse_args(command[1:])
+    except SystemExit:
+        return None
+    return getattr(parsed, name, None)
 
 
 def _cmd_embed(args: argparse.Namespace) -> int:
@@ -2272,22 +2276,22 @@ def _cmd_embed(args: argparse.Namespace) -> int:
     model = pipe[-1]
     omics = list(model.omic_names_)
     folder = Path(args.data)
-    if args.sample_name_length is None:
-        # the length the model's samples were matched at (TCGA barcodes that
-        # differ per omic beyond it): new samples are matched so too
-        trained_length = _trained_option(file.parent, "--sample-name-length")
-        if trained_length is not None and trained_length.isdigit():
-            args.sample_name_length = int(trained_length)
-            if not args.quiet:
-                print(
-                    f"note: sample names cut to {trained_length} characters, as for training "
-                    "(--sample-name-length)",
-                    file=sys.stderr,
-                    flush=True,
-                )
     if folder.is_dir() and any(_folder._NUMBERED_FILE.match(f.name) for f in folder.iterdir()):
         data = _numbered_folder_as_trained(folder, _trained_features(pipe), args)
     else:
+        if args.sample_name_length is None:
+            # the length the model's samples were matched at (TCGA barcodes that
+            # differ per omic beyond it): new samples are matched so too
+            trained_length = _trained_option(file.parent, "sample_name_length")
+            if isinstance(trained_length, int) and trained_length > 0:
+                args.sample_name_length = trained_length
+                if not args.quiet:
+                    print(
+                        f"note: sample names cut to {trained_length} characters, as for training "
+                        "(--sample-name-length)",
+                        file=sys.stderr,
+                        flush=True,
+                    )
         data = _named_tables_as_trained(folder, omics, args, _trained_features(pipe))
     X, notes = _features_as_trained(pipe, data, args.data)
     try:

@@ -2174,3 +2174,43 @@ def test_a_geo_folder_without_labels_points_to_its_characteristics(tmp_path):
     status, stdout, stderr = call([*argv, "--labels", "GSE1_series_matrix.txt", "--label-column", "subtype"])
     assert status == 0, stderr
     assert "30 samples" in stdout
+
+
+def test_the_trained_sample_name_length_is_read_as_the_command_parsed_it(tmp_path):
+    """embed took the length from the recorded argv by hand: an abbreviated
+    option (--sample-name-len) was missed, and a metrics.json whose command is
+    not a list raised TypeError."""
+    for command, expected in (
+        (["skpoems", "run", "--data", "x", "--sample-name-len", "12"], 12),
+        (["skpoems", "run", "--data", "x", "--sample-name-length=16"], 16),
+        (["skpoems", "run", "--data", "x"], None),
+        (None, None), (5, None), (["skpoems", "run", "--no-such-option"], None),
+    ):
+        (tmp_path / "metrics.json").write_text(json.dumps({"command": command}))
+        assert _cli._trained_option(tmp_path, "sample_name_length") == expected
+    (tmp_path / "metrics.json").write_text("[1, 2]")
+    assert _cli._trained_option(tmp_path, "sample_name_length") is None
+
+
+def test_embed_of_a_numbered_folder_ignores_the_trained_sample_name_length(tmp_path):
+    """A model trained with --sample-name-length, then embed on a MOGONET
+    (numbered) folder: the length was applied there too, and the folder refused."""
+    rng = np.random.RandomState(0)
+    ids = [f"TCGA-A1-A{i:03d}-01A" for i in range(30)]
+    (tmp_path / "cohort").mkdir()
+    pd.DataFrame(rng.rand(30, 8), index=pd.Index([s + "-11R" for s in ids], name="sample"),
+                 columns=[f"g{j}" for j in range(8)]).to_csv(tmp_path / "cohort" / "mrna.csv")
+    pd.DataFrame(rng.rand(30, 6), index=pd.Index([s + "-11D" for s in ids], name="sample"),
+                 columns=[f"c{j}" for j in range(6)]).to_csv(tmp_path / "cohort" / "meth.csv")
+    pd.Series(["a", "b", "c"] * 10, index=pd.Index(ids, name="sample"), name="y").to_csv(tmp_path / "cohort" / "labels.csv")
+    out = tmp_path / "run"
+    status, _, stderr = call(["run", "--data", str(tmp_path / "cohort"), "--sample-name-length", "16", "--max-iter", "2",
+                              "--threads", "1", "--no-figures", "--out", str(out), "-q"])
+    assert status == 0, stderr
+    new = tmp_path / "new"
+    new.mkdir()
+    pd.DataFrame(rng.rand(4, 6)).to_csv(new / "1_all.csv", header=False, index=False)  # meth, then mrna (file order)
+    pd.DataFrame(rng.rand(4, 8)).to_csv(new / "2_all.csv", header=False, index=False)
+    status, _, stderr = call(["embed", str(out), "--data", str(new), "--out", str(tmp_path / "e"), "-q"])
+    assert status == 0, stderr
+    assert len(pd.read_csv(tmp_path / "e" / "embedding.csv", index_col=0)) == 4

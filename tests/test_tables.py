@@ -1628,10 +1628,24 @@ def test_per_sample_files_of_one_omic_are_refused(tmp_path):
         table = pd.DataFrame(rng.random((30, 3)), index=pd.Index(genes, name="gene_id"),
                              columns=["unstranded", "tpm_unstranded", "fpkm_unstranded"])
         table.insert(0, "gene_name", [f"G{j}" for j in range(30)])
-        table.to_csv(tmp_path / f"{i:08d}-aaaa.rna_seq.augmented_star_gene_counts.tsv", sep="\t")
+        table.to_csv(tmp_path / f"{i:08d}-1111-2222-3333-44445555666{i}.rna_seq.augmented_star_gene_counts.tsv", sep="\t")
     with pytest.raises(ValueError, match=r"4 tables of .* have the same rows and the same columns \(unstranded, "
                                          r"tpm_unstranded, fpkm_unstranded\): one omic split into a file per sample"):
         load_omics_tables(tmp_path, labels=False)
+
+
+def test_omics_of_the_same_shape_and_names_are_not_per_sample_files(tmp_path):
+    """Three omics reduced to PC1..PC5 for the same samples, named *_pca_scores:
+    the per-sample refusal took them for GDC files (a regression); only names
+    that differ by a file id (a UUID) are per-sample files."""
+    rng = np.random.default_rng(0)
+    index = pd.Index([f"s{i}" for i in range(20)], name="sample")
+    for omic in ("mrna", "meth", "mirna"):
+        pd.DataFrame(rng.random((20, 5)), index=index, columns=[f"PC{j}" for j in range(1, 6)]).to_csv(
+            tmp_path / f"{omic}_pca_scores.csv"
+        )
+    pd.Series(["a", "b"] * 10, index=index, name="y").to_csv(tmp_path / "labels.csv")
+    assert load_omics_tables(tmp_path).data.shape == (20, 15)
 
 
 def test_xena_tables_without_an_ending_are_read(tmp_path):
@@ -1701,7 +1715,19 @@ def test_labels_from_the_sample_characteristics_of_a_geo_series_matrix(tmp_path)
     cohort = load_omics_tables(tmp_path, labels="GSE1_series_matrix.txt", label_column="subtype")
     assert cohort.omic_names == ["GSE1_series_matrix"] and list(cohort.data.index) == samples
     assert [cohort.target_names[c] for c in cohort.target] == subtypes
-    with pytest.raises(ValueError, match=r"label_column=NAME \(one of \['title', 'subtype', 'age'\]\)"):
+    with pytest.raises(ValueError, match=r"label_column=NAME \(one of \['subtype', 'age'\]\)"):
+        load_omics_tables(tmp_path, labels="GSE1_series_matrix.txt")
+    # lines of unequal length (a sample without an age) are padded, not an IndexError
+    from skpoems.datasets._tables import _geo_samples
+
+    text = (tmp_path / "GSE1_series_matrix.txt").read_text().replace("\t\"age: 51\"", "")
+    (tmp_path / "GSE1_series_matrix.txt").write_text(text)
+    table = _geo_samples(tmp_path / "GSE1_series_matrix.txt")
+    assert table.shape == (12, 3) and table["age"].isna().sum() == 1
+    # without characteristics, no labels (the titles are no classes)
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("!Sample_characteristics"))
+    (tmp_path / "GSE1_series_matrix.txt").write_text(text + "\n")
+    with pytest.raises(ValueError, match=r"is a GEO series matrix without !Sample_characteristics lines"):
         load_omics_tables(tmp_path, labels="GSE1_series_matrix.txt")
 
 

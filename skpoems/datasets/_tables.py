@@ -202,11 +202,11 @@ def _is_geo_begin(line: str) -> bool:
 
 
 def _geo_samples(file: Path) -> pd.DataFrame | None:
-    """The samples of a GEO series matrix file with their annotations: its
-    ``!Sample_geo_accession`` ids as the first column (``sample``), then
-    ``title``, ``source_name`` and one column per key of its
-    ``!Sample_characteristics_ch*`` lines (``subtype: LumA`` -> column
-    ``subtype``); None for another file."""
+    """The samples of a GEO series matrix file with their characteristics: its
+    ``!Sample_geo_accession`` ids as the first column (``sample``), then one
+    column per key of its ``!Sample_characteristics_ch*`` lines (``subtype:
+    LumA`` -> column ``subtype``; lines of unequal length padded with missing
+    values); None for another file."""
     try:
         with open_text(file, encoding="utf-8-sig", errors="replace") as fh:
             first = fh.readline()
@@ -221,19 +221,19 @@ def _geo_samples(file: Path) -> pd.DataFrame | None:
                 key, values = fields[0].lower(), fields[1:]
                 if key == "!sample_geo_accession":
                     ids = values
-                elif key in ("!sample_title", "!sample_source_name_ch1"):
-                    columns[key.split("_", 1)[1].removesuffix("_ch1")] = values
                 elif key.startswith("!sample_characteristics_ch"):
                     # "subtype: LumA"; cells of one line may hold different keys
                     for j, value in enumerate(values):
                         name, sep, text = value.partition(":")
                         name = name.strip() if sep else key[len("!sample_"):]
-                        columns.setdefault(name, [None] * len(values))[j] = text.strip() if sep else value
-    except OSError:
+                        column = columns.setdefault(name, [])
+                        column.extend([None] * (j + 1 - len(column)))
+                        column[j] = text.strip() if sep else value
+    except (OSError, UnicodeError):
         return None
     if not ids:
         return None
-    table = pd.DataFrame({k: v for k, v in columns.items() if len(v) == len(ids)})
+    table = pd.DataFrame({k: (v + [None] * len(ids))[: len(ids)] for k, v in columns.items()})
     table.insert(0, "sample", ids)
     return table.replace("", np.nan)
 
@@ -1946,7 +1946,15 @@ def load_omics_tables(
     def suffix(group: list[str]) -> str:  # (what the per-sample files' names share)
         return os.path.commonprefix([k[::-1] for k in group])[::-1]
 
-    split = next((g for g in alike.values() if len(g) >= 3 and len(suffix(g)) >= 8), None)
+    def file_ids(group: list[str]) -> bool:  # (the parts before it: GDC's file ids, UUIDs)
+        cut = len(suffix(group))
+        return all(re.fullmatch(r"[0-9a-f]{8}(?:-?[0-9a-f]{4}){3}-?[0-9a-f]{12}[._-]?", k[: len(k) - cut], re.IGNORECASE)
+                   for k in group)
+
+    chosen = omics is not None or transpose is True or transpose is False  # (the user's say)
+    split = None if chosen else next(
+        (g for g in alike.values() if len(g) >= 3 and len(suffix(g)) >= 8 and file_ids(g)), None
+    )
     if split is not None:
         # GDC's per-sample files (one STAR count table per sample, named by a
         # file id before a common ending): every table has the same rows and
@@ -2056,6 +2064,11 @@ def load_omics_tables(
     label_named = False
     if label_file is not None:
         geo = _geo_samples(label_file)  # a GEO series matrix: its sample characteristics
+        if geo is not None and geo.shape[1] == 1:
+            raise ValueError(
+                f"{label_file} is a GEO series matrix without !Sample_characteristics lines: it "
+                "holds no labels to take. Write a label file (sample, label) instead."
+            )
         raw_labels = _read_table(label_file) if geo is None else geo
         label_table, label_named = _with_names(raw_labels, labels=True)
         if (
