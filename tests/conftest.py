@@ -92,3 +92,24 @@ def check_early_stopping_waits_for_kl_warmup(make, Xs):
     assert warm.n_iter_ >= n_plain + 10 + 1
     return warm
 
+
+
+def optimizer_step_hook(make_optimizer, step, action):
+    """A replacement for an estimator's ``_make_optimizer`` (``make_optimizer``,
+    the original) whose optimizers call ``action()`` before their ``step``-th
+    step: an interrupt, a signal or an error in the middle of training."""
+
+    def make(self, module):
+        optimizer = make_optimizer(self, module)
+        real, count = optimizer.step, [0]
+
+        def counted(*args, **kwargs):
+            count[0] += 1
+            if count[0] == step:
+                action()
+            return real(*args, **kwargs)
+
+        optimizer.step = counted
+        return optimizer
+
+    return make

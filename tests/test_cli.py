@@ -2061,25 +2061,16 @@ def test_sigterm_during_training_keeps_the_best_weights(monkeypatch):
 
     from skpoems import POEMSTransformer
 
+    from conftest import optimizer_step_hook
+
     rng = np.random.default_rng(0)
     X = [rng.random((40, 6)), rng.random((40, 4))]
-    make_optimizer = POEMSTransformer._make_optimizer
 
-    def terminated_at_step_5(self, module):
-        optimizer = make_optimizer(self, module)
-        real, count = optimizer.step, [0]
+    def terminate():
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(30)  # the handler's exception ends the sleep
 
-        def step(*args, **kwargs):
-            count[0] += 1
-            if count[0] == 5:
-                os.kill(os.getpid(), signal.SIGTERM)
-                time.sleep(30)  # the handler's exception ends the sleep
-            return real(*args, **kwargs)
-
-        optimizer.step = step
-        return optimizer
-
-    monkeypatch.setattr(POEMSTransformer, "_make_optimizer", terminated_at_step_5)
+    monkeypatch.setattr(POEMSTransformer, "_make_optimizer", optimizer_step_hook(POEMSTransformer._make_optimizer, 5, terminate))
     est = POEMSTransformer(n_components=3, max_iter=50, batch_size=1000, random_state=0)
     with _cli._sigterm_as_interrupt():
         with pytest.warns(UserWarning, match=r"interrupted \(SIGTERM\) after epoch 4"), pytest.raises(_cli._Terminated):

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 import torch
-from conftest import impute_r2_on_planted, make_planted
+from conftest import impute_r2_on_planted, make_planted, optimizer_step_hook
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
@@ -1720,20 +1720,11 @@ def test_ctrl_c_during_training_keeps_the_best_weights_so_far(cls, monkeypatch):
     X = data()
     make_optimizer = cls._make_optimizer
 
+    def interrupt():
+        raise KeyboardInterrupt
+
     def interrupted_at(step):
-        def make(self, module):
-            optimizer = make_optimizer(self, module)
-            real, count = optimizer.step, [0]
-
-            def counted(*args, **kwargs):
-                count[0] += 1
-                if count[0] == step:
-                    raise KeyboardInterrupt
-                return real(*args, **kwargs)
-
-            optimizer.step = counted
-            return optimizer
-        return make
+        return optimizer_step_hook(make_optimizer, step, interrupt)
 
     est = tiny(cls, max_iter=50, batch_size=1000, n_iter_no_change=None)  # one step per epoch
     monkeypatch.setattr(cls, "_make_optimizer", interrupted_at(8))
@@ -1762,22 +1753,11 @@ def test_an_error_mid_training_says_when_and_that_the_fit_was_undone(monkeypatch
     """A RuntimeError or MemoryError at epoch k came back as it was: nothing
     said that k epochs had run and were undone."""
     X = data()
-    make_optimizer = POEMSTransformer._make_optimizer
 
-    def make(self, module):
-        optimizer = make_optimizer(self, module)
-        real, count = optimizer.step, [0]
+    def fail():
+        raise RuntimeError("injected")
 
-        def failing(*args, **kwargs):
-            count[0] += 1
-            if count[0] == 4:
-                raise RuntimeError("injected")
-            return real(*args, **kwargs)
-
-        optimizer.step = failing
-        return optimizer
-
-    monkeypatch.setattr(POEMSTransformer, "_make_optimizer", make)
+    monkeypatch.setattr(POEMSTransformer, "_make_optimizer", optimizer_step_hook(POEMSTransformer._make_optimizer, 4, fail))
     est = tiny(POEMSTransformer, max_iter=10, batch_size=1000)
     with pytest.raises(RuntimeError, match="injected") as raised:
         est.fit(X)
