@@ -1041,7 +1041,9 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                     best_loss, best_criterion, best_epoch, no_improvement, best_state = (
                         monitored, criterion, epoch + 1, 0, state
                     )
-                elif epoch + 1 >= getattr(self, "kl_warmup", 0):
+                elif epoch + 1 > getattr(self, "kl_warmup", 0):
+                    # (epochs 1 to kl_warmup are the warm-up, the last at full beta
+                    # but trained with less: counted from the first epoch after it)
                     no_improvement += 1
                 if lines:
                     print(
@@ -1065,7 +1067,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 if (
                     conv_window is not None
                     and len(criteria) > conv_window
-                    and epoch + 1 >= getattr(self, "kl_warmup", 0) + conv_window
+                    and epoch + 1 > getattr(self, "kl_warmup", 0) + conv_window
                     and criteria[-1 - conv_window] - criteria[-1] < conv_tol * (criteria[0] - criteria[-1])
                 ):
                     stopped = True
