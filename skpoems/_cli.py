@@ -76,6 +76,8 @@ examples:
   skpoems discover --data ./cohort           subtypes and their markers, no labels needed
   skpoems embed skpoems_results/tcga_brca_poems --data ./new_patients
                                              embed new patients with a saved model
+  skpoems gdc ./gdc_download --sample-types tumor --out ./cohort
+                                             a GDC portal download as one table per omic
 """
 
 
@@ -790,6 +792,52 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_output_options(embed, "<folder>_embedding")
     embed.set_defaults(handler=_cmd_embed)
+
+    gdc = commands.add_parser(
+        "gdc",
+        help="merge a GDC portal download into one table per omic",
+        description="Merge a download of the GDC data portal (one file per sample and "
+        "data type, in folders named by file id, and the cart's sample sheet "
+        "gdc_sample_sheet*.tsv) into one table per omic, samples x features: "
+        "gene_expression (STAR's tpm_unstranded), mirna (reads per million), "
+        "methylation (beta values), protein (RPPA), copy_number (gene level), written "
+        "as <omic>.csv.gz for `skpoems run --data` and `skpoems discover --data`. "
+        "Other data types are passed over and named.",
+    )
+    gdc.add_argument("download", metavar="FOLDER", help="the download folder (files at any depth)")
+    gdc.add_argument(
+        "--sample-sheet",
+        metavar="FILE",
+        default=None,
+        help="the download's sample sheet (default: the gdc_sample_sheet*.tsv in FOLDER or beside it)",
+    )
+    gdc.add_argument(
+        "--sample-types",
+        type=_sample_types,
+        metavar="all|tumor|normal|CODE[,CODE...]",
+        default="all",
+        help="the samples to keep: tumor (sample types 01-09 of the barcode), normal "
+        "(10-19), or two-digit codes such as 01 (primary tumours) (default: all; a "
+        "cohort's download holds normal tissue beside the tumours)",
+    )
+    gdc.add_argument(
+        "--value",
+        type=_param_assignment,
+        action="append",
+        metavar="OMIC=COLUMN",
+        default=[],
+        help="the column to take for an omic, e.g. gene_expression=unstranded for raw "
+        "counts (repeatable; default: gene_expression=tpm_unstranded, "
+        "mirna=reads_per_million_miRNA_mapped)",
+    )
+    gdc.add_argument(
+        "--out",
+        metavar="DIR",
+        default=None,
+        help="output folder of the tables (default: ./<download folder>_tables)",
+    )
+    gdc.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
+    gdc.set_defaults(handler=_cmd_gdc)
     return parser
 
 
@@ -852,6 +900,7 @@ def _safe_names(texts: Sequence[str]) -> list[str]:
 
 #: the loaders' Python remedies, as the options that give them on the command line
 _CLI_TERMS = (
+    ("skpoems.datasets.merge_gdc_download(download)", "skpoems gdc DOWNLOAD"),
     ("If it is an omic, rename it, or name the omics to read (omics=[...]).",
      "If it is an omic, rename it, or name the omics to read (--omics NAME,NAME)."),
     ("or name the omics to read (omics=[...])", "or name the omics to read (--omics NAME,NAME)"),
@@ -2402,6 +2451,63 @@ def _has_nan(X: Any) -> bool:
 _BENCHMARK_FILES = ("benchmark.csv", "benchmark_runs.csv", "benchmark.md", "benchmark.json")
 
 
+def _sample_types(text: str) -> str | list[str]:
+    """``--sample-types``: all, tumor, normal, or two-digit codes separated by commas."""
+    if text.lower() in ("all", "tumor", "tumour", "normal"):
+        return {"tumour": "tumor"}.get(text.lower(), text.lower())
+    codes = [code.strip() for code in text.split(",")]
+    if not all(re.fullmatch(r"\d{1,2}", code) for code in codes):
+        raise argparse.ArgumentTypeError(
+            f"expected all, tumor, normal or two-digit sample type codes (01,06), got {text!r}"
+        )
+    return [code.zfill(2) for code in codes]
+
+
+def _cmd_gdc(args: argparse.Namespace) -> int:
+    from .datasets import merge_gdc_download
+
+    download = Path(args.download)
+    out = Path(args.out) if args.out else Path.cwd() / f"{download.resolve().name}_tables"
+    values = {name: str(value) for name, value in args.value}
+    try:
+        tables = merge_gdc_download(
+            download, sample_sheet=args.sample_sheet, sample_types=args.sample_types, values=values, out=out,
+            verbose=not args.quiet,
+        )
+    except (ValueError, TypeError, OSError) as exc:
+        raise _DataError(f"cannot merge {download}: {exc}") from exc
+    for omic, table in tables.items():
+        missing = int(table.isna().to_numpy().sum())
+        print(
+            f"{omic}: {table.shape[0]} samples x {table.shape[1]} features"
+            + (f", {missing} missing values" if missing else "")
+            + f" -> {out / (omic + '.csv.gz')}"
+        )
+    # an omic of few samples would shrink the inner join to them: left out of the command
+    most = max(len(table) for table in tables.values())
+    few = [omic for omic, table in tables.items() if len(table) < most / 2]
+    kept = [omic for omic in tables if omic not in few]
+    logged = [omic for omic in kept if omic in ("gene_expression", "mirna")]
+    missing = any(tables[omic].isna().to_numpy().any() for omic in kept)
+    print(
+        "next, with a label file (sample or patient, label) in that folder or --labels, or "
+        "without labels `skpoems discover`:\n"
+        f"  skpoems run --data {out} --join inner --sample-name-length 12"
+        + (f" --omics {','.join(kept)}" if few else "")
+        + (f" --log {' '.join(logged)}" if logged else "")
+        + (" --impute median" if missing else "")
+        + "\n(--sample-name-length 12 matches patients' labels by the patient barcode; the values "
+        "are the GDC's, so expression is log-transformed with --log"
+        + (
+            f"; {', '.join(few)} left out: {'it has' if len(few) == 1 else 'they have'} fewer than half "
+            "the samples, and --join inner keeps only the samples of every omic"
+            if few else ""
+        )
+        + ")"
+    )
+    return 0
+
+
 def _cmd_benchmark(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     bunch = _load(args)
@@ -2758,7 +2864,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    commands = {"run", "benchmark", "sweep", "discover", "embed"}
+    commands = {"run", "benchmark", "sweep", "discover", "embed", "gdc"}
     if not argv or (
         argv[0].startswith("-") and argv[0] not in {"-h", "--help", "--version"}
     ):

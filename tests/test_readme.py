@@ -133,9 +133,9 @@ def shell_commands() -> list[str]:
     prose = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
     for span in re.findall(r"`([^`]+)`", prose):
         commands.append(" ".join(span.split()))
-    keep = re.compile(r"^(skpoems (run|benchmark|sweep)\b|python -m skpoems\b|(python )?(examples/)?(benchmarks/)?\w+\.py )")
+    keep = re.compile(r"^(skpoems (run|benchmark|sweep|discover|(embed|gdc) \w+)\b|python -m skpoems\b|(python )?(examples/)?(benchmarks/)?\w+\.py )")
     # a synopsis ("[--labels FILE]") or a bare option named in a sentence is not a command
-    whole = [c for c in commands if keep.match(c) and "..." not in c and "[" not in c and not c.endswith(" --data")]
+    whole = [c for c in commands if keep.match(c) and "..." not in c and "[" not in c and "<" not in c and not c.endswith(" --data")]
     return list(dict.fromkeys(whole))
 
 

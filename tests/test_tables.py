@@ -1595,6 +1595,7 @@ def test_no_omic_table_counts_the_subfolders_of_a_gdc_download(tmp_path):
                                              r"MANIFEST.txt\. Its 3 subfolder\(s\) are not read \(a GDC download") as error:
             load_omics_tables(tmp_path)
     assert "no table" not in str(error.value)
+    assert "with skpoems.datasets.merge_gdc_download(download))" in str(error.value)
 
 
 def test_a_label_file_with_another_ending_is_not_called_unread(tmp_path):
@@ -1630,7 +1631,8 @@ def test_per_sample_files_of_one_omic_are_refused(tmp_path):
         table.insert(0, "gene_name", [f"G{j}" for j in range(30)])
         table.to_csv(tmp_path / f"{i:08d}-1111-2222-3333-44445555666{i}.rna_seq.augmented_star_gene_counts.tsv", sep="\t")
     with pytest.raises(ValueError, match=r"4 tables of .* have the same rows and the same columns \(unstranded, "
-                                         r"tpm_unstranded, fpkm_unstranded\): one omic split into a file per sample"):
+                                         r"tpm_unstranded, fpkm_unstranded\): one omic split into a file per sample.*"
+                                         r"skpoems.datasets.merge_gdc_download\(download\) names each file's sample"):
         load_omics_tables(tmp_path, labels=False)
 
 

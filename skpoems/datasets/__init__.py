@@ -9,11 +9,14 @@
   KIRC layout, features x samples).
 - :func:`load_omics_tables`: a folder of named tables, one per omic, plus labels
   (``mrna.csv.gz``, ``mirna.csv``, ``labels.csv``: the layout of the bundled data).
+- :func:`merge_gdc_download`: a GDC portal download (one file per sample and data
+  type, and its sample sheet) merged into one table per omic.
 - :func:`make_multiomics`: synthetic data with planted sparse factors and subtypes;
   :data:`PLANTED_FACTORS` is the planted-factor benchmark of its recovery tests.
 """
 
 from ._folder import load_omics_files, load_omics_folder
+from ._gdc import merge_gdc_download
 from ._synthetic import PLANTED_FACTORS, make_multiomics
 from ._tables import load_omics_tables
 from ._tcga import load_nutrimouse, load_tcga_brca
@@ -26,4 +29,5 @@ __all__ = [
     "load_omics_tables",
     "load_tcga_brca",
     "make_multiomics",
+    "merge_gdc_download",
 ]

@@ -1965,8 +1965,9 @@ def load_omics_tables(
             f"{len(split)} tables of {folder} ({shown}{', ...' if len(split) > 3 else ''}) have "
             f"the same rows and the same columns ({', '.join(columns)}{', ...' if tables[split[0]].shape[1] > 4 else ''}): "
             f"one omic split into a file per sample (as GDC downloads are), which would be read as "
-            f"{len(split)} omics. Merge them into one table per omic first (one column per "
-            "sample, e.g. each file's tpm_unstranded, named by the sample)."
+            f"{len(split)} omics. Merge them into one table per omic first: "
+            "skpoems.datasets.merge_gdc_download(download) names each file's sample from the "
+            "download's sample sheet and writes one table per omic."
         )
     derived = []
     if omics is None:
@@ -2046,7 +2047,8 @@ def load_omics_tables(
         subfolders = sum(1 for entry in folder.iterdir() if entry.is_dir() and not entry.name.startswith("."))
         inside = (
             f" Its {subfolders} subfolder(s) are not read (a GDC download puts each file in a "
-            "folder of its own: merge one omic's per-sample files into one table per omic first)."
+            "folder of its own: merge one omic's per-sample files into one table per omic first, "
+            "with skpoems.datasets.merge_gdc_download(download))."
             if subfolders else ""
         )
         raise ValueError(
