@@ -2489,6 +2489,9 @@ def _cmd_gdc(args: argparse.Namespace) -> int:
     kept = [omic for omic in tables if omic not in few]
     logged = [omic for omic in kept if omic in ("gene_expression", "mirna")]
     missing = any(tables[omic].isna().to_numpy().any() for omic in kept)
+    # training time grows with the features: a whole transcriptome or methylation
+    # array (60,660 genes, 485,577 probes) would take a day on a laptop
+    wide = max(tables[omic].shape[1] for omic in kept) > 5000
     print(
         "next, with a label file (sample or patient, label) in that folder or --labels, or "
         "without labels `skpoems discover`:\n"
@@ -2496,8 +2499,14 @@ def _cmd_gdc(args: argparse.Namespace) -> int:
         + (f" --omics {','.join(kept)}" if few else "")
         + (f" --log {' '.join(logged)}" if logged else "")
         + (" --impute median" if missing else "")
+        + (" --top-variance 2000" if wide else "")
         + "\n(--sample-name-length 12 matches patients' labels by the patient barcode; the values "
         "are the GDC's, so expression is log-transformed with --log"
+        + (
+            "; --top-variance 2000 keeps each omic's 2000 most variable features, chosen on the "
+            "training part: training time grows with the number of features"
+            if wide else ""
+        )
         + (
             f"; {', '.join(few)} left out: {'it has' if len(few) == 1 else 'they have'} fewer than half "
             "the samples, and --join inner keeps only the samples of every omic"

@@ -256,3 +256,16 @@ def test_methylation_files_with_a_header_line_or_text(tmp_path):
     files[1].write_text("cg1\t0.5\ncg1\t0.2\n")
     with pytest.raises(ValueError, match="names feature 'cg1' more than once"):
         merge_gdc_download(tmp_path)
+
+
+def test_the_next_command_selects_features_of_a_wide_omic(tmp_path, capsys):
+    from skpoems._cli import main
+
+    make_gdc_download(tmp_path / "dl", normal=None)
+    rng = np.random.default_rng(1)
+    for file in (tmp_path / "dl").rglob("*.level3betas.txt"):  # an array's worth of probes
+        file.write_text(_methylation(rng, probes=[f"cg{i:08d}" for i in range(5001)])[0])
+    assert main(["gdc", str(tmp_path / "dl"), "-q", "--out", str(tmp_path / "t")]) == 0
+    out = capsys.readouterr().out
+    assert "methylation: 3 samples x 5001 features" in out
+    assert "--log gene_expression mirna --top-variance 2000\n" in out and "training time grows" in out
