@@ -30,6 +30,7 @@ import math
 import os
 import platform
 import re
+import shlex
 import signal
 import sys
 import threading
@@ -386,6 +387,16 @@ def _add_data_options(parser: argparse.ArgumentParser, *, split: bool = True) ->
         help="with --data (named tables): cut every sample name to its first N "
         "characters before matching omics and labels (TCGA barcodes: 12 for the "
         "patient, 15 or 16 for the sample; default: names as they are)",
+    )
+    group.add_argument(
+        "--sample-types",
+        type=_sample_types,
+        metavar="all|tumor|normal|CODE[,CODE...]",
+        default="all",
+        help="with --data (named tables): keep the samples of these types by their TCGA "
+        "or TARGET barcode (characters 14-15), before names are cut: tumor (01-09), "
+        "normal (10-19) or two-digit codes such as 01 for primary tumours (default: "
+        "all; a portal's cohort table holds normal tissue beside the tumours)",
     )
     if split:
         group.add_argument(
@@ -800,9 +811,10 @@ def build_parser() -> argparse.ArgumentParser:
         "data type, in folders named by file id, and the cart's sample sheet "
         "gdc_sample_sheet*.tsv) into one table per omic, samples x features: "
         "gene_expression (STAR's tpm_unstranded), mirna (reads per million), "
-        "methylation (beta values), protein (RPPA), copy_number (gene level), written "
-        "as <omic>.csv.gz for `skpoems run --data` and `skpoems discover --data`. "
-        "Other data types are passed over and named.",
+        "methylation (beta values), protein (RPPA), copy_number_<workflow> (gene level), "
+        "written as <omic>.csv.gz, features x samples, for `skpoems run --data DIR "
+        "--layout features-x-samples` and `skpoems discover`. Other data types are passed "
+        "over and named; the run command that reads the tables is printed.",
     )
     gdc.add_argument("download", metavar="FOLDER", help="the download folder (files at any depth)")
     gdc.add_argument(
@@ -924,8 +936,10 @@ _CLI_TERMS = (
     ("Score more samples, or pass a smaller n_neighbors.", "Score more samples (a larger --test-size)."),
     ("name the omics to read (omics=[...])", "name the omics to read (--omics NAME,NAME)"),
     ("(--layout / transpose)", "(--layout)"),
-    ("drop them first (e.g. data.loc[data.index.str[13:15] < '10'])",
-     "remove them from the tables first"),
+    ("drop them first (e.g. data.loc[data.index.str[13:15] < '10']) or pass sample_types='tumor'",
+     "pass --sample-types tumor"),
+    ("sample_types='all'", "--sample-types all"),
+    ("sample_types", "--sample-types"),
     ("(skpoems.preprocessing.SelectTopVariance(n_features=1000), as the paper kept 1000 per omic)",
      "(--top-variance 1000, as the paper kept 1000 per omic)"),
     ("keep the most variable features first, skpoems.preprocessing.SelectTopVariance",
@@ -955,9 +969,10 @@ def _load(args: argparse.Namespace, *, require_labels: bool = True, keep_unlabel
         if args.data is None and (
             args.labels is not None or args.label_column is not None or args.join != "strict"
             or args.sample_name_length is not None or args.layout != "auto" or args.omics is not None
+            or args.sample_types != "all"
         ):
             raise ValueError(
-                "--labels, --label-column, --join, --omics, --sample-name-length and --layout go "
+                "--labels, --label-column, --join, --omics, --sample-name-length, --sample-types and --layout go "
                 "with --data FOLDER."
             )
         bunch = exp.load_dataset(
@@ -967,6 +982,7 @@ def _load(args: argparse.Namespace, *, require_labels: bool = True, keep_unlabel
             label_column=args.label_column,
             join=args.join,
             sample_name_length=args.sample_name_length,
+            sample_types=args.sample_types,
             require_labels=require_labels,
             transpose=_LAYOUTS[args.layout],
             keep_unlabelled=keep_unlabelled,
@@ -2492,29 +2508,73 @@ def _cmd_gdc(args: argparse.Namespace) -> int:
     # training time grows with the features: a whole transcriptome or methylation
     # array (60,660 genes, 485,577 probes) would take a day on a laptop
     wide = max(tables[omic].shape[1] for omic in kept) > 5000
-    print(
-        "next, with a label file (sample or patient, label) in that folder or --labels, or "
-        "without labels `skpoems discover`:\n"
-        f"  skpoems run --data {out} --join inner --sample-name-length 12"
+    types, length, why = _patient_matching([tables[omic].index for omic in kept], args.sample_types)
+    command = (
+        f"skpoems run --data {shlex.quote(str(out))} --layout features-x-samples --join inner"
+        + (f" --sample-types {types}" if types else "")
+        + (f" --sample-name-length {length}" if length else "")
         + (f" --omics {','.join(kept)}" if few else "")
         + (f" --log {' '.join(logged)}" if logged else "")
         + (" --impute median" if missing else "")
         + (" --top-variance 2000" if wide else "")
-        + "\n(--sample-name-length 12 matches patients' labels by the patient barcode; the values "
-        "are the GDC's, so expression is log-transformed with --log"
-        + (
-            "; --top-variance 2000 keeps each omic's 2000 most variable features, chosen on the "
+    )
+    notes = [why] if why else []
+    notes.append("the values are the GDC's, so expression is log-transformed with --log")
+    if wide:
+        notes.append(
+            "--top-variance 2000 keeps each omic's 2000 most variable features, chosen on the "
             "training part: training time grows with the number of features"
-            if wide else ""
         )
-        + (
-            f"; {', '.join(few)} left out: {'it has' if len(few) == 1 else 'they have'} fewer than half "
+    if few:
+        notes.append(
+            f"{', '.join(few)} left out: {'it has' if len(few) == 1 else 'they have'} fewer than half "
             "the samples, and --join inner keeps only the samples of every omic"
-            if few else ""
         )
-        + ")"
+    print(
+        "next, with a label file (sample or patient, label) in that folder or --labels (or, "
+        f"without labels, `skpoems discover` with the same options):\n  {command}\n({'; '.join(notes)})"
     )
     return 0
+
+
+def _patient_matching(indexes: list[pd.Index], sample_types: Any) -> tuple[str | None, int | None, str]:
+    """What the printed run command needs to match labels given per patient:
+    the sample types to keep (None: as merged), the length of the patients'
+    barcodes (None: names as they are) and why, for the merged omics' samples."""
+    from .datasets._base import NORMAL_CODES, SAMPLE_BARCODE, TUMOR_CODES
+
+    names = {str(n) for index in indexes for n in index}
+    found = {n: SAMPLE_BARCODE.match(n) for n in names}
+    if not names or not all(found.values()):
+        return None, None, ""
+    lengths = {m.start(1) - 1 for m in found.values()}  # (TCGA 12, TARGET 14 or 16)
+    if len(lengths) != 1:
+        return None, None, "the patients' barcodes have several lengths: labels must name the samples"
+    length = lengths.pop()
+
+    def clash(codes: frozenset[str] | None) -> list[str]:  # (a patient's samples that would merge)
+        for index in indexes:
+            kept = [str(n) for n in index if codes is None or found[str(n)].group(1) in codes]
+            patients = pd.Index([n[:length] for n in kept])
+            if patients.has_duplicates:
+                twice = patients[patients.duplicated()][0]
+                return [n for n in kept if n.startswith(twice)]
+        return []
+
+    has_normal = any(m.group(1) in NORMAL_CODES for m in found.values())
+    for types, codes in ((None, None), ("tumor", TUMOR_CODES), ("01", frozenset({"01"}))):
+        if types is None and (has_normal and sample_types == "all"):
+            continue  # (clusters would part tissues)
+        if not clash(codes):
+            kept = "" if types is None else f", --sample-types {types} keeps {'the tumours' if types == 'tumor' else 'the primary tumours'}"
+            return types, length, (
+                f"--sample-name-length {length} matches labels given per patient by the patient barcode{kept}"
+            )
+    example = clash(TUMOR_CODES) or clash(None)
+    return ("tumor" if has_normal and sample_types == "all" else None), None, (
+        f"a patient has several samples ({', '.join(example[:3])}): labels must name the samples, "
+        "or keep one sample per patient in the tables"
+    )
 
 
 def _cmd_benchmark(args: argparse.Namespace) -> int:

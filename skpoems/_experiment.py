@@ -113,6 +113,7 @@ def load_dataset(
     label_column: str | None = None,
     join: str = "strict",
     sample_name_length: int | None = None,
+    sample_types: Any = "all",
     require_labels: bool = True,
     transpose: bool | str = "auto",
     keep_unlabelled: bool = False,
@@ -129,9 +130,9 @@ def load_dataset(
         ...) are read by :func:`skpoems.datasets.load_omics_folder`, any other
         folder of tables (``mrna.csv.gz``, ``labels.csv``, ...) by
         :func:`skpoems.datasets.load_omics_tables`.
-    labels, label_column, join, sample_name_length : optional
-        The label file, its label column, how samples are matched and the
-        length sample names are cut to, for
+    labels, label_column, join, sample_name_length, sample_types : optional
+        The label file, its label column, how samples are matched, the
+        length sample names are cut to and the sample types kept, for
         :func:`~skpoems.datasets.load_omics_tables`.
     transpose : bool or "auto", default="auto"
         The layout of a folder of named tables (see
@@ -174,12 +175,13 @@ def load_dataset(
             if (
                 labels is not None or label_column is not None or join != "strict"
                 or sample_name_length is not None or transpose != "auto" or omics is not None
+                or not (isinstance(sample_types, str) and sample_types == "all")
             ):
                 raise ValueError(
                     f"{folder} is in the MOGONET/MOCSS layout, whose labels are "
                     "labels_all.csv (or labels_tr.csv/labels_te.csv) and whose rows "
                     "are matched by position; a label file, label column, join, omics, "
-                    "sample name length or layout cannot be chosen."
+                    "sample name length, sample types or layout cannot be chosen."
                 )
             bunch = datasets.load_omics_folder(folder)
             missing = "add labels_all.csv (or labels_tr.csv/labels_te.csv)"
@@ -187,7 +189,7 @@ def load_dataset(
             bunch = datasets.load_omics_tables(
                 folder, labels=labels, label_column=label_column, join=join,
                 sample_name_length=sample_name_length, transpose=transpose,
-                keep_unlabelled=keep_unlabelled, omics=omics,
+                keep_unlabelled=keep_unlabelled, omics=omics, sample_types=sample_types,
             )
             candidates = bunch.get("not_read") or []
             missing = "name the label file labels.csv, or pass labels=FILE (--labels FILE)" + (

@@ -983,7 +983,7 @@ def test_sweep_refits_the_selected_configuration_with_its_threads(tmp_path, monk
         (["run", "--max-iter", "0"], "expected an integer >= 1"),
         (["sweep", "--learning-rates", "1e-3,x"], "expected a number"),
         (["run", "--dataset", "nutrimouse", "--data", "x"], "not allowed with"),
-        (["run", "--dataset", "nutrimouse", "--labels", "diet.csv"], "--labels, --label-column, --join, --omics, --sample-name-length and --layout go with --data"),
+        (["run", "--dataset", "nutrimouse", "--labels", "diet.csv"], "--labels, --label-column, --join, --omics, --sample-name-length, --sample-types and --layout go with --data"),
         (["sweep", "--n-jobs", "0"], "expected a non-zero integer"),
         (["sweep", "--n-jobs", "2", "--dask-local", "2"], "not allowed with"),
         (["nope"], "invalid choice: 'nope'"),
@@ -1514,7 +1514,7 @@ def test_omics_option_is_checked_and_goes_with_data(tmp_path):
     status, _, stderr = call(["run", *FAST, "--omics", "gene,gene"])
     assert status == 2 and "names an omic twice" in stderr
     status, _, stderr = call(["run", *FAST, "--omics", "gene"])
-    assert status == 2 and "--omics, --sample-name-length and --layout go with --data FOLDER" in stderr
+    assert status == 2 and "--omics, --sample-name-length, --sample-types and --layout go with --data FOLDER" in stderr
 
 
 @pytest.mark.parametrize("join", ["outer", "inner"])

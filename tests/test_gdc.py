@@ -103,23 +103,23 @@ def test_merges_each_data_type_into_a_samples_x_features_table(tmp_path):
     truth = make_gdc_download(tmp_path)
     tables, said = _merge(tmp_path)
     assert sorted(tables) == ["copy_number", "gene_expression", "methylation", "mirna"]
-    assert tables["copy_number"].to_dict() == {"TSPAN6_ENSG00000000003.15": {"TCGA-A1-A0SB-01A": 3.0}}
+    assert tables["copy_number"].astype(float).to_dict() == {"TSPAN6_ENSG00000000003.15": {"TCGA-A1-A0SB-01A": 3.0}}
     expression = tables["gene_expression"]
     assert list(expression.index) == ["TCGA-A1-A0SB-01A", "TCGA-A1-A0SD-01A", "TCGA-A2-A04P-01A", "TCGA-A1-A0SD-11A"]
     # genes by symbol and id (MATR3 twice: the ids keep them apart), STAR's counters left out
     assert list(expression.columns) == [f"{name}_{gene_id}" for gene_id, name in GENES]
     for sample, values in truth["gene_expression"].items():
-        np.testing.assert_allclose(expression.loc[sample], [tpm for _, tpm in values.values()])
+        np.testing.assert_allclose(expression.loc[sample], [tpm for _, tpm in values.values()], rtol=1e-6)
     for sample, values in truth["mirna"].items():
-        np.testing.assert_allclose(tables["mirna"].loc[sample, MIRNAS], list(values.values()))
+        np.testing.assert_allclose(tables["mirna"].loc[sample, MIRNAS], list(values.values()), rtol=1e-6)
     methylation = tables["methylation"]
     assert list(methylation.columns) == PROBES
     for sample, values in truth["methylation"].items():  # (a failed probe: NaN)
-        np.testing.assert_allclose(methylation.loc[sample], list(values.values()))
+        np.testing.assert_allclose(methylation.loc[sample], list(values.values()), rtol=1e-6)
     assert np.isnan(methylation.loc["TCGA-A1-A0SB-01A", "cg00000108"])
     # the files it passed over are named
     assert "Masked Somatic Mutation (1)" in said and "Isoform Expression Quantification (1)" in said
-    assert "1 file(s) of several samples" in said
+    assert "1 file(s) of several tumours (or samples of unknown type) each were passed over" in said
 
 
 def test_sample_types_keep_the_tumours_or_the_normal_tissue(tmp_path):
@@ -156,14 +156,17 @@ def test_written_tables_are_read_by_the_folder_loader(tmp_path):
     pd.DataFrame({"sample": ["TCGA-A1-A0SB", "TCGA-A1-A0SD", "TCGA-A2-A04P"], "subtype": ["LumA", "Basal", "LumA"]}).to_csv(
         tmp_path / "tables" / "labels.csv", index=False)
     # (the copy numbers: one patient of three)
-    bunch = load_omics_tables(tmp_path / "tables", sample_name_length=12, omics=["gene_expression", "methylation", "mirna"])
+    bunch = load_omics_tables(tmp_path / "tables", sample_name_length=12, omics=["gene_expression", "methylation", "mirna"],
+                              transpose=True)
+    assert bunch.data.equals(load_omics_tables(tmp_path / "tables", sample_name_length=12,
+                                               omics=["gene_expression", "methylation", "mirna"]).data)  # (auto)
     assert bunch.omic_names == ["gene_expression", "methylation", "mirna"]
     assert list(bunch.sample_names) == ["TCGA-A1-A0SB", "TCGA-A1-A0SD", "TCGA-A2-A04P"]
     np.testing.assert_allclose(bunch.data["gene_expression"].to_numpy(), tables["gene_expression"].to_numpy())
     assert list(bunch.target_names) == ["Basal", "LumA"]
 
 
-def test_repeated_aliquots_are_averaged_and_platforms_reduced_to_shared_probes(tmp_path):
+def test_aliquots_are_averaged_and_files_of_other_features_left_out(tmp_path):
     truth = make_gdc_download(tmp_path, normal=None)
     sheet_path = next(tmp_path.glob("gdc_sample_sheet*"))
     sheet = pd.read_csv(sheet_path, sep="\t")
@@ -171,21 +174,80 @@ def test_repeated_aliquots_are_averaged_and_platforms_reduced_to_shared_probes(t
     sample = "TCGA-A1-A0SD-01A"
     text, again = _star(rng, tpm_scale=3.0)
     (tmp_path / "again").mkdir()
-    (tmp_path / "again" / "again.tsv").write_text(text)
-    # another platform: two probes of the others and one of its own
+    (tmp_path / "again" / "again.rna_seq.augmented_star_gene_counts.tsv").write_text(text)
+    # another platform (or a file cut short): two probes of the others and one of its own
     text450, _ = _methylation(rng, probes=["cg00000029", "cg00000165", "cg99999999"])
     (tmp_path / "again" / "450k.txt").write_text(text450)
-    extra = sheet.iloc[[0, 2]].copy()
-    extra["File ID"], extra["File Name"] = "again", ["again.tsv", "450k.txt"]
+    # a single-cell archive under the type of gene expression
+    (tmp_path / "again" / "x.filtered_feature_bc_matrix.tar.gz").write_bytes(b"\x1f\x8b")
+    extra = sheet.iloc[[0, 2, 0, 0]].copy()
+    extra["File ID"] = ["a1", "a2", "a3", sheet["File ID"].iloc[0]]  # (the last: listed twice)
+    extra["File Name"] = ["again.rna_seq.augmented_star_gene_counts.tsv", "450k.txt",
+                          "x.filtered_feature_bc_matrix.tar.gz", sheet["File Name"].iloc[0]]
     extra["Sample ID"], extra["Case ID"] = sample, sample[:12]
     pd.concat([sheet, extra]).to_csv(sheet_path, sep="\t", index=False)
     tables, said = _merge(tmp_path)
     first = [tpm for _, tpm in truth["gene_expression"][sample].values()]
     second = [tpm for _, tpm in again.values()]
-    np.testing.assert_allclose(tables["gene_expression"].loc[sample], (np.array(first) + second) / 2)
-    assert len(tables["gene_expression"]) == 3 and "1 sample(s) have several files" in said
-    assert list(tables["methylation"].columns) == ["cg00000029", "cg00000165"]
-    assert "3-5 features (several platforms?), 2 of them in every file" in said
+    np.testing.assert_allclose(tables["gene_expression"].loc[sample], (np.array(first) + second) / 2, rtol=1e-6)
+    assert len(tables["gene_expression"]) == 3 and "gene_expression: 1 sample(s) have several files" in said
+    # (the first sample's file, listed twice, is one file)
+    np.testing.assert_allclose(tables["gene_expression"].iloc[0], [t for _, t in truth["gene_expression"][
+        "TCGA-A1-A0SB-01A"].values()], rtol=1e-6)
+    assert list(tables["methylation"].columns) == PROBES and len(tables["methylation"]) == 3
+    assert "methylation: 1 file(s) list 3 features, other than the 5 of the 3 others" in said and "450k.txt): left out" in said
+    assert "Gene Expression Quantification of another workflow (1)" in said
+
+
+def test_copy_numbers_of_each_workflow_are_an_omic_of_their_own(tmp_path):
+    make_gdc_download(tmp_path, normal=None)
+    sheet_path = next(tmp_path.glob("gdc_sample_sheet*"))
+    sheet = pd.read_csv(sheet_path, sep="\t")
+    rows = []
+    for workflow, number in (("ascat2", 2), ("absolute_liftover", 5)):
+        name = f"TCGA-BRCA.abc.{workflow}.gene_level_copy_number.v36.tsv"
+        (tmp_path / workflow).mkdir()
+        (tmp_path / workflow / name).write_text(
+            "gene_id\tgene_name\tchromosome\tstart\tend\tcopy_number\tmin_copy_number\tmax_copy_number\n"
+            f"{GENES[1][0]}\t{GENES[1][1]}\tchrX\t1\t9\t{number}\t1\t{number}\n")
+        rows.append([workflow, name, "Copy Number Variation", "Gene Level Copy Number", "TCGA-BRCA", "TCGA-A1-A0SD",
+                     "TCGA-A1-A0SD-10A, TCGA-A1-A0SD-01A", "Normal, Tumor", "", "", ""])
+    pd.concat([sheet, pd.DataFrame(rows, columns=SHEET)]).to_csv(sheet_path, sep="\t", index=False)
+    tables, said = _merge(tmp_path)
+    assert tables["copy_number_ascat2"].to_dict() == {"TNMD_ENSG00000000005.6": {"TCGA-A1-A0SD-01A": 2.0}}
+    assert tables["copy_number_absolute_liftover"].iloc[0, 0] == 5.0
+    assert "copy_number: " not in said and "several files" not in said
+
+
+def test_tissue_types_of_ids_without_a_barcode(tmp_path):
+    """CPTAC-style ids: the sheet's Tissue Type (in the order of the Sample IDs)
+    says which is the tumour; Abnormal and Peritumoral are neither."""
+    from skpoems.datasets._gdc import _kind_of
+
+    assert [_kind_of(t) for t in ("Tumor", "Normal", "Abnormal", "Peritumoral", "Primary Tumor",
+                                  "Solid Tissue Normal", "Blood Derived Normal", "Metastatic", "Unknown")] == [
+        "tumor", "normal", "other", "other", "tumor", "normal", "normal", "tumor", None]
+    rng = np.random.default_rng(0)
+    rows = []
+    for i, (sample, tissue) in enumerate([("C3L-00001-01", "Tumor"), ("C3L-00001-06", "Normal"),
+                                          ("C3L-00002-01", "Tumor"), ("C3L-00002-07", "Abnormal")]):
+        text, _ = _mirna(rng)
+        (tmp_path / f"f{i}").mkdir()
+        (tmp_path / f"f{i}" / f"{i}.mirnas.quantification.txt").write_text(text)
+        rows.append([f"f{i}", f"{i}.mirnas.quantification.txt", "Transcriptome Profiling", "miRNA Expression Quantification",
+                     "CPTAC-3", sample[:9], sample, tissue, "", "", ""])
+    (tmp_path / "cn").mkdir()
+    (tmp_path / "cn" / "p.ascat3.gene_level_copy_number.v36.tsv").write_text(
+        "gene_id\tgene_name\tcopy_number\nENSG1\tA\t3\n")
+    rows.append(["cn", "p.ascat3.gene_level_copy_number.v36.tsv", "Copy Number Variation", "Gene Level Copy Number",
+                 "CPTAC-3", "C3L-00001", "C3L-00001-06, C3L-00001-01", "Normal, Tumor", "", "", ""])
+    pd.DataFrame(rows, columns=SHEET).to_csv(tmp_path / "gdc_sample_sheet.tsv", sep="\t", index=False)
+    tumours, said = _merge(tmp_path, sample_types="tumor")
+    assert list(tumours["mirna"].index) == ["C3L-00001-01", "C3L-00002-01"]
+    assert list(tumours["copy_number_ascat3"].index) == ["C3L-00001-01"]
+    assert list(_merge(tmp_path, sample_types="normal")[0]["mirna"].index) == ["C3L-00001-06"]
+    with pytest.raises(ValueError, match="has no TCGA or TARGET barcode"):
+        merge_gdc_download(tmp_path, sample_types=["01"])
 
 
 def test_clear_errors_for_a_download_it_cannot_merge(tmp_path):
@@ -207,6 +269,14 @@ def test_clear_errors_for_a_download_it_cannot_merge(tmp_path):
     victim.write_text("a\tb\n1\t2\n")
     with pytest.raises(ValueError, match=f"{victim.name} does not read as a GDC 'Gene Expression Quantification'"):
         merge_gdc_download(tmp_path / "d")
+    # a cart not unpacked: the archive named
+    packed = tmp_path / "p"
+    packed.mkdir()
+    (tmp_path / "d" / "gdc_sample_sheet.2026-12-07.tsv").rename(packed / "gdc_sample_sheet.2026-12-07.tsv")
+    (packed / "gdc_download_20261207.tar.gz").write_bytes(b"\x1f\x8b")
+    with pytest.raises(ValueError, match=r"lists 12 file\(s\) of the data types read, and none of them lies under "
+                                         r".*\(extract gdc_download_20261207.tar.gz there first\)"):
+        merge_gdc_download(packed)
     # nothing of the types read
     empty = tmp_path / "e"
     empty.mkdir()
@@ -226,11 +296,11 @@ def test_the_gdc_command_writes_the_tables_and_the_next_command(tmp_path, capsys
     assert "gene_expression: 3 samples x 6 features -> " in out.out
     assert "methylation: 3 samples x 5 features, 1 missing values" in out.out
     # (the copy numbers: one sample of three, left out of the command)
-    assert (f"skpoems run --data {tmp_path / 't'} --join inner --sample-name-length 12 --omics "
+    assert (f"skpoems run --data {tmp_path / 't'} --layout features-x-samples --join inner --sample-name-length 12 --omics "
             "gene_expression,mirna,methylation --log gene_expression mirna --impute median") in out.out
     assert "copy_number left out: it has fewer than half the samples" in out.out
     assert "other sample types" in out.err  # (the warning, once, as a line)
-    mirna = pd.read_csv(tmp_path / "t" / "mirna.csv.gz", index_col=0)
+    mirna = pd.read_csv(tmp_path / "t" / "mirna.csv.gz", index_col=0).T  # (written features x samples)
     assert list(mirna.columns) == MIRNAS and (mirna.to_numpy() % 1 == 0).all()  # read counts
     # bad input: a clean message and status 2
     assert main(["gdc", str(tmp_path / "nowhere")]) == 2
@@ -269,3 +339,52 @@ def test_the_next_command_selects_features_of_a_wide_omic(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "methylation: 3 samples x 5001 features" in out
     assert "--log gene_expression mirna --top-variance 2000\n" in out and "training time grows" in out
+
+
+def test_the_next_command_matches_patients_only_where_their_samples_stay_apart(tmp_path, capsys):
+    """The printed command cut names to 12 characters whatever the samples: a
+    patient's tumour and normal sample (or two tumour samples) then clashed, and
+    TARGET's patients have 16 characters."""
+    from skpoems._cli import _patient_matching, main
+
+    tumours = pd.Index(["TCGA-A1-A0SB-01A", "TCGA-A1-A0SD-01A"])
+    assert _patient_matching([tumours], "all") == (None, 12, "--sample-name-length 12 matches labels given per patient by the patient barcode")
+    with_normal = tumours.append(pd.Index(["TCGA-A1-A0SD-11A"]))
+    types, length, why = _patient_matching([with_normal], "all")
+    assert (types, length) == ("tumor", 12) and "--sample-types tumor keeps the tumours" in why
+    metastasis = with_normal.append(pd.Index(["TCGA-A1-A0SB-06A"]))
+    assert _patient_matching([metastasis], "all")[:2] == ("01", 12)
+    two_vials = with_normal.append(pd.Index(["TCGA-A1-A0SB-01B"]))
+    types, length, why = _patient_matching([two_vials], "all")
+    assert (types, length) == ("tumor", None)
+    assert "a patient has several samples (TCGA-A1-A0SB-01A, TCGA-A1-A0SB-01B)" in why
+    target = pd.Index(["TARGET-20-PADZCG-04A", "TARGET-20-PAEAFC-09A"])
+    assert _patient_matching([target], "all")[:2] == (None, 16)
+    assert _patient_matching([pd.Index(["C3L-00001-01"])], "all") == (None, None, "")
+    # the command itself, on a download with a normal sample
+    make_gdc_download(tmp_path / "dl")
+    assert main(["gdc", str(tmp_path / "dl"), "-q", "--out", str(tmp_path / "my tables")]) == 0
+    out = capsys.readouterr().out
+    assert f"skpoems run --data '{tmp_path / 'my tables'}' --layout features-x-samples --join inner --sample-types tumor --sample-name-length 12 " in out
+
+
+def test_the_printed_command_runs_on_the_merged_tables(tmp_path, capsys):
+    """End to end: a download with a patient's normal sample, labels per patient,
+    and the run command that skpoems gdc printed."""
+    import shlex
+
+    from skpoems._cli import main
+
+    samples = tuple(f"TCGA-A{i % 9}-{1000 + i:04d}-01A" for i in range(30))
+    make_gdc_download(tmp_path / "dl", samples=samples, normal="TCGA-A1-1001-11A")
+    pd.DataFrame({"patient": [s[:12] for s in samples], "subtype": ["A", "B"] * 15}).to_csv(tmp_path / "labels.csv", index=False)
+    assert main(["gdc", str(tmp_path / "dl"), "-q", "--out", str(tmp_path / "t")]) == 0
+    command = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("  skpoems run"))
+    argv = shlex.split(command)[1:] + ["--labels", str(tmp_path / "labels.csv"), "--max-iter", "2", "--no-figures",
+                                       "-q", "--out", str(tmp_path / "run")]
+    assert main(argv) == 0
+    assert "30 samples" in capsys.readouterr().out
+    embedding = pd.read_csv(tmp_path / "run" / "embedding.csv")
+    assert len(embedding) == 6 and embedding.iloc[:, 0].str.len().eq(12).all()  # (the test part)
+    assert main(["run", "--sample-types", "tumor"]) == 2
+    assert "--sample-types and --layout go with --data FOLDER" in capsys.readouterr().err

@@ -1983,3 +1983,43 @@ def test_copies_of_tables_not_read_and_omic_names_with_annotation_words(tmp_path
     mrna.to_csv(tmp_path / "clinical_proteomics.csv")
     cohort = load_omics_tables(tmp_path)
     assert sorted(cohort.omic_names) == ["clinical_proteomics", "dna", "dna_copy", "mirna", "mrna"]
+
+
+def test_sample_types_keep_the_tumours_of_a_portal_table(tmp_path):
+    """Xena's matrices hold normal tissue beside the tumours; keeping the tumours
+    needed pandas (the CLI could not), and cutting names to the patient merged
+    a patient's tumour and normal samples."""
+    rng = np.random.RandomState(0)
+    tumours = [f"TCGA-A1-A{i:03d}-01" for i in range(10)]
+    samples = tumours + ["TCGA-A1-A000-11", "TCGA-A1-A001-11"]
+    # features x samples, lower case (Firehose), and samples x features
+    pd.DataFrame(rng.rand(4, 12), index=pd.Index(list("abcd"), name="gene"), columns=[s.lower() for s in samples]).to_csv(
+        tmp_path / "mrna.tsv", sep="\t")
+    pd.DataFrame(rng.rand(12, 3), index=pd.Index(samples, name="sample"), columns=list("xyz")).to_csv(tmp_path / "mirna.csv")
+    # labels by patient, and one of a normal sample by its sample barcode
+    labels = pd.DataFrame({"patient": [s[:12] for s in tumours] + ["TCGA-A1-A001-11"], "subtype": ["LumA", "Basal"] * 5 + ["Normal"]})
+    labels.to_csv(tmp_path / "labels.csv", index=False)
+    with pytest.raises(ValueError, match="lists sample 'TCGA-A1-A001' more than once after cutting"):
+        load_omics_tables(tmp_path, sample_name_length=12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (no normal-tissue warning: they are gone)
+        cohort = load_omics_tables(tmp_path, sample_name_length=12, sample_types="tumor")
+    assert list(cohort.data.index) == [s[:12] for s in tumours]
+    assert list(cohort.target_names) == ["Basal", "LumA"]  # (the normal sample's label left out)
+    assert "Left out: 2 sample(s) of other sample types than 'tumor' (by their barcodes)" in cohort.DESCR
+    np.testing.assert_allclose(cohort.data["mirna"].to_numpy(), pd.read_csv(tmp_path / "mirna.csv", index_col=0).iloc[:10])
+    assert load_omics_tables(tmp_path, sample_types=["1"], labels=False).data.shape == (10, 7)
+    normal = load_omics_tables(tmp_path, sample_types="normal", labels=False)
+    assert list(normal.data.index) == ["TCGA-A1-A000-11", "TCGA-A1-A001-11"]
+    with pytest.raises(ValueError, match="sample_types: 'all', 'tumor', 'normal' or a collection"):
+        load_omics_tables(tmp_path, sample_types="primary")
+    with pytest.raises(ValueError, match=r"none of its 12 samples is of the sample types \['06'\]"):
+        load_omics_tables(tmp_path, sample_types=["06"], labels=False)
+    # names without a sample type: refused, naming one
+    for f in ("mrna.tsv", "mirna.csv"):
+        (tmp_path / f).unlink()
+    pd.DataFrame(rng.rand(10, 3), index=pd.Index([s[:12] for s in tumours], name="sample"), columns=list("xyz")).to_csv(
+        tmp_path / "mirna.csv")
+    with pytest.raises(ValueError, match=r"mirna.csv: 10 of its 10 sample names are no TCGA or TARGET sample barcode "
+                                         r"with a sample type \(e.g. 'TCGA-A1-A000'; a patient barcode, 12 characters, has none\)"):
+        load_omics_tables(tmp_path, sample_types="tumor")

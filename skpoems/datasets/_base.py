@@ -5,7 +5,8 @@ from __future__ import annotations
 import bz2
 import gzip
 import lzma
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Collection, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import IO, Any
@@ -21,6 +22,47 @@ _DATA_PACKAGE = "skpoems.datasets"
 #: compressed file endings the loaders read (pandas.read_csv infers the same
 #: compressions from a file's name)
 COMPRESSIONS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+#: a sample barcode of TCGA or TARGET and its sample type (characters 14-15 of
+#: TCGA-A1-A0SB-01A; the part after the patient in TARGET-20-PADZCG-04A)
+SAMPLE_BARCODE = re.compile(r"^(?:TCGA|TARGET)-\w{2}-\w{4,6}-(\d{2})", re.IGNORECASE)
+#: sample type codes of tumours: 01-09 (primary, recurrent, metastatic, blood
+#: cancers) and TARGET's 40-42 (recurrent and post-treatment blood cancers);
+#: of normal tissue: 10-19. Others (20 control analytes, 50 cell lines, 60-61
+#: xenografts) are neither.
+TUMOR_CODES = frozenset([f"{c:02d}" for c in range(1, 10)] + ["40", "41", "42"])
+NORMAL_CODES = frozenset(f"{c:02d}" for c in range(10, 20))
+
+
+def sample_type_filter(sample_types: str | Collection[str]) -> Callable[[str], bool | None] | None:
+    """The test of ``sample_types`` (``"all"``, ``"tumor"``, ``"normal"`` or
+    two-digit sample type codes) for one sample name: True to keep, False to
+    leave out, None for a name that is no TCGA or TARGET sample barcode. None
+    for ``"all"`` (keep every sample)."""
+    if isinstance(sample_types, str):
+        kind = {"tumour": "tumor"}.get(sample_types.lower(), sample_types.lower())
+        if kind not in ("all", "tumor", "normal"):
+            raise ValueError(
+                f"sample_types: 'all', 'tumor', 'normal' or a collection of two-digit sample "
+                f"type codes (['01']); got {sample_types!r}."
+            )
+        if kind == "all":
+            return None
+        codes = TUMOR_CODES if kind == "tumor" else NORMAL_CODES
+    else:
+        codes = {str(code).zfill(2) for code in sample_types}
+        if not codes or not all(re.fullmatch(r"\d{2}", c) for c in codes):
+            raise ValueError(
+                f"sample_types: two-digit sample type codes (01 primary tumour, 11 normal "
+                f"tissue, ...), or 'tumor', 'normal' or 'all'; got {sorted(map(str, sample_types))}."
+            )
+
+    def keep(name: str) -> bool | None:
+        match = SAMPLE_BARCODE.match(name)
+        return None if match is None else match.group(1) in codes
+
+    return keep
 
 
 def strip_compression(name: str) -> str:

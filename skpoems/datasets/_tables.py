@@ -24,7 +24,7 @@ from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, Options, StrOptions, validate_params
 
 from ..utils._warnings import user_stacklevel
-from ._base import COMPRESSIONS, _make_bunch, _omics_frame, open_text
+from ._base import COMPRESSIONS, _make_bunch, _omics_frame, open_text, sample_type_filter
 from ._folder import (
     _encode_labels,
     _is_row_index,
@@ -1277,7 +1277,7 @@ def _tcga_normal_note(index: pd.Index) -> str:
         f"{len(normal)} of the {len(index)} samples are TCGA normal tissue (sample type 10-19 in "
         f"characters 14-15 of the barcode, e.g. {example!r}), read beside the tumours: "
         "clusters would part tissues rather than tumour subtypes. To keep the tumours only, "
-        "drop them first (e.g. data.loc[data.index.str[13:15] < '10'])."
+        "drop them first (e.g. data.loc[data.index.str[13:15] < '10']) or pass sample_types='tumor'."
     )
 
 
@@ -1467,6 +1467,40 @@ def _orient(
     return out
 
 
+def _keep_sample_types(
+    tables: dict[str, pd.DataFrame], files: Mapping[str, Path], keep: Any, sample_types: Any
+) -> tuple[dict[str, pd.DataFrame], int]:
+    """The omic tables (samples x features) without the samples whose barcode
+    gives another sample type, and how many different samples were left out."""
+    out, left_out = {}, set()
+    for key, table in tables.items():
+        if isinstance(table.index, pd.RangeIndex):
+            raise ValueError(
+                f"{files[key]} does not name its samples: sample_types keeps samples by "
+                "the sample type of their TCGA or TARGET barcode."
+            )
+        verdict = [keep(str(name)) for name in table.index]
+        unknown = [str(n) for n, v in zip(table.index, verdict, strict=True) if v is None]
+        if unknown:
+            patients = all(len(n) == 12 for n in unknown[:20])
+            raise ValueError(
+                f"{files[key]}: {len(unknown)} of its {len(table)} sample names are no TCGA or "
+                f"TARGET sample barcode with a sample type (e.g. {unknown[0]!r}"
+                + ("; a patient barcode, 12 characters, has none" if patients else "")
+                + "): sample_types cannot tell their type. Leave sample_types='all' and "
+                "select the samples yourself."
+            )
+        mask = np.array(verdict, dtype=bool)
+        if not mask.any():
+            raise ValueError(
+                f"{files[key]}: none of its {len(table)} samples is of the sample types "
+                f"{sample_types!r} (e.g. {str(table.index[0])!r})."
+            )
+        left_out.update(map(str, table.index[~mask]))
+        out[key] = table[mask]
+    return out, len(left_out)
+
+
 @overload
 def load_omics_tables(
     path: _PathLike,
@@ -1477,6 +1511,7 @@ def load_omics_tables(
     transpose: bool | Literal["auto"] = ...,
     join: Literal["strict", "inner", "outer"] = ...,
     sample_name_length: int | None = ...,
+    sample_types: str | Collection[str] = ...,
     keep_unlabelled: bool = ...,
     return_X_y: Literal[False] = ...,
     as_frame: bool = ...,
@@ -1491,6 +1526,7 @@ def load_omics_tables(
     transpose: bool | Literal["auto"] = ...,
     join: Literal["strict", "inner", "outer"] = ...,
     sample_name_length: int | None = ...,
+    sample_types: str | Collection[str] = ...,
     keep_unlabelled: bool = ...,
     return_X_y: Literal[True],
     as_frame: bool = ...,
@@ -1505,6 +1541,7 @@ def load_omics_tables(
     transpose: bool | Literal["auto"] = ...,
     join: Literal["strict", "inner", "outer"] = ...,
     sample_name_length: int | None = ...,
+    sample_types: str | Collection[str] = ...,
     keep_unlabelled: bool = ...,
     return_X_y: bool,
     as_frame: bool = ...,
@@ -1520,6 +1557,7 @@ def load_omics_tables(
         "transpose": ["boolean", StrOptions({"auto"})],
         "join": [StrOptions({"strict", "inner", "outer"})],
         "sample_name_length": [Interval(Integral, 1, None, closed="left"), None],
+        "sample_types": [str, Collection],
         "return_X_y": ["boolean"],
         "as_frame": ["boolean"],
     },
@@ -1534,6 +1572,7 @@ def load_omics_tables(
     transpose: bool | Literal["auto"] = "auto",
     join: Literal["strict", "inner", "outer"] = "strict",
     sample_name_length: int | None = None,
+    sample_types: str | Collection[str] = "all",
     keep_unlabelled: bool = False,
     return_X_y: bool = False,
     as_frame: bool = True,
@@ -1673,6 +1712,17 @@ def load_omics_tables(
         12 characters) are an error. None: names as they are. (TCGA barcodes
         are matched in their defined form, upper case with ``-``, whatever the
         file wrote: ``tcga-a1-a0sb`` and ``TCGA.A1.A0SB`` are ``TCGA-A1-A0SB``.)
+    sample_types : {"all", "tumor", "normal"} or collection of str, default="all"
+        The samples of the omic tables to keep, by the sample type of their
+        TCGA or TARGET barcode (characters 14-15: 01-09 tumour, 10-19 normal),
+        before the names are cut (``sample_name_length``): ``"tumor"``,
+        ``"normal"`` or two-digit codes (``["01"]``: primary tumours). A
+        portal's table of a cohort (Xena, Firehose, cBioPortal) holds the normal
+        tissue of some patients beside the tumours, which clusters would part
+        from the tumours rather than tumour subtypes. Label rows named by a
+        sample barcode of another type are left out too; labels named by
+        patient (12 characters) are kept. Every omic table must name its
+        samples by such barcodes.
     keep_unlabelled : bool, default=False
         With labels matched by name: keep the samples of the omic tables that
         the label file does not list, or lists without a label, rather than
@@ -1739,6 +1789,7 @@ def load_omics_tables(
     >>> cohort.target.tolist()
     [0, 0, 1]
     """
+    keep_sample = sample_type_filter(sample_types)  # (checks sample_types)
     folder = Path(path)
     if not folder.is_dir():
         raise ValueError(
@@ -2125,6 +2176,8 @@ def load_omics_tables(
         if label_named:
             _check_label_header(label_file, str(raw_labels.columns[0]), label_table, tables)
             label_table = label_table.set_axis(_canonical_barcodes(label_table.index), axis=0)
+            if keep_sample is not None:  # (rows of samples of other types; patients stay)
+                label_table = label_table[[keep_sample(str(n)) is not False for n in label_table.index]]
         if label_column is not None:
             if label_column not in label_table.columns:  # (before any count of labels)
                 raise ValueError(
@@ -2229,6 +2282,9 @@ def load_omics_tables(
         )
     known = {stem for stem in tables if raw[stem].attrs.get("features_x_samples")}
     tables = _orient(tables, named, label_ids, transpose, sample_name_length, known)
+    n_other_types = 0
+    if keep_sample is not None:
+        tables, n_other_types = _keep_sample_types(tables, files, keep_sample, sample_types)
     uncut: dict[str, pd.Index] = {}
     if sample_name_length is not None:
         for key, table in tables.items():
@@ -2458,6 +2514,11 @@ def load_omics_tables(
             "does not list or lists without a label (kept: keep_unlabelled=True)"
         )
         n_unlabelled = n_not_listed = 0
+    if n_other_types:
+        descr.append(
+            f"Left out: {n_other_types} sample(s) of other sample types than {sample_types!r} "
+            "(by their barcodes)"
+        )
     if n_unlabelled:
         descr.append(
             f"Left out: {n_unlabelled} sample(s) without a label in {label_file.name}"
