@@ -801,6 +801,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="cut every sample name to its first N characters before matching omics",
     )
+    embed.add_argument(
+        "--sample-types",
+        type=_sample_types,
+        metavar="all|tumor|normal|CODE[,CODE...]",
+        default=None,
+        help="keep the samples of these types by their TCGA or TARGET barcode, before names "
+        "are cut (default: those the model's training command kept)",
+    )
     _add_output_options(embed, "<folder>_embedding")
     embed.set_defaults(handler=_cmd_embed)
 
@@ -938,6 +946,7 @@ _CLI_TERMS = (
     ("(--layout / transpose)", "(--layout)"),
     ("drop them first (e.g. data.loc[data.index.str[13:15] < '10']) or pass sample_types='tumor'",
      "pass --sample-types tumor"),
+    ("sample_types=['01']", "--sample-types 01"),
     ("sample_types='all'", "--sample-types all"),
     ("sample_types", "--sample-types"),
     ("(skpoems.preprocessing.SelectTopVariance(n_features=1000), as the paper kept 1000 per omic)",
@@ -2211,6 +2220,7 @@ def _named_tables_as_trained(
         bunch = load_omics_tables(
             folder, labels=False, omics=list(files.values()), join=args.join,
             sample_name_length=args.sample_name_length, transpose=transpose,
+            sample_types=args.sample_types or "all",
         )
         return bunch.data.rename(columns={stem: omic for omic, stem in files.items()}, level=0)
 
@@ -2270,7 +2280,7 @@ def _numbered_folder_as_trained(
     chosen = [
         name for name, value, default in (
             ("--join", args.join, "outer"), ("--sample-name-length", args.sample_name_length, None),
-            ("--layout", args.layout, "auto"),
+            ("--layout", args.layout, "auto"), ("--sample-types", args.sample_types, None),
         ) if value != default
     ]
     if chosen:
@@ -2357,6 +2367,15 @@ def _cmd_embed(args: argparse.Namespace) -> int:
                         file=sys.stderr,
                         flush=True,
                     )
+        if args.sample_types is None:
+            # the samples the model was trained on (tumours only, say): new ones alike
+            trained_types = _trained_option(file.parent, "sample_types")
+            if trained_types is not None and trained_types != "all":
+                args.sample_types = trained_types
+                if not args.quiet:
+                    shown = trained_types if isinstance(trained_types, str) else ",".join(trained_types)
+                    print(f"note: samples of the types {shown} kept, as for training (--sample-types)",
+                          file=sys.stderr, flush=True)
         data = _named_tables_as_trained(folder, omics, args, _trained_features(pipe))
     X, notes = _features_as_trained(pipe, data, args.data)
     try:

@@ -388,3 +388,30 @@ def test_the_printed_command_runs_on_the_merged_tables(tmp_path, capsys):
     assert len(embedding) == 6 and embedding.iloc[:, 0].str.len().eq(12).all()  # (the test part)
     assert main(["run", "--sample-types", "tumor"]) == 2
     assert "--sample-types and --layout go with --data FOLDER" in capsys.readouterr().err
+
+
+def test_embed_keeps_the_sample_types_the_model_was_trained_on(tmp_path, capsys):
+    """discover --sample-types tumor, then embed of the same tables: embed had no
+    --sample-types, and its trained name length then merged a patient's tumour
+    and normal sample (an error), or embedded the normal tissue."""
+    from skpoems._cli import main
+
+    samples = tuple(f"TCGA-A{i % 9}-{1000 + i:04d}-01A" for i in range(30))
+    make_gdc_download(tmp_path / "dl", samples=samples, normal="TCGA-A1-1001-11A")
+    assert main(["gdc", str(tmp_path / "dl"), "-q", "--out", str(tmp_path / "t")]) == 0
+    common = ["--layout", "features-x-samples", "--join", "inner", "--omics", "gene_expression,mirna,methylation",
+              "--log", "gene_expression", "mirna"]
+    assert main(["discover", "--data", str(tmp_path / "t"), *common, "--impute", "median", "--sample-types", "tumor",
+                 "--sample-name-length", "12", "--max-iter", "2", "--no-figures", "-q", "--out", str(tmp_path / "d")]) == 0
+    capsys.readouterr()
+    assert main(["embed", str(tmp_path / "d"), "--data", str(tmp_path / "t"), "--layout", "features-x-samples",
+                 "--join", "inner", "--out", str(tmp_path / "e")]) == 0
+    err = capsys.readouterr().err
+    assert "note: samples of the types tumor kept, as for training (--sample-types)" in err
+    embedding = pd.read_csv(tmp_path / "e" / "embedding.csv", index_col=0)
+    assert len(embedding) == 30 and "TCGA-A1-1001" in embedding.index
+    # asked for the normal sample, measured in one omic only: said so
+    assert main(["embed", str(tmp_path / "d"), "--data", str(tmp_path / "t"), "--layout", "features-x-samples",
+                 "--join", "outer", "--sample-types", "normal", "--sample-name-length", "16",
+                 "--out", str(tmp_path / "n")]) == 2
+    assert "mirna.csv.gz holds no sample of the sample types 'normal': the omic would be missing" in capsys.readouterr().err

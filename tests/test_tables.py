@@ -2013,7 +2013,7 @@ def test_sample_types_keep_the_tumours_of_a_portal_table(tmp_path):
     assert list(normal.data.index) == ["TCGA-A1-A000-11", "TCGA-A1-A001-11"]
     with pytest.raises(ValueError, match="sample_types: 'all', 'tumor', 'normal' or a collection"):
         load_omics_tables(tmp_path, sample_types="primary")
-    with pytest.raises(ValueError, match=r"none of its 12 samples is of the sample types \['06'\]"):
+    with pytest.raises(ValueError, match=r"None of the samples of .* is of the sample types \['06'\]"):
         load_omics_tables(tmp_path, sample_types=["06"], labels=False)
     # names without a sample type: refused, naming one
     for f in ("mrna.tsv", "mirna.csv"):
@@ -2021,5 +2021,36 @@ def test_sample_types_keep_the_tumours_of_a_portal_table(tmp_path):
     pd.DataFrame(rng.rand(10, 3), index=pd.Index([s[:12] for s in tumours], name="sample"), columns=list("xyz")).to_csv(
         tmp_path / "mirna.csv")
     with pytest.raises(ValueError, match=r"mirna.csv: 10 of its 10 sample names are no TCGA or TARGET sample barcode "
-                                         r"with a sample type \(e.g. 'TCGA-A1-A000'; a patient barcode, 12 characters, has none\)"):
+                                         r"with a sample type \(e.g. 'TCGA-A1-A000'; a patient barcode has none\)"):
         load_omics_tables(tmp_path, sample_types="tumor")
+
+
+def test_sample_types_with_labels_of_one_type_or_by_position(tmp_path):
+    """Reviewer's cases: labels that list tumours only, asked for the normal
+    samples, left no label to orient genes x samples tables by (read the wrong
+    way round); labels matched by position cannot follow the samples left out;
+    aliquots of one sample in two omics were counted twice; TARGET barcodes with
+    dots were not barcodes."""
+    rng = np.random.RandomState(0)
+    tumours = [f"TCGA-A1-A{i:03d}-01A" for i in range(10)]
+    samples = tumours + ["TCGA-A1-A000-11A", "TCGA-A1-A001-11A"]
+    genes = pd.Index([f"G{i}" for i in range(5)], name="gene")
+    pd.DataFrame(rng.rand(5, 12), index=genes, columns=[s + "-01R-A000-07" for s in samples]).to_csv(tmp_path / "mrna.tsv", sep="\t")
+    pd.DataFrame(rng.rand(5, 12), index=genes, columns=[s + "-13R-A000-13" for s in samples]).to_csv(tmp_path / "mirna.tsv", sep="\t")
+    pd.DataFrame({"sample": [s[:15] for s in tumours], "subtype": ["A", "B"] * 5}).to_csv(tmp_path / "labels.csv", index=False)
+    cohort = load_omics_tables(tmp_path, sample_name_length=15, sample_types="tumor")
+    assert cohort.data.shape == (10, 10) and "Left out: 2 sample(s) of other sample types than 'tumor'" in cohort.DESCR
+    with pytest.raises(ValueError, match=r"labels.csv lists no sample of the sample types 'normal' \(e.g. 'TCGA-A1-A000-01'\)"):
+        load_omics_tables(tmp_path, sample_name_length=15, sample_types="normal")
+    normal = load_omics_tables(tmp_path, sample_name_length=15, sample_types=["11"], labels=False)
+    assert list(normal.data.index) == ["TCGA-A1-A000-11", "TCGA-A1-A001-11"] and normal.data.shape[1] == 10
+    pd.Series(["A", "B"] * 6, name="subtype").to_csv(tmp_path / "labels.csv", index=False)  # by position
+    with pytest.raises(ValueError, match="labels.csv has no sample names .* add a first column of sample names"):
+        load_omics_tables(tmp_path, sample_name_length=15, sample_types="tumor")
+    (tmp_path / "labels.csv").unlink()
+    for f in ("mrna.tsv", "mirna.tsv"):
+        (tmp_path / f).unlink()
+    target = [f"target.20.PA{i:04d}.{'03A' if i < 6 else '14A'}" for i in range(8)]
+    pd.DataFrame(rng.rand(8, 3), index=pd.Index(target, name="sample"), columns=list("xyz")).to_csv(tmp_path / "mirna.csv")
+    marrow = load_omics_tables(tmp_path, sample_types="normal")
+    assert list(marrow.data.index) == ["TARGET-20-PA0006-14A", "TARGET-20-PA0007-14A"]

@@ -24,7 +24,7 @@ from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, Options, StrOptions, validate_params
 
 from ..utils._warnings import user_stacklevel
-from ._base import COMPRESSIONS, _make_bunch, _omics_frame, open_text, sample_type_filter
+from ._base import COMPRESSIONS, SAMPLE_BARCODE, _make_bunch, _omics_frame, open_text, sample_type_filter
 from ._folder import (
     _encode_labels,
     _is_row_index,
@@ -1256,8 +1256,8 @@ _SEVERAL_SAMPLES = (
     "They are one patient's several samples: a TCGA barcode's sample type (its "
     "characters 14-15, TCGA-A1-A0SB-01) is 01-09 for tumours and 10-19 for normal "
     "tissue. Keep one sample per patient first (the primary tumours: "
-    "table.loc[table.index.str[13:15] == '01']), or cut the names to a length that "
-    "keeps them apart (15 or 16 for TCGA samples)."
+    "sample_types=['01']), or cut the names to a length that keeps them apart (15 "
+    "or 16 for TCGA samples; TARGET's patients already have 16 characters)."
 )
 
 
@@ -1289,11 +1289,18 @@ _TCGA_BARCODE = re.compile(
 )
 
 
+#: a TARGET barcode in any case and with "-", "." or "_" (project, patient,
+#: sample type and vial, portion and analyte)
+_TARGET_BARCODE = re.compile(
+    r"target([-._])\d{2}\1[a-z0-9]{4,6}(?:\1\d{2}[a-z]?(?:\1\d{2}[a-z])?)?", re.IGNORECASE
+)
+
+
 def _canonical_barcodes(axis: pd.Index) -> pd.Index:
-    """``axis`` with its TCGA barcodes in their defined form (upper case, "-"),
+    """``axis`` with its TCGA and TARGET barcodes in their defined form (upper case, "-"),
     where at least 80% of its names are barcodes; else as it is."""
     names = [str(n) for n in axis]
-    found = [_TCGA_BARCODE.match(n) for n in names]
+    found = [_TCGA_BARCODE.match(n) or _TARGET_BARCODE.match(n) for n in names]
     if not names or sum(m is not None for m in found) < 0.8 * len(names):
         return axis
     out = [
@@ -1467,6 +1474,13 @@ def _orient(
     return out
 
 
+def _types_text(sample_types: Any) -> str:
+    """``sample_types`` as a user reads it: 'tumor', or the codes ['01', '06']."""
+    if isinstance(sample_types, str):
+        return repr({"tumour": "tumor"}.get(sample_types.lower(), sample_types.lower()))
+    return str(sorted(str(code).zfill(2) for code in sample_types))
+
+
 def _keep_sample_types(
     tables: dict[str, pd.DataFrame], files: Mapping[str, Path], keep: Any, sample_types: Any
 ) -> tuple[dict[str, pd.DataFrame], int]:
@@ -1482,22 +1496,30 @@ def _keep_sample_types(
         verdict = [keep(str(name)) for name in table.index]
         unknown = [str(n) for n, v in zip(table.index, verdict, strict=True) if v is None]
         if unknown:
-            patients = all(len(n) == 12 for n in unknown[:20])
+            # (patient barcodes: TCGA-A1-A0SB, TARGET-20-PADZCG)
+            patients = all(re.fullmatch(r"(?:TCGA|TARGET)-\w{2}-\w{4,6}", n, re.IGNORECASE) for n in unknown[:20])
             raise ValueError(
                 f"{files[key]}: {len(unknown)} of its {len(table)} sample names are no TCGA or "
                 f"TARGET sample barcode with a sample type (e.g. {unknown[0]!r}"
-                + ("; a patient barcode, 12 characters, has none" if patients else "")
-                + "): sample_types cannot tell their type. Leave sample_types='all' and "
-                "select the samples yourself."
+                + ("; a patient barcode has none" if patients else "")
+                + "): sample_types cannot tell their type. "
+                + (
+                    "Its columns are named by sample barcodes: read it the other way round "
+                    "(transpose=True)."
+                    if any(SAMPLE_BARCODE.match(str(n)) for n in table.columns[:50])
+                    else "Leave sample_types='all' and select the samples yourself."
+                )
             )
         mask = np.array(verdict, dtype=bool)
-        if not mask.any():
-            raise ValueError(
-                f"{files[key]}: none of its {len(table)} samples is of the sample types "
-                f"{sample_types!r} (e.g. {str(table.index[0])!r})."
-            )
-        left_out.update(map(str, table.index[~mask]))
+        # (one sample whatever its aliquot: the barcode up to its sample type)
+        left_out.update(SAMPLE_BARCODE.match(str(n)).group(0).upper() for n in table.index[~mask])
         out[key] = table[mask]
+    if all(len(table) == 0 for table in out.values()):
+        key = next(iter(tables))
+        raise ValueError(
+            f"None of the samples of {', '.join(str(files[k].name) for k in tables)} is of the sample "
+            f"types {_types_text(sample_types)} (e.g. {str(tables[key].index[0])!r})."
+        )
     return out, len(left_out)
 
 
@@ -2163,7 +2185,7 @@ def load_omics_tables(
             )
 
     target = target_names = None
-    label_ids = None
+    label_ids = orient_ids = None
     n_unlabelled = n_not_listed = 0
     not_listed = pd.Index([])  # samples of the omics that the labels do not list
     unlabelled_ids = pd.Index([])
@@ -2177,7 +2199,21 @@ def load_omics_tables(
             _check_label_header(label_file, str(raw_labels.columns[0]), label_table, tables)
             label_table = label_table.set_axis(_canonical_barcodes(label_table.index), axis=0)
             if keep_sample is not None:  # (rows of samples of other types; patients stay)
-                label_table = label_table[[keep_sample(str(n)) is not False for n in label_table.index]]
+                # (all the names still tell the tables' orientation)
+                orient_ids = _cut(label_table.index, sample_name_length) if sample_name_length else label_table.index
+                kept = [keep_sample(str(n)) is not False for n in label_table.index]
+                if not any(kept):
+                    raise ValueError(
+                        f"{label_file} lists no sample of the sample types {_types_text(sample_types)} "
+                        f"(e.g. {str(label_table.index[0])!r}): no label is left to match."
+                    )
+                label_table = label_table[kept]
+        elif keep_sample is not None:
+            raise ValueError(
+                f"{label_file} has no sample names (its labels are matched by position), so "
+                "sample_types cannot leave out the labels of the samples it leaves out: add a "
+                "first column of sample names to it."
+            )
         if label_column is not None:
             if label_column not in label_table.columns:  # (before any count of labels)
                 raise ValueError(
@@ -2237,8 +2273,16 @@ def load_omics_tables(
                     f" after cutting the names to {sample_name_length} characters"
                     if sample_name_length is not None else ""
                 )
+                twice = codes.index[codes.index.duplicated()][0]
+                rows = [str(n) for n in label_table.index if str(n)[:sample_name_length] == twice][:3]
                 raise ValueError(
-                    f"{label_file} lists sample {codes.index[codes.index.duplicated()][0]!r} more than once{cut}."
+                    f"{label_file} lists sample {twice!r} more than once{cut}"
+                    + (
+                        f" ({', '.join(map(repr, rows))}): a patient's several samples. Keep one "
+                        "sample per patient (sample_types=['01'] keeps the primary tumours) or "
+                        "cut the names to a length that keeps them apart."
+                        if sample_name_length is not None and len(set(rows)) > 1 else "."
+                    )
                 )
             label_ids = codes.index
         target = codes
@@ -2281,7 +2325,10 @@ def load_omics_tables(
             "transpose=True if the files are features x samples)."
         )
     known = {stem for stem in tables if raw[stem].attrs.get("features_x_samples")}
-    tables = _orient(tables, named, label_ids, transpose, sample_name_length, known)
+    tables = _orient(
+        tables, named, label_ids if orient_ids is None or label_ids is None else orient_ids,
+        transpose, sample_name_length, known,
+    )
     n_other_types = 0
     if keep_sample is not None:
         tables, n_other_types = _keep_sample_types(tables, files, keep_sample, sample_types)
@@ -2404,6 +2451,12 @@ def load_omics_tables(
                     + _prefix_hint([pd.Index([s for i in indexes[:-1] for s in i]), label_ids], _CUT_HINT)
                 )
             for key in names:
+                if len(tables[key]) == 0 and keep_sample is not None:
+                    raise ValueError(
+                        f"{files[key]} holds no sample of the sample types "
+                        f"{_types_text(sample_types)}: the omic would be missing for every "
+                        "sample. Leave it out (omics=[...])."
+                    )
                 if not tables[key].index.isin(samples).any():
                     # the omic would be missing for every patient
                     raise ValueError(
@@ -2516,8 +2569,8 @@ def load_omics_tables(
         n_unlabelled = n_not_listed = 0
     if n_other_types:
         descr.append(
-            f"Left out: {n_other_types} sample(s) of other sample types than {sample_types!r} "
-            "(by their barcodes)"
+            f"Left out: {n_other_types} sample(s) of other sample types than "
+            f"{_types_text(sample_types)} (by their barcodes)"
         )
     if n_unlabelled:
         descr.append(
