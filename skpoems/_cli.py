@@ -947,6 +947,7 @@ _CLI_TERMS = (
     ("drop them first (e.g. data.loc[data.index.str[13:15] < '10']) or pass sample_types='tumor'",
      "pass --sample-types tumor"),
     ("sample_types=['01']", "--sample-types 01"),
+    ("sample_types='tumor'", "--sample-types tumor"),
     ("sample_types='all'", "--sample-types all"),
     ("sample_types", "--sample-types"),
     ("(skpoems.preprocessing.SelectTopVariance(n_features=1000), as the paper kept 1000 per omic)",

@@ -513,7 +513,7 @@ def test_tcga_normal_samples_among_tumours_are_noted(tmp_path):
         cohort = load_omics_tables(tmp_path)
     mirna = pd.read_csv(tmp_path / "mirna.csv", index_col=0)
     mirna.iloc[:10].to_csv(tmp_path / "mirna.csv")  # the tumours only: the join error says what the others are
-    with pytest.raises(ValueError, match=r"Of those, 2 are TCGA normal tissue \(sample type 10-19, e.g. 'TCGA-A1-A000-11'\), which omics measured on tumours alone lack"):
+    with pytest.raises(ValueError, match=r"Of those, 2 are TCGA normal tissue \(sample type 10-19, e.g. 'TCGA-A1-A000-11'\), which omics measured on tumours alone lack \(sample_types='tumor' leaves them out\)"):
         load_omics_tables(tmp_path)
     mirna.to_csv(tmp_path / "mirna.csv")
     assert "Note: 2 of the 12 samples are TCGA normal tissue" in cohort.DESCR

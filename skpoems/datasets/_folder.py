@@ -1038,7 +1038,8 @@ def _match_samples(
                     f"{len(only_first)} only in the latter (e.g. {example}). "
                     + (
                         f"Of those, {len(normal)} are TCGA normal tissue (sample type 10-19, e.g. "
-                        f"{normal[0]!r}), which omics measured on tumours alone lack. "
+                        f"{normal[0]!r}), which omics measured on tumours alone lack "
+                        "(sample_types='tumor' leaves them out). "
                         if normal else ""
                     )
                     + hint
