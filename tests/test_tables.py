@@ -2054,3 +2054,24 @@ def test_sample_types_with_labels_of_one_type_or_by_position(tmp_path):
     pd.DataFrame(rng.rand(8, 3), index=pd.Index(target, name="sample"), columns=list("xyz")).to_csv(tmp_path / "mirna.csv")
     marrow = load_omics_tables(tmp_path, sample_types="normal")
     assert list(marrow.data.index) == ["TARGET-20-PA0006-14A", "TARGET-20-PA0007-14A"]
+
+
+def test_label_column_finds_its_clinical_table(tmp_path):
+    """Xena's folder with label_column='PAM50Call_RNAseq' and no labels=: the
+    clinical matrix was passed over and the column ignored, without a word."""
+    rng = np.random.RandomState(0)
+    samples = [f"TCGA-A1-A{i:03d}-01" for i in range(12)]
+    pd.DataFrame(rng.rand(5, 12), index=pd.Index([f"G{i}" for i in range(5)], name="sample"), columns=samples).to_csv(
+        tmp_path / "HiSeqV2", sep="\t")
+    pd.DataFrame(rng.rand(12, 3), index=pd.Index(samples, name="sample"), columns=list("xyz")).to_csv(tmp_path / "mirna.csv")
+    clinical = pd.DataFrame({"sampleID": samples, "age_at_initial_pathologic_diagnosis": rng.randint(30, 80, 12),
+                             "PAM50Call_RNAseq": ["LumA", "Basal", "Her2"] * 4, "vital_status": ["LIVING", "DECEASED"] * 6})
+    clinical.to_csv(tmp_path / "BRCA_clinicalMatrix", sep="\t", index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cohort = load_omics_tables(tmp_path, label_column="PAM50Call_RNAseq")
+    assert list(cohort.target_names) == ["Basal", "Her2", "LumA"] and cohort.data.shape == (12, 8)
+    with pytest.raises(ValueError, match=r"label_column='PAM50' goes with a label file, and no table of .* has such a column: pass labels=FILE"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            load_omics_tables(tmp_path, label_column="PAM50")

@@ -2075,6 +2075,28 @@ def load_omics_tables(
                     UserWarning,
                     stacklevel=user_stacklevel(),
                 )
+    if label_file is None and labels is None and label_column is not None:
+        # label_column names the file too: the one table passed over (a clinical
+        # table, Xena's clinicalMatrix) that has such a column (or row)
+        def has_column(stem: str) -> bool:
+            table = raw[stem]
+            return label_column in map(str, table.columns) or (
+                table.shape[1] > 0 and label_column in set(map(str, table.iloc[:, 0]))
+            )
+
+        holders = [stem for stem in [*annotations, *text_only] if stem in raw and has_column(stem)]
+        if len(holders) != 1:
+            raise ValueError(
+                f"label_column={label_column!r} goes with a label file, and "
+                + (
+                    f"several tables of {folder} have such a column ({', '.join(files[k].name for k in holders)})"
+                    if holders else f"no table of {folder} that is not an omic has such a column"
+                )
+                + ": pass labels=FILE."
+            )
+        label_file = files[holders[0]]
+        if holders[0] in text_only:
+            text_only.remove(holders[0])
     if label_file is None and labels is None and len(text_only) == 1:
         candidate = files[text_only[0]]
         if _could_be_labels(raw[text_only[0]], tables):
