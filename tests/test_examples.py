@@ -126,6 +126,26 @@ def test_single_omic_baselines_script_runs(capsys):
     assert "k-means cluster" in capsys.readouterr().out
 
 
+def test_single_omic_baselines_selects_by_training_labels_and_compares_feature_lists(tmp_path, capsys):
+    script = load("single_omic_baselines")
+    from skpoems._experiment import load_dataset
+
+    mice = load_dataset("nutrimouse")
+    genes = list(mice.data["gene"].columns)
+    listed = tmp_path / "featname.csv"
+    listed.write_text("\n".join([genes[0].lower(), genes[5], "NOT_A_GENE|123456789"]) + "\n")
+    table = script.main(["--dataset", "nutrimouse", "--splits", "1", "--components", "2",
+                         "--anova-top", "4", "--feature-list", str(listed)])
+    assert "all omics, top 4 per omic by ANOVA F" in set(table["input"])
+    out = capsys.readouterr().out
+    assert "gene: 2 of the 3 listed features are among the 120 here" in out
+    # matched by the Entrez ID where both names carry one, else by the symbol
+    assert script._feature_key("ESR1|2099") == script._feature_key("ESR1_2099") == "2099"
+    assert script._feature_key("esr1") == "ESR1"
+    facts = script.compare_features(mice, "gene", [genes[0]])
+    assert facts["shared"] == 1 and 0 <= facts["top300_F_shared"] <= 1
+
+
 def test_n_init_study_trains_the_inits_of_n_init(tmp_path, capsys):
     """Each init the script trains is the same init of ``POEMSTransformer(n_init=N)``."""
     import warnings
