@@ -1379,6 +1379,9 @@ def plot_embedding(
         pca = PCA(n_components=2).fit(M)
         coords = pca.transform(M)
         axis_name = "PCA"
+    # an array whatever scikit-learn's global output config (a DataFrame under
+    # set_config(transform_output="pandas") could not be indexed as [:, 0])
+    coords = np.asarray(coords)
     owned = ax is None and figsize is None  # (a figure of the size the user gave is kept)
     ax = _new_axes(ax, (6.0, 4.8), figsize)
     colors = _palette(len(groups))

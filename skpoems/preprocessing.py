@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
+from sklearn import config_context
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.feature_selection import SelectorMixin
 from sklearn.preprocessing import MinMaxScaler
@@ -307,7 +308,16 @@ class OmicTransformer(
                 )
         if spec is None:
             return MinMaxScaler()
-        return spec if isinstance(spec, str) else clone(spec)
+        if isinstance(spec, str):
+            return spec
+        est = clone(spec)
+        try:
+            # arrays between the steps of a pipeline set to pandas output by the
+            # user too (see _naming); the user's transformer is left as it is
+            est.set_output(transform="default")
+        except (AttributeError, ValueError):  # (no set_output, or a step without it)
+            pass
+        return est
 
     def _check_transformer_keys(self) -> None:
         if not isinstance(self.transformer, Mapping):
@@ -854,15 +864,26 @@ def _output_names(est: Any, features: np.ndarray, n_out: int) -> np.ndarray:
 
 
 class _naming:
-    """Re-raise an inner transformer's ValueError/TypeError with the omic's name."""
+    """Around a call of an inner transformer: arrays out of it whatever scikit-learn's
+    global output config (``set_config(transform_output="pandas")``), and its
+    ValueError/TypeError re-raised with the omic's name.
+
+    The inner transformer sees one omic's plain array, and a pipeline of them
+    under pandas output would name the features x0, x1, ... between its steps: a
+    selector followed by a scaler then could not name what it kept, which came
+    out as f0, f1, ... (other features' names where the features were named so).
+    This transformer labels its output itself (its own ``set_output``).
+    """
 
     def __init__(self, name: str, method: str) -> None:
         self.name, self.method = name, method
+        self._config = config_context(transform_output="default")
 
     def __enter__(self) -> None:
-        return None
+        self._config.__enter__()
 
     def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> bool:
+        self._config.__exit__(kind, exc, tb)
         for error in (ValueError, TypeError):
             if exc is not None and issubclass(kind, error):
                 raise error(f"Omic {self.name!r} ({self.method}): {exc}") from exc

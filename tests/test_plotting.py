@@ -313,6 +313,24 @@ def test_plot_embedding(poems, data, method):
     assert sum(len(c.get_offsets()) for c in ax.collections) == 60
 
 
+@pytest.mark.parametrize("output", ["pandas", "polars"])
+@pytest.mark.parametrize("method", ["tsne", "pca"])
+def test_plot_embedding_under_a_global_dataframe_output(poems, data, method, output):
+    """Under set_config(transform_output="pandas") the map's own PCA / t-SNE
+    returned a DataFrame, which the scatter indexed as [:, 0]: a pandas error."""
+    import sklearn
+
+    if output == "polars":
+        pytest.importorskip("polars")
+    X, y = data
+    Z = poems.transform(X)
+    expected = plot_embedding(Z, y, method=method, random_state=0).collections
+    with sklearn.config_context(transform_output=output):
+        ax = plot_embedding(Z, y, method=method, random_state=0)
+    for got, want in zip(ax.collections, expected, strict=True):
+        np.testing.assert_allclose(got.get_offsets(), want.get_offsets())
+
+
 def test_plot_embedding_many_long_subtype_names_keep_the_map_readable():
     """16 long subtype names: the legend squeezed the map of a 6-inch figure to
     a sliver; the figure now widens by the legend, names are shortened, and no

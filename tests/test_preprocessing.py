@@ -366,6 +366,34 @@ def test_flat_input_follows_set_output_both_ways(configure):
     np.testing.assert_allclose(back.to_numpy()[:, kept], X[:, kept])
 
 
+@pytest.mark.parametrize("configure", ["global", "inner"])
+def test_a_selector_in_a_pipeline_names_what_it_kept_under_dataframe_output(configure):
+    """Under pandas output the pipeline's scaler saw the selector's x2, x3 and
+    could not name the kept features: they came out as f0, f1 (and, where the
+    features were named f0.. already, as other features' names)."""
+    import sklearn
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+
+    rng = np.random.RandomState(0)
+    X = concat_omics({
+        "mRNA": pd.DataFrame(rng.rand(20, 4) * [1, 1, 100, 100], columns=list("ABCD")),
+        "miRNA": rng.rand(20, 4) * [1, 100, 1, 100],  # unnamed: f0 .. f3
+    })
+    inner = make_pipeline(SimpleImputer(), SelectTopVariance(0.5), MinMaxScaler())
+    if configure == "inner":
+        inner.set_output(transform="pandas")
+    with sklearn.config_context(transform_output="pandas" if configure == "global" else "default"):
+        ot = OmicTransformer(inner)
+        out = ot.fit_transform(X)
+        assert isinstance(out, pd.DataFrame)
+        assert list(out.columns) == [("mRNA", "C"), ("mRNA", "D"), ("miRNA", "f1"), ("miRNA", "f3")]
+        np.testing.assert_allclose(ot.transform(X).to_numpy(), out.to_numpy())
+    # the user's pipeline is left as it is
+    assert (getattr(inner[-1], "_sklearn_output_config", {}).get("transform") == "pandas") == (configure == "inner")
+
+
 def test_in_a_column_transformer_beside_clinical_columns():
     from sklearn.compose import ColumnTransformer
 
