@@ -1387,6 +1387,31 @@ def test_decimal_commas_in_semicolon_tables_with_three_decimals(tmp_path):
     np.testing.assert_allclose(cohort.data["mrna"].to_numpy(), mrna.to_numpy())
 
 
+def test_points_that_separate_thousands_in_a_semicolon_table(tmp_path):
+    """A spreadsheet's export of counts where the decimal mark is a comma writes
+    9779 as 9.779 and 827 as 827: the counts of 1000 and more were read a
+    thousand times too small, without a word. Decimal points stay decimal."""
+    rng = np.random.default_rng(0)
+    samples = [f"S{i:02d}" for i in range(30)]
+    counts = pd.DataFrame(rng.integers(1, 50000, size=(30, 20)), index=samples, columns=[f"G{j}" for j in range(20)])
+    counts.map(lambda v: f"{v:,}".replace(",", ".")).rename_axis("sample").to_csv(tmp_path / "counts.csv", sep=";")
+    methylation = pd.DataFrame(rng.random((30, 8)), index=samples, columns=[f"cg{j}" for j in range(8)])
+    methylation.rename_axis("sample").to_csv(tmp_path / "meth.csv", sep=";", decimal=",")
+    pd.DataFrame({"sample": samples, "label": ["A", "B"] * 15}).to_csv(tmp_path / "labels.csv", sep=";", index=False)
+    cohort = load_omics_tables(tmp_path)
+    np.testing.assert_array_equal(cohort.data["counts"].to_numpy(), counts.to_numpy())
+    # log values rounded to 3 decimals (12.5, 0: the trailing zeros dropped), and
+    # values of 3 decimals without whole numbers beside them: decimal points
+    log = pd.DataFrame(rng.random((30, 20)) * 13 + 1, index=samples, columns=counts.columns).round(3)
+    log.iloc[:, 0] = 0.0
+    text = log.rename_axis("sample").to_csv(sep=";", float_format="%g")
+    (tmp_path / "counts.csv").write_text(text)
+    np.testing.assert_allclose(load_omics_tables(tmp_path).data["counts"].to_numpy(), log.to_numpy())
+    fixed = log + 1
+    fixed.rename_axis("sample").to_csv(tmp_path / "counts.csv", sep=";", float_format="%.3f")
+    np.testing.assert_allclose(load_omics_tables(tmp_path).data["counts"].to_numpy(), fixed.to_numpy())
+
+
 def _with_thousands(table, sep="\t"):
     return "\n".join(
         ["sample" + sep + sep.join(table.columns)]
@@ -1731,6 +1756,25 @@ def test_labels_from_the_sample_characteristics_of_a_geo_series_matrix(tmp_path)
     (tmp_path / "GSE1_series_matrix.txt").write_text(text + "\n")
     with pytest.raises(ValueError, match=r"is a GEO series matrix without !Sample_characteristics lines"):
         load_omics_tables(tmp_path, labels="GSE1_series_matrix.txt")
+
+
+def test_na_in_the_characteristics_of_a_geo_series_matrix_is_a_missing_label(tmp_path):
+    """"subtype: NA" was read as a class named NA: trained and scored as a subtype."""
+    rng = np.random.default_rng(0)
+    samples = [f"GSM{100 + i}" for i in range(12)]
+    subtypes = ["LumA", "Basal", "NA", "N/A"] * 3
+    probes = pd.DataFrame(rng.random((6, 12)), index=pd.Index([f"{i}_at" for i in range(6)], name="ID_REF"), columns=samples)
+    header = [
+        "!Sample_geo_accession\t" + "\t".join(f'"{s}"' for s in samples),
+        "!Sample_characteristics_ch1\t" + "\t".join(f'"subtype: {t}"' for t in subtypes),
+    ]
+    (tmp_path / "GSE1_series_matrix.txt").write_text(
+        "\n".join(header) + "\n!series_matrix_table_begin\n" + probes.to_csv(sep="\t") + "!series_matrix_table_end\n"
+    )
+    with pytest.raises(ValueError, match="no label"):
+        load_omics_tables(tmp_path, labels="GSE1_series_matrix.txt", label_column="subtype")
+    cohort = load_omics_tables(tmp_path, labels="GSE1_series_matrix.txt", label_column="subtype", join="inner")
+    assert list(cohort.target_names) == ["Basal", "LumA"] and len(cohort.target) == 6
 
 
 def test_formats_that_are_features_x_samples_are_read_so(tmp_path):

@@ -201,6 +201,11 @@ def _is_geo_begin(line: str) -> bool:
     return line.strip().lower() == "!series_matrix_table_begin"
 
 
+#: the cells pandas' read_csv reads as missing by default (and the empty one)
+_GEO_MISSING = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+                "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"]
+
+
 def _geo_samples(file: Path) -> pd.DataFrame | None:
     """The samples of a GEO series matrix file with their characteristics: its
     ``!Sample_geo_accession`` ids as the first column (``sample``), then one
@@ -234,8 +239,11 @@ def _geo_samples(file: Path) -> pd.DataFrame | None:
     if not ids:
         return None
     table = pd.DataFrame({k: (v + [None] * len(ids))[: len(ids)] for k, v in columns.items()})
+    # missing as pandas reads a table's cells ("subtype: NA" is a sample without
+    # a subtype, not a class named NA)
+    table = table.mask(table.isin(_GEO_MISSING))
     table.insert(0, "sample", ids)
-    return table.replace("", np.nan)
+    return table
 
 
 def _space_fields(line: str) -> list[str]:
@@ -344,6 +352,31 @@ def _comma_reading(lines: list[str], sep: str) -> tuple[str, bool]:
     if as_decimal and (not as_thousands or (whole and max(whole) >= 1000)):
         return ",", False
     return ".", False
+
+
+#: a number with points between groups of three digits (1.234; 12.345.678)
+_DOT_THOUSANDS = re.compile(r"[-+]?[1-9]\d{0,2}(?:\.\d{3})+")
+
+
+def _dot_thousands(lines: list[str]) -> bool:
+    """Whether the points of a semicolon table without decimal commas separate
+    thousands (a spreadsheet's export of counts where the decimal mark is a
+    comma: 9.779 is 9779, 827 is 827): every number with a point is written as
+    groups of three digits, and the values say so, as for commas in
+    :func:`_comma_reading`: a number of several groups (1.234.567), or whole
+    numbers written without a point only below 1000 beside at least 50 with one.
+    Numbers with decimal points (0.5, 12.25, 8.000) never read so."""
+    values = [
+        f.strip().strip('"').strip() for line in lines
+        for f in next(csv.reader([line.rstrip("\r\n")], delimiter=";"), [])[1:]
+    ]
+    points = [v for v in values if _POINT_NUMBER.fullmatch(v)]
+    if not points or not all(_DOT_THOUSANDS.fullmatch(v) for v in points):
+        return False
+    if any(v.count(".") > 1 for v in points):
+        return True
+    whole = [abs(int(v)) for v in values if _WHOLE_NUMBER.fullmatch(v)]
+    return len(points) >= 50 and bool(whole) and max(whole) < 1000
 
 
 def _may_hold_commas(lines: list[str], sep: str) -> bool:
@@ -517,6 +550,8 @@ def _read_table(file: Path) -> pd.DataFrame:
         second = lines[comments + 1].rstrip("\r\n").split(sep)
         if len(second) > 1 and not any(_is_number(f) for f in second[1:]):
             options["skiprows"] = [*range(comments), comments + 1]
+    if sep == ";" and decimal == "." and not thousands and lines and _dot_thousands(lines[comments + 1 :]):
+        decimal, options["thousands"] = ",", "."
     try:
         table = pd.read_csv(file, decimal=decimal, **options)
     except pd.errors.EmptyDataError as exc:
