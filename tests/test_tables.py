@@ -842,6 +842,27 @@ def test_cbioportal_tables_with_gene_annotations_and_comment_lines(tmp_path):
         np.testing.assert_allclose(cohort.data["mrna"].loc[ids].to_numpy(), expr.iloc[:, 2:].T.to_numpy())
 
 
+def test_cbioportal_sample_clinical_file_is_matched_by_its_sample_ids(tmp_path):
+    """data_clinical_sample.txt lists PATIENT_ID before SAMPLE_ID: with one sample
+    per patient the patient barcodes were taken as the names, no label matched,
+    and the error advised a cut to 12 characters although SAMPLE_ID matches."""
+    rng = np.random.RandomState(0)
+    patients = [f"TCGA-A1-A0S{i}" for i in range(8)]
+    samples = [f"{p}-01" for p in patients]
+    index = pd.Index(samples, name="sample")
+    pd.DataFrame(rng.rand(8, 3), index=index, columns=["g1", "g2", "g3"]).to_csv(tmp_path / "mrna.csv")
+    pd.DataFrame(rng.rand(8, 2), index=index, columns=["m1", "m2"]).to_csv(tmp_path / "mirna.csv")
+    subtypes = ["LumA", "Basal"] * 4
+    clinical = pd.DataFrame({"PATIENT_ID": patients, "SAMPLE_ID": samples, "SUBTYPE": subtypes})
+    (tmp_path / "data_clinical_sample.txt").write_text(
+        "#Patient Identifier\tSample Identifier\tSubtype\n#STRING\tSTRING\tSTRING\n#1\t1\t1\n"
+        + clinical.iloc[::-1].to_csv(sep="\t", index=False)
+    )
+    cohort = load_omics_tables(tmp_path, labels="data_clinical_sample.txt", label_column="SUBTYPE")
+    assert list(cohort.data.index) == samples
+    assert [cohort.target_names[c] for c in cohort.target] == subtypes
+
+
 def test_an_infinite_value_is_named(tmp_path):
     mrna, mirna, _ = _small_cohort()
     mrna.iloc[3, 2] = np.inf
@@ -1163,6 +1184,45 @@ def test_barcodes_cut_to_other_lengths_without_labels(tmp_path):
     assert cohort.omic_dims == (5, 6)  # methylation, mrna: samples are the rows
     assert sorted(cohort.data.index) == patients
     np.testing.assert_array_equal(cohort.data["mrna"].loc[patients].to_numpy(), genes.T.to_numpy())
+
+
+def test_two_aliquots_of_one_sample_are_named_so_when_a_cut_merges_them(tmp_path):
+    """Two portions of one tumour sample (a re-sequenced aliquot) made one name by
+    the cut: the error advised sample_types=['01'] or a cut to 15 or 16, which
+    both merge them too."""
+    rng = np.random.default_rng(0)
+    patients = [f"TCGA-A0-{1000 + i}" for i in range(8)]
+    mrna = pd.DataFrame(rng.random((5, 9)), index=[f"g{j}" for j in range(5)],
+                        columns=[f"{p}-01A-11R-A144-07" for p in patients] + [f"{patients[0]}-01A-21R-A277-07"])
+    meth = pd.DataFrame(rng.random((4, 8)), index=[f"cg{j}" for j in range(4)], columns=[f"{p}-01A-11D-A145-05" for p in patients])
+    mrna.to_csv(tmp_path / "mrna.csv")
+    meth.to_csv(tmp_path / "methylation.csv")
+    for length in (15, 16):
+        with pytest.raises(ValueError, match=r"aliquots of one sample \(TCGA-A0-1000-01A.*Average them first"):
+            load_omics_tables(tmp_path, sample_name_length=length)
+    # a patient's tumour and normal samples: the advice stays the sample types
+    mrna.columns = [*mrna.columns[:8], f"{patients[0]}-11A-21R-A277-07"]
+    mrna.to_csv(tmp_path / "mrna.csv")
+    with pytest.raises(ValueError, match=r"one patient's several samples"):
+        load_omics_tables(tmp_path, sample_name_length=12)
+
+
+def test_no_cut_of_the_names_that_merges_different_patients_is_advised():
+    """One sample per table, a different patient in each: the hint advised a cut
+    to 4 characters ("TCGA"), which made one sample of three patients' omics."""
+    from skpoems.datasets._folder import _prefix_hint
+
+    one_each = [pd.Index(["TCGA-A1-A0SB-01A-11R-A144-07"]), pd.Index(["TCGA-BH-A0BZ-01A-31D-A12R-05"]),
+                pd.Index(["TCGA-E2-A1B6-01A-11R-A144-13"])]
+    assert _prefix_hint(one_each) == ""
+    assert _prefix_hint([pd.Index(["GSM1", "GSM2"]), pd.Index(["GSM3", "GSM4"])]) == ""
+    # two patients of one tissue source site: not cut into the patient barcode
+    site = [pd.Index(["TCGA-A1-A0SB-01", "TCGA-A1-A0SD-01"]), pd.Index(["TCGA-A1-A0SE-01", "TCGA-A1-A0SF-01"])]
+    assert _prefix_hint(site) == ""
+    # the same patients' samples at two lengths still get the hint (TARGET too)
+    assert "first 16 characters" in _prefix_hint(
+        [pd.Index(["TARGET-20-PABGKN-09A-01R", "TARGET-20-PABHET-09A-01R"]), pd.Index(["TARGET-20-PABGKN", "TARGET-20-PABHET"])]
+    )
 
 
 def test_unique_numbers_in_a_label_file_are_not_taken_for_sample_ids(tmp_path):

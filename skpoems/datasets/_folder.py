@@ -915,6 +915,10 @@ def _read_table(
     return table
 
 
+#: the patient part of a TCGA or TARGET barcode
+_PATIENT_BARCODE = re.compile(r"(?:TCGA-\w{2}-\w{4}|TARGET-\w{2}-\w{6})(?=$|[-.])", re.IGNORECASE)
+
+
 def _prefix_hint(indexes: Sequence[pd.Index], how: str = "e.g. table.index.str[:{length}]") -> str:
     """A hint when tables name the same samples at different lengths or cases.
 
@@ -934,10 +938,16 @@ def _prefix_hint(indexes: Sequence[pd.Index], how: str = "e.g. table.index.str[:
     # TCGA's patient, sample and sample-with-vial lengths (aliquot barcodes of 28)
     lengths = {len(s) for n in names for s in n} | {12, 15, 16}
     lengths |= {m.start() for n in names for s in n[:200] for m in re.finditer(r"[-_.|]", s)}
+    # no cut into a TCGA or TARGET patient barcode (TCGA-A1-A0SB, TARGET-20-PABGKN):
+    # shorter, different patients fall together
+    patient = max((m.end() for n in names for s in n[:200] if (m := _PATIENT_BARCODE.match(s))), default=0)
+    n_names = len({s for n in names for s in n})
     for length in sorted(lengths, reverse=True):
-        if length < 4:
+        if length < max(4, patient):
             break
         cut = [{s[:length] for s in n} for n in names]
+        if n_names > 1 and len(set.union(*cut)) == 1:
+            continue  # every name cut to one ("TCGA", "GSM1"): no sample in common, a prefix
         common = set.intersection(*cut)
         if len(common) > matched and len(common) >= min(map(len, cut)) / 2:
             key = sorted(common)[0]

@@ -830,6 +830,36 @@ def _names_in_other_column(
     return raw.drop(columns=column).set_axis(ids, axis=0), True
 
 
+def _exact_name_column(
+    raw: pd.DataFrame, table: pd.DataFrame, named_tables: list[pd.DataFrame], label_column: str | None
+) -> pd.DataFrame:
+    """``table`` (the label table named by its first column) or, where not one
+    of those names is a sample name of the omics, the label table named by the
+    one other column of distinct values that holds most of an omic's sample
+    names exactly: cBioPortal's data_clinical_sample.txt lists PATIENT_ID
+    (TCGA-A1-A0SB) before SAMPLE_ID (TCGA-A1-A0SB-01), the omics' names."""
+    if not isinstance(raw.index, pd.RangeIndex) or raw.shape[1] < 3:
+        return table
+    axes = [axis for t in named_tables for axis in (t.index, t.columns)]
+    first = {str(n) for n in table.index}
+    if any(first.intersection(map(str, axis)) for axis in axes):
+        return table
+    found = []
+    for column in raw.columns[1:]:
+        values = raw[column]
+        if column == label_column or not values.is_unique or values.isna().any():
+            continue
+        if pd.api.types.is_numeric_dtype(values) and not _is_id_header(column):
+            continue
+        ids = pd.Index([str(v).strip() for v in values], dtype=object)
+        if any(len(set(ids).intersection(map(str, axis))) >= min(len(ids), len(axis)) / 2 for axis in axes):
+            found.append((column, ids))
+    if len(found) != 1:
+        return table
+    column, ids = found[0]
+    return raw.drop(columns=column).set_axis(ids, axis=0)
+
+
 #: headers of a first column that holds sample ids, even numeric ones: sample_id,
 #: Sample ID, patient, barcode, subject, SubjectNo, Patient No., ...
 _ID_HEADER = re.compile(
@@ -1294,6 +1324,22 @@ _SEVERAL_SAMPLES = (
     "sample_types=['01']), or cut the names to a length that keeps them apart (15 "
     "or 16 for TCGA samples; TARGET's patients already have 16 characters)."
 )
+
+
+def _merged_samples_cause(names: list[str]) -> str:
+    """Why distinct names that a cut made one are so, and what to do: a
+    patient's several samples (tumour and normal), or aliquots of one sample."""
+    sample = {str(_canonical_barcodes(pd.Index([n]))[0])[:16] for n in names}
+    if len(sample) == 1 and SAMPLE_BARCODE.match(next(iter(sample))) and len(next(iter(sample))) == 16:
+        one = next(iter(sample))
+        return (
+            f"They are aliquots of one sample ({one}: the same patient, sample type and vial; "
+            "the barcode's later parts name the portion, analyte, plate and centre), so "
+            "no cut of the names and no choice of sample types keeps them apart. Average "
+            "them first (pandas: data.groupby(data.index.str[:16]).mean(), the samples "
+            "as rows) or keep one of them."
+        )
+    return _SEVERAL_SAMPLES
 
 
 #: a TCGA sample barcode and its sample type (01-09 tumour, 10-19 normal, 20-29 control)
@@ -2252,6 +2298,8 @@ def load_omics_tables(
             label_table, label_named = _names_in_other_column(
                 raw_labels, [t for k, t in tables.items() if named[k]], label_column, label_file
             )
+        else:
+            label_table = _exact_name_column(raw_labels, label_table, [t for k, t in tables.items() if named[k]], label_column)
         if label_named:
             _check_label_header(label_file, str(raw_labels.columns[0]), label_table, tables)
             label_table = label_table.set_axis(_canonical_barcodes(label_table.index), axis=0)
@@ -2480,7 +2528,7 @@ def load_omics_tables(
                         f"{files[key]} lists sample {first!r} more than once after cutting the "
                         f"names to {sample_name_length} characters: {' and '.join(map(repr, merged[:3]))} "
                         f"become one ({int(index.duplicated().sum())} name(s) in all). "
-                        + _SEVERAL_SAMPLES
+                        + _merged_samples_cause(merged)
                     )
                 raise ValueError(
                     f"{files[key]} lists sample {first!r} more than "
