@@ -1275,7 +1275,9 @@ def reconstruction_r2(estimator: Any, X: Any) -> pd.Series:
     features ``j`` of omic ``v`` and the samples ``i`` of ``X`` that have it, with
     ``x_hat = inverse_transform(transform(X))`` (the decoders' means at the
     posterior mean) and ``mean_j`` feature ``j``'s mean over those samples:
-    scikit-learn's ``r2_score`` with ``multioutput="variance_weighted"``. 0 is
+    scikit-learn's ``r2_score`` with ``multioutput="variance_weighted"`` where no
+    feature is constant on ``X`` (scikit-learn gives a constant feature no weight;
+    here its reconstruction error still counts, as an error it is). 0 is
     the score of predicting each feature's mean, and it is negative for a
     reconstruction worse than that. Unlike the ``"total"`` of
     :func:`variance_explained` (an explained-variance score), a constant
@@ -1361,7 +1363,9 @@ def variance_explained(
 
     over the features ``j`` and the samples ``i`` of ``X`` that have omic ``v``
     (scikit-learn's ``explained_variance_score`` with
-    ``multioutput="variance_weighted"``). ``EV_v(all factors)`` is the model's
+    ``multioutput="variance_weighted"`` where no feature is constant on ``X``;
+    scikit-learn leaves a constant feature out, here the variance of its
+    error still counts). ``EV_v(all factors)`` is the model's
     reconstruction R^2 for omic ``v`` up to a per-feature offset (the residual
     mean is not counted), and ``EV_v(no factor) = 0`` exactly, because the
     decoded mean embedding is constant over samples.
