@@ -863,11 +863,19 @@ class MOCSS(nn.Module):
         terms: dict[str, Tensor] = {}
         for v, (x, code, sh, sp) in enumerate(zip(xs, codes, self.shared, self.specific)):
             rows = None if observed is None else observed[:, v]
+            kwargs = branch_kwargs
             if rows is not None:
-                if int(rows.sum()) < 1:
+                n_rows = int(rows.sum())
+                if n_rows < 1:
                     continue
                 x, code = x[rows], code[rows]
-            sp_out = sp.loss([x], **branch_kwargs)
+                if "n_train" in branch_kwargs:
+                    # the branch sees only the samples that have omic v: its training
+                    # set is theirs (estimated from the batch, as PoEVAE does), so that
+                    # its priors weigh against its likelihood, and its running sigma
+                    # spans an epoch, as in a VAE of those samples alone
+                    kwargs = {**branch_kwargs, "n_train": branch_kwargs["n_train"] * n_rows / rows.shape[0]}
+            sp_out = sp.loss([x], **kwargs)
             rec = normalized_reconstruction_loss(sh.decoder(code), x)
             orth = orthogonality_loss(code, sp_out.embedding)
             terms[f"orthogonality/{v}"] = orth

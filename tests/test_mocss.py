@@ -315,3 +315,30 @@ def test_warm_start_of_a_model_pickled_before_the_calibration():
     assert all(np.isfinite(r).all() for r in recs)
     est.set_params(warm_start=True, max_iter=5).fit(X)  # was an AttributeError at its end
     assert est.module_.calibration.shape == (2, 5)
+
+
+def test_sparse_vae_branches_count_only_the_samples_that_have_their_omic():
+    """A specific branch sees only the samples that have its omic, but was told
+    the whole training set's size: its running sigma spanned 1/f epochs and counted
+    every training sample as an observation of the omic, and its priors weighed
+    f times less against its likelihood (f the share of samples with the omic).
+    POEMS counts them so already (PoEVAE estimates them from the batch)."""
+    import warnings
+
+    from skpoems import POEMSTransformer
+
+    rng = np.random.RandomState(0)
+    X = [rng.rand(40, 10), rng.rand(40, 8)]
+    X[1][:30] = np.nan  # omic 1 in 10 of the 40 samples
+    xs = [torch.tensor(np.nan_to_num(b), dtype=torch.float32) for b in X]
+    observed = torch.stack([torch.ones(40, dtype=torch.bool), torch.tensor(~np.isnan(X[1][:, 0]))], 1)
+    stored = {}
+    for cls in (POEMSTransformer, MOCSSSparseVAETransformer):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            module = cls(n_components=3, max_iter=1, random_state=0, early_stopping=False).fit(X).module_.train()
+        module.loss(xs, observed, prior_batch_size=128, n_train=40)
+        residuals = module._residuals if cls is POEMSTransformer else module.specific[1]._residuals
+        stored[cls] = residuals[-1][1:]  # (the batch's share of the omic's samples, their number)
+    # (the branch's priors are divided by the same count as its residuals are weighed with)
+    assert stored[POEMSTransformer] == stored[MOCSSSparseVAETransformer] == (1.0, 10.0)
