@@ -29,6 +29,7 @@ from __future__ import annotations
 import copy
 import itertools
 import math
+import re
 import warnings
 from collections.abc import Sequence
 from numbers import Integral, Real
@@ -335,6 +336,25 @@ def _sample_labels(X: Any) -> pd.Index | None:
         return None
 
 
+def _natural_order(uniques: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Text labels with numbers in them in the numbers' order ("cluster 2" before
+    "cluster 10", which sorted as text after "cluster 1"); ``codes`` renumbered."""
+    values = uniques.tolist()
+    if not values or not all(isinstance(v, str) for v in values):
+        return uniques, codes
+
+    def key(text: str) -> tuple:
+        # text and whole numbers alternate in the parts, so keys compare part by part
+        return tuple(int(p) if i % 2 else p for i, p in enumerate(re.split(r"(\d+)", text)))
+
+    order = sorted(range(len(values)), key=lambda i: key(values[i]))
+    if order == list(range(len(values))):
+        return uniques, codes
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return uniques[order], rank[codes]
+
+
 def _group_codes(
     y: Any, target_names: Any, n_samples: int | None = None, samples: Any = None, data_name: str = "X"
 ) -> tuple[np.ndarray, list]:
@@ -343,7 +363,8 @@ def _group_codes(
     Integer labels with ``target_names`` are looked up in it (a label ``c`` is
     ``target_names[c]``, or ``target_names[c]`` of a dict keyed by the codes);
     other labels are used as names themselves, in sorted
-    order (a pandas Categorical keeps its category order). Missing labels (NaN,
+    order (numbers within text by their value: "cluster 2" before "cluster
+    10"; a pandas Categorical keeps its category order). Missing labels (NaN,
     None, pandas NA: patients without a subtype) form one last group,
     ``"unlabelled"``. ``samples``: the data's row labels, which a Series ``y``
     with its own must match (:func:`_check_label_order`).
@@ -410,6 +431,7 @@ def _group_codes(
                 f"y mixes labels of different types ({', '.join(kinds)}), which cannot be "
                 "ordered; give every label the same type, e.g. [str(v) for v in y]."
             ) from None
+        uniques, codes = _natural_order(uniques, np.asarray(codes).ravel())
         if target_names is None:
             names = [u.item() if hasattr(u, "item") else u for u in uniques]
         elif isinstance(target_names, dict):  # {label: name}, for labels of any type

@@ -12,7 +12,9 @@ pandas Series whose index names the samples must list them in the data's order
 (a ValueError says so, with the fix, when it does not). Groups are coloured with
 Okabe and Ito's colour-blind-safe palette (up to 8 groups), patients without a
 label in grey; long names are shortened in the middle, keeping both ends and
-keeping different names different (``MAX_LABEL_LENGTH``).
+keeping different names different: feature and factor names on ticks beyond
+``MAX_LABEL_LENGTH`` characters, the names of groups (subtypes, clusters) and
+omics in legends, titles and group labels beyond ``MAX_NAME_LENGTH``.
 
 The tables behind the figures are in :mod:`skpoems.inspection`.
 """
@@ -72,6 +74,10 @@ __all__ = [
 
 #: feature names longer than this are shortened with an ellipsis on tick labels.
 MAX_LABEL_LENGTH = 20
+#: names of groups (subtypes, clusters) and omics longer than this are shortened
+#: with an ellipsis in legends, titles and group labels (fewer, with more room:
+#: "Luminal B high-proliferation" and "Luminal A low-proliferation" stay whole).
+MAX_NAME_LENGTH = 32
 _ESTIMATOR = [HasMethods(["transform", "inverse_transform", "get_feature_names_out"])]
 
 
@@ -130,11 +136,12 @@ def _shorten(label: Any, max_length: int | None = None) -> str:
     return text[:head] + "\u2026" + text[len(text) - (limit - 1 - head):]
 
 
-def _shorten_all(labels: Any) -> list[str]:
+def _shorten_all(labels: Any, names: bool = False) -> list[str]:
     """:func:`_shorten` of each label, with labels that would become equal
-    (but are not) given more characters until they differ."""
+    (but are not) given more characters until they differ; ``names``: group or
+    omic names (``MAX_NAME_LENGTH``), else feature names (``MAX_LABEL_LENGTH``)."""
     texts = [str(label) for label in labels]
-    limit = max(MAX_LABEL_LENGTH, 3)
+    limit = max(MAX_NAME_LENGTH if names else MAX_LABEL_LENGTH, 3)
     short = [_shorten(t, limit) for t in texts]
     longest = max((len(t) for t in texts), default=0)
     while limit < longest:
@@ -394,7 +401,7 @@ def _barh_by_omic(
 
     present = [o for o in omic_names if (table["omic"] == o).any()]
     colors = dict(zip(omic_names, _palette(len(omic_names)), strict=True))
-    short = dict(zip(omic_names, _shorten_all(omic_names), strict=True))  # (legend: portal file names)
+    short = dict(zip(omic_names, _shorten_all(omic_names, names=True), strict=True))  # (legend: portal file names)
     positions, labels, handles = [], [], {}
     row = 0
     for omic in present:
@@ -527,7 +534,7 @@ def plot_top_features(
     title = (
         f"Top {n} features per omic"
         if len(omics) > 1
-        else f"Top {n} {_shorten(omics[0])} features"
+        else f"Top {n} {_shorten(omics[0], MAX_NAME_LENGTH)} features"
     )
     return _barh_by_omic(
         ax, table, list(estimator.omic_names_), xlabel=xlabel, title=title
@@ -714,13 +721,13 @@ def plot_activation_map(
         ax.set_xticklabels(
             _shorten_all(active.columns), rotation=90, fontsize=7
         )
-    ax.set_xlabel(f"{_shorten(estimator.omic_names_[v])} features ({n_features})")
+    ax.set_xlabel(f"{_shorten(estimator.omic_names_[v], MAX_NAME_LENGTH)} features ({n_features})")
     ax.set_ylabel("Latent factor")
     count = int(active.to_numpy().sum())
     share = 100.0 * count / active.size if active.size else 0.0
     _set_title(
         ax,
-        f"{_shorten(estimator.omic_names_[v])}: active connections $|W| > {threshold:g}$ "
+        f"{_shorten(estimator.omic_names_[v], MAX_NAME_LENGTH)}: active connections $|W| > {threshold:g}$ "
         f"({count} of {active.size}, {share:.3g}%)",
     )
     for spine in ax.spines.values():
@@ -858,7 +865,7 @@ def plot_gating_weights(
         )
         counts = [int(complete.sum())] + [int((complete & (codes == c)).sum()) for c in range(len(names))]
         labels = [f"All\n(n={counts[0]})"] + [
-            f"{g}\n(n={k})" for g, k in zip(_shorten_all(names), counts[1:], strict=True)
+            f"{g}\n(n={k})" for g, k in zip(_shorten_all(names, names=True), counts[1:], strict=True)
         ]
         ax = _new_axes(ax, (1.6 + 0.9 * len(labels), 4.0), figsize)
         xs = np.arange(len(labels))
@@ -873,7 +880,7 @@ def plot_gating_weights(
                 bottom=bottom,
                 width=0.7,
                 color=colors[v],
-                label=_shorten_all(omic_names)[v],
+                label=_shorten_all(omic_names, names=True)[v],
             )
             for x, b, h in zip(xs, bottom, means[:, v], strict=True):
                 if h >= 0.06 and fits:
@@ -920,7 +927,7 @@ def plot_gating_weights(
                 step="post",
                 color=colors[v],
                 linewidth=0,
-                label=_shorten_all(omic_names)[v],
+                label=_shorten_all(omic_names, names=True)[v],
             )
         ax.set_xlim(-0.5, n - 0.5)
         if y is not None:
@@ -930,7 +937,7 @@ def plot_gating_weights(
                 ax.axvline(b, color="black", linestyle="--", linewidth=0.9)
             edges = np.concatenate([[-0.5], bounds, [n - 0.5]])
             present = np.unique(sorted_codes)
-            _label_groups(ax, "x", edges, _shorten_all([names[c] for c in present]), 8)
+            _label_groups(ax, "x", edges, _shorten_all([names[c] for c in present], names=True), 8)
             group_name = getattr(y, "name", None)
             ax.set_xlabel(
                 f"Samples grouped by "
@@ -1111,7 +1118,7 @@ def plot_subtype_correlations(
         subtype_correlations(data, y, target_names=target_names, center=center)
         for _, data in panels
     ]
-    labels = _shorten_all(mats[0].index)
+    labels = _shorten_all(mats[0].index, names=True)
     k = len(labels)
     if not center and k >= 3:
         off_diagonal = [C.to_numpy()[~np.eye(k, dtype=bool)] for C in mats]
@@ -1237,7 +1244,7 @@ def plot_embedding_heatmap(
         ax,
         "y",
         edges,
-        [f"{g} ({int((codes == c).sum())})" for g, c in zip(_shorten_all([groups[c] for c in present]), present, strict=True)],
+        [f"{g} ({int((codes == c).sum())})" for g, c in zip(_shorten_all([groups[c] for c in present], names=True), present, strict=True)],
         8,
     )
     _set_factor_ticks(ax, [str(n) for n in names], 7 if K > 20 else 8, max_ticks=48)
@@ -1417,7 +1424,7 @@ def plot_embedding(
     present = [c for c in range(len(groups)) if c in handles]
     legend = ax.legend(
         [handles[c] for c in present],
-        _shorten_all([groups[c] for c in present]),
+        _shorten_all([groups[c] for c in present], names=True),
         title=str(legend_title) if legend_title is not None else None,
         loc="upper left",
         bbox_to_anchor=(1.01, 1.0),
@@ -1546,7 +1553,7 @@ def plot_variance_explained(
     ax.set_yticklabels(
         [
             f"{o} (total {t:.2f})"
-            for o, t in zip(_shorten_all(r2.index), totals, strict=True)
+            for o, t in zip(_shorten_all(r2.index, names=True), totals, strict=True)
         ]
     )
     ax.set_xlabel("Latent factor")
@@ -1561,8 +1568,9 @@ def plot_variance_explained(
 #: curve labels of the history columns drawn by default.
 _HISTORY_LABELS = {
     "train_loss": "training loss",
-    "validation_loss": "validation loss",
-    "monitored_smoothed": "monitored (smoothed)",
+    "validation_objective": "validation loss",
+    "validation_loss": "validation loss watched (no prior terms)",
+    "monitored_smoothed": "watched (smoothed)",
 }
 
 
@@ -1580,11 +1588,16 @@ def plot_training_history(
     """Loss curves of a fit, with the epoch early stopping kept.
 
     Draws the columns of ``estimator.history_`` against the epoch. By default
-    the training loss, the validation loss and the smoothed quantity early
-    stopping watched (``monitored_smoothed``, present with
-    ``monitor_smoothing > 0``), i.e. the curves that show why the fit stopped
-    where it did; a dashed line marks ``best_iter_``, the epoch whose weights
-    were kept, and the title gives ``stop_reason_``. Pass ``columns`` to draw
+    the training loss and the same loss on the validation samples
+    (``validation_objective``: the two curves compare), the held-out quantity
+    early stopping watched where it leaves terms out (``validation_loss``: the
+    principled objective's priors on W and sigma, which do not depend on
+    held-out data, so it runs below the other two by their size) and its
+    smoothed value (``monitored_smoothed``, present with ``monitor_smoothing >
+    0``), i.e. the curves that show why the fit stopped where it did; a dashed
+    line marks ``best_iter_``, the epoch whose weights were kept, and the title
+    gives ``stop_reason_``. Under the principled objective the losses are per
+    sample, in nats. Pass ``columns`` to draw
     loss terms instead, e.g. each omic's held-out likelihood
     (``["validation_nll_mRNA", "validation_nll_miRNA"]``); ``list(
     pandas.DataFrame(estimator.history_))`` lists them.
@@ -1596,8 +1609,9 @@ def plot_training_history(
         kept initialisation.
     columns : list of str, default=None
         Keys of ``history_`` to draw; None draws ``"train_loss"``,
-        ``"validation_loss"`` and ``"monitored_smoothed"``, those the fit
-        recorded.
+        ``"validation_objective"``, ``"validation_loss"`` and
+        ``"monitored_smoothed"``, those the fit recorded (the watched
+        ``"validation_loss"`` only where it differs from the objective).
     figsize : (float, float), default=None
         Width and height in inches of the figure made when ``ax`` is None;
         None: a size that fits the content.
@@ -1635,6 +1649,10 @@ def plot_training_history(
         raise ValueError(f"{type(estimator).__name__} recorded no epoch (history_ is empty).")
     if columns is None:
         columns = [c for c in _HISTORY_LABELS if c in frame]
+        if {"validation_objective", "validation_loss"} <= set(columns) and np.allclose(
+            frame["validation_objective"], frame["validation_loss"], equal_nan=True
+        ):
+            columns.remove("validation_objective")  # the watched loss is the objective itself
     else:
         columns = [str(c) for c in columns]
         unknown = [c for c in columns if c not in frame or c == "epoch"]
@@ -1648,6 +1666,8 @@ def plot_training_history(
 
     ax = _new_axes(ax, (7, 4.5), figsize)
     labels = dict(_HISTORY_LABELS)
+    if "validation_objective" not in columns:
+        labels["validation_loss"] = "validation loss"
     if "validation_loss" not in frame:  # no early stopping: the training loss is watched
         labels["monitored_smoothed"] = "training loss (smoothed)"
     # the package's colour-blind-safe colours, and line styles that tell the
@@ -1688,7 +1708,7 @@ def plot_training_history(
             title += " (first epochs off the top)"
     _set_title(ax, title)
     ax.set_xlabel("Epoch")
-    ax.set_ylabel("Loss")
+    ax.set_ylabel("Loss per sample (nats)" if getattr(estimator, "objective", None) == "elbo" else "Loss")
     if _axes_inches(ax)[0] >= 4.0:
         ax.legend(frameon=False)
     else:  # a narrow panel: below the Axes, where it hides no curve

@@ -20,6 +20,7 @@ from skpoems import MOCSSAETransformer, POEMSTransformer, POEMTransformer  # noq
 from skpoems.datasets import make_multiomics  # noqa: E402
 from skpoems.inspection import top_features, variance_explained  # noqa: E402
 from skpoems.plotting import (  # noqa: E402
+    MAX_NAME_LENGTH,
     plot_activation_map,
     plot_embedding,
     plot_embedding_heatmap,
@@ -331,6 +332,35 @@ def test_plot_embedding_under_a_global_dataframe_output(poems, data, method, out
         np.testing.assert_allclose(got.get_offsets(), want.get_offsets())
 
 
+def test_groups_named_with_numbers_come_in_the_numbers_order():
+    """skpoems discover's "cluster 1" .. "cluster 12" came out as cluster 1, 10,
+    11, 12, 2, ... in the heatmap, beside figures in 1 .. 12 order."""
+    rng = np.random.RandomState(0)
+    Z = rng.randn(120, 6)
+    labels = np.array([f"cluster {c + 1}" for c in np.repeat(np.arange(12), 10)])
+    ax = plot_embedding_heatmap(Z, labels)
+    ticks = [t.split(" (")[0] for t in _texts(ax.get_yticklabels())]
+    assert ticks == [f"cluster {c}" for c in range(1, 13)]
+    ax = plot_embedding(Z, labels, method="pca")
+    assert _texts(ax.get_legend().get_texts()) == [f"cluster {c}" for c in range(1, 13)]
+
+
+def test_subtype_and_omic_names_keep_their_words_where_there_is_room(data):
+    """Names were cut to 20 characters in legends and titles: "Luminal A
+    low-proliferation" read "Luminal A …iferation", like its Luminal B sibling."""
+    names = ["Luminal A low-proliferation", "Luminal B high-proliferation", "Basal-like triple-negative"]
+    y = np.repeat(np.arange(3), 20)
+    Z = np.random.RandomState(0).randn(60, 4) + y[:, None]
+    ax = plot_embedding(Z, y, method="pca", target_names=names)
+    assert _texts(ax.get_legend().get_texts()) == names
+    X = {"gene_expression_rnaseq_log2tpm": data[0]["mRNA"], "miRNA": data[0]["miRNA"]}
+    est = POEMSTransformer(n_components=2, max_iter=2, random_state=0).set_output(transform="pandas").fit(X)
+    ax = plot_gating_weights(est.transform_gating(X), y, target_names=names)
+    texts = _texts(ax.get_legend().get_texts()) + _texts(ax.get_xticklabels())
+    assert "gene_expression_rnaseq_log2tpm" in texts
+    assert any(t.startswith("Luminal B high-proliferation") for t in texts)
+
+
 def test_plot_embedding_many_long_subtype_names_keep_the_map_readable():
     """16 long subtype names: the legend squeezed the map of a 6-inch figure to
     a sliver; the figure now widens by the legend, names are shortened, and no
@@ -342,7 +372,8 @@ def test_plot_embedding_many_long_subtype_names_keep_the_map_readable():
     fig = ax.get_figure()
     fig.canvas.draw()
     assert ax.get_window_extent().width / fig.dpi > 3.0  # inches of map
-    assert all(len(t) <= 20 for t in _texts(ax.get_legend().get_texts()))
+    assert all(len(t) <= MAX_NAME_LENGTH for t in _texts(ax.get_legend().get_texts()))
+    assert any(t.endswith("long name") and "…" in t for t in _texts(ax.get_legend().get_texts()))
     colors = [tuple(c.get_facecolor()[0][:3]) for c in ax.collections]
     assert all(max(c) - min(c) > 0.05 for c in colors)  # none grey
     assert len(set(colors)) == 16
@@ -396,8 +427,17 @@ def test_plot_training_history(poems, data):
     ax = plot_training_history(poems)
     history = pd.DataFrame(poems.history_)
     lines = {line.get_label(): line for line in ax.get_lines()}
-    assert list(lines)[:3] == ["training loss", "validation loss", "monitored (smoothed)"]
-    np.testing.assert_allclose(lines["validation loss"].get_ydata(), history["validation_loss"])
+    # the training loss beside the same loss on the validation samples (they
+    # compare: the watched loss leaves the priors out and ran far below, read as
+    # leakage), then what early stopping watched
+    assert list(lines)[:4] == [
+        "training loss", "validation loss", "validation loss watched (no prior terms)", "watched (smoothed)"
+    ]
+    np.testing.assert_allclose(lines["validation loss"].get_ydata(), history["validation_objective"])
+    np.testing.assert_allclose(
+        lines["validation loss watched (no prior terms)"].get_ydata(), history["validation_loss"]
+    )
+    assert ax.get_ylabel() == "Loss per sample (nats)"
     np.testing.assert_array_equal(lines["training loss"].get_xdata(), np.arange(1, poems.n_iter_ + 1))
     kept = lines[f"kept epoch ({poems.best_iter_})"]
     assert list(kept.get_xdata()) == [poems.best_iter_] * 2
@@ -414,6 +454,11 @@ def test_plot_training_history(poems, data):
     mocss = MOCSSAETransformer(n_components=2, max_iter=3, early_stopping=False).fit(data[0])
     ax = plot_training_history(mocss)
     assert [line.get_label() for line in ax.get_lines()] == ["training loss"]
+    assert ax.get_ylabel() == "Loss"
+    # where the watched loss is the objective itself, one validation curve
+    mocss = MOCSSAETransformer(n_components=2, max_iter=3, random_state=0).fit(data[0])
+    labels = [line.get_label() for line in plot_training_history(mocss).get_lines()]
+    assert labels[:2] == ["training loss", "validation loss"] and len([x for x in labels if "validation" in x]) == 1
     with pytest.raises(NotFittedError):
         plot_training_history(POEMSTransformer())
 
