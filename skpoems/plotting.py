@@ -10,7 +10,8 @@ data (DataFrame columns, ``target_names``), never from this module.
 Labels ``y`` are matched to the samples by position, as in scikit-learn; a
 pandas Series whose index names the samples must list them in the data's order
 (a ValueError says so, with the fix, when it does not). Groups are coloured with
-Okabe and Ito's colour-blind-safe palette (up to 8 groups), patients without a
+Okabe and Ito's colour-blind-safe palette (past 8 groups the colours repeat with
+another marker in the embedding maps), patients without a
 label in grey; long names are shortened in the middle, keeping both ends and
 keeping different names different: feature and factor names on ticks beyond
 ``MAX_LABEL_LENGTH`` characters, the names of groups (subtypes, clusters) and
@@ -155,6 +156,9 @@ def _shorten_all(labels: Any, names: bool = False) -> list[str]:
         short = [_shorten(t, limit) if cut in clashing else cut for t, cut in zip(texts, short, strict=True)]
     return short
 
+
+#: markers of plot_embedding's groups, one per round of the eight colours
+_GROUP_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 #: Okabe and Ito's colour-blind-safe categorical colours (2008), black last
 _OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
@@ -1309,9 +1313,10 @@ def plot_embedding(
         as the legend shows it (after ``target_names``) to its colour, so that
         a subtype keeps its colour across figures and papers (groups it does
         not name keep the default colours); or a list, one colour per group in
-        legend order. None: Okabe and Ito's colour-blind-safe colours
-        (matplotlib's tab palettes, less their greys, past eight groups), grey
-        for unlabelled samples.
+        legend order. None: Okabe and Ito's colour-blind-safe colours, grey for
+        unlabelled samples; past eight groups the eight colours again with
+        another marker for each further eight (squares, triangles, ...), so that
+        any two groups differ in colour or in shape.
     figsize : (float, float), default=None
         Width and height in inches of the figure made when ``ax`` is None;
         None: a size that fits the content.
@@ -1391,9 +1396,22 @@ def plot_embedding(
     coords = np.asarray(coords)
     owned = ax is None and figsize is None  # (a figure of the size the user gave is kept)
     ax = _new_axes(ax, (6.0, 4.8), figsize)
-    colors = _palette(len(groups))
-    if _has_unlabelled(y):
+    unlabelled = _has_unlabelled(y)
+    labelled = len(groups) - unlabelled
+    if labelled <= len(_OKABE_ITO):
+        colors, markers = _palette(len(groups)), ["o"] * len(groups)
+    else:
+        # past eight groups no set of colours stays apart for colour-blind eyes:
+        # the eight colours again, each round with another marker, so that any two
+        # groups differ in a colour-blind-safe colour or in shape (and the first
+        # eight keep their colours when a ninth group comes)
+        from matplotlib.colors import to_rgba
+
+        colors = [to_rgba(_OKABE_ITO[c % len(_OKABE_ITO)]) for c in range(len(groups))]
+        markers = [_GROUP_MARKERS[(c // len(_OKABE_ITO)) % len(_GROUP_MARKERS)] for c in range(len(groups))]
+    if unlabelled:
         colors[-1] = (0.6, 0.6, 0.6, 1.0)  # the last group, patients without a label: grey
+        markers[-1] = "o"
     colors = _chosen_colors(palette, groups, colors)
     size = 28 if n <= 300 else 14
     counts = np.bincount(codes, minlength=len(groups))
@@ -1406,6 +1424,7 @@ def plot_embedding(
             pts[:, 1],
             s=size,
             color=colors[c],
+            marker=markers[c],
             alpha=0.8,
             linewidths=0,
             label=str(groups[c]),

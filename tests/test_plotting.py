@@ -375,8 +375,8 @@ def test_plot_embedding_many_long_subtype_names_keep_the_map_readable():
     assert all(len(t) <= MAX_NAME_LENGTH for t in _texts(ax.get_legend().get_texts()))
     assert any(t.endswith("long name") and "…" in t for t in _texts(ax.get_legend().get_texts()))
     colors = [tuple(c.get_facecolor()[0][:3]) for c in ax.collections]
-    assert all(max(c) - min(c) > 0.05 for c in colors)  # none grey
-    assert len(set(colors)) == 16
+    assert all(max(c) - min(c) > 0.05 for c in colors[:6] + colors[8:14])  # none grey (black is Okabe-Ito's 8th)
+    assert len({(color, _marker(c)) for color, c in zip(colors, ax.collections, strict=True)}) == 16
     plt.close(fig)
 
 
@@ -568,6 +568,8 @@ def test_a_constant_embedding_is_refused_before_tsne():
 def test_small_groups_are_drawn_over_large_ones_in_distinct_colour_blind_safe_colours():
     from matplotlib.colors import to_hex
 
+    from skpoems.plotting import _OKABE_ITO
+
     rng = np.random.RandomState(0)
     y = np.array(["common"] * 300 + ["rare"] * 10 + [None] * 5, dtype=object)
     ax = plot_embedding(rng.randn(315, 3), y, method="pca")
@@ -578,9 +580,22 @@ def test_small_groups_are_drawn_over_large_ones_in_distinct_colour_blind_safe_co
     assert colours[:2] == ["#0072b2", "#e69f00"] and colours[2] == "#999999"  # Okabe-Ito, unlabelled grey
     many = np.arange(250) % 25
     ax = plot_embedding(rng.randn(250, 3), many, method="pca")
-    colours = {to_hex(c.get_facecolor()[0]) for c in ax.collections}
-    assert len(colours) == 25  # no colour repeats (hsv wrapped round: first and last were red)
+    looks = {(to_hex(c.get_facecolor()[0]), _marker(c)) for c in ax.collections}
+    assert len(looks) == 25  # no two groups alike (hsv wrapped round: first and last were red)
+    # past eight groups: the eight colour-blind-safe colours again, each round of
+    # eight with another marker (tab20's colours were not apart for colour-blind
+    # eyes, and every colour changed when a ninth group came)
+    assert {to_hex(c.get_facecolor()[0]).upper() for c in ax.collections} == set(_OKABE_ITO)
+    assert len({_marker(c) for c in ax.collections}) == 4
+    eight = plot_embedding(rng.randn(80, 3), np.arange(80) % 8, method="pca").collections
+    nine = plot_embedding(rng.randn(90, 3), np.arange(90) % 9, method="pca").collections
+    first = {c.get_label(): to_hex(c.get_facecolor()[0]) for c in eight}
+    assert all(first[c.get_label()] == to_hex(c.get_facecolor()[0]) for c in nine if c.get_label() in first)
     assert ax.get_legend()._ncols == 2  # 25 entries in two columns, not cut off
+
+
+def _marker(collection):
+    return collection.get_paths()[0].vertices.round(3).tobytes()
 
 
 def test_shortened_names_keep_both_ends_distinct_and_follow_max_label_length(monkeypatch):
