@@ -2770,27 +2770,31 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             "--set early_stopping=false"
         )
     out = _out_dir(args, f"{_safe_name(bunch.name)}_{args.model}_sweep")
-    # no stale results of an earlier sweep beside this one's, should it fail
-    _clear_previous(out, owned=("sweep_results.csv", "sweep_results.partial.csv", "sweep.json"), recorded=False)
-    _clear_previous(out / "best")
     split = _split(args, bunch)
     # each value once (--batch-sizes 8,8 fitted twice, counted as two settings)
     batch_sizes, learning_rates, weight_decays = (
         list(dict.fromkeys(v)) for v in (args.batch_sizes, args.learning_rates, args.weight_decays)
     )
-    # batches at least as large as the part each fit trains on are one full batch:
-    # the same fit (on nutrimouse, 100 of the paper grid's 125)
-    n = len(split.X_train)
-    n_fit = n - int(np.ceil(est.get_params().get("validation_fraction", 0.0) * n))
-    full = [b for b in batch_sizes if b >= n_fit]
-    if len(full) > 1:
-        print(
-            f"note: batch sizes {', '.join(map(str, full))} are all at least the {n_fit} samples "
-            f"each fit trains on: one full batch each, the same fit; only {full[0]} is kept",
-            file=sys.stderr,
-            flush=True,
-        )
-        batch_sizes = [b for b in batch_sizes if b < n_fit] + [full[0]]
+    if est.get_params().get("objective") != "paper":
+        # a fit splits the part it trains on into ceil(n / batch_size) even batches:
+        # batch sizes that give as many batches give the same fit (on nutrimouse,
+        # 100 of the paper grid's 125 are one full batch). Not under the paper
+        # objective, whose prior terms are divided by the batch size asked for.
+        n = len(split.X_train)
+        n_fit = n - int(np.ceil(est.get_params().get("validation_fraction", 0.0) * n))
+        by_batches: dict[int, list[int]] = {}
+        for b in batch_sizes:
+            by_batches.setdefault(math.ceil(n_fit / min(b, n_fit)), []).append(b)
+        for k, same in by_batches.items():
+            if len(same) > 1:
+                print(
+                    f"note: batch sizes {', '.join(map(str, same))} all split the {n_fit} samples each "
+                    f"fit trains on into {'one full batch' if k == 1 else f'{k} batches of up to {math.ceil(n_fit / k)}'}: "
+                    f"the same fit; only {same[0]} is kept",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        batch_sizes = [same[0] for same in by_batches.values()]
     args.batch_sizes, args.learning_rates, args.weight_decays = batch_sizes, learning_rates, weight_decays
     configurations = _sweep.paper_grid(batch_sizes, learning_rates, weight_decays)
     if args.scheduler:
@@ -2818,6 +2822,10 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
+    # no stale results of an earlier sweep beside this one's, should it fail (and
+    # not before the checks above: a command refused leaves the folder as it was)
+    _clear_previous(out, owned=("sweep_results.csv", "sweep_results.partial.csv", "sweep.json"), recorded=False)
+    _clear_previous(out / "best")
     t_sweep = time.perf_counter()
     with contextlib.ExitStack() as stack:
         client = None
@@ -2847,6 +2855,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     sweep_s = time.perf_counter() - t_sweep
     table.to_csv(out / "sweep_results.csv", index=False)
     partial.unlink(missing_ok=True)
+    args.sweep_stage = "refit"  # (what an interruption from here on leaves: main's message)
     parameters = ["batch_size", "learning_rate", "weight_decay"]
     best = _sweep.select_best(table, parameters)
     best_row = table.loc[table["validation_loss"].idxmin()]
@@ -2888,7 +2897,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             "sweep_s": sweep_s,
             "selected": best,
             "selected_validation_loss": float(best_row["validation_loss"]),
-            "results_file": "../sweep_results.csv",
+            "results_file": "../sweep_results.csv",  # (from best/metrics.json)
         },
     }
     with _pool_limits(args.threads):
@@ -2909,6 +2918,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             _jsonable(
                 {
                     **sweep_info,
+                    "sweep": {**sweep_info["sweep"], "results_file": "sweep_results.csv"},
                     "versions": _versions(),
                     "test_metrics": result.metrics,
                     "wall_s": wall,
@@ -3046,7 +3056,11 @@ def _dispatch(args: argparse.Namespace, subparser: argparse.ArgumentParser) -> i
             "benchmark": "The fits that finished, if any, are in benchmark_runs.partial.csv; "
             "the tables are written once all have finished.",
             "sweep": "The fits that finished, if any, are in sweep_results.partial.csv; "
-            "sweep_results.csv and sweep.json are written once all have finished.",
+            "sweep_results.csv and sweep.json are written once all have finished."
+            if getattr(args, "sweep_stage", None) != "refit"
+            else "Every configuration finished: sweep_results.csv is complete. The refit of the "
+            "selected one was interrupted, so sweep.json and best/ are not written (rerun to "
+            "get them).",
         }.get(
             args.command,
             "Outputs are written once training is done, metrics.json last: a folder without "

@@ -1908,7 +1908,7 @@ def test_sweep_fits_each_setting_once_and_leaves_no_stale_results(tmp_path):
     assert status == 0, stderr
     table = pd.read_csv(out / "sweep_results.csv")
     assert sorted(table["batch_size"]) == [8, 64], table
-    assert "batch sizes 64, 512 are all at least the 25 samples each fit trains on" in stderr
+    assert "batch sizes 64, 512 all split the 25 samples each fit trains on into one full batch" in stderr
     assert (out / "sweep.json").is_file() and (out / "best" / "metrics.json").is_file()
     # the grid swept and the resolved parameters are recorded (README: "the grid")
     sweep = json.loads((out / "sweep.json").read_text())["sweep"]
@@ -1918,6 +1918,50 @@ def test_sweep_fits_each_setting_once_and_leaves_no_stale_results(tmp_path):
                          "--out", str(out), "-q", "--no-figures"])
     assert status == 1
     assert not (out / "sweep.json").exists() and not (out / "best" / "metrics.json").exists()
+
+
+def test_sweep_fits_batch_sizes_of_as_many_batches_once_except_under_the_paper_objective(tmp_path):
+    """A fit splits its 25 training mice into ceil(25 / batch_size) even batches:
+    13, 16, 20 and 24 are 2 batches of 13 each, four identical fits ranked 1. Under
+    the paper objective the prior terms are divided by the batch size asked for:
+    32 and 512 differ there, and 512 was dropped as "the same fit"."""
+    argv = ["sweep", *FAST, "--learning-rates", "1e-3", "--weight-decays", "1e-4", "-q", "--no-figures"]
+    status, _, stderr = call([*argv, "--batch-sizes", "8,13,16,20,24", "--out", str(tmp_path / "a")])
+    assert status == 0, stderr
+    assert sorted(pd.read_csv(tmp_path / "a" / "sweep_results.csv")["batch_size"]) == [8, 13]
+    assert "batch sizes 13, 16, 20, 24 all split the 25 samples each fit trains on into 2 batches of up to 13" in stderr
+    status, _, stderr = call([*argv, "--paper-config", "--batch-sizes", "32,512", "--out", str(tmp_path / "p")])
+    assert status == 0, stderr
+    table = pd.read_csv(tmp_path / "p" / "sweep_results.csv")
+    assert sorted(table["batch_size"]) == [32, 512] and table["validation_loss"].nunique() == 2
+    # sweep.json's results file is beside it (best/metrics.json's, one folder up)
+    assert json.loads((tmp_path / "p" / "sweep.json").read_text())["sweep"]["results_file"] == "sweep_results.csv"
+    assert (tmp_path / "p" / json.loads((tmp_path / "p" / "best" / "metrics.json").read_text())["sweep"][
+        "results_file"].replace("../", "")).is_file()
+
+
+def test_a_refused_sweep_leaves_the_earlier_results_and_an_interrupted_refit_says_what_is_left(tmp_path, monkeypatch):
+    """A sweep refused for its --test-size deleted the earlier sweep's results
+    before the check; interrupted in the refit, the message said the results
+    were in the partial file, which was gone, sweep_results.csv complete."""
+    out = tmp_path / "s"
+    argv = ["sweep", *FAST, "--batch-sizes", "8", "--learning-rates", "1e-3", "--weight-decays", "1e-4",
+            "--out", str(out), "-q", "--no-figures"]
+    status, _, stderr = call(argv)
+    assert status == 0, stderr
+    before = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
+    status, _, stderr = call([*argv, "--test-size", "0.01"])
+    assert status == 2 and "too few" in stderr
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == before
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_cli.exp, "run_protocol", interrupted)
+    status, _, stderr = call(argv)
+    assert status == 130
+    assert "sweep_results.csv is complete" in stderr and "sweep.json and best/ are not written" in stderr
+    assert (out / "sweep_results.csv").is_file() and not (out / "sweep_results.partial.csv").exists()
 
 
 def test_benchmark_table_says_when_a_model_has_fewer_splits(tmp_path, monkeypatch):
