@@ -964,7 +964,24 @@ _CLI_NUMBERS = re.compile(r"\bsample_name_length=(\d+)")
 _LOG_REMEDY = re.compile(r"Log-transform before scaling, e\.g\. skpoems\.preprocessing\.OmicTransformer\((\{.*?\})\)\.")
 
 
-def _in_cli_terms(message: str) -> str:
+#: remedies that ``embed`` words otherwise: it reads the tables named as the
+#: model's omics (no --omics), through the pipeline trained (no --impute of its own)
+_EMBED_TERMS = (
+    ("If it is not an omic (clinical data, say), move it out of the folder or name the omics "
+     "to read (omics=[...]).",
+     "It is read as the model's omic of that name: write its values as numbers (empty or NaN "
+     "where missing)."),
+    ("impute stray missing values first, e.g. with skpoems.preprocessing.OmicTransformer("
+     "SimpleImputer()), which leaves missing omics missing.",
+     "the model was trained without --impute, so its pipeline cannot fill them: fill them in "
+     "the tables, or train with --impute median (the saved pipeline then fills them)."),
+)
+
+
+def _in_cli_terms(message: str, command: str | None = None) -> str:
+    if command == "embed":
+        for python, option in _EMBED_TERMS:
+            message = message.replace(python, option)
     for python, option in _CLI_TERMS:
         message = message.replace(python, option)
     message = _CLI_NUMBERS.sub(r"--sample-name-length \1", message)
@@ -2258,7 +2275,7 @@ def _named_tables_as_trained(
         if not settled:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if data is None:
-        raise _DataError(f"cannot read {args.data}: {_in_cli_terms(str(error))}") from error
+        raise _DataError(f"cannot read {args.data}: {_in_cli_terms(str(error), 'embed')}") from error
     # the folder's other tables (not labels), named where an omic has no table:
     # meth.csv for the model's "methylation" is not read, and not silently either
     data.attrs["unused_tables"] = [
@@ -2298,7 +2315,7 @@ def _numbered_folder_as_trained(
             )
         data = load_omics_folder(folder, omic_names=omics).data
     except (ValueError, OSError) as exc:
-        raise _DataError(f"cannot read {folder}: {_in_cli_terms(str(exc))}") from exc
+        raise _DataError(f"cannot read {folder}: {_in_cli_terms(str(exc), 'embed')}") from exc
     # an omic without feature names (no N_featname.csv, no header row): its
     # columns are the trained features in their order, as MOGONET's files are
     blocks = []
@@ -2386,7 +2403,7 @@ def _cmd_embed(args: argparse.Namespace) -> int:
             warnings.simplefilter("ignore")  # (transform's warnings about the same data)
             gating = model.transform_gating(scaled) if hasattr(model, "transform_gating") else None
     except ValueError as exc:
-        raise _DataError(f"cannot embed {args.data}: {_in_cli_terms(str(exc))}") from exc
+        raise _DataError(f"cannot embed {args.data}: {_in_cli_terms(str(exc), 'embed')}") from exc
     out = _out_dir(args, out_name)
     _clear_previous(out, owned=_EMBED_FILES, recorded=False)
     index = X.index.rename(X.index.name or "sample")

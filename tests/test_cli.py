@@ -409,6 +409,25 @@ def test_embed_errors(run_dir, tmp_path):
     assert status == 2 and "model.joblib does not exist" in stderr
 
 
+def test_embed_remedies_are_embed_options(run_dir, tmp_path):
+    """embed advised --omics (it has none; it reads the tables named as the
+    model's omics) for a text cell, and Python's OmicTransformer(SimpleImputer())
+    for a stray NaN, which a model trained without --impute cannot fill."""
+    out, _ = run_dir
+    new_mice(tmp_path / "text")
+    gene = pd.read_csv(tmp_path / "text" / "gene.csv", index_col=0).astype(object)
+    gene.iloc[1, 3] = "n.d."
+    gene.to_csv(tmp_path / "text" / "gene.csv")
+    status, _, stderr = call(["embed", str(out), "--data", str(tmp_path / "text")])
+    assert status == 2 and "--omics" not in stderr
+    assert "It is read as the model's omic of that name: write its values as numbers" in stderr
+    gene.iloc[1, 3] = np.nan
+    gene.astype(float).to_csv(tmp_path / "text" / "gene.csv")
+    status, _, stderr = call(["embed", str(out), "--data", str(tmp_path / "text")])
+    assert status == 2 and "SimpleImputer" not in stderr
+    assert "the model was trained without --impute" in stderr and "--impute median" in stderr
+
+
 def test_discover_finds_clusters_and_their_markers(tmp_path):
     out = tmp_path / "subtypes"
     status, stdout, stderr = call(["discover", *FAST, "--out", str(out), "--quiet", "--no-figures"])
