@@ -977,6 +977,12 @@ def _matrix_and_names(
         raise ValueError(
             f"feature_names has {len(feature_names)} names for {M.shape[1]} columns."
         )
+    # scikit-learn's output names of one estimator (poemstransformer0, pca1, ...):
+    # their numbers, under the axis label "Latent factor" (the names were long
+    # vertical ticks that took a quarter of the figure)
+    numbered = [re.fullmatch(r"([A-Za-z_]+?)(\d+)", f) for f in feature_names]
+    if len(numbered) > 1 and all(numbered) and len({m.group(1) for m in numbered}) == 1:
+        feature_names = [m.group(2) for m in numbered]
     return M, feature_names
 
 
