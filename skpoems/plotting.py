@@ -692,7 +692,11 @@ def plot_activation_map(
     v = _omic_indices(estimator, omic)[0]
     active = activation_map(estimator, threshold)[estimator.omic_names_[v]]
     n_factors, n_features = active.shape
-    ax = _new_axes(ax, (8.0, min(1.6 + 0.22 * n_factors, 9.0)), figsize)
+    # the map at least about an inch high, and room below it for the feature
+    # names on end where they are written (two factors and long names left a
+    # thin strip under the names)
+    names_in = 0.075 * max((len(t) for t in _shorten_all(active.columns)), default=0) if n_features <= 60 else 0.0
+    ax = _new_axes(ax, (8.0, min(1.6 + max(0.22 * n_factors, 0.8) + names_in, 12.0)), figsize)
     fig = _figure_of(ax)
     width_px = ax.get_window_extent().width
     cell_pt = width_px / max(n_features, 1) * 72.0 / fig.dpi
@@ -910,12 +914,19 @@ def plot_gating_weights(
         ax.set_xlim(-0.6, len(labels) - 0.4)
         _set_title(ax, r"Mean gating weights $\alpha$ per group")
     else:
-        ax = _new_axes(ax, (9.0, 3.2), figsize)
+        height = 3.2
         if y is not None:
             codes, names = _group_codes(y, target_names, n, _sample_labels(gating_weights), "gating_weights")
             order = _group_order(codes, G[:, 0])
+            # taller by the group names where they will be slanted (_label_groups:
+            # 45 degrees, about 0.067 inch per 8-pt character): 12 long subtype
+            # names took half of the figure's height from the bars
+            longest = max(len(t) for t in _shorten_all(names, names=True))
+            if longest * 0.067 > 8.0 / len(names):
+                height += 0.047 * longest
         else:
             order = np.arange(n)
+        ax = _new_axes(ax, (9.0, height), figsize)
         Gs = G[order]
         # one step-filled band per omic (bars of width 1 without seams, O(n_omics)
         # artists however many samples)
@@ -1532,8 +1543,21 @@ def plot_variance_explained(
     )
     V, K = values.shape
     colormap = _colormap(cmap, "Blues")
-    # at least wide enough for the title beside the colour bar
-    ax = _new_axes(ax, (min(max(3.0 + 0.42 * K, 5.2), 15.0), max(1.4 + 0.5 * V, 2.6)), figsize)
+    # attrs["factor_labels"][k] names factor column k (pandas keeps attrs through
+    # a selection or reordering of the columns: look the names up by key)
+    labels = r2.attrs.get("factor_labels")
+    if labels is not None and all(
+        isinstance(f, (int, np.integer)) and not isinstance(f, bool) and 0 <= f < len(labels) for f in factors
+    ):
+        names = [str(labels[f]) for f in factors]
+    else:
+        names = [str(f) for f in factors]
+    # at least wide enough for the title beside the colour bar; taller by the
+    # factor names where they stand on end (MOCSS's mRNA_specific0: the map and
+    # its colour bar were squeezed to an inch)
+    longest = max(len(t) for t in _shorten_all(names))
+    height = max(1.4 + 0.5 * V, 2.6) + (0.075 * longest if longest > 4 else 0.0)
+    ax = _new_axes(ax, (min(max(3.0 + 0.42 * K, 5.2), 15.0), height), figsize)
     top = np.nanmax(values) if np.isfinite(values).any() else 1.0
     image = ax.imshow(
         values,
@@ -1564,16 +1588,7 @@ def plot_variance_explained(
                     fontsize=fontsize,
                     color=_cell_text_color(image, value),
                 )
-    # attrs["factor_labels"][k] names factor column k (pandas keeps attrs through
-    # a selection or reordering of the columns: look the names up by key)
-    labels = r2.attrs.get("factor_labels")
-    if labels is not None and all(
-        isinstance(f, (int, np.integer)) and not isinstance(f, bool) and 0 <= f < len(labels) for f in factors
-    ):
-        factors = [str(labels[f]) for f in factors]
-    else:
-        factors = [str(f) for f in factors]
-    _set_factor_ticks(ax, factors, 8)
+    _set_factor_ticks(ax, names, 8)
     ax.set_yticks(np.arange(V))
     ax.set_yticklabels(
         [
@@ -1585,7 +1600,7 @@ def plot_variance_explained(
     _set_title(ax, "Variance explained per omic and factor")
     extend = "min" if np.nanmin(values) < 0 else "neither"
     _figure_of(ax).colorbar(
-        image, ax=ax, label="Fraction of the omic's variance explained", extend=extend, shrink=0.9
+        image, ax=ax, label="Share of the omic's\nvariance explained", extend=extend, shrink=0.9
     )
     return ax
 

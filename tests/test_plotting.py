@@ -736,8 +736,14 @@ def test_plot_variance_explained_shows_small_shares():
     ax = plot_variance_explained(r2)
     texts = _texts(ax.texts)
     assert "0.031" in texts and "0.004" in texts and "-0.000" not in texts and "0" in texts
-    assert ax.get_figure().axes[-1].get_ylabel() == "Fraction of the omic's variance explained"
+    assert ax.get_figure().axes[-1].get_ylabel() == "Share of the omic's\nvariance explained"
     plt.close(ax.get_figure())
+    # named factors on end (MOCSS's mRNA_specific0, ...): a taller figure, where the
+    # map and its colour bar were squeezed to an inch by the names
+    named = r2.rename(columns={0: "methylation_specific0", 1: "methylation_specific1", 2: "shared0"})
+    heights = [plot_variance_explained(t).get_figure().get_size_inches()[1] for t in (r2, named)]
+    assert heights[1] > heights[0] + 1.0
+    plt.close("all")
 
 
 def test_training_history_uses_the_colour_blind_safe_colours(poems):
@@ -998,4 +1004,20 @@ def test_long_omic_names_are_shortened_in_legends_and_titles():
     assert all(len(t) < 40 for t in texts)
     ax = plot_activation_map(est, omic=long[0])
     assert len(ax.get_title()) < 100 and "\u2026" in ax.get_xlabel()
+    plt.close("all")
+
+
+def test_figures_of_our_own_size_make_room_for_names_on_end(data):
+    """Two factors and 20 long feature names left the activation map a thin strip
+    under the names; 12 long group names took half of the gating figure."""
+    X = pd.DataFrame(np.random.RandomState(0).randn(60, 20),
+                     columns=[f"ENSG{141510 + j:011d}.17|GENE{j}" for j in range(20)])
+    est = POEMSTransformer(n_components=2, max_iter=2, random_state=0, omic_dims=(20,)).fit(X)
+    ax = plot_activation_map(est, est.omic_names_[0])
+    assert ax.get_figure().get_size_inches()[1] >= 3.5
+    G = np.random.RandomState(0).dirichlet(np.ones(3), 120)
+    names = [f"Subtype {i} with a rather long name" for i in range(12)]
+    short = plot_gating_weights(G, np.arange(120) % 12).get_figure().get_size_inches()[1]
+    long = plot_gating_weights(G, np.arange(120) % 12, target_names=names).get_figure().get_size_inches()[1]
+    assert short == pytest.approx(3.2) and long > 4.0
     plt.close("all")
