@@ -1139,7 +1139,14 @@ def plot_subtype_correlations(
         subtype_correlations(data, y, target_names=target_names, center=center)
         for _, data in panels
     ]
-    labels = _shorten_all(mats[0].index, names=True)
+    # each subtype with its number of samples: a mean profile of one or two
+    # samples (a test part's rare subtype) correlates by chance
+    codes, names = _group_codes(y, target_names, len(Zm))
+    counts = {str(name): int((codes == c).sum()) for c, name in enumerate(names)}
+    labels = [
+        f"{short} ({counts[str(full)]})" if str(full) in counts else short
+        for short, full in zip(_shorten_all(mats[0].index, names=True), mats[0].index, strict=True)
+    ]
     k = len(labels)
     if not center and k >= 3:
         off_diagonal = [C.to_numpy()[~np.eye(k, dtype=bool)] for C in mats]

@@ -220,8 +220,8 @@ def test_plot_subtype_correlations(poems, data):
         "Input features (24)",
         "Embedding (3 factors)",
     ]
-    assert _texts(axes[0].get_xticklabels()) == SUBTYPES
-    assert _texts(axes[0].get_yticklabels()) == SUBTYPES
+    assert _texts(axes[0].get_xticklabels()) == [f"{s} (20)" for s in SUBTYPES]  # with their samples
+    assert _texts(axes[0].get_yticklabels()) == [f"{s} (20)" for s in SUBTYPES]
     assert len(axes[0].get_figure().axes) == 3  # two panels and one shared colour bar
     image = axes[1].get_images()[0]
     assert image.get_clim() == (-1, 1)
