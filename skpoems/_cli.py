@@ -1696,7 +1696,8 @@ def write_figures(
         ax = fig.subplots()
         _plotting("plot_gating_weights")(
             est.transform_gating(split.X_test),
-            y,
+            # (discover's groups are its clusters: "Samples grouped by cluster")
+            pd.Series(y, name="cluster", index=getattr(split.X_test, "index", None)) if shown == "every sample" else y,
             omic_names=omics,
             target_names=target_names,
             ax=ax,
@@ -2110,16 +2111,28 @@ def _cmd_discover(args: argparse.Namespace) -> int:
         agree = clustering["against_labels"]
         of = "" if labelled is None else f" ({agree['n_labelled']} of the {n} samples have one)"
         lines.append(
-            f"against the folder's labels{of}: ARI {agree['adjusted_rand_index']:.3f}, NMI {agree['nmi']:.3f}"
+            f"against the labels{of}: ARI {agree['adjusted_rand_index']:.3f}, NMI {agree['nmi']:.3f}; "
+            "samples per cluster and label:"
         )
+        crosstab = pd.DataFrame(agree["crosstab"]).T.reindex(cluster_names)
+        lines.extend("  " + line for line in crosstab.to_string().splitlines())
     test_name, statistic = (
         ("Welch t-test", "t") if args.marker_test == "welch" else ("Wilcoxon rank-sum test", "z")
     )
-    lines.append(f"markers per cluster ({test_name} against the other samples; cluster_markers.csv):")
+    lines.append(
+        f"markers per cluster, the strongest higher in it per omic ({test_name} against the other "
+        "samples; cluster_markers.csv ranks both directions):"
+    )
     for c in cluster_names:
-        # the first marker of each omic (none where the cluster or the others have
-        # fewer than 2 samples with the omic: no test)
-        top = markers[(markers["group"] == c) & (markers["rank"] == 1) & markers[statistic].notna()]
+        # each omic's best-ranked marker that is higher in the cluster (what "a
+        # cluster's marker" means to a reader; the lower ones are in the file), else
+        # its first; none where the cluster or the others have fewer than 2
+        # samples with the omic: no test
+        tested = markers[(markers["group"] == c) & markers[statistic].notna()].sort_values("rank", kind="stable")
+        top = pd.concat([
+            part[part["difference"] > 0].head(1) if (part["difference"] > 0).any() else part.head(1)
+            for _, part in tested.groupby("omic", sort=False)
+        ]) if len(tested) else tested
         lines.append(
             f"  {c}: " + (", ".join(
                 f"{r.omic} {r.feature} ({'+' if r.difference > 0 else '-'}{abs(r.difference):.2f}, q={r.q_value:.1g})"

@@ -409,6 +409,28 @@ def test_embed_errors(run_dir, tmp_path):
     assert status == 2 and "model.joblib does not exist" in stderr
 
 
+def test_discover_prints_the_clusters_against_the_labels_and_the_markers_higher_in_them(tmp_path):
+    """The printed marker of a cluster was its first by p-value in either
+    direction: for TCGA BRCA's basal cluster, three features lower in it. The
+    cluster x label table was only inside metrics.json."""
+    out = tmp_path / "d"
+    status, stdout, stderr = call(["discover", *FAST, "--n-clusters", "3", "--out", str(out), "--no-figures", "-q"])
+    assert status == 0, stderr
+    assert "against the labels: ARI" in stdout and "samples per cluster and label:" in stdout
+    record = json.loads((out / "metrics.json").read_text())
+    crosstab = pd.DataFrame(record["clustering"]["against_labels"]["crosstab"]).T
+    for cluster, row in crosstab.iterrows():
+        printed = next(line for line in stdout.splitlines() if line.strip().startswith(f"{cluster} ") and "(" not in line.split()[2][:1])
+        assert [int(v) for v in printed.split()[2:]] == [int(v) for v in row], printed
+    markers = pd.read_csv(out / "cluster_markers.csv")
+    for cluster in crosstab.index:
+        line = next(line for line in stdout.splitlines() if line.strip().startswith(f"{cluster}:"))
+        for omic, part in markers[markers["cluster"] == cluster].groupby("omic"):
+            up = part[part["difference"] > 0].sort_values("rank")
+            if len(up):
+                assert f"{omic} {up.iloc[0]['feature']} (+" in line, (line, up.head(2))
+
+
 def test_embed_remedies_are_embed_options(run_dir, tmp_path):
     """embed advised --omics (it has none; it reads the tables named as the
     model's omics) for a text cell, and Python's OmicTransformer(SimpleImputer())
@@ -1560,7 +1582,7 @@ def test_discover_clusters_the_samples_a_label_file_leaves_out(tmp_path, join):
     assert len(table) == 40 and list(table.index) == list(ids)
     n_labelled = 28
     assert table["label"].notna().sum() == n_labelled
-    assert f"against the folder's labels ({n_labelled} of the 40 samples have one)" in stdout
+    assert f"against the labels ({n_labelled} of the 40 samples have one)" in stdout
     record = json.loads((out / "metrics.json").read_text())
     agree = record["clustering"]["against_labels"]
     assert agree["n_labelled"] == n_labelled
