@@ -431,6 +431,18 @@ def test_discover_prints_the_clusters_against_the_labels_and_the_markers_higher_
                 assert f"{omic} {up.iloc[0]['feature']} (+" in line, (line, up.head(2))
 
 
+def test_run_records_the_factors_the_embedding_uses(run_dir):
+    """A factor the KL switched off decodes a constant, and its large W entries
+    looked like biomarkers (TCGA BRCA: 23 of 32 factors, three quarters of the
+    largest |W|); metrics.json names the factors in use."""
+    out, _ = run_dir
+    used = json.loads((out / "metrics.json").read_text())["factors_in_use"]
+    Z = pd.read_csv(out / "embedding.csv", index_col=0)
+    spread = Z.std(axis=0, ddof=0)
+    assert used["names"] == [c for c in Z.columns if spread[c] >= 0.1 * spread.max()]
+    assert used["n"] == len(used["names"]) and used["of"] == Z.shape[1]
+
+
 def test_embed_remedies_are_embed_options(run_dir, tmp_path):
     """embed advised --omics (it has none; it reads the tables named as the
     model's omics) for a text cell, and Python's OmicTransformer(SimpleImputer())
@@ -1123,7 +1135,7 @@ def test_top_variance_option(tmp_path):
     # the markers by the rank-sum test (for binary or discrete omics)
     markers = pd.read_csv(tmp_path / "d" / "cluster_markers.csv")
     assert {"z", "auc"} <= set(markers.columns) and "t" not in markers.columns
-    assert "markers per cluster (Wilcoxon rank-sum test against the other samples" in stdout
+    assert "higher in it per omic (Wilcoxon rank-sum test against the other samples" in stdout
 
 
 def test_data_folder_of_named_tables(tmp_path):
