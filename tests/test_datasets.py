@@ -152,7 +152,7 @@ def test_brca_descr(brca):
 
 
 def test_brca_bundle_is_complete():
-    for name in ["LICENSE", "PROVENANCE.md", "labels.csv", *BRCA_FILES.values()]:
+    for name in ["LICENSE", "PROVENANCE.md", "NOTES.md", "labels.csv", *BRCA_FILES.values()]:
         assert (DATA_DIR / "tcga_brca" / name).is_file()
     for name in ["LICENSE", "PROVENANCE.md", "gene.csv", "lipid.csv"]:
         assert (DATA_DIR / "nutrimouse" / name).is_file()

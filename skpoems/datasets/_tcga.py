@@ -167,7 +167,10 @@ def load_tcga_brca(
     =================   =====================================
 
     The values are **not** scaled. The POEMS paper min-max scales each feature to
-    [0, 1]; fit that scaler on the training split only.
+    [0, 1]; fit that scaler on the training split only. Undetected mRNAs and
+    miRNAs are written as 0, above low detected (negative log2) values, and only
+    14 of the 50 PAM50 genes are among the 1000 mRNAs: ``NOTES.md`` beside the
+    files gives the counts, their measured effect and how to recode the zeros.
 
     Parameters
     ----------
