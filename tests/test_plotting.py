@@ -1021,3 +1021,21 @@ def test_figures_of_our_own_size_make_room_for_names_on_end(data):
     long = plot_gating_weights(G, np.arange(120) % 12, target_names=names).get_figure().get_size_inches()[1]
     assert short == pytest.approx(3.2) and long > 4.0
     plt.close("all")
+
+
+def test_activation_map_greys_the_factors_the_embedding_does_not_use(poems):
+    """A factor whose posterior mean hardly varies decodes a constant: its large W
+    entries looked like connections that matter (TCGA BRCA: 23 of 32 factors)."""
+    import copy
+
+    from matplotlib.colors import to_hex
+
+    est = copy.copy(poems)
+    est.embedding_ = poems.embedding_.copy()
+    est.embedding_[:, 1] = 0.5  # factor 1 unused
+    ax = plot_activation_map(est, "mRNA", threshold=0.0)
+    rows = ax.collections
+    assert len(rows) == poems.n_components
+    assert to_hex(np.ravel(rows[1].get_color())[:4]) == "#bfbfbf" and to_hex(np.ravel(rows[0].get_color())[:4]) != "#bfbfbf"
+    assert "grey: 1 factor the embedding hardly uses" in " ".join(ax.get_title().split())
+    plt.close("all")
