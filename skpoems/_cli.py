@@ -971,6 +971,9 @@ _EMBED_TERMS = (
      "to read (omics=[...]).",
      "It is read as the model's omic of that name: write its values as numbers (empty or NaN "
      "where missing)."),
+    ("If it is not an omic, move it out of the folder or name the omics to read (omics=[...]).",
+     "It is read as the model's omic of that name: write its values as numbers (empty or NaN "
+     "where missing)."),
     ("impute stray missing values first, e.g. with skpoems.preprocessing.OmicTransformer("
      "SimpleImputer()), which leaves missing omics missing.",
      "the model was trained without --impute, so its pipeline cannot fill them: fill them in "
@@ -2872,10 +2875,6 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
-    # no stale results of an earlier sweep beside this one's, should it fail (and
-    # not before the checks above: a command refused leaves the folder as it was)
-    _clear_previous(out, owned=("sweep_results.csv", "sweep_results.partial.csv", "sweep.json"), recorded=False)
-    _clear_previous(out / "best")
     t_sweep = time.perf_counter()
     with contextlib.ExitStack() as stack:
         client = None
@@ -2885,6 +2884,11 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                 client = stack.enter_context(backend)
             except ImportError as exc:
                 raise _UsageError(str(exc)) from exc
+        # no stale results of an earlier sweep beside this one's, should it fail (and
+        # not before the checks above or the scheduler's connection: a command
+        # refused, or a scheduler not reached, leaves the folder as it was)
+        _clear_previous(out, owned=("sweep_results.csv", "sweep_results.partial.csv", "sweep.json"), recorded=False)
+        _clear_previous(out / "best")
         # each finished fit appended to a partial file: Ctrl-C keeps them
         partial = out / "sweep_results.partial.csv"
         partial.unlink(missing_ok=True)

@@ -343,11 +343,20 @@ def _natural_order(uniques: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, 
     if not values or not all(isinstance(v, str) for v in values):
         return uniques, codes
 
-    def key(text: str) -> tuple:
-        # text and whole numbers alternate in the parts, so keys compare part by part
-        return tuple(int(p) if i % 2 else p for i, p in enumerate(re.split(r"(\d+)", text)))
+    def number(text: str) -> float | None:
+        try:
+            return float(text)
+        except ValueError:
+            return None
 
-    order = sorted(range(len(values)), key=lambda i: key(values[i]))
+    if all(number(v) is not None for v in values):  # numbers as text ("-1", "0.25"): by value
+        order = sorted(range(len(values)), key=lambda i: number(values[i]))
+    else:
+        def key(text: str) -> tuple:
+            # text and numbers alternate in the parts, so keys compare part by part
+            return tuple(float(p) if i % 2 else p for i, p in enumerate(re.split(r"(\d+(?:\.\d+)?)", text)))
+
+        order = sorted(range(len(values)), key=lambda i: key(values[i]))
     if order == list(range(len(values))):
         return uniques, codes
     rank = np.empty(len(order), dtype=np.int64)

@@ -1438,7 +1438,8 @@ def plot_embedding(
     unlabelled = _has_unlabelled(y)
     labelled = len(groups) - unlabelled
     if labelled <= len(_OKABE_ITO):
-        colors, markers = _palette(len(groups)), ["o"] * len(groups)
+        # (the labelled groups' colours whether or not unlabelled samples come too)
+        colors, markers = _palette(labelled) + _palette(1) * unlabelled, ["o"] * len(groups)
     else:
         # past eight groups no set of colours stays apart for colour-blind eyes:
         # the eight colours again, each round with another marker, so that any two
@@ -1770,7 +1771,12 @@ def plot_training_history(
             title += " (first epochs off the top)"
     _set_title(ax, title)
     ax.set_xlabel("Epoch")
-    ax.set_ylabel("Loss per sample (nats)" if getattr(estimator, "objective", None) == "elbo" else "Loss")
+    from ._poems import POEMSTransformer, POEMTransformer
+
+    # (the principled objective of POEMS and POEM is per sample in nats; MOCSS adds
+    # contrastive and orthogonality terms of other units)
+    nats = isinstance(estimator, (POEMSTransformer, POEMTransformer)) and estimator.objective == "elbo"
+    ax.set_ylabel("Loss per sample (nats)" if nats else "Loss")
     if _axes_inches(ax)[0] >= 4.0:
         ax.legend(frameon=False)
     else:  # a narrow panel: below the Axes, where it hides no curve

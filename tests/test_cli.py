@@ -455,6 +455,11 @@ def test_embed_remedies_are_embed_options(run_dir, tmp_path):
     status, _, stderr = call(["embed", str(out), "--data", str(tmp_path / "text")])
     assert status == 2 and "--omics" not in stderr
     assert "It is read as the model's omic of that name: write its values as numbers" in stderr
+    gene.iloc[1, :] = "n.d."  # text in every column: the loader's other refusal
+    gene.to_csv(tmp_path / "text" / "gene.csv")
+    status, _, stderr = call(["embed", str(out), "--data", str(tmp_path / "text")])
+    assert status == 2 and "--omics" not in stderr and "write its values as numbers" in stderr, stderr
+    gene.iloc[1, :] = 0.5
     gene.iloc[1, 3] = np.nan
     gene.astype(float).to_csv(tmp_path / "text" / "gene.csv")
     status, _, stderr = call(["embed", str(out), "--data", str(tmp_path / "text")])
@@ -2005,6 +2010,17 @@ def test_a_refused_sweep_leaves_the_earlier_results_and_an_interrupted_refit_say
     before = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
     status, _, stderr = call([*argv, "--test-size", "0.01"])
     assert status == 2 and "too few" in stderr
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == before
+
+    # a scheduler not reached leaves them too
+    from skpoems import _sweep
+
+    def unreachable(*args, **kwargs):
+        raise OSError("Timed out trying to connect to tcp://127.0.0.1:9")
+
+    monkeypatch.setattr(_sweep, "dask_backend", unreachable)
+    status, _, stderr = call([*argv, "--scheduler", "tcp://127.0.0.1:9"])
+    assert status != 0 and "Timed out" in stderr
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == before
 
     def interrupted(*args, **kwargs):

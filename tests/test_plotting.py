@@ -1039,3 +1039,27 @@ def test_activation_map_greys_the_factors_the_embedding_does_not_use(poems):
     assert to_hex(np.ravel(rows[1].get_color())[:4]) == "#bfbfbf" and to_hex(np.ravel(rows[0].get_color())[:4]) != "#bfbfbf"
     assert "grey: 1 factor the embedding hardly uses" in " ".join(ax.get_title().split())
     plt.close("all")
+
+
+def test_eight_groups_keep_their_colours_beside_unlabelled_samples_and_number_labels_sort_by_value(data):
+    """Eight subtypes and some unlabelled patients took tab20's colours (nine
+    groups); MOCSS-SparseVAE's losses were labelled nats per sample; labels that
+    are numbers as text ("0.25", "-10") sorted as text."""
+    from matplotlib.colors import to_hex
+
+    from skpoems import MOCSSSparseVAETransformer
+    from skpoems.plotting import _OKABE_ITO
+
+    rng = np.random.RandomState(0)
+    y = np.array([f"s{i % 8}" for i in range(90)], dtype=object)
+    y[-10:] = None
+    ax = plot_embedding(rng.randn(90, 3), y, method="pca")
+    colours = [to_hex(c.get_facecolor()[0]).upper() for c in ax.collections]
+    assert sorted(colours[:8]) == sorted(_OKABE_ITO) and colours[8] == "#999999"
+    est = MOCSSSparseVAETransformer(n_components=2, max_iter=2, random_state=0).fit(data[0])
+    assert plot_training_history(est).get_ylabel() == "Loss"
+    from skpoems.inspection import _group_codes
+
+    assert _group_codes(np.array(["0.5", "0.25", "-10", "1.0"]), None)[1] == ["-10", "0.25", "0.5", "1.0"]
+    assert _group_codes(np.array(["dose 0.5", "dose 0.25"]), None)[1] == ["dose 0.25", "dose 0.5"]
+    plt.close("all")

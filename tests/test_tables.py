@@ -1472,6 +1472,28 @@ def test_points_that_separate_thousands_in_a_semicolon_table(tmp_path):
     np.testing.assert_allclose(load_omics_tables(tmp_path).data["counts"].to_numpy(), fixed.to_numpy())
 
 
+def test_points_read_as_thousands_only_where_no_value_says_otherwise(tmp_path):
+    """1.234.567 (several groups) was never taken as evidence; log2 values of 3
+    decimals beside a 0 for the undetected were read a thousand times too large;
+    a decimal below the lines the reading was chosen on was read as 5 for 0.5."""
+    from skpoems.datasets._tables import _read_table
+
+    (tmp_path / "groups.csv").write_text("gene;s1;s2;s3\n" + "".join(f"g{i};1.234.567;9.779;827\n" for i in range(3)))
+    np.testing.assert_array_equal(_read_table(tmp_path / "groups.csv").iloc[0, 1:].to_numpy(float), [1234567, 9779, 827])
+    rng = np.random.default_rng(0)
+    counts = rng.integers(0, 300, size=(30, 6)) * (rng.random((30, 6)) > 0.2)
+    log = np.log2(counts + 1)
+    rows = [f"g{i};" + ";".join("0" if v == 0 else f"{v:.3f}" for v in r) for i, r in enumerate(log)]
+    (tmp_path / "log.csv").write_text("gene;" + ";".join(f"s{j}" for j in range(6)) + "\n" + "\n".join(rows) + "\n")
+    np.testing.assert_allclose(_read_table(tmp_path / "log.csv").iloc[:, 1:].to_numpy(float), log, atol=5e-4)
+    thousands = rng.integers(1, 50000, size=(60, 6))
+    rows = [f"g{i};" + ";".join(f"{v:,}".replace(",", ".") for v in r) for i, r in enumerate(thousands)]
+    rows.append("g60;0.5;1.25;12.5;1;2;3")  # beyond the 50 lines the reading is chosen on
+    (tmp_path / "late.csv").write_text("gene;" + ";".join(f"s{j}" for j in range(6)) + "\n" + "\n".join(rows) + "\n")
+    late = _read_table(tmp_path / "late.csv").iloc[:, 1:].to_numpy(float)
+    assert late[-1, 0] == 0.5 and late[0, 0] == float(f"{thousands[0, 0]:,}".replace(",", "."))
+
+
 def _with_thousands(table, sep="\t"):
     return "\n".join(
         ["sample" + sep + sep.join(table.columns)]

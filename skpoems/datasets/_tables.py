@@ -370,13 +370,27 @@ def _dot_thousands(lines: list[str]) -> bool:
         f.strip().strip('"').strip() for line in lines
         for f in next(csv.reader([line.rstrip("\r\n")], delimiter=";"), [])[1:]
     ]
-    points = [v for v in values if _POINT_NUMBER.fullmatch(v)]
+    points = [v for v in values if _POINT_NUMBER.fullmatch(v) or _DOT_THOUSANDS.fullmatch(v)]
     if not points or not all(_DOT_THOUSANDS.fullmatch(v) for v in points):
         return False
     if any(v.count(".") > 1 for v in points):
         return True
-    whole = [abs(int(v)) for v in values if _WHOLE_NUMBER.fullmatch(v)]
+    # whole numbers other than 0 (log2 values of 3 decimals beside a 0 for the
+    # undetected are no counts), all below 1000
+    whole = [abs(int(v)) for v in values if _WHOLE_NUMBER.fullmatch(v) and int(v) != 0]
     return len(points) >= 50 and bool(whole) and max(whole) < 1000
+
+
+#: a number whose point cannot separate thousands (0.5, 12.25, 1.2345)
+_DECIMAL_POINT = re.compile(r"(?<![\d.])(?:0\.\d+|\d+\.(?:\d{1,2}|\d{4,}))(?![\d.])")
+
+
+def _points_are_decimal_below(file: Path, sep: str) -> bool:
+    """Whether a table read as points between thousands (from its first lines)
+    holds, further down, a number whose point can only be a decimal point: the
+    reading was then wrong, and the table is read with decimal points."""
+    with open_text(file, encoding="utf-8-sig", errors="replace") as fh:
+        return any(_DECIMAL_POINT.search(line.split(sep, 1)[-1]) for line in fh)
 
 
 def _may_hold_commas(lines: list[str], sep: str) -> bool:
@@ -550,7 +564,10 @@ def _read_table(file: Path) -> pd.DataFrame:
         second = lines[comments + 1].rstrip("\r\n").split(sep)
         if len(second) > 1 and not any(_is_number(f) for f in second[1:]):
             options["skiprows"] = [*range(comments), comments + 1]
-    if sep == ";" and decimal == "." and not thousands and lines and _dot_thousands(lines[comments + 1 :]):
+    if (
+        sep == ";" and decimal == "." and not thousands and lines and _dot_thousands(lines[comments + 1 :])
+        and not _points_are_decimal_below(file, sep)
+    ):
         decimal, options["thousands"] = ",", "."
     try:
         table = pd.read_csv(file, decimal=decimal, **options)
