@@ -451,6 +451,11 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         return xs, observed
 
     @staticmethod
+    def _observed_counts(observed: torch.Tensor | None) -> list[int] | None:
+        """Per omic, the number of samples that have it (None: every sample has all)."""
+        return None if observed is None else observed.sum(dim=0).tolist()
+
+    @staticmethod
     def _take(xs: list[torch.Tensor], observed: torch.Tensor | None, idx: torch.Tensor):
         return [x.index_select(0, idx) for x in xs], (None if observed is None else observed.index_select(0, idx))
 
@@ -888,7 +893,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         if len(val_idx):
             return float(self.best_validation_score_)
         xs, observed = self._row_tensors(omics, train_idx, device)
-        return -self._evaluate_loss(xs, observed, len(train_idx))[0]
+        return -self._evaluate_loss(xs, observed, len(train_idx), n_observed=self._observed_counts(observed))[0]
 
     def _set_fitted_attributes(self, omics: _Omics) -> None:
         """Set model-specific fitted attributes after training (hook)."""
@@ -925,6 +930,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         xs, obs = self._row_tensors(omics, train_idx, device)
         val_xs, val_obs = self._row_tensors(omics, val_idx, device) if len(val_idx) else (None, None)
         n_train = len(train_idx)
+        counts = self._observed_counts(obs)
         n_batches = math.ceil(n_train / self.batch_size_)
         optimizer = self._make_optimizer(module)
         # the weights that are evaluated, kept and returned: the module itself, or its
@@ -951,7 +957,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             # unless an epoch improves on them on this validation split, so that a
             # continuation never returns a worse model (MLPClassifier keeps its best
             # validation score across warm fits likewise)
-            start_loss = self._evaluate_loss(val_xs, val_obs, n_train, evaluated)[0]
+            start_loss = self._evaluate_loss(val_xs, val_obs, n_train, evaluated, n_observed=counts)[0]
             if math.isfinite(start_loss):
                 best_loss = best_criterion = smoothed = start_loss
                 best_state, best_epoch = start_state, getattr(self, "best_iter_", first)
@@ -996,7 +1002,9 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 epoch_total = torch.zeros((), dtype=torch.float32, device=device)
                 for batch in torch.tensor_split(perm, n_batches):
                     bx, bo = self._take(xs, obs, batch)
-                    out = module.loss(bx, bo, prior_batch_size=self._prior_batch_size, n_train=n_train)
+                    out = module.loss(
+                        bx, bo, prior_batch_size=self._prior_batch_size, n_train=n_train, n_observed=counts
+                    )
                     optimizer.zero_grad(set_to_none=True)
                     out.total.backward()
                     optimizer.step()
@@ -1014,7 +1022,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 record.update({f"train_{self._term_name(k)}": val for k, val in zip(keys, values[1:])})
                 monitored = train_loss
                 if val_xs is not None:
-                    val_loss, val_terms = self._evaluate_loss(val_xs, val_obs, n_train, evaluated)
+                    val_loss, val_terms = self._evaluate_loss(val_xs, val_obs, n_train, evaluated, n_observed=counts)
                     record["validation_loss"] = val_loss
                     record.update({f"validation_{k}": val for k, val in val_terms.items()})
                     self.validation_scores_.append(-val_loss)
@@ -1192,11 +1200,13 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         observed: torch.Tensor | None,
         n_train: int,
         module: torch.nn.Module | None = None,
+        n_observed: list[int] | None = None,
     ) -> tuple[float, dict[str, float]]:
         """Monitored loss (mean over samples) and loss terms of ``module`` (default
         ``module_``), in eval mode with fixed reparameterisation noise. The monitored
         loss is the module's ``monitor`` (e.g. held-out data terms) or, by default,
-        its total loss."""
+        its total loss. ``n_train`` and ``n_observed`` (:meth:`_observed_counts`)
+        describe the training set, whose size the priors are divided by."""
         module = self.module_ if module is None else module
         was_training = module.training
         module.eval()
@@ -1209,7 +1219,14 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         for start in range(0, n, _EVAL_CHUNK):
             idx = torch.arange(start, min(start + _EVAL_CHUNK, n), device=device)
             bx, bo = (xs, observed) if n <= _EVAL_CHUNK else self._take(xs, observed, idx)
-            out = module.loss(bx, bo, prior_batch_size=self._prior_batch_size, n_train=n_train, generator=generator)
+            out = module.loss(
+                bx,
+                bo,
+                prior_batch_size=self._prior_batch_size,
+                n_train=n_train,
+                n_observed=n_observed,
+                generator=generator,
+            )
             w = len(idx) / n
             parts = {"monitor": out.total if out.monitor is None else out.monitor, "objective": out.total, **out.terms}
             for k, t in parts.items():

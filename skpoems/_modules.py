@@ -492,6 +492,7 @@ class PoEVAE(KLWarmup, nn.Module):
         *,
         prior_batch_size: int,
         n_train: int,
+        n_observed: Sequence[int] | None = None,
         generator: torch.Generator | None = None,
     ) -> LossOutput:
         """Loss of a minibatch under the module's objective.
@@ -509,6 +510,10 @@ class PoEVAE(KLWarmup, nn.Module):
         over latent dimensions, weighted by ``beta`` times the warm-up factor),
         plus the priors on W and sigma divided by ``n_train`` (counted once per
         data set). ``monitor`` is the held-out part: likelihood plus ``beta`` KL.
+        ``n_observed`` (per omic, the training samples that have it) sets the
+        closed-form sigma updates' sample counts; without it they are estimated
+        from the batch's observed fraction (biased upwards in expectation for
+        small batches of a rarely observed omic).
 
         With ``monitor="reconstruction"`` (either objective), ``monitor`` is the
         sum over omics of each omic's mean squared reconstruction error (observed
@@ -528,7 +533,7 @@ class PoEVAE(KLWarmup, nn.Module):
         if self.objective == "paper":
             result = self._paper_loss(xs, observed, out, prior_batch_size)
         else:
-            result = self._elbo_loss(xs, observed, out, n_train)
+            result = self._elbo_loss(xs, observed, out, n_train, n_observed)
         if self.monitor == "reconstruction":
             result.monitor = self._mean_squared_error(xs, observed, out)
         return result
@@ -574,7 +579,9 @@ class PoEVAE(KLWarmup, nn.Module):
         terms["kl"] = kl
         return LossOutput(total + self._kl_weight() * kl, terms, embedding=out.mean)
 
-    def _elbo_loss(self, xs, observed, out: PoEOutput, n_train: int) -> LossOutput:
+    def _elbo_loss(
+        self, xs, observed, out: PoEOutput, n_train: int, n_observed: Sequence[int] | None = None
+    ) -> LossOutput:
         n = xs[0].shape[0]
         terms: dict[str, Tensor] = {}
         nll_total = xs[0].new_zeros(())
@@ -586,7 +593,8 @@ class PoEVAE(KLWarmup, nn.Module):
             if isinstance(dec, SparseDecoder):
                 prior = prior + dec.penalty()
             if self.training and self.closed_form_sigma:
-                self._store_residuals(v, x, out.reconstructions[v], observed, n_train)
+                n_v = None if n_observed is None else n_observed[v]
+                self._store_residuals(v, x, out.reconstructions[v], observed, n_train, n_v)
             terms[f"nll/{v}"] = nll
             terms[f"prior/{v}"] = prior / n_train
             nll_total = nll_total + self.omic_weights[v] * nll
@@ -599,9 +607,15 @@ class PoEVAE(KLWarmup, nn.Module):
 
 
     @torch.no_grad()
-    def _store_residuals(self, v: int, x: Tensor, x_hat: Tensor, observed: Tensor | None, n_train: int) -> None:
+    def _store_residuals(
+        self, v: int, x: Tensor, x_hat: Tensor, observed: Tensor | None, n_train: int, n_v: int | None = None
+    ) -> None:
         """Keep a minibatch's mean squared residual per feature of omic ``v`` (observed
-        samples only) for the closed-form sigma update after the optimiser step."""
+        samples only) for the closed-form sigma update after the optimiser step.
+
+        ``n_v``: the omic's observed training samples (default: all ``n_train``
+        without ``observed``, else estimated from the batch's observed fraction).
+        """
         if self._residuals is None:
             self._residuals = [None] * len(self.noises)
         sq = (x_hat.detach() - x).square()
@@ -613,9 +627,12 @@ class PoEVAE(KLWarmup, nn.Module):
             if n_obs == 0:
                 return
             mean_sq = (sq * obs[:, None]).sum(dim=0) / n_obs
-        # the batch's share of the training set, and the omic's observed training
-        # samples estimated from the batch's observed fraction
-        self._residuals[v] = (mean_sq, x.shape[0] / n_train, n_train * n_obs / x.shape[0])
+        if n_v is None:
+            # estimated from the batch's observed fraction
+            n_v = n_train if observed is None else n_train * n_obs / x.shape[0]
+        # the batch's share of the omic's training samples (the running mean spans
+        # about an epoch), and their number
+        self._residuals[v] = (mean_sq, min(1.0, n_obs / n_v), float(n_v))
 
     @torch.no_grad()
     def after_step_(self) -> None:
@@ -853,8 +870,10 @@ class MOCSS(nn.Module):
         """MOCSS loss of a minibatch (see the class notes).
 
         ``branch_kwargs`` (``prior_batch_size``, ``n_train``, ``generator``) are
-        passed to the specific branches' losses.
+        passed to the specific branches' losses; ``n_observed`` (per omic, the
+        training samples that have it) becomes each branch's ``n_train``.
         """
+        n_observed = branch_kwargs.pop("n_observed", None)
         codes = [sh.encoder(x) for sh, x in zip(self.shared, xs)]
         total = xs[0].new_zeros(())
         # what early stopping and score watch: the total with each specific branch's
@@ -864,16 +883,18 @@ class MOCSS(nn.Module):
         for v, (x, code, sh, sp) in enumerate(zip(xs, codes, self.shared, self.specific)):
             rows = None if observed is None else observed[:, v]
             kwargs = branch_kwargs
+            if n_observed is not None and "n_train" in branch_kwargs:
+                # the branch sees only the samples that have omic v: its training
+                # set is theirs, so that its priors weigh against its likelihood,
+                # and its running sigma spans an epoch, as in a VAE of those alone
+                kwargs = {**branch_kwargs, "n_train": int(n_observed[v])}
             if rows is not None:
                 n_rows = int(rows.sum())
                 if n_rows < 1:
                     continue
                 x, code = x[rows], code[rows]
-                if "n_train" in branch_kwargs:
-                    # the branch sees only the samples that have omic v: its training
-                    # set is theirs (estimated from the batch, as PoEVAE does), so that
-                    # its priors weigh against its likelihood, and its running sigma
-                    # spans an epoch, as in a VAE of those samples alone
+                if n_observed is None and "n_train" in branch_kwargs:
+                    # (their number estimated from the batch's observed fraction)
                     kwargs = {**branch_kwargs, "n_train": branch_kwargs["n_train"] * n_rows / rows.shape[0]}
             sp_out = sp.loss([x], **kwargs)
             rec = normalized_reconstruction_loss(sh.decoder(code), x)

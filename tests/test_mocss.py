@@ -322,7 +322,7 @@ def test_sparse_vae_branches_count_only_the_samples_that_have_their_omic():
     the whole training set's size: its running sigma spanned 1/f epochs and counted
     every training sample as an observation of the omic, and its priors weighed
     f times less against its likelihood (f the share of samples with the omic).
-    POEMS counts them so already (PoEVAE estimates them from the batch)."""
+    POEMS counts them so already (given no counts, both estimate them from the batch)."""
     import warnings
 
     from skpoems import POEMSTransformer
@@ -342,3 +342,38 @@ def test_sparse_vae_branches_count_only_the_samples_that_have_their_omic():
         stored[cls] = residuals[-1][1:]  # (the batch's share of the omic's samples, their number)
     # (the branch's priors are divided by the same count as its residuals are weighed with)
     assert stored[POEMSTransformer] == stored[MOCSSSparseVAETransformer] == (1.0, 10.0)
+
+
+@pytest.mark.parametrize("cls_name", ["POEMSTransformer", "MOCSSSparseVAETransformer"])
+def test_sigma_updates_count_the_training_samples_that_have_the_omic(cls_name, monkeypatch):
+    """With small batches and a rarely observed omic, a batch's observed fraction
+    is a noisy estimate of the omic's share of the training set, and its inverse
+    is biased upwards (E[1/f_hat] > 1/f): the closed-form sigma updates must use
+    the training set's own count of the samples that have the omic."""
+    import warnings
+
+    import skpoems
+    from skpoems._modules import FeatureNoise
+
+    rng = np.random.RandomState(0)
+    X = [rng.rand(60, 6), rng.rand(60, 5)]
+    X[1][rng.rand(60) < 0.7] = np.nan  # omic 1 in about 30% of the samples
+    seen: list[tuple[int, float, float]] = []
+    original = FeatureNoise.closed_form_update_
+
+    def record(self, mean_sq, weight, n_obs):
+        seen.append((mean_sq.shape[0], weight, n_obs))
+        return original(self, mean_sq, weight, n_obs)
+
+    monkeypatch.setattr(FeatureNoise, "closed_form_update_", record)
+    est = getattr(skpoems, cls_name)(n_components=2, batch_size=6, max_iter=2, random_state=0, early_stopping=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X)
+    assert est.n_train_samples_ == 60
+    expected = {6: 60.0, 5: float((~np.isnan(X[1][:, 0])).sum())}
+    counts = {d: {n for dd, _, n in seen if dd == d} for d in expected}
+    assert counts == {d: {n} for d, n in expected.items()}
+    # each batch weighs by its share of the omic's samples: an epoch's add up to one
+    per_epoch = {d: sum(w for dd, w, _ in seen if dd == d) / 2 for d in expected}
+    assert per_epoch == pytest.approx({6: 1.0, 5: 1.0})

@@ -621,8 +621,8 @@ class _ScriptedValidation(POEMTransformer):
 
     script: list = []
 
-    def _evaluate_loss(self, xs, observed, n_train, module=None):
-        loss, terms = super()._evaluate_loss(xs, observed, n_train, module)
+    def _evaluate_loss(self, xs, observed, n_train, module=None, **kwargs):
+        loss, terms = super()._evaluate_loss(xs, observed, n_train, module, **kwargs)
         return float(self.script[len(self.history_)]), terms
 
 
