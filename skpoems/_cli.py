@@ -2110,9 +2110,11 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     subtypes = prepared.pipeline(fitted)
     subtypes.steps.append(("kmeans", kmeans))
     _atomically(out / "subtypes.joblib", lambda file: joblib.dump(subtypes, file))
-    markers = group_markers(prepared.X_train, clusters, n=50, target_names=cluster_names, test=args.marker_test)
+    # every feature is tested and ranked; the file keeps the 50 best per cluster and
+    # omic, the printout each omic's best that is higher in the cluster, wherever it ranks
+    markers = group_markers(prepared.X_train, clusters, target_names=cluster_names, test=args.marker_test)
     markers.insert(3, "rank", markers.groupby(["group", "omic"], sort=False).cumcount() + 1)
-    markers.rename(columns={"group": "cluster"}).to_csv(out / "cluster_markers.csv", index=False)
+    markers[markers["rank"] <= 50].rename(columns={"group": "cluster"}).to_csv(out / "cluster_markers.csv", index=False)
     record["files"] = ["clusters.csv", "cluster_markers.csv", "subtypes.joblib", *record["files"]]
     record["clustering"] = clustering
     if "reconstruction_r2" in record:
@@ -2144,28 +2146,37 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     )
     lines.append(
         f"markers per cluster, the strongest higher in it per omic ({test_name} against the other "
-        "samples; cluster_markers.csv ranks both directions):"
+        "samples; cluster_markers.csv ranks both directions, the 50 best per omic):"
     )
-    for c in cluster_names:
-        # each omic's best-ranked marker that is higher in the cluster (what "a
-        # cluster's marker" means to a reader; the lower ones are in the file), else
-        # its first; none where the cluster or the others have fewer than 2
-        # samples with the omic: no test
-        tested = markers[(markers["group"] == c) & markers[statistic].notna()].sort_values("rank", kind="stable")
-        top = pd.concat([
-            part[part["difference"] > 0].head(1) if (part["difference"] > 0).any() else part.head(1)
-            for _, part in tested.groupby("omic", sort=False)
-        ]) if len(tested) else tested
-        lines.append(
-            f"  {c}: " + (", ".join(
-                f"{r.omic} {r.feature} ({'+' if r.difference > 0 else '-'}{abs(r.difference):.2f}, q={r.q_value:.1g})"
-                for r in top.itertuples()
-            ) or "no test (too few samples)")
-        )
+    lines.extend(_marker_lines(markers, cluster_names, statistic))
     lines.append(f"wrote {len(record['files'])} files to {out}/")
     lines.append(f"total time {record['timings']['wall_s']:.1f} s")
     print("\n".join(lines), flush=True)
     return 0
+
+
+def _marker_lines(markers: pd.DataFrame, cluster_names: list[str], statistic: str) -> list[str]:
+    """One printed line per cluster: each omic's best-ranked marker that is higher
+    in the cluster (what "a cluster's marker" means to a reader; the lower ones are
+    in the file), wherever it ranks, else (no feature of the omic higher) its
+    first; none where the cluster or the others have fewer than 2 samples with
+    the omic: no test. ``markers``: every feature's row, with its ``rank``."""
+    lines = []
+    for c in cluster_names:
+        tested = markers[(markers["group"] == c) & markers[statistic].notna()].sort_values("rank", kind="stable")
+        top = []
+        for _, part in tested.groupby("omic", sort=False):
+            higher = part[part["difference"] > 0]
+            r = next((higher if len(higher) else part).itertuples())
+            where = f", rank {r.rank}" if r.rank > 50 else ""
+            if not len(higher):
+                where += f"; no {r.omic} feature higher in it"
+            top.append(
+                f"{r.omic} {r.feature} ({'+' if r.difference > 0 else '-'}{abs(r.difference):.2f}, "
+                f"q={r.q_value:.1g}{where})"
+            )
+        lines.append(f"  {c}: " + (", ".join(top) or "no test (too few samples)"))
+    return lines
 
 
 def _load_saved_model(path: str):

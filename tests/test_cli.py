@@ -510,7 +510,23 @@ def test_discover_finds_clusters_and_their_markers(tmp_path):
     assert first.loc[("cluster 1", "gene"), "t"] == pytest.approx(ref.statistic)
     assert first.loc[("cluster 1", "gene"), "p_value"] == pytest.approx(ref.pvalue)
     assert f"{k} clusters (k-means of the embedding" in stdout
-    assert f"  cluster 1: gene {gene} (" in stdout
+    # the file keeps the 50 best per cluster and omic; the printout names each omic's
+    # best marker that is higher in the cluster wherever it ranks (the file's 50 may
+    # all be lower), and says so where none of the omic's features is higher
+    assert markers.groupby(["cluster", "omic"]).size().max() == 50
+    from skpoems.inspection import group_markers
+
+    every = group_markers(scaled, clusters["cluster"].to_numpy())
+    for c in sorted(clusters["cluster"].unique()):
+        named = []
+        for omic, part in every[every["group"] == c].groupby("omic", sort=False):
+            higher = part[part["difference"] > 0]
+            named.append(f"{omic} {(higher if len(higher) else part)['feature'].iloc[0]} (")
+            if not len(higher):
+                named[-1] = named[-1][:-1]  # ("... ; no gene feature higher in it")
+                assert f"no {omic} feature higher in it" in stdout
+        line = next(row for row in stdout.splitlines() if row.startswith(f"  {c}: "))
+        assert all(name in line for name in named), (line, named)
 
     # the saved model embeds the unscaled data as the run did, and assigns the clusters
     Z = pd.read_csv(out / "embedding.csv", index_col=0)
