@@ -160,7 +160,7 @@ def nt_xent(z1: Tensor, z2: Tensor, temperature: float = 0.4) -> Tensor:
     z = F.normalize(torch.cat([z1, z2], dim=0), dim=1)
     sim = z @ z.T / temperature
     sim = sim.masked_fill(torch.eye(2 * n, dtype=torch.bool, device=z.device), float("-inf"))
-    targets = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)]).to(z.device)
+    targets = torch.cat([torch.arange(n, 2 * n, device=z.device), torch.arange(0, n, device=z.device)])
     return F.cross_entropy(sim, targets)
 
 

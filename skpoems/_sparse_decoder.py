@@ -679,7 +679,7 @@ def sparse_decode(
         keep_prob = 1.0 - threshold / _RNG_RANGE
         scale = 0.0 if keep_prob == 0.0 else 1.0 / keep_prob
         if seed is None:
-            seed = int(torch.randint(0, 2**62, (1,)).item())
+            seed = int(torch.randint(0, 2**62, (1,), device="cpu").item())
     budget = (DEFAULT_ACTIVATION_BUDGET if activation_budget is None
               else int(activation_budget))
     if budget < 0:

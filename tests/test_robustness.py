@@ -941,6 +941,28 @@ def test_fit_under_a_float64_torch_default_dtype(cls):
 
 
 @pytest.mark.parametrize("cls", ALL)
+def test_fit_under_another_torch_default_device(cls):
+    """torch.set_default_device (here "meta", which holds no data, standing in for
+    "cuda") neither breaks a CPU fit nor changes what its seed gives: the model is
+    built on the CPU from the seeded CPU generator, and nothing draws from the
+    default device's generator."""
+    import torch
+
+    X = data()
+    X["om1"][:4] = np.nan  # missing omics too
+    reference = tiny(cls).fit(X)
+    torch.set_default_device("meta")
+    try:
+        est = tiny(cls).fit(X)
+        Z = est.transform(X)
+        est.score(X)
+        est.inverse_transform(Z)
+    finally:
+        torch.set_default_device(None)
+    np.testing.assert_array_equal(Z, reference.transform(X))
+
+
+@pytest.mark.parametrize("cls", ALL)
 @pytest.mark.parametrize("early_stopping", [True, False])
 def test_n_init_keeps_the_init_with_the_best_held_out_loss(cls, early_stopping):
     """n_init trains from several seeds on one validation split and keeps the best;

@@ -77,16 +77,19 @@ _DEFAULT_DTYPE_LOCK = threading.Lock()
 
 @contextmanager
 def float32_default() -> Iterator[None]:
-    """float32 as torch's default dtype while a model is built, so that a
-    caller's ``torch.set_default_dtype(torch.float64)`` does not change the
-    initial weights a seed gives. The default dtype is global to the process:
-    the lock keeps fits that build their models at the same time in threads
-    from restoring each other's setting out of order."""
+    """float32 as torch's default dtype and the CPU as its default device while
+    a model is built, so that a caller's ``torch.set_default_dtype(torch.float64)``
+    or ``torch.set_default_device("cuda")`` does not change the initial weights a
+    seed gives (they are drawn from the seeded CPU generator, then moved to the
+    fit's device). The default dtype is global to the process: the lock keeps
+    fits that build their models at the same time in threads from restoring
+    each other's setting out of order."""
     with _DEFAULT_DTYPE_LOCK:
         previous = torch.get_default_dtype()
         torch.set_default_dtype(torch.float32)
         try:
-            yield
+            with torch.device("cpu"):
+                yield
         finally:
             torch.set_default_dtype(previous)
 
