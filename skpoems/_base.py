@@ -41,6 +41,7 @@ from ._omics import (
     as_omic_blocks,
     check_missing_pattern,
     linear_scale_skewness,
+    numbers_not_text,
     outlier_samples,
     sample_index,
 )
@@ -1336,7 +1337,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         check_is_fitted(self)
         Z = X
         index = Z.index if isinstance(Z, pd.DataFrame) else None
-        Z = check_array(Z, dtype=[np.float64, np.float32])
+        Z = check_array(numbers_not_text(Z, "Z"), dtype=[np.float64, np.float32])
         if Z.shape[1] != self._n_features_out:
             raise ValueError(
                 f"The embeddings have {Z.shape[1]} columns, but {type(self).__name__} embeddings have "

@@ -203,7 +203,10 @@ def _plain_array(b: Any, name: str) -> Any:
                 "Convert with .to_dense()."
             )
         t = t.cpu()
-        if not (t.is_complex() or t.is_floating_point()) or str(t.dtype) in ("torch.float16", "torch.float32", "torch.float64"):
+        if t.is_complex():  # (not cut to its real part by .float())
+            subject = "X" if name == "X" else f"omic {name!r}"
+            raise ValueError(f"Complex data not supported: {subject} holds complex values.")
+        if not t.is_floating_point() or str(t.dtype) in ("torch.float16", "torch.float32", "torch.float64"):
             return t.numpy()
         return t.float().numpy()  # bfloat16, float8: no numpy type
     if isinstance(b, np.ma.MaskedArray):
@@ -709,6 +712,28 @@ def _numpy_dtype(dtype: Any) -> np.dtype | None:
 def _column_label(column: Any) -> str:
     """A column as messages name it: the feature of an ``(omic, feature)`` pair."""
     return str(column[-1]) if isinstance(column, tuple) else str(column)
+
+
+def numbers_not_text(X: Any, subject: str) -> Any:
+    """``X`` for scikit-learn's ``check_array``, with text refused first.
+
+    ``check_array(dtype=float)`` parses strings as numbers, which the omics
+    never are (:func:`to_float_block`): a DataFrame, or an array of text or of
+    Python objects, goes through :func:`to_float_block` (TypeError naming
+    ``subject``); anything else (numeric arrays, sparse matrices, tensors) is
+    returned as it is, for ``check_array``'s own checks.
+    """
+    if isinstance(X, pd.DataFrame):
+        return to_float_block(X, subject, subject=subject)
+    dtype = getattr(X, "dtype", None)
+    if dtype is None and isinstance(X, (list, tuple)):
+        try:
+            dtype = np.asarray(X).dtype
+        except (TypeError, ValueError):  # ragged: check_array says so
+            return X
+    if isinstance(dtype, np.dtype) and dtype.kind in "SUO":
+        return to_float_block(np.asarray(X), subject, subject=subject)
+    return X
 
 
 def to_float_block(block: Any, name: str, *, subject: str | None = None) -> np.ndarray:

@@ -18,7 +18,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_array, check_consistent_length, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from ._omics import _check_label_order
+from ._omics import _check_label_order, numbers_not_text
 from .utils._warnings import user_stacklevel
 
 __all__ = ["clustering_accuracy", "evaluate_embedding", "format_evaluation"]
@@ -251,7 +251,7 @@ def evaluate_embedding(
     # DataFrame Z (e.g. transform's pandas output) would be paired by position
     y = _as_labels("y", y)
     _check_label_order(y, getattr(Z, "index", None), "Z")
-    Z = _safe_scale(check_array(Z, dtype=[np.float64, np.float32], ensure_min_samples=2))
+    Z = _safe_scale(check_array(numbers_not_text(Z, "Z"), dtype=[np.float64, np.float32], ensure_min_samples=2))
     y = column_or_1d(np.asarray(y), warn=True)
     check_consistent_length(Z, y)
     seed_values = np.asarray(seeds)

@@ -52,6 +52,7 @@ from ._omics import (
     check_omic_dims,
     flat_feature_names,
     in_fitted_order,
+    numbers_not_text,
     to_float_block,
 )
 from .utils._warnings import user_stacklevel
@@ -789,6 +790,7 @@ class SelectTopVariance(SelectorMixin, BaseEstimator):
         -------
         self : SelectTopVariance
         """
+        numbers_not_text(X, "X")  # (check_array would parse text as numbers)
         X = validate_data(
             self, X, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
         )

@@ -1800,3 +1800,35 @@ def test_an_error_mid_training_says_when_and_that_the_fit_was_undone(monkeypatch
         est.fit(X)
     assert any("failed after 3 epoch(s) of training; the estimator is as it was" in n for n in raised.value.__notes__)
     assert not hasattr(est, "module_")
+
+
+def test_text_and_complex_values_are_refused_not_parsed_or_cut():
+    """Text is not parsed as numbers (check_array(dtype=float) would) where the
+    package takes a matrix outside the omics, and a complex tensor omic is refused
+    as a complex array is (.float() kept its real part with only torch's warning)."""
+    import torch
+
+    from skpoems import POEMSTransformer
+    from skpoems.metrics import evaluate_embedding
+    from skpoems.preprocessing import SelectTopVariance
+
+    X = data()
+    est = tiny(POEMSTransformer).fit(X)
+    Z = est.transform(X)
+    with pytest.raises(TypeError, match="Z is an array of strings"):
+        est.inverse_transform(Z.astype(str))
+    with pytest.raises(TypeError, match="Z is an array of strings"):
+        est.inverse_transform(Z.astype(str).tolist())
+    with pytest.raises(TypeError, match="non-numeric column"):
+        est.inverse_transform(pd.DataFrame(Z).astype(str).astype("string"))
+    with pytest.raises(TypeError, match="Z is an array of strings"):
+        evaluate_embedding(Z.astype(str), np.arange(24) % 3, seeds=(0,))
+    with pytest.raises(TypeError, match="X is an array of strings"):
+        SelectTopVariance(0.5).fit(X["om0"].astype(str))
+    complex_omic = {"om0": torch.tensor(X["om0"] + 5j * X["om0"]), "om1": X["om1"]}
+    with pytest.raises(ValueError, match="Complex data not supported: omic 'om0'"):
+        tiny(POEMSTransformer).fit(complex_omic)
+    with pytest.raises(ValueError, match="Complex data not supported: omic 'om0'"):
+        est.transform(complex_omic)
+    # numbers held as Python objects still work
+    np.testing.assert_allclose(est.inverse_transform(Z.astype(object))[0], est.inverse_transform(Z)[0])
