@@ -471,6 +471,8 @@ class OmicTransformer(
                         values = getattr(est, method)(block[rows])
                     values = _transformed(values, int(rows.sum()), n_out, name, est, method)
                 result[rows] = np.asarray(values, dtype=block.dtype)
+                if inverse:
+                    self._unrecoverable_to_nan(result, est, name, v)
                 _check_still_observed(result, rows, name, method, parsed.index)
             out.append(result)
         if inverse:
@@ -482,6 +484,31 @@ class OmicTransformer(
                 columns = flat_feature_names(self.omic_names_, names)
             return self._like(X, parsed, out, names, columns)
         return self._like(X, parsed, out, self._names_out, self.get_feature_names_out())
+
+    def _unrecoverable_to_nan(self, result: np.ndarray, est: Any, name: str, v: int) -> None:
+        """Set the features of omic ``v`` that its transformer's inverse cannot give
+        back (dropped by a selector: scikit-learn fills them with 0) to NaN, and say
+        so, as for a step whose inverse is the identity."""
+        dropped = _unrecoverable_features(est, self.omic_dims_[v], self.omic_dims_out_[v])
+        if dropped is not None:
+            result[:, dropped] = np.nan
+            warnings.warn(
+                f"Omic {name!r} (inverse_transform): {int(dropped.sum())} of its "
+                f"{len(dropped)} features were dropped by a selector of its transformer "
+                "and cannot be recovered: they are NaN (scikit-learn's selectors fill "
+                "them with 0).",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
+        identity = _identity_inverses(est)
+        if identity:
+            warnings.warn(
+                f"Omic {name!r} (inverse_transform): {', '.join(identity)} has no inverse_func, "
+                "so its inverse is the identity: the values are not back on the original "
+                "scale. Give it inverse_func (e.g. np.expm1 for np.log1p).",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
 
     def transform(self, X: Any) -> Any:
         """Transform each omic with its fitted transformer.
@@ -517,6 +544,10 @@ class OmicTransformer(
         -------
         X_original : list, tuple, dict, DataFrame or ndarray
             The same form as ``X``, with ``omic_dims_`` features per omic.
+            Features that a selector of an omic's transformer dropped cannot be
+            recovered: they are NaN, with a warning (scikit-learn's selectors
+            fill them with 0, which would read as measured values under the
+            features' own names).
         """
         return self._apply(X, "inverse_transform")
 
@@ -847,6 +878,65 @@ def _check_still_observed(
             UserWarning,
             stacklevel=user_stacklevel(),
         )
+
+
+def _flat_steps(est: Any) -> list[Any]:
+    """The steps of a (nested) Pipeline in order, or ``[est]``."""
+    steps = getattr(est, "steps", None)
+    if steps is None or not isinstance(steps, list):
+        return [est]
+    return [inner for _, step in steps if step is not None and step != "passthrough" for inner in _flat_steps(step)]
+
+
+def _unrecoverable_features(est: Any, n_in: int, n_out: int) -> np.ndarray | None:
+    """Which of an omic's ``n_in`` input features its transformer's inverse cannot
+    give back: those a selector (``get_support``) dropped, whose columns
+    scikit-learn's ``inverse_transform`` fills with 0. Followed through the steps
+    that map features one to one (scalers, imputers that keep every column, log
+    transforms: as many outputs as inputs, with the same names where a step names
+    them); from a step that mixes features (PCA) on, the inverse reconstructs
+    every feature. None where no feature is dropped."""
+    if isinstance(est, str):
+        return None
+    steps = _flat_steps(est)
+    alive = np.arange(n_in)  # the input features still present, in order
+    for i, step in enumerate(steps):
+        if hasattr(step, "get_support"):
+            try:
+                support = np.asarray(step.get_support())
+            except (AttributeError, ValueError, TypeError, NotImplementedError):
+                break
+            if support.dtype != bool or len(support) != len(alive):
+                break
+            alive = alive[support]
+            continue
+        n_next = getattr(steps[i + 1], "n_features_in_", None) if i + 1 < len(steps) else n_out
+        if n_next != len(alive):
+            break  # (a step that adds or mixes features)
+        try:
+            generic = np.asarray([f"x{j}" for j in range(len(alive))], dtype=object)
+            names = step.get_feature_names_out(generic)
+        except (AttributeError, ValueError, TypeError, NotImplementedError):
+            names = None
+        if names is not None and list(names) != list(generic):
+            break  # same number, other features (PCA with every component)
+    if len(alive) == n_in:
+        return None
+    dropped = np.ones(n_in, dtype=bool)
+    dropped[alive] = False
+    return dropped
+
+
+def _identity_inverses(est: Any) -> list[str]:
+    """Steps whose inverse is the identity although they transform: scikit-learn's
+    FunctionTransformer with a ``func`` but no ``inverse_func``."""
+    return [
+        type(step).__name__ + (f"({getattr(step.func, '__name__', step.func)})")
+        for step in ([] if isinstance(est, str) else _flat_steps(est))
+        if type(step).__name__ == "FunctionTransformer"
+        and getattr(step, "func", None) is not None
+        and getattr(step, "inverse_func", None) is None
+    ]
 
 
 def _output_names(est: Any, features: np.ndarray, n_out: int) -> np.ndarray:

@@ -252,6 +252,34 @@ def test_inverse_transform_returns_to_the_original_scale():
     assert np.all(decoded[1] > lo - (hi - lo)) and np.all(decoded[1] < hi + (hi - lo))
 
 
+def test_inverse_transform_gives_nan_not_zero_for_features_a_selector_dropped():
+    """scikit-learn's selectors invert by writing 0 into the features they dropped,
+    which came back under the features' own names as if measured; they are NaN,
+    with a warning, traced through steps that keep features one to one; a step
+    that mixes features (PCA) before a selector reconstructs every feature."""
+    X = concat_omics(omics())
+    X.iloc[:3, X.columns.get_loc("miRNA")] = np.nan  # patients without miRNA
+    ot = OmicTransformer(make_pipeline(StandardScaler(), SelectTopVariance(0.5), MinMaxScaler())).fit(X)
+    kept = {name: list(ot.transformers_[name][1].get_support()) for name in ("mRNA", "miRNA")}
+    with pytest.warns(UserWarning, match=r"Omic 'mRNA' \(inverse_transform\): 2 of its 5 features were dropped"):
+        back = ot.inverse_transform(ot.transform(X))
+    for name in ("mRNA", "miRNA"):
+        observed = X[name].notna().all(axis=1).to_numpy()
+        dropped = ~np.asarray(kept[name])
+        assert np.isnan(back[name].to_numpy()[:, dropped]).all()
+        np.testing.assert_allclose(back[name].to_numpy()[observed][:, ~dropped], X[name].to_numpy()[observed][:, ~dropped])
+    # a selector of components after PCA: every feature is reconstructed
+    ot = OmicTransformer(make_pipeline(PCA(2), SelectTopVariance(0.5))).fit(omics())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        back = ot.inverse_transform(ot.transform(omics()))
+    assert not np.isnan(back["mRNA"].to_numpy()).any()
+    # a log transform without its inverse says that its inverse is the identity
+    ot = OmicTransformer(FunctionTransformer(np.log1p)).fit(omics())
+    with pytest.warns(UserWarning, match=r"FunctionTransformer\(log1p\) has no inverse_func"):
+        ot.inverse_transform(ot.transform(omics()))
+
+
 def test_inverse_transform_finds_each_omic_by_name():
     """Each omic is undone by its own scaler, found by name as transform finds
     it: other omic names or feature names are refused (they were undone by
@@ -358,10 +386,11 @@ def test_flat_input_follows_set_output_both_ways(configure):
     with sklearn.config_context(transform_output="pandas" if configure == "global" else "default"):
         Z = ot.fit_transform(X)
         assert isinstance(Z, pd.DataFrame) and list(Z.columns) == list(ot.get_feature_names_out())
-        back = ot.inverse_transform(Z)
+        with pytest.warns(UserWarning, match="dropped by a selector"):
+            back = ot.inverse_transform(Z)
     assert isinstance(back, pd.DataFrame) and back.shape == (20, 9)
     assert list(back.columns[:2]) == ["omic0__f0", "omic0__f1"]
-    kept = back.to_numpy().any(axis=0)  # the selected features; the others are zeros
+    kept = ~back.isna().to_numpy().any(axis=0)  # the selected features; the others are NaN
     assert kept.sum() == 4
     np.testing.assert_allclose(back.to_numpy()[:, kept], X[:, kept])
 
