@@ -63,7 +63,12 @@ def _as_labels(name: str, y: Any) -> Any:
             values[:] = y
         except ValueError:  # nested: column_or_1d says what is wrong
             return y
-        _check_one_type(name, values[~np.asarray(pd.isna(values), dtype=bool)])
+        missing = np.asarray(pd.isna(values), dtype=bool)
+        _check_one_type(name, values[~missing])
+        if missing.any():
+            # as objects, so that the missing stay missing: numpy would write
+            # ["LumA", nan] as the strings "LumA" and "nan", a class of its own
+            return values
     return y
 
 

@@ -290,9 +290,20 @@ def test_evaluate_embedding_refuses_degenerate_labels():
     labels[[0, 5]] = None
     with pytest.raises(ValueError, match=r"2 missing label\(s\)"):
         evaluate_embedding(Z, labels)
+    with pytest.raises(ValueError, match=r"2 missing label\(s\)"):
+        evaluate_embedding(Z, pd.Series(labels).fillna(np.nan).tolist())
 
 
-@pytest.mark.parametrize("y_true", [[0, 0, 1, 1, np.nan, np.nan], ["LumA", "LumA", "Basal", "Basal", None, pd.NA]])
+@pytest.mark.parametrize(
+    "y_true",
+    [
+        [0, 0, 1, 1, np.nan, np.nan],
+        ["LumA", "LumA", "Basal", "Basal", None, pd.NA],
+        # a list of text with NaN (Series.tolist()): numpy would make NaN the text "nan"
+        ["LumA", "LumA", "Basal", "Basal", np.nan, float("nan")],
+        ("LumA", "LumA", "Basal", "Basal", np.nan, np.nan),
+    ],
+)
 def test_clustering_accuracy_refuses_missing_labels(y_true):
     """A missing label is no class: scored as one, it would inflate the accuracy."""
     with pytest.raises(ValueError, match="y_true has 2 missing label"):
