@@ -722,6 +722,8 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         # the samples' embedding, as transform gives it: inspection ranks features
         # by the decoder's gradients there when no samples are passed
         self.embedding_: np.ndarray = self._embed_omics(omics)
+        # their row labels (None: none), against which labels given for them are checked
+        self._fit_index = omics.index
         self._warn_if_collapsed(omics)
         return omics
 

@@ -1676,7 +1676,9 @@ def gating_summary(estimator: Any, X: Any = None, y: Any = None, *, target_names
     complete = _complete_gating_rows(G, None if X is None else _omic_blocks(estimator, X)[1])
     rows = {"all": _mean_rows(G[complete])}
     if y is not None:
-        codes, names = _group_codes(y, target_names, G.shape[0], None if X is None else _sample_labels(X))
+        # labels of the training samples (X None) are checked against their row labels
+        samples = getattr(estimator, "_fit_index", None) if X is None else _sample_labels(X)
+        codes, names = _group_codes(y, target_names, G.shape[0], samples)
         if "all" in names:
             raise ValueError(
                 "A group is named 'all', which is the name of the overall row; "

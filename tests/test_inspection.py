@@ -992,6 +992,14 @@ def test_gating_summary_errors(fitted, small):
         gating_summary(est, X, target_names=["a", "b", "c"])
     with pytest.raises(TypeError, match="MOCSSAETransformer has no gating network"):
         gating_summary(fitted["MOCSSAETransformer"], X)
+    # without X, labels of the training samples are checked against their row
+    # labels too (they were paired by position: shuffled labels gave wrong means)
+    X = X.set_axis([f"patient{i}" for i in range(len(X))])
+    est = POEMTransformer(n_components=3, max_iter=2, random_state=0).fit(X)
+    labels = pd.Series(np.asarray(y), index=X.index)
+    pd.testing.assert_frame_equal(gating_summary(est, y=labels), gating_summary(est, X, labels))
+    with pytest.raises(ValueError, match="in another order"):
+        gating_summary(est, y=labels.iloc[::-1])
 
 
 # -------------------------------------------------------------- group_markers
