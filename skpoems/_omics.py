@@ -387,6 +387,11 @@ def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks
         layout = "dict"
     elif isinstance(X, (list, tuple)) and len(X) == 0:
         raise ValueError("Got an empty list of omics: pass at least one omic.")
+    elif isinstance(X, (list, tuple)) and any(isinstance(b, Mapping) for b in X):
+        raise TypeError(
+            f"X is a {type(X).__name__} holding a dict: pass one dict of omics "
+            "({name: table}) or a list of tables, not a list of dicts."
+        )
     elif _is_list_of_omics(X):
         blocks = list(X)
         names = None
@@ -423,6 +428,17 @@ def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks
     else:
         if isinstance(X, (set, frozenset, str, bytes)):
             raise TypeError(f"Unsupported input of type {type(X).__name__} for X.")
+        if X is None:
+            raise TypeError(
+                "X is None: pass the omics as a list or dict of tables (samples x "
+                "features), a MultiIndex DataFrame, or one 2-D array."
+            )
+        if isinstance(X, pd.Series):
+            raise TypeError(
+                "X is a pandas Series: pass the omics as a list or dict of tables "
+                "(samples x features), not a Series of them (list(X) or X.to_dict()), "
+                "and one omic as a DataFrame (X.to_frame())."
+            )
         if isinstance(X, Iterator):
             # read once, it could not be read again at transform or by GridSearchCV
             raise TypeError(

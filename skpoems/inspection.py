@@ -378,6 +378,8 @@ def _group_codes(
     ``"unlabelled"``. ``samples``: the data's row labels, which a Series ``y``
     with its own must match (:func:`_check_label_order`).
     """
+    if n_samples == 0:
+        raise ValueError(f"{data_name} has 0 samples: there is nothing to group.")
     _check_label_order(y, samples, data_name)
     if isinstance(y, (list, tuple)):
         # read value by value: numpy would turn [1, "1"] into two strings "1", one group
@@ -1794,9 +1796,19 @@ def subtype_correlations(X: Any, y: Any, *, target_names: Any = None, center: bo
             corr[a, b] = corr[b, a] = (
                 np.corrcoef(profiles[a, both], profiles[b, both])[0, 1] if both.sum() >= 2 else np.nan
             )
+        constant = []
         for a in range(len(names)):  # a constant profile: NaN, as np.corrcoef gives
             if defined[a].sum() < 2 or np.ptp(profiles[a, defined[a]]) == 0:
                 corr[a, a] = np.nan
+                constant.append(str(names[a]))
+    if constant:
+        warnings.warn(
+            f"The mean profile of subtype(s) {', '.join(constant[:5])}{' ...' if len(constant) > 5 else ''} "
+            f"is the same in every column{' once centred' if center else ''}: "
+            "its correlations are NaN (undefined).",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
     index = pd.Index(names, name="subtype")
     return pd.DataFrame(corr, index=index, columns=index.copy())
 

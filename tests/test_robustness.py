@@ -50,6 +50,9 @@ def with_value(X, omic, row, col, value):
 
 
 FIT_ERRORS = {
+    "None": (lambda: None, TypeError, r"X is None: pass the omics"),
+    "a Series of omics": (lambda: pd.Series(list(data().values())), TypeError, r"X is a pandas Series"),
+    "a list of dicts": (lambda: [{k: v} for k, v in data().items()], TypeError, r"X is a list holding a dict"),
     "stray NaN": (lambda: with_value(data(), "om1", 3, 2, np.nan), ValueError, r"'om1' contains NaN in 1 sample"),
     "inf": (lambda: with_value(data(), "om0", 5, 0, np.inf), ValueError, r"'om0' contains infinity"),
     "-inf": (lambda: with_value(data(), "om1", 5, 0, -np.inf), ValueError, r"'om1' contains infinity"),
@@ -1832,3 +1835,21 @@ def test_text_and_complex_values_are_refused_not_parsed_or_cut():
         est.transform(complex_omic)
     # numbers held as Python objects still work
     np.testing.assert_allclose(est.inverse_transform(Z.astype(object))[0], est.inverse_transform(Z)[0])
+
+
+def test_inspection_of_no_samples_and_of_constant_profiles_says_so():
+    """No samples: a message, not an IndexError (group_markers) or numpy's error;
+    constant subtype profiles: NaN correlations with a warning, as elsewhere."""
+    from skpoems.inspection import group_markers, subtype_correlations
+    from skpoems.plotting import plot_embedding_heatmap
+
+    for call in (
+        lambda: group_markers(np.zeros((0, 3)), []),
+        lambda: subtype_correlations(np.zeros((0, 3)), []),
+        lambda: plot_embedding_heatmap(np.zeros((0, 3)), []),
+    ):
+        with pytest.raises(ValueError, match="has 0 samples"):
+            call()
+    with pytest.warns(UserWarning, match=r"subtype\(s\) 0, 1, 2 is the same in every column"):
+        table = subtype_correlations(np.ones((12, 3)), [0, 1, 2] * 4)
+    assert table.isna().all().all()
