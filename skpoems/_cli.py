@@ -394,7 +394,7 @@ def _add_data_options(parser: argparse.ArgumentParser, *, split: bool = True) ->
         metavar="all|tumor|normal|CODE[,CODE...]",
         default="all",
         help="with --data (named tables): keep the samples of these types by their TCGA "
-        "or TARGET barcode (characters 14-15), before names are cut: tumor (01-09), "
+        "or TARGET barcode (characters 14-15), before names are cut: tumor (01-09, 40-42), "
         "normal (10-19) or two-digit codes such as 01 for primary tumours (default: "
         "all; a portal's cohort table holds normal tissue beside the tumours)",
     )
@@ -836,7 +836,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_sample_types,
         metavar="all|tumor|normal|CODE[,CODE...]",
         default="all",
-        help="the samples to keep: tumor (sample types 01-09 of the barcode), normal "
+        help="the samples to keep: tumor (sample types 01-09 and 40-42 of the barcode), normal "
         "(10-19), or two-digit codes such as 01 (primary tumours) (default: all; a "
         "cohort's download holds normal tissue beside the tumours)",
     )

@@ -222,7 +222,7 @@ class _PoEBase(_BaseOmicsTransformer):
         >>> from skpoems.datasets import make_multiomics
         >>> X, _ = make_multiomics(n_samples=60, omic_dims=(8, 6), n_components=2,
         ...                        random_state=0)
-        >>> est = POEMSTransformer(n_components=2, max_iter=20, random_state=0).fit(X)
+        >>> est = POEMSTransformer(n_components=3, max_iter=20, random_state=0).fit(X)
         >>> elbo = est.score_samples(X)
         >>> elbo.shape
         (60,)

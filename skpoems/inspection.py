@@ -868,7 +868,7 @@ def top_features(
     >>> from skpoems.inspection import top_features
     >>> X, _ = make_multiomics(n_samples=60, omic_dims=(8, 6), n_components=2,
     ...                        as_frame=True, random_state=0)
-    >>> est = POEMSTransformer(n_components=2, max_iter=2, random_state=0).fit(X)
+    >>> est = POEMSTransformer(n_components=3, max_iter=2, random_state=0).fit(X)
     >>> table = top_features(est, n=3)
     >>> table.columns.tolist()
     ['omic', 'feature', 'factor', 'strength']
@@ -977,10 +977,10 @@ def activation_map(estimator: Any, threshold: float = 0.01) -> dict[str, pd.Data
     >>> from skpoems.inspection import activation_map
     >>> X, _ = make_multiomics(n_samples=60, omic_dims=(8, 6), n_components=2,
     ...                        as_frame=True, random_state=0)
-    >>> est = POEMSTransformer(n_components=2, max_iter=2, random_state=0).fit(X)
+    >>> est = POEMSTransformer(n_components=3, max_iter=2, random_state=0).fit(X)
     >>> maps = activation_map(est)
     >>> {omic: m.shape for omic, m in maps.items()}
-    {'omic0': (2, 8), 'omic1': (2, 6)}
+    {'omic0': (3, 8), 'omic1': (3, 6)}
     >>> maps["omic0"].columns[:2].tolist()
     ['omic0_f000', 'omic0_f001']
     """
@@ -1063,10 +1063,10 @@ def decoder_attributions(estimator: Any, X: Any = None) -> dict[str, pd.DataFram
     >>> from skpoems.inspection import decoder_attributions
     >>> X, _ = make_multiomics(n_samples=60, omic_dims=(8, 6), n_components=2,
     ...                        as_frame=True, random_state=0)
-    >>> est = POEMTransformer(n_components=2, max_iter=2, random_state=0).fit(X)
+    >>> est = POEMTransformer(n_components=3, max_iter=2, random_state=0).fit(X)
     >>> A = decoder_attributions(est, X)
     >>> A["omic1"].shape, bool((A["omic1"] >= 0).all().all())
-    ((6, 2), True)
+    ((6, 3), True)
     """
     _check_estimator(estimator)
     Z = _embedding_at(estimator, X)
@@ -1338,7 +1338,7 @@ def reconstruction_r2(estimator: Any, X: Any) -> pd.Series:
     >>> from skpoems.inspection import reconstruction_r2
     >>> X, _ = make_multiomics(n_samples=60, omic_dims=(8, 6), n_components=2,
     ...                        as_frame=True, random_state=0)
-    >>> est = POEMSTransformer(n_components=2, max_iter=2, random_state=0).fit(X)
+    >>> est = POEMSTransformer(n_components=3, max_iter=2, random_state=0).fit(X)
     >>> reconstruction_r2(est, X).index.tolist()
     ['omic0', 'omic1']
     """
@@ -1501,11 +1501,11 @@ def variance_explained(
     >>> from skpoems.inspection import variance_explained
     >>> X, _ = make_multiomics(n_samples=60, omic_dims=(8, 6), n_components=2,
     ...                        as_frame=True, random_state=0)
-    >>> est = POEMSTransformer(n_components=2, max_iter=2, random_state=0).fit(X)
+    >>> est = POEMSTransformer(n_components=3, max_iter=2, random_state=0).fit(X)
     >>> r2 = variance_explained(est, X)
     >>> r2.columns.tolist(), r2.index.tolist()
-    ([0, 1, 'total'], ['omic0', 'omic1'])
-    >>> bool(np.allclose(r2[[0, 1]].sum(axis=1), r2["total"]))
+    ([0, 1, 2, 'total'], ['omic0', 'omic1'])
+    >>> bool(np.allclose(r2[[0, 1, 2]].sum(axis=1), r2["total"]))
     True
     """
     _check_estimator(estimator)
@@ -1743,8 +1743,9 @@ def subtype_correlations(X: Any, y: Any, *, target_names: Any = None, center: bo
     -------
     DataFrame of shape (n_subtypes, n_subtypes)
         Symmetric, ones on the diagonal; index and columns the subtype names
-        (named ``"subtype"``), in label order. NaN for a subtype whose profile
-        is constant.
+        (named ``"subtype"``), in label order. NaN in the row and column of a
+        subtype whose mean profile is constant (up to rounding; once centred
+        with ``center=True``), with a warning: it has no correlation.
 
     Examples
     --------
@@ -1796,10 +1797,13 @@ def subtype_correlations(X: Any, y: Any, *, target_names: Any = None, center: bo
             corr[a, b] = corr[b, a] = (
                 np.corrcoef(profiles[a, both], profiles[b, both])[0, 1] if both.sum() >= 2 else np.nan
             )
+        # a constant profile (up to rounding, relative to the profiles' scale, 1
+        # after the scaling above): no correlation with anything, NaN (np.corrcoef
+        # gave rounding noise with the others, which read as uncorrelated)
         constant = []
-        for a in range(len(names)):  # a constant profile: NaN, as np.corrcoef gives
-            if defined[a].sum() < 2 or np.ptp(profiles[a, defined[a]]) == 0:
-                corr[a, a] = np.nan
+        for a in range(len(names)):
+            if defined[a].sum() < 2 or np.ptp(profiles[a, defined[a]]) <= 1e-12:
+                corr[a, :] = corr[:, a] = np.nan
                 constant.append(str(names[a]))
     if constant:
         warnings.warn(

@@ -108,7 +108,7 @@ def clustering_accuracy(y_true: Any, y_pred: Any) -> float:
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
-        Ground-truth classes (any hashable labels, e.g. ints or strings).
+        Ground-truth classes: labels of one sortable type (e.g. ints or strings).
 
     y_pred : array-like of shape (n_samples,)
         Cluster labels to evaluate.

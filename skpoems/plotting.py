@@ -511,7 +511,7 @@ def plot_top_features(
     >>> from skpoems.plotting import plot_top_features
     >>> X, _ = make_multiomics(n_samples=60, omic_dims=(8, 6), n_components=2,
     ...                        as_frame=True, random_state=0)
-    >>> est = POEMSTransformer(n_components=2, max_iter=2, random_state=0).fit(X)
+    >>> est = POEMSTransformer(n_components=3, max_iter=2, random_state=0).fit(X)
     >>> ax = plot_top_features(est, n=3)
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
     ['omic0', 'omic1']
@@ -611,7 +611,7 @@ def plot_factor_features(
     >>> from skpoems.plotting import plot_factor_features
     >>> X, _ = make_multiomics(n_samples=60, omic_dims=(8, 6), n_components=2,
     ...                        as_frame=True, random_state=0)
-    >>> est = POEMSTransformer(n_components=2, max_iter=2, random_state=0).fit(X)
+    >>> est = POEMSTransformer(n_components=3, max_iter=2, random_state=0).fit(X)
     >>> plot_factor_features(est, 1, n=2).get_title()
     'Top features of factor 1'
     """
@@ -684,7 +684,7 @@ def plot_activation_map(
     >>> from skpoems.plotting import plot_activation_map
     >>> X, _ = make_multiomics(n_samples=60, omic_dims=(8, 6), n_components=2,
     ...                        as_frame=True, random_state=0)
-    >>> est = POEMSTransformer(n_components=2, max_iter=2, random_state=0).fit(X)
+    >>> est = POEMSTransformer(n_components=3, max_iter=2, random_state=0).fit(X)
     >>> plot_activation_map(est, "omic1").get_xlabel()
     'omic1 features (6)'
     """
@@ -1700,7 +1700,7 @@ def plot_training_history(
     >>> from skpoems.plotting import plot_training_history
     >>> X, _ = make_multiomics(n_samples=60, omic_dims=(8, 6), n_components=2,
     ...                        random_state=0)
-    >>> est = POEMSTransformer(n_components=2, max_iter=5, random_state=0).fit(X)
+    >>> est = POEMSTransformer(n_components=3, max_iter=5, random_state=0).fit(X)
     >>> ax = plot_training_history(est)
     >>> [t.get_text() for t in ax.get_legend().get_texts()][:2]
     ['training loss', 'validation loss']

@@ -300,12 +300,13 @@ class OmicTransformer(
         if isinstance(spec, Mapping):
             spec = {str(k): t for k, t in spec.items()}[name]
             if not (
-                spec == "passthrough"
+                spec is None  # (the default, MinMaxScaler(), as for the whole)
+                or spec == "passthrough"
                 or (hasattr(spec, "fit") and hasattr(spec, "transform"))
             ):
                 raise TypeError(
                     f"transformer[{name!r}] must be a transformer with fit and transform, "
-                    f"or 'passthrough'; got {spec!r}."
+                    f"'passthrough' or None (MinMaxScaler()); got {spec!r}."
                 )
         if spec is None:
             return MinMaxScaler()
@@ -779,7 +780,8 @@ class SelectTopVariance(SelectorMixin, BaseEstimator):
     Attributes
     ----------
     variances_ : ndarray of shape (n_features_in_,)
-        Variance of each input feature.
+        Variance of each input feature over its observed values; ``-inf`` for
+        a feature with no observed value, so that it ranks last.
 
     n_features_in_ : int
         Number of input features.

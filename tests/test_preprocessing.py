@@ -675,3 +675,14 @@ def test_features_varying_only_at_float_precision_are_named_before_min_max_scali
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         OmicTransformer().fit({"mrna": np.hstack([block[:, :10], block[:, 15:]]), "mirna": X["mirna"]})
+
+
+def test_a_dict_of_transformers_takes_none_as_the_default_scaler():
+    """As documented: every value of the dict is one of the forms the whole takes,
+    None (MinMaxScaler()) included."""
+    X = omics()
+    ot = OmicTransformer({"mRNA": "passthrough", "miRNA": None}).fit(X)
+    assert ot.transformers_["mRNA"] == "passthrough" and isinstance(ot.transformers_["miRNA"], MinMaxScaler)
+    out = ot.transform(X)
+    assert out["miRNA"].min().min() == 0 and out["miRNA"].max().max() == 1
+    np.testing.assert_array_equal(out["mRNA"], X["mRNA"])

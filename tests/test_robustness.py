@@ -1853,3 +1853,16 @@ def test_inspection_of_no_samples_and_of_constant_profiles_says_so():
     with pytest.warns(UserWarning, match=r"subtype\(s\) 0, 1, 2 is the same in every column"):
         table = subtype_correlations(np.ones((12, 3)), [0, 1, 2] * 4)
     assert table.isna().all().all()
+    # one constant subtype: its whole row and column (not 0.0 from rounding noise),
+    # also when it is constant only up to rounding once centred
+    rng = np.random.RandomState(0)
+    Z = rng.rand(9, 13)
+    Z[:3] = 0.7
+    with pytest.warns(UserWarning, match=r"subtype\(s\) 0 is the same"):
+        table = subtype_correlations(Z, [0] * 3 + [1] * 3 + [2] * 3)
+    assert table.iloc[0].isna().all() and table.iloc[:, 0].isna().all() and table.iloc[1:, 1:].notna().all().all()
+    Z = rng.rand(12, 13)
+    Z[:3] = Z[3:].mean(axis=0)
+    with pytest.warns(UserWarning, match=r"subtype\(s\) 0 is the same in every column once centred"):
+        table = subtype_correlations(Z, np.repeat([0, 1, 2, 3], 3), center=True)
+    assert table.iloc[0].isna().all()

@@ -1002,7 +1002,7 @@ def _spelling_hint(names: Sequence[Sequence[str]], matched: int, common_to: str 
     return ""
 
 
-#: a TCGA sample barcode's sample type (characters 14-15: 01-09 tumour, 10-19 normal)
+#: a TCGA sample barcode's sample type (characters 14-15: 01-09 and 40-42 tumour, 10-19 normal)
 _TCGA_TYPE = re.compile(r"^TCGA[-.]\w{2}[-.]\w{4}[-.](\d{2})", re.IGNORECASE)
 
 

@@ -1834,7 +1834,7 @@ def load_omics_tables(
         file wrote: ``tcga-a1-a0sb`` and ``TCGA.A1.A0SB`` are ``TCGA-A1-A0SB``.)
     sample_types : {"all", "tumor", "normal"} or collection of str, default="all"
         The samples of the omic tables to keep, by the sample type of their
-        TCGA or TARGET barcode (characters 14-15: 01-09 tumour, 10-19 normal),
+        TCGA or TARGET barcode (characters 14-15: 01-09 and 40-42 tumour, 10-19 normal),
         before the names are cut (``sample_name_length``): ``"tumor"``,
         ``"normal"`` or two-digit codes (``["01"]``: primary tumours). A
         portal's table of a cohort (Xena, Firehose, cBioPortal) holds the normal
