@@ -54,8 +54,8 @@ class MixturePoEVAE(PoEVAE):
 
     prior: MixturePrior
 
-    def _elbo_loss(self, xs, observed, out, n_train):
-        result = super()._elbo_loss(xs, observed, out, n_train)
+    def _elbo_loss(self, xs, observed, out, n_train, n_observed=None):
+        result = super()._elbo_loss(xs, observed, out, n_train, n_observed)
         entropy = 0.5 * (out.logvar + 1.0 + LOG_2PI).sum(-1)
         kl = (-entropy - self.prior.log_prob(out.z)).mean()
         standard, weight = result.terms["kl"], self._kl_weight()

@@ -57,8 +57,8 @@ class _TracedPOEMS(POEMSTransformer):
     keep for that epoch (eval mode, no randomness, so the training trajectory is
     that of an untraced fit)."""
 
-    def _evaluate_loss(self, xs, observed, n_train, module):
-        result = super()._evaluate_loss(xs, observed, n_train, module)
+    def _evaluate_loss(self, xs, observed, n_train, module=None, **kwargs):
+        result = super()._evaluate_loss(xs, observed, n_train, module, **kwargs)
         if getattr(self, "_trace_omics", None) is not None:
             was_training = self.module_.training
             self.trace_.append(self._embed_omics(self._trace_omics))
