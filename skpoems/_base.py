@@ -121,8 +121,18 @@ def _same_value(a: Any, b: Any) -> bool:
     except (TypeError, ValueError):
         return a is b
 
-#: samples per chunk when embedding or evaluating without gradients.
+#: samples per chunk when embedding or evaluating without gradients (at most:
+#: see _eval_chunk)
 _EVAL_CHUNK = 4096
+#: bytes of float64 input per such chunk: wide cohorts (tens of thousands of
+#: features) are evaluated a few hundred samples at a time, not all at once
+_EVAL_CHUNK_BYTES = 256 * 2**20
+
+
+def _eval_chunk(n_features: int) -> int:
+    """Samples per evaluation chunk of inputs with ``n_features`` features in all."""
+    return max(1, min(_EVAL_CHUNK, _EVAL_CHUNK_BYTES // max(1, 8 * int(n_features))))
+
 #: an omic whose 99th percentile of |x| exceeds this, or whose peak exceeds
 #: _SCALE_PEAK, triggers a warning to scale the data. One omic of ages (about 60)
 #: beside min-max scaled ones wrecked the fit of every omic without a word when
@@ -342,7 +352,11 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                     "have it."
                 )
         if not observed.all():
-            blocks = [np.where(observed[:, [v]], b, 0.0).astype(b.dtype, copy=False) for v, b in enumerate(blocks)]
+            # missing blocks as zeros; a copy only of the omics that some sample lacks
+            blocks = [
+                b if observed[:, v].all() else np.where(observed[:, [v]], b, 0.0).astype(b.dtype, copy=False)
+                for v, b in enumerate(blocks)
+            ]
         return _Omics(list(blocks), observed, Xv.dtype, index)
 
     def _check_trainable_omics(self, omics: _Omics, train: _Omics, val_idx: Any) -> None:
@@ -1257,24 +1271,28 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             # differently for different batch sizes).
             module, dtype = copy.deepcopy(module).double(), torch.float64
         fn = getattr(module, what)
-        chunks = []
-        for start in range(0, omics.n_samples, _EVAL_CHUNK):
-            rows = slice(start, min(start + _EVAL_CHUNK, omics.n_samples))
+        chunk = _eval_chunk(sum(b.shape[1] for b in omics.blocks))
+        outs: list[np.ndarray] = []
+        as_list = False
+        for start in range(0, omics.n_samples, chunk):
+            rows = slice(start, min(start + chunk, omics.n_samples))
             xs = [_to_tensor(b[rows], dtype, device) for b in omics.blocks]
             observed = None if omics.complete else torch.as_tensor(omics.observed[rows], device=device)
-            chunks.append(fn(xs, observed))
+            result = fn(xs, observed)
             del xs
-        if isinstance(chunks[0], (list, tuple)):
-            outs = [torch.cat([c[v] for c in chunks]).cpu().numpy().astype(omics.dtype) for v in range(len(chunks[0]))]
-        else:
-            outs = [torch.cat(chunks).cpu().numpy().astype(omics.dtype)]
+            as_list = isinstance(result, (list, tuple))
+            parts = list(result) if as_list else [result]
+            if not outs:  # each output written into its place: no list of chunks to join
+                outs = [np.empty((omics.n_samples, *p.shape[1:]), dtype=omics.dtype) for p in parts]
+            for out, part in zip(outs, parts):
+                out[rows] = part.cpu().numpy()
         if not all(np.isfinite(o).all() for o in outs):
             raise ValueError(
                 f"{type(self).__name__} produced non-finite outputs "
                 f"{self._nonfinite_rows(omics, outs)}: the input is far outside the "
                 "range seen in fit, or the model diverged (lower learning_rate)."
             )
-        return outs if isinstance(chunks[0], (list, tuple)) else outs[0]
+        return outs if as_list else outs[0]
 
     def _nonfinite_rows(self, omics: _Omics, outs: list[np.ndarray]) -> str:
         """Which samples gave non-finite outputs, and the omic of the first one's
@@ -1351,8 +1369,11 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         if Z.dtype == np.float64 and device.type != "mps":  # as transform: a float64 copy, so no overflow to inf
             module, dtype = copy.deepcopy(module).double(), torch.float64
         z = torch.tensor(Z, dtype=dtype, device=device)  # a copy: Z may be read-only
-        parts = [module.decode(z[i : i + _EVAL_CHUNK]) for i in range(0, len(z), _EVAL_CHUNK)]
-        blocks = [torch.cat([p[v] for p in parts]).cpu().numpy().astype(Z.dtype) for v in range(len(self.omic_dims_))]
+        chunk = _eval_chunk(sum(self.omic_dims_))
+        blocks = [np.empty((len(z), d), dtype=Z.dtype) for d in self.omic_dims_]
+        for i in range(0, len(z), chunk):
+            for block, part in zip(blocks, module.decode(z[i : i + chunk])):
+                block[i : i + chunk] = part.cpu().numpy()
         for name, block in zip(self.omic_names_, blocks):
             if not np.isfinite(block).all():
                 raise ValueError(

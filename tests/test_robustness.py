@@ -1866,3 +1866,33 @@ def test_inspection_of_no_samples_and_of_constant_profiles_says_so():
     with pytest.warns(UserWarning, match=r"subtype\(s\) 0 is the same in every column once centred"):
         table = subtype_correlations(Z, np.repeat([0, 1, 2, 3], 3), center=True)
     assert table.iloc[0].isna().all()
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_wide_inputs_are_evaluated_in_chunks_of_bounded_bytes(cls, monkeypatch):
+    """transform, inverse_transform and impute take a wide cohort a few samples at
+    a time (a byte budget, not a fixed 4096 rows: 3000 patients of 70,000
+    features were one 1.7 GB float64 tensor), with the same results."""
+    import skpoems._base as base
+
+    X = data(n=24)
+    X["om1"][:3] = np.nan
+    est = tiny(cls).fit(X)
+    Z, decoded, filled = est.transform(X), est.inverse_transform(est.transform(X)), est.impute(X)
+    seen = []
+    module = type(est.module_)
+    original = module.embed
+
+    def embed(self, xs, observed=None):
+        seen.append(xs[0].shape[0])
+        return original(self, xs, observed)
+
+    monkeypatch.setattr(module, "embed", embed)
+    monkeypatch.setattr(base, "_EVAL_CHUNK_BYTES", 8 * 10 * 5)  # 10 features: 5 samples a chunk
+    np.testing.assert_allclose(est.transform(X), Z, rtol=1e-12, atol=1e-12)
+    assert seen and max(seen) == 5
+    for a, b in zip(est.inverse_transform(Z), decoded):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    for k in X:
+        np.testing.assert_allclose(est.impute(X)[k], filled[k], rtol=1e-12, atol=1e-12)
+    assert not np.shares_memory(est.impute(X)["om0"], X["om0"])
