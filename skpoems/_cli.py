@@ -1396,6 +1396,25 @@ def _w_columns(est: Any, omic: str, n_factors: int) -> list[str]:
     return [f"factor{k}" for k in range(n_factors)]
 
 
+def _announce_variance_split(est: Any, n_samples: int, n_permutations: int) -> None:
+    """Say when the split of the explained variance over the factors will take long
+    (about ``n_permutations`` x factors decoder passes over ``n_samples``: minutes
+    to hours on a wide cohort), estimated from one timed pass over a few samples."""
+    n_factors = len(est.get_feature_names_out())
+    m = max(1, min(n_samples, 32))
+    start = time.perf_counter()
+    est.inverse_transform(np.zeros((m, n_factors)))
+    seconds = (time.perf_counter() - start) / m * n_samples * n_permutations * n_factors
+    if seconds > 120:
+        print(
+            f"note: splitting each omic's explained variance over the {n_factors} factors "
+            f"({n_permutations} factor orders, {n_samples} samples) takes about "
+            f"{seconds / 60:.0f} minutes; --variance-permutations 0 writes each omic's total only",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 def write_run_outputs(
     result: exp.ProtocolResult,
     bunch,
@@ -1506,6 +1525,8 @@ def write_run_outputs(
 
         # explained variance of the test part per omic ("total") and its split over
         # factors (with --variance-permutations 0, the totals only)
+        if variance_permutations:
+            _announce_variance_split(est, len(embedding), variance_permutations)
         r2 = variance_explained(est, split.X_test, n_permutations=variance_permutations, random_state=0)
         # the CSV's columns named as embedding.csv's; the figure keeps the factor
         # numbers, which its labels are looked up by (as every other figure's)
@@ -1967,7 +1988,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _choose_clusters(Z: np.ndarray, n_clusters: int | str) -> tuple[Any, dict[int, float]]:
     """The fitted k-means of ``Z`` (10 initialisations, seed 0) and the
-    silhouette of each k tried: ``n_clusters``, or with "auto" every k in 2..10
+    silhouette of each k tried (over 5000 samples drawn with seed 0 where there
+    are more): ``n_clusters``, or with "auto" every k in 2..10
     (at most n_samples - 1), keeping the highest silhouette. The clusters are
     numbered by size, largest first, in ``labels_`` and in ``predict``."""
     from sklearn.cluster import KMeans
@@ -1981,7 +2003,9 @@ def _choose_clusters(Z: np.ndarray, n_clusters: int | str) -> tuple[Any, dict[in
     for k in ks:
         kmeans = KMeans(n_clusters=k, n_init=10, random_state=0).fit(Z)
         labels = kmeans.labels_
-        scores[k] = float(silhouette_score(Z, labels)) if len(set(labels)) > 1 else float("nan")
+        # (pairwise distances: quadratic in samples; above 5000, a fixed sample of 5000)
+        sample = dict(sample_size=5000, random_state=0) if n > 5000 else {}
+        scores[k] = float(silhouette_score(Z, labels, **sample)) if len(set(labels)) > 1 else float("nan")
         if best is None or scores[k] > scores[best.n_clusters]:
             best = kmeans
     order = np.argsort(-np.bincount(best.labels_, minlength=best.n_clusters), kind="stable")

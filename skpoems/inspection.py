@@ -492,7 +492,8 @@ def _as_matrix(X: Any, name: str = "X") -> tuple[np.ndarray, list[str] | None]:
         # the messages name the argument (and its omic, for a multi-omic X)
         omic = parsed.names[v] if parsed.names else f"omic{v}"
         subject = name if len(parsed.blocks) == 1 else f"omic {omic!r} of {name}"
-        arr = to_float_block(block, omic, subject=subject).astype(float)
+        # (a copy of one block: callers may write into M; several are joined anyway)
+        arr = to_float_block(block, omic, subject=subject).astype(float, copy=len(parsed.blocks) == 1)
         if arr.ndim != 2:
             raise ValueError(
                 f"Expected a 2-D array (samples x columns); got shape {arr.shape}."

@@ -436,7 +436,7 @@ class OmicTransformer(
                     est.fit(block[rows], None if y is None else y[rows], **metadata)
                 _warn_of_stretched_noise(est, name, features)
                 with _naming(name, "transform"):
-                    first = est.transform(block[rows][:1])
+                    first = est.transform(block[np.flatnonzero(rows)[:1]])  # (one row, not a copy of all)
                 n_out = _transformed(first, 1, None, name, est, "transform").shape[1]
             else:
                 n_out = block.shape[1]
