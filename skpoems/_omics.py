@@ -739,6 +739,14 @@ def numbers_not_text(X: Any, subject: str) -> Any:
     ``subject``); anything else (numeric arrays, sparse matrices, tensors) is
     returned as it is, for ``check_array``'s own checks.
     """
+    if _is_foreign_frame(X):  # polars, pyarrow: text columns refused by their schema
+        bad = _foreign_bad_columns(X)
+        if bad:
+            raise TypeError(
+                f"{_sentence_start(subject)} has non-numeric column(s) {bad[:5]}"
+                f"{' ...' if len(bad) > 5 else ''}: every column must be numeric."
+            )
+        return X
     if isinstance(X, pd.DataFrame):
         return to_float_block(X, subject, subject=subject)
     dtype = getattr(X, "dtype", None)

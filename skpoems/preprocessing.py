@@ -894,14 +894,17 @@ def _unrecoverable_features(est: Any, n_in: int, n_out: int) -> np.ndarray | Non
     """Which of an omic's ``n_in`` input features its transformer's inverse cannot
     give back: those a selector (``get_support``) dropped, whose columns
     scikit-learn's ``inverse_transform`` fills with 0. Followed through the steps
-    that map features one to one (scalers, imputers that keep every column, log
+    that keep features one to one (scalers, imputers that keep every column, log
     transforms: as many outputs as inputs, with the same names where a step names
-    them); from a step that mixes features (PCA) on, the inverse reconstructs
-    every feature. None where no feature is dropped."""
+    them) or append columns after them (``SimpleImputer(add_indicator=True)``'s
+    indicators, which no input feature comes back from); from a step that mixes
+    features (PCA) on, the inverse reconstructs every feature. None where no
+    feature is dropped."""
     if isinstance(est, str):
         return None
     steps = _flat_steps(est)
-    alive = np.arange(n_in)  # the input features still present, in order
+    # the input feature each current column is (-1: a column a step appended)
+    alive = np.arange(n_in)
     for i, step in enumerate(steps):
         if hasattr(step, "get_support"):
             try:
@@ -913,19 +916,24 @@ def _unrecoverable_features(est: Any, n_in: int, n_out: int) -> np.ndarray | Non
             alive = alive[support]
             continue
         n_next = getattr(steps[i + 1], "n_features_in_", None) if i + 1 < len(steps) else n_out
-        if n_next != len(alive):
-            break  # (a step that adds or mixes features)
+        if n_next is None or n_next < len(alive):
+            break  # (a step that drops or mixes features)
+        generic = np.asarray([f"x{j}" for j in range(len(alive))], dtype=object)
         try:
-            generic = np.asarray([f"x{j}" for j in range(len(alive))], dtype=object)
-            names = step.get_feature_names_out(generic)
+            names = list(step.get_feature_names_out(generic))
         except (AttributeError, ValueError, TypeError, NotImplementedError):
             names = None
-        if names is not None and list(names) != list(generic):
-            break  # same number, other features (PCA with every component)
-    if len(alive) == n_in:
+        if names is None:
+            if n_next != len(alive):
+                break  # (added columns that cannot be told from the inputs)
+        elif names[: len(alive)] != list(generic) or len(names) != n_next:
+            break  # other features (PCA with every component)
+        alive = np.concatenate([alive, np.full(n_next - len(alive), -1)])
+    kept = alive[alive >= 0]
+    if len(kept) == n_in:
         return None
     dropped = np.ones(n_in, dtype=bool)
-    dropped[alive] = False
+    dropped[kept] = False
     return dropped
 
 

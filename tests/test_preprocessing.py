@@ -268,6 +268,18 @@ def test_inverse_transform_gives_nan_not_zero_for_features_a_selector_dropped():
         dropped = ~np.asarray(kept[name])
         assert np.isnan(back[name].to_numpy()[:, dropped]).all()
         np.testing.assert_allclose(back[name].to_numpy()[observed][:, ~dropped], X[name].to_numpy()[observed][:, ~dropped])
+    # after an imputer that appends missing-value indicators (the one the README
+    # recommends for inverting), the selector's dropped features are still found
+    from sklearn.feature_selection import VarianceThreshold
+
+    block = np.random.RandomState(0).rand(20, 6)
+    block[:, 2] = 0.5  # constant: dropped by the variance threshold
+    block[3, 0] = np.nan
+    ot = OmicTransformer(make_pipeline(SimpleImputer(add_indicator=True), VarianceThreshold())).fit([block])
+    with pytest.warns(UserWarning, match="1 of its 6 features were dropped by a selector"):
+        back = ot.inverse_transform(ot.transform([block]))[0]
+    # (the imputer's inverse gives the missing value back as NaN)
+    assert np.isnan(back[:, 2]).all() and np.isnan(back).sum() == 20 + 1 and np.isnan(back[3, 0])
     # a selector of components after PCA: every feature is reconstructed
     ot = OmicTransformer(make_pipeline(PCA(2), SelectTopVariance(0.5))).fit(omics())
     with warnings.catch_warnings():

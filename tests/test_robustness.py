@@ -1833,6 +1833,15 @@ def test_text_and_complex_values_are_refused_not_parsed_or_cut():
         tiny(POEMSTransformer).fit(complex_omic)
     with pytest.raises(ValueError, match="Complex data not supported: omic 'om0'"):
         est.transform(complex_omic)
+    try:
+        import polars as pl
+    except ImportError:
+        pl = None
+    if pl is not None:  # (polars is optional)
+        with pytest.raises(TypeError, match="Z has non-numeric column"):
+            est.inverse_transform(pl.DataFrame(Z.astype(str)))
+        with pytest.raises(TypeError, match="X has non-numeric column"):
+            SelectTopVariance(1).fit(pl.DataFrame({"a": ["1", "2", "3"], "b": ["1", "2", "4"]}))
     # numbers held as Python objects still work
     np.testing.assert_allclose(est.inverse_transform(Z.astype(object))[0], est.inverse_transform(Z)[0])
 
@@ -1879,20 +1888,30 @@ def test_wide_inputs_are_evaluated_in_chunks_of_bounded_bytes(cls, monkeypatch):
     X["om1"][:3] = np.nan
     est = tiny(cls).fit(X)
     Z, decoded, filled = est.transform(X), est.inverse_transform(est.transform(X)), est.impute(X)
-    seen = []
+    seen: dict[str, list[int]] = {}
     module = type(est.module_)
-    original = module.embed
 
-    def embed(self, xs, observed=None):
-        seen.append(xs[0].shape[0])
-        return original(self, xs, observed)
+    def recording(name):
+        original = getattr(module, name)
 
-    monkeypatch.setattr(module, "embed", embed)
+        def method(self, first, *args, **kwargs):
+            seen.setdefault(name, []).append((first[0] if isinstance(first, (list, tuple)) else first).shape[0])
+            return original(self, first, *args, **kwargs)
+
+        return method
+
+    for name in ("embed", "decode", "sample_elbo"):
+        if hasattr(module, name):
+            monkeypatch.setattr(module, name, recording(name))
     monkeypatch.setattr(base, "_EVAL_CHUNK_BYTES", 8 * 10 * 5)  # 10 features: 5 samples a chunk
     np.testing.assert_allclose(est.transform(X), Z, rtol=1e-12, atol=1e-12)
-    assert seen and max(seen) == 5
+    assert max(seen.pop("embed")) == 5
     for a, b in zip(est.inverse_transform(Z), decoded):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    assert max(seen.pop("decode")) == 5
+    if hasattr(est, "score_samples"):
+        est.score_samples(X)
+        assert max(seen.pop("sample_elbo")) == 5
     for k in X:
         np.testing.assert_allclose(est.impute(X)[k], filled[k], rtol=1e-12, atol=1e-12)
     assert not np.shares_memory(est.impute(X)["om0"], X["om0"])
