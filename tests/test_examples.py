@@ -287,3 +287,19 @@ def test_own_cohort_example_without_labels_says_what_to_run(tmp_path):
     spec.loader.exec_module(module)
     with pytest.raises(SystemExit, match="needs labels.*discover"):  # was a TypeError from train_test_split
         module.main(["--data", str(tmp_path), "--max-iter", "2"])
+
+
+def test_wide_memory_script_runs():
+    """The memory benchmark of transform/inverse_transform/impute on a wide cohort
+    with missing omics, at a toy size (its numbers are in the README)."""
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "benchmarks" / "wide_memory.py"
+    out = subprocess.run(
+        [sys.executable, str(script), "--samples", "40", "--dims", "30,20,10"],
+        capture_output=True, text=True, check=True, timeout=300,
+    ).stdout
+    assert "40 samples x 30 + 20 + 10 float64 features" in out
+    for method in ("transform", "inverse_transform", "impute"):
+        assert f"  {method}: " in out and "MiB over" in out
