@@ -54,6 +54,19 @@ def measure(method: str, model: str, n: int, dims: list[int]) -> str:
     return f"{method}: {time.perf_counter() - start:.1f} s, peak +{(after - before) / 1024:.0f} MiB over {before / 1024:.0f} MiB"
 
 
+def fit(model: str, n: int, dims: list[int]) -> None:
+    import joblib
+    import torch
+
+    from skpoems import POEMSTransformer
+
+    torch.set_num_threads(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = POEMSTransformer(n_components=8, max_iter=1, random_state=0).fit(make_data(n, dims))
+    joblib.dump(est, model)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=1000)
@@ -62,21 +75,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     dims = [int(d) for d in args.dims.split(",")]
+    if args.measure == "fit":
+        fit(args.model, args.samples, dims)
+        return 0
     if args.measure:
         print(measure(args.measure, args.model, args.samples, dims), flush=True)
         return 0
-    import joblib
-    import torch
-
-    from skpoems import POEMSTransformer
-
-    torch.set_num_threads(1)
+    # every step in a child process: Linux keeps a process's peak resident memory
+    # across exec, so a child of a parent that had fitted the model would start
+    # from the parent's peak and show nothing
     with tempfile.TemporaryDirectory() as tmp:
         model = str(Path(tmp) / "model.joblib")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            est = POEMSTransformer(n_components=8, max_iter=1, random_state=0).fit(make_data(args.samples, dims))
-        joblib.dump(est, model)
+        subprocess.run(
+            [sys.executable, __file__, "--measure", "fit", "--model", model,
+             "--samples", str(args.samples), "--dims", args.dims],
+            check=True,
+        )
         print(
             f"POEMS (8 factors, one epoch) on {args.samples} samples x {' + '.join(map(str, dims))} "
             f"float64 features, 10% lacking omic{len(dims) - 1}, 5% omic1; one thread:"
