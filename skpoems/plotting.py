@@ -1346,7 +1346,8 @@ def plot_embedding(
         Names of integer labels (label ``c`` is shown as ``target_names[c]``), or a
         dict from label to name (labels of any type).
     random_state : int, RandomState instance or None, default=0
-        Seed of t-SNE / UMAP.
+        Seed of t-SNE / UMAP. None: not reproducible; UMAP then runs in
+        parallel (umap-learn runs single-threaded when seeded).
     palette : dict or list of colours, default=None
         The groups' colours (any matplotlib colour): a dict from a group's name
         as the legend shows it (after ``target_names``) to its colour, so that
@@ -1411,7 +1412,13 @@ def plot_embedding(
                 "method='umap' needs umap-learn, which is not installed. Install it "
                 "with: pip install skpoems[umap] (or use method='tsne')."
             ) from exc
-        seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+        # None: umap-learn's own unseeded run, parallel over the cores (a seed
+        # makes it single-threaded), and the global numpy generator left alone
+        seed = (
+            None
+            if random_state is None
+            else check_random_state(random_state).randint(np.iinfo(np.int32).max)
+        )
         coords = umap.UMAP(n_components=2, random_state=seed).fit_transform(M)
         axis_name = "UMAP"
     elif method == "tsne":

@@ -1063,3 +1063,31 @@ def test_eight_groups_keep_their_colours_beside_unlabelled_samples_and_number_la
     assert _group_codes(np.array(["0.5", "0.25", "-10", "1.0"]), None)[1] == ["-10", "0.25", "0.5", "1.0"]
     assert _group_codes(np.array(["dose 0.5", "dose 0.25"]), None)[1] == ["dose 0.25", "dose 0.5"]
     plt.close("all")
+
+
+def test_plot_embedding_umap_seed(monkeypatch):
+    """An int seeds UMAP reproducibly; None runs it unseeded (parallel) and
+    leaves numpy's global generator alone."""
+    import types
+
+    seen = []
+
+    class FakeUMAP:
+        def __init__(self, n_components, random_state):
+            seen.append(random_state)
+
+        def fit_transform(self, M):
+            return np.asarray(M)[:, :2]
+
+    monkeypatch.setitem(sys.modules, "umap", types.SimpleNamespace(UMAP=FakeUMAP))
+    M = np.random.default_rng(0).normal(size=(12, 3))
+    for random_state in (3, 3, None):
+        plot_embedding(M, np.zeros(12), method="umap", random_state=random_state)
+        plt.close("all")
+    assert isinstance(seen[0], (int, np.integer)) and seen[0] == seen[1]
+    np.random.seed(0)
+    before = np.random.get_state()[1].copy()
+    plot_embedding(M, np.zeros(12), method="umap", random_state=None)
+    plt.close("all")
+    assert seen[2] is None and seen[3] is None
+    np.testing.assert_array_equal(np.random.get_state()[1], before)
