@@ -218,6 +218,20 @@ def _resolve_method(estimator: Any, method: str, X: Any, attributions: Any = Non
     return method
 
 
+def _model_fingerprint(estimator: Any) -> str:
+    """A digest of the fitted weights (the torch module's state), which tells
+    results computed from one fit apart from those of another."""
+    import hashlib
+
+    import torch
+
+    digest = hashlib.sha1(usedforsecurity=False)
+    for name, tensor in estimator.module_.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().reshape(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
 def _check_attributions(estimator: Any, attributions: Any) -> list[np.ndarray]:
     """The (D_v, n_factors) matrices of a :func:`decoder_attributions` result,
     checked against the fitted omics, features and factors."""
@@ -268,6 +282,18 @@ def _check_attributions(estimator: Any, attributions: Any) -> list[np.ndarray]:
                 "attributions are mean absolute derivatives."
             )
         out.append(A)
+    recorded = {
+        A.attrs.get("model")
+        for A in attributions.values()
+        if isinstance(A, pd.DataFrame) and A.attrs.get("model") is not None
+    }
+    if recorded and recorded != {_model_fingerprint(estimator)}:
+        raise ValueError(
+            "attributions were computed from another model than this fitted "
+            f"{type(estimator).__name__} (their attrs['model'] records the weights they "
+            "came from, and this estimator's differ): pass "
+            "decoder_attributions(estimator, X) of this estimator."
+        )
     return out
 
 
@@ -1055,7 +1081,9 @@ def decoder_attributions(estimator: Any, X: Any = None) -> dict[str, pd.DataFram
         ``"feature"``), columns the factors (embedding columns ``0 ..
         n_features_out - 1``, named ``"factor"``). ``attrs["factor_std"]``:
         the standard deviation of each factor over ``X``, by which
-        :func:`top_features` weighs the columns.
+        :func:`top_features` weighs the columns; ``attrs["model"]``: a digest of
+        the fitted weights, so that :func:`top_features` refuses the
+        attributions of another fit.
 
     Examples
     --------
@@ -1074,6 +1102,7 @@ def decoder_attributions(estimator: Any, X: Any = None) -> dict[str, pd.DataFram
     attributions = _decoder_jacobian_abs_mean(estimator, Z)
     spread = np.asarray(Z, dtype=float).std(axis=0).tolist()
     names = estimator.omic_feature_names()
+    fingerprint = _model_fingerprint(estimator)
     out = {}
     for v, (omic, A) in enumerate(zip(estimator.omic_names_, attributions, strict=True)):
         frame = pd.DataFrame(
@@ -1082,6 +1111,7 @@ def decoder_attributions(estimator: Any, X: Any = None) -> dict[str, pd.DataFram
             columns=pd.RangeIndex(A.shape[1], name="factor"),
         )
         frame.attrs["factor_std"] = list(spread)
+        frame.attrs["model"] = fingerprint
         out[omic] = frame
     return out
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import torch
 from scipy.optimize import linear_sum_assignment
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.utils._param_validation import InvalidParameterError
 from threadpoolctl import threadpool_limits
 
@@ -604,6 +604,29 @@ def test_top_features_refuses_attributions_that_do_not_fit(fitted, small):
         top_features(est, attributions=other)
     with pytest.raises(InvalidParameterError, match="attributions"):
         top_features(est, attributions=[A["omic0"]])
+
+
+def test_top_features_refuses_attributions_of_another_fit(fitted, small):
+    """Same omics, features and factors, other weights: refused, where they
+    used to rank this model's features by another model's gradients."""
+    import pickle
+
+    X, _ = small
+    est = fitted["POEMSTransformer"]
+    A = decoder_attributions(est, X)
+    refit = clone(est).set_params(random_state=1).fit(X)
+    with pytest.raises(ValueError, match="another model than this fitted POEMSTransformer"):
+        top_features(refit, attributions=A)
+    # the same weights are the same model: a pickled copy, or a copy of the frames
+    same = pickle.loads(pickle.dumps(est))
+    pd.testing.assert_frame_equal(
+        top_features(same, n=3, attributions={k: v.copy() for k, v in A.items()}),
+        top_features(est, n=3, attributions=A),
+    )
+    # frames without the record (a CSV round trip) are taken as they are
+    bare = {k: pd.DataFrame(v.to_numpy(), index=v.index, columns=v.columns) for k, v in A.items()}
+    with pytest.warns(UserWarning, match="factor_std"):
+        top_features(refit, attributions=bare)
 
 
 def test_top_features_mocss_sparse_factor_columns(fitted):
