@@ -989,4 +989,20 @@ class _naming:
         for error in (ValueError, TypeError):
             if exc is not None and issubclass(kind, error):
                 raise error(f"Omic {self.name!r} ({self.method}): {exc}") from exc
+        if exc is not None and issubclass(kind, IndexError):
+            # scikit-learn's own bookkeeping failed on values it did not expect:
+            # SimpleImputer(add_indicator=True).inverse_transform reads its
+            # indicator columns back as 0/1, which a later step's inverse (PCA)
+            # returns as arbitrary reals
+            hint = (
+                " A known case: an inverse_transform through SimpleImputer("
+                "add_indicator=True) works only when the steps after it give its "
+                "indicator columns back as 0/1, which PCA and other projections do not."
+                if self.method == "inverse_transform"
+                else ""
+            )
+            raise ValueError(
+                f"Omic {self.name!r} ({self.method}): the transformer failed inside "
+                f"scikit-learn ({kind.__name__}: {exc}).{hint}"
+            ) from exc
         return False

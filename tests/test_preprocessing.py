@@ -292,6 +292,17 @@ def test_inverse_transform_gives_nan_not_zero_for_features_a_selector_dropped():
         ot.inverse_transform(ot.transform(omics()))
 
 
+def test_inverse_transform_through_an_indicator_and_pca_is_a_clear_error():
+    """scikit-learn's SimpleImputer(add_indicator=True) cannot invert the real
+    numbers PCA gives back for its indicator column: its IndexError came out raw."""
+    block = np.random.RandomState(0).rand(20, 6)
+    block[0, 1] = np.nan
+    ot = OmicTransformer(make_pipeline(SimpleImputer(add_indicator=True), PCA(3))).fit({"mRNA": block})
+    Z = ot.transform({"mRNA": block})
+    with pytest.raises(ValueError, match=r"Omic 'mRNA' \(inverse_transform\): .*IndexError.*add_indicator"):
+        ot.inverse_transform(Z)
+
+
 def test_inverse_transform_finds_each_omic_by_name():
     """Each omic is undone by its own scaler, found by name as transform finds
     it: other omic names or feature names are refused (they were undone by
