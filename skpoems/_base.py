@@ -14,8 +14,10 @@ import itertools
 import logging
 import math
 import sys
+import threading
 import time
 import warnings
+import weakref
 from abc import abstractmethod
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -38,6 +40,7 @@ from tqdm.auto import tqdm
 from ._omics import (
     LINEAR_SCALE_SKEWNESS,
     OmicInputMixin,
+    _check_label_order,
     as_omic_blocks,
     check_missing_pattern,
     linear_scale_skewness,
@@ -46,7 +49,7 @@ from ._omics import (
     sample_index,
 )
 from ._params import training
-from .utils._torch import float32_default, resolve_device, seed_from_rng, training_mode_of_torch
+from .utils._torch import RowNoise, float32_default, resolve_device, row_keys, seed_from_rng, training_mode_of_torch
 from .utils._warnings import user_stacklevel
 
 if TYPE_CHECKING:
@@ -133,6 +136,38 @@ def _eval_chunk(n_features: int) -> int:
     """Samples per evaluation chunk of inputs with ``n_features`` features in all."""
     return max(1, min(_EVAL_CHUNK, _EVAL_CHUNK_BYTES // max(1, 8 * int(n_features))))
 
+
+#: the float64 copy of the model last evaluated on float64 data (one at a time,
+#: dropped with its model): see _float64_copy
+_FLOAT64_COPIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_FLOAT64_LOCK = threading.Lock()
+
+
+def _float64_copy(module: torch.nn.Module) -> torch.nn.Module:
+    """A float64 copy of ``module`` in eval mode, without parameter gradients,
+    on the module's device, for evaluating float64 data.
+
+    Copying a model costs more than evaluating a few samples (about 40 ms at
+    40,000 features against 2 ms for one sample), so the copy of the model
+    last asked for is kept for as long as its parameters and buffers stay the
+    same ones, on the same device, unmodified in place (their version
+    counters: an optimizer step or ``load_state_dict`` bumps them), and
+    dropped with the model. Callers must not modify it.
+    """
+    key = tuple(
+        (str(t.device), t.data_ptr(), t._version)
+        for t in itertools.chain(module.parameters(), module.buffers())
+    )
+    with _FLOAT64_LOCK:
+        hit = _FLOAT64_COPIES.get(module)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+    copied = copy.deepcopy(module).double().eval().requires_grad_(False)
+    with _FLOAT64_LOCK:
+        _FLOAT64_COPIES.clear()
+        _FLOAT64_COPIES[module] = (key, copied)
+    return copied
+
 #: an omic whose 99th percentile of |x| exceeds this, or whose peak exceeds
 #: _SCALE_PEAK, triggers a warning to scale the data. One omic of ages (about 60)
 #: beside min-max scaled ones wrecked the fit of every omic without a word when
@@ -152,7 +187,8 @@ _UNIT_TOLERANCE = 0.1
 #: an omic that some training samples lack and fewer than this many have is named
 _FEW_SAMPLES = 10
 #: seed of the reparameterisation noise used when evaluating a loss (validation,
-#: ``score``): fixed, so the monitored loss is deterministic and comparable across epochs.
+#: ``score``; see RowNoise): fixed, so the monitored loss is deterministic and
+#: comparable across epochs.
 _EVAL_SEED = 0
 
 #: the estimator a method returns itself as (``typing.Self`` needs Python 3.11)
@@ -494,8 +530,28 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         self : object
             The fitted estimator.
         """
+        self._check_label_order(X, y)
         self._fit(X)
         return self
+
+    def _check_label_order(self, X: Any, y: Any) -> None:
+        """``y`` is not used here, but a Pipeline or ``cross_val_score`` passes
+        it on to the steps after this one by position: refuse a Series ``y``
+        whose index names the samples of X in another order (a classifier
+        after the embedding then learnt other samples' labels, silently)."""
+        if not isinstance(y, pd.Series):
+            return
+        try:
+            samples = sample_index(X)
+        except (TypeError, ValueError, AttributeError):
+            return  # (fit reports what is wrong with X)
+        try:
+            _check_label_order(y, samples)
+        except ValueError as exc:
+            raise ValueError(
+                f"{type(self).__name__}.fit: {exc} ({type(self).__name__} does not use y, "
+                "but a Pipeline gives it to the steps after it.)"
+            ) from None
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit_transform(self, X: Any, y: Any = None) -> Any:
@@ -515,6 +571,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         Z : ndarray or DataFrame of shape (n_samples, n_features_out)
             As :meth:`transform` returns it.
         """
+        self._check_label_order(X, y)
         omics = self._fit(X)
         # embedding_ is that embedding (a copy: the caller may write into it)
         return self._labelled(self.embedding_.copy(), omics)
@@ -946,6 +1003,8 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         module = self.module_
         xs, obs = self._row_tensors(omics, train_idx, device)
         val_xs, val_obs = self._row_tensors(omics, val_idx, device) if len(val_idx) else (None, None)
+        # each held-out sample's fixed evaluation noise, keyed once for all epochs
+        val_keys = row_keys(val_xs, val_obs) if val_xs is not None else None
         n_train = len(train_idx)
         counts = self._observed_counts(obs)
         n_batches = math.ceil(n_train / self.batch_size_)
@@ -974,7 +1033,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             # unless an epoch improves on them on this validation split, so that a
             # continuation never returns a worse model (MLPClassifier keeps its best
             # validation score across warm fits likewise)
-            start_loss = self._evaluate_loss(val_xs, val_obs, n_train, evaluated, n_observed=counts)[0]
+            start_loss = self._evaluate_loss(val_xs, val_obs, n_train, evaluated, n_observed=counts, keys=val_keys)[0]
             if math.isfinite(start_loss):
                 best_loss = best_criterion = smoothed = start_loss
                 best_state, best_epoch = start_state, getattr(self, "best_iter_", first)
@@ -1039,7 +1098,9 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 record.update({f"train_{self._term_name(k)}": val for k, val in zip(keys, values[1:])})
                 monitored = train_loss
                 if val_xs is not None:
-                    val_loss, val_terms = self._evaluate_loss(val_xs, val_obs, n_train, evaluated, n_observed=counts)
+                    val_loss, val_terms = self._evaluate_loss(
+                        val_xs, val_obs, n_train, evaluated, n_observed=counts, keys=val_keys
+                    )
                     record["validation_loss"] = val_loss
                     record.update({f"validation_{k}": val for k, val in val_terms.items()})
                     self.validation_scores_.append(-val_loss)
@@ -1218,20 +1279,26 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         n_train: int,
         module: torch.nn.Module | None = None,
         n_observed: list[int] | None = None,
+        keys: np.ndarray | None = None,
     ) -> tuple[float, dict[str, float]]:
         """Monitored loss (mean over samples) and loss terms of ``module`` (default
         ``module_``), in eval mode with fixed reparameterisation noise. The monitored
         loss is the module's ``monitor`` (e.g. held-out data terms) or, by default,
         its total loss. ``n_train`` and ``n_observed`` (:meth:`_observed_counts`)
-        describe the training set, whose size the priors are divided by."""
+        describe the training set, whose size the priors are divided by.
+
+        Each sample's noise is drawn from a key of its values (``keys``, default
+        :func:`row_keys` of ``xs``): it does not depend on the order of the
+        samples or on which others are evaluated with them, so the loss of a set
+        of samples does not either (one stream of noise over the rows made
+        ``score`` move by more than a change of learning rate when the rows
+        were shuffled)."""
         module = self.module_ if module is None else module
         was_training = module.training
         module.eval()
         n = xs[0].shape[0]
         device = xs[0].device
-        # the fixed noise drawn on the CPU and moved: the same on every device
-        # (CUDA's stream differs from the CPU's, and between GPU models)
-        generator = torch.Generator(device="cpu").manual_seed(_EVAL_SEED)
+        keys = row_keys(xs, observed) if keys is None else keys
         sums: dict[str, torch.Tensor] = {}
         for start in range(0, n, _EVAL_CHUNK):
             idx = torch.arange(start, min(start + _EVAL_CHUNK, n), device=device)
@@ -1242,7 +1309,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 prior_batch_size=self._prior_batch_size,
                 n_train=n_train,
                 n_observed=n_observed,
-                generator=generator,
+                generator=RowNoise(keys[start : start + len(idx)], seed=_EVAL_SEED),
             )
             w = len(idx) / n
             parts = {"monitor": out.total if out.monitor is None else out.monitor, "objective": out.total, **out.terms}
@@ -1269,7 +1336,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             # output then depends on how samples are batched only at float64's
             # rounding (~1e-16) instead of float32's (~1e-7: matrix products round
             # differently for different batch sizes).
-            module, dtype = copy.deepcopy(module).double(), torch.float64
+            module, dtype = _float64_copy(module), torch.float64
         fn = getattr(module, what)
         chunk = _eval_chunk(sum(b.shape[1] for b in omics.blocks))
         outs: list[np.ndarray] = []
@@ -1367,7 +1434,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         device = next(module.parameters()).device
         dtype = torch.float32
         if Z.dtype == np.float64 and device.type != "mps":  # as transform: a float64 copy, so no overflow to inf
-            module, dtype = copy.deepcopy(module).double(), torch.float64
+            module, dtype = _float64_copy(module), torch.float64
         z = torch.tensor(Z, dtype=dtype, device=device)  # a copy: Z may be read-only
         chunk = _eval_chunk(sum(self.omic_dims_))
         blocks = [np.empty((len(z), d), dtype=Z.dtype) for d in self.omic_dims_]
@@ -1430,7 +1497,9 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         ``"elbo"``, the terms that depend on the data (likelihood and ``beta``
         times KL), not the priors on W and sigma, which are the same for any
         ``X``. Computed in eval mode (no dropout) with fixed
-        reparameterisation noise, so it is deterministic.
+        reparameterisation noise, drawn for each sample from a hash of its
+        values, so it is deterministic and does not depend on the order of the
+        samples.
 
         Scores are comparable between settings of the training (``batch_size``,
         ``learning_rate``, ``weight_decay``, the epochs and early stopping),

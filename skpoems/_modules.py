@@ -30,6 +30,7 @@ from ._losses import (
     spike_slab_update,
 )
 from ._sparse_decoder import sparse_decode
+from .utils._torch import RowNoise
 
 Activation = Literal["relu", "tanh", "sigmoid", "identity"]
 Objective = Literal["paper", "elbo"]
@@ -68,11 +69,14 @@ def mlp(
 
 
 
-def standard_normal_like(mean: Tensor, generator: torch.Generator | None = None) -> Tensor:
+def standard_normal_like(mean: Tensor, generator: torch.Generator | RowNoise | None = None) -> Tensor:
     """Standard normal noise of ``mean``'s shape, dtype and device. With a
     ``generator`` (the fixed noise of evaluations), drawn on the generator's
     device and moved: a CPU generator then gives the same noise on every device
-    (CUDA's own stream differs from the CPU's and between GPU models)."""
+    (CUDA's own stream differs from the CPU's and between GPU models); with a
+    :class:`RowNoise`, each sample's own draws."""
+    if isinstance(generator, RowNoise):
+        return generator.normal_like(mean)
     if generator is None or generator.device == mean.device:
         return torch.randn(mean.shape, dtype=mean.dtype, device=mean.device, generator=generator)
     return torch.randn(mean.shape, dtype=mean.dtype, device=generator.device, generator=generator).to(mean.device)
@@ -896,6 +900,9 @@ class MOCSS(nn.Module):
                 if n_observed is None and "n_train" in branch_kwargs:
                     # (their number estimated from the batch's observed fraction)
                     kwargs = {**branch_kwargs, "n_train": branch_kwargs["n_train"] * n_rows / rows.shape[0]}
+            if isinstance(kwargs.get("generator"), RowNoise):
+                # each branch its own draws of its samples (some may lack omic v)
+                kwargs = {**kwargs, "generator": kwargs["generator"].branch(v, rows)}
             sp_out = sp.loss([x], **kwargs)
             rec = normalized_reconstruction_loss(sh.decoder(code), x)
             orth = orthogonality_loss(code, sp_out.embedding)

@@ -571,12 +571,15 @@ def _omic_blocks(estimator: Any, X: Any) -> tuple[list[np.ndarray], np.ndarray]:
 
 # ------------------------------------------------------- decoder derivatives
 def _eval_copy(estimator: Any):
-    """Copy the fitted torch module: float64, eval mode, no parameter gradients
-    (on the CPU for a model on MPS, which has no float64)."""
-    module = copy.deepcopy(estimator.module_)
+    """The fitted torch module in float64, eval mode, no parameter gradients
+    (a copy, shared: not to be modified; on the CPU for a model on MPS, which
+    has no float64)."""
+    from ._base import _float64_copy
+
+    module = estimator.module_
     if next(module.parameters()).device.type == "mps":
-        module = module.cpu()
-    return module.double().eval().requires_grad_(False)
+        return copy.deepcopy(module).cpu().double().eval().requires_grad_(False)
+    return _float64_copy(module)
 
 
 def _directional_derivatives(decode: Any, z: Any, tangent: Any, state: dict) -> list:
@@ -1138,13 +1141,13 @@ def _decode_omic(estimator, Z: np.ndarray, v: int) -> np.ndarray:
     """Omic ``v`` of ``inverse_transform(Z)``, decoded alone (module ``decode_omic``)."""
     import torch
 
-    from ._base import _EVAL_CHUNK
+    from ._base import _EVAL_CHUNK, _float64_copy
 
     module = estimator.module_.eval()
     device = next(module.parameters()).device
     dtype = torch.float32 if Z.dtype == np.float32 or device.type == "mps" else torch.float64
     if dtype == torch.float64 and _is_float32(module):
-        module = copy.deepcopy(module).double()
+        module = _float64_copy(module)
     with torch.no_grad():
         z = torch.as_tensor(Z, dtype=dtype, device=device)
         out = torch.cat(

@@ -585,9 +585,10 @@ def test_ema_best_weights_restored(planted):
 @pytest.mark.parametrize("cls", MODELS)
 def test_reconstruction_monitor_drives_early_stopping_and_score(cls, planted):
     Xs, _ = planted
-    est = small(cls, **PAPER, max_iter=300, monitor="reconstruction", learning_rate=1e-2).fit(Xs)
+    # (stops after 190-300 epochs, depending on the fixed evaluation noise)
+    est = small(cls, **PAPER, max_iter=600, monitor="reconstruction", learning_rate=1e-2).fit(Xs)
     assert est.module_.monitor == "reconstruction"
-    assert est.n_iter_ < 300 and est.n_iter_ - est.best_iter_ == est.n_iter_no_change
+    assert est.n_iter_ < 600 and est.n_iter_ - est.best_iter_ == est.n_iter_no_change
     # the score is minus the summed per-omic mean squared error: small and negative
     assert -1.0 < est.score(Xs) < 0
     assert all(rec["validation_loss"] > 0 for rec in est.history_)
@@ -600,7 +601,8 @@ def test_elbo_objective_stops_on_its_own(cls, planted):
     Xs, _ = planted
     est = cls(objective="elbo", beta=4.0, batch_size=128, max_iter=2000, random_state=0, convergence_tol=None)
     est.fit(Xs)
-    assert est.n_iter_ < 1000 and est.stop_reason_ == "no_improvement"
+    # (POEMS: 760-1000 epochs over five seeds of the fixed evaluation noise)
+    assert est.n_iter_ < 1500 and est.stop_reason_ == "no_improvement"
     assert est.n_iter_ - est.best_iter_ == est.n_iter_no_change
     # the kept epoch is the minimum of the smoothed held-out loss (monitor_smoothing),
     # and best_validation_score_ is that epoch's raw held-out loss

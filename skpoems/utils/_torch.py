@@ -1,10 +1,10 @@
-"""Small torch helpers: device resolution and seeding."""
+"""Small torch helpers: device resolution, seeding and the fixed noise of evaluations."""
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 
 import numpy as np
@@ -129,3 +129,75 @@ def training_mode_of_torch(seed: int, device: torch.device) -> Iterator[None]:
     """
     with _TRAINING_LOCK, torch_seeded(seed, device), torch.inference_mode(False), torch.enable_grad():
         yield
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser, elementwise on uint64 (wrapping arithmetic): a
+    well-mixed 64-bit hash of each value."""
+    x = x + _GOLDEN
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+class RowNoise:
+    """Fixed standard normal noise for evaluating a loss, drawn for each sample
+    from a key of its values (:func:`row_keys`) rather than from one stream
+    over the rows.
+
+    A sample's noise then does not depend on the other samples evaluated with
+    it, their order or how they are split into chunks, so a held-out loss
+    (``score``) is a function of the set of samples. Pass it where a loss takes
+    ``generator``; each call draws the next of a sample's draws (the models
+    draw the same ones in the same order for every batch). The numbers come
+    from a counter-based hash (SplitMix64, Box-Muller) in numpy float64: the
+    same on every device and platform.
+    """
+
+    def __init__(self, keys: np.ndarray, seed: int = 0) -> None:
+        self.keys = np.asarray(keys, dtype=np.uint64) ^ _splitmix64(np.asarray([seed], dtype=np.uint64))
+        self.draws = 0
+
+    def branch(self, stream: int, rows: torch.Tensor | None = None) -> RowNoise:
+        """The noise of a part of the model that draws its own (stream
+        ``stream``), for the samples ``rows`` (a boolean mask; None: all):
+        each sample's draws there depend neither on which samples share them
+        nor on the draws of the other parts."""
+        keys = self.keys if rows is None else self.keys[rows.detach().cpu().numpy()]
+        return RowNoise(keys ^ _splitmix64(np.asarray([stream + 1], dtype=np.uint64) * _GOLDEN))
+
+    def normal_like(self, mean: torch.Tensor) -> torch.Tensor:
+        n = len(self.keys)
+        if mean.shape[0] != n:
+            raise RuntimeError(f"noise for {mean.shape[0]} samples asked of keys of {n} samples")
+        width = int(np.prod(mean.shape[1:], dtype=np.int64))
+        counter = np.uint64(self.draws * width) + np.arange(width, dtype=np.uint64)
+        self.draws += 1
+        mixed = _splitmix64(self.keys)[:, None]
+        u1, u2 = (
+            (_splitmix64(mixed ^ (counter * np.uint64(2) + np.uint64(k))[None, :]) >> np.uint64(11)) * 2.0**-53
+            for k in (0, 1)
+        )
+        z = np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)  # (1 - u1 in (0, 1])
+        return torch.from_numpy(z.reshape(mean.shape)).to(dtype=mean.dtype).to(mean.device)
+
+
+def row_keys(xs: Sequence[torch.Tensor], observed: torch.Tensor | None = None) -> np.ndarray:
+    """A 64-bit key of each sample (row): a hash of its values in every omic as
+    float32 (the precision the models compute in) and of which omics it has."""
+    import hashlib
+
+    blocks = [x.detach().to("cpu", torch.float32).contiguous().numpy() for x in xs]
+    mask = None if observed is None else observed.detach().cpu().numpy().astype(np.uint8)
+    keys = np.empty(blocks[0].shape[0], dtype=np.uint64)
+    for i in range(len(keys)):
+        digest = hashlib.blake2b(digest_size=8)
+        for block in blocks:
+            digest.update(block[i].tobytes())
+        if mask is not None:
+            digest.update(mask[i].tobytes())
+        keys[i] = int.from_bytes(digest.digest(), "little")
+    return keys
