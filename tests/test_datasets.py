@@ -876,6 +876,46 @@ def test_omics_files_join(kirc_folder):
     assert omics.target.tolist() == [1, 0, 1, 0]
 
 
+@pytest.mark.parametrize("token", ["", "NA", "None", "[Not Available]", "not reported"])
+def test_omics_files_missing_labels_in_a_file_are_no_class(kirc_folder, token):
+    """A missing label (an empty cell, NA, TCGA's '[Not Available]', ...) is no
+    class named 'nan' or '[Not Available]': refused under join='strict', the
+    sample left out under join='inner', as load_omics_tables does."""
+    folder, samples, gene, _ = kirc_folder
+    values = ["LumA", "Basal", token, "LumA", "Basal", "LumA"]
+    (folder / "subtype.csv").write_text(
+        "sample,subtype\n" + "".join(f"{s},{v}\n" for s, v in zip(samples, values, strict=True))
+    )
+    files = {"mRNA": folder / "gene1.csv.gz"}
+    with pytest.raises(ValueError, match=r"subtype.csv has no label for 1 sample\(s\) \(e.g. 'TCGA-02-01'.*join='inner'"):
+        load_omics_files(files, labels=folder / "subtype.csv")
+    omics = load_omics_files(files, labels=folder / "subtype.csv", join="inner")
+    assert omics.target_names.tolist() == ["Basal", "LumA"]
+    assert omics.data.index.tolist() == samples[:2] + samples[3:]
+    assert omics.target.tolist() == [1, 0, 1, 0, 1]
+    np.testing.assert_allclose(omics.data["mRNA"].to_numpy(), gene.T.drop(samples[2]).to_numpy())
+    assert "Left out: 1 sample(s) without a label in" in omics.DESCR
+
+
+@pytest.mark.parametrize("missing", [None, np.nan, pd.NA, "NA", "[Not Available]"])
+def test_omics_files_missing_labels_in_a_series_are_no_class(kirc_folder, missing):
+    folder, samples, _, _ = kirc_folder
+    labels = pd.Series(["LumA", "Basal", missing, "LumA", "Basal", "LumA"], index=samples, dtype=object)
+    files = {"mRNA": folder / "gene1.csv.gz"}
+    with pytest.raises(ValueError, match=r"labels has no label for 1 sample\(s\) \(e.g. 'TCGA-02-01'"):
+        load_omics_files(files, labels=labels)
+    for series in (labels, labels.astype("string")):
+        omics = load_omics_files(files, labels=series, join="inner")
+        assert omics.target_names.tolist() == ["Basal", "LumA"]
+        assert omics.data.index.tolist() == samples[:2] + samples[3:]
+        assert omics.target.tolist() == [1, 0, 1, 0, 1]
+    # numeric codes with NaN: the same
+    codes = pd.Series([0, 1, np.nan, 0, 1, 0], index=samples)
+    omics = load_omics_files(files, labels=codes, join="inner")
+    assert omics.target.tolist() == [0, 1, 0, 1, 0]
+    assert omics.target_names is None
+
+
 @pytest.mark.parametrize("case", ["missing", "non-numeric", "not one-hot", "empty"])
 def test_omics_files_errors(kirc_folder, case):
     folder = kirc_folder[0]

@@ -37,6 +37,32 @@ _MISSING_VALUES = frozenset(
 )
 _PathLike = str | os.PathLike[str]
 
+#: missing-value markers of label tables that pandas reads as text: SAS's and
+#: Stata's ".", TCGA's clinical placeholders, GDC's "not reported" and "'--"
+_MISSING_LABELS = frozenset({
+    ".", "[not available]", "[unknown]", "[not evaluated]", "[not applicable]", "[discrepancy]",
+    "[not reported]", "[completed]", "not reported", "--", "'--",
+})
+
+
+def _dots_as_missing(table: pd.DataFrame) -> pd.DataFrame:
+    """A label table whose "." cells (a missing value as SAS, Stata and many
+    clinical exports write it; pandas reads it as text) or TCGA's and GDC's
+    placeholders (``[Not Available]``, ``not reported``, ...) are missing: a
+    sample without a label, never a class named so."""
+    out = table
+    for j in range(table.shape[1]):
+        values = table.iloc[:, j]
+        if pd.api.types.is_numeric_dtype(values):
+            continue
+        text = values.astype("string").str.strip().str.lower()
+        dot = text.isin(_MISSING_LABELS).fillna(False).to_numpy(dtype=bool)
+        if dot.any():
+            if out is table:
+                out = table.copy()
+            out.iloc[:, j] = values.mask(dot)
+    return out
+
 
 # --------------------------------------------------------------------------- #
 # file readers
@@ -1104,6 +1130,55 @@ def _labels_from_table(
     return pd.Series(codes, index=labels.index), names
 
 
+def _without_missing_labels(
+    labels: pd.Series | pd.DataFrame,
+    source: str,
+    tables: Sequence[pd.DataFrame],
+    join: str,
+    sample_name_length: int | None,
+) -> tuple[pd.Series | pd.DataFrame, int]:
+    """The labels without the samples whose label is missing, as
+    :func:`load_omics_tables` reads them: a missing value (NaN, None,
+    ``pd.NA``, and in text the strings pandas reads as missing: ``""``, ``NA``,
+    ``null``, ...) or a placeholder such as TCGA's ``[Not Available]`` is a
+    sample without a label, never a class named so. With ``join="strict"``, a
+    sample of the omics without a label is an error; with ``"inner"`` it is left
+    out. Returns the labels left and how many samples of the omics were left out."""
+    as_written = labels.to_frame() if isinstance(labels, pd.Series) else labels
+    frame = _dots_as_missing(as_written)
+    for j in range(frame.shape[1]):  # (in memory: what a file of them would read as missing)
+        values = frame.iloc[:, j]
+        if pd.api.types.is_numeric_dtype(values):
+            continue
+        text = values.astype("string").str.strip()
+        blank = text.isin(_MISSING_VALUES).fillna(False).to_numpy(dtype=bool)
+        if blank.any():
+            frame = frame.copy() if frame is as_written else frame
+            frame.iloc[:, j] = values.mask(blank)
+    missing = frame.isna().any(axis=1).to_numpy()
+    if not missing.any():
+        return labels, 0
+    if missing.all():
+        raise ValueError(
+            f"{source} holds no label: all of its {len(frame)} sample(s) have a missing "
+            "value (empty, NA, [Not Available], ...)."
+        )
+    names = pd.Index([str(s)[:sample_name_length] for s in frame.index], dtype=object)
+    listed = set().union(*(set(t.index) for t in tables))
+    # (a sample that no omic lists: left out, as load_omics_tables does)
+    of_omics = missing & names.isin(listed)
+    if join == "strict" and of_omics.any():
+        row = int(np.flatnonzero(of_omics)[0])
+        cell = as_written.iloc[row][frame.iloc[row].isna().to_numpy()].iloc[0]
+        written = "" if pd.isna(cell) else f": its label reads {str(cell).strip()!r}, a missing value"
+        raise ValueError(
+            f"{source} has no label for {int(of_omics.sum())} sample(s) (e.g. "
+            f"{names[row]!r}{written}); pass join='inner' to leave them out."
+        )
+    kept = frame[~missing]
+    return (kept.iloc[:, 0] if isinstance(labels, pd.Series) else kept), int(of_omics.sum())
+
+
 @overload
 def load_omics_files(
     files: Mapping[str, _PathLike],
@@ -1273,6 +1348,7 @@ def load_omics_files(
 
     label_codes: pd.Series | None = None
     target_names = None
+    n_unlabelled = 0
     if labels is not None:
         if isinstance(labels, (pd.Series, pd.DataFrame)):
             label_table, label_source = labels, "labels"
@@ -1285,6 +1361,9 @@ def load_omics_files(
             except UnicodeDecodeError as exc:
                 raise _not_utf8(label_file, exc) from exc
             label_source = str(label_file)
+        label_table, n_unlabelled = _without_missing_labels(
+            label_table, label_source, tables, join, sample_name_length
+        )
         label_codes, target_names = _labels_from_table(label_table, label_source)
         label_codes.index = pd.Index(
             [str(s)[:sample_name_length] for s in label_codes.index], dtype=object
@@ -1318,6 +1397,10 @@ def load_omics_files(
     descr_lines.append(f"Samples: {frame.shape[0]} (join={join!r})")
     if target is not None:
         descr_lines.append(f"Labels (code: count): {_label_counts(target, None)}")
+    if n_unlabelled:
+        descr_lines.append(
+            f"Left out: {n_unlabelled} sample(s) without a label in {sources[-1]}"
+        )
     return _make_bunch(
         frame=frame,
         target=target,

@@ -26,6 +26,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions, valid
 from ..utils._warnings import user_stacklevel
 from ._base import COMPRESSIONS, SAMPLE_BARCODE, _make_bunch, _omics_frame, open_text, sample_type_filter
 from ._folder import (
+    _dots_as_missing,
     _encode_labels,
     _is_row_index,
     _label_counts,
@@ -1234,33 +1235,6 @@ def _labels_of(
             f"{exc} Or pick the column that holds the labels: label_column=NAME "
             f"(one of {list(map(str, table.columns))})."
         ) from None
-
-
-#: missing-value markers of label tables that pandas reads as text: SAS's and
-#: Stata's ".", TCGA's clinical placeholders, GDC's "not reported" and "'--"
-_MISSING_LABELS = frozenset({
-    ".", "[not available]", "[unknown]", "[not evaluated]", "[not applicable]", "[discrepancy]",
-    "[not reported]", "[completed]", "not reported", "--", "'--",
-})
-
-
-def _dots_as_missing(table: pd.DataFrame) -> pd.DataFrame:
-    """A label table whose "." cells (a missing value as SAS, Stata and many
-    clinical exports write it; pandas reads it as text) or TCGA's and GDC's
-    placeholders (``[Not Available]``, ``not reported``, ...) are missing: a
-    sample without a label, never a class named so."""
-    out = table
-    for j in range(table.shape[1]):
-        values = table.iloc[:, j]
-        if pd.api.types.is_numeric_dtype(values):
-            continue
-        text = values.astype("string").str.strip().str.lower()
-        dot = text.isin(_MISSING_LABELS).fillna(False).to_numpy(dtype=bool)
-        if dot.any():
-            if out is table:
-                out = table.copy()
-            out.iloc[:, j] = values.mask(dot)
-    return out
 
 
 def _check_label_header(file: Path, first: str, table: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> None:
