@@ -686,6 +686,30 @@ def test_folder_and_files_name_a_separator_that_is_not_a_comma(tmp_path, separat
         load_omics_files({"mRNA": tmp_path / "mrna.tsv"}, transpose=False)
 
 
+def test_files_name_a_semicolon_excel_export_with_decimal_commas(kirc_folder):
+    """Excel in a European locale: a byte order mark, ';' between fields and ','
+    in the numbers. pandas alone fails with "Could not construct index ...";
+    the message names the separator, as for a tab-separated file."""
+    folder, _, gene, _ = kirc_folder
+    with open(folder / "excel.csv", "w", encoding="utf-8-sig") as fh:
+        fh.write(gene.to_csv(sep=";", decimal=","))
+    with pytest.raises(ValueError, match=r"excel.csv is not comma-separated: its header holds semicolons.*decimal commas"):
+        load_omics_files({"mRNA": folder / "excel.csv"})
+
+
+def test_files_name_repeated_labels_and_repeated_features(kirc_folder):
+    folder, samples, gene, _ = kirc_folder
+    files = {"mRNA": folder / "gene1.csv.gz"}
+    labels = pd.Series([0, 1, 0, 1, 0, 1, 1, 0], index=samples + [samples[3], samples[1]])
+    with pytest.raises(ValueError, match=r"labels lists 2 sample\(s\) more than once \('TCGA-03-01', 'TCGA-01-01'\)"):
+        load_omics_files(files, labels=labels)
+    # a features x samples file that lists a gene twice: refused at load, naming
+    # the file, the omic and the gene (pandas keeps both rows)
+    pd.concat([gene, gene.loc[["b"]]]).to_csv(folder / "twice.csv")
+    with pytest.raises(ValueError, match=r"twice.csv \(omic 'mRNA'\) names 1 feature\(s\) more than once \('b'\)"):
+        load_omics_files({"mRNA": folder / "twice.csv", "meth": folder / "methyl.csv.gz"})
+
+
 def test_files_name_a_file_that_is_not_utf8(kirc_folder):
     folder, samples, gene, _ = kirc_folder
     gene.rename(index={"a": "caf\u00e9"}).to_csv(folder / "latin.csv", encoding="latin-1")

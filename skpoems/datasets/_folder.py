@@ -893,6 +893,28 @@ def check_header_unique(
         )
 
 
+def _first_line(file: Path) -> str:
+    """The first line of a text file (UTF-8, with or without a byte order mark),
+    or "" when it cannot be read."""
+    try:
+        with open_text(file, encoding="utf-8-sig", newline="") as fh:
+            return fh.readline()
+    except (OSError, EOFError, UnicodeDecodeError):
+        return ""
+
+
+def _not_comma_separated(file: Path, separator: str) -> ValueError:
+    excel = (
+        " (an Excel export in a locale with decimal commas?)"
+        if separator == "semicolon" else ""
+    )
+    return ValueError(
+        f"{file} is not comma-separated: its header holds {separator}s{excel}. "
+        "load_omics_files reads comma-separated tables (load_omics_tables "
+        "also reads tab- and semicolon-separated ones, with decimal commas)."
+    )
+
+
 def _read_table(
     file: Path, transpose: bool, name: str, sample_name_length: int | None = None
 ) -> pd.DataFrame:
@@ -905,20 +927,31 @@ def _read_table(
     except pd.errors.EmptyDataError as exc:
         raise ValueError(f"{file} is empty.") from exc
     except pd.errors.ParserError as exc:
+        # a semicolon-separated file with decimal commas (Excel with a European
+        # locale): its rows split at the commas into more fields than its header
+        header = _first_line(file)
+        separator = _other_separator(header) if "," not in header else None
+        if separator:
+            raise _not_comma_separated(file, separator) from exc
         raise ValueError(f"{file} could not be parsed as a CSV table: {exc}") from exc
     except UnicodeDecodeError as exc:
         raise _not_utf8(file, exc) from exc
     if table.shape[1] == 0 or (table.shape[1] == 1 and _other_separator(str(table.columns[0]))):
         separator = _other_separator(f"{table.index.name}") or _other_separator(str(table.columns[0]))
         if separator:
-            raise ValueError(
-                f"{file} is not comma-separated: its header holds {separator}s. "
-                "load_omics_files reads comma-separated tables (load_omics_tables "
-                "also reads tab- and semicolon-separated ones)."
-            )
+            raise _not_comma_separated(file, separator)
     check_header_unique(file)
     if transpose:
         table = table.T
+    repeated = list(dict.fromkeys(str(c) for c in table.columns[table.columns.duplicated()]))
+    if repeated:
+        raise ValueError(
+            f"{file} (omic {name!r}) names {len(repeated)} feature(s) more than once "
+            f"({', '.join(map(repr, repeated[:5]))}{' ...' if len(repeated) > 5 else ''}): "
+            "feature names must be unique. Average the repeated "
+            f"{'rows' if transpose else 'columns'} (e.g. table.groupby(level=0).mean() on a "
+            "features x samples table) or keep one of each."
+        )
     try:
         table = table.astype(np.float64)
     except (TypeError, ValueError) as exc:
@@ -1369,7 +1402,16 @@ def load_omics_files(
             [str(s)[:sample_name_length] for s in label_codes.index], dtype=object
         )
         if label_codes.index.duplicated().any():
-            raise ValueError(f"{label_source} lists a sample more than once.")
+            twice = list(dict.fromkeys(label_codes.index[label_codes.index.duplicated()]))
+            cut = (
+                f" after cutting the names to {sample_name_length} characters"
+                if sample_name_length is not None else ""
+            )
+            raise ValueError(
+                f"{label_source} lists {len(twice)} sample(s) more than once{cut} "
+                f"({', '.join(map(repr, twice[:5]))}{' ...' if len(twice) > 5 else ''}): "
+                "give each sample one label."
+            )
         sources.append(label_source)
 
     indexes = [table.index for table in tables]
