@@ -940,6 +940,20 @@ def test_omics_files_missing_labels_in_a_series_are_no_class(kirc_folder, missin
     assert omics.target_names is None
 
 
+def test_omics_files_strict_join_names_examples_of_both_sides(kirc_folder):
+    """The labels list a sample the omics lack and lack two the omics list: the
+    message names both (it named the first side's alone, not the unlabelled
+    samples that the user needs to find)."""
+    folder, samples, _, _ = kirc_folder
+    labels = pd.Series([0, 1, 0, 1, 0], index=[*samples[:2], *samples[4:], "EXTRA1"])
+    with pytest.raises(
+        ValueError,
+        match=r"1 are only in the former \(e.g. \['EXTRA1'\]\) and 2 only in the latter "
+        r"\(e.g. \['TCGA-02-01', 'TCGA-03-01'\]\)\. Pass join='inner'",
+    ):
+        load_omics_files({"mRNA": folder / "gene1.csv.gz"}, labels=labels)
+
+
 @pytest.mark.parametrize("case", ["missing", "non-numeric", "not one-hot", "empty"])
 def test_omics_files_errors(kirc_folder, case):
     folder = kirc_folder[0]

@@ -1065,6 +1065,11 @@ def _spelling_hint(names: Sequence[Sequence[str]], matched: int, common_to: str 
 _TCGA_TYPE = re.compile(r"^TCGA[-.]\w{2}[-.]\w{4}[-.](\d{2})", re.IGNORECASE)
 
 
+def _examples(names: pd.Index) -> str:
+    """`` (e.g. ['S1', 'S2', 'S3'])``, or "" without names."""
+    return f" (e.g. {names[:3].tolist()})" if len(names) else ""
+
+
 def _match_samples(
     indexes: Sequence[pd.Index],
     sources: Sequence[str],
@@ -1088,7 +1093,6 @@ def _match_samples(
             if len(index) != len(samples) or not index.isin(samples).all():
                 only_here = index.difference(samples)
                 only_first = samples.difference(index)
-                example = (only_here if len(only_here) else only_first)[:3].tolist()
                 normal = [
                     str(n) for n in only_here.append(only_first)
                     if (m := _TCGA_TYPE.match(str(n))) and "10" <= m.group(1) <= "19"
@@ -1103,8 +1107,9 @@ def _match_samples(
                     )
                 raise ValueError(
                     f"{source} lists {len(index)} samples and {sources[0]} lists "
-                    f"{len(samples)}; {len(only_here)} are only in the former and "
-                    f"{len(only_first)} only in the latter (e.g. {example}). "
+                    f"{len(samples)}; {len(only_here)} are only in the former"
+                    f"{_examples(only_here)} and {len(only_first)} only in the latter"
+                    f"{_examples(only_first)}. "
                     + (
                         f"Of those, {len(normal)} are TCGA normal tissue (sample type 10-19, e.g. "
                         f"{normal[0]!r}), which omics measured on tumours alone lack "
