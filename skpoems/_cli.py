@@ -2075,7 +2075,7 @@ def _cmd_discover(args: argparse.Namespace) -> int:
 
     # the run's outputs and figures, with the clusters as the groups
     split = exp.Split(prepared.X_train, prepared.X_train, clusters, clusters, prepared.scaler,
-                      prepared.is_train, prepared.imputer, prepared.log)
+                      prepared.is_train, prepared.imputer, prepared.log, prepared.columns)
     result = exp.ProtocolResult(fitted, split, embedding, {}, {"fit_s": fit_s})
     groups = Bunch(**{**bunch, "target": clusters, "target_names": cluster_names})
     record = write_run_outputs(

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.decomposition import PCA
 from sklearn.impute import SimpleImputer
 from sklearn.model_selection import train_test_split
@@ -295,6 +295,9 @@ class Split:
     log : OmicTransformer or None
         ``log1p`` of the omics named in ``log`` (the others passed through),
         applied first; None when ``log`` was not given.
+    columns : Index or None
+        The columns of the data that was split (a DataFrame's), which
+        :meth:`pipeline` takes; None for an array.
     """
 
     X_train: Any
@@ -305,6 +308,7 @@ class Split:
     is_train: np.ndarray
     imputer: Any = None
     log: Any = None
+    columns: Any = None
 
     def pipeline(self, estimator: Any) -> Any:
         """The fitted preprocessing of this split followed by ``estimator``.
@@ -314,11 +318,16 @@ class Split:
         the embedding: the imputer and the scaler fitted on the training part,
         then ``estimator`` as it is (fitted on the scaled training part). It
         embeds new samples measured like the training ones, and is what
-        ``skpoems run`` saves as ``model.joblib``.
+        ``skpoems run`` saves as ``model.joblib``. When the data had
+        ``(omic, feature)`` MultiIndex columns, a first step (``"input"``)
+        matches new data to them by name and names the omic and the feature
+        that does not match.
         """
         from sklearn.pipeline import Pipeline
 
         steps: list[tuple[str, Any]] = []
+        if isinstance(self.columns, pd.MultiIndex):
+            steps.append(("input", _TrainedColumns().fit(pd.DataFrame(columns=self.columns))))
         if self.log is not None:
             steps.append(("log", self.log))
         if self.imputer is not None:
@@ -331,6 +340,123 @@ class Split:
             steps.append(("scale", self.scaler))
         steps.append(("model", estimator))
         return Pipeline(steps)
+
+
+def _listed(names: Sequence[Any], limit: int = 5) -> str:
+    """``'a', 'b', 'c' ...``: the first ``limit`` names."""
+    return ", ".join(map(repr, list(names)[:limit])) + (" ..." if len(names) > limit else "")
+
+
+class _TrainedColumns(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+    """The first step of :meth:`Split.pipeline` (``model.joblib``): new data as
+    the pipeline was fitted on it, the ``(omic, feature)`` MultiIndex DataFrame
+    of :func:`~skpoems.concat_omics` and the loaders (``bunch.data``).
+
+    A dict of tables (keyed by omic) or a list of them (in the fitted order) is
+    joined into that frame, and columns in another order are put in the fitted
+    one, all matched by name. A missing or unknown omic or feature is an error
+    naming it; a plain array or a frame without (omic, feature) columns passes
+    as it is when it has as many columns (the steps after it match those by
+    position), else an error saying what the pipeline takes. The output is the
+    input's own form (a DataFrame, or the array), so ``set_output`` changes
+    nothing.
+    """
+
+    def fit(self, X: pd.DataFrame, y: Any = None) -> _TrainedColumns:
+        if not isinstance(X, pd.DataFrame) or not isinstance(X.columns, pd.MultiIndex):
+            raise TypeError("_TrainedColumns is fitted on a DataFrame with (omic, feature) MultiIndex columns.")
+        self.columns_ = X.columns.copy()
+        self.omic_names_ = list(dict.fromkeys(self.columns_.get_level_values(0)))
+        self.n_features_in_ = len(self.columns_)
+        return self
+
+    def omic_feature_names(self) -> list[np.ndarray]:
+        """Feature names of each omic, as fitted (as the estimators give them)."""
+        omics = self.columns_.get_level_values(0)
+        features = self.columns_.get_level_values(1)
+        return [np.asarray(features[omics == omic], dtype=object) for omic in self.omic_names_]
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """``"omic__feature"``, as the estimators name their inputs."""
+        return np.asarray([f"{omic}__{feature}" for omic, feature in self.columns_], dtype=object)
+
+    def set_output(self, *, transform: Any = None) -> _TrainedColumns:
+        """Nothing to set: the output is the input's own form."""
+        return self
+
+    def _takes(self) -> str:
+        dims = ", ".join(f"{omic!r} {len(f)}" for omic, f in zip(self.omic_names_, self.omic_feature_names(), strict=True))
+        return (
+            "The pipeline takes the omics side by side as one DataFrame with (omic, feature) "
+            "MultiIndex columns, as skpoems.concat_omics({name: table, ...}) and the loaders "
+            f"(bunch.data) give them: {self.n_features_in_} features, of the omics {dims}."
+        )
+
+    def transform(self, X: Any) -> Any:
+        from sklearn.utils.validation import check_is_fitted
+
+        from ._omics import concat_omics
+
+        check_is_fitted(self, "columns_")
+        if isinstance(X, Mapping):
+            unknown = [name for name in X if name not in self.omic_names_]
+            if unknown:
+                raise ValueError(
+                    f"X names omic(s) {_listed(unknown)} that the pipeline was not fitted on; "
+                    f"its omics are {self.omic_names_}. " + self._takes()
+                )
+            X = concat_omics({name: X[name] for name in self.omic_names_ if name in X})
+        elif isinstance(X, (list, tuple)):
+            if len(X) != len(self.omic_names_):
+                raise ValueError(
+                    f"X is a {type(X).__name__} of {len(X)} table(s), but the pipeline was fitted "
+                    f"on {len(self.omic_names_)} omics ({self.omic_names_}, in that order). "
+                    + self._takes()
+                )
+            X = concat_omics(list(X), omic_names=self.omic_names_)
+        if not isinstance(X, pd.DataFrame) or not isinstance(X.columns, pd.MultiIndex):
+            shape = getattr(X, "shape", None)
+            if shape is None or len(shape) != 2:
+                raise TypeError(f"X is a {type(X).__name__}. " + self._takes())
+            if shape[1] != self.n_features_in_:
+                raise ValueError(f"X has {shape[1]} columns, not {self.n_features_in_}. " + self._takes())
+            return X  # (matched by position, as without this step)
+        if X.columns.nlevels != 2:
+            raise ValueError(f"X's columns have {X.columns.nlevels} levels, not 2. " + self._takes())
+        if X.columns.equals(self.columns_):
+            return X
+        given = set(X.columns.get_level_values(0))
+        absent = [omic for omic in self.omic_names_ if omic not in given]
+        unknown = [omic for omic in dict.fromkeys(X.columns.get_level_values(0)) if omic not in self.omic_names_]
+        if absent or unknown:
+            raise ValueError(
+                f"X has the omics {list(dict.fromkeys(X.columns.get_level_values(0)))}, but the "
+                f"pipeline was fitted on {self.omic_names_}"
+                + (f": it lacks {_listed(absent)}" if absent else "")
+                + (f"{';' if absent else ':'} {_listed(unknown)} is not one of them" if unknown else "")
+                + ". A patient without an omic is given as NaN in its columns; "
+                + self._takes()
+            )
+        repeated = X.columns[X.columns.duplicated()]
+        if len(repeated):
+            omic, feature = repeated[0]
+            raise ValueError(f"X lists feature {feature!r} of omic {omic!r} more than once.")
+        for omic in self.omic_names_:
+            fitted = self.columns_[self.columns_.get_level_values(0) == omic].get_level_values(1)
+            here = X.columns[X.columns.get_level_values(0) == omic].get_level_values(1)
+            lacks = fitted.difference(here, sort=False)
+            extra = here.difference(fitted, sort=False)
+            if len(lacks) or len(extra):
+                raise ValueError(
+                    f"Omic {omic!r} of X "
+                    + (f"lacks {len(lacks)} feature(s) the pipeline was fitted on ({_listed(lacks)})" if len(lacks) else "")
+                    + (" and " if len(lacks) and len(extra) else "")
+                    + (f"has {len(extra)} feature(s) it was not fitted on ({_listed(extra)})" if len(extra) else "")
+                    + ". Give every omic the features it was fitted on, and those alone "
+                    "(X.reindex(columns=pipe['input'].columns_) keeps them, with NaN for "
+                    "those absent: a patient without an omic has NaN in all of its columns)."
+                )
+        return X.reindex(columns=self.columns_)  # the same columns, in the fitted order
 
 
 def _take_rows(a: Any, rows: np.ndarray) -> Any:
@@ -463,6 +589,11 @@ class _NamedOnceImputer(SimpleImputer):
             return super().transform(X)
 
 
+def _columns_of(X: Any) -> Any:
+    """The columns of a DataFrame (for :attr:`Split.columns`), else None."""
+    return X.columns.copy() if isinstance(X, pd.DataFrame) else None
+
+
 def _preprocess(X: Any, log_step: Any, imputer: Any, scaler: Any) -> Any:
     """Apply the fitted steps of :func:`_fit_preprocessing`."""
     if log_step is not None:
@@ -487,7 +618,7 @@ def preprocess_all(
     """
     log_step, imputer, scaler = _fit_preprocessing(X, impute=impute, top_variance=top_variance, scale=True, log=log)
     Xp = _preprocess(X, log_step, imputer, scaler)
-    return Split(Xp, Xp, y, y, scaler, np.ones(len(X), dtype=bool), imputer, log_step)
+    return Split(Xp, Xp, y, y, scaler, np.ones(len(X), dtype=bool), imputer, log_step, _columns_of(X))
 
 
 def split_and_scale(
@@ -566,7 +697,7 @@ def split_and_scale(
     y_train, y_test = _take_rows(y, train_rows), _take_rows(y, test_rows)
     steps = _fit_preprocessing(X_train, impute=impute, top_variance=top_variance, scale=scale, log=log)
     X_train, X_test = _preprocess(X_train, *steps), _preprocess(X_test, *steps)
-    return Split(X_train, X_test, y_train, y_test, steps[2], is_train, steps[1], steps[0])
+    return Split(X_train, X_test, y_train, y_test, steps[2], is_train, steps[1], steps[0], _columns_of(X))
 
 
 @dataclass

@@ -27,7 +27,7 @@ from skpoems._experiment import (
     run_protocol,
     split_and_scale,
 )
-from skpoems import POEMSTransformer
+from skpoems import POEMSTransformer, concat_omics
 from skpoems.datasets import load_nutrimouse, load_omics_tables
 
 # --threads 1: torch's default of one thread per core is slow on a busy machine.
@@ -312,7 +312,7 @@ def test_run_writes_every_output(run_dir, mice):
 def test_run_saves_a_model_that_embeds_unscaled_data(run_dir, mice):
     out, _ = run_dir
     pipe = joblib.load(out / "model.joblib")
-    assert [name for name, _ in pipe.steps] == ["scale", "model"]
+    assert [name for name, _ in pipe.steps] == ["input", "scale", "model"]
     assert isinstance(pipe["model"], POEMSTransformer)
     # from the loader's unscaled data to the test embedding that run wrote
     Z = pd.read_csv(out / "embedding.csv", index_col=0)
@@ -321,6 +321,39 @@ def test_run_saves_a_model_that_embeds_unscaled_data(run_dir, mice):
     np.testing.assert_allclose(again.loc[Z.index], Z, rtol=1e-6, atol=1e-9)
     pd.testing.assert_frame_equal(mice_raw, mice.data)
     assert "model.joblib" in json.loads((out / "metrics.json").read_text())["files"]
+
+
+def test_saved_model_matches_new_data_by_name_and_names_what_does_not_match(run_dir, mice):
+    """model.joblib takes the (omic, feature) frame of concat_omics / bunch.data.
+    A dict or list of the omics (as the estimators take them) is joined into it,
+    and the omics in another order are matched by name; an extra or absent
+    feature or omic is a ValueError naming it (was numpy's "float() argument
+    must be ... not 'dict'" and MinMaxScaler's "X has 121 features, but ...")."""
+    out, _ = run_dir
+    pipe = joblib.load(out / "model.joblib")
+    X = mice.data
+    gene, lipid = X["gene"], X["lipid"]
+    expected = pipe.transform(X)
+    for same in ({"gene": gene, "lipid": lipid}, {"lipid": lipid, "gene": gene}, [gene, lipid],
+                 X[["lipid", "gene"]]):
+        np.testing.assert_allclose(pipe.transform(same), expected, rtol=1e-6, atol=1e-9)
+    extra = concat_omics({"gene": gene, "lipid": lipid.assign(extra=1.0)})
+    with pytest.raises(ValueError, match=r"Omic 'lipid' of X has 1 feature\(s\) it was not fitted on \('extra'\)"):
+        pipe.transform(extra)
+    absent = concat_omics({"gene": gene.iloc[:, 1:], "lipid": lipid})
+    with pytest.raises(ValueError, match=rf"Omic 'gene' of X lacks 1 feature\(s\) the pipeline was fitted on \('{gene.columns[0]}'\)"):
+        pipe.transform(absent)
+    with pytest.raises(ValueError, match=r"names omic\(s\) 'lipids' that the pipeline was not fitted on.*concat_omics"):
+        pipe.transform({"gene": gene, "lipids": lipid})
+    with pytest.raises(ValueError, match=r"X is a list of 1 table\(s\), but the pipeline was fitted on 2 omics"):
+        pipe.transform([gene])
+    with pytest.raises(ValueError, match=r"X has 121 columns, not 141\. The pipeline takes .*MultiIndex columns"):
+        pipe.transform(X.to_numpy()[:, 20:])
+    with pytest.raises(ValueError, match=r"X has the omics \['gene'\], but the pipeline was fitted on \['gene', 'lipid'\]: it lacks 'lipid'"):
+        pipe.transform(X[["gene"]])
+    # (a plain array of the columns still passes, by position, as before)
+    np.testing.assert_allclose(pipe.transform(X.to_numpy()), expected, rtol=1e-6, atol=1e-9)
+    assert pipe.set_output(transform="pandas").transform(X).shape == expected.shape
 
 
 def new_mice(folder, genes=slice(None), lipid_rows=slice(None)):
@@ -623,7 +656,7 @@ def test_run_model_keeps_imputer_and_feature_selection(tmp_path):
     )
     assert status == 0, stderr
     pipe = joblib.load(out / "model.joblib")
-    assert [name for name, _ in pipe.steps] == ["impute", "scale", "model"]
+    assert [name for name, _ in pipe.steps] == ["input", "impute", "scale", "model"]
     assert pipe["model"].omic_dims_ == (60, 11)  # the most variable half of 120 and 21 features
     bunch = load_omics_tables(data, join="outer")
     Z = pd.read_csv(out / "embedding.csv", index_col=0)
@@ -1251,7 +1284,7 @@ def test_log_option_for_a_linear_scale_omic(tmp_path):
     assert status == 0 and "linear-scale" not in stderr, stderr
     assert json.loads((out / "metrics.json").read_text())["split"]["log"] == ["gene"]
     pipe = joblib.load(out / "model.joblib")
-    assert [name for name, _ in pipe.steps] == ["log", "scale", "model"]
+    assert [name for name, _ in pipe.steps] == ["input", "log", "scale", "model"]
     status, _, stderr = call(["embed", str(out / "model.joblib"), "--data", str(data), "-q", "--out", str(tmp_path / "embedded")])
     assert status == 0, stderr
     Z = pd.read_csv(out / "embedding.csv", index_col=0)
