@@ -1135,6 +1135,23 @@ def _check_stray_missing(bunch, fitted_on: str = "the training part") -> None:
             )
 
 
+def _check_empty_omics(bunch) -> None:
+    """Before any preprocessing: an omic without a single value (every cell of its
+    table empty) is an error naming it, before numpy's "All-NaN slice
+    encountered" warning of the scaler's fit and the model's error."""
+    data = bunch.data
+    if not isinstance(data, pd.DataFrame) or not isinstance(data.columns, pd.MultiIndex):
+        return
+    for omic in bunch.omic_names:
+        if data[omic].isna().to_numpy().all():
+            raise _DataError(
+                f"cannot prepare {bunch.name}: omic {omic!r} has no value in any of the "
+                f"{len(data)} samples (every cell of its table is empty, or the table lists "
+                "none of them), so there is nothing to learn it from. Fill its table, or "
+                "move it out of the folder."
+            )
+
+
 #: above this many features in all, without --top-variance, a note says what
 #: training will cost and how to select features
 _MANY_FEATURES = 20_000
@@ -1158,6 +1175,7 @@ def _note_many_features(args: argparse.Namespace, bunch) -> None:
 def _split(args: argparse.Namespace, bunch, seed_offset: int = 0) -> exp.Split:
     if seed_offset == 0:
         _note_many_features(args, bunch)
+    _check_empty_omics(bunch)
     impute = getattr(args, "impute", None)
     if impute is None:
         _check_stray_missing(bunch)
@@ -1185,7 +1203,9 @@ def _split(args: argparse.Namespace, bunch, seed_offset: int = 0) -> exp.Split:
             log=getattr(args, "log", None),
         )
     except ValueError as exc:
-        raise _DataError(f"cannot split {bunch.name}: {_in_cli_terms(str(exc))}") from exc
+        # (the split, or the preprocessing fitted on its training part: --log,
+        # --impute, --top-variance, the scaling)
+        raise _DataError(f"cannot prepare {bunch.name}: {_in_cli_terms(str(exc))}") from exc
     # before any training: a test part the protocol can score (k-means with one
     # cluster per class; k-NN, k = the number of classes, trained on 3/4 of it)
     n_classes = len(np.unique(np.asarray(bunch.target)))
@@ -2038,6 +2058,7 @@ def _cmd_discover(args: argparse.Namespace) -> int:
         args.model, drop_none=False, **_estimator_params(args, verbose=0 if args.quiet else 1, model=args.model)
     )
     _note_many_features(args, bunch)
+    _check_empty_omics(bunch)
     if args.impute is None:
         _check_stray_missing(bunch, "all samples")
     try:

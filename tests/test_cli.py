@@ -1296,6 +1296,27 @@ def test_log_option_for_a_linear_scale_omic(tmp_path):
     assert status == 2 and "Omic 'gene'" in stderr and "log1p needs values above -1" in stderr
 
 
+def test_preparation_errors_name_the_cause_before_any_warning(tmp_path):
+    """An omic whose table has every cell empty is refused first, naming it,
+    by run and discover (numpy's 'All-NaN slice encountered' RuntimeWarning came
+    before the model's error); an error of the preprocessing (--log) does not
+    say 'cannot split'."""
+    data, ids = mice_cohort(tmp_path, lipid_lacks=slice(0, 0))
+    lipid = pd.read_csv(data / "lipid.csv", index_col=0)
+    (lipid * np.nan).to_csv(data / "lipid.csv")
+    for command in ("run", "discover"):
+        status, _, stderr = call([command, "--data", str(data), *FAST[2:], "-q", "--no-figures",
+                                  "--out", str(tmp_path / command)])
+        assert status == 2, stderr
+        assert "omic 'lipid' has no value in any of the 40 samples" in stderr, stderr
+        assert "All-NaN" not in stderr and "Warning" not in stderr, stderr
+    lipid.to_csv(data / "lipid.csv")
+    status, _, stderr = call(["run", "--data", str(data), *FAST[2:], "-q", "--no-figures",
+                              "--out", str(tmp_path / "log"), "--log", "nosuch"])
+    assert status == 2 and "cannot prepare cohort: --log names no omic ['nosuch']" in stderr, stderr
+    assert "cannot split" not in stderr
+
+
 def test_sample_name_length_option(tmp_path):
     """TCGA files naming samples at 16 and 15 characters and labels at 12."""
     rng = np.random.RandomState(0)

@@ -954,6 +954,14 @@ def test_omics_files_strict_join_names_examples_of_both_sides(kirc_folder):
         load_omics_files({"mRNA": folder / "gene1.csv.gz"}, labels=labels)
 
 
+def test_omics_files_name_a_float_label_as_written(kirc_folder):
+    """'found 1.5', not numpy's repr 'np.float64(1.5)'."""
+    folder, samples, _, _ = kirc_folder
+    labels = pd.Series([0, 1.5, 0, 1, 0, 1], index=samples)
+    with pytest.raises(ValueError, match=r"labels: numeric labels must be integer class codes; found 1\.5\.$"):
+        load_omics_files({"mRNA": folder / "gene1.csv.gz"}, labels=labels)
+
+
 @pytest.mark.parametrize("case", ["missing", "non-numeric", "not one-hot", "empty"])
 def test_omics_files_errors(kirc_folder, case):
     folder = kirc_folder[0]

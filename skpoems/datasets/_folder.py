@@ -256,7 +256,7 @@ def _encode_labels(
     if bad.any():
         raise ValueError(
             f"{source}: numeric labels must be integer class codes; found "
-            f"{numbers[bad][0]!r}."
+            f"{numbers[bad][0].item()!r}."
         )
     return numbers.astype(np.int64), None
 
