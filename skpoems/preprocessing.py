@@ -758,8 +758,15 @@ class OmicTransformer(
         return hasattr(self, "omic_dims_out_")  # set last by a fit that succeeded
 
     def __sklearn_tags__(self):  # noqa: D105
+        # a sample lacking an omic (its whole block NaN) is always taken; a NaN
+        # within an observed block goes to the omic's transformer, so the tag is
+        # that of the transformers (every one of them must take NaN)
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
+        spec = self.transformer
+        inner = list(spec.values()) if isinstance(spec, Mapping) else [spec]
+        tags.input_tags.allow_nan = all(
+            t is None or isinstance(t, str) or _allows_nan(t) for t in inner
+        )
         return tags
 
 
@@ -851,6 +858,28 @@ class SelectTopVariance(SelectorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         return tags
+
+
+def _allows_nan(est: Any) -> bool:
+    """Whether ``est`` takes NaN: scikit-learn's ``allow_nan`` tag (True when it
+    has no tags); a Pipeline (whose own tag is always False) when its steps take
+    NaN up to an imputer (a step with a ``missing_values`` parameter)."""
+    from sklearn.pipeline import Pipeline
+    from sklearn.utils import get_tags
+
+    if isinstance(est, Pipeline):
+        for _, step in est.steps:
+            if step is None or isinstance(step, str):
+                continue
+            if "missing_values" in step.get_params(deep=False):
+                return _allows_nan(step)
+            if not _allows_nan(step):
+                return False
+        return True
+    try:
+        return bool(get_tags(est).input_tags.allow_nan)
+    except Exception:  # (an object without scikit-learn's tags)
+        return True
 
 
 def _observed_rows(block: np.ndarray) -> np.ndarray:

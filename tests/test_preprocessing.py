@@ -36,10 +36,27 @@ def omics(n=30, seed=0):
 
 
 @parametrize_with_checks(
-    [OmicTransformer(), OmicTransformer(StandardScaler()), SelectTopVariance()]
+    [
+        OmicTransformer(),
+        OmicTransformer(StandardScaler()),
+        # a transformer that refuses NaN (the tag said NaN were fine, and the
+        # pickling check's NaN failed)
+        OmicTransformer(PCA(1)),
+        SelectTopVariance(),
+    ]
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_nan_tag_follows_the_omics_transformers():
+    def allow_nan(t):
+        return OmicTransformer(t).__sklearn_tags__().input_tags.allow_nan
+
+    assert allow_nan(None) and allow_nan(StandardScaler()) and allow_nan("passthrough")
+    assert not allow_nan(PCA(1)) and not allow_nan(make_pipeline(StandardScaler(), PCA(1)))
+    assert allow_nan(make_pipeline(SimpleImputer(), PCA(1)))
+    assert not allow_nan({"mRNA": None, "miRNA": PCA(1)})
 
 
 def per_omic_minmax(X):
