@@ -43,6 +43,7 @@ from ._omics import (
     _check_label_order,
     as_omic_blocks,
     check_missing_pattern,
+    flat_feature_names,
     linear_scale_skewness,
     numbers_not_text,
     outlier_samples,
@@ -423,6 +424,18 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 UserWarning,
                 stacklevel=user_stacklevel(),
             )
+        for v, block in enumerate(omics.blocks):
+            rows = omics.observed[:, v]
+            values = block if rows.all() else block[rows]
+            if len(values) > 1 and block.shape[1] and not (values.max(axis=0) > values.min(axis=0)).any():
+                warnings.warn(
+                    f"Omic {self.omic_names_[v]!r} is the same in every sample (each of its "
+                    f"{block.shape[1]} features is constant): it tells the samples nothing, "
+                    "yet it gets gating weight and its features rank among the top features. "
+                    "Check how it was read, or drop it.",
+                    UserWarning,
+                    stacklevel=user_stacklevel(),
+                )
         self._warn_if_omics_unlinked(train)
 
     def _warn_if_omics_unlinked(self, train: _Omics) -> None:
@@ -741,10 +754,9 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                         UserWarning,
                         stacklevel=user_stacklevel(),
                     )
-        if self.random_state is None:
-            rng = np.random.RandomState(np.random.default_rng().integers(2**31 - 1))
-        else:
-            rng = check_random_state(self.random_state)
+        # None: numpy's global generator, as scikit-learn's estimators (so that
+        # np.random.seed(...) makes such fits reproducible)
+        rng = check_random_state(self.random_state)
         device = resolve_device(self.device)
         train_idx, val_idx = self._split_validation(omics.n_samples, rng)
         seeds = self._init_seeds(rng)
@@ -1401,8 +1413,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         omics = self._new_omics(X)
         return self._labelled(self._embed_omics(omics), omics)
 
-    @torch.no_grad()
-    def inverse_transform(self, X: Any) -> list[Any]:
+    def inverse_transform(self, X: Any) -> Any:
         """Decode embeddings back to the omics (the decoders' means).
 
         Parameters
@@ -1414,16 +1425,54 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
 
         Returns
         -------
-        list of ndarray of shape (n_samples, n_features_v)
-            One array per omic, in the order of ``omic_names_``. A DataFrame
-            of embeddings (e.g. from ``transform`` with
-            ``set_output(transform="pandas")``) gives DataFrames instead, indexed
-            like it, with each omic's feature names (:meth:`omic_feature_names`)
-            as columns (annotated ``list[Any]`` for that reason).
+        list of ndarray of shape (n_samples, n_features_v), ndarray or DataFrame of shape (n_samples, n_features_in_)
+            In the form ``fit`` took the omics, so that scikit-learn's inverse
+            of a ``Pipeline`` works through the steps before the model:
+
+            - one 2-D array with ``omic_dims``: one array of all the features
+              (``split_omics(X_hat, est.omic_dims_)`` splits it);
+            - one DataFrame (the ``(omic, feature)`` MultiIndex frame of
+              :func:`~skpoems.concat_omics` and the loaders, or a flat one):
+              a DataFrame with the fitted columns (``X_hat["mRNA"]`` is an
+              omic of a MultiIndex frame);
+            - a list or dict of omics: one array per omic, in the order of
+              ``omic_names_``.
+
+            The omics come side by side in the order of ``omic_names_``. A
+            DataFrame of embeddings (e.g. from ``transform`` with
+            ``set_output(transform="pandas")``) gives DataFrames indexed like
+            it (for a list or dict: one per omic, with its feature names,
+            :meth:`omic_feature_names`).
         """
+        blocks = self._decode_blocks(X)
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        layout = getattr(self, "_fit_layout", "list")
+        if layout in ("array", "frame", "multiindex"):
+            flat = np.concatenate(blocks, axis=1)
+            if index is None and layout == "array":
+                return flat
+            if layout == "multiindex":
+                columns: Any = pd.MultiIndex.from_tuples(
+                    [(omic, f) for omic, names in zip(self.omic_names_, self.omic_feature_names()) for f in names],
+                    names=["omic", "feature"],
+                )
+            else:
+                columns = getattr(self, "feature_names_in_", None)
+                if columns is None:
+                    columns = flat_feature_names(list(self.omic_names_), self.omic_feature_names())
+            return pd.DataFrame(flat, index=index, columns=columns)  # (index None: 0 .. n-1)
+        if index is None:
+            return blocks
+        return [
+            pd.DataFrame(block, index=index, columns=names)
+            for block, names in zip(blocks, self.omic_feature_names())
+        ]
+
+    @torch.no_grad()
+    def _decode_blocks(self, X: Any) -> list[np.ndarray]:
+        """The decoders' means at the embeddings ``X``, one array per omic."""
         check_is_fitted(self)
         Z = X
-        index = Z.index if isinstance(Z, pd.DataFrame) else None
         Z = check_array(numbers_not_text(Z, "Z"), dtype=[np.float64, np.float32])
         if Z.shape[1] != self._n_features_out:
             raise ValueError(
@@ -1447,12 +1496,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                     f"{type(self).__name__} decoded non-finite values for omic {name!r}: Z is "
                     f"far outside the range of the embeddings (|Z| up to {np.abs(Z).max():.3g})."
                 )
-        if index is None:
-            return blocks
-        return [
-            pd.DataFrame(block, index=index, columns=names)
-            for block, names in zip(blocks, self.omic_feature_names())
-        ]
+        return blocks
 
     def impute(self, X: Any) -> Any:
         """Fill each sample's missing omic blocks from the omics it has.

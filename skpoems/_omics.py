@@ -607,6 +607,20 @@ def _check_indices_agree(blocks: list, names: list[str] | None) -> None:
         for _, index in labelled
     ):
         labelled = sorted([*labelled, unlabelled[0]], key=lambda item: item[0])
+    for v, index in labelled:
+        if index.has_duplicates:
+            repeated = list(dict.fromkeys(index[index.duplicated()]))
+            warnings.warn(
+                f"Omic {names[v] if names else f'omic{v}'!r} names {len(repeated)} sample(s) on more "
+                f"than one row ({', '.join(repr(_label(s)) for s in repeated[:3])}"
+                f"{', ...' if len(repeated) > 3 else ''}): each row is taken as a sample of "
+                "its own (replicates, or a table joined twice?). A sample in both parts of a "
+                "split makes held-out scores optimistic; drop or average the repeats first "
+                "(block[~block.index.duplicated()], or block.groupby(level=0).mean()).",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
+            break
     if len(labelled) < 2:
         return
     v0, first = labelled[0]
@@ -618,6 +632,23 @@ def _check_indices_agree(blocks: list, names: list[str] | None) -> None:
         known, seen = set(first), set(index)
         extra = [_label(s) for s in index if s not in known][:3]
         lacking = [_label(s) for s in first if s not in seen][:3]
+        if (extra or lacking) and {str(s) for s in index} == {str(s) for s in first}:
+            raise ValueError(
+                f"Omic {name!r} names its samples as {_kinds(index)} (e.g. {_label(index[0])!r}) "
+                f"and omic {name0!r} as {_kinds(first)} (e.g. {_label(first[0])!r}): the same "
+                "names once written as text, but different labels to pandas, so no sample "
+                "matches. Give every omic the same kind of index, e.g. "
+                "block.index = block.index.astype(str) for each."
+            )
+        for u, other, other_name in ((v, known, name), (v0, seen, name0)):
+            columns = set(blocks[u].columns) if isinstance(blocks[u], pd.DataFrame) else set()
+            if (extra or lacking) and len(columns & other) > len(other) / 2:
+                raise ValueError(
+                    f"Omic {other_name!r} looks transposed: its columns are samples of the "
+                    f"other omic ({len(columns & other)} of them), and its rows "
+                    f"({_label(blocks[u].index[0])!r}, ...) are not. Rows must be samples and "
+                    f"columns features: pass its transpose (block.T)."
+                )
         if extra:
             problem = f"has samples that omic {name0!r} lacks ({', '.join(map(repr, extra))}, ...)"
         elif lacking:
@@ -637,6 +668,16 @@ def _check_indices_agree(blocks: list, names: list[str] | None) -> None:
             "sample that an omic lacks then becomes a row of NaN, which skpoems treats "
             "as a missing omic."
         )
+
+
+def _kinds(index: pd.Index) -> str:
+    """What kind of labels ``index`` holds, for messages ("integers", "text")."""
+    kinds = {type(s) for s in index[:1000]}
+    if all(issubclass(k, (int, np.integer)) for k in kinds):
+        return "integers"
+    if all(issubclass(k, str) for k in kinds):
+        return "text"
+    return " and ".join(sorted(k.__name__ for k in kinds))
 
 
 def _check_dims_agree(omic_dims: Sequence[int] | None, dims: list[int]) -> None:
@@ -1110,6 +1151,10 @@ class OmicInputMixin:
             ) from None
         if not reset:
             parsed = in_fitted_order(parsed, list(self.omic_names_))
+        else:
+            # the form inverse_transform gives its output in: one table for one
+            # table (as scikit-learn's inverse of a Pipeline needs), else per omic
+            self._fit_layout = parsed.layout
         if parsed.layout == "frame" and reset and self.omic_dims is None:
             prefixed = _warn_if_prefixed_omics(X, type(self).__name__)
         else:

@@ -287,13 +287,14 @@ def training(
             """
             Seeds the validation split, weight initialisation, minibatch order,
             dropout and reparameterisation noise. An int gives bitwise-identical
-            fits (on the same hardware and thread count). None draws fresh
-            entropy at every fit, not from numpy's global generator:
-            ``np.random.seed`` does not make such fits reproducible (pass an
-            int). Fitting leaves numpy's and torch's global random states as it
-            found them; it seeds torch's
-            global generator while it runs, so another thread drawing from it
-            meanwhile changes the fit (see the README's model selection notes).
+            fits (on the same hardware and thread count). None draws the seeds
+            from numpy's global generator, as scikit-learn's estimators do
+            (``np.random.seed`` then makes the fits reproducible; each fit
+            advances that generator). Fitting leaves torch's global random
+            state, and numpy's for an int or a RandomState, as it found them; it
+            seeds torch's global generator while it runs, so another thread
+            drawing from it meanwhile changes the fit (see the README's model
+            selection notes).
             """,
         ),
         "device": Param(

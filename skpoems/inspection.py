@@ -1137,6 +1137,19 @@ def _is_float32(module: Any) -> bool:
     return all(p.dtype == torch.float32 for p in module.parameters())
 
 
+def _decoded_blocks(estimator: Any, Z: np.ndarray) -> list[np.ndarray]:
+    """``inverse_transform(Z)`` as one array per omic, whatever form the
+    estimator was fitted on (one table of them gives one table back)."""
+    from ._omics import split_omics
+
+    if hasattr(estimator, "_decode_blocks"):
+        return estimator._decode_blocks(Z)
+    decoded = estimator.inverse_transform(Z)
+    if isinstance(decoded, (list, tuple)):
+        return [np.asarray(b) for b in decoded]
+    return split_omics(np.asarray(decoded), list(estimator.omic_dims_))
+
+
 def _decode_omic(estimator, Z: np.ndarray, v: int) -> np.ndarray:
     """Omic ``v`` of ``inverse_transform(Z)``, decoded alone (module ``decode_omic``)."""
     import torch
@@ -1205,7 +1218,7 @@ def _coalition_values(estimator, Z, blocks, observed, masks, cache, omic=None) -
                 stacked[i * n : (i + 1) * n] = np.where(keep, Z, zbar)
             alone = hasattr(module, "decode_omic")
             if omic is None and (len(zbars) == 1 or not alone):
-                decoded = estimator.inverse_transform(stacked)
+                decoded = _decoded_blocks(estimator, stacked)
                 for i in range(len(blocks)):
                     if pattern_of[i] == j:
                         recs[i] = decoded[i]
@@ -1382,7 +1395,7 @@ def reconstruction_r2(estimator: Any, X: Any) -> pd.Series:
     # copy of the model took 3x as long, for digits R^2 does not need
     module = getattr(estimator, "module_", None)
     precision = np.float32 if module is not None and _is_float32(module) else np.float64
-    decoded = estimator.inverse_transform(np.asarray(Z, dtype=precision))
+    decoded = _decoded_blocks(estimator, np.asarray(Z, dtype=precision))
     blocks, observed = _omic_blocks(estimator, X)
     values, undefined = [], []
     for v, (name, x) in enumerate(zip(estimator.omic_names_, blocks, strict=True)):
@@ -1496,7 +1509,8 @@ def variance_explained(
         0: only the ``"total"`` column (each omic's explained variance by all
         factors, one decoder pass); the factor columns are NaN.
     random_state : int, RandomState instance or None, default=None
-        Seed of the random orders (unused when exact).
+        Seed of the random orders (unused when exact); None: numpy's global
+        generator, as in scikit-learn.
 
     Returns
     -------
@@ -1565,11 +1579,7 @@ def variance_explained(
             stacklevel=user_stacklevel(),
         )
     m = Z.shape[1]
-    # random_state=None: fresh entropy, as the estimators do, not numpy's global
-    # generator (which check_random_state(None) would draw from and advance)
-    rng = check_random_state(
-        np.random.default_rng().integers(2**31 - 1) if random_state is None else random_state
-    )
+    rng = check_random_state(random_state)  # (None: numpy's global generator, as scikit-learn)
     inputs = _decoder_inputs(estimator, m)
     if inputs is None:  # every omic reads every factor: one game for all omics
         phi, total, exact = _shapley(

@@ -264,7 +264,7 @@ def test_run_writes_every_output(run_dir, mice):
     scaled = pipe[:-1].transform(test)
     decoded = pipe[-1].inverse_transform(pipe[-1].transform(scaled))
     expected = {
-        omic: r2_score(scaled[omic].to_numpy(), decoded[v], multioutput="variance_weighted")
+        omic: r2_score(scaled[omic].to_numpy(), decoded[omic].to_numpy(), multioutput="variance_weighted")
         for v, omic in enumerate(mice.omic_names)
     }
     assert record["reconstruction_r2"] == pytest.approx(expected, abs=1e-6)

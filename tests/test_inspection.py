@@ -258,7 +258,7 @@ def test_variance_explained_sums_and_bounds(planted, planted_poems):
     recs = planted_poems.inverse_transform(planted_poems.transform(X))
     for v, omic in enumerate(planted_poems.omic_names_):
         x = X[omic].to_numpy()
-        expected = 1 - (x - recs[v]).var(axis=0).sum() / x.var(axis=0).sum()
+        expected = 1 - (x - recs[omic].to_numpy()).var(axis=0).sum() / x.var(axis=0).sum()
         assert r2.loc[omic, "total"] == pytest.approx(expected, rel=1e-4)
 
 
@@ -704,6 +704,8 @@ def _finite_difference_attributions(est, X, h=1e-3):
         step = np.zeros_like(Z)
         step[:, k] = h
         plus, minus = est.inverse_transform(Z + step), est.inverse_transform(Z - step)
+        if isinstance(plus, pd.DataFrame):  # (fitted on one frame: one frame back)
+            plus, minus = ([r[o].to_numpy() for o in est.omic_names_] for r in (plus, minus))
         for v in range(len(out)):
             out[v][:, k] = np.abs((plus[v] - minus[v]) / (2 * h)).mean(axis=0)
     return out
@@ -1354,7 +1356,7 @@ def test_reconstruction_r2_is_r2_score_of_the_samples_that_have_each_omic(fitted
     decoded = est.inverse_transform(est.transform(Xm))
     for v, omic in enumerate(est.omic_names_):
         rows = Xm[omic].notna().all(axis=1).to_numpy()
-        expected = r2_score(Xm[omic].to_numpy()[rows], decoded[v][rows], multioutput="variance_weighted")
+        expected = r2_score(Xm[omic].to_numpy()[rows], decoded[omic].to_numpy()[rows], multioutput="variance_weighted")
         # (reconstruction_r2 decodes in the model's float32; this in float64)
         assert r2[omic] == pytest.approx(expected, abs=1e-6)
     # R^2 <= the explained variance, which ignores the residuals' mean

@@ -209,3 +209,36 @@ def test_a_flat_frame_of_the_fitted_features_in_another_order_is_named_as_such()
         est.transform(flat[flat.columns[::-1]])
     with pytest.raises(ValueError, match=r"column 0 is 'b__z', at fit 'a__p'\)\. .*X\[est\.feature_names_in_\]\."):
         est.transform(prefixed[prefixed.columns[::-1]])
+
+
+def test_sample_labels_that_cannot_match_name_the_cause():
+    """Integer IDs in one omic and the same IDs as text in another, and a genes x
+    samples table, read as 'has samples that ... lacks', whose suggested reindex
+    would have made the whole omic NaN."""
+    from skpoems import POEMSTransformer
+
+    rng = np.random.default_rng(0)
+    ids = [1000 + i for i in range(20)]
+    A = pd.DataFrame(rng.random((20, 5)), index=ids)
+    B = pd.DataFrame(rng.random((20, 4)), index=[str(i) for i in ids])
+    est = POEMSTransformer(n_components=3, max_iter=1)
+    with pytest.raises(ValueError, match=r"Omic 'b' names its samples as text \(e.g. '1000'\) and omic 'a' as integers"):
+        est.fit({"a": A, "b": B})
+    genes = pd.DataFrame(rng.random((5, 20)), index=[f"g{i}" for i in range(5)], columns=ids)
+    with pytest.raises(ValueError, match=r"Omic 'mrna' looks transposed.*block\.T"):
+        est.fit({"mrna": genes, "meth": B.set_axis(ids)})
+    with pytest.raises(ValueError, match=r"Omic 'mrna' looks transposed"):
+        est.fit({"meth": B.set_axis(ids), "mrna": genes})
+
+
+def test_repeated_sample_labels_are_named():
+    from skpoems import POEMSTransformer, concat_omics
+
+    rng = np.random.default_rng(0)
+    ids = [f"p{i}" for i in range(19)] + ["p3"]
+    X = {"a": pd.DataFrame(rng.random((20, 5)), index=ids), "b": pd.DataFrame(rng.random((20, 4)), index=ids)}
+    est = POEMSTransformer(n_components=3, max_iter=1)
+    with pytest.warns(UserWarning, match=r"Omic 'a' names 1 sample\(s\) on more than one row \('p3'\)"):
+        est.fit(X)
+    with pytest.warns(UserWarning, match=r"names 1 sample\(s\) on more than one row"):
+        est.transform(concat_omics(X))

@@ -134,9 +134,24 @@ def test_global_random_state_untouched(planted):
     np_state = np.random.get_state()[1].copy()
     torch_state = torch.get_rng_state().clone()
     small(POEMSTransformer, max_iter=2).fit(Xs)
-    small(POEMSTransformer, max_iter=2, random_state=None).fit(Xs)
+    small(POEMSTransformer, max_iter=2, random_state=np.random.RandomState(0)).fit(Xs)
     np.testing.assert_array_equal(np.random.get_state()[1], np_state)
+    small(POEMSTransformer, max_iter=2, random_state=None).fit(Xs)
     assert torch.equal(torch.get_rng_state(), torch_state)
+
+
+def test_random_state_none_draws_from_numpys_global_generator(planted):
+    """As scikit-learn's estimators: np.random.seed makes fits with
+    random_state=None reproducible (they drew fresh entropy, so a seeded script
+    gave other results at every run), and each fit advances the generator."""
+    Xs, _ = planted
+    np.random.seed(0)
+    Z1 = small(POEMSTransformer, max_iter=2, random_state=None).fit_transform(Xs)
+    Z2 = small(POEMSTransformer, max_iter=2, random_state=None).fit_transform(Xs)
+    np.random.seed(0)
+    again = small(POEMSTransformer, max_iter=2, random_state=None).fit_transform(Xs)
+    np.testing.assert_array_equal(again, Z1)
+    assert not np.array_equal(Z1, Z2)
 
 
 def test_fit_seeds_no_accelerator_generator_it_does_not_use(planted, monkeypatch):

@@ -15,7 +15,7 @@ from sklearn.base import clone
 from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skpoems import POEMTransformer, concat_omics
+from skpoems import POEMTransformer, concat_omics, split_omics
 from skpoems.preprocessing import OmicTransformer, SelectTopVariance
 
 
@@ -259,14 +259,20 @@ def test_inverse_transform_returns_to_the_original_scale():
     ot = OmicTransformer().fit(X)
     back = ot.inverse_transform(ot.transform(X))
     pd.testing.assert_frame_equal(back, X)
-    # the list a model's inverse_transform returns goes back too
+    # what a model's inverse_transform returns goes back too: one table for a
+    # model fitted on one, a list for a model fitted on a list
     model = POEMTransformer(max_iter=2, random_state=0).fit(ot.transform(X))
     decoded = ot.inverse_transform(
         model.inverse_transform(model.transform(ot.transform(X)))
     )
-    assert [b.shape for b in decoded] == [(30, 5), (30, 3)]
+    assert decoded.shape == (30, 8)
+    decoded = split_omics(decoded, [5, 3])
     lo, hi = X["miRNA"].min().to_numpy(), X["miRNA"].max().to_numpy()
     assert np.all(decoded[1] > lo - (hi - lo)) and np.all(decoded[1] < hi + (hi - lo))
+    listed = [ot.transform(X)[name] for name in ("mRNA", "miRNA")]
+    model = POEMTransformer(max_iter=2, random_state=0).fit(listed)
+    decoded = ot.inverse_transform(model.inverse_transform(model.transform(listed)))
+    assert [b.shape for b in decoded] == [(30, 5), (30, 3)]
 
 
 def test_inverse_transform_gives_nan_not_zero_for_features_a_selector_dropped():

@@ -1534,15 +1534,17 @@ def test_non_finite_outputs_name_the_sample_and_its_omic():
         est.transform(X)
 
 
-def test_variance_explained_leaves_numpys_global_generator_alone():
+def test_variance_explained_random_state_none_is_numpys_global_generator():
+    """As in scikit-learn: np.random.seed makes random_state=None reproducible."""
     from skpoems.inspection import variance_explained
 
-    X = data()
-    est = tiny(POEMSTransformer).fit(X)
+    X = data(dims=(6, 4, 5))
+    est = tiny(POEMSTransformer, n_components=8).fit(X)  # 8 factors: orders drawn, not all
     np.random.seed(0)
-    state = np.random.get_state()[1].copy()
-    variance_explained(est, X, n_permutations=2)  # random_state=None
-    np.testing.assert_array_equal(np.random.get_state()[1], state)
+    first = variance_explained(est, X, n_permutations=2)  # random_state=None
+    assert first.attrs["method"] == "permutation"
+    np.random.seed(0)
+    pd.testing.assert_frame_equal(variance_explained(est, X, n_permutations=2), first)
 
 
 def test_a_warning_never_fails_the_fit_that_issues_it(tmp_path, monkeypatch):
@@ -2020,3 +2022,56 @@ def test_fit_refuses_labels_in_another_order_than_the_samples():
     pipe.fit(X, y)
     pipe.fit(X, shuffled.to_numpy())  # by position, as the user says
     pipe.fit(X.reset_index(drop=True), shuffled)  # X names no samples
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_an_omic_constant_in_every_sample_is_named(cls):
+    X = data(n=24)
+    X["om1"] = np.full_like(X["om1"], 0.3)
+    X["om1"][:2] = np.nan  # (samples lacking it are not looked at)
+    with pytest.warns(UserWarning, match=r"Omic 'om1' is the same in every sample \(each of its 4 features"):
+        tiny(cls).fit(X)
+    X["om1"][5, 0] = 0.4  # one feature varies: nothing to say
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tiny(cls).fit(X)
+    assert not [w for w in caught if "same in every sample" in str(w.message)]
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_inverse_transform_gives_the_form_fit_took(cls):
+    """Fitted on one table, one table back (a list per omic broke scikit-learn's
+    Pipeline.inverse_transform: MinMaxScaler cannot read a list of blocks)."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+
+    from skpoems import split_omics
+
+    X = data(n=24)
+    flat = np.hstack(list(X.values()))
+    pipe = make_pipeline(MinMaxScaler(), tiny(cls, omic_dims=(6, 4))).fit(flat)
+    back = pipe.inverse_transform(pipe.transform(flat))
+    assert isinstance(back, np.ndarray) and back.shape == flat.shape and np.isfinite(back).all()
+    est = pipe[-1]
+    Z = est.transform(MinMaxScaler().fit_transform(flat))
+    blocks = est._decode_blocks(Z)
+    np.testing.assert_array_equal(est.inverse_transform(Z), np.hstack(blocks))
+    np.testing.assert_array_equal(split_omics(est.inverse_transform(Z), est.omic_dims_)[1], blocks[1])
+    # the MultiIndex frame of concat_omics: its columns back when Z is a frame
+    frame = concat_omics({k: pd.DataFrame(v, columns=[f"{k}_f{j}" for j in range(v.shape[1])]) for k, v in X.items()})
+    est = tiny(cls).fit(frame)
+    Zf = est.set_output(transform="pandas").transform(frame)
+    rec = est.inverse_transform(Zf)
+    assert isinstance(rec, pd.DataFrame) and rec.columns.equals(frame.columns) and rec.index.equals(frame.index)
+    rec = est.inverse_transform(Zf.to_numpy())  # a DataFrame for a DataFrame fit
+    assert isinstance(rec, pd.DataFrame) and rec.columns.equals(frame.columns)
+    np.testing.assert_array_equal(rec["om1"].to_numpy(), est._decode_blocks(Zf.to_numpy())[1])
+    # a flat frame: its own column names
+    plain = pd.DataFrame(flat, columns=[f"c{j}" for j in range(10)])
+    est = tiny(cls, omic_dims=(6, 4)).fit(plain)
+    rec = est.inverse_transform(est.set_output(transform="pandas").transform(plain))
+    assert list(rec.columns) == list(plain.columns)
+    # a list or dict of omics: one block per omic, as before
+    est = tiny(cls).fit(X)
+    rec = est.inverse_transform(est.transform(X))
+    assert isinstance(rec, list) and [r.shape for r in rec] == [(24, 6), (24, 4)]

@@ -54,6 +54,12 @@ from skpoems.metrics import evaluate_embedding
 METRICS = ("kmeans_acc", "kmeans_nmi", "knn_acc")
 
 
+def _flat(decoded) -> np.ndarray:
+    """Every omic's reconstruction side by side (inverse_transform gives one
+    table for a model fitted on one, a list per omic for one fitted on a list)."""
+    return np.hstack(decoded) if isinstance(decoded, list) else np.asarray(decoded)
+
+
 def decoder_metric(est: POEMSTransformer, Z: np.ndarray, row_weights: np.ndarray, step: float = 1e-2) -> np.ndarray:
     """``mean_i J_i^T diag(row_weights) J_i`` of the concatenated decoder means at ``Z``."""
     n, k = Z.shape
@@ -61,8 +67,8 @@ def decoder_metric(est: POEMSTransformer, Z: np.ndarray, row_weights: np.ndarray
     for dim in range(k):
         shift = np.zeros(k)
         shift[dim] = step
-        up = np.hstack(est.inverse_transform(Z + shift))
-        down = np.hstack(est.inverse_transform(Z - shift))
+        up = _flat(est.inverse_transform(Z + shift))
+        down = _flat(est.inverse_transform(Z - shift))
         columns.append((up - down) / (2 * step) * np.sqrt(row_weights))
     jac = np.stack(columns, axis=2)  # (n, D, K)
     metric = np.einsum("ndk,ndl->kl", jac, jac) / n
@@ -94,8 +100,8 @@ def geometries(est: POEMSTransformer, X_train, X_test) -> dict[str, np.ndarray]:
         metric = decoder_metric(est, z_train, w)
         out[name] = z_test @ sqrtm_psd(metric)
         out[name + "_diag"] = z_test * np.sqrt(np.diag(metric))
-    rec_train = np.hstack(est.inverse_transform(z_train))
-    rec_test = np.hstack(est.inverse_transform(z_test))
+    rec_train = _flat(est.inverse_transform(z_train))
+    rec_test = _flat(est.inverse_transform(z_test))
     out["reconstruction"] = rec_test
     for k in (8, 32):
         out[f"reconstruction_pca{k}"] = PCA(k, random_state=0).fit(rec_train).transform(rec_test)

@@ -40,6 +40,7 @@ from skpoems import (
     MOCSSSparseVAETransformer,
     POEMSTransformer,
     POEMTransformer,
+    split_omics,
 )
 from skpoems._experiment import load_dataset, run_protocol, split_and_scale
 
@@ -110,6 +111,8 @@ MODELS = {
 def reconstruction_r2(est, X) -> dict[str, float]:
     """Per-omic R^2 of the reconstruction from the posterior mean."""
     recs = est.inverse_transform(est.transform(X))
+    if not isinstance(recs, list):  # (fitted on one table: one table back)
+        recs = split_omics(np.asarray(recs), est.omic_dims_)
     out = {}
     bounds = np.cumsum([0, *est.omic_dims_])
     values = X.to_numpy() if hasattr(X, "to_numpy") else np.asarray(X)
