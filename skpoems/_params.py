@@ -698,7 +698,8 @@ best_validation_score_ : float
 init_scores_ : ndarray of shape (n_init,)
     Minus the held-out loss (without early stopping: the training loss) of
     each init's kept weights, in eval mode; the fit kept the init with the
-    highest (the attributes above describe that init).
+    highest (the attributes above describe that init). After a warm start
+    (which continues the kept init alone), shape (1,): that continuation's.
 history_ : list of dict
     Per epoch: training and validation loss and each loss term by omic (wrap
     in ``pandas.DataFrame`` to plot); with ``monitor_smoothing > 0`` also
