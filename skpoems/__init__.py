@@ -71,7 +71,7 @@ def __dir__() -> list[str]:
 
 # pickles of the estimators record this and warn when loaded by another version:
 # change it with every change of the fitted state
-__version__ = "0.1.0.dev1"
+__version__ = "0.1.0.dev2"
 
 __all__ = [
     "PAPER_CONFIG",

@@ -152,8 +152,9 @@ def _float64_copy(module: torch.nn.Module) -> torch.nn.Module:
     40,000 features against 2 ms for one sample), so the copy of the model
     last asked for is kept for as long as its parameters and buffers stay the
     same ones, on the same device, unmodified in place (their version
-    counters: an optimizer step or ``load_state_dict`` bumps them), and
-    dropped with the model. Callers must not modify it.
+    counters: an optimizer step or ``load_state_dict`` bumps them, a write
+    through ``param.data`` does not), and dropped with the model. Callers must
+    not modify it.
     """
     key = tuple(
         (str(t.device), t.data_ptr(), t._version)
@@ -431,8 +432,8 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 warnings.warn(
                     f"Omic {self.omic_names_[v]!r} is the same in every sample (each of its "
                     f"{block.shape[1]} features is constant): it tells the samples nothing, "
-                    "yet it gets gating weight and its features rank among the top features. "
-                    "Check how it was read, or drop it.",
+                    "yet the model fits it like the others and its features can rank among "
+                    "the top features. Check how it was read, or drop it.",
                     UserWarning,
                     stacklevel=user_stacklevel(),
                 )
@@ -535,8 +536,11 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             DataFrame with ``(omic, feature)`` MultiIndex columns, a list/tuple of
             2-D arrays or DataFrames, or a dict ``{omic_name: block}``. A sample
             whose whole block of one omic is NaN lacks that omic.
-        y : Ignored
-            Not used, present for API consistency.
+        y : None or array-like of shape (n_samples,)
+            Not used for fitting (a Pipeline passes it on to the steps after
+            this one, by position). A pandas Series whose index names the
+            samples of X in another order is refused: pass ``y.loc[X.index]``,
+            or ``y.to_numpy()`` if the order is right.
 
         Returns
         -------
@@ -558,8 +562,14 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             samples = sample_index(X)
         except (TypeError, ValueError, AttributeError):
             return  # (fit reports what is wrong with X)
+        if isinstance(X, dict) and X:
+            data_name = f"X[{next(iter(X))!r}]"  # (a dict has no index; its tables do)
+        elif isinstance(X, (list, tuple)):
+            data_name = "X[0]"
+        else:
+            data_name = "X"
         try:
-            _check_label_order(y, samples)
+            _check_label_order(y, samples, data_name)
         except ValueError as exc:
             raise ValueError(
                 f"{type(self).__name__}.fit: {exc} ({type(self).__name__} does not use y, "
@@ -576,8 +586,8 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         ----------
         X : array-like, DataFrame, list, tuple or dict
             See :meth:`fit`.
-        y : Ignored
-            Not used, present for API consistency.
+        y : None or array-like of shape (n_samples,)
+            See :meth:`fit`.
 
         Returns
         -------

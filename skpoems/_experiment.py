@@ -380,6 +380,11 @@ class _TrainedColumns(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
         """``"omic__feature"``, as the estimators name their inputs."""
         return np.asarray([f"{omic}__{feature}" for omic, feature in self.columns_], dtype=object)
 
+    def inverse_transform(self, X: Any) -> Any:
+        """``X`` as it is: this step only checks and orders the columns, so the
+        pipeline's ``inverse_transform`` goes through it."""
+        return X
+
     def set_output(self, *, transform: Any = None) -> _TrainedColumns:
         """Nothing to set: the output is the input's own form."""
         return self

@@ -641,8 +641,11 @@ def _check_indices_agree(blocks: list, names: list[str] | None) -> None:
                 "block.index = block.index.astype(str) for each."
             )
         for u, other, other_name in ((v, known, name), (v0, seen, name0)):
-            columns = set(blocks[u].columns) if isinstance(blocks[u], pd.DataFrame) else set()
-            if (extra or lacking) and len(columns & other) > len(other) / 2:
+            # (a frame's default columns 0..D-1 say nothing: integer sample IDs
+            # would meet them; nor does a table whose rows are samples too)
+            frame = blocks[u]
+            columns = set() if _is_default_index(frame.columns) else set(frame.columns)
+            if (extra or lacking) and len(columns & other) > len(other) / 2 and not set(frame.index) & other:
                 raise ValueError(
                     f"Omic {other_name!r} looks transposed: its columns are samples of the "
                     f"other omic ({len(columns & other)} of them), and its rows "

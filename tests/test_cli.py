@@ -354,6 +354,9 @@ def test_saved_model_matches_new_data_by_name_and_names_what_does_not_match(run_
     # (a plain array of the columns still passes, by position, as before)
     np.testing.assert_allclose(pipe.transform(X.to_numpy()), expected, rtol=1e-6, atol=1e-9)
     assert pipe.set_output(transform="pandas").transform(X).shape == expected.shape
+    # and its inverse goes back through every step, to the unscaled features
+    back = pipe.inverse_transform(pipe.transform(X))
+    assert back.shape == X.shape and np.isfinite(np.asarray(back, dtype=float)).all()
 
 
 def new_mice(folder, genes=slice(None), lipid_rows=slice(None)):

@@ -242,3 +242,16 @@ def test_repeated_sample_labels_are_named():
         est.fit(X)
     with pytest.warns(UserWarning, match=r"names 1 sample\(s\) on more than one row"):
         est.transform(concat_omics(X))
+
+
+def test_frames_of_arrays_with_integer_sample_ids_are_not_called_transposed():
+    """Frames built from arrays have columns 0..D-1, which integer sample IDs
+    meet: two omics that lack different samples were told to transpose."""
+    from skpoems import POEMSTransformer
+
+    rng = np.random.default_rng(0)
+    A = pd.DataFrame(rng.random((20, 30))).drop(index=[3])
+    B = pd.DataFrame(rng.random((20, 25))).drop(index=[5])
+    with pytest.raises(ValueError, match=r"has samples that omic 'omic0' lacks \(3, \.\.\.\)") as info:
+        POEMSTransformer(n_components=3, max_iter=1).fit([A, B])
+    assert "transposed" not in str(info.value)

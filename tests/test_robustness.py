@@ -2075,3 +2075,22 @@ def test_inverse_transform_gives_the_form_fit_took(cls):
     est = tiny(cls).fit(X)
     rec = est.inverse_transform(est.transform(X))
     assert isinstance(rec, list) and [r.shape for r in rec] == [(24, 6), (24, 4)]
+
+
+def test_a_complete_samples_noise_does_not_depend_on_samples_lacking_an_omic():
+    from skpoems.utils._torch import row_keys
+
+    rng = np.random.RandomState(0)
+    xs = [torch.as_tensor(rng.rand(6, 3)), torch.as_tensor(rng.rand(6, 2))]
+    observed = torch.ones(6, 2, dtype=torch.bool)
+    observed[0, 1] = False
+    with_missing, complete = row_keys(xs, observed), row_keys(xs)
+    np.testing.assert_array_equal(with_missing[1:], complete[1:])
+    assert with_missing[0] != complete[0]
+
+
+def test_fit_label_order_error_names_a_table_of_a_dict():
+    X = {k: pd.DataFrame(v, index=[f"p{i}" for i in range(24)]) for k, v in data().items()}
+    y = pd.Series(np.arange(24) % 2, index=X["om0"].index).sample(frac=1, random_state=0)
+    with pytest.raises(ValueError, match=r"y\.loc\[X\['om0'\]\.index\]"):
+        tiny(POEMSTransformer).fit(X, y)

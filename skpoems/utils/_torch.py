@@ -187,7 +187,9 @@ class RowNoise:
 
 def row_keys(xs: Sequence[torch.Tensor], observed: torch.Tensor | None = None) -> np.ndarray:
     """A 64-bit key of each sample (row): a hash of its values in every omic as
-    float32 (the precision the models compute in) and of which omics it has."""
+    float32 (the precision the models compute in) and, for a sample lacking an
+    omic, of which omics it has (so a complete sample's key is the same whether
+    or not other samples of ``xs`` lack omics)."""
     import hashlib
 
     blocks = [x.detach().to("cpu", torch.float32).contiguous().numpy() for x in xs]
@@ -197,7 +199,7 @@ def row_keys(xs: Sequence[torch.Tensor], observed: torch.Tensor | None = None) -
         digest = hashlib.blake2b(digest_size=8)
         for block in blocks:
             digest.update(block[i].tobytes())
-        if mask is not None:
+        if mask is not None and not mask[i].all():
             digest.update(mask[i].tobytes())
         keys[i] = int.from_bytes(digest.digest(), "little")
     return keys
