@@ -380,7 +380,11 @@ class MOCSSSparseVAETransformer(_MOCSSBase):
     prior (per feature in the paper), and the spike-and-slab EM step after every
     optimiser step. The
     branch is literally a one-omic POEMS module, and its loss is POEMS' loss
-    under ``objective``. ``dropout`` applies in the sparse decoders. Optimiser:
+    under ``objective``: initialised as POEMS' modules are (not with the Kaiming
+    initialisation of MOCSS-AE's and MOCSS-VAE's branches), and its likelihood
+    not multiplied by the 0.7 that weighs those branches' reconstruction
+    (MODELS.md section 5 settles neither; the branch keeps POEMS' own loss
+    whole). ``dropout`` applies in the sparse decoders. Optimiser:
     AdamW (learning rate 7e-4, weight decay 5e-4: the paper's best BRCA values).
 
     Defaults: the objective study's lessons for POEMS, carried to these branches

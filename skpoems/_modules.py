@@ -349,7 +349,8 @@ class FeatureNoise(nn.Module):
         share of the training set, so the average spans about one epoch). Given
         ``n_obs`` training samples with mean squared residual ``m`` per feature, the
         posterior mode of sigma^2 under the scaled-inverse-chi2(nu, s) prior is
-        ``(n m + nu s) / (n + nu + 2)`` (one shared sigma: ``n D`` observations).
+        ``(n m + nu s) / (n + nu + 2)`` (one shared sigma: ``n D`` observations;
+        an omic whose likelihood is weighted by ``w`` passes ``n = w n_obs``).
         """
         if self.log_sigma.numel() == 1:
             mean_sq = mean_sq.mean().reshape(1)
@@ -635,8 +636,11 @@ class PoEVAE(KLWarmup, nn.Module):
             # estimated from the batch's observed fraction
             n_v = n_train if observed is None else n_train * n_obs / x.shape[0]
         # the batch's share of the omic's training samples (the running mean spans
-        # about an epoch), and their number
-        self._residuals[v] = (mean_sq, min(1.0, n_obs / n_v), float(n_v))
+        # about an epoch), and their number, times the omic's likelihood weight
+        # (omic_balance="omics"): the objective counts the omic's n_v samples w_v
+        # times against the prior on its sigma, so the MAP is
+        # (w n m + nu s) / (w n + nu + 2)
+        self._residuals[v] = (mean_sq, min(1.0, n_obs / n_v), float(n_v) * self.omic_weights[v])
 
     @torch.no_grad()
     def after_step_(self) -> None:

@@ -185,7 +185,12 @@ def training(
             0.2,
             "float",
             [Interval(Real, 0, 1, closed="neither")],
-            "Fraction of the training data held out for early stopping.",
+            """
+            Fraction of the training data held out for early stopping, drawn
+            (unstratified) with ``random_state``: with ``random_state=1`` it is
+            MODELS.md's ``train_test_split(..., random_state=1)`` validation part;
+            another seed draws another part along with the other random choices.
+            """,
         ),
         "n_iter_no_change": Param(
             30,

@@ -354,6 +354,30 @@ def test_elbo_sets_sigma_in_closed_form_after_each_step():
         torch.testing.assert_close(noise.log_sigma.detach().exp() ** 2, expected)
 
 
+@pytest.mark.parametrize("n_sigma", ["feature", "omic"])
+def test_closed_form_sigma_minimises_the_weighted_elbo(n_sigma):
+    """With omic weights (omic_balance="omics") the closed-form sigma is still the
+    minimum of the objective it belongs to: each omic's weighted NLL plus its sigma
+    prior / n_train. After the update, the loss's gradient in log sigma is zero."""
+    dims, n = (6, 4), 12
+    module = _poems_module(dims, objective="elbo", omic_weights=[0.4, 2.5])
+    if n_sigma == "omic":
+        for noise, d in zip(module.noises, dims):
+            noise.log_sigma = torch.nn.Parameter(noise.log_sigma.detach()[:1].clone(), requires_grad=False)
+            noise.running_mean_sq = noise.running_mean_sq[:1].clone()
+    xs = [torch.rand(n, d) for d in dims]
+    module.loss(xs, prior_batch_size=n, n_train=n, generator=torch.Generator().manual_seed(3))
+    for noise in module.noises:  # the running mean becomes this batch's residuals
+        noise.running_mean_sq.zero_()
+    module.after_step_()
+    for noise in module.noises:
+        noise.log_sigma.requires_grad_(True)
+    loss = module.loss(xs, prior_batch_size=n, n_train=n, generator=torch.Generator().manual_seed(3))
+    grads = torch.autograd.grad(loss.total, [noise.log_sigma for noise in module.noises])
+    for g in grads:
+        torch.testing.assert_close(g, torch.zeros_like(g), atol=1e-5, rtol=0)
+
+
 @pytest.mark.parametrize("name", ["POEMSTransformer", "POEMTransformer"])
 def test_paper_config_builds_the_models_md_model(name):
     """The estimator with PAPER_CONFIG trains MODELS.md's model: the paper objective
