@@ -445,6 +445,15 @@ def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks
                 f"X is an iterator ({type(X).__name__}), which can be read only once; "
                 "pass the omics as a list (list(X)), a tuple or a dict."
             )
+        if isinstance(X, (list, tuple)) and len(X) > 1 and all(np.ndim(b) == 1 for b in X):
+            lengths = [len(b) for b in X]
+            if len(set(lengths)) > 1:
+                raise ValueError(
+                    f"X is a list of 1-D rows of different lengths ({', '.join(map(str, lengths[:8]))}"
+                    f"{', ...' if len(lengths) > 8 else ''}): a list of 1-D rows is one table, one "
+                    "sample per element, as in scikit-learn. To pass one sample's omics, make each "
+                    "a row of its own table: [x.reshape(1, -1) for x in X]."
+                )
         # a single 2-D input: sklearn's validation happens in the estimator
         layout = "frame" if isinstance(X, pd.DataFrame) else "array"
         X = _plain_array(X, "X")
@@ -553,9 +562,22 @@ def _check_label_order(y: Any, samples: Any, data_name: str = "X") -> None:
     """Labels are matched to the samples by position: a Series ``y`` whose index
     names samples must name the data's samples (``samples``, its row labels), in
     the same order; else a ValueError with the fix. Nothing to check when either
-    has no row labels (a default 0..n-1 index)."""
+    has no row labels (a default 0..n-1 index), except data without row labels
+    against a ``y`` whose index is a reordering of 0..n-1 (``y`` was sorted or
+    shuffled after it was built, the data were not: as
+    :func:`_check_indices_agree` refuses for omic tables)."""
     if not isinstance(y, pd.Series) or not isinstance(samples, pd.Index):
         return
+    if _is_default_index(samples) and len(y.index) == len(samples) and not y.index.equals(samples):
+        if y.index.dtype.kind in "iu" and y.index.is_unique and y.index.isin(samples).all():
+            at = int(np.flatnonzero(np.asarray(y.index) != np.arange(len(samples)))[0])
+            raise ValueError(
+                "y's index is 0..n-1 in another order (position "
+                f"{at} holds label {_label(y.index[at])!r}) while the data's rows have no labels: "
+                "y was reordered (sorted, shuffled) after it was built and the data were not, "
+                "and labels are matched by position. Pass y.sort_index() if the data are in "
+                "y's original order, or y.to_numpy() if the order is right."
+            )
     if _is_default_index(y.index) or _is_default_index(samples) or y.index.equals(samples):
         return  # (data without row labels: y's own labels name nothing to match)
     same_samples = len(y.index) == len(samples) and y.index.isin(samples).all() and samples.isin(y.index).all()

@@ -18,7 +18,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_array, check_consistent_length, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from ._omics import _check_label_order, numbers_not_text
+from ._omics import _check_label_order, _label, numbers_not_text
 from .utils._warnings import user_stacklevel
 
 __all__ = ["clustering_accuracy", "evaluate_embedding", "format_evaluation"]
@@ -277,7 +277,7 @@ def evaluate_embedding(
     n_classes = np.unique(y).shape[0]
     if n_classes < 2:
         raise ValueError(
-            f"y has a single class ({y[0]!r}): clustering and classification scores "
+            f"y has a single class ({_label(y[0])!r}): clustering and classification scores "
             "need at least 2 classes."
         )
     k_clusters = n_classes if n_clusters is None else n_clusters
