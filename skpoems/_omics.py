@@ -562,22 +562,12 @@ def _check_label_order(y: Any, samples: Any, data_name: str = "X") -> None:
     """Labels are matched to the samples by position: a Series ``y`` whose index
     names samples must name the data's samples (``samples``, its row labels), in
     the same order; else a ValueError with the fix. Nothing to check when either
-    has no row labels (a default 0..n-1 index), except data without row labels
-    against a ``y`` whose index is a reordering of 0..n-1 (``y`` was sorted or
-    shuffled after it was built, the data were not: as
-    :func:`_check_indices_agree` refuses for omic tables)."""
+    has no row labels (a default 0..n-1 index), even a ``y`` whose index is a
+    reordering of 0..n-1 against data without labels: ``sklearn.utils.shuffle``
+    of an array and a Series gives that, rightly paired by position (a ``y``
+    sorted after it was built looks the same and cannot be told apart)."""
     if not isinstance(y, pd.Series) or not isinstance(samples, pd.Index):
         return
-    if _is_default_index(samples) and len(y.index) == len(samples) and not y.index.equals(samples):
-        if y.index.dtype.kind in "iu" and y.index.is_unique and y.index.isin(samples).all():
-            at = int(np.flatnonzero(np.asarray(y.index) != np.arange(len(samples)))[0])
-            raise ValueError(
-                "y's index is 0..n-1 in another order (position "
-                f"{at} holds label {_label(y.index[at])!r}) while the data's rows have no labels: "
-                "y was reordered (sorted, shuffled) after it was built and the data were not, "
-                "and labels are matched by position. Pass y.sort_index() if the data are in "
-                "y's original order, or y.to_numpy() if the order is right."
-            )
     if _is_default_index(y.index) or _is_default_index(samples) or y.index.equals(samples):
         return  # (data without row labels: y's own labels name nothing to match)
     same_samples = len(y.index) == len(samples) and y.index.isin(samples).all() and samples.isin(y.index).all()

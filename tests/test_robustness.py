@@ -2096,26 +2096,6 @@ def test_fit_label_order_error_names_a_table_of_a_dict():
         tiny(POEMSTransformer).fit(X, y)
 
 
-def test_labels_reordered_against_data_without_row_labels_are_refused():
-    """A frame without row labels (a default RangeIndex, as the bundled nutrimouse
-    data) and a y sorted after it was built: the labels no longer follow the rows,
-    and a Pipeline gave them to its classifier silently (labelled rows were
-    refused already). y in its own order, a CV fold of both, or y as an array
-    pass as before."""
-    from skpoems.metrics import evaluate_embedding
-
-    X = pd.concat({k: pd.DataFrame(v) for k, v in data().items()}, axis=1)
-    y = pd.Series(np.arange(24) % 3, name="class")
-    with pytest.raises(ValueError, match=r"y's index is 0\.\.n-1 in another order.*y\.sort_index\(\)"):
-        tiny(POEMSTransformer).fit(X, y.sort_values())
-    with pytest.raises(ValueError, match=r"0\.\.n-1 in another order"):
-        evaluate_embedding(X.iloc[:, :2], y.sample(frac=1, random_state=0), n_init=1, seeds=[0])
-    tiny(POEMSTransformer).fit(X, y)
-    tiny(POEMSTransformer).fit(X, y.sort_values().to_numpy())
-    fold = np.random.RandomState(0).permutation(24)[:18]
-    tiny(POEMSTransformer).fit(X.iloc[fold], y.iloc[fold])  # (the same labels on both sides)
-
-
 def test_one_sample_as_a_list_of_unequal_rows_is_named():
     """A list of 1-D vectors is one table of rows (as in scikit-learn); one sample's
     omics passed that way, rows of different lengths, gave numpy's 'inhomogeneous
