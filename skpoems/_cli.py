@@ -725,7 +725,9 @@ def build_parser() -> argparse.ArgumentParser:
         "silhouette unless --n-clusters is given) and rank each cluster's marker "
         "features (Welch t-test of the scaled values against the other samples, or "
         "with --marker-test wilcoxon a rank-sum test, for binary or discrete omics; "
-        "Benjamini-Hochberg q-values). Labels are not needed; where the folder has "
+        "Benjamini-Hochberg q-values; the clusters come from the same samples, so "
+        "they are optimistic: a ranking to confirm on other patients). Labels are "
+        "not needed; where the folder has "
         "them, the clusters are compared with them (ARI, NMI, over the labelled "
         "samples: every sample of the omic tables is clustered). Writes the embedding, "
         "clusters.csv (with POEMS and POEM also each sample's ELBO: how well the model "
@@ -1817,12 +1819,16 @@ def write_figures(
 
     model = type(est).__name__
     no_w = None if has_w else f"{model} has no sparse W (components_)"
+    # the gating figure's legend of omic names beside the bars: wider for long names
+    # (a legend of 30-letter names took half of the plot's 7 inches)
+    longest = max((min(len(str(o)), 32) for o in est.omic_names_), default=0)
+    legend_inches = 0.075 * max(0, longest - 10)
     # (name, size, draw, why the figure does not apply to this model, or None)
     specs: list[tuple[str, tuple[float, float], Callable, str | None]] = [
         ("embedding_tsne", (6.5, 5), embedding, None),
         ("embedding_heatmap", (9, 5), heatmap, None),
         ("subtype_correlations", (11, 4.8), correlations, None),
-        ("gating_weights", (7, 4.5), gating,
+        ("gating_weights", (7 + legend_inches, 4.5), gating,
          f"{model} has no gating network" if not hasattr(est, "transform_gating")
          else "one omic: its gating weight is 1 for every sample" if n_omics == 1 else None),
         ("top_features", (5.5 * top_cols, 4.5 * top_rows), top_features,
@@ -2166,6 +2172,7 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     markers.insert(3, "rank", markers.groupby(["group", "omic"], sort=False).cumcount() + 1)
     markers[markers["rank"] <= 50].rename(columns={"group": "cluster"}).to_csv(out / "cluster_markers.csv", index=False)
     record["files"] = ["clusters.csv", "cluster_markers.csv", "subtypes.joblib", *record["files"]]
+    clustering["marker_q_values"] = _MARKER_CAVEAT
     record["clustering"] = clustering
     if "reconstruction_r2" in record:
         record["reconstruction_r2_of"] = "every sample (the fitted ones: no test part)"
@@ -2199,10 +2206,18 @@ def _cmd_discover(args: argparse.Namespace) -> int:
         "samples; cluster_markers.csv ranks both directions, the 50 best per omic):"
     )
     lines.extend(_marker_lines(markers, cluster_names, statistic))
+    lines.append(f"  ({_MARKER_CAVEAT})")
     lines.append(f"wrote {len(record['files'])} files to {out}/")
     lines.append(f"total time {record['timings']['wall_s']:.1f} s")
     print("\n".join(lines), flush=True)
     return 0
+
+
+#: how to read the q-values of discover's markers (printed, and in metrics.json)
+_MARKER_CAVEAT = (
+    "the clusters were found in these samples, so their markers' q-values are optimistic: "
+    "a ranking to confirm on other patients, not a significance level"
+)
 
 
 def _marker_lines(markers: pd.DataFrame, cluster_names: list[str], statistic: str) -> list[str]:

@@ -298,7 +298,9 @@ def _label_groups(ax, axis: str, edges: np.ndarray, labels: list[str], fontsize:
         rotate = any(
             len(t) * char_in > w for t, w in zip(labels, sizes_in, strict=True)
         )
-    spacing = line_in * (1.5 if rotate else 1.0) if axis == "y" or rotate else None
+    # rotated labels 45 degrees apart by d sit 0.71 d apart: 2 lines' spacing keeps
+    # a line between them after a layout engine narrows the Axes (a legend beside)
+    spacing = line_in * (2.0 if rotate else 1.0) if axis == "y" or rotate else None
     shown, last = [], -np.inf
     for centre, text in zip(centres, labels, strict=True):
         position_in = (centre - edges[0]) / span * length_in
@@ -397,6 +399,22 @@ def _short_factor_labels(estimator: Any) -> list[str]:
     ]
 
 
+def _set_xlabel(ax, text: str) -> None:
+    """``ax.set_xlabel(text)``, with a formula that makes the label wider than the
+    Axes (a journal column's figure) moved to a line of its own."""
+    label = ax.set_xlabel(text)
+    if " $" not in text:
+        return
+    figure = _figure_of(ax)
+    try:
+        width = label.get_window_extent(renderer=figure.canvas.get_renderer()).width
+    except Exception:  # (a backend without a renderer: keep one line)
+        return
+    if width > 1.05 * ax.get_window_extent().width:
+        head, formula = text.split(" $", 1)
+        ax.set_xlabel(f"{head}\n${formula}")
+
+
 def _barh_by_omic(
     ax, table: pd.DataFrame, omic_names: list[str], *, xlabel: str, title: str
 ):
@@ -426,7 +444,7 @@ def _barh_by_omic(
     ax.set_yticks(positions)
     ax.set_yticklabels(labels, fontsize=fontsize)
     ax.set_ylim(row - 0.5, -0.7)  # first feature on top
-    ax.set_xlabel(xlabel)
+    _set_xlabel(ax, xlabel)
     _set_title(ax, title)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=5))  # short, non-overlapping ticks
     ax.spines[["top", "right"]].set_visible(False)
@@ -535,10 +553,11 @@ def plot_top_features(
             r"Aggregated decoder attribution "
             r"$\sum_k \mathrm{mean}\,|\partial\hat{x}_j / \partial z_k|$ (unweighted)"
         )
+    shown = int(table.groupby("omic").size().max()) if len(table) else n  # (an omic may have fewer than n)
     title = (
-        f"Top {n} features per omic"
+        f"Top {shown} features per omic"
         if len(omics) > 1
-        else f"Top {n} {_shorten(omics[0], MAX_NAME_LENGTH)} features"
+        else f"Top {shown} {_shorten(omics[0], MAX_NAME_LENGTH)} features"
     )
     return _barh_by_omic(
         ax, table, list(estimator.omic_names_), xlabel=xlabel, title=title
@@ -1015,10 +1034,13 @@ def _matrix_and_names(
 def _annotate_matrix(ax, image, C: np.ndarray, fmt: str = "{:.2f}", fontsize: int = 8) -> None:
     for (i, j), value in np.ndenumerate(C):
         if np.isfinite(value):
+            text = fmt.format(value)
+            if text.startswith("-") and float(text) == 0:
+                text = text[1:]  # -0.0014 is 0.00, not "-0.00"
             ax.text(
                 j,
                 i,
-                fmt.format(value),
+                text,
                 ha="center",
                 va="center",
                 fontsize=fontsize,
@@ -1196,7 +1218,8 @@ def plot_subtype_correlations(
         ax.set_yticks(np.arange(k))
         ax.set_yticklabels(labels if i == 0 else [])
         _set_title(ax, title)
-    label = "Correlation of subtype mean profiles" + (" (centred)" if center else " (uncentred)")
+    # two lines: one was taller than the colour bar of a figure of two or three subtypes
+    label = "Correlation of subtype\nmean profiles" + (" (centred)" if center else " (uncentred)")
     _figure_of(axes[0]).colorbar(image, ax=list(axes), shrink=0.8, label=label)
     return axes
 

@@ -465,6 +465,10 @@ def test_discover_prints_the_clusters_against_the_labels_and_the_markers_higher_
             up = part[part["difference"] > 0].sort_values("rank")
             if len(up):
                 assert f"{omic} {up.iloc[0]['feature']} (+" in line, (line, up.head(2))
+    # q-values of clusters found in the same samples are a ranking, and say so
+    # where a user copies them from (the printout and metrics.json)
+    assert "q-values are optimistic" in stdout
+    assert "optimistic" in record["clustering"]["marker_q_values"]
 
 
 def test_run_records_the_factors_the_embedding_uses(run_dir):

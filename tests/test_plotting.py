@@ -1091,3 +1091,30 @@ def test_plot_embedding_umap_seed(monkeypatch):
     plt.close("all")
     assert seen[2] is None and seen[3] is None
     np.testing.assert_array_equal(np.random.get_state()[1], before)
+
+
+def test_figures_for_a_journal_column_and_small_values(poems, data):
+    """Plotting review: the attribution axis label (3.75 in wide) was cut off in a
+    3.5 in figure; the title promised more features than an omic has; the colour
+    bar's label was taller than a figure of two subtypes; -0.0014 read "-0.00"."""
+    from skpoems.plotting import _annotate_matrix
+
+    ax = plot_top_features(poems, n=4, omic="mRNA", figsize=(3.5, 3))
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    assert "\n$" in ax.get_xlabel()  # the formula on a line of its own
+    assert ax.xaxis.label.get_window_extent(renderer).width <= ax.figure.bbox.width
+    assert "\n" not in plot_top_features(poems, n=4, omic="mRNA").get_xlabel()  # (the default size: one line)
+    assert plot_top_features(poems, n=40, omic="miRNA").get_title() == "Top 6 miRNA features"
+    X, y = data
+    two = pd.Series(np.where(np.arange(len(y)) < 30, "A", "B"))
+    axes = plot_subtype_correlations(X, poems.transform(X), two)
+    figure = axes[0].figure
+    figure.canvas.draw()
+    colorbar = figure.axes[-1]
+    label = colorbar.yaxis.label.get_window_extent(figure.canvas.get_renderer())
+    assert label.y0 >= 0 and label.y1 <= figure.bbox.height
+    fig, ax = plt.subplots()
+    image = ax.imshow(np.array([[1.0, -0.0014]]), vmin=-1, vmax=1)
+    _annotate_matrix(ax, image, np.array([[1.0, -0.0014]]))
+    assert _texts(ax.texts) == ["1.00", "0.00"]
