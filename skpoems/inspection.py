@@ -853,21 +853,30 @@ def top_features(
     X : array-like, DataFrame, list or dict, default=None
         Samples at whose embeddings the decoder is differentiated (in any form
         the estimator accepts), e.g. held-out samples; None: the samples passed
-        to fit. Ignored for ``"weights"``.
+        to fit. With ``"weights"``, only the ``correlation`` column uses it.
     attributions : dict, default=None
         The decoder attributions already computed, as returned by
         :func:`decoder_attributions` (``decoder_attributions(estimator, X)``),
         instead of ``X``: ranks by them (``method="gradient"``) without
         differentiating the decoder again. Differentiating costs about as much
         as a few training epochs, so compute them once to rank overall, per
-        factor and per omic.
+        factor and per omic. The ``correlation`` column is then measured over
+        the samples passed to fit.
 
     Returns
     -------
     DataFrame
-        Columns ``omic``, ``feature`` (names seen in fit), ``factor`` (int) and
-        ``strength`` (float); ``n`` rows per omic, omics in fit order, strongest
-        first within each omic. The frame's ``attrs["method"]`` says which
+        Columns ``omic``, ``feature`` (names seen in fit), ``factor`` (int),
+        ``strength`` (float) and ``correlation`` (float): the Pearson
+        correlation, over the samples of ``X`` (without ``X``, those passed to
+        fit), between the factor and the feature's reconstruction, whose sign
+        says whether the feature rises or falls with the factor (the strengths
+        are magnitudes: ``|W|`` and ``|d x_hat / d z|`` drop the sign, and W's
+        sign alone says nothing, as it masks the factor before a nonlinear
+        decoder); NaN without those samples (a model saved without
+        ``embedding_``), or where the factor or the reconstruction is
+        constant. ``n`` rows per omic, omics in fit order, strongest first
+        within each omic. The frame's ``attrs["method"]`` says which
         method was used; for ``"gradient"``, ``attrs["weighted"]`` says
         whether the factors were weighted by their standard deviations (False
         for ``factor=k``, a single sample, or attributions without them).
@@ -966,10 +975,54 @@ def top_features(
             )
         )
     table = pd.DataFrame(rows, columns=["omic", "feature", "factor", "strength"])
+    Z = _embedding_at(estimator, X) if X is not None else _fitted_embedding(estimator)
+    table["correlation"] = _reconstruction_correlations(estimator, Z, table)
     table.attrs["method"] = method
     if method == "gradient":
         table.attrs["weighted"] = factor is None and spread is not None
     return table
+
+
+#: decoded values per chunk of :func:`_reconstruction_correlations`
+_DECODED_VALUES = 2**23
+
+
+def _reconstruction_correlations(estimator: Any, Z: Any, table: pd.DataFrame) -> np.ndarray:
+    """For each row of a :func:`top_features` table, the Pearson correlation over
+    the samples of ``Z`` between its factor and its feature's reconstruction
+    (NaN without ``Z``, for fewer than 2 samples, or where either is constant).
+
+    Decoded in row chunks of about ``_DECODED_VALUES`` values, keeping only the
+    table's features, so memory does not grow with samples times features."""
+    out = np.full(len(table), np.nan)
+    if Z is None or len(Z) < 2 or not len(table):
+        return out
+    Z = np.asarray(Z)
+    names = estimator.omic_feature_names()
+    omic_index = {name: v for v, name in enumerate(estimator.omic_names_)}
+    wanted = []  # per table row: (omic, column in that omic)
+    for omic, feature in zip(table["omic"], table["feature"], strict=True):
+        v = omic_index[omic]
+        wanted.append((v, int(np.flatnonzero(names[v] == feature)[0])))
+    columns = {v: sorted({j for w, j in wanted if w == v}) for v, _ in wanted}
+    rows = max(1, _DECODED_VALUES // max(1, sum(estimator.omic_dims_)))
+    kept: dict[int, list[np.ndarray]] = {v: [] for v in columns}
+    for start in range(0, len(Z), rows):
+        decoded = _decoded_blocks(estimator, Z[start : start + rows])
+        for v, cols in columns.items():
+            kept[v].append(np.asarray(decoded[v][:, cols], dtype=np.float64))
+    recs = {v: np.concatenate(parts) for v, parts in kept.items()}
+    Zf = np.asarray(Z, dtype=np.float64)
+    for i, ((v, j), k) in enumerate(zip(wanted, table["factor"], strict=True)):
+        if k < 0:
+            continue
+        x = recs[v][:, columns[v].index(j)]
+        z = Zf[:, k]
+        x, z = x - x.mean(), z - z.mean()
+        denominator = np.sqrt((x * x).sum() * (z * z).sum())
+        if denominator > 0 and np.isfinite(denominator):
+            out[i] = float((x * z).sum() / denominator)
+    return out
 
 
 @validate_params(
