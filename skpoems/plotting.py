@@ -418,7 +418,8 @@ def _set_xlabel(ax, text: str) -> None:
 def _barh_by_omic(
     ax, table: pd.DataFrame, omic_names: list[str], *, xlabel: str, title: str
 ):
-    """Horizontal bars of ``table`` (omic, feature, strength), grouped by omic."""
+    """Horizontal bars of ``table`` (omic, feature, strength), grouped by omic; the
+    bars of features whose ``correlation`` with their factor is negative hatched."""
     from matplotlib.ticker import MaxNLocator
 
     present = [o for o in omic_names if (table["omic"] == o).any()]
@@ -426,6 +427,7 @@ def _barh_by_omic(
     short = dict(zip(omic_names, _shorten_all(omic_names, names=True), strict=True))  # (legend: portal file names)
     positions, labels, handles = [], [], {}
     row = 0
+    falls = False
     for omic in present:
         part = table[table["omic"] == omic]
         ys = row + np.arange(len(part))
@@ -433,6 +435,13 @@ def _barh_by_omic(
             ys, part["strength"].to_numpy(), height=0.8, color=colors[omic], label=short[omic]
         )
         handles[omic] = bars
+        if "correlation" in part:  # the bars are magnitudes: hatch the features that fall
+            for bar, r in zip(bars, part["correlation"].to_numpy(), strict=True):
+                if r < 0:
+                    bar.set_hatch("////")
+                    bar.set_edgecolor("white")
+                    bar.set_linewidth(0)
+                    falls = True
         positions.extend(ys)
         labels.extend(_shorten_all(part["feature"]))
         row += len(part) + 1  # a blank row between omics
@@ -450,11 +459,17 @@ def _barh_by_omic(
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="x", linewidth=0.5, alpha=0.4)
     ax.set_axisbelow(True)
-    if len(present) > 1:
+    entries = [(handles[o], short[o]) for o in present] if len(present) > 1 else []
+    if falls:
+        from matplotlib.patches import Patch
+
+        entries.append(
+            (Patch(facecolor="0.55", edgecolor="white", hatch="////", linewidth=0), "falls with its factor")
+        )
+    if entries:
         ax.legend(
-            [handles[o] for o in present],
-            [short[o] for o in present],
-            title="Omic",
+            *zip(*entries, strict=True),
+            title="Omic" if len(present) > 1 else None,
             loc="upper left",
             bbox_to_anchor=(1.01, 1.0),
             frameon=False,
@@ -492,7 +507,9 @@ def plot_top_features(
     latent factors (or the decoder attributions, see
     :func:`skpoems.inspection.top_features`). All omics share one Axes, grouped
     and coloured by omic with a legend; feature names longer than
-    ``MAX_LABEL_LENGTH`` characters are shortened with an ellipsis.
+    ``MAX_LABEL_LENGTH`` characters are shortened with an ellipsis. The bars
+    are magnitudes: those of features that fall as their dominant factor rises
+    (a negative ``correlation`` in the table) are hatched.
 
     Parameters
     ----------
@@ -593,7 +610,8 @@ def plot_factor_features(
     features of each omic (or the decoder attribution, see
     :func:`skpoems.inspection.top_features`), grouped and coloured by omic.
     Since the factors of POEMS are shared by all omics, the bars show which
-    features of different omics a factor links.
+    features of different omics a factor links. Bars of features that fall as
+    the factor rises (a negative ``correlation`` in the table) are hatched.
 
     Parameters
     ----------

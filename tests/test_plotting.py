@@ -87,7 +87,7 @@ def _texts(items):
 # ------------------------------------------------------------ feature figures
 def test_plot_top_features_all_omics(poems):
     ax = plot_top_features(poems, n=4)
-    assert _texts(ax.get_legend().get_texts()) == ["mRNA", "methylation", "miRNA"]
+    assert _texts(ax.get_legend().get_texts())[:3] == ["mRNA", "methylation", "miRNA"]
     table = top_features(poems, n=4)
     labels = _texts(ax.get_yticklabels())
     assert len(labels) == 12
@@ -111,7 +111,9 @@ def test_plot_top_features_shortens_long_names(poems):
     assert LONG_NAME[:10] + "\u2026" + LONG_NAME[-9:] in labels  # both ends kept
     assert W.shape == (10,)
     assert ax.get_title() == "Top 10 mRNA features"
-    assert ax.get_legend() is None  # one omic: no legend needed
+    # one omic: no omic legend, only the hatched bars' entry where some fall
+    legend = ax.get_legend()
+    assert legend is None or _texts(legend.get_texts()) == ["falls with its factor"]
 
 
 def test_plot_top_features_uses_given_axes_only(poems):
@@ -128,7 +130,7 @@ def test_plot_top_features_gradient_model(poem, data):
     # one sample: no factor varies, the bars are the unweighted sum and say so
     label = plot_top_features(poem, n=3, X=data[0].iloc[:1]).get_xlabel()
     assert "unweighted" in label and "sd}(z_k)" not in label
-    assert _texts(ax.get_legend().get_texts()) == ["mRNA", "methylation", "miRNA"]
+    assert _texts(ax.get_legend().get_texts())[:3] == ["mRNA", "methylation", "miRNA"]
     old = copy.deepcopy(poem)
     del old.embedding_  # a model saved before the fit kept its samples' embedding
     with pytest.raises(ValueError, match="pass X"):
@@ -997,7 +999,7 @@ def test_long_omic_names_are_shortened_in_legends_and_titles():
     X = {long[0]: rng.random((30, 6)), long[1]: rng.random((30, 4))}
     est = POEMSTransformer(n_components=3, max_iter=2, random_state=0).fit(X)
     ax = plot_top_features(est, n=3)
-    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    texts = [t.get_text() for t in ax.get_legend().get_texts() if t.get_text() != "falls with its factor"]
     assert len(texts) == 2 and len(set(texts)) == 2 and all(len(t) < 40 for t in texts)
     ax = plot_gating_weights(est.gating_weights_, omic_names=list(est.omic_names_))
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
@@ -1118,3 +1120,17 @@ def test_figures_for_a_journal_column_and_small_values(poems, data):
     image = ax.imshow(np.array([[1.0, -0.0014]]), vmin=-1, vmax=1)
     _annotate_matrix(ax, image, np.array([[1.0, -0.0014]]))
     assert _texts(ax.texts) == ["1.00", "0.00"]
+
+
+def test_top_feature_bars_hatch_the_features_that_fall(poems):
+    """The bars are magnitudes; a feature that falls with its factor (negative
+    correlation) was drawn as one that rises. Its bar is hatched, with a legend
+    entry, also in a one-omic figure (which has no omic legend)."""
+    table = top_features(poems, n=10, omic="mRNA")
+    assert (table["correlation"] < 0).any() and (table["correlation"] >= 0).any()
+    ax = plot_top_features(poems, n=10, omic="mRNA")
+    hatched = [bool(p.get_hatch()) for p in ax.patches if p.get_height() == 0.8]
+    assert hatched == list(table["correlation"] < 0)
+    assert _texts(ax.get_legend().get_texts()) == ["falls with its factor"]
+    ax = plot_top_features(poems, n=4)
+    assert _texts(ax.get_legend().get_texts())[:3] == ["mRNA", "methylation", "miRNA"]
