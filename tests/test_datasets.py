@@ -983,6 +983,142 @@ def test_omics_files_errors(kirc_folder, case):
         load_omics_files(files, labels=labels)
 
 
+@pytest.mark.parametrize("transpose", [True, False])
+@pytest.mark.parametrize("join", ["strict", "inner"])
+def test_omics_files_read_a_separator_ending_every_data_row(tmp_path, transpose, join):
+    """A separator at the end of every data row but not of the header: pandas made
+    the rows' first fields the index and moved every value onto the next
+    sample or feature (the last one all NaN), silently under join='inner' and
+    blamed on the samples under join='strict'."""
+    samples = ["s1", "s2", "s3"]
+    table = pd.DataFrame(
+        [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], index=["g1", "g2"], columns=samples
+    )
+    written = table if transpose else table.T
+    corner = "gene" if transpose else "sample"
+    lines = [",".join([corner, *written.columns])]
+    lines += [
+        ",".join([name, *map(str, row)]) + ","  # the separator ending the row
+        for name, row in zip(written.index, written.to_numpy(), strict=True)
+    ]
+    (tmp_path / "mrna.csv").write_text("\n".join(lines) + "\n")
+    other = pd.DataFrame([[0.1, 0.2, 0.3]], index=["c1"], columns=samples)
+    (other if transpose else other.T).to_csv(tmp_path / "meth.csv")
+    (tmp_path / "labels.csv").write_text("sample,label\ns1,A\ns2,B\ns3,A\n")
+    omics = load_omics_files(
+        {"mrna": tmp_path / "mrna.csv", "meth": tmp_path / "meth.csv"},
+        labels=tmp_path / "labels.csv", transpose=transpose, join=join,
+    )
+    assert omics.data.index.tolist() == samples
+    assert omics.feature_names.tolist() == ["g1", "g2", "c1"]
+    np.testing.assert_array_equal(omics.data["mrna"].to_numpy(), table.T.to_numpy())
+    assert omics.target.tolist() == [0, 1, 0]
+
+
+@pytest.mark.parametrize("transpose", [True, False])
+def test_omics_files_read_a_separator_ending_every_line(tmp_path, transpose):
+    """The header's line ending with a separator too: no empty sample or feature
+    named 'Unnamed: 4' (as load_omics_tables reads it)."""
+    (tmp_path / "mrna.csv").write_text("gene,s1,s2,s3,\ng1,1,2,3,\ng2,4,5,6,\n")
+    omics = load_omics_files({"mrna": tmp_path / "mrna.csv"}, transpose=transpose)
+    expected = np.array([[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]])
+    if not transpose:
+        expected = expected.T
+    np.testing.assert_array_equal(omics.data.to_numpy(), expected)
+    samples = ["s1", "s2", "s3"] if transpose else ["g1", "g2"]
+    assert omics.data.index.tolist() == samples
+
+
+def test_omics_files_still_read_r_headers_without_a_row_names_field(tmp_path):
+    """R's write.table: the header has no field for the row names, so every data
+    row holds one field more, a value. (A guard for the trailing-separator
+    reading above, which must not take these rows for such.)"""
+    (tmp_path / "mrna.csv").write_text("s1,s2,s3\ng1,1,2,3\ng2,4,5,6\n")
+    omics = load_omics_files({"mrna": tmp_path / "mrna.csv"})
+    assert omics.data.index.tolist() == ["s1", "s2", "s3"]
+    np.testing.assert_array_equal(omics.data.to_numpy(), [[1, 4], [2, 5], [3, 6]])
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        # the first row ends with a separator, another with a value there
+        ("gene,s1,s2,s3\ng1,1,2,3,\ng2,4,5,6,7\n",
+         r"mrna.csv: its first data row ends with a separator .* 1 other row\(s\) "
+         r"hold a value there \(row 'g2': 7.0\)"),
+        # a value beyond the header, which has a field for the row names
+        ("sample,g1,g2\ns1,1,2,9\ns2,3,4,8\n",
+         r"mrna.csv: its data rows hold one field more than its header row "
+         r"\(row 's1': 4 fields, header: 3\)"),
+    ],
+)
+def test_omics_files_refuse_rows_with_a_value_beyond_the_header(
+    tmp_path, text, pattern
+):
+    (tmp_path / "mrna.csv").write_text(text)
+    transpose = text.startswith("gene")
+    with pytest.raises(ValueError, match=pattern):
+        load_omics_files({"mrna": tmp_path / "mrna.csv"}, transpose=transpose)
+
+
+@pytest.mark.parametrize("transpose", [True, False])
+def test_omics_files_refuse_a_line_of_fewer_fields(tmp_path, transpose):
+    """A line with a separator fewer than the others: pandas filled its last
+    column with NaN, whichever of its values was lost. Empty fields between
+    separators stay missing values."""
+    (tmp_path / "ok.csv").write_text("name,a,b,c\nx,1,,3\ny,4,5,\n")
+    omics = load_omics_files({"m": tmp_path / "ok.csv"}, transpose=transpose)
+    assert int(omics.data.isna().to_numpy().sum()) == 2
+    (tmp_path / "short.csv").write_text("name,a,b,c\nx,1,2,3\n\ny,4,5\nz,7,8,9\n")
+    pattern = r"short.csv, line 4: 3 comma-separated field\(s\) where the table has 4"
+    with pytest.raises(ValueError, match=pattern):
+        load_omics_files({"m": tmp_path / "short.csv"}, transpose=transpose)
+
+
+@pytest.mark.parametrize("broken", ["not gzip", "truncated"])
+@pytest.mark.parametrize("role", ["omic", "labels"])
+def test_omics_files_name_a_broken_gzip_file(kirc_folder, broken, role):
+    """A .gz file that is no gzip data, or is cut short (an interrupted download):
+    a bare gzip.BadGzipFile or EOFError named no file."""
+    folder = kirc_folder[0]
+    data = gzip.decompress((folder / "gene1.csv.gz").read_bytes())
+    if broken == "truncated":
+        data = gzip.compress(data)[:-10]
+    (folder / "broken.csv.gz").write_bytes(data)
+    files, labels = {"mRNA": folder / "gene1.csv.gz"}, None
+    if role == "omic":
+        files = {"mRNA": folder / "broken.csv.gz"}
+    else:
+        labels = folder / "broken.csv.gz"
+    of_omic = r" \(omic 'mRNA'\)" if role == "omic" else ""
+    pattern = rf"broken.csv.gz{of_omic} is not valid gzip data, or is incomplete"
+    with pytest.raises(ValueError, match=pattern):
+        load_omics_files(files, labels=labels)
+
+
+def test_folder_drops_the_empty_column_of_a_separator_ending_every_line(tmp_path):
+    """1,2, read as three features, the last all NaN (and the model then asked
+    for imputation); lines without the separator among them read alike."""
+    (tmp_path / "1_all.csv").write_text("1,2,\n3,4\n5,6,\n")
+    (tmp_path / "2_all.csv").write_text("7\n8\n9\n")
+    _write_names(tmp_path / "1_featname.csv", ["a", "b"])
+    omics = load_omics_folder(tmp_path, as_frame=False)
+    assert omics.omic_dims == (2, 1)
+    assert omics.feature_names[:2].tolist() == ["a", "b"]
+    np.testing.assert_array_equal(omics.data, [[1, 2, 7], [3, 4, 8], [5, 6, 9]])
+
+
+def test_folder_refuses_a_line_of_fewer_fields(tmp_path):
+    """A line with a separator fewer than the others was filled with NaN (3 where
+    3,4 was expected). Empty fields between separators stay missing values."""
+    (tmp_path / "1_all.csv").write_text("1,,2\n3,4,\n5,6,7\n")
+    assert np.isnan(load_omics_folder(tmp_path, as_frame=False).data).sum() == 2
+    (tmp_path / "1_all.csv").write_text("1,2\n3\n5,6\n")
+    pattern = r"1_all.csv, line 2: 1 comma-separated field\(s\) where the table has 2"
+    with pytest.raises(ValueError, match=pattern):
+        load_omics_folder(tmp_path)
+
+
 # --------------------------------------------------------------------------- #
 # make_multiomics
 # --------------------------------------------------------------------------- #

@@ -414,6 +414,58 @@ def test_rows_with_more_fields_than_the_header_are_refused(tmp_path):
         load_omics_tables(tmp_path)
 
 
+@pytest.mark.parametrize("sep", [",", "\t", ";"])
+@pytest.mark.parametrize("features_x_samples", [True, False])
+def test_a_separator_ending_every_data_row(tmp_path, sep, features_x_samples):
+    """A separator at the end of every data row but not of the header: pandas made
+    the rows' first fields the index, and every value moved onto the next sample
+    or feature (the last one all NaN; 'sample,g1,g2' crashed in pandas)."""
+    ids = ["001", "002", "003", "004"]
+    genes = pd.DataFrame(np.arange(12.0).reshape(4, 3) / 10, index=ids, columns=["G1", "G2", "G3"])
+    written = genes.T if features_x_samples else genes
+    corner = "gene" if features_x_samples else "sample"
+    lines = [sep.join([corner, *written.columns])]
+    lines += [sep.join([name, *map(str, row)]) + sep for name, row in zip(written.index, written.to_numpy(), strict=True)]
+    (tmp_path / "mrna.csv").write_text("\n".join(lines) + "\n")
+    pd.DataFrame({"m1": [1.0, 2.0, 3.0, 4.0]}, index=ids).rename_axis("sample").to_csv(tmp_path / "mirna.csv", sep=sep)
+    for join in ("strict", "inner"):
+        bunch = load_omics_tables(tmp_path, join=join)
+        assert list(bunch.data.index) == ids  # as written (leading zeros kept)
+        np.testing.assert_array_equal(bunch.data["mrna"].to_numpy(), genes.to_numpy())
+        assert list(bunch.data["mrna"].columns) == ["G1", "G2", "G3"]
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        # a value beyond the header, which has a field for the row names
+        ("sample,g1,g2\nP0,1,2,9\nP1,3,4,8\nP2,5,6,7\nP3,1,1,1\n",
+         r"mrna.csv: its data rows hold one field more than its header row \(row 'P0': 4 fields, header: 3\)"),
+        # the first row ends with a separator, another with a value there
+        ("sample,g1,g2\nP0,1,2,\nP1,3,4,8\nP2,5,6,\nP3,1,1,\n",
+         r"mrna.csv: its first data row ends with a separator .* 1 other row\(s\) hold a value there \(row 'P1': 8"),
+    ],
+)
+def test_rows_with_a_value_beyond_the_header_are_refused(tmp_path, text, pattern):
+    """pandas' own 'zip() argument 2 is shorter than argument 1' named no file."""
+    (tmp_path / "mrna.csv").write_text(text)
+    pd.DataFrame({"m1": [1.0, 2.0, 3.0, 4.0]}, index=[f"P{i}" for i in range(4)]).to_csv(tmp_path / "mirna.csv")
+    with pytest.raises(ValueError, match=pattern):
+        load_omics_tables(tmp_path)
+
+
+@pytest.mark.parametrize("broken", ["not gzip", "truncated"])
+def test_a_broken_gzip_table_is_named(tmp_path, broken):
+    """A .gz table cut short (an interrupted download) raised a bare EOFError."""
+    import gzip
+
+    data = pd.DataFrame({"g1": [1.0, 2.0, 3.0]}, index=["s1", "s2", "s3"]).to_csv().encode()
+    (tmp_path / "mrna.csv.gz").write_bytes(data if broken == "not gzip" else gzip.compress(data)[:-10])
+    pd.DataFrame({"m1": [1.0, 2.0, 3.0]}, index=["s1", "s2", "s3"]).to_csv(tmp_path / "mirna.csv")
+    with pytest.raises(ValueError, match=r"mrna.csv.gz is not valid gzip data, or is incomplete .*interrupted download"):
+        load_omics_tables(tmp_path)
+
+
 def test_header_without_a_field_for_the_row_names(tmp_path):
     """R's write.table writes the header without a field for the row names; those
     are the samples, also for a label table listing them in another order."""

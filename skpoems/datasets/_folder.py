@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import itertools
+import lzma
 import os
 import re
+import zlib
 from collections.abc import Mapping, Sequence
 from numbers import Integral
 from pathlib import Path
@@ -82,14 +84,191 @@ def _read_rows(file: Path, n_rows: int | None = None) -> list[list[str]]:
             return list(itertools.islice(csv.reader(fh), n_rows))
     except UnicodeDecodeError as exc:
         raise _not_utf8(file, exc) from exc
-    except (OSError, EOFError, csv.Error) as exc:
+    except _READ_ERRORS as exc:
+        raise _unreadable(file, exc) from exc
+    except csv.Error as exc:
         raise ValueError(f"{file} could not be read: {exc}") from exc
+
+
+#: what reading a file raises where it cannot be read, or is no valid compressed
+#: file (gzip.BadGzipFile is an OSError; a truncated one ends in an EOFError)
+_READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
+_COMPRESSION_NAMES = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
+
+
+def _unreadable(file: Path, exc: BaseException, omic: str | None = None) -> ValueError:
+    """The error for a file that could not be read (one of ``_READ_ERRORS``): a
+    compressed one is not what its ending says, or is cut short (an interrupted
+    download or copy)."""
+    of_omic = f" (omic {omic!r})" if omic is not None else ""
+    name = file.name.lower()
+    ending = next((e for e in _COMPRESSION_NAMES if name.endswith(e)), None)
+    missing = (FileNotFoundError, PermissionError, IsADirectoryError)
+    if ending is None or isinstance(exc, missing):
+        return ValueError(f"{file}{of_omic} could not be read: {exc}")
+    kind = _COMPRESSION_NAMES[ending]
+    return ValueError(
+        f"{file}{of_omic} is not valid {kind} data, or is incomplete "
+        f"({type(exc).__name__}: {exc}): an interrupted download or copy, or a file "
+        f"named {ending} that is not {kind}-compressed? Download or compress it again "
+        f"(or name it without {ending})."
+    )
+
+
+def _short_row(file: Path, fields: int, skip: int) -> tuple[int, int] | None:
+    """(line number, number of fields) of the first line after the first ``skip``
+    of a comma-separated file that holds fewer than ``fields`` fields, or None.
+
+    Blank lines are passed over (pandas skips them); an empty field between
+    separators ("1,,3") is a missing value, not a short row. Lines with a quote
+    are split by the csv module (a quoted field may hold commas or line breaks),
+    the others by counting their commas, without building their fields.
+    """
+    try:
+        with open_text(file, encoding="utf-8-sig", newline="") as fh:
+            lines = iter(fh)
+            line_no = 0
+            for line in lines:
+                line_no += 1
+                start = line_no
+                if '"' in line:
+                    reader = csv.reader(itertools.chain([line], lines))
+                    count = len(next(reader, []))
+                    line_no += reader.line_num - 1
+                else:
+                    count = line.count(",") + 1
+                if start > skip and line.strip() and count < fields:
+                    return start, count
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(file, exc) from exc
+    except _READ_ERRORS as exc:
+        raise _unreadable(file, exc) from exc
+    except csv.Error as exc:
+        raise ValueError(f"{file} could not be read: {exc}") from exc
+    return None
+
+
+def _refuse_short_rows(file: Path, table: pd.DataFrame, fields: int, skip: int) -> None:
+    """Refuse a comma-separated table (read by pandas into ``table``, whose rows
+    hold ``fields`` fields) with a line of fewer fields: pandas fills the missing
+    fields of such a row with NaN, so a separator or value lost in the middle of
+    a line would silently move the values after it into other columns. A short
+    line leaves its last column missing: the file is read again only where the
+    last column holds a missing value."""
+    if table.shape[1] == 0 or not table.iloc[:, -1].isna().any():
+        return
+    short = _short_row(file, fields, skip)
+    if short is not None:
+        line_no, count = short
+        raise ValueError(
+            f"{file}, line {line_no}: {count} comma-separated field(s) where the "
+            f"table has {fields}: a value or a separator is missing, and the values of "
+            "that line cannot be matched to their columns. Write a missing value as an "
+            "empty field between separators (1,,3) or as NA, keeping every line's "
+            "separators."
+        )
+
+
+def _without_empty_last_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """A table without the empty, unnamed last columns that a separator at the
+    end of every line (the header's too: a spreadsheet export) makes."""
+    while (
+        table.shape[1] > 1 and str(table.columns[-1]).startswith("Unnamed:")
+        and table.iloc[:, -1].isna().all()
+    ):
+        table = table.iloc[:, :-1]
+    return table
+
+
+#: headers of a first column that holds sample ids, even numeric ones: sample_id,
+#: Sample ID, patient, barcode, subject, SubjectNo, Patient No., ...
+_ID_HEADER = re.compile(
+    r"^(?:(?:sample|patient|subject|case|donor|specimen|individual|participant|barcode|mouse|animal)"
+    r"(?:[ _.-]?(?:id|ids|name|names|barcode|barcodes|sample|samples|patient|patients|no|nr|num|number)\.?)?"
+    r"|[ _.-]?(?:id|ids|name|names|barcode|barcodes|sample|samples|patient|patients))$",
+    re.IGNORECASE,
+)
+#: headers of a first column that holds feature names: gene, gene_symbol,
+#: probe_id, symbol, ...
+_FEATURE_HEADER = re.compile(
+    r"^(?:(?:gene|feature|probe|cpg|mirna|transcript|protein)s?"
+    r"(?:[ _.-]?(?:id|ids|name|names|symbol|symbols))?|symbols?)$",
+    re.IGNORECASE,
+)
+
+
+def _is_id_header(header: Any) -> bool:
+    return isinstance(header, str) and bool(_ID_HEADER.match(header.strip()))
+
+
+def _one_field_more(
+    file: Path, table: pd.DataFrame, first_row: Sequence[str] | None
+) -> pd.DataFrame:
+    """A table whose data rows hold one field more than its header row, as
+    ``pandas.read_csv`` reads it: the first field of every row becomes the index
+    and the header's names go over the other fields (``table``). ``first_row``:
+    the fields of the first data row as written (None where not read).
+
+    * The first data row ends with an empty field, and the last column is empty
+      throughout: a separator at the end of every data row but not of the
+      header (a script's or a spreadsheet's export). Returns the table as its
+      header names it: the rows' names as the index, named by the header's
+      first field, the other header names over their values, without the
+      empty last column.
+    * The first data row ends with an empty field, other rows with a value:
+      ValueError (which rows hold what cannot be told).
+    * A value there: R's ``write.table``, whose header has no field for the row
+      names. Returns ``table``, unless the header's first field names the row
+      names' column (sample, sample_id, gene, ...) and holds numbers under
+      names that are not R's row numbers: its rows then hold one value too many
+      (ValueError).
+    """
+    last = table.iloc[:, -1]
+    if first_row is None or not first_row[-1].strip():
+        if last.isna().all():
+            out = table.iloc[:, :-1].set_axis(table.columns[1:], axis=1)
+            out.index = out.index.rename(table.columns[0])
+            return out
+        if first_row is not None:
+            there = last.dropna()
+            raise ValueError(
+                f"{file}: its first data row ends with a separator (an empty field "
+                f"beyond the {table.shape[1]} fields of its header row), but "
+                f"{len(there)} other row(s) hold a value there (row "
+                f"{there.index[0]!r}: {there.iloc[0]}): its rows hold more fields than "
+                "its header row, so their values cannot be matched to the header's "
+                "names. Write every row with one field per header field (a separator "
+                "at the end of every row is read, and so is R's header without a "
+                "field for the row names)."
+            )
+    first, values = table.columns[0], table.iloc[:, 0]
+    names_rows = _is_id_header(first) or (
+        isinstance(first, str) and bool(_FEATURE_HEADER.match(first.strip()))
+    )
+    if (
+        names_rows and pd.api.types.is_numeric_dtype(values)
+        and not pd.api.types.is_bool_dtype(values)
+        and not _is_row_index(table.index.to_numpy())
+    ):
+        raise ValueError(
+            f"{file}: its data rows hold one field more than its header row (row "
+            f"{table.index[0]!r}: {table.shape[1] + 1} fields, header: "
+            f"{table.shape[1]}), whose first field {first!r} names the column of row "
+            f"names: read as they are, {first!r} would be a column of numbers and "
+            "every value would lie under the name of the column before its own. Write "
+            "every row with one field per header field (a separator at the end of "
+            "every row is read, and so is R's header without a field for the row "
+            "names)."
+        )
+    return table
 
 
 def _read_numbers(file: Path, skip_header: bool) -> np.ndarray:
     """Read a numeric CSV table (after its first line if ``skip_header``).
 
-    Empty cells and ``NA`` become NaN. Any other non-numeric value is an error.
+    Empty cells and ``NA`` become NaN. Any other non-numeric value is an error,
+    and so is a line of fewer fields than the others. An empty last column
+    after a separator that ends every line (``1,2,``) is dropped.
     """
     try:
         frame = pd.read_csv(
@@ -108,8 +287,15 @@ def _read_numbers(file: Path, skip_header: bool) -> np.ndarray:
             "numbers only, one sample per line, with no header row and no index "
             "column."
         ) from exc
-    except (OSError, EOFError) as exc:
-        raise ValueError(f"{file} could not be read: {exc}") from exc
+    except _READ_ERRORS as exc:
+        raise _unreadable(file, exc) from exc
+    if frame.shape[1] > 1 and frame.iloc[:, -1].isna().all():
+        # a separator ending the lines (1,2,): no feature, where the first
+        # data line's last field is empty (not NA)
+        first = _read_rows(file, 1 + int(skip_header))[-1:]
+        if first and first[0] and not first[0][-1].strip():
+            frame = frame.iloc[:, :-1]
+    _refuse_short_rows(file, frame, frame.shape[1], int(skip_header))
     return frame.to_numpy(dtype=np.float64)
 
 
@@ -624,8 +810,11 @@ def load_omics_folder(
     Every file may be compressed (``1_all.csv.gz``, ``labels_all.csv.gz``,
     ``2_all.csv.bz2``, ``3_all.csv.xz``; not both ``1_all.csv`` and
     ``1_all.csv.gz``) and is read as UTF-8, with
-    or without a byte order mark (Excel's "CSV UTF-8"). A data file that
-    :meth:`pandas.DataFrame.to_csv` wrote with its row index is also read: a
+    or without a byte order mark (Excel's "CSV UTF-8"). A separator at the end
+    of every line (``1,2,``) makes no feature; a line with fewer fields than
+    the others is an error (empty fields, ``1,,3``, are missing values). A
+    data file that :meth:`pandas.DataFrame.to_csv` wrote with its row index is
+    also read: a
     header row with an empty first cell, then a first column ``0, 1, 2, ...``
     (or ``1, 2, 3, ...``). The index column is dropped and the header gives the
     feature names, unless ``N_featname.csv`` does (both must then agree) or the
@@ -686,8 +875,9 @@ def load_omics_folder(
         a gap, the files disagree on the number of samples (between omics or
         with the labels), a ``N_featname.csv`` file has a different number of
         lines than ``N_*.csv`` has columns, a value is not numeric, a data file
-        has a header row (other than pandas' with its row index), a label is
-        missing, a file is not UTF-8 or is present both plain and as ``.gz``,
+        has a header row (other than pandas' with its row index), a line holds
+        fewer fields than the others, a label is missing, a file is not UTF-8
+        or is present both plain and as ``.gz`` (or is not valid ``.gz`` data),
         or the ``_all`` and ``_tr``/``_te`` files are mixed and disagree. Every
         message names the offending file.
 
@@ -936,11 +1126,20 @@ def _read_table(
         raise ValueError(f"{file} could not be parsed as a CSV table: {exc}") from exc
     except UnicodeDecodeError as exc:
         raise _not_utf8(file, exc) from exc
+    except _READ_ERRORS as exc:
+        raise _unreadable(file, exc, name) from exc
     if table.shape[1] == 0 or (table.shape[1] == 1 and _other_separator(str(table.columns[0]))):
         separator = _other_separator(f"{table.index.name}") or _other_separator(str(table.columns[0]))
         if separator:
             raise _not_comma_separated(file, separator)
     check_header_unique(file)
+    rows = _read_rows(file, 2)
+    if len(rows) == 2 and len(rows[1]) == len(rows[0]) + 1 == table.shape[1] + 1:
+        # the data rows hold one field more than the header: pandas made their
+        # first fields the index (a separator ending every data row, or R's header)
+        table = _one_field_more(file, table, rows[1])
+    table = _without_empty_last_columns(table)
+    _refuse_short_rows(file, table, table.shape[1] + 1, 1)
     if transpose:
         table = table.T
     repeated = list(dict.fromkeys(str(c) for c in table.columns[table.columns.duplicated()]))
@@ -1278,10 +1477,12 @@ def load_omics_files(
 
     Each file is a CSV table (compressed if its name ends in ``.gz``, ``.bz2`` or
     ``.xz``) with
-    names in its first row and first column. By default (``transpose=True``) the
-    rows are features and the columns samples, as in the KIRC files distributed
-    with POEMS (``gene1.csv.gz``, ``methyl.csv.gz``, ``miRNA1.csv.gz``). Samples
-    are matched between omics and labels by name.
+    names in its first row and first column (R's header without a field for the
+    row names, and a separator at the end of every data row, are read; a line
+    with fewer fields than the others is an error). By default
+    (``transpose=True``) the rows are features and the columns samples, as in
+    the KIRC files distributed with POEMS (``gene1.csv.gz``, ``methyl.csv.gz``,
+    ``miRNA1.csv.gz``). Samples are matched between omics and labels by name.
 
     Parameters
     ----------
@@ -1398,6 +1599,8 @@ def load_omics_files(
                 label_table = pd.read_csv(label_file, index_col=0)
             except UnicodeDecodeError as exc:
                 raise _not_utf8(label_file, exc) from exc
+            except _READ_ERRORS as exc:
+                raise _unreadable(label_file, exc) from exc
             label_source = str(label_file)
         label_table, n_unlabelled = _without_missing_labels(
             label_table, label_source, tables, join, sample_name_length

@@ -26,15 +26,20 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions, valid
 from ..utils._warnings import user_stacklevel
 from ._base import COMPRESSIONS, SAMPLE_BARCODE, _make_bunch, _omics_frame, open_text, sample_type_filter
 from ._folder import (
+    _READ_ERRORS,
     _dots_as_missing,
     _encode_labels,
+    _is_id_header,
     _is_row_index,
     _label_counts,
     _labels_from_table,
     _match_samples,
     _not_utf8,
+    _one_field_more,
     _prefix_hint,
     _spelling_hint,
+    _unreadable,
+    _without_empty_last_columns,
     check_header_unique,
 )
 
@@ -162,8 +167,8 @@ def _sniff(file: Path) -> tuple[str, str, bool, int, list[str] | None]:
                     )
                 lines += list(itertools.islice(fh, _SNIFF_LINES + 1))
             endings = fh.newlines  # the line endings met so far (read ahead included)
-    except OSError as exc:
-        raise ValueError(f"{file} could not be read: {exc}") from exc
+    except _READ_ERRORS as exc:
+        raise _unreadable(file, exc) from exc
     # "#" lines above the header are comments (cBioPortal's metadata); a "#" line
     # followed by data is the header itself (#gene, #sample)
     comments = 0
@@ -555,6 +560,24 @@ def _has_number(fields: list[str]) -> bool:
     return False
 
 
+def _first_data_row(
+    lines: list[str] | None, skiprows: int | list[int], sep: str
+) -> list[str] | None:
+    """The fields of a table's first data row (after the header line and the
+    lines that ``skiprows`` skips), from its first lines (:func:`_sniff`); None
+    where they are not at hand."""
+    if lines is None:
+        return None
+    start = (skiprows if isinstance(skiprows, int) else max(skiprows)) + 1
+    below = [line for line in lines[start:] if line.strip()]
+    if not below:
+        return None
+    if sep not in ("\t", ",", ";"):
+        return below[0].split()
+    fields = csv.reader([below[0].rstrip("\r\n")], delimiter=sep, skipinitialspace=True)
+    return next(fields, None)
+
+
 def _read_table(file: Path) -> pd.DataFrame:
     """Read a table with a header row, tab-, comma- or semicolon-separated."""
     sep, decimal, thousands, comments, lines = _sniff(file)
@@ -580,6 +603,8 @@ def _read_table(file: Path) -> pd.DataFrame:
         raise ValueError(
             f"{file} could not be read as a table with a header row: {exc}"
         ) from exc
+    except _READ_ERRORS as exc:
+        raise _unreadable(file, exc) from exc
     if comments and len(table) and str(table.iloc[-1, 0]).strip().lower() == "!series_matrix_table_end":
         table = table.iloc[:-1]  # the end of a GEO series matrix's table
     if isinstance(table.index, pd.MultiIndex):
@@ -590,6 +615,21 @@ def _read_table(file: Path) -> pd.DataFrame:
             f"row (read with separator {sep!r}). Write the table with one header "
             "field per column (tab, comma or semicolon separated)."
         )
+    # rows with one field more than the header: pandas made their first fields
+    # the index (a separator ending every data row, or R's header); an index of
+    # whole numbers in order is a RangeIndex too, so the first lines tell
+    header = _header_fields(lines, comments, sep, initial_space=True)
+    first_row = _first_data_row(lines, options["skiprows"], sep)
+    if header is not None and first_row is not None:
+        one_more = len(first_row) == len(header) + 1
+    else:
+        one_more = not table.index.equals(pd.RangeIndex(len(table)))
+    row_names_first = False  # whether the rows' first fields are the index (R's header)
+    if one_more:
+        fixed = _one_field_more(file, table, first_row)
+        row_names_first = fixed is table
+        if not row_names_first:
+            table = fixed.reset_index()
     if len(table) == 0:
         raise ValueError(
             f"{file} has a header row ({', '.join(repr('' if str(c).startswith('Unnamed: ') else str(c)) for c in table.columns[:3])}"
@@ -600,10 +640,7 @@ def _read_table(file: Path) -> pd.DataFrame:
         table = _without_thousands(table)
     _check_header_row(file, table, sep, decimal, comments, lines)
     _check_header_unique(file, sep, comments, lines)
-    # a separator at the end of every line (a spreadsheet export) makes empty,
-    # unnamed last columns
-    while table.shape[1] > 1 and str(table.columns[-1]).startswith("Unnamed:") and table.iloc[:, -1].isna().all():
-        table = table.iloc[:, :-1]
+    table = _without_empty_last_columns(table)
     table.columns = [c.strip() if isinstance(c, str) else c for c in table.columns]
     if table.shape[1] > 1 and not pd.api.types.is_numeric_dtype(table.iloc[:, 0]):
         # rows of bare separators (",,,,": a spreadsheet's empty rows) below a
@@ -626,9 +663,10 @@ def _read_table(file: Path) -> pd.DataFrame:
     cbioportal = annotated is not numbered and {"Hugo_Symbol", "Entrez_Gene_Id"} & set(numbered.columns[:2])
     if cbioportal or geo or ending.lower().endswith((".cct", ".cbt", ".gct")):
         table.attrs["features_x_samples"] = True
-    if _is_id_header(table.columns[0]) and not _is_unnamed(table.columns[0]):
-        # sample ids as text, as written (leading zeros kept: 00123)
-        ids = pd.read_csv(file, usecols=[0], dtype=str, **options).iloc[:, 0]
+    if _is_id_header(table.columns[0]) and not _is_unnamed(table.columns[0]) and not row_names_first:
+        # sample ids as text, as written (leading zeros kept: 00123; index_col:
+        # the first field also where a separator ends every data row)
+        ids = pd.read_csv(file, usecols=[0], dtype=str, index_col=False, **options).iloc[:, 0]
         if len(ids) == len(table) and ids.notna().all():
             table[table.columns[0]] = ids.str.strip().to_numpy()
     return table
@@ -876,20 +914,6 @@ def _exact_name_column(
         return table
     column, ids = found[0]
     return raw.drop(columns=column).set_axis(ids, axis=0)
-
-
-#: headers of a first column that holds sample ids, even numeric ones: sample_id,
-#: Sample ID, patient, barcode, subject, SubjectNo, Patient No., ...
-_ID_HEADER = re.compile(
-    r"^(?:(?:sample|patient|subject|case|donor|specimen|individual|participant|barcode|mouse|animal)"
-    r"(?:[ _.-]?(?:id|ids|name|names|barcode|barcodes|sample|samples|patient|patients|no|nr|num|number)\.?)?"
-    r"|[ _.-]?(?:id|ids|name|names|barcode|barcodes|sample|samples|patient|patients))$",
-    re.IGNORECASE,
-)
-
-
-def _is_id_header(header: Any) -> bool:
-    return isinstance(header, str) and bool(_ID_HEADER.match(header.strip()))
 
 
 def _id_column(table: pd.DataFrame) -> tuple[str, pd.Index] | None:
@@ -1715,7 +1739,9 @@ def load_omics_tables(
       differ, or a count that is a feature?) it is an error that says how to
       head a column of ids. Spaces around names and labels
       are dropped, and so is an empty last column (a separator at the end of
-      every line). Omics with sample names are
+      every line, or of every data row but not of the header; data rows with
+      a value beyond a header that has a field for the row names are an
+      error). Omics with sample names are
       matched by name (see ``join``); without them, rows are matched by
       position, so every omic must list the same samples in the same order.
     * Orientation: with ``transpose="auto"`` a table whose header, rather than
