@@ -1039,6 +1039,32 @@ def test_omics_files_still_read_r_headers_without_a_row_names_field(tmp_path):
     np.testing.assert_array_equal(omics.data.to_numpy(), [[1, 4], [2, 5], [3, 6]])
 
 
+@pytest.mark.parametrize("loader", ["files", "tables"])
+def test_r_headers_with_missing_values_at_the_end_of_rows(tmp_path, loader):
+    """R's write.table(na=""): a first row ending in an empty field is a missing
+    value under R's header (read so before the trailing-separator reading, which
+    refused it); a last sample missing in every row cannot be told from a
+    separator ending every row under a header that does not name the rows
+    (which moved every value onto the next sample): refused. A blank line after
+    the header does not hide a separator ending every data row."""
+    from skpoems.datasets import load_omics_tables
+
+    def load(text):
+        (tmp_path / "mrna.csv").write_text(text)
+        if loader == "files":
+            return load_omics_files({"mrna": tmp_path / "mrna.csv"}).data
+        return load_omics_tables(tmp_path, transpose=True).data["mrna"]
+
+    data = load("s1,s2,s3\ng1,1,2,\ng2,4,5,6\n")
+    assert data.index.tolist() == ["s1", "s2", "s3"]
+    np.testing.assert_array_equal(data.to_numpy(), [[1, 4], [2, 5], [np.nan, 6]])
+    with pytest.raises(ValueError, match=r"last one empty in every row.*'s1', names the rows.*'s3'"):
+        load("s1,s2,s3\ng1,1,2,\ng2,4,5,\n")
+    data = load("gene,s1,s2,s3\n\ng1,1,2,3,\ng2,4,5,6,\n")
+    assert data.index.tolist() == ["s1", "s2", "s3"]
+    np.testing.assert_array_equal(data.to_numpy(), [[1, 4], [2, 5], [3, 6]])
+
+
 @pytest.mark.parametrize(
     ("text", "pattern"),
     [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import itertools
 import lzma
@@ -79,9 +80,15 @@ def _not_utf8(file: Path, exc: UnicodeDecodeError) -> ValueError:
 def _read_rows(file: Path, n_rows: int | None = None) -> list[list[str]]:
     """The CSV rows of a file (its first ``n_rows``, if given): UTF-8 with or
     without a byte order mark, gunzipped when the name ends in ``.gz``."""
+    with _reading(file), open_text(file, encoding="utf-8-sig", newline="") as fh:
+        return list(itertools.islice(csv.reader(fh), n_rows))
+
+
+@contextlib.contextmanager
+def _reading(file: Path):
+    """Errors of reading the CSV rows of ``file`` as ValueErrors that name it."""
     try:
-        with open_text(file, encoding="utf-8-sig", newline="") as fh:
-            return list(itertools.islice(csv.reader(fh), n_rows))
+        yield
     except UnicodeDecodeError as exc:
         raise _not_utf8(file, exc) from exc
     except _READ_ERRORS as exc:
@@ -124,27 +131,20 @@ def _short_row(file: Path, fields: int, skip: int) -> tuple[int, int] | None:
     are split by the csv module (a quoted field may hold commas or line breaks),
     the others by counting their commas, without building their fields.
     """
-    try:
-        with open_text(file, encoding="utf-8-sig", newline="") as fh:
-            lines = iter(fh)
-            line_no = 0
-            for line in lines:
-                line_no += 1
-                start = line_no
-                if '"' in line:
-                    reader = csv.reader(itertools.chain([line], lines))
-                    count = len(next(reader, []))
-                    line_no += reader.line_num - 1
-                else:
-                    count = line.count(",") + 1
-                if start > skip and line.strip() and count < fields:
-                    return start, count
-    except UnicodeDecodeError as exc:
-        raise _not_utf8(file, exc) from exc
-    except _READ_ERRORS as exc:
-        raise _unreadable(file, exc) from exc
-    except csv.Error as exc:
-        raise ValueError(f"{file} could not be read: {exc}") from exc
+    with _reading(file), open_text(file, encoding="utf-8-sig", newline="") as fh:
+        lines = iter(fh)
+        line_no = 0
+        for line in lines:
+            line_no += 1
+            start = line_no
+            if '"' in line:
+                reader = csv.reader(itertools.chain([line], lines))
+                count = len(next(reader, []))
+                line_no += reader.line_num - 1
+            else:
+                count = line.count(",") + 1
+            if start > skip and line.strip() and count < fields:
+                return start, count
     return None
 
 
@@ -210,13 +210,17 @@ def _one_field_more(
     the fields of the first data row as written (None where not read).
 
     * The first data row ends with an empty field, and the last column is empty
-      throughout: a separator at the end of every data row but not of the
-      header (a script's or a spreadsheet's export). Returns the table as its
-      header names it: the rows' names as the index, named by the header's
+      throughout, under a header whose first field names the rows (empty,
+      sample, gene, ...): a separator at the end of every data row but not of
+      the header (a script's or a spreadsheet's export). Returns the table as
+      its header names it: the rows' names as the index, named by the header's
       first field, the other header names over their values, without the
-      empty last column.
-    * The first data row ends with an empty field, other rows with a value:
-      ValueError (which rows hold what cannot be told).
+      empty last column. Under another first field (``s1``) the file may as
+      well be R's header with a last sample missing everywhere: ValueError.
+    * The first data row ends with an empty field, other rows with a value,
+      under a header whose first field names the rows: ValueError (which rows
+      hold what cannot be told); under another first field, R's header with
+      missing values (``write.table(na="")``): returns ``table``.
     * A value there: R's ``write.table``, whose header has no field for the row
       names. Returns ``table``, unless the header's first field names the row
       names' column (sample, sample_id, gene, ...) and holds numbers under
@@ -224,12 +228,27 @@ def _one_field_more(
       (ValueError).
     """
     last = table.iloc[:, -1]
+    first = table.columns[0]
+    names_rows = isinstance(first, str) and (
+        first.startswith("Unnamed:") or _is_id_header(first) or bool(_FEATURE_HEADER.match(first.strip()))
+    )
     if first_row is None or not first_row[-1].strip():
         if last.isna().all():
+            if not (names_rows or first_row is None):
+                raise ValueError(
+                    f"{file}: its data rows hold one field more than its header row, the "
+                    "last one empty in every row. Either a separator ends every data row "
+                    f"(and the header's first field, {first!r}, names the rows), or the "
+                    "header is R's, without a field for the row names, and its last "
+                    f"column ({table.columns[-1]!r}) is empty in every row: the two "
+                    "readings put every value under another name. Write the file so that "
+                    "it says which: no separator at the end of the data rows, or a first "
+                    "header field that names the rows (e.g. gene or sample)."
+                )
             out = table.iloc[:, :-1].set_axis(table.columns[1:], axis=1)
-            out.index = out.index.rename(table.columns[0])
+            out.index = out.index.rename(first)
             return out
-        if first_row is not None:
+        if first_row is not None and names_rows:
             there = last.dropna()
             raise ValueError(
                 f"{file}: its first data row ends with a separator (an empty field "
@@ -241,12 +260,9 @@ def _one_field_more(
                 "at the end of every row is read, and so is R's header without a "
                 "field for the row names)."
             )
-    first, values = table.columns[0], table.iloc[:, 0]
-    names_rows = _is_id_header(first) or (
-        isinstance(first, str) and bool(_FEATURE_HEADER.match(first.strip()))
-    )
+    values = table.iloc[:, 0]
     if (
-        names_rows and pd.api.types.is_numeric_dtype(values)
+        names_rows and not first.startswith("Unnamed:") and pd.api.types.is_numeric_dtype(values)
         and not pd.api.types.is_bool_dtype(values)
         and not _is_row_index(table.index.to_numpy())
     ):
@@ -1133,7 +1149,7 @@ def _read_table(
         if separator:
             raise _not_comma_separated(file, separator)
     check_header_unique(file)
-    rows = _read_rows(file, 2)
+    rows = [row for row in _read_rows(file, 16) if row][:2]  # (pandas skips blank lines)
     if len(rows) == 2 and len(rows[1]) == len(rows[0]) + 1 == table.shape[1] + 1:
         # the data rows hold one field more than the header: pandas made their
         # first fields the index (a separator ending every data row, or R's header)
