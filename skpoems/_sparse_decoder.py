@@ -741,10 +741,12 @@ def sparse_decode_abs_jacobian_mean(
     out_weight: Tensor,
     *,
     max_elements: int = 2**22,
+    absolute: bool = True,
 ) -> Tensor:
     """Mean absolute Jacobian of the sparse decoder (no dropout), in bounded memory.
 
-    Returns ``A[j, k] = mean_b |d out[b, j] / d z[b, k]|`` for the decoder of
+    Returns ``A[j, k] = mean_b |d out[b, j] / d z[b, k]|`` (``absolute=False``:
+    the signed mean slope ``mean_b d out[b, j] / d z[b, k]``) for the decoder of
     :func:`sparse_decode` in eval mode, where the chain rule gives, exactly::
 
         d out[b, j] / d z[b, k] = mask[j, k] * sum_h C[j, h] * 1[a[b, j, h] > 0] * G[h, k]
@@ -764,6 +766,9 @@ def sparse_decode_abs_jacobian_mean(
         As in :func:`sparse_decode` (the bias does not enter the Jacobian).
     max_elements : int, default=2**22
         Bound on the elements of each work tensor.
+    absolute : bool, default=True
+        Average the absolute slopes (attributions) or the signed ones. Rows of
+        ``mask`` and ``out_weight`` of some features give those features' alone.
 
     Returns
     -------
@@ -785,7 +790,8 @@ def sparse_decode_abs_jacobian_mean(
             # in place: the cost is memory traffic over (b, J, H) tensors, not arithmetic
             gated = ((zb[:, None, :] * m[None]) @ g_t).gt_(0)  # (b, J, H): 1[a > 0], a the pre-activations
             gated.mul_(out_weight[j : j + feats])  # C * 1[a > 0]
-            out[j : j + feats] += (gated @ hidden_weight).mul_(m).abs_().sum(dim=0)
+            slopes = (gated @ hidden_weight).mul_(m)
+            out[j : j + feats] += (slopes.abs_() if absolute else slopes).sum(dim=0)
     return out / batch
 
 

@@ -299,25 +299,28 @@ def _check_attributions(estimator: Any, attributions: Any) -> list[np.ndarray]:
 
 def _feature_scores(
     estimator: Any, method: str, X: Any, attributions: Any = None
-) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray | None]:
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray | None, np.ndarray | None]:
     """Per omic: a (D_v, m) score matrix and the embedding columns of its m
-    columns; and, for gradient scores, each factor's standard deviation over
-    the samples (None: unknown, or weights)."""
+    columns; for gradient scores, each factor's standard deviation over the
+    samples (None: unknown, or weights); and the embedding of the samples
+    (``X``'s, else the fit's; None for a model saved without ``embedding_``)."""
+    Z = _embedding_at(estimator, X) if X is not None else _fitted_embedding(estimator)
     if method == "weights":
         cols = _weight_factor_columns(estimator)
         return [
             (np.abs(np.asarray(W, dtype=float)), c)
             for W, c in zip(estimator.components_, cols, strict=True)
-        ], None
+        ], None, Z
     if attributions is not None:
         blocks = _check_attributions(estimator, attributions)
         spread = _attribution_spread(attributions, _n_factors(estimator))
     else:
-        Z = _embedding_at(estimator, X)
+        if Z is None:
+            Z = _embedding_at(estimator, X)  # (raises: a model saved without embedding_)
         blocks = _decoder_jacobian_abs_mean(estimator, Z)
         spread = _usable_spread(np.asarray(Z, dtype=float).std(axis=0) if len(Z) > 1 else None)
     all_cols = np.arange(_n_factors(estimator))
-    return [(A, all_cols) for A in blocks], spread
+    return [(A, all_cols) for A in blocks], spread, Z
 
 
 def _usable_spread(spread: Any) -> np.ndarray | None:
@@ -853,30 +856,33 @@ def top_features(
     X : array-like, DataFrame, list or dict, default=None
         Samples at whose embeddings the decoder is differentiated (in any form
         the estimator accepts), e.g. held-out samples; None: the samples passed
-        to fit. With ``"weights"``, only the ``correlation`` column uses it.
+        to fit. With ``"weights"``, only the ``slope`` column uses it.
     attributions : dict, default=None
         The decoder attributions already computed, as returned by
         :func:`decoder_attributions` (``decoder_attributions(estimator, X)``),
         instead of ``X``: ranks by them (``method="gradient"``) without
         differentiating the decoder again. Differentiating costs about as much
         as a few training epochs, so compute them once to rank overall, per
-        factor and per omic. The ``correlation`` column is then measured over
-        the samples passed to fit.
+        factor and per omic. The ``slope`` column is then measured over the
+        samples passed to fit.
 
     Returns
     -------
     DataFrame
         Columns ``omic``, ``feature`` (names seen in fit), ``factor`` (int),
-        ``strength`` (float) and ``correlation`` (float): the Pearson
-        correlation, over the samples of ``X`` (without ``X``, those passed to
-        fit), between the factor and the feature's reconstruction, whose sign
-        says whether the feature rises or falls with the factor (the strengths
-        are magnitudes: ``|W|`` and ``|d x_hat / d z|`` drop the sign, and W's
-        sign alone says nothing, as it masks the factor before a nonlinear
-        decoder); NaN without those samples (a model saved without
-        ``embedding_``), or where the factor or the reconstruction is
-        constant. ``n`` rows per omic, omics in fit order, strongest first
-        within each omic. The frame's ``attrs["method"]`` says which
+        ``strength`` (float) and ``slope`` (float): the mean over the samples
+        of ``X`` (without ``X``, those passed to fit) of ``d x_hat_j / d z_k``
+        for the row's factor ``k``, whose sign says whether the feature's
+        reconstruction rises or falls as the factor rises, the other factors
+        held. The strengths are magnitudes (``|W|`` and ``|d x_hat / d z|``
+        drop the sign, and W's own sign says nothing: it masks the factor
+        before a nonlinear decoder). A slope much smaller than the feature's
+        attribution ``A_jk`` (``factor=k``: its ``strength``) means the
+        direction differs between samples. A correlation across samples
+        would not do: the factors correlate with each other, and the others'
+        movement set its sign for up to half of the features of small fits.
+        NaN without samples (a model saved without ``embedding_``). ``n``
+        rows per omic, omics in fit order, strongest first within each omic. The frame's ``attrs["method"]`` says which
         method was used; for ``"gradient"``, ``attrs["weighted"]`` says
         whether the factors were weighted by their standard deviations (False
         for ``factor=k``, a single sample, or attributions without them).
@@ -910,7 +916,7 @@ def top_features(
     >>> est = POEMSTransformer(n_components=3, max_iter=2, random_state=0).fit(X)
     >>> table = top_features(est, n=3)
     >>> table.columns.tolist()
-    ['omic', 'feature', 'factor', 'strength']
+    ['omic', 'feature', 'factor', 'strength', 'slope']
     >>> table.groupby("omic").size().to_dict()
     {'omic0': 3, 'omic1': 3}
     >>> top_features(est, n=2, factor=1, omic="omic1")["factor"].tolist()
@@ -930,7 +936,7 @@ def top_features(
             "over factors ranks nothing (ties broken by rounding). Rank by the decoder "
             "instead (pass X: method='gradient'), or by one factor (factor=k)."
         )
-    scores, spread = _feature_scores(estimator, method, X, attributions)
+    scores, spread, Z = _feature_scores(estimator, method, X, attributions)
     names = estimator.omic_feature_names()
     rows = []
     for v in omics:
@@ -975,53 +981,119 @@ def top_features(
             )
         )
     table = pd.DataFrame(rows, columns=["omic", "feature", "factor", "strength"])
-    Z = _embedding_at(estimator, X) if X is not None else _fitted_embedding(estimator)
-    table["correlation"] = _reconstruction_correlations(estimator, Z, table)
+    table["slope"] = _mean_slopes(estimator, Z, table)
     table.attrs["method"] = method
     if method == "gradient":
         table.attrs["weighted"] = factor is None and spread is not None
     return table
 
 
-#: decoded values per chunk of :func:`_reconstruction_correlations`
-_DECODED_VALUES = 2**23
+def _decoding_features(module: Any, picks: dict[int, np.ndarray]) -> tuple[Any, dict[int, np.ndarray]] | None:
+    """A copy of ``module`` whose ``decode`` gives, of each omic ``v``, only the
+    features ``picks[v]`` (sorted; another omic: its first feature), by slicing
+    its decoders' output layers: the last ``Linear`` of a dense decoder, the
+    rows of a sparse one. None where the decoders are not of a known kind.
+    Returns the copy and the features each omic's output holds."""
+    import torch
+
+    from ._modules import MOCSS, PoEVAE, SparseDecoder
+
+    def outputs(v: int) -> list:
+        if isinstance(module, PoEVAE):
+            return [module.decoders[v]]
+        if isinstance(module, MOCSS):
+            spec = module.specific[v]
+            return [module.shared[v].decoder, spec.decoders[0] if isinstance(spec, PoEVAE) else spec.decoder]
+        return []
+
+    n_omics = len(module.decoders) if isinstance(module, PoEVAE) else len(getattr(module, "shared", []))
+    if n_omics == 0 or not all(outputs(v) for v in range(n_omics)):
+        return None
+    copied = copy.deepcopy(module)
+    module, keep = copied, {}
+    for v in range(n_omics):
+        keep[v] = np.asarray(picks.get(v, [0]), dtype=np.int64)
+        index = torch.as_tensor(keep[v], device=next(copied.parameters()).device)
+        for layer in outputs(v):
+            if isinstance(layer, SparseDecoder):
+                layer.W = torch.nn.Parameter(layer.W.detach()[index], requires_grad=False)
+                layer.out_weight = torch.nn.Parameter(layer.out_weight.detach()[index], requires_grad=False)
+                layer.out_bias = torch.nn.Parameter(layer.out_bias.detach()[index], requires_grad=False)
+                continue
+            linear = [m for m in layer.modules() if isinstance(m, torch.nn.Linear)]
+            if not linear:
+                return None
+            last = linear[-1]
+            last.weight = torch.nn.Parameter(last.weight.detach()[index], requires_grad=False)
+            if last.bias is not None:
+                last.bias = torch.nn.Parameter(last.bias.detach()[index], requires_grad=False)
+            last.out_features = len(keep[v])
+    return copied, keep
 
 
-def _reconstruction_correlations(estimator: Any, Z: Any, table: pd.DataFrame) -> np.ndarray:
-    """For each row of a :func:`top_features` table, the Pearson correlation over
-    the samples of ``Z`` between its factor and its feature's reconstruction
-    (NaN without ``Z``, for fewer than 2 samples, or where either is constant).
+def _mean_slopes(estimator: Any, Z: Any, table: pd.DataFrame) -> np.ndarray:
+    """For each row of a :func:`top_features` table, ``mean_i d x_hat_ij / d z_ik``
+    over the rows of ``Z``: the signed mean slope of its feature's
+    reconstruction along its factor, the other factors held (NaN without ``Z``
+    or for a factor of -1).
 
-    Decoded in row chunks of about ``_DECODED_VALUES`` values, keeping only the
-    table's features, so memory does not grow with samples times features."""
+    POEMS's sparse decoders: their closed-form Jacobian at the table's
+    features only (:func:`~skpoems._sparse_decoder.sparse_decode_abs_jacobian_mean`,
+    a few matmuls of samples x those features). Other models: one directional
+    derivative per factor of the table (:func:`_directional_derivatives`) of a
+    copy of the decoders that outputs the table's features only
+    (:func:`_decoding_features`; the whole decoder where its output layers are
+    not known), at most ``_ELEMENTS_PER_CALL`` decoded values per call."""
+    import torch
+
+    from ._modules import PoEVAE, SparseDecoder
+    from ._sparse_decoder import sparse_decode_abs_jacobian_mean
+
     out = np.full(len(table), np.nan)
-    if Z is None or len(Z) < 2 or not len(table):
+    if Z is None or len(Z) == 0 or not len(table):
         return out
-    Z = np.asarray(Z)
+    module = _eval_copy(estimator)
+    device = next(module.parameters()).device
+    z = torch.tensor(np.asarray(Z, dtype=np.float64), device=device)
     names = estimator.omic_feature_names()
     omic_index = {name: v for v, name in enumerate(estimator.omic_names_)}
-    wanted = []  # per table row: (omic, column in that omic)
-    for omic, feature in zip(table["omic"], table["feature"], strict=True):
-        v = omic_index[omic]
-        wanted.append((v, int(np.flatnonzero(names[v] == feature)[0])))
-    columns = {v: sorted({j for w, j in wanted if w == v}) for v, _ in wanted}
-    rows = max(1, _DECODED_VALUES // max(1, sum(estimator.omic_dims_)))
-    kept: dict[int, list[np.ndarray]] = {v: [] for v in columns}
-    for start in range(0, len(Z), rows):
-        decoded = _decoded_blocks(estimator, Z[start : start + rows])
-        for v, cols in columns.items():
-            kept[v].append(np.asarray(decoded[v][:, cols], dtype=np.float64))
-    recs = {v: np.concatenate(parts) for v, parts in kept.items()}
-    Zf = np.asarray(Z, dtype=np.float64)
-    for i, ((v, j), k) in enumerate(zip(wanted, table["factor"], strict=True)):
-        if k < 0:
-            continue
-        x = recs[v][:, columns[v].index(j)]
-        z = Zf[:, k]
-        x, z = x - x.mean(), z - z.mean()
-        denominator = np.sqrt((x * x).sum() * (z * z).sum())
-        if denominator > 0 and np.isfinite(denominator):
-            out[i] = float((x * z).sum() / denominator)
+    omics = np.array([omic_index[o] for o in table["omic"]])
+    features = np.array(
+        [int(np.flatnonzero(names[v] == f)[0]) for v, f in zip(omics, table["feature"], strict=True)]
+    )
+    factors = table["factor"].to_numpy()
+    if isinstance(module, PoEVAE) and all(isinstance(d, SparseDecoder) for d in module.decoders):
+        for v in np.unique(omics):
+            at = np.flatnonzero((omics == v) & (factors >= 0))
+            picked, where = np.unique(features[at], return_inverse=True)
+            d = module.decoders[v]
+            index = torch.as_tensor(picked, device=device)
+            with torch.no_grad():
+                S = sparse_decode_abs_jacobian_mean(
+                    z, d.mask()[index], d.hidden.weight, d.out_weight[index], absolute=False
+                ).cpu().numpy()
+            out[at] = S[where, factors[at]]
+        return out
+    restricted = _decoding_features(module, {v: np.unique(features[omics == v]) for v in np.unique(omics)})
+    if restricted is not None:
+        module, picked = restricted
+        features = np.array([int(np.searchsorted(picked[v], j)) for v, j in zip(omics, features, strict=True)])
+        width = sum(len(j) for j in picked.values())
+    else:
+        width = sum(estimator.omic_dims_)
+    rows = max(1, min(len(z), _ELEMENTS_PER_CALL // max(1, width, _n_factors(estimator))))
+    state: dict = {}
+    for k in np.unique(factors[factors >= 0]):
+        at = np.flatnonzero(factors == k)
+        total = np.zeros(len(at))
+        for start in range(0, len(z), rows):
+            zz = z[start : start + rows]
+            tangent = torch.zeros_like(zz)
+            tangent[:, k] = 1.0
+            derivs = _directional_derivatives(module.decode, zz, tangent, state)
+            for i, row in enumerate(at):
+                total[i] += float(derivs[omics[row]][:, features[row]].sum())
+        out[at] = total / len(z)
     return out
 
 

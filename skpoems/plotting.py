@@ -419,7 +419,7 @@ def _barh_by_omic(
     ax, table: pd.DataFrame, omic_names: list[str], *, xlabel: str, title: str
 ):
     """Horizontal bars of ``table`` (omic, feature, strength), grouped by omic; the
-    bars of features whose ``correlation`` with their factor is negative hatched."""
+    bars of features whose ``slope`` along their factor is negative hatched."""
     from matplotlib.ticker import MaxNLocator
 
     present = [o for o in omic_names if (table["omic"] == o).any()]
@@ -435,8 +435,8 @@ def _barh_by_omic(
             ys, part["strength"].to_numpy(), height=0.8, color=colors[omic], label=short[omic]
         )
         handles[omic] = bars
-        if "correlation" in part:  # the bars are magnitudes: hatch the features that fall
-            for bar, r in zip(bars, part["correlation"].to_numpy(), strict=True):
+        if "slope" in part:  # the bars are magnitudes: hatch the features that fall
+            for bar, r in zip(bars, part["slope"].to_numpy(), strict=True):
                 if r < 0:
                     bar.set_hatch("////")
                     bar.set_edgecolor("white")
@@ -454,22 +454,22 @@ def _barh_by_omic(
     ax.set_yticklabels(labels, fontsize=fontsize)
     ax.set_ylim(row - 0.5, -0.7)  # first feature on top
     _set_xlabel(ax, xlabel)
-    _set_title(ax, title)
+    # one omic: the hatching's key in the title (a legend beside squeezed a journal
+    # column's figure, inside it covered bars)
+    _set_title(ax, title + (" (hatched: falls with its factor)" if falls and len(present) == 1 else ""))
     ax.xaxis.set_major_locator(MaxNLocator(nbins=5))  # short, non-overlapping ticks
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="x", linewidth=0.5, alpha=0.4)
     ax.set_axisbelow(True)
-    entries = [(handles[o], short[o]) for o in present] if len(present) > 1 else []
-    if falls:
-        from matplotlib.patches import Patch
+    from matplotlib.patches import Patch
 
-        entries.append(
-            (Patch(facecolor="0.55", edgecolor="white", hatch="////", linewidth=0), "falls with its factor")
-        )
+    # plain swatches (an omic's bars may be hatched)
+    entries = [(Patch(facecolor=colors[o]), short[o]) for o in present] if len(present) > 1 else []
+    fall_key = (Patch(facecolor="0.55", edgecolor="white", hatch="////", linewidth=0), "falls with its factor")
     if entries:
         ax.legend(
-            *zip(*entries, strict=True),
-            title="Omic" if len(present) > 1 else None,
+            *zip(*entries, *([fall_key] if falls else []), strict=True),
+            title="Omic",
             loc="upper left",
             bbox_to_anchor=(1.01, 1.0),
             frameon=False,
@@ -509,7 +509,7 @@ def plot_top_features(
     and coloured by omic with a legend; feature names longer than
     ``MAX_LABEL_LENGTH`` characters are shortened with an ellipsis. The bars
     are magnitudes: those of features that fall as their dominant factor rises
-    (a negative ``correlation`` in the table) are hatched.
+    (a negative ``slope`` in the table) are hatched.
 
     Parameters
     ----------
@@ -548,7 +548,7 @@ def plot_top_features(
     ...                        as_frame=True, random_state=0)
     >>> est = POEMSTransformer(n_components=3, max_iter=2, random_state=0).fit(X)
     >>> ax = plot_top_features(est, n=3)
-    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    >>> [t.get_text() for t in ax.get_legend().get_texts()][:2]  # (then the key of hatched bars)
     ['omic0', 'omic1']
     """
     _check_estimator(estimator)
@@ -611,7 +611,7 @@ def plot_factor_features(
     :func:`skpoems.inspection.top_features`), grouped and coloured by omic.
     Since the factors of POEMS are shared by all omics, the bars show which
     features of different omics a factor links. Bars of features that fall as
-    the factor rises (a negative ``correlation`` in the table) are hatched.
+    the factor rises (a negative ``slope`` in the table) are hatched.
 
     Parameters
     ----------
