@@ -454,6 +454,21 @@ def test_rows_with_a_value_beyond_the_header_are_refused(tmp_path, text, pattern
         load_omics_tables(tmp_path)
 
 
+@pytest.mark.parametrize(("sep", "kind"), [(",", "comma"), ("\t", "tab"), (";", "semicolon")])
+def test_a_line_of_fewer_fields_is_refused(tmp_path, sep, kind):
+    """pandas fills the last fields of a short line with NaN: a separator lost in
+    the middle moved the values after it into other samples, silently (the other
+    two loaders refused it). Empty fields between separators stay missing values."""
+    name = "mrna.csv" if sep != "\t" else "mrna.tsv"
+    lines = ["gene,P0,P1,P2", "g1,1,2,3", "g2,4,,6", "g3,7,9"]
+    (tmp_path / name).write_text("\n".join(line.replace(",", sep) for line in lines) + "\n")
+    with pytest.raises(ValueError, match=rf"{name}, line 4: 3 {kind}-separated field\(s\) where the table has 4"):
+        load_omics_tables(tmp_path, transpose=True)
+    (tmp_path / name).write_text("\n".join(line.replace(",", sep) for line in lines[:3]) + "\n")
+    data = load_omics_tables(tmp_path, transpose=True).data["mrna"]
+    np.testing.assert_array_equal(data.to_numpy(), [[1, 4], [2, np.nan], [3, 6]])
+
+
 @pytest.mark.parametrize("broken", ["not gzip", "truncated"])
 def test_a_broken_gzip_table_is_named(tmp_path, broken):
     """A .gz table cut short (an interrupted download) raised a bare EOFError."""

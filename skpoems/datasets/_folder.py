@@ -122,9 +122,9 @@ def _unreadable(file: Path, exc: BaseException, omic: str | None = None) -> Valu
     )
 
 
-def _short_row(file: Path, fields: int, skip: int) -> tuple[int, int] | None:
+def _short_row(file: Path, fields: int, skip: int, sep: str = ",") -> tuple[int, int] | None:
     """(line number, number of fields) of the first line after the first ``skip``
-    of a comma-separated file that holds fewer than ``fields`` fields, or None.
+    of a ``sep``-separated file that holds fewer than ``fields`` fields, or None.
 
     Blank lines are passed over (pandas skips them); an empty field between
     separators ("1,,3") is a missing value, not a short row. Lines with a quote
@@ -138,18 +138,18 @@ def _short_row(file: Path, fields: int, skip: int) -> tuple[int, int] | None:
             line_no += 1
             start = line_no
             if '"' in line:
-                reader = csv.reader(itertools.chain([line], lines))
+                reader = csv.reader(itertools.chain([line], lines), delimiter=sep)
                 count = len(next(reader, []))
                 line_no += reader.line_num - 1
             else:
-                count = line.count(",") + 1
+                count = line.count(sep) + 1
             if start > skip and line.strip() and count < fields:
                 return start, count
     return None
 
 
-def _refuse_short_rows(file: Path, table: pd.DataFrame, fields: int, skip: int) -> None:
-    """Refuse a comma-separated table (read by pandas into ``table``, whose rows
+def _refuse_short_rows(file: Path, table: pd.DataFrame, fields: int, skip: int, sep: str = ",") -> None:
+    """Refuse a ``sep``-separated table (read by pandas into ``table``, whose rows
     hold ``fields`` fields) with a line of fewer fields: pandas fills the missing
     fields of such a row with NaN, so a separator or value lost in the middle of
     a line would silently move the values after it into other columns. A short
@@ -157,11 +157,12 @@ def _refuse_short_rows(file: Path, table: pd.DataFrame, fields: int, skip: int) 
     last column holds a missing value."""
     if table.shape[1] == 0 or not table.iloc[:, -1].isna().any():
         return
-    short = _short_row(file, fields, skip)
+    short = _short_row(file, fields, skip, sep)
     if short is not None:
         line_no, count = short
+        kind = {",": "comma", "\t": "tab", ";": "semicolon"}.get(sep, repr(sep))
         raise ValueError(
-            f"{file}, line {line_no}: {count} comma-separated field(s) where the "
+            f"{file}, line {line_no}: {count} {kind}-separated field(s) where the "
             f"table has {fields}: a value or a separator is missing, and the values of "
             "that line cannot be matched to their columns. Write a missing value as an "
             "empty field between separators (1,,3) or as NA, keeping every line's "

@@ -37,6 +37,7 @@ from ._folder import (
     _not_utf8,
     _one_field_more,
     _prefix_hint,
+    _refuse_short_rows,
     _spelling_hint,
     _unreadable,
     _without_empty_last_columns,
@@ -624,6 +625,11 @@ def _read_table(file: Path) -> pd.DataFrame:
         one_more = len(first_row) == len(header) + 1
     else:
         one_more = not table.index.equals(pd.RangeIndex(len(table)))
+    if sep in (",", "\t", ";") and header is not None and first_row is not None:
+        # a line of fewer fields: pandas fills its last fields with NaN, silently
+        # moving the values after a lost separator into other columns
+        start = (options["skiprows"] if isinstance(options["skiprows"], int) else max(options["skiprows"])) + 1
+        _refuse_short_rows(file, table, len(header) + int(one_more), start, sep)
     row_names_first = False  # whether the rows' first fields are the index (R's header)
     if one_more:
         fixed = _one_field_more(file, table, first_row)
@@ -1741,7 +1747,8 @@ def load_omics_tables(
       are dropped, and so is an empty last column (a separator at the end of
       every line, or of every data row but not of the header; data rows with
       a value beyond a header that has a field for the row names are an
-      error). Omics with sample names are
+      error, and so is a line of fewer fields than the table's, whose values
+      could not be matched to their columns). Omics with sample names are
       matched by name (see ``join``); without them, rows are matched by
       position, so every omic must list the same samples in the same order.
     * Orientation: with ``transpose="auto"`` a table whose header, rather than
