@@ -881,8 +881,13 @@ def top_features(
         direction differs between samples. A correlation across samples
         would not do: the factors correlate with each other, and the others'
         movement set its sign for up to half of the features of small fits.
-        NaN without samples (a model saved without ``embedding_``). ``n``
-        rows per omic, omics in fit order, strongest first within each omic. The frame's ``attrs["method"]`` says which
+        A factor's own orientation is arbitrary (the model with ``z_k``
+        negated is the same model), so read the sign against the factor's
+        values: features with opposite slopes on one factor move in opposite
+        directions between the samples where it is high and those where it
+        is low. NaN without samples (a model saved without ``embedding_``).
+        ``n`` rows per omic, omics in fit order, strongest first within each
+        omic. The frame's ``attrs["method"]`` says which
         method was used; for ``"gradient"``, ``attrs["weighted"]`` says
         whether the factors were weighted by their standard deviations (False
         for ``factor=k``, a single sample, or attributions without them).
