@@ -154,6 +154,29 @@ def _group_precisions(est, planted, matching, samples=None):
     return precisions, chances, factors_of_groups
 
 
+def test_top_feature_slopes_recover_the_planted_signs(planted, planted_poems, matching):
+    """The slope's sign is the planted loading's, read against the learned
+    factor's orientation: a feature driven by planted factor p alone, with
+    weight w (through an increasing link), rises along the learned factor q
+    matched to p when sign(w) * sign(corr(z_q, latent_p)) > 0."""
+    X, _, W, latent, _ = planted
+    Z = planted_poems.transform(X)
+    agree = checked = 0
+    for p, (q, _) in matching.items():
+        orientation = np.sign(np.corrcoef(Z[:, q], latent[:, p])[0, 1])
+        table = top_features(planted_poems, n=10, factor=q)
+        for r in table.itertuples():
+            v = list(planted_poems.omic_names_).index(r.omic)
+            j = list(planted_poems.omic_feature_names()[v]).index(r.feature)
+            row = W[v][j]
+            if row[p] != 0 and np.count_nonzero(row) == 1:  # driven by p alone
+                checked += 1
+                agree += np.sign(r.slope) == np.sign(row[p]) * orientation
+    assert checked >= 20
+    print(f"slope signs agree with the planted ones: {agree} of {checked}")
+    assert agree / checked >= 0.95, (agree, checked)
+
+
 def test_default_fit_with_components_learning_rate_recovers_planted_groups(planted):
     """A fit with early stopping and default parameters except W's step size reads
     the planted groups off W (at the default step size W stays near its N(0, 1)
