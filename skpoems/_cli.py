@@ -1618,12 +1618,6 @@ def write_run_outputs(
     return record
 
 
-def _torch_threads() -> int:
-    import torch
-
-    return torch.get_num_threads()
-
-
 def _has_components(est: Any) -> bool:
     try:
         return getattr(est, "components_", None) is not None
