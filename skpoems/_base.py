@@ -42,6 +42,7 @@ from ._omics import (
     OmicInputMixin,
     _check_label_order,
     as_omic_blocks,
+    check_input_features,
     check_missing_pattern,
     flat_feature_names,
     linear_scale_skewness,
@@ -321,14 +322,18 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         ----------
         input_features : array-like of str or None, default=None
             Only checked for consistency with ``feature_names_in_`` (the output
-            columns are the factors, not input features).
+            columns are the factors, not input features): its ``"omic__feature"``
+            names, the ``(omic, feature)`` columns of a MultiIndex frame, or
+            scikit-learn's generic ``x0, x1, ...`` (a ``ColumnTransformer``'s
+            names for such columns).
 
         Returns
         -------
         ndarray of str of shape (n_features_out,)
         """
         check_is_fitted(self)
-        return super().get_feature_names_out(input_features)
+        check_input_features(self, input_features)
+        return super().get_feature_names_out(None)
 
     # ------------------------------------------------------------- validation
     def _new_omics(self, X: Any) -> _Omics:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
 from ._base import _EVAL_CHUNK, _BaseOmicsTransformer, _Omics
 from ._modules import (
@@ -26,6 +26,7 @@ from ._modules import (
     kaiming_normal_,
     mlp,
 )
+from ._omics import check_input_features
 from ._params import (
     COMMON,
     COMPONENTS_ATTRIBUTE,
@@ -168,14 +169,15 @@ class _MOCSSBase(_BaseOmicsTransformer):
         Parameters
         ----------
         input_features : array-like of str or None, default=None
-            Ignored (checked for consistency with ``feature_names_in_``).
+            Ignored (checked for consistency with ``feature_names_in_``, as
+            :meth:`POEMSTransformer.get_feature_names_out` does).
 
         Returns
         -------
         ndarray of str of shape ((n_omics + 1) * n_components,)
         """
         check_is_fitted(self)
-        _check_feature_names_in(self, input_features, generate_names=False)
+        check_input_features(self, input_features)
         K = self.n_components_
         names = [f"{omic}_specific{k}" for omic in self.omic_names_ for k in range(K)]
         names += [f"shared{k}" for k in range(K)]

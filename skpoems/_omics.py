@@ -1002,6 +1002,30 @@ def flat_feature_names(names: list[str], feature_names: list[np.ndarray]) -> np.
     )
 
 
+def check_input_features(estimator: Any, input_features: Any) -> list[str] | None:
+    """``get_feature_names_out``'s check of ``input_features``, as strings.
+
+    ``None`` gives ``None``. Otherwise there must be ``n_features_in_`` of them
+    and, where the estimator has ``feature_names_in_``, they must name the same
+    columns: those ``"omic__feature"`` strings, the ``(omic, feature)`` tuples of
+    a :func:`concat_omics` frame's columns, or scikit-learn's generic ``x0, x1,
+    ...``, which a ``ColumnTransformer`` passes for columns it cannot name
+    (tuples), and which therefore say nothing about the columns.
+    """
+    if input_features is None:
+        return None
+    given = [
+        f"{f[0]}{OMIC_SEP}{f[1]}" if isinstance(f, tuple) and len(f) == 2 else str(f)
+        for f in input_features
+    ]
+    n = estimator.n_features_in_
+    expected = getattr(estimator, "feature_names_in_", None)
+    generic = given == [f"x{j}" for j in range(n)]
+    if len(given) != n or (expected is not None and not generic and given != list(expected)):
+        raise ValueError("input_features is not equal to feature_names_in_.")
+    return given
+
+
 def _check_flat_names_unique(names: list[str], feature_names: list[np.ndarray]) -> None:
     """Two (omic, feature) pairs that flatten to one ``"omic__feature"`` name
     (omic "a" feature "b__c" and omic "a__b" feature "c") are refused, naming

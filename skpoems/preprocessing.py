@@ -49,6 +49,7 @@ from ._omics import (
     OmicInputMixin,
     _is_default_index,
     as_omic_blocks,
+    check_input_features,
     check_omic_dims,
     flat_feature_names,
     in_fitted_order,
@@ -698,17 +699,10 @@ class OmicTransformer(
         """
         check_is_fitted(self)
         names_out = self._names_out
-        if input_features is not None:
-            expected = getattr(self, "feature_names_in_", None)
-            given = list(map(str, input_features))
-            # scikit-learn's generic x0, x1, ... (a ColumnTransformer given
-            # (omic, feature) columns, which it cannot name) say nothing more
+        given = check_input_features(self, input_features)
+        if given is not None:
             generic = given == [f"x{j}" for j in range(self.n_features_in_)]
-            if len(given) != self.n_features_in_ or (
-                expected is not None and not generic and given != list(expected)
-            ):
-                raise ValueError("input_features is not equal to feature_names_in_.")
-            if expected is None and not generic:
+            if getattr(self, "feature_names_in_", None) is None and not generic:
                 bounds = np.cumsum([0, *self.omic_dims_])
                 names_out = [
                     _output_names(

@@ -1395,6 +1395,27 @@ def test_get_feature_names_out_needs_a_fit_and_checks_input_features(cls):
         est.get_feature_names_out(["x"])
 
 
+@pytest.mark.parametrize("cls", ALL)
+def test_in_a_column_transformer_on_a_multiindex_frame(cls):
+    """A ColumnTransformer cannot name (omic, feature) columns and passes x0, x1,
+    ...: the models refused them, so its get_feature_names_out and pandas output
+    failed. Those, the frame's own tuples and the flat names are accepted; names
+    of other columns are still refused."""
+    from sklearn.compose import ColumnTransformer
+
+    X = concat_omics(data())
+    ct = ColumnTransformer([("m", tiny(cls), slice(None))]).set_output(transform="pandas")
+    out = ct.fit_transform(X)
+    est = ct.named_transformers_["m"]
+    names = est.get_feature_names_out()
+    assert list(out.columns) == [f"m__{n}" for n in names] and out.index.equals(X.index)
+    assert list(ct.get_feature_names_out()) == list(out.columns)
+    assert list(est.get_feature_names_out(X.columns)) == list(names)
+    assert list(est.get_feature_names_out(est.feature_names_in_)) == list(names)
+    with pytest.raises(ValueError, match="input_features"):
+        est.get_feature_names_out([("om0", "other")] * X.shape[1])
+
+
 def test_a_flat_frame_of_prefixed_omics_read_as_one_is_warned():
     """OmicTransformer's pandas output names columns omic__feature: a following
     model without omic_dims would read one omic; it says so, with the dims."""
