@@ -19,6 +19,7 @@ from sklearn.utils import check_array, check_consistent_length, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ._omics import _check_label_order, _label, numbers_not_text
+from ._params import _Count
 from .utils._warnings import user_stacklevel
 
 __all__ = ["clustering_accuracy", "evaluate_embedding", "format_evaluation"]
@@ -143,13 +144,13 @@ def clustering_accuracy(y_true: Any, y_pred: Any) -> float:
         "Z": ["array-like"],
         "y": ["array-like"],
         "seeds": ["array-like"],
-        "n_clusters": [Interval(Integral, 1, None, closed="left"), None],
-        "n_neighbors": [Interval(Integral, 1, None, closed="left"), None],
+        "n_clusters": [_Count(1), None],
+        "n_neighbors": [_Count(1), None],
         "test_size": [
             Interval(Real, 0, 1, closed="neither"),
-            Interval(Integral, 1, None, closed="left"),
+            _Count(1),
         ],
-        "n_init": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "n_init": [_Count(1), StrOptions({"auto"})],
     },
     prefer_skip_nested_validation=True,
 )
@@ -369,7 +370,7 @@ def _knn_accuracy(Z_train, y_train, Z_test, y_test, k: int) -> float:
 
 
 @validate_params(
-    {"scores": [Mapping, pd.Series], "decimals": [Interval(Integral, 0, None, closed="left")]},
+    {"scores": [Mapping, pd.Series], "decimals": [_Count(0)]},
     prefer_skip_nested_validation=True,
 )
 def format_evaluation(scores: Mapping[str, float] | pd.Series, *, decimals: int = 2) -> str:

@@ -2128,3 +2128,22 @@ def test_one_sample_as_a_list_of_unequal_rows_is_named():
     with pytest.raises(ValueError, match=r"list of 1-D rows of different lengths \(6, 4\).*reshape\(1, -1\)"):
         est.transform(rows)
     assert est.transform([r.reshape(1, -1) for r in rows]).shape == (1, est.n_components_)
+
+
+def test_public_functions_refuse_a_bool_for_a_count():
+    """True is an Integral: n_clusters=True clustered into one group, and
+    make_multiomics(n_samples=True) made one sample, where a bool was a mistake."""
+    from skpoems.datasets import make_multiomics
+    from skpoems.metrics import evaluate_embedding
+
+    Z, y = np.random.RandomState(0).rand(20, 2), np.arange(20) % 2
+    calls = [
+        lambda: evaluate_embedding(Z, y, n_clusters=True),
+        lambda: evaluate_embedding(Z, y, n_neighbors=True),
+        lambda: evaluate_embedding(Z, y, test_size=True),
+        lambda: make_multiomics(n_samples=True),
+        lambda: make_multiomics(n_components=np.True_),
+    ]
+    for call in calls:
+        with pytest.raises(InvalidParameterError, match="not a bool"):
+            call()

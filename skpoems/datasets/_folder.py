@@ -10,15 +10,15 @@ import os
 import re
 import zlib
 from collections.abc import Mapping, Sequence
-from numbers import Integral
 from pathlib import Path
 from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils._param_validation import StrOptions, validate_params
 
+from .._params import _Count
 from ._base import _make_bunch, _omics_frame, open_text, strip_compression
 
 __all__ = ["load_omics_folder", "load_omics_files"]
@@ -1474,7 +1474,7 @@ def load_omics_files(
         "labels": [str, os.PathLike, pd.Series, pd.DataFrame, None],
         "transpose": ["boolean"],
         "join": [StrOptions({"strict", "inner"})],
-        "sample_name_length": [Interval(Integral, 1, None, closed="left"), None],
+        "sample_name_length": [_Count(1), None],
         "return_X_y": ["boolean"],
         "as_frame": ["boolean"],
     },

@@ -11,6 +11,7 @@ import pandas as pd
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from .._params import _Count
 from ._base import _omics_frame
 
 __all__ = ["PLANTED_FACTORS", "make_multiomics"]
@@ -140,12 +141,12 @@ def make_multiomics(
 
 @validate_params(
     {
-        "n_samples": [Interval(Integral, 1, None, closed="left")],
-        "omic_dims": [Interval(Integral, 1, None, closed="left"), "array-like"],
-        "n_components": [Interval(Integral, 1, None, closed="left")],
-        "n_classes": [Interval(Integral, 1, None, closed="left")],
+        "n_samples": [_Count(1)],
+        "omic_dims": [_Count(1), "array-like"],
+        "n_components": [_Count(1)],
+        "n_classes": [_Count(1)],
         "class_sep": [Interval(Real, 0, None, closed="left")],
-        "n_shared_components": [Interval(Integral, 0, None, closed="left"), None],
+        "n_shared_components": [_Count(0), None],
         "density": [Interval(Real, 0, 1, closed="right")],
         "noise": [Interval(Real, 0, None, closed="left")],
         "link": [StrOptions(set(_LINKS))],

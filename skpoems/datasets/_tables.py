@@ -14,15 +14,15 @@ import os
 import re
 import warnings
 from collections.abc import Collection, Mapping, Sequence
-from numbers import Integral
 from pathlib import Path
 from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import Interval, Options, StrOptions, validate_params
+from sklearn.utils._param_validation import Options, StrOptions, validate_params
 
+from .._params import _Count
 from ..utils._warnings import user_stacklevel
 from ._base import COMPRESSIONS, SAMPLE_BARCODE, _make_bunch, _omics_frame, open_text, sample_type_filter
 from ._folder import (
@@ -1680,7 +1680,7 @@ def load_omics_tables(
         "omics": ["array-like", None],
         "transpose": ["boolean", StrOptions({"auto"})],
         "join": [StrOptions({"strict", "inner", "outer"})],
-        "sample_name_length": [Interval(Integral, 1, None, closed="left"), None],
+        "sample_name_length": [_Count(1), None],
         "sample_types": [str, Collection],
         "return_X_y": ["boolean"],
         "as_frame": ["boolean"],
