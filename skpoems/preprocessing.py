@@ -761,6 +761,11 @@ class OmicTransformer(
         tags.input_tags.allow_nan = all(
             t is None or isinstance(t, str) or _allows_nan(t) for t in inner
         )
+        # float32 in, float32 out where every omic's transformer keeps it, so
+        # scikit-learn's dtype checks test it: the default (None, a MinMaxScaler)
+        # does; a scaler passed in counts by its tag (MinMaxScaler's says float64)
+        if all(_preserves_float32(t) for t in inner):
+            tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
 
@@ -851,7 +856,23 @@ class SelectTopVariance(SelectorMixin, BaseEstimator):
     def __sklearn_tags__(self):  # noqa: D105
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]  # it selects columns
         return tags
+
+
+def _preserves_float32(est: Any) -> bool:
+    """Whether ``est`` transforms float32 to float32: "passthrough" and "drop"
+    do, a Pipeline when each of its steps does (its own tag says float64 only),
+    else its ``preserves_dtype`` tag."""
+    from sklearn.pipeline import Pipeline
+    from sklearn.utils import get_tags
+
+    if est is None or isinstance(est, str):
+        return True
+    if isinstance(est, Pipeline):
+        return all(_preserves_float32(step) for _, step in est.steps)
+    transformer_tags = get_tags(est).transformer_tags
+    return transformer_tags is not None and "float32" in transformer_tags.preserves_dtype
 
 
 def _allows_nan(est: Any) -> bool:

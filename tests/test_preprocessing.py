@@ -732,3 +732,18 @@ def test_a_dict_of_transformers_takes_none_as_the_default_scaler():
     out = ot.transform(X)
     assert out["miRNA"].min().min() == 0 and out["miRNA"].max().max() == 1
     np.testing.assert_array_equal(out["mRNA"], X["mRNA"])
+
+
+def test_preserves_dtype_tag_says_float32_where_the_output_is_float32():
+    """The tag said float64 only, so scikit-learn's dtype checks never gave the
+    default OmicTransformer float32, which it keeps."""
+    from sklearn.impute import SimpleImputer
+    from sklearn.utils import get_tags
+
+    X = np.random.RandomState(0).rand(20, 6).astype(np.float32)
+    for est in [OmicTransformer(), OmicTransformer(StandardScaler()), SelectTopVariance(0.5),
+                OmicTransformer(make_pipeline(SelectTopVariance(0.5), StandardScaler()))]:
+        assert "float32" in get_tags(est).transformer_tags.preserves_dtype
+        assert est.fit_transform(X).dtype == np.float32
+    # SimpleImputer's tag says float64 only: so does the OmicTransformer around it
+    assert get_tags(OmicTransformer(SimpleImputer())).transformer_tags.preserves_dtype == ["float64"]
