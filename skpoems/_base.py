@@ -1440,7 +1440,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
 
         Returns
         -------
-        list of ndarray of shape (n_samples, n_features_v), ndarray or DataFrame of shape (n_samples, n_features_in_)
+        list or dict of ndarray of shape (n_samples, n_features_v), ndarray or DataFrame of shape (n_samples, n_features_in_)
             In the form ``fit`` took the omics, so that scikit-learn's inverse
             of a ``Pipeline`` works through the steps before the model:
 
@@ -1450,8 +1450,11 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
               :func:`~skpoems.concat_omics` and the loaders, or a flat one):
               a DataFrame with the fitted columns (``X_hat["mRNA"]`` is an
               omic of a MultiIndex frame);
-            - a list or dict of omics: one array per omic, in the order of
-              ``omic_names_``.
+            - a list or tuple of omics: a list of one array per omic, in the
+              order of ``omic_names_``;
+            - a dict of omics: a dict of one array per omic, keyed by
+              ``omic_names_`` (the fitted keys as text), as :meth:`impute`
+              gives a dict back.
 
             The omics come side by side in the order of ``omic_names_``. A
             DataFrame of embeddings (e.g. from ``transform`` with
@@ -1476,12 +1479,12 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 if columns is None:
                     columns = flat_feature_names(list(self.omic_names_), self.omic_feature_names())
             return pd.DataFrame(flat, index=index, columns=columns)  # (index None: 0 .. n-1)
-        if index is None:
-            return blocks
-        return [
-            pd.DataFrame(block, index=index, columns=names)
-            for block, names in zip(blocks, self.omic_feature_names())
-        ]
+        if index is not None:
+            blocks = [
+                pd.DataFrame(block, index=index, columns=names)
+                for block, names in zip(blocks, self.omic_feature_names())
+            ]
+        return dict(zip(self.omic_names_, blocks)) if layout == "dict" else blocks
 
     @torch.no_grad()
     def _decode_blocks(self, X: Any) -> list[np.ndarray]:

@@ -1275,6 +1275,8 @@ def _decoded_blocks(estimator: Any, Z: np.ndarray) -> list[np.ndarray]:
     if hasattr(estimator, "_decode_blocks"):
         return estimator._decode_blocks(Z)
     decoded = estimator.inverse_transform(Z)
+    if isinstance(decoded, dict):
+        decoded = list(decoded.values())
     if isinstance(decoded, (list, tuple)):
         return [np.asarray(b) for b in decoded]
     return split_omics(np.asarray(decoded), list(estimator.omic_dims_))

@@ -795,7 +795,7 @@ def test_sparse_decoder_pickled_before_the_activation_budget_decodes(fitted_all)
     model = copy.deepcopy(est)
     for decoder in model.module_.decoders:
         del decoder.__dict__["activation_budget"]
-    np.testing.assert_allclose(model.inverse_transform(model.transform(data()))[0], est.inverse_transform(est.transform(data()))[0])
+    np.testing.assert_allclose(model.inverse_transform(model.transform(data()))["om0"], est.inverse_transform(est.transform(data()))["om0"])
 
 
 # ------------------------------------------------------- decoding and imputation
@@ -804,10 +804,11 @@ def test_inverse_transform_shapes_dtypes_and_errors(cls):
     X = data(n=30, dims=(6, 4, 5))
     est = tiny(cls).fit(X)
     Z = est.transform(X)
-    recs = est.inverse_transform(Z)
-    assert [r.shape for r in recs] == [(30, 6), (30, 4), (30, 5)]
-    assert all(r.dtype == np.float64 and np.isfinite(r).all() for r in recs)
-    assert all(r.dtype == np.float32 for r in est.inverse_transform(Z.astype(np.float32)))
+    recs = est.inverse_transform(Z)  # a dict for a dict fit
+    assert list(recs) == ["om0", "om1", "om2"]
+    assert [r.shape for r in recs.values()] == [(30, 6), (30, 4), (30, 5)]
+    assert all(r.dtype == np.float64 and np.isfinite(r).all() for r in recs.values())
+    assert all(r.dtype == np.float32 for r in est.inverse_transform(Z.astype(np.float32)).values())
     with pytest.raises(ValueError, match="columns"):
         est.inverse_transform(Z[:, :-1])
     # a DataFrame embedding (set_output) decodes to DataFrames with the feature names
@@ -815,7 +816,8 @@ def test_inverse_transform_shapes_dtypes_and_errors(cls):
     frames = {k: pd.DataFrame(v, index=patients, columns=[f"{k}_g{j}" for j in range(v.shape[1])]) for k, v in X.items()}
     est = tiny(cls).set_output(transform="pandas").fit(frames)
     decoded = est.inverse_transform(est.transform(frames))
-    for frame, rec, names in zip(decoded, est.inverse_transform(est.transform(frames).to_numpy()), est.omic_feature_names()):
+    undecorated = est.inverse_transform(est.transform(frames).to_numpy())
+    for frame, rec, names in zip(decoded.values(), undecorated.values(), est.omic_feature_names()):
         assert isinstance(frame, pd.DataFrame) and list(frame.index) == patients
         assert list(frame.columns) == list(names)
         np.testing.assert_array_equal(frame.to_numpy(), rec)
@@ -879,7 +881,7 @@ def test_impute_keeps_the_container_and_observed_values(cls):
     np.testing.assert_array_equal(filled["om1"][5:], X["om1"][5:])
     assert np.isfinite(filled["om1"][:5]).all()
     if cls in POE:  # decoded from the posterior given the observed omics, i.e. the embedding
-        np.testing.assert_allclose(filled["om1"][:5], est.inverse_transform(est.transform(X))[1][:5], rtol=1e-5)
+        np.testing.assert_allclose(filled["om1"][:5], est.inverse_transform(est.transform(X))["om1"][:5], rtol=1e-5)
 
     frame = concat_omics(X)
     filled_frame = est.impute(frame)
@@ -1372,12 +1374,12 @@ def test_extreme_embeddings_and_inputs_are_refused_not_nan(cls):
     X = data()
     est = tiny(cls).fit(X)
     Z = est.transform(X)
-    np.testing.assert_allclose(est.inverse_transform(Z)[0], est.inverse_transform(Z.astype(np.float32))[0], atol=1e-5)
+    np.testing.assert_allclose(est.inverse_transform(Z)["om0"], est.inverse_transform(Z.astype(np.float32))["om0"], atol=1e-5)
     with pytest.raises(ValueError, match="infinity"):
         est.inverse_transform(np.full((1, Z.shape[1]), np.inf))
     try:
         out = est.inverse_transform(np.full((1, Z.shape[1]), 1e39))
-        assert all(np.isfinite(b).all() for b in out)
+        assert all(np.isfinite(b).all() for b in out.values())
     except ValueError as exc:
         assert "decoded non-finite values" in str(exc)
     try:
@@ -1867,7 +1869,7 @@ def test_text_and_complex_values_are_refused_not_parsed_or_cut():
         with pytest.raises(TypeError, match="X has non-numeric column"):
             SelectTopVariance(1).fit(pl.DataFrame({"a": ["1", "2", "3"], "b": ["1", "2", "4"]}))
     # numbers held as Python objects still work
-    np.testing.assert_allclose(est.inverse_transform(Z.astype(object))[0], est.inverse_transform(Z)[0])
+    np.testing.assert_allclose(est.inverse_transform(Z.astype(object))["om0"], est.inverse_transform(Z)["om0"])
 
 
 def test_inspection_of_no_samples_and_of_constant_profiles_says_so():
@@ -1930,8 +1932,10 @@ def test_wide_inputs_are_evaluated_in_chunks_of_bounded_bytes(cls, monkeypatch):
     monkeypatch.setattr(base, "_EVAL_CHUNK_BYTES", 8 * 10 * 5)  # 10 features: 5 samples a chunk
     np.testing.assert_allclose(est.transform(X), Z, rtol=1e-12, atol=1e-12)
     assert max(seen.pop("embed")) == 5
-    for a, b in zip(est.inverse_transform(Z), decoded):
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    chunked = est.inverse_transform(Z)
+    assert list(chunked) == list(decoded) == ["om0", "om1"]
+    for name in decoded:
+        np.testing.assert_allclose(chunked[name], decoded[name], rtol=1e-12, atol=1e-12)
     assert max(seen.pop("decode")) == 5
     if hasattr(est, "score_samples"):
         est.score_samples(X)
@@ -2067,6 +2071,7 @@ def test_inverse_transform_gives_the_form_fit_took(cls):
     from sklearn.preprocessing import MinMaxScaler
 
     from skpoems import split_omics
+    from skpoems.preprocessing import OmicTransformer
 
     X = data(n=24)
     flat = np.hstack(list(X.values()))
@@ -2092,10 +2097,22 @@ def test_inverse_transform_gives_the_form_fit_took(cls):
     est = tiny(cls, omic_dims=(6, 4)).fit(plain)
     rec = est.inverse_transform(est.set_output(transform="pandas").transform(plain))
     assert list(rec.columns) == list(plain.columns)
-    # a list or dict of omics: one block per omic, as before
-    est = tiny(cls).fit(X)
-    rec = est.inverse_transform(est.transform(X))
+    # a list of omics: a list of blocks; a dict: a dict keyed by the omic names
+    # (it was a list, which a dict user had to read by omic_names_)
+    est = tiny(cls).fit(list(X.values()))
+    rec = est.inverse_transform(est.transform(list(X.values())))
     assert isinstance(rec, list) and [r.shape for r in rec] == [(24, 6), (24, 4)]
+    swapped = {"om1": X["om1"], "om0": X["om0"]}
+    est = tiny(cls).fit(swapped)
+    rec = est.inverse_transform(est.transform(swapped))
+    assert isinstance(rec, dict) and list(rec) == list(est.omic_names_) == ["om1", "om0"]
+    assert [r.shape for r in rec.values()] == [(24, 4), (24, 6)]
+    frames = est.inverse_transform(est.set_output(transform="pandas").transform(swapped))
+    assert list(frames) == ["om1", "om0"] and list(frames["om0"].columns) == list(est.omic_feature_names()[1])
+    pipe = make_pipeline(OmicTransformer(), tiny(cls)).fit(swapped)
+    back = pipe.inverse_transform(pipe.transform(swapped))
+    assert isinstance(back, dict) and sorted(back) == ["om0", "om1"]
+    np.testing.assert_allclose(back["om0"], pipe[0].inverse_transform(pipe[-1].inverse_transform(pipe.transform(swapped)))["om0"])
 
 
 def test_a_complete_samples_noise_does_not_depend_on_samples_lacking_an_omic():
