@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import inspect
 import itertools
-import logging
 import math
 import sys
 import threading
@@ -80,8 +79,6 @@ def _like_input(X: Any, blocks: list[np.ndarray], names: list[str]) -> Any:
         return pd.DataFrame(flat, index=X.index, columns=X.columns)
     return flat
 
-
-logger = logging.getLogger(__name__)
 
 #: parameters of the training loop, which may change between warm-started fits
 #: (``omic_dims`` describes the input, which is checked on its own)
