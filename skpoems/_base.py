@@ -21,7 +21,7 @@ from abc import abstractmethod
 from collections.abc import Collection
 from dataclasses import dataclass
 from numbers import Integral
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -249,6 +249,19 @@ _PER_INIT_ATTRIBUTES = (
     "best_iter_",
     "best_validation_score_",
 )
+
+#: what earlier versions kept on the estimator during fit for the training loop
+#: alone (now passed as :class:`_InputNotes`); dropped from their pickles on loading
+_TRAINING_ONLY_ATTRIBUTES = ("_unscaled", "_outliers", "_linear_scale")
+
+
+class _InputNotes(NamedTuple):
+    """What the checks before training found in the input, named again if the
+    loss diverges (training-only: not kept on the estimator)."""
+
+    unscaled: dict[str, float]  # omic -> peak |value|, for omics not on a small scale
+    outliers: dict[str, np.ndarray]  # omic -> rows of its outlier samples
+    linear_scale: Collection[str]  # omics that look like linear-scale abundances
 
 
 class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -723,49 +736,13 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 ) from None
         else:
             omics = self._validate_omics(X, reset=True)
-        self._unscaled = {}  # omic -> peak |value|, named again if training diverges
-        self._fit_peaks: dict[str, float] = {}  # omic -> peak |value| at fit (_check_within_fit)
-        if not warm:
             self._warn_of_omic_sizes(omics)
-        outliers = self._outliers = self._warn_of_outlier_samples(omics)
-        skewed = self._linear_scale = self._warn_if_linear_scale(omics, exclude=outliers)
-        for v, (name, block) in enumerate(zip(self.omic_names_, omics.blocks)):
-            # max |x| and |x| at every step-th value in row order, without an
-            # |block| copy (a block is a column view of the validated input)
-            peak = max(float(block.max(initial=0.0)), -float(block.min(initial=0.0)))
-            flat = np.arange(0, block.size, block.size // _SCALE_SAMPLE + 1)
-            sample = np.abs(block[flat // max(block.shape[1], 1), flat % max(block.shape[1], 1)])
-            self._fit_peaks[name] = peak
-            typical = float(np.quantile(sample, 0.99)) if sample.size else 0.0
-            if peak > _SCALE_PEAK or typical > _SCALE_WARNING:
-                self._unscaled[name] = peak
-                if name in skewed:  # named already, with a remedy that scales too
-                    continue
-                warnings.warn(
-                    f"Omic {name!r} has values up to {peak:.3g} (1% of them above "
-                    f"{typical:.3g}). {type(self).__name__} "
-                    "expects features on a small scale (the paper min-max scales each "
-                    "feature to [0, 1]); unscaled data can make training diverge. Use "
-                    "skpoems.preprocessing.OmicTransformer() (MinMaxScaler per omic, e.g. "
-                    "first in a Pipeline; a plain MinMaxScaler there merges the omics into one).",
-                    UserWarning,
-                    stacklevel=user_stacklevel(),
-                )
-            elif self._sigmoid_reconstruction and block.size:
-                # over the samples that have the omic (the others' rows hold zeros)
-                low, high = _observed_range(block, omics.observed[:, v])
-                if low < -_UNIT_TOLERANCE or high > 1 + _UNIT_TOLERANCE:
-                    warnings.warn(
-                        f"Omic {name!r} has values from {low:.3g} to {high:.3g}, but "
-                        f"{type(self).__name__} reconstructs every omic through a sigmoid, "
-                        "with one scale and offset per omic: it is made for features on "
-                        "one [0, 1] scale, and a feature outside it is reconstructed "
-                        "(and imputed) on the wrong scale. Min-max scale "
-                        "each feature to [0, 1] as the paper does, e.g. with "
-                        "skpoems.preprocessing.OmicTransformer() first in a Pipeline.",
-                        UserWarning,
-                        stacklevel=user_stacklevel(),
-                    )
+        outliers = self._warn_of_outlier_samples(omics)
+        skewed = self._warn_if_linear_scale(omics, exclude=outliers)
+        # omic -> peak |value| at fit (_check_within_fit), and those of the omics
+        # not on a small scale, named again if training diverges
+        self._fit_peaks, unscaled = self._warn_of_unscaled_omics(omics, named=skewed)
+        notes = _InputNotes(unscaled=unscaled, outliers=outliers, linear_scale=skewed)
         # None: numpy's global generator, as scikit-learn's estimators (so that
         # np.random.seed(...) makes such fits reproducible)
         rng = check_random_state(self.random_state)
@@ -801,7 +778,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 if i == len(seeds) - 1:
                     del train  # a copy of the training rows, which the last model is built from
                 self.module_ = module.to(device=device, dtype=torch.float32)
-                self._train(omics, train_idx, val_idx, device, label=label, resume=warm)
+                self._train(omics, train_idx, val_idx, device, notes, label=label, resume=warm)
             scores.append(self._init_score(omics, train_idx, val_idx, device))
             if best is None or scores[-1] > best_score:  # NaN never wins
                 best_score = scores[-1]
@@ -980,6 +957,55 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         )
         return set(found)
 
+    def _warn_of_unscaled_omics(
+        self, omics: _Omics, named: Collection[str] = ()
+    ) -> tuple[dict[str, float], dict[str, float]]:
+        """Warn about omics far from a small scale (peak above ``_SCALE_PEAK`` or
+        99th percentile of ``|x|`` above ``_SCALE_WARNING``), unless in ``named``
+        (linear-scale omics, named already with a remedy that scales too), and,
+        for a sigmoid-output model, about omics outside [0, 1]. Return each
+        omic's peak ``|value|`` and those of the unscaled omics."""
+        peaks: dict[str, float] = {}
+        unscaled: dict[str, float] = {}
+        for v, (name, block) in enumerate(zip(self.omic_names_, omics.blocks)):
+            # max |x| and |x| at every step-th value in row order, without an
+            # |block| copy (a block is a column view of the validated input)
+            peak = max(float(block.max(initial=0.0)), -float(block.min(initial=0.0)))
+            flat = np.arange(0, block.size, block.size // _SCALE_SAMPLE + 1)
+            sample = np.abs(block[flat // max(block.shape[1], 1), flat % max(block.shape[1], 1)])
+            peaks[name] = peak
+            typical = float(np.quantile(sample, 0.99)) if sample.size else 0.0
+            if peak > _SCALE_PEAK or typical > _SCALE_WARNING:
+                unscaled[name] = peak
+                if name in named:  # named already, with a remedy that scales too
+                    continue
+                warnings.warn(
+                    f"Omic {name!r} has values up to {peak:.3g} (1% of them above "
+                    f"{typical:.3g}). {type(self).__name__} "
+                    "expects features on a small scale (the paper min-max scales each "
+                    "feature to [0, 1]); unscaled data can make training diverge. Use "
+                    "skpoems.preprocessing.OmicTransformer() (MinMaxScaler per omic, e.g. "
+                    "first in a Pipeline; a plain MinMaxScaler there merges the omics into one).",
+                    UserWarning,
+                    stacklevel=user_stacklevel(),
+                )
+            elif self._sigmoid_reconstruction and block.size:
+                # over the samples that have the omic (the others' rows hold zeros)
+                low, high = _observed_range(block, omics.observed[:, v])
+                if low < -_UNIT_TOLERANCE or high > 1 + _UNIT_TOLERANCE:
+                    warnings.warn(
+                        f"Omic {name!r} has values from {low:.3g} to {high:.3g}, but "
+                        f"{type(self).__name__} reconstructs every omic through a sigmoid, "
+                        "with one scale and offset per omic: it is made for features on "
+                        "one [0, 1] scale, and a feature outside it is reconstructed "
+                        "(and imputed) on the wrong scale. Min-max scale "
+                        "each feature to [0, 1] as the paper does, e.g. with "
+                        "skpoems.preprocessing.OmicTransformer() first in a Pipeline.",
+                        UserWarning,
+                        stacklevel=user_stacklevel(),
+                    )
+        return peaks, unscaled
+
     def _init_seeds(self, rng: np.random.RandomState) -> list[int]:
         """One torch seed per init, drawn after the validation split (which every
         init shares); the first is the seed of an ``n_init=1`` fit."""
@@ -1019,11 +1045,14 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         train_idx: np.ndarray,
         val_idx: np.ndarray,
         device: torch.device,
+        notes: _InputNotes,
         *,
         label: str = "",
         resume: bool = False,
     ) -> None:
-        """Train ``module_``; with ``resume``, continue the records of the previous fit."""
+        """Train ``module_``; with ``resume``, continue the records of the previous
+        fit. ``notes`` (what the checks before training found in the input) are
+        named again if the loss diverges."""
         module = self.module_
         xs, obs = self._row_tensors(omics, train_idx, device)
         val_xs, val_obs = self._row_tensors(omics, val_idx, device) if len(val_idx) else (None, None)
@@ -1139,7 +1168,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 if not (math.isfinite(train_loss) and math.isfinite(monitored)):
                     if best_state is None and start_state is not None:
                         best_state, best_epoch = start_state, first
-                    self._handle_divergence(epoch + 1, best_state, best_epoch)
+                    self._handle_divergence(epoch + 1, best_state, best_epoch, notes)
                     stopped = True
                     self.stop_reason_ = "diverged"
                     break
@@ -1235,15 +1264,14 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         module.zero_grad(set_to_none=True)
         module.eval()
 
-    def _handle_divergence(self, epoch: int, best_state: dict | None, best_epoch: int) -> None:
-        outliers = getattr(self, "_outliers", None) or {}
+    def _handle_divergence(self, epoch: int, best_state: dict | None, best_epoch: int, notes: _InputNotes) -> None:
         outlier_note = "".join(
             f" Omic {name!r} has outlier samples (rows {', '.join(map(str, rows[:5]))}"
             f"{', ...' if len(rows) > 5 else ''}; see the warning before training), which may "
             "be the cause: fix or drop them."
-            for name, rows in outliers.items()
+            for name, rows in notes.outliers.items()
         )
-        unscaled = getattr(self, "_unscaled", None)
+        unscaled = notes.unscaled
         if best_state is None and unscaled:
             listing = ", ".join(f"{name!r} up to {peak:.3g}" for name, peak in unscaled.items())
             raise ValueError(
@@ -1255,7 +1283,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 + "".join(
                     f" Omic {name!r} looks like linear-scale abundances: log-transform it before "
                     "scaling (see the warning before training)."
-                    for name in unscaled if name in getattr(self, "_linear_scale", ())
+                    for name in unscaled if name in notes.linear_scale
                 )
             )
         decay = self.learning_rate * getattr(self, "weight_decay", 0.0) if self._optimizer == "adamw" else 0.0
@@ -1612,6 +1640,19 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
 
     # ---------------------------------------------------------- persistence
     def __getstate__(self) -> dict[str, Any]:
+        """The estimator's state, with the module's tensors on the CPU.
+
+        Besides the parameters and the public fitted attributes, a fitted model
+        keeps private state that its methods use after fit: ``_fit_peaks`` (each
+        omic's peak ``|value|`` at fit, for :meth:`_check_within_fit`),
+        ``_fit_index`` (the training samples' row labels, against which
+        :mod:`skpoems.inspection` checks labels given for them),
+        ``_model_params`` (the parameters the model was built from, which a
+        warm start checks) and ``_prior_batch_size`` (the configured
+        ``batch_size`` the paper objective divides its priors by, for
+        :meth:`score`). What the checks before training found in the input is
+        passed to the training loop (:class:`_InputNotes`), not kept.
+        """
         state = self.__dict__.copy()
         module = state.get("module_")
         if module is not None and next(module.parameters()).device.type != "cpu":
@@ -1640,6 +1681,8 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                     UserWarning,
                     stacklevel=2,
                 )
+        for name in _TRAINING_ONLY_ATTRIBUTES:  # kept by earlier versions, never read after fit
+            state.pop(name, None)
         if "module_" in state:  # fitted attributes added since: their values then
             state.setdefault("_prior_batch_size", state.get("batch_size"))
             state.setdefault("n_components_", state.get("n_components"))
