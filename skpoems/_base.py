@@ -9,6 +9,7 @@ to build (``_build_module``) and which optimiser to use.
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import itertools
 import math
@@ -18,8 +19,8 @@ import time
 import warnings
 import weakref
 from abc import abstractmethod
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from numbers import Integral
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
 
@@ -262,6 +263,111 @@ class _InputNotes(NamedTuple):
     unscaled: dict[str, float]  # omic -> peak |value|, for omics not on a small scale
     outliers: dict[str, np.ndarray]  # omic -> rows of its outlier samples
     linear_scale: Collection[str]  # omics that look like linear-scale abundances
+
+
+@dataclass(kw_only=True, eq=False, repr=False)
+class _EarlyStopping:
+    """Early stopping's state over one call of ``_train``: the best weights and
+    their epoch, the criterion it compares (the monitored loss, smoothed when
+    ``smoothing > 0``), the patience counter and the convergence window.
+
+    ``best_loss`` is the raw monitored loss of the kept weights, ``best_criterion``
+    the (smoothed) value that early stopping compares. ``fallback`` is
+    ``(state, epoch)`` of the weights a warm start began from, kept if training
+    diverges before any finite epoch.
+    """
+
+    tol: float
+    n_iter_no_change: int | None
+    convergence_tol: float | None
+    smoothing: float
+    # epochs 1 to warmup (kl_warmup) are the warm-up, the last at full beta but
+    # trained with less: patience counts from the first epoch after it
+    warmup: int
+    fallback: tuple[dict, int] | None = None
+    best_loss: float = field(default=math.inf, init=False)
+    best_criterion: float = field(default=math.inf, init=False)
+    best_state: dict | None = field(default=None, init=False)
+    best_epoch: int = field(default=0, init=False)
+    smoothed: float | None = field(default=None, init=False)
+    no_improvement: int = field(default=0, init=False)
+    criteria: list[float] = field(default_factory=list, init=False)
+    start: tuple[float, dict, int] | None = field(default=None, init=False)  # (raw held-out loss, state, epoch)
+
+    @property
+    def window(self) -> int | None:
+        """Epochs of the convergence test (convergence_tol), which compares the
+        last window's fall of the criterion with its fall since the first epoch."""
+        if self.n_iter_no_change is None or self.convergence_tol is None:
+            return None
+        return 2 * self.n_iter_no_change
+
+    def start_from(self, loss: float, state: dict, epoch: int, kept: dict[str, Any]) -> None:
+        """Begin from a warm start's weights ``state`` (of ``epoch``, whose history
+        record is ``kept``), with their finite held-out ``loss``: they stay unless
+        an epoch improves on them."""
+        self.best_loss = self.best_criterion = self.smoothed = loss
+        self.best_state, self.best_epoch = state, epoch
+        self.start = (loss, state, epoch)
+        if self.smoothing > 0 and "monitored_smoothed" in kept and kept.get("validation_loss") == loss:
+            # the same validation split (the kept epoch's loss again): go on
+            # from the smoothed criterion that chose these weights. Their raw
+            # loss is the least of noisy values, below the smoothed curve,
+            # which then rarely beat it within the patience: continuations
+            # stopped after n_iter_no_change epochs on the old weights
+            self.best_criterion = self.smoothed = kept["monitored_smoothed"]
+
+    def smooth(self, monitored: float) -> float | None:
+        """Fold a finite ``monitored`` loss into the moving average and return
+        it; None when not smoothing (or for a non-finite loss)."""
+        if self.smoothing > 0 and math.isfinite(monitored):
+            s = self.smoothed
+            self.smoothed = monitored if s is None else self.smoothing * s + (1 - self.smoothing) * monitored
+            return self.smoothed
+        return None
+
+    def update(
+        self, epoch: int, train_loss: float, monitored: float, smoothed: float | None, weights: torch.nn.Module
+    ) -> str | None:
+        """Take epoch ``epoch`` (1-based) into account, keeping a copy of the
+        ``weights``' state if its criterion improved; return why training stops
+        (``"diverged"``, ``"no_improvement"``, ``"converged"``) or None."""
+        if not (math.isfinite(train_loss) and math.isfinite(monitored)):
+            if self.best_state is None and self.fallback is not None:
+                self.best_state, self.best_epoch = self.fallback
+            return "diverged"
+        criterion = monitored if smoothed is None else smoothed
+        self.criteria.append(criterion)
+        if criterion < self.best_criterion - self.tol:
+            # (the copy first: an interrupt never leaves best_epoch naming
+            # other weights than best_state)
+            state = copy.deepcopy(weights.state_dict())
+            self.best_loss, self.best_criterion, self.best_epoch, self.no_improvement, self.best_state = (
+                monitored, criterion, epoch, 0, state
+            )
+        elif epoch > self.warmup:
+            self.no_improvement += 1
+        if self.n_iter_no_change is not None and self.no_improvement >= self.n_iter_no_change:
+            return "no_improvement"
+        criteria, window = self.criteria, self.window
+        if (
+            window is not None
+            and len(criteria) > window
+            and epoch > self.warmup + window
+            and criteria[-1 - window] - criteria[-1] < self.convergence_tol * (criteria[0] - criteria[-1])
+        ):
+            return "converged"
+        return None
+
+    def kept(self) -> tuple[float, dict | None, int]:
+        """``(raw loss, state, epoch)`` of the weights to keep after training."""
+        if self.start is not None and not self.best_loss <= self.start[0]:
+            # the smoothed criterion chose an epoch whose own held-out loss is worse
+            # than the starting weights' (after a steep descent the kept epoch's
+            # smoothed value sits far above its raw loss): keep those, so that a
+            # warm fit never returns a worse model on its validation split
+            self.best_loss, self.best_state, self.best_epoch = self.start
+        return self.best_loss, self.best_state, self.best_epoch
 
 
 class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -1055,12 +1161,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         named again if the loss diverges."""
         module = self.module_
         xs, obs = self._row_tensors(omics, train_idx, device)
-        val_xs, val_obs = self._row_tensors(omics, val_idx, device) if len(val_idx) else (None, None)
-        # each held-out sample's fixed evaluation noise, keyed once for all epochs
-        val_keys = row_keys(val_xs, val_obs) if val_xs is not None else None
-        n_train = len(train_idx)
         counts = self._observed_counts(obs)
-        n_batches = math.ceil(n_train / self.batch_size_)
         optimizer = self._make_optimizer(module)
         # the weights that are evaluated, kept and returned: the module itself, or its
         # exponential moving average (Polyak averaging) when ema_decay > 0
@@ -1068,149 +1169,36 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         if self.ema_decay > 0:
             averaged = AveragedModel(module, multi_avg_fn=get_ema_multi_avg_fn(self.ema_decay), use_buffers=True)
         evaluated = module if averaged is None else averaged.module
-
-        # copies, so that the records of an earlier fit that a user holds stay as they were
-        self.loss_curve_: list[float] = list(getattr(self, "loss_curve_", [])) if resume else []
-        self.validation_scores_: list[float] = list(getattr(self, "validation_scores_", [])) if resume else []
-        self.history_: list[dict[str, Any]] = list(getattr(self, "history_", [])) if resume else []
-        first = len(self.loss_curve_)  # epochs already trained (warm start)
-        # best_loss: the raw monitored loss of the kept weights; best_criterion: the
-        # (smoothed, see monitor_smoothing) value that early stopping compares
-        best_loss, best_criterion, best_state, best_epoch = math.inf, math.inf, None, 0
-        # a warm start that diverges at once falls back to the weights it started from
-        start_state = copy.deepcopy(evaluated.state_dict()) if resume else None
-        smoothing, smoothed = float(self.monitor_smoothing), None
-        start_best = None  # (raw held-out loss, state, epoch) of a warm start's weights
-        if resume and val_xs is not None:
-            # the weights a warm start begins from compete with its epochs: they stay
-            # unless an epoch improves on them on this validation split, so that a
-            # continuation never returns a worse model (MLPClassifier keeps its best
-            # validation score across warm fits likewise)
-            start_loss = self._evaluate_loss(val_xs, val_obs, n_train, evaluated, n_observed=counts, keys=val_keys)[0]
-            if math.isfinite(start_loss):
-                best_loss = best_criterion = smoothed = start_loss
-                best_state, best_epoch = start_state, getattr(self, "best_iter_", first)
-                start_best = (start_loss, start_state, best_epoch)
-                kept = self.history_[best_epoch - 1] if 0 < best_epoch <= len(self.history_) else {}
-                if (
-                    smoothing > 0
-                    and "monitored_smoothed" in kept
-                    and kept.get("validation_loss") == start_loss
-                ):
-                    # the same validation split (the kept epoch's loss again): go on
-                    # from the smoothed criterion that chose these weights. Their raw
-                    # loss is the least of noisy values, below the smoothed curve,
-                    # which then rarely beat it within the patience: continuations
-                    # stopped after n_iter_no_change epochs on the old weights
-                    best_criterion = smoothed = kept["monitored_smoothed"]
-        no_improvement = 0
-        stopped = False
+        validate = self._held_out_loss(omics, val_idx, device, evaluated, len(train_idx), counts)
+        first = self._start_records(resume)  # epochs already trained (warm start)
+        stopping = self._early_stopping(evaluated, validate, first, resume)
         self.stop_reason_: str = "max_iter"
-        # the convergence test (convergence_tol) compares the last window's fall of
-        # the criterion with its fall since the first epoch
-        conv_tol = getattr(self, "convergence_tol", None)
-        conv_window = None if self.n_iter_no_change is None or conv_tol is None else 2 * self.n_iter_no_change
-        criteria: list[float] = []
         # verbose=1: a progress bar; verbose >= 2: one plain line per epoch, for
         # logs (a batch job's file, nohup), where a bar is a run of '\r' refreshes
-        lines = self.verbose >= 2
         bar = tqdm(
             range(first, first + self.max_iter),
-            disable=not self.verbose or lines,
+            disable=not self.verbose or self.verbose >= 2,
             desc=label or type(self).__name__,
             unit="epoch",
         )
         try:
             for epoch in bar:
                 epoch_start = time.perf_counter()
-                module.train()
-                if hasattr(module, "on_epoch_start_"):
-                    module.on_epoch_start_(epoch)
-                perm = torch.randperm(n_train, device=device)
-                epoch_terms: dict[str, torch.Tensor] = {}
-                epoch_total = torch.zeros((), dtype=torch.float32, device=device)
-                for batch in torch.tensor_split(perm, n_batches):
-                    bx, bo = self._take(xs, obs, batch)
-                    out = module.loss(
-                        bx, bo, prior_batch_size=self._prior_batch_size, n_train=n_train, n_observed=counts
-                    )
-                    optimizer.zero_grad(set_to_none=True)
-                    out.total.backward()
-                    optimizer.step()
-                    module.after_step_()
-                    if averaged is not None:
-                        averaged.update_parameters(module)
-                    weight = len(batch) / n_train
-                    epoch_total = epoch_total + out.total.detach() * weight
-                    for k, t in out.terms.items():
-                        epoch_terms[k] = epoch_terms.get(k, 0.0) + t.detach() * weight
-                keys = list(epoch_terms)
-                values = torch.stack([epoch_total, *(epoch_terms[k] for k in keys)]).tolist()
-                train_loss = values[0]
-                record = {"epoch": epoch + 1, "train_loss": train_loss}
-                record.update({f"train_{self._term_name(k)}": val for k, val in zip(keys, values[1:])})
-                monitored = train_loss
-                if val_xs is not None:
-                    val_loss, val_terms = self._evaluate_loss(
-                        val_xs, val_obs, n_train, evaluated, n_observed=counts, keys=val_keys
-                    )
-                    record["validation_loss"] = val_loss
-                    record.update({f"validation_{k}": val for k, val in val_terms.items()})
-                    self.validation_scores_.append(-val_loss)
-                    monitored = val_loss
-                criterion = monitored
-                if smoothing > 0 and math.isfinite(monitored):
-                    smoothed = monitored if smoothed is None else smoothing * smoothed + (1 - smoothing) * monitored
-                    criterion = record["monitored_smoothed"] = smoothed
+                train_loss, terms = self._run_epoch(epoch, module, optimizer, averaged, xs, obs, counts, device)
+                record, monitored = self._epoch_record(epoch, train_loss, terms, validate)
+                smoothed = stopping.smooth(monitored)
+                if smoothed is not None:
+                    record["monitored_smoothed"] = smoothed
                 record["time_s"] = time.perf_counter() - epoch_start
                 self.loss_curve_.append(train_loss)
                 self.history_.append(record)
-                if not (math.isfinite(train_loss) and math.isfinite(monitored)):
-                    if best_state is None and start_state is not None:
-                        best_state, best_epoch = start_state, first
-                    self._handle_divergence(epoch + 1, best_state, best_epoch, notes)
-                    stopped = True
-                    self.stop_reason_ = "diverged"
-                    break
-                criteria.append(criterion)
-                if criterion < best_criterion - self.tol:
-                    # (the copy first: an interrupt never leaves best_epoch naming
-                    # other weights than best_state)
-                    state = copy.deepcopy(evaluated.state_dict())
-                    best_loss, best_criterion, best_epoch, no_improvement, best_state = (
-                        monitored, criterion, epoch + 1, 0, state
-                    )
-                elif epoch + 1 > getattr(self, "kl_warmup", 0):
-                    # (epochs 1 to kl_warmup are the warm-up, the last at full beta
-                    # but trained with less: counted from the first epoch after it)
-                    no_improvement += 1
-                if lines:
-                    print(
-                        f"{label or type(self).__name__}: epoch {epoch + 1}, train loss {train_loss:.6g}"
-                        + (f", validation loss {record['validation_loss']:.6g}" if val_xs is not None else "")
-                        + f", best epoch {best_epoch}, {record['time_s']:.2f} s",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-                elif self.verbose:
-                    bar.set_postfix(
-                        train=f"{train_loss:.4g}",
-                        **({"valid": f"{record['validation_loss']:.4g}"} if val_xs is not None else {}),
-                        best=best_epoch,
-                        refresh=False,  # (shown with the epoch's count, not ahead of it)
-                    )
-                if self.n_iter_no_change is not None and no_improvement >= self.n_iter_no_change:
-                    stopped = True
-                    self.stop_reason_ = "no_improvement"
-                    break
-                if (
-                    conv_window is not None
-                    and len(criteria) > conv_window
-                    and epoch + 1 > getattr(self, "kl_warmup", 0) + conv_window
-                    and criteria[-1 - conv_window] - criteria[-1] < conv_tol * (criteria[0] - criteria[-1])
-                ):
-                    stopped = True
-                    self.stop_reason_ = "converged"
+                reason = stopping.update(epoch + 1, train_loss, monitored, smoothed, evaluated)
+                if reason == "diverged":
+                    self._handle_divergence(epoch + 1, stopping.best_state, stopping.best_epoch, notes)
+                else:
+                    self._report_epoch(bar, label, record, stopping.best_epoch)
+                if reason is not None:
+                    self.stop_reason_ = reason
                     break
         except KeyboardInterrupt as interrupt:
             # Ctrl-C: keep what the completed epochs learned (the best weights so
@@ -1222,27 +1210,178 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 raise
             del self.loss_curve_[done:], self.validation_scores_[done:]  # (an epoch cut short)
             self._interrupt = interrupt
-            stopped = True
             self.stop_reason_ = "interrupted"
         bar.close()
-        if lines:
-            print(
-                f"{label or type(self).__name__}: stopped after {len(self.loss_curve_)} epochs "
-                f"({self.stop_reason_})",
-                file=sys.stderr,
-                flush=True,
+        if self.verbose >= 2:
+            self._say(label, f"stopped after {len(self.loss_curve_)} epochs ({self.stop_reason_})")
+        self._keep_trained_weights(stopping, module, averaged, early_stopping=validate is not None)
+        # the last step's gradients would double the fitted model's memory (pickles
+        # and copies drop them anyway); a warm start computes its own
+        module.zero_grad(set_to_none=True)
+        module.eval()
+
+    def _run_epoch(
+        self,
+        epoch: int,
+        module: torch.nn.Module,
+        optimizer: torch.optim.Optimizer,
+        averaged: AveragedModel | None,
+        xs: list[torch.Tensor],
+        observed: torch.Tensor | None,
+        n_observed: list[int] | None,
+        device: torch.device,
+    ) -> tuple[float, dict[str, float]]:
+        """One pass over the training rows ``xs`` in shuffled minibatches of
+        ``batch_size_``; return the epoch's training loss and loss terms (means
+        over the samples, keyed as the module's ``LossOutput.terms``)."""
+        n_train = xs[0].shape[0]
+        module.train()
+        if hasattr(module, "on_epoch_start_"):
+            module.on_epoch_start_(epoch)
+        perm = torch.randperm(n_train, device=device)
+        epoch_terms: dict[str, torch.Tensor] = {}
+        epoch_total = torch.zeros((), dtype=torch.float32, device=device)
+        for batch in torch.tensor_split(perm, math.ceil(n_train / self.batch_size_)):
+            bx, bo = self._take(xs, observed, batch)
+            out = module.loss(bx, bo, prior_batch_size=self._prior_batch_size, n_train=n_train, n_observed=n_observed)
+            optimizer.zero_grad(set_to_none=True)
+            out.total.backward()
+            optimizer.step()
+            module.after_step_()
+            if averaged is not None:
+                averaged.update_parameters(module)
+            weight = len(batch) / n_train
+            epoch_total = epoch_total + out.total.detach() * weight
+            for k, t in out.terms.items():
+                epoch_terms[k] = epoch_terms.get(k, 0.0) + t.detach() * weight
+        keys = list(epoch_terms)
+        values = torch.stack([epoch_total, *(epoch_terms[k] for k in keys)]).tolist()
+        return values[0], dict(zip(keys, values[1:]))
+
+    def _held_out_loss(
+        self,
+        omics: _Omics,
+        val_idx: np.ndarray,
+        device: torch.device,
+        evaluated: torch.nn.Module,
+        n_train: int,
+        n_observed: list[int] | None,
+    ) -> Callable[[], tuple[float, dict[str, float]]] | None:
+        """The held-out loss of the ``evaluated`` weights on the rows ``val_idx``
+        (:meth:`_evaluate_loss`), as a function of no arguments; None without
+        early stopping (no rows)."""
+        if not len(val_idx):
+            return None
+        val_xs, val_obs = self._row_tensors(omics, val_idx, device)
+        # each held-out sample's fixed evaluation noise, keyed once for all epochs
+        keys = row_keys(val_xs, val_obs)
+        return functools.partial(
+            self._evaluate_loss, val_xs, val_obs, n_train, evaluated, n_observed=n_observed, keys=keys
+        )
+
+    def _start_records(self, resume: bool) -> int:
+        """Start ``loss_curve_``, ``validation_scores_`` and ``history_`` (with
+        ``resume``, go on from the previous fit's); return the epochs trained so
+        far."""
+        # copies, so that the records of an earlier fit that a user holds stay as they were
+        self.loss_curve_: list[float] = list(getattr(self, "loss_curve_", [])) if resume else []
+        self.validation_scores_: list[float] = list(getattr(self, "validation_scores_", [])) if resume else []
+        self.history_: list[dict[str, Any]] = list(getattr(self, "history_", [])) if resume else []
+        return len(self.loss_curve_)
+
+    def _epoch_record(
+        self,
+        epoch: int,
+        train_loss: float,
+        terms: dict[str, float],
+        validate: Callable[[], tuple[float, dict[str, float]]] | None,
+    ) -> tuple[dict[str, Any], float]:
+        """The epoch's ``history_`` record so far (its training loss and terms,
+        and with ``validate`` the held-out ones, which go to
+        ``validation_scores_`` too) and the loss early stopping monitors."""
+        record = {"epoch": epoch + 1, "train_loss": train_loss}
+        record.update({f"train_{self._term_name(k)}": val for k, val in terms.items()})
+        if validate is None:
+            return record, train_loss
+        val_loss, val_terms = validate()
+        record["validation_loss"] = val_loss
+        record.update({f"validation_{k}": val for k, val in val_terms.items()})
+        self.validation_scores_.append(-val_loss)
+        return record, val_loss
+
+    def _early_stopping(
+        self,
+        evaluated: torch.nn.Module,
+        validate: Callable[[], tuple[float, dict[str, float]]] | None,
+        first: int,
+        resume: bool,
+    ) -> _EarlyStopping:
+        """Early stopping's state for one call of ``_train``; a warm start's
+        weights (``resume``) are its fallback and, on a validation split, the
+        best weights so far."""
+        # a warm start that diverges at once falls back to the weights it started from
+        start_state = copy.deepcopy(evaluated.state_dict()) if resume else None
+        stopping = _EarlyStopping(
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            convergence_tol=getattr(self, "convergence_tol", None),
+            smoothing=float(self.monitor_smoothing),
+            warmup=getattr(self, "kl_warmup", 0),
+            fallback=None if start_state is None else (start_state, first),
+        )
+        if resume and validate is not None:
+            # the weights a warm start begins from compete with its epochs: they stay
+            # unless an epoch improves on them on this validation split, so that a
+            # continuation never returns a worse model (MLPClassifier keeps its best
+            # validation score across warm fits likewise)
+            start_loss = validate()[0]
+            if math.isfinite(start_loss):
+                epoch = getattr(self, "best_iter_", first)
+                kept = self.history_[epoch - 1] if 0 < epoch <= len(self.history_) else {}
+                stopping.start_from(start_loss, start_state, epoch, kept)
+        return stopping
+
+    def _say(self, label: str, text: str) -> None:
+        """One line of ``verbose >= 2`` output, on stderr (the documented place:
+        ``verbose``'s docstring), flushed at once for log files."""
+        print(f"{label or type(self).__name__}: {text}", file=sys.stderr, flush=True)
+
+    def _report_epoch(self, bar: tqdm, label: str, record: dict[str, Any], best_epoch: int) -> None:
+        """The epoch's losses: a line on stderr (``verbose >= 2``) or the
+        progress bar's postfix (``verbose=1``)."""
+        validation = "validation_loss" in record
+        if self.verbose >= 2:
+            self._say(
+                label,
+                f"epoch {record['epoch']}, train loss {record['train_loss']:.6g}"
+                + (f", validation loss {record['validation_loss']:.6g}" if validation else "")
+                + f", best epoch {best_epoch}, {record['time_s']:.2f} s",
             )
-        if start_best is not None and not best_loss <= start_best[0]:
-            # the smoothed criterion chose an epoch whose own held-out loss is worse
-            # than the starting weights' (after a steep descent the kept epoch's
-            # smoothed value sits far above its raw loss): keep those, so that a
-            # warm fit never returns a worse model on its validation split
-            best_loss, best_state, best_epoch = start_best
+        elif self.verbose:
+            bar.set_postfix(
+                train=f"{record['train_loss']:.4g}",
+                **({"valid": f"{record['validation_loss']:.4g}"} if validation else {}),
+                best=best_epoch,
+                refresh=False,  # (shown with the epoch's count, not ahead of it)
+            )
+
+    def _keep_trained_weights(
+        self,
+        stopping: _EarlyStopping,
+        module: torch.nn.Module,
+        averaged: AveragedModel | None,
+        *,
+        early_stopping: bool,
+    ) -> None:
+        """After training: load the weights to keep into ``module``, set
+        ``n_iter_``, ``best_iter_`` and ``best_validation_score_``, and warn when
+        ``max_iter`` ended a fit that patience would have stopped."""
+        best_loss, best_state, best_epoch = stopping.kept()
         self.n_iter_: int = len(self.loss_curve_)
         # the epoch whose weights are kept: the best validation epoch, or without
         # early stopping the last one (the best finite one after a divergence)
-        self.best_iter_: int = best_epoch if val_xs is not None or self.stop_reason_ == "diverged" else self.n_iter_
-        if val_xs is not None:
+        self.best_iter_: int = best_epoch if early_stopping or self.stop_reason_ == "diverged" else self.n_iter_
+        if early_stopping:
             self.best_validation_score_: float = -best_loss
             if best_state is not None:
                 module.load_state_dict(best_state)
@@ -1250,19 +1389,15 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             self.__dict__.pop("best_validation_score_", None)  # of an earlier fit
             if averaged is not None:
                 module.load_state_dict(averaged.module.state_dict())
-        if not stopped and self.n_iter_no_change is not None:
+        if self.stop_reason_ == "max_iter" and self.n_iter_no_change is not None:
             warnings.warn(
                 f"{type(self).__name__} reached max_iter={self.max_iter} epochs before "
-                f"the {'validation' if val_xs is not None else 'training'} loss stopped "
+                f"the {'validation' if early_stopping else 'training'} loss stopped "
                 "improving; consider increasing max_iter, or continue this fit with "
                 "set_params(warm_start=True).fit(X).",
                 ConvergenceWarning,
                 stacklevel=user_stacklevel(),
             )
-        # the last step's gradients would double the fitted model's memory (pickles
-        # and copies drop them anyway); a warm start computes its own
-        module.zero_grad(set_to_none=True)
-        module.eval()
 
     def _handle_divergence(self, epoch: int, best_state: dict | None, best_epoch: int, notes: _InputNotes) -> None:
         outlier_note = "".join(
