@@ -8,6 +8,7 @@ compose these blocks; the maths is specified in MODELS.md.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 from collections.abc import Sequence
@@ -29,7 +30,11 @@ from ._losses import (
     spike_slab_penalty,
     spike_slab_update,
 )
-from ._sparse_decoder import sparse_decode
+from ._sparse_decoder import (
+    sparse_decode,
+    sparse_decode_abs_jacobian_mean,
+    sparse_decode_chain_residuals,
+)
 from .utils._torch import RowNoise
 
 Activation = Literal["relu", "tanh", "sigmoid", "identity"]
@@ -67,6 +72,49 @@ def mlp(
             layers.append(nn.Dropout(dropout))
     return nn.Sequential(*layers)
 
+
+def _output_index(index: Tensor | Sequence[int], device: torch.device) -> Tensor:
+    """``index`` as a 1-D LongTensor on ``device``."""
+    return torch.as_tensor(index, dtype=torch.long, device=device).reshape(-1)
+
+
+def _copy_with_rows(module: nn.Module, tensors: Sequence[Tensor | None], index: Tensor) -> nn.Module:
+    """A deep copy of ``module`` in which each of ``tensors`` (its parameters or
+    buffers, None skipped) holds only the rows ``index``; the other tensors are
+    copied whole, and the full-size ``tensors`` are never copied."""
+    memo: dict[int, Tensor] = {}
+    for t in tensors:
+        if t is None:
+            continue
+        rows = t.detach()[index]
+        memo[id(t)] = nn.Parameter(rows, requires_grad=t.requires_grad) if isinstance(t, nn.Parameter) else rows
+    # deepcopy takes an object found in the memo (by id) as its copy
+    return copy.deepcopy(module, memo)
+
+
+def _restricted_mlp(net: nn.Module, index: Tensor | Sequence[int]) -> nn.Module:
+    """A copy of ``net``, whose last ``nn.Linear`` gives the outputs, that gives
+    the outputs ``index`` only (that layer's rows ``index``)."""
+    last = [m for m in net.modules() if isinstance(m, nn.Linear)][-1]
+    index = _output_index(index, last.weight.device)
+    out = _copy_with_rows(net, [last.weight, last.bias], index)
+    [m for m in out.modules() if isinstance(m, nn.Linear)][-1].out_features = len(index)
+    return out
+
+
+@dataclass(frozen=True)
+class DecoderPath:
+    """One term of an omic's decoded mean (a module's ``decoder_paths``).
+
+    For the rows ``rows`` of an embedding ``z`` (None: every row), the term is
+    ``weight * decoder(z[rows][:, columns])``. An omic's decoded mean is the sum
+    of its paths that apply to the row, plus a constant.
+    """
+
+    decoder: nn.Module
+    columns: slice
+    weight: float | Tensor = 1.0
+    rows: Tensor | None = None
 
 
 def standard_normal_like(mean: Tensor, generator: torch.Generator | RowNoise | None = None) -> Tensor:
@@ -301,6 +349,53 @@ class SparseDecoder(nn.Module):
         self.pstar.copy_(pstar)
         self.theta.copy_(theta)
 
+    def restricted(self, index: Tensor | Sequence[int]) -> SparseDecoder:
+        """A copy that decodes the features ``index`` only, in that order.
+
+        In eval mode ``restricted(index)(z)`` is ``self(z)[:, index]``: the rows
+        ``index`` of ``W``, ``out_weight``, ``out_bias`` and ``pstar``, the
+        shared ``hidden`` layer whole. (In training mode the dropout masks,
+        drawn per feature position, differ.)
+        """
+        index = _output_index(index, self.W.device)
+        return _copy_with_rows(self, [self.W, self.out_weight, self.out_bias, self.pstar], index)
+
+    @torch.no_grad()
+    def mean_jacobian(
+        self, z: Tensor, index: Tensor | Sequence[int] | None = None, *, absolute: bool = True
+    ) -> Tensor:
+        """``mean_b |d x_hat[b, j] / d z[b, k]|`` in eval mode (``absolute=False``:
+        the signed mean slope), in closed form: shape (D, K), or (len(index), K)
+        for the features ``index``; computed in ``z``'s dtype (the weights cast
+        to it). See :func:`~skpoems._sparse_decoder.sparse_decode_abs_jacobian_mean`.
+        """
+        mask, out_weight = self.mask(), self.out_weight
+        if index is not None:
+            index = _output_index(index, mask.device)
+            mask, out_weight = mask[index], out_weight[index]
+        return sparse_decode_abs_jacobian_mean(
+            z, mask.to(z.dtype), self.hidden.weight.to(z.dtype), out_weight.to(z.dtype), absolute=absolute
+        )
+
+    @torch.no_grad()
+    def chain_residuals(self, z: Tensor, center: Tensor, x: Tensor, orders: Tensor) -> Tensor:
+        """Residual variance of the decoded ``x`` along chains of coalitions of the
+        factors, in eval mode, computed in ``z``'s dtype (the weights cast to it):
+        shape (n_orders, K), float64 on the CPU. See
+        :func:`~skpoems._sparse_decoder.sparse_decode_chain_residuals`.
+        """
+        dtype = z.dtype
+        return sparse_decode_chain_residuals(
+            z,
+            center,
+            self.mask().to(dtype),
+            self.hidden.weight.to(dtype),
+            self.out_weight.to(dtype),
+            self.out_bias.to(dtype),
+            x,
+            orders,
+        )
+
 
 class DenseDecoder(nn.Module):
     """Ordinary VAE decoder ``Linear(K, H) -> ReLU -> Dropout -> Linear(H, D)`` (POEM)."""
@@ -312,6 +407,12 @@ class DenseDecoder(nn.Module):
     def forward(self, z: Tensor) -> Tensor:
         """Decode ``z`` (n_samples, K) into the omic's means (n_samples, D)."""
         return self.net(z)
+
+    def restricted(self, index: Tensor | Sequence[int]) -> DenseDecoder:
+        """A copy that decodes the features ``index`` only, in that order:
+        ``restricted(index)(z)`` is ``self(z)[:, index]`` (its output layer's rows
+        ``index``)."""
+        return copy.deepcopy(self, {id(self.net): _restricted_mlp(self.net, index)})
 
 
 class FeatureNoise(nn.Module):
@@ -667,6 +768,15 @@ class PoEVAE(KLWarmup, nn.Module):
         """Decoded means of every omic from latent vectors ``z`` (n, K)."""
         return [dec(z) for dec in self.decoders]
 
+    def omic_decoders(self, v: int) -> list[nn.Module]:
+        """The decoders of omic ``v`` (those of :meth:`decoder_paths`)."""
+        return [self.decoders[v]]
+
+    def decoder_paths(self, z: Tensor, v: int) -> list[DecoderPath]:
+        """How :meth:`decode` makes omic ``v`` from ``z``: its decoder on the
+        whole of ``z``, every row (see :class:`DecoderPath`)."""
+        return [DecoderPath(self.decoders[v], slice(None))]
+
     def reconstruct(self, xs: Sequence[Tensor], observed: Tensor | None = None) -> list[Tensor]:
         """Every omic decoded from the posterior mean given the observed omics."""
         return self.decode(self.embed(xs, observed))
@@ -715,12 +825,38 @@ def kaiming_normal_(module: nn.Module) -> nn.Module:
     return module
 
 
-def mocss_decoder(n_latent: int, hidden: Sequence[int], n_features: int) -> nn.Sequential:
+class MLPDecoder(nn.Sequential):
+    """A decoder made of layers whose last ``nn.Linear`` gives the features."""
+
+    def restricted(self, index: Tensor | Sequence[int]) -> MLPDecoder:
+        """A copy that decodes the features ``index`` only, in that order:
+        ``restricted(index)(z)`` is ``self(z)[:, index]`` (the last linear
+        layer's rows ``index``)."""
+        return _restricted_mlp(self, index)
+
+
+def mocss_decoder(n_latent: int, hidden: Sequence[int], n_features: int) -> MLPDecoder:
     """MOCSS decoder: the encoder's mirror with tanh, sigmoid output."""
-    return mlp([n_latent, *reversed(tuple(hidden)), n_features], activation="tanh", last_activation="sigmoid")
+    net = mlp([n_latent, *reversed(tuple(hidden)), n_features], activation="tanh", last_activation="sigmoid")
+    return MLPDecoder(*net)
 
 
-class Autoencoder(nn.Module):
+class _SingleDecoder:
+    """Mixin of the single-omic branches whose ``decode`` is ``[self.decoder(code)]``."""
+
+    decoder: nn.Module
+
+    def omic_decoders(self, v: int) -> list[nn.Module]:
+        """The decoder of the (single) omic, ``v`` = 0."""
+        return [self.decoder]
+
+    def decoder_paths(self, code: Tensor, v: int) -> list[DecoderPath]:
+        """How ``decode`` makes the omic: its decoder on the whole code, every
+        row (see :class:`DecoderPath`)."""
+        return [DecoderPath(self.decoder, slice(None))]
+
+
+class Autoencoder(_SingleDecoder, nn.Module):
     """Deterministic single-omic autoencoder of MOCSS (tanh everywhere, sigmoid output).
 
     ``D -> hidden... -> K`` with tanh after every layer (the code is tanh too), and
@@ -752,7 +888,7 @@ class Autoencoder(nn.Module):
         return LossOutput(self.reconstruction_weight * rec, {"reconstruction": rec}, embedding=code)
 
 
-class VariationalAutoencoder(KLWarmup, nn.Module):
+class VariationalAutoencoder(_SingleDecoder, KLWarmup, nn.Module):
     """MOCSS-VAE's specific branch: the MOCSS autoencoder with a Gaussian encoder.
 
     The tanh body ends in mean and log-variance heads (:class:`GaussianEncoder`);
@@ -993,6 +1129,38 @@ class MOCSS(nn.Module):
         """The rows of ``embedding`` that lack omic ``v`` (an exactly zero
         ``v``-specific code, as :meth:`embed` writes it), shape (n,)."""
         return (embedding.chunk(len(self.shared) + 1, dim=1)[v] == 0).all(dim=1)
+
+    def omic_decoders(self, v: int) -> list[nn.Module]:
+        """The decoders of omic ``v``: its shared decoder, then its specific
+        branch's (those of :meth:`decoder_paths`)."""
+        return [self.shared[v].decoder, *self.specific[v].omic_decoders(0)]
+
+    def decoder_paths(self, embedding: Tensor, v: int) -> list[DecoderPath]:
+        """How :meth:`decode_omic` makes omic ``v`` from ``embedding`` (see
+        :class:`DecoderPath`): for the rows that have the omic, its shared
+        decoder on the shared code and its specific branch's decoders on its
+        specific code, weighted by :meth:`path_weights`; for the rows that lack
+        it (:meth:`lacking`), its shared decoder alone, by its calibrated scale."""
+        codes = embedding.chunk(len(self.shared) + 1, dim=1)
+        start = sum(c.shape[1] for c in codes[:v])
+        specific = range(start, start + codes[v].shape[1])
+        shared = slice(embedding.shape[1] - codes[-1].shape[1], embedding.shape[1])
+        absent = self.lacking(embedding, v)
+        a_shared, a_specific = self.path_weights(v)
+        calibration = getattr(self, "calibration", None)
+        a_alone = 1.0 if calibration is None else calibration[v, 3]
+        decoder = self.shared[v].decoder
+        paths = [DecoderPath(decoder, shared, a_shared, ~absent)]
+        for path in self.specific[v].decoder_paths(codes[v], 0):
+            columns = specific[path.columns]
+            rows = ~absent if path.rows is None else ~absent & path.rows
+            paths.append(
+                DecoderPath(
+                    path.decoder, slice(columns.start, columns.stop, columns.step), a_specific * path.weight, rows
+                )
+            )
+        paths.append(DecoderPath(decoder, shared, a_alone, absent))
+        return paths
 
     def path_weights(self, v: int) -> tuple[Tensor | float, Tensor | float]:
         """The weights of omic ``v``'s shared and specific decoders in :meth:`decode`."""

@@ -689,58 +689,63 @@ def _generic_abs_jacobian_mean(decode: Any, z: Any, n_features: int) -> list[Any
     return [a / n for a in out]
 
 
-def _module_abs_jacobian_mean(module: Any, z: Any, dims: Sequence[int]) -> list[Any]:
-    """Per decoded omic of ``module.decode``, ``mean_i |d x_hat_ij / d z_ik|``.
-
-    Uses the structure of the models: POEMS's sparse decoders have a closed-form
-    Jacobian (:func:`~skpoems._sparse_decoder.sparse_decode_abs_jacobian_mean`); a
-    MOCSS omic is a weighted sum of its specific decoder (on its own code) and
-    its shared decoder (on the shared code; ``MOCSS.path_weights``), so its
-    Jacobian is each of theirs times its weight in those columns and zero
-    elsewhere, each computed the best way for that decoder (a sample lacking
-    the omic: its shared decoder alone, ``MOCSS.decode_omic``). Anything else is differentiated generically.
-    """
-    from ._modules import MOCSS, PoEVAE, SparseDecoder
-    from ._sparse_decoder import sparse_decode_abs_jacobian_mean
-
-    if isinstance(module, PoEVAE) and all(isinstance(d, SparseDecoder) for d in module.decoders):
+def _path_abs_jacobian_mean(decoder: Any, z: Any, n_features: int) -> Any:
+    """``mean_i |d decoder(z)_ij / d z_ik|``: in closed form where the decoder
+    has one (``mean_jacobian``: POEMS's sparse decoders), else generically."""
+    if hasattr(decoder, "mean_jacobian"):
         # in float32, the precision the models train in (the float64 copy's weights
         # are the float32 ones exactly): 4x faster than float64 at genome scale,
         # within about 1e-4 of it relative to the largest attribution
-        return [
-            sparse_decode_abs_jacobian_mean(
-                z.float(), d.mask().float(), d.hidden.weight.float(), d.out_weight.float()
-            ).to(z.dtype)
-            for d in module.decoders
-        ]
-    if isinstance(module, MOCSS):
-        codes = z.chunk(len(module.shared) + 1, dim=1)
-        shared_start = z.shape[1] - codes[-1].shape[1]
-        out = []
-        for v, (sh, sp) in enumerate(zip(module.shared, module.specific, strict=True)):
-            A = z.new_zeros(dims[v], z.shape[1])
-            start = sum(c.shape[1] for c in codes[:v])
-            a_shared, a_specific = (abs(float(a)) for a in module.path_weights(v))
-            # a row lacking omic v is decoded from the shared code alone (decode_omic):
-            # its slopes are 0 in the specific columns, a_alone times the shared ones
-            absent = module.lacking(z, v)
-            share = float((~absent).sum()) / len(z)
-            calibration = getattr(module, "calibration", None)
-            a_alone = 1.0 if calibration is None else abs(float(calibration[v, 3]))
-            shared_slopes = lambda rows, sh=sh: _generic_abs_jacobian_mean(  # noqa: E731
-                lambda q: [sh.decoder(q)], codes[-1][rows], dims[v]
-            )[0]
-            if share > 0:
-                present = codes[v][~absent]
-                A[:, start : start + codes[v].shape[1]] = (
-                    share * a_specific * _module_abs_jacobian_mean(sp, present, dims[v : v + 1])[0]
-                )
-                A[:, shared_start:] = share * a_shared * shared_slopes(~absent)
-            if share < 1:
-                A[:, shared_start:] += (1 - share) * a_alone * shared_slopes(absent)
-            out.append(A)
-        return out
-    return _generic_abs_jacobian_mean(module.decode, z, sum(dims))
+        return decoder.mean_jacobian(z.float()).to(z.dtype)
+    return _generic_abs_jacobian_mean(lambda q: [decoder(q)], z, n_features)[0]
+
+
+def _module_abs_jacobian_mean(module: Any, z: Any, dims: Sequence[int]) -> list[Any]:
+    """Per decoded omic of ``module.decode``, ``mean_i |d x_hat_ij / d z_ik|``.
+
+    Uses the structure the module declares (``decoder_paths``, see
+    :class:`~skpoems._modules.DecoderPath`): an omic's decoded mean is a sum of
+    weighted decoders, each reading some columns of ``z`` for some rows (a
+    MOCSS omic: its specific decoder on its own code and its shared decoder on
+    the shared code, ``MOCSS.path_weights``; a sample lacking the omic: its
+    shared decoder alone, ``MOCSS.decode_omic``), so its Jacobian is each
+    decoder's, times ``|weight|`` and the share of the rows it applies to, in
+    its columns and zero elsewhere, each computed the best way for that decoder
+    (:func:`_path_abs_jacobian_mean`). A module without ``decoder_paths`` is
+    differentiated generically.
+    """
+    if not hasattr(module, "decoder_paths"):
+        return _generic_abs_jacobian_mean(module.decode, z, sum(dims))
+    out = []
+    for v, n_features in enumerate(dims):
+        A = z.new_zeros(n_features, z.shape[1])
+        for path in module.decoder_paths(z, v):
+            rows = z if path.rows is None else z[path.rows]
+            if len(rows) == 0:
+                continue
+            share = 1.0 if path.rows is None else len(rows) / len(z)
+            slopes = _path_abs_jacobian_mean(path.decoder, rows[:, path.columns], n_features)
+            A[:, path.columns] += share * abs(float(path.weight)) * slopes
+        out.append(A)
+    return out
+
+
+def _whole_latent_decoders(module: Any, z: Any, n_omics: int) -> list[Any] | None:
+    """Per omic, the decoder that makes the module's decoded omic from the whole
+    of ``z`` alone (one path of weight 1, every row and column:
+    ``decoder_paths``), where every omic has one; else None."""
+    if not hasattr(module, "decoder_paths"):
+        return None
+    decoders = []
+    for v in range(n_omics):
+        paths = module.decoder_paths(z, v)
+        if len(paths) != 1:
+            return None
+        path = paths[0]
+        if path.rows is not None or path.columns != slice(None) or float(path.weight) != 1.0:
+            return None
+        decoders.append(path.decoder)
+    return decoders
 
 
 def _decoder_jacobian_abs_mean(estimator: Any, Z: np.ndarray, *, closed_form: bool = True) -> list[np.ndarray]:
@@ -994,46 +999,28 @@ def top_features(
 
 
 def _decoding_features(module: Any, picks: dict[int, np.ndarray]) -> tuple[Any, dict[int, np.ndarray]] | None:
-    """A copy of ``module`` whose ``decode`` gives, of each omic ``v``, only the
-    features ``picks[v]`` (sorted; another omic: its first feature), by slicing
-    its decoders' output layers: the last ``Linear`` of a dense decoder, the
-    rows of a sparse one. None where the decoders are not of a known kind.
-    Returns the copy and the features each omic's output holds."""
+    """A copy of ``module`` whose ``decode`` gives, of each omic ``v`` (every
+    omic of the module a key of ``picks``), only the features ``picks[v]``
+    (sorted), with its decoders (``module.omic_decoders(v)``) restricted to
+    them (their ``restricted``). None where the module does not list its
+    decoders or one of them cannot be restricted. Returns the copy and the
+    features each omic's output holds."""
     import torch
 
-    from ._modules import MOCSS, PoEVAE, SparseDecoder
-
-    def outputs(v: int) -> list:
-        if isinstance(module, PoEVAE):
-            return [module.decoders[v]]
-        if isinstance(module, MOCSS):
-            spec = module.specific[v]
-            return [module.shared[v].decoder, spec.decoders[0] if isinstance(spec, PoEVAE) else spec.decoder]
-        return []
-
-    n_omics = len(module.decoders) if isinstance(module, PoEVAE) else len(getattr(module, "shared", []))
-    if n_omics == 0 or not all(outputs(v) for v in range(n_omics)):
+    if not hasattr(module, "omic_decoders"):
         return None
-    copied = copy.deepcopy(module)
-    module, keep = copied, {}
-    for v in range(n_omics):
-        keep[v] = np.asarray(picks.get(v, [0]), dtype=np.int64)
-        index = torch.as_tensor(keep[v], device=next(copied.parameters()).device)
-        for layer in outputs(v):
-            if isinstance(layer, SparseDecoder):
-                layer.W = torch.nn.Parameter(layer.W.detach()[index], requires_grad=False)
-                layer.out_weight = torch.nn.Parameter(layer.out_weight.detach()[index], requires_grad=False)
-                layer.out_bias = torch.nn.Parameter(layer.out_bias.detach()[index], requires_grad=False)
-                continue
-            linear = [m for m in layer.modules() if isinstance(m, torch.nn.Linear)]
-            if not linear:
+    device = next(module.parameters()).device
+    memo, keep = {}, {}
+    for v, features in picks.items():
+        keep[v] = np.asarray(features, dtype=np.int64)
+        index = torch.as_tensor(keep[v], device=device)
+        for decoder in module.omic_decoders(v):
+            if not hasattr(decoder, "restricted"):
                 return None
-            last = linear[-1]
-            last.weight = torch.nn.Parameter(last.weight.detach()[index], requires_grad=False)
-            if last.bias is not None:
-                last.bias = torch.nn.Parameter(last.bias.detach()[index], requires_grad=False)
-            last.out_features = len(keep[v])
-    return copied, keep
+            memo[id(decoder)] = decoder.restricted(index)
+    # deepcopy takes an object found in the memo (by id) as its copy: the
+    # restricted decoders take the decoders' places, which are not copied whole
+    return copy.deepcopy(module, memo), keep
 
 
 def _mean_slopes(estimator: Any, Z: Any, table: pd.DataFrame) -> np.ndarray:
@@ -1042,17 +1029,16 @@ def _mean_slopes(estimator: Any, Z: Any, table: pd.DataFrame) -> np.ndarray:
     reconstruction along its factor, the other factors held (NaN without ``Z``
     or for a factor of -1).
 
-    POEMS's sparse decoders: their closed-form Jacobian at the table's
-    features only (:func:`~skpoems._sparse_decoder.sparse_decode_abs_jacobian_mean`,
-    a few matmuls of samples x those features). Other models: one directional
+    POEMS's sparse decoders (each omic one decoder of the whole latent, with
+    a ``mean_jacobian``: :func:`_whole_latent_decoders`): their closed-form
+    Jacobian at the table's features only
+    (:func:`~skpoems._sparse_decoder.sparse_decode_abs_jacobian_mean`, a few
+    matmuls of samples x those features). Other models: one directional
     derivative per factor of the table (:func:`_directional_derivatives`) of a
     copy of the decoders that outputs the table's features only
-    (:func:`_decoding_features`; the whole decoder where its output layers are
-    not known), at most ``_ELEMENTS_PER_CALL`` decoded values per call."""
+    (:func:`_decoding_features`; the whole decoder where its decoders cannot
+    be restricted), at most ``_ELEMENTS_PER_CALL`` decoded values per call."""
     import torch
-
-    from ._modules import PoEVAE, SparseDecoder
-    from ._sparse_decoder import sparse_decode_abs_jacobian_mean
 
     out = np.full(len(table), np.nan)
     if Z is None or len(Z) == 0 or not len(table):
@@ -1067,19 +1053,19 @@ def _mean_slopes(estimator: Any, Z: Any, table: pd.DataFrame) -> np.ndarray:
         [int(np.flatnonzero(names[v] == f)[0]) for v, f in zip(omics, table["feature"], strict=True)]
     )
     factors = table["factor"].to_numpy()
-    if isinstance(module, PoEVAE) and all(isinstance(d, SparseDecoder) for d in module.decoders):
+    n_omics = len(estimator.omic_dims_)
+    decoders = _whole_latent_decoders(module, z, n_omics)
+    if decoders is not None and all(hasattr(d, "mean_jacobian") for d in decoders):
         for v in np.unique(omics):
             at = np.flatnonzero((omics == v) & (factors >= 0))
             picked, where = np.unique(features[at], return_inverse=True)
-            d = module.decoders[v]
             index = torch.as_tensor(picked, device=device)
-            with torch.no_grad():
-                S = sparse_decode_abs_jacobian_mean(
-                    z, d.mask()[index], d.hidden.weight, d.out_weight[index], absolute=False
-                ).cpu().numpy()
+            S = decoders[v].mean_jacobian(z, index, absolute=False).cpu().numpy()
             out[at] = S[where, factors[at]]
         return out
-    restricted = _decoding_features(module, {v: np.unique(features[omics == v]) for v in np.unique(omics)})
+    # (an omic without features in the table: its first feature)
+    picks = {v: np.unique(features[omics == v]) if (omics == v).any() else [0] for v in range(n_omics)}
+    restricted = _decoding_features(module, picks)
     if restricted is not None:
         module, picked = restricted
         features = np.array([int(np.searchsorted(picked[v], j)) for v, j in zip(omics, features, strict=True)])
@@ -1371,27 +1357,25 @@ def _chain_values(estimator, Z, blocks, observed, orders) -> np.ndarray | None:
     each order ``o`` of the factors and ``i < m``, ``EV_v(orders[o, :i + 1])``,
     shape ``(n_orders, m, n_omics)``. Incremental (one rank-one update of the
     pre-activations per factor added, not a decoder pass per coalition:
-    :func:`skpoems._sparse_decoder.sparse_decode_chain_residuals`), for decoders
-    that are all POEMS sparse decoders; None for other models."""
+    :func:`skpoems._sparse_decoder.sparse_decode_chain_residuals`), for models
+    whose every omic is one decoder of the whole latent with a
+    ``chain_residuals`` (POEMS's sparse decoders: :func:`_whole_latent_decoders`);
+    None for other models."""
     import torch
 
-    from ._modules import PoEVAE, SparseDecoder
-    from ._sparse_decoder import sparse_decode_chain_residuals
-
     module = getattr(estimator, "module_", None)
-    if not (
-        isinstance(module, PoEVAE)
-        and type(module).decode is PoEVAE.decode
-        and all(type(dec) is SparseDecoder for dec in module.decoders)
-    ):
+    if module is None:
         return None
-    module = module.eval()
     device = next(module.parameters()).device
     dtype = torch.float32 if _is_float32(module) else torch.float64
+    decoders = _whole_latent_decoders(module, torch.as_tensor(Z, dtype=dtype, device=device), len(blocks))
+    if decoders is None or not all(hasattr(d, "chain_residuals") for d in decoders):
+        return None
+    module.eval()
     values = np.full((len(orders), Z.shape[1], len(blocks)), np.nan)
     with torch.no_grad():
         chains = torch.as_tensor(np.asarray(orders), dtype=torch.long)
-        for v, (dec, x) in enumerate(zip(module.decoders, blocks, strict=True)):
+        for v, (dec, x) in enumerate(zip(decoders, blocks, strict=True)):
             rows = observed[:, v]
             denominator = x[rows].var(axis=0).sum() if rows.sum() >= 2 else 0.0
             if denominator <= 0:
@@ -1399,13 +1383,9 @@ def _chain_values(estimator, Z, blocks, observed, orders) -> np.ndarray | None:
             # an absent factor at its mean over the samples that have the omic
             # (as _coalition_values)
             center = torch.as_tensor(Z[rows].mean(axis=0), dtype=dtype, device=device)
-            residual = sparse_decode_chain_residuals(
+            residual = dec.chain_residuals(
                 torch.as_tensor(Z[rows], dtype=dtype, device=device),
                 center,
-                dec.mask().to(dtype),
-                dec.hidden.weight.to(dtype),
-                dec.out_weight.to(dtype),
-                dec.out_bias.to(dtype),
                 torch.as_tensor(x[rows], dtype=dtype, device=device),
                 chains,
             )
