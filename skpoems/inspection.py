@@ -1108,8 +1108,14 @@ def activation_map(estimator: Any, threshold: float = 0.01) -> dict[str, pd.Data
     -------
     dict of str to DataFrame
         For each omic (in fit order), a boolean DataFrame of shape
-        ``(n_factors_v, n_features_v)``: index the factors (embedding columns,
-        named ``"factor"``), columns the feature names (named ``"feature"``).
+        ``(n_features_v, n_factors_v)``: index the feature names (named
+        ``"feature"``), columns the factors (the embedding columns the columns
+        of ``W_v`` map to, named ``"factor"``). Earlier versions returned the
+        transpose (factors x features); the orientation is now that of
+        ``components_[v]`` and :func:`decoder_attributions`, so that the map
+        lines up with ``components_[v]`` entry for entry.
+        :func:`~skpoems.plotting.plot_activation_map` still draws one row per
+        factor, as the paper's figure.
 
     Raises
     ------
@@ -1126,9 +1132,9 @@ def activation_map(estimator: Any, threshold: float = 0.01) -> dict[str, pd.Data
     >>> est = POEMSTransformer(n_components=3, max_iter=2, random_state=0).fit(X)
     >>> maps = activation_map(est)
     >>> {omic: m.shape for omic, m in maps.items()}
-    {'omic0': (3, 8), 'omic1': (3, 6)}
-    >>> maps["omic0"].columns[:2].tolist()
-    ['omic0_f000', 'omic0_f001']
+    {'omic0': (8, 3), 'omic1': (6, 3)}
+    >>> maps["omic0"].index[:2].tolist(), maps["omic0"].columns.tolist()
+    (['omic0_f000', 'omic0_f001'], [0, 1, 2])
     """
     _check_estimator(estimator)
     cols = _weight_factor_columns(estimator)
@@ -1136,9 +1142,9 @@ def activation_map(estimator: Any, threshold: float = 0.01) -> dict[str, pd.Data
     out = {}
     for v, (W, c) in enumerate(zip(estimator.components_, cols, strict=True)):
         out[estimator.omic_names_[v]] = pd.DataFrame(
-            (np.abs(np.asarray(W)) > threshold).T,
-            index=pd.Index(c, name="factor"),
-            columns=pd.Index(names[v], name="feature"),
+            np.abs(np.asarray(W)) > threshold,
+            index=pd.Index(names[v], name="feature"),
+            columns=pd.Index(c, name="factor"),
         )
     return out
 

@@ -727,7 +727,8 @@ def plot_activation_map(
     """
     _check_estimator(estimator)
     v = _omic_indices(estimator, omic)[0]
-    active = activation_map(estimator, threshold)[estimator.omic_names_[v]]
+    # one row per factor, as the paper's figure (activation_map: features x factors)
+    active = activation_map(estimator, threshold)[estimator.omic_names_[v]].T
     n_factors, n_features = active.shape
     # the map at least about an inch high, and room below it for the feature
     # names on end where they are written (two factors and long names left a

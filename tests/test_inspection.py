@@ -748,18 +748,19 @@ def test_activation_map(fitted, small):
     maps = activation_map(est, threshold=0.5)
     assert list(maps) == est.omic_names_
     for v, (omic, m) in enumerate(maps.items()):
-        assert m.shape == (2, X[omic].shape[1])
-        assert list(m.columns) == list(X[omic].columns)
-        assert m.index.name == "factor"
-        assert m.columns.name == "feature"
-        np.testing.assert_array_equal(m.to_numpy(), np.abs(est.components_[v]).T > 0.5)
+        # features x factors, as components_[v] and decoder_attributions
+        assert m.shape == (X[omic].shape[1], 2) == est.components_[v].shape
+        assert list(m.index) == list(X[omic].columns)
+        assert m.index.name == "feature"
+        assert m.columns.name == "factor"
+        np.testing.assert_array_equal(m.to_numpy(), np.abs(est.components_[v]) > 0.5)
     assert activation_map(est, threshold=0.0)["omic0"].to_numpy().mean() > 0.9
 
 
 def test_activation_map_mocss_sparse_and_dense(fitted):
     est = fitted["MOCSSSparseVAETransformer"]
     maps = activation_map(est)
-    assert list(maps["omic2"].index) == [4, 5]  # omic2_specific0, omic2_specific1
+    assert list(maps["omic2"].columns) == [4, 5]  # omic2_specific0, omic2_specific1
     with pytest.raises(TypeError, match="POEMTransformer has no components_"):
         activation_map(fitted["POEMTransformer"])
     with pytest.raises(InvalidParameterError):
