@@ -290,8 +290,21 @@ def _list_of(convert: Callable[[str], Any], what: str) -> Callable[[str], list]:
     return parse
 
 
+def _model_name(text: str) -> str:
+    """A model's command-line name from any spelling of it: ``mocss_sparse_vae``
+    (the benchmark scripts' names), ``MOCSS-SparseVAE`` (the paper's) and
+    ``mocss-sparsevae`` are one model; an unknown name is returned as given,
+    lower case, for argparse's ``choices`` to refuse."""
+    key = text.strip().lower()
+    squeezed = key.replace("-", "").replace("_", "")
+    for name in [*exp.MODELS, *exp.BASELINES]:
+        if name.replace("-", "") == squeezed:
+            return name
+    return key
+
+
 def _model_list(text: str) -> list[str]:
-    names = [t.strip().lower() for t in text.split(",") if t.strip()]
+    names = [_model_name(t) for t in text.split(",") if t.strip()]
     if not names:
         raise argparse.ArgumentTypeError("expected 'all' or a comma-separated list")
     if names == ["all"]:
@@ -451,7 +464,9 @@ def _add_data_options(parser: argparse.ArgumentParser, *, split: bool = True) ->
     )
 
 
-def _add_model_options(parser: argparse.ArgumentParser, *, training: bool) -> None:
+def _add_model_options(parser: argparse.ArgumentParser, *, training: bool, several: bool = False) -> None:
+    """The model's options; ``several``: benchmark's, for several models and the
+    baselines; ``training``: the command trains with ``--threads``."""
     group = parser.add_argument_group(
         "model", "unset options keep each model's defaults (--paper-config: the paper's configuration)"
     )
@@ -491,14 +506,14 @@ def _add_model_options(parser: argparse.ArgumentParser, *, training: bool) -> No
         type=_param_assignment,
         metavar="NAME=VALUE",
         help="any other estimator parameter, e.g. --set objective=elbo --set beta=4 "
-        "(repeatable; JSON values); in benchmark it applies to the models that have it",
+        "(repeatable; JSON values)" + ("; it applies to the models that have it" if several else ""),
     )
     group.add_argument(
         "--n-components",
         type=_positive_int,
         metavar="K",
         default=None,
-        help="latent dimension K (default: 32; also the PCA baseline's)",
+        help="latent dimension K (default: 32" + ("; also the PCA baseline's)" if several else ")"),
     )
     group.add_argument(
         "--n-iter-no-change",
@@ -562,6 +577,7 @@ def _add_layout_option(group, *, labels: bool = True) -> None:
 def _add_model_choice(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model",
+        type=_model_name,
         choices=list(exp.MODELS),
         default="poems",
         help="the model (default: %(default)s)",
@@ -640,7 +656,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="number of train/test splits (seeds split-seed, split-seed+1, ...; "
         "default: %(default)s)",
     )
-    _add_model_options(bench, training=True)
+    _add_model_options(bench, training=True, several=True)
     _add_output_options(bench, "<dataset>_benchmark")
     bench.set_defaults(handler=_cmd_benchmark)
 
@@ -700,10 +716,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     par.add_argument(
         "--threads",
-        type=_positive_int,
-        metavar="N",
+        type=lambda text: None if text == "auto" else _positive_int(text),
+        metavar="N|auto",
         default=None,
-        help="torch threads per fit (default: cores / concurrent fits per machine). A fit "
+        help="torch threads per fit (default: auto, cores / concurrent fits per machine). A fit "
         "depends on its thread count (floating-point sums), so without --threads the "
         "results change with --n-jobs; the refit of the selected configuration uses "
         "the threads its sweep fit had",
@@ -923,6 +939,8 @@ def _safe_names(texts: Sequence[str]) -> list[str]:
 #: the loaders' Python remedies, as the options that give them on the command line
 _CLI_TERMS = (
     ("skpoems.datasets.merge_gdc_download(download)", "skpoems gdc DOWNLOAD"),
+    ("as sample_sheet=.", "with --sample-sheet FILE."),
+    ("pass sample_types='all'", "pass --sample-types all"),
     ("If it is an omic, rename it, or name the omics to read (omics=[...]).",
      "If it is an omic, rename it, or name the omics to read (--omics NAME,NAME)."),
     ("or name the omics to read (omics=[...])", "or name the omics to read (--omics NAME,NAME)"),
@@ -2634,7 +2652,7 @@ def _cmd_gdc(args: argparse.Namespace) -> int:
             verbose=not args.quiet,
         )
     except (ValueError, TypeError, OSError) as exc:
-        raise _DataError(f"cannot merge {download}: {exc}") from exc
+        raise _DataError(f"cannot merge {download}: {_in_cli_terms(str(exc))}") from exc
     for omic, table in tables.items():
         missing = int(table.isna().to_numpy().sum())
         print(

@@ -2429,3 +2429,22 @@ def test_silhouettes_of_a_large_cohort_use_a_sample(monkeypatch):
     _cli._choose_clusters(rng.rand(300, 2), 3)
     _cli._choose_clusters(np.vstack([rng.randn(2600, 2), rng.randn(2600, 2) + 6]), 2)
     assert calls == [{}, {"sample_size": 5000, "random_state": 0}]
+
+
+def test_model_names_in_any_spelling_and_help_texts_of_each_command():
+    """The benchmark scripts name models mocss_sparse_vae and mocss_ae, the paper
+    MOCSS-SparseVAE: the commands refused both; and the help of run, discover and
+    sweep spoke of benchmark's PCA baseline and its models."""
+    parser = _cli.build_parser()
+    for spelling in ("mocss_sparse_vae", "MOCSS-SparseVAE", "mocss-sparsevae", "Mocss_SparseVAE"):
+        assert parser.parse_args(["run", "--model", spelling]).model == "mocss-sparsevae"
+    assert parser.parse_args(["benchmark", "--models", "mocss_ae,PCA,poem"]).models == ["mocss-ae", "pca", "poem"]
+    assert parser.parse_args(["sweep", "--threads", "auto"]).threads is None
+    status, _, err = call(["run", "--model", "mocss_sparse"])
+    assert status == 2 and "invalid choice: 'mocss_sparse'" in err
+    for command in ("run", "discover", "sweep", "benchmark"):
+        status, out, _ = call([command, "--help"])
+        text = " ".join(out.split())
+        assert status == 0
+        assert ("PCA baseline" in text) == (command == "benchmark")
+        assert ("applies to the models that have it" in text) == (command == "benchmark")

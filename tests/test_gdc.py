@@ -305,6 +305,9 @@ def test_the_gdc_command_writes_the_tables_and_the_next_command(tmp_path, capsys
     # bad input: a clean message and status 2
     assert main(["gdc", str(tmp_path / "nowhere")]) == 2
     assert "cannot merge" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()  # the remedy in the command's terms, not Python's
+    assert main(["gdc", str(tmp_path / "empty")]) == 2
+    assert "pass it with --sample-sheet FILE." in (err := capsys.readouterr().err) and "sample_sheet=" not in err
     # the download itself given to run: the error names the command
     assert main(["run", "--data", str(tmp_path / "dl")]) == 2
     assert "(a GDC download puts each file in a folder of its own" in (err := capsys.readouterr().err)
