@@ -538,15 +538,19 @@ def _add_model_options(parser: argparse.ArgumentParser, *, training: bool, sever
         help="torch device (default: %(default)s)",
     )
     if training:
-        group.add_argument(
-            "--threads",
-            type=_threads,
-            metavar="N|auto",
-            default="auto",
-            help="CPU threads of torch and of scikit-learn's OpenMP/BLAS code (default: "
-            "auto, the cores that other work leaves free, measured over one second "
-            "at the start, at least 1)",
-        )
+        _add_threads_option(group)
+
+
+def _add_threads_option(parser: Any) -> None:
+    parser.add_argument(
+        "--threads",
+        type=_threads,
+        metavar="N|auto",
+        default="auto",
+        help="CPU threads of torch and of scikit-learn's OpenMP/BLAS code (default: "
+        "auto, the cores that other work leaves free, measured over one second "
+        "at the start, at least 1)",
+    )
 
 
 #: ``--layout`` to ``load_omics_tables(transpose=...)``
@@ -827,6 +831,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep the samples of these types by their TCGA or TARGET barcode, before names "
         "are cut (default: those the model's training command kept)",
     )
+    _add_threads_option(embed)
     _add_output_options(embed, "<folder>_embedding")
     embed.set_defaults(handler=_cmd_embed)
 

@@ -2440,6 +2440,7 @@ def test_model_names_in_any_spelling_and_help_texts_of_each_command():
         assert parser.parse_args(["run", "--model", spelling]).model == "mocss-sparsevae"
     assert parser.parse_args(["benchmark", "--models", "mocss_ae,PCA,poem"]).models == ["mocss-ae", "pca", "poem"]
     assert parser.parse_args(["sweep", "--threads", "auto"]).threads is None
+    assert parser.parse_args(["embed", "model.joblib", "--data", "new", "--threads", "1"]).threads == 1
     status, _, err = call(["run", "--model", "mocss_sparse"])
     assert status == 2 and "invalid choice: 'mocss_sparse'" in err
     for command in ("run", "discover", "sweep", "benchmark"):
