@@ -32,7 +32,7 @@ import math
 import re
 import warnings
 from collections.abc import Sequence
-from numbers import Integral, Real
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -47,6 +47,7 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.validation import check_is_fitted
 
 from ._omics import _check_label_order
+from ._params import _Count
 from .utils._warnings import user_stacklevel
 
 __all__ = [
@@ -776,8 +777,8 @@ def _decoder_jacobian_abs_mean(estimator: Any, Z: np.ndarray, *, closed_form: bo
 @validate_params(
     {
         "estimator": _ESTIMATOR,
-        "n": [Interval(Integral, 1, None, closed="left")],
-        "factor": [Interval(Integral, 0, None, closed="left"), None],
+        "n": [_Count(1)],
+        "factor": [_Count(0), None],
         "omic": [str, list, tuple, None],
         "method": [StrOptions({"auto", "weights", "gradient"})],
         "X": "no_validation",
@@ -1540,7 +1541,7 @@ def reconstruction_r2(estimator: Any, X: Any) -> pd.Series:
     {
         "estimator": _ESTIMATOR,
         "X": "no_validation",
-        "n_permutations": [Interval(Integral, 0, None, closed="left")],
+        "n_permutations": [_Count(0)],
         "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,
@@ -2076,7 +2077,7 @@ def _rank_sum(
     {
         "X": "no_validation",
         "y": ["array-like"],
-        "n": [Interval(Integral, 1, None, closed="left"), None],
+        "n": [_Count(1), None],
         "target_names": ["array-like", None],
         "omic_dims": ["array-like", None],
         "test": [StrOptions({"welch", "wilcoxon"})],

@@ -26,7 +26,7 @@ import math
 import re
 import textwrap
 import warnings
-from numbers import Integral, Real
+from numbers import Real
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # matplotlib is imported only when a function is called
     from matplotlib.axes import Axes
 
 from ._omics import _is_default_index
+from ._params import _Count
 from .utils._warnings import user_stacklevel
 from .inspection import (
     _as_matrix,
@@ -481,7 +482,7 @@ def _barh_by_omic(
 @validate_params(
     {
         "estimator": _ESTIMATOR,
-        "n": [Interval(Integral, 1, None, closed="left")],
+        "n": [_Count(1)],
         "omic": [str, list, tuple, None],
         "figsize": ["array-like", None], "ax": "no_validation",
         "method": [StrOptions({"auto", "weights", "gradient"})],
@@ -584,8 +585,8 @@ def plot_top_features(
 @validate_params(
     {
         "estimator": _ESTIMATOR,
-        "factor": [Interval(Integral, 0, None, closed="left")],
-        "n": [Interval(Integral, 1, None, closed="left")],
+        "factor": [_Count(0)],
+        "n": [_Count(1)],
         "figsize": ["array-like", None], "ax": "no_validation",
         "method": [StrOptions({"auto", "weights", "gradient"})],
         "X": "no_validation",

@@ -2161,6 +2161,12 @@ def test_public_functions_refuse_a_bool_for_a_count():
         lambda: make_multiomics(n_samples=True),
         lambda: make_multiomics(n_components=np.True_),
     ]
+    est = tiny(POEMSTransformer).fit(data())
+    calls += [
+        lambda: skpoems.inspection.top_features(est, factor=True),
+        lambda: skpoems.inspection.top_features(est, n=True),
+        lambda: skpoems.inspection.variance_explained(est, data(), n_permutations=False),
+    ]
     for call in calls:
         with pytest.raises(InvalidParameterError, match="not a bool"):
             call()
