@@ -56,6 +56,15 @@ def prelude(code: str, ns: dict) -> None:
     """Define what a block uses but the README does not (the reader's own data)."""
     if "mrna" in code and "mrna" not in ns or "omics.items()" in code:
         ns.update(own_omics())
+    if 'load_omics_tables("my_cohort")' in code and not Path("my_cohort").exists():
+        # the reader's folder of tables ("Your own data"), in the working directory
+        omics = own_omics()
+        folder = Path("my_cohort")
+        folder.mkdir()
+        for name in ("mrna", "methylation", "mirna"):
+            omics[name].rename_axis("sample").to_csv(folder / f"{name}.csv")
+        subtype = np.array(["LumA", "Basal", "Her2"])[omics["y"]]
+        pd.DataFrame({"subtype": subtype}, index=omics["mrna"].index.rename("sample")).to_csv(folder / "labels.csv")
     if ("inspection." in code or "plotting." in code) and "poems" not in ns:
         # the interpretation block alone: one fitted model of each kind on the same samples
         omics = own_omics()
