@@ -761,7 +761,8 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         interrupt = self.__dict__.pop("_interrupt", None)
         if interrupt is not None:
             warnings.warn(
-                f"{type(self).__name__}: training interrupted {f'({interrupt})' if str(interrupt) else 'by the user'} after epoch "
+                f"{type(self).__name__}: training interrupted "
+                f"{f'({interrupt})' if str(interrupt) else 'by the user'} after epoch "
                 f"{self.n_iter_}; the fitted model keeps the weights of epoch {self.best_iter_} "
                 "(stop_reason_='interrupted'), ready to use, or to continue with "
                 "set_params(warm_start=True).fit(X).",
@@ -1600,7 +1601,9 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
 
         Returns
         -------
-        list or dict of ndarray of shape (n_samples, n_features_v), ndarray or DataFrame of shape (n_samples, n_features_in_)
+        list or dict of ndarray, ndarray or DataFrame
+            Of shape (n_samples, n_features_v) per omic in a list or dict, or
+            (n_samples, n_features_in_) for one array or DataFrame.
             In the form ``fit`` took the omics, so that scikit-learn's inverse
             of a ``Pipeline`` works through the steps before the model:
 

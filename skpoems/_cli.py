@@ -52,7 +52,8 @@ from . import _experiment as exp
 #: test, their default) stop on their own before it: 750-1050 epochs on TCGA BRCA,
 #: 6-12 minutes on two CPU cores depending on the machine's speed; so does
 #: MOCSS-SparseVAE (the same objective in its sparse branches). Models trained with
-#: the paper's objective (--paper-config or --set objective=paper) do not early-stop (their validation loss keeps falling
+#: the paper's objective (--paper-config or --set objective=paper) do not
+#: early-stop (their validation loss keeps falling
 #: through the sigma terms, MODELS.md): for them this is the budget. The paper
 #: trains up to 5000 epochs (--max-iter 5000).
 DEMO_MAX_ITER = 1500
@@ -1014,7 +1015,9 @@ def _in_cli_terms(message: str, command: str | None = None) -> str:
         message = message.replace(python, option)
     message = _CLI_NUMBERS.sub(r"--sample-name-length \1", message)
     return _LOG_REMEDY.sub(
-        lambda m: "Pass --log " + " ".join(re.findall(r"'([^']*)': make_pipeline\(FunctionTransformer", m.group(1))) + ".",
+        lambda m: (
+            "Pass --log " + " ".join(re.findall(r"'([^']*)': make_pipeline\(FunctionTransformer", m.group(1))) + "."
+        ),
         message,
     )
 
@@ -1243,11 +1246,20 @@ def _split(args: argparse.Namespace, bunch, seed_offset: int = 0) -> exp.Split:
         )
     if bunch.is_train is not None and seed_offset == 0:
         ignored = [
-            opt for opt, name in (("--test-size", "test_size"), ("--split-seed", "split_seed"), ("--stratify", "stratify"), ("--splits", "splits"))
+            opt
+            for opt, name in (
+                ("--test-size", "test_size"),
+                ("--split-seed", "split_seed"),
+                ("--stratify", "stratify"),
+                ("--splits", "splits"),
+            )
             if hasattr(args, name) and getattr(args, name) != _option_defaults(args).get(name)
         ]
         if ignored:
-            print(f"skpoems: {', '.join(ignored)} ignored: the folder has its own train/test split (_tr/_te files)", file=sys.stderr)
+            print(
+                f"skpoems: {', '.join(ignored)} ignored: the folder has its own train/test split (_tr/_te files)",
+                file=sys.stderr,
+            )
     return split
 
 
@@ -1874,7 +1886,9 @@ def write_figures(
             draw(fig)
             for file in files:
                 with matplotlib.rc_context(_EDITABLE_TEXT):
-                    fig.savefig(folder / file, dpi=dpi, bbox_inches="tight", metadata=_NO_DATE.get(file.rsplit(".", 1)[1]))
+                    fig.savefig(
+                        folder / file, dpi=dpi, bbox_inches="tight", metadata=_NO_DATE.get(file.rsplit(".", 1)[1])
+                    )
                 written.append(file)
         except Exception as exc:  # noqa: BLE001 - a figure must never end the run
             for file in files:
@@ -2732,7 +2746,11 @@ def _patient_matching(indexes: list[pd.Index], sample_types: Any) -> tuple[str |
         if types is None and (has_normal and sample_types == "all"):
             continue  # (clusters would part tissues)
         if not clash(codes):
-            kept = "" if types is None else f", --sample-types {types} keeps {'the tumours' if types == 'tumor' else 'the primary tumours'}"
+            kept = (
+                ""
+                if types is None
+                else f", --sample-types {types} keeps {'the tumours' if types == 'tumor' else 'the primary tumours'}"
+            )
             return types, length, (
                 f"--sample-name-length {length} matches labels given per patient by the patient barcode{kept}"
             )
@@ -2935,7 +2953,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             if len(same) > 1:
                 print(
                     f"note: batch sizes {', '.join(map(str, same))} all split the {n_fit} samples each "
-                    f"fit trains on into {'one full batch' if k == 1 else f'{k} batches of up to {math.ceil(n_fit / k)}'}: "
+                    "fit trains on into "
+                    f"{'one full batch' if k == 1 else f'{k} batches of up to {math.ceil(n_fit / k)}'}: "
                     f"the same fit; only {same[0]} is kept",
                     file=sys.stderr,
                     flush=True,

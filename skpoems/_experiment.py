@@ -390,7 +390,9 @@ class _TrainedColumns(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
         return self
 
     def _takes(self) -> str:
-        dims = ", ".join(f"{omic!r} {len(f)}" for omic, f in zip(self.omic_names_, self.omic_feature_names(), strict=True))
+        dims = ", ".join(
+            f"{omic!r} {len(f)}" for omic, f in zip(self.omic_names_, self.omic_feature_names(), strict=True)
+        )
         return (
             "The pipeline takes the omics side by side as one DataFrame with (omic, feature) "
             "MultiIndex columns, as skpoems.concat_omics({name: table, ...}) and the loaders "
@@ -454,7 +456,11 @@ class _TrainedColumns(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
             if len(lacks) or len(extra):
                 raise ValueError(
                     f"Omic {omic!r} of X "
-                    + (f"lacks {len(lacks)} feature(s) the pipeline was fitted on ({_listed(lacks)})" if len(lacks) else "")
+                    + (
+                        f"lacks {len(lacks)} feature(s) the pipeline was fitted on ({_listed(lacks)})"
+                        if len(lacks)
+                        else ""
+                    )
                     + (" and " if len(lacks) and len(extra) else "")
                     + (f"has {len(extra)} feature(s) it was not fitted on ({_listed(extra)})" if len(extra) else "")
                     + ". Give every omic the features it was fitted on, and those alone "
@@ -513,7 +519,9 @@ def _fit_log(X_train: Any, log: Sequence[str] | None) -> Any:
     step = OmicTransformer(
         {
             # (exact inverses; scikit-learn's check of it sees the stray NaN as unequal)
-            name: FunctionTransformer(_log1p, inverse_func=np.expm1, feature_names_out="one-to-one", check_inverse=False)
+            name: FunctionTransformer(
+                _log1p, inverse_func=np.expm1, feature_names_out="one-to-one", check_inverse=False
+            )
             if name in log
             else "passthrough"
             for name in names

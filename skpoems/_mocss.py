@@ -255,7 +255,12 @@ class MOCSSAETransformer(_MOCSSBase):
 
     def _specific_branches(self, omics: _Omics) -> list:
         return [
-            Autoencoder(b.shape[1], self.n_components, tuple(self.encoder_hidden), reconstruction_weight=self.reconstruction_weight)
+            Autoencoder(
+                b.shape[1],
+                self.n_components,
+                tuple(self.encoder_hidden),
+                reconstruction_weight=self.reconstruction_weight,
+            )
             for b in omics.blocks
         ]
 

@@ -799,7 +799,9 @@ class PoEVAE(KLWarmup, nn.Module):
         std = torch.exp(0.5 * logvar)
         # float32 whatever torch's default dtype: the same draws in every session
         generator = torch.Generator().manual_seed(0)
-        half = torch.randn((self.ELBO_DRAWS // 2, mean.shape[1]), dtype=torch.float32, device="cpu", generator=generator)
+        half = torch.randn(
+            (self.ELBO_DRAWS // 2, mean.shape[1]), dtype=torch.float32, device="cpu", generator=generator
+        )
         draws = torch.cat([half, -half]).to(dtype=mean.dtype, device=mean.device)
         log_lik = mean.new_zeros(mean.shape[0])
         for eps in draws:
@@ -865,7 +867,12 @@ class Autoencoder(_SingleDecoder, nn.Module):
     """
 
     def __init__(
-        self, n_features: int, n_latent: int, hidden: Sequence[int] = (512, 256, 128), *, reconstruction_weight: float = 0.7
+        self,
+        n_features: int,
+        n_latent: int,
+        hidden: Sequence[int] = (512, 256, 128),
+        *,
+        reconstruction_weight: float = 0.7,
     ) -> None:
         super().__init__()
         self.encoder = mlp([n_features, *hidden, n_latent], activation="tanh")
@@ -926,7 +933,12 @@ class VariationalAutoencoder(_SingleDecoder, KLWarmup, nn.Module):
         return [self.decoder(code)]
 
     def loss(
-        self, xs: Sequence[Tensor], observed: Tensor | None = None, *, generator: torch.Generator | None = None, **kwargs
+        self,
+        xs: Sequence[Tensor],
+        observed: Tensor | None = None,
+        *,
+        generator: torch.Generator | None = None,
+        **kwargs,
     ) -> LossOutput:
         """Weighted reconstruction plus KL; ``embedding`` is the posterior mean."""
         mean, logvar = self.encoder(xs[0])
@@ -1227,7 +1239,9 @@ class MOCSS(nn.Module):
         data keeps the plain average of its decoders; without samples that have
         it and another omic, its shared decoder alone keeps scale 1, offset 0.
         """
-        calibration = torch.tensor([0.5, 0.5, 0.0, 1.0, 0.0], dtype=torch.float64, device="cpu").repeat(len(self.shared), 1)
+        calibration = torch.tensor([0.5, 0.5, 0.0, 1.0, 0.0], dtype=torch.float64, device="cpu").repeat(
+            len(self.shared), 1
+        )
         for v, (joint, alone) in enumerate(moments.double().cpu()):
             if joint[2, 2] > 0:
                 fitted = torch.linalg.pinv(joint[:, :3]) @ joint[:, 3]

@@ -841,7 +841,7 @@ def to_float_block(block: Any, name: str, *, subject: str | None = None) -> np.n
                 and not pd.api.types.is_timedelta64_dtype(dt)
             ):
                 continue
-            elif dt == object:
+            elif dt == np.dtype(object):
                 objects.append(c)
             else:
                 bad.append(_column_label(c))

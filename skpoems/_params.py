@@ -19,7 +19,6 @@ from numbers import Integral, Real
 from typing import Any, TypeVar
 
 import numpy as np
-
 from sklearn.utils._param_validation import Interval, StrOptions
 
 

@@ -361,7 +361,9 @@ class POEMSTransformer(_PoEBase):
 
     def _set_fitted_attributes(self, omics: _Omics) -> None:
         super()._set_fitted_attributes(omics)
-        self.components_: list[np.ndarray] = [dec.mask().detach().cpu().numpy().astype(np.float64) for dec in self.module_.decoders]
+        self.components_: list[np.ndarray] = [
+            dec.mask().detach().cpu().numpy().astype(np.float64) for dec in self.module_.decoders
+        ]
 
 
 @with_params(

@@ -430,7 +430,9 @@ def _group_codes(
         if missing.ndim == 1 and missing.any():
             if missing.all():
                 raise ValueError("y has no label: every value is missing (NaN/None).")
-            labelled = y[~missing] if isinstance(y, (pd.Series, pd.Categorical)) else np.asarray(y, dtype=object)[~missing]
+            labelled = (
+                y[~missing] if isinstance(y, (pd.Series, pd.Categorical)) else np.asarray(y, dtype=object)[~missing]
+            )
             if isinstance(y, pd.Series) and not isinstance(y.dtype, pd.CategoricalDtype):
                 labelled = labelled.infer_objects()
             elif not isinstance(y, (pd.Series, pd.Categorical)):
@@ -2272,7 +2274,9 @@ def group_markers(
             both = c1 & c0
             perfect = both & (m1 != m0)
             t = np.where((se2 > 0) & ~both, t, np.where(perfect, np.sign(m1 - m0) * np.inf, np.nan))
-            p = np.where(np.isfinite(t), 2 * stats.t.sf(np.abs(t), df), np.where(perfect, _separation_p(n1, n0), np.nan))
+            p = np.where(
+                np.isfinite(t), 2 * stats.t.sf(np.abs(t), df), np.where(perfect, _separation_p(n1, n0), np.nan)
+            )
         # a part constant beside a varying one: Welch reads its mean as exact
         one_constant = (c1 ^ c0) & (n1 > 1) & (n0 > 1)
         return (m1, m0, t, p), int(one_constant.sum())

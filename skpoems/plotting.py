@@ -44,14 +44,13 @@ if TYPE_CHECKING:  # matplotlib is imported only when a function is called
 
 from ._omics import _is_default_index
 from ._params import _Count
-from .utils._warnings import user_stacklevel
 from .inspection import (
     _as_matrix,
     _check_estimator,
+    _check_label_order,
     _complete_gating_rows,
     _factor_labels,
     _group_codes,
-    _check_label_order,
     _input_omics,
     _mean_rows,
     _omic_indices,
@@ -61,6 +60,7 @@ from .inspection import (
     subtype_correlations,
     top_features,
 )
+from .utils._warnings import user_stacklevel
 
 __all__ = [
     "plot_activation_map",
@@ -962,7 +962,10 @@ def plot_gating_weights(
         slot = _axes_inches(ax)[0] * 72 / len(labels)
         slanted = max(len(line) for label in labels for line in label.split("\n")) * 4.8 > 0.95 * slot
         ax.set_xticklabels(
-            [label.replace("\n", " ") for label in labels] if slanted else labels, fontsize=8, rotation=40 if slanted else 0, ha="right" if slanted else "center",
+            [label.replace("\n", " ") for label in labels] if slanted else labels,
+            fontsize=8,
+            rotation=40 if slanted else 0,
+            ha="right" if slanted else "center",
             rotation_mode="anchor",
         )
         ax.set_xlim(-0.6, len(labels) - 0.4)
@@ -1330,7 +1333,10 @@ def plot_embedding_heatmap(
         ax,
         "y",
         edges,
-        [f"{g} ({int((codes == c).sum())})" for g, c in zip(_shorten_all([groups[c] for c in present], names=True), present, strict=True)],
+        [
+            f"{g} ({int((codes == c).sum())})"
+            for g, c in zip(_shorten_all([groups[c] for c in present], names=True), present, strict=True)
+        ],
         8,
     )
     _set_factor_ticks(ax, [str(n) for n in names], 7 if K > 20 else 8, max_ticks=48)

@@ -25,8 +25,8 @@ from sklearn import config_context
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.feature_selection import SelectorMixin
 from sklearn.preprocessing import MinMaxScaler
-from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils._indexing import _safe_indexing
+from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
@@ -36,14 +36,13 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.validation import (
-    check_consistent_length,
     _num_samples,
+    check_consistent_length,
     check_is_fitted,
     column_or_1d,
     validate_data,
 )
 
-from ._params import _Count, _Fraction
 from ._omics import (
     OMIC_SEP,
     OmicInputMixin,
@@ -56,6 +55,7 @@ from ._omics import (
     numbers_not_text,
     to_float_block,
 )
+from ._params import _Count, _Fraction
 from .utils._warnings import user_stacklevel
 
 __all__ = ["OmicTransformer", "SelectTopVariance"]
@@ -368,7 +368,9 @@ class OmicTransformer(
                 continue
             router.add(
                 **{key: est},
-                method_mapping=MethodMapping().add(caller="fit", callee="fit").add(caller="fit_transform", callee="fit"),
+                method_mapping=MethodMapping()
+                .add(caller="fit", callee="fit")
+                .add(caller="fit_transform", callee="fit"),
             )
         return router
 
@@ -562,7 +564,10 @@ class OmicTransformer(
             blocks = np.split(flat, np.cumsum(dims)[:-1], axis=1)
         else:
             blocks = [
-                to_float_block(b, (parsed.names or self.omic_names_)[v] if v < len(parsed.names or self.omic_names_) else f"omic{v}")
+                to_float_block(
+                    b,
+                    (parsed.names or self.omic_names_)[v] if v < len(parsed.names or self.omic_names_) else f"omic{v}",
+                )
                 for v, b in enumerate(parsed.blocks)
             ]
         dims = tuple(b.shape[1] for b in blocks)

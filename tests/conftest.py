@@ -12,8 +12,9 @@ import torch  # noqa: E402
 # makes timings independent of other load on the machine.
 torch.set_num_threads(1)
 
-import numpy as np
-import pytest
+# (E402: imported after SCIPY_ARRAY_API is set above, which must precede scipy)
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 
 def make_planted(n_samples=120, omic_dims=(20, 15, 10), n_classes=3, noise=0.3, random_state=0):

@@ -17,7 +17,7 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import normalized_mutual_info_score
 from sklearn.model_selection import train_test_split
 
-from skpoems import _cli
+from skpoems import POEMSTransformer, _cli, concat_omics
 from skpoems._experiment import (
     BASELINES,
     DISPLAY_NAMES,
@@ -27,7 +27,6 @@ from skpoems._experiment import (
     run_protocol,
     split_and_scale,
 )
-from skpoems import POEMSTransformer, concat_omics
 from skpoems.datasets import load_nutrimouse, load_omics_tables
 
 # --threads 1: torch's default of one thread per core is slow on a busy machine.
@@ -2250,9 +2249,9 @@ def test_sigterm_during_training_keeps_the_best_weights(monkeypatch):
     import os
     import signal
 
-    from skpoems import POEMSTransformer
-
     from conftest import optimizer_step_hook
+
+    from skpoems import POEMSTransformer
 
     rng = np.random.default_rng(0)
     X = [rng.random((40, 6)), rng.random((40, 4))]

@@ -195,7 +195,7 @@ def test_own_cohort_example_reads_the_demo_folder_with_missing_mirna(capsys):
     spec = importlib.util.spec_from_file_location("own_cohort", BENCHMARKS.parent / "own_cohort.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    with pytest.warns(Warning):  # the 2-epoch budget ends before convergence
+    with pytest.warns(Warning, match="reached max_iter=2 epochs"):  # the 2-epoch budget ends before convergence
         module.main(["--max-iter", "2"])
     out = capsys.readouterr().out
     assert "Samples lacking each omic (join='outer'): methylation 0, mirna 115, mrna 0" in out
@@ -222,7 +222,7 @@ def test_own_cohort_example_with_stray_missing_values_and_tcga_barcodes(tmp_path
         module.main(argv)
     with pytest.raises(ValueError, match="'gene' contains NaN in 1 sample"):
         module.main([*argv, "--sample-name-length", "12"])
-    with pytest.warns(Warning):  # the 2-epoch budget ends before convergence
+    with pytest.warns(Warning, match="reached max_iter=2 epochs"):  # the 2-epoch budget ends before convergence
         module.main([*argv, "--sample-name-length", "12", "--impute", "median"])
     assert "test embedding: k-means ACC" in capsys.readouterr().out
 

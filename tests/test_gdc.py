@@ -256,8 +256,8 @@ def test_clear_errors_for_a_download_it_cannot_merge(tmp_path):
     make_gdc_download(tmp_path / "d")
     with pytest.raises(ValueError, match="is not a folder"):
         merge_gdc_download(tmp_path / "d" / "gdc_sample_sheet.2026-12-07.tsv")
+    pd.DataFrame({"a": [1]}).to_csv(tmp_path / "x.tsv", sep="\t", index=False)
     with pytest.raises(ValueError, match="not a GDC sample sheet: it lacks the column"):
-        pd.DataFrame({"a": [1]}).to_csv(tmp_path / "x.tsv", sep="\t", index=False)
         merge_gdc_download(tmp_path / "d", sample_sheet=tmp_path / "x.tsv")
     # a download cut short: the files that are there are merged, the rest named
     for file in (tmp_path / "d").rglob("*.mirbase21.mirnas.quantification.txt"):

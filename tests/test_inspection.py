@@ -279,7 +279,7 @@ def test_variance_explained_sums_and_bounds(planted, planted_poems):
     assert factors.min() > -0.05  # shares are not meaningfully negative
     # "total" is the explained-variance score of the full reconstruction
     recs = planted_poems.inverse_transform(planted_poems.transform(X))
-    for v, omic in enumerate(planted_poems.omic_names_):
+    for _v, omic in enumerate(planted_poems.omic_names_):
         x = X[omic].to_numpy()
         expected = 1 - (x - recs[omic].to_numpy()).var(axis=0).sum() / x.var(axis=0).sum()
         assert r2.loc[omic, "total"] == pytest.approx(expected, rel=1e-4)
@@ -608,7 +608,7 @@ def test_top_features_weigh_each_factor_by_how_far_it_moves(fitted, small):
     n_factors = A["omic0"].shape[1]
     spread = np.full(n_factors, 1e-3)
     spread[0] = 1.0
-    for omic, frame in A.items():
+    for _omic, frame in A.items():
         values = np.full(frame.shape, 0.01)
         values[:, 1] = 5.0  # steep but idle factor 1, on every feature
         values[-1, 1] = 0.0
@@ -1022,7 +1022,7 @@ def test_gating_means_leave_out_samples_that_lack_an_omic(fitted, small):
     # a group in which every sample lacks the omic: NaN, not a mean of zeros
     none = X.copy()
     none.loc[none.index[y == 0], "omic1"] = np.nan
-    with pytest.warns(UserWarning):
+    with pytest.warns(UserWarning, match="of 60 samples lack an omic"):
         assert gating_summary(est, none, y).loc[0].isna().all()
     # new samples that all lack an omic share one pattern: every one counts
     new = X.copy()
@@ -1426,7 +1426,7 @@ def test_reconstruction_r2_is_r2_score_of_the_samples_that_have_each_omic(fitted
     r2 = reconstruction_r2(est, Xm)
     assert list(r2.index) == est.omic_names_ and r2.name == "r2"
     decoded = est.inverse_transform(est.transform(Xm))
-    for v, omic in enumerate(est.omic_names_):
+    for _v, omic in enumerate(est.omic_names_):
         rows = Xm[omic].notna().all(axis=1).to_numpy()
         expected = r2_score(Xm[omic].to_numpy()[rows], decoded[omic].to_numpy()[rows], multioutput="variance_weighted")
         # (reconstruction_r2 decodes in the model's float32; this in float64)

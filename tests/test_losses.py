@@ -362,7 +362,7 @@ def test_closed_form_sigma_minimises_the_weighted_elbo(n_sigma):
     dims, n = (6, 4), 12
     module = _poems_module(dims, objective="elbo", omic_weights=[0.4, 2.5])
     if n_sigma == "omic":
-        for noise, d in zip(module.noises, dims):
+        for noise, _d in zip(module.noises, dims):
             noise.log_sigma = torch.nn.Parameter(noise.log_sigma.detach()[:1].clone(), requires_grad=False)
             noise.running_mean_sq = noise.running_mean_sq[:1].clone()
     xs = [torch.rand(n, d) for d in dims]

@@ -5,13 +5,13 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 from sklearn.decomposition import PCA
 from sklearn.feature_selection import SelectKBest, f_classif
 from sklearn.impute import SimpleImputer
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.base import clone
 from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -661,7 +661,7 @@ def test_per_omic_frames_with_multiindex_columns():
     np.testing.assert_allclose(ot.inverse_transform(out)["mRNA"], M["mRNA"])
 
 
-@pytest.mark.parametrize("fraction, d, kept", [(0.07, 100, 7), (0.14, 50, 7), (0.07, 200, 14), (0.25, 10, 3)])
+@pytest.mark.parametrize(("fraction", "d", "kept"), [(0.07, 100, 7), (0.14, 50, 7), (0.07, 200, 14), (0.25, 10, 3)])
 def test_select_top_variance_fraction_rounds_up_exactly(fraction, d, kept):
     X = np.random.RandomState(0).rand(5, d)
     assert SelectTopVariance(fraction).fit(X).get_support().sum() == kept

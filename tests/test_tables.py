@@ -990,7 +990,7 @@ def _write(folder, files):
 
 
 @pytest.mark.parametrize(
-    "files, options, omics",
+    ("files", "options", "omics"),
     [
         # a label file not named label*, beside features x samples tables
         ({"mrna.tsv": GENES_X_SAMPLES, "subtype.csv": SUBTYPES}, {}, ["mrna"]),
@@ -2264,7 +2264,7 @@ def test_label_column_finds_its_clinical_table(tmp_path):
         warnings.simplefilter("ignore")
         cohort = load_omics_tables(tmp_path, label_column="PAM50Call_RNAseq")
     assert list(cohort.target_names) == ["Basal", "Her2", "LumA"] and cohort.data.shape == (12, 8)
-    with pytest.raises(ValueError, match=r"label_column='PAM50' goes with a label file, and no table of .* has such a column: pass labels=FILE"):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError, match=r"label_column='PAM50' goes with a label file, and no table of .* has such a column: pass labels=FILE"):
             load_omics_tables(tmp_path, label_column="PAM50")

@@ -118,7 +118,9 @@ def geometries(est: POEMSTransformer, X_train, X_test) -> dict[str, np.ndarray]:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", default="tcga_brca", choices=("tcga_brca", "nutrimouse"), help="a bundled data set")
+    parser.add_argument(
+        "--dataset", default="tcga_brca", choices=("tcga_brca", "nutrimouse"), help="a bundled data set"
+    )
     parser.add_argument("--split-seeds", default="0,4", help="comma list of stratified split seeds")
     parser.add_argument("--max-iter", type=int, default=1500)
     parser.add_argument("--random-state", type=int, default=0, help="the model's seed")

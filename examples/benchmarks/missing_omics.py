@@ -68,11 +68,16 @@ def main(argv=None) -> None:
     parser.add_argument("--split", type=int, default=0)
     parser.add_argument("--paper-config", action="store_true", help="start from skpoems.PAPER_CONFIG")
     parser.add_argument(
-        "--params", type=json.loads, default={}, help='POEMSTransformer parameters as JSON, e.g. \'{"objective": "elbo"}\''
+        "--params",
+        type=json.loads,
+        default={},
+        help='POEMSTransformer parameters as JSON, e.g. \'{"objective": "elbo"}\'',
     )
     args = parser.parse_args(argv)
     if not 0 < args.fraction < 1:
-        parser.error(f"--fraction must be in (0, 1) (the share of test patients that lose an omic), got {args.fraction}")
+        parser.error(
+            f"--fraction must be in (0, 1) (the share of test patients that lose an omic), got {args.fraction}"
+        )
     warnings.simplefilter("ignore")
     t0 = time.perf_counter()
     brca = load_tcga_brca()

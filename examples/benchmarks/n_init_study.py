@@ -90,7 +90,9 @@ def main(argv=None) -> pd.DataFrame:
     parser.add_argument("--dataset", default="tcga_brca", choices=("tcga_brca", "nutrimouse"))
     parser.add_argument("--split-seeds", default="0-4", help="e.g. 0-4 or 0,3")
     parser.add_argument("--inits", type=int, default=3, help="N: the inits of n_init=N to train")
-    parser.add_argument("--only", default="", help="train only these inits (e.g. 0,2), to spread one split over processes")
+    parser.add_argument(
+        "--only", default="", help="train only these inits (e.g. 0,2), to spread one split over processes"
+    )
     parser.add_argument("--max-iter", type=int, default=5000, help="epoch budget (the default's)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", help="CSV to append each fit's row to")

@@ -152,7 +152,9 @@ def main(argv=None) -> None:
     parser.add_argument("--extra", action="append", default=[], help='name={"param": value, ...}')
     parser.add_argument("--splits", type=int, default=5, help="stratified 80/20 splits (seeds 0..N-1)")
     parser.add_argument(
-        "--split-seeds", default=None, help="comma list of split seeds (overrides --splits), e.g. to run splits in parallel"
+        "--split-seeds",
+        default=None,
+        help="comma list of split seeds (overrides --splits), e.g. to run splits in parallel",
     )
     parser.add_argument("--max-iter", type=int, default=1500, help="unless the setting gives max_iter")
     parser.add_argument("--n-components", type=int, default=32)

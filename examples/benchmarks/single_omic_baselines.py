@@ -49,7 +49,9 @@ def main(argv=None) -> pd.DataFrame:
     parser.add_argument("--dataset", default="tcga_brca", choices=("tcga_brca", "nutrimouse"))
     parser.add_argument("--splits", type=int, default=5)
     parser.add_argument("--components", default="8,32", help="comma list of PCA sizes")
-    parser.add_argument("--kmeans-n-init", type=int, default=10, help="k-means initialisations per seed (the protocol: 10)")
+    parser.add_argument(
+        "--kmeans-n-init", type=int, default=10, help="k-means initialisations per seed (the protocol: 10)"
+    )
     parser.add_argument("--mfa", action="store_true", help="add multiple factor analysis block weights")
     parser.add_argument("--first-omic-weights", default="", help="comma list of factors for the first omic")
     parser.add_argument("--anova-top", default="", help="comma list of K: each omic's K features of largest ANOVA F")
@@ -74,7 +76,8 @@ def main(argv=None) -> pd.DataFrame:
         weightings = {f"all omics, {omics[0]} x {w:g}": {omics[0]: w} for w in factors}
         if args.mfa:
             weightings["all omics, MFA weights"] = {
-                o: 1 / np.linalg.svd(train_all[:, omic_of == o] - train_all[:, omic_of == o].mean(0), compute_uv=False)[0]
+                o: 1
+                / np.linalg.svd(train_all[:, omic_of == o] - train_all[:, omic_of == o].mean(0), compute_uv=False)[0]
                 for o in omics
             }
         for name, weights in weightings.items():
@@ -96,7 +99,9 @@ def main(argv=None) -> pd.DataFrame:
                 rows.append({"split": seed, "input": name, "pca": k_eff, **scores})
                 if seed == 0 and k == sizes[-1]:
                     clusters = KMeans(len(np.unique(split.y_test)), random_state=0, n_init=10).fit_predict(Z)
-                    counts = pd.crosstab(pd.Series(np.asarray(split.y_test), name="subtype"), pd.Series(clusters, name="cluster"))
+                    counts = pd.crosstab(
+                        pd.Series(np.asarray(split.y_test), name="subtype"), pd.Series(clusters, name="cluster")
+                    )
                     print(f"split 0, PCA-{k_eff} of {name}: test patients per subtype and k-means cluster\n{counts}\n")
     table = pd.DataFrame(rows)
     summary = table.groupby(["input", "pca"], sort=False)[["kmeans_acc", "kmeans_nmi", "knn_acc"]].agg(["mean", "std"])

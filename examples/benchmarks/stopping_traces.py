@@ -26,7 +26,8 @@ recovered at the kept epoch and counts the fits that stopped before learning
 every planted factor, the failure a stopping rule that is too eager causes:
 
     for rs in 0 1 2; do
-        python examples/benchmarks/stopping_traces.py record --dataset planted --split-seeds 0,1,2,3 --set random_state=$rs --out-dir planted
+        python examples/benchmarks/stopping_traces.py record --dataset planted --split-seeds 0,1,2,3 \\
+            --set random_state=$rs --out-dir planted
     done
     python examples/benchmarks/stopping_traces.py replay planted
 """
@@ -230,7 +231,9 @@ def main(argv=None) -> None:
     rep = sub.add_parser("replay", help="score every stopping rule on stored traces")
     rep.add_argument("trace_dir", type=Path)
     rep.add_argument("--per-split", action="store_true")
-    rep.add_argument("--kmeans-n-init", type=int, default=10, help="k-means initialisations per seed (the protocol: 10)")
+    rep.add_argument(
+        "--kmeans-n-init", type=int, default=10, help="k-means initialisations per seed (the protocol: 10)"
+    )
     rep.add_argument("--out", type=Path, default=None, help="CSV of every (split, rule) row")
     args = parser.parse_args(argv)
     {"record": record, "replay": replay}[args.command](args)

@@ -51,7 +51,10 @@ def measure(method: str, model: str, n: int, dims: list[int]) -> str:
     else:
         est.impute(X)
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return f"{method}: {time.perf_counter() - start:.1f} s, peak +{(after - before) / 1024:.0f} MiB over {before / 1024:.0f} MiB"
+    return (
+        f"{method}: {time.perf_counter() - start:.1f} s, "
+        f"peak +{(after - before) / 1024:.0f} MiB over {before / 1024:.0f} MiB"
+    )
 
 
 def fit(model: str, n: int, dims: list[int]) -> None:

@@ -55,6 +55,6 @@ BENCHMARKS: dict[str, str] = {
     "memory": "skpoems.benchmarks.memory",
 }
 
-__all__ = ["BENCHMARKS"]
+__all__ = ["BENCHMARKS", "positive_int"]  # positive_int: for the benchmark modules
 
 

@@ -1,7 +1,8 @@
 """Benchmark of decoder attributions (``top_features(est, X=X)``) on a wide cohort.
 
 Run as ``python -m skpoems.benchmarks attributions``. It fits a POEMSTransformer
-(``--model mocss_sparse_vae``: a MOCSSSparseVAETransformer) for a few epochs on random data of a wide cohort (default 500 samples of 20,000
+(``--model mocss_sparse_vae``: a MOCSSSparseVAETransformer) for a few epochs
+on random data of a wide cohort (default 500 samples of 20,000
 + 5,000 + 800 features, a genome-wide mRNA panel), then, each in a fresh
 process, computes :func:`skpoems.inspection.decoder_attributions` (what
 ``top_features`` and ``skpoems run`` use to rank features) with
@@ -46,8 +47,7 @@ def _data(n_samples: int, dims: tuple[int, ...]) -> list[np.ndarray]:
 
 def _worker(spec: dict) -> dict:
     """Fit (same seed in every process) and time one attribution method."""
-    from skpoems import MOCSSAETransformer, MOCSSSparseVAETransformer, POEMSTransformer, POEMTransformer
-    from skpoems import inspection
+    from skpoems import MOCSSAETransformer, MOCSSSparseVAETransformer, POEMSTransformer, POEMTransformer, inspection
     from skpoems.benchmarks.decoder import _peak_rss
     from skpoems.inspection import _decoder_jacobian_abs_mean
 

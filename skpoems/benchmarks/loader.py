@@ -70,7 +70,10 @@ def main(argv: list[str] | None = None) -> int:
                 pd.read_csv(file, index_col=0)
             plain.append(time.perf_counter() - start)
     shape = " + ".join(map(str, dims))
-    print(f"folder loader: {args.samples} samples x ({shape}) features, {len(dims)} CSV files + labels; best of {args.repeats}")
+    print(
+        f"folder loader: {args.samples} samples x ({shape}) features, {len(dims)} CSV files + labels; "
+        f"best of {args.repeats}"
+    )
     print(f"  load_omics_tables     {min(loader):8.2f} s   ({data.data.shape[0]} x {data.data.shape[1]} loaded)")
     print(f"  pandas.read_csv only  {min(plain):8.2f} s")
     print(f"  ratio: {min(loader) / min(plain):.2f}x plain reading")

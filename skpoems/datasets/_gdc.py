@@ -66,7 +66,9 @@ _DATA_TYPES = {
     ),
     "Methylation Beta Value": _DataType("methylation", 0, ("beta_value",), header=False),
     # (antibodies by AGID: a target may be measured by several)
-    "Protein Expression Quantification": _DataType("protein", "AGID", ("protein_expression",), name_column="peptide_target"),
+    "Protein Expression Quantification": _DataType(
+        "protein", "AGID", ("protein_expression",), name_column="peptide_target"
+    ),
     # (ASCAT2, ASCAT3, ABSOLUTE, AscatNGS: one omic each, never averaged)
     "Gene Level Copy Number": _DataType(
         "copy_number", "gene_id", ("copy_number", "min_copy_number", "max_copy_number"), name_column="gene_name",

@@ -179,7 +179,12 @@ def _sniff(file: Path) -> tuple[str, str, bool, int, list[str] | None]:
         comments -= 1
     if geo:
         comments = begin + 1
-    elif lines and re.match(r"#1\.[23]\s*$", lines[0]) and len(lines) > 1 and re.fullmatch(r"\d+(?:\s+\d+)+", lines[1].strip()):
+    elif (
+        lines
+        and re.match(r"#1\.[23]\s*$", lines[0])
+        and len(lines) > 1
+        and re.fullmatch(r"\d+(?:\s+\d+)+", lines[1].strip())
+    ):
         comments = 2  # a GCT file: its version and its dimensions above the header
     header, data = (lines[comments], lines[comments + 1 :]) if comments < len(lines) else ("", [])
     used = [sep for sep in ("\t", ",", ";") if sep in header]
@@ -430,14 +435,20 @@ def _header_fields(lines: list[str] | None, comments: int, sep: str, *, initial_
     None where the csv module might read the line otherwise than pandas: no
     lines (:func:`_sniff`: lines ended by a carriage return alone); a
     separator other than a tab, comma or semicolon; a blank header line (pandas
-    skips it); a byte order mark at its start (pandas drops one more); a quote in the comment lines above it (pandas' ``skiprows``
+    skips it); a byte order mark at its start (pandas drops one more); a quote
+    in the comment lines above it (pandas' ``skiprows``
     respects quoted line breaks); a quoted field that spans lines, or text after
     a closing quote (``"a"b``); a field longer than the csv module reads.
     """
     if lines is None or sep not in ("\t", ",", ";") or comments >= len(lines):
         return None
     header = lines[comments]
-    if any('"' in line for line in lines[:comments]) or not header.strip() or "\0" in header or header.startswith("\ufeff"):
+    if (
+        any('"' in line for line in lines[:comments])
+        or not header.strip()
+        or "\0" in header
+        or header.startswith("\ufeff")
+    ):
         return None
     reader = csv.reader(iter(lines[comments:]), delimiter=sep, skipinitialspace=initial_space, strict=True)
     try:
@@ -638,7 +649,8 @@ def _read_table(file: Path) -> pd.DataFrame:
             table = fixed.reset_index()
     if len(table) == 0:
         raise ValueError(
-            f"{file} has a header row ({', '.join(repr('' if str(c).startswith('Unnamed: ') else str(c)) for c in table.columns[:3])}"
+            f"{file} has a header row "
+            f"({', '.join(repr('' if str(c).startswith('Unnamed: ') else str(c)) for c in table.columns[:3])}"
             f"{', ...' if table.shape[1] > 3 else ''}) but no data rows: an empty export? "
             "Write its data, or move the file out of the folder."
         )
@@ -687,7 +699,9 @@ def _not_text(file: Path, exc: UnicodeDecodeError) -> ValueError:
             start = fh.read(4)
     except (OSError, EOFError):
         start = b""
-    if start[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(start) == 4 and (start[1::2] == b"\0\0" or start[::2] == b"\0\0")):
+    if start[:2] in (b"\xff\xfe", b"\xfe\xff") or (
+        len(start) == 4 and (start[1::2] == b"\0\0" or start[::2] == b"\0\0")
+    ):
         return ValueError(
             f"{file} is UTF-16 text (what Excel saves as \"Unicode Text\"), not UTF-8. Save it "
             "as UTF-8 (in Excel: CSV UTF-8; or iconv -f UTF-16 -t UTF-8 FILE)."
@@ -1709,7 +1723,8 @@ def load_omics_tables(
     the table between its ``!series_matrix_table_begin`` and ``_end`` lines),
     and so is a file without an ending whose first line is split by tabs
     (UCSC Xena's ``HiSeqV2``, ``HiSeqV2.gz``); other files that may hold data
-    (``.xlsx``, a comma table without an ending) are named in a warning, hidden files are ignored, and two tables whose names differ by a
+    (``.xlsx``, a comma table without an ending) are named in a warning, hidden
+    files are ignored, and two tables whose names differ by a
     copy's mark (``mrna.tsv`` and ``mrna (1).tsv``) are refused. The file name
     without its ending is the omic's name (``mrna.csv.gz`` -> ``"mrna"``) and
     the header gives the feature names. Values are separated by commas, tabs
@@ -2126,8 +2141,10 @@ def load_omics_tables(
 
     def file_ids(group: list[str]) -> bool:  # (the parts before it: GDC's file ids, UUIDs)
         cut = len(suffix(group))
-        return all(re.fullmatch(r"[0-9a-f]{8}(?:-?[0-9a-f]{4}){3}-?[0-9a-f]{12}[._-]?", k[: len(k) - cut], re.IGNORECASE)
-                   for k in group)
+        return all(
+            re.fullmatch(r"[0-9a-f]{8}(?:-?[0-9a-f]{4}){3}-?[0-9a-f]{12}[._-]?", k[: len(k) - cut], re.IGNORECASE)
+            for k in group
+        )
 
     chosen = omics is not None or transpose is True or transpose is False  # (the user's say)
     split = None if chosen else next(
@@ -2141,7 +2158,8 @@ def load_omics_tables(
         columns = list(map(str, tables[split[0]].columns[:4]))
         raise ValueError(
             f"{len(split)} tables of {folder} ({shown}{', ...' if len(split) > 3 else ''}) have "
-            f"the same rows and the same columns ({', '.join(columns)}{', ...' if tables[split[0]].shape[1] > 4 else ''}): "
+            f"the same rows and the same columns ({', '.join(columns)}"
+            f"{', ...' if tables[split[0]].shape[1] > 4 else ''}): "
             f"one omic split into a file per sample (as GDC downloads are), which would be read as "
             f"{len(split)} omics. Merge them into one table per omic first: "
             "skpoems.datasets.merge_gdc_download(download) names each file's sample from the "
@@ -2323,7 +2341,9 @@ def load_omics_tables(
                 raw_labels, [t for k, t in tables.items() if named[k]], label_column, label_file
             )
         else:
-            label_table = _exact_name_column(raw_labels, label_table, [t for k, t in tables.items() if named[k]], label_column)
+            label_table = _exact_name_column(
+                raw_labels, label_table, [t for k, t in tables.items() if named[k]], label_column
+            )
         if label_named:
             _check_label_header(label_file, str(raw_labels.columns[0]), label_table, tables)
             label_table = label_table.set_axis(_canonical_barcodes(label_table.index), axis=0)
@@ -2365,7 +2385,9 @@ def load_omics_tables(
                 str(n)[:sample_name_length] if sample_name_length is not None else str(n)
                 for t in tables.values() for axis in (t.index, t.columns) for n in axis
             }
-            names = [str(n)[:sample_name_length] if sample_name_length is not None else str(n) for n in label_table.index]
+            names = [
+                str(n)[:sample_name_length] if sample_name_length is not None else str(n) for n in label_table.index
+            ]
             # (when none is among them, the names do not match yet: the join's
             # error says so, with the length that would match them)
             elsewhere = unlabelled & ~np.isin(names, list(listed))
