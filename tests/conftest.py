@@ -15,6 +15,25 @@ torch.set_num_threads(1)
 # (E402: imported after SCIPY_ARRAY_API is set above, which must precede scipy)
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Every test starts with one torch thread, and one that changes the count
+    (the CLI's ``--threads``, a sweep's workers) does not leak it to the next."""
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def one_blas_thread():
+    """One OpenMP/BLAS thread for a module's tests (``pytestmark``): tiny models
+    and t-SNE run many times faster so, above all on a loaded CPU (thread pools
+    then spin and wait)."""
+    with threadpool_limits(limits=1):
+        yield
 
 
 def make_planted(n_samples=120, omic_dims=(20, 15, 10), n_classes=3, noise=0.3, random_state=0):

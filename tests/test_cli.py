@@ -44,17 +44,6 @@ def call(argv):
     return status, out.getvalue(), err.getvalue()
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Fit with one torch thread: several threads crawl on a busy 2-core machine."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 # ------------------------------------------------------------------ protocol
 @pytest.fixture(scope="module")
 def mice():

@@ -12,7 +12,6 @@ import torch
 from scipy.optimize import linear_sum_assignment
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils._param_validation import InvalidParameterError
-from threadpoolctl import threadpool_limits
 
 from skpoems import (
     MOCSSAETransformer,
@@ -38,15 +37,7 @@ from skpoems.inspection import (
 PLANTED = {**PLANTED_FACTORS, "random_state": 0}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    """One torch/OpenMP/BLAS thread: tiny models and t-SNE run many times faster
-    so, above all on a shared, loaded CPU (thread pools then spin and wait)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with threadpool_limits(limits=1):
-        yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
-import torch
 from sklearn.exceptions import NotFittedError  # noqa: E402
-from threadpoolctl import threadpool_limits  # noqa: E402
 
 from skpoems import MOCSSAETransformer, POEMSTransformer, POEMTransformer  # noqa: E402
 from skpoems.datasets import make_multiomics  # noqa: E402
@@ -36,15 +34,7 @@ SUBTYPES = ["Basal", "Her2", "LumA"]
 LONG_NAME = "LOC100130331_100130331"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    """One torch/OpenMP/BLAS thread: tiny models and t-SNE run many times faster
-    so, above all on a shared, loaded CPU (thread pools then spin and wait)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with threadpool_limits(limits=1):
-        yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 @pytest.fixture(autouse=True)
@@ -274,7 +264,8 @@ def test_plot_subtype_correlations_refuses_x_and_z_of_other_rows(poems, data):
 def test_plot_embedding_heatmap(poems, data):
     X, y = data
     Z = pd.DataFrame(poems.transform(X), columns=poems.get_feature_names_out())
-    ax = plot_embedding_heatmap(Z, y, target_names=SUBTYPES)
+    # the labels are ``y``, as in plot_embedding, gating_summary and subtype_correlations
+    ax = plot_embedding_heatmap(Z, y=y, target_names=SUBTYPES)
     assert _texts(ax.get_yticklabels()) == [f"{s} (20)" for s in SUBTYPES]
     # scikit-learn's output names (poemstransformer0, ...) by their numbers: long
     # vertical ticks took a quarter of the figure

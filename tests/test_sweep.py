@@ -24,15 +24,6 @@ from skpoems._sweep import (
 TIMEOUT = 120
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Fit with one torch thread: several threads crawl on a busy 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def data(planted):
     Xs, y = planted
