@@ -326,8 +326,9 @@ def _other_separator(text: str) -> str | None:
     return None
 
 
-def _is_number(cell: str) -> bool:
-    """Whether a CSV cell holds a number or a missing value."""
+def _is_number_or_missing(cell: str) -> bool:
+    """Whether a CSV cell holds a number or a missing-value marker (``NA``, an
+    empty cell, ...), as data cells do, rather than a name, as header cells do."""
     if cell.strip() in _MISSING_VALUES:
         return True
     try:
@@ -355,7 +356,7 @@ def _read_matrix(file: Path) -> tuple[np.ndarray, list[str] | None]:
     without a header, or for pandas' default column names ``0 .. p-1``).
     """
     first = next(iter(_read_rows(file, 1)), [])
-    has_text = not all(_is_number(cell) for cell in first)
+    has_text = not all(_is_number_or_missing(cell) for cell in first)
     default_names = [str(j) for j in range(len(first) - 1)]
     written_by_pandas = len(first) > 1 and first[0].strip() in ("", "Unnamed: 0") and (
         has_text or first[1:] == default_names
@@ -376,7 +377,7 @@ def _read_matrix(file: Path) -> tuple[np.ndarray, list[str] | None]:
             "decimal points, not commas)."
         )
     if has_text:
-        cell = next(cell for cell in first if not _is_number(cell))
+        cell = next(cell for cell in first if not _is_number_or_missing(cell))
         number = _NUMBERED_FILE.match(file.name).group(1)
         raise ValueError(
             f"{file} contains a non-numeric value in its first line ({cell!r}): a "
