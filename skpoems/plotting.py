@@ -1250,7 +1250,7 @@ def plot_subtype_correlations(
 @validate_params(
     {
         "Z": "no_validation",
-        "labels": ["array-like"],
+        "y": ["array-like"],
         "feature_names": ["array-like", None],
         "target_names": ["array-like", None],
         "figsize": ["array-like", None], "ax": "no_validation",
@@ -1259,13 +1259,13 @@ def plot_subtype_correlations(
     prefer_skip_nested_validation=True,
 )
 def plot_embedding_heatmap(
-    Z: Any, labels: Any, *, feature_names: Any = None, target_names: Any = None, figsize: Any = None,
+    Z: Any, y: Any, *, feature_names: Any = None, target_names: Any = None, figsize: Any = None,
     ax: Axes | None = None, cmap: Any = None,
 ) -> Axes:
     """Heatmap of the embedding with samples sorted by cluster or subtype.
 
     The POEMS paper's figure 8: one row per sample, one column per factor;
-    rows sorted by ``labels`` (stable), dashed lines between groups, group names
+    rows sorted by ``y`` (stable), dashed lines between groups, group names
     on the vertical axis. Embeddings with both signs use a diverging colour map
     centred at 0 (limits at the 99th percentile of ``|Z|``).
 
@@ -1273,7 +1273,7 @@ def plot_embedding_heatmap(
     ----------
     Z : array-like of shape (n_samples, n_factors)
         The embedding; a DataFrame's columns name the factors.
-    labels : array-like of shape (n_samples,)
+    y : array-like of shape (n_samples,)
         Cluster assignments or subtypes.
     feature_names : list of str, default=None
         Factor names, e.g. ``estimator.get_feature_names_out()``; default the
@@ -1309,7 +1309,7 @@ def plot_embedding_heatmap(
     """
     M, names = _matrix_and_names(Z, feature_names)
     n, K = M.shape
-    codes, groups = _group_codes(labels, target_names, n, _sample_labels(Z), "Z")
+    codes, groups = _group_codes(y, target_names, n, _sample_labels(Z), "Z")
     order = np.argsort(codes, kind="stable")
     data = M[order]
     finite = data[np.isfinite(data)]
@@ -1341,7 +1341,7 @@ def plot_embedding_heatmap(
     )
     _set_factor_ticks(ax, [str(n) for n in names], 7 if K > 20 else 8, max_ticks=48)
     ax.set_xlabel("Latent factor")
-    group_name = getattr(labels, "name", None)
+    group_name = getattr(y, "name", None)
     ax.set_ylabel(
         f"Samples sorted by {group_name if group_name is not None else 'group'} (n={n})"
     )
