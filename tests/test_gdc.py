@@ -122,6 +122,19 @@ def test_merges_each_data_type_into_a_samples_x_features_table(tmp_path):
     assert "1 file(s) of several tumours (or samples of unknown type) each were passed over" in said
 
 
+def test_verbose_is_an_int_as_for_the_estimators(tmp_path, capsys):
+    """``verbose=1`` (scikit-learn's habit) shows the progress bars, as True does;
+    it was refused as not a bool."""
+    make_gdc_download(tmp_path)
+    quiet, _ = _merge(tmp_path)
+    assert capsys.readouterr().err == ""
+    loud, _ = _merge(tmp_path, verbose=1)
+    assert "file" in capsys.readouterr().err  # (tqdm's bars: "<omic>: ... file/s")
+    assert sorted(loud) == sorted(quiet)
+    with pytest.raises(ValueError, match="verbose"):
+        merge_gdc_download(tmp_path, verbose=-1)
+
+
 def test_sample_types_keep_the_tumours_or_the_normal_tissue(tmp_path):
     make_gdc_download(tmp_path)
     for kept in ("tumor", "tumour", ["01"], ("1",)):

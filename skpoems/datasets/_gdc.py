@@ -194,7 +194,7 @@ def _read_file(path: Path, kind: _DataType, value: str, data_type: str) -> pd.Se
         "sample_types": [str, Collection],
         "values": [Mapping, None],
         "out": [str, os.PathLike, None],
-        "verbose": ["boolean"],
+        "verbose": ["verbose"],
     },
     prefer_skip_nested_validation=True,
 )
@@ -205,7 +205,7 @@ def merge_gdc_download(
     sample_types: Literal["tumor", "normal", "all"] | Collection[str] = "all",
     values: Mapping[str, str] | None = None,
     out: _PathLike | None = None,
-    verbose: bool = False,
+    verbose: int = 0,
 ) -> dict[str, pd.DataFrame]:
     """Merge a GDC download's per-sample files into one table per omic.
 
@@ -278,8 +278,8 @@ def merge_gdc_download(
         FOLDER --layout features-x-samples``. None: write nothing. (Gzip at its
         fastest level: a cohort's 485,577 methylation probes take about 0.35 s
         per sample to write and 0.04 s to read here, 2 MB per sample.)
-    verbose : bool, default=False
-        Show a progress bar per data type (a cohort's methylation arrays take
+    verbose : int, default=0
+        Above 0 (or True), show a progress bar per data type (a cohort's methylation arrays take
         minutes: about 0.25 s per 450k file here).
 
     Returns
