@@ -18,6 +18,8 @@ from sklearn.metrics import normalized_mutual_info_score
 from sklearn.model_selection import train_test_split
 
 from skpoems import POEMSTransformer, _cli, concat_omics
+from skpoems import _experiment as exp
+from skpoems._cli import _benchmark, _cpu, _data, _discover, _embed, _estimator, _figures, _main, _outputs, _parser
 from skpoems._experiment import (
     BASELINES,
     DISPLAY_NAMES,
@@ -805,20 +807,20 @@ def test_paper_config_flag(tmp_path):
 
 
 def test_figures_are_skipped_not_fatal(tmp_path, mice, monkeypatch):
-    real = _cli._plotting
+    real = _figures._plotting
 
     def broken(name):
         if name == "plot_training_history":
             return real(name)
         raise RuntimeError(f"no {name} today")
 
-    monkeypatch.setattr(_cli, "_plotting", broken)
+    monkeypatch.setattr(_figures, "_plotting", broken)
     est = make_estimator("poems", max_iter=2, n_components=3, random_state=0)
     est.set_params(device="cpu")
-    result = _cli._fit_quietly(lambda: run_protocol(est, mice.data, mice.target))
+    result = _estimator._fit_quietly(lambda: run_protocol(est, mice.data, mice.target))
     bunch = load_dataset("nutrimouse")
     with pytest.warns(RuntimeWarning) as caught:
-        written, skipped = _cli.write_figures(result, bunch, tmp_path)
+        written, skipped = _figures.write_figures(result, bunch, tmp_path)
     assert any("no plot_embedding today" in str(w.message) for w in caught)
     assert written == ["training_history.png"]
     assert "embedding_tsne.png" in skipped
@@ -832,7 +834,7 @@ def test_no_arguments_runs_poems_on_tcga_brca(monkeypatch):
         seen.update(vars(args))
         return 0
 
-    monkeypatch.setattr(_cli, "_cmd_run", fake_run)
+    monkeypatch.setattr(_parser, "_cmd_run", fake_run)
     assert _cli.main([]) == 0
     assert seen["command"] == "run"
     assert seen["model"] == "poems"
@@ -850,13 +852,13 @@ def test_auto_threads_leaves_busy_cores_alone(monkeypatch, load, threads):
     import skpoems._sweep
 
     monkeypatch.setattr(skpoems._sweep, "available_cores", lambda: 4)
-    monkeypatch.setattr(_cli, "_busy_cores", lambda: load)
+    monkeypatch.setattr(_cpu, "_busy_cores", lambda: load)
     monkeypatch.setattr(os, "getloadavg", lambda: (99.0, 99.0, 99.0))  # not used
-    assert _cli.auto_threads() == threads
+    assert _cpu.auto_threads() == threads
     # where /proc/stat cannot be read, the 1-minute load average
-    monkeypatch.setattr(_cli, "_busy_cores", lambda: None)
+    monkeypatch.setattr(_cpu, "_busy_cores", lambda: None)
     monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
-    assert _cli.auto_threads() == threads
+    assert _cpu.auto_threads() == threads
 
 
 def test_threads_limit_scikit_learns_pools_too(monkeypatch):
@@ -874,7 +876,7 @@ def test_threads_limit_scikit_learns_pools_too(monkeypatch):
         seen["pools"] = {p["user_api"]: p["num_threads"] for p in threadpool_info()}
         return 0
 
-    monkeypatch.setattr(_cli, "_cmd_run", fake_run)
+    monkeypatch.setattr(_parser, "_cmd_run", fake_run)
     before = {p["user_api"]: p["num_threads"] for p in threadpool_info()}
     assert _cli.main(["run", "--threads", "1"]) == 0
     assert seen["torch"] == 1
@@ -889,14 +891,14 @@ def test_sweep_threads_apply_to_the_refit_too(monkeypatch, tmp_path):
     from threadpoolctl import threadpool_info
 
     seen = {}
-    real = _cli.exp.run_protocol
+    real = exp.run_protocol
 
     def spy(*args, **kwargs):
         seen["torch"] = torch.get_num_threads()
         seen["pools"] = {p["user_api"]: p["num_threads"] for p in threadpool_info()}
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(_cli.exp, "run_protocol", spy)
+    monkeypatch.setattr(exp, "run_protocol", spy)
     status, _, stderr = call(
         ["sweep", "--dataset", "nutrimouse", "--batch-sizes", "16", "--learning-rates", "0.001",
          "--weight-decays", "0", "--max-iter", "2", "--threads", "1", "--n-jobs", "1", "--no-figures",
@@ -912,13 +914,13 @@ def test_busy_cores_sees_a_busy_core_at_once():
     average would take a minute) and stays within the machine's cores."""
     import threading
 
-    idle_now = _cli._busy_cores(0.3)
+    idle_now = _cpu._busy_cores(0.3)
     assert idle_now is not None and 0.0 <= idle_now <= os.cpu_count()
     stop = time.perf_counter() + 1.0
     spin = threading.Thread(target=lambda: [None for _ in iter(lambda: time.perf_counter() < stop, False)])
     spin.start()
     try:
-        busy = _cli._busy_cores(0.5)
+        busy = _cpu._busy_cores(0.5)
     finally:
         spin.join()
     assert busy >= 0.7  # the spinning thread holds one core
@@ -1057,13 +1059,13 @@ def test_sweep_refits_the_selected_configuration_with_its_threads(tmp_path, monk
 
     torch.set_num_threads(17)  # torch's count outside the sweep (restored by the fixture)
     refit_threads = []
-    protocol = _cli.exp.run_protocol
+    protocol = exp.run_protocol
 
     def recording(*args, **kwargs):
         refit_threads.append(torch.get_num_threads())
         return protocol(*args, **kwargs)
 
-    monkeypatch.setattr(_cli.exp, "run_protocol", recording)
+    monkeypatch.setattr(exp, "run_protocol", recording)
     argv = ["sweep", *FAST[:-2], "--batch-sizes", "8", "--learning-rates", "1e-3", "--weight-decays", "1e-4",
             "--out", str(tmp_path), "-q", "--no-figures"]
     status, _, stderr = call(argv)
@@ -1506,14 +1508,14 @@ def test_out_and_data_paths_that_cannot_work_fail_before_training(tmp_path):
 
 
 def test_benchmark_fails_when_a_model_fails_even_beside_the_baselines(tmp_path, monkeypatch):
-    real = _cli.exp.run_protocol
+    real = exp.run_protocol
 
     def failing(est, *args, **kwargs):
         if type(est).__name__ == "POEMTransformer":
             raise RuntimeError("boom")
         return real(est, *args, **kwargs)
 
-    monkeypatch.setattr(_cli.exp, "run_protocol", failing)
+    monkeypatch.setattr(exp, "run_protocol", failing)
     status, _, stderr = call(["benchmark", *FAST, "--models", "poem", "--out", str(tmp_path), "--quiet"])
     assert status == 1 and "POEM (split 0) failed: RuntimeError: boom" in stderr
 
@@ -1553,7 +1555,7 @@ def test_figures_a_model_lacks_are_named_with_the_reason(tmp_path, monkeypatch):
 def test_many_features_get_a_note_on_cost_and_top_variance(tmp_path, monkeypatch, command):
     """A genome-wide cohort (tens of thousands of genes and probes) trains for
     hours; without a word, a slow first epoch looks like a hang."""
-    monkeypatch.setattr(_cli, "_MANY_FEATURES", 100)  # nutrimouse has 141
+    monkeypatch.setattr(_data, "_MANY_FEATURES", 100)  # nutrimouse has 141
     argv = [command, *FAST, "--no-figures", "--variance-permutations", "0"]
     status, _, stderr = call([*argv, "--out", str(tmp_path / "all")])
     assert status == 0, stderr
@@ -1561,7 +1563,7 @@ def test_many_features_get_a_note_on_cost_and_top_variance(tmp_path, monkeypatch
     status, _, stderr = call([*argv, "--top-variance", "0.5", "--out", str(tmp_path / "top")])
     assert status == 0, stderr
     assert "features. Every epoch" not in stderr
-    monkeypatch.setattr(_cli, "_MANY_FEATURES", 20_000)
+    monkeypatch.setattr(_data, "_MANY_FEATURES", 20_000)
     status, _, stderr = call([*argv, "--out", str(tmp_path / "few")])
     assert status == 0 and "features. Every epoch" not in stderr
 
@@ -1718,23 +1720,23 @@ def test_factor_figure_ranks_factors_by_each_omics_share_not_by_feature_count():
     small = np.zeros((10, 3))
     small[:, 1] = 10.0
     attributions = {"genes": big, "mirna": small}
-    assert _cli._top_factors(None, attributions, n=2) == [1, 0]
+    assert _figures._top_factors(None, attributions, n=2) == [1, 0]
 
     class Fitted:
         components_ = [-big, small]  # |W| is ranked the same way
 
-    assert _cli._top_factors(Fitted(), None, n=2) == [1, 0]
+    assert _figures._top_factors(Fitted(), None, n=2) == [1, 0]
     # an omic with no attribution at all (a zero block) does not make the ranking NaN
-    ranked = _cli._top_factors(None, {**attributions, "empty": np.zeros((5, 3))}, n=3)
+    ranked = _figures._top_factors(None, {**attributions, "empty": np.zeros((5, 3))}, n=3)
     assert ranked == [1, 0, 2]
     # decoder_attributions' frames carry each factor's spread over the samples: a
     # factor that hardly moves (factor 1 here) does not head the figure
     steep = big.copy()
     steep[:, 2] = 0.3
-    assert _cli._top_factors(None, {"genes": steep}, n=2) == [0, 1]
+    assert _figures._top_factors(None, {"genes": steep}, n=2) == [0, 1]
     frame = pd.DataFrame(steep)
     frame.attrs["factor_std"] = [1e-3, 1.0, 1.0]
-    assert _cli._top_factors(None, {"genes": frame}, n=2) == [1, 2]
+    assert _figures._top_factors(None, {"genes": frame}, n=2) == [1, 2]
 
 
 def test_a_folder_without_labels_names_the_option_once(tmp_path):
@@ -1854,7 +1856,7 @@ def test_w_files_of_omics_whose_names_write_alike_are_kept_apart(tmp_path):
     w = {f: pd.read_csv(out / f, index_col=0) for f in ("W_expr_seq.csv", "W_expr_seq_2.csv")}
     assert [len(t) for t in w.values()] == [120, 21]  # gene ("expr seq" sorts first), lipid
     assert "W_expr_seq_2.csv" in json.loads((out / "metrics.json").read_text())["files"]
-    assert _cli._safe_names(["mRNA", "mrna", "mRNA"]) == ["mRNA", "mrna_2", "mRNA_3"]
+    assert _outputs._safe_names(["mRNA", "mrna", "mRNA"]) == ["mRNA", "mrna_2", "mRNA_3"]
 
 
 def test_stratify_names_a_class_too_small_to_split(tmp_path):
@@ -1914,7 +1916,7 @@ def test_clusters_made_of_samples_lacking_an_omic_are_named():
     clusters = np.repeat([0, 1, 2], [10, 20, 10])
     names = ["cluster 1", "cluster 2", "cluster 3"]
     with pytest.warns(UserWarning, match=r"10 of the 10 samples of cluster 1 lack omic 'b' \(25% of all"):
-        table = _cli._clusters_of_missing_omics(observed, clusters, names, ["a", "b"])
+        table = _discover._clusters_of_missing_omics(observed, clusters, names, ["a", "b"])
     assert table == {"cluster 1": {"a": 0, "b": 10}, "cluster 2": {"a": 0, "b": 0}, "cluster 3": {"a": 0, "b": 0}}
     import warnings as _warnings
 
@@ -1923,12 +1925,12 @@ def test_clusters_made_of_samples_lacking_an_omic_are_named():
         # spread over the clusters, a cluster under 5 samples, or an omic most lack: no warning
         spread = observed.copy()
         spread[:, 1] = np.arange(40) % 4 != 0
-        _cli._clusters_of_missing_omics(spread, clusters, names, ["a", "b"])
-        _cli._clusters_of_missing_omics(observed, np.repeat([0, 1], [4, 36]), names[:2], ["a", "b"])
+        _discover._clusters_of_missing_omics(spread, clusters, names, ["a", "b"])
+        _discover._clusters_of_missing_omics(observed, np.repeat([0, 1], [4, 36]), names[:2], ["a", "b"])
         most = np.ones((40, 2), dtype=bool)
         most[:30, 1] = False
-        _cli._clusters_of_missing_omics(most, clusters, names, ["a", "b"])
-        assert _cli._clusters_of_missing_omics(np.ones((40, 2), dtype=bool), clusters, names, ["a", "b"]) is None
+        _discover._clusters_of_missing_omics(most, clusters, names, ["a", "b"])
+        assert _discover._clusters_of_missing_omics(np.ones((40, 2), dtype=bool), clusters, names, ["a", "b"]) is None
 
 
 def test_run_figures_number_the_factors_and_centre_the_subtype_correlations(tmp_path, monkeypatch):
@@ -2008,7 +2010,7 @@ def test_library_remedies_are_given_in_cli_terms():
     spelling for."""
     import warnings
 
-    from skpoems._cli import _in_cli_terms
+    from skpoems._cli._errors import _in_cli_terms
     from skpoems.inspection import group_markers
 
     X = (np.random.RandomState(0).rand(100, 50) < 0.1).astype(float)
@@ -2092,7 +2094,7 @@ def test_a_refused_sweep_leaves_the_earlier_results_and_an_interrupted_refit_say
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(_cli.exp, "run_protocol", interrupted)
+    monkeypatch.setattr(exp, "run_protocol", interrupted)
     status, _, stderr = call(argv)
     assert status == 130
     assert "sweep_results.csv is complete" in stderr and "sweep.json and best/ are not written" in stderr
@@ -2102,7 +2104,7 @@ def test_a_refused_sweep_leaves_the_earlier_results_and_an_interrupted_refit_say
 def test_benchmark_table_says_when_a_model_has_fewer_splits(tmp_path, monkeypatch):
     """A model that failed on a split was averaged over fewer splits than the
     baselines next to it, and benchmark.md did not say so."""
-    protocol = _cli.exp.run_protocol
+    protocol = exp.run_protocol
     calls = []
 
     def failing_once(est, *args, **kwargs):
@@ -2112,7 +2114,7 @@ def test_benchmark_table_says_when_a_model_has_fewer_splits(tmp_path, monkeypatc
                 raise RuntimeError("simulated failure")
         return protocol(est, *args, **kwargs)
 
-    monkeypatch.setattr(_cli.exp, "run_protocol", failing_once)
+    monkeypatch.setattr(exp, "run_protocol", failing_once)
     status, stdout, _ = call(["benchmark", *FAST, "--splits", "3", "--models", "poems", "--out", str(tmp_path), "-q"])
     assert status == 1
     text = (tmp_path / "benchmark.md").read_text()
@@ -2135,7 +2137,7 @@ def test_ctrl_c_exits_130_and_says_what_the_folder_holds(tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(_cli.exp, "run_protocol", interrupted)
+    monkeypatch.setattr(exp, "run_protocol", interrupted)
     status, _, stderr = call(["run", *FAST, "--out", str(out), "-q", "--no-figures"])
     assert status == 130
     assert "a folder without metrics.json holds no complete run" in stderr
@@ -2174,7 +2176,7 @@ def test_an_interrupted_benchmark_keeps_the_fits_it_finished(tmp_path, monkeypat
     """Ctrl-C mid-benchmark lost every finished fit (rows were kept in memory
     until the end) and left an earlier benchmark's tables beside the new run:
     the rows go to benchmark_runs.partial.csv as they end, failed ones too."""
-    protocol = _cli.exp.run_protocol
+    protocol = exp.run_protocol
     calls = []
 
     def failing_then_interrupted(est, *args, **kwargs):
@@ -2189,7 +2191,7 @@ def test_an_interrupted_benchmark_keeps_the_fits_it_finished(tmp_path, monkeypat
     status, _, _ = call(["benchmark", *FAST, "--splits", "1", "--models", "poems", "--no-baselines",
                          "--out", str(out), "-q"])
     assert status == 0 and (out / "benchmark.csv").exists()
-    monkeypatch.setattr(_cli.exp, "run_protocol", failing_then_interrupted)
+    monkeypatch.setattr(exp, "run_protocol", failing_then_interrupted)
     status, _, stderr = call(["benchmark", *FAST, "--splits", "3", "--models", "poems", "--no-baselines",
                               "--out", str(out), "-q"])
     assert status == 130 and "benchmark_runs.partial.csv" in stderr
@@ -2197,8 +2199,8 @@ def test_an_interrupted_benchmark_keeps_the_fits_it_finished(tmp_path, monkeypat
     assert list(kept["split"]) == [0, 1]
     assert "simulated failure" in kept["error"][0] and kept["error"].isna()[1]
     assert kept["kmeans_acc"].isna()[0] and kept["kmeans_acc"].notna()[1]
-    assert not any((out / name).exists() for name in _cli._BENCHMARK_FILES)  # no stale tables
-    monkeypatch.setattr(_cli.exp, "run_protocol", protocol)
+    assert not any((out / name).exists() for name in _benchmark._BENCHMARK_FILES)  # no stale tables
+    monkeypatch.setattr(exp, "run_protocol", protocol)
     status, _, _ = call(["benchmark", *FAST, "--splits", "1", "--models", "poems", "--no-baselines",
                          "--out", str(out), "-q"])
     assert status == 0 and not (out / "benchmark_runs.partial.csv").exists()
@@ -2251,8 +2253,8 @@ def test_sigterm_during_training_keeps_the_best_weights(monkeypatch):
 
     monkeypatch.setattr(POEMSTransformer, "_make_optimizer", optimizer_step_hook(POEMSTransformer._make_optimizer, 5, terminate))
     est = POEMSTransformer(n_components=3, max_iter=50, batch_size=1000, random_state=0)
-    with _cli._sigterm_as_interrupt():
-        with pytest.warns(UserWarning, match=r"interrupted \(SIGTERM\) after epoch 4"), pytest.raises(_cli._Terminated):
+    with _main._sigterm_as_interrupt():
+        with pytest.warns(UserWarning, match=r"interrupted \(SIGTERM\) after epoch 4"), pytest.raises(_main._Terminated):
             est.fit(X)
     assert est.stop_reason_ == "interrupted" and est.n_iter_ == 4
     assert np.isfinite(est.transform(X)).all()
@@ -2265,7 +2267,7 @@ def test_an_ignored_sigterm_stays_ignored():
 
     previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
-        with _cli._sigterm_as_interrupt():
+        with _main._sigterm_as_interrupt():
             assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
         assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
     finally:
@@ -2277,13 +2279,13 @@ def test_a_warning_is_shown_once_per_command(tmp_path, monkeypatch):
     for 7 models x 2 splits); other warnings still show."""
     import warnings
 
-    protocol = _cli.exp.run_protocol
+    protocol = exp.run_protocol
 
     def warning(est, *args, **kwargs):
         warnings.warn("the same remedy, pass omic_balance='omics'", UserWarning, stacklevel=2)
         return protocol(est, *args, **kwargs)
 
-    monkeypatch.setattr(_cli.exp, "run_protocol", warning)
+    monkeypatch.setattr(exp, "run_protocol", warning)
     status, _, stderr = call(["benchmark", *FAST, "--splits", "2", "--models", "poems", "--out", str(tmp_path), "-q"])
     assert status == 0
     assert stderr.count("the same remedy") == 1 and "pass --set omic_balance=omics" in stderr
@@ -2357,9 +2359,9 @@ def test_the_trained_sample_name_length_is_read_as_the_command_parsed_it(tmp_pat
         (None, None), (5, None), (["skpoems", "run", "--no-such-option"], None),
     ):
         (tmp_path / "metrics.json").write_text(json.dumps({"command": command}))
-        assert _cli._trained_option(tmp_path, "sample_name_length") == expected
+        assert _embed._trained_option(tmp_path, "sample_name_length") == expected
     (tmp_path / "metrics.json").write_text("[1, 2]")
-    assert _cli._trained_option(tmp_path, "sample_name_length") is None
+    assert _embed._trained_option(tmp_path, "sample_name_length") is None
 
 
 def test_embed_of_a_numbered_folder_ignores_the_trained_sample_name_length(tmp_path):
@@ -2392,11 +2394,11 @@ def test_a_long_variance_split_is_announced(capsys):
     patients of 71,500 features). run and discover say so before it starts."""
     mice = load_nutrimouse()
     est = POEMSTransformer(n_components=3, max_iter=2, random_state=0).fit(mice.data)
-    _cli._announce_variance_split(est, 10**9, 20)
+    _outputs._announce_variance_split(est, 10**9, 20)
     err = capsys.readouterr().err
     assert "splitting each omic's explained variance over the 3 factors (20 factor orders, 1000000000 samples) takes roughly" in err
     assert "--variance-permutations 0" in err
-    _cli._announce_variance_split(est, 40, 20)  # seconds: nothing said
+    _outputs._announce_variance_split(est, 40, 20)  # seconds: nothing said
     assert capsys.readouterr().err == ""
 
 
@@ -2414,8 +2416,8 @@ def test_silhouettes_of_a_large_cohort_use_a_sample(monkeypatch):
 
     monkeypatch.setattr(sklearn.metrics, "silhouette_score", recording)
     rng = np.random.RandomState(0)
-    _cli._choose_clusters(rng.rand(300, 2), 3)
-    _cli._choose_clusters(np.vstack([rng.randn(2600, 2), rng.randn(2600, 2) + 6]), 2)
+    _discover._choose_clusters(rng.rand(300, 2), 3)
+    _discover._choose_clusters(np.vstack([rng.randn(2600, 2), rng.randn(2600, 2) + 6]), 2)
     assert calls == [{}, {"sample_size": 5000, "random_state": 0}]
 
 

@@ -361,7 +361,8 @@ def test_the_next_command_matches_patients_only_where_their_samples_stay_apart(t
     """The printed command cut names to 12 characters whatever the samples: a
     patient's tumour and normal sample (or two tumour samples) then clashed, and
     TARGET's patients have 16 characters."""
-    from skpoems._cli import _patient_matching, main
+    from skpoems._cli import main
+    from skpoems._cli._gdc import _patient_matching
 
     tumours = pd.Index(["TCGA-A1-A0SB-01A", "TCGA-A1-A0SD-01A"])
     assert _patient_matching([tumours], "all") == (None, 12, "--sample-name-length 12 matches labels given per patient by the patient barcode")

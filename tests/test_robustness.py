@@ -642,7 +642,7 @@ def test_raw_counts_of_rarely_expressed_genes_are_taken_for_linear_scale():
     assert len(found) == 1 and found[0].startswith("Omic(s) 'counts' (")
     assert "among the values above each feature's minimum" in found[0]  # which test fired
     assert found[0].endswith("keep the most variable features first, skpoems.preprocessing.SelectTopVariance.)")
-    from skpoems._cli import _in_cli_terms
+    from skpoems._cli._errors import _in_cli_terms
 
     assert "Pass --log counts." in _in_cli_terms(found[0]) and "(--top-variance)" in _in_cli_terms(found[0])
     assert linear_scale_warnings(np.log2(1 + counts)) == []

@@ -40,7 +40,7 @@ Available benchmarks:
 from __future__ import annotations
 
 # the argparse type of counts (repeats, epochs, sizes): an integer >= 1
-from skpoems._cli import _positive_int as positive_int
+from skpoems._cli._argtypes import _positive_int as positive_int
 
 #: Subcommand name -> module (inside this package) implementing ``main(argv)``.
 #: To add a benchmark (e.g. a whole-estimator epoch benchmark), add a module with
