@@ -9,13 +9,14 @@ column of sample names.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import itertools
 import os
 import re
 import warnings
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import Any, Literal, NamedTuple, overload
 
 import numpy as np
 import pandas as pd
@@ -1639,6 +1640,1224 @@ def _keep_sample_types(
     return out, len(left_out)
 
 
+# --- the steps of load_omics_tables -------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class _Request:
+    """What :func:`load_omics_tables` was asked for: its parameters, the folder
+    as a Path, and ``keep_sample``, the sample-type filter of ``sample_types``
+    (None: every sample is kept)."""
+
+    folder: Path
+    labels: Any
+    label_column: str | None
+    omics: Sequence[str] | None
+    transpose: bool | str
+    join: str
+    sample_name_length: int | None
+    sample_types: Any
+    keep_unlabelled: bool
+    keep_sample: Any
+
+    @property
+    def wanted(self) -> set[str] | None:
+        """The names of ``omics`` as a set; None when every table is wanted."""
+        return None if self.omics is None else {str(name) for name in self.omics}
+
+
+class _LabelChoice(NamedTuple):
+    """The folder's table files once the label file is chosen (:func:`_choose_label_file`)."""
+
+    files: dict[str, Path]  # the table files by table name, label files not among them
+    label_file: Path | None  # None: not found yet (or labels=False)
+    passed_over: list[str]  # the folder's other label files (file names), not read
+
+
+@dataclasses.dataclass
+class _Tables:
+    """The folder's tables, sorted into omics and tables that are not read as
+    omics (:func:`_sort_tables`); later steps narrow and turn the omics."""
+
+    files: dict[str, Path]  # every table file, by table name
+    raw: dict[str, pd.DataFrame]  # the tables as read
+    passed_over: list[str]  # the folder's other label files (file names)
+    tables: dict[str, pd.DataFrame] = dataclasses.field(default_factory=dict)  # the omics, as numbers
+    named: dict[str, bool] = dataclasses.field(default_factory=dict)  # whether each omic names its samples
+    text_only: list[str] = dataclasses.field(default_factory=list)  # tables without numbers
+    annotations: list[str] = dataclasses.field(default_factory=list)  # sample annotations, mutation lists, manifests
+    derived: list[str] = dataclasses.field(default_factory=list)  # the same measurements as another table
+
+
+@dataclasses.dataclass
+class _Labels:
+    """The label file and what is read from it, filled in step by step: the
+    table (:func:`_read_labels`), its rows (:func:`_label_rows`,
+    :func:`_drop_unlabelled`) and the codes (:func:`_label_codes`)."""
+
+    file: Path | None = None
+    raw: pd.DataFrame | None = None  # the file as read
+    table: pd.DataFrame | None = None  # its label columns, rows named by sample where ``named``
+    named: bool = False  # whether the labels name their samples
+    codes: pd.Series | None = None  # the integer codes (NaN for no label)
+    names: np.ndarray | None = None  # the class names by code, or None
+    ids: pd.Index | None = None  # the labelled samples' names (cut), where named
+    orient_ids: pd.Index | None = None  # every sample name, before sample_types left any out
+    unlabelled_ids: pd.Index = dataclasses.field(default_factory=lambda: pd.Index([]))  # listed without a label
+    n_unlabelled: int = 0
+
+
+class _IdColumns(NamedTuple):
+    """First columns of whole numbers that may be sample ids (:func:`_use_id_columns`)."""
+
+    columns: dict[Any, tuple[str, pd.Index]]  # by table name, None for the label file
+    clashes: list[tuple[Any, Any]]  # pairs under one header that share too few numbers
+
+
+class _Oriented(NamedTuple):
+    """What :func:`_samples_x_features` leaves beside the turned omics."""
+
+    uncut: dict[str, pd.Index]  # the sample names of each omic before they were cut
+    n_other_types: int  # samples left out by sample_types
+
+
+class _Samples(NamedTuple):
+    """The samples kept by a join by name, and those left out with a word."""
+
+    kept: Any
+    not_listed: pd.Index  # samples of the omics that the labels do not list
+    no_data: pd.Index  # labelled samples that no omic table lists (join="outer")
+
+
+@dataclasses.dataclass
+class _Joined:
+    """The omics joined into one row per sample (:func:`_join_omics`)."""
+
+    names: list[str]  # the omics, in order
+    blocks: list[pd.DataFrame]  # one per omic, rows in the order of ``index``
+    index: pd.Index
+    by_name: bool  # matched by sample name (else by position)
+    target: pd.Series | None
+    not_listed: pd.Index
+    no_data: pd.Index
+    n_other_types: int  # samples left out by sample_types
+
+
+def _table_files(folder: Path) -> dict[str, Path]:
+    """The table files of ``folder`` by table name (the file name without its
+    ending), in the order of their names; refuses a missing folder and one
+    table in two files (``mrna.csv`` and ``mrna.csv.gz``)."""
+    if not folder.is_dir():
+        raise ValueError(
+            f"Folder not found: {folder}"
+            if not folder.exists()
+            else f"{folder} is not a folder."
+        )
+    files: dict[str, Path] = {}
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name.lower()):
+        # (hidden files are no tables: macOS's "._mrna.tsv" beside mrna.tsv)
+        stem = _table_stem(entry) if entry.is_file() and not entry.name.startswith(".") else None
+        if stem is None:
+            continue
+        if stem in files:
+            # mrna.csv and mrna.csv.gz: one omic in two files, one would be read
+            # and the other silently passed over
+            raise ValueError(
+                f"{files[stem]} and {entry} both exist: both are the table {stem!r} (a "
+                "file name without its ending names the table). Keep only one of them."
+            )
+        files[stem] = entry
+    return files
+
+
+def _warn_unread_files(request: _Request) -> None:
+    """Warn of the files of the folder that may hold data but are not read
+    (``.xlsx``, a comma table without an ending), unless ``omics`` names the
+    omics; documentation, scripts, images and hidden files go unnamed."""
+    folder, labels, omics = request.folder, request.labels, request.omics
+    # files that are not read, named: an omic left out without a word is worse
+    # (documentation, scripts, images and hidden files go unnamed)
+    label_path = (
+        None if labels is None or labels is False
+        else (Path(labels) if Path(labels).is_file() else folder / Path(labels).name).resolve()
+    )
+    unread = sorted(
+        entry.name for entry in folder.iterdir()
+        if entry.is_file() and _table_stem(entry) is None and not _is_not_table(entry.name)
+        and entry.resolve() != label_path  # (a .tsi or .xlsx-less label file named as labels)
+    )
+    if unread and omics is None:  # (with the omics named, other files do not matter)
+        clinical = [name for name in unread if name.lower().endswith((".tsi", ".tsi.gz"))]
+        warnings.warn(
+            f"{folder}: not read: {', '.join(unread)} (only .csv, .tsv, .txt and .tab "
+            "tables, LinkedOmics' .cct/.cbt and GCT files, optionally .gz, .bz2 or .xz, "
+            "and tab-separated tables without an ending (Xena's HiSeqV2, HiSeqV2.gz) are "
+            "read; save the others as CSV)."
+            + (
+                f" {clinical[0]} is LinkedOmics' clinical table (attributes x samples): to "
+                "take labels from it, pass labels=FILE, label_column=NAME."
+                if clinical and label_path is None else ""
+            ),
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
+
+
+def _choose_label_file(request: _Request, files: dict[str, Path]) -> _LabelChoice:
+    """The label file that ``labels`` names (False: none; None: the one table
+    named ``label*``, if any), and the table files without the label files,
+    which are no omics (unless ``omics`` names them)."""
+    folder, labels, omics = request.folder, request.labels, request.omics
+    label_file = None
+    passed_over: list[str] = []
+    if labels is False:
+        if request.label_column is not None:
+            raise ValueError("label_column goes with labels; labels=False reads none.")
+        # label files named as such are not omics either
+        files = {stem: f for stem, f in files.items() if not stem.lower().startswith("label")}
+    elif labels is not None:
+        label_file = (
+            Path(labels) if Path(labels).is_file() else folder / Path(labels).name
+        )
+        if not label_file.is_file():
+            raise ValueError(f"Label file not found: {labels} (nor {label_file}).")
+        # the folder's own label files are labels too, not omics (numeric class
+        # codes read as an omic would hand the answer to the model), unless named
+        wanted_omics = set() if omics is None else {str(name) for name in omics}
+        passed_over = [
+            f.name for stem, f in files.items()
+            if stem.lower().startswith("label") and stem not in wanted_omics
+            and f.resolve() != label_file.resolve()
+        ]
+        files = {
+            stem: f for stem, f in files.items()
+            if not stem.lower().startswith("label") or stem in wanted_omics
+        }
+    else:
+        named_labels = [
+            f for stem, f in files.items() if stem.lower().startswith("label")
+        ]
+        if len(named_labels) > 1:
+            raise ValueError(
+                f"{folder} holds several label files ({', '.join(f.name for f in named_labels)}); "
+                "pass labels=FILE to choose one."
+            )
+        label_file = named_labels[0] if named_labels else None
+    return _LabelChoice(files, label_file, passed_over)
+
+
+def _refuse_copies(request: _Request, files: dict[str, Path]) -> None:
+    """Refuse two tables whose names differ by a copy's mark (``mrna.tsv`` and
+    ``mrna (1).tsv``), among the omics that ``omics`` names if it does."""
+    # with ``omics`` given, other tables may be anything (clinical data, notes):
+    # one that cannot be read, or mixes text with numbers, is passed over
+    wanted = request.wanted
+    copies: dict[str, list[str]] = {}
+    for stem in files:
+        copies.setdefault(_COPY_SUFFIX.sub("", stem), []).append(stem)
+    for group in copies.values():
+        if len(group) > 1 and (wanted is None or wanted.intersection(group)):
+            # mrna.tsv and "mrna (1).tsv": a browser's second download, which
+            # would be read as a second omic (the same data twice)
+            names = " and ".join(files[stem].name for stem in group)
+            raise ValueError(
+                f"{request.folder} holds {names}: their names differ only by a copy's mark "
+                "(' (1)', ' - Copy', ' copy'), so they are one table downloaded or copied "
+                "twice, which would be read as two omics. Keep only one of them (or, if "
+                "they hold different omics, name them so)."
+            )
+
+
+def _read_tables(request: _Request, files: dict[str, Path], label_file: Path | None) -> dict[str, pd.DataFrame]:
+    """Every table file read (:func:`_read_table`), by table name, but the
+    label file (unless a GEO series matrix, which is an omic too). A table
+    that ``omics`` does not name, or a file without an ending, that cannot be
+    read is passed over (the latter with a warning); the others that cannot be
+    read are one error naming them all."""
+    wanted = request.wanted
+    raw = {}
+    unreadable: list[str] = []  # every table that cannot be read, named at once
+    for stem, file in files.items():
+        if label_file is not None and file.resolve() == label_file.resolve() and _geo_samples(file) is None:
+            continue
+        try:
+            raw[stem] = _read_table(file)
+        except ValueError as exc:
+            if wanted is not None and stem not in wanted:
+                continue
+            if wanted is None and not file.name.lower().endswith(_TABLE_SUFFIXES):
+                # a file without an ending that only looked like a table (a log)
+                warnings.warn(
+                    f"{file} is not read: it has no ending and could not be read as a table ({exc})",
+                    UserWarning,
+                    stacklevel=user_stacklevel(),
+                )
+                continue
+            unreadable.append(str(exc))
+    if unreadable:
+        raise ValueError(unreadable[0] if len(unreadable) == 1 else "\n".join(
+            [f"{len(unreadable)} tables cannot be read:", *(f"- {m}" for m in unreadable)]
+        ))
+    return raw
+
+
+def _sort_tables(
+    request: _Request, choice: _LabelChoice, raw: dict[str, pd.DataFrame]
+) -> _Tables:
+    """The tables read (``raw``) sorted: omics (numbers only, as float64, with
+    whether they name their samples), tables without numbers, and sample
+    annotations passed over with a warning; tables that mix numbers with text
+    and are not passed over are one error naming them all."""
+    files, wanted = choice.files, request.wanted
+    found = _Tables(files=files, raw=raw, passed_over=choice.passed_over)
+    mixed: list[str] = []  # the errors of tables that mix numbers with text, all named at once
+    for stem, frame in raw.items():
+        table, has_names = _with_names(frame, labels=False)
+        table = _logical_as_numbers(table)
+        numeric = _numeric_columns(table)
+        if table.shape[1] == 0 or not any(numeric):
+            if wanted is None or stem in wanted:
+                # numbers with commas that were not read as numbers: an omic that
+                # would be left out without a word
+                found_commas = _commas_in_numbers(table)
+                if found_commas is not None:
+                    raise ValueError(
+                        f"{files[stem]} holds no numbers as read: {_comma_cause(files[stem], *found_commas)}"
+                    )
+            found.text_only.append(stem)
+            continue
+        if not all(numeric):
+            if wanted is not None and stem not in wanted:
+                continue
+            error = _mixed_table(request, stem, table, numeric, files[stem], choice.label_file)
+            if error is None:
+                found.annotations.append(stem)
+            else:
+                mixed.append(error)
+            continue
+        table = table.astype(np.float64)
+        _refuse_infinite(files[stem], table)
+        if request.omics is None and _is_annotation_name(stem):
+            # survival.csv (OS, OS.time, age): sample annotations that happen to
+            # be numbers, not an omic
+            found.annotations.append(stem)
+            warnings.warn(
+                f"{files[stem]} is not read as an omic: its name says it holds sample "
+                "annotations (clinical data, survival, phenotypes), not measurements. If it "
+                "is an omic, rename it, or name the omics to read (omics=[...]).",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
+            continue
+        found.tables[stem], found.named[stem] = table, has_names
+    if mixed:
+        raise ValueError(" ".join(mixed) if len(mixed) == 1 else "\n".join(
+            [f"{len(mixed)} tables cannot be read as omics:", *(f"- {m}" for m in mixed)]
+        ))
+    return found
+
+
+def _mixed_table(
+    request: _Request, stem: str, table: pd.DataFrame, numeric: list[bool], file: Path, label_file: Path | None
+) -> str | None:
+    """A table that mixes numeric with text columns: None where it is passed
+    over as sample annotations, a mutation list or a manifest (with a warning),
+    else the error that names it (its text columns)."""
+    bad = [
+        str(c) for c, ok in zip(table.columns, numeric, strict=True) if not ok
+    ]
+    found = _commas_in_numbers(table[bad])
+    reason = None if found is not None or request.omics is not None else _not_an_omic(stem, table, numeric)
+    if reason is not None:
+        reason, samples = reason
+        # clinical tables, mutation lists, manifests: numbers beside text
+        # columns; passed over, as tables of text are
+        warnings.warn(
+            f"{file} is not read as an omic: {reason}. If it is an omic, "
+            "make every column but the first numeric, or name the omics to read "
+            "(omics=[...])."
+            + (
+                " To take the labels from one of its columns: labels=FILE, label_column=NAME."
+                if samples and request.labels is None and label_file is None else ""
+            ),
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
+        return None
+    return (
+        f"{file} mixes numbers with text: column(s) {bad[:5]} are not numeric. "
+        + (
+            f"In those, {_comma_cause(file, *found)}"
+            if found is not None else
+            "An omic table holds numbers only, after an optional first column of "
+            "sample names. If it is not an omic (clinical data, say), move it out of "
+            "the folder or name the omics to read (omics=[...])."
+        )
+    )
+
+
+def _refuse_infinite(file: Path, table: pd.DataFrame) -> None:
+    """Refuse an omic table (float64) that holds infinite values."""
+    infinite = np.isinf(table.to_numpy())
+    if infinite.any():
+        row, col = (int(i[0]) for i in np.nonzero(infinite))
+        raise ValueError(
+            f"{file} holds {int(infinite.sum())} infinite value(s) (e.g. row "
+            f"{table.index[row]!r}, column {table.columns[col]!r}): a value too large to "
+            "measure is an error upstream; fix it, or leave the cell empty (missing)."
+        )
+
+
+def _shared_suffix(group: list[str]) -> str:
+    """What the table names of ``group`` (per-sample files) share at their end."""
+    return os.path.commonprefix([k[::-1] for k in group])[::-1]
+
+
+def _named_by_file_ids(group: list[str]) -> bool:
+    """Whether the table names of ``group`` start with file ids (GDC's, UUIDs)
+    before their shared ending."""
+    cut = len(_shared_suffix(group))
+    return all(
+        re.fullmatch(r"[0-9a-f]{8}(?:-?[0-9a-f]{4}){3}-?[0-9a-f]{12}[._-]?", k[: len(k) - cut], re.IGNORECASE)
+        for k in group
+    )
+
+
+def _refuse_per_sample_files(request: _Request, found: _Tables) -> None:
+    """Refuse an omic split into a file per sample (three or more tables with
+    the same rows and columns, named by file ids), unless ``omics`` or
+    ``transpose`` is given."""
+    files, tables = found.files, found.tables
+    alike: dict[tuple, list[str]] = {}
+    for stem, table in tables.items():
+        key = (tuple(map(str, table.columns)), tuple(map(str, table.index)))
+        alike.setdefault(key, []).append(stem)
+    transpose = request.transpose
+    chosen = request.omics is not None or transpose is True or transpose is False  # (the user's say)
+    split = None if chosen else next(
+        (g for g in alike.values() if len(g) >= 3 and len(_shared_suffix(g)) >= 8 and _named_by_file_ids(g)), None
+    )
+    if split is not None:
+        # GDC's per-sample files (one STAR count table per sample, named by a
+        # file id before a common ending): every table has the same rows and
+        # columns, and each would be read as an omic
+        shown = ", ".join(files[k].name for k in split[:3])
+        columns = list(map(str, tables[split[0]].columns[:4]))
+        raise ValueError(
+            f"{len(split)} tables of {request.folder} ({shown}{', ...' if len(split) > 3 else ''}) have "
+            f"the same rows and the same columns ({', '.join(columns)}"
+            f"{', ...' if tables[split[0]].shape[1] > 4 else ''}): "
+            f"one omic split into a file per sample (as GDC downloads are), which would be read as "
+            f"{len(split)} omics. Merge them into one table per omic first: "
+            "skpoems.datasets.merge_gdc_download(download) names each file's sample from the "
+            "download's sample sheet and writes one table per omic."
+        )
+
+
+def _drop_derived_tables(found: _Tables) -> list[str]:
+    """Leave out, with a warning, the omics that hold the same measurements as
+    another (z-scores of a table, copy-number calls beside their log2 ratios);
+    returns their table names."""
+    files, tables, named = found.files, found.tables, found.named
+    derived = []
+    # cBioPortal's data_mrna_seq_v2_rsem_zscores_ref_all_samples.txt beside
+    # data_mrna_seq_v2_rsem.txt: the same measurements again, which read as
+    # another omic would count twice
+    for stem in list(tables):
+        # cBioPortal's data_cna.txt (GISTIC calls -2..2) beside data_log2_cna.txt
+        # (the log2 ratios they are called from): the ratios are kept
+        ratios = next(
+            (k for k in tables if k != stem and re.sub(r"log2_|_log2", "", k, count=1) == stem), None
+        ) if re.search(r"cna|cnv|copy|gistic", stem, re.IGNORECASE) else None
+        if ratios is not None:
+            derived.append(stem)
+            del tables[stem], named[stem]
+            warnings.warn(
+                f"{files[stem]} is not read as an omic: {files[ratios].name} holds the same "
+                "copy numbers as log2 ratios, from which such calls are made; both would count "
+                "them twice. To read it instead, name the omics to read (omics=[...]).",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
+            continue
+        source = _ZSCORES.sub("", stem)
+        if source != stem and source in tables:
+            derived.append(stem)
+            del tables[stem], named[stem]
+            warnings.warn(
+                f"{files[stem]} is not read as an omic: it holds z-scores of {files[source].name}, "
+                "the same measurements again, which would count twice. To read it instead, "
+                "name the omics to read (omics=[...]).",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
+    return derived
+
+
+def _has_column(table: pd.DataFrame, label_column: str) -> bool:
+    """Whether a table has a column (or, attributes x samples, a row) ``label_column``."""
+    return label_column in map(str, table.columns) or (
+        table.shape[1] > 0 and label_column in set(map(str, table.iloc[:, 0]))
+    )
+
+
+def _label_file_among_others(request: _Request, found: _Tables, label_file: Path | None) -> Path | None:
+    """The label file, where neither ``labels`` nor a ``label*`` table gave one:
+    the one table not read as an omic that has ``label_column``, else the one
+    table without numbers that can be the omics' labels (which then leaves
+    ``found.text_only``); otherwise ``label_file`` as it was."""
+    files, raw, text_only = found.files, found.raw, found.text_only
+    labels, label_column = request.labels, request.label_column
+    if label_file is None and labels is None and label_column is not None:
+        # label_column names the file too: the one table passed over (a clinical
+        # table, Xena's clinicalMatrix) that has such a column (or row)
+        holders = [
+            stem for stem in [*found.annotations, *text_only] if stem in raw and _has_column(raw[stem], label_column)
+        ]
+        if len(holders) != 1:
+            raise ValueError(
+                f"label_column={label_column!r} goes with a label file, and "
+                + (
+                    f"several tables of {request.folder} have such a column "
+                    f"({', '.join(files[k].name for k in holders)})"
+                    if holders else f"no table of {request.folder} that is not an omic has such a column"
+                )
+                + ": pass labels=FILE."
+            )
+        label_file = files[holders[0]]
+        if holders[0] in text_only:
+            text_only.remove(holders[0])
+    if label_file is None and labels is None and len(text_only) == 1:
+        candidate = files[text_only[0]]
+        if _could_be_labels(raw[text_only[0]], found.tables):
+            label_file = candidate
+            text_only.pop()
+    return label_file
+
+
+def _refuse_text_omics(request: _Request, found: _Tables) -> None:
+    """Refuse a table read as text whose cells are mostly numbers (an omic that
+    could not be read), among the tables without numbers (those ``omics``
+    names, where it does); one named as sample annotations is passed over with
+    a warning instead."""
+    files, raw, text_only, omics = found.files, found.raw, found.text_only, request.omics
+    wanted = request.wanted
+    for stem in text_only if omics is None else [s for s in text_only if s in wanted]:
+        # numbers with text in every column (a missing-value marker, a second
+        # header line): pandas reads the table as text, and an omic would be left
+        # out without a word (or, named in omics, reported as absent). A table
+        # named as sample annotations (clinical.csv: ages and sizes with
+        # "[Not Available]") is passed over with a warning instead.
+        table = _with_names(raw[stem], labels=False)[0]
+        if omics is None and _ANNOTATION_NAME.match(stem):
+            cell = _numbers_among_text(table)
+            if cell is not None:
+                warnings.warn(
+                    f"{files[stem]} is not read as an omic (its name says sample annotations): "
+                    f"its values are mostly numbers, but every column also holds text, such as "
+                    f"{cell[1]!r} in column {cell[0]!r}. If it is an omic, rename it, or name "
+                    "the omics to read (omics=[...]).",
+                    UserWarning,
+                    stacklevel=user_stacklevel(),
+                )
+            continue
+        _refuse_numbers_among_text(files[stem], table)
+
+
+def _select_omics(request: _Request, found: _Tables) -> None:
+    """Keep the omics that ``omics`` names, in its order (refusing an unknown
+    one), and refuse a folder without any omic table."""
+    folder, omics = request.folder, request.omics
+    if omics is not None:
+        wanted = [str(name) for name in omics]
+        unknown = [name for name in wanted if name not in found.tables]
+        if unknown:
+            raise ValueError(
+                f"No numeric table named {unknown[0]!r} in {folder}; the omic tables are "
+                f"{list(found.tables)}."
+            )
+        found.tables = {name: found.tables[name] for name in wanted}
+    if not found.tables:
+        _refuse_no_omics(folder, found)
+
+
+def _refuse_no_omics(folder: Path, found: _Tables) -> None:
+    """The error of a folder without an omic table: what it holds instead."""
+    files, text_only, annotations = found.files, found.text_only, found.annotations
+    present = sorted(entry.name for entry in folder.iterdir() if entry.is_file() and not entry.name.startswith("."))
+    passed = (
+        f" Passed over: {', '.join(files[k].name for k in annotations)} (sample "
+        "annotations, mutation lists or manifests: not omics)." if annotations else ""
+    ) + (
+        f" Without numbers: {', '.join(files[k].name for k in text_only)}." if text_only else ""
+    )
+    subfolders = sum(1 for entry in folder.iterdir() if entry.is_dir() and not entry.name.startswith("."))
+    inside = (
+        f" Its {subfolders} subfolder(s) are not read (a GDC download puts each file in a "
+        "folder of its own: merge one omic's per-sample files into one table per omic first, "
+        "with skpoems.datasets.merge_gdc_download(download))."
+        if subfolders else ""
+    )
+    raise ValueError(
+        f"No omic table in {folder}: expected files such as mrna.csv or mirna.csv.gz "
+        "with a header row and numeric values (one per omic)."
+        + (
+            f"{passed} The folder holds {len(present)} file(s): "
+            f"{', '.join(present[:20])}{', ...' if len(present) > 20 else ''}."
+            if present else " The folder holds no file."
+        )
+        + inside
+    )
+
+
+def _read_labels(label_file: Path | None, label_column: str | None) -> _Labels:
+    """The label file read (a GEO series matrix: its sample characteristics),
+    with its sample names where it has them; an attributes x samples table
+    whose row ``label_column`` is turned. Without a label file, no labels."""
+    label = _Labels(file=label_file)
+    if label_file is not None:
+        geo = _geo_samples(label_file)  # a GEO series matrix: its sample characteristics
+        if geo is not None and geo.shape[1] == 1:
+            raise ValueError(
+                f"{label_file} is a GEO series matrix without !Sample_characteristics lines: it "
+                "holds no labels to take. Write a label file (sample, label) instead."
+            )
+        label.raw = _read_table(label_file) if geo is None else geo
+        label.table, label.named = _with_names(label.raw, labels=True)
+        if (
+            label_column is not None and label.named
+            and label_column not in set(map(str, label.table.columns))
+            and label_column in set(map(str, label.table.index))
+        ):
+            # attributes x samples (Firehose's clin.merged.picked, LinkedOmics'
+            # .tsi): the label column is a row
+            label.table = label.table.T
+            label.table.index = pd.Index([str(s) for s in label.table.index], dtype=object)
+            label.table.columns = [str(c) for c in label.table.columns]
+    return label
+
+
+def _use_id_columns(request: _Request, found: _Tables, label: _Labels) -> _IdColumns:
+    """Name the rows of the omics (and labels) without sample names whose first
+    column of whole numbers recurs in another file's (see
+    :func:`_shared_id_columns`) by those numbers; returns the columns and their
+    clashes, checked once the labels are matched (:func:`_refuse_id_clashes`)."""
+    tables, named = found.tables, found.named
+    # a first column of whole numbers, all different, under a header that does
+    # not say they are sample ids (SubjectNo, index): the sample ids where they
+    # recur in the other files' first column, else a feature (a count); matched
+    # by position, rows listed in other orders would pair different patients
+    id_columns: dict[Any, tuple[str, pd.Index]] = {}
+    if request.transpose is not True:
+        for key in tables:
+            column = None if named[key] else _id_column(tables[key])
+            if column is not None:
+                id_columns[key] = column
+        if label.raw is not None and not label.named and str(label.raw.columns[0]) != request.label_column:
+            column = _id_column(label.raw)
+            if column is not None:
+                id_columns[None] = column  # None: the label file
+    shared_ids, id_clashes = _shared_id_columns(id_columns)
+    for key in shared_ids:
+        if key is None:
+            label.table, label.named = label.raw.iloc[:, 1:].set_axis(id_columns[key][1], axis=0), True
+        else:
+            tables[key], named[key] = tables[key].iloc[:, 1:].set_axis(id_columns[key][1], axis=0), True
+    return _IdColumns(id_columns, id_clashes)
+
+
+def _canonical_sample_names(found: _Tables) -> None:
+    """Write the TCGA barcodes of the omics with names on both axes in their
+    defined form (upper case, ``-``)."""
+    tables = found.tables
+    # TCGA barcodes as the barcode defines them: Firehose's clinical files write
+    # them in lower case, R's make.names with dots (tcga-a1-a0sb, TCGA.A1.A0SB)
+    for key in tables:
+        if found.named[key]:
+            tables[key] = tables[key].set_axis(_canonical_barcodes(tables[key].index), axis=0).set_axis(
+                _canonical_barcodes(tables[key].columns), axis=1
+            )
+
+
+def _label_rows(request: _Request, found: _Tables, label: _Labels) -> None:
+    """The label table's rows named by sample (from another of its columns
+    where need be), of the sample types kept, and its ``label_column`` alone."""
+    tables, named = found.tables, found.named
+    label_column, label_file, keep_sample = request.label_column, label.file, request.keep_sample
+    sample_name_length = request.sample_name_length
+    if not label.named:
+        label.table, label.named = _names_in_other_column(
+            label.raw, [t for k, t in tables.items() if named[k]], label_column, label_file
+        )
+    else:
+        label.table = _exact_name_column(
+            label.raw, label.table, [t for k, t in tables.items() if named[k]], label_column
+        )
+    if label.named:
+        _check_label_header(label_file, str(label.raw.columns[0]), label.table, tables)
+        label.table = label.table.set_axis(_canonical_barcodes(label.table.index), axis=0)
+        if keep_sample is not None:  # (rows of samples of other types; patients stay)
+            # (all the names still tell the tables' orientation)
+            label.orient_ids = (
+                _cut(label.table.index, sample_name_length) if sample_name_length else label.table.index
+            )
+            kept = [keep_sample(str(n)) is not False for n in label.table.index]
+            if not any(kept):
+                raise ValueError(
+                    f"{label_file} lists no sample of the sample types {_types_text(request.sample_types)} "
+                    f"(e.g. {str(label.table.index[0])!r}): no label is left to match."
+                )
+            label.table = label.table[kept]
+    elif keep_sample is not None:
+        raise ValueError(
+            f"{label_file} has no sample names (its labels are matched by position), so "
+            "sample_types cannot leave out the labels of the samples it leaves out: add a "
+            "first column of sample names to it."
+        )
+    if label_column is not None:
+        if label_column not in label.table.columns:  # (before any count of labels)
+            raise ValueError(
+                f"{label_file} has no column {label_column!r}; its columns are "
+                f"{list(map(str, label.table.columns))}."
+            )
+        label.table = label.table[[label_column]]
+
+
+def _drop_unlabelled(request: _Request, found: _Tables, label: _Labels) -> None:
+    """Leave out the label rows without a label (``.`` and the like are
+    missing), counting those of samples that the omics list; refused without
+    sample names, and with join="strict" unless keep_unlabelled."""
+    label_file, label_named, sample_name_length = label.file, label.named, request.sample_name_length
+    # "." is a missing value (SAS, Stata and VCF write it so), never a class
+    as_written = label.table
+    label_table = _dots_as_missing(label.table)
+    if label_table.shape[1] > 2 and label_table.notna().all(axis=1).any():
+        # a table of several columns is labels only if one-hot: else the
+        # error that asks for label_column, before blanks in other columns count
+        _labels_of(label_table[label_table.notna().all(axis=1)], str(label_file), None)
+    unlabelled = label_table.isna().any(axis=1).to_numpy()
+    if unlabelled.any() and label_named:
+        # only the samples that the omics list count (a clinical table lists
+        # patients of other studies or normal samples the omics lack)
+        listed = {
+            str(n)[:sample_name_length] if sample_name_length is not None else str(n)
+            for t in found.tables.values() for axis in (t.index, t.columns) for n in axis
+        }
+        names = [
+            str(n)[:sample_name_length] if sample_name_length is not None else str(n) for n in label_table.index
+        ]
+        # (when none is among them, the names do not match yet: the join's
+        # error says so, with the length that would match them)
+        elsewhere = unlabelled & ~np.isin(names, list(listed))
+        label_table, as_written = label_table[~elsewhere], as_written[~elsewhere]
+        unlabelled = unlabelled[~elsewhere]
+    if unlabelled.any():
+        row = int(np.flatnonzero(unlabelled)[0])
+        if not label_named:
+            raise ValueError(
+                f"{label_file}: {int(unlabelled.sum())} sample(s) have no label (e.g. "
+                f"line {row + 2}). Without sample names to match them by, every "
+                "sample needs a label; add a first column of sample names to leave "
+                "unlabelled samples out."
+            )
+        label.n_unlabelled = n_unlabelled = int(unlabelled.sum())
+        label.unlabelled_ids = pd.Index(label_table.index[unlabelled])
+        if sample_name_length is not None:
+            label.unlabelled_ids = _cut(label.unlabelled_ids, sample_name_length)
+        if request.join == "strict" and not request.keep_unlabelled:
+            cell = as_written.iloc[row][label_table.iloc[row].isna().to_numpy()].iloc[0]
+            written = "" if pd.isna(cell) else f": its label reads {str(cell).strip()!r}, a missing value"
+            raise ValueError(
+                f"{label_file} has no label for {n_unlabelled} sample(s) (e.g. "
+                f"{label_table.index[row]!r}{written}); pass join='inner' or join='outer' to "
+                "leave them out."
+            )
+        label_table = label_table[~unlabelled]
+    label.table = label_table
+
+
+def _label_codes(request: _Request, label: _Labels) -> None:
+    """The labels as integer codes (and class names), indexed by the sample
+    names cut to ``sample_name_length`` where named; refuses a sample listed
+    twice."""
+    label_file, sample_name_length = label.file, request.sample_name_length
+    codes, label.names = _labels_of(label.table, str(label_file), None)
+    if label.named and sample_name_length is not None:
+        codes.index = _cut(codes.index, sample_name_length)
+    if label.named:
+        if codes.index.duplicated().any():
+            cut = (
+                f" after cutting the names to {sample_name_length} characters"
+                if sample_name_length is not None else ""
+            )
+            twice = codes.index[codes.index.duplicated()][0]
+            rows = [str(n) for n in label.table.index if str(n)[:sample_name_length] == twice][:3]
+            raise ValueError(
+                f"{label_file} lists sample {twice!r} more than once{cut}"
+                + (
+                    f" ({', '.join(map(repr, rows))}): a patient's several samples. Keep one "
+                    "sample per patient (sample_types=['01'] keeps the primary tumours) or "
+                    "cut the names to a length that keeps them apart."
+                    if sample_name_length is not None and len(set(rows)) > 1 else "."
+                )
+            )
+        label.ids = codes.index
+    label.codes = codes
+
+
+def _name_by_numeric_first_column(request: _Request, found: _Tables, label: _Labels) -> None:
+    """Name the rows of the omics without sample names by their first column
+    of whole numbers, all different, where those are names: feature ids of a
+    features x samples table, or sample ids that the labels list."""
+    tables, named, transpose, label_ids = found.tables, found.named, request.transpose, label.ids
+    for key, table in tables.items():
+        if named[key] or table.shape[1] < 2 or not table.iloc[:, 0].is_unique:
+            continue
+        ids = _ids_as_text(table.iloc[:, 0].to_numpy())
+        if ids is None:
+            continue
+        # a first column of numbers that are names: numeric feature ids (Entrez
+        # gene ids) of a features x samples table whose header holds the samples
+        # (the labelled ones, or without labels those of the other omics, or all
+        # of them when the tables are said to be features x samples), or numeric
+        # sample ids that the labels list
+        if transpose is not False and (
+            transpose is True
+            or (label_ids is not None and _header_names_samples(table, label_ids))
+            or (label_ids is None and _header_shared(table, key, tables, named))
+        ):
+            tables[key], named[key] = table.iloc[:, 1:].set_axis(ids), True
+        elif label_ids is not None and (set(ids) <= set(map(str, label_ids)) or set(map(str, label_ids)) <= set(ids)):
+            # every number a labelled sample's name (or every labelled sample
+            # among them): not a feature that happens to overlap the ids
+            tables[key], named[key] = table.iloc[:, 1:].set_axis(ids), True
+
+
+def _refuse_id_clashes(found: _Tables, label: _Labels, id_columns: _IdColumns) -> None:
+    """Refuse two files of which neither is matched by name whose first
+    columns of whole numbers have one header but share too few numbers."""
+    for a, b in id_columns.clashes:
+        if (label.named if a is None else found.named[a]) and (label.named if b is None else found.named[b]):
+            continue  # both matched by name (with a third file, or the labels)
+        file_a, file_b = (label.file if k is None else found.files[k] for k in (a, b))
+        (header, ids_a), (_, ids_b) = id_columns.columns[a], id_columns.columns[b]
+        raise ValueError(
+            f"{file_a.name} and {file_b.name} both start with a column {header!r} of whole "
+            f"numbers, all different ({', '.join(ids_a[:2])}, ...; {', '.join(ids_b[:2])}, ...), "
+            f"but share only {len(set(ids_a) & set(ids_b))} of them: sample ids that the "
+            "files give differently, or a feature (a count)? Matched by position, the "
+            "rows of different patients could be paired. If the column holds the sample "
+            "ids, head it as such in every file (sample_id, patient_id, subject_id, ...: "
+            "numbers under such a header are sample names, matched by name); if it is a "
+            "feature, add a first column of sample names to every file (or pass "
+            "transpose=True if the files are features x samples)."
+        )
+
+
+def _samples_x_features(request: _Request, found: _Tables, label: _Labels) -> _Oriented:
+    """Turn every omic into samples x features (:func:`_orient`), keep the
+    samples of the sample types asked for and cut the sample names to
+    ``sample_name_length``."""
+    sample_name_length = request.sample_name_length
+    known = {stem for stem in found.tables if found.raw[stem].attrs.get("features_x_samples")}
+    found.tables = _orient(
+        found.tables, found.named, label.ids if label.orient_ids is None or label.ids is None else label.orient_ids,
+        request.transpose, sample_name_length, known,
+    )
+    n_other_types = 0
+    if request.keep_sample is not None:
+        found.tables, n_other_types = _keep_sample_types(
+            found.tables, found.files, request.keep_sample, request.sample_types
+        )
+    uncut: dict[str, pd.Index] = {}
+    if sample_name_length is not None:
+        for key, table in found.tables.items():
+            if not isinstance(table.index, pd.RangeIndex):  # sample names
+                uncut[key] = table.index
+                table.index = _cut(table.index, sample_name_length)
+    return _Oriented(uncut, n_other_types)
+
+
+def _refuse_repeated_features(found: _Tables, names: list[str]) -> None:
+    """Refuse an omic (samples x features) that names a feature twice."""
+    for key in names:
+        columns = found.tables[key].columns
+        if columns.duplicated().any():
+            repeated = list(dict.fromkeys(str(c) for c in columns[columns.duplicated()]))
+            raise ValueError(
+                f"{found.files[key]} names {len(repeated)} feature(s) more than once "
+                f"({', '.join(map(repr, repeated[:5]))}{' ...' if len(repeated) > 5 else ''}): "
+                "feature names must be unique. Average the repeated rows or columns "
+                "(e.g. table.groupby(level=0).mean() on a features x samples table) "
+                "or keep one of each."
+            )
+
+
+def _matched_by_name(request: _Request, found: _Tables, label: _Labels, names: list[str]) -> bool:
+    """Whether the omics are matched by sample name (else by position);
+    refuses omics of which only some name their samples, and labels without
+    sample names beside omics that list their samples in different orders."""
+    files, tables, named = found.files, found.tables, found.named
+    by_name = all(named[k] or request.transpose is True for k in names)
+    if not by_name and any(named[k] for k in names):
+        _refuse_partly_named(found, names)
+    if by_name and label.codes is not None and label.ids is None:
+        orders = {files[k].name: tables[k].index for k in names}
+        first_file, first = next(iter(orders.items()))
+        differs = [f for f, index in orders.items() if not index.equals(first)]
+        if differs:
+            raise ValueError(
+                f"{label.file} has no sample names, so its labels could only be "
+                "matched by position, but the omic tables list different samples "
+                f"or the same in different orders ({first_file}: "
+                f"{', '.join(map(repr, first[:3].tolist()))}, ...; {differs[0]}: "
+                f"{', '.join(map(repr, orders[differs[0]][:3].tolist()))}, ...). "
+                f"Add a first column of sample names to {label.file.name}."
+            )
+    return by_name
+
+
+def _refuse_partly_named(found: _Tables, names: list[str]) -> None:
+    """The error of omics of which some name their samples and others do not."""
+    files, tables, named = found.files, found.tables, found.named
+    with_names = [files[k].name for k in names if named[k]]
+    without = [files[k].name for k in names if not named[k]]
+    numbers = [
+        f"{files[k].name}: {column[0]!r}" for k in names
+        if not named[k] and (column := _id_column(tables[k])) is not None
+    ]
+    # a header that holds other files' sample names (along either axis, before
+    # any table is turned): a features x samples table with numeric feature ids
+    turned = [
+        files[k].name for k in names
+        if not named[k] and _id_column(tables[k]) is not None and any(
+            _matches(pd.Index([str(a) for a in axis]), pd.Index([str(c) for c in tables[k].columns[1:]]))
+            >= min(len(axis), tables[k].shape[1] - 1) / 2
+            for other in names if other != k
+            for axis in (tables[other].index, tables[other].columns)
+        )
+    ]
+    raise ValueError(
+        f"{', '.join(with_names)} name their samples but {', '.join(without)} "
+        f"{'does' if len(without) == 1 else 'do'} not (no first column of sample "
+        "names): the omics cannot be matched by name, and matching by position "
+        "would pair rows of different patients unless every file lists them in "
+        "the same order. Add a first column of sample names to "
+        f"{', '.join(without)}."
+        + (
+            f" Its first column ({'; '.join(numbers)}) holds whole numbers, all "
+            "different: if they are the sample ids, head the column as such "
+            "(sample_id, patient_id, subject_id, ...)."
+            if numbers else ""
+        )
+        + (
+            f" The header of {', '.join(turned)} holds names that the other files "
+            "hold too: if those are the sample names and the first column feature "
+            "ids (e.g. Entrez gene ids; a features x samples table), pass "
+            "transpose=True (skpoems: --layout features-x-samples) instead."
+            if turned else ""
+        )
+    )
+
+
+def _names_hint(indexes: list[pd.Index], label_ids: pd.Index | None, keep_unlabelled: bool) -> str:
+    """:func:`_prefix_hint` of the omics' names, with the labels' where the
+    samples are kept without them (keep_unlabelled): a length or spelling
+    at which the labels would match too, first."""
+    found = _prefix_hint([*indexes, label_ids], _CUT_HINT) if keep_unlabelled and label_ids is not None else ""
+    return found or _prefix_hint(indexes, _CUT_HINT)
+
+
+def _refuse_repeated_samples(request: _Request, found: _Tables, names: list[str], uncut: dict[str, pd.Index]) -> None:
+    """Refuse an omic (samples x features) that lists a sample twice, saying
+    so where cutting the names made two samples one."""
+    for key in names:
+        index = found.tables[key].index
+        if index.duplicated().any():
+            first = index[index.duplicated()][0]
+            if key in uncut and not uncut[key].duplicated().any():
+                # distinct names made one by the cut: a patient's samples
+                merged = [str(u) for u, c in zip(uncut[key], index, strict=True) if c == first]
+                raise ValueError(
+                    f"{found.files[key]} lists sample {first!r} more than once after cutting the "
+                    f"names to {request.sample_name_length} characters: {' and '.join(map(repr, merged[:3]))} "
+                    f"become one ({int(index.duplicated().sum())} name(s) in all). "
+                    + _merged_samples_cause(merged)
+                )
+            raise ValueError(
+                f"{found.files[key]} lists sample {first!r} more than "
+                "once (if its rows are features, not samples, pass transpose=True)."
+            )
+
+
+def _outer_samples(
+    request: _Request, found: _Tables, label: _Labels, names: list[str], indexes: list[pd.Index], sources: list[str]
+) -> _Samples:
+    """The samples of join="outer": every sample of any omic (labelled, unless
+    keep_unlabelled), in the order of the omics; refuses an omic that would be
+    missing for every sample, and omics that share no sample."""
+    files, tables, label_ids = found.files, found.tables, label.ids
+    not_listed = no_data = pd.Index([])
+    samples = pd.Index(
+        list(dict.fromkeys(s for i in indexes[: len(names)] for s in i)),
+        dtype=object,
+    )
+    if label_ids is not None:
+        not_listed = samples[~samples.isin(label_ids) & ~samples.isin(label.unlabelled_ids)]
+        # labelled samples of no omic table: nothing to embed them from
+        no_data = label_ids[~label_ids.isin(samples)]
+        if not request.keep_unlabelled:
+            samples = samples[samples.isin(label_ids)]
+    if len(samples) == 0:
+        raise ValueError(
+            f"No labelled sample in {', '.join(sources)}."
+            + _prefix_hint([pd.Index([s for i in indexes[:-1] for s in i]), label_ids], _CUT_HINT)
+        )
+    for key in names:
+        if len(tables[key]) == 0 and request.keep_sample is not None:
+            raise ValueError(
+                f"{files[key]} holds no sample of the sample types "
+                f"{_types_text(request.sample_types)}: the omic would be missing for every "
+                "sample. Leave it out (omics=[...])."
+            )
+        if not tables[key].index.isin(samples).any():
+            # the omic would be missing for every patient
+            raise ValueError(
+                f"{files[key]} lists none of the "
+                f"{'labelled ' if label_ids is not None else ''}samples kept "
+                f"(e.g. {', '.join(map(repr, samples[:2].tolist()))}; it lists "
+                f"{', '.join(map(repr, tables[key].index[:2].tolist()))}, ...)."
+                + _prefix_hint([tables[key].index, samples], _CUT_HINT)
+            )
+    if len(names) > 1 and not any(
+        tables[a].index.isin(tables[b].index).any()
+        for i, a in enumerate(names) for b in names[i + 1:]
+    ):  # every patient would have one omic only: names that differ
+        raise ValueError(
+            f"No sample is in more than one of {', '.join(sources[: len(names)])}: "
+            "the omics name their samples differently (e.g. "
+            + "; ".join(f"{files[k].name}: {tables[k].index[0]!r}" for k in names)
+            + "), or a table is read the wrong way round (--layout / transpose)."
+            + _names_hint([tables[k].index for k in names], label_ids, request.keep_unlabelled)
+        )
+    return _Samples(samples, not_listed, no_data)
+
+
+def _common_samples(
+    request: _Request, label: _Labels, names: list[str], indexes: list[pd.Index], sources: list[str]
+) -> _Samples:
+    """The samples of join="strict" (every file lists the same samples, else
+    an error) or join="inner" (those that every file lists):
+    :func:`_match_samples`."""
+    label_ids = label.ids
+    not_listed = pd.Index([])
+    samples = _match_samples(
+        indexes,
+        sources,
+        request.join,
+        # (labels matched to no sample, kept_unlabelled: their names too)
+        hint_indexes=[*indexes, label_ids] if request.keep_unlabelled and label_ids is not None else None,
+        hint="Pass join='inner' to keep the samples common to all files, or "
+        "join='outer' to keep every sample, with NaN for the omics it lacks "
+        "(skpoems run: --join inner or --join outer).",
+        cut_hint=_CUT_HINT,
+    )
+    if label_ids is not None and request.join == "inner":
+        common = indexes[0]
+        for other in indexes[1: len(names)]:
+            common = common[common.isin(other)]
+        not_listed = common[~common.isin(label_ids) & ~common.isin(label.unlabelled_ids)]
+    return _Samples(samples, not_listed, pd.Index([]))
+
+
+def _join_omics(
+    request: _Request, found: _Tables, label: _Labels, names: list[str], by_name: bool, oriented: _Oriented
+) -> _Joined:
+    """The omics (and the labels) joined into one row per sample: by sample
+    name as ``join`` says, or by position (every omic with as many rows)."""
+    files, tables, label_ids = found.files, found.tables, label.ids
+    target = label.codes
+    samples = _Samples(None, pd.Index([]), pd.Index([]))
+    if by_name:
+        _refuse_repeated_samples(request, found, names, oriented.uncut)
+        indexes = [tables[k].index for k in names]
+        sources = [str(files[k]) for k in names]
+        if label_ids is not None and not request.keep_unlabelled:
+            indexes.append(label_ids)
+            sources.append(str(label.file))
+        if request.join == "outer":
+            samples = _outer_samples(request, found, label, names, indexes, sources)
+        else:
+            samples = _common_samples(request, label, names, indexes, sources)
+        blocks = [tables[k].reindex(samples.kept) for k in names]
+        index = pd.Index(samples.kept, dtype=object, name="sample")
+        if target is not None and label_ids is not None:
+            target = target.reindex(samples.kept) if request.keep_unlabelled else target.loc[samples.kept]
+    else:
+        rows = {str(files[k]): tables[k].shape[0] for k in names}
+        if len(set(rows.values())) > 1:
+            raise ValueError(
+                "The omic tables have different numbers of rows and no sample names to "
+                f"match them by ({', '.join(f'{f}: {n}' for f, n in rows.items())}); add a "
+                "first column of sample names, or pass transpose=True for features x "
+                "samples files."
+            )
+        blocks = [tables[k].reset_index(drop=True) for k in names]
+        index = pd.RangeIndex(blocks[0].shape[0], name="sample")
+    return _Joined(
+        names, blocks, index, by_name, target, samples.not_listed, samples.no_data, oriented.n_other_types
+    )
+
+
+def _target_series(request: _Request, label: _Labels, joined: _Joined) -> pd.Series | None:
+    """The labels of the joined samples as the Series ``label`` (int64 codes,
+    float64 with NaN, or nullable Int64 with keep_unlabelled); refuses labels
+    that are not one per sample. None without labels."""
+    target, index = joined.target, joined.index
+    if target is None:
+        return None
+    if len(target) != len(index):
+        hint = ""
+        if not label.named and len(target) + 1 == len(index) and label.table.shape[1] == 1:
+            # the first label read as the header
+            first = str(label.table.columns[0]).strip()
+            labels_read = set(map(str, label.names)) if label.names is not None else {str(v) for v in target}
+            code = pd.to_numeric(first, errors="coerce")  # a numeric code read as the header
+            if first in labels_read or (np.isfinite(code) and float(code).is_integer()):
+                hint = (
+                    f" Its first line ({first!r}) looks like a label, read as the header: "
+                    "add a header line (e.g. 'label'), or better a first column of "
+                    "sample names with a header (e.g. 'sample,label')."
+                )
+        raise ValueError(
+            f"{label.file} has {len(target)} labels but the omics have {len(index)} samples"
+            + (
+                " (matched by position: the omic tables have no sample names)."
+                if not joined.by_name
+                else "."
+            )
+            + hint
+        )
+    target = pd.Series(
+        target.to_numpy(dtype=np.float64 if target.isna().any() else np.int64),
+        index=index.copy(), name="label",
+    )
+    if request.keep_unlabelled:  # missing labels as <NA>, the codes as integers
+        target = target.astype("Int64")
+    return target
+
+
+def _omics_bunch(
+    request: _Request, found: _Tables, label: _Labels, joined: _Joined, *, return_X_y: bool, as_frame: bool
+) -> Bunch | tuple[Any, Any]:
+    """The Bunch (or ``(data, target)``) of the joined omics and labels, with
+    its DESCR; warns of TCGA normal-tissue samples among them."""
+    index, names = joined.index, joined.names
+    frame = _omics_frame([b.set_axis(index, axis=0) for b in joined.blocks], names)
+    frame.index = index
+    normal = _tcga_normal_note(index)
+    if normal:
+        warnings.warn(f"{request.folder}: {normal}", UserWarning, stacklevel=user_stacklevel())
+    return _make_bunch(
+        frame=frame,
+        target=joined.target,
+        target_names=label.names,
+        omic_names=names,
+        descr=_description(request, found, label, joined, normal),
+        as_frame=as_frame,
+        return_X_y=return_X_y,
+        not_read=[found.files[k].name for k in found.text_only],
+    )
+
+
+def _description(request: _Request, found: _Tables, label: _Labels, joined: _Joined, normal: str) -> str:
+    """The DESCR of the result: the omics, how their samples were matched, the
+    labels, the samples left out and the tables not read."""
+    files, index, target = found.files, joined.index, joined.target
+    descr = [f"Multi-omics data read from the folder {request.folder}", ""]
+    descr += [
+        f"  {k}: {t.shape[1]} features ({files[k].name})"
+        for k, t in zip(joined.names, joined.blocks, strict=True)
+    ]
+    descr.append(
+        f"Samples: {len(index)} ("
+        + (f"matched by name, join={request.join!r}" if joined.by_name else "matched by position")
+        + ")"
+    )
+    if target is not None:
+        descr.append(
+            f"Labels from {label.file.name}: {_label_counts(target.dropna(), label.names)}"
+        )
+    if normal:
+        descr.append(f"Note: {normal}")
+    descr += _left_out_lines(request, label, joined)
+    if joined.by_name and request.join == "outer":
+        lacking = [
+            f"{k} {int(b.isna().all(axis=1).sum())}"
+            for k, b in zip(joined.names, joined.blocks, strict=True)
+        ]
+        descr.append(f"Samples lacking each omic (join='outer'): {', '.join(lacking)}")
+    if found.text_only:
+        descr.append(
+            f"Not read (no numbers): {', '.join(files[k].name for k in found.text_only)}"
+        )
+    if found.annotations:
+        descr.append(
+            "Not read (sample annotations, mutation lists or manifests: not omics): "
+            + ", ".join(files[k].name for k in found.annotations)
+        )
+    if found.derived:
+        descr.append(f"Not read (derived from another table): {', '.join(files[k].name for k in found.derived)}")
+    if found.passed_over:
+        descr.append(
+            f"Not read (label files; the labels came from {label.file.name}): "
+            + ", ".join(found.passed_over)
+        )
+    return "\n".join(descr) + "\n"
+
+
+def _left_out_lines(request: _Request, label: _Labels, joined: _Joined) -> list[str]:
+    """The lines of DESCR on the samples kept without labels and left out
+    (other sample types, without a label, not listed by the labels, no data)."""
+    label_file, label_ids, target, index = label.file, label.ids, joined.target, joined.index
+    not_listed, no_data = joined.not_listed, joined.no_data
+    n_unlabelled, n_not_listed = label.n_unlabelled, len(not_listed)
+    descr = []
+    if request.keep_unlabelled and target is not None and target.isna().any():
+        descr.append(
+            f"Unlabelled: {int(target.isna().sum())} sample(s) that {label_file.name} "
+            "does not list or lists without a label (kept: keep_unlabelled=True)"
+        )
+        n_unlabelled = n_not_listed = 0
+    if joined.n_other_types:
+        descr.append(
+            f"Left out: {joined.n_other_types} sample(s) of other sample types than "
+            f"{_types_text(request.sample_types)} (by their barcodes)"
+        )
+    if n_unlabelled:
+        descr.append(
+            f"Left out: {n_unlabelled} sample(s) without a label in {label_file.name}"
+        )
+    if n_not_listed:
+        # names the labels spell otherwise (TCGA.3C.AAAU for TCGA-3C-AAAU): said,
+        # not matched
+        unmatched = label_ids[~label_ids.isin(index)]
+        respelled = _spelling_hint(
+            [[str(s) for s in not_listed], [str(s) for s in unmatched]], 0, "labelled"
+        ) if len(not_listed) and len(unmatched) else ""
+        descr.append(
+            f"Left out: {n_not_listed} sample(s) of the omic tables that {label_file.name} "
+            "does not list" + (f".{respelled}" if respelled else "")
+        )
+    if len(no_data):
+        descr.append(
+            f"Left out: {len(no_data)} labelled sample(s) that no omic table lists "
+            f"(e.g. {', '.join(map(repr, [str(s) for s in no_data[:3]]))})"
+        )
+    return descr
+
+
+
 @overload
 def load_omics_tables(
     path: _PathLike,
@@ -1932,846 +3151,37 @@ def load_omics_tables(
     [0, 0, 1]
     """
     keep_sample = sample_type_filter(sample_types)  # (checks sample_types)
-    folder = Path(path)
-    if not folder.is_dir():
-        raise ValueError(
-            f"Folder not found: {folder}"
-            if not folder.exists()
-            else f"{folder} is not a folder."
-        )
-    files: dict[str, Path] = {}
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name.lower()):
-        # (hidden files are no tables: macOS's "._mrna.tsv" beside mrna.tsv)
-        stem = _table_stem(entry) if entry.is_file() and not entry.name.startswith(".") else None
-        if stem is None:
-            continue
-        if stem in files:
-            # mrna.csv and mrna.csv.gz: one omic in two files, one would be read
-            # and the other silently passed over
-            raise ValueError(
-                f"{files[stem]} and {entry} both exist: both are the table {stem!r} (a "
-                "file name without its ending names the table). Keep only one of them."
-            )
-        files[stem] = entry
-    # files that are not read, named: an omic left out without a word is worse
-    # (documentation, scripts, images and hidden files go unnamed)
-    label_path = (
-        None if labels is None or labels is False
-        else (Path(labels) if Path(labels).is_file() else folder / Path(labels).name).resolve()
+    request = _Request(
+        Path(path), labels, label_column, omics, transpose, join, sample_name_length, sample_types,
+        keep_unlabelled, keep_sample,
     )
-    unread = sorted(
-        entry.name for entry in folder.iterdir()
-        if entry.is_file() and _table_stem(entry) is None and not _is_not_table(entry.name)
-        and entry.resolve() != label_path  # (a .tsi or .xlsx-less label file named as labels)
-    )
-    if unread and omics is None:  # (with the omics named, other files do not matter)
-        clinical = [name for name in unread if name.lower().endswith((".tsi", ".tsi.gz"))]
-        warnings.warn(
-            f"{folder}: not read: {', '.join(unread)} (only .csv, .tsv, .txt and .tab "
-            "tables, LinkedOmics' .cct/.cbt and GCT files, optionally .gz, .bz2 or .xz, "
-            "and tab-separated tables without an ending (Xena's HiSeqV2, HiSeqV2.gz) are "
-            "read; save the others as CSV)."
-            + (
-                f" {clinical[0]} is LinkedOmics' clinical table (attributes x samples): to "
-                "take labels from it, pass labels=FILE, label_column=NAME."
-                if clinical and label_path is None else ""
-            ),
-            UserWarning,
-            stacklevel=user_stacklevel(),
-        )
-    label_file = None
-    passed_over: list[str] = []
-    if labels is False:
-        if label_column is not None:
-            raise ValueError("label_column goes with labels; labels=False reads none.")
-        # label files named as such are not omics either
-        files = {stem: f for stem, f in files.items() if not stem.lower().startswith("label")}
-    elif labels is not None:
-        label_file = (
-            Path(labels) if Path(labels).is_file() else folder / Path(labels).name
-        )
-        if not label_file.is_file():
-            raise ValueError(f"Label file not found: {labels} (nor {label_file}).")
-        # the folder's own label files are labels too, not omics (numeric class
-        # codes read as an omic would hand the answer to the model), unless named
-        wanted_omics = set() if omics is None else {str(name) for name in omics}
-        passed_over = [
-            f.name for stem, f in files.items()
-            if stem.lower().startswith("label") and stem not in wanted_omics
-            and f.resolve() != label_file.resolve()
-        ]
-        files = {
-            stem: f for stem, f in files.items()
-            if not stem.lower().startswith("label") or stem in wanted_omics
-        }
-    else:
-        named_labels = [
-            f for stem, f in files.items() if stem.lower().startswith("label")
-        ]
-        if len(named_labels) > 1:
-            raise ValueError(
-                f"{folder} holds several label files ({', '.join(f.name for f in named_labels)}); "
-                "pass labels=FILE to choose one."
-            )
-        label_file = named_labels[0] if named_labels else None
-
-    # with ``omics`` given, other tables may be anything (clinical data, notes):
-    # one that cannot be read, or mixes text with numbers, is passed over
-    wanted = None if omics is None else {str(name) for name in omics}
-    copies: dict[str, list[str]] = {}
-    for stem in files:
-        copies.setdefault(_COPY_SUFFIX.sub("", stem), []).append(stem)
-    for group in copies.values():
-        if len(group) > 1 and (wanted is None or wanted.intersection(group)):
-            # mrna.tsv and "mrna (1).tsv": a browser's second download, which
-            # would be read as a second omic (the same data twice)
-            names = " and ".join(files[stem].name for stem in group)
-            raise ValueError(
-                f"{folder} holds {names}: their names differ only by a copy's mark "
-                "(' (1)', ' - Copy', ' copy'), so they are one table downloaded or copied "
-                "twice, which would be read as two omics. Keep only one of them (or, if "
-                "they hold different omics, name them so)."
-            )
-    raw = {}
-    unreadable: list[str] = []  # every table that cannot be read, named at once
-    for stem, file in files.items():
-        if label_file is not None and file.resolve() == label_file.resolve() and _geo_samples(file) is None:
-            continue
-        try:
-            raw[stem] = _read_table(file)
-        except ValueError as exc:
-            if wanted is not None and stem not in wanted:
-                continue
-            if wanted is None and not file.name.lower().endswith(_TABLE_SUFFIXES):
-                # a file without an ending that only looked like a table (a log)
-                warnings.warn(
-                    f"{file} is not read: it has no ending and could not be read as a table ({exc})",
-                    UserWarning,
-                    stacklevel=user_stacklevel(),
-                )
-                continue
-            unreadable.append(str(exc))
-    if unreadable:
-        raise ValueError(unreadable[0] if len(unreadable) == 1 else "\n".join(
-            [f"{len(unreadable)} tables cannot be read:", *(f"- {m}" for m in unreadable)]
-        ))
-    tables, named, text_only, annotations = {}, {}, [], []
-    mixed: list[str] = []  # the errors of tables that mix numbers with text, all named at once
-    for stem, frame in raw.items():
-        table, has_names = _with_names(frame, labels=False)
-        table = _logical_as_numbers(table)
-        numeric = _numeric_columns(table)
-        if table.shape[1] == 0 or not any(numeric):
-            if wanted is None or stem in wanted:
-                # numbers with commas that were not read as numbers: an omic that
-                # would be left out without a word
-                found = _commas_in_numbers(table)
-                if found is not None:
-                    raise ValueError(f"{files[stem]} holds no numbers as read: {_comma_cause(files[stem], *found)}")
-            text_only.append(stem)
-            continue
-        if not all(numeric):
-            if wanted is not None and stem not in wanted:
-                continue
-            bad = [
-                str(c) for c, ok in zip(table.columns, numeric, strict=True) if not ok
-            ]
-            found = _commas_in_numbers(table[bad])
-            reason = None if found is not None or omics is not None else _not_an_omic(stem, table, numeric)
-            if reason is not None:
-                reason, samples = reason
-                # clinical tables, mutation lists, manifests: numbers beside text
-                # columns; passed over, as tables of text are
-                annotations.append(stem)
-                warnings.warn(
-                    f"{files[stem]} is not read as an omic: {reason}. If it is an omic, "
-                    "make every column but the first numeric, or name the omics to read "
-                    "(omics=[...])."
-                    + (
-                        " To take the labels from one of its columns: labels=FILE, label_column=NAME."
-                        if samples and labels is None and label_file is None else ""
-                    ),
-                    UserWarning,
-                    stacklevel=user_stacklevel(),
-                )
-                continue
-            mixed.append(
-                f"{files[stem]} mixes numbers with text: column(s) {bad[:5]} are not numeric. "
-                + (
-                    f"In those, {_comma_cause(files[stem], *found)}"
-                    if found is not None else
-                    "An omic table holds numbers only, after an optional first column of "
-                    "sample names. If it is not an omic (clinical data, say), move it out of "
-                    "the folder or name the omics to read (omics=[...])."
-                )
-            )
-            continue
-        table = table.astype(np.float64)
-        infinite = np.isinf(table.to_numpy())
-        if infinite.any():
-            row, col = (int(i[0]) for i in np.nonzero(infinite))
-            raise ValueError(
-                f"{files[stem]} holds {int(infinite.sum())} infinite value(s) (e.g. row "
-                f"{table.index[row]!r}, column {table.columns[col]!r}): a value too large to "
-                "measure is an error upstream; fix it, or leave the cell empty (missing)."
-            )
-        if omics is None and _is_annotation_name(stem):
-            # survival.csv (OS, OS.time, age): sample annotations that happen to
-            # be numbers, not an omic
-            annotations.append(stem)
-            warnings.warn(
-                f"{files[stem]} is not read as an omic: its name says it holds sample "
-                "annotations (clinical data, survival, phenotypes), not measurements. If it "
-                "is an omic, rename it, or name the omics to read (omics=[...]).",
-                UserWarning,
-                stacklevel=user_stacklevel(),
-            )
-            continue
-        tables[stem], named[stem] = table, has_names
-    if mixed:
-        raise ValueError(" ".join(mixed) if len(mixed) == 1 else "\n".join(
-            [f"{len(mixed)} tables cannot be read as omics:", *(f"- {m}" for m in mixed)]
-        ))
-    alike: dict[tuple, list[str]] = {}
-    for stem, table in tables.items():
-        key = (tuple(map(str, table.columns)), tuple(map(str, table.index)))
-        alike.setdefault(key, []).append(stem)
-    def suffix(group: list[str]) -> str:  # (what the per-sample files' names share)
-        return os.path.commonprefix([k[::-1] for k in group])[::-1]
-
-    def file_ids(group: list[str]) -> bool:  # (the parts before it: GDC's file ids, UUIDs)
-        cut = len(suffix(group))
-        return all(
-            re.fullmatch(r"[0-9a-f]{8}(?:-?[0-9a-f]{4}){3}-?[0-9a-f]{12}[._-]?", k[: len(k) - cut], re.IGNORECASE)
-            for k in group
-        )
-
-    chosen = omics is not None or transpose is True or transpose is False  # (the user's say)
-    split = None if chosen else next(
-        (g for g in alike.values() if len(g) >= 3 and len(suffix(g)) >= 8 and file_ids(g)), None
-    )
-    if split is not None:
-        # GDC's per-sample files (one STAR count table per sample, named by a
-        # file id before a common ending): every table has the same rows and
-        # columns, and each would be read as an omic
-        shown = ", ".join(files[k].name for k in split[:3])
-        columns = list(map(str, tables[split[0]].columns[:4]))
-        raise ValueError(
-            f"{len(split)} tables of {folder} ({shown}{', ...' if len(split) > 3 else ''}) have "
-            f"the same rows and the same columns ({', '.join(columns)}"
-            f"{', ...' if tables[split[0]].shape[1] > 4 else ''}): "
-            f"one omic split into a file per sample (as GDC downloads are), which would be read as "
-            f"{len(split)} omics. Merge them into one table per omic first: "
-            "skpoems.datasets.merge_gdc_download(download) names each file's sample from the "
-            "download's sample sheet and writes one table per omic."
-        )
-    derived = []
+    # the folder's tables, sorted into omics and others
+    files = _table_files(request.folder)
+    _warn_unread_files(request)
+    choice = _choose_label_file(request, files)
+    _refuse_copies(request, choice.files)
+    found = _sort_tables(request, choice, _read_tables(request, choice.files, choice.label_file))
+    _refuse_per_sample_files(request, found)
     if omics is None:
-        # cBioPortal's data_mrna_seq_v2_rsem_zscores_ref_all_samples.txt beside
-        # data_mrna_seq_v2_rsem.txt: the same measurements again, which read as
-        # another omic would count twice
-        for stem in list(tables):
-            # cBioPortal's data_cna.txt (GISTIC calls -2..2) beside data_log2_cna.txt
-            # (the log2 ratios they are called from): the ratios are kept
-            ratios = next(
-                (k for k in tables if k != stem and re.sub(r"log2_|_log2", "", k, count=1) == stem), None
-            ) if re.search(r"cna|cnv|copy|gistic", stem, re.IGNORECASE) else None
-            if ratios is not None:
-                derived.append(stem)
-                del tables[stem], named[stem]
-                warnings.warn(
-                    f"{files[stem]} is not read as an omic: {files[ratios].name} holds the same "
-                    "copy numbers as log2 ratios, from which such calls are made; both would count "
-                    "them twice. To read it instead, name the omics to read (omics=[...]).",
-                    UserWarning,
-                    stacklevel=user_stacklevel(),
-                )
-                continue
-            source = _ZSCORES.sub("", stem)
-            if source != stem and source in tables:
-                derived.append(stem)
-                del tables[stem], named[stem]
-                warnings.warn(
-                    f"{files[stem]} is not read as an omic: it holds z-scores of {files[source].name}, "
-                    "the same measurements again, which would count twice. To read it instead, "
-                    "name the omics to read (omics=[...]).",
-                    UserWarning,
-                    stacklevel=user_stacklevel(),
-                )
-    if label_file is None and labels is None and label_column is not None:
-        # label_column names the file too: the one table passed over (a clinical
-        # table, Xena's clinicalMatrix) that has such a column (or row)
-        def has_column(stem: str) -> bool:
-            table = raw[stem]
-            return label_column in map(str, table.columns) or (
-                table.shape[1] > 0 and label_column in set(map(str, table.iloc[:, 0]))
-            )
-
-        holders = [stem for stem in [*annotations, *text_only] if stem in raw and has_column(stem)]
-        if len(holders) != 1:
-            raise ValueError(
-                f"label_column={label_column!r} goes with a label file, and "
-                + (
-                    f"several tables of {folder} have such a column ({', '.join(files[k].name for k in holders)})"
-                    if holders else f"no table of {folder} that is not an omic has such a column"
-                )
-                + ": pass labels=FILE."
-            )
-        label_file = files[holders[0]]
-        if holders[0] in text_only:
-            text_only.remove(holders[0])
-    if label_file is None and labels is None and len(text_only) == 1:
-        candidate = files[text_only[0]]
-        if _could_be_labels(raw[text_only[0]], tables):
-            label_file = candidate
-            text_only.pop()
-    for stem in text_only if omics is None else [s for s in text_only if s in wanted]:
-        # numbers with text in every column (a missing-value marker, a second
-        # header line): pandas reads the table as text, and an omic would be left
-        # out without a word (or, named in omics, reported as absent). A table
-        # named as sample annotations (clinical.csv: ages and sizes with
-        # "[Not Available]") is passed over with a warning instead.
-        table = _with_names(raw[stem], labels=False)[0]
-        if omics is None and _ANNOTATION_NAME.match(stem):
-            cell = _numbers_among_text(table)
-            if cell is not None:
-                warnings.warn(
-                    f"{files[stem]} is not read as an omic (its name says sample annotations): "
-                    f"its values are mostly numbers, but every column also holds text, such as "
-                    f"{cell[1]!r} in column {cell[0]!r}. If it is an omic, rename it, or name "
-                    "the omics to read (omics=[...]).",
-                    UserWarning,
-                    stacklevel=user_stacklevel(),
-                )
-            continue
-        _refuse_numbers_among_text(files[stem], table)
-    if omics is not None:
-        wanted = [str(name) for name in omics]
-        unknown = [name for name in wanted if name not in tables]
-        if unknown:
-            raise ValueError(
-                f"No numeric table named {unknown[0]!r} in {folder}; the omic tables are "
-                f"{list(tables)}."
-            )
-        tables = {name: tables[name] for name in wanted}
-    if not tables:
-        present = sorted(entry.name for entry in folder.iterdir() if entry.is_file() and not entry.name.startswith("."))
-        passed = (
-            f" Passed over: {', '.join(files[k].name for k in annotations)} (sample "
-            "annotations, mutation lists or manifests: not omics)." if annotations else ""
-        ) + (
-            f" Without numbers: {', '.join(files[k].name for k in text_only)}." if text_only else ""
-        )
-        subfolders = sum(1 for entry in folder.iterdir() if entry.is_dir() and not entry.name.startswith("."))
-        inside = (
-            f" Its {subfolders} subfolder(s) are not read (a GDC download puts each file in a "
-            "folder of its own: merge one omic's per-sample files into one table per omic first, "
-            "with skpoems.datasets.merge_gdc_download(download))."
-            if subfolders else ""
-        )
-        raise ValueError(
-            f"No omic table in {folder}: expected files such as mrna.csv or mirna.csv.gz "
-            "with a header row and numeric values (one per omic)."
-            + (
-                f"{passed} The folder holds {len(present)} file(s): "
-                f"{', '.join(present[:20])}{', ...' if len(present) > 20 else ''}."
-                if present else " The folder holds no file."
-            )
-            + inside
-        )
-
-    raw_labels = label_table = None
-    label_named = False
-    if label_file is not None:
-        geo = _geo_samples(label_file)  # a GEO series matrix: its sample characteristics
-        if geo is not None and geo.shape[1] == 1:
-            raise ValueError(
-                f"{label_file} is a GEO series matrix without !Sample_characteristics lines: it "
-                "holds no labels to take. Write a label file (sample, label) instead."
-            )
-        raw_labels = _read_table(label_file) if geo is None else geo
-        label_table, label_named = _with_names(raw_labels, labels=True)
-        if (
-            label_column is not None and label_named
-            and label_column not in set(map(str, label_table.columns))
-            and label_column in set(map(str, label_table.index))
-        ):
-            # attributes x samples (Firehose's clin.merged.picked, LinkedOmics'
-            # .tsi): the label column is a row
-            label_table = label_table.T
-            label_table.index = pd.Index([str(s) for s in label_table.index], dtype=object)
-            label_table.columns = [str(c) for c in label_table.columns]
-    # a first column of whole numbers, all different, under a header that does
-    # not say they are sample ids (SubjectNo, index): the sample ids where they
-    # recur in the other files' first column, else a feature (a count); matched
-    # by position, rows listed in other orders would pair different patients
-    id_columns: dict[Any, tuple[str, pd.Index]] = {}
-    if transpose is not True:
-        for key in tables:
-            column = None if named[key] else _id_column(tables[key])
-            if column is not None:
-                id_columns[key] = column
-        if raw_labels is not None and not label_named and str(raw_labels.columns[0]) != label_column:
-            column = _id_column(raw_labels)
-            if column is not None:
-                id_columns[None] = column  # None: the label file
-    shared_ids, id_clashes = _shared_id_columns(id_columns)
-    for key in shared_ids:
-        if key is None:
-            label_table, label_named = raw_labels.iloc[:, 1:].set_axis(id_columns[key][1], axis=0), True
-        else:
-            tables[key], named[key] = tables[key].iloc[:, 1:].set_axis(id_columns[key][1], axis=0), True
-    # TCGA barcodes as the barcode defines them: Firehose's clinical files write
-    # them in lower case, R's make.names with dots (tcga-a1-a0sb, TCGA.A1.A0SB)
-    for key in tables:
-        if named[key]:
-            tables[key] = tables[key].set_axis(_canonical_barcodes(tables[key].index), axis=0).set_axis(
-                _canonical_barcodes(tables[key].columns), axis=1
-            )
-
-    target = target_names = None
-    label_ids = orient_ids = None
-    n_unlabelled = n_not_listed = 0
-    not_listed = pd.Index([])  # samples of the omics that the labels do not list
-    unlabelled_ids = pd.Index([])
-    no_data = pd.Index([])  # labelled samples that no omic table lists (join="outer")
-    if label_file is not None:
-        if not label_named:
-            label_table, label_named = _names_in_other_column(
-                raw_labels, [t for k, t in tables.items() if named[k]], label_column, label_file
-            )
-        else:
-            label_table = _exact_name_column(
-                raw_labels, label_table, [t for k, t in tables.items() if named[k]], label_column
-            )
-        if label_named:
-            _check_label_header(label_file, str(raw_labels.columns[0]), label_table, tables)
-            label_table = label_table.set_axis(_canonical_barcodes(label_table.index), axis=0)
-            if keep_sample is not None:  # (rows of samples of other types; patients stay)
-                # (all the names still tell the tables' orientation)
-                orient_ids = _cut(label_table.index, sample_name_length) if sample_name_length else label_table.index
-                kept = [keep_sample(str(n)) is not False for n in label_table.index]
-                if not any(kept):
-                    raise ValueError(
-                        f"{label_file} lists no sample of the sample types {_types_text(sample_types)} "
-                        f"(e.g. {str(label_table.index[0])!r}): no label is left to match."
-                    )
-                label_table = label_table[kept]
-        elif keep_sample is not None:
-            raise ValueError(
-                f"{label_file} has no sample names (its labels are matched by position), so "
-                "sample_types cannot leave out the labels of the samples it leaves out: add a "
-                "first column of sample names to it."
-            )
-        if label_column is not None:
-            if label_column not in label_table.columns:  # (before any count of labels)
-                raise ValueError(
-                    f"{label_file} has no column {label_column!r}; its columns are "
-                    f"{list(map(str, label_table.columns))}."
-                )
-            label_table, label_column = label_table[[label_column]], None
-        # "." is a missing value (SAS, Stata and VCF write it so), never a class
-        as_written = label_table
-        label_table = _dots_as_missing(label_table)
-        if label_table.shape[1] > 2 and label_table.notna().all(axis=1).any():
-            # a table of several columns is labels only if one-hot: else the
-            # error that asks for label_column, before blanks in other columns count
-            _labels_of(label_table[label_table.notna().all(axis=1)], str(label_file), None)
-        unlabelled = label_table.isna().any(axis=1).to_numpy()
-        if unlabelled.any() and label_named:
-            # only the samples that the omics list count (a clinical table lists
-            # patients of other studies or normal samples the omics lack)
-            listed = {
-                str(n)[:sample_name_length] if sample_name_length is not None else str(n)
-                for t in tables.values() for axis in (t.index, t.columns) for n in axis
-            }
-            names = [
-                str(n)[:sample_name_length] if sample_name_length is not None else str(n) for n in label_table.index
-            ]
-            # (when none is among them, the names do not match yet: the join's
-            # error says so, with the length that would match them)
-            elsewhere = unlabelled & ~np.isin(names, list(listed))
-            label_table, as_written = label_table[~elsewhere], as_written[~elsewhere]
-            unlabelled = unlabelled[~elsewhere]
-        if unlabelled.any():
-            row = int(np.flatnonzero(unlabelled)[0])
-            if not label_named:
-                raise ValueError(
-                    f"{label_file}: {int(unlabelled.sum())} sample(s) have no label (e.g. "
-                    f"line {row + 2}). Without sample names to match them by, every "
-                    "sample needs a label; add a first column of sample names to leave "
-                    "unlabelled samples out."
-                )
-            n_unlabelled = int(unlabelled.sum())
-            unlabelled_ids = pd.Index(label_table.index[unlabelled])
-            if sample_name_length is not None:
-                unlabelled_ids = _cut(unlabelled_ids, sample_name_length)
-            if join == "strict" and not keep_unlabelled:
-                cell = as_written.iloc[row][label_table.iloc[row].isna().to_numpy()].iloc[0]
-                written = "" if pd.isna(cell) else f": its label reads {str(cell).strip()!r}, a missing value"
-                raise ValueError(
-                    f"{label_file} has no label for {n_unlabelled} sample(s) (e.g. "
-                    f"{label_table.index[row]!r}{written}); pass join='inner' or join='outer' to "
-                    "leave them out."
-                )
-            label_table = label_table[~unlabelled]
-        codes, target_names = _labels_of(label_table, str(label_file), label_column)
-        if label_named and sample_name_length is not None:
-            codes.index = _cut(codes.index, sample_name_length)
-        if label_named:
-            if codes.index.duplicated().any():
-                cut = (
-                    f" after cutting the names to {sample_name_length} characters"
-                    if sample_name_length is not None else ""
-                )
-                twice = codes.index[codes.index.duplicated()][0]
-                rows = [str(n) for n in label_table.index if str(n)[:sample_name_length] == twice][:3]
-                raise ValueError(
-                    f"{label_file} lists sample {twice!r} more than once{cut}"
-                    + (
-                        f" ({', '.join(map(repr, rows))}): a patient's several samples. Keep one "
-                        "sample per patient (sample_types=['01'] keeps the primary tumours) or "
-                        "cut the names to a length that keeps them apart."
-                        if sample_name_length is not None and len(set(rows)) > 1 else "."
-                    )
-                )
-            label_ids = codes.index
-        target = codes
-
-    for key, table in tables.items():
-        if named[key] or table.shape[1] < 2 or not table.iloc[:, 0].is_unique:
-            continue
-        ids = _ids_as_text(table.iloc[:, 0].to_numpy())
-        if ids is None:
-            continue
-        # a first column of numbers that are names: numeric feature ids (Entrez
-        # gene ids) of a features x samples table whose header holds the samples
-        # (the labelled ones, or without labels those of the other omics, or all
-        # of them when the tables are said to be features x samples), or numeric
-        # sample ids that the labels list
-        if transpose is not False and (
-            transpose is True
-            or (label_ids is not None and _header_names_samples(table, label_ids))
-            or (label_ids is None and _header_shared(table, key, tables, named))
-        ):
-            tables[key], named[key] = table.iloc[:, 1:].set_axis(ids), True
-        elif label_ids is not None and (set(ids) <= set(map(str, label_ids)) or set(map(str, label_ids)) <= set(ids)):
-            # every number a labelled sample's name (or every labelled sample
-            # among them): not a feature that happens to overlap the ids
-            tables[key], named[key] = table.iloc[:, 1:].set_axis(ids), True
-    for a, b in id_clashes:
-        if (label_named if a is None else named[a]) and (label_named if b is None else named[b]):
-            continue  # both matched by name (with a third file, or the labels)
-        file_a, file_b = (label_file if k is None else files[k] for k in (a, b))
-        (header, ids_a), (_, ids_b) = id_columns[a], id_columns[b]
-        raise ValueError(
-            f"{file_a.name} and {file_b.name} both start with a column {header!r} of whole "
-            f"numbers, all different ({', '.join(ids_a[:2])}, ...; {', '.join(ids_b[:2])}, ...), "
-            f"but share only {len(set(ids_a) & set(ids_b))} of them: sample ids that the "
-            "files give differently, or a feature (a count)? Matched by position, the "
-            "rows of different patients could be paired. If the column holds the sample "
-            "ids, head it as such in every file (sample_id, patient_id, subject_id, ...: "
-            "numbers under such a header are sample names, matched by name); if it is a "
-            "feature, add a first column of sample names to every file (or pass "
-            "transpose=True if the files are features x samples)."
-        )
-    known = {stem for stem in tables if raw[stem].attrs.get("features_x_samples")}
-    tables = _orient(
-        tables, named, label_ids if orient_ids is None or label_ids is None else orient_ids,
-        transpose, sample_name_length, known,
-    )
-    n_other_types = 0
-    if keep_sample is not None:
-        tables, n_other_types = _keep_sample_types(tables, files, keep_sample, sample_types)
-    uncut: dict[str, pd.Index] = {}
-    if sample_name_length is not None:
-        for key, table in tables.items():
-            if not isinstance(table.index, pd.RangeIndex):  # sample names
-                uncut[key] = table.index
-                table.index = _cut(table.index, sample_name_length)
-    names = list(tables)
-    for key in names:
-        columns = tables[key].columns
-        if columns.duplicated().any():
-            repeated = list(dict.fromkeys(str(c) for c in columns[columns.duplicated()]))
-            raise ValueError(
-                f"{files[key]} names {len(repeated)} feature(s) more than once "
-                f"({', '.join(map(repr, repeated[:5]))}{' ...' if len(repeated) > 5 else ''}): "
-                "feature names must be unique. Average the repeated rows or columns "
-                "(e.g. table.groupby(level=0).mean() on a features x samples table) "
-                "or keep one of each."
-            )
-    by_name = all(named[k] or transpose is True for k in names)
-    sources = [str(files[k]) for k in names]
-    if not by_name and any(named[k] for k in names):
-        with_names = [files[k].name for k in names if named[k]]
-        without = [files[k].name for k in names if not named[k]]
-        numbers = [
-            f"{files[k].name}: {column[0]!r}" for k in names
-            if not named[k] and (column := _id_column(tables[k])) is not None
-        ]
-        # a header that holds other files' sample names (along either axis, before
-        # any table is turned): a features x samples table with numeric feature ids
-        turned = [
-            files[k].name for k in names
-            if not named[k] and _id_column(tables[k]) is not None and any(
-                _matches(pd.Index([str(a) for a in axis]), pd.Index([str(c) for c in tables[k].columns[1:]]))
-                >= min(len(axis), tables[k].shape[1] - 1) / 2
-                for other in names if other != k
-                for axis in (tables[other].index, tables[other].columns)
-            )
-        ]
-        raise ValueError(
-            f"{', '.join(with_names)} name their samples but {', '.join(without)} "
-            f"{'does' if len(without) == 1 else 'do'} not (no first column of sample "
-            "names): the omics cannot be matched by name, and matching by position "
-            "would pair rows of different patients unless every file lists them in "
-            "the same order. Add a first column of sample names to "
-            f"{', '.join(without)}."
-            + (
-                f" Its first column ({'; '.join(numbers)}) holds whole numbers, all "
-                "different: if they are the sample ids, head the column as such "
-                "(sample_id, patient_id, subject_id, ...)."
-                if numbers else ""
-            )
-            + (
-                f" The header of {', '.join(turned)} holds names that the other files "
-                "hold too: if those are the sample names and the first column feature "
-                "ids (e.g. Entrez gene ids; a features x samples table), pass "
-                "transpose=True (skpoems: --layout features-x-samples) instead."
-                if turned else ""
-            )
-        )
-    if by_name and target is not None and label_ids is None:
-        orders = {files[k].name: tables[k].index for k in names}
-        first_file, first = next(iter(orders.items()))
-        differs = [f for f, index in orders.items() if not index.equals(first)]
-        if differs:
-            raise ValueError(
-                f"{label_file} has no sample names, so its labels could only be "
-                "matched by position, but the omic tables list different samples "
-                f"or the same in different orders ({first_file}: "
-                f"{', '.join(map(repr, first[:3].tolist()))}, ...; {differs[0]}: "
-                f"{', '.join(map(repr, orders[differs[0]][:3].tolist()))}, ...). "
-                f"Add a first column of sample names to {label_file.name}."
-            )
-    def names_hint(indexes: list[pd.Index]) -> str:
-        """:func:`_prefix_hint` of the omics' names, with the labels' where the
-        samples are kept without them (keep_unlabelled): a length or spelling
-        at which the labels would match too, first."""
-        found = _prefix_hint([*indexes, label_ids], _CUT_HINT) if keep_unlabelled and label_ids is not None else ""
-        return found or _prefix_hint(indexes, _CUT_HINT)
-
-    if by_name:
-        for key in names:
-            index = tables[key].index
-            if index.duplicated().any():
-                first = index[index.duplicated()][0]
-                if key in uncut and not uncut[key].duplicated().any():
-                    # distinct names made one by the cut: a patient's samples
-                    merged = [str(u) for u, c in zip(uncut[key], index, strict=True) if c == first]
-                    raise ValueError(
-                        f"{files[key]} lists sample {first!r} more than once after cutting the "
-                        f"names to {sample_name_length} characters: {' and '.join(map(repr, merged[:3]))} "
-                        f"become one ({int(index.duplicated().sum())} name(s) in all). "
-                        + _merged_samples_cause(merged)
-                    )
-                raise ValueError(
-                    f"{files[key]} lists sample {first!r} more than "
-                    "once (if its rows are features, not samples, pass transpose=True)."
-                )
-        indexes = [tables[k].index for k in names]
-        if label_ids is not None and not keep_unlabelled:
-            indexes.append(label_ids)
-            sources.append(str(label_file))
-        if join == "outer":
-            samples = pd.Index(
-                list(dict.fromkeys(s for i in indexes[: len(names)] for s in i)),
-                dtype=object,
-            )
-            if label_ids is not None:
-                not_listed = samples[~samples.isin(label_ids) & ~samples.isin(unlabelled_ids)]
-                n_not_listed = len(not_listed)
-                # labelled samples of no omic table: nothing to embed them from
-                no_data = label_ids[~label_ids.isin(samples)]
-                if not keep_unlabelled:
-                    samples = samples[samples.isin(label_ids)]
-            if len(samples) == 0:
-                raise ValueError(
-                    f"No labelled sample in {', '.join(sources)}."
-                    + _prefix_hint([pd.Index([s for i in indexes[:-1] for s in i]), label_ids], _CUT_HINT)
-                )
-            for key in names:
-                if len(tables[key]) == 0 and keep_sample is not None:
-                    raise ValueError(
-                        f"{files[key]} holds no sample of the sample types "
-                        f"{_types_text(sample_types)}: the omic would be missing for every "
-                        "sample. Leave it out (omics=[...])."
-                    )
-                if not tables[key].index.isin(samples).any():
-                    # the omic would be missing for every patient
-                    raise ValueError(
-                        f"{files[key]} lists none of the "
-                        f"{'labelled ' if label_ids is not None else ''}samples kept "
-                        f"(e.g. {', '.join(map(repr, samples[:2].tolist()))}; it lists "
-                        f"{', '.join(map(repr, tables[key].index[:2].tolist()))}, ...)."
-                        + _prefix_hint([tables[key].index, samples], _CUT_HINT)
-                    )
-            if len(names) > 1 and not any(
-                tables[a].index.isin(tables[b].index).any()
-                for i, a in enumerate(names) for b in names[i + 1:]
-            ):  # every patient would have one omic only: names that differ
-                raise ValueError(
-                    f"No sample is in more than one of {', '.join(sources[: len(names)])}: "
-                    "the omics name their samples differently (e.g. "
-                    + "; ".join(f"{files[k].name}: {tables[k].index[0]!r}" for k in names)
-                    + "), or a table is read the wrong way round (--layout / transpose)."
-                    + names_hint([tables[k].index for k in names])
-                )
-        else:
-            samples = _match_samples(
-                indexes,
-                sources,
-                join,
-                # (labels matched to no sample, kept_unlabelled: their names too)
-                hint_indexes=[*indexes, label_ids] if keep_unlabelled and label_ids is not None else None,
-                hint="Pass join='inner' to keep the samples common to all files, or "
-                "join='outer' to keep every sample, with NaN for the omics it lacks "
-                "(skpoems run: --join inner or --join outer).",
-                cut_hint=_CUT_HINT,
-            )
-            if label_ids is not None and join == "inner":
-                common = indexes[0]
-                for other in indexes[1: len(names)]:
-                    common = common[common.isin(other)]
-                not_listed = common[~common.isin(label_ids) & ~common.isin(unlabelled_ids)]
-                n_not_listed = len(not_listed)
-        blocks = [tables[k].reindex(samples) for k in names]
-        index = pd.Index(samples, dtype=object, name="sample")
-        if target is not None and label_ids is not None:
-            target = target.reindex(samples) if keep_unlabelled else target.loc[samples]
-    else:
-        rows = {str(files[k]): tables[k].shape[0] for k in names}
-        if len(set(rows.values())) > 1:
-            raise ValueError(
-                "The omic tables have different numbers of rows and no sample names to "
-                f"match them by ({', '.join(f'{f}: {n}' for f, n in rows.items())}); add a "
-                "first column of sample names, or pass transpose=True for features x "
-                "samples files."
-            )
-        blocks = [tables[k].reset_index(drop=True) for k in names]
-        index = pd.RangeIndex(blocks[0].shape[0], name="sample")
-    if target is not None:
-        if len(target) != len(index):
-            hint = ""
-            if not label_named and len(target) + 1 == len(index) and label_table.shape[1] == 1:
-                # the first label read as the header
-                first = str(label_table.columns[0]).strip()
-                labels_read = set(map(str, target_names)) if target_names is not None else {str(v) for v in target}
-                code = pd.to_numeric(first, errors="coerce")  # a numeric code read as the header
-                if first in labels_read or (np.isfinite(code) and float(code).is_integer()):
-                    hint = (
-                        f" Its first line ({first!r}) looks like a label, read as the header: "
-                        "add a header line (e.g. 'label'), or better a first column of "
-                        "sample names with a header (e.g. 'sample,label')."
-                    )
-            raise ValueError(
-                f"{label_file} has {len(target)} labels but the omics have {len(index)} samples"
-                + (
-                    " (matched by position: the omic tables have no sample names)."
-                    if not by_name
-                    else "."
-                )
-                + hint
-            )
-        target = pd.Series(
-            target.to_numpy(dtype=np.float64 if target.isna().any() else np.int64),
-            index=index.copy(), name="label",
-        )
-        if keep_unlabelled:  # missing labels as <NA>, the codes as integers
-            target = target.astype("Int64")
-
-    frame = _omics_frame([b.set_axis(index, axis=0) for b in blocks], names)
-    frame.index = index
-    normal = _tcga_normal_note(index)
-    if normal:
-        warnings.warn(f"{folder}: {normal}", UserWarning, stacklevel=user_stacklevel())
-    descr = [f"Multi-omics data read from the folder {folder}", ""]
-    descr += [
-        f"  {k}: {t.shape[1]} features ({files[k].name})"
-        for k, t in zip(names, blocks, strict=True)
-    ]
-    descr.append(
-        f"Samples: {len(index)} ("
-        + (f"matched by name, join={join!r}" if by_name else "matched by position")
-        + ")"
-    )
-    if target is not None:
-        descr.append(
-            f"Labels from {label_file.name}: {_label_counts(target.dropna(), target_names)}"
-        )
-    if normal:
-        descr.append(f"Note: {normal}")
-    if keep_unlabelled and target is not None and target.isna().any():
-        descr.append(
-            f"Unlabelled: {int(target.isna().sum())} sample(s) that {label_file.name} "
-            "does not list or lists without a label (kept: keep_unlabelled=True)"
-        )
-        n_unlabelled = n_not_listed = 0
-    if n_other_types:
-        descr.append(
-            f"Left out: {n_other_types} sample(s) of other sample types than "
-            f"{_types_text(sample_types)} (by their barcodes)"
-        )
-    if n_unlabelled:
-        descr.append(
-            f"Left out: {n_unlabelled} sample(s) without a label in {label_file.name}"
-        )
-    if n_not_listed:
-        # names the labels spell otherwise (TCGA.3C.AAAU for TCGA-3C-AAAU): said,
-        # not matched
-        unmatched = label_ids[~label_ids.isin(index)]
-        respelled = _spelling_hint(
-            [[str(s) for s in not_listed], [str(s) for s in unmatched]], 0, "labelled"
-        ) if len(not_listed) and len(unmatched) else ""
-        descr.append(
-            f"Left out: {n_not_listed} sample(s) of the omic tables that {label_file.name} "
-            "does not list" + (f".{respelled}" if respelled else "")
-        )
-    if len(no_data):
-        descr.append(
-            f"Left out: {len(no_data)} labelled sample(s) that no omic table lists "
-            f"(e.g. {', '.join(map(repr, [str(s) for s in no_data[:3]]))})"
-        )
-    if by_name and join == "outer":
-        lacking = [
-            f"{k} {int(b.isna().all(axis=1).sum())}"
-            for k, b in zip(names, blocks, strict=True)
-        ]
-        descr.append(f"Samples lacking each omic (join='outer'): {', '.join(lacking)}")
-    if text_only:
-        descr.append(
-            f"Not read (no numbers): {', '.join(files[k].name for k in text_only)}"
-        )
-    if annotations:
-        descr.append(
-            "Not read (sample annotations, mutation lists or manifests: not omics): "
-            + ", ".join(files[k].name for k in annotations)
-        )
-    if derived:
-        descr.append(f"Not read (derived from another table): {', '.join(files[k].name for k in derived)}")
-    if passed_over:
-        descr.append(
-            f"Not read (label files; the labels came from {label_file.name}): "
-            + ", ".join(passed_over)
-        )
-    return _make_bunch(
-        frame=frame,
-        target=target,
-        target_names=target_names,
-        omic_names=names,
-        descr="\n".join(descr) + "\n",
-        as_frame=as_frame,
-        return_X_y=return_X_y,
-        not_read=[files[k].name for k in text_only],
-    )
+        found.derived = _drop_derived_tables(found)
+    label_file = _label_file_among_others(request, found, choice.label_file)
+    _refuse_text_omics(request, found)
+    _select_omics(request, found)
+    # the labels, and the sample names of the omics and the labels
+    label = _read_labels(label_file, label_column)
+    id_columns = _use_id_columns(request, found, label)
+    _canonical_sample_names(found)
+    if label.file is not None:
+        _label_rows(request, found, label)
+        _drop_unlabelled(request, found, label)
+        _label_codes(request, label)
+    _name_by_numeric_first_column(request, found, label)
+    _refuse_id_clashes(found, label, id_columns)
+    # the omics as samples x features, joined with the labels
+    oriented = _samples_x_features(request, found, label)
+    names = list(found.tables)
+    _refuse_repeated_features(found, names)
+    by_name = _matched_by_name(request, found, label, names)
+    joined = _join_omics(request, found, label, names, by_name, oriented)
+    joined.target = _target_series(request, label, joined)
+    return _omics_bunch(request, found, label, joined, return_X_y=return_X_y, as_frame=as_frame)
