@@ -643,6 +643,27 @@ def test_layout_option_settles_tables_that_share_feature_names(tmp_path):
     assert status == 2 and "go with --data FOLDER" in stderr
 
 
+def test_discover_refuses_genes_as_samples_and_words_the_remedy_as_options(tmp_path):
+    """Unlabelled mRNA and copy numbers by gene, samples x features with each
+    assay's suffix (PT000_RNA, PT000_DNA): discover clustered the genes and
+    listed patients as their markers; it now says why it cannot tell, in options."""
+    rng = np.random.default_rng(0)
+    genes = [f"GENE{j}" for j in range(40)]
+    data = tmp_path / "cohort"
+    data.mkdir()
+    for omic, suffix in (("mrna", "RNA"), ("cnv", "DNA")):
+        index = pd.Index([f"PT{i:03d}_{suffix}" for i in range(30)], name="sample")
+        pd.DataFrame(rng.random((30, 40)), index=index, columns=genes).to_csv(data / f"{omic}.csv")
+    argv = ["discover", "--data", str(data), *FAST[2:], "--n-clusters", "2", "-q", "--no-figures", "--out", str(tmp_path / "out")]
+    status, _, stderr = call(argv)
+    assert status == 2 and "Cannot tell whether the rows or the columns" in stderr, stderr
+    assert "(--sample-name-length 5)" in stderr and "pass --layout samples-x-features with that length" in stderr
+    assert "transpose=" not in stderr and "(skpoems:" not in stderr and "sample_name_length" not in stderr
+    status, _, stderr = call([*argv, "--layout", "samples-x-features", "--sample-name-length", "5"])
+    assert status == 0, stderr
+    assert sorted(pd.read_csv(tmp_path / "out" / "clusters.csv", index_col=0).index) == [f"PT{i:03d}" for i in range(30)]
+
+
 def test_run_model_keeps_imputer_and_feature_selection(tmp_path):
     """A cohort with stray NaN and a missing omic: the saved pipeline imputes,
     selects and scales new data as the run did, and keeps missing omics missing."""

@@ -1327,18 +1327,49 @@ def test_one_table_without_labels_that_may_be_features_x_samples_warns(tmp_path)
     rng = np.random.RandomState(0)
     patients = [f"TCGA-{i:02d}" for i in range(30)]
     genes = pd.Index([f"G{j}" for j in range(50)], name="gene")
-    pd.DataFrame(rng.rand(50, 30), index=genes, columns=patients).to_csv(tmp_path / "mrna.csv")
+    # (a first column without a header that says what its rows are)
+    pd.DataFrame(rng.rand(50, 30), index=genes.rename("id"), columns=patients).to_csv(tmp_path / "mrna.csv")
     with pytest.warns(UserWarning, match=r"mrna: read as 50 samples x 30 features.*transpose=True"):
         bunch = load_omics_tables(tmp_path)
     assert bunch.data.shape == (50, 30)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert load_omics_tables(tmp_path, transpose=True).data.shape == (30, 50)
+        # a header that says the rows are genes settles it
+        pd.DataFrame(rng.rand(50, 30), index=genes, columns=patients).to_csv(tmp_path / "mrna.csv")
+        assert load_omics_tables(tmp_path).data.shape == (30, 50)
         # the usual samples x features table (more features than samples): no warning
         pd.DataFrame(rng.rand(30, 50), index=pd.Index(patients, name="patient"), columns=genes).to_csv(
             tmp_path / "mrna.csv"
         )
         assert load_omics_tables(tmp_path).data.shape == (30, 50)
+
+
+@pytest.mark.parametrize("layout", ["samples x features", "features x samples"])
+def test_first_column_header_orients_omics_that_share_their_genes(tmp_path, layout):
+    """mRNA and copy numbers by gene, sample ids with each assay's suffix
+    (PT000_RNA, PT000_DNA), no labels: the genes were the only names the two
+    tables shared, so they were read as the samples, and discover clustered
+    genes without a word. The first column's header ("sample", "gene") says
+    what the rows are; the samples' mismatch is then reported."""
+    rng = np.random.RandomState(0)
+    genes = [f"GENE{i}" for i in range(40)]
+    for omic, suffix in [("mrna", "RNA"), ("cnv", "DNA")]:
+        table = pd.DataFrame(rng.rand(30, 40), index=[f"PT{i:03d}_{suffix}" for i in range(30)], columns=genes)
+        if layout == "samples x features":
+            table.to_csv(tmp_path / f"{omic}.csv", index_label="sample")
+        else:
+            table.T.to_csv(tmp_path / f"{omic}.csv", index_label="gene")
+    if layout == "samples x features":  # ("sample" is no proof: Xena heads its genes so)
+        message, settle = r"Cannot tell whether the rows or.*headed as samples.*sample_name_length=5", {"transpose": False}
+    else:
+        message, settle = r"no sample name in common.*'PT000_RNA'.*sample_name_length=5", {}
+    with pytest.raises(ValueError, match=message):
+        load_omics_tables(tmp_path)
+    bunch = load_omics_tables(tmp_path, sample_name_length=5, **settle)
+    assert bunch.data.shape == (30, 80)
+    assert bunch.data.index[0] == "PT000"
+    assert list(bunch.data["mrna"].columns) == genes
 
 
 def _r_style_cohort(folder, mutation_rows):

@@ -37,6 +37,10 @@ _CLI_TERMS = (
      "features x samples (skpoems: --layout samples-x-features or features-x-samples)",
      "Pass --layout samples-x-features if every table is samples x features or --layout "
      "features-x-samples if features x samples"),
+    (" If every table is samples x features, pass transpose=False with that length; if features "
+     "x samples, pass transpose=True (skpoems: --layout samples-x-features or features-x-samples).",
+     " If every table is samples x features, pass --layout samples-x-features with that length; "
+     "if features x samples, --layout features-x-samples."),
     ("pass transpose=True", "pass --layout features-x-samples"),
     ("log names no omic", "--log names no omic"),
     ("pass omic_balance='omics'", "pass --set omic_balance=omics"),

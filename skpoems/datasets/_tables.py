@@ -27,6 +27,7 @@ from .._params import _Count
 from ..utils._warnings import user_stacklevel
 from ._base import COMPRESSIONS, SAMPLE_BARCODE, _make_bunch, _omics_frame, open_text, sample_type_filter
 from ._folder import (
+    _FEATURE_HEADER,
     _READ_ERRORS,
     _dots_as_missing,
     _encode_labels,
@@ -1448,8 +1449,19 @@ def _matches(ids: pd.Index, names: pd.Index) -> int:
     return len({i[:length] for i in ids}.intersection(n[:length] for n in names if len(n) >= length))
 
 
+#: the remedy when omics headed as samples share only their columns (the CLI words it its way)
+_AMBIGUOUS_SAMPLE_HEADERS = (
+    " If every table is samples x features, pass transpose=False with that length; if features "
+    "x samples, pass transpose=True (skpoems: --layout samples-x-features or features-x-samples)."
+)
+
+
 def _orientation_without_labels(
-    tables: dict[str, pd.DataFrame], keys: list[str], cut: int | None = None, fixed: Mapping[str, int] | None = None
+    tables: dict[str, pd.DataFrame],
+    keys: list[str],
+    cut: int | None = None,
+    fixed: Mapping[str, int] | None = None,
+    sample_headed: Collection[str] = (),
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Votes for reading each named table by its rows or by its columns, without
     labels: the samples are the names that every omic shares.
@@ -1464,7 +1476,11 @@ def _orientation_without_labels(
     and the sample mismatch is then reported by name. ``cut``
     (``sample_name_length``) compares the names cut to that many characters.
     ``fixed``: tables whose reading is known (1: by their columns, features x
-    samples; 0: by their rows).
+    samples; 0: by their rows). ``sample_headed``: tables whose first column is
+    headed ``sample`` (or ``patient_id``, ...): a reading by their columns is
+    refused as ambiguous where their rows agree in their first characters
+    instead (``PT001_RNA`` and ``PT001_DNA``: the same patients, each assay's
+    suffix), as mRNA and copy numbers by gene share their columns.
     """
     def names(axis: pd.Index) -> set[str]:
         return {str(s)[:cut] if cut is not None else str(s) for s in axis}
@@ -1491,6 +1507,19 @@ def _orientation_without_labels(
         )
     if consistent:
         reading = dict(zip(keys, consistent[0], strict=True))
+        turned = [k for k in sample_headed if reading[k] == 1]
+        hint = _prefix_hint(
+            [tables[k].index for k in turned], "sample_name_length={length}"
+        ) if len(turned) > 1 else ""
+        if hint:
+            raise ValueError(
+                f"Cannot tell whether the rows or the columns of the omic tables ({', '.join(keys)}) "
+                "hold the samples: without labels the samples are the names all omics share, and "
+                "only their columns share names (features named alike in several omics?), but "
+                "their first columns are headed as samples (sample, patient_id, ...)." + hint
+                + _AMBIGUOUS_SAMPLE_HEADERS
+                + " Or add a label file, whose sample names decide."
+            )
         return {k: 1 - r for k, r in reading.items()}, dict(reading)
     shared_rows = len(set.intersection(*(axes[k][0] for k in keys)))
     shared_cols = len(set.intersection(*(axes[k][1] for k in keys)))
@@ -1525,6 +1554,33 @@ def _id_axis(table: pd.DataFrame) -> int | None:
     return None
 
 
+#: a first column's header that names samples, read as such in every file
+#: (sample, sample_id, patient, barcode, subject_no, ...; not a bare "id" or
+#: "name", which features are named by as well)
+_SAMPLE_HEADER = re.compile(
+    r"^(?:sample|patient|subject|case|donor|specimen|individual|participant|barcode|mouse|animal)s?"
+    r"(?:[ _.-]?(?:id|ids|name|names|barcode|barcodes|no|nr|num|number)\.?)?$",
+    re.IGNORECASE,
+)
+
+
+def _header_axis(raw: pd.DataFrame) -> int | None:
+    """0 when the header of the first column of a table as read (``raw``, its
+    names still a column) says the rows are samples (``sample``, ``patient_id``),
+    1 when it says they are features (``gene``, ``probe_id``, ``symbol``), else
+    None (no such header, or none: R's ``write.table``)."""
+    if not isinstance(raw.index, pd.RangeIndex) or raw.shape[1] == 0:
+        return None
+    header = _without_row_numbers(raw).columns[0]
+    if not isinstance(header, str):
+        return None
+    if _SAMPLE_HEADER.match(header.strip()):
+        return 0
+    if _FEATURE_HEADER.match(header.strip()):
+        return 1
+    return None
+
+
 def _orient(
     tables: dict[str, pd.DataFrame],
     named: dict[str, bool],
@@ -1532,6 +1588,7 @@ def _orient(
     transpose: bool | str,
     cut: int | None = None,
     known: Collection[str] = (),
+    headers: Mapping[str, int] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Turn every omic table into samples x features.
 
@@ -1539,17 +1596,26 @@ def _orient(
     header, not its first column, holds the samples, judged by the sample names
     of the labels or, without them, by the names that all omics share; without
     labels, the tables of ``known`` (formats that are features x samples) are
-    transposed.
+    transposed, and a table whose axes hold sample ids by their shape (TCGA
+    barcodes) or whose first column's header says what its rows are
+    as features (``headers``: 1; :func:`_header_axis`) is read so.
     """
     if transpose is not True and transpose is not False:
         with_names = [k for k in tables if named[k]]
         # (with labels, their sample names decide for every table); without, the
-        # format, or an axis of sample ids (TCGA barcodes, GEO's GSM) facing one
-        # of other names
+        # format, an axis of sample ids (TCGA barcodes, GEO's GSM) facing one of
+        # other names, or a first column headed as features ("gene", "probe_id"):
+        # the names the omics share can mislead (mRNA and copy numbers share
+        # their genes, and sample ids may carry each assay's suffix, so that they
+        # share none). A "sample" header is no proof (UCSC Xena heads the genes
+        # of its genes x samples tables so): it only doubts a reading that would
+        # turn it (see _orientation_without_labels)
         fixed: dict[str, int] = {}
         if label_ids is None:
             for k in with_names:
                 reading = 1 if k in known else _id_axis(tables[k])
+                if reading is None and (headers or {}).get(k) == 1:
+                    reading = 1
                 if reading is not None:
                     fixed[k] = reading
         free = [k for k in with_names if k not in fixed]
@@ -1557,7 +1623,10 @@ def _orient(
             by_rows = {k: _matches(label_ids, tables[k].index) for k in free}
             by_cols = {k: _matches(label_ids, tables[k].columns) for k in free}
         elif len(with_names) > 1 and free:
-            by_rows, by_cols = _orientation_without_labels(tables, with_names, cut, fixed=fixed)
+            sample_headed = [k for k in free if (headers or {}).get(k) == 0]
+            by_rows, by_cols = _orientation_without_labels(
+                tables, with_names, cut, fixed=fixed, sample_headed=sample_headed
+            )
         else:
             by_rows, by_cols = {k: 1 for k in free}, {k: 0 for k in free}
             for k in free:  # nothing to judge by: samples x features, as documented
@@ -2463,6 +2532,7 @@ def _samples_x_features(request: _Request, found: _Tables, label: _Labels) -> _O
     found.tables = _orient(
         found.tables, found.named, label.ids if label.orient_ids is None or label.ids is None else label.orient_ids,
         request.transpose, sample_name_length, known,
+        {stem: axis for stem in found.tables if (axis := _header_axis(found.raw[stem])) is not None},
     )
     n_other_types = 0
     if request.keep_sample is not None:
@@ -3052,8 +3122,10 @@ def load_omics_tables(
         alphabetical order of the file names.
     transpose : bool or "auto", default="auto"
         True: every omic file is features x samples; False: samples x features;
-        "auto": decided per file from the sample names (samples x features when
-        there are none to go by).
+        "auto": decided per file from the sample names of the labels, else those
+        all omics share, the known formats that are features x samples, and a
+        first column headed as features (``gene``, ``probe_id``); samples x
+        features when there is nothing to go by.
     join : {"strict", "inner", "outer"}, default="strict"
         With sample names: ``"strict"`` requires every omic and the labels to
         list the same samples (any order); ``"inner"`` keeps the samples present
