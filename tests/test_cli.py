@@ -1835,6 +1835,33 @@ def test_embed_reads_omics_that_share_feature_names(tmp_path):
     np.testing.assert_allclose(again.to_numpy(), test.to_numpy(), rtol=1e-5, atol=1e-6)
 
 
+def test_embed_names_the_sample_mismatch_of_the_reading_that_holds_the_features(tmp_path):
+    """Features x samples mRNA and copy numbers by gene, new samples named with
+    each assay's suffix (NEW0-RNA, NEW0-DNA): the reading that holds the
+    trained genes failed on the samples, and embed reported the genes as
+    lacking from the other reading; it now names the samples' mismatch."""
+    rng = np.random.RandomState(0)
+    ids, genes = [f"s{i}" for i in range(30)], [f"G{j}" for j in range(20)]
+    for folder in ("cohort", "new"):
+        (tmp_path / folder).mkdir()
+    for omic, suffix in (("mrna", "-RNA"), ("cnv", "-DNA")):
+        pd.DataFrame(rng.rand(30, 20), index=ids, columns=genes).T.to_csv(tmp_path / "cohort" / f"{omic}.csv")
+        new = [f"NEW{i}{suffix}" for i in range(5)]
+        pd.DataFrame(rng.rand(5, 20), index=new, columns=genes).T.to_csv(tmp_path / "new" / f"{omic}.csv")
+    pd.Series(["a", "b", "c"] * 10, index=ids, name="y").to_csv(tmp_path / "cohort" / "labels.csv")
+    out = tmp_path / "run"
+    status, _, stderr = call(["run", "--data", str(tmp_path / "cohort"), "--max-iter", "3", "--threads", "1",
+                              "--no-figures", "--out", str(out), "-q"])
+    assert status == 0, stderr
+    argv = ["embed", str(out), "--data", str(tmp_path / "new"), "--out", str(tmp_path / "e"), "-q"]
+    status, _, stderr = call(argv)
+    assert status == 2 and "lacks" not in stderr, stderr
+    assert "'NEW0-DNA'" in stderr and "--sample-name-length 4" in stderr
+    status, _, stderr = call([*argv, "--sample-name-length", "4"])
+    assert status == 0, stderr
+    assert list(pd.read_csv(tmp_path / "e" / "embedding.csv", index_col=0).index) == [f"NEW{i}" for i in range(5)]
+
+
 def test_embed_warns_about_samples_on_another_scale(run_dir, tmp_path):
     out, _ = run_dir
     mice, ids = new_mice(tmp_path / "new")

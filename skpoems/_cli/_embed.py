@@ -127,6 +127,18 @@ def _named_tables_as_trained(
             f"{folder} holds none of the model's omic tables ({', '.join(omics)}: files such as "
             f"{omics[0]}.csv or {omics[0].lower()}.csv.gz)."
         )
+    def held_alone(transpose: bool) -> int:  # the trained features each table holds, read alone
+        held = 0
+        for omic, stem in files.items():
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    table = load_omics_tables(folder, labels=False, omics=[stem], transpose=transpose).data
+            except (ValueError, OSError):
+                continue
+            held += len(set(map(str, table[stem].columns)) & set(map(str, trained.get(omic, []))))
+        return held
+
     def read(transpose: Any) -> pd.DataFrame:
         bunch = load_omics_tables(
             folder, labels=False, omics=list(files.values()), join=args.join,
@@ -154,13 +166,23 @@ def _named_tables_as_trained(
             # names, such as genes of mRNA and copy number, cannot be told apart from
             # sample names), or found few trained features: the orientation in which
             # the tables hold more of the trained features, if any
+            failed = {}
             for transpose in (False, True):
                 try:
                     candidate = read(transpose)
-                except (ValueError, OSError):
+                except (ValueError, OSError) as exc:
+                    failed[transpose] = exc
                     continue
                 if n_trained(candidate) > (0 if data is None else n_trained(data)):
                     data = candidate
+            # a reading that holds the trained features but failed (its samples do
+            # not match, say): its error is the cause, not the features "lacking"
+            # from the other reading
+            for transpose, exc in failed.items():
+                held = held_alone(transpose)
+                if held >= n_features / 2 and held > (0 if data is None else n_trained(data)):
+                    data, error = None, exc
+                    break
     for w in caught:
         # the loader's doubt about a lone table's orientation: the trained
         # features, found in its columns, settle it
