@@ -2299,3 +2299,21 @@ def test_label_column_finds_its_clinical_table(tmp_path):
         warnings.simplefilter("ignore")
         with pytest.raises(ValueError, match=r"label_column='PAM50' goes with a label file, and no table of .* has such a column: pass labels=FILE"):
             load_omics_tables(tmp_path, label_column="PAM50")
+
+
+def test_a_quantity_as_labels_is_named_in_a_warning(tmp_path):
+    """An age column picked as the labels was read as dozens of classes without
+    a word, and the protocol then scored k-means "agreement" in noise."""
+    rng = np.random.RandomState(0)
+    ids = pd.Index([f"P{i:03d}" for i in range(100)], name="sample")
+    pd.DataFrame(rng.rand(100, 10), index=ids).add_prefix("g").to_csv(tmp_path / "mrna.csv")
+    pd.DataFrame(rng.rand(100, 8), index=ids).add_prefix("m").to_csv(tmp_path / "mirna.csv")
+    ages = rng.randint(30, 80, 100)
+    pd.DataFrame({"age": ages}, index=ids).to_csv(tmp_path / "labels.csv")
+    with pytest.warns(UserWarning, match=r"labels are \d+ different whole numbers \(30 to 79\).*a quantity"):
+        bunch = load_omics_tables(tmp_path)
+    assert bunch.target.nunique() == len(np.unique(ages))  # (still read, as asked)
+    pd.DataFrame({"stage": np.arange(100) % 4}, index=ids).to_csv(tmp_path / "labels.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_omics_tables(tmp_path).target.nunique() == 4

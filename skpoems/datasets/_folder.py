@@ -8,6 +8,7 @@ import itertools
 import lzma
 import os
 import re
+import warnings
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ from sklearn.utils import Bunch
 from sklearn.utils._param_validation import StrOptions, validate_params
 
 from .._params import _Count
+from ..utils._warnings import user_stacklevel
 from ._base import _make_bunch, _omics_frame, open_text, strip_compression
 
 __all__ = ["load_omics_folder", "load_omics_files"]
@@ -442,14 +444,20 @@ def _read_labels(file: Path) -> list[str]:
     return [value for _, value in rows]
 
 
+#: more different whole numbers than this in a label column: a quantity, not class codes?
+_MAX_NUMERIC_CLASSES = 20
+
+
 def _encode_labels(
     values: Sequence[Any], source: str
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Turn raw labels into int64 codes.
 
     Numeric labels (``2``, ``2.0``, ``2.000000000000000000e+00``) must be integral
-    and are returned as they are, with ``target_names=None``. Any other labels are
-    class names: the codes index into the sorted unique names.
+    and are returned as they are, with ``target_names=None``; more than
+    ``_MAX_NUMERIC_CLASSES`` different numbers get a warning (an age read as
+    classes). Any other labels are class names: the codes index into the sorted
+    unique names.
     """
     try:
         numbers = np.asarray(values, dtype=np.float64)
@@ -461,6 +469,18 @@ def _encode_labels(
         raise ValueError(
             f"{source}: numeric labels must be integer class codes; found "
             f"{numbers[bad][0].item()!r}."
+        )
+    distinct = np.unique(numbers)
+    if len(distinct) > _MAX_NUMERIC_CLASSES:
+        # (an age or a count picked as the label column: scored as classes, k-means
+        # with that many clusters finds "agreement" in noise)
+        warnings.warn(
+            f"{source}: the labels are {len(distinct)} different whole numbers "
+            f"({distinct[0]:.0f} to {distinct[-1]:.0f}), read as {len(distinct)} classes: a quantity "
+            "(an age, a count, a time) rather than class codes? The evaluation scores labels as "
+            "classes; pick a column of classes (subtypes, groups), or bin the quantity first.",
+            UserWarning,
+            stacklevel=user_stacklevel(),
         )
     return numbers.astype(np.int64), None
 
