@@ -1126,6 +1126,7 @@ def test_sweep_refits_the_selected_configuration_with_its_threads(tmp_path, monk
         (["run", *FAST, "--set", "beta=1", "--set", "beta=2"], "--set beta=... is given more than once"),
         (["run", *FAST, "--test-size", "1.0"], "a number of test samples (at least 2)"),
         (["run", *FAST, "--test-size", "4"], "the test part of nutrimouse has 4 samples, too few to score 5 classes"),
+        (["run", *FAST, "--test-size", "39"], "the training part of nutrimouse has 1 sample(s), too few to train a model"),
         (["run", *FAST, "--top-variance", "1"], "1 is ambiguous"),
         (["benchmark", *FAST, "--models", "all,pca"], "'all' stands alone"),
         (["sweep", *FAST, "--set", "learning_rate=0.5"], "--set learning_rate=... in a sweep: the grid sets learning_rate"),

@@ -152,6 +152,13 @@ def _split(args: argparse.Namespace, bunch, seed_offset: int = 0) -> exp.Split:
             f"classes (k-means and a k-NN with {n_classes} neighbours on 3/4 of it); give a "
             "larger --test-size" + ("" if bunch.is_train is None else " (the folder's own split)")
         )
+    n_train = len(split.y_train)
+    if n_train < 2:  # (early stopping holds out part of it: the model's own error names no option)
+        raise _UsageError(
+            f"the training part of {bunch.name} has {n_train} sample(s), too few to train a model "
+            "(early stopping holds out part of it to validate on); give a smaller --test-size"
+            + ("" if bunch.is_train is None else " (the folder's own split)")
+        )
     if bunch.is_train is not None and seed_offset == 0:
         ignored = [
             opt
