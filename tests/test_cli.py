@@ -664,6 +664,18 @@ def test_discover_refuses_genes_as_samples_and_words_the_remedy_as_options(tmp_p
     assert sorted(pd.read_csv(tmp_path / "out" / "clusters.csv", index_col=0).index) == [f"PT{i:03d}" for i in range(30)]
 
 
+def test_impute_notes_samples_that_lack_most_of_an_omic(tmp_path):
+    """A mouse with 110 of its 120 genes missing was imputed with the medians and
+    weighed by the model as if measured, without a word."""
+    data, _ = mice_cohort(tmp_path, lipid_lacks=slice(0, 0), gene_nan=[(3, c) for c in range(110)] + [(5, 0)])
+    argv = ["run", "--data", str(data), *FAST[2:], "--impute", "median", "--out", str(tmp_path / "out"), "-q",
+            "--no-figures"]
+    status, _, stderr = call(argv)
+    assert status == 0, stderr
+    assert "omic 'gene': 1 sample(s) lack more than half of its features (e.g. 'm3' (110 of 120))" in stderr
+    assert "empty its whole row" in stderr and "'m5'" not in stderr  # (one stray value: no note)
+
+
 def test_run_model_keeps_imputer_and_feature_selection(tmp_path):
     """A cohort with stray NaN and a missing omic: the saved pipeline imputes,
     selects and scales new data as the run did, and keeps missing omics missing."""

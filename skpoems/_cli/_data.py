@@ -71,6 +71,36 @@ def _check_stray_missing(bunch, fitted_on: str = "the training part") -> None:
             )
 
 
+#: a sample missing more than this share of an omic's features gets a note under --impute
+_MOSTLY_MISSING = 0.5
+
+
+def _note_mostly_imputed(bunch, impute: str) -> None:
+    """Under ``--impute``: a note per omic naming the samples that lack most (not
+    all) of its values. The imputer fills them with each feature's mean or
+    median, and the model then weighs that profile as if it were measured; a
+    sample whose whole omic is missing is left missing, the model's way."""
+    data = bunch.data
+    if not isinstance(data, pd.DataFrame) or not isinstance(data.columns, pd.MultiIndex):
+        return
+    for omic in bunch.omic_names:
+        nan = data[omic].isna().to_numpy()
+        share = nan.mean(axis=1)
+        mostly = np.flatnonzero((share > _MOSTLY_MISSING) & (share < 1))
+        if mostly.size:
+            examples = ", ".join(
+                f"{str(data.index[r])!r} ({int(nan[r].sum())} of {nan.shape[1]})" for r in mostly[:3]
+            )
+            print(
+                f"skpoems: note: omic {omic!r}: {mostly.size} sample(s) lack more than half of its "
+                f"features (e.g. {examples}). --impute {impute} fills them with each feature's {impute}, "
+                "and the model weighs that mostly filled-in profile as if measured. To treat "
+                "such a sample as lacking the omic, empty its whole row in that table.",
+                file=sys.stderr,
+                flush=True,
+            )
+
+
 def _check_empty_omics(bunch) -> None:
     """Before any preprocessing: an omic without a single value (every cell of its
     table empty) is an error naming it, before numpy's "All-NaN slice
@@ -115,6 +145,8 @@ def _split(args: argparse.Namespace, bunch, seed_offset: int = 0) -> exp.Split:
     impute = getattr(args, "impute", None)
     if impute is None:
         _check_stray_missing(bunch)
+    elif seed_offset == 0:
+        _note_mostly_imputed(bunch, impute)
     if args.stratify and bunch.is_train is None:
         # (scikit-learn's message names the class by its code)
         counts = pd.Series(_label_names(bunch.target, bunch.target_names)).value_counts()
