@@ -1875,6 +1875,32 @@ def test_embed_names_the_sample_mismatch_of_the_reading_that_holds_the_features(
     assert list(pd.read_csv(tmp_path / "e" / "embedding.csv", index_col=0).index) == [f"NEW{i}" for i in range(5)]
 
 
+@pytest.mark.parametrize("respell", ["version", "case"])
+def test_embed_says_when_the_features_are_written_otherwise(tmp_path, respell):
+    """Ensembl ids of another release (ENSG00000000003.15 for .14) or genes in
+    another case: embed said the features were lacking, without a hint."""
+    rng = np.random.RandomState(0)
+    ids, genes = [f"s{i}" for i in range(30)], [f"ENSG{j:011d}.{j % 3 + 1}" for j in range(20)]
+    new_genes = [g.rsplit(".", 1)[0] + ".9" for g in genes] if respell == "version" else [g.lower() for g in genes]
+    for folder in ("cohort", "new"):
+        (tmp_path / folder).mkdir()
+    for omic in ("mrna", "mirna"):
+        names = genes if omic == "mrna" else [f"mir{j}" for j in range(10)]
+        pd.DataFrame(rng.rand(30, len(names)), index=ids, columns=names).to_csv(tmp_path / "cohort" / f"{omic}.csv")
+        new = new_genes if omic == "mrna" else names
+        pd.DataFrame(rng.rand(5, len(new)), index=ids[:5], columns=new).to_csv(tmp_path / "new" / f"{omic}.csv")
+    pd.Series(["a", "b", "c"] * 10, index=ids, name="y").to_csv(tmp_path / "cohort" / "labels.csv")
+    out = tmp_path / "run"
+    status, _, stderr = call(["run", "--data", str(tmp_path / "cohort"), "--max-iter", "3", "--threads", "1",
+                              "--no-figures", "--out", str(out), "-q"])
+    assert status == 0, stderr
+    status, _, stderr = call(["embed", str(out), "--data", str(tmp_path / "new"), "--out", str(tmp_path / "e"), "-q"])
+    assert status == 2 and "lacks 20 of the 20 features" in stderr, stderr
+    how = "without their version suffix" if respell == "version" else "in another case"
+    example = "'ENSG00000000000.9'" if respell == "version" else "'ensg00000000000.1'"
+    assert f"20 of them are in the table {how}, e.g. {example} for the model's 'ENSG00000000000.1'" in stderr
+
+
 def test_embed_warns_about_samples_on_another_scale(run_dir, tmp_path):
     out, _ = run_dir
     mice, ids = new_mice(tmp_path / "new")

@@ -7,6 +7,7 @@ import argparse
 import contextlib
 import io
 import json
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -53,6 +54,30 @@ def _trained_features(pipe) -> dict[str, list[str]]:
     }
 
 
+#: ways a table may write the trained feature names otherwise: how, and the folding
+_FEATURE_RESPELLINGS = (
+    ("without their version suffix", lambda name: re.sub(r"\.\d+$", "", name.strip()),
+     " (Ensembl ids of another release?). Rename the table's features to the model's names"),
+    ("in another case", lambda name: name.strip().casefold(), ". Write them as the model does"),
+)
+
+
+def _feature_spelling_hint(needed: pd.Index, columns: pd.Index) -> str:
+    """A hint when most of the trained features ``needed`` are among ``columns``
+    written otherwise (``ENSG00000000003.15`` for ``ENSG00000000003.14``, or in
+    another case): they are not matched so, only named."""
+    for how, fold, remedy in _FEATURE_RESPELLINGS:
+        written = {fold(str(c)): str(c) for c in columns}
+        found = [(str(n), written[fold(str(n))]) for n in needed if fold(str(n)) in written]
+        if found and len(found) >= len(needed) / 2:
+            model, table = found[0]
+            return (
+                f" {len(found)} of them are in the table {how}, e.g. {table!r} for the model's "
+                f"{model!r}{remedy} (they are not matched otherwise)."
+            )
+    return ""
+
+
 def _features_as_trained(pipe, data: pd.DataFrame, folder: str) -> tuple[pd.DataFrame, list[str]]:
     """``data`` (omic, feature) columns reordered to those the pipeline was fitted
     on, matched by name; returns it and a note per omic on ignored features."""
@@ -84,7 +109,7 @@ def _features_as_trained(pipe, data: pd.DataFrame, folder: str) -> tuple[pd.Data
                 f"omic {omic!r} in {folder} lacks {len(needed)} of the {len(used[omic])} features "
                 f"the model was trained on, e.g. {', '.join(map(repr, needed[:3]))}; a model "
                 "cannot embed samples without them (pass a whole missing omic as a missing file "
-                "or empty rows instead)."
+                "or empty rows instead)." + _feature_spelling_hint(needed, block.columns)
             )
         extra = block.columns.difference(pd.Index(names)).size
         if extra:
