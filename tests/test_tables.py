@@ -2317,3 +2317,24 @@ def test_a_quantity_as_labels_is_named_in_a_warning(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert load_omics_tables(tmp_path).target.nunique() == 4
+
+
+def test_sample_names_with_suffixes_of_their_own_length_are_named_in_the_error(tmp_path):
+    """P1_RNA .. P30_RNA beside P1_miR .. P30_miR and labels P1 .. P30: no one
+    length cuts them alike, and the error suggested joins that cannot work."""
+    rng = np.random.RandomState(0)
+    patients = [f"P{i}" for i in range(1, 31)]
+    for omic, suffix in (("mrna", "_RNA"), ("mirna", "_miR")):
+        index = pd.Index([p + suffix for p in patients], name="sample")
+        pd.DataFrame(rng.rand(30, 6), index=index).add_prefix(omic).to_csv(tmp_path / f"{omic}.csv")
+    pd.DataFrame({"y": np.arange(30) % 2}, index=pd.Index(patients, name="sample")).to_csv(tmp_path / "labels.csv")
+    for join in ("strict", "inner"):
+        with pytest.raises(ValueError, match=r"agree before their last '_' \('P1_miR' and 'P1_RNA' and 'P1'\), "
+                                             r"which would make 30 samples common") as caught:
+            load_omics_tables(tmp_path, join=join)
+        assert "join='inner' to keep" not in str(caught.value)
+    for omic in ("mrna", "mirna"):  # the remedy it gives
+        table = pd.read_csv(tmp_path / f"{omic}.csv", index_col=0)
+        table.index = table.index.str.rsplit("_", n=1).str[0]
+        table.to_csv(tmp_path / f"{omic}.csv")
+    assert load_omics_tables(tmp_path).data.shape == (30, 12)

@@ -1262,6 +1262,27 @@ def _prefix_hint(indexes: Sequence[pd.Index], how: str = "e.g. table.index.str[:
                     if merged else ""
                 )
             )
+    return "" if patient else _suffix_hint(names, matched)
+
+
+def _suffix_hint(names: Sequence[Sequence[str]], matched: int) -> str:
+    """A hint when the sample names of ``names`` (one list per file) agree before
+    their last separator (``P1_RNA``, ``P10_miR``: each assay's suffix), which no
+    one length cuts alike."""
+    for sep in "_-.|":
+        stems = [{s.rsplit(sep, 1)[0]: s for s in n} for n in names]
+        if any(len(stem) < len(set(n)) for stem, n in zip(stems, names, strict=True)):
+            continue  # (names of one file that would fall together)
+        common = set.intersection(*(set(stem) for stem in stems))
+        if len(common) > matched and len(common) >= min(map(len, stems)) / 2:
+            key = sorted(common)[0]
+            examples = list(dict.fromkeys(stem[key] for stem in stems))
+            return (
+                f" The names agree before their last {sep!r} ({' and '.join(map(repr, examples))}), "
+                f"which would make {len(common)} samples common to all: write each sample's name "
+                f"alike in every file (pandas: table.index = table.index.str.rsplit({sep!r}, n=1).str[0] "
+                "where the suffix names the assay)."
+            )
     return ""
 
 
