@@ -2338,3 +2338,17 @@ def test_sample_names_with_suffixes_of_their_own_length_are_named_in_the_error(t
         table.index = table.index.str.rsplit("_", n=1).str[0]
         table.to_csv(tmp_path / f"{omic}.csv")
     assert load_omics_tables(tmp_path).data.shape == (30, 12)
+
+
+def test_a_separator_ending_the_header_line_alone_is_read(tmp_path):
+    """``sample\\tg1\\tg2\\t`` over data lines without a last tab: the header's empty
+    last field was reported as a value missing from line 2; a line that is short
+    beyond it is still refused, by its own number."""
+    (tmp_path / "mrna.tsv").write_text("sample\tg1\tg2\tg3\t\nS1\t1\t2\t3\nS2\t2\t3\t4\nS3\t3\t4\t6\n")
+    (tmp_path / "mirna.tsv").write_text("sample\tm1\tm2\nS1\t1\t2\nS2\t2\t3\nS3\t1\t1\n")
+    data = load_omics_tables(tmp_path).data
+    assert list(data["mrna"].columns) == ["g1", "g2", "g3"]
+    np.testing.assert_array_equal(data["mrna"].to_numpy(), [[1, 2, 3], [2, 3, 4], [3, 4, 6]])
+    (tmp_path / "mrna.tsv").write_text("sample\tg1\tg2\tg3\t\nS1\t1\t2\t3\nS2\t2\t4\nS3\t3\t4\t6\n")
+    with pytest.raises(ValueError, match=r"mrna.tsv, line 3: 3 tab-separated field\(s\) where the table has 4"):
+        load_omics_tables(tmp_path)

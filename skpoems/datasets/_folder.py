@@ -159,6 +159,10 @@ def _refuse_short_rows(file: Path, table: pd.DataFrame, fields: int, skip: int, 
     last column holds a missing value."""
     if table.shape[1] == 0 or not table.iloc[:, -1].isna().any():
         return
+    # a separator ending the header line alone: an empty last column (dropped
+    # later) that the lines one field short lack, and nothing else
+    if str(table.columns[-1]).startswith("Unnamed:") and table.iloc[:, -1].isna().all():
+        fields -= 1
     short = _short_row(file, fields, skip, sep)
     if short is not None:
         line_no, count = short
