@@ -1350,10 +1350,61 @@ def plot_embedding_heatmap(
     return ax
 
 
+def _quantity(y: Any, n_samples: int, samples: Any) -> np.ndarray | None:
+    """``y`` as float64 values where it is a quantity (numbers, not booleans, of
+    which some have a fraction), aligned as :func:`_group_codes` aligns labels;
+    else None (labels, or no ``y``)."""
+    if y is None or isinstance(y, pd.Categorical) or isinstance(getattr(y, "dtype", None), pd.CategoricalDtype):
+        return None
+    try:
+        values = pd.to_numeric(pd.Series(np.asarray(y, dtype=object)), errors="raise").to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    finite = values[np.isfinite(values)]
+    if values.ndim != 1 or np.asarray(y).dtype.kind == "b" or not finite.size or np.all(finite == np.round(finite)):
+        return None
+    _group_codes(y, None, n_samples, samples, "Z")  # (the checks of length and order)
+    return values
+
+
+def _map_axes_labels(ax, axis_name: str, share: np.ndarray | None) -> None:
+    if share is not None:  # PCA: with the share of the embedding's variance on each axis
+        ax.set_xlabel(f"PC1 ({share[0]:.0%})")
+        ax.set_ylabel(f"PC2 ({share[1]:.0%})")
+    else:
+        ax.set_xlabel(f"{axis_name} 1")
+        ax.set_ylabel(f"{axis_name} 2")
+        ax.set_xticks([])
+        ax.set_yticks([])
+
+
+def _plot_map_without_groups(
+    ax, coords: np.ndarray, values: np.ndarray | None, name: Any, axis_name: str, share: np.ndarray | None
+):
+    """:func:`plot_embedding` without groups: one colour (``values`` None), or a
+    colour scale of ``values`` with its colour bar (missing values grey)."""
+    size = 28 if len(coords) <= 300 else 14
+    if values is None:
+        ax.scatter(coords[:, 0], coords[:, 1], s=size, color=_OKABE_ITO[0], alpha=0.8, linewidths=0)
+    else:
+        missing = ~np.isfinite(values)
+        if missing.any():
+            ax.scatter(*coords[missing].T, s=size, color=(0.6, 0.6, 0.6, 1.0), alpha=0.8, linewidths=0,
+                       label="unlabelled")
+        points = ax.scatter(*coords[~missing].T, s=size, c=values[~missing], cmap="viridis", alpha=0.9,
+                            linewidths=0)
+        _figure_of(ax).colorbar(points, ax=ax, label=str(name) if name is not None else "value", shrink=0.9)
+        if missing.any():
+            ax.legend(loc="best", frameon=False, markerscale=1.3)
+    _map_axes_labels(ax, axis_name, share)
+    _set_title(ax, f"{axis_name} of the embedding")
+    return ax
+
+
 @validate_params(
     {
         "Z": "no_validation",
-        "y": ["array-like"],
+        "y": ["array-like", None],
         "method": [StrOptions({"tsne", "umap", "pca"})],
         "target_names": ["array-like", None],
         "random_state": ["random_state"],
@@ -1364,7 +1415,7 @@ def plot_embedding_heatmap(
 )
 def plot_embedding(
     Z: Any,
-    y: Any,
+    y: Any = None,
     *,
     method: str = "tsne",
     target_names: Any = None,
@@ -1386,9 +1437,12 @@ def plot_embedding(
     ----------
     Z : array-like of shape (n_samples, n_factors)
         The embedding.
-    y : array-like of shape (n_samples,)
+    y : array-like of shape (n_samples,), default=None
         Subtype labels (the legend); missing ones (NaN, None) are shown as
-        ``"unlabelled"``.
+        ``"unlabelled"``. Numbers with fractions (an age in years and days, a
+        survival time, a gating weight) are a quantity: a colour scale and its
+        colour bar instead of a legend, missing ones grey. None: every sample in
+        one colour (clusters yet to be found).
     method : {"tsne", "umap", "pca"}, default="tsne"
         The projection.
     target_names : array-like of str or dict, default=None
@@ -1437,7 +1491,17 @@ def plot_embedding(
             "Plot a one-factor embedding against the subtypes directly, e.g. as a strip plot."
         )
     n = M.shape[0]
-    codes, groups = _group_codes(y, target_names, n, _sample_labels(Z), "Z")
+    quantity = _quantity(y, n, _sample_labels(Z))
+    if quantity is not None or y is None:
+        if target_names is not None or palette is not None:
+            raise ValueError(
+                "target_names and palette name and colour groups of samples; "
+                + ("y is None" if y is None else "y is a quantity (numbers with fractions), drawn on a colour scale")
+                + ": leave them out."
+            )
+        codes, groups = np.zeros(n, dtype=np.int64), [""]
+    else:
+        codes, groups = _group_codes(y, target_names, n, _sample_labels(Z), "Z")
     if n < 2:
         raise ValueError(f"A 2-D map of the embedding needs at least 2 samples; Z has {n}.")
     if not np.ptp(M, axis=0).any():
@@ -1491,6 +1555,9 @@ def plot_embedding(
     coords = np.asarray(coords)
     owned = ax is None and figsize is None  # (a figure of the size the user gave is kept)
     ax = _new_axes(ax, (6.0, 4.8), figsize)
+    if quantity is not None or y is None:
+        return _plot_map_without_groups(ax, coords, quantity, getattr(y, "name", None), axis_name,
+                                        pca.explained_variance_ratio_ if method == "pca" else None)
     unlabelled = _has_unlabelled(y)
     labelled = len(groups) - unlabelled
     if labelled <= len(_OKABE_ITO):
@@ -1525,16 +1592,7 @@ def plot_embedding(
             linewidths=0,
             label=str(groups[c]),
         )
-    if method == "pca":  # with the share of the embedding's variance on each axis
-        share = pca.explained_variance_ratio_
-        ax.set_xlabel(f"PC1 ({share[0]:.0%})")
-        ax.set_ylabel(f"PC2 ({share[1]:.0%})")
-    else:
-        ax.set_xlabel(f"{axis_name} 1")
-        ax.set_ylabel(f"{axis_name} 2")
-    if method != "pca":
-        ax.set_xticks([])
-        ax.set_yticks([])
+    _map_axes_labels(ax, axis_name, pca.explained_variance_ratio_ if method == "pca" else None)
     legend_title = getattr(y, "name", None)
     present = [c for c in range(len(groups)) if c in handles]
     legend = ax.legend(

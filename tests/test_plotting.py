@@ -1127,3 +1127,27 @@ def test_top_feature_bars_hatch_the_features_that_fall(poems):
     legend = ax.get_legend()
     assert _texts(legend.get_texts()) == ["mRNA", "methylation", "miRNA", "falls with its factor"]
     assert [h.get_hatch() for h in legend.legend_handles] == [None, None, None, "////"]
+
+
+def test_plot_embedding_of_a_quantity_or_of_no_labels():
+    """An age with fractions was drawn as 60 groups, one legend entry each; a
+    quantity now gets a colour scale and its colour bar (missing values grey),
+    and no y draws the samples in one colour (clusters yet to be found)."""
+    rng = np.random.RandomState(0)
+    Z = pd.DataFrame(rng.randn(60, 4), index=[f"s{i}" for i in range(60)])
+    age = pd.Series(rng.uniform(30, 80, 60), index=Z.index, name="age")
+    age.iloc[3] = np.nan
+    ax = plot_embedding(Z, age, method="pca")
+    assert [len(c.get_offsets()) for c in ax.collections] == [1, 59]  # the grey one, the scale
+    assert ax.figure.axes[-1].get_ylabel() == "age"  # the colour bar
+    assert _texts(ax.get_legend().get_texts()) == ["unlabelled"]
+    np.testing.assert_allclose(ax.collections[1].get_array(), age.drop(age.index[3]).to_numpy())
+    with pytest.raises(ValueError, match="quantity.*leave them out"):
+        plot_embedding(Z, age, method="pca", target_names=["young", "old"])
+    with pytest.raises(ValueError, match="order"):  # (a Series in another order, as for labels)
+        plot_embedding(Z, age.sample(frac=1, random_state=0), method="pca")
+    ax = plot_embedding(Z, method="pca")
+    assert len(ax.collections) == 1 and ax.get_legend() is None
+    # whole numbers stay groups (subtype codes)
+    ax = plot_embedding(Z, np.arange(60) % 3, method="pca")
+    assert _texts(ax.get_legend().get_texts()) == ["0", "1", "2"]
