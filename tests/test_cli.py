@@ -421,6 +421,22 @@ def test_embed_new_samples_with_the_saved_model(run_dir, tmp_path):
     np.testing.assert_allclose(flat.loc[genes.index], pd.read_csv(tmp_path / "g" / "embedding.csv", index_col=0).loc[genes.index])
 
 
+def test_embed_leaves_out_samples_without_any_value_and_embeds_the_others(run_dir, tmp_path):
+    """One new mouse without a value of either omic failed the whole batch."""
+    out, _ = run_dir
+    lacking = np.zeros(40, dtype=bool)
+    lacking[1::4] = True  # (m1 lacks the lipids)
+    _, ids = new_mice(tmp_path / "new", lipid_rows=~lacking)
+    gene = pd.read_csv(tmp_path / "new" / "gene.csv", index_col=0)
+    gene.loc["m1"] = np.nan
+    gene.to_csv(tmp_path / "new" / "gene.csv")
+    status, stdout, stderr = call(["embed", str(out), "--data", str(tmp_path / "new"), "--out", str(tmp_path / "e")])
+    assert status == 0, stderr
+    assert "embedded 39 samples" in stdout
+    assert "left out 1 sample(s) without a value of any of the model's omics (e.g. 'm1')" in stdout
+    assert sorted(pd.read_csv(tmp_path / "e" / "embedding.csv", index_col=0).index) == sorted(set(ids) - {"m1"})
+
+
 def test_embed_errors(run_dir, tmp_path):
     out, _ = run_dir
     new_mice(tmp_path / "fewer", genes=slice(1, None))  # lacks one trained feature

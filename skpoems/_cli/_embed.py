@@ -338,6 +338,20 @@ def _cmd_embed(args: argparse.Namespace) -> int:
                           file=sys.stderr, flush=True)
         data = _named_tables_as_trained(folder, omics, args, _trained_features(pipe))
     X, notes = _features_as_trained(pipe, data, args.data)
+    # samples without a value of any of the model's omics: nothing to embed them
+    # from; left out with a note rather than failing the others
+    empty = X.isna().all(axis=1).to_numpy()
+    if empty.all():
+        raise _DataError(
+            f"cannot embed {args.data}: none of its {len(X)} samples has a value of the model's "
+            f"omics ({', '.join(omics)})."
+        )
+    if empty.any():
+        notes.append(
+            f"left out {int(empty.sum())} sample(s) without a value of any of the model's omics "
+            f"(e.g. {', '.join(repr(str(s)) for s in X.index[empty][:3])}): nothing to embed them from"
+        )
+        X = X.loc[~empty]
     try:
         scaled = pipe[:-1].transform(X) if len(pipe) > 1 else X
         Z = model.transform(scaled)
