@@ -2352,3 +2352,16 @@ def test_a_separator_ending_the_header_line_alone_is_read(tmp_path):
     (tmp_path / "mrna.tsv").write_text("sample\tg1\tg2\tg3\t\nS1\t1\t2\t3\nS2\t2\t4\nS3\t3\t4\t6\n")
     with pytest.raises(ValueError, match=r"mrna.tsv, line 3: 3 tab-separated field\(s\) where the table has 4"):
         load_omics_tables(tmp_path)
+
+
+def test_names_that_pandas_reads_as_missing_are_kept(tmp_path):
+    """A gene ``NA`` or ``NULL`` and a sample ``NA`` were read as NaN, then named
+    'nan' (two such genes: "names 1 feature(s) more than once ('nan')"). An
+    empty name stays missing."""
+    (tmp_path / "mrna.csv").write_text("gene,S1,S2,NA\nNA,1,2,3\nNULL,2,3,4\nTP53,3,4,5\n")
+    (tmp_path / "mirna.csv").write_text("sample,m1,m2\nNA,1,2\nS1,2,3\nS2,3,3\n")
+    data = load_omics_tables(tmp_path).data
+    assert list(data["mrna"].columns) == ["NA", "NULL", "TP53"]
+    assert sorted(data.index) == ["NA", "S1", "S2"]
+    np.testing.assert_array_equal(data.loc["NA", "mrna"].to_numpy(), [3, 4, 5])
+    np.testing.assert_array_equal(data.loc["NA", "mirna"].to_numpy(), [1, 2])

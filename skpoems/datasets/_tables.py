@@ -689,7 +689,25 @@ def _read_table(file: Path) -> pd.DataFrame:
         ids = pd.read_csv(file, usecols=[0], dtype=str, index_col=False, **options).iloc[:, 0]
         if len(ids) == len(table) and ids.notna().all():
             table[table.columns[0]] = ids.str.strip().to_numpy()
+    if not row_names_first:
+        _names_read_as_missing(file, table, options)
     return table
+
+
+def _names_read_as_missing(file: Path, table: pd.DataFrame, options: dict[str, Any]) -> None:
+    """Put back, in place, the names of a first column of names (text, all
+    different) that pandas read as missing values: a gene ``NA`` or a sample
+    ``NULL`` became NaN, and then the text ``'nan'``. Empty cells stay missing."""
+    if table.shape[1] < 2 or not table.iloc[:, 0].isna().any() or pd.api.types.is_numeric_dtype(table.iloc[:, 0]):
+        return
+    written = pd.read_csv(
+        file, usecols=[0], dtype=str, index_col=False, keep_default_na=False, **options
+    ).iloc[:, 0].str.strip()
+    if len(written) != len(table):
+        return
+    names = table.iloc[:, 0].where(table.iloc[:, 0].notna() | (written == "").to_numpy(), written.to_numpy())
+    if names.notna().all() and names.is_unique:  # (a column of names, not of values)
+        table[table.columns[0]] = names.to_numpy()
 
 
 def _not_text(file: Path, exc: UnicodeDecodeError) -> ValueError:
