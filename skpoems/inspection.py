@@ -182,11 +182,6 @@ def _embedding_at(estimator: Any, X: Any) -> np.ndarray:
 
 def _resolve_method(estimator: Any, method: str, X: Any, attributions: Any = None) -> str:
     if attributions is not None:
-        if X is not None:
-            raise ValueError(
-                "Pass X or attributions, not both: attributions are the decoder "
-                "gradients already computed at some samples (decoder_attributions)."
-            )
         if method == "weights":
             raise ValueError(
                 "attributions are decoder gradients: they rank features with "
@@ -233,6 +228,14 @@ def _model_fingerprint(estimator: Any) -> str:
     return digest.hexdigest()
 
 
+def _samples_digest(Z: Any) -> str:
+    """A digest of an embedding, which tells the samples a result was computed at
+    apart from others."""
+    import hashlib
+
+    return hashlib.sha1(np.ascontiguousarray(Z, dtype=np.float64).tobytes(), usedforsecurity=False).hexdigest()
+
+
 def _check_attributions(estimator: Any, attributions: Any) -> list[np.ndarray]:
     """The (D_v, n_factors) matrices of a :func:`decoder_attributions` result,
     checked against the fitted omics, features and factors."""
@@ -265,8 +268,8 @@ def _check_attributions(estimator: Any, attributions: Any) -> list[np.ndarray]:
                 f"{type(estimator).__name__} was fitted with for that omic."
             )
         if isinstance(A, pd.DataFrame) and not np.array_equal(
-            np.asarray(A.columns), np.arange(A.shape[1])
-        ):
+            np.asarray(A.columns).astype(str), np.arange(A.shape[1]).astype(str)
+        ):  # (as text too: a CSV file's header)
             raise ValueError(
                 f"attributions[{omic!r}] has columns {list(A.columns)[:5]}...; they must be "
                 "the factors 0, 1, ... in order, as decoder_attributions returns them."
@@ -315,6 +318,21 @@ def _feature_scores(
     if attributions is not None:
         blocks = _check_attributions(estimator, attributions)
         spread = _attribution_spread(attributions, _n_factors(estimator))
+        recorded = {
+            A.attrs.get("samples") for A in attributions.values()
+            if isinstance(A, pd.DataFrame) and A.attrs.get("samples") is not None
+        }
+        if Z is not None and recorded and recorded != {_samples_digest(Z)}:
+            # (computed at other samples than the fit's, e.g. held-out ones: the
+            # slope column cannot come from the fit's embedding)
+            warnings.warn(
+                "attributions were computed at other samples than those passed to fit, "
+                "so the slope column (measured at the fit's samples) is left NaN: pass "
+                "X, the samples of the attributions, to top_features for their slopes.",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
+            Z = None
     else:
         if Z is None:
             Z = _embedding_at(estimator, X)  # (raises: a model saved without embedding_)
@@ -871,8 +889,10 @@ def top_features(
         instead of ``X``: ranks by them (``method="gradient"``) without
         differentiating the decoder again. Differentiating costs about as much
         as a few training epochs, so compute them once to rank overall, per
-        factor and per omic. The ``slope`` column is then measured over the
-        samples passed to fit.
+        factor and per omic. The ``slope`` column is then measured at ``X``
+        (pass the samples of the attributions), else at the samples passed to
+        fit; attributions computed at other samples (their
+        ``attrs["samples"]`` records which) leave it NaN, with a warning.
 
     Returns
     -------
@@ -1066,6 +1086,10 @@ def _mean_slopes(estimator: Any, Z: Any, table: pd.DataFrame) -> np.ndarray:
             S = decoders[v].mean_jacobian(z, index, absolute=False).cpu().numpy()
             out[at] = S[where, factors[at]]
         return out
+    # MOCSS: an exactly zero v-specific code marks a sample lacking omic v, which
+    # a central difference would unmark (decoding v through its specific path):
+    # such a sample's slope along that code is 0, as its decoders do not read it
+    marks_lacking = hasattr(module, "lacking")
     # (an omic without features in the table: its first feature)
     picks = {v: np.unique(features[omics == v]) if (omics == v).any() else [0] for v in range(n_omics)}
     restricted = _decoding_features(module, picks)
@@ -1084,6 +1108,8 @@ def _mean_slopes(estimator: Any, Z: Any, table: pd.DataFrame) -> np.ndarray:
             zz = z[start : start + rows]
             tangent = torch.zeros_like(zz)
             tangent[:, k] = 1.0
+            if marks_lacking:
+                tangent[zz[:, k] == 0, k] = 0.0
             derivs = _directional_derivatives(module.decode, zz, tangent, state)
             for i, row in enumerate(at):
                 total[i] += float(derivs[omics[row]][:, features[row]].sum())
@@ -1211,7 +1237,9 @@ def decoder_attributions(estimator: Any, X: Any = None) -> dict[str, pd.DataFram
         the standard deviation of each factor over ``X``, by which
         :func:`top_features` weighs the columns; ``attrs["model"]``: a digest of
         the fitted weights, so that :func:`top_features` refuses the
-        attributions of another fit.
+        attributions of another fit; ``attrs["samples"]``: a digest of the
+        embedding of ``X``, so that its ``slope`` column is measured at the same
+        samples or left NaN.
 
     Examples
     --------
@@ -1230,7 +1258,7 @@ def decoder_attributions(estimator: Any, X: Any = None) -> dict[str, pd.DataFram
     attributions = _decoder_jacobian_abs_mean(estimator, Z)
     spread = np.asarray(Z, dtype=float).std(axis=0).tolist()
     names = estimator.omic_feature_names()
-    fingerprint = _model_fingerprint(estimator)
+    fingerprint, samples = _model_fingerprint(estimator), _samples_digest(Z)
     out = {}
     for v, (omic, A) in enumerate(zip(estimator.omic_names_, attributions, strict=True)):
         frame = pd.DataFrame(
@@ -1240,6 +1268,7 @@ def decoder_attributions(estimator: Any, X: Any = None) -> dict[str, pd.DataFram
         )
         frame.attrs["factor_std"] = list(spread)
         frame.attrs["model"] = fingerprint
+        frame.attrs["samples"] = samples
         out[omic] = frame
     return out
 

@@ -640,8 +640,8 @@ def test_top_features_refuses_attributions_that_do_not_fit(fitted, small):
     X, _ = small
     est = fitted["POEMSTransformer"]
     A = decoder_attributions(est, X)
-    with pytest.raises(ValueError, match="X or attributions, not both"):
-        top_features(est, X=X, attributions=A)
+    # (X with attributions: the samples of the slope column, see
+    # test_slopes_of_attributions_are_measured_at_their_samples)
     with pytest.raises(ValueError, match="method='gradient'"):
         top_features(est, method="weights", attributions=A)
     with pytest.raises(ValueError, match="missing \\['omic2'\\]"):
@@ -1543,3 +1543,54 @@ def test_attributions_do_not_hide_running_out_of_memory(monkeypatch):
     monkeypatch.setattr(torch.func, "jvp", out_of_memory)
     with pytest.raises(torch.OutOfMemoryError):
         decoder_attributions(est, X)
+
+
+def test_slopes_of_mocss_specific_factors_leave_out_samples_lacking_the_omic():
+    """MOCSS-SparseVAE: a zero specific code marks a sample lacking the omic, and
+    the central differences of the slope column unmarked it, so such samples
+    added slopes that do not exist (|slope| above strength, signs flipped)."""
+    X, _ = make_multiomics(n_samples=60, omic_dims=(10, 8), n_components=3, as_frame=True, random_state=0)
+    X = X.clip(0, 1)
+    X.loc[X.index[:30], "omic1"] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = MOCSSSparseVAETransformer(n_components=2, max_iter=10, random_state=0).fit(X)
+    Z = m.transform(X)
+    has = X["omic1"].notna().all(axis=1).to_numpy()
+    for k in (2, 3):  # omic1's specific factors
+        table = top_features(m, n=8, factor=k, omic="omic1")
+        h = 1e-6
+        up, down = Z.copy(), Z.copy()
+        up[has, k] += h
+        down[has, k] -= h
+        truth = ((m.inverse_transform(up)["omic1"] - m.inverse_transform(down)["omic1"]) / (2 * h)).mean()
+        np.testing.assert_allclose(table["slope"], truth[table["feature"]].to_numpy(), atol=1e-7)
+        assert (table["slope"].abs() <= table["strength"] * (1 + 1e-6) + 1e-12).all()  # (a mean of |.| bounds it)
+
+
+def test_slopes_of_attributions_are_measured_at_their_samples(tmp_path):
+    """top_features(attributions=A) measured the slope column at the fit's
+    samples, whatever samples A came from: one table of two sample sets. A CSV
+    copy of A (factor labels as text) was refused."""
+    X, _ = make_multiomics(n_samples=80, omic_dims=(10, 8), n_components=3, as_frame=True, random_state=0)
+    X = X.clip(0, 1)
+    train, test = X.iloc[:60], X.iloc[60:]
+    est = POEMSTransformer(n_components=3, max_iter=15, random_state=0).fit(train)
+    A = decoder_attributions(est, test)
+    at_test = top_features(est, n=3, X=test)
+    both = top_features(est, n=3, X=test, attributions=A)
+    pd.testing.assert_frame_equal(both, at_test, check_like=True, atol=1e-9)
+    with pytest.warns(UserWarning, match="other samples than those passed to fit.*slope column"):
+        alone = top_features(est, n=3, attributions=A)
+    assert alone["slope"].isna().all() and np.allclose(alone["strength"], at_test["strength"])
+    at_fit = decoder_attributions(est)  # (the fit's samples: slopes there, no warning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pd.testing.assert_frame_equal(top_features(est, n=3, attributions=at_fit), top_features(est, n=3),
+                                      check_like=True, atol=1e-9)
+    for omic, frame in at_fit.items():
+        frame.to_csv(tmp_path / f"{omic}.csv")
+    copied = {omic: pd.read_csv(tmp_path / f"{omic}.csv", index_col=0) for omic in at_fit}
+    with pytest.warns(UserWarning, match="attrs"):  # (the copy lost factor_std: unweighted)
+        ranked = top_features(est, n=3, factor=0, attributions=copied)
+    assert list(ranked["feature"]) == list(top_features(est, n=3, factor=0)["feature"])
