@@ -963,7 +963,9 @@ def top_features(
     _check_factor(estimator, factor)
     omics = _omic_indices(estimator, omic)
     method = _resolve_method(estimator, method, X, attributions)
-    if method == "weights" and factor is None and getattr(estimator, "row_normalize", False):
+    # (as fitted: its decoders' setting, which set_params after fit does not change)
+    row_normalized = any(getattr(m, "row_normalize", False) for m in estimator.module_.modules())
+    if method == "weights" and factor is None and row_normalized:
         raise ValueError(
             "With row_normalize=True every feature's row of |W| sums to 1, so the sum "
             "over factors ranks nothing (ties broken by rounding). Rank by the decoder "

@@ -1889,7 +1889,10 @@ def plot_training_history(
 
     # (the principled objective of POEMS and POEM is per sample in nats; MOCSS adds
     # contrastive and orthogonality terms of other units)
-    nats = isinstance(estimator, (POEMSTransformer, POEMTransformer)) and estimator.objective == "elbo"
+    # (the objective it was fitted with, which set_params after fit does not change)
+    nats = isinstance(estimator, (POEMSTransformer, POEMTransformer)) and (
+        getattr(estimator.module_, "objective", estimator.objective) == "elbo"
+    )
     ax.set_ylabel("Loss per sample (nats)" if nats else "Loss")
     if _axes_inches(ax)[0] >= 4.0:
         ax.legend(frameon=False)

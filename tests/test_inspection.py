@@ -1594,3 +1594,26 @@ def test_slopes_of_attributions_are_measured_at_their_samples(tmp_path):
     with pytest.warns(UserWarning, match="attrs"):  # (the copy lost factor_std: unweighted)
         ranked = top_features(est, n=3, factor=0, attributions=copied)
     assert list(ranked["feature"]) == list(top_features(est, n=3, factor=0)["feature"])
+
+
+def test_interpretation_reads_the_settings_a_model_was_fitted_with(small):
+    """set_params after fit changed what top_features and plot_training_history
+    read (row_normalize, objective): a meaningless |W| ranking of ties, or a
+    refusal of a plain W; score already kept the fitted settings."""
+    X, _ = small
+    normalized = POEMSTransformer(n_components=3, max_iter=3, random_state=0, row_normalize=True).fit(X)
+    normalized.set_params(row_normalize=False)
+    with pytest.raises(ValueError, match="row_normalize=True every feature's row"):
+        top_features(normalized, n=3, method="weights")
+    plain = POEMSTransformer(n_components=3, max_iter=3, random_state=0).fit(X).set_params(row_normalize=True)
+    assert len(top_features(plain, n=3, method="weights")) == 3 * len(plain.omic_names_)
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from skpoems.plotting import plot_training_history
+
+    elbo = POEMSTransformer(n_components=3, max_iter=3, random_state=0, objective="elbo").fit(X)
+    assert plot_training_history(elbo.set_params(objective="paper")).get_ylabel() == "Loss per sample (nats)"
+    paper = POEMSTransformer(n_components=3, max_iter=3, random_state=0, objective="paper").fit(X)
+    assert plot_training_history(paper.set_params(objective="elbo")).get_ylabel() == "Loss"
