@@ -1350,19 +1350,32 @@ def plot_embedding_heatmap(
     return ax
 
 
+#: more different whole numbers than this: a quantity (an age in years), not group codes
+_MAX_NUMERIC_GROUPS = 20
+
+
 def _quantity(y: Any, n_samples: int, samples: Any) -> np.ndarray | None:
     """``y`` as float64 values where it is a quantity (numbers, not booleans, of
-    which some have a fraction), aligned as :func:`_group_codes` aligns labels;
-    else None (labels, or no ``y``)."""
+    which some have a fraction or that take more than ``_MAX_NUMERIC_GROUPS``
+    values), aligned as :func:`_group_codes` aligns labels; else None (labels,
+    text or categorical, or no ``y``)."""
     if y is None or isinstance(y, pd.Categorical) or isinstance(getattr(y, "dtype", None), pd.CategoricalDtype):
         return None
     try:
-        values = pd.to_numeric(pd.Series(np.asarray(y, dtype=object)), errors="raise").to_numpy(dtype=np.float64)
+        series = (
+            pd.Series(y) if isinstance(y, (pd.Series, pd.api.extensions.ExtensionArray))  # (Int64 with NA)
+            else pd.Series(np.asarray(y, dtype=object)).infer_objects()  # (numbers as text stay text)
+        )
     except (TypeError, ValueError):
         return None
-    finite = values[np.isfinite(values)]
-    if values.ndim != 1 or np.asarray(y).dtype.kind == "b" or not finite.size or np.all(finite == np.round(finite)):
+    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
         return None
+    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return None
+    if np.all(finite == np.round(finite)) and len(np.unique(finite)) <= _MAX_NUMERIC_GROUPS:
+        return None  # (group codes)
     _group_codes(y, None, n_samples, samples, "Z")  # (the checks of length and order)
     return values
 
@@ -1439,10 +1452,11 @@ def plot_embedding(
         The embedding.
     y : array-like of shape (n_samples,), default=None
         Subtype labels (the legend); missing ones (NaN, None) are shown as
-        ``"unlabelled"``. Numbers with fractions (an age in years and days, a
-        survival time, a gating weight) are a quantity: a colour scale and its
-        colour bar instead of a legend, missing ones grey. None: every sample in
-        one colour (clusters yet to be found).
+        ``"unlabelled"``. Numbers with fractions or of more than 20 different
+        values (an age, a survival time, a gating weight) are a quantity: a
+        colour scale and its colour bar instead of a legend, missing ones grey
+        (to draw such numbers as groups, pass them as text: ``y.astype(str)``).
+        None: every sample in one colour (clusters yet to be found).
     method : {"tsne", "umap", "pca"}, default="tsne"
         The projection.
     target_names : array-like of str or dict, default=None

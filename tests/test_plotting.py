@@ -573,7 +573,7 @@ def test_small_groups_are_drawn_over_large_ones_in_distinct_colour_blind_safe_co
     assert _texts(ax.get_legend().get_texts()) == ["common", "rare", "unlabelled"]  # legend in label order
     colours = [to_hex(c.get_facecolor()[0], keep_alpha=False) for c in ax.collections]
     assert colours[:2] == ["#0072b2", "#e69f00"] and colours[2] == "#999999"  # Okabe-Ito, unlabelled grey
-    many = np.arange(250) % 25
+    many = np.array([f"group {i}" for i in np.arange(250) % 25])  # (25 numbers would be a quantity)
     ax = plot_embedding(rng.randn(250, 3), many, method="pca")
     looks = {(to_hex(c.get_facecolor()[0]), _marker(c)) for c in ax.collections}
     assert len(looks) == 25  # no two groups alike (hsv wrapped round: first and last were red)
@@ -1148,6 +1148,11 @@ def test_plot_embedding_of_a_quantity_or_of_no_labels():
         plot_embedding(Z, age.sample(frac=1, random_state=0), method="pca")
     ax = plot_embedding(Z, method="pca")
     assert len(ax.collections) == 1 and ax.get_legend() is None
-    # whole numbers stay groups (subtype codes)
+    # a few whole numbers stay groups (subtype codes); many are a quantity (an age in
+    # years), unless passed as text
     ax = plot_embedding(Z, np.arange(60) % 3, method="pca")
     assert _texts(ax.get_legend().get_texts()) == ["0", "1", "2"]
+    years = pd.Series(rng.randint(30, 80, 60), index=Z.index, name="age")
+    ax = plot_embedding(Z, years, method="pca")
+    assert ax.get_legend() is None and ax.figure.axes[-1].get_ylabel() == "age"
+    assert len(plot_embedding(Z, years.astype(str), method="pca").get_legend().get_texts()) == years.nunique()
