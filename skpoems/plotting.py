@@ -746,8 +746,11 @@ def plot_activation_map(
     fitted = getattr(estimator, "embedding_", None)
     spread = None if fitted is None else np.asarray(fitted, dtype=float).std(axis=0)
     unused = np.zeros(n_factors, dtype=bool)
+    # (against the factors this W maps: a MOCSS-SparseVAE's W_v those of omic v's
+    # own VAE, whose spread has nothing to do with another omic's)
+    spread = None if spread is None else spread[np.asarray(active.index, dtype=int)]
     if spread is not None and spread.size and np.isfinite(spread).all() and spread.max() > 0:
-        unused = spread[np.asarray(active.index, dtype=int)] < 0.1 * spread.max()
+        unused = spread < 0.1 * spread.max()
     from matplotlib.colors import to_hex
 
     colors = ["#bfbfbf" if u else to_hex(color) for u in unused]

@@ -1032,6 +1032,31 @@ def test_activation_map_greys_the_factors_the_embedding_does_not_use(poems):
     plt.close("all")
 
 
+def test_activation_map_of_a_mocss_branch_greys_against_its_own_factors(data):
+    """MOCSS-SparseVAE: W_v maps omic v's own factors, but a factor was greyed
+    against the largest spread of any omic's (another VAE's)."""
+    import copy
+
+    from matplotlib.colors import to_hex
+
+    from skpoems import MOCSSSparseVAETransformer
+
+    X, _ = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = MOCSSSparseVAETransformer(n_components=2, max_iter=3, random_state=0).fit(X)
+    est = copy.copy(est)
+    names = list(est.get_feature_names_out())
+    own = [i for i, name in enumerate(names) if "mRNA_specific" in name]
+    other = [i for i, name in enumerate(names) if "_specific" in name and i not in own]
+    est.embedding_ = est.embedding_.copy()
+    est.embedding_[:, own] = np.linspace(-1, 1, len(est.embedding_))[:, None] * 0.05  # its own: all small alike
+    est.embedding_[:, other] *= 100.0  # another omic's VAE: far larger
+    ax = plot_activation_map(est, "mRNA", threshold=0.0)
+    assert all(to_hex(np.ravel(row.get_color())[:4]) != "#bfbfbf" for row in ax.collections)
+    plt.close("all")
+
+
 def test_eight_groups_keep_their_colours_beside_unlabelled_samples_and_number_labels_sort_by_value(data):
     """Eight subtypes and some unlabelled patients took tab20's colours (nine
     groups); MOCSS-SparseVAE's losses were labelled nats per sample; labels that
