@@ -1008,8 +1008,8 @@ def top_features(
         raise ValueError(
             f"Factor {factor} ({estimator.get_feature_names_out()[factor]}) has "
             + (
-                f"no sparse weights in omics {where}; use method='gradient' with X to "
-                "rank features by the decoder."
+                f"no sparse weights in omics {where}; use method='gradient' to rank "
+                "features by the decoder (at the samples passed to fit, or at X)."
                 if method == "weights"
                 else f"no effect on the decoded features of omics {where} (their "
                 "decoders do not use it)."

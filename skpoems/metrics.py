@@ -256,6 +256,13 @@ def evaluate_embedding(
     # a Series y naming other samples, or the same in another order, than a
     # DataFrame Z (e.g. transform's pandas output) would be paired by position
     y = _as_labels("y", y)
+    blocks = list(Z.values()) if isinstance(Z, dict) else Z if isinstance(Z, (list, tuple)) else []
+    if blocks and all(np.ndim(b) == 2 for b in blocks):  # (a model's input, not its embedding)
+        raise TypeError(
+            f"Z must be one embedding, an array of shape (n_samples, n_factors); got "
+            f"{len(blocks)} 2-D blocks, as the omics a model is fitted on. Pass the "
+            "model's embedding: estimator.transform(X)."
+        )
     _check_label_order(y, getattr(Z, "index", None), "Z")
     Z = _safe_scale(check_array(numbers_not_text(Z, "Z"), dtype=[np.float64, np.float32], ensure_min_samples=2))
     y = column_or_1d(np.asarray(y), warn=True)

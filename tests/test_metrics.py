@@ -394,3 +394,14 @@ def test_scores_of_an_embedding_of_any_size_are_those_of_its_shape():
     assert base["kmeans_acc"] == 1.0
     for scale, dtype in ((1e19, np.float32), (1e-30, np.float32), (1e200, np.float64), (1e-200, np.float64)):
         assert evaluate_embedding(Z.astype(dtype) * dtype(scale), y) == base, scale
+
+
+def test_omic_blocks_instead_of_an_embedding_are_named_as_such():
+    """A list of omic blocks (a model's input) gave numpy's "inhomogeneous shape"."""
+    y = np.arange(10) % 2
+    for Z in ([np.zeros((10, 2)), np.zeros((10, 3))], {"mRNA": np.zeros((10, 2)), "miRNA": np.zeros((10, 3))}):
+        with pytest.raises(TypeError, match=r"got 2 2-D blocks.*estimator.transform\(X\)"):
+            evaluate_embedding(Z, y)
+    # a list of rows is one embedding, as scikit-learn reads it
+    Z = np.random.RandomState(0).rand(10, 2) + 3 * y[:, None]
+    assert evaluate_embedding(Z.tolist(), y) == evaluate_embedding(Z, y)
