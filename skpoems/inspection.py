@@ -141,7 +141,7 @@ def _weight_factor_columns(estimator: Any) -> list[np.ndarray]:
         raise TypeError(
             f"{type(estimator).__name__} has no components_ (its decoders are dense, "
             "so there is no sparse feature-to-factor matrix W). Use "
-            "decoder_attributions, or method='gradient' with X."
+            "decoder_attributions, or rank by the decoder's gradients (method='gradient', what 'auto' picks)."
         )
     n_out, V = _n_factors(estimator), len(estimator.omic_names_)
     cols = []
