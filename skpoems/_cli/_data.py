@@ -49,14 +49,21 @@ def _load(args: argparse.Namespace, *, require_labels: bool = True, keep_unlabel
     return bunch
 
 
-def _check_stray_missing(bunch, fitted_on: str = "the training part") -> None:
-    """Before any training: stray NaN (some but not all of a sample's values of an
-    omic) are a usage error that names the omic and samples, and ``--impute``."""
+def _missing_cells(bunch):
+    """Each omic's name and its missing cells (samples x features, bool) of a
+    bunch whose data is an (omic, feature) frame; nothing for other data."""
     data = bunch.data
     if not isinstance(data, pd.DataFrame) or not isinstance(data.columns, pd.MultiIndex):
         return
     for omic in bunch.omic_names:
-        nan = data[omic].isna().to_numpy()
+        yield omic, data[omic].isna().to_numpy()
+
+
+def _check_stray_missing(bunch, fitted_on: str = "the training part") -> None:
+    """Before any training: stray NaN (some but not all of a sample's values of an
+    omic) are a usage error that names the omic and samples, and ``--impute``."""
+    data = bunch.data
+    for omic, nan in _missing_cells(bunch):
         n_nan = nan.sum(axis=1)
         stray = (n_nan > 0) & (n_nan < nan.shape[1])
         if stray.any():
@@ -81,10 +88,7 @@ def _note_mostly_imputed(bunch, impute: str) -> None:
     median, and the model then weighs that profile as if it were measured; a
     sample whose whole omic is missing is left missing, the model's way."""
     data = bunch.data
-    if not isinstance(data, pd.DataFrame) or not isinstance(data.columns, pd.MultiIndex):
-        return
-    for omic in bunch.omic_names:
-        nan = data[omic].isna().to_numpy()
+    for omic, nan in _missing_cells(bunch):
         share = nan.mean(axis=1)
         mostly = np.flatnonzero((share > _MOSTLY_MISSING) & (share < 1))
         if mostly.size:

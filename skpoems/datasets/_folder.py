@@ -1274,16 +1274,17 @@ def _suffix_hint(names: Sequence[Sequence[str]], matched: int) -> str:
     their last separator (``P1_RNA``, ``P10_miR``: each assay's suffix), which no
     one length cuts alike."""
     for sep in "_-.|":
-        stems = [{s.rsplit(sep, 1)[0]: s for s in n} for n in names]
-        if any(len(stem) < len(set(n)) for stem, n in zip(stems, names, strict=True)):
+        def stem(name: str, sep: str = sep) -> str:
+            return name.rsplit(sep, 1)[0]
+
+        if any(len({stem(s) for s in n}) < len(set(n)) for n in names):
             continue  # (names of one file that would fall together)
-        common = set.intersection(*(set(stem) for stem in stems))
-        if len(common) > matched and len(common) >= min(map(len, stems)) / 2:
-            key = sorted(common)[0]
-            examples = list(dict.fromkeys(stem[key] for stem in stems))
+        agreeing = _agreeing(names, stem, matched)
+        if agreeing is not None:
+            n_common, examples = agreeing
             return (
                 f" The names agree before their last {sep!r} ({' and '.join(map(repr, examples))}), "
-                f"which would make {len(common)} samples common to all: write each sample's name "
+                f"which would make {n_common} samples common to all: write each sample's name "
                 f"alike in every file (pandas: table.index = table.index.str.rsplit({sep!r}, n=1).str[0] "
                 "where the suffix names the assay)."
             )
@@ -1310,17 +1311,28 @@ def _spelling_hint(names: Sequence[Sequence[str]], matched: int, common_to: str 
     so, only named."""
     dots = any("." in s for n in names for s in n)
     for fold, how, why in _RESPELLINGS if dots else _RESPELLINGS[:1]:
-        folded = [{fold(s): s for s in n} for n in names]
-        common = set.intersection(*(set(f) for f in folded))
-        if len(common) > matched and len(common) >= min(map(len, folded)) / 2:
-            key = sorted(common)[0]
-            examples = list(dict.fromkeys(f[key] for f in folded))
+        agreeing = _agreeing(names, fold, matched)
+        if agreeing is not None:
+            n_common, examples = agreeing
             return (
                 f" The names agree {how} ({' and '.join(map(repr, examples))}{why}), which would "
-                f"make {len(common)} samples {common_to}: write them alike in every file "
+                f"make {n_common} samples {common_to}: write them alike in every file "
                 "(they are not matched otherwise)."
             )
     return ""
+
+
+def _agreeing(names: Sequence[Sequence[str]], fold: Any, matched: int) -> tuple[int, list[str]] | None:
+    """How many names all files of ``names`` (one list per file) share once
+    written as ``fold`` writes them, and one such name as each file writes it,
+    where that is more than the ``matched`` ones and at least half of a file's;
+    else None."""
+    folded = [{fold(s): s for s in n} for n in names]
+    common = set.intersection(*(set(f) for f in folded))
+    if len(common) > matched and len(common) >= min(map(len, folded)) / 2:
+        key = sorted(common)[0]
+        return len(common), list(dict.fromkeys(f[key] for f in folded))
+    return None
 
 
 #: a TCGA sample barcode's sample type (characters 14-15: 01-09 and 40-42 tumour, 10-19 normal)
