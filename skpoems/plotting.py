@@ -1253,7 +1253,7 @@ def plot_subtype_correlations(
 @validate_params(
     {
         "Z": "no_validation",
-        "y": ["array-like"],
+        "y": ["array-like", None],
         "feature_names": ["array-like", None],
         "target_names": ["array-like", None],
         "figsize": ["array-like", None], "ax": "no_validation",
@@ -1262,7 +1262,7 @@ def plot_subtype_correlations(
     prefer_skip_nested_validation=True,
 )
 def plot_embedding_heatmap(
-    Z: Any, y: Any, *, feature_names: Any = None, target_names: Any = None, figsize: Any = None,
+    Z: Any, y: Any = None, *, feature_names: Any = None, target_names: Any = None, figsize: Any = None,
     ax: Axes | None = None, cmap: Any = None,
 ) -> Axes:
     """Heatmap of the embedding with samples sorted by cluster or subtype.
@@ -1276,8 +1276,9 @@ def plot_embedding_heatmap(
     ----------
     Z : array-like of shape (n_samples, n_factors)
         The embedding; a DataFrame's columns name the factors.
-    y : array-like of shape (n_samples,)
-        Cluster assignments or subtypes.
+    y : array-like of shape (n_samples,), default=None
+        Cluster assignments or subtypes. None: the samples in their order,
+        without groups (a cohort without labels).
     feature_names : list of str, default=None
         Factor names, e.g. ``estimator.get_feature_names_out()``; default the
         DataFrame's columns, else ``0 .. n_factors - 1``.
@@ -1312,7 +1313,12 @@ def plot_embedding_heatmap(
     """
     M, names = _matrix_and_names(Z, feature_names)
     n, K = M.shape
-    codes, groups = _group_codes(y, target_names, n, _sample_labels(Z), "Z")
+    if y is None:
+        if target_names is not None:
+            raise ValueError("target_names name the groups of y; y is None: leave them out.")
+        codes, groups = np.zeros(n, dtype=np.int64), [""]
+    else:
+        codes, groups = _group_codes(y, target_names, n, _sample_labels(Z), "Z")
     order = np.argsort(codes, kind="stable")
     data = M[order]
     finite = data[np.isfinite(data)]
@@ -1332,21 +1338,25 @@ def plot_embedding_heatmap(
         ax.axhline(b, color="black", linestyle="--", linewidth=1.0)
     edges = np.concatenate([[-0.5], bounds, [n - 0.5]])
     present = np.unique(sorted_codes)
-    _label_groups(
-        ax,
-        "y",
-        edges,
-        [
-            f"{g} ({int((codes == c).sum())})"
-            for g, c in zip(_shorten_all([groups[c] for c in present], names=True), present, strict=True)
-        ],
-        8,
-    )
+    if y is None:
+        ax.set_yticks([])
+    else:
+        _label_groups(
+            ax,
+            "y",
+            edges,
+            [
+                f"{g} ({int((codes == c).sum())})"
+                for g, c in zip(_shorten_all([groups[c] for c in present], names=True), present, strict=True)
+            ],
+            8,
+        )
     _set_factor_ticks(ax, [str(n) for n in names], 7 if K > 20 else 8, max_ticks=48)
     ax.set_xlabel("Latent factor")
     group_name = getattr(y, "name", None)
     ax.set_ylabel(
-        f"Samples sorted by {group_name if group_name is not None else 'group'} (n={n})"
+        f"Samples (n={n})" if y is None
+        else f"Samples sorted by {group_name if group_name is not None else 'group'} (n={n})"
     )
     _set_title(ax, "Embedding heatmap")
     _figure_of(ax).colorbar(image, ax=ax, label="Embedding value", shrink=0.9)

@@ -1181,3 +1181,15 @@ def test_plot_embedding_of_a_quantity_or_of_no_labels():
     ax = plot_embedding(Z, years, method="pca")
     assert ax.get_legend() is None and ax.figure.axes[-1].get_ylabel() == "age"
     assert len(plot_embedding(Z, years.astype(str), method="pca").get_legend().get_texts()) == years.nunique()
+
+
+def test_plot_embedding_heatmap_without_labels(data):
+    """A cohort without labels: plot_embedding(Z) drew it, the heatmap refused y=None."""
+    rng = np.random.RandomState(0)
+    Z = pd.DataFrame(rng.randn(30, 4), columns=["f0", "f1", "f2", "f3"])
+    ax = plot_embedding_heatmap(Z)
+    np.testing.assert_array_equal(ax.images[0].get_array(), Z.to_numpy())  # (in their order)
+    assert ax.get_ylabel() == "Samples (n=30)" and not _texts(ax.get_yticklabels())
+    assert not [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    with pytest.raises(ValueError, match="target_names"):
+        plot_embedding_heatmap(Z, target_names=["a"])
