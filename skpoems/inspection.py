@@ -897,7 +897,8 @@ def top_features(
     Returns
     -------
     DataFrame
-        Columns ``omic``, ``feature`` (names seen in fit), ``factor`` (int),
+        Columns ``omic``, ``feature`` (names seen in fit, as text, as
+        ``omic_feature_names()`` gives them: an Entrez id 7157 is ``'7157'``), ``factor`` (int),
         ``strength`` (float) and ``slope`` (float): the mean over the samples
         of ``X`` (without ``X``, those passed to fit) of ``d x_hat_j / d z_k``
         for the row's factor ``k``, whose sign says whether the feature's
