@@ -4,6 +4,7 @@ options and handlers."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from .. import _experiment as exp
 from ._argtypes import (
@@ -60,6 +61,19 @@ examples:
 """
 
 
+def _add_fit_and_outputs(
+    parser: argparse.ArgumentParser, out_name: str, handler: Callable[[argparse.Namespace], int]
+) -> None:
+    """The options of a command that fits one model and writes its outputs and
+    figures (run, discover), and the command's handler."""
+    _add_model_options(parser, training=True)
+    _add_output_options(parser, out_name)
+    parser.add_argument("--no-figures", action="store_true", help="skip the figures")
+    _add_figure_format(parser)
+    _add_variance_option(parser)
+    parser.set_defaults(handler=handler)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``skpoems`` command."""
     from .. import __version__
@@ -82,12 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_data_options(run)
     _add_model_choice(run)
-    _add_model_options(run, training=True)
-    _add_output_options(run, "<dataset>_<model>")
-    run.add_argument("--no-figures", action="store_true", help="skip the figures")
-    _add_figure_format(run)
-    _add_variance_option(run)
-    run.set_defaults(handler=_cmd_run)
+    _add_fit_and_outputs(run, "<dataset>_<model>", _cmd_run)
 
     bench = commands.add_parser(
         "benchmark",
@@ -233,12 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(default; continuous values) or wilcoxon (a rank-sum test: mutations, "
         "copy-number states, counts, on which Welch's p-values are far too small)",
     )
-    _add_model_options(discover, training=True)
-    _add_output_options(discover, "<dataset>_<model>_subtypes")
-    discover.add_argument("--no-figures", action="store_true", help="skip the figures")
-    _add_figure_format(discover)
-    _add_variance_option(discover)
-    discover.set_defaults(handler=_cmd_discover)
+    _add_fit_and_outputs(discover, "<dataset>_<model>_subtypes", _cmd_discover)
 
     embed = commands.add_parser(
         "embed",
