@@ -41,6 +41,8 @@ from ._omics import (
     LINEAR_SCALE_SKEWNESS,
     OmicInputMixin,
     _check_label_order,
+    _is_polars,
+    _polars_frame,
     as_omic_blocks,
     check_input_features,
     check_missing_pattern,
@@ -61,12 +63,14 @@ if TYPE_CHECKING:
 def _like_input(X: Any, blocks: list[np.ndarray], names: list[str]) -> Any:
     """Put per-omic blocks (in the fitted omic order ``names``) back into the
     container type and labels of ``X``; a dict comes back in the fitted order, a
-    polars omic as a pandas DataFrame with its column names."""
+    polars omic as a polars DataFrame with its column names."""
     import pandas as pd
 
     from ._omics import _foreign_frame_to_pandas
 
     def like(x: Any, b: np.ndarray, name: str) -> Any:
+        if _is_polars(x):
+            return _polars_frame(b, x.columns)
         x = _foreign_frame_to_pandas(x, name)
         return pd.DataFrame(b, index=x.index, columns=x.columns) if isinstance(x, pd.DataFrame) else b
 
@@ -605,9 +609,7 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         if container == "polars" and columns is not None:
             # (transform's own output is wrapped by scikit-learn; this is for the
             # other methods, e.g. transform_gating, which it does not wrap)
-            import polars as pl
-
-            return pl.DataFrame(values, schema=[str(c) for c in columns], orient="row")
+            return _polars_frame(values, columns)
         if container != "pandas":
             return values
         return pd.DataFrame(values, index=omics.index, columns=columns)
@@ -1623,14 +1625,18 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
             DataFrame of embeddings (e.g. from ``transform`` with
             ``set_output(transform="pandas")``) gives DataFrames indexed like
             it (for a list or dict: one per omic, with its feature names,
-            :meth:`omic_feature_names`).
+            :meth:`omic_feature_names`); a polars DataFrame of embeddings
+            (``set_output(transform="polars")``) gives polars DataFrames with
+            those names (except for a MultiIndex fit, which polars cannot
+            hold: a pandas DataFrame).
         """
         blocks = self._decode_blocks(X)
         index = X.index if isinstance(X, pd.DataFrame) else None
+        polars = _is_polars(X)
         layout = getattr(self, "_fit_layout", "list")
         if layout in ("array", "frame", "multiindex"):
             flat = np.concatenate(blocks, axis=1)
-            if index is None and layout == "array":
+            if index is None and layout == "array" and not polars:
                 return flat
             if layout == "multiindex":
                 columns: Any = pd.MultiIndex.from_tuples(
@@ -1641,12 +1647,16 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 columns = getattr(self, "feature_names_in_", None)
                 if columns is None:
                     columns = flat_feature_names(list(self.omic_names_), self.omic_feature_names())
+            if polars and layout != "multiindex":  # (polars has no MultiIndex: a fitted one stays pandas)
+                return _polars_frame(flat, columns)
             return pd.DataFrame(flat, index=index, columns=columns)  # (index None: 0 .. n-1)
         if index is not None:
             blocks = [
                 pd.DataFrame(block, index=index, columns=names)
                 for block, names in zip(blocks, self.omic_feature_names())
             ]
+        elif polars:
+            blocks = [_polars_frame(block, names) for block, names in zip(blocks, self.omic_feature_names())]
         return dict(zip(self.omic_names_, blocks)) if layout == "dict" else blocks
 
     @torch.no_grad()
@@ -1696,7 +1706,8 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         -------
         X_imputed : list, tuple, dict, DataFrame or ndarray
             The same container type as ``X`` (list, tuple, dict, DataFrame or 2-D
-            array) with the missing blocks filled; ``X`` itself is not modified.
+            array; a pandas or polars omic as a frame of its library) with the
+            missing blocks filled; ``X`` itself is not modified.
         """
         check_is_fitted(self)
         omics = self._new_omics(X)

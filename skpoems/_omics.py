@@ -174,6 +174,18 @@ def _is_foreign_frame(b: Any) -> bool:
     )
 
 
+def _is_polars(b: Any) -> bool:
+    """A polars DataFrame (told by its module: polars need not be installed)."""
+    return _is_foreign_frame(b) and type(b).__module__.partition(".")[0] == "polars"
+
+
+def _polars_frame(values: np.ndarray, columns: Any) -> Any:
+    """``values`` as a polars DataFrame with the column names ``columns`` (as text)."""
+    import polars as pl
+
+    return pl.DataFrame(values, schema=[str(c) for c in columns], orient="row")
+
+
 def _foreign_bad_columns(b: Any) -> list[str]:
     """The columns of a polars (or similar) table whose schema type is neither
     numeric nor Boolean (nor all null)."""

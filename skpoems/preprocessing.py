@@ -47,6 +47,8 @@ from ._omics import (
     OMIC_SEP,
     OmicInputMixin,
     _is_default_index,
+    _is_polars,
+    _polars_frame,
     as_omic_blocks,
     check_input_features,
     check_omic_dims,
@@ -527,8 +529,9 @@ class OmicTransformer(
         X_out : list, tuple, dict, DataFrame or ndarray
             The same form as ``X``: a list or tuple of arrays or DataFrames, a dict,
             a MultiIndex DataFrame, or a 2-D array (whose omics have
-            ``omic_dims_out_`` features). Missing omics stay NaN blocks; ``X`` is
-            not modified.
+            ``omic_dims_out_`` features); a pandas omic comes back pandas, a
+            polars one polars. Missing omics stay NaN blocks; ``X`` is not
+            modified.
         """
         return self._apply(X, "transform")
 
@@ -625,8 +628,16 @@ class OmicTransformer(
         """Put the output blocks into the form of the input (``names`` per omic;
         ``columns``: the flat names of a DataFrame output of a 2-D input)."""
         index = parsed.index
+        # the user's own omics, in parsed's order: a polars omic comes back polars
+        given = {str(k): x for k, x in X.items()} if isinstance(X, Mapping) else None
+        polars = [
+            _is_polars(given.get(str(name)) if given is not None else X[v])
+            for v, name in enumerate(parsed.names or [None] * len(parsed.blocks))
+        ] if parsed.layout in ("dict", "list") else []
 
         def frame(v: int, block: np.ndarray, like: Any) -> Any:
+            if polars[v]:
+                return _polars_frame(block, names[v])
             if not isinstance(like, pd.DataFrame):
                 return block
             columns = self._own_labels(v, like, names[v])
@@ -634,7 +645,7 @@ class OmicTransformer(
                 columns = pd.Index(names[v], dtype=object)
             return pd.DataFrame(block, index=like.index, columns=columns)
 
-        # parsed.blocks: the input's omics in the fitted order, polars frames read into pandas
+        # parsed.blocks: the input's omics in the fitted order (polars frames read into pandas)
         if parsed.layout == "dict":
             return {
                 k: frame(v, b, x)
@@ -662,9 +673,7 @@ class OmicTransformer(
             return flat
         if container == "pandas":
             return pd.DataFrame(flat, index=index, columns=columns)
-        import polars as pl
-
-        return pl.DataFrame(flat, schema=[str(c) for c in columns], orient="row")
+        return _polars_frame(flat, columns)
 
     def _own_labels(self, v: int, like: pd.DataFrame, names: np.ndarray) -> pd.Index | None:
         """The user's own column labels of omic ``v``'s output features, when

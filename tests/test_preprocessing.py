@@ -111,14 +111,38 @@ def test_a_dict_in_another_order_is_matched_by_omic_name():
         np.testing.assert_allclose(back[k].to_numpy(), X[k].to_numpy())
 
 
-def test_polars_omics_come_back_as_pandas_with_their_names():
+@pytest.mark.parametrize("form", ["list", "dict"])
+def test_polars_omics_come_back_as_polars_with_their_names(form):
+    """(They came back as pandas frames.) Also through inverse_transform, and
+    through a model's impute and inverse_transform after it in a pipeline."""
     pl = pytest.importorskip("polars")  # in the test extras
+    from sklearn.pipeline import make_pipeline
+
+    from skpoems import POEMSTransformer
+
     X = omics()
-    out = OmicTransformer().fit_transform([pl.from_pandas(v) for v in X.values()])
+    given = {k: pl.from_pandas(v) for k, v in X.items()}
+    if form == "list":
+        given = list(given.values())
+    ot = OmicTransformer().fit(given)
+    out = ot.transform(given)
+    blocks = list(out.values()) if form == "dict" else out
     expected = per_omic_minmax(X)
-    for block, (k, v) in zip(out, X.items()):
-        assert isinstance(block, pd.DataFrame) and list(block.columns) == list(v.columns)
+    for block, (k, v) in zip(blocks, X.items()):
+        assert isinstance(block, pl.DataFrame) and list(block.columns) == list(v.columns)
         np.testing.assert_allclose(block.to_numpy(), expected[k])
+    back = ot.inverse_transform(out)
+    for block, v in zip(back.values() if form == "dict" else back, X.values()):
+        assert isinstance(block, pl.DataFrame)
+        np.testing.assert_allclose(block.to_numpy(), v.to_numpy())
+    pipe = make_pipeline(OmicTransformer(), POEMSTransformer(n_components=3, max_iter=2, random_state=0))
+    pipe.set_output(transform="polars").fit(given)
+    decoded = pipe.inverse_transform(pipe.transform(given))
+    for block, v in zip(decoded.values() if form == "dict" else decoded, X.values()):
+        assert isinstance(block, pl.DataFrame) and list(block.columns) == list(v.columns)
+    filled = pipe[-1].impute(out)
+    for block in filled.values() if form == "dict" else filled:
+        assert isinstance(block, pl.DataFrame)
 
 
 def test_input_is_not_modified():

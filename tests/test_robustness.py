@@ -2171,3 +2171,35 @@ def test_public_functions_refuse_a_bool_for_a_count():
     for call in calls:
         with pytest.raises(InvalidParameterError, match="not a bool"):
             call()
+
+
+@pytest.mark.parametrize("layout", ["list", "dict", "array", "frame"])
+def test_inverse_transform_of_polars_embeddings_gives_polars_frames(layout):
+    """With set_output(transform="polars"), decoding transform's output gave
+    bare arrays after a list or dict fit (pandas output gave named frames)."""
+    pl = pytest.importorskip("polars")  # in the test extras
+    from skpoems._omics import flat_feature_names
+
+    X = data(n=24)
+    names = {k: [f"{k}_f{j}" for j in range(v.shape[1])] for k, v in X.items()}
+    fitted = {
+        "list": list(X.values()),
+        "dict": X,
+        "array": np.hstack(list(X.values())),
+        "frame": pd.DataFrame(np.hstack(list(X.values())), columns=names["om0"] + names["om1"]),
+    }[layout]
+    kwargs = {"omic_dims": (6, 4)} if layout in ("array", "frame") else {}
+    est = tiny(POEMSTransformer, **kwargs).set_output(transform="polars").fit(fitted)
+    Z = est.transform(fitted)
+    assert isinstance(Z, pl.DataFrame)
+    rec = est.inverse_transform(Z)
+    expected = est._decode_blocks(Z.to_numpy())
+    if layout in ("array", "frame"):
+        assert isinstance(rec, pl.DataFrame) and rec.columns == (list(fitted.columns) if layout == "frame" else [str(c) for c in flat_feature_names(list(est.omic_names_), est.omic_feature_names())])
+        np.testing.assert_array_equal(rec.to_numpy(), np.hstack(expected))
+        return
+    frames = list(rec.values()) if layout == "dict" else rec
+    assert all(isinstance(f, pl.DataFrame) for f in frames)
+    for frame, names_v, block in zip(frames, est.omic_feature_names(), expected):
+        assert frame.columns == [str(n) for n in names_v]
+        np.testing.assert_array_equal(frame.to_numpy(), block)
