@@ -342,13 +342,17 @@ class _EarlyStopping:
             return "diverged"
         criterion = monitored if smoothed is None else smoothed
         self.criteria.append(criterion)
-        if criterion < self.best_criterion - self.tol:
+        # tol decides only the patience, as in scikit-learn's MLP: the weights
+        # kept are those of the best epoch, whatever it improved by (with a tol,
+        # the kept weights were those of an earlier epoch than the best)
+        patience_reset = criterion < self.best_criterion - self.tol
+        if criterion < self.best_criterion:
             # (the copy first: an interrupt never leaves best_epoch naming
             # other weights than best_state)
             state = copy.deepcopy(weights.state_dict())
-            self.best_loss, self.best_criterion, self.best_epoch, self.no_improvement, self.best_state = (
-                monitored, criterion, epoch, 0, state
-            )
+            self.best_loss, self.best_criterion, self.best_epoch, self.best_state = monitored, criterion, epoch, state
+        if patience_reset:
+            self.no_improvement = 0
         elif epoch > self.warmup:
             self.no_improvement += 1
         if self.n_iter_no_change is not None and self.no_improvement >= self.n_iter_no_change:
@@ -1390,7 +1394,9 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
                 module.load_state_dict(best_state)
         else:
             self.__dict__.pop("best_validation_score_", None)  # of an earlier fit
-            if averaged is not None:
+            if averaged is not None and self.stop_reason_ != "diverged":
+                # (after a divergence the average holds the non-finite steps too:
+                # the best finite weights, restored already, stay)
                 module.load_state_dict(averaged.module.state_dict())
         if self.stop_reason_ == "max_iter" and self.n_iter_no_change is not None:
             warnings.warn(

@@ -205,7 +205,12 @@ def training(
             0.0,
             "float",
             _non_negative_real,
-            "Minimum decrease of the monitored loss that counts as an improvement.",
+            """
+            Minimum decrease of the monitored loss that counts as an improvement
+            for the patience (``n_iter_no_change``). As in scikit-learn's MLP, it
+            does not decide which weights are kept: early stopping keeps the
+            epoch of the lowest monitored loss, whatever it improved by.
+            """,
         ),
         "convergence_tol": Param(
             convergence_tol,

@@ -2203,3 +2203,35 @@ def test_inverse_transform_of_polars_embeddings_gives_polars_frames(layout):
     for frame, names_v, block in zip(frames, est.omic_feature_names(), expected):
         assert frame.columns == [str(n) for n in names_v]
         np.testing.assert_array_equal(frame.to_numpy(), block)
+
+
+# (MOCSS-AE, trained by Adam without weight decay, did not diverge at any rate tried)
+@pytest.mark.parametrize("cls", [POEMSTransformer, POEMTransformer, MOCSSVAETransformer, MOCSSSparseVAETransformer])
+def test_divergence_without_early_stopping_keeps_the_best_finite_weights_with_ema(cls):
+    """With ema_decay and early_stopping=False, the average (non-finite after
+    the divergence) was loaded over the restored best finite weights: POEMS
+    then blamed the input, the MOCSS models raised a torch SVD error."""
+    rng = np.random.RandomState(0)
+    X = [rng.rand(40, 6), rng.rand(40, 4)]
+    kw = dict(max_iter=30, early_stopping=False, n_iter_no_change=None, ema_decay=0.5)
+    extra = {"objective": "paper"} if cls in POE else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = tiny(cls, learning_rate=100.0, **extra, **kw).fit(X)
+    assert est.stop_reason_ == "diverged" and est.best_iter_ < est.n_iter_
+    assert np.isfinite(est.transform(X)).all()
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_tol_decides_the_patience_not_the_weights_kept(cls):
+    """With tol > 0 early stopping kept the last epoch that improved by more
+    than tol, not the best one (scikit-learn's MLP keeps the best)."""
+    rng = np.random.RandomState(0)
+    X = [rng.rand(60, 6), rng.rand(60, 4)]
+    est = tiny(cls, max_iter=300, n_iter_no_change=5, tol=0.5, monitor_smoothing=0.0, learning_rate=3e-3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X)
+    scores = np.asarray(est.validation_scores_)
+    assert est.best_validation_score_ == pytest.approx(scores.max(), rel=1e-6)
+    assert est.best_iter_ == int(scores.argmax()) + 1
