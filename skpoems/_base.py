@@ -1748,7 +1748,13 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         not between settings that change the loss itself: ``beta`` (and
         ``n_components`` where ``beta`` is derived from it), ``noise``,
         ``objective``, ``omic_balance``, and MOCSS's ``reconstruction_weight``
-        and ``temperature``. A search over those by ``score`` picks the setting
+        and ``temperature``. With ``objective="paper"``, ``batch_size`` is one
+        of those: the paper's loss divides its priors on W and sigma by the
+        batch size (MODELS.md), so its score moves with ``batch_size`` by a
+        term that does not depend on the data (tens of nats on small data);
+        the paper's selection by this total loss is reproduced as it is, but
+        compare batch sizes by a downstream metric (or, for POEMS and POEM, by
+        ``score_samples(X).mean()``). A search over those by ``score`` picks the setting
         whose loss is smallest (on planted data, the smallest ``beta`` and the
         smallest MOCSS ``reconstruction_weight``), not the best model. Score
         them by a downstream metric (``scoring=`` of the search), or, for POEMS
