@@ -332,7 +332,9 @@ def _check_flat_frame_features(columns: pd.Index, omic_dims: Sequence[int] | Non
         bounds = np.cumsum([0, *dims])
         for v in range(len(dims)):
             _check_unique_features(columns[bounds[v] : bounds[v + 1]], f"omic{v}")
-        names = np.asarray(columns.astype(str), dtype=object)
+        # (str of each: pandas 3 keeps NaN a float in astype(str), which np.unique
+        # cannot sort among text; scikit-learn's validation then names the mixed types)
+        names = np.asarray([str(c) for c in columns], dtype=object)
         values, counts = np.unique(names, return_counts=True)
         shared = values[counts > 1]
         if shared.size:
@@ -419,8 +421,25 @@ def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks
                 "A DataFrame with MultiIndex columns must have exactly 2 levels "
                 f"(omic, feature); got {X.columns.nlevels} levels."
             )
-        omic_level = X.columns.get_level_values(0).astype(str)
+        raw_level = X.columns.get_level_values(0)
+        unnamed = np.flatnonzero(pd.isna(raw_level))
+        if unnamed.size:
+            raise ValueError(
+                f"The DataFrame X has {unnamed.size} column(s) without an omic name (NaN or None "
+                f"in the first level of its (omic, feature) columns; column {int(unnamed[0])} "
+                "first): name the omic of every column."
+            )
+        omic_level = pd.Index([str(v) for v in raw_level], dtype=object)
         names = list(dict.fromkeys(omic_level))
+        labels = list(dict.fromkeys(raw_level))
+        if len(labels) != len(names):
+            twice = [[label for label in labels if str(label) == n] for n in names]
+            clash = next(group for group in twice if len(group) > 1)
+            raise ValueError(
+                f"The omic level of X's columns names the same omic twice once written as text "
+                f"({', '.join(repr(label) for label in clash)} are both {str(clash[0])!r}); give "
+                "every omic its own name."
+            )
         codes = pd.Index(names).get_indexer(omic_level)
         if np.any(np.diff(codes) < 0):
             raise ValueError(
@@ -429,10 +448,8 @@ def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks
             )
         bounds = np.searchsorted(codes, np.arange(len(names) + 1))
         blocks = [X.iloc[:, bounds[v] : bounds[v + 1]] for v in range(len(names))]
-        feature_names = [
-            np.asarray(X.columns.get_level_values(1)[bounds[v] : bounds[v + 1]].astype(str), dtype=object)
-            for v in range(len(names))
-        ]
+        # (refuses features without a name, as for a list or dict of frames)
+        feature_names = [omic_column_names(block, name) for block, name in zip(blocks, names)]
         for features, name in zip(feature_names, names):
             _check_unique_features(features, name)
         _check_dims_agree(omic_dims, [b.shape[1] for b in blocks])

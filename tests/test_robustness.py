@@ -1777,6 +1777,30 @@ def test_columns_without_a_name_and_labels_in_a_dict_are_named_as_such():
         clustering_accuracy({0: 1}, [1])
 
 
+def test_omic_and_feature_labels_of_a_multiindex_frame_are_checked_as_other_forms():
+    """A NaN omic label failed inside the epoch loop (a TypeError joining names);
+    omics 1 and "1" were merged into one silently; a NaN feature became "nan";
+    a flat frame with a NaN column and omic_dims failed in np.unique."""
+    X = np.random.RandomState(0).rand(20, 10)
+
+    def fit(columns, **kw):
+        return skpoems.POEMSTransformer(n_components=2, max_iter=1, **kw).fit(pd.DataFrame(X, columns=columns))
+
+    def multi(omic, feature):
+        return pd.MultiIndex.from_tuples([(omic(i), feature(i)) for i in range(10)])
+
+    with pytest.raises(ValueError, match=r"4 column\(s\) without an omic name .*column 6 first"):
+        fit(multi(lambda i: "A" if i < 6 else np.nan, lambda i: f"g{i}"))
+    with pytest.raises(ValueError, match=r"the same omic twice once written as text \(1, '1' are both '1'\)"):
+        fit(multi(lambda i: 1 if i < 6 else "1", lambda i: f"g{i}"))
+    with pytest.raises(ValueError, match=r"Omic 'B' has 1 column\(s\) without a name"):
+        fit(multi(lambda i: "A" if i < 6 else "B", lambda i: np.nan if i == 7 else f"g{i}"))
+    est = fit(multi(lambda i: 1 if i < 6 else 2, lambda i: i))  # numbers are names (as text)
+    assert est.omic_names_ == ["1", "2"] and list(est.omic_feature_names()[1]) == ["6", "7", "8", "9"]
+    with pytest.raises(TypeError, match="Feature names are only supported if all input features have string names"):
+        fit([f"c{i}" if i != 3 else np.nan for i in range(10)], omic_dims=(6, 4))  # scikit-learn's own message
+
+
 @pytest.mark.parametrize("cls", [POEMSTransformer, skpoems.MOCSSAETransformer])
 def test_ctrl_c_during_training_keeps_the_best_weights_so_far(cls, monkeypatch):
     """Ctrl-C at epoch 300 of a long fit threw the whole fit away (the estimator
