@@ -21,8 +21,8 @@ scaled with a scaler fitted on the training split only, figures on the test spli
 The paper ranks features by ``|W|`` (figures 5 and 6); a fit stopped before the
 spike-and-slab prior has sparsified W leaves features the decoder ignores with
 large random ``|W_jk|`` (README, "Interpretation"), so the figures rank by the
-decoder's gradients at the test patients instead (``decoder_attributions``), as
-``skpoems run`` does.
+decoder's gradients instead (``decoder_attributions``), as ``skpoems run`` does,
+here at the test patients (``skpoems run`` uses the training patients).
 The paper trains up to 5000 epochs with batch 512 and learning rate 9e-4; the
 defaults here (batch 128, learning rate 5e-3, at most 200 epochs) train in a few
 minutes on a CPU (about 0.5 s per epoch on two idle cores). Pass ``--batch-size 512
@@ -108,7 +108,7 @@ def make_figures(estimator, X_test, y_test, target_names, out_dir, *, random_sta
     # Figure 5: top features per omic, by the decoder's gradients at the test
     # patients (computed once, shared with figure 6).
     attributions = decoder_attributions(estimator, X_test)
-    ax = plot_top_features(estimator, n=10, attributions=attributions)
+    ax = plot_top_features(estimator, n=10, X=X_test, attributions=attributions)
     save(ax.figure, "top_features")
 
     # Variance explained per omic and factor; its top factors feed figure 6.
@@ -123,7 +123,7 @@ def make_figures(estimator, X_test, y_test, target_names, out_dir, *, random_sta
         2, 2, figsize=(12, 2.4 + 1.6 * n_omics), layout="constrained"
     )
     for ax, factor in zip(axes.ravel(), factors, strict=False):
-        plot_factor_features(estimator, int(factor), n=5, ax=ax, attributions=attributions)
+        plot_factor_features(estimator, int(factor), n=5, ax=ax, X=X_test, attributions=attributions)
     save(fig, "factor_features")
 
     # Figure 7: activation maps, one row per omic.

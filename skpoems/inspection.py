@@ -326,9 +326,14 @@ def _feature_scores(
             # (computed at other samples than the fit's, e.g. held-out ones: the
             # slope column cannot come from the fit's embedding)
             warnings.warn(
-                "attributions were computed at other samples than those passed to fit, "
-                "so the slope column (measured at the fit's samples) is left NaN: pass "
-                "X, the samples of the attributions, to top_features for their slopes.",
+                (
+                    "attributions were computed at other samples than X, so the slope column "
+                    "(measured at X) is left NaN: pass the samples of the attributions as X."
+                    if X is not None
+                    else "attributions were computed at other samples than those passed to fit, "
+                    "so the slope column (measured at the fit's samples) is left NaN: pass "
+                    "X, the samples of the attributions, to top_features for their slopes."
+                ),
                 UserWarning,
                 stacklevel=user_stacklevel(),
             )
@@ -926,7 +931,7 @@ def top_features(
     ValueError
         For an unknown omic name, a factor out of range, ``method="gradient"``
         without ``X`` or ``attributions`` for a model saved before it kept
-        ``embedding_``, both ``X`` and ``attributions``,
+        ``embedding_``,
         ``attributions`` whose omics, features or factors are not the
         estimator's, a factor that has no sparse weights (MOCSS-SparseVAE's
         shared factors, with ``method="weights"``), or the aggregate of
@@ -1204,7 +1209,8 @@ def decoder_attributions(estimator: Any, X: Any = None) -> dict[str, pd.DataFram
     float64, relative to the largest attribution, and 4x faster at genome
     scale. The
     other decoders are differentiated in float64 with forward-mode automatic
-    differentiation (``torch.func.jvp``, one pass per factor), or by central
+    differentiation (``torch.func.jvp`` along every factor at once, mapped
+    with ``torch.func.vmap`` over one primal pass), or by central
     differences where a kernel has no forward-mode rule; these decoders are
     piecewise linear in ``z`` (ReLU), so central differences are exact (to
     ~1e-8) except within ``1e-8`` of a kink.

@@ -531,8 +531,10 @@ def plot_top_features(
         Samples at which the decoder is differentiated for ``"gradient"`` (the
         ``"auto"`` ranking); None: the samples passed to fit.
     attributions : dict, default=None
-        :func:`skpoems.inspection.decoder_attributions` already computed, used
-        instead of ``X`` (see :func:`skpoems.inspection.top_features`).
+        :func:`skpoems.inspection.decoder_attributions` already computed, to
+        rank by without differentiating again; pass the samples they were
+        computed at as ``X``, for the slopes that hatch falling features (see
+        :func:`skpoems.inspection.top_features`).
 
     Returns
     -------
@@ -633,8 +635,10 @@ def plot_factor_features(
         Samples at which the decoder is differentiated for ``"gradient"`` (the
         ``"auto"`` ranking); None: the samples passed to fit.
     attributions : dict, default=None
-        :func:`skpoems.inspection.decoder_attributions` already computed, used
-        instead of ``X`` (see :func:`skpoems.inspection.top_features`).
+        :func:`skpoems.inspection.decoder_attributions` already computed, to
+        rank by without differentiating again; pass the samples they were
+        computed at as ``X``, for the slopes that hatch falling features (see
+        :func:`skpoems.inspection.top_features`).
 
     Returns
     -------

@@ -1266,6 +1266,26 @@ def test_data_folder_of_named_tables(tmp_path):
     assert record["dataset"]["name"] == "cohort"
 
 
+def test_labels_of_part_of_the_samples_point_to_join_inner_or_discover(tmp_path):
+    """labels.csv listing half the samples of omic tables that agree got "--join
+    outer to keep every sample", which keeps no more: run needs the labels."""
+    data, ids = mice_cohort(tmp_path, lipid_lacks=slice(0, 0))
+    labels = pd.read_csv(data / "labels.csv", index_col=0)
+    labels.iloc[:20].to_csv(data / "labels.csv")
+    argv = ["run", "--data", str(data), *FAST[2:], "-q", "--no-figures", "--out", str(tmp_path / "out")]
+    status, _, stderr = call(argv)
+    assert status == 2 and "The omic tables list the same samples, and the labels do not cover them" in stderr
+    assert "--join inner to keep the labelled samples" in stderr and "skpoems discover" in stderr
+    assert "--join outer" not in stderr and "keep_unlabelled" not in stderr
+    with pytest.raises(ValueError, match="join='inner' to keep the labelled samples, or keep_unlabelled=True"):
+        load_omics_tables(data, join="strict")
+    assert load_omics_tables(data, join="strict", keep_unlabelled=True).data.shape[0] == 40
+    # labels of every sample and of others: join='inner' keeps the tables' samples
+    pd.concat([labels, labels.iloc[:3].set_axis(["x0", "x1", "x2"])]).to_csv(data / "labels.csv")
+    with pytest.raises(ValueError, match="all labelled, and the labels others too: pass join='inner'"):
+        load_omics_tables(data, join="strict")
+
+
 def test_data_folder_with_missing_omics_needs_join_outer(tmp_path):
     data, ids = mice_cohort(tmp_path, lipid_lacks=slice(1, None, 2))
     argv = ["run", "--data", str(data), *FAST[2:], "-q", "--no-figures", "--out", str(tmp_path / "out")]

@@ -29,6 +29,10 @@ def test_objective_study_runs_splits_apart_and_combines_them(tmp_path, capsys):
     runs = pd.read_csv(tmp_path / "a" / "objective_study_runs.csv")
     assert set(runs["setting"]) == {"default", "beta4_raw", "PCA-32", "raw"}
     assert (runs.dropna(subset=["epochs"])["epochs"] <= 3).all()
+    # the sparsity of W for the models with W, not for PCA (it has components_ too)
+    assert runs.set_index("setting")["W>0.01"].notna().to_dict() == {
+        "default": True, "beta4_raw": True, "PCA-32": False, "raw": False
+    }
     capsys.readouterr()
     study.main(["--combine", str(tmp_path / "a"), str(tmp_path / "b")])
     printed = capsys.readouterr().out
@@ -303,3 +307,35 @@ def test_wide_memory_script_runs():
     assert "40 samples x 30 + 20 + 10 float64 features" in out
     for method in ("transform", "inverse_transform", "impute"):
         assert f"  {method}: " in out and "MiB over" in out
+
+
+def test_brca_figures_example_draws_its_figures_with_the_slopes_of_held_out_attributions(tmp_path, capsys):
+    """The example ranked by attributions at its test patients without passing
+    those patients: five warnings, and the slopes that hatch falling features
+    were NaN. Drawn here for a short fit on nutrimouse (the function takes any
+    fitted POEMS and labelled held-out samples)."""
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sklearn.model_selection import train_test_split
+
+    from skpoems import POEMSTransformer
+    from skpoems.datasets import load_nutrimouse
+
+    spec = importlib.util.spec_from_file_location("plot_brca_figures", BENCHMARKS.parent / "plot_brca_figures.py")
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    mice = load_nutrimouse()
+    y = pd.Series(mice.target, index=mice.data.index)
+    X_train, X_test, _, y_test = train_test_split(mice.data, y, test_size=0.5, stratify=y, random_state=0)
+    est = POEMSTransformer(n_components=4, max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X_train)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="attributions were computed at other samples")
+        paths = example.make_figures(est, X_test, y_test, list(mice.target_names), tmp_path)
+    assert {p.stem for p in paths} >= {"top_features", "factor_features", "activation_maps"}
+    assert all(p.stat().st_size > 0 for p in paths)

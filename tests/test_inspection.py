@@ -1583,6 +1583,11 @@ def test_slopes_of_attributions_are_measured_at_their_samples(tmp_path):
     with pytest.warns(UserWarning, match="other samples than those passed to fit.*slope column"):
         alone = top_features(est, n=3, attributions=A)
     assert alone["slope"].isna().all() and np.allclose(alone["strength"], at_test["strength"])
+    # X given, but not the attributions' samples: the warning says so (it asked
+    # for the X that was passed)
+    with pytest.warns(UserWarning, match=r"other samples than X, so the slope column \(measured at X\)"):
+        other = top_features(est, n=3, X=train, attributions=A)
+    assert other["slope"].isna().all()
     at_fit = decoder_attributions(est)  # (the fit's samples: slopes there, no warning)
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -211,8 +211,8 @@ def main(argv=None) -> None:
                 row["epochs"] = getattr(est, "n_iter_", np.nan)
                 if isinstance(est, (POEMSTransformer, POEMTransformer)):
                     row.update(reconstruction_r2(est, split.X_test))
-                if hasattr(est, "components_"):
-                    row["W>0.01"] = sparsity(est)
+                if isinstance(est, (POEMSTransformer, MOCSSSparseVAETransformer)):
+                    row["W>0.01"] = sparsity(est)  # (not PCA's components_)
                 rows.append(row)
                 if args.out_dir is not None and getattr(est, "history_", None):
                     # the per-epoch training and held-out losses, to see how and why a fit stopped

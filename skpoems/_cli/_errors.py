@@ -28,6 +28,10 @@ _CLI_TERMS = (
     ("pass test='wilcoxon' (a rank-sum test) for such omics", "pass --marker-test wilcoxon (a rank-sum test)"),
     (" of y hold a single sample", " hold a single sample"),
     (" (skpoems run: --join inner or --join outer)", ""),
+    ("join='inner' to keep the labelled samples, or keep_unlabelled=True to keep every "
+     "sample, those without a label too.",
+     "--join inner to keep the labelled samples (run scores against the labels), or run "
+     "skpoems discover, which uses every sample, labelled or not."),
     ("join='inner'", "--join inner"),
     ("join='outer'", "--join outer"),
     ("labels=FILE (--labels FILE)", "--labels FILE"),

@@ -2731,6 +2731,18 @@ def _outer_samples(
     return _Samples(samples, not_listed, no_data)
 
 
+#: the remedy where the omic tables list the same samples and the label file not
+_UNLABELLED_HINT = (
+    "The omic tables list the same samples, and the labels do not cover them: pass "
+    "join='inner' to keep the labelled samples, or keep_unlabelled=True to keep every "
+    "sample, those without a label too."
+)
+_MORE_LABELS_HINT = (
+    "The omic tables list the same samples, all labelled, and the labels others too: "
+    "pass join='inner' to keep the samples of the omic tables."
+)
+
+
 def _common_samples(
     request: _Request, label: _Labels, names: list[str], indexes: list[pd.Index], sources: list[str]
 ) -> _Samples:
@@ -2739,13 +2751,20 @@ def _common_samples(
     :func:`_match_samples`."""
     label_ids = label.ids
     not_listed = pd.Index([])
+    omics_agree = all(
+        len(index) == len(indexes[0]) and index.isin(indexes[0]).all() for index in indexes[1 : len(names)]
+    )
     samples = _match_samples(
         indexes,
         sources,
         request.join,
         # (labels matched to no sample, kept_unlabelled: their names too)
         hint_indexes=[*indexes, label_ids] if request.keep_unlabelled and label_ids is not None else None,
-        hint="Pass join='inner' to keep the samples common to all files, or "
+        # where only the labels disagree, join='outer' keeps no more samples: the
+        # labels decide which are kept
+        hint=(_UNLABELLED_HINT if (~indexes[0].isin(label_ids)).any() else _MORE_LABELS_HINT)
+        if label_ids is not None and len(indexes) > len(names) and omics_agree
+        else "Pass join='inner' to keep the samples common to all files, or "
         "join='outer' to keep every sample, with NaN for the omics it lacks "
         "(skpoems run: --join inner or --join outer).",
         cut_hint=_CUT_HINT,
