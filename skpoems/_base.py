@@ -19,7 +19,7 @@ import time
 import warnings
 import weakref
 from abc import abstractmethod
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from numbers import Integral
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
@@ -43,6 +43,7 @@ from ._omics import (
     _check_label_order,
     _is_polars,
     _polars_frame,
+    _same_sequence,
     as_omic_blocks,
     check_input_features,
     check_missing_pattern,
@@ -74,15 +75,18 @@ def _like_input(X: Any, blocks: list[np.ndarray], names: list[str]) -> Any:
         x = _foreign_frame_to_pandas(x, name)
         return pd.DataFrame(b, index=x.index, columns=x.columns) if isinstance(x, pd.DataFrame) else b
 
-    if isinstance(X, dict):  # keyed as X is (its keys are the omic names as text)
+    if isinstance(X, Mapping):  # keyed as X is (its keys are the omic names as text)
         by_name = {str(k): (k, x) for k, x in X.items()}
         return {by_name[name][0]: like(by_name[name][1], b, name) for name, b in zip(names, blocks)}
     if isinstance(X, (list, tuple)) and all(getattr(x, "ndim", 2) == 2 and len(np.shape(x)) == 2 for x in X):
-        return type(X)(like(x, b, name) for x, b, name in zip(X, blocks, names))
+        return _same_sequence(X, [like(x, b, name) for x, b, name in zip(X, blocks, names)])
     flat = np.concatenate(blocks, axis=1)
     if isinstance(X, pd.DataFrame):
         return pd.DataFrame(flat, index=X.index, columns=X.columns)
+    if _is_polars(X):
+        return _polars_frame(flat, X.columns)
     return flat
+
 
 
 #: parameters of the training loop, which may change between warm-started fits
@@ -1681,7 +1685,9 @@ class _BaseOmicsTransformer(OmicInputMixin, ClassNamePrefixFeaturesOutMixin, Tra
         dtype = torch.float32
         if Z.dtype == np.float64 and device.type != "mps":  # as transform: a float64 copy, so no overflow to inf
             module, dtype = _float64_copy(module), torch.float64
-        z = torch.tensor(Z, dtype=dtype, device=device)  # a copy: Z may be read-only
+        # a copy (Z may be read-only), of contiguous values: torch refuses
+        # negative strides (Z[::-1])
+        z = torch.tensor(np.ascontiguousarray(Z), dtype=dtype, device=device)
         chunk = _eval_chunk(sum(self.omic_dims_))
         blocks = [np.empty((len(z), d), dtype=Z.dtype) for d in self.omic_dims_]
         for i in range(0, len(z), chunk):

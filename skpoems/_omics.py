@@ -186,6 +186,13 @@ def _polars_frame(values: np.ndarray, columns: Any) -> Any:
     return pl.DataFrame(values, schema=[str(c) for c in columns], orient="row")
 
 
+def _same_sequence(X: list | tuple, items: list) -> list | tuple:
+    """``items`` in a list or tuple of the type of ``X`` (a namedtuple too)."""
+    if isinstance(X, tuple) and hasattr(X, "_fields"):
+        return type(X)(*items)
+    return type(X)(items)
+
+
 def _foreign_bad_columns(b: Any) -> list[str]:
     """The columns of a polars (or similar) table whose schema type is neither
     numeric nor Boolean (nor all null)."""
@@ -306,7 +313,8 @@ def omic_column_names(block: pd.DataFrame, name: str) -> np.ndarray:
 
 def _check_unique_features(feature_names: Any, name: str, what: str = "Omic {name!r}") -> None:
     """Refuse duplicated feature names, listing them (e.g. repeated gene symbols)."""
-    values, counts = np.unique(np.asarray(feature_names, dtype=str), return_counts=True)
+    # (str of each: numpy cannot make text of tuple labels, e.g. of to_flat_index())
+    values, counts = np.unique(np.asarray([str(c) for c in feature_names], dtype=object), return_counts=True)
     repeated = counts > 1
     if not repeated.any():
         return
@@ -420,6 +428,10 @@ def as_omic_blocks(X: Any, omic_dims: Sequence[int] | None = None) -> OmicBlocks
             raise ValueError(
                 "A DataFrame with MultiIndex columns must have exactly 2 levels "
                 f"(omic, feature); got {X.columns.nlevels} levels."
+            )
+        if X.shape[1] == 0:
+            raise ValueError(
+                "X is a DataFrame with (omic, feature) columns but no column: pass at least one omic."
             )
         raw_level = X.columns.get_level_values(0)
         unnamed = np.flatnonzero(pd.isna(raw_level))
@@ -587,6 +599,28 @@ def _label(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _missing_label(x: Any) -> bool:
+    return x is None or x is pd.NA or x is pd.NaT or (isinstance(x, (float, np.floating)) and x != x)
+
+
+def _first_difference(a: pd.Index, b: pd.Index) -> int | None:
+    """The first position at which two indexes of one length hold different
+    labels, whatever their dtypes (an ``Int64`` or pyarrow index holds the labels
+    of an ``int64`` or ``str`` one, while ``Index.equals`` says they differ);
+    None where they hold the same labels."""
+    for i, (x, y) in enumerate(zip(a, b)):
+        if _missing_label(x) or _missing_label(y):
+            if not (_missing_label(x) and _missing_label(y)):
+                return i
+        elif bool(x != y):
+            return i
+    return None
+
+
+def _same_labels(a: pd.Index, b: pd.Index) -> bool:
+    return a.equals(b) or (len(a) == len(b) and _first_difference(a, b) is None)
+
+
 def _check_label_order(y: Any, samples: Any, data_name: str = "X") -> None:
     """Labels are matched to the samples by position: a Series ``y`` whose index
     names samples must name the data's samples (``samples``, its row labels), in
@@ -597,11 +631,11 @@ def _check_label_order(y: Any, samples: Any, data_name: str = "X") -> None:
     sorted after it was built looks the same and cannot be told apart)."""
     if not isinstance(y, pd.Series) or not isinstance(samples, pd.Index):
         return
-    if _is_default_index(y.index) or _is_default_index(samples) or y.index.equals(samples):
+    if _is_default_index(y.index) or _is_default_index(samples) or _same_labels(y.index, samples):
         return  # (data without row labels: y's own labels name nothing to match)
     same_samples = len(y.index) == len(samples) and y.index.isin(samples).all() and samples.isin(y.index).all()
-    if same_samples:
-        at = int(np.flatnonzero(np.asarray(y.index) != np.asarray(samples))[0])
+    at = _first_difference(y.index, samples) if same_samples else None
+    if at is not None:
         raise ValueError(
             "y's index names the same samples as the data, in another order (position "
             f"{at}: {_label(y.index[at])!r} in y, {_label(samples[at])!r} in the data), and labels "
@@ -666,7 +700,7 @@ def _check_indices_agree(blocks: list, names: list[str] | None) -> None:
         return
     v0, first = labelled[0]
     for v, index in labelled[1:]:
-        if index.equals(first):
+        if _same_labels(index, first):
             continue
         name0 = names[v0] if names else f"omic{v0}"
         name = names[v] if names else f"omic{v}"
@@ -698,7 +732,7 @@ def _check_indices_agree(blocks: list, names: list[str] | None) -> None:
         elif lacking:
             problem = f"lacks samples that omic {name0!r} has ({', '.join(map(repr, lacking))}, ...)"
         elif len(index) == len(first):
-            row = int(np.flatnonzero(np.asarray(index) != np.asarray(first))[0])
+            row = _first_difference(index, first)
             problem = (
                 f"lists the samples of omic {name0!r} in another order (row {row} is "
                 f"{_label(index[row])!r} in {name!r} and {_label(first[row])!r} in {name0!r})"
@@ -786,15 +820,20 @@ def _object_to_float(values: np.ndarray, subject: str, columns: Sequence | None 
                 "every feature must be numeric. Convert numbers written as text "
                 "explicitly (pd.to_numeric, np.asarray(block, dtype=float))."
             )
-    missing = pd.isna(values)
-    if missing.any():
-        values = np.where(missing, np.nan, values)
     try:
+        missing = pd.isna(values)
+        if missing.any():
+            values = np.where(missing, np.nan, values)
         out = values.astype(np.float64)
-    except (TypeError, ValueError) as exc:
+    except OverflowError as exc:  # a Python int beyond float64's range
+        raise ValueError(
+            f"{_sentence_start(subject)} holds a number too large for a float ({exc}); "
+            "scale the values first."
+        ) from None
+    except (TypeError, ValueError, ArithmeticError) as exc:  # (ArithmeticError: a signalling Decimal NaN)
         raise TypeError(
             f"{_sentence_start(subject)} contains values that cannot be converted to numbers "
-            f"({exc}); every feature must be numeric."
+            f"({exc or type(exc).__name__}); every feature must be numeric."
         ) from None
     return out
 

@@ -49,6 +49,7 @@ from ._omics import (
     _is_default_index,
     _is_polars,
     _polars_frame,
+    _same_sequence,
     as_omic_blocks,
     check_input_features,
     check_omic_dims,
@@ -652,7 +653,7 @@ class OmicTransformer(
                 for v, (k, x, b) in enumerate(zip(parsed.names, parsed.blocks, blocks))
             }
         if parsed.layout == "list":
-            return type(X)(frame(v, b, x) for v, (b, x) in enumerate(zip(blocks, parsed.blocks)))
+            return _same_sequence(X, [frame(v, b, x) for v, (b, x) in enumerate(zip(blocks, parsed.blocks))])
         if parsed.layout == "multiindex":
             columns = pd.MultiIndex.from_arrays(
                 [

@@ -2259,3 +2259,51 @@ def test_tol_decides_the_patience_not_the_weights_kept(cls):
     scores = np.asarray(est.validation_scores_)
     assert est.best_validation_score_ == pytest.approx(scores.max(), rel=1e-6)
     assert est.best_iter_ == int(scores.argmax()) + 1
+
+
+def test_inputs_found_by_fuzzing_are_read_or_refused_by_name():
+    """Each case leaked an internal error: an Int64 (or pyarrow) index beside an
+    int64 one with the same labels (IndexError); tuple column labels of a flat
+    frame (numpy's "setting an array element with a sequence"); a reversed
+    embedding (torch's negative strides); a Python int beyond float64 (an
+    OverflowError); a MultiIndex frame without columns (numpy's concatenate).
+    impute returned a flat array for a ChainMap or a flat polars frame, and a
+    namedtuple of omics failed to be rebuilt."""
+    from collections import ChainMap, namedtuple
+
+    rng = np.random.RandomState(0)
+    A, B = rng.rand(6, 3), rng.rand(6, 2)
+    a = pd.DataFrame(A, index=pd.Index(range(10, 16)))
+    for dtype in ("Int64", "Float64"):
+        b = pd.DataFrame(B, index=pd.Index(range(10, 16), dtype=dtype))
+        tiny(POEMTransformer).fit([a, b])
+        tiny(POEMTransformer).fit(a, pd.Series([0, 1] * 3, index=b.index))
+        reordered = pd.DataFrame(B, index=pd.Index(range(15, 9, -1), dtype=dtype))
+        with pytest.raises(ValueError, match=r"in another order \(row 0 is 15(\.0)? in 'omic1' and 10 in 'omic0'\)"):
+            tiny(POEMTransformer).fit([a, reordered])
+        with pytest.raises(ValueError, match=r"y's index names the same samples as the data, in another order"):
+            tiny(POEMTransformer).fit(a, pd.Series([0, 1] * 3, index=reordered.index))
+    flat = concat_omics({"m": A, "r": B})
+    flat.columns = flat.columns.to_flat_index()
+    assert tiny(POEMTransformer, omic_dims=(3, 2)).fit(flat).omic_dims_ == (3, 2)
+    est = tiny(POEMTransformer).fit([A, B])
+    Z = est.transform([A, B])
+    np.testing.assert_array_equal(est.inverse_transform(Z[::-1])[0], est.inverse_transform(Z[::-1].copy())[0])
+    big = A.astype(object)
+    big[0, 0] = 10**400
+    with pytest.raises(ValueError, match="Omic 'omic0' holds a number too large for a float"):
+        tiny(POEMTransformer).fit([big, B])
+    with pytest.raises(ValueError, match=r"\(omic, feature\) columns but no column"):
+        tiny(POEMTransformer).fit(concat_omics({"a": A}).iloc[:, :0])
+    chained = ChainMap({"a": A, "b": B})
+    filled = tiny(POEMTransformer).fit(chained).impute(chained)
+    assert isinstance(filled, dict) and list(filled) == ["a", "b"]
+    Omics = namedtuple("Omics", "a b")
+    assert isinstance(tiny(POEMTransformer).fit(Omics(A, B)).impute(Omics(A, B)), Omics)
+    from skpoems.preprocessing import OmicTransformer
+
+    assert isinstance(OmicTransformer().fit_transform(Omics(A, B)), Omics)
+    pl = pytest.importorskip("polars")
+    frame = pl.DataFrame(np.hstack([A, B]), schema=list("abcde"), orient="row")
+    filled = tiny(POEMTransformer, omic_dims=(3, 2)).fit(frame).impute(frame)
+    assert isinstance(filled, pl.DataFrame) and filled.columns == list("abcde")
