@@ -398,6 +398,8 @@ def test_embed_new_samples_with_the_saved_model(run_dir, tmp_path):
         "lipid: no table in the folder, missing for every sample (not read: lipids.csv.gz; "
         "if one of them is this omic, name it lipid.csv, as the model calls it)"
     ) in stdout
+    # and on stderr, where a pipeline's log shows it (it was only a line of the summary)
+    assert "warning: lipid: no table in the folder, missing for every sample (not read: lipids.csv.gz" in stderr
     (tmp_path / "new" / "lipids.csv.gz").rename(tmp_path / "new" / "lipid.csv.gz")
     # the data folder as the output folder: its CSV outputs would be read as omics next time
     status, _, stderr = call(["embed", str(out), "--data", str(tmp_path / "new"), "--out", str(tmp_path / "new")])
@@ -2006,6 +2008,17 @@ def test_benchmark_set_n_components_sizes_the_pca_baseline_too(tmp_path):
     assert pd.read_csv(tmp_path / "pca" / "benchmark.csv").set_index("model").loc["PCA", "n_features_out"] == 3
 
 
+def test_benchmark_checks_every_models_set_values_before_any_fit(tmp_path):
+    """--set beta=-1 (POEMS's) stopped the benchmark only at POEMS's turn, after
+    MOCSS-AE had trained and an earlier benchmark's tables were cleared."""
+    (tmp_path / "benchmark.csv").write_text("model\nearlier\n")
+    status, stdout, stderr = call(["benchmark", *FAST, "--models", "mocss-ae,poems", "--set", "beta=-1",
+                                   "--out", str(tmp_path), "-q"])
+    assert status == 2 and "The 'beta' parameter of POEMSTransformer must be" in stderr
+    assert not (tmp_path / "benchmark_runs.partial.csv").exists()
+    assert (tmp_path / "benchmark.csv").read_text() == "model\nearlier\n"
+
+
 def test_samples_the_loader_leaves_out_are_named(tmp_path):
     """--join outer keeps every labelled sample that some omic has; a labelled
     sample that no omic table lists was dropped without a word."""
@@ -2439,8 +2452,9 @@ def test_embed_matches_names_at_the_length_the_model_was_trained_with(tmp_path):
     status, _, stderr = call(["run", "--data", str(tmp_path / "cohort"), "--sample-name-length", "16", "--max-iter", "3",
                               "--threads", "1", "--no-figures", "--out", str(out), "-q"])
     assert status == 0, stderr
-    status, _, stderr = call(["embed", str(out), "--data", str(tmp_path / "new"), "--out", str(tmp_path / "e")])
+    status, _, stderr = call(["embed", str(out), "--data", str(tmp_path / "new"), "--out", str(tmp_path / "e"), "-q"])
     assert status == 0, stderr
+    # (with --quiet too: it was not said then, though it decides which samples match)
     assert "note: sample names cut to 16 characters, as for training (--sample-name-length)" in stderr
     embedding = pd.read_csv(tmp_path / "e" / "embedding.csv", index_col=0)
     assert list(embedding.index) == ids[:4]

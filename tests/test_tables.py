@@ -50,6 +50,26 @@ def test_bundled_nutrimouse_folder_by_position_and_its_label_file():
     np.testing.assert_array_equal(names, np.asarray(ref.target_names)[ref.target])
 
 
+def test_a_label_path_that_does_not_exist_is_refused_not_replaced_by_the_folders_file(tmp_path, monkeypatch):
+    """labels='/elsewhere/labels.csv' (a typo, a file not yet written) read the
+    folder's own labels.csv without a word; a bare name read a file of that name
+    in the working directory before the folder's."""
+    folder = tmp_path / "mice"
+    shutil.copytree(DATA_DIR / "nutrimouse", folder)
+    with pytest.raises(ValueError, match=r"Label file not found: .*elsewhere.diet\.csv\.$"):
+        load_omics_tables(folder, labels=tmp_path / "elsewhere" / "diet.csv")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    pd.DataFrame({"diet": ["other"] * 40}).to_csv(work / "diet.csv", index=False)  # another file of that name
+    mice = load_omics_tables(folder, labels="diet.csv")  # the folder's
+    assert len(mice.target_names) == 5
+    (folder / "sub").mkdir()
+    shutil.move(folder / "genotype.csv", folder / "sub" / "genotype.csv")
+    assert len(load_omics_tables(folder, labels=Path("sub") / "genotype.csv").target_names) == 2
+    assert len(load_omics_tables(folder, labels=work / "diet.csv").target_names) == 1  # a path as it is
+
+
 @pytest.fixture
 def cohort(tmp_path):
     """Three omics of 6 patients: samples x features, features x samples (other

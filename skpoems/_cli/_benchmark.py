@@ -92,6 +92,8 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     unknown = [name for name, _ in args.params if name not in accepted]
     if unknown:
         raise _UsageError(f"--set {unknown[0]}: none of the models {', '.join(models)} has this parameter")
+    for model in models:  # bad values stop the command before any fit (not at their model's turn)
+        _estimator_params(args, model=model, strict=False)
     if not args.no_baselines:
         models += [b for b in exp.BASELINES if b not in models]
     n_splits = 1 if bunch.is_train is not None else args.splits

@@ -320,24 +320,28 @@ def _cmd_embed(args: argparse.Namespace) -> int:
             trained_length = _trained_option(file.parent, "sample_name_length")
             if isinstance(trained_length, int) and trained_length > 0:
                 args.sample_name_length = trained_length
-                if not args.quiet:
-                    print(
-                        f"note: sample names cut to {trained_length} characters, as for training "
-                        "(--sample-name-length)",
-                        file=sys.stderr,
-                        flush=True,
-                    )
+                # (on stderr, --quiet too: it changes which samples match, and how they are named)
+                print(
+                    f"note: sample names cut to {trained_length} characters, as for training "
+                    "(--sample-name-length)",
+                    file=sys.stderr,
+                    flush=True,
+                )
         if args.sample_types is None:
             # the samples the model was trained on (tumours only, say): new ones alike
             trained_types = _trained_option(file.parent, "sample_types")
             if trained_types is not None and trained_types != "all":
                 args.sample_types = trained_types
-                if not args.quiet:
-                    shown = trained_types if isinstance(trained_types, str) else ",".join(trained_types)
-                    print(f"note: samples of the types {shown} kept, as for training (--sample-types)",
-                          file=sys.stderr, flush=True)
+                shown = trained_types if isinstance(trained_types, str) else ",".join(trained_types)
+                print(f"note: samples of the types {shown} kept, as for training (--sample-types)",
+                      file=sys.stderr, flush=True)
         data = _named_tables_as_trained(folder, omics, args, _trained_features(pipe))
     X, notes = _features_as_trained(pipe, data, args.data)
+    for note in notes:
+        if "no table in the folder" in note:
+            # a whole omic embedded as missing: a warning a pipeline's log shows, not
+            # only a line of the summary (a table named otherwise is not read)
+            print(f"warning: {note}", file=sys.stderr, flush=True)
     # samples without a value of any of the model's omics: nothing to embed them
     # from; left out with a note rather than failing the others
     empty = X.isna().all(axis=1).to_numpy()

@@ -1857,6 +1857,17 @@ def _table_files(folder: Path) -> dict[str, Path]:
     return files
 
 
+def _label_file(folder: Path, labels: Any) -> Path:
+    """The label file ``labels`` names: a bare file name in the folder first (else
+    in the working directory), a path as it is (relative to the working
+    directory, else to the folder). A path whose folder does not hold it was the
+    folder's file of that name: other labels than those named, without a word."""
+    path = Path(labels)
+    if path.parent == Path("."):
+        return folder / path if (folder / path).is_file() or not path.is_file() else path
+    return path if path.is_file() or not (folder / path).is_file() else folder / path
+
+
 def _warn_unread_files(request: _Request) -> None:
     """Warn of the files of the folder that may hold data but are not read
     (``.xlsx``, a comma table without an ending), unless ``omics`` names the
@@ -1864,10 +1875,7 @@ def _warn_unread_files(request: _Request) -> None:
     folder, labels, omics = request.folder, request.labels, request.omics
     # files that are not read, named: an omic left out without a word is worse
     # (documentation, scripts, images and hidden files go unnamed)
-    label_path = (
-        None if labels is None or labels is False
-        else (Path(labels) if Path(labels).is_file() else folder / Path(labels).name).resolve()
-    )
+    label_path = None if labels is None or labels is False else _label_file(folder, labels).resolve()
     unread = sorted(
         entry.name for entry in folder.iterdir()
         if entry.is_file() and _table_stem(entry) is None and not _is_not_table(entry.name)
@@ -1903,11 +1911,12 @@ def _choose_label_file(request: _Request, files: dict[str, Path]) -> _LabelChoic
         # label files named as such are not omics either
         files = {stem: f for stem, f in files.items() if not stem.lower().startswith("label")}
     elif labels is not None:
-        label_file = (
-            Path(labels) if Path(labels).is_file() else folder / Path(labels).name
-        )
+        label_file = _label_file(folder, labels)
         if not label_file.is_file():
-            raise ValueError(f"Label file not found: {labels} (nor {label_file}).")
+            raise ValueError(
+                f"Label file not found: {labels}"
+                + (f" (nor {label_file})." if label_file != Path(labels) else ".")
+            )
         # the folder's own label files are labels too, not omics (numeric class
         # codes read as an omic would hand the answer to the model), unless named
         wanted_omics = set() if omics is None else {str(name) for name in omics}
