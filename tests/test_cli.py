@@ -13,6 +13,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.decomposition import PCA
 from sklearn.metrics import normalized_mutual_info_score
 from sklearn.model_selection import train_test_split
@@ -606,6 +607,26 @@ def test_discover_refuses_too_many_clusters_before_training(tmp_path, monkeypatc
     assert status == 2 and "cannot cluster 40 samples into 40 or more clusters" in stderr
 
 
+def test_discover_goes_on_without_labels_when_the_folders_label_file_has_several_columns(tmp_path):
+    """discover needs no labels, but a labels.csv of several columns (genotype,
+    diet) stopped it: "a label table with several columns must be one-hot"."""
+    data, _ = mice_cohort(tmp_path, lipid_lacks=slice(0, 0))
+    labels = pd.read_csv(data / "labels.csv", index_col=0)
+    labels.insert(0, "sex", ["f", "m"] * 20)
+    labels.to_csv(data / "labels.csv")
+    argv = ["discover", "--data", str(data), *FAST[2:], "-q", "--no-figures", "--variance-permutations", "0",
+            "--n-clusters", "3"]
+    status, _, stderr = call([*argv, "--out", str(tmp_path / "a")])
+    assert status == 0, stderr
+    assert "labels.csv has several label columns ['sex', 'diet']: the clusters are compared with none" in stderr
+    assert "against_labels" not in json.loads((tmp_path / "a" / "metrics.json").read_text())["clustering"]
+    status, _, stderr = call([*argv, "--label-column", "diet", "--out", str(tmp_path / "b")])
+    assert status == 0, stderr
+    assert "against_labels" in json.loads((tmp_path / "b" / "metrics.json").read_text())["clustering"]
+    status, _, stderr = call(["run", "--data", str(data), *FAST[2:], "-q", "--no-figures", "--out", str(tmp_path / "c")])
+    assert status == 2 and "--label-column NAME (one of ['sex', 'diet'])" in stderr  # run needs its labels
+
+
 def test_discover_without_labels_and_with_a_missing_omic(tmp_path):
     data, ids = mice_cohort(tmp_path, lipid_lacks=slice(1, None, 4))
     (data / "labels.csv").unlink()
@@ -1158,6 +1179,11 @@ def test_sweep_refits_the_selected_configuration_with_its_threads(tmp_path, monk
         (["run", *FAST, "--test-size", "4"], "the test part of nutrimouse has 4 samples, too few to score 5 classes"),
         (["run", *FAST, "--test-size", "39"], "the training part of nutrimouse has 1 sample(s), too few to train a model"),
         (["run", *FAST, "--top-variance", "1"], "1 is ambiguous"),
+        # scikit-learn's and the models' Python names, as options
+        (["run", *FAST, "--test-size", "40"], "--test-size 40 should be either positive"),
+        (["run", *FAST, "--test-size", "0.99"], "--test-size 0.99, the training part would be empty: give a smaller --test-size"),
+        (["run", *FAST, "--split-seed", "-1"], "argument --split-seed: expected an integer >= 0"),
+        (["run", *FAST, "--random-state", "5000000000"], "argument --random-state: expected an integer from 0 to 4294967295"),
         (["benchmark", *FAST, "--models", "all,pca"], "'all' stands alone"),
         (["sweep", *FAST, "--set", "learning_rate=0.5"], "--set learning_rate=... in a sweep: the grid sets learning_rate"),
         (["sweep", *FAST, "--set", "early_stopping=false"], "a sweep selects by validation loss, which needs early stopping"),
@@ -2278,6 +2304,16 @@ def test_ctrl_c_exits_130_and_says_what_the_folder_holds(tmp_path, monkeypatch):
     assert status == 130
     assert "a folder without metrics.json holds no complete run" in stderr
     assert sorted(p.name for p in out.iterdir()) == before  # the earlier run, as it was
+    # interrupted while writing (the explained variance: minutes on a real cohort),
+    # the earlier run's files are gone: the line said the folder was as it was
+    monkeypatch.undo()
+    import skpoems.inspection
+
+    monkeypatch.setattr(skpoems.inspection, "variance_explained", interrupted)
+    status, _, stderr = call(["run", *FAST, "--out", str(out), "-q", "--no-figures"])
+    assert status == 130 and "as it was" not in stderr
+    assert f"It stopped while writing the outputs to {out}: the files of an earlier command there were removed" in stderr
+    assert not (out / "metrics.json").exists()
 
 
 def test_an_interrupted_sweep_keeps_the_fits_it_finished(tmp_path, monkeypatch):
@@ -2576,3 +2612,10 @@ def test_model_names_in_any_spelling_and_help_texts_of_each_command():
         assert status == 0
         assert ("PCA baseline" in text) == (command == "benchmark")
         assert ("applies to the models that have it" in text) == (command == "benchmark")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="the check refuses CUDA only where there is none")
+def test_device_without_cuda_is_worded_as_the_option():
+    status, _, stderr = call(["run", *FAST, "--device", "cuda", "-q"])
+    assert status == 2 and "--device cuda was requested but CUDA is not available on this machine" in stderr
+    assert "use --device cpu or --device auto" in stderr and "device='" not in stderr

@@ -312,6 +312,7 @@ def test_the_gdc_command_writes_the_tables_and_the_next_command(tmp_path, capsys
     assert (f"skpoems run --data {tmp_path / 't'} --layout features-x-samples --join inner --sample-name-length 12 --omics "
             "gene_expression,mirna,methylation --log gene_expression mirna --impute median") in out.out
     assert "copy_number left out: it has fewer than half the samples" in out.out
+    assert "gene_expression and mirna: the GDC's linear-scale values, log-transformed with --log" in out.out
     assert "other sample types" in out.err  # (the warning, once, as a line)
     mirna = pd.read_csv(tmp_path / "t" / "mirna.csv.gz", index_col=0).T  # (written features x samples)
     assert list(mirna.columns) == MIRNAS and (mirna.to_numpy() % 1 == 0).all()  # read counts

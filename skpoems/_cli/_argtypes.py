@@ -56,6 +56,14 @@ def _int_at_least(low: int, text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    """A seed as scikit-learn takes it: an integer from 0 to 2**32 - 1."""
+    value = _int_at_least(0, text)
+    if value > 2**32 - 1:
+        raise argparse.ArgumentTypeError(f"expected an integer from 0 to 4294967295, got {value}")
+    return value
+
+
 def _positive_int(text: str) -> int:
     return _int_at_least(1, text)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 from typing import Any
 
@@ -27,10 +28,7 @@ def _load(args: argparse.Namespace, *, require_labels: bool = True, keep_unlabel
                 "--labels, --label-column, --join, --omics, --sample-name-length, --sample-types and --layout go "
                 "with --data FOLDER."
             )
-        bunch = exp.load_dataset(
-            args.dataset,
-            args.data,
-            labels=args.labels,
+        options = dict(
             label_column=args.label_column,
             join=args.join,
             sample_name_length=args.sample_name_length,
@@ -40,6 +38,22 @@ def _load(args: argparse.Namespace, *, require_labels: bool = True, keep_unlabel
             keep_unlabelled=keep_unlabelled,
             omics=args.omics,
         )
+        try:
+            bunch = exp.load_dataset(args.dataset, args.data, labels=args.labels, **options)
+        except ValueError as exc:
+            # labels only check the result (discover): a label file found in the
+            # folder with several columns and no --label-column is not a reason to stop
+            if require_labels or args.labels is not None or args.label_column is not None or not _several_columns(exc):
+                raise
+            columns = re.search(r"\(one of (\[.*\])\)", str(exc))
+            print(
+                f"note: {str(exc).split(': a label table')[0]} has several label columns"
+                + (f" {columns.group(1)}" if columns else "")
+                + ": the clusters are compared with none of them; --label-column NAME picks one",
+                file=sys.stderr,
+                flush=True,
+            )
+            bunch = exp.load_dataset(args.dataset, args.data, labels=False, **options)
     except (ValueError, OSError) as exc:
         raise _DataError(_in_cli_terms(str(exc))) from exc
     # the samples the loader left out, and why (they are in no output)
@@ -47,6 +61,11 @@ def _load(args: argparse.Namespace, *, require_labels: bool = True, keep_unlabel
         if line.startswith("Left out: "):
             print(f"note: left out {line[len('Left out: '):]}", file=sys.stderr, flush=True)
     return bunch
+
+
+def _several_columns(exc: Exception) -> bool:
+    """The loader's error for a label table of several columns, none chosen."""
+    return "a label table with several columns" in str(exc) and "Or pick the column" in str(exc)
 
 
 def _missing_cells(bunch):

@@ -63,11 +63,19 @@ _CLI_TERMS = (
     ("keep the most variable features first, skpoems.preprocessing.SelectTopVariance",
      "keep the most variable features first (--top-variance)"),
     ("label_column=NAME", "--label-column NAME"),
+    # (scikit-learn's train_test_split, and the device check of the models)
+    (" and train_size=None, the resulting train set will be empty. Adjust any of the aforementioned parameters.",
+     ", the training part would be empty: give a smaller --test-size."),
+    ("device='cuda' was requested", "--device cuda was requested"),
+    ("device='mps' was requested", "--device mps was requested"),
+    ("use device='cpu' or device='auto'", "use --device cpu or --device auto"),
 )
 
 
 #: a Python keyword argument with a number, as the option (sample_name_length=12)
 _CLI_NUMBERS = re.compile(r"\bsample_name_length=(\d+)")
+#: scikit-learn's train_test_split names its parameter (test_size=40, The test_size = 3)
+_TEST_SIZE = re.compile(r"\b(?:The )?test_size ?= ?([\d.]+)")
 
 
 #: the models' remedy for linear-scale omics (``_base._warn_if_linear_scale``)
@@ -98,6 +106,7 @@ def _in_cli_terms(message: str, command: str | None = None) -> str:
     for python, option in _CLI_TERMS:
         message = message.replace(python, option)
     message = _CLI_NUMBERS.sub(r"--sample-name-length \1", message)
+    message = _TEST_SIZE.sub(r"--test-size \1", message)
     return _LOG_REMEDY.sub(
         lambda m: (
             "Pass --log " + " ".join(re.findall(r"'([^']*)': make_pipeline\(FunctionTransformer", m.group(1))) + "."

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import _experiment as exp
-from ._errors import _UsageError
+from ._errors import _in_cli_terms, _UsageError
 from ._options import _option_defaults
 
 
@@ -87,7 +87,7 @@ def _check_parameters(model: str, params: dict[str, Any]) -> None:
         if estimator.get_params().get("device") is not None:
             resolve_device(estimator.device)
     except (InvalidParameterError, ValueError, RuntimeError) as exc:
-        raise _UsageError(str(exc)) from None
+        raise _UsageError(_in_cli_terms(str(exc))) from None
 
 
 def _fit_quietly(fn: Callable[[], Any]) -> Any:

@@ -53,7 +53,8 @@ def _cmd_gdc(args: argparse.Namespace) -> int:
         + (" --top-variance 2000" if wide else "")
     )
     notes = [why] if why else []
-    notes.append("the values are the GDC's, so expression is log-transformed with --log")
+    if logged:
+        notes.append(f"{' and '.join(logged)}: the GDC's linear-scale values, log-transformed with --log")
     if wide:
         notes.append(
             "--top-variance 2000 keeps each omic's 2000 most variable features, chosen on the "

@@ -98,6 +98,10 @@ def _sigterm_as_interrupt():
 def _dispatch(args: argparse.Namespace, subparser: argparse.ArgumentParser) -> int:
     import torch
 
+    from ._outputs import WRITING_INTO
+
+    WRITING_INTO.clear()  # (of an earlier command in this process)
+
     previous_threads = torch.get_num_threads()
     limits = None
     if args.command != "sweep" and getattr(args, "threads", None):
@@ -131,6 +135,13 @@ def _dispatch(args: argparse.Namespace, subparser: argparse.ArgumentParser) -> i
             "metrics.json holds no complete run (interrupted during training, run and discover "
             "leave an earlier run's folder as it was).",
         )
+        if WRITING_INTO and args.command in ("run", "discover", "embed"):
+            what = (
+                f"It stopped while writing the outputs to {WRITING_INTO[-1]}: the files of an "
+                "earlier command there were removed first, and this one's are incomplete"
+                + (" (no metrics.json)" if args.command != "embed" else "")
+                + "; rerun it."
+            )
         print(f"skpoems: {'terminated (SIGTERM)' if terminated else 'interrupted'}. {what}", file=sys.stderr)
         return 128 + signal.SIGTERM if terminated else 130
     except Exception as exc:  # noqa: BLE001 - a clean message, not a traceback

@@ -17,6 +17,7 @@ from ._argtypes import (
     _positive_float,
     _positive_int,
     _sample_types,
+    _seed,
     _test_size,
     _threads,
     _top_variance,
@@ -104,10 +105,11 @@ def _add_data_options(parser: argparse.ArgumentParser, *, split: bool = True) ->
         "--join",
         choices=("strict", "inner", "outer"),
         default="strict",
-        help="with --data (named tables): strict = every omic and the labels list the "
-        "same samples; inner = keep the labelled samples present in every omic; outer = "
-        "keep every labelled sample, a sample an omic's file lacks missing that omic "
-        "(default: strict)",
+        help="with --data (named tables): strict = every omic (and the labels, where the "
+        "command needs them) lists the same samples; inner = keep the samples present in "
+        "every omic (labelled ones, where the command needs labels); outer = keep every "
+        "sample of any omic (labelled ones, where the command needs labels), a sample an "
+        "omic's file lacks missing that omic (default: strict)",
     )
     _add_layout_option(group)
     group.add_argument(
@@ -149,7 +151,7 @@ def _add_data_options(parser: argparse.ArgumentParser, *, split: bool = True) ->
         )
         group.add_argument(
             "--split-seed",
-            type=int,
+            type=_seed,
             metavar="SEED",
             default=1,
             help="random_state of the train/test split (default: %(default)s, as in "
@@ -253,7 +255,7 @@ def _add_model_options(parser: argparse.ArgumentParser, *, training: bool, sever
     )
     group.add_argument(
         "--random-state",
-        type=int,
+        type=_seed,
         metavar="SEED",
         default=1,
         help="model seed (validation split, initialisation, minibatches; default: "

@@ -105,11 +105,17 @@ def _write_record(out: Path, record: dict[str, Any]) -> None:
     _atomically(out / "metrics.json", lambda file: file.write_text(text))
 
 
+#: the folder whose earlier outputs the command has cleared to write its own
+#: (None before): an interrupt then leaves neither run whole, and says so
+WRITING_INTO: list[Path] = []
+
+
 def _clear_previous(out: Path, owned: Sequence[str] = (), *, recorded: bool = True) -> None:
     """Remove what an earlier command wrote to ``out`` (the files its
     ``metrics.json`` lists unless not ``recorded``, and ``owned``), so that no
     stale file (a ``subtypes.joblib`` of an earlier ``discover``, say) sits
     beside the new ones; other files are kept."""
+    WRITING_INTO.append(out)
     listed = list(owned)
     record = out / "metrics.json"
     if recorded and record.is_file():

@@ -303,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="merge a GDC portal download into one table per omic",
         description="Merge a download of the GDC data portal (one file per sample and "
         "data type, in folders named by file id, and the cart's sample sheet "
-        "gdc_sample_sheet*.tsv) into one table per omic, samples x features: "
+        "gdc_sample_sheet*.tsv) into one table per omic: "
         "gene_expression (STAR's tpm_unstranded), mirna (reads per million), "
         "methylation (beta values), protein (RPPA), copy_number_<workflow> (gene level), "
         "written as <omic>.csv.gz, features x samples, for `skpoems run --data DIR "
