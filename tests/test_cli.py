@@ -2344,6 +2344,46 @@ def test_an_interrupted_sweep_keeps_the_fits_it_finished(tmp_path, monkeypatch):
     assert status == 0 and not (out / "sweep_results.partial.csv").exists()
 
 
+def test_the_default_output_folder_of_another_cohorts_folder_of_that_name_is_not_replaced(tmp_path, monkeypatch):
+    """cohortA/tables and cohortB/tables both wrote skpoems_results/tables_poems:
+    the second run replaced the first without a word."""
+    monkeypatch.chdir(tmp_path)
+    folders = []
+    for cohort in ("A", "B"):
+        (tmp_path / cohort).mkdir()
+        data, _ = mice_cohort(tmp_path / cohort, lipid_lacks=slice(0, 0))
+        folders.append(data.rename(data.parent / "tables"))
+    argv = [*FAST[2:], "-q", "--no-figures", "--variance-permutations", "0"]
+    status, _, stderr = call(["run", "--data", str(folders[0]), *argv])
+    assert status == 0, stderr
+    default = Path("skpoems_results") / "tables_poems"
+    record = json.loads((default / "metrics.json").read_text())
+    assert record["data_folder"] == str(folders[0].resolve())
+    status, _, stderr = call(["run", "--data", str(folders[1]), *argv])
+    assert status == 2 and "holds the outputs of this command on another data folder of that name" in stderr
+    assert json.loads((default / "metrics.json").read_text()) == record  # the first run's, as it was
+    status, _, stderr = call(["run", "--data", str(folders[0]), *argv])  # the same folder again: replaced
+    assert status == 0, stderr
+    status, _, stderr = call(["run", "--data", str(folders[1]), *argv, "--out", str(default)])  # asked for
+    assert status == 0, stderr
+
+
+def test_an_interrupt_while_the_tables_are_written_leaves_no_half_file(tmp_path, monkeypatch):
+    """benchmark.json, sweep.json, embed's CSVs were written in place: an
+    interrupt mid-write left a truncated file (here an empty benchmark.json)."""
+    out = tmp_path / "b"
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_benchmark, "_versions", interrupted)  # (read while benchmark.json is written)
+    status, _, stderr = call(["benchmark", *FAST, "--splits", "1", "--models", "mocss-ae", "--no-baselines",
+                              "--out", str(out), "-q"])
+    assert status == 130
+    assert (out / "benchmark.csv").exists() and not (out / "benchmark.json").exists()
+    assert not list(out.glob("*.partial"))
+
+
 def test_an_interrupted_benchmark_keeps_the_fits_it_finished(tmp_path, monkeypatch):
     """Ctrl-C mid-benchmark lost every finished fit (rows were kept in memory
     until the end) and left an earlier benchmark's tables beside the new run:

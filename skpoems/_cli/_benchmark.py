@@ -18,7 +18,7 @@ from ._cpu import _torch_threads
 from ._data import _load, _split, _split_info
 from ._errors import _UsageError
 from ._estimator import _estimator_params, _fit_quietly
-from ._outputs import _atomically, _clear_previous, _jsonable, _out_dir, _safe_name, _versions
+from ._outputs import _atomic_file, _atomically, _clear_previous, _jsonable, _out_dir, _safe_name, _versions
 from ._summary import _describe_data, _fmt_metrics
 
 
@@ -190,8 +190,9 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
             row[col] = sub[col].mean() if len(sub) and col in sub else np.nan
         summary.append(row)
     table = pd.DataFrame(summary)
-    table.to_csv(out / "benchmark.csv", index=False)
-    runs_frame.drop(columns="key").to_csv(out / "benchmark_runs.csv", index=False)
+    # (each written through a temporary file: an interrupt leaves none, never half of one)
+    _atomically(out / "benchmark.csv", lambda path: table.to_csv(path, index=False))
+    _atomically(out / "benchmark_runs.csv", lambda path: runs_frame.drop(columns="key").to_csv(path, index=False))
     wall = time.perf_counter() - t0
     md = _markdown_table(table)
     last_seed = f"..{args.split_seed + n_splits - 1}" if n_splits > 1 else ""
@@ -208,9 +209,10 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
         f"{'; PCA and raw features: missing omics filled with the training means' if fill_baselines else ''}"
         f"; total {wall:.0f} s"
     )
-    with open(out / "benchmark.md", "w") as fh:
-        fh.write(f"`skpoems {' '.join(args.argv)}`\n\n{caption}\n\n{md}\n")
-    with open(out / "benchmark.json", "w") as fh:
+    _atomically(
+        out / "benchmark.md", lambda path: path.write_text(f"`skpoems {' '.join(args.argv)}`\n\n{caption}\n\n{md}\n")
+    )
+    with _atomic_file(out / "benchmark.json") as fh:
         json.dump(
             _jsonable(
                 {

@@ -19,7 +19,7 @@ from .. import _experiment as exp
 from ._data import _check_empty_omics, _check_stray_missing, _label_names, _load, _note_many_features
 from ._errors import _DataError, _in_cli_terms, _UsageError
 from ._estimator import _estimator_params, _fit_quietly
-from ._outputs import _atomically, _out_dir, _safe_name, _write_record, write_run_outputs
+from ._outputs import _atomically, _data_folder, _out_dir, _safe_name, _write_record, write_run_outputs
 from ._summary import _STOP_REASONS, _preprocessing_note
 
 
@@ -172,7 +172,7 @@ def _cmd_discover(args: argparse.Namespace) -> int:
         result, groups, args.model, out, figures=not args.no_figures,
         figure_formats=args.figure_format, figure_dpi=args.figure_dpi, split_table=False,
         variance_permutations=args.variance_permutations,
-        extra={"command": ["skpoems", *args.argv]},
+        extra={"command": ["skpoems", *args.argv], **_data_folder(args)},
         write_record=False,  # last, once clusters.csv, subtypes.joblib and the markers are written
     )
     # the record describes the data (not the clusters that stood in for labels

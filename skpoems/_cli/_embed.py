@@ -20,7 +20,7 @@ import pandas as pd
 from ._discover import _elbo_columns
 from ._errors import _DataError, _in_cli_terms, _UsageError
 from ._options import _LAYOUTS
-from ._outputs import _clear_previous, _out_dir, _out_path, _safe_name
+from ._outputs import _atomically, _clear_previous, _out_dir, _out_path, _safe_name
 
 #: files of skpoems embed, which writes no metrics.json to list them
 _EMBED_FILES = ("embedding.csv", "gating_weights.csv", "clusters.csv")
@@ -367,10 +367,11 @@ def _cmd_embed(args: argparse.Namespace) -> int:
     out = _out_dir(args, out_name)
     _clear_previous(out, owned=_EMBED_FILES, recorded=False)
     index = X.index.rename(X.index.name or "sample")
-    pd.DataFrame(Z, index=index, columns=model.get_feature_names_out()).to_csv(out / "embedding.csv")
+    embedding = pd.DataFrame(Z, index=index, columns=model.get_feature_names_out())
+    _atomically(out / "embedding.csv", embedding.to_csv)
     written = ["embedding.csv"]
     if gating is not None:
-        pd.DataFrame(gating, index=index, columns=omics).to_csv(out / "gating_weights.csv")
+        _atomically(out / "gating_weights.csv", pd.DataFrame(gating, index=index, columns=omics).to_csv)
         written.append("gating_weights.csv")
     subtypes_file = file.parent / "subtypes.joblib"
     assigned = None
@@ -380,7 +381,8 @@ def _cmd_embed(args: argparse.Namespace) -> int:
     if kmeans is not None:  # a model of skpoems discover: assign the clusters
         assigned = np.asarray([f"cluster {c + 1}" for c in kmeans.predict(np.asarray(Z, dtype=np.float64))])
         # with the ELBO as in discover's clusters.csv
-        pd.DataFrame({"cluster": assigned, **_elbo_columns(model, scaled)}, index=index).to_csv(out / "clusters.csv")
+        clusters = pd.DataFrame({"cluster": assigned, **_elbo_columns(model, scaled)}, index=index)
+        _atomically(out / "clusters.csv", clusters.to_csv)
         written.append("clusters.csv")
     lacking = {omic: int(X[omic].isna().all(axis=1).sum()) for omic in omics}
     lines = [

@@ -6,6 +6,7 @@ and the figures."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -13,9 +14,9 @@ import platform
 import re
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import joblib
 import numpy as np
@@ -65,6 +66,12 @@ def _safe_names(texts: Sequence[str]) -> list[str]:
     return out
 
 
+def _data_folder(args: argparse.Namespace) -> dict[str, str]:
+    """The record's ``data_folder`` (resolved) for a command on ``--data``."""
+    data = getattr(args, "data", None)
+    return {"data_folder": str(Path(data).resolve())} if data else {}
+
+
 def _out_path(args: argparse.Namespace, default: str) -> Path:
     out = Path(args.out) if args.out else Path("skpoems_results") / default
     data = getattr(args, "data", None)
@@ -72,6 +79,19 @@ def _out_path(args: argparse.Namespace, default: str) -> Path:
         # its CSV outputs (embedding.csv, top_features.csv) would be read as
         # omics of that folder the next time
         raise _UsageError(f"--out {out} is the data folder: give the outputs a folder of their own.")
+    if not args.out and data and (out / "metrics.json").is_file():
+        # the default folder is named after the data folder's name alone: two
+        # cohorts' tables/ folders would share it, the second replacing the first
+        try:
+            earlier = json.loads((out / "metrics.json").read_text()).get("data_folder")
+        except (ValueError, AttributeError, OSError):
+            earlier = None
+        if isinstance(earlier, str) and earlier != _data_folder(args)["data_folder"]:
+            raise _UsageError(
+                f"{out}, the default output folder, holds the outputs of this command on another "
+                f"data folder of that name ({earlier}), which these would replace: give --out a "
+                f"folder of its own (or --out {out} to replace them)."
+            )
     return out
 
 
@@ -93,6 +113,19 @@ def _atomically(path: Path, write: Callable[[Path], Any]) -> None:
     partial = path.with_name(path.name + ".partial")
     try:
         write(partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _atomic_file(path: Path) -> Iterator[TextIO]:
+    """An open text file that becomes ``path`` once the block ends (as
+    :func:`_atomically`, for writers that take a file object)."""
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with open(partial, "w") as fh:
+            yield fh
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)

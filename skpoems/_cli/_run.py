@@ -10,7 +10,7 @@ from .. import _experiment as exp
 from ._cpu import _torch_threads
 from ._data import _load, _split, _split_info
 from ._estimator import _estimator_params, _fit_quietly
-from ._outputs import _out_dir, _safe_name, _write_record, write_run_outputs
+from ._outputs import _data_folder, _out_dir, _safe_name, _write_record, write_run_outputs
 from ._summary import _STOP_REASONS, _describe_data, _fmt_metrics
 
 
@@ -38,6 +38,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         out,
         extra={
             "command": ["skpoems", *args.argv],
+            **_data_folder(args),
             "split": _split_info(args, bunch),
         },
         figures=not args.no_figures,

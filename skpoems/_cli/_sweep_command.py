@@ -20,7 +20,16 @@ from ._cpu import _pool_limits
 from ._data import _load, _split, _split_info
 from ._errors import _UsageError
 from ._estimator import _estimator_params, _fit_quietly
-from ._outputs import _clear_previous, _jsonable, _out_dir, _safe_name, _versions, write_run_outputs
+from ._outputs import (
+    _atomic_file,
+    _atomically,
+    _clear_previous,
+    _jsonable,
+    _out_dir,
+    _safe_name,
+    _versions,
+    write_run_outputs,
+)
 from ._summary import _describe_data, _fmt_metrics
 
 
@@ -121,7 +130,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             on_result=keep,
         )
     sweep_s = time.perf_counter() - t_sweep
-    table.to_csv(out / "sweep_results.csv", index=False)
+    _atomically(out / "sweep_results.csv", lambda path: table.to_csv(path, index=False))
     partial.unlink(missing_ok=True)
     args.sweep_stage = "refit"  # (what an interruption from here on leaves: main's message)
     parameters = ["batch_size", "learning_rate", "weight_decay"]
@@ -181,7 +190,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             variance_permutations=args.variance_permutations,
         )
     wall = time.perf_counter() - t0
-    with open(out / "sweep.json", "w") as fh:
+    with _atomic_file(out / "sweep.json") as fh:
         json.dump(
             _jsonable(
                 {
