@@ -1164,6 +1164,8 @@ def test_sweep_refits_the_selected_configuration_with_its_threads(tmp_path, monk
         (["sweep", "--n-jobs", "0"], "expected a non-zero integer"),
         (["sweep", "--n-jobs", "2", "--dask-local", "2"], "not allowed with"),
         (["nope"], "invalid choice: 'nope'"),
+        # options before the command: argparse said "unrecognized arguments: discover"
+        (["-q", "--threads", "1", "discover", "--data", "x"], "options go after the command: skpoems discover -q --threads 1 --data x"),
         (["run", "--set", "beta"], "expected NAME=VALUE"),
         (["run", "--dataset", "nutrimouse", "--set", "betta=4"], "has no parameter 'betta'"),
         (["benchmark", "--dataset", "nutrimouse", "--models", "poems", "--set", "x=1"], "none of the models"),
@@ -2613,6 +2615,13 @@ def test_a_long_variance_split_is_announced(capsys):
     assert "--variance-permutations 0" in err
     _outputs._announce_variance_split(est, 40, 20)  # seconds: nothing said
     assert capsys.readouterr().err == ""
+    # a few samples and many orders: timed on a pass of as many rows as the split
+    # decodes at once (a pass of 8 rows timed the per-call overhead: 20x too long)
+    passes = []
+    decode = est.inverse_transform
+    est.inverse_transform = lambda Z: passes.append(len(Z)) or decode(Z)
+    _outputs._announce_variance_split(est, 8, 100_000)
+    assert passes[-1] == 256
 
 
 def test_silhouettes_of_a_large_cohort_use_a_sample(monkeypatch):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -39,6 +40,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv or (
         argv[0].startswith("-") and argv[0] not in {"-h", "--help", "--version"}
     ):
+        later = [a for a in argv if a in commands]
+        if later and argv[argv.index(later[0]) - 1] != "--out":
+            # (skpoems -q run ...: argparse said "unrecognized arguments: run")
+            command = later[0]
+            rest = [a for i, a in enumerate(argv) if i != argv.index(command)]
+            parser.error(
+                f"options go after the command: skpoems {command} {' '.join(shlex.quote(a) for a in rest)}"
+            )
         argv = ["run", *argv]
     args = parser.parse_args(argv)
     if args.command not in commands:  # pragma: no cover - argparse rejects it first
