@@ -2668,3 +2668,18 @@ def test_device_without_cuda_is_worded_as_the_option():
     status, _, stderr = call(["run", *FAST, "--device", "cuda", "-q"])
     assert status == 2 and "--device cuda was requested but CUDA is not available on this machine" in stderr
     assert "use --device cpu or --device auto" in stderr and "device='" not in stderr
+
+
+def test_a_refused_command_leaves_no_empty_output_folder(tmp_path):
+    """A usage or data error after the output folder was made (--set beta=-1,
+    --log of an omic the data lacks) left that folder, empty, behind."""
+    for command, extra in (("run", ["--set", "beta=-1"]), ("discover", ["--log", "genes"]),
+                           ("benchmark", ["--models", "poems", "--set", "beta=-1"])):
+        out = tmp_path / command / "new" / "out"
+        status, _, stderr = call([command, *FAST, "--out", str(out), "-q"] + extra)
+        assert status == 2, stderr
+        assert not (tmp_path / command).exists(), command
+    kept = tmp_path / "kept"  # a folder that was there stays
+    kept.mkdir()
+    status, _, _ = call(["run", *FAST, "--out", str(kept), "-q", "--set", "beta=-1"])
+    assert status == 2 and kept.is_dir()

@@ -104,12 +104,22 @@ def _sigterm_as_interrupt():
         signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
+def _remove_empty(folders: Sequence[Any]) -> None:
+    """Remove the folders a refused command created, deepest first, while empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # (not empty, or gone)
+            break
+
+
 def _dispatch(args: argparse.Namespace, subparser: argparse.ArgumentParser) -> int:
     import torch
 
-    from ._outputs import WRITING_INTO
+    from ._outputs import CREATED, WRITING_INTO
 
     WRITING_INTO.clear()  # (of an earlier command in this process)
+    CREATED.clear()
 
     previous_threads = torch.get_num_threads()
     limits = None
@@ -123,9 +133,11 @@ def _dispatch(args: argparse.Namespace, subparser: argparse.ArgumentParser) -> i
         with _pool_limits(limits), _sigterm_as_interrupt():
             return int(args.handler(args))
     except _DataError as exc:  # the message alone: the usage block would bury it
+        _remove_empty(CREATED)
         print(f"{subparser.prog}: error: {exc}", file=sys.stderr)
         return 2
     except _UsageError as exc:
+        _remove_empty(CREATED)
         subparser.error(str(exc))  # exits with status 2
     except KeyboardInterrupt as interrupt:
         terminated = isinstance(interrupt, _Terminated)

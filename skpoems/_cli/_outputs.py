@@ -95,10 +95,16 @@ def _out_path(args: argparse.Namespace, default: str) -> Path:
     return out
 
 
+#: the folders this command created (deepest first): removed again, where still
+#: empty, when the command is refused (a usage or data error left an empty folder)
+CREATED: list[Path] = []
+
+
 def _out_dir(args: argparse.Namespace, default: str) -> Path:
     """The output folder, created (before any training, so that a bad path fails early)."""
     out = _out_path(args, default)
     try:
+        CREATED.extend(p for p in (out, *out.parents) if not p.exists())
         out.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
         raise _UsageError(f"--out {out}: a file is in the way; give a folder.") from None
