@@ -2029,6 +2029,7 @@ def test_benchmark_set_n_components_sizes_the_pca_baseline_too(tmp_path):
     assert status == 0, stderr
     table = pd.read_csv(tmp_path / "benchmark.csv").set_index("model")
     assert table.loc["PCA", "n_features_out"] == 2 and table.loc["MOCSS-AE", "n_features_out"] == 6
+    assert table["n_features_out"].dtype.kind == "i"  # (written 2.0 and 6.0)
     # the baseline alone: --set n_components sizes it (it was refused as no model's parameter)
     status, _, stderr = call(["benchmark", *FAST, "--models", "pca", "--set", "n_components=3",
                               "--out", str(tmp_path / "pca"), "-q"])

@@ -190,6 +190,8 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
             row[col] = sub[col].mean() if len(sub) and col in sub else np.nan
         summary.append(row)
     table = pd.DataFrame(summary)
+    # a count, written as one (the mean over the fits made it 32.0); none for a model whose fits all failed
+    table["n_features_out"] = table["n_features_out"].round().astype("Int64")
     # (each written through a temporary file: an interrupt leaves none, never half of one)
     _atomically(out / "benchmark.csv", lambda path: table.to_csv(path, index=False))
     _atomically(out / "benchmark_runs.csv", lambda path: runs_frame.drop(columns="key").to_csv(path, index=False))
