@@ -2307,16 +2307,22 @@ def test_ctrl_c_exits_130_and_says_what_the_folder_holds(tmp_path, monkeypatch):
     assert status == 130
     assert "a folder without metrics.json holds no complete run" in stderr
     assert sorted(p.name for p in out.iterdir()) == before  # the earlier run, as it was
-    # interrupted while writing (the explained variance: minutes on a real cohort),
-    # the earlier run's files are gone: the line said the folder was as it was
+    # interrupted while the outputs are computed (the explained variance: minutes on
+    # a real cohort, after the model was saved): the earlier run's files were
+    # removed first, and the new ones half written; they are staged now, and go
     monkeypatch.undo()
     import skpoems.inspection
 
+    record = (out / "metrics.json").read_text()
     monkeypatch.setattr(skpoems.inspection, "variance_explained", interrupted)
+    for command in ("run", "discover"):
+        status, _, stderr = call([command, *FAST, "--out", str(out), "-q", "--no-figures"])
+        assert status == 130 and "as it was" in stderr
+        assert sorted(p.name for p in out.iterdir()) == before and (out / "metrics.json").read_text() == record
+    # an error while computing them leaves the earlier run too
+    monkeypatch.setattr(skpoems.inspection, "variance_explained", lambda *a, **k: 1 / 0)
     status, _, stderr = call(["run", *FAST, "--out", str(out), "-q", "--no-figures"])
-    assert status == 130 and "as it was" not in stderr
-    assert f"It stopped while writing the outputs to {out}: the files of an earlier command there were removed" in stderr
-    assert not (out / "metrics.json").exists()
+    assert status == 1 and sorted(p.name for p in out.iterdir()) == before
 
 
 def test_an_interrupted_sweep_keeps_the_fits_it_finished(tmp_path, monkeypatch):

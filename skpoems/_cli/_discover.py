@@ -19,7 +19,7 @@ from .. import _experiment as exp
 from ._data import _check_empty_omics, _check_stray_missing, _label_names, _load, _note_many_features
 from ._errors import _DataError, _in_cli_terms, _UsageError
 from ._estimator import _estimator_params, _fit_quietly
-from ._outputs import _atomically, _data_folder, _out_dir, _safe_name, _write_record, write_run_outputs
+from ._outputs import STAGING, _atomically, _data_folder, _out_dir, _publish, _safe_name, write_run_outputs
 from ._summary import _STOP_REASONS, _preprocessing_note
 
 
@@ -223,24 +223,26 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     lacking = _clusters_of_missing_omics(observed, clusters, cluster_names, list(fitted.omic_names_))
     if lacking is not None:
         clustering["samples_lacking_each_omic"] = lacking
-    table.to_csv(out / "clusters.csv")
+    stage = out / STAGING  # (write_run_outputs's: published with these files below)
+    table.to_csv(stage / "clusters.csv")
     # the subtypes of new patients: skpoems embed MODEL_FOLDER --data NEW (or
     # joblib.load("subtypes.joblib").predict(new.data) + 1 = cluster number)
     subtypes = prepared.pipeline(fitted)
     subtypes.steps.append(("kmeans", kmeans))
-    _atomically(out / "subtypes.joblib", lambda file: joblib.dump(subtypes, file))
+    _atomically(stage / "subtypes.joblib", lambda file: joblib.dump(subtypes, file))
     # every feature is tested and ranked; the file keeps the 50 best per cluster and
     # omic, the printout each omic's best that is higher in the cluster, wherever it ranks
     markers = group_markers(prepared.X_train, clusters, target_names=cluster_names, test=args.marker_test)
     markers.insert(3, "rank", markers.groupby(["group", "omic"], sort=False).cumcount() + 1)
-    markers[markers["rank"] <= 50].rename(columns={"group": "cluster"}).to_csv(out / "cluster_markers.csv", index=False)
+    kept = markers[markers["rank"] <= 50].rename(columns={"group": "cluster"})
+    kept.to_csv(stage / "cluster_markers.csv", index=False)
     record["files"] = ["clusters.csv", "cluster_markers.csv", "subtypes.joblib", *record["files"]]
     clustering["marker_q_values"] = _MARKER_CAVEAT
     record["clustering"] = clustering
     if "reconstruction_r2" in record:
         record["reconstruction_r2_of"] = "every sample (the fitted ones: no test part)"
     record["timings"]["wall_s"] = time.perf_counter() - t0
-    _write_record(out, record)
+    _publish(out, record)
 
     tr = record["training"]
     sil = ", ".join(f"{kk} {v:.3f}" for kk, v in silhouettes.items())

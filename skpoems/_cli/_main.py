@@ -8,6 +8,7 @@ import argparse
 import contextlib
 import os
 import shlex
+import shutil
 import signal
 import sys
 import threading
@@ -116,10 +117,11 @@ def _remove_empty(folders: Sequence[Any]) -> None:
 def _dispatch(args: argparse.Namespace, subparser: argparse.ArgumentParser) -> int:
     import torch
 
-    from ._outputs import CREATED, WRITING_INTO
+    from ._outputs import CREATED, STAGED, WRITING_INTO
 
     WRITING_INTO.clear()  # (of an earlier command in this process)
     CREATED.clear()
+    STAGED.clear()
 
     previous_threads = torch.get_num_threads()
     limits = None
@@ -153,12 +155,12 @@ def _dispatch(args: argparse.Namespace, subparser: argparse.ArgumentParser) -> i
         }.get(
             args.command,
             "Outputs are written once training is done, metrics.json last: a folder without "
-            "metrics.json holds no complete run (interrupted during training, run and discover "
-            "leave an earlier run's folder as it was).",
+            "metrics.json holds no complete run (run and discover compute theirs in a staging "
+            "folder and leave an earlier run's folder as it was until all are written).",
         )
         if WRITING_INTO and args.command in ("run", "discover", "embed"):
             what = (
-                f"It stopped while writing the outputs to {WRITING_INTO[-1]}: the files of an "
+                f"It stopped while moving the outputs into {WRITING_INTO[-1]}: the files of an "
                 "earlier command there were removed first, and this one's are incomplete"
                 + (" (no metrics.json)" if args.command != "embed" else "")
                 + "; rerun it."
@@ -176,4 +178,6 @@ def _dispatch(args: argparse.Namespace, subparser: argparse.ArgumentParser) -> i
         return 1
     finally:
         torch.set_num_threads(previous_threads)
+        for stage in STAGED:  # (outputs of a command that stopped before publishing them)
+            shutil.rmtree(stage, ignore_errors=True)
     return 0  # pragma: no cover

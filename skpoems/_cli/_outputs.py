@@ -12,6 +12,7 @@ import math
 import os
 import platform
 import re
+import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -137,6 +138,34 @@ def _atomic_file(path: Path) -> Iterator[TextIO]:
         partial.unlink(missing_ok=True)
 
 
+#: the staging folder of the outputs in the output folder (hidden: no table)
+STAGING = ".skpoems-partial"
+
+
+def _staging(out: Path) -> Path:
+    """A fresh staging folder ``out/.skpoems-partial`` for the outputs (that of an
+    interrupted command removed first; ``_dispatch`` removes it after any stop)."""
+    stage = out / STAGING
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    STAGED.append(stage)
+    return stage
+
+
+def _publish(out: Path, record: dict[str, Any]) -> None:
+    """Replace an earlier command's outputs in ``out`` by the staged files that
+    ``record["files"]`` lists (renames: moments, however long they took to
+    compute), ``metrics.json`` last."""
+    stage = out / STAGING
+    _clear_previous(out)
+    for name in record["files"]:
+        if name != "metrics.json":
+            (out / name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(stage / name, out / name)
+    _write_record(out, record)
+    shutil.rmtree(stage, ignore_errors=True)
+
+
 def _write_record(out: Path, record: dict[str, Any]) -> None:
     """``metrics.json``, written last and atomically: its presence says the
     outputs it lists are complete."""
@@ -147,6 +176,8 @@ def _write_record(out: Path, record: dict[str, Any]) -> None:
 #: the folder whose earlier outputs the command has cleared to write its own
 #: (None before): an interrupt then leaves neither run whole, and says so
 WRITING_INTO: list[Path] = []
+#: the staging folders of this command (removed when it stops before publishing)
+STAGED: list[Path] = []
 
 
 def _clear_previous(out: Path, owned: Sequence[str] = (), *, recorded: bool = True) -> None:
@@ -249,13 +280,16 @@ def write_run_outputs(
     ``history.csv`` (per epoch losses), ``model.joblib`` (the fitted imputer,
     scaler and model as one scikit-learn Pipeline from unscaled data to the
     embedding), ``metrics.json`` and the figures, ``figures/*.<format>`` for
-    each of ``figure_formats``. The files that an earlier command wrote to
-    ``out`` are removed first (other files are kept).
+    each of ``figure_formats``. They are written to a staging folder in ``out``
+    (:func:`_staging`) and replace the files that an earlier command wrote to
+    ``out`` once all are written (:func:`_publish`; other files are kept): an
+    interrupted command leaves the earlier outputs as they were. With
+    ``write_record=False`` the caller adds its own files to the staging folder
+    and publishes.
     """
     est = result.estimator
     split = result.split
-    out.mkdir(parents=True, exist_ok=True)
-    _clear_previous(out)
+    final, out = out, _staging(out)
     files: list[str] = []
 
     def save_csv(frame: pd.DataFrame, name: str) -> None:
@@ -396,6 +430,6 @@ def write_run_outputs(
     }
     files.append("metrics.json")
     record["files"] = files
-    if write_record:  # (else the caller writes it once its own files are written)
-        _write_record(out, record)
+    if write_record:  # (else the caller publishes once its own files are written)
+        _publish(final, record)
     return record
